@@ -1,0 +1,227 @@
+"""The `crm` command line: set up, check and operate an installation."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bot.i18n import resolve_locale, t
+from crm import __version__, system, users
+from crm.actors import Actor, Channel, Role
+from crm.config import LOCALES, SETTINGS, Config, load_config
+from storage.errors import CodedError
+
+Handler = Callable[[argparse.Namespace, Config], int]
+
+
+class Terminal:
+    """Prints translated lines for the operator (plain text, no HTML)."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def say(self, code: str, **params: Any) -> None:
+        print(t(self.locale, code, html_escape=False, **params))
+
+    def fail(self, error: CodedError) -> int:
+        print(t(self.locale, "cli.error", html_escape=False,
+                message=t(self.locale, error.code, html_escape=False, **error.params)),
+              file=sys.stderr)
+        return 1
+
+
+def _terminal_locale(config: Config | None) -> str:
+    if config is not None:
+        return config.locale
+    return resolve_locale(os.environ.get("CRM_LOCALE"), "zh-CN")
+
+
+def cmd_version(args: argparse.Namespace, config: Config) -> int:
+    from storage.migrate import latest_version
+
+    Terminal(config.locale).say("cli.version", version=__version__, schema=latest_version(),
+                                python=sys.version.split()[0])
+    return 0
+
+
+def cmd_init(args: argparse.Namespace, config: Config) -> int:
+    out = Terminal(config.locale)
+    report = system.init_system(config)
+    out.say("cli.init.data_dir", path=report.data_dir)
+    out.say("cli.init.database", url=report.database, version=report.schema_version)
+    for name in report.migrations_applied:
+        out.say("cli.migrate.applied", name=name)
+    if report.key_file is None:
+        out.say("cli.init.key_env")
+    elif report.key_created:
+        out.say("cli.init.key_created", path=report.key_file)
+    else:
+        out.say("cli.init.key_kept", path=report.key_file)
+    out.say("cli.init.next_steps")
+    if not config.telegram_token:
+        out.say("cli.no_token")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, config: Config) -> int:
+    from storage.migrate import migrate
+
+    out = Terminal(config.locale)
+    db = system.open_database(config, apply_migrations=False)
+    applied = migrate(db)
+    for migration in applied:
+        out.say("cli.migrate.applied", name=f"{migration.version:04d}_{migration.name}")
+    if not applied:
+        out.say("cli.migrate.up_to_date")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, config: Config) -> int:
+    out = Terminal(config.locale)
+    results = system.check_system(config)
+    for result in results:
+        line = t(config.locale, result.code, html_escape=False, **result.params)
+        out.say(f"cli.check.{result.status.value}", name=result.name, message=line)
+    failed = any(r.status is system.Status.FAIL for r in results)
+    out.say("cli.check.unhealthy" if failed else "cli.check.healthy")
+    return 1 if failed else 0
+
+
+def cmd_config(args: argparse.Namespace, config: Config) -> int:
+    out = Terminal(config.locale)
+    for name, value, source in config.describe():
+        out.say("cli.config.row", name=name, value=value, source=source)
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    user = users.add_user(Actor.system(Channel.CLI), args.telegram_id, args.role, args.name,
+                          username=args.username, locale=args.locale)
+    Terminal(config.locale).say("cli.user.added", name=user.name, id=user.telegram_id,
+                                role=user.role.value)
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    out = Terminal(config.locale)
+    rows = users.list_users(Actor.system(Channel.CLI))
+    if not rows:
+        out.say("cli.user.none")
+    for user in rows:
+        out.say("cli.user.row", id=user.telegram_id, name=user.name, role=user.role.value,
+                state=t(config.locale, "cli.user.active" if user.active else "cli.user.inactive",
+                        html_escape=False))
+    return 0
+
+
+def cmd_user_deactivate(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    user = users.deactivate_user(Actor.system(Channel.CLI), args.telegram_id)
+    Terminal(config.locale).say("cli.user.deactivated", name=user.name, id=user.telegram_id)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    from bot.runner import run_bot
+
+    return run_bot(config)
+
+
+def cmd_demo_data(args: argparse.Namespace, config: Config) -> int:
+    from crm.demo import create_demo_data
+
+    system.open_database(config)
+    counts = create_demo_data(Actor.system(Channel.CLI), customers=args.customers, seed=args.seed)
+    out = Terminal(config.locale)
+    for table, count in counts.items():
+        out.say("cli.demo.row", table=table, count=count)
+    return 0
+
+
+def _telegram_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("a Telegram user id is a whole number") from exc
+    if value <= 0:
+        raise argparse.ArgumentTypeError("a Telegram user id is a positive number")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command and its --help."""
+    parser = argparse.ArgumentParser(
+        prog="crm", description="A chat-first CRM run from a Telegram bot.",
+        epilog="Every setting can also be set from the environment: " +
+               ", ".join(s.env_var for s in SETTINGS) + ".")
+    parser.add_argument("--config", metavar="FILE",
+                        help="TOML config file (default: $CRM_CONFIG, else ./config.toml)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    add("init", cmd_init, "Create the data folder, key file and database, and migrate it "
+        "(safe to run again).")
+    add("migrate", cmd_migrate, "Apply pending database migrations.")
+    add("check", cmd_check, "Check the config, key, database, schema and token; "
+        "exit 1 when something is broken.")
+    add("version", cmd_version, "Print the program and schema versions.")
+    add("config", cmd_config, "Show the effective settings and where each came from "
+        "(secrets hidden).")
+    add("run", cmd_run, "Run the Telegram bot (long polling); without a token, explain how to "
+        "get one.")
+    demo = add("demo-data", cmd_demo_data, "Fill the database with realistic sample data "
+               "(deterministic).")
+    demo.add_argument("--customers", type=int, default=200, metavar="N",
+                      help="how many customers to create (default 200)")
+    demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+
+    user = add("user", lambda a, c: _usage(user), "Manage staff users.")
+    user_commands = user.add_subparsers(dest="user_command", metavar="ACTION")
+    user_add = user_commands.add_parser("add", help="Add a staff user.",
+                                        description="Add a staff user by Telegram user id.")
+    user_add.add_argument("telegram_id", type=_telegram_id, metavar="TELEGRAM_ID")
+    user_add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    user_add.add_argument("--name", required=True)
+    user_add.add_argument("--username", help="Telegram @username, for display")
+    user_add.add_argument("--locale", choices=LOCALES, help="language (default: the config's)")
+    user_add.set_defaults(handler=cmd_user_add)
+    user_list = user_commands.add_parser("list", help="List staff users.",
+                                         description="List staff users, active first.")
+    user_list.set_defaults(handler=cmd_user_list)
+    user_off = user_commands.add_parser("deactivate", help="Cut a staff user's access at once.",
+                                        description="Cut a staff user's access at once.")
+    user_off.add_argument("telegram_id", type=_telegram_id, metavar="TELEGRAM_ID")
+    user_off.set_defaults(handler=cmd_user_deactivate)
+    return parser
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `crm` command."""
+    args = build_parser().parse_args(argv)
+    config = None
+    try:
+        config = load_config(args.config)
+        logging.basicConfig(level=config["logging.level"],
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return args.handler(args, config)
+    except CodedError as error:
+        return Terminal(_terminal_locale(config)).fail(error)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

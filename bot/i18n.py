@@ -1,0 +1,65 @@
+"""Message catalogues (Simplified Chinese and English): trusted templates, escaped parameters."""
+
+from __future__ import annotations
+
+import html
+import tomllib
+from functools import cache
+from pathlib import Path
+from string import Formatter
+from typing import Any
+
+from crm.config import LOCALES
+
+CATALOGUE_DIR = Path(__file__).with_name("locales")
+FALLBACK = "en"
+
+
+@cache
+def catalogue(locale: str) -> dict[str, str]:
+    """All messages of one locale, keyed by code."""
+    with (CATALOGUE_DIR / f"{locale}.toml").open("rb") as handle:
+        return _flatten(tomllib.load(handle))
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def placeholders(template: str) -> set[str]:
+    """The named parameters a template uses."""
+    return {name for _, name, _, _ in Formatter().parse(template) if name}
+
+
+def resolve_locale(*candidates: str | None) -> str:
+    """The first candidate we ship (zh, zh-hans, zh-CN → zh-CN; en-US → en), else the fallback."""
+    for candidate in candidates:
+        if not candidate:
+            continue
+        lowered = candidate.lower()
+        if lowered.startswith("zh"):
+            return "zh-CN"
+        for locale in LOCALES:
+            if lowered == locale.lower() or lowered.split("-")[0] == locale.lower():
+                return locale
+    return FALLBACK
+
+
+def t(locale: str, code: str, /, *, html_escape: bool = True, **params: Any) -> str:
+    """The message ``code`` in ``locale`` with parameters inserted (HTML-escaped by default)."""
+    template = catalogue(locale).get(code) or catalogue(FALLBACK).get(code)
+    if template is None:
+        return html.escape(code) if html_escape else code
+    escape = html.escape if html_escape else str
+    safe = {key: escape(str(value)) for key, value in params.items()}
+    try:
+        return template.format(**safe)
+    except (KeyError, IndexError):
+        return template

@@ -1,0 +1,42 @@
+"""The permission matrix: which role may do what. The one place where roles are interpreted."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from crm.actors import Actor, Role
+from crm.errors import PermissionDenied
+
+
+class Action(StrEnum):
+    READ = "read"
+    CREATE = "create"
+    EDIT = "edit"
+    DELETE = "delete"
+    EXPORT = "export"
+    IMPORT = "import"
+    REVEAL = "reveal"
+    MANAGE_USERS = "manage_users"
+    BACKUP = "backup"
+
+
+MATRIX: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: frozenset(Action),
+    Role.MANAGER: frozenset({Action.READ, Action.CREATE, Action.EDIT, Action.DELETE,
+                             Action.EXPORT, Action.IMPORT, Action.REVEAL}),
+    Role.AGENT: frozenset({Action.READ, Action.CREATE, Action.EDIT}),
+    Role.VIEWER: frozenset({Action.READ}),
+}
+
+
+def allows(actor: Actor, action: Action) -> bool:
+    """Whether ``actor`` may perform ``action`` at all (record visibility aside)."""
+    if actor.is_system:
+        return True
+    return actor.role is not None and action in MATRIX[actor.role]
+
+
+def require(actor: Actor, action: Action) -> None:
+    """Raise PermissionDenied unless ``actor`` may perform ``action``."""
+    if not allows(actor, action):
+        raise PermissionDenied("permission.denied", action=str(action))

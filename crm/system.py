@@ -1,0 +1,149 @@
+"""Setting up and checking an installation: data folder, keys, database and schema."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from peewee import Database
+
+from crm.config import Config
+from storage import keys as keystore
+from storage.database import connect, redact_url, server_version
+from storage.errors import CodedError, EncryptionKeyError
+from storage.migrate import check_schema, latest_version, migrate
+from storage.models import AppMeta
+
+KEY_CHECK = "key_check"
+
+
+def open_database(config: Config, *, apply_migrations: bool = True) -> Database:
+    """Connect to the configured database and bring its schema up to date (or just check it)."""
+    db = connect(config.database_url, busy_timeout_ms=config["database.busy_timeout_ms"])
+    if apply_migrations:
+        migrate(db)
+    else:
+        check_schema(db)
+    return db
+
+
+def load_keys(config: Config) -> keystore.KeyRing:
+    """The encryption keys: CRM_SECURITY_KEY when set, else the key file."""
+    return keystore.load_keyring(config.key_file, config["security.key"])
+
+
+@dataclass
+class InitReport:
+    data_dir: str
+    database: str
+    key_file: str | None
+    key_created: bool
+    migrations_applied: list[str] = field(default_factory=list)
+    schema_version: int = 0
+
+
+def init_system(config: Config) -> InitReport:
+    """Create what an installation needs; safe to run again (it never replaces a key)."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    db = open_database(config, apply_migrations=False)
+    applied = migrate(db)
+    key_created = False
+    if not config["security.key"] and not config.key_file.exists():
+        if AppMeta.get_or_none(AppMeta.key == KEY_CHECK) is not None:
+            # The data was sealed with a key that is now missing: a new key would not open it.
+            raise EncryptionKeyError("keys.missing", path=str(config.key_file))
+        keystore.write_keyring(config.key_file, keystore.new_keyring())
+        key_created = True
+    _ensure_key_check(load_keys(config))
+    return InitReport(
+        data_dir=str(config.data_dir),
+        database=redact_url(config.database_url),
+        key_file=None if config["security.key"] else str(config.key_file),
+        key_created=key_created,
+        migrations_applied=[f"{m.version:04d}_{m.name}" for m in applied],
+        schema_version=latest_version(),
+    )
+
+
+def _ensure_key_check(ring: keystore.KeyRing) -> None:
+    """Record a sealed known value so a wrong key is detected before it writes anything."""
+    row = AppMeta.get_or_none(AppMeta.key == KEY_CHECK)
+    if row is None:
+        sealed = base64.b64encode(ring.encrypt(keystore.KEY_CHECK_PLAINTEXT.decode())).decode()
+        AppMeta.insert(key=KEY_CHECK, value=sealed).on_conflict_ignore().execute()
+        return
+    verify_key(ring, row.value)
+
+
+def verify_key(ring: keystore.KeyRing, sealed: str) -> None:
+    """Raise EncryptionKeyError unless ``ring`` opens the recorded key check."""
+    if ring.decrypt(base64.b64decode(sealed)) != keystore.KEY_CHECK_PLAINTEXT.decode():
+        raise EncryptionKeyError("keys.wrong")
+
+
+class Status(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    status: Status
+    code: str
+    params: dict
+
+
+def check_system(config: Config) -> list[CheckResult]:
+    """Look at every part of the installation without changing anything."""
+    results = [CheckResult("config", Status.OK, "check.config_ok",
+                           {"file": str(config.file) if config.file else "-"})]
+    ring = _check(results, "keys", lambda: load_keys(config), "check.keys_ok",
+                  {"source": "CRM_SECURITY_KEY" if config["security.key"]
+                   else str(config.key_file)})
+    db = _check(results, "database", lambda: connect(config.database_url),
+                "check.database_ok", {"url": redact_url(config.database_url)})
+    if db is not None:
+        results[-1].params["engine"] = server_version(db)
+        _check_schema(results, db)
+        if ring is not None and results[-1].status is Status.OK:
+            _check(results, "key_match", lambda: _match_key(ring), "check.key_match_ok", {})
+    if config.telegram_token:
+        results.append(CheckResult("telegram", Status.OK, "check.token_set", {}))
+    else:
+        results.append(CheckResult("telegram", Status.WARN, "check.token_missing", {}))
+    return results
+
+
+def _check(results: list[CheckResult], name: str, probe, ok_code: str, params: dict):
+    try:
+        value = probe()
+    except CodedError as exc:
+        results.append(CheckResult(name, Status.FAIL, exc.code, dict(exc.params)))
+        return None
+    results.append(CheckResult(name, Status.OK, ok_code, dict(params)))
+    return value
+
+
+def _check_schema(results: list[CheckResult], db: Database) -> None:
+    try:
+        found = check_schema(db)
+    except CodedError as exc:
+        results.append(CheckResult("schema", Status.FAIL, exc.code, dict(exc.params)))
+        return
+    known = latest_version()
+    if found == 0:
+        results.append(CheckResult("schema", Status.FAIL, "storage.not_initialised", {}))
+    elif found < known:
+        results.append(CheckResult("schema", Status.WARN, "check.schema_behind",
+                                   {"found": found, "known": known}))
+    else:
+        results.append(CheckResult("schema", Status.OK, "check.schema_ok", {"found": found}))
+
+
+def _match_key(ring: keystore.KeyRing) -> None:
+    row = AppMeta.get_or_none(AppMeta.key == KEY_CHECK)
+    if row is not None:
+        verify_key(ring, row.value)

@@ -1,0 +1,1 @@
+"""Storage: Peewee models, the database from a URL, migrations, keys and encrypted fields."""

@@ -1,0 +1,110 @@
+"""The database made from a URL: SQLite (embedded default) or PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import peewee
+from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+
+from storage.errors import StorageError
+
+database = DatabaseProxy()
+
+
+class BaseModel(peewee.Model):
+    """Every model of the application is bound to the one database proxy."""
+
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def sqlite_path(url: str) -> Path:
+    """The file of a sqlite:/// URL (sqlite:///rel/path or sqlite:////abs/path)."""
+    return Path(unquote(url[len("sqlite:///"):]))
+
+
+def open_database(url: str, *, busy_timeout_ms: int = 5000) -> Database:
+    """Make a Peewee database from a URL, without binding it to the models."""
+    if url.startswith("sqlite:///"):
+        path = sqlite_path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteDatabase(
+            str(path),
+            timeout=busy_timeout_ms / 1000,
+            pragmas={
+                "journal_mode": "wal",
+                "foreign_keys": 1,
+                "busy_timeout": busy_timeout_ms,
+                "synchronous": 1,  # NORMAL: durable at checkpoints, safe with WAL
+                "cache_size": -32_000,
+            },
+        )
+    if url.startswith(("postgresql://", "postgres://")):
+        parts = urlsplit(url)
+        return PostgresqlDatabase(
+            unquote(parts.path.lstrip("/")),
+            user=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            host=parts.hostname,
+            port=parts.port,
+        )
+    raise StorageError("storage.bad_url", url=redact_url(url))
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, safe to print."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
+def bind(db: Database) -> Database:
+    """Point every model at ``db``."""
+    database.initialize(db)
+    return db
+
+
+def connect(url: str, *, busy_timeout_ms: int = 5000) -> Database:
+    """Open the database at ``url``, bind the models to it and check it can be reached."""
+    db = open_database(url, busy_timeout_ms=busy_timeout_ms)
+    try:
+        db.connect(reuse_if_open=True)
+    except peewee.OperationalError as exc:
+        raise StorageError("storage.unreachable", url=redact_url(url),
+                           reason=str(exc).strip().splitlines()[0]) from exc
+    return bind(db)
+
+
+def is_sqlite(db: Database | DatabaseProxy) -> bool:
+    """Whether the (proxied) database is SQLite."""
+    target = db.obj if isinstance(db, DatabaseProxy) else db
+    return isinstance(target, SqliteDatabase)
+
+
+def server_version(db: Database) -> str:
+    """The database engine and version, for `crm check` and the benchmarks."""
+    if is_sqlite(db):
+        return "SQLite " + db.execute_sql("select sqlite_version()").fetchone()[0]
+    return "PostgreSQL " + db.execute_sql("show server_version").fetchone()[0].split()[0]
+
+
+def sql(template: str) -> str:
+    """A raw SQL template written with ``?`` placeholders, in the bound database's style.
+
+    For hot paths: Peewee builds SQL in Python (~0.3 ms a query here), raw SQL costs ~0.01 ms.
+    """
+    return template if database.param == "?" else template.replace("?", database.param)
+
+
+def fetch_one(template: str, params: tuple = ()) -> tuple | None:
+    """The first row of a raw query, or None."""
+    return database.execute_sql(sql(template), params).fetchone()
+
+
+def fetch_all(template: str, params: tuple = ()) -> list[tuple]:
+    """All rows of a raw query."""
+    return database.execute_sql(sql(template), params).fetchall()

@@ -1,0 +1,52 @@
+"""Coded errors: a stable code, parameters and an English default, translated by interfaces."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class CodedError(Exception):
+    """An expected failure that interfaces translate by ``code``; ``str()`` is English."""
+
+    defaults: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        template = self.defaults.get(code, code)
+        try:
+            message = template.format(**params)
+        except (KeyError, IndexError):
+            message = template
+        super().__init__(message)
+
+
+class StorageError(CodedError):
+    """The database cannot be used as it is (unreachable, too new, not initialised)."""
+
+    defaults: ClassVar[dict[str, str]] = {
+        "storage.schema_too_new": (
+            "the database is at schema version {found}, newer than this program knows "
+            "({known}); upgrade the program before using this database"
+        ),
+        "storage.unreachable": "cannot open the database {url}: {reason}",
+        "storage.not_initialised": (
+            "the database has no schema yet; run `crm init` or `crm migrate`"
+        ),
+        "storage.bad_url": "database URL {url} is not sqlite:///... or postgresql://...",
+    }
+
+
+class EncryptionKeyError(CodedError):
+    """The encryption key is missing, malformed or does not match the data."""
+
+    defaults: ClassVar[dict[str, str]] = {
+        "keys.missing": (
+            "the key file {path} does not exist; run `crm init` or set CRM_SECURITY_KEY"
+        ),
+        "keys.unreadable": "the encryption key in {source} is not valid: {reason}",
+        "keys.wrong": "the encryption key does not match the one this database was written with",
+        "keys.unsafe_permissions": (
+            "the key file {path} can be read by other users (mode {mode}); run chmod 600 {path}"
+        ),
+    }

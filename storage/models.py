@@ -1,0 +1,34 @@
+"""Today's models; migrations hold their own frozen copies."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from storage.database import BaseModel
+
+
+class StaffUser(BaseModel):
+    telegram_id = pw.BigIntegerField(unique=True)
+    name = pw.CharField(max_length=100)
+    username = pw.CharField(max_length=64, null=True)
+    role = pw.CharField(max_length=16)
+    locale = pw.CharField(max_length=8, null=True)
+    timezone = pw.CharField(max_length=64, null=True)
+    active = pw.BooleanField(default=True)
+    created_at = pw.DateTimeField()
+    updated_at = pw.DateTimeField()
+    deactivated_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "staff_user"
+
+
+class AppMeta(BaseModel):
+    key = pw.CharField(max_length=64, primary_key=True)
+    value = pw.TextField()
+
+    class Meta:
+        table_name = "app_meta"
+
+
+ALL_MODELS: list[type[BaseModel]] = [StaffUser, AppMeta]

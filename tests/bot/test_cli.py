@@ -1,0 +1,168 @@
+"""The `crm` command line as an operator uses it, on a real data folder."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import build_parser, main
+from tests.conftest import (
+    POSTGRES_SKIP,
+    POSTGRES_URL,
+    create_postgres_database,
+    drop_postgres_database,
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh working folder and no CRM_* settings from the outside, English output."""
+    for name in list(os.environ):
+        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CRM_LOCALE", "en")
+    monkeypatch.chdir(tmp_path)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_init_then_check_reports_a_healthy_sqlite_install(capsys, tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "init")
+    assert code == 0
+    assert "created encryption key file" in out and "Next steps" in out
+    key = tmp_path / "data" / "crm.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    code, out, _ = run(capsys, "check")
+    assert code == 0
+    assert "SQLite" in out and "healthy" in out and "no Telegram bot token" in out
+
+
+def test_init_is_idempotent_and_never_replaces_the_key(capsys, tmp_path: Path) -> None:
+    run(capsys, "init")
+    key = (tmp_path / "data" / "crm.key").read_bytes()
+    run(capsys, "user", "add", "100", "--role", "admin", "--name", "Boss")
+    code, out, _ = run(capsys, "init")
+    assert code == 0 and "kept as it is" in out
+    assert (tmp_path / "data" / "crm.key").read_bytes() == key
+    _, out, _ = run(capsys, "user", "list")
+    assert "Boss" in out
+
+
+def test_chinese_is_the_default_language(capsys, monkeypatch) -> None:
+    monkeypatch.delenv("CRM_LOCALE")
+    _, out, _ = run(capsys, "init")
+    assert "下一步" in out
+
+
+def test_a_wrong_config_value_is_one_clear_line(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_TIMEZONE", "Atlantis/Capital")
+    code, out, err = run(capsys, "check")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1
+    assert "timezone" in err and "CRM_TIMEZONE" in err and "Asia/Shanghai" in err
+
+
+def test_a_missing_key_file_is_one_clear_line(capsys, tmp_path: Path) -> None:
+    run(capsys, "init")
+    (tmp_path / "data" / "crm.key").unlink()
+    code, out, _ = run(capsys, "check")
+    assert code == 1
+    [line] = [x for x in out.splitlines() if x.startswith("  FAIL")]
+    assert "crm.key" in line and "does not exist" in line
+    code, _, err = run(capsys, "init")
+    assert code == 1 and "crm.key" in err  # never a fresh key for a database that has data
+    assert not (tmp_path / "data" / "crm.key").exists()
+
+
+def test_a_wrong_key_is_detected(capsys, tmp_path: Path, monkeypatch) -> None:
+    run(capsys, "init")
+    import base64
+
+    monkeypatch.setenv("CRM_SECURITY_KEY", base64.b64encode(b"w" * 32).decode())
+    code, out, _ = run(capsys, "check")
+    assert code == 1
+    assert "does not match" in out
+
+
+def test_a_database_from_the_future_is_one_clear_line(capsys, tmp_path: Path) -> None:
+    run(capsys, "init")
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "data" / "crm.db") as raw:
+        raw.execute("insert into schema_migrations values (999, 'future', '2030-01-01')")
+    code, _, err = run(capsys, "migrate")
+    assert code == 1
+    assert err.count("\n") == 1 and "999" in err and "upgrade the program" in err
+    code, out, _ = run(capsys, "check")
+    assert code == 1 and "999" in out
+
+
+def test_user_add_list_deactivate(capsys) -> None:
+    run(capsys, "init")
+    code, out, _ = run(capsys, "user", "add", "123456789", "--role", "admin", "--name", "陈静")
+    assert code == 0 and "陈静" in out and "admin" in out
+    code, _, err = run(capsys, "user", "add", "123456789", "--role", "agent", "--name", "X")
+    assert code == 1 and "already exists" in err
+    code, out, _ = run(capsys, "user", "deactivate", "123456789")
+    assert code == 0 and "access cut" in out
+    _, out, _ = run(capsys, "user", "list")
+    assert "inactive" in out
+
+
+def test_migrate_on_an_up_to_date_database_says_so(capsys) -> None:
+    run(capsys, "init")
+    code, out, _ = run(capsys, "migrate")
+    assert code == 0 and "up to date" in out
+
+
+def test_run_without_a_token_explains_botfather(capsys) -> None:
+    code, out, _ = run(capsys, "run")
+    assert code == 0
+    assert "@BotFather" in out and "CRM_TELEGRAM_TOKEN" in out
+
+
+def test_config_shows_sources_and_hides_secrets(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_TELEGRAM_TOKEN", "123456:" + "T" * 35)
+    _, out, _ = run(capsys, "config")
+    assert "telegram.token = ***   (CRM_TELEGRAM_TOKEN)" in out
+    assert "T" * 35 not in out
+
+
+def test_every_command_has_help() -> None:
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    for name, sub in commands.items():
+        assert sub.format_help().strip(), name
+    for argv in (["--help"], ["init", "--help"], ["user", "add", "--help"]):
+        with pytest.raises(SystemExit) as done:
+            main(argv)
+        assert done.value.code == 0
+
+
+def test_the_console_script_is_installed() -> None:
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "version"], capture_output=True,
+                            text=True, check=False, env={**os.environ, "CRM_LOCALE": "en"})
+    assert result.returncode == 0 and result.stdout.startswith("crm ")
+
+
+def test_init_on_postgresql_works_the_same(capsys, monkeypatch) -> None:
+    if not POSTGRES_URL:
+        pytest.skip(POSTGRES_SKIP)
+    url = create_postgres_database("crm_cli")
+    try:
+        monkeypatch.setenv("CRM_DATABASE_URL", url)
+        code, out, _ = run(capsys, "init")
+        assert code == 0
+        code, out, _ = run(capsys, "check")
+        assert code == 0 and "PostgreSQL" in out and "healthy" in out
+    finally:
+        drop_postgres_database(url)
