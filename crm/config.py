@@ -21,6 +21,7 @@ from crm.errors import ConfigError
 
 LOCALES = ("zh-CN", "en")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+SENSITIVE_FIELD_CHOICES = ("id_card", "passport", "bank_account", "tax_id", "social_security")
 DEFAULT_CONFIG_NAME = "config.toml"
 _TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 
@@ -104,6 +105,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("security", "key", str, "",
             "Encryption secret given directly instead of the key file.",
             "a base64 secret of 32 bytes, e.g. from `openssl rand -base64 32`", secret=True),
+    Setting("security", "sensitive_fields", list, ["id_card"],
+            "Identity fields kept encrypted and masked (id_card is always among them).",
+            "a list of names from: " + ", ".join(SENSITIVE_FIELD_CHOICES),
+            lambda v: set(v) <= set(SENSITIVE_FIELD_CHOICES)),
+    Setting("security", "customer_visibility", str, "own",
+            "Which customers an agent sees: own (theirs), or all.",
+            "own or all", lambda v: v in ("own", "all")),
     Setting("logging", "level", str, "INFO", "How much the program logs.",
             ", ".join(LOG_LEVELS), lambda v: v.upper() in LOG_LEVELS),
 )
@@ -150,7 +158,7 @@ class Config:
         rows = []
         for setting in SETTINGS:
             value = self.values[setting.name]
-            shown = _redact(setting, value)
+            shown = ", ".join(value) if isinstance(value, list) else _redact(setting, value)
             rows.append((setting.name, shown, self.sources.get(setting.name, "default")))
         return rows
 
@@ -225,6 +233,12 @@ def _coerce(setting: Setting, value: Any, source: str, *, from_text: bool) -> An
         if from_text and re.fullmatch(r"\s*-?\d+\s*", str(value)):
             return int(value)
         raise _invalid(setting, value, source)
+    if setting.kind is list:
+        if from_text:
+            return [part.strip() for part in str(value).split(",") if part.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _invalid(setting, value, source)
+        return [v.strip() for v in value]
     if not isinstance(value, str):
         raise _invalid(setting, value, source)
     return value.strip()

@@ -22,6 +22,35 @@ _DEFAULTS: dict[str, str] = {
     "validation.locale": "language must be one of {allowed}",
     "validation.timezone": "time zone {value} is not known",
     "permission.denied": "you are not allowed to do this",
+    "customer.duplicate": "this phone or e-mail is already on file",
+    "customer.similar": "a customer with a similar name at the same company is already on file",
+    "customer.not_found": "customer not found",
+    "customer.field": "the field {name} cannot be edited",
+    "customer.channel_not_found": "that contact detail is not on this customer",
+    "customer.address_not_found": "that address is not on this customer",
+    "customer.secret_missing": "no {name} is on file for this customer",
+    "customer.merge_self": "a customer cannot be merged with itself",
+    "customer.not_deleted": "this customer is not deleted",
+    "validation.phone": "{value} is not a valid phone number",
+    "validation.email": "{value} is not a valid e-mail address",
+    "validation.date": "{value} is not a date; write it like 1990-03-07",
+    "validation.birthday_future": "{value} is in the future",
+    "validation.birthday_too_old": "{value} is before 1900",
+    "validation.id_card_length": (
+        "must be 18 characters (or 15 digits for an old card), not {length}"),
+    "validation.id_card_format": "must be digits only, with X allowed as the last character",
+    "validation.id_card_checksum": "check digit does not match; please check the number",
+    "validation.id_card_birthdate": "contains a birth date that is impossible or in the future",
+    "validation.required": "is required",
+    "validation.too_long": "must be at most {max} characters",
+    "validation.gender": "{value} is not understood; use male, female or other",
+    "validation.wechat": "{value} is not a WeChat ID or a phone number",
+    "validation.qq": "{value} is not a QQ number (5-12 digits, not starting with 0)",
+    "validation.handle": "{value} is not a valid account name (1-{max} characters, no spaces)",
+    "validation.credit_code": "{value} is not a valid unified social credit code",
+    "validation.website": "{value} is not a valid website address",
+    "validation.choice": "{value} is not one of {allowed}",
+    "validation.coordinates": "the location is not a valid latitude and longitude",
     "not_found": "not found",
 }
 
@@ -54,3 +83,11 @@ class PermissionDenied(CrmError):
 
 class Conflict(CrmError):
     """The action clashes with existing data (a duplicate, a stale edit)."""
+
+
+class Duplicate(Conflict):
+    """The record looks like one already on file; ``matches`` lists them."""
+
+    def __init__(self, code: str, matches: list[Any], **params: Any) -> None:
+        self.matches = matches
+        super().__init__(code, **params)

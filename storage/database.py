@@ -108,3 +108,8 @@ def fetch_one(template: str, params: tuple = ()) -> tuple | None:
 def fetch_all(template: str, params: tuple = ()) -> list[tuple]:
     """All rows of a raw query."""
     return database.execute_sql(sql(template), params).fetchall()
+
+
+def bytewise(column: str) -> str:
+    """``column`` compared byte by byte (for prefix ranges), on either engine."""
+    return column if is_sqlite(database) else f'{column} collate "C"'

@@ -31,4 +31,157 @@ class AppMeta(BaseModel):
         table_name = "app_meta"
 
 
-ALL_MODELS: list[type[BaseModel]] = [StaffUser, AppMeta]
+class Company(BaseModel):
+    name = pw.CharField(max_length=200)
+    name_norm = pw.CharField(max_length=200, index=True)
+    industry = pw.CharField(max_length=100, null=True)
+    size = pw.CharField(max_length=20, null=True)
+    registered_address = pw.CharField(max_length=300, null=True)
+    legal_representative = pw.CharField(max_length=100, null=True)
+    credit_code = pw.CharField(max_length=18, null=True, unique=True)
+    website = pw.CharField(max_length=300, null=True)
+    created_at = pw.DateTimeField()
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "company"
+
+
+class Customer(BaseModel):
+    name = pw.CharField(max_length=100)
+    name_norm = pw.CharField(max_length=100)
+    gender = pw.CharField(max_length=8, null=True)
+    birthday = pw.DateField(null=True)
+    occupation = pw.CharField(max_length=100, null=True)
+    notes = pw.TextField(null=True)
+    status = pw.CharField(max_length=16, default="lead")
+    source = pw.CharField(max_length=50, null=True)
+    owner = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=True)
+    company = pw.ForeignKeyField(Company, null=True, on_delete="SET NULL", index=True)
+    created_by = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
+    created_at = pw.DateTimeField()
+    updated_at = pw.DateTimeField()
+    last_interaction_at = pw.DateTimeField(null=True)
+    deleted_at = pw.DateTimeField(null=True, index=True)
+    deleted_by = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
+    merged_into = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", index=True)
+
+    class Meta:
+        table_name = "customer"
+        indexes = ((("name_norm",), False),)
+
+
+class ContactChannel(BaseModel):
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE", index=True)
+    kind = pw.CharField(max_length=16)
+    value = pw.CharField(max_length=254)
+    label = pw.CharField(max_length=50, null=True)
+    is_primary = pw.BooleanField(default=False)
+
+    class Meta:
+        table_name = "contact_channel"
+        indexes = ((("kind", "value"), False),)
+
+
+class Address(BaseModel):
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE", index=True)
+    kind = pw.CharField(max_length=16)
+    country = pw.CharField(max_length=60, null=True)
+    province = pw.CharField(max_length=60, null=True)
+    city = pw.CharField(max_length=60, null=True)
+    district = pw.CharField(max_length=60, null=True)
+    street = pw.CharField(max_length=200, null=True)
+    postal_code = pw.CharField(max_length=20, null=True)
+    is_primary = pw.BooleanField(default=False)
+
+    class Meta:
+        table_name = "address"
+
+
+class Tag(BaseModel):
+    name = pw.CharField(max_length=50)
+    name_norm = pw.CharField(max_length=50, unique=True)
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "tag"
+
+
+class CustomerTag(BaseModel):
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE")
+    tag = pw.ForeignKeyField(Tag, on_delete="CASCADE", index=False)
+
+    class Meta:
+        table_name = "customer_tag"
+        primary_key = pw.CompositeKey("customer", "tag")
+        indexes = ((("tag", "customer"), False),)
+
+
+class Interaction(BaseModel):
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE")
+    kind = pw.CharField(max_length=16)
+    direction = pw.CharField(max_length=8, null=True)
+    occurred_at = pw.DateTimeField()
+    staff = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
+    summary = pw.TextField()
+    outcome = pw.CharField(max_length=200, null=True)
+    latitude = pw.DoubleField(null=True)
+    longitude = pw.DoubleField(null=True)
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "interaction"
+        indexes = ((("customer", "occurred_at"), False),)
+
+
+class InteractionAttachment(BaseModel):
+    interaction = pw.ForeignKeyField(Interaction, on_delete="CASCADE", index=True)
+    file_id = pw.CharField(max_length=200)
+    file_name = pw.CharField(max_length=200, null=True)
+    mime_type = pw.CharField(max_length=100, null=True)
+    file_size = pw.BigIntegerField(null=True)
+
+    class Meta:
+        table_name = "interaction_attachment"
+
+
+class CustomerSecret(BaseModel):
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE")
+    name = pw.CharField(max_length=32)
+    value_enc = pw.BlobField()
+    value_hash = pw.CharField(max_length=64)
+    masked = pw.CharField(max_length=64)
+
+    class Meta:
+        table_name = "customer_secret"
+        indexes = (
+            (("customer", "name"), True),
+            (("name", "value_hash"), False),
+        )
+
+
+class CustomerEvent(BaseModel):
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE")
+    kind = pw.CharField(max_length=16)
+    at = pw.DateTimeField()
+    staff = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
+    data = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "customer_event"
+        indexes = ((("customer", "at"), False),)
+
+
+class CustomerSearch(BaseModel):
+    customer = pw.ForeignKeyField(Customer, primary_key=True, on_delete="CASCADE")
+    terms = pw.TextField()
+    haystack = pw.TextField()
+
+    class Meta:
+        table_name = "customer_search"
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    StaffUser, AppMeta, Company, Customer, ContactChannel, Address, Tag, CustomerTag,
+    Interaction, InteractionAttachment, CustomerSecret, CustomerEvent, CustomerSearch,
+]

@@ -15,8 +15,7 @@ from storage.database import bind, open_database
 from storage.migrate import HISTORY_TABLE, migrate
 
 POSTGRES_URL = os.environ.get("CRM_TEST_POSTGRES_URL", "")
-POSTGRES_SKIP = ("PostgreSQL leg skipped: set CRM_TEST_POSTGRES_URL "
-                 "(e.g. postgresql://postgres@127.0.0.1:5432/postgres) to run it; .ci/run does")
+POSTGRES_SKIP = "PostgreSQL leg skipped: CRM_TEST_POSTGRES_URL is not set"
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -33,7 +32,9 @@ def _redacted(url: str) -> str:
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if not POSTGRES_URL:
-        terminalreporter.write_line(POSTGRES_SKIP, yellow=True, bold=True)
+        terminalreporter.write_line(
+            POSTGRES_SKIP + " (eval \"$(scripts/test-postgres.sh)\" starts a local server)",
+            yellow=True, bold=True)
 
 
 def postgres_admin() -> peewee.PostgresqlDatabase:
@@ -119,3 +120,17 @@ def db(db_url: str) -> Iterator[peewee.Database]:
 @pytest.fixture
 def is_postgres(db_url: str) -> bool:
     return db_url.startswith("postgres")
+
+
+TEST_SECRET = "dGVzdC1zZWNyZXQtdGVzdC1zZWNyZXQtdGVzdC0zMiE="  # 32 bytes, tests only
+
+
+@pytest.fixture(autouse=True)
+def _runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts from default settings with a known encryption key."""
+    from crm import runtime
+    from crm.config import load_config
+
+    runtime.configure(load_config(environ={"CRM_SECURITY_KEY": TEST_SECRET}))
+    yield
+    runtime.configure(load_config(environ={"CRM_SECURITY_KEY": TEST_SECRET}))

@@ -1,0 +1,37 @@
+"""Customers: the complete record, validation, duplicates, search and timeline."""
+
+from crm.customers.duplicates import (
+    DuplicateGroup,
+    contact_matches,
+    merge_customers,
+    scan_duplicates,
+    similar_names,
+)
+from crm.customers.inputs import AddressInput, ChannelInput, CustomerDraft
+from crm.customers.interactions import get_timeline, log_interaction
+from crm.customers.load import get_customer, list_deleted
+from crm.customers.search import search_customers
+from crm.customers.write import (
+    add_address,
+    add_channel,
+    add_tags,
+    create_customer,
+    delete_customer,
+    find_by_secret,
+    remove_address,
+    remove_channel,
+    remove_tag,
+    restore_customer,
+    reveal_secret,
+    set_secret,
+    update_customer,
+)
+
+__all__ = [
+    "AddressInput", "ChannelInput", "CustomerDraft", "DuplicateGroup", "add_address",
+    "add_channel", "add_tags", "contact_matches", "create_customer", "delete_customer",
+    "find_by_secret", "get_customer", "get_timeline", "list_deleted", "log_interaction",
+    "merge_customers", "remove_address", "remove_channel", "remove_tag", "restore_customer",
+    "reveal_secret", "scan_duplicates", "search_customers", "set_secret", "similar_names",
+    "update_customer",
+]

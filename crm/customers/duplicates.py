@@ -1,0 +1,285 @@
+"""Duplicates: caught on create and edit, found by a scan over everything, and merged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from crm.actors import Actor
+from crm.clock import utcnow
+from crm.customers.views import DuplicateMatch
+from crm.errors import Duplicate, ValidationError
+from crm.permissions import Action, require
+from crm.search_terms import name_pinyin, normalise_text
+from crm.visibility import can_see_owner, owner_scope
+from storage import search
+from storage.database import database, fetch_all, fetch_one, sql
+
+SIMILAR_NAME_SCORE = 85
+DUPLICATE_KINDS = ("phone", "email", "wechat", "qq", "whatsapp")
+
+# Tables whose rows belong to one customer: a merge moves them. Later features add theirs.
+CUSTOMER_REFERENCES: list[tuple[str, str]] = [
+    ("interaction", "customer_id"),
+    ("customer_event", "customer_id"),
+    ("address", "customer_id"),
+]
+
+
+def register_customer_reference(table: str, column: str = "customer_id") -> None:
+    """Declare a table whose rows follow their customer through a merge."""
+    if (table, column) not in CUSTOMER_REFERENCES:
+        CUSTOMER_REFERENCES.append((table, column))
+
+
+def _match(actor: Actor, customer_id: int, owner_id: int | None, name: str, reason: str,
+           value: str, score: float = 100.0) -> DuplicateMatch:
+    if can_see_owner(actor, owner_id):
+        return DuplicateMatch(customer_id, name, reason, value, score)
+    return DuplicateMatch(None, None, reason, value, score)
+
+
+def contact_matches(actor: Actor, values: Iterable[tuple[str, str]], *,
+                    exclude_id: int | None = None) -> list[DuplicateMatch]:
+    """Existing customers with any of these (kind, value) contact details."""
+    wanted = [(k, v) for k, v in values if k in DUPLICATE_KINDS]
+    if not wanted:
+        return []
+    clause = " or ".join("(ch.kind = ? and ch.value = ?)" for _ in wanted)
+    rows = fetch_all(
+        "select distinct c.id, c.owner_id, c.name, ch.kind, ch.value from contact_channel ch"
+        f" join customer c on c.id = ch.customer_id where ({clause})"
+        " and c.deleted_at is null and c.id <> ? order by c.id",
+        (*(x for pair in wanted for x in pair), exclude_id or 0))
+    return [_match(actor, r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def check_contact_duplicates(actor: Actor, values: Iterable[tuple[str, str]], *,
+                             exclude_id: int | None = None) -> None:
+    """Raise Duplicate when a phone or e-mail (or account) is already on another record."""
+    matches = contact_matches(actor, values, exclude_id=exclude_id)
+    if matches:
+        raise Duplicate("customer.duplicate", matches)
+
+
+def similar_names(actor: Actor, name: str, company: str | None, *,
+                  exclude_id: int | None = None) -> list[DuplicateMatch]:
+    """Customers at the same company whose name is close to ``name``."""
+    if not company:
+        return []
+    rows = fetch_all(
+        "select c.id, c.owner_id, c.name from customer c join company co on co.id = c.company_id"
+        " where co.name_norm = ? and c.deleted_at is null and c.id <> ?",
+        (normalise_text(company), exclude_id or 0))
+    found = []
+    for customer_id, owner_id, other in rows:
+        score = name_similarity(name, other)
+        if score >= SIMILAR_NAME_SCORE:
+            found.append(_match(actor, customer_id, owner_id, other, "similar_name", company,
+                                score))
+    return sorted(found, key=lambda m: -m.score)
+
+
+def name_similarity(first: str, second: str) -> float:
+    """0-100: how alike two names are, in writing or in sound (王小明 and 王小名 sound alike)."""
+    written = fuzz.ratio(normalise_text(first), normalise_text(second))
+    spoken_first, spoken_second = "".join(name_pinyin(first)), "".join(name_pinyin(second))
+    spoken = fuzz.ratio(spoken_first, spoken_second) if spoken_first and spoken_second else 0
+    return max(written, spoken)
+
+
+def check_similar_name(actor: Actor, name: str, company: str | None) -> None:
+    """Raise Duplicate (code customer.similar) for a close name at the same company."""
+    matches = similar_names(actor, name, company)
+    if matches:
+        raise Duplicate("customer.similar", matches)
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    reason: str  # phone, email, ... or similar_name
+    value: str
+    customer_ids: tuple[int, ...]
+    names: tuple[str, ...]
+
+
+def scan_duplicates(actor: Actor, *, limit: int = 200) -> list[DuplicateGroup]:
+    """Groups of likely duplicates over the whole database, for cleaning up."""
+    require(actor, Action.DELETE)
+    scope = owner_scope(actor)
+    groups = _same_contact_groups(scope, limit) + _similar_name_groups(scope, limit)
+    return groups[:limit]
+
+
+def _visible_clause(scope: list[int] | None) -> tuple[str, tuple]:
+    if scope is None:
+        return "", ()
+    return f" and coalesce(c.owner_id, 0) in ({', '.join('?' * len(scope))})", tuple(scope)
+
+
+def _same_contact_groups(scope: list[int] | None, limit: int) -> list[DuplicateGroup]:
+    clause, params = _visible_clause(scope)
+    kinds = ", ".join(f"'{k}'" for k in DUPLICATE_KINDS)
+    rows = fetch_all(
+        "select ch.kind, ch.value, c.id, c.name from contact_channel ch"
+        " join customer c on c.id = ch.customer_id"
+        f" where c.deleted_at is null and ch.kind in ({kinds}){clause}"
+        " and exists (select 1 from contact_channel o join customer oc on oc.id = o.customer_id"
+        " where o.kind = ch.kind and o.value = ch.value and o.customer_id <> ch.customer_id"
+        " and oc.deleted_at is null) order by ch.kind, ch.value, c.id", params)
+    grouped: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    for kind, value, customer_id, name in rows:
+        grouped[(kind, value)].append((customer_id, name))
+    return [DuplicateGroup(kind, value, tuple(i for i, _ in members), tuple(n for _, n in members))
+            for (kind, value), members in list(grouped.items())[:limit] if len(members) > 1]
+
+
+def _similar_name_groups(scope: list[int] | None, limit: int) -> list[DuplicateGroup]:
+    clause, params = _visible_clause(scope)
+    rows = fetch_all(
+        "select co.name, c.id, c.name from customer c"
+        " join company co on co.id = c.company_id"
+        f" where c.deleted_at is null{clause} and c.company_id in (select company_id"
+        " from customer where deleted_at is null and company_id is not null"
+        " group by company_id having count(*) between 2 and 500)"
+        " order by c.company_id, c.id", params)
+    by_company: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for company, customer_id, name in rows:
+        by_company[company].append((customer_id, name))
+    groups = []
+    for company, people in by_company.items():
+        for cluster in _clusters(people):
+            groups.append(DuplicateGroup("similar_name", company,
+                                         tuple(p[0] for p in cluster),
+                                         tuple(p[1] for p in cluster)))
+            if len(groups) >= limit:
+                return groups
+    return groups
+
+
+def _clusters(people: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """People whose names are close, grouped (each person in at most one cluster)."""
+    used: set[int] = set()
+    clusters = []
+    for i, first in enumerate(people):
+        if first[0] in used:
+            continue
+        cluster = [first] + [p for p in people[i + 1:] if p[0] not in used
+                             and name_similarity(first[1], p[1]) >= SIMILAR_NAME_SCORE]
+        if len(cluster) > 1:
+            used.update(p[0] for p in cluster)
+            clusters.append(cluster)
+    return clusters
+
+
+def merge_customers(actor: Actor, keep_id: int, other_id: int, *,
+                    now: dt.datetime | None = None) -> int:
+    """Move everything of ``other_id`` onto ``keep_id`` atomically; returns ``keep_id``.
+
+    The merged record stays (marked merged, hidden), so old links open the survivor and its
+    former name still finds it.
+    """
+    from crm.customers.load import require_visible
+    from crm.customers.write import _event, reindex
+
+    require(actor, Action.DELETE)
+    if keep_id == other_id:
+        raise ValidationError("customer.merge_self", field="customer")
+    now = now or utcnow()
+    with database.atomic():
+        keep = require_visible(actor, keep_id)
+        other = require_visible(actor, other_id)
+        snapshot = _snapshot(other_id)
+        _move_channels(keep_id, other_id)
+        _move_tags(keep_id, other_id)
+        _move_secrets(keep_id, other_id)
+        _fill_blanks(keep, other)
+        _demote_moved_primary_addresses(keep_id, other_id)
+        for table, column in CUSTOMER_REFERENCES:
+            database.execute_sql(sql(f"update {table} set {column} = ? where {column} = ?"),
+                                 (keep_id, other_id))
+        database.execute_sql(sql("update customer set merged_into_id = ? where merged_into_id = ?"),
+                             (keep_id, other_id))
+        database.execute_sql(sql("update customer set merged_into_id = ?, deleted_at = ?,"
+                                 " deleted_by_id = ?, updated_at = ? where id = ?"),
+                             (keep_id, now, actor.user_id, now, other_id))
+        _refresh_last_interaction(keep_id)
+        search.remove_document(other_id)
+        _event(keep_id, "merged", actor, now, snapshot)
+        reindex(keep_id)
+    return keep_id
+
+
+def _snapshot(customer_id: int) -> dict:
+    row = fetch_one("select name from customer where id = ?", (customer_id,))
+    channels = fetch_all("select kind, value from contact_channel where customer_id = ?",
+                         (customer_id,))
+    return {"merged_id": customer_id, "name": row[0] if row else None,
+            "channels": [[k, v] for k, v in channels]}
+
+
+def _move_channels(keep_id: int, other_id: int) -> None:
+    existing = set(fetch_all("select kind, value from contact_channel where customer_id = ?",
+                             (keep_id,)))
+    kinds = {k for k, _ in existing}
+    for channel_id, kind, value in fetch_all(
+            "select id, kind, value from contact_channel where customer_id = ?", (other_id,)):
+        if (kind, value) in existing:
+            database.execute_sql(sql("delete from contact_channel where id = ?"), (channel_id,))
+            continue
+        primary = kind not in kinds
+        kinds.add(kind)
+        database.execute_sql(sql("update contact_channel set customer_id = ?, is_primary = ?"
+                                 " where id = ?"), (keep_id, primary, channel_id))
+
+
+def _move_tags(keep_id: int, other_id: int) -> None:
+    database.execute_sql(sql(
+        "insert into customer_tag (customer_id, tag_id) select ?, tag_id from customer_tag"
+        " where customer_id = ? and tag_id not in"
+        " (select tag_id from customer_tag where customer_id = ?)"), (keep_id, other_id, keep_id))
+    database.execute_sql(sql("delete from customer_tag where customer_id = ?"), (other_id,))
+
+
+def _move_secrets(keep_id: int, other_id: int) -> None:
+    database.execute_sql(sql(
+        "update customer_secret set customer_id = ? where customer_id = ? and name not in"
+        " (select name from customer_secret where customer_id = ?)"), (keep_id, other_id, keep_id))
+    database.execute_sql(sql("delete from customer_secret where customer_id = ?"), (other_id,))
+
+
+def _demote_moved_primary_addresses(keep_id: int, other_id: int) -> None:
+    if fetch_one("select 1 from address where customer_id = ? and is_primary = ?",
+                 (keep_id, True)):
+        database.execute_sql(sql("update address set is_primary = ? where customer_id = ?"),
+                             (False, other_id))
+
+
+def _fill_blanks(keep, other) -> None:
+    """Fields empty on the survivor take the merged record's values; notes are joined."""
+    changes = {}
+    for name in ("gender", "birthday", "occupation", "source", "company_id", "owner_id"):
+        if getattr(keep, name) is None and getattr(other, name) is not None:
+            changes[name] = getattr(other, name)
+    if other.notes and other.notes not in (keep.notes or ""):
+        changes["notes"] = "\n".join(n for n in (keep.notes, other.notes) if n)
+    if changes:
+        type(keep).update(**{k.removesuffix("_id"): v for k, v in changes.items()}).where(
+            type(keep).id == keep.id).execute()
+
+
+def _refresh_last_interaction(customer_id: int) -> None:
+    row = fetch_one("select max(occurred_at) from interaction where customer_id = ?",
+                    (customer_id,))
+    database.execute_sql(sql("update customer set last_interaction_at = ? where id = ?"),
+                         (row[0] if row else None, customer_id))
+
+
+def describe_merge(data: str | None) -> dict:
+    """The snapshot kept with a merge event."""
+    return json.loads(data) if data else {}

@@ -1,0 +1,132 @@
+"""One search box for everything: names (Chinese, Latin, pinyin), phone digits, e-mail,
+company, tag. Ranked exact, then prefix, then anywhere; limited to what the actor may see."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+
+from crm import runtime
+from crm.actors import Actor
+from crm.customers.load import summaries
+from crm.customers.views import CustomerSummary, Page
+from crm.errors import ValidationError
+from crm.permissions import Action, require
+from crm.search_terms import ParsedQuery, parse_query
+from crm.validation import normalise_phone
+from crm.visibility import owner_scope
+from storage import search
+from storage.database import bytewise, fetch_all
+
+MAX_LIMIT = 50
+Tier = Callable[[ParsedQuery, list[int] | None, int], list[int]]
+
+
+def search_customers(actor: Actor, text: str, *, offset: int = 0,
+                     limit: int = 10) -> Page[CustomerSummary]:
+    """A page of customers matching ``text``, best matches first."""
+    require(actor, Action.READ)
+    limit = max(1, min(limit, MAX_LIMIT))
+    offset = max(0, offset)
+    query = parse_query(text)
+    if query.empty:
+        return Page((), offset, False)
+    scope = owner_scope(actor)
+    wanted = offset + limit + 1
+    found: dict[int, None] = {}
+    for tier in (_exact_name, _exact_contact, _exact_company_or_tag, _name_prefix,
+                 _indexed_tokens, _indexed_prefix):
+        for customer_id in tier(query, scope, wanted + len(found)):
+            found.setdefault(customer_id)
+        if len(found) >= wanted:
+            break
+    ids = list(found)
+    return Page(tuple(summaries(ids[offset:offset + limit])), offset, len(ids) > offset + limit)
+
+
+def _scope_sql(scope: list[int] | None) -> tuple[str, tuple]:
+    if scope is None:
+        return "", ()
+    return f" and coalesce(c.owner_id, 0) in ({', '.join('?' * len(scope))})", tuple(scope)
+
+
+def _exact_name(query: ParsedQuery, scope: list[int] | None, need: int) -> list[int]:
+    clause, params = _scope_sql(scope)
+    rows = fetch_all("select c.id from customer c where c.name_norm = ? and c.deleted_at is null"
+                     f"{clause} order by c.id desc limit ?", (query.text, *params, need))
+    return [r[0] for r in rows]
+
+
+def _contact_values(query: ParsedQuery) -> list[str]:
+    values = [query.text]
+    if query.digits:
+        with contextlib.suppress(ValidationError):
+            values.append(normalise_phone(query.text, runtime.config()["phone_region"]))
+    return values
+
+
+def _exact_contact(query: ParsedQuery, scope: list[int] | None, need: int) -> list[int]:
+    if " " in query.text:
+        return []
+    values = _contact_values(query)
+    clause, params = _scope_sql(scope)
+    rows = fetch_all(
+        "select distinct c.id from contact_channel ch join customer c on c.id = ch.customer_id"
+        " where ch.kind in ('phone', 'email', 'wechat', 'qq', 'telegram', 'whatsapp', 'other')"
+        f" and ch.value in ({', '.join('?' * len(values))}) and c.deleted_at is null{clause}"
+        " order by c.id desc limit ?", (*values, *params, need))
+    return [r[0] for r in rows]
+
+
+def _exact_company_or_tag(query: ParsedQuery, scope: list[int] | None, need: int) -> list[int]:
+    clause, params = _scope_sql(scope)
+    company = fetch_all(
+        "select c.id from customer c where c.company_id in"
+        " (select id from company where name_norm = ?) and c.deleted_at is null"
+        f"{clause} order by c.id desc limit ?", (query.text, *params, need))
+    tagged = fetch_all(
+        "select c.id from customer_tag ct join customer c on c.id = ct.customer_id"
+        " where ct.tag_id = (select id from tag where name_norm = ?) and c.deleted_at is null"
+        f"{clause} order by ct.customer_id desc limit ?", (query.text, *params, need))
+    return [r[0] for r in company] + [r[0] for r in tagged]
+
+
+def _name_prefix(query: ParsedQuery, scope: list[int] | None, need: int) -> list[int]:
+    clause, params = _scope_sql(scope)
+    column = bytewise("c.name_norm")
+    rows = fetch_all(
+        f"select c.id from customer c where {column} > ? and {column} < ?"
+        f" and c.deleted_at is null{clause} order by {column}, c.id desc limit ?",
+        (query.text, query.text + "\U0010ffff", *params, need))
+    return [r[0] for r in rows]
+
+
+def _indexed_tokens(query: ParsedQuery, scope: list[int] | None, need: int) -> list[int]:
+    return _verified(query, scope, need, prefix_last=False)
+
+
+def _indexed_prefix(query: ParsedQuery, scope: list[int] | None, need: int) -> list[int]:
+    if not query.prefix:
+        return []
+    return _verified(query, scope, need, prefix_last=True)
+
+
+def _verified(query: ParsedQuery, scope: list[int] | None, need: int, *,
+              prefix_last: bool) -> list[int]:
+    """Index matches whose text really contains the query (bigram and digit-window AND can
+    match pieces that are not adjacent), fetched in batches until enough."""
+    tokens = list(query.tokens)
+    if prefix_last:
+        tokens[-1] = query.prefix
+    found: list[int] = []
+    below: int | None = None
+    batch = max(need, 20)
+    while len(found) < need:
+        rows = search.match(tokens, prefix_last=prefix_last, owners=scope, limit=batch,
+                            below_id=below)
+        found += [cid for cid, hay in rows if all(check in hay for check in query.checks)]
+        if len(rows) < batch:
+            break
+        below = rows[-1][0]
+        batch *= 2
+    return found

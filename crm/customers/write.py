@@ -1,0 +1,425 @@
+"""Creating and editing customers: each service validates, writes in one transaction and
+keeps the search index in step."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from crm import runtime
+from crm.actors import Actor
+from crm.clock import utcnow
+from crm.customers import inputs
+from crm.customers.duplicates import check_contact_duplicates, check_similar_name
+from crm.customers.load import load_card, require_visible
+from crm.customers.views import CustomerCard
+from crm.errors import NotFound, ValidationError
+from crm.permissions import Action, require
+from crm.search_terms import build_document, normalise_text
+from crm.visibility import can_see_owner
+from storage import search
+from storage.database import database, fetch_all, fetch_one
+from storage.models import (
+    Address,
+    Company,
+    ContactChannel,
+    Customer,
+    CustomerEvent,
+    CustomerSecret,
+    CustomerTag,
+    Tag,
+)
+
+EDITABLE_FIELDS = ("name", "gender", "birthday", "occupation", "notes", "status", "source",
+                   "company", "owner_id")
+
+
+def create_customer(actor: Actor, draft: inputs.CustomerDraft, *, allow_duplicate: bool = False,
+                    now: dt.datetime | None = None) -> CustomerCard:
+    """Add a customer with its channels, addresses, tags and identity fields."""
+    require(actor, Action.CREATE)
+    now = now or utcnow()
+    record = _checked_draft(draft, now.date())
+    owner_id = draft.owner_id if draft.owner_id is not None else actor.user_id
+    _check_owner(actor, owner_id)
+    with database.atomic():
+        if not allow_duplicate:
+            values = [(c.kind, c.value) for c in record["channels"]]
+            check_contact_duplicates(actor, values)
+            check_similar_name(actor, record["name"], record["company"])
+        customer = Customer.create(
+            name=record["name"], name_norm=normalise_text(record["name"]),
+            gender=record["gender"], birthday=record["birthday"],
+            occupation=record["occupation"], notes=record["notes"], status=record["status"],
+            source=record["source"], owner=owner_id, company=_company_id(record["company"], now),
+            created_by=actor.user_id, created_at=now, updated_at=now)
+        _insert_channels(customer.id, record["channels"])
+        for address in record["addresses"]:
+            _insert_address(customer.id, address)
+        _attach_tags(customer.id, record["tags"], now)
+        for name, value in record["secrets"].items():
+            _store_secret(customer.id, name, value)
+        _event(customer.id, "created", actor, now)
+        reindex(customer.id)
+    return load_card(customer.id)
+
+
+def _checked_draft(draft: inputs.CustomerDraft, today: dt.date) -> dict[str, Any]:
+    channels = [inputs.ChannelInput("phone", p) for p in draft.phones if p.strip()]
+    channels += [inputs.ChannelInput("email", e) for e in draft.emails if e.strip()]
+    channels = [inputs.channel(c) for c in [*channels, *draft.channels]]
+    _mark_primaries(channels)
+    return {
+        "name": inputs.name(draft.name),
+        "company": inputs.optional_text(draft.company, field="company",
+                                        max_length=inputs.COMPANY_MAX),
+        "gender": inputs.gender(draft.gender),
+        "birthday": inputs.birthday(draft.birthday, today),
+        "occupation": inputs.optional_text(draft.occupation, field="occupation"),
+        "notes": inputs.optional_text(draft.notes, field="notes", max_length=inputs.NOTES_MAX),
+        "status": inputs.status(draft.status),
+        "source": inputs.optional_text(draft.source, field="source", max_length=50),
+        "channels": _unique_channels(channels),
+        "addresses": _primary_address([inputs.address(a) for a in draft.addresses]),
+        "tags": inputs.tags(draft.tags),
+        "secrets": {k: inputs.secret(k, v, today) for k, v in draft.secrets.items() if v},
+    }
+
+
+def _unique_channels(channels: list[inputs.ChannelInput]) -> list[inputs.ChannelInput]:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for item in channels:
+        if (item.kind, item.value) not in seen:
+            seen.add((item.kind, item.value))
+            unique.append(item)
+    return unique
+
+
+def _mark_primaries(channels: list[inputs.ChannelInput]) -> None:
+    """Exactly one primary per kind: the one asked for, else the first."""
+    for kind in {c.kind for c in channels}:
+        same = [i for i, c in enumerate(channels) if c.kind == kind]
+        chosen = next((i for i in same if channels[i].primary), same[0])
+        for i in same:
+            c = channels[i]
+            channels[i] = inputs.ChannelInput(c.kind, c.value, c.label, i == chosen)
+
+
+def _primary_address(addresses: list[inputs.AddressInput]) -> list[inputs.AddressInput]:
+    if addresses and not any(a.primary for a in addresses):
+        first = addresses[0]
+        addresses[0] = inputs.AddressInput(**{**first.__dict__, "primary": True})
+    return addresses
+
+
+def _check_owner(actor: Actor, owner_id: int | None) -> None:
+    """The owner must be an active staff user, and the actor must see what it hands over."""
+    if owner_id is None:
+        return
+    if fetch_one("select 1 from staff_user where id = ? and active = ?", (owner_id, True)) is None:
+        raise ValidationError("validation.choice", field="owner", value=str(owner_id),
+                              allowed="active staff")
+    if not can_see_owner(actor, owner_id):
+        require(actor, Action.DELETE)  # only managers and admins hand records to others
+
+
+def _company_id(name: str | None, now: dt.datetime) -> int | None:
+    """The company with this name, created on first use."""
+    if not name:
+        return None
+    norm = normalise_text(name)
+    row = fetch_one("select id from company where name_norm = ? order by id limit 1", (norm,))
+    if row:
+        return row[0]
+    return Company.create(name=name, name_norm=norm, created_at=now, updated_at=now).id
+
+
+def _insert_channels(customer_id: int, channels: list[inputs.ChannelInput]) -> None:
+    for item in channels:
+        ContactChannel.create(customer=customer_id, kind=item.kind, value=item.value,
+                              label=item.label, is_primary=item.primary)
+
+
+def _insert_address(customer_id: int, item: inputs.AddressInput) -> None:
+    if item.primary:
+        Address.update(is_primary=False).where(Address.customer == customer_id).execute()
+    Address.create(customer=customer_id, kind=item.kind, country=item.country,
+                   province=item.province, city=item.city, district=item.district,
+                   street=item.street, postal_code=item.postal_code, is_primary=item.primary)
+
+
+def _attach_tags(customer_id: int, names: list[str], now: dt.datetime) -> None:
+    for tag_name in names:
+        norm = normalise_text(tag_name)
+        Tag.insert(name=tag_name, name_norm=norm, created_at=now).on_conflict_ignore().execute()
+        tag_id = fetch_one("select id from tag where name_norm = ?", (norm,))[0]
+        CustomerTag.insert(customer=customer_id, tag=tag_id).on_conflict_ignore().execute()
+
+
+def _store_secret(customer_id: int, name: str, value: str) -> None:
+    ring = runtime.keyring()
+    CustomerSecret.delete().where((CustomerSecret.customer == customer_id)
+                                  & (CustomerSecret.name == name)).execute()
+    CustomerSecret.create(customer=customer_id, name=name, value_enc=ring.encrypt(value),
+                          value_hash=ring.blind_index(f"{name}:{value}"),
+                          masked=inputs.mask(name, value))
+
+
+def _event(customer_id: int, kind: str, actor: Actor, now: dt.datetime,
+           data: dict[str, Any] | None = None) -> None:
+    CustomerEvent.create(customer=customer_id, kind=kind, at=now, staff=actor.user_id,
+                         data=json.dumps(data, ensure_ascii=False) if data else None)
+
+
+def reindex(customer_id: int) -> None:
+    """Rebuild one customer's search entry from its current record."""
+    row = fetch_one(
+        "select c.name, c.owner_id, co.name from customer c"
+        " left join company co on co.id = c.company_id where c.id = ?", (customer_id,))
+    if row is None:
+        return
+    channels = fetch_all("select kind, value from contact_channel where customer_id = ?",
+                         (customer_id,))
+    tag_names = [r[0] for r in fetch_all(
+        "select t.name from tag t join customer_tag ct on ct.tag_id = t.id"
+        " where ct.customer_id = ?", (customer_id,))]
+    aliases = [r[0] for r in fetch_all("select name from customer where merged_into_id = ?",
+                                       (customer_id,))]
+    document = build_document(
+        name=row[0], owner_id=row[1], company=row[2], aliases=aliases,
+        phones=[v for k, v in channels if k in ("phone", "whatsapp")],
+        emails=[v for k, v in channels if k == "email"],
+        accounts=[v for k, v in channels if k not in ("phone", "whatsapp", "email")],
+        tags=tag_names)
+    search.index_document(customer_id, document.terms, document.haystack)
+
+
+def _touch(customer_id: int, now: dt.datetime) -> None:
+    Customer.update(updated_at=now).where(Customer.id == customer_id).execute()
+
+
+def update_customer(actor: Actor, customer_id: int, field: str, value: Any, *,
+                    now: dt.datetime | None = None) -> CustomerCard:
+    """Change one field of the record; the value is checked like on create."""
+    require(actor, Action.EDIT)
+    now = now or utcnow()
+    if field not in EDITABLE_FIELDS:
+        raise ValidationError("customer.field", field=field, name=field)
+    with database.atomic():
+        current = require_visible(actor, customer_id)
+        changes = _checked_change(actor, current, field, value, now)
+        Customer.update(**changes, updated_at=now).where(Customer.id == customer_id).execute()
+        reindex(customer_id)
+    return load_card(customer_id)
+
+
+def _checked_change(actor: Actor, current: Customer, field: str, value: Any,
+                    now: dt.datetime) -> dict[str, Any]:
+    if field == "name":
+        new_name = inputs.name(value)
+        return {"name": new_name, "name_norm": normalise_text(new_name)}
+    if field == "gender":
+        return {"gender": inputs.gender(value)}
+    if field == "birthday":
+        return {"birthday": inputs.birthday(value, now.date())}
+    if field in ("occupation", "source"):
+        return {field: inputs.optional_text(value, field=field,
+                                            max_length=50 if field == "source" else 100)}
+    if field == "notes":
+        return {"notes": inputs.optional_text(value, field="notes", max_length=inputs.NOTES_MAX)}
+    if field == "status":
+        return {"status": inputs.status(value)}
+    if field == "company":
+        company = inputs.optional_text(value, field="company", max_length=inputs.COMPANY_MAX)
+        return {"company": _company_id(company, now)}
+    owner_id = int(value) if value not in (None, "") else None
+    require(actor, Action.DELETE)  # reassigning is for managers and admins
+    _check_owner(actor, owner_id)
+    return {"owner": owner_id}
+
+
+def add_channel(actor: Actor, customer_id: int, kind: str, value: str, *,
+                label: str | None = None, primary: bool = False, allow_duplicate: bool = False,
+                now: dt.datetime | None = None) -> CustomerCard:
+    """Add a phone, e-mail or account; a value already on another record is reported."""
+    require(actor, Action.EDIT)
+    now = now or utcnow()
+    item = inputs.channel(inputs.ChannelInput(kind, value, label, primary))
+    with database.atomic():
+        require_visible(actor, customer_id)
+        existing = fetch_all("select kind, value, is_primary from contact_channel"
+                             " where customer_id = ?", (customer_id,))
+        if any(k == item.kind and v == item.value for k, v, _ in existing):
+            return load_card(customer_id)
+        if not allow_duplicate:
+            check_contact_duplicates(actor, [(item.kind, item.value)], exclude_id=customer_id)
+        is_primary = primary or not any(k == item.kind for k, _, _ in existing)
+        if is_primary:
+            ContactChannel.update(is_primary=False).where(
+                (ContactChannel.customer == customer_id)
+                & (ContactChannel.kind == item.kind)).execute()
+        ContactChannel.create(customer=customer_id, kind=item.kind, value=item.value,
+                              label=item.label, is_primary=is_primary)
+        _touch(customer_id, now)
+        reindex(customer_id)
+    return load_card(customer_id)
+
+
+def remove_channel(actor: Actor, customer_id: int, channel_id: int, *,
+                   now: dt.datetime | None = None) -> CustomerCard:
+    """Remove a contact detail; another of the same kind becomes primary."""
+    require(actor, Action.EDIT)
+    now = now or utcnow()
+    with database.atomic():
+        require_visible(actor, customer_id)
+        row = ContactChannel.get_or_none((ContactChannel.id == channel_id)
+                                         & (ContactChannel.customer == customer_id))
+        if row is None:
+            raise NotFound("customer.channel_not_found")
+        row.delete_instance()
+        if row.is_primary:
+            successor = (ContactChannel.select().where(
+                (ContactChannel.customer == customer_id) & (ContactChannel.kind == row.kind))
+                .order_by(ContactChannel.id).first())
+            if successor:
+                successor.is_primary = True
+                successor.save()
+        _touch(customer_id, now)
+        reindex(customer_id)
+    return load_card(customer_id)
+
+
+def add_address(actor: Actor, customer_id: int, address: inputs.AddressInput, *,
+                now: dt.datetime | None = None) -> CustomerCard:
+    """Add an address; the first one, or one marked primary, becomes primary."""
+    require(actor, Action.EDIT)
+    now = now or utcnow()
+    item = inputs.address(address)
+    with database.atomic():
+        require_visible(actor, customer_id)
+        has_any = fetch_one("select 1 from address where customer_id = ?", (customer_id,))
+        if not has_any and not item.primary:
+            item = inputs.AddressInput(**{**item.__dict__, "primary": True})
+        _insert_address(customer_id, item)
+        _touch(customer_id, now)
+    return load_card(customer_id)
+
+
+def remove_address(actor: Actor, customer_id: int, address_id: int, *,
+                   now: dt.datetime | None = None) -> CustomerCard:
+    """Remove an address."""
+    require(actor, Action.EDIT)
+    now = now or utcnow()
+    with database.atomic():
+        require_visible(actor, customer_id)
+        deleted = Address.delete().where((Address.id == address_id)
+                                         & (Address.customer == customer_id)).execute()
+        if not deleted:
+            raise NotFound("customer.address_not_found")
+        _touch(customer_id, now)
+    return load_card(customer_id)
+
+
+def add_tags(actor: Actor, customer_id: int, names: list[str], *,
+             now: dt.datetime | None = None) -> CustomerCard:
+    """Tag a customer; tags are created on first use."""
+    require(actor, Action.EDIT)
+    now = now or utcnow()
+    cleaned = inputs.tags(names)
+    with database.atomic():
+        require_visible(actor, customer_id)
+        _attach_tags(customer_id, cleaned, now)
+        _touch(customer_id, now)
+        reindex(customer_id)
+    return load_card(customer_id)
+
+
+def remove_tag(actor: Actor, customer_id: int, name: str, *,
+               now: dt.datetime | None = None) -> CustomerCard:
+    """Take a tag off a customer."""
+    require(actor, Action.EDIT)
+    now = now or utcnow()
+    with database.atomic():
+        require_visible(actor, customer_id)
+        tag = fetch_one("select id from tag where name_norm = ?", (normalise_text(name),))
+        if tag:
+            CustomerTag.delete().where((CustomerTag.customer == customer_id)
+                                       & (CustomerTag.tag == tag[0])).execute()
+        _touch(customer_id, now)
+        reindex(customer_id)
+    return load_card(customer_id)
+
+
+def set_secret(actor: Actor, customer_id: int, name: str, value: str, *,
+               now: dt.datetime | None = None) -> CustomerCard:
+    """Store or replace a sensitive identity value (encrypted, masked when shown)."""
+    require(actor, Action.EDIT)
+    now = now or utcnow()
+    checked = inputs.secret(name, value, now.date())
+    with database.atomic():
+        require_visible(actor, customer_id)
+        _store_secret(customer_id, name, checked)
+        _touch(customer_id, now)
+    return load_card(customer_id)
+
+
+def reveal_secret(actor: Actor, customer_id: int, name: str, *,
+                  now: dt.datetime | None = None) -> str:
+    """The plain value of a sensitive field, for roles allowed to see it; each reveal is kept."""
+    require(actor, Action.REVEAL)
+    now = now or utcnow()
+    with database.atomic():
+        require_visible(actor, customer_id)
+        row = fetch_one("select value_enc from customer_secret where customer_id = ? and name = ?",
+                        (customer_id, name))
+        if row is None:
+            raise NotFound("customer.secret_missing", name=name)
+        value = runtime.keyring().decrypt(bytes(row[0]))
+        _event(customer_id, "revealed", actor, now, {"field": name})
+    return value
+
+
+def find_by_secret(actor: Actor, name: str, value: str) -> list[int]:
+    """Customers whose sensitive field equals ``value`` exactly (through the blind index)."""
+    require(actor, Action.REVEAL)
+    checked = inputs.secret(name, value, utcnow().date())
+    digest = runtime.keyring().blind_index(f"{name}:{checked}")
+    rows = fetch_all(
+        "select s.customer_id, c.owner_id from customer_secret s"
+        " join customer c on c.id = s.customer_id"
+        " where s.name = ? and s.value_hash = ? and c.deleted_at is null", (name, digest))
+    return [cid for cid, owner in rows if can_see_owner(actor, owner)]
+
+
+def delete_customer(actor: Actor, customer_id: int, *,
+                    now: dt.datetime | None = None) -> None:
+    """Soft-delete: hidden everywhere, restorable from the recently deleted list."""
+    require(actor, Action.DELETE)
+    now = now or utcnow()
+    with database.atomic():
+        require_visible(actor, customer_id)
+        Customer.update(deleted_at=now, deleted_by=actor.user_id, updated_at=now).where(
+            Customer.id == customer_id).execute()
+        search.remove_document(customer_id)
+        _event(customer_id, "deleted", actor, now)
+
+
+def restore_customer(actor: Actor, customer_id: int, *,
+                     now: dt.datetime | None = None) -> CustomerCard:
+    """Bring back a soft-deleted customer (not one merged into another)."""
+    require(actor, Action.DELETE)
+    now = now or utcnow()
+    with database.atomic():
+        row = Customer.get_or_none(Customer.id == customer_id)
+        if row is None or not can_see_owner(actor, row.owner_id) or row.merged_into_id:
+            raise NotFound("customer.not_found")
+        if row.deleted_at is None:
+            raise ValidationError("customer.not_deleted", field="customer")
+        Customer.update(deleted_at=None, deleted_by=None, updated_at=now).where(
+            Customer.id == customer_id).execute()
+        reindex(customer_id)
+        _event(customer_id, "restored", actor, now)
+    return load_card(customer_id)
+

@@ -1,0 +1,176 @@
+"""Search terms: what a customer is indexed under, and how a typed query becomes a match.
+
+One scheme serves SQLite FTS5 and PostgreSQL full-text search alike, so every token is plain
+ASCII letters and digits (no tokenizer or locale can split it differently):
+- Chinese characters become ``u`` + hex code point, as unigrams and overlapping bigrams, so any
+  2+ consecutive characters of a name are found (小明 in 王小明);
+- names also get their pinyin: each syllable, the syllables joined (zhangwei) and the initials (zw);
+- phone numbers become ``p`` + every 4-digit window, so any 4+ consecutive digits are found;
+- Latin words, e-mail and account pieces are lower-cased words; ``o`` + owner id restricts by owner.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pypinyin import Style, pinyin
+
+# Surnames whose reading differs from the character's most common one.
+SURNAME_READINGS = {
+    "曾": "zeng", "单": "shan", "解": "xie", "仇": "qiu", "朴": "piao", "区": "ou", "查": "zha",
+    "盖": "ge", "乐": "yue", "缪": "miao", "翟": "zhai", "尉": "yu", "召": "shao", "覃": "qin",
+    "长": "chang", "重": "chong", "繁": "po", "员": "yun", "洗": "xian", "秘": "bi", "种": "chong",
+    "句": "gou", "隗": "wei", "折": "she", "都": "du", "万": "wan", "沈": "shen", "曲": "qu",
+}
+
+_SEGMENT_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9]+|[a-z]+")
+_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+MIN_PHONE_DIGITS = 4
+
+
+def normalise_text(text: str) -> str:
+    """Full-width to half-width, lower case, single spaces: the form names are compared in."""
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def is_cjk(char: str) -> bool:
+    return _CJK_RE.match(char) is not None
+
+
+def encode_cjk(text: str) -> str:
+    """``张伟`` → ``u5f204f1f``: an ASCII token for a run of Chinese characters."""
+    return "u" + "".join(f"{ord(char):x}" for char in text)
+
+
+@lru_cache(maxsize=20_000)
+def reading(char: str) -> str:
+    """The most common pinyin of one character, without tones."""
+    return pinyin(char, style=Style.NORMAL, errors="ignore")[0][0] if is_cjk(char) else ""
+
+
+def name_pinyin(name: str) -> list[str]:
+    """Pinyin syllables of a Chinese name, with the surname read as a surname."""
+    chars = [c for c in name if is_cjk(c)]
+    syllables = [reading(c) for c in chars]
+    if chars and chars[0] in SURNAME_READINGS:
+        syllables[0] = SURNAME_READINGS[chars[0]]
+    return [s for s in syllables if s]
+
+
+def cjk_tokens(run: str) -> list[str]:
+    """Unigrams and overlapping bigrams of a run of Chinese characters."""
+    tokens = [encode_cjk(c) for c in run]
+    tokens += [encode_cjk(run[i:i + 2]) for i in range(len(run) - 1)]
+    return tokens
+
+
+def digit_windows(digits: str) -> list[str]:
+    """Every 4-digit window of a phone number, as ``p`` tokens."""
+    return [f"p{digits[i:i + MIN_PHONE_DIGITS]}"
+            for i in range(len(digits) - MIN_PHONE_DIGITS + 1)]
+
+
+def text_tokens(text: str) -> list[str]:
+    """Tokens of free text (company names, tags, e-mail and account pieces)."""
+    tokens: list[str] = []
+    for segment in _SEGMENT_RE.findall(normalise_text(text)):
+        tokens.extend(cjk_tokens(segment) if is_cjk(segment[0]) else [segment])
+    return tokens
+
+
+def name_tokens(name: str) -> tuple[list[str], str]:
+    """Tokens of a person's name, and the pinyin text to verify matches against."""
+    tokens = text_tokens(name)
+    syllables = name_pinyin(name)
+    if not syllables:
+        return tokens, ""
+    joined, initials = "".join(syllables), "".join(s[0] for s in syllables)
+    tokens += [*syllables, joined, initials]
+    return tokens, f"{joined} {initials} {' '.join(syllables)}"
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    terms: str  # indexed tokens
+    haystack: str  # normalised text that a match must contain (checks multi-token queries)
+
+
+def build_document(*, name: str, owner_id: int | None, company: str | None = None,
+                   phones: Iterable[str] = (), emails: Iterable[str] = (),
+                   accounts: Iterable[str] = (), tags: Iterable[str] = (),
+                   aliases: Iterable[str] = ()) -> SearchDocument:
+    """Everything a customer can be found by (``aliases``: names of records merged into it)."""
+    tokens, pinyin_text = name_tokens(name)
+    hay = [normalise_text(name), pinyin_text]
+    for alias in aliases:
+        alias_tokens, alias_pinyin = name_tokens(alias)
+        tokens += alias_tokens
+        hay += [normalise_text(alias), alias_pinyin]
+    for phone in phones:
+        digits = re.sub(r"\D", "", phone)
+        national = _national_digits(phone)
+        tokens += digit_windows(national) + digit_windows(digits)
+        hay += [digits, national]
+    for value in (*emails, *accounts, *tags, *([company] if company else [])):
+        tokens += text_tokens(value)
+        hay.append(normalise_text(value))
+    tokens.append(f"o{owner_id or 0}")
+    unique = list(dict.fromkeys(tokens))
+    return SearchDocument(" ".join(unique), " | ".join(h for h in hay if h))
+
+
+def _national_digits(e164: str) -> str:
+    """The digits as dialled at home (+8613800138000 → 13800138000)."""
+    import phonenumbers
+
+    try:
+        return str(phonenumbers.parse(e164).national_number)
+    except phonenumbers.NumberParseException:
+        return re.sub(r"\D", "", e164)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A typed query turned into index tokens (all must match)."""
+
+    text: str  # normalised query
+    tokens: tuple[str, ...]  # every token must match exactly
+    prefix: str  # a last Latin word to also try as a prefix ("" when not applicable)
+    checks: tuple[str, ...]  # substrings a candidate's haystack must contain
+    digits: str  # the query's digits when it looks like a phone number
+
+    @property
+    def empty(self) -> bool:
+        return not self.tokens
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Split a query into Chinese runs, digit runs and Latin words, each giving tokens."""
+    normal = normalise_text(text)
+    segments = _SEGMENT_RE.findall(normal)
+    tokens: list[str] = []
+    checks: list[str] = []
+    for segment in segments:
+        if is_cjk(segment[0]):
+            tokens += [encode_cjk(segment)] if len(segment) == 1 else [
+                encode_cjk(segment[i:i + 2]) for i in range(len(segment) - 1)]
+            if len(segment) > 2:
+                checks.append(segment)
+        elif segment.isdigit() and len(segment) >= MIN_PHONE_DIGITS:
+            tokens += digit_windows(segment)
+            if len(segment) > MIN_PHONE_DIGITS:
+                checks.append(segment)
+        else:
+            tokens.append(segment)
+    if "@" in normal:
+        checks.append(normal)
+    last = segments[-1] if segments else ""
+    prefix = last if last.isascii() and last.isalpha() and len(last) >= 2 else ""
+    digits = re.sub(r"\D", "", normal)
+    phone_like = len(digits) >= MIN_PHONE_DIGITS and re.fullmatch(r"[\d\s+()\-]+", normal)
+    return ParsedQuery(normal, tuple(dict.fromkeys(tokens)), prefix, tuple(checks),
+                       digits if phone_like else "")

@@ -1,0 +1,244 @@
+"""Pure rules that validate and normalise customer fields; no database access.
+
+Each function returns the normalised value or raises ``ValidationError`` with a stable
+``validation.*`` code. Inputs pass through NFKC first, so full-width digits, letters and
+punctuation typed on Chinese keyboards (１３８, ＠, （）) read as their ASCII forms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from urllib.parse import urlsplit, urlunsplit
+
+import phonenumbers
+
+from crm.clock import utcnow
+from crm.errors import ValidationError
+
+EARLIEST_BIRTHDAY = dt.date(1900, 1, 1)
+EMAIL_MAX = 254
+HANDLE_MAX = 64
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+_DATE_PATTERNS = (
+    re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})"),
+    re.compile(r"(\d{4})()(\d{2})(\d{2})"),
+    re.compile(r"(\d{4})年()(\d{1,2})月(\d{1,2})[日号]?"),
+)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_WECHAT = re.compile(r"[A-Za-z][A-Za-z0-9_-]{5,19}")
+_PHONE_PUNCTUATION = re.compile(r"[\s\-()]")
+_QQ = re.compile(r"[1-9]\d{4,11}")
+_HOST = re.compile(r"[^\s.:@/]+(\.[^\s.:@/]+)+")
+_GENDERS = {
+    "male": "male", "m": "male", "man": "male", "男": "male", "男性": "male", "先生": "male",
+    "female": "female", "f": "female", "woman": "female", "女": "female", "女性": "female",
+    "女士": "female",
+    "other": "other", "o": "other", "x": "other", "non-binary": "other", "nonbinary": "other",
+    "其他": "other", "其它": "other",
+}
+
+
+def _clean(text: str) -> str:
+    """Fold full-width forms to ASCII (NFKC) and trim surrounding white space."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def normalise_phone(text: str, region: str = "CN", *, field: str = "phone") -> str:
+    """Parse a phone number as typed and return it in E.164 form."""
+    cleaned = _clean(text)
+    try:
+        number = phonenumbers.parse(cleaned, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError("validation.phone", field=field, value=cleaned) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError("validation.phone", field=field, value=cleaned)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str, region: str = "CN") -> str:
+    """Show a stored number nationally in its own region, internationally elsewhere."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if phonenumbers.region_code_for_number(number) == region:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def normalise_email(text: str, *, field: str = "email") -> str:
+    """Trim and lower-case an e-mail address and check its shape."""
+    cleaned = _clean(text).lower()
+    if len(cleaned) > EMAIL_MAX or not _EMAIL.fullmatch(cleaned):
+        raise ValidationError("validation.email", field=field, value=cleaned)
+    return cleaned
+
+
+def parse_date(text: str, *, field: str) -> dt.date:
+    """Read a date typed as 1990-03-07, 1990/3/7, 1990.3.7, 19900307 or 1990年3月7日."""
+    cleaned = _clean(text).replace(" ", "")
+    for pattern in _DATE_PATTERNS:
+        match = pattern.fullmatch(cleaned)
+        if match:
+            try:
+                return dt.date(int(match[1]), int(match[3]), int(match[4]))
+            except ValueError:
+                break
+    raise ValidationError("validation.date", field=field, value=cleaned)
+
+
+def check_birthday(value: dt.date, today: dt.date, *, field: str = "birthday") -> dt.date:
+    """Reject birthdays after ``today`` or before 1900."""
+    if value > today:
+        raise ValidationError("validation.birthday_future", field=field, value=value.isoformat())
+    if value < EARLIEST_BIRTHDAY:
+        raise ValidationError("validation.birthday_too_old", field=field,
+                              value=value.isoformat())
+    return value
+
+
+def age_on(birthday: dt.date, today: dt.date) -> int:
+    """Whole years from ``birthday`` to ``today`` (a 29 February birthday counts on 1 March)."""
+    if birthday > today:
+        raise ValueError(f"birthday {birthday} is after {today}")
+    before_birthday = (today.month, today.day) < (birthday.month, birthday.day)
+    return today.year - birthday.year - before_birthday
+
+
+def id_card_check_char(body: str) -> str:
+    """The ISO 7064 MOD 11-2 check character for the 17-digit body of an ID card."""
+    total = sum(int(digit) * weight for digit, weight in zip(body, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def normalise_id_card(text: str, *, today: dt.date | None = None,
+                      field: str = "id_card") -> str:
+    """Check a mainland resident ID (18 characters, or legacy 15 digits) and normalise it."""
+    cleaned = re.sub(r"\s", "", _clean(text)).upper()
+    if len(cleaned) == 15:
+        if not cleaned.isdigit():
+            raise ValidationError("validation.id_card_format", field=field)
+        birth = "19" + cleaned[6:12]
+    elif len(cleaned) == 18:
+        if not cleaned[:17].isdigit() or cleaned[17] not in "0123456789X":
+            raise ValidationError("validation.id_card_format", field=field)
+        if id_card_check_char(cleaned[:17]) != cleaned[17]:
+            raise ValidationError("validation.id_card_checksum", field=field)
+        birth = cleaned[6:14]
+    else:
+        raise ValidationError("validation.id_card_length", field=field, length=len(cleaned))
+    _check_id_birth(birth, today or utcnow().date(), field)
+    return cleaned
+
+
+def _check_id_birth(digits: str, today: dt.date, field: str) -> None:
+    """Require the YYYYMMDD embedded in an ID card to be a real date from 1900 to today."""
+    try:
+        birth = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        birth = None
+    if birth is None or not EARLIEST_BIRTHDAY <= birth <= today:
+        raise ValidationError("validation.id_card_birthdate", field=field)
+
+
+def mask_id_card(value: str) -> str:
+    """Hide all but the first and last four characters of an ID number."""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def check_length(text: str | None, *, field: str, max_length: int,
+                 required: bool = False) -> str | None:
+    """Trim free text; empty becomes None (or an error when required); cap the length."""
+    trimmed = (text or "").strip()
+    if not trimmed:
+        if required:
+            raise ValidationError("validation.required", field=field)
+        return None
+    if len(trimmed) > max_length:
+        raise ValidationError("validation.too_long", field=field, max=max_length)
+    return trimmed
+
+
+def normalise_gender(text: str | None, *, field: str = "gender") -> str | None:
+    """Map male/female/other in English or Chinese (男/女/其他) to a stored value; empty is None."""
+    cleaned = _clean(text or "").lower()
+    if not cleaned:
+        return None
+    try:
+        return _GENDERS[cleaned]
+    except KeyError:
+        raise ValidationError("validation.gender", field=field, value=cleaned) from None
+
+
+def normalise_wechat(text: str, *, field: str = "wechat") -> str:
+    """Accept a WeChat id (6-20 chars, letter first) or a phone number used as one."""
+    cleaned = _clean(text)
+    if _WECHAT.fullmatch(cleaned):
+        return cleaned
+    compact = _PHONE_PUNCTUATION.sub("", cleaned)
+    if re.fullmatch(r"\+?\d{5,}", compact):
+        try:
+            normalise_phone(compact, field=field)
+        except ValidationError:
+            pass
+        else:
+            return compact
+    raise ValidationError("validation.wechat", field=field, value=cleaned)
+
+
+def normalise_qq(text: str, *, field: str = "qq") -> str:
+    """Accept a QQ number: 5 to 12 digits, not starting with 0."""
+    cleaned = re.sub(r"\s", "", _clean(text))
+    if not _QQ.fullmatch(cleaned):
+        raise ValidationError("validation.qq", field=field, value=cleaned)
+    return cleaned
+
+
+def normalise_social_handle(text: str, *, field: str) -> str:
+    """Drop one leading @ and require 1 to 64 characters without spaces."""
+    cleaned = _clean(text)
+    handle = cleaned.removeprefix("@")
+    if not handle or len(handle) > HANDLE_MAX or re.search(r"\s", handle):
+        raise ValidationError("validation.handle", field=field, value=cleaned, max=HANDLE_MAX)
+    return handle
+
+
+def credit_code_check_char(body: str) -> str:
+    """The GB 32100-2015 check character for the first 17 characters of a credit code."""
+    total = sum(_CREDIT_CHARS.index(char) * weight
+                for char, weight in zip(body, _CREDIT_WEIGHTS, strict=True))
+    return _CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def normalise_credit_code(text: str, *, field: str = "credit_code") -> str:
+    """Check an 18-character unified social credit code and return it upper-cased."""
+    cleaned = re.sub(r"\s", "", _clean(text)).upper()
+    if (len(cleaned) != 18 or any(char not in _CREDIT_CHARS for char in cleaned)
+            or credit_code_check_char(cleaned[:17]) != cleaned[17]):
+        raise ValidationError("validation.credit_code", field=field, value=cleaned)
+    return cleaned
+
+
+def normalise_website(text: str, *, field: str = "website") -> str:
+    """Add https:// when no scheme is given; require http(s) and a host with a dot."""
+    cleaned = _clean(text)
+    url = cleaned if "://" in cleaned else f"https://{cleaned}"
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme.lower() not in {"http", "https"}
+            or re.search(r"\s", url) or not _HOST.fullmatch(parts.hostname or "")
+            or "@" in parts.netloc):
+        raise ValidationError("validation.website", field=field, value=cleaned)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "",
+                       parts.query, parts.fragment))

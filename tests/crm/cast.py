@@ -1,0 +1,39 @@
+"""The fixed cast of the domain tests, and factories that build valid records in one call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crm import customers, users
+from crm.actors import Actor
+from crm.customers.views import CustomerCard
+
+SYSTEM = Actor.system()
+
+
+@dataclass(frozen=True)
+class Cast:
+    agent: Actor
+    teammate: Actor
+    other_agent: Actor
+    manager: Actor
+    admin: Actor
+    viewer: Actor
+
+
+def make_cast() -> Cast:
+    made = {}
+    for telegram_id, (key, role, name) in enumerate([
+        ("agent", "agent", "李娜"), ("teammate", "agent", "张伟"),
+        ("other_agent", "agent", "Emily Chen"), ("manager", "manager", "王经理"),
+        ("admin", "admin", "Admin"), ("viewer", "viewer", "赵敏"),
+    ], start=9001):
+        made[key] = users.add_user(SYSTEM, telegram_id, role, name).as_actor()
+    return Cast(**made)
+
+
+def customer(actor: Actor, name: str = "王小明", **fields: object) -> CustomerCard:
+    """A valid customer owned by ``actor``; duplicates allowed unless a test says otherwise."""
+    allow = bool(fields.pop("allow_duplicate", True))
+    draft = customers.CustomerDraft(name=name, **fields)  # type: ignore[arg-type]
+    return customers.create_customer(actor, draft, allow_duplicate=allow)
