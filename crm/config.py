@@ -171,7 +171,8 @@ def _redact(setting: Setting, value: Any) -> str:
     return "***"
 
 
-def find_config_file(explicit: str | None, environ: Mapping[str, str]) -> Path | None:
+def find_config_file(explicit: str | None, environ: Mapping[str, str], *,
+                     look_in_cwd: bool = True) -> Path | None:
     """The config file to read: --config, else CRM_CONFIG, else ./config.toml when present."""
     chosen = explicit or environ.get("CRM_CONFIG")
     if chosen:
@@ -180,13 +181,14 @@ def find_config_file(explicit: str | None, environ: Mapping[str, str]) -> Path |
             raise ConfigError("config.file_missing", path=str(path))
         return path
     default = Path(DEFAULT_CONFIG_NAME)
-    return default if default.is_file() else None
+    return default if look_in_cwd and default.is_file() else None
 
 
-def load_config(path: str | None = None, environ: Mapping[str, str] | None = None) -> Config:
+def load_config(path: str | None = None, environ: Mapping[str, str] | None = None, *,
+                look_in_cwd: bool = True) -> Config:
     """Read defaults, then the TOML file, then CRM_* variables; raise ConfigError on a bad value."""
     environ = os.environ if environ is None else environ
-    config_file = find_config_file(path, environ)
+    config_file = find_config_file(path, environ, look_in_cwd=look_in_cwd)
     file_values = _read_toml(config_file) if config_file else {}
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}

@@ -25,7 +25,7 @@ def config() -> Config:
     """The configured settings (defaults when nobody configured any)."""
     current = _state.get("config")
     if current is None:
-        current = load_config(environ={})
+        current = load_config(environ={}, look_in_cwd=False)
         _state["config"] = current
     return current  # type: ignore[return-value]
 

@@ -151,7 +151,10 @@ class ParsedQuery:
 def parse_query(text: str) -> ParsedQuery:
     """Split a query into Chinese runs, digit runs and Latin words, each giving tokens."""
     normal = normalise_text(text)
-    segments = _SEGMENT_RE.findall(normal)
+    digits = re.sub(r"\D", "", normal)
+    phone_like = len(digits) >= MIN_PHONE_DIGITS and re.fullmatch(r"[\d\s+()\-]+", normal)
+    # A phone number typed with spaces or dashes is one run of digits.
+    segments = [digits] if phone_like else _SEGMENT_RE.findall(normal)
     tokens: list[str] = []
     checks: list[str] = []
     for segment in segments:
@@ -170,7 +173,5 @@ def parse_query(text: str) -> ParsedQuery:
         checks.append(normal)
     last = segments[-1] if segments else ""
     prefix = last if last.isascii() and last.isalpha() and len(last) >= 2 else ""
-    digits = re.sub(r"\D", "", normal)
-    phone_like = len(digits) >= MIN_PHONE_DIGITS and re.fullmatch(r"[\d\s+()\-]+", normal)
     return ParsedQuery(normal, tuple(dict.fromkeys(tokens)), prefix, tuple(checks),
                        digits if phone_like else "")

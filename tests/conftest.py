@@ -131,6 +131,7 @@ def _runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from crm import runtime
     from crm.config import load_config
 
-    runtime.configure(load_config(environ={"CRM_SECURITY_KEY": TEST_SECRET}))
+    settings = load_config(environ={"CRM_SECURITY_KEY": TEST_SECRET}, look_in_cwd=False)
+    runtime.configure(settings)
     yield
-    runtime.configure(load_config(environ={"CRM_SECURITY_KEY": TEST_SECRET}))
+    runtime.configure(settings)

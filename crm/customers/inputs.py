@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -76,8 +77,9 @@ def choice(value: str, allowed: tuple[str, ...], *, field: str) -> str:
 
 
 def name(value: str) -> str:
-    """A person's name: required, trimmed, bounded."""
-    checked = validation.check_length(" ".join((value or "").split()), field="name",
+    """A person's name: required, trimmed, full-width letters folded (Ｅｍｉｌｙ → Emily)."""
+    folded = unicodedata.normalize("NFKC", value or "")
+    checked = validation.check_length(" ".join(folded.split()), field="name",
                                       max_length=NAME_MAX, required=True)
     assert checked is not None
     return checked

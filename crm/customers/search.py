@@ -66,7 +66,7 @@ def _contact_values(query: ParsedQuery) -> list[str]:
 
 
 def _exact_contact(query: ParsedQuery, scope: list[int] | None, need: int) -> list[int]:
-    if " " in query.text:
+    if " " in query.text and not query.digits:
         return []
     values = _contact_values(query)
     clause, params = _scope_sql(scope)

@@ -35,5 +35,6 @@ def make_cast() -> Cast:
 def customer(actor: Actor, name: str = "王小明", **fields: object) -> CustomerCard:
     """A valid customer owned by ``actor``; duplicates allowed unless a test says otherwise."""
     allow = bool(fields.pop("allow_duplicate", True))
+    now = fields.pop("now", None)
     draft = customers.CustomerDraft(name=name, **fields)  # type: ignore[arg-type]
-    return customers.create_customer(actor, draft, allow_duplicate=allow)
+    return customers.create_customer(actor, draft, allow_duplicate=allow, now=now)

@@ -1,0 +1,126 @@
+"""One search box: every query kind, Chinese included, ranked, paginated, visibility-limited,
+and kept in step with every write."""
+
+from __future__ import annotations
+
+import peewee
+import pytest
+
+from crm import customers
+from tests.crm.cast import SYSTEM, customer, make_cast
+
+
+@pytest.fixture
+def cast(db: peewee.Database):
+    return make_cast()
+
+
+def names(actor, text: str, **kwargs) -> list[str]:
+    return [c.name for c in customers.search_customers(actor, text, **kwargs).items]
+
+
+@pytest.fixture
+def people(cast):
+    """A small town of customers, all owned by the agent."""
+    made = {}
+    for name, fields in [
+        ("张伟", {"phones": ("13800138000",), "company": "华为技术有限公司"}),
+        ("王小明", {"phones": ("13912345678",), "emails": ("xiaoming.wang@qq.com",),
+                   "tags": ("VIP",)}),
+        ("欧阳小明", {"phones": ("13700001111",)}),
+        ("John Smith", {"phones": ("+1 415 555 0199",), "emails": ("john@acme.com",),
+                        "company": "Acme Trading"}),
+        ("Smithers Lee", {"phones": ("+65 8123 4567",)}),
+        ("曾小贤", {"phones": ("15012340000",)}),
+    ]:
+        made[name] = customer(cast.agent, name, **fields)
+    return made
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("张伟", ["张伟"]),                      # 2-character Chinese name
+    ("小明", ["王小明", "欧阳小明"]),          # given name inside full names (substring)
+    ("欧阳小明", ["欧阳小明"]),               # 4 characters, verified adjacent
+    ("zhangwei", ["张伟"]),                  # full pinyin
+    ("zw", ["张伟"]),                        # pinyin initials
+    ("zengxiaoxian", ["曾小贤"]),             # surname read as a surname (zeng, not ceng)
+    ("wangx", ["王小明"]),                   # pinyin prefix while typing
+    ("smith", ["John Smith", "Smithers Lee"]),  # Latin, case-insensitive, prefix after exact
+    ("SMITH", ["John Smith", "Smithers Lee"]),
+    ("0199", ["John Smith"]),                # last 4 digits
+    ("1234", ["王小明", "Smithers Lee", "曾小贤"]),  # any 4 consecutive digits
+    ("13800138000", ["张伟"]),               # the whole number
+    ("138 0013 8000", ["张伟"]),
+    ("+86 138-0013-8000", ["张伟"]),
+    ("xiaoming.wang@qq.com", ["王小明"]),     # e-mail
+    ("华为", ["张伟"]),                      # company, part of its name
+    ("acme", ["John Smith"]),
+    ("VIP", ["王小明"]),                     # tag
+    ("nobody", []),
+    ("  ", []),
+])
+def test_every_kind_of_query_finds_the_right_people(cast, people, query: str,
+                                                    expected: list[str]) -> None:
+    assert sorted(names(cast.agent, query)) == sorted(expected)
+
+
+def test_exact_then_prefix_then_anywhere(cast) -> None:
+    customer(cast.agent, "李明明")   # contains 明 elsewhere
+    customer(cast.agent, "明")       # exact
+    customer(cast.agent, "明华")     # prefix
+    customer(cast.agent, "王明")     # contains
+    assert names(cast.agent, "明")[:2] == ["明", "明华"]
+    assert set(names(cast.agent, "明")[2:]) == {"李明明", "王明"}
+
+
+def test_an_exact_phone_comes_before_partial_digit_matches(cast) -> None:
+    customer(cast.agent, "部分", phones=("13813800138",))
+    customer(cast.agent, "完全", phones=("13800138000",))
+    assert names(cast.agent, "13800138000")[0] == "完全"
+
+
+def test_results_come_a_page_at_a_time(cast) -> None:
+    for i in range(25):
+        customer(cast.agent, f"张{'伟' if i % 2 else '薇'}{i}")
+    first = customers.search_customers(cast.agent, "张", limit=10)
+    second = customers.search_customers(cast.agent, "张", offset=10, limit=10)
+    third = customers.search_customers(cast.agent, "张", offset=20, limit=10)
+    assert first.has_more and second.has_more and not third.has_more
+    everyone = [c.id for page in (first, second, third) for c in page.items]
+    assert len(everyone) == 25 == len(set(everyone))
+
+
+def test_search_shows_only_what_the_actor_may_see(cast) -> None:
+    customer(cast.agent, "张伟")
+    customer(cast.other_agent, "张伟")
+    assert len(names(cast.agent, "张伟")) == 1
+    assert len(names(cast.agent, "zw")) == 1
+    assert len(names(cast.manager, "张伟")) == 2
+    assert len(names(cast.viewer, "zhangwei")) == 2
+
+
+def test_the_index_follows_every_write(cast) -> None:
+    created = customer(cast.agent, "张伟", phones=("13800138000",))
+    customers.update_customer(cast.agent, created.id, "name", "李娜")
+    assert names(cast.agent, "张伟") == [] and names(cast.agent, "lina") == ["李娜"]
+    customers.add_channel(cast.agent, created.id, "phone", "13911112222")
+    assert names(cast.agent, "2222") == ["李娜"]
+    customers.add_tags(cast.agent, created.id, ["经销商"])
+    assert names(cast.agent, "经销商") == ["李娜"]
+    customers.remove_tag(cast.agent, created.id, "经销商")
+    assert names(cast.agent, "经销商") == []
+    customers.update_customer(cast.agent, created.id, "company", "星辰贸易")
+    assert names(cast.agent, "星辰") == ["李娜"]
+    customers.update_customer(cast.manager, created.id, "owner_id", cast.other_agent.user_id)
+    assert names(cast.agent, "李娜") == [] and names(cast.other_agent, "李娜") == ["李娜"]
+
+
+def test_full_width_input_from_chinese_keyboards_is_understood(cast) -> None:
+    customer(cast.agent, "Ｅｍｉｌｙ", phones=("１３８００１３８０００",))
+    assert names(cast.agent, "emily") == ["Emily"]
+    assert names(cast.agent, "８０００") == ["Emily"]
+
+
+def test_system_sees_everyone(cast) -> None:
+    customer(cast.agent, "张伟")
+    assert names(SYSTEM, "张伟") == ["张伟"]
