@@ -1,6 +1,6 @@
 """Run every benchmark on SQLite (and PostgreSQL when CRM_BENCH_POSTGRES_URL is set).
 
-Usage: python -m bench [NAME ...]   (names: storage)
+Usage: python -m bench [NAME ...]   (names: storage, customers)
 """
 
 from __future__ import annotations
@@ -12,10 +12,13 @@ import tempfile
 from pathlib import Path
 
 from bench.common import machine_line
+from crm import runtime
+from crm.config import load_config
 from storage.database import bind, open_database, server_version
 from storage.migrate import migrate
 
-BENCHMARKS = ["storage"]
+BENCHMARKS = ["storage", "customers"]
+BENCH_KEY = "YmVuY2htYXJrLWtleS1ub3QtZm9yLXJlYWwtZGF0YSE="  # sample data only
 
 
 def _fresh_sqlite(folder: Path, name: str):
@@ -39,6 +42,7 @@ def _fresh_postgres(url: str, name: str):
 
 def main(names: list[str]) -> int:
     chosen = names or BENCHMARKS
+    runtime.configure(load_config(environ={"CRM_SECURITY_KEY": BENCH_KEY}, look_in_cwd=False))
     postgres_url = os.environ.get("CRM_BENCH_POSTGRES_URL", "")
     postgres_version = None
     if postgres_url:

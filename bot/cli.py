@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.i18n import resolve_locale, t
-from crm import __version__, system, users
+from crm import __version__, runtime, system, users
 from crm.actors import Actor, Channel, Role
 from crm.config import LOCALES, SETTINGS, Config, load_config
 from storage.errors import CodedError
@@ -216,6 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = None
     try:
         config = load_config(args.config)
+        runtime.configure(config)
         logging.basicConfig(level=config["logging.level"],
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         return args.handler(args, config)

@@ -1,14 +1,17 @@
 """Fast, deterministic sample customers and companies (Chinese and English) for demos and benches.
 
-Everything random comes from one seeded ``random.Random``; pools and weighted tables are built
-once, so a record costs a handful of table look-ups. Phones never repeat: each phone plan is
-walked with a fixed stride coprime to its size, which visits every number at most once. QQ
-numbers are walked the same way, and name-based e-mails get a counter suffix when taken.
+Weighted tables and pools (given names, Latin names, contact recipes, status/tag tails,
+birthdays) are built once per process from a fixed generator; per record, one seeded
+``random.Random`` only picks among them, so a million customers take seconds. Phones never
+repeat: each phone plan (mainland mobiles, HK, SG, UK, six US cities) is walked with a stride
+coprime to its size, visiting every number at most once. QQ mail numbers are walked the same
+way; name-based e-mails get a number appended, counting up per address, when needed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import math
 import random
@@ -192,8 +195,9 @@ CN_CITIES = (
     ("哈尔滨", "Harbin", "黑龙江", 2), ("石家庄", "Shijiazhuang", "河北", 2),
     ("南昌", "Nanchang", "江西", 2), ("南宁", "Nanning", "广西", 2),
     ("温州", "Wenzhou", "浙江", 2), ("泉州", "Quanzhou", "福建", 2),
-    ("长春", "Changchun", "吉林", 1), ("贵阳", "Guiyang", "贵州", 1), ("太原", "Taiyuan", "山西", 1),
-    ("海口", "Haikou", "海南", 1), ("兰州", "Lanzhou", "甘肃", 1), ("乌鲁木齐", "Urumqi", "新疆", 1),
+    ("长春", "Changchun", "吉林", 1), ("贵阳", "Guiyang", "贵州", 1),
+    ("太原", "Taiyuan", "山西", 1), ("海口", "Haikou", "海南", 1),
+    ("兰州", "Lanzhou", "甘肃", 1), ("乌鲁木齐", "Urumqi", "新疆", 1),
     ("呼和浩特", "Hohhot", "内蒙古", 1), ("珠海", "Zhuhai", "广东", 1),
 )
 # Places abroad: Chinese name, English name, phone plan.
@@ -327,6 +331,11 @@ def _table(weighted: Sequence[tuple[T, float]]) -> list[T]:
     return [item for (item, _), n in zip(weighted, counts, strict=True) for _ in range(n)]
 
 
+def _pick(pool: Sequence[T], rand: Callable[[], float]) -> T:
+    """A uniform pick from a pool."""
+    return pool[int(rand() * len(pool))]
+
+
 def _pairs(text: str) -> list[tuple[str, str]]:
     """Parse "char pinyin" pairs, keeping the first occurrence of each character."""
     words = text.split()
@@ -430,8 +439,13 @@ _TAGS_EN = _tag_sets(TAGS_EN)
 # --------------------------------------------------------------------------------------------
 
 
-def _walk(blocks: Sequence[int], unit: int, rnd: random.Random) -> Iterator[int]:
-    """Numbers ``block * unit + n`` in a seeded order that never repeats within one cycle."""
+def _walk(blocks: Sequence[int], unit: int, rnd: random.Random, prefix: str = "",
+          suffix: str = "") -> Iterator[str]:
+    """``prefix + str(block * unit + n) + suffix``, in a seeded order that never repeats.
+
+    Position i is ``(start + i * step) % size`` with the step coprime to the size, so the
+    first ``size`` numbers are all different and no set of issued numbers is kept.
+    """
     size = len(blocks) * unit
     step = int(size * (0.55 + 0.1 * rnd.random()))
     while math.gcd(step, size) != 1:
@@ -442,18 +456,13 @@ def _walk(blocks: Sequence[int], unit: int, rnd: random.Random) -> Iterator[int]
         pos += step
         if pos >= size:
             pos -= size
-        block, rest = divmod(pos, unit)
-        yield bases[block] + rest
+        yield f"{prefix}{bases[pos // unit] + pos % unit}{suffix}"
 
 
-def _phone_walks(rnd: random.Random) -> dict[str, Iterator[int]]:
-    """One walk per phone plan, yielding full international numbers (country code included)."""
-    walks = {}
-    for plan, (country, heads, digits) in PHONE_PLANS.items():
-        national = 10 ** (digits + len(str(heads[0])))
-        walks[plan] = _walk([country * national // 10 ** digits + h for h in heads],
-                            10 ** digits, rnd)
-    return walks
+def _phone_walks(rnd: random.Random) -> dict[str, Iterator[str]]:
+    """One walk per phone plan, yielding E.164 strings ("+86138…")."""
+    return {plan: _walk([int(f"{country}{head}") for head in heads], 10**digits, rnd, prefix="+")
+            for plan, (country, heads, digits) in PHONE_PLANS.items()}
 
 
 MAX_CUSTOMERS = min(len(heads) * 10 ** digits for _, heads, digits in PHONE_PLANS.values())
@@ -465,13 +474,14 @@ MAX_CUSTOMERS = min(len(heads) * 10 ** digits for _, heads, digits in PHONE_PLAN
 _BRAND_ZH = _pairs(_ZH_BRAND_CHARS)
 
 
-def _zh_company(rnd: random.Random) -> tuple[str, str, str, str]:
+def _zh_company(rand: Callable[[], float], bits: Callable[[int], int]) -> tuple[str, str, str, str]:
     """A Chinese company: name, industry, city and a domain stem (pinyin)."""
-    loc = LOCATIONS[PLACES_ZH_COMPANY[rnd.getrandbits(TABLE_BITS)]]
-    (c1, p1), (c2, p2) = rnd.sample(_BRAND_ZH, 2)
-    trade, slug, industry = rnd.choice(_ZH_TRADES)
+    loc = LOCATIONS[PLACES_ZH_COMPANY[bits(TABLE_BITS)]]
+    first = int(rand() * len(_BRAND_ZH))
+    (c1, p1), (c2, p2) = _BRAND_ZH[first], _BRAND_ZH[first - 1 - int(rand() * (len(_BRAND_ZH) - 1))]
+    trade, slug, industry = _pick(_ZH_TRADES, rand)
     brand, city = c1 + c2, loc[0]
-    form = rnd.random()
+    form = rand()
     if loc[4] != "CN" or form < 0.5:
         name = f"{city}{brand}{trade}有限公司"
     elif form < 0.7:
@@ -482,38 +492,39 @@ def _zh_company(rnd: random.Random) -> tuple[str, str, str, str]:
         name = f"{brand}（{city}）{trade}有限公司"
     else:
         name = f"{city}{brand}{trade}有限责任公司"
-    return name, INDUSTRIES_ZH[industry], city, f"{p1}{p2}{slug if rnd.random() < 0.5 else ''}"
+    return name, INDUSTRIES_ZH[industry], city, f"{p1}{p2}{slug if rand() < 0.5 else ''}"
 
 
-def _en_company(rnd: random.Random) -> tuple[str, str, str, str]:
+def _en_company(rand: Callable[[], float], bits: Callable[[int], int]) -> tuple[str, str, str, str]:
     """An English-named company: name, industry, city and a domain stem."""
-    loc = LOCATIONS[PLACES_EN_COMPANY[rnd.getrandbits(TABLE_BITS)]]
-    form = rnd.random()
+    loc = LOCATIONS[PLACES_EN_COMPANY[bits(TABLE_BITS)]]
+    form = rand()
     if form < 0.35:
-        brand = rnd.choice(_EN_BRAND_SINGLE)
+        brand = _pick(_EN_BRAND_SINGLE, rand)
     elif form < 0.75:
-        brand = f"{rnd.choice(_EN_BRAND_FIRST)} {rnd.choice(_EN_BRAND_SECOND)}"
+        brand = f"{_pick(_EN_BRAND_FIRST, rand)} {_pick(_EN_BRAND_SECOND, rand)}"
     else:
-        brand = rnd.choice(_EN_BRAND_FIRST) + rnd.choice(_EN_BRAND_SECOND).lower()
-    trade, industry = rnd.choice(_EN_TRADES)
+        brand = _pick(_EN_BRAND_FIRST, rand) + _pick(_EN_BRAND_SECOND, rand).lower()
+    trade, industry = _pick(_EN_TRADES, rand)
     suffixes, _ = _EN_SUFFIXES[loc[4][:2]]
     prefix = f"{loc[2]} " if loc[4] == "CN" else ""
-    name = f"{prefix}{brand} {trade} {rnd.choice(suffixes)}"
-    stem = brand.replace(" ", "").lower() + (trade.lower() if rnd.random() < 0.4 else "")
+    name = f"{prefix}{brand} {trade} {_pick(suffixes, rand)}"
+    stem = brand.replace(" ", "").lower() + (trade.lower() if rand() < 0.4 else "")
     return name, INDUSTRIES_EN[industry], loc[2], stem
 
 
-def _website(stem: str, city: str, size: str, taken: set[str], rnd: random.Random) -> str | None:
+def _website(stem: str, city: str, size: str, taken: set[str], rand: Callable[[], float]
+             ) -> str | None:
     """A unique https://www. address for most companies; the smallest often have none."""
-    if rnd.random() < (0.45 if size == "1-10" else 0.12):
+    if rand() < (0.45 if size == "1-10" else 0.12):
         return None
-    plan = LOCATIONS[_LOCATION_INDEX[city]][4]
-    tld = _EN_SUFFIXES.get(plan[:2], ((), ".com"))[1]
-    if plan == "CN":
-        tld = (".com", ".cn", ".com.cn")[rnd.getrandbits(2) % 3]
+    loc = LOCATIONS[_LOCATION_INDEX[city]]
+    tld = _EN_SUFFIXES[loc[4][:2]][1]
+    if loc[4] == "CN":
+        tld = _pick((".com", ".cn", ".com.cn"), rand)
     domain = stem + tld
     if domain in taken:
-        domain = f"{stem}-{_ascii(city)}{tld}"
+        domain = f"{stem}-{_ascii(loc[2])}{tld}"
     n = 1
     while domain in taken:
         n += 1
@@ -537,20 +548,21 @@ def generate_companies(count: int, seed: int = 42) -> list[DemoCompany]:
     if count < 0:
         raise ValueError("count must not be negative")
     rnd = random.Random(f"companies:{seed}")
+    rand, bits = rnd.random, rnd.getrandbits
     names: set[str] = set()
     domains: set[str] = set()
     companies = []
     for _ in range(count):
-        zh = rnd.random() < 0.7
+        make = _zh_company if rand() < 0.7 else _en_company
         for _attempt in range(8):
-            name, industry, city, stem = _zh_company(rnd) if zh else _en_company(rnd)
+            name, industry, city, stem = make(rand, bits)
             if name not in names:
                 break
-        name = _unique_name(name, city, zh, names)
+        name = _unique_name(name, city, make is _zh_company, names)
         names.add(name)
-        size = _SIZE_TABLE[rnd.getrandbits(TABLE_BITS)]
-        website = _website(stem, city, size, domains, rnd)
-        companies.append(DemoCompany(name, industry, size, city, website))
+        size = _SIZE_TABLE[bits(TABLE_BITS)]
+        companies.append(DemoCompany(name, industry, size, city,
+                                     _website(stem, city, size, domains, rand)))
     return companies
 
 
@@ -558,31 +570,52 @@ def generate_companies(count: int, seed: int = 42) -> list[DemoCompany]:
 # Customers
 # --------------------------------------------------------------------------------------------
 
-# A person before contact details: name, gender, given (ascii), family (ascii), places, Chinese.
-Person = tuple[str, str | None, str, str, list[int], bool]
+# Per-record work is a few picks from pools built once per process (seed-independent) with a
+# fixed generator; the seeded generator only chooses among them and drives the unique walks.
+POOL_BITS = 14
+BIRTHDAY_BITS = 16
+RECIPE_BITS = 12
+
+# E-mail local parts are ``pre + family + post``; a frame is that (pre, post) for one style:
+# zhangwei, weizhang, wei.zhang, wzhang, wei_zhang, zhangw.
+Frames = tuple[tuple[str, str], ...]
 
 
-def _zh_person(bits: Callable[[int], int], rand: Callable[[], float]) -> Person:
-    """A Chinese name (75% three characters) with its pinyin."""
+def _frames(given: str) -> Frames:
+    """The six local-part frames around the family name for one given name."""
+    return (("", given), (given, ""), (f"{given}.", ""), (given[0], ""), (f"{given}_", ""),
+            ("", given[0]))
+
+
+# A Chinese given name: characters, pinyin, the gender it suggests, e-mail frames.
+ZhGiven = tuple[str, str, str, Frames]
+
+
+def _zh_given(rand: Callable[[], float], bits: Callable[[int], int]) -> ZhGiven:
+    """A Chinese given name, of two characters three times in four."""
     gender = "male" if rand() < 0.5 else "female"
-    surname, family = _SURNAME_TABLE[bits(TABLE_BITS)]
     pool = _GIVEN[gender]
-    c1, given = pool[bits(TABLE_BITS)]
+    chars, pinyin = pool[bits(TABLE_BITS)]
     if rand() < 0.75:
         c2, p2 = pool[bits(TABLE_BITS)]
-        c1 += c2
-        given += p2
-    return surname + c1, gender if rand() < 0.9 else None, given, family, PLACES_ZH, True
+        chars, pinyin = chars + c2, pinyin + p2
+    return chars, pinyin, gender, _frames(pinyin)
 
 
-def _latin_person(bits: Callable[[int], int], rand: Callable[[], float]) -> Person:
-    """A Latin-script name: western, English + Chinese surname, or pinyin ("Wang Fang")."""
+# A Latin-script person: display name, gender, given and family name in ASCII, place table,
+# e-mail frames.
+LatinPerson = tuple[str, str, str, str, list[int], Frames]
+
+
+def _latin_person(rand: Callable[[], float], bits: Callable[[int], int]) -> LatinPerson:
+    """A western name, an English name with a Chinese surname, or pinyin ("Wang Fang")."""
     kind = rand()
     if kind < 0.15:
-        _, gender, given, family, _, _ = _zh_person(bits, rand)
+        _, given, gender, frames = _zh_given(rand, bits)
+        family = _SURNAME_TABLE[bits(TABLE_BITS)][1]
         first, last = _romanized(given), _romanized(family)
         display = f"{last} {first}" if rand() < 0.6 else f"{first} {last}"
-        return display, gender, given, family, PLACES_PINYIN, False
+        return display, gender, given, family, PLACES_PINYIN, frames
     first, given, gender = _LATIN_FIRST[int(rand() * len(_LATIN_FIRST))]
     if kind < 0.60:
         surnames, places = _WESTERN_LAST, PLACES_WESTERN
@@ -593,84 +626,116 @@ def _latin_person(bits: Callable[[int], int], rand: Callable[[], float]) -> Pers
     else:
         surnames, places = _MANDARIN_LAST, PLACES_MANDARIN
     last, family, _ = surnames[int(rand() * len(surnames))]
-    return f"{first} {last}", gender if rand() < 0.9 else None, given, family, places, False
+    return f"{first} {last}", gender, given, family, places, _frames(given)
 
 
-def _pick(pool: Sequence[T], rand: Callable[[], float]) -> T:
-    """A uniform pick from a pool."""
-    return pool[int(rand() * len(pool))]
+# The fields that do not depend on the name: status, source, tags, occupation, notes.
+Tail = tuple[str, str, tuple[str, ...], str | None, str | None]
 
 
-def _local_part(style: int, given: str, family: str) -> str:
-    """An e-mail local part in one of six common styles (see _STYLE_ZH)."""
-    if style == 0:
-        return family + given
-    if style == 1:
-        return given + family
-    if style == 2:
-        return f"{given}.{family}"
-    if style == 3:
-        return given[0] + family
-    if style == 4:
-        return f"{given}_{family}"
-    return family + given[0]
+def _tail(zh: bool, rand: Callable[[], float], bits: Callable[[int], int]) -> Tail:
+    """Status, source, 0-3 tags, an occupation (60%) and a note (30%)."""
+    tag_sets = (_TAGS_ZH if zh else _TAGS_EN)[_TAG_COUNT[bits(TABLE_BITS)]]
+    return (_STATUS_TABLE[bits(TABLE_BITS)], (_SOURCE_ZH if zh else _SOURCE_EN)[bits(TABLE_BITS)],
+            _pick(tag_sets, rand),
+            _pick(OCCUPATIONS_ZH if zh else OCCUPATIONS_EN, rand) if rand() < 0.6 else None,
+            _pick(NOTES_ZH if zh else NOTES_EN, rand) if rand() < 0.3 else None)
 
 
-class _Mailboxes:
-    """Hands out unique addresses: a number is appended when the plain one is taken."""
+@dataclass(frozen=True, slots=True)
+class _Recipe:
+    """How one customer's contact details are put together (picked per record)."""
 
-    __slots__ = ("next_number", "qq")
-
-    def __init__(self, rnd: random.Random) -> None:
-        self.next_number: dict[str, int] = {}
-        self.qq = _walk(range(1, 30), 10**8, rnd)  # QQ numbers, 9 and 10 digits
-
-    def address(self, local: str, domain: str, plain: bool, start: int) -> str:
-        """local@domain, or local<n>@domain with n unique for that address."""
-        if domain == "qq":
-            return f"{next(self.qq)}@qq.com"
-        key = f"{local}@{domain}"
-        number = self.next_number.get(key)
-        if number is None and plain:
-            self.next_number[key] = 0
-            return key
-        number = number or start
-        self.next_number[key] = number + 1
-        return f"{local}{number}@{domain}"
+    gender_known: bool
+    company: int  # 0 none, 1 a company in the same language, 2 any company
+    company_place: bool  # lives where the company is
+    mail_domain: str | None  # None: no e-mail; "qq": a QQ number; "": the company's domain
+    mail_fallback: str  # for "" when there is no company website
+    mail_style: int  # index into the frames
+    mail_plain: bool  # try the address without a number first
+    mail_number: int  # first number appended; 0: the birth year
+    wechat: int  # 0 none, 1 wxid_, 2 the mainland mobile number, 3 handle + year, 4 handle
+    wechat_number: int
+    region_tag: bool  # add 华东/华南/... for the city
 
 
-def _wechat(given: str, family: str, phone: str, year: int, rand: Callable[[], float],
-            bits: Callable[[int], int]) -> str:
-    """A WeChat id: wxid_…, the mobile number, or a pinyin/English handle."""
-    r = rand()
-    if r < 0.35:
-        return f"wxid_{bits(56):014x}"
-    if r < 0.6 and phone.startswith("+86"):
-        return phone[3:]
-    if r < 0.8:
-        return f"{family}{given}{year % 100 if year else bits(10)}"
-    return f"{given}_{family}{bits(7)}"
+def _recipe(zh: bool, rand: Callable[[], float], bits: Callable[[int], int]) -> _Recipe:
+    """One recipe: ~60% with e-mail, ~40% with WeChat, ~70% at a company."""
+    has_mail = rand() < (0.55 if zh else 0.675)
+    has_wechat = rand() < (0.55 if zh else 0.175)
+    return _Recipe(
+        gender_known=rand() < 0.9,
+        company=0 if rand() >= 0.7 else (1 if rand() < 0.85 else 2),
+        company_place=rand() < 0.6,
+        mail_domain=(_MAIL_ZH if zh else _MAIL_EN)[bits(TABLE_BITS)] if has_mail else None,
+        mail_fallback=_pick(FALLBACK_MAIL, rand),
+        mail_style=(_STYLE_ZH if zh else _STYLE_EN)[bits(TABLE_BITS)],
+        mail_plain=rand() < 0.6,
+        mail_number=0 if rand() < 0.3 else 1 + bits(7),
+        wechat=1 + int(rand() * 4) if has_wechat else 0,
+        wechat_number=bits(10),
+        region_tag=rand() < 0.15,
+    )
 
 
 def _birthdays() -> list[dt.date]:
     """Every day from 1950-01-01 to 2005-12-31."""
-    first = dt.date(1950, 1, 1).toordinal()
-    return [dt.date.fromordinal(o) for o in range(first, dt.date(2005, 12, 31).toordinal() + 1)]
+    first, last = dt.date(1950, 1, 1).toordinal(), dt.date(2005, 12, 31).toordinal()
+    return [dt.date.fromordinal(day) for day in range(first, last + 1)]
 
 
-def _company_facts(companies: int, seed: int) -> tuple[list[int], list[int], list[int],
+class _Pools:
+    """Seed-independent pools of names, recipes, tails and birthdays (half None), built once."""
+
+    def __init__(self) -> None:
+        rnd = random.Random("crm.demo_people pools")
+        rand, bits = rnd.random, rnd.getrandbits
+        size = 1 << POOL_BITS
+        self.zh_given = [_zh_given(rand, bits) for _ in range(size)]
+        self.latin = [_latin_person(rand, bits) for _ in range(size)]
+        self.tails = [[_tail(zh, rand, bits) for _ in range(size)] for zh in (False, True)]
+        self.recipes = [[_recipe(zh, rand, bits) for _ in range(1 << RECIPE_BITS)]
+                        for zh in (False, True)]
+        days = _birthdays()
+        half = len(days) / 2
+        self.birthdays = [days[int((rand() + rand()) * half)] if rand() < 0.5 else None
+                          for _ in range(1 << BIRTHDAY_BITS)]
+
+
+@functools.cache
+def _pools() -> _Pools:
+    """The shared pools (a fraction of a second to build, on first use)."""
+    return _Pools()
+
+
+def _wechat(kind: int, given: str, family: str, phone: str, year: int, number: int,
+            bits: Callable[[int], int]) -> str:
+    """A WeChat id: wxid_…, the mainland mobile number, or a pinyin/English handle."""
+    if kind == 1:
+        return f"wxid_{bits(56):014x}"
+    if kind == 2 and phone.startswith("+86"):
+        return phone[3:]
+    if kind == 3:
+        return f"{family}{given}{year % 100 if year else number}"
+    return f"{given}_{family}{number % 100}"
+
+
+def _company_facts(companies: int, seed: int) -> tuple[list[list[int]], list[int],
                                                         list[str | None]]:
-    """Indexes of Chinese and English companies, each company's location and mail domain."""
+    """Indexes of English and Chinese companies, each company's location and mail domain."""
     listed = generate_companies(companies, seed)
     zh = [i for i, c in enumerate(listed) if c.name[0] >= "\u2e80"]
     en = [i for i, c in enumerate(listed) if c.name[0] < "\u2e80"]
     places = [_LOCATION_INDEX[c.city] for c in listed]
     domains = [c.website[len("https://www."):] if c.website else None for c in listed]
-    return zh or en, en or zh, places, domains
+    return [en or zh, zh or en], places, domains
 
 
 def generate_customers(count: int, companies: int, seed: int = 42) -> Iterator[DemoCustomer]:
-    """Lazily yield ``count`` customers (unique phones and e-mails) linked to ``companies``."""
+    """Lazily yield ``count`` customers (unique phones and e-mails) linked to ``companies``.
+
+    Company indexes refer to ``generate_companies(companies, seed)`` with the same seed.
+    """
     if not 0 <= count <= MAX_CUSTOMERS:
         raise ValueError(f"count must be between 0 and {MAX_CUSTOMERS}")
     if companies < 0:
@@ -679,54 +744,79 @@ def generate_customers(count: int, companies: int, seed: int = 42) -> Iterator[D
 
 
 def _customers(count: int, companies: int, seed: int) -> Iterator[DemoCustomer]:
-    """The generator behind generate_customers; locals keep the inner loop quick."""
+    """The generator behind generate_customers, one inlined loop: this is the hot path.
+
+    E-mails: a QQ number from its walk, or ``local@domain`` the first time it is wanted plain,
+    else ``local<n>@domain`` with n counting up per address; local parts contain no digits, so
+    the three kinds never meet.
+    """
+    pools = _pools()
     rnd = random.Random(f"customers:{seed}")
     rand, bits = rnd.random, rnd.getrandbits
-    phones = _phone_walks(rnd)
-    mail = _Mailboxes(rnd)
-    days = _birthdays()
-    span = len(days) / 2
-    zh_companies, en_companies, company_places, company_domains = _company_facts(companies, seed)
-    draft, customer_class = _CustomerDraft, DemoCustomer
+    walks = _phone_walks(rnd)
+    next_phone = [walks[loc[4]].__next__ for loc in LOCATIONS]
+    next_qq = _walk(range(1, 30), 10**8, rnd, suffix="@qq.com").__next__  # 9-10 digits
+    numbers: dict[str, int] = {}  # address -> next number to append
+    same_language, company_places, company_domains = _company_facts(companies, seed)
+    surnames, zh_given, latin = _SURNAME_TABLE, pools.zh_given, pools.latin
+    birthdays, recipes, tails = pools.birthdays, pools.recipes, pools.tails
+    new, draft, customer_class, locations = object.__new__, _CustomerDraft, DemoCustomer, LOCATIONS
     for _ in range(count):
         zh = rand() < 0.6
-        name, gender, given, family, places, _ = (_zh_person if zh else _latin_person)(bits, rand)
-        birthday = days[int((rand() + rand()) * span)] if rand() < 0.5 else None
+        if zh:
+            surname, family = surnames[bits(TABLE_BITS)]
+            chars, given, gender, frames = zh_given[bits(POOL_BITS)]
+            name, places = surname + chars, PLACES_ZH
+        else:
+            name, gender, given, family, places, frames = latin[bits(POOL_BITS)]
+        recipe = recipes[zh][bits(RECIPE_BITS)]
+        birthday = birthdays[bits(BIRTHDAY_BITS)]
         company = None
-        if companies and rand() < 0.7:
-            if rand() < 0.85:  # mostly a company of the same language, else any
-                pool = zh_companies if zh else en_companies
+        if recipe.company and companies:
+            if recipe.company == 1:
+                pool = same_language[zh]
                 company = pool[int(rand() * len(pool))]
             else:
                 company = int(rand() * companies)
-        if company is not None and rand() < 0.6:
-            loc = LOCATIONS[company_places[company]]
+        if company is not None and recipe.company_place:
+            where = company_places[company]
         else:
-            loc = LOCATIONS[places[bits(TABLE_BITS)]]
-        phone = f"+{next(phones[loc[4]])}"
-        email = None
-        if rand() < (0.55 if zh else 0.675):
-            domain = (_MAIL_ZH if zh else _MAIL_EN)[bits(TABLE_BITS)]
+            where = places[bits(TABLE_BITS)]
+        loc = locations[where]
+        phone = next_phone[where]()
+        email = wechat = None
+        domain = recipe.mail_domain
+        if domain == "qq":
+            email = next_qq()
+        elif domain is not None:
             if not domain:
-                domain = company_domains[company] if company is not None else None
-                domain = domain or FALLBACK_MAIL[bits(TABLE_BITS) % len(FALLBACK_MAIL)]
-            style = (_STYLE_ZH if zh else _STYLE_EN)[bits(TABLE_BITS)]
-            start = birthday.year if birthday and rand() < 0.3 else 1 + bits(7)
-            email = mail.address(_local_part(style, given, family), domain, rand() < 0.6, start)
-        wechat = None
-        if rand() < (0.55 if zh else 0.175):
-            wechat = _wechat(given, family, phone, birthday.year if birthday else 0, rand, bits)
-        tags = (_TAGS_ZH if zh else _TAGS_EN)[_TAG_COUNT[bits(TABLE_BITS)]]
-        tags = tags[int(rand() * len(tags))]
-        if zh and loc[5] and len(tags) < 3 and rand() < 0.15:
+                domain = (company is not None and company_domains[company]) or recipe.mail_fallback
+            pre, post = frames[recipe.mail_style]
+            local = pre + family + post
+            email = f"{local}@{domain}"
+            number = numbers.get(email)
+            if number is None and recipe.mail_plain:
+                numbers[email] = 0
+            else:
+                if not number:
+                    number = recipe.mail_number or (birthday.year if birthday else 88)
+                numbers[email] = number + 1
+                email = f"{local}{number}@{domain}"
+        if recipe.wechat:
+            wechat = _wechat(recipe.wechat, given, family, phone,
+                             birthday.year if birthday else 0, recipe.wechat_number, bits)
+        record = new(draft)
+        record.name, record.phone, record.email, record.wechat = name, phone, email, wechat
+        record.gender = gender if recipe.gender_known else None
+        record.birthday, record.company_index = birthday, company
+        if zh:
+            record.city, record.province = loc[0], loc[1]
+        else:
+            record.city, record.province = loc[2], loc[3]
+        record.status, record.source, tags, record.occupation, record.notes = tails[zh][
+            bits(POOL_BITS)]
+        if zh and recipe.region_tag and loc[5] and len(tags) < 3:
             tags += (loc[5],)
-        record = draft(
-            name, gender, birthday, phone, email, wechat, company,
-            loc[0] if zh else loc[2], loc[1] if zh else loc[3],
-            _STATUS_TABLE[bits(TABLE_BITS)], (_SOURCE_ZH if zh else _SOURCE_EN)[bits(TABLE_BITS)],
-            tags,
-            _pick(OCCUPATIONS_ZH if zh else OCCUPATIONS_EN, rand) if rand() < 0.6 else None,
-            _pick(NOTES_ZH if zh else NOTES_EN, rand) if rand() < 0.3 else None,
-        )
+        record.tags = tags
         record.__class__ = customer_class
         yield record

@@ -155,6 +155,11 @@ def parse_query(text: str) -> ParsedQuery:
     phone_like = len(digits) >= MIN_PHONE_DIGITS and re.fullmatch(r"[\d\s+()\-]+", normal)
     # A phone number typed with spaces or dashes is one run of digits.
     segments = [digits] if phone_like else _SEGMENT_RE.findall(normal)
+    if "@" in normal and not phone_like:
+        # The domain (qq.com, 163.com) is shared by half the customers: match the mailbox
+        # name in the index and check the whole address against the text.
+        local = _SEGMENT_RE.findall(normal.split("@", 1)[0])
+        segments = local or segments
     tokens: list[str] = []
     checks: list[str] = []
     for segment in segments:

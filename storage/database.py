@@ -113,3 +113,16 @@ def fetch_all(template: str, params: tuple = ()) -> list[tuple]:
 def bytewise(column: str) -> str:
     """``column`` compared byte by byte (for prefix ranges), on either engine."""
     return column if is_sqlite(database) else f'{column} collate "C"'
+
+
+def insert(table: str, values: dict[str, object]) -> int:
+    """Insert one row with prepared SQL and return its id (hot write paths)."""
+    columns = ", ".join(values)
+    marks = ", ".join([database.param] * len(values))
+    if is_sqlite(database):
+        cursor = database.execute_sql(f"insert into {table} ({columns}) values ({marks})",
+                                      tuple(values.values()))
+        return cursor.lastrowid
+    cursor = database.execute_sql(
+        f"insert into {table} ({columns}) values ({marks}) returning id", tuple(values.values()))
+    return cursor.fetchone()[0]

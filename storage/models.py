@@ -62,9 +62,9 @@ class Customer(BaseModel):
     created_at = pw.DateTimeField()
     updated_at = pw.DateTimeField()
     last_interaction_at = pw.DateTimeField(null=True)
-    deleted_at = pw.DateTimeField(null=True, index=True)
+    deleted_at = pw.DateTimeField(null=True)
     deleted_by = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
-    merged_into = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", index=True)
+    merged_into = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", index=False)
 
     class Meta:
         table_name = "customer"

@@ -76,12 +76,9 @@ def similar_names(actor: Actor, name: str, company: str | None, *,
         "select c.id, c.owner_id, c.name from customer c join company co on co.id = c.company_id"
         " where co.name_norm = ? and c.deleted_at is null and c.id <> ?",
         (normalise_text(company), exclude_id or 0))
-    found = []
-    for customer_id, owner_id, other in rows:
-        score = name_similarity(name, other)
-        if score >= SIMILAR_NAME_SCORE:
-            found.append(_match(actor, customer_id, owner_id, other, "similar_name", company,
-                                score))
+    scored = [(name_similarity(name, other), cid, owner, other) for cid, owner, other in rows]
+    found = [_match(actor, cid, owner, other, "similar_name", company, score)
+             for score, cid, owner, other in scored if score >= SIMILAR_NAME_SCORE]
     return sorted(found, key=lambda m: -m.score)
 
 

@@ -19,13 +19,11 @@ from crm.permissions import Action, require
 from crm.search_terms import build_document, normalise_text
 from crm.visibility import can_see_owner
 from storage import search
-from storage.database import database, fetch_all, fetch_one
+from storage.database import database, fetch_all, fetch_one, insert, sql
 from storage.models import (
     Address,
-    Company,
     ContactChannel,
     Customer,
-    CustomerEvent,
     CustomerSecret,
     CustomerTag,
     Tag,
@@ -48,21 +46,22 @@ def create_customer(actor: Actor, draft: inputs.CustomerDraft, *, allow_duplicat
             values = [(c.kind, c.value) for c in record["channels"]]
             check_contact_duplicates(actor, values)
             check_similar_name(actor, record["name"], record["company"])
-        customer = Customer.create(
-            name=record["name"], name_norm=normalise_text(record["name"]),
-            gender=record["gender"], birthday=record["birthday"],
-            occupation=record["occupation"], notes=record["notes"], status=record["status"],
-            source=record["source"], owner=owner_id, company=_company_id(record["company"], now),
-            created_by=actor.user_id, created_at=now, updated_at=now)
-        _insert_channels(customer.id, record["channels"])
+        customer_id = insert("customer", {
+            "name": record["name"], "name_norm": normalise_text(record["name"]),
+            "gender": record["gender"], "birthday": record["birthday"],
+            "occupation": record["occupation"], "notes": record["notes"],
+            "status": record["status"], "source": record["source"], "owner_id": owner_id,
+            "company_id": _company_id(record["company"], now), "created_by_id": actor.user_id,
+            "created_at": now, "updated_at": now})
+        _insert_channels(customer_id, record["channels"])
         for address in record["addresses"]:
-            _insert_address(customer.id, address)
-        _attach_tags(customer.id, record["tags"], now)
+            _insert_address(customer_id, address)
+        _attach_tags(customer_id, record["tags"], now)
         for name, value in record["secrets"].items():
-            _store_secret(customer.id, name, value)
-        _event(customer.id, "created", actor, now)
-        reindex(customer.id)
-    return load_card(customer.id)
+            _store_secret(customer_id, name, value)
+        _event(customer_id, "created", actor, now)
+        reindex(customer_id)
+    return load_card(customer_id)
 
 
 def _checked_draft(draft: inputs.CustomerDraft, today: dt.date) -> dict[str, Any]:
@@ -133,13 +132,15 @@ def _company_id(name: str | None, now: dt.datetime) -> int | None:
     row = fetch_one("select id from company where name_norm = ? order by id limit 1", (norm,))
     if row:
         return row[0]
-    return Company.create(name=name, name_norm=norm, created_at=now, updated_at=now).id
+    return insert("company", {"name": name, "name_norm": norm, "created_at": now,
+                              "updated_at": now})
 
 
 def _insert_channels(customer_id: int, channels: list[inputs.ChannelInput]) -> None:
     for item in channels:
-        ContactChannel.create(customer=customer_id, kind=item.kind, value=item.value,
-                              label=item.label, is_primary=item.primary)
+        insert("contact_channel", {"customer_id": customer_id, "kind": item.kind,
+                                   "value": item.value, "label": item.label,
+                                   "is_primary": item.primary})
 
 
 def _insert_address(customer_id: int, item: inputs.AddressInput) -> None:
@@ -153,9 +154,18 @@ def _insert_address(customer_id: int, item: inputs.AddressInput) -> None:
 def _attach_tags(customer_id: int, names: list[str], now: dt.datetime) -> None:
     for tag_name in names:
         norm = normalise_text(tag_name)
-        Tag.insert(name=tag_name, name_norm=norm, created_at=now).on_conflict_ignore().execute()
-        tag_id = fetch_one("select id from tag where name_norm = ?", (norm,))[0]
-        CustomerTag.insert(customer=customer_id, tag=tag_id).on_conflict_ignore().execute()
+        found = fetch_one("select id from tag where name_norm = ?", (norm,))
+        if found is None:
+            Tag.insert(name=tag_name, name_norm=norm, created_at=now).on_conflict_ignore().execute()
+            found = fetch_one("select id from tag where name_norm = ?", (norm,))
+        if not fetch_one("select 1 from customer_tag where customer_id = ? and tag_id = ?",
+                         (customer_id, found[0])):
+            insert_link("customer_tag", customer_id, found[0])
+
+
+def insert_link(table: str, customer_id: int, tag_id: int) -> None:
+    database.execute_sql(sql(f"insert into {table} (customer_id, tag_id) values (?, ?)"),
+                         (customer_id, tag_id))
 
 
 def _store_secret(customer_id: int, name: str, value: str) -> None:
@@ -169,8 +179,9 @@ def _store_secret(customer_id: int, name: str, value: str) -> None:
 
 def _event(customer_id: int, kind: str, actor: Actor, now: dt.datetime,
            data: dict[str, Any] | None = None) -> None:
-    CustomerEvent.create(customer=customer_id, kind=kind, at=now, staff=actor.user_id,
-                         data=json.dumps(data, ensure_ascii=False) if data else None)
+    insert("customer_event", {"customer_id": customer_id, "kind": kind, "at": now,
+                              "staff_id": actor.user_id,
+                              "data": json.dumps(data, ensure_ascii=False) if data else None})
 
 
 def reindex(customer_id: int) -> None:

@@ -43,9 +43,9 @@ class Customer(pw.Model):
     created_at = pw.DateTimeField()
     updated_at = pw.DateTimeField()
     last_interaction_at = pw.DateTimeField(null=True)
-    deleted_at = pw.DateTimeField(null=True, index=True)
+    deleted_at = pw.DateTimeField(null=True)
     deleted_by = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
-    merged_into = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", index=True)
+    merged_into = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", index=False)
 
     class Meta:
         table_name = "customer"
@@ -190,9 +190,17 @@ POSTGRES_SEARCH = [
 ]
 
 
+# Almost every row has these NULL: partial indexes stay small and keep the planner using them.
+PARTIAL_INDEXES = [
+    "create index customer_deleted on customer (deleted_at) where deleted_at is not null",
+    "create index customer_merged_into on customer (merged_into_id)"
+    " where merged_into_id is not null",
+]
+
+
 def up(db: pw.Database, migrator: SchemaMigrator) -> None:
     with db.bind_ctx([StaffUser, *MODELS]):
         db.create_tables(MODELS)
     statements = SQLITE_FTS if isinstance(db, pw.SqliteDatabase) else POSTGRES_SEARCH
-    for statement in statements:
+    for statement in [*PARTIAL_INDEXES, *statements]:
         db.execute_sql(statement)
