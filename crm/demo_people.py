@@ -17,7 +17,7 @@ import math
 import random
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, fields, make_dataclass
+from dataclasses import dataclass
 from typing import TypeVar
 
 __all__ = ["DemoCompany", "DemoCustomer", "generate_companies", "generate_customers"]
@@ -56,10 +56,6 @@ class DemoCustomer:
     notes: str | None
 
 
-# A mutable twin with the same slots: built with plain stores, then re-classed as DemoCustomer.
-# The frozen __init__ pays an object.__setattr__ per field, the largest cost per record.
-_CustomerDraft = make_dataclass("_CustomerDraft", [(f.name, object) for f in fields(DemoCustomer)],
-                                slots=True)
 
 # --------------------------------------------------------------------------------------------
 # Static data
@@ -760,7 +756,7 @@ def _customers(count: int, companies: int, seed: int) -> Iterator[DemoCustomer]:
     same_language, company_places, company_domains = _company_facts(companies, seed)
     surnames, zh_given, latin = _SURNAME_TABLE, pools.zh_given, pools.latin
     birthdays, recipes, tails = pools.birthdays, pools.recipes, pools.tails
-    new, draft, customer_class, locations = object.__new__, _CustomerDraft, DemoCustomer, LOCATIONS
+    locations = LOCATIONS
     for _ in range(count):
         zh = rand() < 0.6
         if zh:
@@ -805,18 +801,12 @@ def _customers(count: int, companies: int, seed: int) -> Iterator[DemoCustomer]:
         if recipe.wechat:
             wechat = _wechat(recipe.wechat, given, family, phone,
                              birthday.year if birthday else 0, recipe.wechat_number, bits)
-        record = new(draft)
-        record.name, record.phone, record.email, record.wechat = name, phone, email, wechat
-        record.gender = gender if recipe.gender_known else None
-        record.birthday, record.company_index = birthday, company
-        if zh:
-            record.city, record.province = loc[0], loc[1]
-        else:
-            record.city, record.province = loc[2], loc[3]
-        record.status, record.source, tags, record.occupation, record.notes = tails[zh][
-            bits(POOL_BITS)]
+        city, province = (loc[0], loc[1]) if zh else (loc[2], loc[3])
+        status, source, tags, occupation, notes = tails[zh][bits(POOL_BITS)]
         if zh and recipe.region_tag and loc[5] and len(tags) < 3:
             tags += (loc[5],)
-        record.tags = tags
-        record.__class__ = customer_class
-        yield record
+        yield DemoCustomer(
+            name=name, gender=gender if recipe.gender_known else None, birthday=birthday,
+            phone=phone, email=email, wechat=wechat, company_index=company, city=city,
+            province=province, status=status, source=source, tags=tags, occupation=occupation,
+            notes=notes)

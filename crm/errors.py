@@ -31,6 +31,8 @@ _DEFAULTS: dict[str, str] = {
     "customer.secret_missing": "no {name} is on file for this customer",
     "customer.merge_self": "a customer cannot be merged with itself",
     "customer.not_deleted": "this customer is not deleted",
+    "customer.no_company": "this customer has no company yet",
+    "company.duplicate_credit_code": "another company already has the credit code {value}",
     "validation.phone": "{value} is not a valid phone number",
     "validation.email": "{value} is not a valid e-mail address",
     "validation.date": "{value} is not a date; write it like 1990-03-07",

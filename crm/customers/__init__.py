@@ -24,6 +24,7 @@ from crm.customers.write import (
     restore_customer,
     reveal_secret,
     set_secret,
+    update_company,
     update_customer,
 )
 
@@ -33,5 +34,5 @@ __all__ = [
     "find_by_secret", "get_customer", "get_timeline", "list_deleted", "log_interaction",
     "merge_customers", "remove_address", "remove_channel", "remove_tag", "restore_customer",
     "reveal_secret", "scan_duplicates", "search_customers", "set_secret", "similar_names",
-    "update_customer",
+    "update_company", "update_customer",
 ]

@@ -182,3 +182,33 @@ def test_exact_look_up_by_identity_number_uses_the_blind_index(cast) -> None:
 
 def test_a_fresh_database_has_customer_tables_after_upgrade(db: peewee.Database) -> None:
     assert {"customer", "contact_channel", "customer_search"} <= set(db.get_tables())
+
+
+def test_company_details_are_shared_by_its_people(cast) -> None:
+    first = customer(cast.agent, "张伟", company="星辰贸易")
+    second = customer(cast.agent, "李娜", company="星辰贸易")
+    customers.update_company(cast.agent, first.id, "credit_code", "91350100M000100Y43")
+    customers.update_company(cast.agent, first.id, "website", "xingchen.cn")
+    customers.update_company(cast.agent, first.id, "size", "11-50")
+    customers.update_company(cast.agent, first.id, "legal_representative", "王总")
+    card = customers.update_company(cast.agent, first.id, "name", "星辰国际贸易")
+    other = customers.get_customer(cast.agent, second.id).company
+    assert other == card.company
+    assert (other.credit_code, other.website, other.size) == (
+        "91350100M000100Y43", "https://xingchen.cn", "11-50")
+    assert [c.name for c in customers.search_customers(cast.agent, "国际").items] == [
+        "李娜", "张伟"]
+
+
+@pytest.mark.parametrize(("field", "value", "code"), [
+    ("credit_code", "91350100M000100Y44", "validation.credit_code"),
+    ("website", "not a site", "validation.website"),
+    ("size", "huge", "validation.choice"),
+    ("name", "", "validation.required"),
+])
+def test_bad_company_details_are_refused(cast, field: str, value: str, code: str) -> None:
+    created = customer(cast.agent, company="星辰贸易")
+    with pytest.raises(ValidationError) as caught:
+        customers.update_company(cast.agent, created.id, field, value)
+    assert caught.value.code == code
+    assert customers.get_customer(cast.agent, created.id).company.name == "星辰贸易"
