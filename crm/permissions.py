@@ -16,14 +16,20 @@ class Action(StrEnum):
     EXPORT = "export"
     IMPORT = "import"
     REVEAL = "reveal"
+    MERGE = "merge"
+    REASSIGN = "reassign"
     MANAGE_USERS = "manage_users"
+    MANAGE_KEYS = "manage_keys"
+    AUDIT = "audit"
+    PRIVACY = "privacy"
     BACKUP = "backup"
 
 
 MATRIX: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.MANAGER: frozenset({Action.READ, Action.CREATE, Action.EDIT, Action.DELETE,
-                             Action.EXPORT, Action.IMPORT, Action.REVEAL}),
+                             Action.MERGE, Action.REASSIGN, Action.EXPORT, Action.IMPORT,
+                             Action.REVEAL}),
     Role.AGENT: frozenset({Action.READ, Action.CREATE, Action.EDIT}),
     Role.VIEWER: frozenset({Action.READ}),
 }

@@ -7,6 +7,15 @@ import peewee as pw
 from storage.database import BaseModel
 
 
+class Team(BaseModel):
+    name = pw.CharField(max_length=100)
+    name_norm = pw.CharField(max_length=100, unique=True)
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "team"
+
+
 class StaffUser(BaseModel):
     telegram_id = pw.BigIntegerField(unique=True)
     name = pw.CharField(max_length=100)
@@ -18,6 +27,7 @@ class StaffUser(BaseModel):
     created_at = pw.DateTimeField()
     updated_at = pw.DateTimeField()
     deactivated_at = pw.DateTimeField(null=True)
+    team = pw.ForeignKeyField(Team, null=True, on_delete="SET NULL")
 
     class Meta:
         table_name = "staff_user"
@@ -65,6 +75,7 @@ class Customer(BaseModel):
     deleted_at = pw.DateTimeField(null=True)
     deleted_by = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
     merged_into = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", index=False)
+    team = pw.ForeignKeyField(Team, null=True, on_delete="SET NULL")  # shared with this team
 
     class Meta:
         table_name = "customer"
@@ -181,7 +192,65 @@ class CustomerSearch(BaseModel):
         table_name = "customer_search"
 
 
+class Invite(BaseModel):
+    code_hash = pw.CharField(max_length=64, unique=True)
+    role = pw.CharField(max_length=16)
+    team = pw.ForeignKeyField(Team, null=True, on_delete="SET NULL", index=False)
+    created_by = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
+    created_at = pw.DateTimeField()
+    expires_at = pw.DateTimeField()
+    used_at = pw.DateTimeField(null=True)
+    used_by = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
+
+    class Meta:
+        table_name = "invite"
+
+
+class AuditLog(BaseModel):
+    at = pw.DateTimeField(index=True)
+    actor = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
+    actor_name = pw.CharField(max_length=100)
+    channel = pw.CharField(max_length=8)
+    action = pw.CharField(max_length=40)
+    entity = pw.CharField(max_length=40)
+    entity_id = pw.BigIntegerField(null=True)
+    customer_id = pw.BigIntegerField(null=True)
+    changes = pw.BlobField(null=True)  # JSON; sealed with the customer's key when about one
+    sealed = pw.BooleanField(default=False)
+
+    class Meta:
+        table_name = "audit_log"
+        indexes = (
+            (("actor", "at"), False),
+            (("customer_id", "at"), False),
+        )
+
+
+class CustomerKey(BaseModel):
+    """A key per customer for their audit details: erasing the customer destroys it."""
+
+    customer_id = pw.BigIntegerField(primary_key=True)
+    key_enc = pw.BlobField()
+
+    class Meta:
+        table_name = "customer_key"
+
+
+class Consent(BaseModel):
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE", index=False)
+    channel = pw.CharField(max_length=16)
+    granted = pw.BooleanField()
+    at = pw.DateTimeField()
+    method = pw.CharField(max_length=20)
+    note = pw.CharField(max_length=200, null=True)
+    recorded_by = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
+
+    class Meta:
+        table_name = "consent"
+        indexes = ((("customer", "channel", "at"), False),)
+
 ALL_MODELS: list[type[BaseModel]] = [
     StaffUser, AppMeta, Company, Customer, ContactChannel, Address, Tag, CustomerTag,
     Interaction, InteractionAttachment, CustomerSecret, CustomerEvent, CustomerSearch,
+    Team, Invite, AuditLog, CustomerKey, Consent,
 ]

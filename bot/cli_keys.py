@@ -1,0 +1,1 @@
+"""`crm keys ...`: encryption key commands."""
