@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from bot import cli_keys
 from bot.i18n import resolve_locale, t
 from crm import __version__, runtime, system, users
 from crm.actors import Actor, Channel, Role
@@ -185,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="how many customers to create (default 200)")
     demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
 
+    cli_keys.register(add)
     user = add("user", lambda a, c: _usage(user), "Manage staff users.")
     user_commands = user.add_subparsers(dest="user_command", metavar="ACTION")
     user_add = user_commands.add_parser("add", help="Add a staff user.",

@@ -31,6 +31,7 @@ class Actor:
     name: str = ""
     locale: str | None = None
     timezone: str | None = None
+    team_id: int | None = None
 
     @property
     def is_system(self) -> bool:

@@ -9,6 +9,7 @@ import threading
 
 from crm.config import Config, load_config
 from storage import keys as keystore
+from storage.errors import EncryptionKeyError
 
 _lock = threading.Lock()
 _state: dict[str, object] = {}
@@ -33,12 +34,48 @@ def config() -> Config:
 def keyring() -> keystore.KeyRing:
     """The encryption keys; EncryptionKeyError when missing or unreadable."""
     ring = _state.get("keyring")
-    if ring is None:
-        with _lock:
-            settings = config()
-            ring = keystore.load_keyring(settings.key_file, settings["security.key"])
-            _state["keyring"] = ring
-    return ring  # type: ignore[return-value]
+    return ring if ring is not None else reload_keys()  # type: ignore[return-value]
+
+
+def reload_keys() -> keystore.KeyRing:
+    """Read the keys again from their source (key file or CRM_SECURITY_KEY) and cache them."""
+    with _lock:
+        settings = config()
+        stamp = _key_file_stamp(settings)
+        ring = keystore.load_keyring(settings.key_file, settings["security.key"])
+        _state["keyring"], _state["key_stamp"] = ring, stamp
+    return ring
+
+
+def encrypt(text: str) -> bytes:
+    """``text`` sealed under the active key, re-read first if the key file changed."""
+    ring = keyring()
+    if _state.get("key_stamp") != _key_file_stamp(config()):
+        # Another process rotated: seal new values under its new key, not the retired one.
+        ring = reload_keys()
+    return ring.encrypt(text)
+
+
+def decrypt(blob: bytes) -> str:
+    """The plaintext of ``blob``, reloading the keys once if another process added its key."""
+    ring = keyring()
+    try:
+        return ring.decrypt(blob)
+    except EncryptionKeyError:
+        if ring.key_id_of(blob) in ring.keys:
+            raise
+    return reload_keys().decrypt(blob)
+
+
+def _key_file_stamp(settings: Config) -> tuple[int, int, int] | None:
+    """What changes when the key file is replaced; None when keys come from the environment."""
+    if settings["security.key"]:
+        return None
+    try:
+        info = settings.key_file.stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_mtime_ns, info.st_size
 
 
 def sensitive_fields() -> tuple[str, ...]:

@@ -6,7 +6,8 @@ ASCII letters and digits (no tokenizer or locale can split it differently):
   2+ consecutive characters of a name are found (小明 in 王小明);
 - names also get their pinyin: each syllable, the syllables joined (zhangwei) and the initials (zw);
 - phone numbers become ``p`` + every 4-digit window, so any 4+ consecutive digits are found;
-- Latin words, e-mail and account pieces are lower-cased words; ``o`` + owner id restricts by owner.
+- Latin words, e-mail and account pieces are lower-cased words; ``o`` + owner id and ``t`` +
+  shared team id restrict a search to what the actor may see.
 """
 
 from __future__ import annotations
@@ -99,7 +100,8 @@ class SearchDocument:
     haystack: str  # normalised text that a match must contain (checks multi-token queries)
 
 
-def build_document(*, name: str, owner_id: int | None, company: str | None = None,
+def build_document(*, name: str, owner_id: int | None, team_id: int | None = None,
+                   company: str | None = None,
                    phones: Iterable[str] = (), emails: Iterable[str] = (),
                    accounts: Iterable[str] = (), tags: Iterable[str] = (),
                    aliases: Iterable[str] = ()) -> SearchDocument:
@@ -119,6 +121,8 @@ def build_document(*, name: str, owner_id: int | None, company: str | None = Non
         tokens += text_tokens(value)
         hay.append(normalise_text(value))
     tokens.append(f"o{owner_id or 0}")
+    if team_id:
+        tokens.append(f"t{team_id}")
     unique = list(dict.fromkeys(tokens))
     return SearchDocument(" ".join(unique), " | ".join(h for h in hay if h))
 
@@ -157,9 +161,11 @@ def parse_query(text: str) -> ParsedQuery:
     segments = [digits] if phone_like else _SEGMENT_RE.findall(normal)
     if "@" in normal and not phone_like:
         # The domain (qq.com, 163.com) is shared by half the customers: match the mailbox
-        # name in the index and check the whole address against the text.
-        local = _SEGMENT_RE.findall(normal.split("@", 1)[0])
-        segments = local or segments
+        # name in the index (as the document has it) and check the whole address against
+        # the text.
+        local = text_tokens(normal.split("@", 1)[0])
+        if local:
+            return ParsedQuery(normal, tuple(dict.fromkeys(local)), "", (normal,), "")
     tokens: list[str] = []
     checks: list[str] = []
     for segment in segments:

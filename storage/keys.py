@@ -2,19 +2,28 @@
 
 The key file (TOML, mode 0600) holds one or more data keys with the active one named, and an
 index key for blind indexes (keyed hashes used for exact look-ups of encrypted values).
+
+``CRM_SECURITY_KEY`` may instead hold comma-separated base64 secrets, ``NEW,...,ORIGINAL``: the
+first seals new values, every one still opens what it sealed, and the blind-index key always
+derives from the LAST one, so to rotate, put the new secret FIRST and keep the original one last
+for good (dropping it would change every blind index and break exact look-ups).
+Rotation never changes the index key, in either form.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import fcntl
 import hashlib
 import hmac
 import os
 import secrets
 import stat
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -91,11 +100,18 @@ def _derive(master: bytes, purpose: bytes) -> bytes:
 
 
 def keyring_from_secret(secret: str, source: str = "CRM_SECURITY_KEY") -> KeyRing:
-    """A key ring from one base64 master secret (the environment form)."""
-    master = _decode(secret, source)
-    data_key = _derive(master, b"crm data key")
-    return KeyRing({key_id(data_key): data_key}, key_id(data_key),
-                   _derive(master, b"crm index key"))
+    """A key ring from comma-separated base64 master secrets: first active, index key from last."""
+    parts = [part.strip() for part in secret.split(",")]
+    if not all(parts):
+        raise EncryptionKeyError("keys.unreadable", source=source, reason="an empty secret")
+    masters = [_decode(part, _nth(source, n, len(parts))) for n, part in enumerate(parts, 1)]
+    data_keys = [_derive(master, b"crm data key") for master in masters]
+    return KeyRing({key_id(key): key for key in data_keys}, key_id(data_keys[0]),
+                   _derive(masters[-1], b"crm index key"))
+
+
+def _nth(source: str, n: int, total: int) -> str:
+    return source if total == 1 else f"{source} (secret {n} of {total})"
 
 
 def load_keyring(path: Path, env_secret: str = "") -> KeyRing:
@@ -145,3 +161,39 @@ def new_keyring() -> KeyRing:
     """A fresh key ring with one random data key and a random index key."""
     data_key = secrets.token_bytes(KEY_BYTES)
     return KeyRing({key_id(data_key): data_key}, key_id(data_key), secrets.token_bytes(KEY_BYTES))
+
+
+def add_new_key(path: Path) -> KeyRing:
+    """Make a fresh data key active in the key file, keeping every old key and the index key."""
+    with _file_lock(path):
+        ring = load_keyring(path)
+        data_key = secrets.token_bytes(KEY_BYTES)
+        fresh = replace(ring, keys={key_id(data_key): data_key, **ring.keys},
+                        active=key_id(data_key))
+        write_keyring(path, fresh)
+    return fresh
+
+
+def drop_keys(path: Path, keep: set[str]) -> tuple[str, ...]:
+    """Remove from the key file every data key not in ``keep`` (never the active one)."""
+    with _file_lock(path):
+        ring = load_keyring(path)
+        kept = {name: key for name, key in ring.keys.items()
+                if name in keep or name == ring.active}
+        if len(kept) < len(ring.keys):
+            write_keyring(path, replace(ring, keys=kept))
+    return tuple(name for name in ring.keys if name not in kept)
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Serialise read-modify-write of the key file: a lost update would lose a key."""
+    if not path.is_file():
+        raise EncryptionKeyError("keys.missing", path=str(path))
+    lock_path = path.with_name(path.name + ".lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -27,49 +27,51 @@ def remove_document(customer_id: int) -> None:
 
 
 def match(tokens: Sequence[str], *, prefix_last: bool = False,
-          owners: Sequence[int] | None = None, limit: int = 50,
-          below_id: int | None = None) -> list[tuple[int, str]]:
-    """Customers whose index has every token (the last as a prefix if asked), newest first.
+          scope: Sequence[str] | None = None, limit: int = 50,
+          after_id: int | None = None) -> list[tuple[int, str]]:
+    """Customers whose index has every token (the last as a prefix if asked), oldest first.
 
-    ``owners`` limits to those owner ids (0 = unowned); ``below_id`` continues a previous page.
+    ``scope`` limits to entries having any of those tokens (owner and team tokens);
+    ``after_id`` continues a previous batch. Ascending order is the index's own: with a scope
+    filter it runs 2-3x faster than newest-first, which must read the lists backwards.
     Returns (customer id, haystack) pairs.
     """
     if not tokens:
         return []
     if is_sqlite(database):
-        return _match_sqlite(tokens, prefix_last, owners, limit, below_id)
-    return _match_postgres(tokens, prefix_last, owners, limit, below_id)
+        return _match_sqlite(tokens, prefix_last, scope, limit, after_id)
+    return _match_postgres(tokens, prefix_last, scope, limit, after_id)
 
 
-def _match_sqlite(tokens: Sequence[str], prefix_last: bool, owners: Sequence[int] | None,
-                  limit: int, below_id: int | None) -> list[tuple[int, str]]:
+def _match_sqlite(tokens: Sequence[str], prefix_last: bool, scope: Sequence[str] | None,
+                  limit: int, after_id: int | None) -> list[tuple[int, str]]:
     parts = [f'"{t}"' for t in tokens]
     if prefix_last:
         parts[-1] += "*"
     expression = " AND ".join(parts)
-    if owners is not None:
-        expression += " AND (" + " OR ".join(f'"o{o}"' for o in owners or ["none"]) + ")"
-    below = "and rowid < ?" if below_id is not None else ""
-    params: tuple = (expression, below_id, limit) if below_id is not None else (expression, limit)
+    if scope is not None:
+        expression += " AND (" + " OR ".join(f'"{t}"' for t in scope or ["onone"]) + ")"
+    after = "and rowid > ?" if after_id is not None else ""
+    params: tuple = (expression, after_id, limit) if after_id is not None else (expression, limit)
     return fetch_all(
         "select s.customer_id, s.haystack from (select rowid from customer_fts"
-        f" where customer_fts match ? {below} order by rowid desc limit ?) m"
-        " join customer_search s on s.customer_id = m.rowid order by s.customer_id desc",
+        f" where customer_fts match ? {after} order by rowid limit ?) m"
+        " join customer_search s on s.customer_id = m.rowid order by s.customer_id",
         params)
 
 
-def _match_postgres(tokens: Sequence[str], prefix_last: bool, owners: Sequence[int] | None,
-                    limit: int, below_id: int | None) -> list[tuple[int, str]]:
+def _match_postgres(tokens: Sequence[str], prefix_last: bool, scope: Sequence[str] | None,
+                    limit: int, after_id: int | None) -> list[tuple[int, str]]:
     parts = list(tokens)
     if prefix_last:
         parts[-1] += ":*"
     expression = " & ".join(parts)
-    if owners is not None:
-        expression += " & (" + " | ".join(f"o{o}" for o in owners or ["none"]) + ")"
-    below = "and customer_id < ?" if below_id is not None else ""
-    params: tuple = (expression, below_id, limit) if below_id is not None else (expression, limit)
+    if scope is not None:
+        expression += " & (" + " | ".join(scope or ["onone"]) + ")"
+    after = "and customer_id > ?" if after_id is not None else ""
+    params: tuple = (expression, after_id, limit) if after_id is not None else (expression, limit)
     return fetch_all(
         "select customer_id, haystack from customer_search"
-        f" where terms_tsv @@ to_tsquery('simple', ?) {below}"
-        " order by customer_id desc limit ?", params)
+        f" where terms_tsv @@ to_tsquery('simple', ?) {after}"
+        " order by customer_id limit ?", params)
 

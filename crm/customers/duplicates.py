@@ -10,13 +10,14 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from crm import audit
 from crm.actors import Actor
 from crm.clock import utcnow
 from crm.customers.views import DuplicateMatch
 from crm.errors import Duplicate, ValidationError
 from crm.permissions import Action, require
 from crm.search_terms import name_pinyin, normalise_text
-from crm.visibility import can_see_owner, owner_scope
+from crm.visibility import Scope, can_see, scope_of
 from storage import search
 from storage.database import database, fetch_all, fetch_one, sql
 
@@ -37,9 +38,9 @@ def register_customer_reference(table: str, column: str = "customer_id") -> None
         CUSTOMER_REFERENCES.append((table, column))
 
 
-def _match(actor: Actor, customer_id: int, owner_id: int | None, name: str, reason: str,
-           value: str, score: float = 100.0) -> DuplicateMatch:
-    if can_see_owner(actor, owner_id):
+def _match(actor: Actor, customer_id: int, visibility: tuple[int | None, int | None], name: str,
+           reason: str, value: str, score: float = 100.0) -> DuplicateMatch:
+    if can_see(actor, *visibility):
         return DuplicateMatch(customer_id, name, reason, value, score)
     return DuplicateMatch(None, None, reason, value, score)
 
@@ -52,11 +53,12 @@ def contact_matches(actor: Actor, values: Iterable[tuple[str, str]], *,
         return []
     clause = " or ".join("(ch.kind = ? and ch.value = ?)" for _ in wanted)
     rows = fetch_all(
-        "select distinct c.id, c.owner_id, c.name, ch.kind, ch.value from contact_channel ch"
+        "select distinct c.id, c.owner_id, c.team_id, c.name, ch.kind, ch.value"
+        " from contact_channel ch"
         f" join customer c on c.id = ch.customer_id where ({clause})"
         " and c.deleted_at is null and c.id <> ? order by c.id",
         (*(x for pair in wanted for x in pair), exclude_id or 0))
-    return [_match(actor, r[0], r[1], r[2], r[3], r[4]) for r in rows]
+    return [_match(actor, r[0], (r[1], r[2]), r[3], r[4], r[5]) for r in rows]
 
 
 def check_contact_duplicates(actor: Actor, values: Iterable[tuple[str, str]], *,
@@ -73,12 +75,14 @@ def similar_names(actor: Actor, name: str, company: str | None, *,
     if not company:
         return []
     rows = fetch_all(
-        "select c.id, c.owner_id, c.name from customer c join company co on co.id = c.company_id"
+        "select c.id, c.owner_id, c.team_id, c.name from customer c"
+        " join company co on co.id = c.company_id"
         " where co.name_norm = ? and c.deleted_at is null and c.id <> ?",
         (normalise_text(company), exclude_id or 0))
-    scored = [(name_similarity(name, other), cid, owner, other) for cid, owner, other in rows]
-    found = [_match(actor, cid, owner, other, "similar_name", company, score)
-             for score, cid, owner, other in scored if score >= SIMILAR_NAME_SCORE]
+    scored = [(name_similarity(name, other), cid, (owner, team), other)
+              for cid, owner, team, other in rows]
+    found = [_match(actor, cid, seen_by, other, "similar_name", company, score)
+             for score, cid, seen_by, other in scored if score >= SIMILAR_NAME_SCORE]
     return sorted(found, key=lambda m: -m.score)
 
 
@@ -107,19 +111,17 @@ class DuplicateGroup:
 
 def scan_duplicates(actor: Actor, *, limit: int = 200) -> list[DuplicateGroup]:
     """Groups of likely duplicates over the whole database, for cleaning up."""
-    require(actor, Action.DELETE)
-    scope = owner_scope(actor)
+    require(actor, Action.MERGE)
+    scope = scope_of(actor)
     groups = _same_contact_groups(scope, limit) + _similar_name_groups(scope, limit)
     return groups[:limit]
 
 
-def _visible_clause(scope: list[int] | None) -> tuple[str, tuple]:
-    if scope is None:
-        return "", ()
-    return f" and coalesce(c.owner_id, 0) in ({', '.join('?' * len(scope))})", tuple(scope)
+def _visible_clause(scope: Scope | None) -> tuple[str, tuple]:
+    return scope.sql() if scope else ("", ())
 
 
-def _same_contact_groups(scope: list[int] | None, limit: int) -> list[DuplicateGroup]:
+def _same_contact_groups(scope: Scope | None, limit: int) -> list[DuplicateGroup]:
     clause, params = _visible_clause(scope)
     kinds = ", ".join(f"'{k}'" for k in DUPLICATE_KINDS)
     rows = fetch_all(
@@ -136,7 +138,7 @@ def _same_contact_groups(scope: list[int] | None, limit: int) -> list[DuplicateG
             for (kind, value), members in list(grouped.items())[:limit] if len(members) > 1]
 
 
-def _similar_name_groups(scope: list[int] | None, limit: int) -> list[DuplicateGroup]:
+def _similar_name_groups(scope: Scope | None, limit: int) -> list[DuplicateGroup]:
     clause, params = _visible_clause(scope)
     rows = fetch_all(
         "select co.name, c.id, c.name from customer c"
@@ -184,7 +186,7 @@ def merge_customers(actor: Actor, keep_id: int, other_id: int, *,
     from crm.customers.load import require_visible
     from crm.customers.write import _event, reindex
 
-    require(actor, Action.DELETE)
+    require(actor, Action.MERGE)
     if keep_id == other_id:
         raise ValidationError("customer.merge_self", field="customer")
     now = now or utcnow()
@@ -209,6 +211,11 @@ def merge_customers(actor: Actor, keep_id: int, other_id: int, *,
         search.remove_document(other_id)
         _event(keep_id, "merged", actor, now, snapshot)
         reindex(keep_id)
+        audit.record(actor, "customer.merge", "customer", keep_id, customer_id=keep_id,
+                     changes={"merged_from": [None, other_id]} | {
+                         f"from.{k}": [None, v] for k, v in snapshot.items()}, now=now)
+        audit.record(actor, "customer.merged_into", "customer", other_id,
+                     customer_id=other_id, changes={"merged_into": [None, keep_id]}, now=now)
     return keep_id
 
 

@@ -7,10 +7,11 @@ import heapq
 import json
 from collections.abc import Callable
 
+from crm import audit
 from crm.actors import Actor
-from crm.clock import utcnow
+from crm.clock import as_datetime, utcnow
 from crm.customers import inputs
-from crm.customers.load import as_datetime, require_visible
+from crm.customers.load import require_visible
 from crm.customers.views import AttachmentInput, InteractionView, Page, TimelineEntry
 from crm.errors import NotFound, ValidationError
 from crm.permissions import Action, require
@@ -52,6 +53,10 @@ def log_interaction(actor: Actor, customer_id: int, kind: str, summary: str, *,
             " and (last_interaction_at is null or last_interaction_at < ?)"),
             (when, customer_id, when))
         Customer.update(updated_at=now).where(Customer.id == customer_id).execute()
+        audit.record(actor, "interaction.create", "interaction", row.id,
+                     customer_id=customer_id, changes={
+                         "kind": [None, checked_kind], "summary": [None, checked_summary],
+                         "occurred_at": [None, when.isoformat(sep=" ")]}, now=now)
     return get_interaction(actor, row.id)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from crm.actors import Actor
-from crm.clock import utcnow
+from crm.clock import as_date, as_datetime, utcnow
 from crm.customers.views import (
     AddressView,
     ChannelView,
@@ -18,7 +18,7 @@ from crm.customers.views import (
 from crm.errors import NotFound
 from crm.permissions import Action, require
 from crm.validation import age_on
-from crm.visibility import can_see_owner, owner_scope
+from crm.visibility import can_see, scope_of
 from storage.database import fetch_all, fetch_one
 from storage.models import Customer
 
@@ -34,24 +34,11 @@ _COMPANY_SQL = (
 )
 
 
-def as_datetime(value: object) -> dt.datetime | None:
-    """A timestamp from a raw query (SQLite gives text, PostgreSQL a datetime)."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))
-
-
-def as_date(value: object) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
 def require_visible(actor: Actor, customer_id: int) -> Customer:
     """The live customer row if the actor may see it; NotFound otherwise (no existence leak)."""
     require(actor, Action.READ)
     row = Customer.get_or_none(Customer.id == customer_id)
-    if row is None or row.deleted_at is not None or not can_see_owner(actor, row.owner_id):
+    if row is None or row.deleted_at is not None or not can_see(actor, row.owner_id, row.team_id):
         raise NotFound("customer.not_found")
     return row
 
@@ -62,11 +49,11 @@ def get_customer(actor: Actor, customer_id: int, *, today: dt.date | None = None
     A customer merged into another opens the surviving record, so old links keep working.
     """
     require(actor, Action.READ)
-    row = fetch_one("select owner_id, deleted_at, merged_into_id from customer where id = ?",
-                    (customer_id,))
+    row = fetch_one("select owner_id, deleted_at, merged_into_id, team_id from customer"
+                    " where id = ?", (customer_id,))
     if row is not None and row[2] is not None:
         return get_customer(actor, row[2], today=today)
-    if row is None or row[1] is not None or not can_see_owner(actor, row[0]):
+    if row is None or row[1] is not None or not can_see(actor, row[0], row[3]):
         raise NotFound("customer.not_found")
     return load_card(customer_id, today=today)
 
@@ -141,13 +128,11 @@ def summaries(ids: list[int]) -> list[CustomerSummary]:
 def list_deleted(actor: Actor, *, offset: int = 0, limit: int = 10) -> Page[CustomerSummary]:
     """Recently deleted customers, newest first, that the actor may restore."""
     require(actor, Action.DELETE)
-    scope = owner_scope(actor)
-    where = "deleted_at is not null and merged_into_id is null"
-    params: tuple = ()
-    if scope is not None:
-        where += f" and coalesce(owner_id, 0) in ({', '.join('?' * len(scope))})"
-        params = tuple(scope)
-    rows = fetch_all(f"select id from customer where {where} order by deleted_at desc, id desc"
-                     " limit ? offset ?", (*params, limit + 1, offset))
+    scope = scope_of(actor)
+    clause, params = scope.sql() if scope else ("", ())
+    rows = fetch_all("select c.id from customer c where c.deleted_at is not null"
+                     f" and c.merged_into_id is null{clause}"
+                     " order by c.deleted_at desc, c.id desc limit ? offset ?",
+                     (*params, limit + 1, offset))
     ids = [r[0] for r in rows]
     return Page(tuple(summaries(ids[:limit])), offset, len(ids) > limit)

@@ -14,12 +14,13 @@ from crm.errors import ValidationError
 from crm.permissions import Action, require
 from crm.search_terms import ParsedQuery, parse_query
 from crm.validation import normalise_phone
-from crm.visibility import owner_scope
+from crm.visibility import Scope, scope_of
 from storage import search
 from storage.database import bytewise, fetch_all
 
 MAX_LIMIT = 50
-Tier = Callable[[ParsedQuery, list[int] | None, int], list[int]]
+MAX_BATCHES = 4
+Tier = Callable[[ParsedQuery, Scope | None, int], list[int]]
 
 
 def search_customers(actor: Actor, text: str, *, offset: int = 0,
@@ -31,7 +32,7 @@ def search_customers(actor: Actor, text: str, *, offset: int = 0,
     query = parse_query(text)
     if query.empty:
         return Page((), offset, False)
-    scope = owner_scope(actor)
+    scope = scope_of(actor)
     wanted = offset + limit + 1
     found: dict[int, None] = {}
     for tier in (_exact_name, _exact_contact, _exact_company_or_tag, _name_prefix,
@@ -44,13 +45,11 @@ def search_customers(actor: Actor, text: str, *, offset: int = 0,
     return Page(tuple(summaries(ids[offset:offset + limit])), offset, len(ids) > offset + limit)
 
 
-def _scope_sql(scope: list[int] | None) -> tuple[str, tuple]:
-    if scope is None:
-        return "", ()
-    return f" and coalesce(c.owner_id, 0) in ({', '.join('?' * len(scope))})", tuple(scope)
+def _scope_sql(scope: Scope | None) -> tuple[str, tuple]:
+    return scope.sql() if scope else ("", ())
 
 
-def _exact_name(query: ParsedQuery, scope: list[int] | None, need: int) -> list[int]:
+def _exact_name(query: ParsedQuery, scope: Scope | None, need: int) -> list[int]:
     clause, params = _scope_sql(scope)
     rows = fetch_all("select c.id from customer c where c.name_norm = ? and c.deleted_at is null"
                      f"{clause} order by c.id desc limit ?", (query.text, *params, need))
@@ -65,7 +64,7 @@ def _contact_values(query: ParsedQuery) -> list[str]:
     return values
 
 
-def _exact_contact(query: ParsedQuery, scope: list[int] | None, need: int) -> list[int]:
+def _exact_contact(query: ParsedQuery, scope: Scope | None, need: int) -> list[int]:
     if " " in query.text and not query.digits:
         return []
     values = _contact_values(query)
@@ -78,7 +77,7 @@ def _exact_contact(query: ParsedQuery, scope: list[int] | None, need: int) -> li
     return [r[0] for r in rows]
 
 
-def _exact_company_or_tag(query: ParsedQuery, scope: list[int] | None, need: int) -> list[int]:
+def _exact_company_or_tag(query: ParsedQuery, scope: Scope | None, need: int) -> list[int]:
     clause, params = _scope_sql(scope)
     company = fetch_all(
         "select c.id from customer c where c.company_id in"
@@ -91,7 +90,7 @@ def _exact_company_or_tag(query: ParsedQuery, scope: list[int] | None, need: int
     return [r[0] for r in company] + [r[0] for r in tagged]
 
 
-def _name_prefix(query: ParsedQuery, scope: list[int] | None, need: int) -> list[int]:
+def _name_prefix(query: ParsedQuery, scope: Scope | None, need: int) -> list[int]:
     clause, params = _scope_sql(scope)
     column = bytewise("c.name_norm")
     rows = fetch_all(
@@ -101,17 +100,17 @@ def _name_prefix(query: ParsedQuery, scope: list[int] | None, need: int) -> list
     return [r[0] for r in rows]
 
 
-def _indexed_tokens(query: ParsedQuery, scope: list[int] | None, need: int) -> list[int]:
+def _indexed_tokens(query: ParsedQuery, scope: Scope | None, need: int) -> list[int]:
     return _verified(query, scope, need, prefix_last=False)
 
 
-def _indexed_prefix(query: ParsedQuery, scope: list[int] | None, need: int) -> list[int]:
+def _indexed_prefix(query: ParsedQuery, scope: Scope | None, need: int) -> list[int]:
     if not query.prefix:
         return []
     return _verified(query, scope, need, prefix_last=True)
 
 
-def _verified(query: ParsedQuery, scope: list[int] | None, need: int, *,
+def _verified(query: ParsedQuery, scope: Scope | None, need: int, *,
               prefix_last: bool) -> list[int]:
     """Index matches whose text really contains the query (bigram and digit-window AND can
     match pieces that are not adjacent), fetched in batches until enough."""
@@ -119,14 +118,15 @@ def _verified(query: ParsedQuery, scope: list[int] | None, need: int, *,
     if prefix_last:
         tokens[-1] = query.prefix
     found: list[int] = []
-    below: int | None = None
+    after: int | None = None
     batch = max(need, 20)
-    while len(found) < need:
-        rows = search.match(tokens, prefix_last=prefix_last, owners=scope, limit=batch,
-                            below_id=below)
+    for _ in range(MAX_BATCHES):  # bounded: a pathological query must not scan everything
+        rows = search.match(tokens, prefix_last=prefix_last,
+                            scope=scope.tokens() if scope else None, limit=batch,
+                            after_id=after)
         found += [cid for cid, hay in rows if all(check in hay for check in query.checks)]
-        if len(rows) < batch:
+        if len(found) >= need or len(rows) < batch:
             break
-        below = rows[-1][0]
+        after = rows[-1][0]
         batch *= 2
     return found

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
 
-T = TypeVar("T")
+from crm.paging import Page
+
+__all__ = ["Page"]
 
 STATUSES = ("lead", "prospect", "customer", "inactive")
 CHANNEL_KINDS = ("phone", "email", "wechat", "qq", "telegram", "whatsapp", "other")
@@ -136,13 +137,6 @@ class TimelineEntry:
     staff_name: str | None
     ref_id: int
     data: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: tuple[T, ...]
-    offset: int
-    has_more: bool
 
 
 @dataclass(frozen=True)

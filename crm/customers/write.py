@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from crm import runtime, validation
+from crm import audit, runtime, validation
 from crm.actors import Actor
 from crm.clock import utcnow
 from crm.customers import inputs
@@ -17,7 +17,7 @@ from crm.customers.views import CustomerCard
 from crm.errors import Duplicate, NotFound, ValidationError
 from crm.permissions import Action, require
 from crm.search_terms import build_document, normalise_text
-from crm.visibility import can_see_owner
+from crm.visibility import can_see
 from storage import search
 from storage.database import database, fetch_all, fetch_one, insert, sql
 from storage.models import (
@@ -32,7 +32,7 @@ from storage.models import (
 
 COMPANY_SIZES = ("1-10", "11-50", "51-200", "201-1000", "1000+")
 EDITABLE_FIELDS = ("name", "gender", "birthday", "occupation", "notes", "status", "source",
-                   "company", "owner_id")
+                   "company", "owner_id", "team_id")
 
 
 def create_customer(actor: Actor, draft: inputs.CustomerDraft, *, allow_duplicate: bool = False,
@@ -63,7 +63,27 @@ def create_customer(actor: Actor, draft: inputs.CustomerDraft, *, allow_duplicat
             _store_secret(customer_id, name, value)
         _event(customer_id, "created", actor, now)
         reindex(customer_id)
+        audit.record(actor, "customer.create", "customer", customer_id,
+                     customer_id=customer_id, changes=_created_changes(record, owner_id),
+                     now=now)
     return load_card(customer_id)
+
+
+def _created_changes(record: dict[str, Any], owner_id: int | None) -> dict[str, Any]:
+    """The new record as the audit log shows it (identity values only as changed)."""
+    after = {k: v for k, v in record.items()
+             if k not in ("channels", "addresses", "secrets") and v not in (None, [], "")}
+    after["owner_id"] = owner_id
+    after |= {f"channel.{c.kind}": c.value for c in record["channels"]}
+    after |= {f"address.{i}": _address_text(a) for i, a in enumerate(record["addresses"])}
+    hidden = frozenset(record["secrets"])
+    return audit.diff({}, after | dict.fromkeys(hidden, "set"), hidden)
+
+
+def _address_text(item: inputs.AddressInput) -> str:
+    parts = (item.country, item.province, item.city, item.district, item.street,
+             item.postal_code)
+    return " ".join(p for p in parts if p)
 
 
 def _checked_draft(draft: inputs.CustomerDraft, today: dt.date) -> dict[str, Any]:
@@ -122,8 +142,8 @@ def _check_owner(actor: Actor, owner_id: int | None) -> None:
     if fetch_one("select 1 from staff_user where id = ? and active = ?", (owner_id, True)) is None:
         raise ValidationError("validation.choice", field="owner", value=str(owner_id),
                               allowed="active staff")
-    if not can_see_owner(actor, owner_id):
-        require(actor, Action.DELETE)  # only managers and admins hand records to others
+    if not can_see(actor, owner_id, None):
+        require(actor, Action.REASSIGN)  # only managers and admins hand records to others
 
 
 def _company_id(name: str | None, now: dt.datetime) -> int | None:
@@ -171,11 +191,10 @@ def insert_link(table: str, customer_id: int, tag_id: int) -> None:
 
 
 def _store_secret(customer_id: int, name: str, value: str) -> None:
-    ring = runtime.keyring()
     CustomerSecret.delete().where((CustomerSecret.customer == customer_id)
                                   & (CustomerSecret.name == name)).execute()
-    CustomerSecret.create(customer=customer_id, name=name, value_enc=ring.encrypt(value),
-                          value_hash=ring.blind_index(f"{name}:{value}"),
+    CustomerSecret.create(customer=customer_id, name=name, value_enc=runtime.encrypt(value),
+                          value_hash=runtime.keyring().blind_index(f"{name}:{value}"),
                           masked=inputs.mask(name, value))
 
 
@@ -186,22 +205,26 @@ def _event(customer_id: int, kind: str, actor: Actor, now: dt.datetime,
                               "data": json.dumps(data, ensure_ascii=False) if data else None})
 
 
+def _tag_names(customer_id: int) -> list[str]:
+    return [r[0] for r in fetch_all(
+        "select t.name from tag t join customer_tag ct on ct.tag_id = t.id"
+        " where ct.customer_id = ? order by t.name", (customer_id,))]
+
+
 def reindex(customer_id: int) -> None:
     """Rebuild one customer's search entry from its current record."""
     row = fetch_one(
-        "select c.name, c.owner_id, co.name from customer c"
+        "select c.name, c.owner_id, co.name, c.team_id from customer c"
         " left join company co on co.id = c.company_id where c.id = ?", (customer_id,))
     if row is None:
         return
     channels = fetch_all("select kind, value from contact_channel where customer_id = ?",
                          (customer_id,))
-    tag_names = [r[0] for r in fetch_all(
-        "select t.name from tag t join customer_tag ct on ct.tag_id = t.id"
-        " where ct.customer_id = ?", (customer_id,))]
+    tag_names = _tag_names(customer_id)
     aliases = [r[0] for r in fetch_all("select name from customer where merged_into_id = ?",
                                        (customer_id,))]
     document = build_document(
-        name=row[0], owner_id=row[1], company=row[2], aliases=aliases,
+        name=row[0], owner_id=row[1], team_id=row[3], company=row[2], aliases=aliases,
         phones=[v for k, v in channels if k in ("phone", "whatsapp")],
         emails=[v for k, v in channels if k == "email"],
         accounts=[v for k, v in channels if k not in ("phone", "whatsapp", "email")],
@@ -223,8 +246,13 @@ def update_customer(actor: Actor, customer_id: int, field: str, value: Any, *,
     with database.atomic():
         current = require_visible(actor, customer_id)
         changes = _checked_change(actor, current, field, value, now)
+        before = {k: getattr(current, k if k not in ("owner", "company", "team") else k + "_id")
+                  for k in changes if k != "name_norm"}
         Customer.update(**changes, updated_at=now).where(Customer.id == customer_id).execute()
         reindex(customer_id)
+        after = {k: v for k, v in changes.items() if k != "name_norm"}
+        audit.record(actor, "customer.update", "customer", customer_id, customer_id=customer_id,
+                     changes=audit.diff(before, after), now=now)
     return load_card(customer_id)
 
 
@@ -247,10 +275,25 @@ def _checked_change(actor: Actor, current: Customer, field: str, value: Any,
     if field == "company":
         company = inputs.optional_text(value, field="company", max_length=inputs.COMPANY_MAX)
         return {"company": _company_id(company, now)}
+    if field == "team_id":
+        return {"team": _checked_team(actor, value)}
     owner_id = int(value) if value not in (None, "") else None
-    require(actor, Action.DELETE)  # reassigning is for managers and admins
+    require(actor, Action.REASSIGN)
     _check_owner(actor, owner_id)
     return {"owner": owner_id}
+
+
+def _checked_team(actor: Actor, value: Any) -> int | None:
+    """Share with a team: agents only with their own team; managers and admins with any."""
+    team_id = int(value) if value not in (None, "") else None
+    if team_id is None:
+        return None
+    if fetch_one("select 1 from team where id = ?", (team_id,)) is None:
+        raise ValidationError("validation.choice", field="team", value=str(team_id),
+                              allowed="existing teams")
+    if team_id != actor.team_id:
+        require(actor, Action.REASSIGN)
+    return team_id
 
 
 def add_channel(actor: Actor, customer_id: int, kind: str, value: str, *,
@@ -277,6 +320,9 @@ def add_channel(actor: Actor, customer_id: int, kind: str, value: str, *,
                               label=item.label, is_primary=is_primary)
         _touch(customer_id, now)
         reindex(customer_id)
+        audit.record(actor, "customer.channel_add", "customer", customer_id,
+                     customer_id=customer_id,
+                     changes={f"channel.{item.kind}": [None, item.value]}, now=now)
     return load_card(customer_id)
 
 
@@ -301,6 +347,9 @@ def remove_channel(actor: Actor, customer_id: int, channel_id: int, *,
                 successor.save()
         _touch(customer_id, now)
         reindex(customer_id)
+        audit.record(actor, "customer.channel_remove", "customer", customer_id,
+                     customer_id=customer_id,
+                     changes={f"channel.{row.kind}": [row.value, None]}, now=now)
     return load_card(customer_id)
 
 
@@ -317,6 +366,9 @@ def add_address(actor: Actor, customer_id: int, address: inputs.AddressInput, *,
             item = inputs.AddressInput(**{**item.__dict__, "primary": True})
         _insert_address(customer_id, item)
         _touch(customer_id, now)
+        audit.record(actor, "customer.address_add", "customer", customer_id,
+                     customer_id=customer_id, changes={"address": [None, _address_text(item)]},
+                     now=now)
     return load_card(customer_id)
 
 
@@ -327,11 +379,14 @@ def remove_address(actor: Actor, customer_id: int, address_id: int, *,
     now = now or utcnow()
     with database.atomic():
         require_visible(actor, customer_id)
-        deleted = Address.delete().where((Address.id == address_id)
-                                         & (Address.customer == customer_id)).execute()
-        if not deleted:
+        row = Address.get_or_none((Address.id == address_id) & (Address.customer == customer_id))
+        if row is None:
             raise NotFound("customer.address_not_found")
+        row.delete_instance()
         _touch(customer_id, now)
+        audit.record(actor, "customer.address_remove", "customer", customer_id,
+                     customer_id=customer_id, changes={"address": [_address_text(row), None]},
+                     now=now)
     return load_card(customer_id)
 
 
@@ -343,9 +398,13 @@ def add_tags(actor: Actor, customer_id: int, names: list[str], *,
     cleaned = inputs.tags(names)
     with database.atomic():
         require_visible(actor, customer_id)
+        before = _tag_names(customer_id)
         _attach_tags(customer_id, cleaned, now)
         _touch(customer_id, now)
         reindex(customer_id)
+        audit.record(actor, "customer.tags", "customer", customer_id, customer_id=customer_id,
+                     changes=audit.diff({"tags": before}, {"tags": _tag_names(customer_id)}),
+                     now=now)
     return load_card(customer_id)
 
 
@@ -356,12 +415,16 @@ def remove_tag(actor: Actor, customer_id: int, name: str, *,
     now = now or utcnow()
     with database.atomic():
         require_visible(actor, customer_id)
+        before = _tag_names(customer_id)
         tag = fetch_one("select id from tag where name_norm = ?", (normalise_text(name),))
         if tag:
             CustomerTag.delete().where((CustomerTag.customer == customer_id)
                                        & (CustomerTag.tag == tag[0])).execute()
         _touch(customer_id, now)
         reindex(customer_id)
+        audit.record(actor, "customer.tags", "customer", customer_id, customer_id=customer_id,
+                     changes=audit.diff({"tags": before}, {"tags": _tag_names(customer_id)}),
+                     now=now)
     return load_card(customer_id)
 
 
@@ -375,6 +438,9 @@ def set_secret(actor: Actor, customer_id: int, name: str, value: str, *,
         require_visible(actor, customer_id)
         _store_secret(customer_id, name, checked)
         _touch(customer_id, now)
+        audit.record(actor, "customer.secret_set", "customer", customer_id,
+                     customer_id=customer_id, changes={name: [audit.CHANGED, audit.CHANGED]},
+                     now=now)
     return load_card(customer_id)
 
 
@@ -389,8 +455,10 @@ def reveal_secret(actor: Actor, customer_id: int, name: str, *,
                         (customer_id, name))
         if row is None:
             raise NotFound("customer.secret_missing", name=name)
-        value = runtime.keyring().decrypt(bytes(row[0]))
+        value = runtime.decrypt(bytes(row[0]))
         _event(customer_id, "revealed", actor, now, {"field": name})
+        audit.record(actor, "customer.reveal", "customer", customer_id,
+                     customer_id=customer_id, changes={"field": name}, now=now)
     return value
 
 
@@ -400,10 +468,10 @@ def find_by_secret(actor: Actor, name: str, value: str) -> list[int]:
     checked = inputs.secret(name, value, utcnow().date())
     digest = runtime.keyring().blind_index(f"{name}:{checked}")
     rows = fetch_all(
-        "select s.customer_id, c.owner_id from customer_secret s"
+        "select s.customer_id, c.owner_id, c.team_id from customer_secret s"
         " join customer c on c.id = s.customer_id"
         " where s.name = ? and s.value_hash = ? and c.deleted_at is null", (name, digest))
-    return [cid for cid, owner in rows if can_see_owner(actor, owner)]
+    return [cid for cid, owner, team in rows if can_see(actor, owner, team)]
 
 
 def delete_customer(actor: Actor, customer_id: int, *,
@@ -417,6 +485,8 @@ def delete_customer(actor: Actor, customer_id: int, *,
             Customer.id == customer_id).execute()
         search.remove_document(customer_id)
         _event(customer_id, "deleted", actor, now)
+        audit.record(actor, "customer.delete", "customer", customer_id,
+                     customer_id=customer_id, now=now)
 
 
 def restore_customer(actor: Actor, customer_id: int, *,
@@ -426,7 +496,7 @@ def restore_customer(actor: Actor, customer_id: int, *,
     now = now or utcnow()
     with database.atomic():
         row = Customer.get_or_none(Customer.id == customer_id)
-        if row is None or not can_see_owner(actor, row.owner_id) or row.merged_into_id:
+        if row is None or not can_see(actor, row.owner_id, row.team_id) or row.merged_into_id:
             raise NotFound("customer.not_found")
         if row.deleted_at is None:
             raise ValidationError("customer.not_deleted", field="customer")
@@ -434,6 +504,8 @@ def restore_customer(actor: Actor, customer_id: int, *,
             Customer.id == customer_id).execute()
         reindex(customer_id)
         _event(customer_id, "restored", actor, now)
+        audit.record(actor, "customer.restore", "customer", customer_id,
+                     customer_id=customer_id, now=now)
     return load_card(customer_id)
 
 
@@ -461,7 +533,10 @@ def update_company(actor: Actor, customer_id: int, field: str, value: str | None
                 "select 1 from company where credit_code = ? and id <> ?",
                 (checked, current.company_id)):
             raise Duplicate("company.duplicate_credit_code", [], value=checked)
+        before = fetch_one(f"select {field} from company where id = ?", (current.company_id,))
         Company.update(**changes).where(Company.id == current.company_id).execute()
+        audit.record(actor, "company.update", "company", current.company_id,
+                     changes={field: [before[0], checked]}, now=now)
         if field == "name":
             for (member,) in fetch_all("select id from customer where company_id = ?"
                                        " and deleted_at is null", (current.company_id,)):

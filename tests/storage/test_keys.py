@@ -10,7 +10,17 @@ from pathlib import Path
 import pytest
 
 from storage.errors import EncryptionKeyError
-from storage.keys import keyring_from_secret, load_keyring, new_keyring, write_keyring
+from storage.keys import (
+    add_new_key,
+    drop_keys,
+    keyring_from_secret,
+    load_keyring,
+    new_keyring,
+    write_keyring,
+)
+
+OLD = base64.b64encode(b"o" * 32).decode()
+NEW = base64.b64encode(b"n" * 32).decode()
 
 
 def test_a_new_key_file_is_private_and_round_trips(tmp_path: Path) -> None:
@@ -81,3 +91,67 @@ def test_the_environment_secret_is_stable_and_validated() -> None:
 
 def test_blind_index_is_keyed() -> None:
     assert new_keyring().blind_index("110101") != new_keyring().blind_index("110101")
+
+
+def test_new_secret_first_seals_with_it_and_the_old_one_still_opens() -> None:
+    before = keyring_from_secret(OLD)
+    sealed = before.encrypt("110101199003071234")
+    both = keyring_from_secret(f"{NEW}, {OLD}")
+    assert both.decrypt(sealed) == "110101199003071234"
+    assert both.active == keyring_from_secret(NEW).active != before.active
+    assert both.key_id_of(both.encrypt("x")) == both.active
+    with pytest.raises(EncryptionKeyError):
+        keyring_from_secret(NEW).decrypt(sealed)
+
+
+def test_the_index_key_comes_from_the_last_secret_so_lookups_survive_rotation() -> None:
+    original = keyring_from_secret(OLD).blind_index("id_card:110101199003071234")
+    assert keyring_from_secret(f"{NEW},{OLD}").blind_index("id_card:110101199003071234") \
+        == original
+    assert keyring_from_secret(f"{OLD},{NEW}").blind_index("id_card:110101199003071234") \
+        != original
+
+
+def test_a_bad_secret_in_the_list_is_named_by_position() -> None:
+    with pytest.raises(EncryptionKeyError) as caught:
+        keyring_from_secret(f"{NEW},too-short")
+    assert caught.value.code == "keys.unreadable"
+    assert "secret 2 of 2" in str(caught.value)
+    with pytest.raises(EncryptionKeyError):
+        keyring_from_secret(f"{NEW},,{OLD}")
+
+
+def test_a_new_key_becomes_active_and_every_old_key_stays(tmp_path: Path) -> None:
+    path = tmp_path / "crm.key"
+    first = new_keyring()
+    write_keyring(path, first)
+    sealed = first.encrypt("secret")
+    added = add_new_key(path)
+    loaded = load_keyring(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert loaded == added
+    assert loaded.active != first.active and set(loaded.keys) == {first.active, loaded.active}
+    assert loaded.index_key == first.index_key
+    assert loaded.decrypt(sealed) == "secret"
+    assert loaded.key_id_of(loaded.encrypt("x")) == loaded.active
+
+
+def test_dropping_old_keys_keeps_the_active_one(tmp_path: Path) -> None:
+    path = tmp_path / "crm.key"
+    write_keyring(path, new_keyring())
+    first = load_keyring(path).active
+    second = add_new_key(path).active
+    third = add_new_key(path).active
+    assert set(drop_keys(path, keep={second})) == {first}
+    assert set(load_keyring(path).keys) == {second, third}
+    assert drop_keys(path, keep=set()) == (second,)
+    loaded = load_keyring(path)
+    assert set(loaded.keys) == {third} and loaded.active == third
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_adding_a_key_without_a_key_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(EncryptionKeyError) as caught:
+        add_new_key(tmp_path / "nope.key")
+    assert caught.value.code == "keys.missing"
+    assert not (tmp_path / "nope.key").exists()

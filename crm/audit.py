@@ -1,0 +1,160 @@
+"""The append-only audit log: who did what, when, through which interface, to which record.
+
+Details about a customer (before and after values) are sealed with a key of that customer's own,
+so erasing the customer destroys the key and the details with it, while the log itself stays
+append-only (the database refuses updates and deletes of its rows).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from crm import runtime
+from crm.actors import Actor
+from crm.clock import as_datetime, utcnow
+from crm.paging import Page
+from crm.permissions import Action, require
+from storage.database import database, fetch_all, fetch_one, insert, sql
+
+CHANGED = "(changed)"  # what the log shows for an encrypted field instead of its values
+_NONCE = 12
+
+
+def diff(before: dict[str, Any], after: dict[str, Any],
+         hidden: frozenset[str] = frozenset()) -> dict[str, list[Any]]:
+    """Fields whose value differs: {field: [before, after]}; hidden fields only say so."""
+    changes = {}
+    for field in sorted(set(before) | set(after)):
+        old, new = before.get(field), after.get(field)
+        if old != new:
+            changes[field] = [CHANGED, CHANGED] if field in hidden else [old, new]
+    return changes
+
+
+def record(actor: Actor, action: str, entity: str, entity_id: int | None = None, *,
+           customer_id: int | None = None, changes: dict[str, Any] | None = None,
+           now: dt.datetime | None = None) -> None:
+    """Append one entry (inside the caller's transaction, so it commits with the change)."""
+    payload = json.dumps(changes, ensure_ascii=False, default=str).encode() if changes else None
+    sealed = bool(payload and customer_id)
+    if sealed:
+        payload = _seal(_customer_key(customer_id, create=True), payload)
+    insert("audit_log", {
+        "at": now or utcnow(), "actor_id": actor.user_id, "actor_name": actor.name or "system",
+        "channel": str(actor.channel), "action": action, "entity": entity,
+        "entity_id": entity_id, "customer_id": customer_id, "changes": payload,
+        "sealed": sealed})
+
+
+def _seal(key: bytes, data: bytes) -> bytes:
+    nonce = secrets.token_bytes(_NONCE)
+    return nonce + AESGCM(key).encrypt(nonce, data, None)
+
+
+def _unseal(key: bytes, blob: bytes) -> bytes:
+    return AESGCM(key).decrypt(blob[:_NONCE], blob[_NONCE:], None)
+
+
+def _customer_key(customer_id: int, *, create: bool) -> bytes | None:
+    """The customer's own key (wrapped under the installation key), made on first use."""
+    row = fetch_one("select key_enc from customer_key where customer_id = ?", (customer_id,))
+    if row is not None:
+        return base64.b64decode(runtime.decrypt(bytes(row[0])))
+    if not create:
+        return None
+    key = AESGCM.generate_key(bit_length=256)
+    wrapped = runtime.encrypt(base64.b64encode(key).decode())
+    database.execute_sql(sql("insert into customer_key (customer_id, key_enc) values (?, ?)"),
+                         (customer_id, wrapped))
+    return key
+
+
+def forget_customer_key(customer_id: int) -> None:
+    """Destroy a customer's key: their sealed audit details become unreadable for good."""
+    database.execute_sql(sql("delete from customer_key where customer_id = ?"), (customer_id,))
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: dt.datetime
+    actor_id: int | None
+    actor_name: str
+    channel: str
+    action: str
+    entity: str
+    entity_id: int | None
+    customer_id: int | None
+    changes: dict[str, Any] | None
+    erased: bool  # the details belonged to a customer who has since been erased
+
+
+def list_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | None = None,
+               since: dt.datetime | None = None, until: dt.datetime | None = None,
+               offset: int = 0, limit: int = 20) -> Page[AuditEntry]:
+    """Entries newest first, filtered by staff user, customer and time; admins only."""
+    require(actor, Action.AUDIT)
+    where, params = _filters(user_id, customer_id, since, until)
+    rows = fetch_all(
+        "select id, at, actor_id, actor_name, channel, action, entity, entity_id, customer_id,"
+        f" changes, sealed from audit_log{where} order by at desc, id desc limit ? offset ?",
+        (*params, limit + 1, offset))
+    entries = tuple(_entry(r) for r in rows[:limit])
+    return Page(entries, offset, len(rows) > limit)
+
+
+def iter_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | None = None,
+               since: dt.datetime | None = None, until: dt.datetime | None = None,
+               batch: int = 1000):
+    """Every matching entry, oldest first, for exports (admins only)."""
+    require(actor, Action.AUDIT)
+    where, params = _filters(user_id, customer_id, since, until)
+    last = 0
+    while True:
+        joiner = " and" if where else " where"
+        rows = fetch_all(
+            "select id, at, actor_id, actor_name, channel, action, entity, entity_id,"
+            f" customer_id, changes, sealed from audit_log{where}{joiner} id > ?"
+            " order by id limit ?", (*params, last, batch))
+        yield from (_entry(r) for r in rows)
+        if len(rows) < batch:
+            return
+        last = rows[-1][0]
+
+
+def _filters(user_id: int | None, customer_id: int | None, since: dt.datetime | None,
+             until: dt.datetime | None) -> tuple[str, tuple]:
+    parts, params = [], []
+    for column, operator, value in (("actor_id", "=", user_id),
+                                    ("customer_id", "=", customer_id),
+                                    ("at", ">=", since), ("at", "<", until)):
+        if value is not None:
+            parts.append(f"{column} {operator} ?")
+            params.append(value)
+    return (" where " + " and ".join(parts) if parts else ""), tuple(params)
+
+
+def _entry(row: tuple) -> AuditEntry:
+    changes, erased = None, False
+    blob = bytes(row[9]) if row[9] is not None else None
+    if blob is not None and row[10]:
+        key = _customer_key(row[8], create=False)
+        if key is None:
+            erased = True
+        else:
+            try:
+                changes = json.loads(_unseal(key, blob))
+            except InvalidTag:
+                erased = True
+    elif blob is not None:
+        changes = json.loads(blob)
+    return AuditEntry(row[0], as_datetime(row[1]), row[2], row[3], row[4], row[5], row[6],
+                      row[7], row[8], changes, erased)
