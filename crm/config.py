@@ -110,8 +110,9 @@ SETTINGS: tuple[Setting, ...] = (
             "a list of names from: " + ", ".join(SENSITIVE_FIELD_CHOICES),
             lambda v: set(v) <= set(SENSITIVE_FIELD_CHOICES)),
     Setting("security", "customer_visibility", str, "own",
-            "Which customers an agent sees: own (theirs), or all.",
-            "own or all", lambda v: v in ("own", "all")),
+            "Which customers an agent sees: own (theirs and those shared with their team),"
+            " team (everything their team sees) or all.",
+            "own, team or all", lambda v: v in ("own", "team", "all")),
     Setting("logging", "level", str, "INFO", "How much the program logs.",
             ", ".join(LOG_LEVELS), lambda v: v.upper() in LOG_LEVELS),
 )

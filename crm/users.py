@@ -1,4 +1,5 @@
-"""Staff users: adding, listing, deactivating; identity for every interface."""
+"""Staff users and teams: adding, roles, teams, deactivating, reassigning; identity for every
+interface. Joining by invite lives in crm.invites."""
 
 from __future__ import annotations
 
@@ -6,15 +7,18 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crm import audit
 from crm.actors import Actor, Channel, Role
-from crm.clock import utcnow
+from crm.clock import as_datetime, utcnow
 from crm.config import LOCALES
 from crm.errors import Conflict, NotFound, ValidationError
 from crm.permissions import Action, require
-from storage.database import database, fetch_one
-from storage.models import StaffUser
+from crm.search_terms import normalise_text
+from storage.database import database, fetch_all, fetch_one, insert, sql
 
 NAME_MAX = 100
+_COLUMNS = ("id, telegram_id, name, username, role, locale, timezone, active, created_at,"
+            " team_id")
 
 
 @dataclass(frozen=True)
@@ -30,24 +34,43 @@ class StaffView:
     timezone: str | None
     active: bool
     created_at: dt.datetime
+    team_id: int | None = None
 
     def as_actor(self, channel: Channel = Channel.BOT) -> Actor:
         return Actor(channel=channel, user_id=self.id, telegram_id=self.telegram_id,
-                     role=self.role, name=self.name, locale=self.locale, timezone=self.timezone)
+                     role=self.role, name=self.name, locale=self.locale, timezone=self.timezone,
+                     team_id=self.team_id)
 
 
-def _view(row: StaffUser) -> StaffView:
-    return StaffView(row.id, row.telegram_id, row.name, row.username, Role(row.role), row.locale,
-                     row.timezone, row.active, row.created_at)
+@dataclass(frozen=True)
+class TeamView:
+    id: int
+    name: str
+    members: int
+
+
+def _view(row: tuple) -> StaffView:
+    return StaffView(row[0], row[1], row[2], row[3], Role(row[4]), row[5], row[6], bool(row[7]),
+                     as_datetime(row[8]), row[9])
+
+
+def _load(where: str, params: tuple) -> StaffView | None:
+    row = fetch_one(f"select {_COLUMNS} from staff_user where {where}", params)
+    return _view(row) if row else None
+
+
+def validate_role(role: str) -> Role:
+    if role not in {r.value for r in Role}:
+        raise ValidationError("validation.role", field="role",
+                              allowed=", ".join(r.value for r in Role))
+    return Role(role)
 
 
 def _validate(telegram_id: int, role: str, name: str, locale: str | None,
               timezone: str | None) -> Role:
     if isinstance(telegram_id, bool) or not isinstance(telegram_id, int) or telegram_id <= 0:
         raise ValidationError("validation.telegram_id", field="telegram_id")
-    if role not in {r.value for r in Role}:
-        raise ValidationError("validation.role", field="role",
-                              allowed=", ".join(r.value for r in Role))
+    checked = validate_role(role)
     if not name.strip() or len(name.strip()) > NAME_MAX:
         raise ValidationError("validation.name", field="name", max=NAME_MAX)
     if locale is not None and locale not in LOCALES:
@@ -58,62 +81,200 @@ def _validate(telegram_id: int, role: str, name: str, locale: str | None,
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValidationError("validation.timezone", field="timezone",
                                   value=timezone) from exc
-    return Role(role)
+    return checked
 
 
 def add_user(actor: Actor, telegram_id: int, role: str, name: str, *,
              username: str | None = None, locale: str | None = None,
-             timezone: str | None = None, now: dt.datetime | None = None) -> StaffView:
+             timezone: str | None = None, team_id: int | None = None,
+             now: dt.datetime | None = None) -> StaffView:
     """Add a staff user; Conflict if the Telegram id is already on file."""
     require(actor, Action.MANAGE_USERS)
     checked_role = _validate(telegram_id, role, name, locale, timezone)
     now = now or utcnow()
     with database.atomic():
-        if StaffUser.get_or_none(StaffUser.telegram_id == telegram_id) is not None:
+        if fetch_one("select 1 from staff_user where telegram_id = ?", (telegram_id,)):
             raise Conflict("user.exists", telegram_id=telegram_id)
-        row = StaffUser.create(telegram_id=telegram_id, name=name.strip(), username=username,
-                               role=checked_role.value, locale=locale, timezone=timezone,
-                               active=True, created_at=now, updated_at=now)
-    return _view(row)
+        _check_team(team_id)
+        user_id = insert("staff_user", {
+            "telegram_id": telegram_id, "name": name.strip(), "username": username,
+            "role": checked_role.value, "locale": locale, "timezone": timezone,
+            "active": True, "created_at": now, "updated_at": now, "team_id": team_id})
+        audit.record(actor, "user.add", "staff_user", user_id, changes={
+            "telegram_id": [None, telegram_id], "name": [None, name.strip()],
+            "role": [None, checked_role.value], "team_id": [None, team_id]}, now=now)
+    return _load("id = ?", (user_id,))  # type: ignore[return-value]
+
+
+def get_user(actor: Actor, telegram_id: int) -> StaffView:
+    """One staff user by Telegram id (admins)."""
+    require(actor, Action.MANAGE_USERS)
+    found = _load("telegram_id = ?", (telegram_id,))
+    if found is None:
+        raise NotFound("user.not_found", telegram_id=telegram_id)
+    return found
 
 
 def list_users(actor: Actor, *, include_inactive: bool = True) -> list[StaffView]:
     """Staff users, active first, then by name."""
     require(actor, Action.MANAGE_USERS)
-    query = StaffUser.select().order_by(StaffUser.active.desc(), StaffUser.name, StaffUser.id)
-    if not include_inactive:
-        query = query.where(StaffUser.active == True)  # noqa: E712 (SQL comparison)
-    return [_view(row) for row in query]
+    where = "" if include_inactive else " where active = ?"
+    rows = fetch_all(f"select {_COLUMNS} from staff_user{where}"
+                     " order by active desc, name, id", () if include_inactive else (True,))
+    return [_view(r) for r in rows]
+
+
+def _update_user(actor: Actor, telegram_id: int, action: str, changes: dict[str, object],
+                 now: dt.datetime) -> StaffView:
+    """Apply ``changes`` to a staff user and audit the difference."""
+    current = get_user(actor, telegram_id)
+    before = {k: getattr(current, k) for k in changes}
+    assignments = ", ".join(f"{k} = ?" for k in changes)
+    database.execute_sql(sql(f"update staff_user set {assignments}, updated_at = ?"
+                             " where id = ?"), (*changes.values(), now, current.id))
+    audit.record(actor, action, "staff_user", current.id,
+                 changes=audit.diff({k: str(v) if isinstance(v, Role) else v
+                                     for k, v in before.items()}, changes), now=now)
+    return _load("id = ?", (current.id,))  # type: ignore[return-value]
 
 
 def deactivate_user(actor: Actor, telegram_id: int, *,
                     now: dt.datetime | None = None) -> StaffView:
-    """Cut a staff user's access at once; their records stay."""
+    """Cut a staff user's access at once; their records stay (see reassign_customers)."""
     require(actor, Action.MANAGE_USERS)
     now = now or utcnow()
     with database.atomic():
-        row = StaffUser.get_or_none(StaffUser.telegram_id == telegram_id)
-        if row is None:
-            raise NotFound("user.not_found", telegram_id=telegram_id)
-        if row.active:
-            row.active, row.deactivated_at, row.updated_at = False, now, now
-            row.save()
-    return _view(row)
+        current = get_user(actor, telegram_id)
+        if not current.active:
+            return current
+        database.execute_sql(sql("update staff_user set deactivated_at = ? where id = ?"),
+                             (now, current.id))
+        return _update_user(actor, telegram_id, "user.deactivate", {"active": False}, now)
 
 
-_IDENTIFY_SQL = (
-    "select id, telegram_id, name, username, role, locale, timezone, active, created_at"
-    " from staff_user where telegram_id = ? and active = ?"
-)
+def reactivate_user(actor: Actor, telegram_id: int, *,
+                    now: dt.datetime | None = None) -> StaffView:
+    """Give a deactivated staff user access again."""
+    require(actor, Action.MANAGE_USERS)
+    now = now or utcnow()
+    with database.atomic():
+        return _update_user(actor, telegram_id, "user.reactivate", {"active": True}, now)
+
+
+def change_role(actor: Actor, telegram_id: int, role: str, *,
+                now: dt.datetime | None = None) -> StaffView:
+    """Give a staff user another role; the last active admin cannot be demoted."""
+    require(actor, Action.MANAGE_USERS)
+    checked = validate_role(role)
+    now = now or utcnow()
+    with database.atomic():
+        current = get_user(actor, telegram_id)
+        if current.role is Role.ADMIN and checked is not Role.ADMIN and _admins() <= 1:
+            raise Conflict("user.last_admin")
+        return _update_user(actor, telegram_id, "user.role", {"role": checked.value}, now)
+
+
+def _admins() -> int:
+    return fetch_one("select count(*) from staff_user where role = ? and active = ?",
+                     ("admin", True))[0]
+
+
+def set_team(actor: Actor, telegram_id: int, team_id: int | None, *,
+             now: dt.datetime | None = None) -> StaffView:
+    """Put a staff user in a team (or none)."""
+    require(actor, Action.MANAGE_USERS)
+    now = now or utcnow()
+    with database.atomic():
+        _check_team(team_id)
+        return _update_user(actor, telegram_id, "user.team", {"team_id": team_id}, now)
+
+
+def set_preferences(actor: Actor, *, locale: str | None = None, timezone: str | None = None,
+                    now: dt.datetime | None = None) -> StaffView:
+    """A staff user's own language and time zone (None leaves a value as it is)."""
+    require(actor, Action.READ)
+    if locale is not None and locale not in LOCALES:
+        raise ValidationError("validation.locale", field="locale", allowed=", ".join(LOCALES))
+    if timezone is not None:
+        _validate(actor.telegram_id or 1, "agent", "x", None, timezone)
+    now = now or utcnow()
+    with database.atomic():
+        changes = {k: v for k, v in (("locale", locale), ("timezone", timezone)) if v}
+        if changes:
+            assignments = ", ".join(f"{k} = ?" for k in changes)
+            database.execute_sql(sql(f"update staff_user set {assignments}, updated_at = ?"
+                                     " where id = ?"), (*changes.values(), now, actor.user_id))
+    return _load("id = ?", (actor.user_id,))  # type: ignore[return-value]
+
+
+def _check_team(team_id: int | None) -> None:
+    if team_id is not None and not fetch_one("select 1 from team where id = ?", (team_id,)):
+        raise NotFound("team.not_found")
+
+
+def create_team(actor: Actor, name: str, *, now: dt.datetime | None = None) -> TeamView:
+    """A new team; names are unique regardless of case and width."""
+    require(actor, Action.MANAGE_USERS)
+    cleaned = " ".join((name or "").split())
+    if not cleaned or len(cleaned) > NAME_MAX:
+        raise ValidationError("validation.name", field="team", max=NAME_MAX)
+    now = now or utcnow()
+    with database.atomic():
+        if fetch_one("select 1 from team where name_norm = ?", (normalise_text(cleaned),)):
+            raise Conflict("team.exists", name=cleaned)
+        team_id = insert("team", {"name": cleaned, "name_norm": normalise_text(cleaned),
+                                  "created_at": now})
+        audit.record(actor, "team.create", "team", team_id, changes={"name": [None, cleaned]},
+                     now=now)
+    return TeamView(team_id, cleaned, 0)
+
+
+def list_teams(actor: Actor) -> list[TeamView]:
+    """Teams with their number of active members."""
+    require(actor, Action.READ)
+    rows = fetch_all("select t.id, t.name, (select count(*) from staff_user s where"
+                     " s.team_id = t.id and s.active = ?) from team t order by t.name", (True,))
+    return [TeamView(*r) for r in rows]
+
+
+def find_team(actor: Actor, name: str) -> TeamView:
+    """A team by name."""
+    for team in list_teams(actor):
+        if normalise_text(team.name) == normalise_text(name):
+            return team
+    raise NotFound("team.not_found")
+
+
+def reassign_customers(actor: Actor, from_telegram_id: int, to_telegram_id: int, *,
+                       now: dt.datetime | None = None) -> int:
+    """Hand every customer of one staff user to another (e.g. after deactivating them)."""
+    from crm.customers.write import reindex
+
+    require(actor, Action.REASSIGN)
+    now = now or utcnow()
+    with database.atomic():
+        source = _load("telegram_id = ?", (from_telegram_id,))
+        target = _load("telegram_id = ? and active = ?", (to_telegram_id, True))
+        if source is None:
+            raise NotFound("user.not_found", telegram_id=from_telegram_id)
+        if target is None:
+            raise NotFound("user.not_found", telegram_id=to_telegram_id)
+        ids = [r[0] for r in fetch_all("select id from customer where owner_id = ?"
+                                       " and deleted_at is null", (source.id,))]
+        database.execute_sql(sql("update customer set owner_id = ?, updated_at = ?"
+                                 " where owner_id = ? and deleted_at is null"),
+                             (target.id, now, source.id))
+        for customer_id in ids:
+            reindex(customer_id)
+        audit.record(actor, "user.reassign", "staff_user", source.id, changes={
+            "owner_id": [source.id, target.id], "customers": [None, len(ids)]}, now=now)
+    return len(ids)
+
+
+_IDENTIFY_SQL = f"select {_COLUMNS} from staff_user where telegram_id = ? and active = ?"
 
 
 def identify(telegram_id: int) -> StaffView | None:
     """The active staff user behind a Telegram id, or None for everyone else (every update)."""
     row = fetch_one(_IDENTIFY_SQL, (telegram_id, True))
-    if row is None:
-        return None
-    created_at = row[8]
-    if isinstance(created_at, str):  # SQLite returns text timestamps to raw queries
-        created_at = dt.datetime.fromisoformat(created_at)
-    return StaffView(row[0], row[1], row[2], row[3], Role(row[4]), row[5], row[6],
-                     bool(row[7]), created_at)
+    return _view(row) if row else None

@@ -39,6 +39,7 @@ def open_database(url: str, *, busy_timeout_ms: int = 5000) -> Database:
                 "foreign_keys": 1,
                 "busy_timeout": busy_timeout_ms,
                 "synchronous": 1,  # NORMAL: durable at checkpoints, safe with WAL
+                "secure_delete": 1,  # erased personal data must not linger in free pages
                 "cache_size": -32_000,
             },
         )

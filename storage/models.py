@@ -76,6 +76,7 @@ class Customer(BaseModel):
     deleted_by = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
     merged_into = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", index=False)
     team = pw.ForeignKeyField(Team, null=True, on_delete="SET NULL")  # shared with this team
+    erased_at = pw.DateTimeField(null=True)  # personal data removed on request (privacy law)
 
     class Meta:
         table_name = "customer"

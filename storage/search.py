@@ -6,7 +6,9 @@ only knows how each engine matches them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from storage.database import database, fetch_all, is_sqlite, sql
 
@@ -26,52 +28,101 @@ def remove_document(customer_id: int) -> None:
         sql("delete from customer_search where customer_id = ?"), (customer_id,))
 
 
-def match(tokens: Sequence[str], *, prefix_last: bool = False,
-          scope: Sequence[str] | None = None, limit: int = 50,
-          after_id: int | None = None) -> list[tuple[int, str]]:
-    """Customers whose index has every token (the last as a prefix if asked), oldest first.
+def purge_deleted(*, budget_seconds: float = 5.0) -> bool:
+    """Rewrite the index so removed entries leave no trace in it (after a privacy erasure);
+    works in small steps, each its own transaction. True when finished within the budget.
 
-    ``scope`` limits to entries having any of those tokens (owner and team tokens);
-    ``after_id`` continues a previous batch. Ascending order is the index's own: with a scope
-    filter it runs 2-3x faster than newest-first, which must read the lists backwards.
-    Returns (customer id, haystack) pairs.
+    FTS5 keeps a deleted entry's terms in old segments until they are merged; PostgreSQL
+    drops dead rows at its next vacuum.
+    """
+    if not is_sqlite(database):
+        return True
+    deadline = time.monotonic() + budget_seconds
+    connection = database.connection()
+    while time.monotonic() < deadline:
+        before = connection.total_changes
+        with database.atomic():
+            database.execute_sql(
+                "insert into customer_fts(customer_fts, rank) values ('merge', -500)")
+        if connection.total_changes - before < 2:  # FTS5's way of saying: nothing left
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Batch:
+    rows: list[tuple[int, str]]  # (customer id, haystack) that passed the filter
+    last_id: int | None  # the last index entry looked at, to continue after it
+    exhausted: bool  # no entries beyond this batch
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which customers to keep: either index tokens (any of them) or a SQL condition on the
+    customer table aliased ``c``. Tokens suit a small scope (the index intersects), the
+    condition a large one (most index hits pass, and intersecting a long list costs more)."""
+
+    tokens: Sequence[str] | None = None
+    condition: str = ""
+    params: tuple = ()
+
+
+def match(tokens: Sequence[str], *, prefix_last: bool = False, scope: Filter | None = None,
+          limit: int = 50, after_id: int | None = None) -> Batch:
+    """Up to ``limit`` index entries having every token (the last as a prefix if asked), in
+    ascending id order, filtered by ``scope``.
+
+    Ascending is the index's own order; newest-first must read the lists backwards (2-3x
+    slower with a filter).
     """
     if not tokens:
-        return []
+        return Batch([], None, True)
     if is_sqlite(database):
         return _match_sqlite(tokens, prefix_last, scope, limit, after_id)
     return _match_postgres(tokens, prefix_last, scope, limit, after_id)
 
 
-def _match_sqlite(tokens: Sequence[str], prefix_last: bool, scope: Sequence[str] | None,
-                  limit: int, after_id: int | None) -> list[tuple[int, str]]:
+def _match_sqlite(tokens: Sequence[str], prefix_last: bool, scope: Filter | None,
+                  limit: int, after_id: int | None) -> Batch:
     parts = [f'"{t}"' for t in tokens]
     if prefix_last:
         parts[-1] += "*"
     expression = " AND ".join(parts)
-    if scope is not None:
-        expression += " AND (" + " OR ".join(f'"{t}"' for t in scope or ["onone"]) + ")"
+    if scope is not None and scope.tokens is not None:
+        expression += " AND (" + " OR ".join(f'"{t}"' for t in scope.tokens or ["onone"]) + ")"
     after = "and rowid > ?" if after_id is not None else ""
     params: tuple = (expression, after_id, limit) if after_id is not None else (expression, limit)
-    return fetch_all(
-        "select s.customer_id, s.haystack from (select rowid from customer_fts"
+    condition, extra = (scope.condition, scope.params) if scope else ("", ())
+    rows = fetch_all(
+        "select m.rowid, s.haystack, " + (f"case when 1 = 1{condition} then 1 else 0 end"
+                                          if condition else "1") +
+        " from (select rowid from customer_fts"
         f" where customer_fts match ? {after} order by rowid limit ?) m"
-        " join customer_search s on s.customer_id = m.rowid order by s.customer_id",
-        params)
+        " join customer_search s on s.customer_id = m.rowid"
+        " join customer c on c.id = m.rowid order by m.rowid", (*extra, *params))
+    return _batch(rows, limit)
 
 
-def _match_postgres(tokens: Sequence[str], prefix_last: bool, scope: Sequence[str] | None,
-                    limit: int, after_id: int | None) -> list[tuple[int, str]]:
+def _match_postgres(tokens: Sequence[str], prefix_last: bool, scope: Filter | None,
+                    limit: int, after_id: int | None) -> Batch:
     parts = list(tokens)
     if prefix_last:
         parts[-1] += ":*"
     expression = " & ".join(parts)
-    if scope is not None:
-        expression += " & (" + " | ".join(scope or ["onone"]) + ")"
-    after = "and customer_id > ?" if after_id is not None else ""
+    if scope is not None and scope.tokens is not None:
+        expression += " & (" + " | ".join(scope.tokens or ["onone"]) + ")"
+    after = "and s.customer_id > ?" if after_id is not None else ""
     params: tuple = (expression, after_id, limit) if after_id is not None else (expression, limit)
-    return fetch_all(
-        "select customer_id, haystack from customer_search"
-        f" where terms_tsv @@ to_tsquery('simple', ?) {after}"
-        " order by customer_id limit ?", params)
+    condition, extra = (scope.condition, scope.params) if scope else ("", ())
+    rows = fetch_all(
+        "select s.customer_id, s.haystack, " + (f"case when 1 = 1{condition} then 1 else 0 end"
+                                                if condition else "1") +
+        " from customer_search s join customer c on c.id = s.customer_id"
+        f" where s.terms_tsv @@ to_tsquery('simple', ?) {after}"
+        " order by s.customer_id limit ?", (*extra, *params))
+    return _batch(rows, limit)
 
+
+def _batch(rows: list[tuple], limit: int) -> Batch:
+    kept = [(r[0], r[1]) for r in rows if r[2]]
+    return Batch(kept, rows[-1][0] if rows else None, len(rows) < limit)

@@ -17,9 +17,12 @@ from crm.validation import normalise_phone
 from crm.visibility import Scope, scope_of
 from storage import search
 from storage.database import bytewise, fetch_all
+from storage.search import Filter
 
 MAX_LIMIT = 50
-MAX_BATCHES = 4
+MAX_BATCHES = 4  # bounded: a pathological query must not scan everything
+FILTER_BATCHES = 2
+FILTER_OVERSCAN = 4  # an agent sees a fraction of the hits: look at more at once
 Tier = Callable[[ParsedQuery, Scope | None, int], list[int]]
 
 
@@ -113,20 +116,29 @@ def _indexed_prefix(query: ParsedQuery, scope: Scope | None, need: int) -> list[
 def _verified(query: ParsedQuery, scope: Scope | None, need: int, *,
               prefix_last: bool) -> list[int]:
     """Index matches whose text really contains the query (bigram and digit-window AND can
-    match pieces that are not adjacent), fetched in batches until enough."""
+    match pieces that are not adjacent), fetched in batches until enough.
+
+    A scope is first applied as a condition on the hits (cheap when the actor sees a good
+    share of the customers); if that yields too little, the index intersects with the scope's
+    tokens instead (cheap when the actor sees few).
+    """
     tokens = list(query.tokens)
     if prefix_last:
         tokens[-1] = query.prefix
     found: list[int] = []
     after: int | None = None
-    batch = max(need, 20)
-    for _ in range(MAX_BATCHES):  # bounded: a pathological query must not scan everything
-        rows = search.match(tokens, prefix_last=prefix_last,
-                            scope=scope.tokens() if scope else None, limit=batch,
-                            after_id=after)
-        found += [cid for cid, hay in rows if all(check in hay for check in query.checks)]
-        if len(found) >= need or len(rows) < batch:
-            break
-        after = rows[-1][0]
-        batch *= 2
+    batch = max(need, 20) * (FILTER_OVERSCAN if scope else 1)
+    filters = [None] if scope is None else [
+        Filter(condition=scope.sql()[0], params=scope.sql()[1]), Filter(tokens=scope.tokens())]
+    for attempt, current in enumerate(filters):
+        rounds = FILTER_BATCHES if current is not None and attempt == 0 else MAX_BATCHES
+        for _ in range(rounds):
+            result = search.match(tokens, prefix_last=prefix_last, scope=current, limit=batch,
+                                  after_id=after)
+            found += [cid for cid, hay in result.rows
+                      if all(check in hay for check in query.checks)]
+            after = result.last_id if result.last_id is not None else after
+            if len(found) >= need or result.exhausted:
+                return found
+            batch *= 2
     return found

@@ -496,7 +496,8 @@ def restore_customer(actor: Actor, customer_id: int, *,
     now = now or utcnow()
     with database.atomic():
         row = Customer.get_or_none(Customer.id == customer_id)
-        if row is None or not can_see(actor, row.owner_id, row.team_id) or row.merged_into_id:
+        if (row is None or not can_see(actor, row.owner_id, row.team_id) or row.merged_into_id
+                or row.erased_at is not None):
             raise NotFound("customer.not_found")
         if row.deleted_at is None:
             raise ValidationError("customer.not_deleted", field="customer")

@@ -107,6 +107,7 @@ def up(db: pw.Database, migrator: SchemaMigrator) -> None:
     migrator.migrate(
         migrator.add_column("staff_user", "team_id", team),
         migrator.add_column("customer", "team_id", shared),
+        migrator.add_column("customer", "erased_at", pw.DateTimeField(null=True)),
     )
     sqlite = isinstance(db, pw.SqliteDatabase)
     for statement in SQLITE_APPEND_ONLY if sqlite else POSTGRES_APPEND_ONLY:

@@ -124,3 +124,14 @@ def test_full_width_input_from_chinese_keyboards_is_understood(cast) -> None:
 def test_system_sees_everyone(cast) -> None:
     customer(cast.agent, "张伟")
     assert names(SYSTEM, "张伟") == ["张伟"]
+
+
+def test_an_agent_with_few_customers_still_finds_theirs_among_many(cast) -> None:
+    from crm.customers import create_customer
+    from crm.customers.inputs import CustomerDraft
+
+    for _ in range(250):  # other people's 张伟, all older than the agent's own
+        create_customer(cast.other_agent, CustomerDraft(name="张伟"), allow_duplicate=True)
+    mine = customer(cast.agent, "张伟")
+    assert [c.id for c in customers.search_customers(cast.agent, "zhangwei").items] == [mine.id]
+    assert [c.id for c in customers.search_customers(cast.agent, "张伟").items] == [mine.id]

@@ -1,0 +1,176 @@
+"""A person's rights under privacy law (PIPL, GDPR): everything held about a customer, exported;
+and erasure, which removes or anonymises personal data while keeping business aggregates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+from crm import audit, runtime
+from crm.actors import Actor
+from crm.audit import forget_customer_key, iter_audit
+from crm.clock import utcnow
+from crm.consent import consent_history
+from crm.customers.interactions import TIMELINE_SOURCES
+from crm.customers.load import load_card
+from crm.errors import NotFound
+from crm.permissions import Action, require
+from crm.spreadsheets import workbook_bytes
+from storage import search
+from storage.database import database, fetch_all, fetch_one, sql
+
+ERASED = "[erased]"
+# Later features (orders, tickets, reminders) add functions that anonymise their own rows.
+ERASURE_HOOKS: list[Callable[[int], None]] = []
+
+
+def register_erasure_hook(hook: Callable[[int], None]) -> None:
+    """Add a step that anonymises a feature's rows of one customer during erasure."""
+    if hook not in ERASURE_HOOKS:
+        ERASURE_HOOKS.append(hook)
+
+
+def _load_any(customer_id: int) -> tuple:
+    row = fetch_one("select id, erased_at, merged_into_id from customer where id = ?",
+                    (customer_id,))
+    if row is None:
+        raise NotFound("customer.not_found")
+    return row
+
+
+def export_customer(actor: Actor, customer_id: int, *,
+                    now: dt.datetime | None = None) -> dict[str, Any]:
+    """Everything held about one customer, as plain data (admins only; audited)."""
+    require(actor, Action.PRIVACY)
+    now = now or utcnow()
+    _load_any(customer_id)
+    card = load_card(customer_id)
+    data = {
+        "exported_at": now.isoformat(sep=" "),
+        "customer": _card_dict(card),
+        "identity": {name: runtime.decrypt(bytes(blob)) for name, blob in fetch_all(
+            "select name, value_enc from customer_secret where customer_id = ?",
+            (customer_id,))},
+        "interactions": _interactions(customer_id),
+        "timeline": [{"at": e.at.isoformat(sep=" "), "kind": e.kind, "what": e.subkind,
+                      "summary": e.summary, "by": e.staff_name}
+                     for e in _all_timeline(customer_id)],
+        "consent": [{"channel": c.channel, "granted": c.granted, "at": c.at.isoformat(sep=" "),
+                     "method": c.method, "note": c.note} for c in consent_history(actor,
+                                                                                  customer_id)],
+        "merged_records": [{"id": r[0], "name": r[1]} for r in fetch_all(
+            "select id, name from customer where merged_into_id = ?", (customer_id,))],
+        "audit": [{"at": e.at.isoformat(sep=" "), "by": e.actor_name, "action": e.action,
+                   "changes": e.changes} for e in iter_audit(actor, customer_id=customer_id)],
+    }
+    with database.atomic():
+        audit.record(actor, "privacy.export", "customer", customer_id, customer_id=customer_id,
+                     now=now)
+    return data
+
+
+def _card_dict(card) -> dict[str, Any]:
+    return {
+        "id": card.id, "name": card.name, "gender": card.gender,
+        "birthday": card.birthday.isoformat() if card.birthday else None,
+        "occupation": card.occupation, "notes": card.notes, "status": card.status,
+        "source": card.source, "owner": card.owner_name,
+        "company": card.company.name if card.company else None,
+        "channels": [{"kind": c.kind, "value": c.value, "label": c.label,
+                      "primary": c.is_primary} for c in card.channels],
+        "addresses": [{k: getattr(a, k) for k in ("kind", "country", "province", "city",
+                                                  "district", "street", "postal_code")}
+                      for a in card.addresses],
+        "tags": list(card.tags),
+        "created_at": card.created_at.isoformat(sep=" "),
+    }
+
+
+def _interactions(customer_id: int) -> list[dict[str, Any]]:
+    rows = fetch_all(
+        "select i.occurred_at, i.kind, i.direction, s.name, i.summary, i.outcome, i.latitude,"
+        " i.longitude from interaction i left join staff_user s on s.id = i.staff_id"
+        " where i.customer_id = ? order by i.occurred_at", (customer_id,))
+    return [dict(zip(_INTERACTION_HEADERS, (str(r[0]), *r[1:]), strict=True)) for r in rows]
+
+
+def _all_timeline(customer_id: int) -> list:
+    """Every timeline entry, also of a deleted record (an export is about everything)."""
+    streams = [source(customer_id, 1_000_000) for source in TIMELINE_SOURCES]
+    return sorted((e for stream in streams for e in stream), key=lambda e: (e.at, e.ref_id))
+
+
+def export_customer_json(actor: Actor, customer_id: int) -> bytes:
+    """The export as a UTF-8 JSON file."""
+    data = export_customer(actor, customer_id)
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
+
+
+def export_customer_xlsx(actor: Actor, customer_id: int) -> bytes:
+    """The export as a spreadsheet, one sheet per kind of data."""
+    data = export_customer(actor, customer_id)
+    person = data["customer"]
+    summary = [(k, v) for k, v in person.items() if k not in ("channels", "addresses", "tags")]
+    summary += [("tags", ", ".join(person["tags"]))]
+    summary += [(f"identity: {k}", v) for k, v in data["identity"].items()]
+    sheets = [
+        ("Customer", ["field", "value"], summary),
+        ("Channels", ["kind", "value", "label", "primary"],
+         [list(c.values()) for c in person["channels"]]),
+        ("Addresses", ["kind", "country", "province", "city", "district", "street",
+                       "postal_code"], [list(a.values()) for a in person["addresses"]]),
+        ("Interactions", list(_INTERACTION_HEADERS),
+         [[i[k] for k in _INTERACTION_HEADERS] for i in data["interactions"]]),
+        ("Consent", ["channel", "granted", "at", "method", "note"],
+         [list(c.values()) for c in data["consent"]]),
+        ("Audit", ["at", "by", "action", "changes"],
+         [[a["at"], a["by"], a["action"], json.dumps(a["changes"], ensure_ascii=False)
+           if a["changes"] else ""] for a in data["audit"]]),
+    ]
+    return workbook_bytes(sheets)
+
+
+_INTERACTION_HEADERS = ("at", "kind", "direction", "by", "summary", "outcome", "latitude",
+                        "longitude")
+
+
+def erase_customer(actor: Actor, customer_id: int, *, now: dt.datetime | None = None) -> None:
+    """Remove a customer's personal data for good (admins only; audited).
+
+    The record stays as an anonymous shell so business figures (orders, activity counts) keep
+    adding up; records merged into it are erased too; its audit details become unreadable
+    because its own key is destroyed.
+    """
+    require(actor, Action.PRIVACY)
+    now = now or utcnow()
+    with database.atomic():
+        _load_any(customer_id)
+        merged = [r[0] for r in fetch_all("select id from customer where merged_into_id = ?",
+                                          (customer_id,))]
+        for target in [customer_id, *merged]:
+            _erase_one(target, now)
+        audit.record(actor, "privacy.erase", "customer", customer_id, customer_id=customer_id,
+                     now=now)
+    search.purge_deleted()
+
+
+def _erase_one(customer_id: int, now: dt.datetime) -> None:
+    execute = database.execute_sql
+    execute(sql("update customer set name = ?, name_norm = ?, gender = null, birthday = null,"
+                " occupation = null, notes = null, source = null, erased_at = ?,"
+                " deleted_at = coalesce(deleted_at, ?), updated_at = ? where id = ?"),
+            (ERASED, ERASED, now, now, now, customer_id))
+    for table in ("contact_channel", "address", "customer_tag", "customer_secret"):
+        execute(sql(f"delete from {table} where customer_id = ?"), (customer_id,))
+    execute(sql("delete from interaction_attachment where interaction_id in"
+                " (select id from interaction where customer_id = ?)"), (customer_id,))
+    execute(sql("update interaction set summary = ?, outcome = null, latitude = null,"
+                " longitude = null where customer_id = ?"), (ERASED, customer_id))
+    execute(sql("update customer_event set data = null where customer_id = ?"), (customer_id,))
+    execute(sql("update consent set note = null where customer_id = ?"), (customer_id,))
+    search.remove_document(customer_id)
+    forget_customer_key(customer_id)
+    for hook in ERASURE_HOOKS:
+        hook(customer_id)

@@ -1,0 +1,44 @@
+"""Writing spreadsheets safely: user-typed text never becomes a formula, memory stays bounded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_CELL = 32_767  # Excel's limit for one cell
+
+
+def safe_cell(value: Any) -> Any:
+    """A value ready for a cell: text that a spreadsheet would run as a formula is quoted."""
+    if value is None or isinstance(value, bool | int | float | Decimal | dt.date | dt.datetime):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        text = "'" + text
+    return text[:MAX_CELL]
+
+
+def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """An XLSX file with one sheet per (title, headers, rows), written in streaming mode."""
+    book = Workbook(write_only=True)
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(title=title[:31])
+        bold = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, value=safe_cell(header))
+            cell.font = Font(bold=True)
+            bold.append(cell)
+        sheet.append(bold)
+        for row in rows:
+            sheet.append([safe_cell(v) for v in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,114 @@
+"""The audit log: every action with who, when, through what, which record and what changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee
+import pytest
+
+from crm import audit, customers, invites, users
+from crm.actors import Actor, Channel
+from crm.customers import AddressInput
+from crm.errors import PermissionDenied
+from tests.crm.cast import SYSTEM, customer, make_cast
+
+ID_CARD = "11010519491231002X"
+
+
+@pytest.fixture
+def cast(db: peewee.Database):
+    return make_cast()
+
+
+def entries(actor: Actor, **filters) -> list[audit.AuditEntry]:
+    return list(audit.list_audit(actor, limit=200, **filters).items)
+
+
+def test_customer_actions_are_logged_with_their_diffs(cast) -> None:
+    created = customer(cast.agent, "张伟", phones=("13800138000",), secrets={"id_card": ID_CARD})
+    customers.update_customer(cast.agent, created.id, "name", "张 伟")
+    customers.add_channel(cast.agent, created.id, "email", "zw@qq.com")
+    customers.add_address(cast.agent, created.id, AddressInput("home", city="深圳"))
+    customers.add_tags(cast.agent, created.id, ["VIP"])
+    customers.set_secret(cast.agent, created.id, "id_card", ID_CARD)
+    customers.reveal_secret(cast.manager, created.id, "id_card")
+    customers.log_interaction(cast.agent, created.id, "call", "谈价格")
+    customers.delete_customer(cast.manager, created.id)
+    customers.restore_customer(cast.manager, created.id)
+    log = {e.action: e for e in entries(cast.admin, customer_id=created.id)}
+    assert set(log) >= {"customer.create", "customer.update", "customer.channel_add",
+                        "customer.address_add", "customer.tags", "customer.secret_set",
+                        "customer.reveal", "interaction.create", "customer.delete",
+                        "customer.restore"}
+    assert log["customer.update"].changes == {"name": ["张伟", "张 伟"]}
+    assert log["customer.update"].actor_name == "李娜" and log["customer.update"].channel == "bot"
+    assert log["customer.create"].changes["channel.phone"] == [None, "+8613800138000"]
+    assert log["customer.tags"].changes == {"tags": [[], ["VIP"]]}
+    assert log["customer.reveal"].actor_id == cast.manager.user_id
+
+
+def test_encrypted_fields_show_as_changed_never_their_values(cast, db) -> None:
+    created = customer(cast.agent, secrets={"id_card": ID_CARD})
+    customers.set_secret(cast.agent, created.id, "id_card", ID_CARD)
+    for entry in entries(cast.admin, customer_id=created.id):
+        assert ID_CARD not in repr(entry.changes)
+    assert entries(cast.admin, customer_id=created.id)[0].changes == {
+        "id_card": ["(changed)", "(changed)"]}
+    assert ID_CARD not in repr(db.execute_sql("select * from audit_log").fetchall())
+
+
+def test_merges_users_invites_and_keys_are_logged(cast) -> None:
+    keep, other = customer(cast.agent, "甲"), customer(cast.agent, "乙")
+    customers.merge_customers(cast.manager, keep.id, other.id)
+    users.change_role(cast.admin, cast.viewer.telegram_id, "agent")
+    invite = invites.create_invite(cast.admin, "agent")
+    invites.accept_invite(invite.code, telegram_id=4321, name="新人")
+    actions = [e.action for e in entries(cast.admin)]
+    for action in ("customer.merge", "customer.merged_into", "user.role", "invite.create",
+                   "user.join_by_invite", "user.add"):
+        assert action in actions
+    role = next(e for e in entries(cast.admin) if e.action == "user.role")
+    assert role.changes == {"role": ["viewer", "agent"]}
+
+
+def test_the_log_filters_by_user_customer_and_date(cast) -> None:
+    early = dt.datetime(2026, 1, 1, 9)
+    late = dt.datetime(2026, 3, 1, 9)
+    one = customers.create_customer(cast.agent, customers.CustomerDraft(name="一"), now=early)
+    customers.create_customer(cast.teammate, customers.CustomerDraft(name="二"), now=late)
+    assert {e.entity_id for e in entries(cast.admin, customer_id=one.id)} == {one.id}
+    assert {e.actor_id for e in entries(cast.admin, user_id=cast.teammate.user_id)} == {
+        cast.teammate.user_id}
+    window = entries(cast.admin, since=dt.datetime(2026, 2, 1), until=dt.datetime(2026, 4, 1))
+    assert [e.action for e in window] == ["customer.create"]
+
+
+def test_only_admins_read_the_log(cast) -> None:
+    with pytest.raises(PermissionDenied):
+        audit.list_audit(cast.manager)
+    assert audit.list_audit(Actor.system(Channel.CLI)).items is not None
+
+
+def test_the_log_is_append_only(cast, db) -> None:
+    customer(cast.agent)
+    with pytest.raises(peewee.DatabaseError), db.atomic():
+        db.execute_sql("update audit_log set actor_name = 'someone else'")
+    with pytest.raises(peewee.DatabaseError), db.atomic():
+        db.execute_sql("delete from audit_log")
+    assert entries(cast.admin)[0].actor_name == "李娜"
+
+
+def test_a_failed_change_leaves_no_log_entry(cast) -> None:
+    created = customer(cast.agent)
+    before = len(entries(cast.admin))
+    with pytest.raises(Exception):  # noqa: B017 (any refusal)
+        customers.update_customer(cast.agent, created.id, "birthday", "2999-01-01")
+    assert len(entries(cast.admin)) == before
+
+
+def test_the_system_actor_is_named_in_the_log(cast) -> None:
+    users.add_user(SYSTEM, 99, "agent", "命令行添加")
+    entry = next(e for e in entries(cast.admin) if e.action == "user.add"
+                 and e.changes["name"] == [None, "命令行添加"])
+    assert entry.actor_name == "system" and entry.channel == "cli"
