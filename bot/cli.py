@@ -6,33 +6,15 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from bot import cli_keys
+from bot import cli_keys, cli_users
 from bot.i18n import resolve_locale, t
-from crm import __version__, runtime, system, users
-from crm.actors import Actor, Channel, Role
-from crm.config import LOCALES, SETTINGS, Config, load_config
+from bot.terminal import Handler, Terminal
+from crm import __version__, runtime, system
+from crm.actors import Actor, Channel
+from crm.config import SETTINGS, Config, load_config
 from storage.errors import CodedError
-
-Handler = Callable[[argparse.Namespace, Config], int]
-
-
-class Terminal:
-    """Prints translated lines for the operator (plain text, no HTML)."""
-
-    def __init__(self, locale: str) -> None:
-        self.locale = locale
-
-    def say(self, code: str, **params: Any) -> None:
-        print(t(self.locale, code, html_escape=False, **params))
-
-    def fail(self, error: CodedError) -> int:
-        print(t(self.locale, "cli.error", html_escape=False,
-                message=t(self.locale, error.code, html_escape=False, **error.params)),
-              file=sys.stderr)
-        return 1
 
 
 def _terminal_locale(config: Config | None) -> str:
@@ -99,35 +81,6 @@ def cmd_config(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def cmd_user_add(args: argparse.Namespace, config: Config) -> int:
-    system.open_database(config)
-    user = users.add_user(Actor.system(Channel.CLI), args.telegram_id, args.role, args.name,
-                          username=args.username, locale=args.locale)
-    Terminal(config.locale).say("cli.user.added", name=user.name, id=user.telegram_id,
-                                role=user.role.value)
-    return 0
-
-
-def cmd_user_list(args: argparse.Namespace, config: Config) -> int:
-    system.open_database(config)
-    out = Terminal(config.locale)
-    rows = users.list_users(Actor.system(Channel.CLI))
-    if not rows:
-        out.say("cli.user.none")
-    for user in rows:
-        out.say("cli.user.row", id=user.telegram_id, name=user.name, role=user.role.value,
-                state=t(config.locale, "cli.user.active" if user.active else "cli.user.inactive",
-                        html_escape=False))
-    return 0
-
-
-def cmd_user_deactivate(args: argparse.Namespace, config: Config) -> int:
-    system.open_database(config)
-    user = users.deactivate_user(Actor.system(Channel.CLI), args.telegram_id)
-    Terminal(config.locale).say("cli.user.deactivated", name=user.name, id=user.telegram_id)
-    return 0
-
-
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from bot.runner import run_bot
 
@@ -143,16 +96,6 @@ def cmd_demo_data(args: argparse.Namespace, config: Config) -> int:
     for table, count in counts.items():
         out.say("cli.demo.row", table=table, count=count)
     return 0
-
-
-def _telegram_id(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError("a Telegram user id is a whole number") from exc
-    if value <= 0:
-        raise argparse.ArgumentTypeError("a Telegram user id is a positive number")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,29 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
 
     cli_keys.register(add)
-    user = add("user", lambda a, c: _usage(user), "Manage staff users.")
-    user_commands = user.add_subparsers(dest="user_command", metavar="ACTION")
-    user_add = user_commands.add_parser("add", help="Add a staff user.",
-                                        description="Add a staff user by Telegram user id.")
-    user_add.add_argument("telegram_id", type=_telegram_id, metavar="TELEGRAM_ID")
-    user_add.add_argument("--role", required=True, choices=[r.value for r in Role])
-    user_add.add_argument("--name", required=True)
-    user_add.add_argument("--username", help="Telegram @username, for display")
-    user_add.add_argument("--locale", choices=LOCALES, help="language (default: the config's)")
-    user_add.set_defaults(handler=cmd_user_add)
-    user_list = user_commands.add_parser("list", help="List staff users.",
-                                         description="List staff users, active first.")
-    user_list.set_defaults(handler=cmd_user_list)
-    user_off = user_commands.add_parser("deactivate", help="Cut a staff user's access at once.",
-                                        description="Cut a staff user's access at once.")
-    user_off.add_argument("telegram_id", type=_telegram_id, metavar="TELEGRAM_ID")
-    user_off.set_defaults(handler=cmd_user_deactivate)
+    cli_users.register(add)
     return parser
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:

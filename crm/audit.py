@@ -130,6 +130,15 @@ def iter_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | N
         last = rows[-1][0]
 
 
+def export_audit(actor: Actor, **filters: object):
+    """Every matching entry for a file export; the export itself is recorded first."""
+    require(actor, Action.AUDIT)
+    with database.atomic():
+        record(actor, "audit.export", "audit_log", changes={
+            k: [None, str(v)] for k, v in filters.items() if v is not None} or None)
+    return iter_audit(actor, **filters)  # type: ignore[arg-type]
+
+
 def _filters(user_id: int | None, customer_id: int | None, since: dt.datetime | None,
              until: dt.datetime | None) -> tuple[str, tuple]:
     parts, params = [], []

@@ -1,0 +1,266 @@
+"""`crm user ...`, `crm team ...`, `crm audit` and `crm privacy ...`: administration from the
+server's shell (the operator acts as the trusted system actor; everything is audited)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+from bot.terminal import AddCommand, Terminal, action, group, telegram_id_arg
+from crm import audit, invites, privacy, system, users
+from crm.actors import Actor, Channel, Role
+from crm.config import LOCALES, Config
+from crm.spreadsheets import workbook_bytes
+
+SYSTEM = Actor.system(Channel.CLI)
+
+
+def register(add: AddCommand) -> None:
+    """Add the administration commands to the parser."""
+    _register_users(group(add, "user", "Manage staff users."))
+    teams = group(add, "team", "Manage teams (a manager sees their team's customers).")
+    created = action(teams, "add", cmd_team_add, "Create a team.")
+    created.add_argument("name")
+    action(teams, "list", cmd_team_list, "List teams and their members.")
+    log = add("audit", cmd_audit, "Read or export the audit log (newest first).")
+    log.add_argument("--user", type=telegram_id_arg, metavar="TELEGRAM_ID")
+    log.add_argument("--customer", type=int, metavar="CUSTOMER_ID")
+    log.add_argument("--since", type=_date, metavar="YYYY-MM-DD")
+    log.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="exclusive")
+    log.add_argument("--limit", type=int, default=50)
+    log.add_argument("--export", type=Path, metavar="FILE",
+                     help="write every matching entry to FILE (.xlsx or .csv)")
+    _register_privacy(group(add, "privacy", "A person's data: export it, or erase it."))
+
+
+def _register_users(actions: argparse._SubParsersAction) -> None:
+    added = action(actions, "add", cmd_user_add, "Add a staff user by Telegram user id.")
+    added.add_argument("telegram_id", type=telegram_id_arg, metavar="TELEGRAM_ID")
+    added.add_argument("--role", required=True, choices=[r.value for r in Role])
+    added.add_argument("--name", required=True)
+    added.add_argument("--username", help="Telegram @username, for display")
+    added.add_argument("--locale", choices=LOCALES, help="language (default: the config's)")
+    added.add_argument("--team", help="team name")
+    action(actions, "list", cmd_user_list, "List staff users, active first.")
+    off = action(actions, "deactivate", cmd_user_deactivate, "Cut a staff user's access at once.")
+    off.add_argument("telegram_id", type=telegram_id_arg, metavar="TELEGRAM_ID")
+    on = action(actions, "reactivate", cmd_user_reactivate, "Give a staff user access again.")
+    on.add_argument("telegram_id", type=telegram_id_arg, metavar="TELEGRAM_ID")
+    role = action(actions, "role", cmd_user_role, "Change a staff user's role.")
+    role.add_argument("telegram_id", type=telegram_id_arg, metavar="TELEGRAM_ID")
+    role.add_argument("role", choices=[r.value for r in Role])
+    team = action(actions, "team", cmd_user_team, "Put a staff user in a team ('-' for none).")
+    team.add_argument("telegram_id", type=telegram_id_arg, metavar="TELEGRAM_ID")
+    team.add_argument("team", help="team name, or - for none")
+    move = action(actions, "reassign", cmd_user_reassign,
+                  "Hand every customer of one staff user to another.")
+    move.add_argument("from_id", type=telegram_id_arg, metavar="FROM_TELEGRAM_ID")
+    move.add_argument("to_id", type=telegram_id_arg, metavar="TO_TELEGRAM_ID")
+    invite = action(actions, "invite", cmd_user_invite,
+                    "Make a one-time invite link for a role (valid 24 hours by default).")
+    invite.add_argument("--role", required=True, choices=[r.value for r in Role])
+    invite.add_argument("--team", help="team name")
+    invite.add_argument("--hours", type=float, default=24.0)
+
+
+def _register_privacy(actions: argparse._SubParsersAction) -> None:
+    export = action(actions, "export", cmd_privacy_export,
+                    "Export everything held about one customer (.json or .xlsx).")
+    export.add_argument("customer_id", type=int, metavar="CUSTOMER_ID")
+    export.add_argument("--out", type=Path, required=True, metavar="FILE")
+    erase = action(actions, "erase", cmd_privacy_erase,
+                   "Erase a customer's personal data for good (asks for confirmation).")
+    erase.add_argument("customer_id", type=int, metavar="CUSTOMER_ID")
+    erase.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
+
+
+def _date(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("a date like 2026-03-31") from exc
+
+
+def _team_id(name: str | None) -> int | None:
+    return users.find_team(SYSTEM, name).id if name and name != "-" else None
+
+
+def cmd_user_add(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    user = users.add_user(SYSTEM, args.telegram_id, args.role, args.name,
+                          username=args.username, locale=args.locale,
+                          team_id=_team_id(args.team))
+    Terminal(config.locale).say("cli.user.added", name=user.name, id=user.telegram_id,
+                                role=user.role.value)
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    out = Terminal(config.locale)
+    rows = users.list_users(SYSTEM)
+    teams = {team.id: team.name for team in users.list_teams(SYSTEM)}
+    if not rows:
+        out.say("cli.user.none")
+    for user in rows:
+        out.say("cli.user.row", id=user.telegram_id, name=user.name, role=user.role.value,
+                team=teams.get(user.team_id, "-"),
+                state=out.text("cli.user.active" if user.active else "cli.user.inactive"))
+    return 0
+
+
+def cmd_user_deactivate(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    user = users.deactivate_user(SYSTEM, args.telegram_id)
+    Terminal(config.locale).say("cli.user.deactivated", name=user.name, id=user.telegram_id)
+    return 0
+
+
+def cmd_user_reactivate(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    user = users.reactivate_user(SYSTEM, args.telegram_id)
+    Terminal(config.locale).say("cli.user.reactivated", name=user.name, id=user.telegram_id)
+    return 0
+
+
+def cmd_user_role(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    user = users.change_role(SYSTEM, args.telegram_id, args.role)
+    Terminal(config.locale).say("cli.user.role", name=user.name, role=user.role.value)
+    return 0
+
+
+def cmd_user_team(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    user = users.set_team(SYSTEM, args.telegram_id, _team_id(args.team))
+    Terminal(config.locale).say("cli.user.team", name=user.name, team=args.team)
+    return 0
+
+
+def cmd_user_reassign(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    moved = users.reassign_customers(SYSTEM, args.from_id, args.to_id)
+    Terminal(config.locale).say("cli.user.reassigned", count=moved, to=args.to_id)
+    return 0
+
+
+def cmd_user_invite(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    invite = invites.create_invite(SYSTEM, args.role, team_id=_team_id(args.team),
+                                   ttl=dt.timedelta(hours=args.hours))
+    out = Terminal(config.locale)
+    username = _bot_username(config)
+    expires = invite.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    role = out.text(f"role.{invite.role}")
+    if username:
+        out.say("cli.invite.link", link=invite.link(username), role=role, until=expires)
+    else:
+        out.say("cli.invite.code", code=invite.code, role=role, until=expires)
+    return 0
+
+
+def _bot_username(config: Config) -> str | None:
+    """The bot's @username, asked of Telegram when a token is set (None when unreachable)."""
+    if not config.telegram_token:
+        return None
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    async def ask() -> str:
+        bot = Bot(config.telegram_token, base_url=config["telegram.base_url"] or None)
+        async with bot:
+            return bot.username
+
+    try:
+        return asyncio.run(asyncio.wait_for(ask(), timeout=10))
+    except (TelegramError, TimeoutError, OSError):
+        return None
+
+
+def cmd_team_add(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    team = users.create_team(SYSTEM, args.name)
+    Terminal(config.locale).say("cli.team.added", name=team.name)
+    return 0
+
+
+def cmd_team_list(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    out = Terminal(config.locale)
+    for team in users.list_teams(SYSTEM):
+        out.say("cli.team.row", name=team.name, members=team.members)
+    return 0
+
+
+def _audit_filters(args: argparse.Namespace) -> dict:
+    user_id = users.get_user(SYSTEM, args.user).id if args.user else None
+    return {"user_id": user_id, "customer_id": args.customer, "since": args.since,
+            "until": args.until}
+
+
+AUDIT_HEADERS = ("at", "user", "via", "action", "record", "id", "customer", "changes")
+
+
+def cmd_audit(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    out = Terminal(config.locale)
+    filters = _audit_filters(args)
+    if args.export:
+        count = _export_audit(args.export, filters)
+        out.say("cli.audit.exported", count=count, path=str(args.export))
+        return 0
+    for entry in audit.list_audit(SYSTEM, limit=args.limit, **filters).items:
+        out.say("cli.audit.row", at=entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+                user=entry.actor_name, via=entry.channel, action=entry.action,
+                record=f"{entry.entity}#{entry.entity_id or '-'}",
+                changes=_changes_text(entry, out))
+    return 0
+
+
+def _changes_text(entry: audit.AuditEntry, out: Terminal) -> str:
+    if entry.erased:
+        return out.text("cli.audit.erased")
+    return json.dumps(entry.changes, ensure_ascii=False, default=str) if entry.changes else ""
+
+
+def _export_audit(path: Path, filters: dict) -> int:
+    out = Terminal("en")
+    rows = [(e.at, e.actor_name, e.channel, e.action, e.entity, e.entity_id, e.customer_id,
+             _changes_text(e, out)) for e in audit.export_audit(SYSTEM, **filters)]
+    if path.suffix.lower() == ".csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(AUDIT_HEADERS)
+        writer.writerows(rows)
+        path.write_text(buffer.getvalue(), encoding="utf-8-sig")
+    else:
+        path.write_bytes(workbook_bytes([("Audit", AUDIT_HEADERS, rows)]))
+    return len(rows)
+
+
+def cmd_privacy_export(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    if args.out.suffix.lower() == ".xlsx":
+        args.out.write_bytes(privacy.export_customer_xlsx(SYSTEM, args.customer_id))
+    else:
+        args.out.write_bytes(privacy.export_customer_json(SYSTEM, args.customer_id))
+    Terminal(config.locale).say("cli.privacy.exported", id=args.customer_id, path=str(args.out))
+    return 0
+
+
+def cmd_privacy_erase(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    out = Terminal(config.locale)
+    if not args.yes:
+        answer = input(out.text("cli.privacy.confirm", id=args.customer_id) + " ")
+        if answer.strip() != str(args.customer_id):
+            out.say("cli.privacy.kept")
+            return 1
+    privacy.erase_customer(SYSTEM, args.customer_id)
+    out.say("cli.privacy.erased", id=args.customer_id)
+    return 0

@@ -1,0 +1,62 @@
+"""What the command-line modules share: translated output and argument helpers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from bot.i18n import t
+from crm.config import Config
+from storage.errors import CodedError
+
+Handler = Callable[[argparse.Namespace, Config], int]
+AddCommand = Callable[[str, Handler, str], argparse.ArgumentParser]
+
+
+class Terminal:
+    """Prints translated lines for the operator (plain text, no HTML)."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def text(self, key: str, /, **params: Any) -> str:
+        return t(self.locale, key, html_escape=False, **params)
+
+    def say(self, key: str, /, **params: Any) -> None:
+        print(self.text(key, **params))
+
+    def fail(self, error: CodedError) -> int:
+        print(self.text("cli.error", message=self.text(error.code, **error.params)),
+              file=sys.stderr)
+        return 1
+
+
+def telegram_id_arg(text: str) -> int:
+    """An argparse type for Telegram user ids."""
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("a Telegram user id is a whole number") from exc
+    if value <= 0:
+        raise argparse.ArgumentTypeError("a Telegram user id is a positive number")
+    return value
+
+
+def group(add: AddCommand, name: str, help_text: str) -> argparse._SubParsersAction:
+    """A command with sub-commands (``crm user add``); bare, it prints its help."""
+    parent = add(name, lambda args, config: _help(parent), help_text)
+    return parent.add_subparsers(dest=f"{name}_command", metavar="ACTION")
+
+
+def action(actions: argparse._SubParsersAction, name: str, handler: Handler,
+           help_text: str) -> argparse.ArgumentParser:
+    sub = actions.add_parser(name, help=help_text, description=help_text)
+    sub.set_defaults(handler=handler)
+    return sub
+
+
+def _help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2

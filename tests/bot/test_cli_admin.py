@@ -1,0 +1,128 @@
+"""Administration from the shell: users, teams, invites, audit, privacy and keys."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.cli import main
+from crm import customers
+from crm.actors import Actor
+from storage.database import fetch_all
+
+
+@pytest.fixture(autouse=True)
+def _installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """A fresh installation in a temporary folder, English output."""
+    for name in list(os.environ):
+        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CRM_LOCALE", "en")
+    monkeypatch.chdir(tmp_path)
+    assert main(["init"]) == 0
+    assert main(["user", "add", "100", "--role", "admin", "--name", "Boss"]) == 0
+    capsys.readouterr()
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_teams_roles_and_reassignment(capsys) -> None:
+    assert run(capsys, "team", "add", "华南组")[0] == 0
+    run(capsys, "user", "add", "201", "--role", "agent", "--name", "Li Na", "--team", "华南组")
+    run(capsys, "user", "add", "202", "--role", "agent", "--name", "Wang Wei")
+    code, out, _ = run(capsys, "team", "list")
+    assert "华南组: 1 active members" in out
+    code, out, _ = run(capsys, "user", "role", "202", "manager")
+    assert code == 0 and "Wang Wei is now manager" in out
+    code, _, err = run(capsys, "user", "role", "100", "agent")
+    assert code == 1 and "last active admin" in err
+    agent = Actor.system()
+    from crm import users
+
+    li = users.identify(201).as_actor()
+    for name in ("甲", "乙"):
+        customers.create_customer(li, customers.CustomerDraft(name=name))
+    run(capsys, "user", "deactivate", "201")
+    code, out, _ = run(capsys, "user", "reassign", "201", "202")
+    assert code == 0 and "2 customers handed to 202" in out
+    assert agent.is_system
+
+
+def test_an_invite_without_a_token_prints_the_code_to_send(capsys) -> None:
+    code, out, _ = run(capsys, "user", "invite", "--role", "agent", "--hours", "2")
+    assert code == 0
+    invite = re.search(r"/start (inv_\S+)", out).group(1)
+    from crm import invites
+
+    joined = invites.accept_invite(invite, telegram_id=303, name="Newcomer")
+    assert joined.role.value == "agent"
+
+
+def test_the_audit_log_reads_and_exports(capsys, tmp_path: Path) -> None:
+    run(capsys, "user", "add", "204", "--role", "viewer", "--name", "Zhao Min")
+    code, out, _ = run(capsys, "audit", "--limit", "5")
+    assert code == 0 and "user.add" in out and "Zhao Min" in out
+    code, out, _ = run(capsys, "audit", "--export", str(tmp_path / "audit.xlsx"))
+    assert code == 0 and "written to" in out
+    sheet = load_workbook(tmp_path / "audit.xlsx").active
+    actions = [row[3].value for row in sheet.iter_rows(min_row=2)]
+    assert actions.count("user.add") == 2
+    run(capsys, "audit", "--export", str(tmp_path / "audit.csv"), "--since", "2000-01-01")
+    rows = list(csv.reader(io.StringIO((tmp_path / "audit.csv").read_text("utf-8-sig"))))
+    assert rows[0][0] == "at" and len(rows) >= 2
+    logged = [r[0] for r in fetch_all("select action from audit_log")]
+    assert logged.count("audit.export") == 2
+
+
+def _a_customer() -> int:
+    from crm import users
+
+    boss = users.identify(100).as_actor()
+    return customers.create_customer(boss, customers.CustomerDraft(
+        name="欧阳娜娜", phones=("13812345678",))).id
+
+
+def test_privacy_export_and_confirmed_erase(capsys, tmp_path: Path, monkeypatch) -> None:
+    customer_id = _a_customer()
+    code, out, _ = run(capsys, "privacy", "export", str(customer_id), "--out",
+                       str(tmp_path / "p.json"))
+    assert code == 0
+    assert json.loads((tmp_path / "p.json").read_text())["customer"]["name"] == "欧阳娜娜"
+    run(capsys, "privacy", "export", str(customer_id), "--out", str(tmp_path / "p.xlsx"))
+    assert load_workbook(tmp_path / "p.xlsx").sheetnames[0] == "Customer"
+    monkeypatch.setattr("builtins.input", lambda prompt="": "no")
+    code, out, _ = run(capsys, "privacy", "erase", str(customer_id))
+    assert code == 1 and "nothing erased" in out
+    monkeypatch.setattr("builtins.input", lambda prompt="": str(customer_id))
+    code, out, _ = run(capsys, "privacy", "erase", str(customer_id))
+    assert code == 0 and "erased" in out
+    assert fetch_all("select name from customer where id = ?", (customer_id,))[0][0] == "[erased]"
+
+
+def test_keys_rotate_keeps_everything_readable(capsys, tmp_path: Path) -> None:
+    from crm import users
+
+    boss = users.identify(100).as_actor()
+    made = customers.create_customer(boss, customers.CustomerDraft(
+        name="有证件的人", secrets={"id_card": "11010519491231002X"}))
+    before = (tmp_path / "data" / "crm.key").read_text()
+    code, out, _ = run(capsys, "keys", "rotate")
+    assert code == 0 and "now sealed with key" in out
+    assert (tmp_path / "data" / "crm.key").read_text() != before
+    from crm import runtime
+
+    runtime.reload_keys()
+    assert customers.reveal_secret(boss, made.id, "id_card") == "11010519491231002X"
+    code, out, _ = run(capsys, "check")
+    assert code == 0
