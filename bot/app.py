@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
+
 from telegram import Update
 from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
-    CommandHandler,
-    ContextTypes,
+    ApplicationHandlerStop,
     Defaults,
+    TypeHandler,
 )
 from telegram.request import BaseRequest
 
-from bot.i18n import resolve_locale, t
-from crm import users
+from bot import session
+from bot.handlers import register_all
+from bot.i18n import describe_error, resolve_locale, t
+from crm import updates, users
 from crm.config import Config
+from storage.errors import CodedError
 from storage.executor import DatabaseExecutor
 
-EXECUTOR_KEY = "db"
+log = logging.getLogger(__name__)
+PUBLIC_COMMANDS = ("/start", "/help")  # what a stranger may send (to join, or to learn how)
 
 
 def build_application(config: Config, executor: DatabaseExecutor, *,
@@ -28,7 +36,8 @@ def build_application(config: Config, executor: DatabaseExecutor, *,
     builder = (ApplicationBuilder()
                .token(config.telegram_token or "0:console")
                .defaults(Defaults(parse_mode=ParseMode.HTML))
-               .rate_limiter(AIORateLimiter(max_retries=3)))
+               .rate_limiter(AIORateLimiter(max_retries=3))
+               .concurrent_updates(True))
     if config["telegram.base_url"]:
         builder = builder.base_url(config["telegram.base_url"])
     if config["telegram.base_file_url"]:
@@ -36,25 +45,90 @@ def build_application(config: Config, executor: DatabaseExecutor, *,
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
-    application.bot_data[EXECUTOR_KEY] = executor
-    application.bot_data["config"] = config
-    application.add_handler(CommandHandler("start", start))
-    application.add_handler(CommandHandler("help", start))
+    application.bot_data[session.EXECUTOR] = executor
+    application.bot_data[session.CONFIG] = config
+    application.add_handler(TypeHandler(Update, claim_once), group=-2)
+    application.add_handler(TypeHandler(Update, identify), group=-1)
+    register_all(application)
+    application.add_error_handler(on_error)
     return application
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Welcome staff by name; tell anyone else politely that this bot is not for them."""
-    tg_user = update.effective_user
-    if tg_user is None or update.effective_message is None:
+async def claim_once(update: Update, context: session.Context) -> None:
+    """Stop a redelivered update before any handler sees it again."""
+    if not await session.db(context, updates.claim_update, update.update_id):
+        raise ApplicationHandlerStop
+
+
+async def identify(update: Update, context: session.Context) -> None:
+    """Map the Telegram user to a staff actor, fresh on every update (deactivation is instant);
+    turn everyone else away from everything but /start and /help."""
+    user = update.effective_user
+    staff = await session.db(context, users.identify, user.id) if user else None
+    if context.user_data is not None:
+        context.user_data[session.ACTOR] = staff.as_actor() if staff else None
+        context.user_data[session.LOCALE] = resolve_locale(
+            staff.locale if staff else None, user.language_code if user else None,
+            session.config(context).locale)
+    if staff is None and not _public(update):
+        await _refuse_stranger(update, context)
+        raise ApplicationHandlerStop
+
+
+def _public(update: Update) -> bool:
+    message = update.message
+    return bool(message and message.text and message.chat.type == "private"
+                and message.text.split()[0].split("@")[0] in PUBLIC_COMMANDS)
+
+
+async def _refuse_stranger(update: Update, context: session.Context) -> None:
+    """Anyone who is not active staff gets a polite no, and nothing else."""
+    refusal = session.text(context, "access.not_staff", id=update.effective_user.id
+                           if update.effective_user else "?")
+    if update.callback_query:
+        await update.callback_query.answer(session.text(context, "access.not_allowed"),
+                                           show_alert=True)
+    elif update.inline_query:
+        await update.inline_query.answer([], cache_time=0, is_personal=True)
+    elif update.effective_message and update.effective_chat.type == "private":
+        await update.effective_message.reply_text(refusal)
+
+
+async def on_error(update: object, context: session.Context) -> None:
+    """Expected failures become a message in the user's language; anything else is logged
+    with an id that the user sees in a short apology."""
+    error = context.error
+    if not isinstance(update, Update):
+        log.error("error outside an update", exc_info=error)
         return
-    executor: DatabaseExecutor = context.bot_data[EXECUTOR_KEY]
-    staff = await executor.run(users.identify, tg_user.id)
-    config: Config = context.bot_data["config"]
-    locale = resolve_locale(staff.locale if staff else None, tg_user.language_code,
-                            config.locale)
-    if staff is None:
-        text = t(locale, "bot.start.stranger", id=tg_user.id)
+    language = _error_locale(update, context)
+    if isinstance(error, CodedError):
+        message = describe_error(language, error)
+    elif isinstance(error, Forbidden):
+        log.info("user %s blocked the bot", update.effective_user and update.effective_user.id)
+        return
     else:
-        text = t(locale, "bot.start.staff", name=staff.name, role=t(locale, f"role.{staff.role}"))
-    await update.effective_message.reply_text(text)
+        error_id = secrets.token_hex(4)
+        log.error("unexpected error %s handling update %s", error_id, update.update_id,
+                  exc_info=error)
+        message = t(language, "error.unexpected", id=error_id)
+    await _tell(update, message)
+
+
+def _error_locale(update: Update, context: session.Context) -> str:
+    # The error handler gets a fresh context: the language set by the pre-handler is still in
+    # user_data, which belongs to the user, not the context.
+    stored = context.user_data.get(session.LOCALE) if context.user_data else None
+    user = update.effective_user
+    return stored or resolve_locale(user.language_code if user else None,
+                                    session.config(context).locale)
+
+
+async def _tell(update: Update, message: str) -> None:
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(message[:200], show_alert=True)
+        elif update.effective_message:
+            await update.effective_message.reply_text(message)
+    except TelegramError:
+        log.warning("could not tell the user about an error", exc_info=True)

@@ -17,9 +17,16 @@ FALLBACK = "en"
 
 @cache
 def catalogue(locale: str) -> dict[str, str]:
-    """All messages of one locale, keyed by code."""
-    with (CATALOGUE_DIR / f"{locale}.toml").open("rb") as handle:
-        return _flatten(tomllib.load(handle))
+    """All messages of one locale, keyed by code, from every file of its folder."""
+    merged: dict[str, str] = {}
+    for path in sorted((CATALOGUE_DIR / locale).glob("*.toml")):
+        with path.open("rb") as handle:
+            messages = _flatten(tomllib.load(handle))
+        clash = set(merged) & set(messages)
+        if clash:
+            raise ValueError(f"{path.name} repeats message keys: {sorted(clash)[:5]}")
+        merged |= messages
+    return merged
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -63,3 +70,14 @@ def t(locale: str, code: str, /, *, html_escape: bool = True, **params: Any) -> 
         return template.format(**safe)
     except (KeyError, IndexError):
         return template
+
+
+def describe_error(locale: str, error: Any) -> str:
+    """A coded error as the user should read it; validation errors name their field."""
+    message = t(locale, error.code, **error.params)
+    field = error.params.get("field") if error.code.startswith("validation.") else None
+    if field:
+        label = catalogue(locale).get(f"field.{field}") or catalogue(FALLBACK).get(
+            f"field.{field}", field)
+        return t(locale, "error.field", field=label, message=message, html_escape=False)
+    return message

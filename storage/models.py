@@ -255,3 +255,14 @@ ALL_MODELS: list[type[BaseModel]] = [
     Interaction, InteractionAttachment, CustomerSecret, CustomerEvent, CustomerSearch,
     Team, Invite, AuditLog, CustomerKey, Consent,
 ]
+
+
+class ProcessedUpdate(BaseModel):
+    update_id = pw.BigIntegerField(primary_key=True)
+    at = pw.DateTimeField(index=True)
+
+    class Meta:
+        table_name = "processed_update"
+
+
+ALL_MODELS.append(ProcessedUpdate)

@@ -135,3 +135,13 @@ def _runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     runtime.configure(settings)
     yield
     runtime.configure(settings)
+
+
+@pytest.fixture
+def chat(db: peewee.Database):
+    """The real bot Application on this test's database, Telegram's servers stubbed."""
+    from tests.bot.harness import ChatHarness
+
+    harness = ChatHarness(db)
+    yield harness
+    harness.close()

@@ -5,15 +5,17 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Chat, Message, Update, User
 from telegram.request import BaseRequest, RequestData
 
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "CRM", "username": "crm_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False,
             "supports_inline_queries": True}
+MESSAGE_METHODS = {"sendMessage", "editMessageText", "sendDocument", "sendPhoto",
+                   "editMessageReplyMarkup", "sendLocation", "sendContact"}
 
 
 @dataclass
@@ -21,12 +23,22 @@ class Call:
     method: str
     params: dict[str, Any]
 
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback data or url) of every inline button, in order."""
+        markup = self.params.get("reply_markup")
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        rows = (markup or {}).get("inline_keyboard", [])
+        return [(b["text"], b.get("callback_data") or b.get("url") or
+                 b.get("switch_inline_query") or "") for row in rows for b in row]
+
 
 @dataclass
 class TelegramStub(BaseRequest):
-    """Records every Bot API call; answers sendMessage and friends with plausible results."""
+    """Answers like the Bot API; ``script`` queues failures (status, description, extra)."""
 
     calls: list[Call] = field(default_factory=list)
+    script: deque = field(default_factory=deque)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
     async def initialize(self) -> None:
@@ -39,43 +51,49 @@ class TelegramStub(BaseRequest):
     def read_timeout(self) -> float | None:
         return 1.0
 
+    def fail_next(self, method: str, status: int, description: str,
+                  parameters: dict | None = None, times: int = 1) -> None:
+        """Make the next ``times`` calls of ``method`` fail as Telegram would."""
+        for _ in range(times):
+            self.script.append((method, status, description, parameters))
+
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout: Any = None, write_timeout: Any = None,
                          connect_timeout: Any = None, pool_timeout: Any = None,
                          ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data else {}
+        if self.script and self.script[0][0] == api_method:
+            _, status, description, parameters = self.script.popleft()
+            self.calls.append(Call(api_method + "!failed", dict(params)))
+            body = {"ok": False, "error_code": status, "description": description}
+            if parameters:
+                body["parameters"] = parameters
+            return status, json.dumps(body).encode()
         self.calls.append(Call(api_method, dict(params)))
         return 200, json.dumps({"ok": True, "result": self._answer(api_method, params)}).encode()
 
     def _answer(self, api_method: str, params: dict[str, Any]) -> Any:
         if api_method == "getMe":
             return BOT_USER
-        if api_method in {"sendMessage", "editMessageText", "sendDocument", "sendPhoto"}:
-            return {"message_id": next(self._ids), "date": int(time.time()),
-                    "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
-                    "from": BOT_USER, "text": params.get("text", "")}
+        if api_method in MESSAGE_METHODS:
+            message_id = int(params.get("message_id") or next(self._ids))
+            result = {"message_id": message_id, "date": int(time.time()),
+                      "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
+                      "from": BOT_USER, "text": params.get("text", "")}
+            if params.get("reply_markup"):
+                markup = params["reply_markup"]
+                result["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+            return result
         if api_method == "getUpdates":
             return []
+        if api_method == "getFile":
+            return {"file_id": params.get("file_id"), "file_unique_id": "u",
+                    "file_size": 10, "file_path": "documents/file.bin"}
         return True
 
+    def sent(self, method: str = "sendMessage") -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
     def sent_texts(self) -> list[str]:
-        return [c.params["text"] for c in self.calls if c.method == "sendMessage"]
-
-
-_update_ids = itertools.count(1)
-
-
-def text_update(bot: Any, user_id: int, text: str, *, language: str = "en",
-                first_name: str = "Tester") -> Update:
-    """A private-chat message as Telegram delivers it (commands carry their entity)."""
-    user = User(id=user_id, first_name=first_name, is_bot=False, language_code=language)
-    chat = Chat(id=user_id, type=Chat.PRIVATE)
-    entities = []
-    if text.startswith("/"):
-        command = text.split()[0]
-        entities = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-    data = {"message_id": next(_update_ids), "date": int(time.time()), "chat": chat.to_dict(),
-            "from": user.to_dict(), "text": text, "entities": entities}
-    message = Message.de_json(data, bot)
-    return Update(update_id=next(_update_ids), message=message)
+        return [c.params["text"] for c in self.sent()]

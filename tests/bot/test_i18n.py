@@ -25,7 +25,7 @@ def test_every_error_code_has_a_message_in_every_language() -> None:
 
 
 def test_parameters_are_escaped_but_templates_are_trusted() -> None:
-    text = t("en", "bot.start.staff", name="<script>&", role="agent")
+    text = t("en", "start.staff", name="<script>&", role="agent")
     assert "<b>&lt;script&gt;&amp;</b>" in text
 
 

@@ -1,54 +1,45 @@
-"""The real Application with only Telegram's servers replaced: who gets what on /start."""
+"""/start and /help: staff are welcomed in their language, strangers learn nothing."""
 
 from __future__ import annotations
 
-import asyncio
-
-import peewee
 import pytest
 
-from bot.app import build_application
 from crm import users
 from crm.actors import Actor
-from crm.config import load_config
-from storage.executor import DatabaseExecutor
-from tests.bot.telegram_stub import TelegramStub, text_update
-
-
-def _run(db: peewee.Database, updates: list[tuple[int, str, str]]) -> list[str]:
-    stub = TelegramStub()
-    executor = DatabaseExecutor(db)
-    application = build_application(load_config(environ={}), executor, request=stub)
-
-    async def scenario() -> None:
-        async with application:
-            for user_id, text, language in updates:
-                await application.process_update(text_update(application.bot, user_id, text,
-                                                              language=language))
-
-    asyncio.run(scenario())
-    executor.shutdown()
-    return stub.sent_texts()
 
 
 @pytest.mark.parametrize(("language", "expected"), [("en", "Hello"), ("zh-hans", "您好")])
-def test_staff_are_welcomed_by_name_in_their_language(db: peewee.Database, language: str,
+def test_staff_are_welcomed_by_name_in_their_language(chat, language: str,
                                                       expected: str) -> None:
     users.add_user(Actor.system(), 4001, "agent", "<b>李&娜</b>")
-    [reply] = _run(db, [(4001, "/start", language)])
-    assert expected in reply
-    assert "&lt;b&gt;李&amp;娜&lt;/b&gt;" in reply
+    [reply] = chat.send(4001, "/start", language=language)
+    assert expected in reply.text
+    assert "&lt;b&gt;李&amp;娜&lt;/b&gt;" in reply.text
 
 
-def test_a_stranger_learns_nothing_but_their_own_id(db: peewee.Database) -> None:
+def test_a_stranger_learns_nothing_but_their_own_id(chat) -> None:
     users.add_user(Actor.system(), 4002, "admin", "Secret Admin")
-    [reply] = _run(db, [(4999, "/start", "en")])
-    assert "4999" in reply
-    assert "Secret Admin" not in reply
+    [reply] = chat.send(4999, "/start")
+    assert "4999" in reply.text and "Secret Admin" not in reply.text
 
 
-def test_a_deactivated_user_is_a_stranger(db: peewee.Database) -> None:
+def test_a_deactivated_user_is_a_stranger_at_once(chat) -> None:
     users.add_user(Actor.system(), 4003, "agent", "Former")
+    assert "Hello" in chat.send(4003, "/start")[0].text
     users.deactivate_user(Actor.system(), 4003)
-    [reply] = _run(db, [(4003, "/start", "zh-CN")])
-    assert "Former" not in reply and "仅供本公司员工使用" in reply
+    [reply] = chat.send(4003, "/start", language="zh-CN")
+    assert "Former" not in reply.text and "仅供本公司员工使用" in reply.text
+
+
+def test_help_differs_for_staff_and_strangers(chat) -> None:
+    users.add_user(Actor.system(), 4004, "agent", "Agent")
+    assert "/new" in chat.send(4004, "/help")[0].text
+    assert "/new" not in chat.send(4998, "/help")[0].text
+
+
+def test_the_same_update_delivered_twice_is_answered_once(chat) -> None:
+    users.add_user(Actor.system(), 4005, "agent", "Agent")
+    payload = {"message": chat._message(4005, "en", text="/start", entities=[
+        {"type": "bot_command", "offset": 0, "length": 6}])}
+    assert len(chat.deliver(payload, update_id=987654)) == 1
+    assert chat.deliver(payload, update_id=987654) == []

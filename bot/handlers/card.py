@@ -1,0 +1,73 @@
+"""The customer card and its timeline."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot import session
+from bot.keyboards import data, int_part, keyboard, parse
+from bot.render import card_keyboard, customer_card, pager, timeline_text
+from crm import customers
+
+TIMELINE_PAGE = 8
+
+
+def _timezone(context: session.Context) -> str:
+    actor = session.actor(context)
+    return actor.timezone or session.config(context).timezone
+
+
+async def send_card(update: Update, context: session.Context, customer_id: int) -> None:
+    """Send a customer's card as a new message (the permission is checked by crm)."""
+    card = await session.db(context, customers.get_customer, session.actor(context),
+                            customer_id)
+    locale = session.locale(context)
+    await update.effective_message.reply_text(
+        customer_card(locale, card, timezone=_timezone(context)),
+        reply_markup=card_keyboard(locale, card.id))
+
+
+async def open_card(update: Update, context: session.Context) -> None:
+    """A search result or a "back" button (c:<id>): a button is not a grant, crm checks."""
+    callback = update.callback_query
+    customer_id = int_part(parse(callback.data), 1)
+    if customer_id is None:
+        await callback.answer()
+        return
+    await send_card(update, context, customer_id)
+    await callback.answer()
+
+
+async def show_timeline(update: Update, context: session.Context) -> None:
+    """tl:<id>:0 from the card sends the timeline; tp:<id>:<offset> pages it in place."""
+    callback = update.callback_query
+    parts = parse(callback.data)
+    customer_id, offset = int_part(parts, 1), int_part(parts, 2)
+    if customer_id is None or offset is None:
+        await callback.answer()
+        return
+    actor = session.actor(context)
+    card = await session.db(context, customers.get_customer, actor, customer_id)
+    page = await session.db(context, customers.get_timeline, actor, customer_id,
+                            offset=max(0, offset), limit=TIMELINE_PAGE)
+    locale = session.locale(context)
+    text = timeline_text(locale, card.name, page, _timezone(context))
+    buttons = keyboard([pager(page, TIMELINE_PAGE, "tp", customer_id),
+                        [(session.text(context, "button.back_to_card"), data("c", customer_id))]])
+    await callback.answer()
+    if parts[0] == "tl":
+        await callback.message.reply_text(text, reply_markup=buttons)
+    else:
+        await callback.edit_message_text(text, reply_markup=buttons)
+
+
+async def later_feature(update: Update, context: session.Context) -> None:
+    """Buttons whose domain arrives later say so politely."""
+    await update.callback_query.answer(session.text(context, "later.feature"), show_alert=True)
+
+
+def register(application: Application) -> None:
+    application.add_handler(CallbackQueryHandler(open_card, pattern=r"^c:\d+$"))
+    application.add_handler(CallbackQueryHandler(show_timeline, pattern=r"^t[lp]:"))
+    application.add_handler(CallbackQueryHandler(later_feature, pattern=r"^(rm|dl|tk):"))

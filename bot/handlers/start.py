@@ -1,0 +1,40 @@
+"""/start (welcome; with an invite code, join) and /help."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot import session
+from crm import invites
+
+
+async def start(update: Update, context: session.Context) -> None:
+    """Welcome staff; with an invite code, a newcomer joins; anyone else learns their id."""
+    user, message = update.effective_user, update.effective_message
+    code = context.args[0] if context.args else ""
+    if invites.is_invite_code(code):
+        staff = await session.db(context, invites.accept_invite, code, telegram_id=user.id,
+                                 name=user.full_name, username=user.username,
+                                 locale=session.locale(context, update))
+        context.user_data[session.ACTOR] = staff.as_actor()
+        await message.reply_text(session.text(context, "start.joined", name=staff.name,
+                                              role=session.text(context, f"role.{staff.role}")))
+        return
+    if context.user_data.get(session.ACTOR) is None:
+        await message.reply_text(session.text(context, "access.not_staff", id=user.id))
+        return
+    staff = session.actor(context)
+    await message.reply_text(session.text(context, "start.staff", name=staff.name,
+                                          role=session.text(context, f"role.{staff.role}")))
+
+
+async def help_command(update: Update, context: session.Context) -> None:
+    """What the bot can do, for staff; how to join, for anyone else."""
+    key = "help.staff" if context.user_data.get(session.ACTOR) else "help.stranger"
+    await update.effective_message.reply_text(session.text(context, key))
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler("help", help_command))

@@ -1,0 +1,132 @@
+"""Turning crm views into chat messages and keyboards (HTML; every user value escaped)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup
+
+from bot.i18n import t
+from bot.keyboards import Button, data, keyboard
+from crm.customers.views import CustomerCard, CustomerSummary, Page, TimelineEntry
+from crm.validation import format_phone
+
+MAX_MESSAGE = 4096
+ICONS = {"call": "📞", "visit": "🚗", "meeting": "👥", "message": "💬", "email": "✉️",
+         "note": "📝", "created": "✨", "merged": "🔗", "deleted": "🗑", "restored": "♻️"}
+
+
+def local_time(moment: dt.datetime, timezone: str) -> dt.datetime:
+    """A stored (naive UTC) time in the user's time zone."""
+    return moment.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(timezone))
+
+
+def when(locale: str, moment: dt.datetime | None, timezone: str) -> str:
+    if moment is None:
+        return t(locale, "card.never")
+    return local_time(moment, timezone).strftime("%Y-%m-%d %H:%M")
+
+
+def phone_text(value: str) -> str:
+    """A phone number in international form (+86 138 0013 8000): Telegram makes it tappable."""
+    return format_phone(value, "ZZ")
+
+
+def customer_card(locale: str, card: CustomerCard, *, timezone: str) -> str:
+    """The customer card as an HTML message."""
+    e = html.escape
+    lines = [f"<b>{e(card.name)}</b>" + (f" · {e(card.company.name)}" if card.company else "")]
+    phone, email = card.primary("phone"), card.primary("email")
+    if phone:
+        lines.append(f"📱 {e(phone_text(phone))}")
+    if email:
+        lines.append(f"✉️ {e(email)}")
+    wechat = card.primary("wechat")
+    if wechat:
+        lines.append(t(locale, "card.wechat", value=wechat))
+    if card.tags:
+        lines.append("🏷 " + " · ".join(e(tag) for tag in card.tags))
+    lines.append(t(locale, "card.owner_status", owner=card.owner_name or "—",
+                   status=t(locale, f"status.{card.status}")))
+    lines.append(t(locale, "card.last_contact",
+                   when=when(locale, card.last_interaction_at, timezone)))
+    lines.append(t(locale, "card.open_deals", deals="—"))
+    lines.append(t(locale, "card.next_reminder", reminder="—"))
+    return "\n".join(lines)
+
+
+def card_keyboard(locale: str, customer_id: int) -> InlineKeyboardMarkup:
+    """Buttons under a customer card."""
+    def b(key: str, *parts: object) -> Button:
+        return t(locale, f"button.{key}"), data(*parts)
+
+    return keyboard([
+        [b("log_call", "lg", customer_id, "call"), b("log_visit", "lg", customer_id, "visit"),
+         b("note", "lg", customer_id, "note")],
+        [b("remind", "rm", customer_id), b("deal", "dl", customer_id),
+         b("ticket", "tk", customer_id)],
+        [b("edit", "ed", customer_id), b("tags", "tg", customer_id),
+         b("timeline", "tl", customer_id, 0), b("more", "mo", customer_id)],
+    ])
+
+
+def summary_label(item: CustomerSummary) -> str:
+    """One search result as a button label (plain text: buttons do not parse HTML)."""
+    parts = [item.name]
+    if item.company:
+        parts.append(item.company)
+    if item.phone:
+        parts.append("…" + item.phone[-4:])
+    return " · ".join(parts)[:60]
+
+
+def results_keyboard(page: Page[CustomerSummary], query_key: str,
+                     limit: int) -> InlineKeyboardMarkup:
+    """Search results as buttons, with ◀ ▶ when there are more pages."""
+    rows: list[list[Button]] = [[(summary_label(item), data("c", item.id))]
+                                for item in page.items]
+    rows.append(pager(page, limit, "sp", query_key))
+    return keyboard(rows)
+
+
+def pager(page: Page, limit: int, *prefix: object) -> list[Button]:
+    """◀ ▶ buttons for a page (only the ones that lead somewhere)."""
+    buttons: list[Button] = []
+    if page.offset > 0:
+        buttons.append(("◀", data(*prefix, max(0, page.offset - limit))))
+    if page.has_more:
+        buttons.append(("▶", data(*prefix, page.offset + limit)))
+    return buttons
+
+
+def timeline_text(locale: str, name: str, page: Page[TimelineEntry], timezone: str) -> str:
+    """One page of a customer's timeline."""
+    lines = [t(locale, "timeline.title", name=name)]
+    if not page.items:
+        lines.append(t(locale, "timeline.empty"))
+    for entry in page.items:
+        icon = ICONS.get(entry.subkind, "•")
+        what = t(locale, f"timeline.{entry.kind}.{entry.subkind}")
+        line = f"{icon} {when(locale, entry.at, timezone)} {what}"
+        if entry.staff_name:
+            line += f" · {html.escape(entry.staff_name)}"
+        if entry.summary:
+            line += f"\n    {html.escape(entry.summary)}"
+        if entry.data.get("latitude") is not None:
+            line += " 📍"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at line ends where possible."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        cut = cut if cut > 0 else limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    pieces.append(text)
+    return pieces

@@ -1,0 +1,136 @@
+"""Drive the real Application like a person in a chat: send text, press buttons, share a
+contact or a location, type an inline query; read back what the bot said."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+
+from bot.app import build_application
+from crm.config import Config, load_config
+from storage.executor import DatabaseExecutor
+from tests.bot.telegram_stub import Call, TelegramStub
+from tests.conftest import TEST_SECRET
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class Reply:
+    """One thing the bot did in answer: a message, an edit, an alert, inline results."""
+
+    method: str
+    text: str
+    buttons: list[tuple[str, str]]
+    params: dict[str, Any]
+
+    def button(self, label_part: str) -> str:
+        """The callback data of the first button whose label contains ``label_part``."""
+        for label, value in self.buttons:
+            if label_part in label:
+                return value
+        raise AssertionError(f"no button with {label_part!r} in {self.buttons}")
+
+
+def _reply(call: Call) -> Reply:
+    text = call.params.get("text") or call.params.get("caption") or ""
+    return Reply(call.method, str(text), call.buttons(), call.params)
+
+
+class ChatHarness:
+    """The real Application over the stubbed network, on the test's database."""
+
+    def __init__(self, db: Any, environ: dict[str, str] | None = None) -> None:
+        env = {"CRM_SECURITY_KEY": TEST_SECRET} | (environ or {})
+        self.config: Config = load_config(environ=env, look_in_cwd=False)
+        self.stub = TelegramStub()
+        self.executor = DatabaseExecutor(db)
+        self.app = build_application(self.config, self.executor, request=self.stub)
+        self.loop = asyncio.new_event_loop()
+        self.loop.run_until_complete(self.app.initialize())
+        self.languages: dict[int, str] = {}
+        self.last_message_id: dict[int, int] = {}
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.app.shutdown())
+        self.loop.close()
+        self.executor.shutdown()
+
+    # what a person does -------------------------------------------------------------
+    def _user(self, user_id: int, language: str | None) -> dict[str, Any]:
+        if language:
+            self.languages[user_id] = language
+        return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}",
+                "language_code": self.languages.get(user_id, "en")}
+
+    def _message(self, user_id: int, language: str | None, **content: Any) -> dict[str, Any]:
+        return {"message_id": next(_ids), "date": int(time.time()),
+                "chat": {"id": user_id, "type": "private"},
+                "from": self._user(user_id, language)} | content
+
+    def send(self, user_id: int, text: str, *, language: str | None = None) -> list[Reply]:
+        """A text message; a leading /command carries its bot_command entity."""
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            content["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": len(text.split()[0])}]
+        return self.deliver({"message": self._message(user_id, language, **content)})
+
+    def share_contact(self, user_id: int, phone: str, first_name: str,
+                      last_name: str | None = None) -> list[Reply]:
+        contact = {"phone_number": phone, "first_name": first_name}
+        if last_name:
+            contact["last_name"] = last_name
+        return self.deliver({"message": self._message(user_id, None, contact=contact)})
+
+    def share_location(self, user_id: int, latitude: float, longitude: float) -> list[Reply]:
+        location = {"latitude": latitude, "longitude": longitude}
+        return self.deliver({"message": self._message(user_id, None, location=location)})
+
+    def send_document(self, user_id: int, file_name: str, *, size: int = 1000,
+                      mime_type: str = "application/octet-stream") -> list[Reply]:
+        document = {"file_id": f"doc-{next(_ids)}", "file_unique_id": f"u{next(_ids)}",
+                    "file_name": file_name, "mime_type": mime_type, "file_size": size}
+        return self.deliver({"message": self._message(user_id, None, document=document)})
+
+    def press(self, user_id: int, data: str, *, message_text: str = "") -> list[Reply]:
+        """Press an inline button carrying ``data`` (forged data is just another press)."""
+        message = {"message_id": self.last_message_id.get(user_id, 1), "date": int(time.time()),
+                   "chat": {"id": user_id, "type": "private"}, "text": message_text or "…",
+                   "from": {"id": 777000111, "is_bot": True, "first_name": "CRM"}}
+        query = {"id": str(next(_ids)), "from": self._user(user_id, None),
+                 "chat_instance": "ci", "data": data, "message": message}
+        return self.deliver({"callback_query": query})
+
+    def inline(self, user_id: int, query: str) -> list[Reply]:
+        inline_query = {"id": str(next(_ids)), "from": self._user(user_id, None),
+                        "query": query, "offset": ""}
+        return self.deliver({"inline_query": inline_query})
+
+    def deliver(self, payload: dict[str, Any], *, update_id: int | None = None) -> list[Reply]:
+        """Hand one update to the Application and return what the bot did in answer."""
+        before = len(self.stub.calls)
+        data = {"update_id": update_id or next(_ids)} | payload
+        update = Update.de_json(data, self.app.bot)
+        self.loop.run_until_complete(self.app.process_update(update))
+        replies = [_reply(c) for c in self.stub.calls[before:]]
+        for reply in replies:
+            if reply.method == "sendMessage":
+                chat = int(reply.params.get("chat_id", 0))
+                self.last_message_id[chat] = next(_ids)
+        return replies
+
+    # what the person reads ---------------------------------------------------------
+    @staticmethod
+    def texts(replies: list[Reply]) -> list[str]:
+        return [r.text for r in replies if r.text]
+
+    @staticmethod
+    def alerts(replies: list[Reply]) -> list[str]:
+        return [r.params.get("text", "") for r in replies if r.method == "answerCallbackQuery"
+                and r.params.get("text")]

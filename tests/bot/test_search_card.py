@@ -1,0 +1,89 @@
+"""Searching from the chat and the customer card with its buttons and timeline."""
+
+from __future__ import annotations
+
+import peewee
+import pytest
+
+from crm import customers, users
+from crm.actors import Actor
+from tests.crm.cast import customer
+
+AGENT = 5101
+
+
+@pytest.fixture
+def agent(db: peewee.Database):
+    return users.add_user(Actor.system(), AGENT, "agent", "李娜", locale="zh-CN").as_actor()
+
+
+def test_plain_text_is_a_search_and_one_match_opens_the_card(chat, agent) -> None:
+    customer(agent, "王小明", phones=("13800138000",), emails=("xm@qq.com",), company="华为",
+             tags=("VIP",))
+    [card] = chat.send(AGENT, "小明")
+    assert "<b>王小明</b> · 华为" in card.text
+    assert "+86 138 0013 8000" in card.text and "xm@qq.com" in card.text
+    assert "VIP" in card.text and "李娜" in card.text and "潜在客户" not in card.text
+    labels = [label for label, _ in card.buttons]
+    assert labels[:3] == ["📞 电话", "🚗 拜访", "📝 备注"] and "🕑 时间线" in labels
+    assert all(len(value.encode()) <= 64 for _, value in card.buttons)
+
+
+def test_several_matches_come_as_buttons_with_pages(chat, agent) -> None:
+    for i in range(11):
+        customer(agent, f"张伟{i}", phones=(f"1380013{i:04d}",))
+    [results] = chat.send(AGENT, "/find 张伟")
+    assert "张伟" in results.text and len(results.buttons) == 9  # 8 people and ▶
+    forward = results.button("▶")
+    [edited, *_] = [r for r in chat.press(AGENT, forward) if r.method.startswith("edit")]
+    assert [label for label, _ in edited.buttons][-1] == "◀"
+    person = edited.buttons[0][1]
+    [card] = [r for r in chat.press(AGENT, person) if r.method == "sendMessage"]
+    assert "张伟" in card.text
+
+
+def test_nothing_found_is_said_plainly(chat, agent) -> None:
+    [reply] = chat.send(AGENT, "没有这个人")
+    assert "没有找到" in reply.text
+
+
+def test_user_typed_html_is_escaped_everywhere(chat, agent) -> None:
+    customer(agent, "<b>&Co</b>", company="<i>Evil & Sons</i>", tags=("<u>x</u>",))
+    [card] = chat.send(AGENT, "&Co")
+    assert "&lt;b&gt;&amp;Co&lt;/b&gt;" in card.text
+    assert "&lt;i&gt;Evil &amp; Sons&lt;/i&gt;" in card.text and "<u>" not in card.text
+
+
+def test_the_timeline_pages_with_arrows(chat, agent) -> None:
+    made = customer(agent, "陈静")
+    for i in range(10):
+        customers.log_interaction(agent, made.id, "call", f"第{i}次通话")
+    [timeline] = [r for r in chat.press(AGENT, f"tl:{made.id}:0") if r.method == "sendMessage"]
+    assert "第9次通话" in timeline.text and "第0次通话" not in timeline.text
+    [older] = [r for r in chat.press(AGENT, timeline.button("▶"))
+               if r.method == "editMessageText"]
+    assert "第0次通话" in older.text and "◀" in [label for label, _ in older.buttons]
+
+
+def test_a_button_is_not_a_grant(chat, agent) -> None:
+    theirs = customer(users.add_user(Actor.system(), 5102, "agent", "别人").as_actor(), "别人的客户")
+    replies = chat.press(AGENT, f"c:{theirs.id}")
+    assert "别人的客户" not in " ".join(chat.texts(replies))
+    assert any("未找到" in alert for alert in chat.alerts(replies))
+    replies = chat.press(AGENT, f"tl:{theirs.id}:0")
+    assert any("未找到" in alert for alert in chat.alerts(replies))
+
+
+def test_forged_button_data_is_harmless(chat, agent) -> None:
+    for forged in ("c:abc", "tl:1", "tp:x:y", "sp:q999:0", "zz:1:2"):
+        replies = chat.press(AGENT, forged)
+        assert not any("error" in text.lower() or "错误" in text for text in chat.texts(replies))
+
+
+def test_strangers_get_nothing_from_search_or_buttons(chat, agent) -> None:
+    made = customer(agent, "王小明")
+    [reply] = chat.send(9999, "王小明")
+    assert "王小明" not in reply.text and "9999" in reply.text
+    replies = chat.press(9999, f"c:{made.id}")
+    assert chat.texts([r for r in replies if r.method == "sendMessage"]) == []
+    assert chat.alerts(replies) == ["You are not allowed to do this."]
