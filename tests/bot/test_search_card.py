@@ -66,7 +66,8 @@ def test_the_timeline_pages_with_arrows(chat, agent) -> None:
 
 
 def test_a_button_is_not_a_grant(chat, agent) -> None:
-    theirs = customer(users.add_user(Actor.system(), 5102, "agent", "别人").as_actor(), "别人的客户")
+    other = users.add_user(Actor.system(), 5102, "agent", "别人").as_actor()
+    theirs = customer(other, "别人的客户")
     replies = chat.press(AGENT, f"c:{theirs.id}")
     assert "别人的客户" not in " ".join(chat.texts(replies))
     assert any("未找到" in alert for alert in chat.alerts(replies))
