@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+from collections.abc import Awaitable
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -13,6 +16,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
+    BaseUpdateProcessor,
     Defaults,
     TypeHandler,
 )
@@ -30,6 +34,31 @@ log = logging.getLogger(__name__)
 PUBLIC_COMMANDS = ("/start", "/help")  # what a stranger may send (to join, or to learn how)
 
 
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Many users at once, but each user's updates in order (their conversations stay sane)."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(user.id, asyncio.Lock())
+        async with lock:
+            await coroutine
+        if not lock.locked() and len(self._locks) > 10_000:
+            self._locks.pop(user.id, None)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
 def build_application(config: Config, executor: DatabaseExecutor, *,
                       request: BaseRequest | None = None) -> Application:
     """The bot with its handlers; ``request`` replaces the network layer (console, tests)."""
@@ -37,7 +66,7 @@ def build_application(config: Config, executor: DatabaseExecutor, *,
                .token(config.telegram_token or "0:console")
                .defaults(Defaults(parse_mode=ParseMode.HTML))
                .rate_limiter(AIORateLimiter(max_retries=3))
-               .concurrent_updates(True))
+               .concurrent_updates(PerUserUpdateProcessor(256)))
     if config["telegram.base_url"]:
         builder = builder.base_url(config["telegram.base_url"])
     if config["telegram.base_file_url"]:

@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.handlers import card, search, start
+from bot.handlers import (
+    admin,
+    card,
+    commands,
+    create,
+    edit,
+    inline,
+    log,
+    more,
+    search,
+    settings,
+    start,
+)
 
 
 def register_all(application: Application) -> None:
-    """Add every handler; conversations first, so their steps win over plain-text search."""
-    for module in (start, card, search):
+    """Add every handler; conversations first, so their steps win over plain-text search
+    (which sits in a later group)."""
+    for module in (create, edit, log, settings, admin, more, inline, commands, start, card,
+                   search):
         module.register(application)
