@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from bot import cli_keys, cli_users
 from bot.i18n import resolve_locale, t
-from bot.terminal import Handler, Terminal
+from bot.terminal import Handler, Terminal, telegram_id_arg
 from crm import __version__, runtime, system
 from crm.actors import Actor, Channel
 from crm.config import SETTINGS, Config, load_config
@@ -84,7 +84,14 @@ def cmd_config(args: argparse.Namespace, config: Config) -> int:
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from bot.runner import run_bot
 
-    return run_bot(config)
+    return run_bot(config, webhook=args.webhook, url=args.url, listen=args.listen,
+                   secret=args.secret)
+
+
+def cmd_console(args: argparse.Namespace, config: Config) -> int:
+    from bot.console import run_console
+
+    return run_console(config, args.as_user)
 
 
 def cmd_demo_data(args: argparse.Namespace, config: Config) -> int:
@@ -121,8 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     add("version", cmd_version, "Print the program and schema versions.")
     add("config", cmd_config, "Show the effective settings and where each came from "
         "(secrets hidden).")
-    add("run", cmd_run, "Run the Telegram bot (long polling); without a token, explain how to "
-        "get one.")
+    run = add("run", cmd_run, "Run the Telegram bot (long polling, or --webhook); without a "
+              "token, explain how to get one and open the local console.")
+    run.add_argument("--webhook", action="store_true", help="receive updates on a webhook")
+    run.add_argument("--url", help="public webhook URL (default: telegram.webhook_url)")
+    run.add_argument("--listen", metavar="HOST:PORT",
+                     help="where the webhook server listens (default: telegram.webhook_listen)")
+    run.add_argument("--secret", help="webhook secret token (default: telegram.webhook_secret)")
+    console = add("console", cmd_console, "Chat with the bot in this terminal, no token needed.")
+    console.add_argument("--as", dest="as_user", type=telegram_id_arg, metavar="TELEGRAM_ID",
+                         help="act as this staff member (default: the first admin)")
     demo = add("demo-data", cmd_demo_data, "Fill the database with realistic sample data "
                "(deterministic).")
     demo.add_argument("--customers", type=int, default=200, metavar="N",

@@ -1,0 +1,193 @@
+"""`crm console`: a local terminal chat with the same handlers, no token and no network.
+
+You type as a staff member; the bot's answers are printed as text, its buttons as numbered
+choices (type the number to press one). `/contact PHONE NAME`, `/location LAT LON` and
+`/file PATH` share a contact, a location or a document; `/quit` leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import json
+import re
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from telegram import Update
+from telegram.request import BaseRequest, RequestData
+
+from bot.app import build_application
+from bot.i18n import t
+from crm import system, users
+from crm.actors import Actor, Channel
+from crm.config import Config
+from crm.users import StaffView
+from storage.executor import DatabaseExecutor
+
+CONSOLE_BOT = {"id": 1, "is_bot": True, "first_name": "CRM", "username": "local_console_bot",
+               "can_join_groups": False, "can_read_all_group_messages": False,
+               "supports_inline_queries": True}
+_TAGS = re.compile(r"<[^>]+>")
+
+
+class LocalBotApi(BaseRequest):
+    """Answers the Bot API in-process and hands every outgoing message to ``show``."""
+
+    def __init__(self, show: Callable[[str, dict[str, Any]], None]) -> None:
+        self.show = show
+        self._ids = itertools.count(1)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: Any = None, write_timeout: Any = None,
+                         connect_timeout: Any = None, pool_timeout: Any = None,
+                         ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data else {}
+        self.show(api_method, params)
+        return 200, json.dumps({"ok": True, "result": self._answer(api_method, params)}).encode()
+
+    def _answer(self, api_method: str, params: dict[str, Any]) -> Any:
+        if api_method == "getMe":
+            return CONSOLE_BOT
+        if api_method.startswith(("send", "edit")):
+            return {"message_id": int(params.get("message_id") or next(self._ids)),
+                    "date": int(time.time()), "text": params.get("text", ""),
+                    "chat": {"id": int(params.get("chat_id") or 0), "type": "private"}}
+        return True
+
+
+def plain(text: str) -> str:
+    """HTML message text as a terminal shows it."""
+    return html.unescape(_TAGS.sub("", text))
+
+
+class Console:
+    """Turns typed lines into updates and prints what the bot answers."""
+
+    def __init__(self, config: Config, staff: StaffView, executor: DatabaseExecutor,
+                 out: TextIO = sys.stdout) -> None:
+        self.staff, self.out = staff, out
+        self.buttons: list[str] = []
+        self.ids = itertools.count(1)
+        self.app = build_application(config, executor, request=LocalBotApi(self.show))
+
+    def show(self, method: str, params: dict[str, Any]) -> None:
+        """Print a message, an edit, an alert or a file the bot sends."""
+        text = params.get("text") or params.get("caption") or ""
+        if method == "answerCallbackQuery" and text:
+            print(f"  ⚠ {text}", file=self.out)
+        elif method == "sendDocument":
+            print(f"  📎 {getattr(params.get('document'), 'filename', 'file')}", file=self.out)
+        if method.startswith(("send", "edit")) and text:
+            print(plain(str(text)), file=self.out)
+            self._show_buttons(params.get("reply_markup"))
+
+    def _show_buttons(self, markup: Any) -> None:
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        rows = (markup or {}).get("inline_keyboard", []) if isinstance(markup, dict) else []
+        buttons = [b for row in rows for b in row if b.get("callback_data")]
+        if buttons:
+            self.buttons = [b["callback_data"] for b in buttons]
+            labels = [f"[{i}] {b['text']}" for i, b in enumerate(buttons, start=1)]
+            print("  " + "   ".join(labels), file=self.out)
+
+    async def handle(self, line: str) -> None:
+        """One typed line: a button number, a share command, or a message."""
+        payload = self._payload(line.strip())
+        if payload is not None:
+            data = {"update_id": next(self.ids)} | payload
+            await self.app.process_update(Update.de_json(data, self.app.bot))
+
+    def _user(self) -> dict[str, Any]:
+        return {"id": self.staff.telegram_id, "is_bot": False, "first_name": self.staff.name,
+                "language_code": self.staff.locale or "zh-CN"}
+
+    def _message(self, **content: Any) -> dict[str, Any]:
+        return {"message": {"message_id": next(self.ids), "date": int(time.time()),
+                            "chat": {"id": self.staff.telegram_id, "type": "private"},
+                            "from": self._user()} | content}
+
+    def _payload(self, line: str) -> dict[str, Any] | None:
+        if line.isdigit() and 1 <= int(line) <= len(self.buttons):
+            return {"callback_query": {
+                "id": str(next(self.ids)), "from": self._user(), "chat_instance": "console",
+                "data": self.buttons[int(line) - 1],
+                "message": {"message_id": 1, "date": int(time.time()), "text": "…",
+                            "chat": {"id": self.staff.telegram_id, "type": "private"}}}}
+        command, _, rest = line.partition(" ")
+        if command == "/contact" and rest:
+            phone, _, name = rest.partition(" ")
+            return self._message(contact={"phone_number": phone, "first_name": name or phone})
+        if command == "/location" and len(rest.split()) == 2:
+            latitude, longitude = (float(v) for v in rest.split())
+            return self._message(location={"latitude": latitude, "longitude": longitude})
+        if command == "/file" and rest:
+            path = Path(rest).expanduser()
+            return self._message(document={"file_id": f"local:{path}", "file_unique_id": "l",
+                                           "file_name": path.name,
+                                           "file_size": path.stat().st_size
+                                           if path.exists() else 0})
+        if not line:
+            return None
+        entities = ([{"type": "bot_command", "offset": 0, "length": len(command)}]
+                    if line.startswith("/") else [])
+        return self._message(text=line, entities=entities)
+
+
+def choose_staff(config: Config, telegram_id: int | None) -> StaffView | None:
+    """The staff member to act as: the one asked for, else the first active admin."""
+    system_actor = Actor.system(Channel.CLI)
+    staff = users.list_users(system_actor, include_inactive=False)
+    if telegram_id is not None:
+        return next((u for u in staff if u.telegram_id == telegram_id), None)
+    return next((u for u in staff if u.role.value == "admin"), staff[0] if staff else None)
+
+
+def run_console(config: Config, telegram_id: int | None = None, *,
+                lines: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    """Chat with the bot in the terminal until /quit or end of input."""
+    db = system.open_database(config)
+    staff = choose_staff(config, telegram_id)
+    if staff is None:
+        print(t(config.locale, "console.no_staff", html_escape=False), file=out)
+        return 1
+    executor = DatabaseExecutor(db, pool_threads=config["database.pool_threads"])
+    console = Console(config, staff, executor, out)
+    language = staff.locale or config.locale
+    print(t(language, "console.welcome", html_escape=False, name=staff.name,
+            role=t(language, f"role.{staff.role.value}", html_escape=False)), file=out)
+    try:
+        asyncio.run(_loop(console, lines, out))
+    finally:
+        executor.shutdown()
+    return 0
+
+
+async def _loop(console: Console, lines: TextIO, out: TextIO) -> None:
+    await console.app.initialize()
+    try:
+        await console.handle("/start")
+        while True:
+            print("> ", end="", file=out, flush=True)
+            line = await asyncio.to_thread(lines.readline)
+            if not line or line.strip() in ("/quit", "/exit"):
+                break
+            await console.handle(line)
+    finally:
+        await console.app.shutdown()

@@ -1,0 +1,55 @@
+"""`crm console`: a person at a terminal chats with the same handlers, no token needed."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.console import plain, run_console
+from crm import customers, runtime, users
+from crm.actors import Actor
+
+
+@pytest.fixture
+def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    for name in list(os.environ):
+        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CRM_LOCALE", "en")
+    monkeypatch.chdir(tmp_path)
+    assert main(["init"]) == 0
+    return runtime.config()
+
+
+def test_a_person_searches_and_presses_buttons_by_number(installed, capsys) -> None:
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    customers.create_customer(boss, customers.CustomerDraft(
+        name="王小明", phones=("13800138000",), company="华为"))
+    out = io.StringIO()
+    code = run_console(installed, lines=io.StringIO("小明\n9\n/quit\n"), out=out)
+    shown = out.getvalue()
+    assert code == 0
+    assert "Local console: you are Chen Jing (admin)" in shown
+    assert "王小明 · 华为" in shown and "+86 138 0013 8000" in shown
+    assert "[9] 🕑 Timeline" in shown and "timeline" in shown  # button 9 pressed
+    assert "<b>" not in shown
+
+
+def test_without_staff_it_says_how_to_add_the_first_admin(installed) -> None:
+    out = io.StringIO()
+    assert run_console(installed, lines=io.StringIO(""), out=out) == 1
+    assert "crm user add" in out.getvalue()
+
+
+def test_run_without_a_token_and_without_a_terminal_explains(installed, capsys) -> None:
+    assert main(["run"]) == 0
+    shown = capsys.readouterr().out
+    assert "@BotFather" in shown and "console" in shown
+
+
+def test_html_becomes_plain_text() -> None:
+    assert plain("<b>张&amp;伟</b> &lt;x&gt;") == "张&伟 <x>"
