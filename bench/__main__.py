@@ -1,6 +1,6 @@
 """Run every benchmark on SQLite (and PostgreSQL when CRM_BENCH_POSTGRES_URL is set).
 
-Usage: python -m bench [NAME ...]   (names: storage, customers)
+Usage: python -m bench [NAME ...]   (names: storage, customers, bot)
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from crm.config import load_config
 from storage.database import bind, open_database, server_version
 from storage.migrate import migrate
 
-BENCHMARKS = ["storage", "customers"]
+BENCHMARKS = ["storage", "customers", "bot"]
 BENCH_KEY = "YmVuY2htYXJrLWtleS1ub3QtZm9yLXJlYWwtZGF0YSE="  # sample data only
 
 

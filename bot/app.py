@@ -25,7 +25,7 @@ from telegram.request import BaseRequest
 from bot import session
 from bot.handlers import register_all
 from bot.i18n import describe_error, resolve_locale, t
-from crm import updates, users
+from crm import updates
 from crm.config import Config
 from storage.errors import CodedError
 from storage.executor import DatabaseExecutor
@@ -76,24 +76,21 @@ def build_application(config: Config, executor: DatabaseExecutor, *,
     application = builder.build()
     application.bot_data[session.EXECUTOR] = executor
     application.bot_data[session.CONFIG] = config
-    application.add_handler(TypeHandler(Update, claim_once), group=-2)
-    application.add_handler(TypeHandler(Update, identify), group=-1)
+    application.add_handler(TypeHandler(Update, admit), group=-1)
     register_all(application)
     application.add_error_handler(on_error)
     return application
 
 
-async def claim_once(update: Update, context: session.Context) -> None:
-    """Stop a redelivered update before any handler sees it again."""
-    if not await session.db(context, updates.claim_update, update.update_id):
-        raise ApplicationHandlerStop
-
-
-async def identify(update: Update, context: session.Context) -> None:
-    """Map the Telegram user to a staff actor, fresh on every update (deactivation is instant);
-    turn everyone else away from everything but /start and /help."""
+async def admit(update: Update, context: session.Context) -> None:
+    """Before any handler: drop a redelivered update; map the Telegram user to a staff actor,
+    fresh on every update (deactivation is instant); turn everyone else away from everything
+    but /start and /help."""
     user = update.effective_user
-    staff = await session.db(context, users.identify, user.id) if user else None
+    first_time, staff = await session.db(context, updates.admit, update.update_id,
+                                         user.id if user else None)
+    if not first_time:
+        raise ApplicationHandlerStop
     if context.user_data is not None:
         context.user_data[session.ACTOR] = staff.as_actor() if staff else None
         context.user_data[session.LOCALE] = resolve_locale(

@@ -8,6 +8,7 @@ import datetime as dt
 import peewee
 
 from crm.clock import utcnow
+from crm.users import StaffView, identify
 from storage.database import database, sql
 
 KEEP = dt.timedelta(days=2)  # Telegram keeps unconfirmed updates for 24 hours
@@ -29,3 +30,12 @@ def forget_old_updates(*, now: dt.datetime | None = None) -> int:
     cursor = database.execute_sql(sql("delete from processed_update where at < ?"),
                                   ((now or utcnow()) - KEEP,))
     return cursor.rowcount
+
+
+def admit(update_id: int, telegram_id: int | None, *,
+          now: dt.datetime | None = None) -> tuple[bool, StaffView | None]:
+    """Claim the update and identify its sender in one trip to the database: (first time
+    seen?, the active staff user or None)."""
+    if not claim_update(update_id, now=now):
+        return False, None
+    return True, identify(telegram_id) if telegram_id is not None else None
