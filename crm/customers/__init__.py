@@ -1,5 +1,6 @@
 """Customers: the complete record, validation, duplicates, search and timeline."""
 
+from crm.customers.company import update_company
 from crm.customers.duplicates import (
     DuplicateGroup,
     contact_matches,
@@ -11,20 +12,17 @@ from crm.customers.inputs import AddressInput, ChannelInput, CustomerDraft
 from crm.customers.interactions import get_timeline, log_interaction
 from crm.customers.load import get_customer, list_deleted
 from crm.customers.search import search_customers
+from crm.customers.secrets import find_by_secret, reveal_secret, set_secret
 from crm.customers.write import (
     add_address,
     add_channel,
     add_tags,
     create_customer,
     delete_customer,
-    find_by_secret,
     remove_address,
     remove_channel,
     remove_tag,
     restore_customer,
-    reveal_secret,
-    set_secret,
-    update_company,
     update_customer,
 )
 

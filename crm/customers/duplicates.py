@@ -13,6 +13,7 @@ from rapidfuzz import fuzz
 from crm import audit
 from crm.actors import Actor
 from crm.clock import utcnow
+from crm.customers.events import record_event
 from crm.customers.views import DuplicateMatch
 from crm.errors import Duplicate, ValidationError
 from crm.permissions import Action, require
@@ -184,7 +185,7 @@ def merge_customers(actor: Actor, keep_id: int, other_id: int, *,
     former name still finds it.
     """
     from crm.customers.load import require_visible
-    from crm.customers.write import _event, reindex
+    from crm.customers.write import reindex
 
     require(actor, Action.MERGE)
     if keep_id == other_id:
@@ -209,7 +210,7 @@ def merge_customers(actor: Actor, keep_id: int, other_id: int, *,
                              (keep_id, now, actor.user_id, now, other_id))
         _refresh_last_interaction(keep_id)
         search.remove_document(other_id)
-        _event(keep_id, "merged", actor, now, snapshot)
+        record_event(keep_id, "merged", actor, now, snapshot)
         reindex(keep_id)
         audit.record(actor, "customer.merge", "customer", keep_id, customer_id=keep_id,
                      changes={"merged_from": [None, other_id]} | {

@@ -4,17 +4,18 @@ keeps the search index in step."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
-from crm import audit, runtime, validation
+from crm import audit
 from crm.actors import Actor
 from crm.clock import utcnow
 from crm.customers import inputs
 from crm.customers.duplicates import check_contact_duplicates, check_similar_name
+from crm.customers.events import record_event, touch
 from crm.customers.load import load_card, require_visible
+from crm.customers.secrets import store_secret
 from crm.customers.views import CustomerCard
-from crm.errors import Duplicate, NotFound, ValidationError
+from crm.errors import NotFound, ValidationError
 from crm.permissions import Action, require
 from crm.search_terms import build_document, normalise_text
 from crm.visibility import can_see
@@ -22,15 +23,12 @@ from storage import search
 from storage.database import database, fetch_all, fetch_one, insert, sql
 from storage.models import (
     Address,
-    Company,
     ContactChannel,
     Customer,
-    CustomerSecret,
     CustomerTag,
     Tag,
 )
 
-COMPANY_SIZES = ("1-10", "11-50", "51-200", "201-1000", "1000+")
 EDITABLE_FIELDS = ("name", "gender", "birthday", "occupation", "notes", "status", "source",
                    "company", "owner_id", "team_id")
 
@@ -60,8 +58,8 @@ def create_customer(actor: Actor, draft: inputs.CustomerDraft, *, allow_duplicat
             _insert_address(customer_id, address)
         _attach_tags(customer_id, record["tags"], now)
         for name, value in record["secrets"].items():
-            _store_secret(customer_id, name, value)
-        _event(customer_id, "created", actor, now)
+            store_secret(customer_id, name, value)
+        record_event(customer_id, "created", actor, now)
         reindex(customer_id)
         audit.record(actor, "customer.create", "customer", customer_id,
                      customer_id=customer_id, changes=_created_changes(record, owner_id),
@@ -190,21 +188,6 @@ def insert_link(table: str, customer_id: int, tag_id: int) -> None:
                          (customer_id, tag_id))
 
 
-def _store_secret(customer_id: int, name: str, value: str) -> None:
-    CustomerSecret.delete().where((CustomerSecret.customer == customer_id)
-                                  & (CustomerSecret.name == name)).execute()
-    CustomerSecret.create(customer=customer_id, name=name, value_enc=runtime.encrypt(value),
-                          value_hash=runtime.keyring().blind_index(f"{name}:{value}"),
-                          masked=inputs.mask(name, value))
-
-
-def _event(customer_id: int, kind: str, actor: Actor, now: dt.datetime,
-           data: dict[str, Any] | None = None) -> None:
-    insert("customer_event", {"customer_id": customer_id, "kind": kind, "at": now,
-                              "staff_id": actor.user_id,
-                              "data": json.dumps(data, ensure_ascii=False) if data else None})
-
-
 def _tag_names(customer_id: int) -> list[str]:
     return [r[0] for r in fetch_all(
         "select t.name from tag t join customer_tag ct on ct.tag_id = t.id"
@@ -230,10 +213,6 @@ def reindex(customer_id: int) -> None:
         accounts=[v for k, v in channels if k not in ("phone", "whatsapp", "email")],
         tags=tag_names)
     search.index_document(customer_id, document.terms, document.haystack)
-
-
-def _touch(customer_id: int, now: dt.datetime) -> None:
-    Customer.update(updated_at=now).where(Customer.id == customer_id).execute()
 
 
 def update_customer(actor: Actor, customer_id: int, field: str, value: Any, *,
@@ -318,7 +297,7 @@ def add_channel(actor: Actor, customer_id: int, kind: str, value: str, *,
                 & (ContactChannel.kind == item.kind)).execute()
         ContactChannel.create(customer=customer_id, kind=item.kind, value=item.value,
                               label=item.label, is_primary=is_primary)
-        _touch(customer_id, now)
+        touch(customer_id, now)
         reindex(customer_id)
         audit.record(actor, "customer.channel_add", "customer", customer_id,
                      customer_id=customer_id,
@@ -345,7 +324,7 @@ def remove_channel(actor: Actor, customer_id: int, channel_id: int, *,
             if successor:
                 successor.is_primary = True
                 successor.save()
-        _touch(customer_id, now)
+        touch(customer_id, now)
         reindex(customer_id)
         audit.record(actor, "customer.channel_remove", "customer", customer_id,
                      customer_id=customer_id,
@@ -365,7 +344,7 @@ def add_address(actor: Actor, customer_id: int, address: inputs.AddressInput, *,
         if not has_any and not item.primary:
             item = inputs.AddressInput(**{**item.__dict__, "primary": True})
         _insert_address(customer_id, item)
-        _touch(customer_id, now)
+        touch(customer_id, now)
         audit.record(actor, "customer.address_add", "customer", customer_id,
                      customer_id=customer_id, changes={"address": [None, _address_text(item)]},
                      now=now)
@@ -383,7 +362,7 @@ def remove_address(actor: Actor, customer_id: int, address_id: int, *,
         if row is None:
             raise NotFound("customer.address_not_found")
         row.delete_instance()
-        _touch(customer_id, now)
+        touch(customer_id, now)
         audit.record(actor, "customer.address_remove", "customer", customer_id,
                      customer_id=customer_id, changes={"address": [_address_text(row), None]},
                      now=now)
@@ -400,7 +379,7 @@ def add_tags(actor: Actor, customer_id: int, names: list[str], *,
         require_visible(actor, customer_id)
         before = _tag_names(customer_id)
         _attach_tags(customer_id, cleaned, now)
-        _touch(customer_id, now)
+        touch(customer_id, now)
         reindex(customer_id)
         audit.record(actor, "customer.tags", "customer", customer_id, customer_id=customer_id,
                      changes=audit.diff({"tags": before}, {"tags": _tag_names(customer_id)}),
@@ -420,58 +399,12 @@ def remove_tag(actor: Actor, customer_id: int, name: str, *,
         if tag:
             CustomerTag.delete().where((CustomerTag.customer == customer_id)
                                        & (CustomerTag.tag == tag[0])).execute()
-        _touch(customer_id, now)
+        touch(customer_id, now)
         reindex(customer_id)
         audit.record(actor, "customer.tags", "customer", customer_id, customer_id=customer_id,
                      changes=audit.diff({"tags": before}, {"tags": _tag_names(customer_id)}),
                      now=now)
     return load_card(customer_id)
-
-
-def set_secret(actor: Actor, customer_id: int, name: str, value: str, *,
-               now: dt.datetime | None = None) -> CustomerCard:
-    """Store or replace a sensitive identity value (encrypted, masked when shown)."""
-    require(actor, Action.EDIT)
-    now = now or utcnow()
-    checked = inputs.secret(name, value, now.date())
-    with database.atomic():
-        require_visible(actor, customer_id)
-        _store_secret(customer_id, name, checked)
-        _touch(customer_id, now)
-        audit.record(actor, "customer.secret_set", "customer", customer_id,
-                     customer_id=customer_id, changes={name: [audit.CHANGED, audit.CHANGED]},
-                     now=now)
-    return load_card(customer_id)
-
-
-def reveal_secret(actor: Actor, customer_id: int, name: str, *,
-                  now: dt.datetime | None = None) -> str:
-    """The plain value of a sensitive field, for roles allowed to see it; each reveal is kept."""
-    require(actor, Action.REVEAL)
-    now = now or utcnow()
-    with database.atomic():
-        require_visible(actor, customer_id)
-        row = fetch_one("select value_enc from customer_secret where customer_id = ? and name = ?",
-                        (customer_id, name))
-        if row is None:
-            raise NotFound("customer.secret_missing", name=name)
-        value = runtime.decrypt(bytes(row[0]))
-        _event(customer_id, "revealed", actor, now, {"field": name})
-        audit.record(actor, "customer.reveal", "customer", customer_id,
-                     customer_id=customer_id, changes={"field": name}, now=now)
-    return value
-
-
-def find_by_secret(actor: Actor, name: str, value: str) -> list[int]:
-    """Customers whose sensitive field equals ``value`` exactly (through the blind index)."""
-    require(actor, Action.REVEAL)
-    checked = inputs.secret(name, value, utcnow().date())
-    digest = runtime.keyring().blind_index(f"{name}:{checked}")
-    rows = fetch_all(
-        "select s.customer_id, c.owner_id, c.team_id from customer_secret s"
-        " join customer c on c.id = s.customer_id"
-        " where s.name = ? and s.value_hash = ? and c.deleted_at is null", (name, digest))
-    return [cid for cid, owner, team in rows if can_see(actor, owner, team)]
 
 
 def delete_customer(actor: Actor, customer_id: int, *,
@@ -484,7 +417,7 @@ def delete_customer(actor: Actor, customer_id: int, *,
         Customer.update(deleted_at=now, deleted_by=actor.user_id, updated_at=now).where(
             Customer.id == customer_id).execute()
         search.remove_document(customer_id)
-        _event(customer_id, "deleted", actor, now)
+        record_event(customer_id, "deleted", actor, now)
         audit.record(actor, "customer.delete", "customer", customer_id,
                      customer_id=customer_id, now=now)
 
@@ -504,62 +437,7 @@ def restore_customer(actor: Actor, customer_id: int, *,
         Customer.update(deleted_at=None, deleted_by=None, updated_at=now).where(
             Customer.id == customer_id).execute()
         reindex(customer_id)
-        _event(customer_id, "restored", actor, now)
+        record_event(customer_id, "restored", actor, now)
         audit.record(actor, "customer.restore", "customer", customer_id,
                      customer_id=customer_id, now=now)
     return load_card(customer_id)
-
-
-
-COMPANY_FIELDS = ("name", "industry", "size", "registered_address", "legal_representative",
-                  "credit_code", "website")
-
-
-def update_company(actor: Actor, customer_id: int, field: str, value: str | None, *,
-                   now: dt.datetime | None = None) -> CustomerCard:
-    """Change one field of the company of a customer the actor may see (shared by its people)."""
-    require(actor, Action.EDIT)
-    now = now or utcnow()
-    if field not in COMPANY_FIELDS:
-        raise ValidationError("customer.field", field=field, name=field)
-    checked = _checked_company_value(field, value)
-    with database.atomic():
-        current = require_visible(actor, customer_id)
-        if current.company_id is None:
-            raise NotFound("customer.no_company")
-        changes: dict[str, Any] = {field: checked, "updated_at": now}
-        if field == "name":
-            changes["name_norm"] = normalise_text(checked)
-        elif field == "credit_code" and checked and fetch_one(
-                "select 1 from company where credit_code = ? and id <> ?",
-                (checked, current.company_id)):
-            raise Duplicate("company.duplicate_credit_code", [], value=checked)
-        before = fetch_one(f"select {field} from company where id = ?", (current.company_id,))
-        Company.update(**changes).where(Company.id == current.company_id).execute()
-        audit.record(actor, "company.update", "company", current.company_id,
-                     changes={field: [before[0], checked]}, now=now)
-        if field == "name":
-            for (member,) in fetch_all("select id from customer where company_id = ?"
-                                       " and deleted_at is null", (current.company_id,)):
-                reindex(member)
-    return load_card(customer_id)
-
-
-def _checked_company_value(field: str, value: str | None) -> str | None:
-    if field == "name":
-        return inputs.optional_text(value, field="company", max_length=inputs.COMPANY_MAX) or \
-            _required("company")
-    if value is None or not value.strip():
-        return None
-    if field == "credit_code":
-        return validation.normalise_credit_code(value)
-    if field == "website":
-        return validation.normalise_website(value)
-    if field == "size":
-        return inputs.choice(value, COMPANY_SIZES, field="size")
-    limits = {"industry": 100, "registered_address": 300, "legal_representative": 100}
-    return inputs.optional_text(value, field=field, max_length=limits[field])
-
-
-def _required(field: str) -> str:
-    raise ValidationError("validation.required", field=field)
