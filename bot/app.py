@@ -23,7 +23,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import session
-from bot.handlers import register_all
+from bot.handlers import commands, register_all
 from bot.i18n import describe_error, resolve_locale, t
 from crm import updates
 from crm.config import Config
@@ -73,6 +73,8 @@ def build_application(config: Config, executor: DatabaseExecutor, *,
         builder = builder.base_file_url(config["telegram.base_file_url"])
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    if config.telegram_token:
+        builder = builder.post_init(_publish_menus)
     application = builder.build()
     application.bot_data[session.EXECUTOR] = executor
     application.bot_data[session.CONFIG] = config
@@ -80,6 +82,15 @@ def build_application(config: Config, executor: DatabaseExecutor, *,
     register_all(application)
     application.add_error_handler(on_error)
     return application
+
+
+async def _publish_menus(application: Application) -> None:
+    """Command menus: strangers' per language, then every active staff member's own."""
+    try:
+        await commands.publish_menus(application)
+        await commands.publish_staff_menus(application)
+    except TelegramError:
+        log.warning("could not publish the command menus", exc_info=True)
 
 
 async def admit(update: Update, context: session.Context) -> None:
@@ -132,13 +143,15 @@ async def on_error(update: object, context: session.Context) -> None:
         message = describe_error(language, error)
     elif isinstance(error, Forbidden):
         log.info("user %s blocked the bot", update.effective_user and update.effective_user.id)
-        return
+        raise ApplicationHandlerStop
     else:
         error_id = secrets.token_hex(4)
         log.error("unexpected error %s handling update %s", error_id, update.update_id,
                   exc_info=error)
         message = t(language, "error.unexpected", id=error_id)
     await _tell(update, message)
+    # Handled: later groups (plain-text search) must not take the same message as a query.
+    raise ApplicationHandlerStop
 
 
 def _error_locale(update: Update, context: session.Context) -> str:

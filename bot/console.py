@@ -181,6 +181,7 @@ def run_console(config: Config, telegram_id: int | None = None, *,
 
 async def _loop(console: Console, lines: TextIO, out: TextIO) -> None:
     await console.app.initialize()
+    await console.app.job_queue.start()  # conversation timeouts
     try:
         await console.handle("/start")
         while True:
@@ -190,4 +191,5 @@ async def _loop(console: Console, lines: TextIO, out: TextIO) -> None:
                 break
             await console.handle(line)
     finally:
+        await console.app.job_queue.stop(wait=False)
         await console.app.shutdown()

@@ -22,6 +22,7 @@ class Action(StrEnum):
     MANAGE_KEYS = "manage_keys"
     AUDIT = "audit"
     PRIVACY = "privacy"
+    STATUS = "status"
     BACKUP = "backup"
 
 

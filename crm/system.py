@@ -6,12 +6,16 @@ import base64
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import peewee
 from peewee import Database
 
+from crm.actors import Actor
 from crm.config import Config
+from crm.permissions import Action, require
 from storage import keys as keystore
-from storage.database import connect, redact_url, server_version
-from storage.errors import CodedError, EncryptionKeyError
+from storage.database import connect, fetch_all, fetch_one, redact_url, server_version
+from storage.database import open_database as open_database_url
+from storage.errors import CodedError, EncryptionKeyError, StorageError
 from storage.migrate import check_schema, latest_version, migrate
 from storage.models import AppMeta
 
@@ -97,24 +101,40 @@ class CheckResult:
 
 
 def check_system(config: Config) -> list[CheckResult]:
-    """Look at every part of the installation without changing anything."""
+    """Look at every part of the installation without changing anything (nor the running
+    database binding: the probe uses a connection of its own)."""
     results = [CheckResult("config", Status.OK, "check.config_ok",
                            {"file": str(config.file) if config.file else "-"})]
     ring = _check(results, "keys", lambda: load_keys(config), "check.keys_ok",
                   {"source": "CRM_SECURITY_KEY" if config["security.key"]
                    else str(config.key_file)})
-    db = _check(results, "database", lambda: connect(config.database_url),
-                "check.database_ok", {"url": redact_url(config.database_url)})
-    if db is not None:
-        results[-1].params["engine"] = server_version(db)
-        _check_schema(results, db)
-        if ring is not None and results[-1].status is Status.OK:
-            _check(results, "key_match", lambda: _match_key(ring), "check.key_match_ok", {})
+    probe = _check(results, "database", lambda: _probe(config), "check.database_ok",
+                   {"url": redact_url(config.database_url)})
+    if probe is not None:
+        try:
+            results[-1].params["engine"] = server_version(probe)
+            _check_schema(results, probe)
+            if ring is not None and results[-1].status is Status.OK:
+                _check(results, "key_match", lambda: _match_key(probe, ring),
+                       "check.key_match_ok", {})
+        finally:
+            probe.close()
     if config.telegram_token:
         results.append(CheckResult("telegram", Status.OK, "check.token_set", {}))
     else:
         results.append(CheckResult("telegram", Status.WARN, "check.token_missing", {}))
     return results
+
+
+def _probe(config: Config) -> Database:
+    db = open_database_url(config.database_url,
+                           busy_timeout_ms=config["database.busy_timeout_ms"])
+    try:
+        db.connect()
+    except peewee.OperationalError as exc:
+        raise StorageError("storage.unreachable", url=redact_url(config.database_url),
+                           reason=str(exc).strip().splitlines()[0]) from exc
+    return db
 
 
 def _check(results: list[CheckResult], name: str, probe, ok_code: str, params: dict):
@@ -143,7 +163,34 @@ def _check_schema(results: list[CheckResult], db: Database) -> None:
         results.append(CheckResult("schema", Status.OK, "check.schema_ok", {"found": found}))
 
 
-def _match_key(ring: keystore.KeyRing) -> None:
-    row = AppMeta.get_or_none(AppMeta.key == KEY_CHECK)
+def _match_key(db: Database, ring: keystore.KeyRing) -> None:
+    row = db.execute_sql(f"select value from app_meta where key = {db.param}",
+                         (KEY_CHECK,)).fetchone()
     if row is not None:
-        verify_key(ring, row.value)
+        verify_key(ring, row[0])
+
+
+@dataclass(frozen=True)
+class SystemStatus:
+    """What an admin sees on /status: the checks and a few counts."""
+
+    checks: list[CheckResult]
+    staff_by_role: dict[str, int]
+    inactive_staff: int
+    teams: int
+    customers: int
+    deleted_customers: int
+
+
+def get_status(actor: Actor, config: Config) -> SystemStatus:
+    """The installation's health and size (admins)."""
+    require(actor, Action.STATUS)
+    roles = dict(fetch_all("select role, count(*) from staff_user where active = ?"
+                           " group by role", (True,)))
+    inactive = fetch_one("select count(*) from staff_user where active = ?", (False,))[0]
+    customers, deleted = fetch_one(
+        "select sum(case when deleted_at is null then 1 else 0 end),"
+        " sum(case when deleted_at is not null then 1 else 0 end) from customer")
+    return SystemStatus(check_system(config), roles, inactive,
+                        fetch_one("select count(*) from team")[0], customers or 0,
+                        deleted or 0)

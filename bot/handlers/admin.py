@@ -1,9 +1,360 @@
-"""Handlers for this area (being written)."""
+"""Admin commands: /users (role, team, access), /invite, /audit, /status and /backup.
+
+Every button is re-checked by crm when pressed (a button is not a grant). Callback data:
+``aup:<offset>`` staff list page, ``au:<telegram id>`` one member, ``ar:<tg>:<role>`` new role,
+``at:<tg>:<team id or 0>`` team, ``ad:<tg>`` ask to deactivate, ``ax:<tg>`` deactivate (the
+confirmation), ``aa:<tg>`` reactivate, ``ai:<role>`` make an invite, ``ag:<offset>`` audit page.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import Application
+import html
+from collections.abc import Callable
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import session
+from bot.handlers.commands import publish_user_menu
+from bot.i18n import resolve_locale, t
+from bot.keyboards import Button, data, int_part, keyboard, parse
+from bot.render import local_time, pager, when
+from crm import audit, invites, system, users
+from crm.actors import Actor, Role
+from crm.audit import AuditEntry
+from crm.paging import Page
+from crm.permissions import Action, require
+from crm.system import Status, SystemStatus
+from crm.users import StaffView, TeamView
+
+USERS_PAGE = 10
+AUDIT_PAGE = 10
+VALUE_MAX = 40  # characters of one audited value shown in the compact log
+DETAILS_MAX = 160  # characters of one entry's changes: a page must fit in one message
+ICONS = {True: "🟢", False: "⚪"}
+
+# Database trips: each runs on the database thread as one awaited call. -------------------
+
+
+def _staff(actor: Actor) -> tuple[list[StaffView], dict[int, str]]:
+    """Every staff member with the team names (list_users checks the admin permission)."""
+    members = users.list_users(actor)
+    return members, {team.id: team.name for team in users.list_teams(actor)}
+
+
+def _member(actor: Actor, change: Callable[..., StaffView],
+            *args: Any) -> tuple[StaffView, list[TeamView]]:
+    """One crm call on a member (or just loading them), returned with the teams."""
+    return change(actor, *args), users.list_teams(actor)
+
+
+# Rendering. ------------------------------------------------------------------------------
+
+
+def _role(locale: str, role: str) -> str:
+    return t(locale, f"role.{role}", html_escape=False)
+
+
+def _team(locale: str, teams: dict[int, str], team_id: int | None) -> str:
+    return teams.get(team_id, "?") if team_id else t(locale, "admin.no_team", html_escape=False)
+
+
+def users_text(locale: str, members: list[StaffView], teams: dict[int, str],
+               offset: int) -> str:
+    """One page of the staff list."""
+    if not members:
+        return t(locale, "admin.users_empty")
+    lines = [t(locale, "admin.users_title", count=len(members))]
+    lines += [t(locale, "admin.user_line", icon=ICONS[m.active], name=m.name,
+                role=_role(locale, m.role), team=_team(locale, teams, m.team_id))
+              + ("" if m.active else f" · {t(locale, 'admin.inactive')}")
+              for m in members[offset:offset + USERS_PAGE]]
+    return "\n".join(lines)
+
+
+def users_keyboard(members: list[StaffView], offset: int) -> InlineKeyboardMarkup:
+    """A button per member on the page (two a row), with ◀ ▶."""
+    shown = members[offset:offset + USERS_PAGE]
+    buttons = [(m.name[:40], data("au", m.telegram_id)) for m in shown]
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    page = Page(tuple(shown), offset, len(members) > offset + USERS_PAGE)
+    return keyboard([*rows, pager(page, USERS_PAGE, "aup")])
+
+
+def member_text(locale: str, member: StaffView, teams: list[TeamView], timezone: str) -> str:
+    """One staff member in full."""
+    names = {team.id: team.name for team in teams}
+    return t(locale, "admin.user_detail", name=member.name,
+             username=f"@{member.username}" if member.username else "",
+             telegram_id=member.telegram_id, role=_role(locale, member.role),
+             team=_team(locale, names, member.team_id),
+             state=t(locale, "admin.active" if member.active else "admin.inactive",
+                     html_escape=False),
+             since=when(locale, member.created_at, timezone))
+
+
+def member_keyboard(locale: str, member: StaffView,
+                    teams: list[TeamView]) -> InlineKeyboardMarkup:
+    """Other roles, other teams, (de)activation and the way back."""
+    def b(key: str, *parts: object, **params: Any) -> Button:
+        return t(locale, f"admin.{key}", html_escape=False, **params), data(*parts)
+
+    tg = member.telegram_id
+    roles = [b("role_button", "ar", tg, r.value, role=_role(locale, r))
+             for r in Role if r != member.role]
+    team_buttons = [b("team_button", "at", tg, team.id, team=team.name[:30])
+                    for team in teams if team.id != member.team_id]
+    if member.team_id:
+        team_buttons.append(b("no_team_button", "at", tg, 0))
+    access = (b("deactivate_button", "ad", tg) if member.active
+              else b("reactivate_button", "aa", tg))
+    return keyboard([roles, *[team_buttons[i:i + 3] for i in range(0, len(team_buttons), 3)],
+                     [access, b("back_button", "aup", 0)]])
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _value(value: object) -> str:
+    return "—" if value is None else _clip(str(value), VALUE_MAX)
+
+
+def changes_text(locale: str, entry: AuditEntry) -> str:
+    """The changes of one audit entry in one compact line (escaped)."""
+    if entry.erased:
+        return "🔒 " + t(locale, "admin.audit_erased")
+    hidden = t(locale, "admin.audit_hidden", html_escape=False)
+    parts = []
+    for field, pair in (entry.changes or {}).items():
+        old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        if old == audit.CHANGED:
+            parts.append(f"{field}: {hidden}")
+        elif old != new:
+            parts.append(f"{field}: {_value(old)} → {_value(new)}")
+    return html.escape(_clip("; ".join(parts), DETAILS_MAX))
+
+
+def audit_text(locale: str, page: Page[AuditEntry], timezone: str) -> str:
+    """One page of the audit log."""
+    if not page.items:
+        return t(locale, "admin.audit_empty")
+    lines = [t(locale, "admin.audit_title", first=page.offset + 1)]
+    for entry in page.items:
+        ref = f" #{entry.entity_id}" if entry.entity_id is not None else ""
+        lines.append(t(locale, "admin.audit_line", when=when(locale, entry.at, timezone),
+                       actor=_clip(entry.actor_name, 40), channel=entry.channel,
+                       action=entry.action, entity=entry.entity + ref))
+        details = changes_text(locale, entry)
+        if details:
+            lines.append(f"    {details}")
+    return "\n".join(lines)
+
+
+def status_text(locale: str, status: SystemStatus) -> str:
+    """The installation's checks and counts."""
+    lines = [t(locale, "admin.status_title")]
+    lines += [t(locale, f"admin.status_{check.status.value}",
+                message=t(locale, check.code, html_escape=False, **check.params))
+              for check in status.checks]
+    by_role = {r.value: status.staff_by_role.get(r.value, 0) for r in Role}
+    lines.append(t(locale, "admin.status_staff", active=sum(by_role.values()),
+                   inactive=status.inactive_staff, **by_role))
+    lines.append(t(locale, "admin.status_teams", teams=status.teams))
+    lines.append(t(locale, "admin.status_customers", customers=status.customers,
+                   deleted=status.deleted_customers))
+    failed = any(check.status is Status.FAIL for check in status.checks)
+    lines.append(t(locale, "admin.status_unhealthy" if failed else "admin.status_healthy"))
+    return "\n".join(lines)
+
+
+def invite_text(locale: str, invite: invites.Invite, link: str, timezone: str) -> str:
+    """The deep link of a fresh invite with its expiry in the admin's time zone."""
+    until = local_time(invite.expires_at, timezone).strftime("%Y-%m-%d %H:%M")
+    return t(locale, "admin.invite_link", role=_role(locale, invite.role), until=until,
+             timezone=timezone, link=link)
+
+
+# Handlers. -------------------------------------------------------------------------------
+
+
+def _timezone(context: session.Context) -> str:
+    return session.actor(context).timezone or session.config(context).timezone
+
+
+async def users_command(update: Update, context: session.Context) -> None:
+    """/users: the staff list with a button per member."""
+    members, teams = await session.db(context, _staff, session.actor(context))
+    await update.effective_message.reply_text(
+        users_text(session.locale(context), members, teams, 0),
+        reply_markup=users_keyboard(members, 0))
+
+
+async def users_page(update: Update, context: session.Context) -> None:
+    """aup:<offset>: another page of the staff list, in place."""
+    callback = update.callback_query
+    offset = int_part(parse(callback.data), 1)
+    if offset is None:
+        await callback.answer()
+        return
+    members, teams = await session.db(context, _staff, session.actor(context))
+    offset = max(0, min(offset, len(members) - 1)) if members else 0
+    await callback.answer()
+    await callback.edit_message_text(users_text(session.locale(context), members, teams, offset),
+                                     reply_markup=users_keyboard(members, offset))
+
+
+async def _show_member(update: Update, context: session.Context,
+                       change: Callable[..., StaffView], *args: Any) -> None:
+    """Run one crm call on a member, show them, and refresh their menu if it changed them."""
+    callback = update.callback_query
+    member, teams = await session.db(context, _member, session.actor(context), change, *args)
+    locale = session.locale(context)
+    changed = change is not users.get_user
+    await callback.answer(t(locale, "admin.saved", html_escape=False) if changed else None)
+    await callback.edit_message_text(member_text(locale, member, teams, _timezone(context)),
+                                     reply_markup=member_keyboard(locale, member, teams))
+    if changed:
+        await publish_user_menu(context.bot, member,
+                                resolve_locale(member.locale, session.config(context).locale))
+
+
+def _target(update: Update) -> tuple[list[str], int | None]:
+    parts = parse(update.callback_query.data)
+    return parts, int_part(parts, 1)
+
+
+async def show_member(update: Update, context: session.Context) -> None:
+    """au:<tg>: one member with their buttons."""
+    _, telegram_id = _target(update)
+    if telegram_id is None:
+        await update.callback_query.answer()
+        return
+    await _show_member(update, context, users.get_user, telegram_id)
+
+
+async def set_role(update: Update, context: session.Context) -> None:
+    """ar:<tg>:<role>: give a member another role (crm validates the role)."""
+    parts, telegram_id = _target(update)
+    if telegram_id is None or len(parts) < 3:
+        await update.callback_query.answer()
+        return
+    await _show_member(update, context, users.change_role, telegram_id, parts[2])
+
+
+async def set_team(update: Update, context: session.Context) -> None:
+    """at:<tg>:<team id, 0 for none>: move a member to a team."""
+    parts, telegram_id = _target(update)
+    team_id = int_part(parts, 2)
+    if telegram_id is None or team_id is None:
+        await update.callback_query.answer()
+        return
+    await _show_member(update, context, users.set_team, telegram_id, team_id or None)
+
+
+async def ask_deactivate(update: Update, context: session.Context) -> None:
+    """ad:<tg>: deactivation needs a confirming press (typing "yes" is just a search)."""
+    callback = update.callback_query
+    _, telegram_id = _target(update)
+    if telegram_id is None:
+        await callback.answer()
+        return
+    member = await session.db(context, users.get_user, session.actor(context), telegram_id)
+    locale = session.locale(context)
+    buttons = keyboard([[(t(locale, "admin.confirm_button", html_escape=False),
+                          data("ax", telegram_id))],
+                        [(t(locale, "admin.keep_button", html_escape=False),
+                          data("au", telegram_id))]])
+    await callback.answer()
+    await callback.edit_message_text(t(locale, "admin.confirm_deactivate", name=member.name),
+                                     reply_markup=buttons)
+
+
+async def deactivate(update: Update, context: session.Context) -> None:
+    """ax:<tg>: the confirmed deactivation."""
+    _, telegram_id = _target(update)
+    if telegram_id is None:
+        await update.callback_query.answer()
+        return
+    await _show_member(update, context, users.deactivate_user, telegram_id)
+
+
+async def reactivate(update: Update, context: session.Context) -> None:
+    """aa:<tg>: give a deactivated member access again."""
+    _, telegram_id = _target(update)
+    if telegram_id is None:
+        await update.callback_query.answer()
+        return
+    await _show_member(update, context, users.reactivate_user, telegram_id)
+
+
+async def invite_command(update: Update, context: session.Context) -> None:
+    """/invite: choose the newcomer's role."""
+    require(session.actor(context), Action.MANAGE_USERS)
+    locale = session.locale(context)
+    buttons = keyboard([[(_role(locale, r), data("ai", r.value)) for r in Role]])
+    await update.effective_message.reply_text(t(locale, "admin.invite_choose"),
+                                              reply_markup=buttons)
+
+
+async def make_invite(update: Update, context: session.Context) -> None:
+    """ai:<role>: a one-time invite; the deep link comes as a message of its own."""
+    callback = update.callback_query
+    parts = parse(callback.data)
+    invite = await session.db(context, invites.create_invite, session.actor(context),
+                              parts[1] if len(parts) > 1 else "")
+    await callback.answer()
+    await callback.message.reply_text(invite_text(session.locale(context), invite,
+                                                  invite.link(context.bot.username),
+                                                  _timezone(context)))
+
+
+async def audit_command(update: Update, context: session.Context) -> None:
+    """/audit: the latest entries."""
+    page = await session.db(context, audit.list_audit, session.actor(context), limit=AUDIT_PAGE)
+    await update.effective_message.reply_text(
+        audit_text(session.locale(context), page, _timezone(context)),
+        reply_markup=keyboard([pager(page, AUDIT_PAGE, "ag")]))
+
+
+async def audit_page(update: Update, context: session.Context) -> None:
+    """ag:<offset>: older or newer entries, in place."""
+    callback = update.callback_query
+    offset = int_part(parse(callback.data), 1)
+    if offset is None:
+        await callback.answer()
+        return
+    page = await session.db(context, audit.list_audit, session.actor(context),
+                            offset=max(0, offset), limit=AUDIT_PAGE)
+    await callback.answer()
+    await callback.edit_message_text(audit_text(session.locale(context), page,
+                                                _timezone(context)),
+                                     reply_markup=keyboard([pager(page, AUDIT_PAGE, "ag")]))
+
+
+async def status_command(update: Update, context: session.Context) -> None:
+    """/status: the installation's checks plus counts."""
+    status = await session.db(context, system.get_status, session.actor(context),
+                              session.config(context))
+    await update.effective_message.reply_text(status_text(session.locale(context), status))
+
+
+async def backup_command(update: Update, context: session.Context) -> None:
+    """/backup: admins learn that it arrives in a later version."""
+    require(session.actor(context), Action.BACKUP)
+    await update.effective_message.reply_text(session.text(context, "soon.backup"))
 
 
 def register(application: Application) -> None:
     """Add this module's handlers."""
+    for name, handler in (("users", users_command), ("invite", invite_command),
+                          ("audit", audit_command), ("status", status_command),
+                          ("backup", backup_command)):
+        application.add_handler(CommandHandler(name, handler))
+    for pattern, handler in ((r"^aup:", users_page), (r"^au:", show_member),
+                             (r"^ar:", set_role), (r"^at:", set_team),
+                             (r"^ad:", ask_deactivate), (r"^ax:", deactivate),
+                             (r"^aa:", reactivate), (r"^ai:", make_invite),
+                             (r"^ag:", audit_page)):
+        application.add_handler(CallbackQueryHandler(handler, pattern=pattern))

@@ -1,9 +1,293 @@
-"""Handlers for this area (being written)."""
+"""Logging a call, visit or note: from the card (lg:<id>:<kind>) or /log <search text>.
+
+A visit first offers to share the location; photos and documents sent meanwhile are attached.
+The draft is saved with one crm call at the end; /cancel or a timeout ends it cleanly.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import Application
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from telegram import (
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import session
+from bot.i18n import catalogue, describe_error, t
+from bot.keyboards import Button, data, keyboard, parse
+from bot.render import summary_label
+from crm import customers
+from crm.config import LOCALES
+from crm.customers.views import AttachmentInput, CustomerSummary, InteractionView, Page
+from crm.errors import ValidationError
+from crm.permissions import Action, require
+from storage.errors import CodedError
+
+T = TypeVar("T")
+KINDS = ("call", "visit", "note")
+LOCATION, SUMMARY = range(2)
+END = ConversationHandler.END
+DRAFT = "log_draft"
+TIMEOUT = 15 * 60  # seconds without an answer before a half-written entry is dropped
+MAX_ATTACHMENTS = 10
+PICK_LIMIT = 8
+PRIVATE = filters.ChatType.PRIVATE
+FILES = (filters.PHOTO | filters.Document.ALL) & PRIVATE
+
+
+@dataclass
+class Draft:
+    """What the user has given so far."""
+
+    customer_id: int
+    kind: str
+    name: str
+    step: int = SUMMARY
+    latitude: float | None = None
+    longitude: float | None = None
+    attachments: list[AttachmentInput] = field(default_factory=list)
+
+
+# shared by the conversations of this package -------------------------------------------------
+def conversation(**kwargs: Any) -> ConversationHandler:
+    """A per-user conversation; buttons are tracked per user, not per message, on purpose."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message=False.*")
+        return ConversationHandler(per_user=True, per_chat=False, allow_reentry=True,
+                                   conversation_timeout=TIMEOUT, **kwargs)
+
+
+async def crm_step(update: Update, context: session.Context, state: object,
+                   fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """One crm call inside a step: a value to correct keeps the step, any other expected failure
+    ends the conversation; either way the user is told, and later handler groups (plain-text
+    search) do not see the message."""
+    try:
+        return await session.db(context, fn, *args, **kwargs)
+    except CodedError as error:
+        await update.effective_message.reply_text(describe_error(session.locale(context), error))
+        raise ApplicationHandlerStop(state if isinstance(error, ValidationError) else END) \
+            from error
+
+
+# rendering ------------------------------------------------------------------------------------
+def skip_labels() -> list[str]:
+    """The Skip button in every language (the reply keyboard sends its label as text)."""
+    return sorted({catalogue(locale)["log.skip"] for locale in LOCALES})
+
+
+def location_keyboard(locale: str) -> ReplyKeyboardMarkup:
+    """Share the location, or skip it."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(t(locale, "log.location_button"), request_location=True)],
+         [KeyboardButton(t(locale, "log.skip"))]], resize_keyboard=True, one_time_keyboard=True)
+
+
+def kind_buttons(locale: str, customer_id: int) -> list[Button]:
+    """📞 🚗 📝 for one customer."""
+    labels = {"call": "button.log_call", "visit": "button.log_visit", "note": "button.note"}
+    return [(t(locale, labels[kind]), data("lg", customer_id, kind)) for kind in KINDS]
+
+
+def card_button(locale: str, customer_id: int) -> Button:
+    """↩ back to the customer's card."""
+    return t(locale, "button.back_to_card"), data("c", customer_id)
+
+
+def saved_text(locale: str, draft: Draft, view: InteractionView) -> str:
+    """The confirmation: what was saved, for whom, with what."""
+    lines = [t(locale, "log.saved", kind=t(locale, f"timeline.interaction.{draft.kind}"),
+               name=draft.name)]
+    if view.latitude is not None:
+        lines.append(t(locale, "log.saved_location"))
+    if view.attachments:
+        lines.append(t(locale, "log.saved_files", count=len(view.attachments)))
+    return "\n".join(lines)
+
+
+def pick_keyboard(locale: str, page: Page[CustomerSummary]) -> InlineKeyboardMarkup:
+    """Search results to log for: one kind picker, or one button per person."""
+    if len(page.items) == 1:
+        return keyboard([kind_buttons(locale, page.items[0].id)])
+    return keyboard([[(summary_label(item), data("lg", item.id))] for item in page.items])
+
+
+# the conversation -----------------------------------------------------------------------------
+async def start_log(update: Update, context: session.Context) -> int:
+    """lg:<id>:<kind>: the customer must be visible, and the user allowed to write."""
+    callback = update.callback_query
+    parts = parse(callback.data)
+    actor = session.actor(context)
+    require(actor, Action.EDIT)
+    card = await session.db(context, customers.get_customer, actor, int(parts[1]))
+    step = LOCATION if parts[2] == "visit" else SUMMARY
+    context.user_data[DRAFT] = Draft(card.id, parts[2], card.name, step)
+    await callback.answer()
+    locale = session.locale(context)
+    if step == LOCATION:
+        await callback.message.reply_text(t(locale, "log.ask_visit", name=card.name),
+                                          reply_markup=location_keyboard(locale))
+        return LOCATION
+    await callback.message.reply_text(t(locale, f"log.ask_{parts[2]}", name=card.name))
+    return SUMMARY
+
+
+async def got_location(update: Update, context: session.Context) -> int:
+    """A shared location goes with the visit."""
+    draft = _draft(context)
+    location = update.effective_message.location
+    draft.latitude, draft.longitude = location.latitude, location.longitude
+    draft.step = SUMMARY
+    await update.effective_message.reply_text(session.text(context, "log.location_saved"),
+                                              reply_markup=ReplyKeyboardRemove())
+    raise ApplicationHandlerStop(SUMMARY)
+
+
+async def skip_location(update: Update, context: session.Context) -> int:
+    """No location: straight to the summary."""
+    _draft(context).step = SUMMARY
+    await update.effective_message.reply_text(session.text(context, "log.visit_summary"),
+                                              reply_markup=ReplyKeyboardRemove())
+    raise ApplicationHandlerStop(SUMMARY)
+
+
+async def location_hint(update: Update, context: session.Context) -> int:
+    """Other text while the location is asked: say what is expected."""
+    await update.effective_message.reply_text(session.text(context, "log.location_hint"))
+    raise ApplicationHandlerStop(LOCATION)
+
+
+async def got_file(update: Update, context: session.Context) -> int:
+    """A photo or document sent during the entry is attached to it."""
+    draft, message = _draft(context), update.effective_message
+    if len(draft.attachments) >= MAX_ATTACHMENTS:
+        await message.reply_text(session.text(context, "log.too_many", max=MAX_ATTACHMENTS))
+        raise ApplicationHandlerStop(draft.step)
+    draft.attachments.append(_attachment(message))
+    name = draft.attachments[-1].file_name or session.text(context, "log.photo")
+    await message.reply_text(session.text(context, "log.attached", file=name,
+                                          count=len(draft.attachments)))
+    raise ApplicationHandlerStop(draft.step)
+
+
+async def save(update: Update, context: session.Context) -> int:
+    """The summary ends the entry: one crm call, a short confirmation, a way back to the card."""
+    draft, message = _draft(context), update.effective_message
+    view = await crm_step(update, context, SUMMARY, customers.log_interaction,
+                          session.actor(context), draft.customer_id, draft.kind, message.text,
+                          latitude=draft.latitude, longitude=draft.longitude,
+                          attachments=tuple(draft.attachments))
+    context.user_data.pop(DRAFT, None)
+    locale = session.locale(context)
+    await message.reply_text(saved_text(locale, draft, view),
+                             reply_markup=keyboard([[card_button(locale, draft.customer_id)]]))
+    raise ApplicationHandlerStop(END)
+
+
+async def cancel(update: Update, context: session.Context) -> int:
+    """/cancel: drop the draft."""
+    context.user_data.pop(DRAFT, None)
+    await update.effective_message.reply_text(session.text(context, "log.cancelled"),
+                                              reply_markup=ReplyKeyboardRemove())
+    return END
+
+
+async def timed_out(update: Update, context: session.Context) -> None:
+    """No answer for a while: drop the draft and say so."""
+    draft = context.user_data.pop(DRAFT, None) if context.user_data is not None else None
+    if draft is None or update.effective_chat is None:
+        return
+    await context.bot.send_message(update.effective_chat.id,
+                                   session.text(context, "log.timed_out", name=draft.name),
+                                   reply_markup=ReplyKeyboardRemove())
+
+
+def _draft(context: session.Context) -> Draft:
+    draft = context.user_data.get(DRAFT)
+    if draft is None:  # the conversation outlived its draft (a restart): start again
+        raise ApplicationHandlerStop(END)
+    return draft
+
+
+def _attachment(message: Message) -> AttachmentInput:
+    """Telegram's file id and what it says about the file."""
+    if message.document:
+        doc = message.document
+        return AttachmentInput(doc.file_id, doc.file_name, doc.mime_type, doc.file_size)
+    photo = message.photo[-1]  # the largest size
+    return AttachmentInput(photo.file_id, None, "image/jpeg", photo.file_size)
+
+
+# /log and its pickers -------------------------------------------------------------------------
+async def log_command(update: Update, context: session.Context) -> None:
+    """/log <search text>: one match offers the kinds, several ask whom."""
+    query, message = " ".join(context.args or []).strip(), update.effective_message
+    if not query:
+        await message.reply_text(session.text(context, "log.usage"))
+        return
+    page = await session.db(context, customers.search_customers, session.actor(context), query,
+                            limit=PICK_LIMIT)
+    if not page.items:
+        await message.reply_text(session.text(context, "search.none", query=query))
+        return
+    key, params = (("log.pick_kind", {"name": page.items[0].name}) if len(page.items) == 1
+                   else ("log.pick_customer", {"query": query}))
+    await message.reply_text(session.text(context, key, **params),
+                             reply_markup=pick_keyboard(session.locale(context), page))
+
+
+async def pick_kind(update: Update, context: session.Context) -> None:
+    """lg:<id> (a /log result): which kind of entry."""
+    callback = update.callback_query
+    card = await session.db(context, customers.get_customer, session.actor(context),
+                            int(parse(callback.data)[1]))
+    locale = session.locale(context)
+    await callback.answer()
+    await callback.edit_message_text(t(locale, "log.pick_kind", name=card.name),
+                                     reply_markup=keyboard([kind_buttons(locale, card.id)]))
+
+
+async def ignore(update: Update, context: session.Context) -> None:
+    """Forged or stale lg: data does nothing."""
+    await update.callback_query.answer()
+
+
+def _location_step() -> list[BaseHandler]:
+    skip = filters.Text(skip_labels()) & PRIVATE
+    return [MessageHandler(filters.LOCATION & PRIVATE, got_location),
+            MessageHandler(skip, skip_location), CommandHandler("skip", skip_location),
+            MessageHandler(FILES, got_file),
+            MessageHandler(filters.TEXT & ~filters.COMMAND & PRIVATE, location_hint)]
 
 
 def register(application: Application) -> None:
-    """Add this module's handlers."""
+    """The log conversation, /log, and the pickers."""
+    application.add_handler(conversation(
+        entry_points=[CallbackQueryHandler(start_log, pattern=r"^lg:\d{1,9}:(call|visit|note)$")],
+        states={LOCATION: _location_step(),
+                SUMMARY: [MessageHandler(FILES, got_file),
+                          MessageHandler(filters.TEXT & ~filters.COMMAND & PRIVATE, save)],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)]},
+        fallbacks=[CommandHandler("cancel", cancel)], name="log"))
+    application.add_handler(CommandHandler("log", log_command))
+    application.add_handler(CallbackQueryHandler(pick_kind, pattern=r"^lg:\d{1,9}$"))
+    application.add_handler(CallbackQueryHandler(ignore, pattern=r"^lg:"))

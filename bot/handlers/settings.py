@@ -1,9 +1,141 @@
-"""Handlers for this area (being written)."""
+"""/settings: the user's own language and time zone (st:l:<locale>, st:z:<zone>, st:zo to type one).
+
+The answer comes in the new language at once.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import Application
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import session
+from bot.handlers.commands import publish_user_menu
+from bot.handlers.log import conversation
+from bot.i18n import t
+from bot.keyboards import Button, data, keyboard, parse
+from bot.render import local_time
+from crm import users
+from crm.clock import utcnow
+from crm.config import LOCALES
+from crm.errors import ValidationError
+from crm.users import StaffView
+
+ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Europe/London",
+         "America/New_York", "UTC")
+TYPING = 0
+END = ConversationHandler.END
+
+
+def timezone(context: session.Context) -> str:
+    """The user's zone, else the installation's."""
+    return session.actor(context).timezone or session.config(context).timezone
+
+
+def settings_text(locale: str, zone: str) -> str:
+    """Current language and zone, with the time there now."""
+    now = local_time(utcnow(), zone).strftime("%H:%M")
+    return "\n".join([t(locale, "settings.title"),
+                      t(locale, "settings.language_line",
+                        language=t(locale, f"settings.language.{locale}")),
+                      t(locale, "settings.zone_line", zone=zone, time=now)])
+
+
+def settings_keyboard(locale: str, zone: str) -> InlineKeyboardMarkup:
+    """Language buttons, common zones (two a row), and "another zone"."""
+    def mark(label: str, current: bool) -> str:
+        return f"✓ {label}" if current else label
+
+    languages: list[Button] = [(mark(t(code, f"settings.language.{code}"), code == locale),
+                                data("st", "l", code)) for code in LOCALES]
+    zones: list[Button] = [(mark(name, name == zone), data("st", "z", name)) for name in ZONES]
+    return keyboard([languages, *[zones[i:i + 2] for i in range(0, len(zones), 2)],
+                     [(t(locale, "settings.other_zone"), data("st", "zo"))]])
+
+
+def remember(context: session.Context, staff: StaffView) -> str:
+    """The saved preferences apply to this very reply (the pre-handler reads them next time)."""
+    context.user_data[session.ACTOR] = staff.as_actor()
+    if staff.locale:
+        context.user_data[session.LOCALE] = staff.locale
+    return session.locale(context)
+
+
+async def show_settings(update: Update, context: session.Context) -> int:
+    """/settings."""
+    locale, zone = session.locale(context), timezone(context)
+    await update.effective_message.reply_text(settings_text(locale, zone),
+                                              reply_markup=settings_keyboard(locale, zone))
+    return END
+
+
+async def choose(update: Update, context: session.Context) -> int:
+    """st:l:<locale> or st:z:<zone>: save, then show the settings in the (new) language."""
+    callback = update.callback_query
+    _, what, value = parse(callback.data)[:3]
+    change = {"locale": value} if what == "l" else {"timezone": value}
+    staff = await session.db(context, users.set_preferences, session.actor(context), **change)
+    locale, zone = remember(context, staff), timezone(context)
+    if what == "l":
+        await publish_user_menu(context.bot, staff, locale)
+    await callback.answer(t(locale, "settings.saved"))
+    await callback.edit_message_text(settings_text(locale, zone),
+                                     reply_markup=settings_keyboard(locale, zone))
+    return END
+
+
+async def ask_zone(update: Update, context: session.Context) -> int:
+    """st:zo: type any IANA zone name."""
+    await update.callback_query.answer()
+    await update.callback_query.message.reply_text(session.text(context, "settings.ask_zone"))
+    return TYPING
+
+
+async def typed_zone(update: Update, context: session.Context) -> int:
+    """A typed zone: saved if known; otherwise say so and keep asking."""
+    message, value = update.effective_message, update.effective_message.text.strip()
+    try:
+        staff = await session.db(context, users.set_preferences, session.actor(context),
+                                 timezone=value)
+    except ValidationError as error:
+        await message.reply_text(session.text(context, "settings.zone_unknown", value=value))
+        raise ApplicationHandlerStop(TYPING) from error
+    locale, zone = remember(context, staff), timezone(context)
+    await message.reply_text(settings_text(locale, zone),
+                             reply_markup=settings_keyboard(locale, zone))
+    raise ApplicationHandlerStop(END)
+
+
+async def cancel(update: Update, context: session.Context) -> int:
+    """/cancel while a zone is asked."""
+    await update.effective_message.reply_text(session.text(context, "settings.cancelled"))
+    return END
+
+
+async def ignore(update: Update, context: session.Context) -> None:
+    """Forged st: data does nothing."""
+    await update.callback_query.answer()
+
+
+CHOOSE = r"^st:(l:[A-Za-z-]{2,5}|z:[A-Za-z0-9_+/-]{1,50})$"
 
 
 def register(application: Application) -> None:
-    """Add this module's handlers."""
+    """/settings, its buttons, and the typed-zone step."""
+    application.add_handler(conversation(
+        entry_points=[CallbackQueryHandler(ask_zone, pattern=r"^st:zo$")],
+        states={TYPING: [MessageHandler(filters.TEXT & ~filters.COMMAND
+                                        & filters.ChatType.PRIVATE, typed_zone),
+                         CallbackQueryHandler(choose, pattern=CHOOSE)]},
+        fallbacks=[CommandHandler("cancel", cancel), CommandHandler("settings", show_settings)],
+        name="settings"))
+    application.add_handler(CommandHandler("settings", show_settings))
+    application.add_handler(CallbackQueryHandler(choose, pattern=CHOOSE))
+    application.add_handler(CallbackQueryHandler(ignore, pattern=r"^st:"))

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot import session
+from bot.handlers.commands import publish_user_menu
 from crm import invites
 
 
@@ -18,6 +19,7 @@ async def start(update: Update, context: session.Context) -> None:
                                  name=user.full_name, username=user.username,
                                  locale=session.locale(context, update))
         context.user_data[session.ACTOR] = staff.as_actor()
+        await publish_user_menu(context.bot, staff, session.locale(context, update))
         await message.reply_text(session.text(context, "start.joined", name=staff.name,
                                               role=session.text(context, f"role.{staff.role}")))
         return

@@ -53,10 +53,12 @@ class ChatHarness:
         self.app = build_application(self.config, self.executor, request=self.stub)
         self.loop = asyncio.new_event_loop()
         self.loop.run_until_complete(self.app.initialize())
+        self.loop.run_until_complete(self.app.job_queue.start())  # conversation timeouts
         self.languages: dict[int, str] = {}
         self.last_message_id: dict[int, int] = {}
 
     def close(self) -> None:
+        self.loop.run_until_complete(self.app.job_queue.stop(wait=False))
         self.loop.run_until_complete(self.app.shutdown())
         self.loop.close()
         self.executor.shutdown()

@@ -81,9 +81,10 @@ class TelegramStub(BaseRequest):
             result = {"message_id": message_id, "date": int(time.time()),
                       "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
                       "from": BOT_USER, "text": params.get("text", "")}
-            if params.get("reply_markup"):
-                markup = params["reply_markup"]
-                result["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
+            markup = params.get("reply_markup")
+            markup = json.loads(markup) if isinstance(markup, str) else markup
+            if markup and "inline_keyboard" in markup:  # Telegram echoes inline keyboards only
+                result["reply_markup"] = markup
             return result
         if api_method == "getUpdates":
             return []

@@ -112,7 +112,10 @@ def test_user_add_list_deactivate(capsys) -> None:
     assert code == 0 and "陈静" in out and "admin" in out
     code, _, err = run(capsys, "user", "add", "123456789", "--role", "agent", "--name", "X")
     assert code == 1 and "already exists" in err
-    code, out, _ = run(capsys, "user", "deactivate", "123456789")
+    code, _, err = run(capsys, "user", "deactivate", "123456789")
+    assert code == 1 and "last active admin" in err
+    run(capsys, "user", "add", "555", "--role", "agent", "--name", "Li")
+    code, out, _ = run(capsys, "user", "deactivate", "555")
     assert code == 0 and "access cut" in out
     _, out, _ = run(capsys, "user", "list")
     assert "inactive" in out

@@ -1,0 +1,232 @@
+"""Admin commands follow the role crm gives; strangers reach nothing; invites join end to end;
+command menus per role and language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import peewee
+import pytest
+
+from bot.handlers import commands
+from crm import privacy, users
+from crm.actors import Actor
+from tests.bot.harness import ChatHarness
+from tests.crm.cast import customer
+
+ADMIN, MANAGER, AGENT, VIEWER, STRANGER = 6001, 6002, 6003, 6004, 6999
+ROLES = {"admin": ADMIN, "manager": MANAGER, "agent": AGENT, "viewer": VIEWER}
+NOT_ALLOWED = "You are not allowed to do this."
+ADMIN_COMMANDS = ("/users", "/invite", "/audit", "/status", "/backup")
+STAFF_COMMANDS = ("/new", "/find 张伟", "/today", "/remind", "/deals", "/tickets", "/report",
+                  "/export", "/import", "/settings", "/cancel", *ADMIN_COMMANDS)
+ADMIN_MENU = {"users", "invite", "audit", "status", "backup"}
+
+
+@pytest.fixture
+def chat(db: peewee.Database, db_url: str) -> Iterator[ChatHarness]:
+    """The bot configured with the test database's URL, so /status checks the real thing."""
+    harness = ChatHarness(db, {"CRM_DATABASE_URL": db_url})
+    yield harness
+    harness.close()
+
+
+@pytest.fixture
+def staff(db: peewee.Database) -> dict[str, Actor]:
+    return {role: users.add_user(Actor.system(), telegram_id, role, f"Staff {role}")
+            .as_actor() for role, telegram_id in ROLES.items()}
+
+
+def only_text(replies) -> str:
+    [reply] = [r for r in replies if r.method == "sendMessage"]
+    return reply.text
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_admin_commands_are_allowed_or_refused_as_crm_decides(chat, staff, role) -> None:
+    for command in ADMIN_COMMANDS:
+        text = only_text(chat.send(ROLES[role], command))
+        assert (text == NOT_ALLOWED) is (role != "admin"), (role, command, text)
+
+
+def test_admin_replies_in_both_languages(chat, staff) -> None:
+    assert "员工" in only_text(chat.send(ADMIN, "/users", language="zh-CN"))
+    assert "系统状态" in only_text(chat.send(ADMIN, "/status"))
+    assert "后续版本" in only_text(chat.send(ADMIN, "/backup"))
+    assert "您无权执行此操作" in only_text(chat.send(VIEWER, "/users", language="zh-CN"))
+
+
+def test_admin_buttons_are_checked_again_when_pressed(chat, staff) -> None:
+    for forged in (f"au:{AGENT}", f"ar:{AGENT}:admin", f"at:{AGENT}:0", f"ad:{AGENT}",
+                   f"ax:{AGENT}", f"aa:{AGENT}", "ai:admin", "ag:0", "aup:0"):
+        replies = chat.press(MANAGER, forged)
+        assert chat.alerts(replies) == [NOT_ALLOWED], forged
+        assert not [r for r in replies if r.method in ("sendMessage", "editMessageText")]
+    agent = users.identify(AGENT)
+    assert agent is not None and agent.role == "agent"
+
+
+def test_users_lists_staff_and_a_press_changes_the_role(chat, staff) -> None:
+    users.deactivate_user(Actor.system(), VIEWER)
+    [listing] = chat.send(ADMIN, "/users")
+    assert "Staff agent</b> — agent · no team" in listing.text
+    assert "Staff viewer</b> — viewer · no team · deactivated" in listing.text
+    assert all(len(value.encode()) <= 64 for _, value in listing.buttons)
+    [detail] = [r for r in chat.press(ADMIN, listing.button("Staff agent"))
+                if r.method == "editMessageText"]
+    assert f"<code>{AGENT}</code>" in detail.text and "Access: active" in detail.text
+    replies = chat.press(ADMIN, detail.button("manager"))
+    [edited] = [r for r in replies if r.method == "editMessageText"]
+    assert "Role: manager" in edited.text and users.identify(AGENT).role == "manager"
+    [menu] = chat.stub.sent("setMyCommands")
+    assert menu.params["scope"] == {"type": "chat", "chat_id": AGENT}
+    names = [c["command"] for c in menu.params["commands"]]
+    assert "export" in names and not ADMIN_MENU & set(names)
+
+
+def test_the_last_admin_cannot_be_demoted_from_the_chat(chat, staff) -> None:
+    replies = chat.press(ADMIN, f"ar:{ADMIN}:agent")
+    assert any("last active admin" in alert for alert in chat.alerts(replies))
+    assert users.identify(ADMIN).role == "admin"
+
+
+def test_deactivation_asks_for_a_press_and_a_typed_yes_is_not_one(chat, staff) -> None:
+    [ask] = [r for r in chat.press(ADMIN, f"ad:{AGENT}") if r.method == "editMessageText"]
+    assert "Deactivate <b>Staff agent</b>?" in ask.text
+    chat.send(ADMIN, "yes")
+    assert users.identify(AGENT) is not None
+    [done] = [r for r in chat.press(ADMIN, ask.button("Yes, deactivate"))
+              if r.method == "editMessageText"]
+    assert "Access: deactivated" in done.text and users.identify(AGENT) is None
+    assert chat.stub.sent("deleteMyCommands")[0].params["scope"]["chat_id"] == AGENT
+    assert "Telegram id" in only_text(chat.send(AGENT, "/start"))  # a stranger at once
+    [back] = [r for r in chat.press(ADMIN, done.button("Reactivate"))
+              if r.method == "editMessageText"]
+    assert "Access: active" in back.text and users.identify(AGENT) is not None
+
+
+def test_a_member_is_moved_between_teams(chat, staff) -> None:
+    team = users.create_team(Actor.system(), "<North>")
+    [detail] = [r for r in chat.press(ADMIN, f"au:{AGENT}") if r.method == "editMessageText"]
+    [moved] = [r for r in chat.press(ADMIN, detail.button("<North>"))
+               if r.method == "editMessageText"]
+    assert "Team: &lt;North&gt;" in moved.text and users.identify(AGENT).team_id == team.id
+    [alone] = [r for r in chat.press(ADMIN, moved.button("No team"))
+               if r.method == "editMessageText"]
+    assert "Team: no team" in alone.text and users.identify(AGENT).team_id is None
+
+
+def test_an_invite_link_joins_once(chat, staff) -> None:
+    [choose] = chat.send(ADMIN, "/invite")
+    assert [label for label, _ in choose.buttons] == ["admin", "manager", "agent", "viewer"]
+    [message] = [r for r in chat.press(ADMIN, choose.button("agent"))
+                 if r.method == "sendMessage"]
+    assert "valid until" in message.text and "Asia/Shanghai" in message.text
+    link = re.search(r"https://t\.me/crm_test_bot\?start=(\S+)", message.text)
+    assert link is not None
+    welcome = only_text(chat.send(6100, f"/start {link.group(1)}"))
+    assert "Welcome" in welcome and users.identify(6100).role == "agent"
+    again = only_text(chat.send(6101, f"/start {link.group(1)}"))
+    assert "already been used" in again and users.identify(6101) is None
+    assert "not allowed" not in only_text(chat.send(6100, "/today"))
+
+
+def test_the_audit_log_pages_and_marks_erased_details(chat, staff) -> None:
+    admin = staff["admin"]
+    erased = customer(admin, "Erased Person", phones=("13800138000",))
+    users.change_role(admin, AGENT, "viewer")
+    for i in range(10):
+        users.create_team(admin, f"Team {i}")
+    privacy.erase_customer(admin, erased.id)
+    [first] = chat.send(ADMIN, "/audit")
+    assert "Audit log" in first.text and "team.create" in first.text and len(first.text) < 4096
+    assert "name: — → Team 9" in first.text and "Erased Person" not in first.text
+    [older] = [r for r in chat.press(ADMIN, first.button("▶"))
+               if r.method == "editMessageText"]
+    assert "role: agent → viewer" in older.text
+    assert "🔒 details erased with the customer" in older.text
+    assert "◀" in [label for label, _ in older.buttons]
+
+
+def test_status_shows_the_checks_and_counts(chat, staff) -> None:
+    users.deactivate_user(Actor.system(), VIEWER)
+    text = only_text(chat.send(ADMIN, "/status"))
+    assert "System status" in text and "✅ database reachable" in text
+    assert "Staff: 3 active (1 admin, 1 manager, 1 agent, 0 viewer), 1 deactivated" in text
+    assert users.identify(ADMIN) is not None  # the test database is still the bound one
+    assert "Staff" in only_text(chat.send(ADMIN, "/users"))
+
+
+def test_an_unknown_user_is_refused_everywhere_and_sees_no_staff_data(chat, staff) -> None:
+    made = customer(staff["agent"], "张伟", phones=("13800138000",))
+    secrets_ = ("张伟", "Staff admin", "Staff agent", "13800138000", "inv_")
+    seen: list[str] = []
+    for command in (*STAFF_COMMANDS, "张伟", "13800138000"):
+        text = only_text(chat.send(STRANGER, command))
+        assert str(STRANGER) in text and "administrator" in text, command
+        seen.append(text)
+    seen += chat.texts(chat.share_contact(STRANGER, "+8613800138000", "张伟"))
+    for pressed in (f"c:{made.id}", f"tl:{made.id}:0", f"lg:{made.id}:call", f"ed:{made.id}",
+                    f"mo:{made.id}", f"au:{ADMIN}", f"ar:{ADMIN}:viewer", f"ax:{ADMIN}",
+                    f"aa:{ADMIN}", "ai:admin", "ag:0", "aup:0", "sp:q1:0"):
+        replies = chat.press(STRANGER, pressed)
+        assert [r.method for r in replies] == ["answerCallbackQuery"], pressed
+        assert chat.alerts(replies) == [NOT_ALLOWED]
+        seen += chat.alerts(replies)
+    [answer] = chat.inline(STRANGER, "张")
+    assert answer.method == "answerInlineQuery" and answer.params["results"] == []
+    assert not [s for s in secrets_ for text in seen if s in text]
+    assert users.identify(ADMIN).role == "admin" and users.identify(STRANGER) is None
+
+
+def test_commands_of_later_versions_answer_politely(chat, staff) -> None:
+    for command in commands.LATER:
+        assert "coming version" in only_text(chat.send(VIEWER, f"/{command}"))
+    assert "nothing to cancel" in only_text(chat.send(AGENT, "/cancel"))
+    assert "取消" in only_text(chat.send(AGENT, "/cancel", language="zh-CN"))
+
+
+def test_the_stranger_menu_is_published_in_each_language(chat) -> None:
+    chat.loop.run_until_complete(commands.publish_menus(chat.app))
+    calls = chat.stub.sent("setMyCommands")
+    by_language = {c.params.get("language_code"): c.params for c in calls}
+    assert set(by_language) == {"zh", "en", None}
+    for params in by_language.values():
+        assert params["scope"] == {"type": "default"}
+        assert [c["command"] for c in params["commands"]] == ["start", "help"]
+    assert by_language["en"]["commands"][1]["description"] == "What this bot can do"
+    assert by_language["zh"]["commands"][1]["description"] == "本机器人的功能"
+    assert by_language[None]["commands"][1]["description"] == "本机器人的功能"  # zh-CN install
+
+
+@pytest.mark.parametrize(("role", "has", "lacks"), [
+    ("admin", {"new", "export", *ADMIN_MENU}, set()),
+    ("manager", {"new", "export", "import", "find"}, ADMIN_MENU),
+    ("agent", {"new", "find", "remind", "today"}, {"export", "import", *ADMIN_MENU}),
+    ("viewer", {"find", "today", "deals"}, {"new", "remind", "export", *ADMIN_MENU}),
+])
+def test_each_role_gets_its_own_menu(chat, staff, role, has, lacks) -> None:
+    member = users.identify(ROLES[role])
+    for locale, cancel in (("en", "Stop what you are doing"), ("zh-CN", "取消当前操作")):
+        published = chat.loop.run_until_complete(
+            commands.publish_user_menu(chat.app.bot, member, locale))
+        params = chat.stub.sent("setMyCommands")[-1].params
+        assert published and params["scope"] == {"type": "chat", "chat_id": ROLES[role]}
+        names = {c["command"]: c["description"] for c in params["commands"]}
+        assert has <= set(names) and not lacks & set(names) and names["cancel"] == cancel
+
+
+def test_a_menu_that_cannot_be_published_breaks_nothing(chat, staff) -> None:
+    chat.stub.fail_next("setMyCommands", 400, "Bad Request: chat not found")
+    replies = chat.press(ADMIN, f"ar:{AGENT}:manager")
+    [edited] = [r for r in replies if r.method == "editMessageText"]
+    assert "Role: manager" in edited.text
+    assert users.identify(AGENT).role == "manager"
+
+
+def test_every_active_member_gets_a_menu_at_start_up(chat, staff) -> None:
+    users.deactivate_user(Actor.system(), VIEWER)
+    assert chat.loop.run_until_complete(commands.publish_staff_menus(chat.app)) == 3
+    chats = {c.params["scope"]["chat_id"] for c in chat.stub.sent("setMyCommands")}
+    assert chats == {ADMIN, MANAGER, AGENT}

@@ -1,0 +1,317 @@
+"""Logging from the card, inline search, /settings, the More menu and /deleted (both languages)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import peewee
+import pytest
+
+from bot.handlers import log
+from crm import consent, customers, users
+from crm.actors import Actor
+from crm.errors import NotFound
+from tests.bot import harness
+from tests.bot.harness import ChatHarness, Reply
+from tests.bot.telegram_stub import TelegramStub
+from tests.crm.cast import customer
+
+AGENT, OTHER, MANAGER, STRANGER = 5201, 5202, 5203, 9999
+ID_CARD = "11010519491231002X"
+
+
+def staff(telegram_id: int, role: str, name: str, locale: str = "zh-CN") -> Actor:
+    return users.add_user(Actor.system(), telegram_id, role, name, locale=locale).as_actor()
+
+
+@pytest.fixture
+def agent(db: peewee.Database) -> Actor:
+    return staff(AGENT, "agent", "李娜")
+
+
+@pytest.fixture
+def manager(db: peewee.Database) -> Actor:
+    return staff(MANAGER, "manager", "王经理", locale="en")
+
+
+class Stub(TelegramStub):
+    """Like Telegram, a sent message carries back only an inline keyboard (not a reply one)."""
+
+    def _answer(self, api_method: str, params: dict[str, Any]) -> Any:
+        result = super()._answer(api_method, params)
+        if isinstance(result, dict) and "inline_keyboard" not in result.get("reply_markup", {
+                "inline_keyboard": []}):
+            del result["reply_markup"]
+        return result
+
+
+def running(db: peewee.Database, monkeypatch: pytest.MonkeyPatch) -> ChatHarness:
+    """The harness with the job queue started, as `crm run` does (conversation timeouts)."""
+    monkeypatch.setattr(harness, "TelegramStub", Stub)
+    chat = ChatHarness(db)
+    chat.loop.run_until_complete(chat.app.job_queue.start())
+    return chat
+
+
+def stop(chat: ChatHarness) -> None:
+    chat.loop.run_until_complete(chat.app.job_queue.stop(wait=False))
+    chat.close()
+
+
+@pytest.fixture
+def bot(db: peewee.Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[ChatHarness]:
+    chat = running(db, monkeypatch)
+    yield chat
+    stop(chat)
+
+
+def sent(replies: list[Reply]) -> list[Reply]:
+    return [r for r in replies if r.method in ("sendMessage", "editMessageText")]
+
+
+def markup(reply: Reply) -> dict[str, Any]:
+    value = reply.params.get("reply_markup") or {}
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def timeline(actor: Actor, customer_id: int) -> list[Any]:
+    return list(customers.get_timeline(actor, customer_id).items)
+
+
+# logging --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("locale", "saved", "call"), [("zh-CN", "已为", "电话"),
+                                                       ("en", "saved for", "Call")])
+def test_log_a_call_from_the_card(bot, db, locale, saved, call) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    made = customer(me, "王小明")
+    [ask] = sent(bot.press(AGENT, f"lg:{made.id}:call"))
+    assert "王小明" in ask.text and "/cancel" in ask.text
+    [done] = sent(bot.send(AGENT, "客户要 <报价> & 样品"))
+    assert saved in done.text and call in done.text and "王小明" in done.text
+    assert done.buttons[-1][1] == f"c:{made.id}"
+    [entry, _created] = timeline(me, made.id)
+    assert (entry.subkind, entry.summary, entry.staff_name) == ("call", "客户要 <报价> & 样品",
+                                                                "李娜")
+    [again] = bot.send(AGENT, "王小明")  # the conversation is over: text is a search again
+    assert "<b>王小明</b>" in again.text
+
+
+def test_log_a_visit_with_the_shared_location_and_a_document(bot, agent) -> None:
+    made = customer(agent, "陈静")
+    [ask] = sent(bot.press(AGENT, f"lg:{made.id}:visit"))
+    keys = markup(ask)["keyboard"]
+    assert keys[0][0]["request_location"] is True and keys[1][0]["text"] == "跳过"
+    [located] = sent(bot.share_location(AGENT, 31.2304, 121.4737))
+    assert "已附上位置" in located.text and markup(located).get("remove_keyboard")
+    [attached] = sent(bot.send_document(AGENT, "报价单.pdf", mime_type="application/pdf"))
+    assert "报价单.pdf" in attached.text
+    [done] = sent(bot.send(AGENT, "看了样品，下周下单"))
+    assert "拜访" in done.text and "📍" in done.text and "📎" in done.text
+    [entry, _created] = timeline(agent, made.id)
+    assert (entry.data["latitude"], entry.data["longitude"]) == (31.2304, 121.4737)
+    assert entry.data["attachments"] == 1
+    [shown] = sent(bot.press(AGENT, f"tl:{made.id}:0"))
+    assert "看了样品" in shown.text and "📍" in shown.text
+
+
+def test_a_visit_may_skip_the_location_and_other_text_is_not_taken_for_it(bot, agent) -> None:
+    made = customer(agent, "陈静")
+    bot.press(AGENT, f"lg:{made.id}:visit")
+    [hint] = sent(bot.send(AGENT, "陈静"))
+    assert "跳过" in hint.text and "陈静" not in hint.text  # not a search, not saved
+    [ask] = sent(bot.send(AGENT, "跳过"))
+    assert markup(ask).get("remove_keyboard")
+    [done] = sent(bot.send(AGENT, "顺路拜访"))
+    assert "📍" not in done.text
+    [entry, _created] = timeline(agent, made.id)
+    assert entry.summary == "顺路拜访" and entry.data["latitude"] is None
+
+
+def test_cancel_ends_the_entry_and_nothing_is_saved(bot, agent) -> None:
+    made = customer(agent, "王小明")
+    bot.press(AGENT, f"lg:{made.id}:note")
+    [cancelled] = sent(bot.send(AGENT, "/cancel"))
+    assert "已取消" in cancelled.text
+    [search] = bot.send(AGENT, "王小明")
+    assert "<b>王小明</b>" in search.text
+    assert [e.subkind for e in timeline(agent, made.id)] == ["created"]
+
+
+def test_a_summary_that_is_too_long_keeps_the_step(bot, agent) -> None:
+    made = customer(agent, "王小明")
+    bot.press(AGENT, f"lg:{made.id}:call")
+    [refused] = sent(bot.send(AGENT, "长" * 4001))
+    assert "4000" in refused.text and "没有找到" not in refused.text
+    [done] = sent(bot.send(AGENT, "短一点"))
+    assert "已为" in done.text
+
+
+def test_an_unanswered_entry_times_out_cleanly(db, agent, monkeypatch) -> None:
+    monkeypatch.setattr(log, "TIMEOUT", 0.2)
+    chat = running(db, monkeypatch)
+    try:
+        made = customer(agent, "王小明")
+        chat.press(AGENT, f"lg:{made.id}:call")
+        before = len(chat.stub.calls)
+        chat.loop.run_until_complete(asyncio.sleep(0.6))
+        [gone] = [c.params["text"] for c in chat.stub.calls[before:]]
+        assert "⌛" in gone and "王小明" in gone
+        [search] = chat.send(AGENT, "王小明")  # back to searching
+        assert "<b>王小明</b>" in search.text
+    finally:
+        stop(chat)
+
+
+def test_log_command_finds_one_customer_or_asks_whom(bot, agent) -> None:
+    one = customer(agent, "王小明")
+    [kinds] = bot.send(AGENT, "/log 王小明")
+    assert "王小明" in kinds.text and kinds.button("电话") == f"lg:{one.id}:call"
+    customer(agent, "张伟一")
+    two = customer(agent, "张伟二")
+    [pick] = bot.send(AGENT, "/log 张伟")
+    [edited] = sent(bot.press(AGENT, pick.button("张伟二")))
+    assert "张伟二" in edited.text and edited.button("拜访") == f"lg:{two.id}:visit"
+    [usage] = bot.send(AGENT, "/log")
+    assert "/log" in usage.text
+    [none] = bot.send(AGENT, "/log 不存在的人")
+    assert "没有找到" in none.text
+
+
+def test_a_viewer_and_other_teams_cannot_log(bot, agent) -> None:
+    staff(5204, "viewer", "赵敏")
+    theirs = customer(staff(OTHER, "agent", "别人"), "别人的客户")
+    mine = customer(agent, "王小明")
+    assert any("未找到" in a for a in bot.alerts(bot.press(AGENT, f"lg:{theirs.id}:call")))
+    assert any("无权" in a for a in bot.alerts(bot.press(5204, f"lg:{mine.id}:call")))
+    assert sent(bot.send(5204, "随便写写"))[0].text.startswith("没有找到")  # not in a log
+
+
+# inline ---------------------------------------------------------------------------------------
+def results(replies: list[Reply]) -> list[dict[str, Any]]:
+    [answer] = [r for r in replies if r.method == "answerInlineQuery"]
+    value = answer.params["results"]
+    assert answer.params["is_personal"] is True and answer.params["cache_time"] <= 10
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_inline_search_lists_only_customers_the_user_may_see(bot, agent) -> None:
+    customer(agent, "王<小>明", phones=("13800138000",), company="华为 & 子")
+    customer(staff(OTHER, "agent", "别人"), "王大明")
+    [found] = results(bot.inline(AGENT, "王"))
+    assert found["title"] == "王<小>明"
+    message = found["input_message_content"]["message_text"]
+    assert message.startswith("<b>王&lt;小&gt;明</b>")
+    assert "华为 &amp; 子" in message and "+86 138 0013 8000" in message
+    assert results(bot.inline(AGENT, "")) == []
+
+
+def test_a_stranger_gets_no_inline_results(bot, agent) -> None:
+    customer(agent, "王小明")
+    assert results(bot.inline(STRANGER, "王")) == []
+
+
+# settings -------------------------------------------------------------------------------------
+def test_settings_switch_to_english_then_back_to_chinese(bot, agent) -> None:
+    [menu] = bot.send(AGENT, "/settings")
+    assert "语言：简体中文" in menu.text and "Asia/Shanghai" in menu.text
+    [english] = sent(bot.press(AGENT, menu.button("English")))
+    assert "Language: English" in english.text and "Another time zone" in str(english.buttons)
+    assert users.identify(AGENT).locale == "en"
+    [chinese] = sent(bot.press(AGENT, english.button("简体中文")))
+    assert "语言：简体中文" in chinese.text
+    [search] = bot.send(AGENT, "没有这个人")
+    assert "没有找到" in search.text
+
+
+def test_settings_time_zone_by_button_or_typed(bot, manager) -> None:
+    [menu] = bot.send(MANAGER, "/settings")
+    [london] = sent(bot.press(MANAGER, menu.button("Europe/London")))
+    assert "Time zone: Europe/London" in london.text and "✓ Europe/London" in str(london.buttons)
+    [ask] = sent(bot.press(MANAGER, london.button("Another")))
+    [wrong] = sent(bot.send(MANAGER, "Mars/<Base>"))
+    assert "“Mars/&lt;Base&gt;” is not a time zone" in wrong.text
+    [right] = sent(bot.send(MANAGER, "Asia/Tokyo"))
+    assert "Time zone: Asia/Tokyo" in right.text and ask.text
+    assert users.identify(MANAGER).timezone == "Asia/Tokyo"
+    [search] = bot.send(MANAGER, "Asia/Tokyo")  # the step is over
+    assert "Nobody found" in search.text
+
+
+# the More menu --------------------------------------------------------------------------------
+def test_reveal_is_offered_to_a_manager_and_refused_to_an_agent(bot, agent, manager) -> None:
+    made = customer(agent, "王小明", secrets={"id_card": ID_CARD})
+    [menu] = sent(bot.press(MANAGER, f"mo:{made.id}"))
+    alerts = bot.alerts(bot.press(MANAGER, menu.button("ID card")))
+    assert alerts == [f"ID card number: {ID_CARD}"]
+    [own] = sent(bot.press(AGENT, f"mo:{made.id}"))
+    assert "身份证" not in str(own.buttons) and "删除" not in str(own.buttons)
+    assert bot.alerts(bot.press(AGENT, f"mo:{made.id}:id")) == ["您无权执行此操作。"]
+
+
+def test_share_is_an_inline_query_with_the_name(bot, agent) -> None:
+    made = customer(agent, "王小明")
+    [menu] = sent(bot.press(AGENT, f"mo:{made.id}"))
+    [share] = [b for row in markup(menu)["inline_keyboard"] for b in row if "分享" in b["text"]]
+    assert share["switch_inline_query"] == "王小明"
+
+
+def test_delete_asks_first_and_a_typed_yes_is_no_confirmation(bot, agent, manager) -> None:
+    made = customer(agent, "Wang Xiaoming")
+    [menu] = sent(bot.press(MANAGER, f"mo:{made.id}"))
+    [ask] = sent(bot.press(MANAGER, menu.button("Delete")))
+    assert "Delete <b>Wang Xiaoming</b>?" in ask.text
+    bot.send(MANAGER, "yes")
+    bot.send(MANAGER, "Yes, delete")
+    assert customers.get_customer(manager, made.id).name == "Wang Xiaoming"
+    [done] = sent(bot.press(MANAGER, ask.button("Yes, delete")))
+    assert "deleted" in done.text and "/deleted" in done.text
+    with pytest.raises(NotFound):
+        customers.get_customer(manager, made.id)
+
+
+def test_restore_from_deleted_after_confirming(bot, agent, manager) -> None:
+    made = customer(agent, "王小明")
+    customers.delete_customer(manager, made.id)
+    [listing] = bot.send(MANAGER, "/deleted")
+    assert "Recently deleted" in listing.text
+    [ask] = sent(bot.press(MANAGER, listing.button("王小明")))
+    assert "Restore <b>王小明</b>?" in ask.text
+    [done] = sent(bot.press(MANAGER, ask.button("Yes, restore")))
+    assert "王小明" in done.text and done.button("Card") == f"c:{made.id}"
+    assert customers.get_customer(manager, made.id).name == "王小明"
+    [empty] = bot.send(MANAGER, "/deleted")
+    assert "Nothing has been deleted" in empty.text
+
+
+def test_agents_have_no_deleted_list(bot, agent) -> None:
+    [refused] = bot.send(AGENT, "/deleted")
+    assert "无权" in refused.text
+
+
+def test_marketing_consent_shows_and_toggles_by_chat(bot, agent) -> None:
+    made = customer(agent, "王小明")
+    [menu] = sent(bot.press(AGENT, f"mo:{made.id}"))
+    [shown] = sent(bot.press(AGENT, menu.button("营销同意")))
+    assert "邮件：— 从未询问" in shown.text
+    [granted] = sent(bot.press(AGENT, shown.button("标记邮件同意")))
+    assert "邮件：✅ 同意" in granted.text and "李娜" in granted.text
+    view = consent.current_consent(agent, made.id)["email"]
+    assert view.granted and view.method == "chat"
+    [withdrawn] = sent(bot.press(AGENT, granted.button("标记邮件不同意")))
+    assert "邮件：❌ 不同意" in withdrawn.text
+    assert not consent.may_contact(agent, made.id, "email")
+
+
+def test_forged_callback_data_is_harmless(bot, agent, manager) -> None:
+    theirs = customer(staff(OTHER, "agent", "别人"), "别人的客户")
+    for forged in ("lg:abc", "lg:1:dance", "lg:99999999999:call", "mo:999999", "mo:abc",
+                   f"mo:{theirs.id}", f"mo:{theirs.id}:cs:email:1", "mo:1:cs:fax:1",
+                   "rs:x", "rs:999999:yes", "st:z:Mars/Base", "st:l:fr", "st:zz"):
+        replies = bot.press(AGENT, forged)
+        texts = " ".join(bot.texts(replies) + bot.alerts(replies))
+        assert "别人的客户" not in texts and "错误编号" not in texts, forged
+    assert consent.current_consent(Actor.system(), theirs.id) == {}
+    assert users.identify(AGENT).locale == "zh-CN"

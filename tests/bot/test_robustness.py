@@ -1,0 +1,112 @@
+"""The bot keeps serving through flood control, blocked users, bugs, redelivered updates and
+restarts."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any
+
+import peewee
+import pytest
+
+from crm import customers, users
+from crm.actors import Actor
+from tests.bot.harness import ChatHarness
+from tests.crm.cast import customer
+
+AGENT, OTHER, ADMIN = 7001, 7002, 7003
+
+
+@pytest.fixture
+def staff(db: peewee.Database) -> Actor:
+    """An agent (returned), a second agent and an admin."""
+    users.add_user(Actor.system(), OTHER, "agent", "Other")
+    users.add_user(Actor.system(), ADMIN, "admin", "Admin")
+    return users.add_user(Actor.system(), AGENT, "agent", "Agent").as_actor()
+
+
+def methods(replies) -> list[str]:
+    return [r.method for r in replies]
+
+
+def callback_payload(user_id: int, data: str) -> dict[str, Any]:
+    """A button press as Telegram sends it (for delivering the very same update twice)."""
+    message = {"message_id": 1, "date": int(time.time()), "text": "…",
+               "chat": {"id": user_id, "type": "private"},
+               "from": {"id": 777000111, "is_bot": True, "first_name": "CRM"}}
+    return {"callback_query": {"id": "cq1", "chat_instance": "ci", "data": data,
+                               "message": message,
+                               "from": {"id": user_id, "is_bot": False, "first_name": "U"}}}
+
+
+def test_flood_control_is_waited_out_and_the_reply_still_arrives(chat, staff) -> None:
+    chat.stub.fail_next("sendMessage", 429, "Too Many Requests: retry after 1",
+                        {"retry_after": 1})
+    started = time.monotonic()
+    replies = chat.send(AGENT, "/start")
+    assert methods(replies) == ["sendMessage!failed", "sendMessage"]
+    assert "Hello" in replies[-1].text and time.monotonic() - started >= 1
+
+
+def test_a_user_who_blocked_the_bot_breaks_nothing(chat, staff, caplog) -> None:
+    chat.stub.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    with caplog.at_level(logging.INFO):
+        replies = chat.send(AGENT, "/start")
+    assert methods(replies) == ["sendMessage!failed"]  # no apology sent into the void
+    assert "blocked the bot" in caplog.text and "unexpected" not in caplog.text
+    assert "Hello" in chat.send(OTHER, "/start")[0].text
+    assert "Hello" in chat.send(AGENT, "/start")[0].text
+
+
+def test_a_bug_is_logged_with_an_id_that_the_user_sees(chat, staff, caplog,
+                                                       monkeypatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(customers, "search_customers", broken)
+    with caplog.at_level(logging.ERROR):
+        [reply] = chat.send(AGENT, "张伟", language="zh-CN")
+    error_id = re.search(r"错误编号 ([0-9a-f]{8})", reply.text)
+    assert error_id is not None and "boom" not in reply.text
+    assert f"unexpected error {error_id.group(1)}" in caplog.text and "RuntimeError" in caplog.text
+    monkeypatch.setattr(users, "list_users", broken)
+    [alert] = chat.alerts(chat.press(ADMIN, "aup:0"))
+    assert re.search(r"error [0-9a-f]{8}", alert)
+    assert "Hello" in chat.send(OTHER, "/start", language="en")[0].text
+
+
+def test_the_same_update_delivered_twice_is_answered_once(chat, staff) -> None:
+    message = {"message": chat._message(ADMIN, "en", text="/users", entities=[
+        {"type": "bot_command", "offset": 0, "length": 6}])}
+    assert methods(chat.deliver(message, update_id=424242)) == ["sendMessage"]
+    assert chat.deliver(message, update_id=424242) == []
+    press = callback_payload(ADMIN, f"ax:{AGENT}")
+    assert "editMessageText" in methods(chat.deliver(press, update_id=424243))
+    assert chat.deliver(press, update_id=424243) == []
+    assert len(chat.stub.sent("deleteMyCommands")) == 1
+
+
+def test_a_restart_answers_old_buttons_sensibly(db: peewee.Database, staff) -> None:
+    for i in range(10):
+        customer(staff, f"张伟{i}", phones=(f"1380013{i:04d}",))
+    before = ChatHarness(db)
+    try:
+        [results] = before.send(AGENT, "/find 张伟")
+        forward, person = results.button("▶"), results.buttons[0][1]
+        redelivered = {"message": before._message(AGENT, "en", text="/start", entities=[
+            {"type": "bot_command", "offset": 0, "length": 6}])}
+        assert before.deliver(redelivered, update_id=515151)
+    finally:
+        before.close()
+    after = ChatHarness(db)
+    try:
+        assert after.alerts(after.press(AGENT, forward)) == [
+            "This list is too old; please search again."]
+        [card] = [r for r in after.press(AGENT, person) if r.method == "sendMessage"]
+        assert "张伟" in card.text  # buttons that carry what they need keep working
+        assert "Staff" in after.texts(after.press(ADMIN, "aup:0"))[0]
+        assert after.deliver(redelivered, update_id=515151) == []  # claimed before the restart
+    finally:
+        after.close()
