@@ -20,6 +20,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import session
+from bot.flows import OneFlowPerUser
 from bot.handlers import create
 from bot.handlers.card import send_card
 from bot.handlers.create import answer, button, label, say, stops_search
@@ -317,7 +318,7 @@ def conversation() -> ConversationHandler:
         # Buttons are tracked per user on purpose: the flows mix typed text and buttons.
         warnings.filterwarnings("ignore", message=".*per_message=False.*",
                                 category=PTBUserWarning)
-        return ConversationHandler(
+        return OneFlowPerUser(
             entry_points=entry_points, states={**create.states(), **_states()},
             fallbacks=create.fallbacks(), allow_reentry=True, name="customer",
             conversation_timeout=TIMEOUT_SECONDS)

@@ -32,6 +32,7 @@ from telegram.ext import (
 )
 
 from bot import session
+from bot.flows import OneFlowPerUser
 from bot.i18n import catalogue, describe_error, t
 from bot.keyboards import Button, data, keyboard, parse
 from bot.render import summary_label
@@ -72,8 +73,8 @@ def conversation(**kwargs: Any) -> ConversationHandler:
     """A per-user conversation; buttons are tracked per user, not per message, on purpose."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message=False.*")
-        return ConversationHandler(per_user=True, per_chat=False, allow_reentry=True,
-                                   conversation_timeout=TIMEOUT, **kwargs)
+        return OneFlowPerUser(per_user=True, per_chat=False, allow_reentry=True,
+                              conversation_timeout=TIMEOUT, **kwargs)
 
 
 async def crm_step(update: Update, context: session.Context, state: object,
