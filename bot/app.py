@@ -20,11 +20,12 @@ from telegram.ext import (
     Defaults,
     TypeHandler,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import session
 from bot.handlers import commands, register_all
 from bot.i18n import describe_error, resolve_locale, t
+from bot.transport import RetryingRequest
 from crm import updates
 from crm.config import Config
 from storage.errors import CodedError
@@ -72,7 +73,10 @@ def build_application(config: Config, executor: DatabaseExecutor, *,
     if config["telegram.base_file_url"]:
         builder = builder.base_file_url(config["telegram.base_file_url"])
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(RetryingRequest(request)).get_updates_request(request)
+    else:
+        builder = builder.request(RetryingRequest()).get_updates_request(RetryingRequest(
+            HTTPXRequest(connection_pool_size=1, read_timeout=30)))
     if config.telegram_token:
         builder = builder.post_init(_publish_menus)
     application = builder.build()

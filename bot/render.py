@@ -14,6 +14,7 @@ from crm.customers.views import CustomerCard, CustomerSummary, Page, TimelineEnt
 from crm.validation import format_phone
 
 MAX_MESSAGE = 4096
+SUMMARY_IN_LIST = 300  # a page of 8 entries stays well under Telegram's 4096 characters
 ICONS = {"call": "📞", "visit": "🚗", "meeting": "👥", "message": "💬", "email": "✉️",
          "note": "📝", "created": "✨", "merged": "🔗", "deleted": "🗑", "restored": "♻️"}
 
@@ -113,20 +114,13 @@ def timeline_text(locale: str, name: str, page: Page[TimelineEntry], timezone: s
         if entry.staff_name:
             line += f" · {html.escape(entry.staff_name)}"
         if entry.summary:
-            line += f"\n    {html.escape(entry.summary)}"
+            line += f"\n    {html.escape(clip(entry.summary, SUMMARY_IN_LIST))}"
         if entry.data.get("latitude") is not None:
             line += " 📍"
         lines.append(line)
     return "\n".join(lines)
 
 
-def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Pieces of at most ``limit`` characters, cut at line ends where possible."""
-    pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else limit
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    pieces.append(text)
-    return pieces
+def clip(text: str, limit: int) -> str:
+    """At most ``limit`` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"

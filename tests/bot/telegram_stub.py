@@ -9,6 +9,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "CRM", "username": "crm_test_bot",
@@ -51,6 +52,11 @@ class TelegramStub(BaseRequest):
     def read_timeout(self) -> float | None:
         return 1.0
 
+    def drop_next(self, method: str, times: int = 1) -> None:
+        """Make the next ``times`` calls of ``method`` fail to connect at all."""
+        for _ in range(times):
+            self.script.append((method, None, "connection refused", None))
+
     def fail_next(self, method: str, status: int, description: str,
                   parameters: dict | None = None, times: int = 1) -> None:
         """Make the next ``times`` calls of ``method`` fail as Telegram would."""
@@ -66,6 +72,8 @@ class TelegramStub(BaseRequest):
         if self.script and self.script[0][0] == api_method:
             _, status, description, parameters = self.script.popleft()
             self.calls.append(Call(api_method + "!failed", dict(params)))
+            if status is None:
+                raise NetworkError(description)
             body = {"ok": False, "error_code": status, "description": description}
             if parameters:
                 body["parameters"] = parameters

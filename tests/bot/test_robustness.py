@@ -110,3 +110,27 @@ def test_a_restart_answers_old_buttons_sensibly(db: peewee.Database, staff) -> N
         assert after.deliver(redelivered, update_id=515151) == []  # claimed before the restart
     finally:
         after.close()
+
+
+def test_a_message_that_could_not_reach_telegram_is_sent_again(chat) -> None:
+    from crm import users as staff
+    from crm.actors import Actor as _Actor
+
+    staff.add_user(_Actor.system(), 6101, "agent", "Retry")
+    chat.stub.drop_next("sendMessage")
+    replies = chat.send(6101, "/start")
+    assert [r.method for r in replies] == ["sendMessage!failed", "sendMessage"]
+    assert "Retry" in replies[-1].text
+
+
+def test_a_long_timeline_fits_in_one_message(chat) -> None:
+    from crm import customers as crm_customers
+    from crm import users as staff
+    from crm.actors import Actor as _Actor
+
+    agent = staff.add_user(_Actor.system(), 6102, "agent", "Long").as_actor()
+    made = crm_customers.create_customer(agent, crm_customers.CustomerDraft(name="话多的客户"))
+    for _ in range(8):
+        crm_customers.log_interaction(agent, made.id, "note", "很长的备注" * 700)
+    [timeline] = [r for r in chat.press(6102, f"tl:{made.id}:0") if r.method == "sendMessage"]
+    assert len(timeline.text) <= 4096 and "…" in timeline.text
