@@ -3,7 +3,8 @@
 Every button is re-checked by crm when pressed (a button is not a grant). Callback data:
 ``aup:<offset>`` staff list page, ``au:<telegram id>`` one member, ``ar:<tg>:<role>`` new role,
 ``at:<tg>:<team id or 0>`` team, ``ad:<tg>`` ask to deactivate, ``ax:<tg>`` deactivate (the
-confirmation), ``aa:<tg>`` reactivate, ``ai:<role>`` make an invite, ``ag:<offset>`` audit page.
+confirmation), ``aa:<tg>`` reactivate, ``ai:<role>`` make an invite, ``ag:<offset>`` audit page,
+``ae`` audit export.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import session
 from bot.handlers.commands import publish_user_menu
 from bot.i18n import resolve_locale, t
 from bot.keyboards import Button, data, int_part, keyboard, parse
+from bot.progress import with_progress
 from bot.render import local_time, pager, when
 from crm import audit, invites, system, users
 from crm.actors import Actor, Role
@@ -315,7 +317,24 @@ async def audit_command(update: Update, context: session.Context) -> None:
     page = await session.db(context, audit.list_audit, session.actor(context), limit=AUDIT_PAGE)
     await update.effective_message.reply_text(
         audit_text(session.locale(context), page, _timezone(context)),
-        reply_markup=keyboard([pager(page, AUDIT_PAGE, "ag")]))
+        reply_markup=audit_keyboard(session.locale(context), page))
+
+
+def audit_keyboard(locale: str, page: Page[AuditEntry]) -> InlineKeyboardMarkup:
+    """◀ ▶ and the export button under a page of the log."""
+    return keyboard([pager(page, AUDIT_PAGE, "ag"),
+                     [(t(locale, "admin.audit_export"), data("ae"))]])
+
+
+async def export_audit(update: Update, context: session.Context) -> None:
+    """ae: the whole log as a spreadsheet, built off the event loop with progress shown."""
+    callback = update.callback_query
+    await session.db(context, audit.require_reader, session.actor(context))
+    await callback.answer()
+    content = await with_progress(update, context, session.text(context, "admin.audit_export"),
+                                  audit.export_audit_xlsx, session.actor(context))
+    await callback.message.reply_document(InputFile(content, filename="audit.xlsx"),
+                                          caption=session.text(context, "admin.audit_file"))
 
 
 async def audit_page(update: Update, context: session.Context) -> None:
@@ -330,7 +349,7 @@ async def audit_page(update: Update, context: session.Context) -> None:
     await callback.answer()
     await callback.edit_message_text(audit_text(session.locale(context), page,
                                                 _timezone(context)),
-                                     reply_markup=keyboard([pager(page, AUDIT_PAGE, "ag")]))
+                                     reply_markup=audit_keyboard(session.locale(context), page))
 
 
 async def status_command(update: Update, context: session.Context) -> None:
@@ -356,5 +375,5 @@ def register(application: Application) -> None:
                              (r"^ar:", set_role), (r"^at:", set_team),
                              (r"^ad:", ask_deactivate), (r"^ax:", deactivate),
                              (r"^aa:", reactivate), (r"^ai:", make_invite),
-                             (r"^ag:", audit_page)):
+                             (r"^ag:", audit_page), (r"^ae$", export_audit)):
         application.add_handler(CallbackQueryHandler(handler, pattern=pattern))

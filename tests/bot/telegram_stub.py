@@ -68,7 +68,11 @@ class TelegramStub(BaseRequest):
                          connect_timeout: Any = None, pool_timeout: Any = None,
                          ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data else {}
+        params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            # uploaded files: {field: (file name, bytes, mime type)}
+            params["_files"] = {name: (value[0], value[1], value[2]) for name, value
+                                in (request_data.multipart_data or {}).items()}
         if self.script and self.script[0][0] == api_method:
             _, status, description, parameters = self.script.popleft()
             self.calls.append(Call(api_method + "!failed", dict(params)))

@@ -230,3 +230,34 @@ def test_every_active_member_gets_a_menu_at_start_up(chat, staff) -> None:
     assert chat.loop.run_until_complete(commands.publish_staff_menus(chat.app)) == 3
     chats = {c.params["scope"]["chat_id"] for c in chat.stub.sent("setMyCommands")}
     assert chats == {ADMIN, MANAGER, AGENT}
+
+
+def test_an_admin_exports_the_audit_log_with_progress_shown(chat) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from crm import users as staff
+    from crm.actors import Actor as _Actor
+
+    staff.add_user(_Actor.system(), 7101, "admin", "Export Admin")
+    [log] = chat.send(7101, "/audit")
+    replies = chat.press(7101, log.button("📤"))
+    progress = [r for r in replies if r.method == "sendMessage"]
+    assert progress and progress[0].text.startswith("⏳")
+    assert any(r.method == "editMessageText" and r.text.startswith("✅") for r in replies)
+    [document] = [r for r in replies if r.method == "sendDocument"]
+    [(name, content, _)] = document.params["_files"].values()
+    assert name == "audit.xlsx"
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet["D2"].value == "user.add"
+
+
+def test_a_manager_cannot_export_the_audit_log(chat) -> None:
+    from crm import users as staff
+    from crm.actors import Actor as _Actor
+
+    staff.add_user(_Actor.system(), 7102, "manager", "Manager")
+    replies = chat.press(7102, "ae")
+    assert not [r for r in replies if r.method == "sendDocument"]
+    assert chat.alerts(replies)

@@ -1,0 +1,59 @@
+"""Long work (exports, reports, imports) off the event loop, with one progress message edited
+in place while other users are served."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from telegram import Message, Update
+from telegram.error import TelegramError
+
+from bot import session
+
+T = TypeVar("T")
+Progress = Callable[[int, int], None]  # (done, total), called from the worker thread
+EDIT_EVERY = 1.5  # seconds between edits: Telegram allows about one message a second a chat
+
+
+class ProgressMessage:
+    """A message that shows "⏳ title 42%" and is edited as the work advances."""
+
+    def __init__(self, message: Message, title: str, loop: asyncio.AbstractEventLoop) -> None:
+        self.message, self.title, self.loop = message, title, loop
+        self.last_edit = 0.0
+        self.last_percent = -1
+
+    def report(self, done: int, total: int) -> None:
+        """Thread-safe: schedule an edit when enough time and progress have passed."""
+        percent = 100 * done // total if total else 100
+        now = time.monotonic()
+        if percent == self.last_percent or now - self.last_edit < EDIT_EVERY:
+            return
+        self.last_edit, self.last_percent = now, percent
+        asyncio.run_coroutine_threadsafe(self._edit(f"⏳ {self.title} {percent}%"), self.loop)
+
+    async def _edit(self, text: str) -> None:
+        with contextlib.suppress(TelegramError):  # a skipped progress step is harmless
+            await self.message.edit_text(text)
+
+    async def finish(self, text: str) -> None:
+        await self._edit(text)
+
+
+async def with_progress(update: Update, context: session.Context, title: str,
+                        work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``work(*args, progress=..., **kwargs)`` on the long-work thread, showing progress."""
+    message = await update.effective_message.reply_text(f"⏳ {title} 0%")
+    tracker = ProgressMessage(message, title, asyncio.get_running_loop())
+    executor = context.bot_data[session.EXECUTOR]
+    try:
+        result = await executor.run_long(work, *args, progress=tracker.report, **kwargs)
+    except Exception:
+        await tracker.finish(f"❌ {title}")
+        raise
+    await tracker.finish(f"✅ {title}")
+    return result
