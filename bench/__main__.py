@@ -1,6 +1,7 @@
 """Run every benchmark on SQLite (and PostgreSQL when CRM_BENCH_POSTGRES_URL is set).
 
 Usage: python -m bench [NAME ...]   (names: storage, customers, bot)
+CRM_BENCH_POSTGRES_URL adds PostgreSQL; CRM_BENCH_REUSE_POSTGRES=1 reuses its filled databases.
 """
 
 from __future__ import annotations

@@ -187,6 +187,9 @@ POSTGRES_SEARCH = [
     "alter table customer_search add column terms_tsv tsvector"
     " generated always as (to_tsvector('simple', terms)) stored",
     "create index customer_search_terms on customer_search using gin (terms_tsv)",
+    # Fine-grained token statistics let the planner choose well between "walk ids in order"
+    # (a common token) and "look the token up" (a rare one): 1 ms instead of 300 ms at 1M.
+    "alter table customer_search alter column terms_tsv set statistics 5000",
 ]
 
 
