@@ -32,25 +32,36 @@ def size() -> int:
 
 
 def prepared_sqlite(folder: Path) -> tuple[object, float | None]:
-    """A filled database of the configured size (cached), and the seconds spent filling it."""
+    """A filled database of the configured size, and the seconds spent filling it (None when
+    a cached one was reused: an older schema's cache is upgraded by the migrations)."""
     CACHE.mkdir(exist_ok=True)
-    cached = CACHE / f"customers-{size()}-v{latest_version()}.db"
-    if not cached.exists():
-        building = cached.with_suffix(".building")
-        for leftover in CACHE.glob(building.name + "*"):
-            leftover.unlink()
-        db = bind(open_database(f"sqlite:///{building}"))
-        migrate(db)
-        seconds = fill(db)
-        db.execute_sql("pragma wal_checkpoint(truncate)")
-        db.close()
-        building.rename(cached)
-    else:
-        seconds = None
+    cached = _cached() or _build()
     target = folder / "customers-large.db"
-    shutil.copyfile(cached, target)
+    shutil.copyfile(cached[0], target)
     db = bind(open_database(f"sqlite:///{target}"))
-    return db, seconds
+    migrate(db)
+    return db, cached[1]
+
+
+def _cached() -> tuple[Path, None] | None:
+    versions = sorted(CACHE.glob(f"customers-{size()}-v*.db"),
+                      key=lambda p: int(p.stem.rsplit("-v", 1)[1]))
+    usable = [p for p in versions if int(p.stem.rsplit("-v", 1)[1]) <= latest_version()]
+    return (usable[-1], None) if usable else None
+
+
+def _build() -> tuple[Path, float]:
+    cached = CACHE / f"customers-{size()}-v{latest_version()}.db"
+    building = cached.with_suffix(".building")
+    for leftover in CACHE.glob(building.name + "*"):
+        leftover.unlink()
+    db = bind(open_database(f"sqlite:///{building}"))
+    migrate(db)
+    seconds = fill(db)
+    db.execute_sql("pragma wal_checkpoint(truncate)")
+    db.close()
+    building.rename(cached)
+    return cached, seconds
 
 
 def fill(db) -> float:
