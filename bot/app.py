@@ -22,6 +22,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+import crm.sales  # noqa: F401 (registers the sales parts of merges, timelines, erasure)
 from bot import session
 from bot.handlers import commands, register_all
 from bot.i18n import describe_error, resolve_locale, t

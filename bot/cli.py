@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot import cli_keys, cli_users
+from bot import cli_keys, cli_sales, cli_users
 from bot.i18n import resolve_locale, t
 from bot.terminal import Handler, Terminal, telegram_id_arg
 from crm import __version__, runtime, system
@@ -146,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_keys.register(add)
     cli_users.register(add)
+    cli_sales.register(add)
     return parser
 
 

@@ -12,6 +12,7 @@ from peewee import Database
 from crm.actors import Actor
 from crm.config import Config
 from crm.permissions import Action, require
+from crm.sales.pipelines import ensure_default_pipeline
 from storage import keys as keystore
 from storage.database import connect, fetch_all, fetch_one, redact_url, server_version
 from storage.database import open_database as open_database_url
@@ -27,6 +28,7 @@ def open_database(config: Config, *, apply_migrations: bool = True) -> Database:
     db = connect(config.database_url, busy_timeout_ms=config["database.busy_timeout_ms"])
     if apply_migrations:
         migrate(db)
+        ensure_default_pipeline()
     else:
         check_schema(db)
     return db
@@ -52,6 +54,7 @@ def init_system(config: Config) -> InitReport:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     db = open_database(config, apply_migrations=False)
     applied = migrate(db)
+    ensure_default_pipeline()
     key_created = False
     if not config["security.key"] and not config.key_file.exists():
         if AppMeta.get_or_none(AppMeta.key == KEY_CHECK) is not None:

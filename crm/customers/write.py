@@ -64,6 +64,10 @@ def create_customer(actor: Actor, draft: inputs.CustomerDraft, *, allow_duplicat
         audit.record(actor, "customer.create", "customer", customer_id,
                      customer_id=customer_id, changes=_created_changes(record, owner_id),
                      now=now)
+        if draft.owner_id is None:
+            from crm.sales.assignment import assign_new_lead  # sales builds on customers
+
+            assign_new_lead(actor, customer_id, now=now)
     return load_card(customer_id)
 
 

@@ -1,0 +1,231 @@
+"""`crm pipeline ...`, `crm assignment ...` and `crm product ...`: sales settings from the
+server's shell (the operator acts as the trusted system actor; everything is audited)."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.terminal import AddCommand, Terminal, action, group, telegram_id_arg
+from crm import sales, system, users
+from crm.actors import Actor, Channel
+from crm.config import Config
+from crm.sales.views import (
+    ASSIGNMENT_MODES,
+    RULE_FIELDS,
+    STAGE_KINDS,
+    AssignmentSettings,
+    PipelineView,
+    ProductView,
+)
+
+SYSTEM = Actor.system(Channel.CLI)
+
+
+def register(add: AddCommand) -> None:
+    """Add the sales settings commands to the parser."""
+    _register_pipeline(group(add, "pipeline", "Show and change the sales pipeline's stages."))
+    _register_assignment(group(add, "assignment", "How new leads get an owner."))
+    _register_product(group(add, "product", "The product catalogue."))
+
+
+def _register_pipeline(actions: argparse._SubParsersAction) -> None:
+    show = action(actions, "show", cmd_pipeline_show, "List the stages in order.")
+    show.add_argument("--pipeline", type=int, metavar="ID", help="default: the default one")
+    added = action(actions, "add-stage", cmd_stage_add, "Add a stage.")
+    added.add_argument("name_zh")
+    added.add_argument("name_en")
+    added.add_argument("--kind", choices=STAGE_KINDS, default="open")
+    added.add_argument("--probability", type=int, required=True, help="win probability, %%")
+    added.add_argument("--position", type=int, help="0 = first (default: before Won/Lost)")
+    added.add_argument("--pipeline", type=int, metavar="ID")
+    renamed = action(actions, "rename-stage", cmd_stage_rename, "Rename a stage.")
+    renamed.add_argument("stage_id", type=int)
+    renamed.add_argument("--zh")
+    renamed.add_argument("--en")
+    chance = action(actions, "probability", cmd_stage_probability, "Set a win probability.")
+    chance.add_argument("stage_id", type=int)
+    chance.add_argument("percent", type=int)
+    order = action(actions, "reorder", cmd_stage_reorder, "Put every stage in a new order.")
+    order.add_argument("stage_ids", type=int, nargs="+")
+    order.add_argument("--pipeline", type=int, metavar="ID")
+    archived = action(actions, "archive-stage", cmd_stage_archive, "Retire an empty stage.")
+    archived.add_argument("stage_id", type=int)
+    back = action(actions, "restore-stage", cmd_stage_restore, "Bring a stage back.")
+    back.add_argument("stage_id", type=int)
+
+
+def _register_assignment(actions: argparse._SubParsersAction) -> None:
+    action(actions, "show", cmd_assignment_show, "Show the mode and the rules in order.")
+    mode = action(actions, "mode", cmd_assignment_mode, "Set the mode and the fallback owner.")
+    mode.add_argument("mode", choices=ASSIGNMENT_MODES)
+    mode.add_argument("--fallback", type=telegram_id_arg, metavar="TELEGRAM_ID")
+    mode.add_argument("--team", help="round robin among this team's agents only")
+    rule = action(actions, "add-rule", cmd_rule_add, "Leads whose FIELD is VALUE go to someone.")
+    rule.add_argument("field", choices=RULE_FIELDS)
+    rule.add_argument("value")
+    rule.add_argument("assignee", type=telegram_id_arg, metavar="TELEGRAM_ID")
+    rule.add_argument("--position", type=int, help="0 = tried first (default: last)")
+    moved = action(actions, "move-rule", cmd_rule_move, "Change where a rule is tried.")
+    moved.add_argument("rule_id", type=int)
+    moved.add_argument("position", type=int)
+    removed = action(actions, "remove-rule", cmd_rule_remove, "Delete a rule.")
+    removed.add_argument("rule_id", type=int)
+
+
+def _register_product(actions: argparse._SubParsersAction) -> None:
+    added = action(actions, "add", cmd_product_add, "Add a product.")
+    added.add_argument("name")
+    added.add_argument("sku")
+    added.add_argument("price", help="unit price, e.g. 25.50")
+    added.add_argument("--currency", default=None, help="default CNY")
+    listed = action(actions, "list", cmd_product_list, "List products by name.")
+    listed.add_argument("--all", action="store_true", help="include products no longer sold")
+    listed.add_argument("--query", help="start of a name or SKU")
+    price = action(actions, "price", cmd_product_price, "Change a product's unit price.")
+    price.add_argument("sku")
+    price.add_argument("price")
+    for name, active, text in (("deactivate", False, "Stop selling a product."),
+                               ("activate", True, "Sell a product again.")):
+        toggled = action(actions, name, cmd_product_active, text)
+        toggled.add_argument("sku")
+        toggled.set_defaults(active=active)
+
+
+def _print_pipeline(config: Config, pipeline: PipelineView) -> int:
+    out = Terminal(config.locale)
+    out.say("cli.pipeline.title", id=pipeline.id, name=f"{pipeline.name_zh} / {pipeline.name_en}")
+    for stage in pipeline.stages:
+        out.say("cli.pipeline.stage", id=stage.id, position=stage.position,
+                name_zh=stage.name_zh, name_en=stage.name_en, kind=stage.kind,
+                probability=stage.probability)
+    return 0
+
+
+def cmd_pipeline_show(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    return _print_pipeline(config, sales.get_pipeline(SYSTEM, args.pipeline))
+
+
+def cmd_stage_add(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    pipeline_id = args.pipeline or sales.ensure_default_pipeline()
+    return _print_pipeline(config, sales.add_stage(
+        SYSTEM, pipeline_id, args.name_zh, args.name_en, args.kind, args.probability,
+        position=args.position))
+
+
+def cmd_stage_rename(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    stage = sales.rename_stage(SYSTEM, args.stage_id, name_zh=args.zh, name_en=args.en)
+    return _print_pipeline(config, sales.get_pipeline(SYSTEM, stage.pipeline_id))
+
+
+def cmd_stage_probability(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    stage = sales.set_stage_probability(SYSTEM, args.stage_id, args.percent)
+    return _print_pipeline(config, sales.get_pipeline(SYSTEM, stage.pipeline_id))
+
+
+def cmd_stage_reorder(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    pipeline_id = args.pipeline or sales.ensure_default_pipeline()
+    return _print_pipeline(config, sales.reorder_stages(SYSTEM, pipeline_id, args.stage_ids))
+
+
+def cmd_stage_archive(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    return _print_pipeline(config, sales.archive_stage(SYSTEM, args.stage_id))
+
+
+def cmd_stage_restore(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    return _print_pipeline(config, sales.restore_stage(SYSTEM, args.stage_id))
+
+
+def _staff_id(telegram_id: int | None) -> int | None:
+    return users.get_user(SYSTEM, telegram_id).id if telegram_id is not None else None
+
+
+def _print_assignment(config: Config, settings: AssignmentSettings) -> int:
+    out = Terminal(config.locale)
+    names = {u.id: u.name for u in users.list_users(SYSTEM)}
+    teams = {t.id: t.name for t in users.list_teams(SYSTEM)}
+    out.say("cli.assignment.mode", mode=settings.mode,
+            fallback=names.get(settings.fallback_owner_id, "-"),
+            team=teams.get(settings.team_id, "-"))
+    if not settings.rules:
+        out.say("cli.assignment.none")
+    for rule in settings.rules:
+        out.say("cli.assignment.rule", id=rule.id, position=rule.position, field=rule.field,
+                value=rule.value, assignee=rule.assignee_name)
+    return 0
+
+
+def cmd_assignment_show(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    return _print_assignment(config, sales.get_assignment_settings(SYSTEM))
+
+
+def cmd_assignment_mode(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    team_id = users.find_team(SYSTEM, args.team).id if args.team else None
+    return _print_assignment(config, sales.configure_assignment(
+        SYSTEM, args.mode, fallback_owner_id=_staff_id(args.fallback), team_id=team_id))
+
+
+def cmd_rule_add(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    return _print_assignment(config, sales.add_assignment_rule(
+        SYSTEM, args.field, args.value, _staff_id(args.assignee), position=args.position))
+
+
+def cmd_rule_move(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    return _print_assignment(config, sales.move_assignment_rule(SYSTEM, args.rule_id,
+                                                                args.position))
+
+
+def cmd_rule_remove(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    return _print_assignment(config, sales.remove_assignment_rule(SYSTEM, args.rule_id))
+
+
+def _say_product(out: Terminal, product: ProductView, key: str) -> None:
+    out.say(key, sku=product.sku, name=product.name, price=product.unit_price,
+            currency=product.currency,
+            inactive="" if product.active else out.text("cli.product.inactive"))
+
+
+def cmd_product_add(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    product = sales.create_product(SYSTEM, args.name, args.sku, args.price,
+                                   currency=args.currency)
+    _say_product(Terminal(config.locale), product, "cli.product.saved")
+    return 0
+
+
+def cmd_product_list(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    out = Terminal(config.locale)
+    products = sales.list_products(SYSTEM, query=args.query, include_inactive=args.all)
+    if not products:
+        out.say("cli.product.none")
+    for product in products:
+        _say_product(out, product, "cli.product.row")
+    return 0
+
+
+def cmd_product_price(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    product = sales.find_product(SYSTEM, args.sku)
+    changed = sales.update_product(SYSTEM, product.id, unit_price=args.price)
+    _say_product(Terminal(config.locale), changed, "cli.product.saved")
+    return 0
+
+
+def cmd_product_active(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    product = sales.find_product(SYSTEM, args.sku)
+    changed = sales.update_product(SYSTEM, product.id, active=args.active)
+    _say_product(Terminal(config.locale), changed, "cli.product.saved")
+    return 0

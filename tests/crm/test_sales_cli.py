@@ -1,0 +1,63 @@
+"""The sales settings from the shell: `crm pipeline`, `crm assignment`, `crm product`."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot import cli, cli_sales
+from crm import sales
+from tests.crm.cast import SYSTEM
+
+
+@pytest.fixture(autouse=True)
+def _installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """A fresh installation with the sales commands registered."""
+    for name in list(os.environ):
+        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CRM_LOCALE", "en")
+    monkeypatch.chdir(tmp_path)
+    if not hasattr(cli, "cli_sales"):  # until bot/cli.py registers the sales commands
+        original = cli.cli_keys.register
+
+        def both(add) -> None:
+            original(add)
+            cli_sales.register(add)
+
+        monkeypatch.setattr(cli.cli_keys, "register", both)
+    assert cli.main(["init"]) == 0
+    assert cli.main(["user", "add", "100", "--role", "admin", "--name", "Boss"]) == 0
+    assert cli.main(["user", "add", "201", "--role", "agent", "--name", "Li Na"]) == 0
+    capsys.readouterr()
+
+
+def test_the_pipeline_is_changed_from_the_shell() -> None:
+    assert cli.main(["pipeline", "show"]) == 0
+    assert cli.main(["pipeline", "add-stage", "样品", "Trial", "--probability", "50"]) == 0
+    stages = sales.get_pipeline(SYSTEM).stages
+    assert [s.name_en for s in stages][5:] == ["Trial", "Won", "Lost"]
+    assert cli.main(["pipeline", "probability", str(stages[0].id), "15"]) == 0
+    assert cli.main(["pipeline", "rename-stage", str(stages[1].id), "--en", "Reached"]) == 0
+    assert cli.main(["pipeline", "archive-stage", str(stages[5].id)]) == 0
+    after = sales.get_pipeline(SYSTEM).stages
+    assert (after[0].probability, after[1].name_en, len(after)) == (15, "Reached", 7)
+    assert cli.main(["pipeline", "probability", str(stages[0].id), "150"]) == 1
+
+
+def test_assignment_and_products_are_set_from_the_shell() -> None:
+    assert cli.main(["assignment", "mode", "rules", "--fallback", "201"]) == 0
+    assert cli.main(["assignment", "add-rule", "city", "深圳", "201"]) == 0
+    assert cli.main(["assignment", "show"]) == 0
+    settings = sales.get_assignment_settings(SYSTEM)
+    assert (settings.mode, [r.value for r in settings.rules]) == ("rules", ["深圳"])
+    assert cli.main(["product", "add", "A4 纸", "paper-a4", "25.50"]) == 0
+    assert cli.main(["product", "price", "PAPER-A4", "26"]) == 0
+    assert cli.main(["product", "deactivate", "paper-a4"]) == 0
+    assert cli.main(["product", "list", "--all"]) == 0
+    [paper] = sales.list_products(SYSTEM, include_inactive=True)
+    assert (paper.unit_price, paper.active) == (Decimal("26.00"), False)
+    assert cli.main(["product", "add", "重复", "PAPER-A4", "1"]) == 1
