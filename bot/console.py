@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
+from bot import jobs
 from bot.app import build_application
 from bot.i18n import t
 from crm import system, users
@@ -181,7 +182,8 @@ def run_console(config: Config, telegram_id: int | None = None, *,
 
 async def _loop(console: Console, lines: TextIO, out: TextIO) -> None:
     await console.app.initialize()
-    await console.app.job_queue.start()  # conversation timeouts
+    await console.app.job_queue.start()  # conversation timeouts, notifications
+    jobs.schedule(console.app)
     try:
         await console.handle("/start")
         while True:
