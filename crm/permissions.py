@@ -23,6 +23,7 @@ class Action(StrEnum):
     AUDIT = "audit"
     PRIVACY = "privacy"
     STATUS = "status"
+    FORECAST = "forecast"
     BACKUP = "backup"
 
 
@@ -30,7 +31,7 @@ MATRIX: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.MANAGER: frozenset({Action.READ, Action.CREATE, Action.EDIT, Action.DELETE,
                              Action.MERGE, Action.REASSIGN, Action.EXPORT, Action.IMPORT,
-                             Action.REVEAL}),
+                             Action.REVEAL, Action.FORECAST}),
     Role.AGENT: frozenset({Action.READ, Action.CREATE, Action.EDIT}),
     Role.VIEWER: frozenset({Action.READ}),
 }

@@ -13,6 +13,7 @@ from bot.handlers import (
     inline,
     log,
     more,
+    sales,
     search,
     settings,
     start,
@@ -22,6 +23,6 @@ from bot.handlers import (
 def register_all(application: Application) -> None:
     """Add every handler; conversations first, so their steps win over plain-text search
     (which sits in a later group)."""
-    for module in (create, edit, log, settings, admin, more, inline, commands, start, card,
-                   search):
+    for module in (create, edit, log, sales, settings, admin, more, inline, commands, start,
+                   card, search):
         module.register(application)

@@ -17,12 +17,13 @@ from crm.permissions import Action, allows
 from crm.users import StaffView
 
 log = logging.getLogger(__name__)
-LATER = ("remind", "today", "deals", "tickets", "report", "export", "import")
+LATER = ("remind", "today", "tickets", "report", "export", "import")
 STRANGER_MENU = ("start", "help")
 # (command, what it needs): crm decides who has it, this only picks the menu's entries.
 STAFF_MENU: tuple[tuple[str, Action], ...] = (
     ("new", Action.CREATE), ("find", Action.READ), ("today", Action.READ),
-    ("remind", Action.CREATE), ("deals", Action.READ), ("tickets", Action.READ),
+    ("remind", Action.CREATE), ("deals", Action.READ),
+    ("forecast", Action.FORECAST), ("tickets", Action.READ),
     ("report", Action.READ), ("export", Action.EXPORT), ("import", Action.IMPORT),
     ("settings", Action.READ), ("cancel", Action.READ), ("help", Action.READ),
     ("users", Action.MANAGE_USERS), ("invite", Action.MANAGE_USERS), ("audit", Action.AUDIT),

@@ -151,3 +151,10 @@ def get_lifetime_values(actor: Actor) -> dict[int, dict[str, Decimal]]:
     clause, params = visible_clause(actor, "o")
     rows = fetch_all(f"{_ORDER_SQL} and c.deleted_at is null{clause}", params)
     return figures.lifetime_values(_order_rows(rows))
+
+
+def get_team_forecast(actor: Actor, *, since: dt.datetime) -> tuple[list[MonthFigure], list]:
+    """The forecast screen of managers and admins: weighted forecast by expected-close month
+    and won per month since ``since``, over everything they see."""
+    require(actor, Action.FORECAST)
+    return get_forecast(actor), get_won_by_month(actor, since=since)

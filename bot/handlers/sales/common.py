@@ -1,0 +1,73 @@
+"""Small helpers the sales handlers share: callback numbers, the user's clock, showing a screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+
+from bot import session
+from bot.keyboards import int_part, parse
+
+
+def numbers(update: Update, count: int) -> list[int]:
+    """The first ``count`` numeric parts after the prefix of the pressed button's data."""
+    parts = parse(update.callback_query.data)
+    found = [int_part(parts, i) for i in range(1, count + 1)]
+    return [n if n is not None else 0 for n in found]
+
+
+def word(update: Update, index: int) -> str:
+    """A text part of the pressed button's data ('' when missing)."""
+    parts = parse(update.callback_query.data)
+    return parts[index] if len(parts) > index else ""
+
+
+def timezone(context: session.Context) -> str:
+    """The acting user's time zone, else the installation's."""
+    return session.actor(context).timezone or session.config(context).timezone
+
+
+def local_now(context: session.Context) -> dt.datetime:
+    """Now on the user's clock."""
+    return dt.datetime.now(ZoneInfo(timezone(context)))
+
+
+def as_utc(local: dt.datetime) -> dt.datetime:
+    """A local time as naive UTC, the form crm compares with."""
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def month_start(context: session.Context) -> dt.datetime:
+    """The first moment of the user's current month, as naive UTC."""
+    now = local_now(context)
+    return as_utc(now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
+
+
+def year_start(context: session.Context) -> dt.datetime:
+    """The first moment of the user's current year, as naive UTC."""
+    now = local_now(context)
+    return as_utc(now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0))
+
+
+async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Replace the pressed button's message; a typed message gets a new one."""
+    callback = update.callback_query
+    if callback is not None:
+        await callback.answer()
+        try:
+            await callback.edit_message_text(text, reply_markup=markup)
+        except BadRequest as error:  # pressed twice: the screen already shows this
+            if "not modified" not in str(error).lower():
+                raise
+    else:
+        await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+async def send(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """A new message (the pressed button's spinner stopped first)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await update.effective_message.reply_text(text, reply_markup=markup)

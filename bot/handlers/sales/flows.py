@@ -1,0 +1,321 @@
+"""The deal conversations: a new deal from the customer card (dl:<customer id>), changing one
+field of a deal (df:<deal>:<field>), and a lost reason that needs a few words (dr:...:other).
+
+Each collects a draft and makes one crm call at the end; a value crm refuses keeps its step.
+Controls: sx:skip, sx:back, sx:save, sx:clear, sx:x (cancel)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, NoReturn
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ApplicationHandlerStop, ConversationHandler
+
+from bot import session
+from bot.handlers.log import crm_step
+from bot.handlers.sales import trips, view
+from bot.handlers.sales.common import local_now, numbers, send, show
+from bot.i18n import describe_error, t
+from bot.keyboards import keyboard
+from crm import customers
+from crm.errors import ValidationError
+from crm.permissions import Action, require
+from crm.sales import money
+from crm.validation import parse_date
+from storage.errors import CodedError
+
+END = ConversationHandler.END
+TITLE, AMOUNT, CLOSE, CONFIRM = "sd.title", "sd.amount", "sd.close", "sd.confirm"
+EDIT, LOST_NOTE = "sd.edit", "sd.lost_note"
+STEPS = (TITLE, AMOUNT, CLOSE)
+STEP_OF_FIELD = {"title": TITLE, "amount": AMOUNT, "currency": AMOUNT, "expected_close": CLOSE}
+DRAFT = "sales.draft"  # the one sales flow in progress, in user_data
+_AMOUNT = re.compile(r"([A-Za-z]{3})?\s*([^A-Za-z]*?)\s*([A-Za-z]{3})?")
+_MONTH_DAY = re.compile(r"(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?")
+
+
+# parsing what was typed -------------------------------------------------------------------------
+def split_amount(text: str) -> tuple[str, str | None]:
+    """'120000', '5000 USD', 'USD 5,000', '¥8000元' → (amount text, currency code or None)."""
+    cleaned = text.strip().removesuffix("元").strip()
+    match = _AMOUNT.fullmatch(cleaned)
+    if match is None:
+        return cleaned, None
+    code = match[1] or match[3]
+    return match[2], code.upper() if code else None
+
+
+def check_amount(amount: str, code: str | None) -> str:
+    """The currency code, once crm's money rules accept the amount in it."""
+    checked = money.currency(code)
+    money.to_minor(amount, checked)
+    return checked
+
+
+def close_date(text: str, today: dt.date) -> str:
+    """'12/31' or '12月31日' is the next such day; anything else goes to crm as typed."""
+    match = _MONTH_DAY.fullmatch(text.strip())
+    if match is None:
+        return text.strip()
+    try:
+        day = dt.date(today.year, int(match[1]), int(match[2]))
+    except ValueError:
+        return text.strip()
+    return (day if day >= today else day.replace(year=today.year + 1)).isoformat()
+
+
+# shared -----------------------------------------------------------------------------------------
+def draft(context: session.Context) -> dict[str, Any]:
+    """The flow's draft; a flow that outlived it (a restart) just ends."""
+    found = context.user_data.get(DRAFT)
+    if found is None:
+        raise ApplicationHandlerStop(END)
+    return found
+
+
+def controls(locale: str, *names: str) -> InlineKeyboardMarkup:
+    """Skip / Back / Save / Clear / Cancel buttons, as asked."""
+    return keyboard([[view.button(locale, f"deal.new.{name}", "sx", name)
+                      for name in names if name != "x"],
+                     [view.button(locale, "deal.new.cancel", "sx", "x")]])
+
+
+async def refuse(update: Update, context: session.Context, error: CodedError,
+                 step: str) -> NoReturn:
+    """Say what crm refused and stay at ``step`` (typed text must not reach the search)."""
+    await update.effective_message.reply_text(describe_error(session.locale(context), error))
+    raise ApplicationHandlerStop(step)
+
+
+async def cancel(update: Update, context: session.Context) -> int:
+    """/cancel or ✖: drop the draft."""
+    context.user_data.pop(DRAFT, None)
+    await show(update, session.text(context, "deal.new.cancelled"))
+    return END
+
+
+async def timed_out(update: Update, context: session.Context) -> None:
+    """Left alone too long: forget the draft and say so."""
+    if context.user_data is not None and context.user_data.pop(DRAFT, None) is not None \
+            and update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id,
+                                       session.text(context, "deal.new.timed_out"))
+
+
+# a new deal -------------------------------------------------------------------------------------
+async def start_new(update: Update, context: session.Context) -> str:
+    """dl:<customer id> on the card: the customer must be visible, the user allowed to create."""
+    actor = session.actor(context)
+    require(actor, Action.CREATE)
+    [customer_id] = numbers(update, 1)
+    card = await session.db(context, customers.get_customer, actor, customer_id)
+    context.user_data[DRAFT] = {"customer_id": card.id, "name": card.name}
+    locale = session.locale(context)
+    await send(update, t(locale, "deal.new.ask_title", name=card.name), controls(locale))
+    return TITLE
+
+
+def _question(context: session.Context, step: str) -> tuple[str, InlineKeyboardMarkup]:
+    values, locale = draft(context), session.locale(context)
+    if step == TITLE:
+        return t(locale, "deal.new.ask_title", name=values["name"]), controls(locale)
+    key = "deal.new.ask_amount" if step == AMOUNT else "deal.new.ask_close"
+    text = t(locale, key, currency=money.DEFAULT_CURRENCY)
+    return text, controls(locale, "skip", "back")
+
+
+def summary(context: session.Context) -> str:
+    """The draft as it will be saved."""
+    values, locale = draft(context), session.locale(context)
+    amount = (money_text(locale, values["amount"], values["currency"])
+              if values.get("amount") else "—")
+    rows = (("title", values.get("title") or "—"), ("amount", amount),
+            ("expected_close", values.get("close") or "—"))
+    return "\n".join([t(locale, "deal.new.confirm", name=values["name"])] + [
+        t(locale, "deal.new.line", field=t(locale, f"field.{f}", html_escape=False), value=v)
+        for f, v in rows])
+
+
+def money_text(locale: str, amount: str, code: str) -> str:
+    """A typed amount as it will be shown (crm has accepted it already)."""
+    return view.money(locale, money.parse_decimal(amount, field="amount"), code)
+
+
+async def ask(update: Update, context: session.Context, step: str, *,
+              fresh: bool = False) -> str:
+    """The question of a step (or the summary), in place of a pressed button's message unless
+    ``fresh``."""
+    values, locale = draft(context), session.locale(context)
+    deliver = send if fresh else show
+    if step == CONFIRM:
+        values["review"] = True
+        await deliver(update, summary(context), controls(locale, "save", "back"))
+        return CONFIRM
+    text, markup = _question(context, step)
+    await deliver(update, text, markup)
+    return step
+
+
+async def ask_next(update: Update, context: session.Context, step: str) -> str:
+    """The following step; after a correction, straight back to the summary."""
+    if draft(context).get("review") or step == CLOSE:
+        return await ask(update, context, CONFIRM)
+    return await ask(update, context, STEPS[STEPS.index(step) + 1])
+
+
+async def typed_title(update: Update, context: session.Context) -> str:
+    """The title; crm checks its length when saving."""
+    draft(context)["title"] = update.effective_message.text.strip()
+    raise ApplicationHandlerStop(await ask_next(update, context, TITLE))
+
+
+async def typed_amount(update: Update, context: session.Context) -> str:
+    """An amount with an optional currency (CNY by default); a bad one keeps the step."""
+    amount, code = split_amount(update.effective_message.text)
+    try:
+        checked = check_amount(amount, code)
+    except ValidationError as error:
+        await refuse(update, context, error, AMOUNT)
+    draft(context).update(amount=amount, currency=checked)
+    raise ApplicationHandlerStop(await ask_next(update, context, AMOUNT))
+
+
+async def typed_close(update: Update, context: session.Context) -> str:
+    """2026-12-31, 2026/12/31 or 12/31; a bad date keeps the step."""
+    text = close_date(update.effective_message.text, local_now(context).date())
+    try:
+        day = parse_date(text, field="expected_close")
+    except ValidationError as error:
+        await refuse(update, context, error, CLOSE)
+    draft(context)["close"] = day.isoformat()
+    raise ApplicationHandlerStop(await ask_next(update, context, CLOSE))
+
+
+def skipped(step: str) -> Any:
+    """⏭ at the amount or the date: leave it empty."""
+    async def on_skip(update: Update, context: session.Context) -> str:
+        values = draft(context)
+        values.update({"amount": None, "currency": None} if step == AMOUNT else {"close": None})
+        return await ask_next(update, context, step)
+    return on_skip
+
+
+def went_back(step: str) -> Any:
+    """◀: the step before."""
+    async def on_back(update: Update, context: session.Context) -> str:
+        draft(context)
+        earlier = CLOSE if step == CONFIRM else STEPS[max(0, STEPS.index(step) - 1)]
+        return await ask(update, context, earlier)
+    return on_back
+
+
+async def save_deal(update: Update, context: session.Context) -> object:
+    """✅: one crm call; a refused value goes back to its step."""
+    values = draft(context)
+    try:
+        screen = await session.db(context, trips.create_deal, session.actor(context),
+                                  values["customer_id"], values.get("title") or "",
+                                  values.get("amount"), values.get("currency"),
+                                  values.get("close"))
+    except ValidationError as error:
+        await update.effective_message.reply_text(describe_error(session.locale(context), error))
+        values["review"] = True
+        return await ask(update, context, STEP_OF_FIELD.get(error.field, CONFIRM), fresh=True)
+    context.user_data.pop(DRAFT, None)
+    locale = session.locale(context)
+    await show(update, t(locale, "deal.new.saved") + "\n\n" + view.deal_text(locale, screen.deal),
+               view.deal_keyboard(locale, screen))
+    return END
+
+
+# one field of a deal ----------------------------------------------------------------------------
+async def start_edit(update: Update, context: session.Context) -> str:
+    """df:<deal>:<field>: the deal must be visible and the user allowed to edit."""
+    actor = session.actor(context)
+    require(actor, Action.EDIT)
+    [deal_id] = numbers(update, 1)
+    field = update.callback_query.data.split(":")[2]
+    screen = await session.db(context, trips.deal_screen, actor, deal_id)
+    deal, locale = screen.deal, session.locale(context)
+    current = {"title": deal.title, "amount": view.money(locale, deal.amount, deal.currency),
+               "expected_close": view.day(deal.expected_close), "notes": deal.notes or "—"}
+    context.user_data[DRAFT] = {"deal_id": deal.id, "field": field, "currency": deal.currency}
+    buttons = () if field == "title" else ("clear",)
+    await show(update, t(locale, "deal.edit.ask", title=deal.title, value=current[field],
+                         field=t(locale, f"field.{field}", html_escape=False)),
+               controls(locale, *buttons))
+    return EDIT
+
+
+def _edit_value(context: session.Context, text: str) -> tuple[object, str | None]:
+    """The typed value as crm takes it; an amount may change the currency too."""
+    values = draft(context)
+    if values["field"] == "expected_close":
+        return close_date(text, local_now(context).date()), None
+    if values["field"] != "amount":
+        return text, None
+    amount, code = split_amount(text)
+    checked = check_amount(amount, code or values["currency"])
+    return amount, checked if checked != values["currency"] else None
+
+
+async def typed_edit(update: Update, context: session.Context) -> str:
+    """The new value: one crm call; a refused value keeps the step."""
+    values = draft(context)
+    try:
+        value, currency = _edit_value(context, update.effective_message.text.strip())
+    except ValidationError as error:
+        await refuse(update, context, error, EDIT)
+    screen = await crm_step(update, context, EDIT, trips.edit_deal, session.actor(context),
+                            values["deal_id"], values["field"], value, currency)
+    await _edited(update, context, screen)
+    raise ApplicationHandlerStop(END)
+
+
+async def cleared(update: Update, context: session.Context) -> int:
+    """🧹: the field becomes empty (crm refuses it for the title)."""
+    values = draft(context)
+    await update.callback_query.answer()
+    screen = await crm_step(update, context, EDIT, trips.edit_deal, session.actor(context),
+                            values["deal_id"], values["field"], None)
+    await _edited(update, context, screen)
+    return END
+
+
+async def _edited(update: Update, context: session.Context, screen: trips.DealScreen) -> None:
+    context.user_data.pop(DRAFT, None)
+    locale = session.locale(context)
+    await update.effective_message.reply_text(
+        t(locale, "deal.edit.saved") + "\n\n" + view.deal_text(locale, screen.deal),
+        reply_markup=view.deal_keyboard(locale, screen))
+
+
+# a lost reason in a few words -------------------------------------------------------------------
+async def start_lost_note(update: Update, context: session.Context) -> str:
+    """dr:<deal>:<stage>:other: ask what happened (the deal must be visible)."""
+    actor = session.actor(context)
+    require(actor, Action.EDIT)
+    deal_id, stage_id = numbers(update, 2)
+    screen = await session.db(context, trips.deal_screen, actor, deal_id)
+    context.user_data[DRAFT] = {"deal_id": deal_id, "stage_id": stage_id}
+    locale = session.locale(context)
+    await show(update, t(locale, "deal.lost.ask_note", title=screen.deal.title),
+               controls(locale))
+    return LOST_NOTE
+
+
+async def typed_lost_note(update: Update, context: session.Context) -> str:
+    """The note: the deal moves to the lost stage with reason "other"."""
+    values = draft(context)
+    screen = await crm_step(update, context, LOST_NOTE, trips.move, session.actor(context),
+                            values["deal_id"], values["stage_id"], lost_reason="other",
+                            lost_note=update.effective_message.text)
+    context.user_data.pop(DRAFT, None)
+    locale = session.locale(context)
+    done = t(locale, "deal.card.moved", stage=view.stage_name(locale, screen.deal.stage))
+    await update.effective_message.reply_text(
+        done + "\n\n" + view.deal_text(locale, screen.deal),
+        reply_markup=view.deal_keyboard(locale, screen))
+    raise ApplicationHandlerStop(END)

@@ -1,0 +1,297 @@
+"""Sales in the chat, through the real Application in both languages: /deals, the deal card and
+its moves, a new deal from the customer card, /forecast, orders and payments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+
+import peewee
+import pytest
+
+from crm import sales, users
+from crm.actors import Actor
+from crm.sales.views import DealView
+from tests.bot.harness import ChatHarness, Reply
+from tests.crm.cast import customer
+
+AGENT, OTHER, MANAGER, ADMIN = 5301, 5302, 5303, 5304
+
+
+@pytest.fixture
+def bot(chat: ChatHarness) -> Iterator[ChatHarness]:
+    yield chat
+
+
+def staff(telegram_id: int, role: str, name: str, locale: str = "zh-CN") -> Actor:
+    return users.add_user(Actor.system(), telegram_id, role, name, locale=locale).as_actor()
+
+
+@pytest.fixture
+def agent(db: peewee.Database) -> Actor:
+    return staff(AGENT, "agent", "李娜")
+
+
+def shown(replies: list[Reply]) -> Reply:
+    """The one message the bot sent or edited."""
+    [message] = [r for r in replies if r.method in ("sendMessage", "editMessageText")]
+    return message
+
+
+def messages(replies: list[Reply]) -> list[Reply]:
+    return [r for r in replies if r.method in ("sendMessage", "editMessageText")]
+
+
+def stage_id(kind_or_name: str) -> int:
+    pipeline = sales.get_pipeline(Actor.system())
+    return next(s.id for s in pipeline.stages if kind_or_name in (s.kind, s.name_en))
+
+
+def a_deal(actor: Actor, title: str = "年度采购", amount: str = "12345", **fields) -> DealView:
+    buyer = customer(actor, fields.pop("name", "王小明"), company=fields.pop("company", "华为"))
+    return sales.create_deal(actor, buyer.id, title, amount=amount, **fields)
+
+
+# /deals ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("locale", "lead", "won", "button"), [
+    ("zh-CN", "线索（10%）：2 个 · ¥12,445.00", "🏆 赢单：1 个 · ¥500.00", "线索（2）"),
+    ("en", "Lead (10%): 2 · CNY 12,445.00", "🏆 Won: 1 · CNY 500.00", "Lead (2)")])
+def test_deals_shows_counts_and_sums_by_stage(bot, db, locale, lead, won, button) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    a_deal(me, "甲", "12345")
+    a_deal(me, "乙", "100")
+    moved = a_deal(me, "丙", "7000")
+    sales.move_deal_to_stage(me, moved.id, stage_id("Contacted"))
+    sales.move_deal_to_stage(me, a_deal(me, "丁", "500").id, stage_id("won"))
+    overview = shown(bot.send(AGENT, "/deals"))
+    assert lead in overview.text and won in overview.text
+    assert ("已联系（20%）：1 个 · ¥7,000.00" if locale == "zh-CN"
+            else "Contacted (20%): 1 · CNY 7,000.00") in overview.text
+    assert overview.button(button) == f"ds:{stage_id('Lead')}:0"
+    assert all(len(value.encode()) <= 64 for _, value in overview.buttons)
+
+
+def test_a_stage_opens_its_deals_and_a_deal_its_card(bot, agent) -> None:
+    deal = a_deal(agent, "年度采购", "12345.6", expected_close="2026-12-31", source="展会",
+                  notes="老客户")
+    overview = shown(bot.send(AGENT, "/deals"))
+    listing = shown(bot.press(AGENT, overview.button("线索")))
+    assert listing.method == "editMessageText" and "年度采购" in listing.text
+    assert "¥12,345.60" in listing.text and "2026-12-31" in listing.text
+    card = shown(bot.press(AGENT, listing.button("年度采购")))
+    for part in ("<b>年度采购</b>", "王小明", "华为", "李娜", "¥12,345.60", "2026-12-31",
+                 "线索（10%）", "展会", "老客户"):
+        assert part in card.text, part
+    labels = [label for label, _ in card.buttons]
+    assert labels[:4] == ["➡ 已联系", "➡ 需求确认", "➡ 报价", "➡ 谈判"]
+    assert "🏆 赢单" in labels and "✖ 输单" in labels
+    assert card.button("客户") == f"c:{deal.customer_id}"
+    back = shown(bot.press(AGENT, listing.button("销售管道")))
+    assert back.text.startswith("<b>💼 销售管道</b>") and back.method == "editMessageText"
+
+
+def test_the_stage_list_pages(bot, agent) -> None:
+    for i in range(10):
+        a_deal(agent, f"商机{i}", "100")
+    listing = shown(bot.press(AGENT, f"ds:{stage_id('Lead')}:0"))
+    assert listing.text.count("商机") == 8
+    more = shown(bot.press(AGENT, listing.button("▶")))
+    assert more.text.count("商机") == 2 and "◀" in [label for label, _ in more.buttons]
+
+
+# moving a deal --------------------------------------------------------------------------------
+def test_move_a_deal_forward_and_see_the_history(bot, agent) -> None:
+    deal = a_deal(agent)
+    card = shown(bot.press(AGENT, f"d:{deal.id}"))
+    moved = shown(bot.press(AGENT, card.button("已联系")))
+    assert "已移到已联系" in moved.text and "已联系（20%）" in moved.text
+    assert sales.get_deal(agent, deal.id).stage.name_en == "Contacted"
+    assert "➡ 已联系" not in [label for label, _ in moved.buttons]
+    history = shown(bot.press(AGENT, moved.button("阶段记录")))
+    assert "线索 → 已联系" in history.text and "李娜" in history.text
+
+
+@pytest.mark.parametrize(("locale", "ask", "price", "because"), [
+    ("zh-CN", "为什么输单", "价格", "输单原因：价格"),
+    ("en", "Why was", "Price", "Lost because: Price")])
+def test_lose_a_deal_with_a_reason(bot, db, locale, ask, price, because) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    deal = a_deal(me)
+    card = shown(bot.press(AGENT, f"d:{deal.id}"))
+    question = shown(bot.press(AGENT, card.button("✖")))
+    assert ask in question.text and sales.get_deal(me, deal.id).stage.kind == "open"
+    lost = stage_id("lost")
+    refused = bot.press(AGENT, f"dr:{deal.id}:{lost}:")  # forged: no reason
+    assert any("price" in alert for alert in bot.alerts(refused))
+    assert sales.get_deal(me, deal.id).stage.kind == "open"
+    done = shown(bot.press(AGENT, question.button(price)))
+    assert because in done.text
+    assert sales.get_deal(me, deal.id).lost_reason == "price"
+
+
+def test_the_reason_other_asks_for_a_note(bot, agent) -> None:
+    deal = a_deal(agent)
+    question = shown(bot.press(AGENT, f"dm:{deal.id}:{stage_id('lost')}"))
+    ask = shown(bot.press(AGENT, question.button("其他")))
+    assert "写几句" in ask.text
+    done = shown(bot.send(AGENT, "客户 <公司> 被收购"))
+    assert "其他" in done.text and "客户 &lt;公司&gt; 被收购" in done.text
+    assert sales.get_deal(agent, deal.id).lost_note == "客户 <公司> 被收购"
+
+
+@pytest.mark.parametrize(("locale", "yes", "total"), [
+    ("zh-CN", "建订单", "合计 ¥12,345.00"), ("en", "create an order", "Total CNY 12,345.00")])
+def test_win_a_deal_and_create_its_order(bot, db, locale, yes, total) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    deal = a_deal(me)
+    card = shown(bot.press(AGENT, f"d:{deal.id}"))
+    question = shown(bot.press(AGENT, card.button("🏆")))
+    moved, order = messages(bot.press(AGENT, question.button(yes)))
+    assert sales.get_deal(me, deal.id).stage.kind == "won"
+    assert "SO-" in order.text and total in order.text and "年度采购" in order.text
+    order_id = sales.get_deal(me, deal.id).order_id
+    assert order.button("💰") == f"pa:{order_id}" and moved.button("🧾") == f"o:{order_id}"
+
+
+def test_edit_a_deal_amount_and_date(bot, agent) -> None:
+    deal = a_deal(agent)
+    menu = shown(bot.press(AGENT, f"de:{deal.id}"))
+    ask = shown(bot.press(AGENT, menu.button("金额")))
+    assert "¥12,345.00" in ask.text
+    assert "不是有效的金额" in shown(bot.send(AGENT, "很多")).text
+    saved = shown(bot.send(AGENT, "8000 USD"))
+    assert "USD 8,000.00" in saved.text
+    bot.press(AGENT, f"df:{deal.id}:expected_close")
+    shown(bot.send(AGENT, "2027-01-15"))
+    changed = sales.get_deal(agent, deal.id)
+    assert (changed.amount, changed.currency) == (Decimal("8000.00"), "USD")
+    assert changed.expected_close == dt.date(2027, 1, 15)
+
+
+# a new deal from the customer card ------------------------------------------------------------
+def test_new_deal_from_the_customer_card(bot, agent) -> None:
+    buyer = customer(agent, "陈静", company="腾讯")
+    ask = shown(bot.press(AGENT, f"dl:{buyer.id}"))
+    assert "陈静" in ask.text and ask.method == "sendMessage"
+    amount = shown(bot.send(AGENT, "<b>年度 & 采购</b>"))
+    assert "金额" in amount.text
+    refused = shown(bot.send(AGENT, "一万二"))
+    assert "不是有效的金额" in refused.text
+    close = shown(bot.send(AGENT, "¥12,000.50"))
+    assert "预计成交" in close.text
+    summary = shown(bot.send(AGENT, "12/31"))
+    assert "¥12,000.50" in summary.text and "-12-31" in summary.text
+    assert "&lt;b&gt;年度 &amp; 采购&lt;/b&gt;" in summary.text
+    card = shown(bot.press(AGENT, summary.button("保存")))
+    assert "商机已保存" in card.text and "&lt;b&gt;年度 &amp; 采购&lt;/b&gt;" in card.text
+    assert "<b>年度" not in card.text
+    [made] = sales.list_customer_deals(agent, buyer.id).items
+    assert made.title == "<b>年度 & 采购</b>" and made.amount == Decimal("12000.50")
+    assert made.expected_close.month == 12 and made.expected_close.day == 31
+    assert "陈静" in shown(bot.send(AGENT, "陈静")).text  # the flow is over: a search again
+
+
+def test_new_deal_in_english_with_a_currency_skip_and_back(bot, db) -> None:
+    me = staff(AGENT, "agent", "Emily", locale="en")
+    buyer = customer(me, "Acme")
+    bot.press(AGENT, f"dl:{buyer.id}")
+    bot.send(AGENT, "Servers")
+    close = shown(bot.send(AGENT, "5000 usd"))
+    back = shown(bot.press(AGENT, close.button("Back")))
+    assert "Amount?" in back.text
+    shown(bot.send(AGENT, "USD 5,000"))
+    summary = shown(bot.press(AGENT, "sx:skip"))
+    assert "USD 5,000.00" in summary.text and "Expected close: —" in summary.text
+    card = shown(bot.press(AGENT, "sx:save"))
+    assert "Deal saved" in card.text and "Stage: Lead (10%)" in card.text
+
+
+def test_a_new_deal_can_be_cancelled(bot, agent) -> None:
+    buyer = customer(agent, "陈静")
+    bot.press(AGENT, f"dl:{buyer.id}")
+    assert "已取消" in shown(bot.send(AGENT, "/cancel")).text
+    assert not sales.list_customer_deals(agent, buyer.id).items
+
+
+# /forecast ------------------------------------------------------------------------------------
+def test_forecast_for_a_manager(bot, db) -> None:
+    manager = staff(MANAGER, "manager", "王经理", locale="en")
+    a_deal(manager, "Big", "10000", expected_close="2026-12-31")
+    sales.move_deal_to_stage(manager, a_deal(manager, "Done", "300").id, stage_id("won"))
+    text = shown(bot.send(MANAGER, "/forecast")).text
+    assert "2026-12 · 1 · CNY 10,000.00 → weighted <b>CNY 1,000.00</b>" in text
+    year = dt.datetime.now().year
+    assert f"Won in {year}" in text and "CNY 300.00" in text
+
+
+def test_forecast_is_refused_to_an_agent(bot, agent) -> None:
+    [reply] = bot.send(AGENT, "/forecast")
+    assert "无权" in reply.text
+
+
+# orders and payments --------------------------------------------------------------------------
+def test_record_an_order_line_and_a_partial_payment(bot, agent) -> None:
+    admin = staff(ADMIN, "admin", "Admin")
+    product = sales.create_product(admin, "样品包", "SAMPLE-1", "99.50")
+    deal = a_deal(agent, amount="1000")
+    won = sales.move_deal_to_stage(agent, deal.id, stage_id("won"), create_order=True)
+    lines = shown(bot.press(AGENT, f"oe:{won.order_id}"))
+    assert "品名 数量 单价" in lines.text
+    picked = shown(bot.press(AGENT, lines.button("样品包")))
+    assert "样品包 × 1 @ ¥99.50" in picked.text and "合计 ¥1,099.50" in picked.text
+    typed = shown(bot.send(AGENT, "安装 服务 2 150 10%"))
+    assert "安装 服务 × 2 @ ¥150.00 − 10% = ¥270.00" in typed.text
+    assert "合计 ¥1,369.50" in typed.text
+    refused = shown(bot.send(AGENT, "螺丝 0 1"))
+    assert "不是有效数量" in refused.text
+    confirmed = shown(bot.press(AGENT, typed.button("确认订单")))
+    assert "已确认" in confirmed.text
+    ask = shown(bot.press(AGENT, confirmed.button("登记收款")))
+    assert "未付 ¥1,369.50" in ask.text
+    ask_amount = shown(bot.press(AGENT, ask.button("微信支付")))
+    assert "微信支付" in ask_amount.text
+    over = shown(bot.send(AGENT, "2000"))
+    assert "超过了未付余额" in over.text
+    paid = shown(bot.send(AGENT, "500"))
+    assert "已登记收款：¥500.00（微信支付）" in paid.text and "未付：<b>¥869.50</b>" in paid.text
+    order = sales.get_order(agent, won.order_id)
+    assert (order.status, order.paid, order.outstanding) == ("confirmed", Decimal("500.00"),
+                                                             Decimal("869.50"))
+    assert product.id == order.lines[1].product_id
+
+
+def test_a_customers_orders_and_a_new_one(bot, db) -> None:
+    me = staff(AGENT, "agent", "Emily", locale="en")
+    buyer = customer(me, "Acme")
+    listing = shown(bot.press(AGENT, f"co:{buyer.id}"))
+    assert "No orders yet" in listing.text
+    lines = shown(bot.press(AGENT, listing.button("New order")))
+    assert "SO-" in lines.text and "No lines yet" in lines.text
+    added = shown(bot.send(AGENT, "Widget 3 2.50"))
+    assert "Widget × 3 @ CNY 2.50 = CNY 7.50" in added.text
+    done = shown(bot.press(AGENT, added.button("Done")))
+    assert "Total CNY 7.50" in done.text and "draft" in done.text
+
+
+# a button is not a grant ----------------------------------------------------------------------
+def test_an_agent_cannot_open_or_move_another_agents_deal(bot, agent) -> None:
+    other = staff(OTHER, "agent", "别人")
+    theirs = a_deal(other, "别人的商机", name="别人的客户")
+    for forged in (f"d:{theirs.id}", f"dm:{theirs.id}:{stage_id('Contacted')}",
+                   f"dm:{theirs.id}:{stage_id('won')}", f"dw:{theirs.id}:{stage_id('won')}:1",
+                   f"dr:{theirs.id}:{stage_id('lost')}:price", f"dh:{theirs.id}",
+                   f"de:{theirs.id}", f"df:{theirs.id}:title",
+                   f"dr:{theirs.id}:{stage_id('lost')}:other", f"on:{theirs.customer_id}"):
+        replies = bot.press(AGENT, forged)
+        assert "别人的商机" not in " ".join(bot.texts(replies)), forged
+        assert any("找不到" in a or "未找到" in a for a in bot.alerts(replies)), forged
+    after = sales.get_deal(other, theirs.id)
+    assert after.stage.name_en == "Lead" and after.order_id is None
+
+
+def test_forged_sales_data_is_harmless(bot, agent) -> None:
+    for forged in ("d:abc", "dm:1", "ds:x:y", "dw:1:2:7", "pm:gold", "sx:save", "oc:",
+                   "dr:1:2:<b>", "o:99999999999"):
+        replies = bot.press(AGENT, forged)
+        assert not messages(replies), forged
