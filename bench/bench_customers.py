@@ -11,6 +11,7 @@ import os
 import random
 import shutil
 import time
+import uuid
 from pathlib import Path
 
 from bench.common import Figure, percentiles
@@ -36,7 +37,7 @@ def prepared_sqlite(folder: Path) -> tuple[object, float | None]:
     a cached one was reused: an older schema's cache is upgraded by the migrations)."""
     CACHE.mkdir(exist_ok=True)
     cached = _cached() or _build()
-    target = folder / "customers-large.db"
+    target = folder / f"customers-large-{uuid.uuid4().hex[:8]}.db"  # each caller its own copy
     shutil.copyfile(cached[0], target)
     db = bind(open_database(f"sqlite:///{target}"))
     migrate(db)

@@ -62,13 +62,18 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
 
 def build_application(config: Config, executor: DatabaseExecutor, *,
-                      request: BaseRequest | None = None) -> Application:
-    """The bot with its handlers; ``request`` replaces the network layer (console, tests)."""
+                      request: BaseRequest | None = None,
+                      rate_limit: bool = True) -> Application:
+    """The bot with its handlers; ``request`` replaces the network layer (console, tests).
+
+    ``rate_limit=False`` only for measuring: it drops the throttle that keeps the bot within
+    Telegram's flood limits (about 30 messages a second)."""
     builder = (ApplicationBuilder()
                .token(config.telegram_token or "0:console")
                .defaults(Defaults(parse_mode=ParseMode.HTML))
-               .rate_limiter(AIORateLimiter(max_retries=3))
                .concurrent_updates(PerUserUpdateProcessor(256)))
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     if config["telegram.base_url"]:
         builder = builder.base_url(config["telegram.base_url"])
     if config["telegram.base_file_url"]:

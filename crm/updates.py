@@ -5,24 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-import peewee
-
 from crm.clock import utcnow
 from crm.users import StaffView, identify
-from storage.database import database, sql
+from storage.database import database, is_sqlite, sql
 
 KEEP = dt.timedelta(days=2)  # Telegram keeps unconfirmed updates for 24 hours
 
 
 def claim_update(update_id: int, *, now: dt.datetime | None = None) -> bool:
     """True the first time an update id is seen, False for a redelivery."""
-    try:
-        with database.atomic():
-            database.execute_sql(sql("insert into processed_update (update_id, at)"
-                                     " values (?, ?)"), (update_id, now or utcnow()))
-    except peewee.IntegrityError:
-        return False
-    return True
+    # One self-committing statement (no explicit transaction: it runs on every update).
+    verb = "insert or ignore into" if is_sqlite(database) else "insert into"
+    tail = "" if is_sqlite(database) else " on conflict do nothing"
+    cursor = database.execute_sql(
+        sql(f"{verb} processed_update (update_id, at) values (?, ?){tail}"),
+        (update_id, now or utcnow()))
+    return cursor.rowcount == 1
 
 
 def forget_old_updates(*, now: dt.datetime | None = None) -> int:

@@ -103,7 +103,13 @@ def sql(template: str) -> str:
 
 def fetch_one(template: str, params: tuple = ()) -> tuple | None:
     """The first row of a raw query, or None."""
-    return database.execute_sql(sql(template), params).fetchone()
+    cursor = database.execute_sql(sql(template), params)
+    try:
+        return cursor.fetchone()
+    finally:
+        # An unfinished statement keeps its read snapshot: SQLite then cannot checkpoint the
+        # WAL, and every later commit gets slower (4 ms instead of 0.1 ms at 1M customers).
+        cursor.close()
 
 
 def fetch_all(template: str, params: tuple = ()) -> list[tuple]:

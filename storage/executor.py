@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
@@ -12,6 +14,8 @@ from peewee import Database
 
 from storage.database import is_sqlite
 
+log = logging.getLogger(__name__)
+CHECKPOINT_SECONDS = 1.0
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -30,6 +34,28 @@ class DatabaseExecutor:
         # Long read-only work (exports, reports) gets its own thread and connection, so the
         # chat's short queries never wait behind it (SQLite's WAL lets readers run alongside).
         self._long = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-long")
+        self._stop = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        if is_sqlite(db):
+            self._pool.submit(self._writer_without_checkpoints).result()
+            self._checkpointer = threading.Thread(target=self._checkpoint_loop,
+                                                  name="crm-checkpoint", daemon=True)
+            self._checkpointer.start()
+
+    def _writer_without_checkpoints(self) -> None:
+        # A commit that crosses the WAL size limit would copy the log into the database and
+        # fsync it on the chat's thread (a 1-second stall now and then); checkpoints run on a
+        # thread of their own instead.
+        self.db.execute_sql("pragma wal_autocheckpoint = 0")
+
+    def _checkpoint_loop(self) -> None:
+        """Copy the WAL into the database every second, without blocking readers or writers."""
+        while not self._stop.wait(CHECKPOINT_SECONDS):
+            try:
+                self.db.execute_sql("pragma wal_checkpoint(passive)").fetchall()
+            except Exception:  # a missed checkpoint is retried a second later
+                log.warning("WAL checkpoint failed", exc_info=True)
+        self.db.close()
 
     async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Await ``fn(*args, **kwargs)`` run on a database thread."""
@@ -43,6 +69,9 @@ class DatabaseExecutor:
 
     def shutdown(self) -> None:
         """Finish queued work and close the threads' connections."""
+        self._stop.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join()
         for pool in (self._pool, self._long):
             pool.submit(self.db.close).result()
             pool.shutdown(wait=True)
