@@ -28,6 +28,7 @@ from crm import system, users
 from crm.actors import Actor, Channel
 from crm.config import Config
 from crm.users import StaffView
+from storage.errors import CodedError
 from storage.executor import DatabaseExecutor
 
 CONSOLE_BOT = {"id": 1, "is_bot": True, "first_name": "CRM", "username": "local_console_bot",
@@ -151,6 +152,10 @@ class Console:
         return self._message(text=line, entities=entities)
 
 
+def _any_staff() -> bool:
+    return bool(users.list_users(Actor.system(Channel.CLI)))
+
+
 def choose_staff(config: Config, telegram_id: int | None) -> StaffView | None:
     """The staff member to act as: the one asked for, else the first active admin."""
     system_actor = Actor.system(Channel.CLI)
@@ -160,11 +165,34 @@ def choose_staff(config: Config, telegram_id: int | None) -> StaffView | None:
     return next((u for u in staff if u.role.value == "admin"), staff[0] if staff else None)
 
 
+def first_admin(config: Config, lines: TextIO, out: TextIO) -> StaffView | None:
+    """On a brand-new installation, make the person at the terminal its first admin."""
+    say = lambda key: print(t(config.locale, key, html_escape=False), end=" ",  # noqa: E731
+                            file=out, flush=True)
+    say("console.first_admin")
+    say("console.ask_id")
+    answer = lines.readline().strip()
+    say("console.ask_name")
+    name = lines.readline().strip()
+    try:
+        return users.add_user(Actor.system(Channel.CLI), int(answer), "admin", name or "Admin",
+                              locale=config.locale)
+    except (ValueError, CodedError) as error:
+        message = t(config.locale, error.code, html_escape=False, **error.params) \
+            if isinstance(error, CodedError) else answer
+        print(t(config.locale, "cli.error", html_escape=False, message=message), file=out)
+        return None
+
+
 def run_console(config: Config, telegram_id: int | None = None, *,
-                lines: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+                lines: TextIO = sys.stdin, out: TextIO = sys.stdout,
+                interactive: bool | None = None) -> int:
     """Chat with the bot in the terminal until /quit or end of input."""
     db = system.open_database(config)
     staff = choose_staff(config, telegram_id)
+    interactive = lines.isatty() if interactive is None else interactive
+    if staff is None and telegram_id is None and interactive and not _any_staff():
+        staff = first_admin(config, lines, out)
     if staff is None:
         print(t(config.locale, "console.no_staff", html_escape=False), file=out)
         return 1

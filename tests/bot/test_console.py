@@ -53,3 +53,12 @@ def test_run_without_a_token_and_without_a_terminal_explains(installed, capsys) 
 
 def test_html_becomes_plain_text() -> None:
     assert plain("<b>张&amp;伟</b> &lt;x&gt;") == "张&伟 <x>"
+
+
+def test_a_new_installation_makes_the_person_at_the_terminal_its_first_admin(installed) -> None:
+    out = io.StringIO()
+    lines = io.StringIO("123456789\nChen Jing\n/help\n/quit\n")
+    assert run_console(installed, lines=lines, out=out, interactive=True) == 0
+    shown = out.getvalue()
+    assert "first admin" in shown and "you are Chen Jing" in shown and "/new" in shown
+    assert users.identify(123456789).role.value == "admin"
