@@ -24,6 +24,7 @@ class Action(StrEnum):
     PRIVACY = "privacy"
     STATUS = "status"
     FORECAST = "forecast"
+    MANAGE_SALES = "manage_sales"  # pipelines, assignment rules, the product catalogue
     BACKUP = "backup"
 
 

@@ -13,8 +13,7 @@ from crm.visibility import Scope, can_see, scope_of
 from storage.database import fetch_one
 
 # Sales settings (pipelines, assignment rules, products) are for admins.
-# TODO(permissions): a dedicated Action.MANAGE_SALES; MANAGE_USERS is admin-only meanwhile.
-MANAGE_SALES = Action.MANAGE_USERS
+MANAGE_SALES = Action.MANAGE_SALES
 
 
 def require_settings(actor: Actor) -> None:
