@@ -45,8 +45,6 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
     else:
         out.say("cli.init.key_kept", path=report.key_file)
     out.say("cli.init.next_steps")
-    if not config.telegram_token:
-        out.say("cli.no_token")
     return 0
 
 
@@ -159,6 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         runtime.configure(config)
         logging.basicConfig(level=config["logging.level"],
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        for chatty in ("apscheduler", "httpx"):  # routine scheduling and HTTP lines
+            logging.getLogger(chatty).setLevel(max(logging.WARNING,
+                                                   logging.getLogger().level))
         return args.handler(args, config)
     except CodedError as error:
         return Terminal(_terminal_locale(config)).fail(error)
