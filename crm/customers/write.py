@@ -4,6 +4,7 @@ keeps the search index in step."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from crm import audit
@@ -376,33 +377,32 @@ def remove_address(actor: Actor, customer_id: int, address_id: int, *,
 def add_tags(actor: Actor, customer_id: int, names: list[str], *,
              now: dt.datetime | None = None) -> CustomerCard:
     """Tag a customer; tags are created on first use."""
-    require(actor, Action.EDIT)
-    now = now or utcnow()
     cleaned = inputs.tags(names)
-    with database.atomic():
-        require_visible(actor, customer_id)
-        before = _tag_names(customer_id)
-        _attach_tags(customer_id, cleaned, now)
-        touch(customer_id, now)
-        reindex(customer_id)
-        audit.record(actor, "customer.tags", "customer", customer_id, customer_id=customer_id,
-                     changes=audit.diff({"tags": before}, {"tags": _tag_names(customer_id)}),
-                     now=now)
-    return load_card(customer_id)
+    return _change_tags(actor, customer_id,
+                        lambda moment: _attach_tags(customer_id, cleaned, moment), now)
 
 
 def remove_tag(actor: Actor, customer_id: int, name: str, *,
                now: dt.datetime | None = None) -> CustomerCard:
     """Take a tag off a customer."""
+    def detach(_moment: dt.datetime) -> None:
+        tag = fetch_one("select id from tag where name_norm = ?", (normalise_text(name),))
+        if tag:
+            CustomerTag.delete().where((CustomerTag.customer == customer_id)
+                                       & (CustomerTag.tag == tag[0])).execute()
+
+    return _change_tags(actor, customer_id, detach, now)
+
+
+def _change_tags(actor: Actor, customer_id: int, change: Callable[[dt.datetime], None],
+                 now: dt.datetime | None) -> CustomerCard:
+    """Apply a tag change in one transaction: reindexed and audited with before and after."""
     require(actor, Action.EDIT)
     now = now or utcnow()
     with database.atomic():
         require_visible(actor, customer_id)
         before = _tag_names(customer_id)
-        tag = fetch_one("select id from tag where name_norm = ?", (normalise_text(name),))
-        if tag:
-            CustomerTag.delete().where((CustomerTag.customer == customer_id)
-                                       & (CustomerTag.tag == tag[0])).execute()
+        change(now)
         touch(customer_id, now)
         reindex(customer_id)
         audit.record(actor, "customer.tags", "customer", customer_id, customer_id=customer_id,
