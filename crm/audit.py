@@ -135,13 +135,15 @@ def iter_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | N
         last = rows[-1][0]
 
 
-def export_audit(actor: Actor, **filters: object):
+def export_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | None = None,
+                 since: dt.datetime | None = None, until: dt.datetime | None = None):
     """Every matching entry for a file export; the export itself is recorded first."""
     require(actor, Action.AUDIT)
+    filters = {"user_id": user_id, "customer_id": customer_id, "since": since, "until": until}
     with database.atomic():
         record(actor, "audit.export", "audit_log", changes={
             k: [None, str(v)] for k, v in filters.items() if v is not None} or None)
-    return iter_audit(actor, **filters)  # type: ignore[arg-type]
+    return iter_audit(actor, **filters)
 
 
 AUDIT_HEADERS = ("at", "user", "via", "action", "record", "id", "customer", "changes")

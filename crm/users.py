@@ -59,6 +59,14 @@ def _load(where: str, params: tuple) -> StaffView | None:
     return _view(row) if row else None
 
 
+def _by_id(user_id: int | None) -> StaffView:
+    """A staff user known to exist (just written)."""
+    found = _load("id = ?", (user_id,))
+    if found is None:
+        raise NotFound("user.not_found", telegram_id="?")
+    return found
+
+
 def validate_role(role: str) -> Role:
     if role not in {r.value for r in Role}:
         raise ValidationError("validation.role", field="role",
@@ -103,7 +111,7 @@ def add_user(actor: Actor, telegram_id: int, role: str, name: str, *,
         audit.record(actor, "user.add", "staff_user", user_id, changes={
             "telegram_id": [None, telegram_id], "name": [None, name.strip()],
             "role": [None, checked_role.value], "team_id": [None, team_id]}, now=now)
-    return _load("id = ?", (user_id,))  # type: ignore[return-value]
+    return _by_id(user_id)
 
 
 def get_user(actor: Actor, telegram_id: int) -> StaffView:
@@ -135,7 +143,7 @@ def _update_user(actor: Actor, telegram_id: int, action: str, changes: dict[str,
     audit.record(actor, action, "staff_user", current.id,
                  changes=audit.diff({k: str(v) if isinstance(v, Role) else v
                                      for k, v in before.items()}, changes), now=now)
-    return _load("id = ?", (current.id,))  # type: ignore[return-value]
+    return _by_id(current.id)
 
 
 def deactivate_user(actor: Actor, telegram_id: int, *,
@@ -206,7 +214,7 @@ def set_preferences(actor: Actor, *, locale: str | None = None, timezone: str | 
             assignments = ", ".join(f"{k} = ?" for k in changes)
             database.execute_sql(sql(f"update staff_user set {assignments}, updated_at = ?"
                                      " where id = ?"), (*changes.values(), now, actor.user_id))
-    return _load("id = ?", (actor.user_id,))  # type: ignore[return-value]
+    return _by_id(actor.user_id)
 
 
 def _check_team(team_id: int | None) -> None:
