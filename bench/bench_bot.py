@@ -9,7 +9,7 @@ import random
 import time
 from pathlib import Path
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
 
 from bench.bench_customers import prepared_sqlite
@@ -55,9 +55,15 @@ async def _measure(app: Application, updates: list[Update]) -> tuple[float, floa
     return p50, p95, sequential, concurrent
 
 
-def _echo_app() -> Application:
+def _echo_app(*, with_keyboard: bool = False) -> Application:
+    """A bare bot that answers every text; with a keyboard shaped like a page of results."""
     async def echo(update: Update, context) -> None:
-        await update.effective_message.reply_text(update.effective_message.text)
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(f"张伟{i} · 华为技术 · …1234", callback_data=f"c:{100_000 + i}")]
+             for i in range(8)] + [[InlineKeyboardButton("▶", callback_data="sp:q1:8")]]
+        ) if with_keyboard else None
+        await update.effective_message.reply_text(update.effective_message.text,
+                                                  reply_markup=markup)
 
     request = LocalBotApi(lambda method, params: None)
     app = (ApplicationBuilder().token("1:bench").request(request)
@@ -94,6 +100,8 @@ def run(db, label: str) -> list[Figure]:
     executor.shutdown()
     echo = _echo_app()
     e50, e95, e_seq, e_con = asyncio.run(_measure(echo, _updates(echo, 1, queries)))
+    shaped = _echo_app(with_keyboard=True)
+    k50, _, _, k_con = asyncio.run(_measure(shaped, _updates(shaped, 1, queries)))
     return [
         Figure("SQLite 1M: search-and-reply update p95", p95, "ms", f"p50 {p50:.2f}"),
         Figure("SQLite 1M: search-and-reply updates/s, one at a time", sequential, "/s"),
@@ -103,4 +111,6 @@ def run(db, label: str) -> list[Figure]:
                f"search bot is {e_seq / sequential:.1f}x slower"),
         Figure("bare echo handler updates/s, 32 in flight", e_con, "/s",
                f"search bot is {e_con / concurrent:.1f}x slower"),
+        Figure("echo with a 9-button results keyboard, 32 in flight", k_con, "/s",
+               f"p50 {k50:.2f} ms; the reply alone, no database"),
     ]
