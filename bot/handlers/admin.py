@@ -222,43 +222,36 @@ async def _show_member(update: Update, context: session.Context,
                                 resolve_locale(member.locale, session.config(context).locale))
 
 
-def _target(update: Update) -> tuple[list[str], int | None]:
-    parts = parse(update.callback_query.data)
-    return parts, int_part(parts, 1)
-
-
-async def show_member(update: Update, context: session.Context) -> None:
-    """au:<tg>: one member with their buttons."""
-    _, telegram_id = _target(update)
+def _member_call(parts: list[str]) -> tuple[Callable[..., StaffView], tuple] | None:
+    """The crm call a member button asks for (None for forged data): au shows the member,
+    ar:<tg>:<role> and at:<tg>:<team id, 0 for none> change them, ax deactivates (the
+    confirmed press), aa reactivates."""
+    telegram_id = int_part(parts, 1)
     if telegram_id is None:
+        return None
+    if parts[0] == "ar":
+        return (users.change_role, (telegram_id, parts[2])) if len(parts) >= 3 else None
+    if parts[0] == "at":
+        team_id = int_part(parts, 2)
+        return None if team_id is None else (users.set_team, (telegram_id, team_id or None))
+    simple = {"au": users.get_user, "ax": users.deactivate_user, "aa": users.reactivate_user}
+    return simple[parts[0]], (telegram_id,)
+
+
+async def member_button(update: Update, context: session.Context) -> None:
+    """A member's buttons: show them, or change them first (crm checks the permission)."""
+    call = _member_call(parse(update.callback_query.data))
+    if call is None:
         await update.callback_query.answer()
         return
-    await _show_member(update, context, users.get_user, telegram_id)
-
-
-async def set_role(update: Update, context: session.Context) -> None:
-    """ar:<tg>:<role>: give a member another role (crm validates the role)."""
-    parts, telegram_id = _target(update)
-    if telegram_id is None or len(parts) < 3:
-        await update.callback_query.answer()
-        return
-    await _show_member(update, context, users.change_role, telegram_id, parts[2])
-
-
-async def set_team(update: Update, context: session.Context) -> None:
-    """at:<tg>:<team id, 0 for none>: move a member to a team."""
-    parts, telegram_id = _target(update)
-    team_id = int_part(parts, 2)
-    if telegram_id is None or team_id is None:
-        await update.callback_query.answer()
-        return
-    await _show_member(update, context, users.set_team, telegram_id, team_id or None)
+    change, args = call
+    await _show_member(update, context, change, *args)
 
 
 async def ask_deactivate(update: Update, context: session.Context) -> None:
     """ad:<tg>: deactivation needs a confirming press (typing "yes" is just a search)."""
     callback = update.callback_query
-    _, telegram_id = _target(update)
+    telegram_id = int_part(parse(callback.data), 1)
     if telegram_id is None:
         await callback.answer()
         return
@@ -271,24 +264,6 @@ async def ask_deactivate(update: Update, context: session.Context) -> None:
     await callback.answer()
     await callback.edit_message_text(t(locale, "admin.confirm_deactivate", name=member.name),
                                      reply_markup=buttons)
-
-
-async def deactivate(update: Update, context: session.Context) -> None:
-    """ax:<tg>: the confirmed deactivation."""
-    _, telegram_id = _target(update)
-    if telegram_id is None:
-        await update.callback_query.answer()
-        return
-    await _show_member(update, context, users.deactivate_user, telegram_id)
-
-
-async def reactivate(update: Update, context: session.Context) -> None:
-    """aa:<tg>: give a deactivated member access again."""
-    _, telegram_id = _target(update)
-    if telegram_id is None:
-        await update.callback_query.answer()
-        return
-    await _show_member(update, context, users.reactivate_user, telegram_id)
 
 
 async def invite_command(update: Update, context: session.Context) -> None:
@@ -371,9 +346,7 @@ def register(application: Application) -> None:
                           ("audit", audit_command), ("status", status_command),
                           ("backup", backup_command)):
         application.add_handler(CommandHandler(name, handler))
-    for pattern, handler in ((r"^aup:", users_page), (r"^au:", show_member),
-                             (r"^ar:", set_role), (r"^at:", set_team),
-                             (r"^ad:", ask_deactivate), (r"^ax:", deactivate),
-                             (r"^aa:", reactivate), (r"^ai:", make_invite),
+    for pattern, handler in ((r"^aup:", users_page), (r"^(au|ar|at|ax|aa):", member_button),
+                             (r"^ad:", ask_deactivate), (r"^ai:", make_invite),
                              (r"^ag:", audit_page), (r"^ae$", export_audit)):
         application.add_handler(CallbackQueryHandler(handler, pattern=pattern))
