@@ -38,11 +38,13 @@ _TAGS = re.compile(r"<[^>]+>")
 
 
 class LocalBotApi(BaseRequest):
-    """Answers the Bot API in-process and hands every outgoing message to ``show``."""
+    """Answers the Bot API in-process, as Telegram would, and hands every call to ``show``."""
 
-    def __init__(self, show: Callable[[str, dict[str, Any]], None]) -> None:
+    def __init__(self, show: Callable[[str, dict[str, Any]], None], *,
+                 bot_user: dict[str, Any] = CONSOLE_BOT, first_message_id: int = 1) -> None:
         self.show = show
-        self._ids = itertools.count(1)
+        self.bot_user = bot_user
+        self._ids = itertools.count(first_message_id)
 
     async def initialize(self) -> None:
         return None
@@ -61,16 +63,31 @@ class LocalBotApi(BaseRequest):
         api_method = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data else {}
         self.show(api_method, params)
-        return 200, json.dumps({"ok": True, "result": self._answer(api_method, params)}).encode()
+        return 200, json.dumps({"ok": True, "result": self.answer(api_method, params)}).encode()
 
-    def _answer(self, api_method: str, params: dict[str, Any]) -> Any:
+    def answer(self, api_method: str, params: dict[str, Any]) -> Any:
+        """The result Telegram would give for this call."""
         if api_method == "getMe":
-            return CONSOLE_BOT
+            return self.bot_user
         if api_method.startswith(("send", "edit")):
-            return {"message_id": int(params.get("message_id") or next(self._ids)),
-                    "date": int(time.time()), "text": params.get("text", ""),
-                    "chat": {"id": int(params.get("chat_id") or 0), "type": "private"}}
+            return self._message(params)
+        if api_method == "getUpdates":
+            return []
+        if api_method == "getFile":
+            return {"file_id": params.get("file_id"), "file_unique_id": "u",
+                    "file_size": 10, "file_path": "documents/file.bin"}
         return True
+
+    def _message(self, params: dict[str, Any]) -> dict[str, Any]:
+        result = {"message_id": int(params.get("message_id") or next(self._ids)),
+                  "date": int(time.time()), "text": params.get("text", ""),
+                  "chat": {"id": int(params.get("chat_id") or 0), "type": "private"},
+                  "from": self.bot_user}
+        markup = params.get("reply_markup")
+        markup = json.loads(markup) if isinstance(markup, str) else markup
+        if isinstance(markup, dict) and "inline_keyboard" in markup:  # Telegram echoes these only
+            result["reply_markup"] = markup
+        return result
 
 
 def plain(text: str) -> str:

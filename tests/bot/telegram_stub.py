@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from telegram.error import NetworkError
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
+
+from bot.console import LocalBotApi
 
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "CRM", "username": "crm_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False,
             "supports_inline_queries": True}
-MESSAGE_METHODS = {"sendMessage", "editMessageText", "sendDocument", "sendPhoto",
-                   "editMessageReplyMarkup", "sendLocation", "sendContact"}
 
 
 @dataclass
@@ -34,23 +32,13 @@ class Call:
                  b.get("switch_inline_query") or "") for row in rows for b in row]
 
 
-@dataclass
-class TelegramStub(BaseRequest):
-    """Answers like the Bot API; ``script`` queues failures (status, description, extra)."""
+class TelegramStub(LocalBotApi):
+    """Records every call; ``script`` queues failures (method, status, description, extra)."""
 
-    calls: list[Call] = field(default_factory=list)
-    script: deque = field(default_factory=deque)
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 1.0
+    def __init__(self) -> None:
+        super().__init__(lambda method, params: None, bot_user=BOT_USER, first_message_id=1000)
+        self.calls: list[Call] = []
+        self.script: deque = deque()
 
     def drop_next(self, method: str, times: int = 1) -> None:
         """Make the next ``times`` calls of ``method`` fail to connect at all."""
@@ -83,27 +71,7 @@ class TelegramStub(BaseRequest):
                 body["parameters"] = parameters
             return status, json.dumps(body).encode()
         self.calls.append(Call(api_method, dict(params)))
-        return 200, json.dumps({"ok": True, "result": self._answer(api_method, params)}).encode()
-
-    def _answer(self, api_method: str, params: dict[str, Any]) -> Any:
-        if api_method == "getMe":
-            return BOT_USER
-        if api_method in MESSAGE_METHODS:
-            message_id = int(params.get("message_id") or next(self._ids))
-            result = {"message_id": message_id, "date": int(time.time()),
-                      "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
-                      "from": BOT_USER, "text": params.get("text", "")}
-            markup = params.get("reply_markup")
-            markup = json.loads(markup) if isinstance(markup, str) else markup
-            if markup and "inline_keyboard" in markup:  # Telegram echoes inline keyboards only
-                result["reply_markup"] = markup
-            return result
-        if api_method == "getUpdates":
-            return []
-        if api_method == "getFile":
-            return {"file_id": params.get("file_id"), "file_unique_id": "u",
-                    "file_size": 10, "file_path": "documents/file.bin"}
-        return True
+        return 200, json.dumps({"ok": True, "result": self.answer(api_method, params)}).encode()
 
     def sent(self, method: str = "sendMessage") -> list[Call]:
         return [c for c in self.calls if c.method == method]

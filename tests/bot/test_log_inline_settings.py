@@ -14,9 +14,7 @@ from bot.handlers import log
 from crm import consent, customers, users
 from crm.actors import Actor
 from crm.errors import NotFound
-from tests.bot import harness
 from tests.bot.harness import ChatHarness, Reply
-from tests.bot.telegram_stub import TelegramStub
 from tests.crm.cast import customer
 
 AGENT, OTHER, MANAGER, STRANGER = 5201, 5202, 5203, 9999
@@ -37,27 +35,12 @@ def manager(db: peewee.Database) -> Actor:
     return staff(MANAGER, "manager", "王经理", locale="en")
 
 
-class Stub(TelegramStub):
-    """Like Telegram, a sent message carries back only an inline keyboard (not a reply one)."""
-
-    def _answer(self, api_method: str, params: dict[str, Any]) -> Any:
-        result = super()._answer(api_method, params)
-        if isinstance(result, dict) and "inline_keyboard" not in result.get("reply_markup", {
-                "inline_keyboard": []}):
-            del result["reply_markup"]
-        return result
-
-
 def running(db: peewee.Database, monkeypatch: pytest.MonkeyPatch) -> ChatHarness:
-    """The harness with the job queue started, as `crm run` does (conversation timeouts)."""
-    monkeypatch.setattr(harness, "TelegramStub", Stub)
-    chat = ChatHarness(db)
-    chat.loop.run_until_complete(chat.app.job_queue.start())
-    return chat
+    """The harness (its job queue runs conversation timeouts, as `crm run` does)."""
+    return ChatHarness(db)
 
 
 def stop(chat: ChatHarness) -> None:
-    chat.loop.run_until_complete(chat.app.job_queue.stop(wait=False))
     chat.close()
 
 
