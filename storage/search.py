@@ -77,50 +77,53 @@ def match(tokens: Sequence[str], *, prefix_last: bool = False, scope: Filter | N
     """
     if not tokens:
         return Batch([], None, True)
-    if is_sqlite(database):
-        return _match_sqlite(tokens, prefix_last, scope, limit, after_id)
-    return _match_postgres(tokens, prefix_last, scope, limit, after_id)
-
-
-def _match_sqlite(tokens: Sequence[str], prefix_last: bool, scope: Filter | None,
-                  limit: int, after_id: int | None) -> Batch:
-    parts = [f'"{t}"' for t in tokens]
-    if prefix_last:
-        parts[-1] += "*"
-    expression = " AND ".join(parts)
-    if scope is not None and scope.tokens is not None:
-        expression += " AND (" + " OR ".join(f'"{t}"' for t in scope.tokens or ["onone"]) + ")"
-    after = "and rowid > ?" if after_id is not None else ""
-    params: tuple = (expression, after_id, limit) if after_id is not None else (expression, limit)
+    dialect = _SQLITE if is_sqlite(database) else _POSTGRES
+    expression = dialect.expression(tokens, prefix_last,
+                                    scope.tokens if scope is not None else None)
     condition, extra = (scope.condition, scope.params) if scope else ("", ())
-    rows = fetch_all(
-        "select m.rowid, s.haystack, " + (f"case when 1 = 1{condition} then 1 else 0 end"
-                                          if condition else "1") +
-        " from (select rowid from customer_fts"
-        f" where customer_fts match ? {after} order by rowid limit ?) m"
-        " join customer_search s on s.customer_id = m.rowid"
-        " join customer c on c.id = m.rowid order by m.rowid", (*extra, *params))
+    kept = f"case when 1 = 1{condition} then 1 else 0 end" if condition else "1"
+    after = f"and {dialect.id_column} > ?" if after_id is not None else ""
+    params = (expression, after_id, limit) if after_id is not None else (expression, limit)
+    rows = fetch_all(dialect.query.format(kept=kept, after=after), (*extra, *params))
     return _batch(rows, limit)
 
 
-def _match_postgres(tokens: Sequence[str], prefix_last: bool, scope: Filter | None,
-                    limit: int, after_id: int | None) -> Batch:
-    parts = list(tokens)
-    if prefix_last:
-        parts[-1] += ":*"
-    expression = " & ".join(parts)
-    if scope is not None and scope.tokens is not None:
-        expression += " & (" + " | ".join(scope.tokens or ["onone"]) + ")"
-    after = "and s.customer_id > ?" if after_id is not None else ""
-    params: tuple = (expression, after_id, limit) if after_id is not None else (expression, limit)
-    condition, extra = (scope.condition, scope.params) if scope else ("", ())
-    rows = fetch_all(
-        "select s.customer_id, s.haystack, " + (f"case when 1 = 1{condition} then 1 else 0 end"
-                                                if condition else "1") +
-        " from customer_search s join customer c on c.id = s.customer_id"
-        f" where s.terms_tsv @@ to_tsquery('simple', ?) {after}"
-        " order by s.customer_id limit ?", (*extra, *params))
-    return _batch(rows, limit)
+@dataclass(frozen=True)
+class _Dialect:
+    """How one engine writes a token match and the query around it."""
+
+    quote: str
+    prefix: str
+    all_of: str
+    any_of: str
+    id_column: str
+    query: str
+
+    def expression(self, tokens: Sequence[str], prefix_last: bool,
+                   scope_tokens: Sequence[str] | None) -> str:
+        parts = [f"{self.quote}{t}{self.quote}" for t in tokens]
+        if prefix_last:
+            parts[-1] += self.prefix
+        expression = self.all_of.join(parts)
+        if scope_tokens is not None:
+            any_of = self.any_of.join(f"{self.quote}{t}{self.quote}"
+                                      for t in scope_tokens or ["onone"])
+            expression += f"{self.all_of}({any_of})"
+        return expression
+
+
+_SQLITE = _Dialect(
+    quote='"', prefix="*", all_of=" AND ", any_of=" OR ", id_column="rowid",
+    query="select m.rowid, s.haystack, {kept} from (select rowid from customer_fts"
+          " where customer_fts match ? {after} order by rowid limit ?) m"
+          " join customer_search s on s.customer_id = m.rowid"
+          " join customer c on c.id = m.rowid order by m.rowid")
+_POSTGRES = _Dialect(
+    quote="", prefix=":*", all_of=" & ", any_of=" | ", id_column="s.customer_id",
+    query="select s.customer_id, s.haystack, {kept}"
+          " from customer_search s join customer c on c.id = s.customer_id"
+          " where s.terms_tsv @@ to_tsquery('simple', ?) {after}"
+          " order by s.customer_id limit ?")
 
 
 def _batch(rows: list[tuple], limit: int) -> Batch:
