@@ -28,6 +28,8 @@ class StaffUser(BaseModel):
     updated_at = pw.DateTimeField()
     deactivated_at = pw.DateTimeField(null=True)
     team = pw.ForeignKeyField(Team, null=True, on_delete="SET NULL")
+    agenda_hour = pw.IntegerField(null=True)  # local hour of the daily agenda; null: default
+    agenda_sent_on = pw.DateField(null=True)  # local date of the last agenda sent
 
     class Meta:
         table_name = "staff_user"
@@ -482,3 +484,51 @@ class Notification(BaseModel):
 ALL_MODELS.extend([Pipeline, PipelineStage, Deal, DealStageHistory, Product, SalesOrder,
                    OrderLine, Payment, DocumentSequence, LeadAssignmentSetting,
                    LeadAssignmentRule, LeadAssignment, Notification])
+
+
+class Reminder(BaseModel):
+    staff = pw.ForeignKeyField(StaffUser, on_delete="CASCADE", index=False)
+    customer = pw.ForeignKeyField(Customer, null=True, on_delete="CASCADE")
+    deal = pw.ForeignKeyField(Deal, null=True, on_delete="CASCADE")
+    text = pw.CharField(max_length=500)
+    due_at = pw.DateTimeField()
+    first_due_at = pw.DateTimeField()
+    timezone = pw.CharField(max_length=64)
+    repeat = pw.CharField(max_length=8, default="")
+    status = pw.CharField(max_length=10)
+    source = pw.CharField(max_length=12)
+    rule_key = pw.CharField(max_length=100, null=True, unique=True)
+    next_attempt_at = pw.DateTimeField()
+    claimed_at = pw.DateTimeField(null=True)
+    attempts = pw.IntegerField(default=0)
+    last_error = pw.CharField(max_length=500, null=True)
+    late = pw.BooleanField(default=False)
+    sent_at = pw.DateTimeField(null=True)
+    done_at = pw.DateTimeField(null=True)
+    failed_at = pw.DateTimeField(null=True)
+    created_by = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False,
+                                    backref="+")
+    created_at = pw.DateTimeField()
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "reminder"
+
+
+class JobRun(BaseModel):
+    name = pw.CharField(max_length=40, primary_key=True)
+    last_started_at = pw.DateTimeField(null=True)
+    last_finished_at = pw.DateTimeField(null=True)
+    last_ok = pw.BooleanField(null=True)
+    last_outcome = pw.CharField(max_length=300, null=True)
+    last_error = pw.CharField(max_length=500, null=True)
+    runs = pw.IntegerField(default=0)
+    failures = pw.IntegerField(default=0)
+    expected_by = pw.DateTimeField(null=True)
+    alerted_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "job_run"
+
+
+ALL_MODELS.extend([Reminder, JobRun])

@@ -26,8 +26,10 @@ def log_interaction(actor: Actor, customer_id: int, kind: str, summary: str, *,
                     outcome: str | None = None, latitude: float | None = None,
                     longitude: float | None = None,
                     attachments: tuple[AttachmentInput, ...] = (),
+                    follow_up: dt.datetime | None = None,
                     now: dt.datetime | None = None) -> InteractionView:
-    """Record a call, visit, meeting, message, e-mail or note on a customer."""
+    """Record a call, visit, meeting, message, e-mail or note on a customer; ``follow_up``
+    (naive UTC) also sets the actor a reminder to follow up then."""
     require(actor, Action.EDIT)
     now = now or utcnow()
     checked_kind = inputs.interaction_kind(kind)
@@ -37,6 +39,8 @@ def log_interaction(actor: Actor, customer_id: int, kind: str, summary: str, *,
         raise ValidationError("validation.required", field="summary")
     inputs.coordinates(latitude, longitude)
     when = occurred_at or now
+    if follow_up is not None and follow_up <= now:
+        raise ValidationError("reminder.when_past", field="follow_up")
     with database.atomic():
         require_visible(actor, customer_id)
         row = Interaction.create(
@@ -57,7 +61,18 @@ def log_interaction(actor: Actor, customer_id: int, kind: str, summary: str, *,
                      customer_id=customer_id, changes={
                          "kind": [None, checked_kind], "summary": [None, checked_summary],
                          "occurred_at": [None, when.isoformat(sep=" ")]}, now=now)
+        if follow_up is not None:
+            _add_follow_up(actor, customer_id, checked_summary or "", follow_up, now)
     return get_interaction(actor, row.id)
+
+
+def _add_follow_up(actor: Actor, customer_id: int, summary: str, due_at: dt.datetime,
+                   now: dt.datetime) -> None:
+    # Imported here: reminders build on customers, not the other way round.
+    from crm.reminders.service import add_reminder, zone_of
+
+    add_reminder(actor.user_id, due_at, summary[:500], zone_of(actor), now,
+                 customer_id=customer_id, source="follow_up", created_by=actor.user_id)
 
 
 def get_interaction(actor: Actor, interaction_id: int) -> InteractionView:

@@ -1,0 +1,237 @@
+"""Natural dates and times for reminders, in Chinese and English, read in the user's time zone.
+
+A pure rule: ``parse_when("明天下午3点 给张伟打电话", now)`` gives the moment and the rest of
+the text. Chinese is read by the patterns below (common speech is a small grammar, and general
+parsers misread it); English goes through dateparser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from crm.errors import ValidationError
+
+DEFAULT_HOUR = 9  # "tomorrow", "周五": in the morning, when people start their day
+ENGLISH_MAX_WORDS = 6
+
+
+@dataclass(frozen=True)
+class When:
+    """The understood moment (aware, in the user's zone) and the words that followed it."""
+
+    moment: dt.datetime
+    rest: str
+
+
+# Chinese ---------------------------------------------------------------------------------
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+           "七": 7, "八": 8, "九": 9}
+_NUM = r"(\d{1,4}|[零〇一二两三四五六七八九十]{1,3})"
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "1": 0,
+             "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+_PERIODS = {"凌晨": 5, "早上": 8, "早晨": 8, "上午": DEFAULT_HOUR, "中午": 12, "下午": 15,
+            "傍晚": 18, "晚上": 20, "今晚": 20, "明早": 8, "明晚": 20}
+_AFTERNOON = {"下午", "傍晚", "晚上", "今晚", "明晚"}
+_DAY_WORDS = {"今天": 0, "今日": 0, "今晚": 0, "明天": 1, "明日": 1, "明早": 1, "明晚": 1,
+              "后天": 2, "大后天": 3}
+_UNITS = {"分钟": "minutes", "分": "minutes", "小时": "hours", "钟头": "hours", "天": "days",
+          "日": "days", "周": "weeks", "星期": "weeks", "礼拜": "weeks", "个月": "months",
+          "月": "months"}
+
+_RELATIVE = re.compile(
+    rf"^(?:{_NUM}|半)个?(分钟|小时|钟头|天|日|周|星期|礼拜|个月|月)(?:以后|之后|后)")
+_DAY = re.compile(r"^(大后天|今天|今日|今晚|明天|明日|明早|明晚|后天)")
+_WEEKDAY = re.compile(r"^(下下|下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
+_DATE = re.compile(rf"^(?:(\d{{4}})年)?{_NUM}月{_NUM}[日号]?")
+_ISO_DATE = re.compile(r"^(?:(\d{4})[-/.])?(\d{1,2})[-/.](\d{1,2})(?!\d)")
+_PERIOD = re.compile(r"^(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上)")
+_CLOCK = re.compile(rf"^{_NUM}(?:点|时|:|：)(?:(半|一刻|三刻)|{_NUM}分?)?")
+
+
+def chinese_number(text: str) -> int:
+    """一 → 1, 十五 → 15, 二十三 → 23, 两 → 2, digits as they are."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (_DIGITS.get(tens, 1) if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+    value = 0
+    for char in text:
+        value = value * 10 + _DIGITS[char]
+    return value
+
+
+def _add(moment: dt.datetime, unit: str, amount: float) -> dt.datetime:
+    if unit == "months":
+        return _add_months(moment, int(amount))
+    return moment + dt.timedelta(**{unit: amount})
+
+
+def _add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    """The same day ``months`` later, clamped to the month's end (31 Jan + 1 → 28/29 Feb)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, _month_days(year, month)))
+
+
+def _month_days(year: int, month: int) -> int:
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return (following - dt.timedelta(days=1)).day
+
+
+def _parse_chinese(text: str, now: dt.datetime) -> When | None:
+    relative = _RELATIVE.match(text)
+    if relative:
+        amount = 0.5 if relative.group(0).startswith("半") else chinese_number(relative.group(1))
+        unit = _UNITS[relative.group(2)]
+        if unit == "months" and amount != int(amount):
+            return None
+        return When(_add(now, unit, amount), text[relative.end():].strip())
+    day, rest = _chinese_day(text, now)
+    period, rest = _chinese_period(rest.lstrip(), text[:len(text) - len(rest)])
+    clock, rest = _chinese_clock(rest.lstrip())
+    if day is None and period is None and clock is None:
+        return None
+    hour, minute = clock if clock else (_PERIODS.get(period or "", DEFAULT_HOUR), 0)
+    afternoon = (period in _AFTERNOON and hour < 12) or (period == "中午" and hour < 6)
+    if clock and afternoon:  # 下午3点 is 15:00, 中午1点 is 13:00
+        hour += 12
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    moment = (day or now.date())
+    found = now.replace(year=moment.year, month=moment.month, day=moment.day, hour=hour,
+                        minute=minute, second=0, microsecond=0)
+    if found <= now and day is None:  # "下午3点" said after three: tomorrow
+        found += dt.timedelta(days=1)
+    elif found <= now and _WEEKDAY.match(text) and not _WEEKDAY.match(text).group(1):
+        found += dt.timedelta(weeks=1)  # "周四9点" said on Thursday at ten: next Thursday
+    return When(found, rest.strip())
+
+
+def _chinese_day(text: str, now: dt.datetime) -> tuple[dt.date | None, str]:
+    """The day named at the start of ``text``, and what follows it."""
+    today = now.date()
+    match = _DAY.match(text)
+    if match:
+        return today + dt.timedelta(days=_DAY_WORDS[match.group(1)]), text[match.end():]
+    match = _WEEKDAY.match(text)
+    if match:
+        return _weekday(today, match.group(1) or "", _WEEKDAYS[match.group(2)]), \
+            text[match.end():]
+    match = _DATE.match(text) or _ISO_DATE.match(text)
+    if match:
+        year = int(match.group(1)) if match.group(1) else None
+        try:
+            found = _calendar_day(today, year, chinese_number(match.group(2)),
+                                  chinese_number(match.group(3)))
+        except ValueError:
+            raise ValidationError("reminder.when_invalid", field="when") from None
+        return found, text[match.end():]
+    return None, text
+
+
+def _weekday(today: dt.date, prefix: str, weekday: int) -> dt.date:
+    """周五 → the coming Friday (today counts); 下周五 → next week's; 这周五 → this week's."""
+    monday = today - dt.timedelta(days=today.weekday())
+    if prefix.startswith("下下"):
+        return monday + dt.timedelta(weeks=2, days=weekday)
+    if prefix.startswith("下"):
+        return monday + dt.timedelta(weeks=1, days=weekday)
+    if prefix:
+        return monday + dt.timedelta(days=weekday)
+    ahead = (weekday - today.weekday()) % 7
+    return today + dt.timedelta(days=ahead)
+
+
+def _calendar_day(today: dt.date, year: int | None, month: int, day: int) -> dt.date:
+    """12月3日: this year's, or next year's when this year's has passed."""
+    found = dt.date(year or today.year, month, day)
+    if year is None and found < today:
+        found = dt.date(today.year + 1, month, day)
+    return found
+
+
+def _chinese_period(text: str, consumed: str) -> tuple[str | None, str]:
+    match = _PERIOD.match(text)
+    if match:
+        return match.group(1), text[match.end():]
+    for word in ("今晚", "明早", "明晚"):  # the day word already carried the period
+        if consumed.endswith(word):
+            return word, text
+    return None, text
+
+
+def _chinese_clock(text: str) -> tuple[tuple[int, int] | None, str]:
+    match = _CLOCK.match(text)
+    if not match:
+        return None, text
+    hour = chinese_number(match.group(1))
+    fraction, minutes = match.group(2), match.group(3)
+    minute = {"半": 30, "一刻": 15, "三刻": 45}.get(fraction or "", 0)
+    if minutes:
+        minute = chinese_number(minutes)
+    return (hour, minute), text[match.end():]
+
+
+# English ---------------------------------------------------------------------------------
+_HAS_TIME = re.compile(r"\d{1,2}(:\d{2}|\s*[ap]\.?m\b)|\b(noon|midnight|hours?|hrs?|minutes?|"
+                       r"mins?|seconds?)\b", re.IGNORECASE)
+_WORDY = re.compile(r"[A-Za-z]{2,}|\d{1,2}:\d{2}")
+
+
+def _parse_english(text: str, now: dt.datetime) -> When | None:
+    import dateparser  # loading its language data takes a moment: only when needed
+
+    words = text.split()
+    settings = {"PREFER_DATES_FROM": "future", "RELATIVE_BASE": now.replace(tzinfo=None),
+                "RETURN_AS_TIMEZONE_AWARE": False}
+    for count in range(min(len(words), ENGLISH_MAX_WORDS), 0, -1):
+        phrase = " ".join(words[:count])
+        if not _WORDY.search(phrase):
+            continue
+        found = dateparser.parse(phrase, languages=["en"], settings=settings)
+        if found is None:
+            continue
+        if not _HAS_TIME.search(phrase):
+            found = found.replace(hour=DEFAULT_HOUR, minute=0)
+        moment = found.replace(second=0, microsecond=0, tzinfo=now.tzinfo)
+        return When(moment, " ".join(words[count:]))
+    return None
+
+
+def parse_when(text: str, now: dt.datetime) -> When:
+    """The moment at the start of ``text`` (``now`` is aware, in the user's time zone)."""
+    cleaned = " ".join((text or "").split())
+    if not cleaned:
+        raise ValidationError("validation.required", field="when")
+    found = _parse_chinese(cleaned, now) or _parse_english(cleaned, now)
+    if found is None:
+        raise ValidationError("reminder.when_unclear", field="when", text=cleaned[:40])
+    if found.moment <= now:
+        raise ValidationError("reminder.when_past", field="when")
+    return found
+
+
+# Repeats ---------------------------------------------------------------------------------
+REPEATS = ("", "daily", "weekly", "monthly")
+
+
+def next_occurrence(first: dt.datetime, repeat: str, after: dt.datetime) -> dt.datetime:
+    """The first occurrence of a series later than ``after`` (both aware, in the series' zone):
+    counted from the first one, so a monthly reminder on the 31st comes back on the 31st."""
+    if repeat == "monthly":
+        months = (after.year - first.year) * 12 + after.month - first.month
+        candidate = _add_months(first, max(months, 0))
+        while candidate <= after:
+            months += 1
+            candidate = _add_months(first, months)
+        return candidate
+    step = dt.timedelta(days=1 if repeat == "daily" else 7)
+    if after < first:
+        return first
+    # Local wall-clock steps: 9:00 stays 9:00 across a daylight-saving change.
+    naive_first, naive_after = first.replace(tzinfo=None), after.replace(tzinfo=None)
+    steps = (naive_after - naive_first) // step + 1
+    return (naive_first + steps * step).replace(tzinfo=first.tzinfo)

@@ -1,0 +1,124 @@
+"""The scheduler's record of its own jobs: when each last ran, how it ended, and when it should
+run next; admins are told (once per problem) when a job fails or does not run in time, because
+a reminder system that fails silently is worse than none."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from crm.actors import Actor
+from crm.clock import as_datetime
+from crm.permissions import Action, require
+from crm.sales.outbox import notify
+from storage.database import database, fetch_all, sql
+
+OUTCOME_MAX = 300
+ERROR_MAX = 500
+
+
+@dataclass(frozen=True)
+class JobHealth:
+    name: str
+    last_started_at: dt.datetime | None
+    last_finished_at: dt.datetime | None
+    last_ok: bool | None
+    last_outcome: str | None
+    last_error: str | None
+    runs: int
+    failures: int
+    expected_by: dt.datetime | None
+
+    def overdue(self, now: dt.datetime) -> bool:
+        """Whether the job should have started by now and has not."""
+        return self.expected_by is not None and self.expected_by < now
+
+
+def _ensure(name: str) -> None:
+    database.execute_sql(sql("insert into job_run (name, runs, failures) values (?, 0, 0)"
+                             " on conflict (name) do nothing"), (name,))
+
+
+def expect_job(name: str, expected_by: dt.datetime | None) -> None:
+    """Note when a job should next have started by (its next fire time plus grace)."""
+    with database.atomic():
+        _ensure(name)
+        database.execute_sql(sql("update job_run set expected_by = ? where name = ?"),
+                             (expected_by, name))
+
+
+def job_started(name: str, now: dt.datetime) -> None:
+    """Record the start of a run."""
+    with database.atomic():
+        _ensure(name)
+        database.execute_sql(sql("update job_run set last_started_at = ?, runs = runs + 1,"
+                                 " expected_by = null where name = ?"), (now, name))
+
+
+def job_finished(name: str, now: dt.datetime, *, ok: bool, outcome: str = "",
+                 error: str = "", expected_by: dt.datetime | None = None) -> bool:
+    """Record how a run ended; a failure tells the admins unless they already know.
+    Returns whether admins were told."""
+    with database.atomic():
+        _ensure(name)
+        database.execute_sql(sql(
+            "update job_run set last_finished_at = ?, last_ok = ?, last_outcome = ?,"
+            " last_error = ?, failures = failures + ?, expected_by = ? where name = ?"),
+            (now, ok, outcome[:OUTCOME_MAX] or None, None if ok else error[:ERROR_MAX],
+             0 if ok else 1, expected_by, name))
+        if ok:
+            database.execute_sql(sql("update job_run set alerted_at = null where name = ?"),
+                                 (name,))
+            return False
+        return _alert(name, "job.failed", {"job": name, "error": error[:200]}, now)
+
+
+def check_overdue_jobs(now: dt.datetime) -> list[str]:
+    """Jobs that should have started and have not: tell the admins once; returns their names."""
+    rows = fetch_all("select name, expected_by from job_run where expected_by < ?"
+                     " and alerted_at is null order by name", (now,))
+    told = []
+    with database.atomic():
+        for name, expected_by in rows:
+            due = as_datetime(expected_by)
+            if _alert(name, "job.missed", {"job": name, "due": f"{due:%Y-%m-%d %H:%M} UTC"},
+                      now):
+                told.append(name)
+    return told
+
+
+def _alert(name: str, code: str, params: dict, now: dt.datetime) -> bool:
+    cursor = database.execute_sql(sql("update job_run set alerted_at = ? where name = ?"
+                                      " and alerted_at is null"), (now, name))
+    if cursor.rowcount != 1:
+        return False
+    for (admin_id,) in fetch_all("select id from staff_user where role = 'admin' and active = ?"
+                                 " order by id", (True,)):
+        notify(admin_id, code, params, now)
+    return True
+
+
+def _health(where: str = "", params: tuple = ()) -> list[JobHealth]:
+    rows = fetch_all("select name, last_started_at, last_finished_at, last_ok, last_outcome,"
+                     f" last_error, runs, failures, expected_by from job_run {where}"
+                     " order by name", params)
+    return [JobHealth(r[0], as_datetime(r[1]), as_datetime(r[2]),
+                      None if r[3] is None else bool(r[3]), r[4], r[5], r[6], r[7],
+                      as_datetime(r[8])) for r in rows]
+
+
+def job_health() -> list[JobHealth]:
+    """Every job's record (for `crm check`, which runs as the operator)."""
+    return _health()
+
+
+def list_job_health(actor: Actor) -> list[JobHealth]:
+    """Every job's record, for admins (``/status``)."""
+    require(actor, Action.STATUS)
+    return _health()
+
+
+def get_job(name: str) -> JobHealth | None:
+    """One job's record."""
+    found = _health("where name = ?", (name,))
+    return found[0] if found else None

@@ -1,0 +1,105 @@
+"""Reading natural dates in Chinese and English in the user's time zone, and repeats."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from crm.errors import ValidationError
+from crm.reminders.when import chinese_number, next_occurrence, parse_when
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Thursday 26 November 2026, 10:00 in Shanghai
+NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(("words", "expected", "rest"), [
+    ("明天下午3点 给张伟打电话", (11, 27, 15, 0), "给张伟打电话"),
+    ("周五上午", (11, 27, 9, 0), ""),
+    ("3天后", (11, 29, 10, 0), ""),
+    ("三天后 回访", (11, 29, 10, 0), "回访"),
+    ("2小时后", (11, 26, 12, 0), ""),
+    ("半小时后 回电", (11, 26, 10, 30), "回电"),
+    ("下周一", (11, 30, 9, 0), ""),
+    ("后天上午10点", (11, 28, 10, 0), ""),
+    ("下午三点半 开会", (11, 26, 15, 30), "开会"),
+    ("今晚8点", (11, 26, 20, 0), ""),
+    ("明早", (11, 27, 8, 0), ""),
+    ("中午1点", (11, 26, 13, 0), ""),
+    ("9点", (11, 27, 9, 0), ""),  # already past today: tomorrow
+    ("周四 9点", (12, 3, 9, 0), ""),  # Thursday morning has passed: next Thursday
+    ("12月3日 14:00 交付", (12, 3, 14, 0), "交付"),
+    ("11月1日", (11, 1, 9, 0), ""),  # passed this year: next year's
+    ("2026-12-01 14:30 交付", (12, 1, 14, 30), "交付"),
+    ("tomorrow 15:00", (11, 27, 15, 0), ""),
+    ("tomorrow 3pm call Zhang", (11, 27, 15, 0), "call Zhang"),
+    ("in 2 hours", (11, 26, 12, 0), ""),
+    ("in 30 minutes call back", (11, 26, 10, 30), "call back"),
+    ("next Monday send quote", (11, 30, 9, 0), "send quote"),
+    ("friday 9am", (11, 27, 9, 0), ""),
+])
+def test_natural_dates_are_read_in_the_users_zone(words, expected, rest) -> None:
+    found = parse_when(words, NOW)
+    month, day, hour, minute = expected
+    year = 2027 if (month, day) == (11, 1) else 2026
+    assert found.moment == dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+    assert found.rest == rest
+
+
+def test_the_same_words_mean_a_different_instant_in_another_zone() -> None:
+    berlin = NOW.astimezone(ZoneInfo("Europe/Berlin"))  # 03:00 there
+    there = parse_when("明天下午3点", berlin).moment
+    here = parse_when("明天下午3点", NOW).moment
+    assert there.hour == here.hour == 15 and there - here == dt.timedelta(hours=7)
+
+
+@pytest.mark.parametrize("words", ["给张伟打电话", "hello there", "", "   "])
+def test_words_without_a_time_are_refused(words) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_when(words, NOW)
+    assert caught.value.code in ("reminder.when_unclear", "validation.required")
+
+
+def test_a_time_in_the_past_is_refused() -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_when("2026-11-20 9:00", NOW)
+    assert caught.value.code == "reminder.when_past"
+
+
+def test_an_impossible_date_is_refused() -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_when("2月30日", NOW)
+    assert caught.value.code == "reminder.when_invalid"
+
+
+def test_chinese_numbers() -> None:
+    assert [chinese_number(s) for s in ("一", "十", "十五", "二十三", "两", "12")] == \
+        [1, 10, 15, 23, 2, 12]
+
+
+def test_repeats_come_back_at_the_same_local_time() -> None:
+    first = dt.datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)
+    assert next_occurrence(first, "daily", first) == first + dt.timedelta(days=1)
+    assert next_occurrence(first, "weekly", first + dt.timedelta(days=3)) == \
+        first + dt.timedelta(days=7)
+    # A Monday delivery three days late still lands on the next one, not in the past.
+    assert next_occurrence(first, "daily", first + dt.timedelta(days=3, hours=1)) == \
+        first + dt.timedelta(days=4)
+
+
+def test_a_monthly_reminder_on_the_31st_keeps_its_day() -> None:
+    first = dt.datetime(2027, 1, 31, 9, 0, tzinfo=SHANGHAI)
+    february = next_occurrence(first, "monthly", first)
+    march = next_occurrence(first, "monthly", february)
+    assert (february.month, february.day) == (2, 28)
+    assert (march.month, march.day) == (3, 31)
+
+
+def test_a_daily_reminder_keeps_its_wall_clock_time_across_daylight_saving() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    first = dt.datetime(2027, 3, 27, 9, 0, tzinfo=berlin)  # summer time starts on the 28th
+    following = next_occurrence(first, "daily", first)
+    assert (following.day, following.hour) == (28, 9)
+    assert following.utcoffset() == dt.timedelta(hours=2)
