@@ -69,6 +69,17 @@ def _is_region(value: str) -> bool:
     return value in phonenumbers.SUPPORTED_REGIONS
 
 
+def _is_cron(value: str) -> bool:
+    """Five crontab fields, as APScheduler reads them (``30 2 * * *``)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError:
+        return False
+    return True
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("", "data_dir", str, "data",
             "Folder for the database, key file and backups (relative to the working directory).",
@@ -125,6 +136,27 @@ SETTINGS: tuple[Setting, ...] = (
             "Which customers an agent sees: own (theirs and those shared with their team),"
             " team (everything their team sees) or all.",
             "own, team or all", lambda v: v in ("own", "team", "all")),
+    Setting("reminders", "poll_seconds", int, 5,
+            "How often due reminders are looked for, in seconds (delivery within this).",
+            "a whole number from 1 to 30", lambda v: 1 <= v <= 30),
+    Setting("reminders", "agenda_hour", int, 8,
+            "Local hour of the daily agenda for staff who have not chosen one.",
+            "a whole number from 0 to 23", lambda v: 0 <= v <= 23),
+    Setting("reminders", "agenda_schedule", str, "*/5 * * * *",
+            "When to look for staff whose agenda hour has come (cron).",
+            "five cron fields such as */5 * * * *", _is_cron),
+    Setting("reminders", "rules_schedule", str, "*/30 * * * *",
+            "When the automation rules below run (cron, server time zone).",
+            "five cron fields such as */30 * * * *", _is_cron),
+    Setting("reminders", "new_lead_days", int, 3,
+            "Remind a lead's owner when nobody has contacted it this many days; 0 turns it off.",
+            "a whole number from 0 to 365", lambda v: 0 <= v <= 365),
+    Setting("reminders", "stale_deal_days", int, 14,
+            "Alert a deal's owner when it has had no activity this many days; 0 turns it off.",
+            "a whole number from 0 to 365", lambda v: 0 <= v <= 365),
+    Setting("reminders", "birthdays", bool, True,
+            "Remind owners of their customers' birthdays on the morning of the day.",
+            "true or false"),
     Setting("logging", "level", str, "INFO", "How much the program logs.",
             ", ".join(LOG_LEVELS), lambda v: v.upper() in LOG_LEVELS),
 )
@@ -240,6 +272,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _coerce(setting: Setting, value: Any, source: str, *, from_text: bool) -> Any:
+    if setting.kind is bool:
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower() if from_text else None
+        if word in ("true", "yes", "on", "1", "false", "no", "off", "0"):
+            return word in ("true", "yes", "on", "1")
+        raise _invalid(setting, value, source)
     if setting.kind is int:
         if isinstance(value, bool):
             raise _invalid(setting, value, source)
