@@ -103,6 +103,9 @@ _DEFAULTS: dict[str, str] = {
     "payment.voided": "this payment is already void",
     "lead.not_lead": "only customers with status lead are assigned by the rules",
     "assignment.rule_not_found": "assignment rule not found",
+    "report.unknown": "{value} is not a report; choose one of {allowed}",
+    "report.period_order": "the period starts on {since}, after its end on {until}",
+    "report.period_too_long": "a report covers at most {max} days, not {days}",
 }
 
 

@@ -26,14 +26,15 @@ class Action(StrEnum):
     FORECAST = "forecast"
     MANAGE_SALES = "manage_sales"  # pipelines, assignment rules, the product catalogue
     BACKUP = "backup"
+    REPORT = "report"  # run reports (how far each one reaches: crm.reports.access)
 
 
 MATRIX: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.MANAGER: frozenset({Action.READ, Action.CREATE, Action.EDIT, Action.DELETE,
                              Action.MERGE, Action.REASSIGN, Action.EXPORT, Action.IMPORT,
-                             Action.REVEAL, Action.FORECAST}),
-    Role.AGENT: frozenset({Action.READ, Action.CREATE, Action.EDIT}),
+                             Action.REVEAL, Action.FORECAST, Action.REPORT}),
+    Role.AGENT: frozenset({Action.READ, Action.CREATE, Action.EDIT, Action.REPORT}),
     Role.VIEWER: frozenset({Action.READ}),
 }
 

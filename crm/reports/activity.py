@@ -1,0 +1,87 @@
+"""Activity per staff member per week: calls, visits, notes and the rest of the logged
+interactions, by the local week (from Monday) they happened in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from crm.clock import as_date
+from crm.reports.access import scope_sql
+from crm.reports.base import (
+    Chart,
+    Column,
+    Figures,
+    Label,
+    ReportContext,
+    ReportKind,
+    Table,
+    register,
+)
+from crm.reports.timebase import last_weeks, week_start, weeks_of
+from crm.visibility import Scope
+from storage.database import fetch_all
+
+KINDS = ("call", "visit", "note")  # their own columns; every other kind is "other"
+Counts = list[int]  # calls, visits, notes, other
+
+
+def _counts(ctx: ReportContext) -> dict[tuple[int | None, dt.date], Counts]:
+    """(staff id, week) → counts of the interactions the report covers."""
+    start, end = ctx.time.bounds(ctx.period)
+    day_sql = ctx.time.local_day_sql("i.occurred_at", ctx.period)
+    clause, params = scope_sql(ctx.scope, "c", "i.staff_id")
+    found: dict[tuple[int | None, dt.date], Counts] = defaultdict(lambda: [0, 0, 0, 0])
+    for staff, day, kind, count in fetch_all(
+            f"select i.staff_id, {day_sql}, i.kind, count(*) from interaction i join customer c"
+            " on c.id = i.customer_id where c.deleted_at is null and i.occurred_at >= ?"
+            f" and i.occurred_at < ?{clause} group by i.staff_id, {day_sql}, i.kind",
+            (start, end, *params)):
+        slot = KINDS.index(kind) if kind in KINDS else 3
+        found[(staff, week_start(as_date(day)))][slot] += count  # type: ignore[arg-type]
+    return found
+
+
+def _people(scope: Scope | None, active: set[int | None]) -> list[tuple[int | None, str | Label]]:
+    """Everyone in the report: who logged something, and the active agents and managers in
+    reach who did not (a zero is news too), by name."""
+    rows = fetch_all("select id, name, role, active from staff_user")
+    names = {r[0]: r[1] for r in rows}
+    expected = {r[0] for r in rows if r[3] and r[2] in ("agent", "manager")
+                and (scope is None or r[0] in scope.owners)}
+    people = [(s, names.get(s) if s is not None else None) for s in active | expected]
+    people.sort(key=lambda p: (p[1] is None, p[1] or "", p[0] or 0))
+    return [(s, name if name is not None else Label("nobody")) for s, name in people]
+
+
+def compute(ctx: ReportContext) -> Figures:
+    """Per person per week, per person over the period, and the weekly trend."""
+    found = _counts(ctx)
+    weeks = weeks_of(ctx.period)
+    people = _people(ctx.scope, {s for s, _ in found})
+    per_person: dict[int | None, Counts] = defaultdict(lambda: [0, 0, 0, 0])
+    per_week: dict[dt.date, Counts] = defaultdict(lambda: [0, 0, 0, 0])
+    for (staff, week), counts in found.items():
+        for slot, count in enumerate(counts):
+            per_person[staff][slot] += count
+            per_week[week][slot] += count
+    weekly = tuple((name, week, *found.get((staff, week), [0, 0, 0, 0]),
+                    sum(found.get((staff, week), [0])))
+                   for staff, name in people for week in weeks)
+    totals = tuple((name, *per_person[staff], sum(per_person[staff])) for staff, name in people)
+    trend = tuple((week, *per_week[week], sum(per_week[week])) for week in weeks)
+    kinds = (Column("calls", "count"), Column("visits", "count"), Column("notes", "count"),
+             Column("other", "count"), Column("total", "count"))
+    overall = [sum(c[slot] for c in per_person.values()) for slot in range(4)]
+    summary = (("calls", overall[0], ""), ("visits", overall[1], ""), ("notes", overall[2], ""),
+               ("other", overall[3], ""),
+               ("active_staff", sum(1 for c in per_person.values() if sum(c)), ""))
+    return Figures(summary=summary, tables=(
+        Table("activity_staff", (Column("staff"), *kinds), totals),
+        Table("activity_weeks", (Column("staff"), Column("week", "week"), *kinds), weekly),
+        Table("activity_trend", (Column("week", "week"), *kinds), trend),
+    ), charts=(Chart("activity", "activity_staff", "column", (1, 2, 3)),
+               Chart("activity_trend", "activity_trend", "line", (1, 2, 3))))
+
+
+register(ReportKind("activity", compute, last_weeks, 40))

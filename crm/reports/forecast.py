@@ -1,0 +1,111 @@
+"""Forecast against won by month: open deals by expected-close month (amount, and amount
+weighted by the stage's win probability) beside the deals won in each month (default
+pipeline)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from crm.clock import as_date
+from crm.permissions import Action
+from crm.reports.access import scope_sql
+from crm.reports.base import (
+    Chart,
+    Column,
+    Figures,
+    Label,
+    ReportContext,
+    ReportKind,
+    Table,
+    register,
+)
+from crm.reports.shaping import main_currency, money
+from crm.reports.timebase import month_start, months_around, months_of
+from crm.sales.money import round_money
+from crm.sales.pipelines import load_pipeline
+from crm.sales.rules import weighted
+from storage.database import fetch_all
+
+_DEALS = (" from deal d join customer c on c.id = d.customer_id"
+          " join pipeline_stage st on st.id = d.stage_id"
+          " where d.pipeline_id = ? and d.deleted_at is null and c.deleted_at is null")
+
+
+class _Month:
+    """Running totals of one month (None: open deals without a date) in one currency."""
+
+    def __init__(self) -> None:
+        self.open_deals, self.won_deals = 0, 0
+        self.amount, self.weighted, self.won = Decimal(0), Decimal(0), Decimal(0)
+
+
+def _fill(ctx: ReportContext) -> dict[tuple[dt.date | None, str], _Month]:
+    pipeline_id = load_pipeline(None).id
+    clause, params = scope_sql(ctx.scope, "c", "d.owner_id")
+    months: dict[tuple[dt.date | None, str], _Month] = defaultdict(_Month)
+    for close, code, probability, count, minor in fetch_all(
+            "select d.expected_close, d.currency, st.probability, count(*),"
+            f" sum(coalesce(d.amount_minor, 0)){_DEALS} and st.kind = 'open' and"
+            " (d.expected_close is null or (d.expected_close >= ? and d.expected_close < ?))"
+            f"{clause} group by d.expected_close, d.currency, st.probability",
+            (pipeline_id, ctx.period.since, ctx.period.until, *params)):
+        day = as_date(close)
+        month = months[(month_start(day) if day else None, code)]
+        amount = money(minor, code)
+        month.open_deals += count
+        month.amount += amount
+        month.weighted += weighted(amount, probability)  # exact: rounded once, per month
+    start, end = ctx.time.bounds(ctx.period)
+    day_sql = ctx.time.local_day_sql("d.closed_at", ctx.period)
+    for day, code, count, minor in fetch_all(
+            f"select {day_sql}, d.currency, count(*), sum(coalesce(d.amount_minor, 0)){_DEALS}"
+            f" and st.kind = 'won' and d.closed_at >= ? and d.closed_at < ?{clause}"
+            f" group by {day_sql}, d.currency", (pipeline_id, start, end, *params)):
+        month = months[(month_start(as_date(day)), code)]  # type: ignore[arg-type]
+        month.won_deals += count
+        month.won += money(minor, code)
+    return months
+
+
+def compute(ctx: ReportContext) -> Figures:
+    """Every month of the period per currency, and the chart currency's months."""
+    months = _fill(ctx)
+    code = main_currency((c, m.open_deals + m.won_deals) for (_, c), m in months.items())
+    calendar = months_of(ctx.period)
+    rows = []
+    for currency in sorted({c for _, c in months} | {code}):
+        for month in [*calendar, None]:
+            found = months.get((month, currency))
+            if found is None and (month is None or currency != code):
+                continue
+            found = found or _Month()
+            rows.append((month or Label("no_date"), currency, found.open_deals, found.amount,
+                         round_money(found.weighted, currency), found.won_deals, found.won))
+    chart_rows = tuple((month, *(_chart_values(months.get((month, code)), code)))
+                       for month in calendar)
+    totals = [m for (month, c), m in months.items() if c == code and month is not None]
+    summary = (("forecast_amount", sum((m.amount for m in totals), Decimal(0)), code),
+               ("weighted_amount", round_money(sum((m.weighted for m in totals), Decimal(0)),
+                                               code), code),
+               ("won_amount", sum((m.won for m in totals), Decimal(0)), code),
+               ("deals_won", sum(m.won_deals for m in totals), code))
+    columns = (Column("month", "month"), Column("currency"), Column("open_deals", "count"),
+               Column("forecast", "money"), Column("weighted", "money"),
+               Column("deals_won", "count"), Column("won", "money"))
+    chart_columns = (Column("month", "month"), Column("forecast", "money"),
+                     Column("weighted", "money"), Column("won", "money"))
+    return Figures(summary=summary,
+                   tables=(Table("forecast_months", columns, tuple(rows)),
+                           Table("forecast_chart", chart_columns, chart_rows)),
+                   charts=(Chart("forecast", "forecast_chart", "column", (2, 3),
+                                 params=(("currency", code),)),))
+
+
+def _chart_values(month: _Month | None, code: str) -> tuple[Decimal, Decimal, Decimal]:
+    month = month or _Month()
+    return month.amount, round_money(month.weighted, code), month.won
+
+
+register(ReportKind("forecast", compute, months_around, 30, (Action.REPORT, Action.FORECAST)))

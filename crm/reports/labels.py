@@ -1,0 +1,32 @@
+"""How report values become text: the reader's wording comes from the interface as a
+``labels(key, **params)`` function (the bot's catalogues), so the domain holds no language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+from crm.reports.base import Cell, Column, Label
+
+Labels = Callable[..., str]  # labels("reports.kind.funnel") → "Sales funnel"
+
+
+def display(value: Cell, labels: Labels, kind: str = "text") -> str:
+    """A value as a reader sees it in a chart or a message."""
+    if value is None:
+        return ""
+    if isinstance(value, Label):
+        return labels(f"reports.value.{value.key}")
+    if isinstance(value, dt.date):
+        return f"{value:%Y-%m}" if kind == "month" else value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:,}"
+    return str(value)
+
+
+def header(column: Column, labels: Labels) -> str:
+    """A column's header: its own title (from the data), else the catalogue's."""
+    if column.title is not None:
+        return display(column.title, labels)
+    return labels(f"reports.column.{column.key}")

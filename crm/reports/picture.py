@@ -1,0 +1,118 @@
+"""A report chart as a PNG picture for the chat (matplotlib, Agg, no GUI).
+
+Chinese labels need a CJK font: the first installed one of CJK_FAMILIES is used (Debian:
+fonts-noto-cjk or fonts-wqy-microhei). Without one the picture is still drawn, Chinese shows
+as empty boxes, and a warning says which package to install.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+from collections.abc import Iterable
+
+from crm.reports.base import Chart, Report
+from crm.reports.labels import Labels, display, header
+
+log = logging.getLogger(__name__)
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+                "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Droid Sans Fallback",
+                "AR PL UMing CN", "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC")
+# File names of CJK fonts matplotlib's cache may not know yet (installed after it was built).
+CJK_FILE_HINTS = ("notosanscjk", "notoserifcjk", "wqy", "sourcehan", "droidsansfallback",
+                  "uming", "ukai")
+SIZE = (10.0, 5.6)  # inches; at DPI this is a 1100 × 616 picture, clear on a phone
+DPI = 110
+
+
+def pick_family(available: Iterable[str]) -> str | None:
+    """The preferred CJK family among the installed ones."""
+    names = set(available)
+    return next((family for family in CJK_FAMILIES if family in names), None)
+
+
+@functools.cache
+def cjk_family() -> str | None:
+    """The CJK font family charts use, looked up once; None (and a warning) when none is
+    installed."""
+    from matplotlib import font_manager
+
+    found = pick_family(f.name for f in font_manager.fontManager.ttflist)
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(hint in path.lower().replace("-", "") for hint in CJK_FILE_HINTS):
+                font_manager.fontManager.addfont(path)
+        found = pick_family(f.name for f in font_manager.fontManager.ttflist)
+    if found is None:
+        log.warning("no CJK font found: Chinese text in report pictures will not show; "
+                    "install fonts-noto-cjk or fonts-wqy-microhei")
+    return found
+
+
+def chart_png(report: Report, chart: Chart, labels: Labels) -> bytes:
+    """The chart drawn as a PNG (title, categories and series names in the reader's words)."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    table = report.table(chart.table)
+    family = cjk_family()
+    fonts = [family, "DejaVu Sans"] if family else ["DejaVu Sans"]
+    with matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": fonts,
+                                "axes.unicode_minus": False}):
+        figure = Figure(figsize=SIZE, dpi=DPI)
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        categories = [display(row[0], labels, table.columns[0].kind) for row in table.rows]
+        series = [(header(table.columns[i], labels), [float(row[i] or 0) for row in table.rows])
+                  for i in chart.series]
+        axes.set_title(labels(f"reports.chart.{chart.key}", **dict(chart.params)))
+        if not categories or not any(v for _, values in series for v in values):
+            axes.text(0.5, 0.5, labels("reports.no_data"), ha="center", va="center",
+                      transform=axes.transAxes)
+            axes.set_axis_off()
+        else:
+            _draw(axes, chart, categories, series)
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _draw(axes, chart: Chart, categories: list[str],
+          series: list[tuple[str, list[float]]]) -> None:
+    positions = list(range(len(categories)))
+    if chart.kind == "pie":
+        axes.pie(series[0][1], labels=categories, autopct="%1.0f%%")
+        return
+    if chart.kind == "line":
+        for name, values in series:
+            axes.plot(positions, values, marker="o", label=name)
+    else:
+        _bars(axes, chart, positions, series)
+    if chart.kind == "bar":
+        axes.set_yticks(positions, categories)
+        axes.invert_yaxis()  # first step on top, as a funnel reads
+    else:
+        axes.set_xticks(positions, categories, rotation=30 if len(categories) > 6 else 0,
+                        ha="right" if len(categories) > 6 else "center")
+    axes.grid(axis="x" if chart.kind == "bar" else "y", alpha=0.3)
+    if len(series) > 1:
+        axes.legend(fontsize="small")
+
+
+def _bars(axes, chart: Chart, positions: list[int],
+          series: list[tuple[str, list[float]]]) -> None:
+    draw = axes.barh if chart.kind == "bar" else axes.bar
+    width = 0.8 if chart.stacked else 0.8 / len(series)
+    base = [0.0] * len(positions)
+    for index, (name, values) in enumerate(series):
+        if chart.stacked:
+            spot = positions
+            extra = {"left" if chart.kind == "bar" else "bottom": list(base)}
+            base = [b + v for b, v in zip(base, values, strict=True)]
+        else:
+            spot = [p - 0.4 + width * (index + 0.5) for p in positions]
+            extra = {}
+        draw(spot, values, width, label=name, **extra)  # the third is the bar's thickness
