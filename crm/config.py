@@ -157,6 +157,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("reminders", "birthdays", bool, True,
             "Remind owners of their customers' birthdays on the morning of the day.",
             "true or false"),
+    Setting("reports", "weekly_schedule", str, "0 8 * * 1",
+            "When each manager and admin gets the weekly report file (cron, in the"
+            " installation's time zone); empty sends none.",
+            "five cron fields such as 0 8 * * 1, or empty", lambda v: v == "" or _is_cron(v)),
     Setting("logging", "level", str, "INFO", "How much the program logs.",
             ", ".join(LOG_LEVELS), lambda v: v.upper() in LOG_LEVELS),
 )

@@ -21,6 +21,21 @@ def next_id(table: str) -> int:
     return int(row[0])
 
 
+def reserve_ids(table: str, count: int) -> list[int]:
+    """``count`` ids for new rows of ``table`` that no concurrent writer can take (call inside
+    the inserting transaction). SQLite has one writer, which holds them by holding its lock;
+    PostgreSQL draws them from the table's sequence, so ``sync_sequence`` is not needed."""
+    if count <= 0:
+        return []
+    if is_sqlite(database):
+        first = next_id(table)
+        return list(range(first, first + count))
+    rows = database.execute_sql(
+        f"select nextval(pg_get_serial_sequence('{table}', 'id'))"
+        " from generate_series(1, %s)", (count,)).fetchall()
+    return sorted(r[0] for r in rows)
+
+
 def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     """Insert ``rows`` into ``table``; returns how many."""
     names = ", ".join(columns)

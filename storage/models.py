@@ -532,3 +532,27 @@ class JobRun(BaseModel):
 
 
 ALL_MODELS.extend([Reminder, JobRun])
+
+
+class ImportJob(BaseModel):
+    """A bulk import between its preview and its confirmation (migration 0007)."""
+
+    token = pw.CharField(max_length=16, unique=True)
+    staff = pw.ForeignKeyField(StaffUser, null=True, on_delete="CASCADE", index=False)
+    channel = pw.CharField(max_length=8)
+    file_name = pw.CharField(max_length=255)
+    stored_name = pw.CharField(max_length=64)
+    file_size = pw.BigIntegerField()
+    sha256 = pw.CharField(max_length=64)
+    status = pw.CharField(max_length=10)
+    mode = pw.CharField(max_length=8, null=True)
+    summary = pw.TextField(null=True)
+    created_at = pw.DateTimeField()
+    expires_at = pw.DateTimeField()
+    finished_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "import_job"
+
+
+ALL_MODELS.append(ImportJob)

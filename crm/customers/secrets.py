@@ -19,12 +19,18 @@ from storage.database import database, fetch_all, fetch_one
 from storage.models import CustomerSecret
 
 
+def sealed_secret(name: str, value: str) -> tuple[bytes, str, str]:
+    """What is stored for a checked sensitive value: ciphertext, blind index and mask."""
+    return (runtime.encrypt(value), runtime.keyring().blind_index(f"{name}:{value}"),
+            inputs.mask(name, value))
+
+
 def store_secret(customer_id: int, name: str, value: str) -> None:
     CustomerSecret.delete().where((CustomerSecret.customer == customer_id)
                                   & (CustomerSecret.name == name)).execute()
-    CustomerSecret.create(customer=customer_id, name=name, value_enc=runtime.encrypt(value),
-                          value_hash=runtime.keyring().blind_index(f"{name}:{value}"),
-                          masked=inputs.mask(name, value))
+    value_enc, value_hash, masked = sealed_secret(name, value)
+    CustomerSecret.create(customer=customer_id, name=name, value_enc=value_enc,
+                          value_hash=value_hash, masked=masked)
 
 def set_secret(actor: Actor, customer_id: int, name: str, value: str, *,
                now: dt.datetime | None = None) -> CustomerCard:

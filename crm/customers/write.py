@@ -39,9 +39,9 @@ def create_customer(actor: Actor, draft: inputs.CustomerDraft, *, allow_duplicat
     """Add a customer with its channels, addresses, tags and identity fields."""
     require(actor, Action.CREATE)
     now = now or utcnow()
-    record = _checked_draft(draft, now.date())
+    record = checked_draft(draft, now.date())
     owner_id = draft.owner_id if draft.owner_id is not None else actor.user_id
-    _check_owner(actor, owner_id)
+    check_owner(actor, owner_id)
     with database.atomic():
         if not allow_duplicate:
             values = [(c.kind, c.value) for c in record["channels"]]
@@ -63,7 +63,7 @@ def create_customer(actor: Actor, draft: inputs.CustomerDraft, *, allow_duplicat
         record_event(customer_id, "created", actor, now)
         reindex(customer_id)
         audit.record(actor, "customer.create", "customer", customer_id,
-                     customer_id=customer_id, changes=_created_changes(record, owner_id),
+                     customer_id=customer_id, changes=created_changes(record, owner_id),
                      now=now)
         if draft.owner_id is None:
             from crm.sales.assignment import assign_new_lead  # sales builds on customers
@@ -72,7 +72,7 @@ def create_customer(actor: Actor, draft: inputs.CustomerDraft, *, allow_duplicat
     return load_card(customer_id)
 
 
-def _created_changes(record: dict[str, Any], owner_id: int | None) -> dict[str, Any]:
+def created_changes(record: dict[str, Any], owner_id: int | None) -> dict[str, Any]:
     """The new record as the audit log shows it (identity values only as changed)."""
     after = {k: v for k, v in record.items()
              if k not in ("channels", "addresses", "secrets") and v not in (None, [], "")}
@@ -89,7 +89,8 @@ def _address_text(item: inputs.AddressInput) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _checked_draft(draft: inputs.CustomerDraft, today: dt.date) -> dict[str, Any]:
+def checked_draft(draft: inputs.CustomerDraft, today: dt.date) -> dict[str, Any]:
+    """The draft validated and normalised as create_customer stores it (bulk imports too)."""
     channels = [inputs.ChannelInput("phone", p) for p in draft.phones if p.strip()]
     channels += [inputs.ChannelInput("email", e) for e in draft.emails if e.strip()]
     channels = [inputs.channel(c) for c in [*channels, *draft.channels]]
@@ -138,7 +139,7 @@ def _primary_address(addresses: list[inputs.AddressInput]) -> list[inputs.Addres
     return addresses
 
 
-def _check_owner(actor: Actor, owner_id: int | None) -> None:
+def check_owner(actor: Actor, owner_id: int | None) -> None:
     """The owner must be an active staff user, and the actor must see what it hands over."""
     if owner_id is None:
         return
@@ -263,7 +264,7 @@ def _checked_change(actor: Actor, current: Customer, field: str, value: Any,
         return {"team": _checked_team(actor, value)}
     owner_id = int(value) if value not in (None, "") else None
     require(actor, Action.REASSIGN)
-    _check_owner(actor, owner_id)
+    check_owner(actor, owner_id)
     return {"owner": owner_id}
 
 
