@@ -23,7 +23,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 import crm.sales  # noqa: F401 (registers the sales parts of merges, timelines, erasure)
-from bot import session
+from bot import scheduler, session
 from bot.handlers import commands, register_all
 from bot.i18n import describe_error, resolve_locale, t
 from bot.transport import RetryingRequest
@@ -61,6 +61,9 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         return None
 
 
+MESSAGES_PER_SECOND = 28  # Telegram's overall limit is about 30
+
+
 def build_application(config: Config, executor: DatabaseExecutor, *,
                       request: BaseRequest | None = None,
                       rate_limit: bool = True) -> Application:
@@ -73,7 +76,9 @@ def build_application(config: Config, executor: DatabaseExecutor, *,
                .defaults(Defaults(parse_mode=ParseMode.HTML))
                .concurrent_updates(PerUserUpdateProcessor(256)))
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # No bursts: spaced sends keep any one-second window within Telegram's 30 messages.
+        builder = builder.rate_limiter(AIORateLimiter(
+            overall_max_rate=1, overall_time_period=1 / MESSAGES_PER_SECOND, max_retries=3))
     if config["telegram.base_url"]:
         builder = builder.base_url(config["telegram.base_url"])
     if config["telegram.base_file_url"]:
@@ -83,8 +88,7 @@ def build_application(config: Config, executor: DatabaseExecutor, *,
     else:
         builder = builder.request(RetryingRequest()).get_updates_request(RetryingRequest(
             HTTPXRequest(connection_pool_size=1, read_timeout=30)))
-    if config.telegram_token:
-        builder = builder.post_init(_publish_menus)
+    builder = builder.post_init(_on_start)
     application = builder.build()
     application.bot_data[session.EXECUTOR] = executor
     application.bot_data[session.CONFIG] = config
@@ -92,6 +96,13 @@ def build_application(config: Config, executor: DatabaseExecutor, *,
     register_all(application)
     application.add_error_handler(on_error)
     return application
+
+
+async def _on_start(application: Application) -> None:
+    """Before the first update (polling or webhook): the command menus and the jobs."""
+    if application.bot_data[session.CONFIG].telegram_token:
+        await _publish_menus(application)
+    await scheduler.schedule(application)
 
 
 async def _publish_menus(application: Application) -> None:

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
-from bot import jobs
+from bot import scheduler
 from bot.app import build_application
 from bot.i18n import t
 from crm import system, users
@@ -228,7 +228,7 @@ def run_console(config: Config, telegram_id: int | None = None, *,
 async def _loop(console: Console, lines: TextIO, out: TextIO) -> None:
     await console.app.initialize()
     await console.app.job_queue.start()  # conversation timeouts, notifications
-    jobs.schedule(console.app)
+    await scheduler.schedule(console.app)
     try:
         await console.handle("/start")
         while True:

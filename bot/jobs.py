@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot import session
 from bot.i18n import resolve_locale, t
@@ -16,7 +16,6 @@ from crm.sales.views import NotificationView
 
 log = logging.getLogger(__name__)
 BATCH = 20  # Telegram allows about 30 messages a second overall
-INTERVAL_SECONDS = 3.0
 
 
 async def deliver_notifications(application: Application) -> int:
@@ -47,13 +46,3 @@ async def _deliver(application: Application, note: NotificationView) -> int:
         return 0
     await executor.run(mark_sent, note.id, utcnow())
     return 1
-
-
-async def _notification_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await deliver_notifications(context.application)
-
-
-def schedule(application: Application) -> None:
-    """Start the repeating jobs of a running bot (polling, webhook or console)."""
-    application.job_queue.run_repeating(_notification_job, interval=INTERVAL_SECONDS,
-                                        first=INTERVAL_SECONDS, name="notifications")

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 from telegram import Update
 
-from bot import jobs
 from bot.app import build_application
 from bot.console import run_console
 from bot.i18n import t
@@ -35,7 +34,6 @@ def run_bot(config: Config, *, webhook: bool = False, url: str | None = None,
     updates.forget_old_updates()
     executor = DatabaseExecutor(db, pool_threads=config["database.pool_threads"])
     application = build_application(config, executor)
-    jobs.schedule(application)
     try:
         if webhook:
             return _run_webhook(application, config, say, url, listen, secret)

@@ -73,10 +73,12 @@ def job_finished(name: str, now: dt.datetime, *, ok: bool, outcome: str = "",
         return _alert(name, "job.failed", {"job": name, "error": error[:200]}, now)
 
 
-def check_overdue_jobs(now: dt.datetime) -> list[str]:
-    """Jobs that should have started and have not: tell the admins once; returns their names."""
-    rows = fetch_all("select name, expected_by from job_run where expected_by < ?"
-                     " and alerted_at is null order by name", (now,))
+def check_overdue_jobs(now: dt.datetime, *, names: list[str] | None = None) -> list[str]:
+    """Jobs that should have started and have not (of ``names``, else all): tell the admins
+    once; returns their names."""
+    rows = [row for row in fetch_all("select name, expected_by from job_run where expected_by < ?"
+                                     " and alerted_at is null order by name", (now,))
+            if names is None or row[0] in names]
     told = []
     with database.atomic():
         for name, expected_by in rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -10,10 +11,13 @@ import peewee
 from peewee import Database
 
 from crm.actors import Actor
+from crm.clock import as_datetime, utcnow
 from crm.config import Config
 from crm.permissions import Action, require
+from crm.reminders import FailedReminder, list_failed_reminders
 from crm.sales.pipelines import ensure_default_pipeline
 from storage import keys as keystore
+from storage.backup.keys import ensure_backup_key
 from storage.database import connect, fetch_all, fetch_one, redact_url, server_version
 from storage.database import open_database as open_database_url
 from storage.errors import CodedError, EncryptionKeyError, StorageError
@@ -47,6 +51,7 @@ class InitReport:
     key_created: bool
     migrations_applied: list[str] = field(default_factory=list)
     schema_version: int = 0
+    backup_key_file: str | None = None  # made by this run (None: kept, or CRM_BACKUP_KEY)
 
 
 def init_system(config: Config) -> InitReport:
@@ -63,6 +68,7 @@ def init_system(config: Config) -> InitReport:
         keystore.write_keyring(config.key_file, keystore.new_keyring())
         key_created = True
     _ensure_key_check(load_keys(config))
+    _, backup_key_created = ensure_backup_key(config.backup_key_file, config["backup.key"])
     return InitReport(
         data_dir=str(config.data_dir),
         database=redact_url(config.database_url),
@@ -70,6 +76,7 @@ def init_system(config: Config) -> InitReport:
         key_created=key_created,
         migrations_applied=[f"{m.version:04d}_{m.name}" for m in applied],
         schema_version=latest_version(),
+        backup_key_file=str(config.backup_key_file) if backup_key_created else None,
     )
 
 
@@ -117,9 +124,12 @@ def check_system(config: Config) -> list[CheckResult]:
         try:
             results[-1].params["engine"] = server_version(probe)
             _check_schema(results, probe)
-            if ring is not None and results[-1].status is Status.OK:
+            schema_ok = results[-1].status is Status.OK
+            if ring is not None and schema_ok:
                 _check(results, "key_match", lambda: _match_key(probe, ring),
                        "check.key_match_ok", {})
+            if schema_ok:
+                results.extend(_check_jobs(probe, utcnow()))
         finally:
             probe.close()
     if config.telegram_token:
@@ -166,6 +176,30 @@ def _check_schema(results: list[CheckResult], db: Database) -> None:
         results.append(CheckResult("schema", Status.OK, "check.schema_ok", {"found": found}))
 
 
+def _check_jobs(db: Database, now: dt.datetime) -> list[CheckResult]:
+    """How each scheduled job last ended, whether one is overdue, and undelivered reminders."""
+    rows = db.execute_sql("select name, last_finished_at, last_ok, last_error, expected_by"
+                          " from job_run order by name").fetchall()
+    results = [] if rows else [CheckResult("jobs", Status.WARN, "check.jobs_none", {})]
+    for name, finished, ok, error, expected_by in rows:
+        finished, expected_by = as_datetime(finished), as_datetime(expected_by)
+        last = f"{finished:%Y-%m-%d %H:%M} UTC" if finished else "-"
+        if ok is not None and not ok:
+            results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_failed",
+                                       {"job": name, "when": last, "error": error or ""}))
+        elif expected_by is not None and expected_by < now:
+            results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_late",
+                                       {"job": name, "when": last}))
+        else:
+            results.append(CheckResult(f"job:{name}", Status.OK, "check.job_ok",
+                                       {"job": name, "when": last}))
+    failed = db.execute_sql("select count(*) from reminder where status = 'failed'").fetchone()[0]
+    if failed:
+        results.append(CheckResult("reminders", Status.WARN, "check.reminders_failed",
+                                   {"count": failed}))
+    return results
+
+
 def _match_key(db: Database, ring: keystore.KeyRing) -> None:
     row = db.execute_sql(f"select value from app_meta where key = {db.param}",
                          (KEY_CHECK,)).fetchone()
@@ -183,6 +217,7 @@ class SystemStatus:
     teams: int
     customers: int
     deleted_customers: int
+    failed_reminders: tuple[FailedReminder, ...] = ()
 
 
 def get_status(actor: Actor, config: Config) -> SystemStatus:
@@ -196,4 +231,4 @@ def get_status(actor: Actor, config: Config) -> SystemStatus:
         " sum(case when deleted_at is not null then 1 else 0 end) from customer")
     return SystemStatus(check_system(config), roles, inactive,
                         fetch_one("select count(*) from team")[0], customers or 0,
-                        deleted or 0)
+                        deleted or 0, tuple(list_failed_reminders(actor, limit=5)))

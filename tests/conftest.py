@@ -138,10 +138,11 @@ def _runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def chat(db: peewee.Database):
-    """The real bot Application on this test's database, Telegram's servers stubbed."""
+def chat(db: peewee.Database, db_url: str, tmp_path: Path):
+    """The real bot Application on this test's database, Telegram's servers stubbed; its
+    config names that database, so /status checks what the bot really uses."""
     from tests.bot.harness import ChatHarness
 
-    harness = ChatHarness(db)
+    harness = ChatHarness(db, {"CRM_DATABASE_URL": db_url, "CRM_DATA_DIR": str(tmp_path)})
     yield harness
     harness.close()

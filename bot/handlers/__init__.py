@@ -6,6 +6,7 @@ from telegram.ext import Application
 
 from bot.handlers import (
     admin,
+    backup,
     card,
     commands,
     create,
@@ -13,6 +14,8 @@ from bot.handlers import (
     inline,
     log,
     more,
+    remind,
+    report,
     sales,
     search,
     settings,
@@ -23,6 +26,6 @@ from bot.handlers import (
 def register_all(application: Application) -> None:
     """Add every handler; conversations first, so their steps win over plain-text search
     (which sits in a later group)."""
-    for module in (create, edit, log, sales, settings, admin, more, inline, commands, start,
-                   card, search):
+    for module in (create, edit, log, remind, sales, settings, admin, backup, more, inline,
+                   commands, start, card, report, search):
         module.register(application)

@@ -1,4 +1,5 @@
-"""Admin commands: /users (role, team, access), /invite, /audit, /status and /backup.
+"""Admin commands: /users (role, team, access), /invite, /audit and /status (/backup is in
+bot/handlers/backup.py).
 
 Every button is re-checked by crm when pressed (a button is not a grant). Callback data:
 ``aup:<offset>`` staff list page, ``au:<telegram id>`` one member, ``ar:<tg>:<role>`` new role,
@@ -21,7 +22,8 @@ from bot.handlers.commands import publish_user_menu
 from bot.i18n import resolve_locale, t
 from bot.keyboards import Button, data, int_part, keyboard, parse
 from bot.progress import with_progress
-from bot.render import local_time, pager, when
+from bot.reminder_text import subject
+from bot.render import clip, local_time, pager, when
 from crm import audit, invites, system, users
 from crm.actors import Actor, Role
 from crm.audit import AuditEntry
@@ -166,6 +168,9 @@ def status_text(locale: str, status: SystemStatus) -> str:
     lines.append(t(locale, "admin.status_teams", teams=status.teams))
     lines.append(t(locale, "admin.status_customers", customers=status.customers,
                    deleted=status.deleted_customers))
+    lines += [t(locale, "check.failed_reminder", name=item.staff_name,
+                what=clip(subject(locale, item.reminder), 60), error=item.reminder.last_error or "")
+              for item in status.failed_reminders]
     failed = any(check.status is Status.FAIL for check in status.checks)
     lines.append(t(locale, "admin.status_unhealthy" if failed else "admin.status_healthy"))
     return "\n".join(lines)
@@ -334,17 +339,10 @@ async def status_command(update: Update, context: session.Context) -> None:
     await update.effective_message.reply_text(status_text(session.locale(context), status))
 
 
-async def backup_command(update: Update, context: session.Context) -> None:
-    """/backup: admins learn that it arrives in a later version."""
-    require(session.actor(context), Action.BACKUP)
-    await update.effective_message.reply_text(session.text(context, "soon.backup"))
-
-
 def register(application: Application) -> None:
     """Add this module's handlers."""
     for name, handler in (("users", users_command), ("invite", invite_command),
-                          ("audit", audit_command), ("status", status_command),
-                          ("backup", backup_command)):
+                          ("audit", audit_command), ("status", status_command)):
         application.add_handler(CommandHandler(name, handler))
     for pattern, handler in ((r"^aup:", users_page), (r"^(au|ar|at|ax|aa):", member_button),
                              (r"^ad:", ask_deactivate), (r"^ai:", make_invite),

@@ -70,4 +70,4 @@ async def later_feature(update: Update, context: session.Context) -> None:
 def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(open_card, pattern=r"^c:\d+$"))
     application.add_handler(CallbackQueryHandler(show_timeline, pattern=r"^t[lp]:"))
-    application.add_handler(CallbackQueryHandler(later_feature, pattern=r"^(rm|tk):"))
+    application.add_handler(CallbackQueryHandler(later_feature, pattern=r"^tk:"))

@@ -17,14 +17,14 @@ from crm.permissions import Action, allows
 from crm.users import StaffView
 
 log = logging.getLogger(__name__)
-LATER = ("remind", "today", "tickets", "report", "export", "import")
+LATER = ("tickets", "export", "import")
 STRANGER_MENU = ("start", "help")
 # (command, what it needs): crm decides who has it, this only picks the menu's entries.
 STAFF_MENU: tuple[tuple[str, Action], ...] = (
     ("new", Action.CREATE), ("find", Action.READ), ("today", Action.READ),
-    ("remind", Action.CREATE), ("deals", Action.READ),
+    ("remind", Action.READ), ("deals", Action.READ),
     ("forecast", Action.FORECAST), ("tickets", Action.READ),
-    ("report", Action.READ), ("export", Action.EXPORT), ("import", Action.IMPORT),
+    ("report", Action.REPORT), ("export", Action.EXPORT), ("import", Action.IMPORT),
     ("settings", Action.READ), ("cancel", Action.READ), ("help", Action.READ),
     ("users", Action.MANAGE_USERS), ("invite", Action.MANAGE_USERS), ("audit", Action.AUDIT),
     ("status", Action.MANAGE_USERS), ("backup", Action.BACKUP),

@@ -163,7 +163,8 @@ def deal_keyboard(locale: str, screen: DealScreen) -> InlineKeyboardMarkup:
         order = button(locale, "deal.card.orders", "co", deal.customer_id, 0)
     return keyboard([*rows_of(move_buttons(locale, screen)),
                      [button(locale, "deal.card.edit", "de", deal.id),
-                      button(locale, "deal.card.history", "dh", deal.id)],
+                      button(locale, "deal.card.history", "dh", deal.id),
+                      button(locale, "button.remind", "rq", deal.id)],
                      [button(locale, "deal.card.customer_button", "c", deal.customer_id),
                       order]])
 

@@ -1,0 +1,135 @@
+"""Reminders and agendas as chat messages (HTML; every user value escaped by ``t``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from telegram import InlineKeyboardMarkup
+
+from bot.i18n import t
+from bot.keyboards import Button, data, keyboard
+from bot.render import clip, local_time
+from crm.reminders.agenda import Agenda
+from crm.reminders.views import ReminderDraft, ReminderView
+
+TEXT_IN_LIST = 80
+WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+            "zh-CN": ("周一", "周二", "周三", "周四", "周五", "周六", "周日")}
+
+
+def moment_text(locale: str, moment: dt.datetime, timezone: str) -> str:
+    """A stored time as the user reads it: ``周五 2026-11-27 15:00``."""
+    local = local_time(moment, timezone)
+    weekday = WEEKDAYS.get(locale, WEEKDAYS["en"])[local.weekday()]
+    return f"{weekday} {local:%Y-%m-%d %H:%M}"
+
+
+def subject(locale: str, reminder: ReminderView) -> str:
+    """What the reminder says: the user's words, or what the rule that made it means."""
+    if reminder.source in ("new_lead", "stale_deal", "birthday"):
+        return t(locale, f"reminder.rule.{reminder.source}", name=reminder.customer_name or "—",
+                 title=reminder.deal_title or reminder.text)
+    if reminder.source == "follow_up":
+        return t(locale, "reminder.follow_up", text=reminder.text or "—")
+    return t(locale, "reminder.text", text=reminder.text or "—")
+
+
+def reminder_message(locale: str, reminder: ReminderView, timezone: str) -> str:
+    """The reminder as delivered: what, about whom, when (and whether late)."""
+    lines = [t(locale, "reminder.title") + " " + subject(locale, reminder)]
+    lines.extend(_about(locale, reminder))
+    lines.append(t(locale, "reminder.at", when=moment_text(locale, reminder.due_at, timezone)))
+    if reminder.repeat:
+        lines.append(t(locale, f"reminder.repeat.{reminder.repeat}"))
+    if reminder.late:
+        lines.append(t(locale, "reminder.late"))
+    return "\n".join(lines)
+
+
+def _about(locale: str, reminder: ReminderView) -> list[str]:
+    lines = []
+    if reminder.customer_name and reminder.source not in ("new_lead", "birthday"):
+        lines.append(t(locale, "reminder.customer", name=reminder.customer_name))
+    if reminder.deal_title and reminder.source != "stale_deal":
+        lines.append(t(locale, "reminder.deal", title=reminder.deal_title))
+    return lines
+
+
+def reminder_keyboard(locale: str, reminder: ReminderView) -> InlineKeyboardMarkup:
+    """Done, Snooze 1 h, Snooze until tomorrow 9:00, Open (and Stop for a series)."""
+    rows: list[list[Button]] = [
+        [(t(locale, "button.reminder_done"), data("rd", reminder.id))],
+        [(t(locale, "button.snooze_hour"), data("rs", reminder.id, "h")),
+         (t(locale, "button.snooze_tomorrow"), data("rs", reminder.id, "t"))],
+    ]
+    opener = _open_button(locale, reminder)
+    if opener:
+        rows.append([opener])
+    if reminder.repeat:
+        rows.append([(t(locale, "button.reminder_stop"), data("rx", reminder.id))])
+    return keyboard(rows)
+
+
+def _open_button(locale: str, reminder: ReminderView) -> Button | None:
+    if reminder.deal_id and reminder.deal_title:
+        return t(locale, "button.open_deal"), data("d", reminder.deal_id)
+    if reminder.customer_id and reminder.customer_name:
+        return t(locale, "button.open_customer"), data("c", reminder.customer_id)
+    return None
+
+
+def draft_message(locale: str, draft: ReminderDraft, about: str | None, repeat: str) -> str:
+    """What the bot understood, repeated back before saving."""
+    lines = [t(locale, "remind.confirm", when=moment_text(locale, draft.due_at, draft.timezone),
+               zone=draft.timezone)]
+    if draft.text:
+        lines.append(t(locale, "reminder.text", text=draft.text))
+    if about:
+        lines.append(t(locale, "reminder.customer", name=about))
+    lines.append(t(locale, f"reminder.repeat.{repeat or 'none'}"))
+    return "\n".join(lines)
+
+
+def reminder_line(locale: str, reminder: ReminderView, timezone: str) -> str:
+    """One reminder in a list."""
+    line = f"• {moment_text(locale, reminder.due_at, timezone)} " + \
+        clip(subject(locale, reminder), TEXT_IN_LIST)
+    if reminder.customer_name and reminder.source in ("manual", "follow_up"):
+        line += " · " + t(locale, "reminder.customer_short", name=reminder.customer_name)
+    return line
+
+
+def agenda_message(locale: str, agenda: Agenda) -> str:
+    """The day's agenda, section by section; empty sections are left out."""
+    from bot.handlers.sales.view import money  # the handlers package imports this module
+
+    day = agenda.day
+    weekday = WEEKDAYS.get(locale, WEEKDAYS["en"])[day.weekday()]
+    lines = [t(locale, "agenda.title", day=f"{weekday} {day:%Y-%m-%d}")]
+    if agenda.empty:
+        lines.append(t(locale, "agenda.nothing"))
+    sections = (("agenda.reminders", agenda.reminders), ("agenda.overdue", agenda.overdue))
+    for key, items in sections:
+        if items:
+            lines.append("\n" + t(locale, key, count=len(items)))
+            lines.extend(reminder_line(locale, r, agenda.timezone) for r in items)
+    if agenda.closing_deals:
+        lines.append("\n" + t(locale, "agenda.deals", count=len(agenda.closing_deals)))
+        lines.extend(t(locale, "agenda.deal_line", title=d.title, name=d.customer_name,
+                       day=f"{d.expected_close:%m-%d}" if d.expected_close else "—")
+                     + (" · " + money(locale, d.amount, d.currency) if d.amount else "")
+                     for d in agenda.closing_deals)
+    if agenda.birthdays:
+        lines.append("\n" + t(locale, "agenda.birthdays", count=len(agenda.birthdays)))
+        lines.extend(t(locale, "agenda.birthday_line", name=b.name, day=f"{b.date:%m-%d}")
+                     for b in agenda.birthdays)
+    return "\n".join(lines)
+
+
+def agenda_keyboard(locale: str, agenda: Agenda) -> InlineKeyboardMarkup | None:
+    """A button per customer with a birthday and per deal closing, to open them."""
+    rows: list[list[Button]] = [[(f"💼 {clip(d.title, 30)}", data("d", d.id))]
+                                for d in agenda.closing_deals[:5]]
+    rows += [[(f"🎂 {clip(b.name, 30)}", data("c", b.customer_id))]
+             for b in agenda.birthdays[:5]]
+    return keyboard(rows) if rows else None

@@ -1,0 +1,123 @@
+"""Every scheduled job, defined in one place, on APScheduler's AsyncIOScheduler (the bot's
+JobQueue) in the bot's process. Schedules come from the config; every run is recorded, and the
+watchdog tells admins when a job fails or does not run when it should have."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from telegram.ext import Application, ContextTypes
+
+from bot import jobs, reminder_jobs, session
+from crm import scheduling
+from crm.clock import utcnow
+from crm.config import Config
+
+log = logging.getLogger(__name__)
+JobRun = Callable[[Application, dt.datetime], Awaitable[str]]
+WATCH_SECONDS = 60
+NOTIFICATION_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A job: what it runs, when (from the config), and how late a run may still start."""
+
+    name: str
+    run: JobRun
+    trigger: Callable[[Config], BaseTrigger]
+    grace: dt.timedelta  # a run this late still happens; later than this, admins hear of it
+    cron: bool = False  # runs at set times: a run missed while the bot was stopped is reported
+
+
+def _cron(key: str) -> Callable[[Config], BaseTrigger]:
+    return lambda config: CronTrigger.from_crontab(config[key],
+                                                   timezone=ZoneInfo(config.timezone))
+
+
+def _every(seconds: float | str) -> Callable[[Config], BaseTrigger]:
+    return lambda config: IntervalTrigger(
+        seconds=config[seconds] if isinstance(seconds, str) else seconds)
+
+
+async def _watch(application: Application, now: dt.datetime) -> str:
+    told = await application.bot_data[session.EXECUTOR].run(scheduling.check_overdue_jobs, now)
+    return f"admins told about: {', '.join(told)}" if told else "all jobs on time"
+
+
+async def _notifications(application: Application, now: dt.datetime) -> str:
+    return f"{await jobs.deliver_notifications(application)} sent"
+
+
+JOBS: list[JobSpec] = [
+    JobSpec("reminders", reminder_jobs.deliver_reminders, _every("reminders.poll_seconds"),
+            dt.timedelta(minutes=2)),
+    JobSpec("notifications", _notifications, _every(NOTIFICATION_SECONDS),
+            dt.timedelta(minutes=2)),
+    JobSpec("agenda", reminder_jobs.send_agendas, _cron("reminders.agenda_schedule"),
+            dt.timedelta(minutes=30), cron=True),
+    JobSpec("rules", reminder_jobs.apply_rules, _cron("reminders.rules_schedule"),
+            dt.timedelta(hours=1), cron=True),
+    JobSpec("watchdog", _watch, _every(WATCH_SECONDS), dt.timedelta(minutes=5)),
+]
+
+
+def register_job(spec: JobSpec) -> None:
+    """Add a job defined by another part of the bot (backups, reports)."""
+    JOBS[:] = [job for job in JOBS if job.name != spec.name] + [spec]
+
+
+def _naive_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment else None
+
+
+async def run_job(application: Application, spec: JobSpec,
+                  next_run: dt.datetime | None) -> None:
+    """One run: recorded before and after; a failure is logged and told to the admins."""
+    executor = application.bot_data[session.EXECUTOR]
+    now = utcnow()
+    expected_by = _naive_utc(next_run + spec.grace) if next_run else None
+    await executor.run(scheduling.job_started, spec.name, now)
+    try:
+        outcome = await spec.run(application, now)
+    except Exception as error:  # a job must never take the scheduler down
+        log.exception("scheduled job %s failed", spec.name)
+        await executor.run(scheduling.job_finished, spec.name, utcnow(), ok=False,
+                           error=f"{type(error).__name__}: {error}", expected_by=expected_by)
+        return
+    await executor.run(scheduling.job_finished, spec.name, utcnow(), ok=True, outcome=outcome,
+                       expected_by=expected_by)
+
+
+def _callback(spec: JobSpec):
+    async def callback(context: ContextTypes.DEFAULT_TYPE) -> None:
+        await run_job(context.application, spec, context.job.next_t)
+    callback.__name__ = f"job_{spec.name}"
+    return callback
+
+
+async def schedule(application: Application) -> list[str]:
+    """Start every job on the running JobQueue; first report cron runs missed while the bot
+    was stopped. Returns the names of the jobs scheduled."""
+    config: Config = application.bot_data[session.CONFIG]
+    executor = application.bot_data[session.EXECUTOR]
+    await executor.run(scheduling.check_overdue_jobs, utcnow(),
+                       names=[spec.name for spec in JOBS if spec.cron])
+    for spec in JOBS:
+        trigger = spec.trigger(config)
+        application.job_queue.run_custom(
+            _callback(spec), name=spec.name,
+            job_kwargs={"trigger": trigger, "id": spec.name, "replace_existing": True,
+                        "coalesce": True, "max_instances": 1,
+                        "misfire_grace_time": int(spec.grace.total_seconds())})
+        next_run = trigger.get_next_fire_time(None, dt.datetime.now(dt.UTC))
+        await executor.run(scheduling.expect_job, spec.name,
+                           _naive_utc(next_run + spec.grace) if next_run else None)
+    return [spec.name for spec in JOBS]

@@ -1,0 +1,237 @@
+"""Reminders through the real Application: set in one line or step by step (both languages),
+delivered once with Done / Snooze / Open, late after downtime, retried after a network failure,
+given up for a blocked user, repeated, and driven by the real APScheduler."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from zoneinfo import ZoneInfo
+
+import peewee
+import pytest
+
+from bot import reminder_jobs, scheduler
+from bot.reminder_text import moment_text
+from crm import customers, reminders, users
+from crm.actors import Actor
+from crm.clock import utcnow
+from crm.reminders.service import add_reminder
+from crm.scheduling import get_job
+from storage.database import database, fetch_all, fetch_one, sql
+from tests.bot.harness import ChatHarness
+
+AGENT, ADMIN = 8201, 8202
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def staff(db: peewee.Database):
+    agent = users.add_user(Actor.system(), AGENT, "agent", "李娜", locale="zh-CN")
+    users.add_user(Actor.system(), ADMIN, "admin", "Boss", locale="en")
+    return agent.as_actor()
+
+
+def shown(replies) -> object:
+    """The one message the bot sent or edited in answer (the button's answer aside)."""
+    [message] = [r for r in replies if r.method in ("sendMessage", "editMessageText")]
+    return message
+
+
+def deliver(chat) -> str:
+    return chat.loop.run_until_complete(reminder_jobs.deliver_reminders(chat.app, utcnow()))
+
+
+def due_reminder(actor: Actor, minutes_ago: float = 0, **fields) -> int:
+    """A reminder whose time has come (written directly: the service refuses past times)."""
+    moment = utcnow() - dt.timedelta(minutes=minutes_ago)
+    return add_reminder(actor.user_id, moment, fields.pop("text", "给张伟打电话"),
+                        "Asia/Shanghai", moment, **fields)
+
+
+def status_of(reminder_id: int) -> str:
+    return fetch_one("select status from reminder where id = ?", (reminder_id,))[0]
+
+
+def tomorrow_at(hour: int) -> dt.datetime:
+    local = dt.datetime.now(SHANGHAI) + dt.timedelta(days=1)
+    return local.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def test_one_line_reminder_is_repeated_back_then_saved_once(chat, staff) -> None:
+    [confirm] = chat.send(AGENT, "/remind 明天下午3点 给张伟打电话", language="zh")
+    expected = moment_text("zh-CN", tomorrow_at(15).astimezone(dt.UTC).replace(tzinfo=None),
+                           "Asia/Shanghai")
+    assert f"在 {expected} 提醒你" in confirm.text and "给张伟打电话" in confirm.text
+    assert fetch_one("select count(*) from reminder")[0] == 0  # not before confirming
+    save = confirm.button("保存")
+    replies = chat.press(AGENT, save)
+    assert "已保存" in chat.texts(replies)[0]
+    again = chat.press(AGENT, save)  # a second press of the same button saves nothing
+    assert chat.alerts(again) and fetch_one("select count(*) from reminder")[0] == 1
+    [(due_at,)] = fetch_all("select due_at from reminder")
+    assert str(due_at).startswith(f"{tomorrow_at(15).astimezone(dt.UTC):%Y-%m-%d %H:%M}")
+
+
+def test_a_time_the_bot_cannot_read_is_explained_and_nothing_is_saved(chat, staff) -> None:
+    [reply] = chat.send(AGENT, "/remind 改天 给张伟打电话", language="zh")
+    assert "没能从" in reply.text and "明天下午3点" in reply.text
+    [reply] = chat.send(ADMIN, "/remind someday call back", language="en")
+    assert "could not find a time" in reply.text
+    assert fetch_one("select count(*) from reminder")[0] == 0
+
+
+def test_guided_reminder_from_the_customer_card_in_english(chat, staff) -> None:
+    users.set_preferences(staff, locale="en")
+    buyer = customers.create_customer(staff, customers.CustomerDraft(name="<b>王</b>&小明"))
+    ask = shown(chat.press(AGENT, f"rm:{buyer.id}"))
+    assert "&lt;b&gt;王&lt;/b&gt;&amp;小明" in ask.text and ask.button("Tomorrow 9:00")
+    [bad] = chat.send(AGENT, "whenever")
+    assert "could not find a time" in bad.text  # the step stays: type it again
+    [confirm] = chat.send(AGENT, "2030-01-15 15:00")
+    assert "Tue 2030-01-15 15:00" in confirm.text and "Once" in confirm.text
+    weekly = shown(chat.press(AGENT, confirm.button("Weekly")))
+    assert weekly.method == "editMessageText" and "Every week" in weekly.text
+    saved = shown(chat.press(AGENT, weekly.button("Save")))
+    assert "Saved" in saved.text
+    [view] = reminders.list_reminders(staff)
+    assert (view.customer_id, view.repeat, view.text) == (buyer.id, "weekly", "")
+
+
+def test_guided_reminder_asks_what_about_when_free_standing(chat, staff) -> None:
+    [ask] = chat.send(AGENT, "/remind", language="zh")
+    what = shown(chat.press(AGENT, ask.button("1小时后")))
+    assert "要提醒你什么" in what.text
+    [confirm] = chat.send(AGENT, "交周报")
+    saved = shown(chat.press(AGENT, confirm.button("保存")))
+    assert "交周报" in saved.text
+
+
+def test_cancel_saves_nothing(chat, staff) -> None:
+    [confirm] = chat.send(ADMIN, "/remind tomorrow 15:00 call back", language="en")
+    cancelled = shown(chat.press(ADMIN, confirm.button("Cancel")))
+    assert "no reminder was saved" in cancelled.text
+    assert fetch_one("select count(*) from reminder")[0] == 0
+
+
+def test_a_due_reminder_arrives_once_with_its_buttons(chat, staff) -> None:
+    buyer = customers.create_customer(staff, customers.CustomerDraft(name="张伟"))
+    reminder_id = due_reminder(staff, customer_id=buyer.id)
+    assert deliver(chat).startswith("1 sent")
+    [message] = chat.stub.sent()
+    assert message.params["chat_id"] in (AGENT, str(AGENT))
+    assert "提醒" in message.params["text"] and "张伟" in message.params["text"]
+    assert [label for label, _ in message.buttons()] == \
+        ["✅ 完成", "💤 1小时后", "💤 明天 9:00", "👤 打开客户"]
+    assert deliver(chat).startswith("0 sent")  # never twice
+    done = shown(chat.press(AGENT, f"rd:{reminder_id}"))
+    assert "已完成" in done.text and status_of(reminder_id) == "done"
+
+
+def test_a_reminder_due_while_the_bot_was_down_is_delivered_marked_late(chat, staff) -> None:
+    due_reminder(staff, minutes_ago=90)
+    deliver(chat)
+    [message] = chat.stub.sent()
+    assert "迟到的提醒" in message.params["text"]
+
+
+def test_snooze_brings_it_back_in_an_hour(chat, staff) -> None:
+    reminder_id = due_reminder(staff)
+    deliver(chat)
+    snoozed = shown(chat.press(AGENT, f"rs:{reminder_id}:h"))
+    assert "再提醒你" in snoozed.text
+    [(due_at,)] = fetch_all("select due_at from reminder")
+    due = due_at if isinstance(due_at, dt.datetime) else dt.datetime.fromisoformat(due_at)
+    assert dt.timedelta(minutes=59) < due - utcnow() <= dt.timedelta(hours=1)
+    assert status_of(reminder_id) == "pending"
+
+
+def test_another_persons_reminder_buttons_do_nothing(chat, staff) -> None:
+    other = users.add_user(Actor.system(), 8299, "agent", "Other").as_actor()
+    theirs = due_reminder(other)
+    replies = chat.press(AGENT, f"rd:{theirs}")
+    assert status_of(theirs) == "pending"
+    assert any("不存在" in text for text in chat.texts(replies) + chat.alerts(replies))
+
+
+def test_a_network_failure_is_retried_and_then_delivered_once(chat, staff) -> None:
+    reminder_id = due_reminder(staff)
+    chat.stub.drop_next("sendMessage", times=4)  # beyond the request layer's own retries
+    assert deliver(chat).startswith("0 sent")
+    pending = fetch_one("select status, last_error, attempts from reminder")
+    assert pending[0] == "pending" and pending[1] and pending[2] == 1
+    database.execute_sql(sql("update reminder set next_attempt_at = ? where id = ?"),
+                         (utcnow() - dt.timedelta(seconds=1), reminder_id))
+    assert deliver(chat).startswith("1 sent")
+    assert len(chat.stub.sent()) == 1 and status_of(reminder_id) == "sent"
+
+
+def test_a_user_who_blocked_the_bot_has_the_reminder_failed_for_admins(chat, staff) -> None:
+    reminder_id = due_reminder(staff)
+    chat.stub.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    deliver(chat)
+    assert status_of(reminder_id) == "failed"
+    [status] = chat.send(ADMIN, "/status")
+    assert "could not be delivered" in status.text and "李娜" in status.text
+
+
+def test_a_daily_reminder_comes_back_tomorrow_not_now(chat, staff) -> None:
+    reminder_id = due_reminder(staff, repeat="daily")
+    deliver(chat)
+    deliver(chat)
+    assert len(chat.stub.sent()) == 1
+    [(due_at, status)] = fetch_all("select due_at, status from reminder")
+    due = due_at if isinstance(due_at, dt.datetime) else dt.datetime.fromisoformat(due_at)
+    assert status == "pending" and dt.timedelta(hours=23) < due - utcnow() <= dt.timedelta(days=1)
+    assert "⏹" in chat.stub.sent()[0].buttons()[-1][0]
+    stopped = shown(chat.press(AGENT, f"rx:{reminder_id}"))
+    assert "已停止" in stopped.text and status_of(reminder_id) == "cancelled"
+
+
+def test_the_real_scheduler_delivers_within_the_poll_interval(db, staff) -> None:
+    harness = ChatHarness(db, {"CRM_REMINDERS_POLL_SECONDS": "1"})
+    try:
+        harness.loop.run_until_complete(scheduler.schedule(harness.app))
+        due_reminder(staff)
+        harness.loop.run_until_complete(_wait_for(harness, lambda: harness.stub.sent(), 5))
+        assert len(harness.stub.sent()) == 1
+        job = get_job("reminders")
+        assert job.runs >= 1 and job.last_ok and job.expected_by is not None
+    finally:
+        harness.close()
+
+
+async def _wait_for(harness, condition, seconds: float) -> None:
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+
+
+def test_two_bot_processes_never_deliver_the_same_reminder_twice(db, staff) -> None:
+    ids = [due_reminder(staff, text=f"#{n}") for n in range(120)]
+    first, second = ChatHarness(db), ChatHarness(db)
+    try:
+        runs = [threading.Thread(target=deliver, args=(h,)) for h in (first, second)]
+        for run in runs:
+            run.start()
+        for run in runs:
+            run.join()
+        texts = [c.params["text"] for h in (first, second) for c in h.stub.sent()]
+        assert len(texts) == len(ids) == len(set(texts))
+        assert first.stub.sent() and second.stub.sent()  # both really took part
+        assert {status_of(i) for i in ids} == {"sent"}
+    finally:
+        first.close()
+        second.close()
+
+
+def test_today_shows_the_agenda(chat, staff) -> None:
+    moment = utcnow() + dt.timedelta(minutes=5)
+    local_end = dt.datetime.now(SHANGHAI).replace(hour=23, minute=59)
+    if moment.replace(tzinfo=dt.UTC) > local_end:
+        moment = utcnow() + dt.timedelta(seconds=30)
+    add_reminder(staff.user_id, moment, "今天要做的事", "Asia/Shanghai", utcnow())
+    [agenda] = chat.send(AGENT, "/today", language="zh")
+    assert "今日安排" in agenda.text and "今天要做的事" in agenda.text
