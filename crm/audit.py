@@ -11,6 +11,7 @@ import base64
 import datetime as dt
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from crm.actors import Actor
 from crm.clock import as_datetime, utcnow
 from crm.paging import Page
 from crm.permissions import Action, require
+from storage import bulk
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
 CHANGED = "(changed)"  # what the log shows for an encrypted field instead of its values
@@ -52,6 +54,32 @@ def record(actor: Actor, action: str, entity: str, entity_id: int | None = None,
         "channel": str(actor.channel), "action": action, "entity": entity,
         "entity_id": entity_id, "customer_id": customer_id, "changes": payload,
         "sealed": sealed})
+
+
+def seal_new_customer(changes: dict[str, Any]) -> tuple[bytes, bytes]:
+    """For bulk writes: a fresh key for a customer not yet stored (wrapped under the
+    installation key) and ``changes`` sealed with it, as ``record`` would seal them."""
+    key = AESGCM.generate_key(bit_length=256)
+    wrapped = runtime.encrypt(base64.b64encode(key).decode())
+    return wrapped, _seal(key, json.dumps(changes, ensure_ascii=False, default=str).encode())
+
+
+def record_new_customers(actor: Actor, action: str,
+                         entries: Iterable[tuple[int, bytes, bytes]],
+                         now: dt.datetime) -> int:
+    """Append one entry per new customer from ``seal_new_customer`` output, given as
+    (customer id, wrapped key, sealed changes), in bulk inside the caller's transaction."""
+    keys: list[tuple[int, bytes]] = []
+    rows: list[tuple] = []
+    name, channel = actor.name or "system", str(actor.channel)
+    for customer_id, wrapped, sealed in entries:
+        keys.append((customer_id, wrapped))
+        rows.append((now, actor.user_id, name, channel, action, "customer", customer_id,
+                     customer_id, sealed, True))
+    bulk.insert_rows("customer_key", ("customer_id", "key_enc"), keys)
+    return bulk.insert_rows("audit_log", (
+        "at", "actor_id", "actor_name", "channel", "action", "entity", "entity_id",
+        "customer_id", "changes", "sealed"), rows)
 
 
 def _seal(key: bytes, data: bytes) -> bytes:

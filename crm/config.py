@@ -161,6 +161,15 @@ SETTINGS: tuple[Setting, ...] = (
             "When each manager and admin gets the weekly report file (cron, in the"
             " installation's time zone); empty sends none.",
             "five cron fields such as 0 8 * * 1, or empty", lambda v: v == "" or _is_cron(v)),
+    Setting("import", "max_file_mb", int, 20,
+            "Largest file accepted for a bulk import, in MB (Telegram bots receive up to 20).",
+            "a whole number from 1 to 2000", lambda v: 1 <= v <= 2000),
+    Setting("import", "max_rows", int, 200_000,
+            "Most data rows one import may hold.",
+            "a whole number from 1 to 10000000", lambda v: 1 <= v <= 10_000_000),
+    Setting("import", "keep_hours", int, 24,
+            "How long a previewed import waits for its confirmation before its file is deleted.",
+            "a whole number from 1 to 720", lambda v: 1 <= v <= 720),
     Setting("logging", "level", str, "INFO", "How much the program logs.",
             ", ".join(LOG_LEVELS), lambda v: v.upper() in LOG_LEVELS),
 )

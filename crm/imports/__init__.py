@@ -1,0 +1,218 @@
+"""Bulk import of customers from CSV and Excel files, the same for the bot and the command line.
+
+1. ``check_upload`` refuses a file too large before it is even fetched.
+2. ``preview_import`` (the dry run) reads and checks every row, matches existing customers by
+   phone or e-mail, keeps the file for the confirmation and says what would happen.
+3. ``load_import`` reads the kept file again and prepares every new customer's rows (CPU work,
+   no writes: run it off the database thread); ``apply_import`` writes them in one
+   transaction. ``confirm_import`` does both, for callers with one thread.
+4. ``cancel_import`` drops a preview; an unconfirmed one expires after ``import.keep_hours``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from crm import audit, runtime
+from crm.actors import Actor
+from crm.clock import utcnow
+from crm.errors import ValidationError
+from crm.imports import store
+from crm.imports.apply import (
+    NewCustomer,
+    assign_leads,
+    create_new,
+    prepare_new,
+    record_summary,
+    update_existing,
+)
+from crm.imports.plan import Parsed, Problem, RejectedRow, match, parse
+from crm.imports.report import rejects_workbook
+from crm.permissions import Action, require
+from storage.database import database
+
+Progress = Callable[[int, int], None]
+MODES = ("update", "skip")
+PROBLEMS_SHOWN = 10
+
+__all__ = ["MODES", "ImportPreview", "ImportResult", "LoadedImport", "Problem", "RejectedRow",
+           "apply_import", "cancel_import", "check_upload", "confirm_import", "load_import",
+           "preview_import", "rejects_workbook"]
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What an import would do. ``token`` confirms it; None when nothing can be imported."""
+
+    token: str | None
+    file_name: str
+    kind: str  # xlsx or csv
+    encoding: str | None
+    delimiter: str | None
+    rows: int
+    new: int
+    existing: int
+    duplicates: int
+    invalid: int
+    columns: tuple[tuple[str, str], ...]  # (header, field) of the columns imported
+    unknown_columns: tuple[str, ...]
+    problems: tuple[Problem, ...]  # the first few
+    headers: tuple[str, ...]
+    rejects: tuple[RejectedRow, ...]
+    expires_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    file_name: str
+    mode: str
+    created: int
+    updated: int
+    unchanged: int  # existing customers the file had nothing new for
+    skipped: int  # existing customers left alone (mode skip)
+    rejected: int
+    assigned: int  # new leads given an owner by the assignment rules
+    headers: tuple[str, ...]
+    rejects: tuple[RejectedRow, ...]
+
+
+@dataclass(frozen=True)
+class LoadedImport:
+    """A pending import read again and prepared, ready for ``apply_import``."""
+
+    job: store.Job
+    parsed: Parsed
+    prepared: dict[int, NewCustomer]
+
+
+def _limits() -> tuple[int, int]:
+    settings = runtime.config()
+    return settings["import.max_file_mb"] * 1024 * 1024, settings["import.max_rows"]
+
+
+def check_upload(actor: Actor, file_name: str, size: int | None) -> None:
+    """Refuse early: the actor may not import, or the file is larger than allowed."""
+    require(actor, Action.IMPORT)
+    limit = _limits()[0]
+    if size is not None and size > limit:
+        raise ValidationError("import.too_large", field="file", name=file_name,
+                              size_mb=round(size / 1024 / 1024, 1),
+                              max_mb=runtime.config()["import.max_file_mb"])
+
+
+def preview_import(actor: Actor, file_name: str, content: bytes, *,
+                   progress: Progress | None = None,
+                   now: dt.datetime | None = None) -> ImportPreview:
+    """The dry run: counts of new, existing, duplicate and invalid rows with the first
+    problems; the file is kept for the confirmation when anything can be imported."""
+    check_upload(actor, file_name, len(content))
+    now = now or utcnow()
+    store.expire_old(now)
+    parsed = parse(actor, content, file_name, now.date(), max_rows=_limits()[1],
+                   progress=progress)
+    matched = match(actor, parsed)
+    rejects = (*parsed.rejects, *matched.rejects)
+    counts = {"rows": parsed.rows, "new": len(matched.new), "existing": len(matched.existing),
+              "duplicates": parsed.duplicates + matched.duplicates,
+              "invalid": len(rejects) - parsed.duplicates - matched.duplicates}
+    token, expires = None, None
+    if matched.new or matched.existing:
+        with database.atomic():
+            token = store.save_upload(actor, file_name, content, counts, now)
+            audit.record(actor, "import.preview", "import_job", None,
+                         changes={"file": [None, file_name]} |
+                         {k: [None, v] for k, v in counts.items()}, now=now)
+        expires = now + dt.timedelta(hours=runtime.config()["import.keep_hours"])
+    columns = parsed.columns
+    return ImportPreview(
+        token, file_name, parsed.table_kind, parsed.encoding, parsed.delimiter, **counts,
+        columns=tuple((label, field) for label, field in zip(columns.labels, columns.fields,
+                                                             strict=True) if field),
+        unknown_columns=columns.unknown,
+        problems=tuple(sorted((r.problem for r in rejects), key=lambda p: p.row)
+                       [:PROBLEMS_SHOWN]),
+        headers=columns.labels, rejects=tuple(rejects), expires_at=expires)
+
+
+def load_import(actor: Actor, token: str, *, progress: Progress | None = None,
+                now: dt.datetime | None = None) -> LoadedImport:
+    """Read a pending import's file again and prepare its rows (no writes)."""
+    require(actor, Action.IMPORT)
+    now = now or utcnow()
+    job = store.load_job(actor, token, now)
+    content = store.read_file(job)
+    share = _share(progress, 0, 60)
+    parsed = parse(actor, content, job.file_name, now.date(), max_rows=_limits()[1],
+                   progress=share)
+    prepared = {}
+    for done, row in enumerate(parsed.valid, start=1):
+        prepared[row.row] = prepare_new(actor, row)
+        if progress and done % 2000 == 0:
+            progress(60 + 40 * done // len(parsed.valid), 100)
+    return LoadedImport(job, parsed, prepared)
+
+
+def _share(progress: Progress | None, start: int, span: int) -> Progress | None:
+    """Report a step's progress as its share of the whole (percent ``start`` to +``span``)."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(start + span * done // max(total, 1), 100)
+
+
+def apply_import(actor: Actor, loaded: LoadedImport, mode: str, *,
+                 progress: Progress | None = None,
+                 now: dt.datetime | None = None) -> ImportResult:
+    """Write a loaded import in one transaction: every accepted row, or nothing."""
+    require(actor, Action.IMPORT)
+    if mode not in MODES:
+        raise ValidationError("validation.choice", field="mode", value=mode,
+                              allowed=", ".join(MODES))
+    now = now or utcnow()
+    parsed, job = loaded.parsed, loaded.job
+    with database.atomic():
+        store.claim(job.token, store.APPLIED, mode, {}, now)
+        matched = match(actor, parsed)
+        new_ids = create_new(actor, matched.new, loaded.prepared, now,
+                             _share(progress, 0, 80 if mode == "update" else 95))
+        updated = 0
+        if mode == "update":
+            for row, customer_id in matched.existing:
+                updated += update_existing(actor, row, customer_id, now)
+        unowned = [cid for cid, row in zip(new_ids, matched.new, strict=True)
+                   if row.owner_id is None]
+        assigned = assign_leads(actor, unowned, now)
+        rejects = (*parsed.rejects, *matched.rejects)
+        result = ImportResult(
+            job.file_name, mode, len(new_ids), updated,
+            len(matched.existing) - updated if mode == "update" else 0,
+            len(matched.existing) if mode == "skip" else 0, len(rejects), assigned,
+            parsed.columns.labels, tuple(rejects))
+        counts = {k: getattr(result, k) for k in ("created", "updated", "unchanged", "skipped",
+                                                   "rejected", "assigned")}
+        store.set_summary(job.token, counts)
+        record_summary(actor, job.file_name, counts, now)
+    store.remove_file(job)
+    if progress:
+        progress(100, 100)
+    return result
+
+
+def confirm_import(actor: Actor, token: str, mode: str, *, progress: Progress | None = None,
+                   now: dt.datetime | None = None) -> ImportResult:
+    """Load and apply a pending import in one call (the command line)."""
+    loaded = load_import(actor, token, progress=_share(progress, 0, 50), now=now)
+    return apply_import(actor, loaded, mode, progress=_share(progress, 50, 50), now=now)
+
+
+def cancel_import(actor: Actor, token: str, *, now: dt.datetime | None = None) -> None:
+    """Drop a pending import and its file."""
+    require(actor, Action.IMPORT)
+    now = now or utcnow()
+    job = store.load_job(actor, token, now)
+    with database.atomic():
+        store.claim(token, store.CANCELLED, None, {}, now)
+        audit.record(actor, "import.cancel", "import_job", None,
+                     changes={"file": [None, job.file_name]}, now=now)
+    store.remove_file(job)

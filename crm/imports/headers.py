@@ -1,0 +1,154 @@
+"""Which column holds what: headers in Chinese or English with their common variants, found
+below title rows and across merged header rows; unknown columns are reported, not dropped."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from crm.errors import ValidationError
+from crm.imports.reading import Cell
+
+HEADER_SCAN = 10  # rows looked at for the header (title rows may come first)
+
+# Fields a column can feed; several columns may feed the multi-valued ones.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "客户名称", "客户姓名", "客户名", "名称", "客户", "联系人", "联系人姓名",
+             "name", "fullname", "customer", "customername", "contact", "contactname"),
+    "gender": ("性别", "gender", "sex"),
+    "birthday": ("生日", "出生日期", "出生年月日", "出生年月", "birthday", "birthdate",
+                 "dateofbirth", "dob"),
+    "phone": ("手机", "手机号", "手机号码", "电话", "电话号码", "联系电话", "移动电话", "手机电话",
+              "座机", "phone", "phones", "mobile", "mobilephone", "cell", "cellphone", "tel",
+              "telephone", "phonenumber"),
+    "email": ("邮箱", "电子邮箱", "邮件", "电子邮件", "邮箱地址", "email", "emails", "mail",
+              "emailaddress"),
+    "wechat": ("微信", "微信号", "wechat", "weixin", "wechatid"),
+    "qq": ("qq", "qq号", "qq号码"),
+    "company": ("公司", "公司名称", "单位", "工作单位", "企业", "企业名称", "所属公司", "company",
+                "companyname", "organization", "organisation", "employer"),
+    "industry": ("行业", "所属行业", "industry"),
+    "occupation": ("职位", "职务", "职业", "职称", "title", "jobtitle", "position", "occupation"),
+    "country": ("国家", "国家地区", "country"),
+    "province": ("省", "省份", "所在省", "省市", "province", "state"),
+    "city": ("市", "城市", "所在城市", "city"),
+    "district": ("区", "区县", "县区", "县", "district", "county"),
+    "street": ("地址", "详细地址", "街道", "街道地址", "联系地址", "address", "street",
+               "streetaddress"),
+    "postal_code": ("邮编", "邮政编码", "postalcode", "postcode", "zip", "zipcode"),
+    "tags": ("标签", "客户标签", "tags", "tag", "labels"),
+    "owner": ("负责人", "归属人", "所属销售", "客户经理", "销售", "跟进人", "owner",
+              "assignedto", "salesrep", "accountmanager"),
+    "source": ("来源", "客户来源", "线索来源", "source", "leadsource"),
+    "notes": ("备注", "说明", "描述", "notes", "note", "remark", "remarks", "comment",
+              "comments", "description"),
+    "status": ("状态", "客户状态", "status"),
+    "id_card": ("身份证", "身份证号", "身份证号码", "idcard", "idnumber", "idcardnumber"),
+}
+_BY_ALIAS = {alias: field for field, names in ALIASES.items() for alias in names}
+_BRACKETS = re.compile(r"[(（\[【<《].*?[)）\]】>》]")
+_NOISE = re.compile(r"[\s*＊:：_\-./·・#]+")
+
+
+def header_key(text: object) -> str:
+    """A header as compared: full width folded, lower case, without notes in brackets,
+    required-field stars, spaces and punctuation (``手机号码(必填)*`` → ``手机号码``)."""
+    folded = unicodedata.normalize("NFKC", str(text or "")).lower()
+    return _NOISE.sub("", _BRACKETS.sub("", folded))
+
+
+def field_of(text: object) -> str | None:
+    """The field a header names, or None."""
+    return _BY_ALIAS.get(header_key(text))
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """What each column of the file feeds; data starts at ``first_data_row`` (0-based)."""
+
+    first_data_row: int
+    labels: tuple[str, ...]  # each column's header as written (or "column C")
+    fields: tuple[str | None, ...]  # each column's field; None when unknown or empty
+    unknown: tuple[str, ...]  # labels of columns with data that no field takes
+
+    def label_of(self, field: str) -> str:
+        """The header of the first column feeding ``field`` (for problem reports)."""
+        for label, name in zip(self.labels, self.fields, strict=True):
+            if name == field:
+                return label
+        return field
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: how a spreadsheet names a column."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _text(cell: Cell) -> str:
+    return "" if cell is None else str(cell).strip()
+
+
+def _fields(row: Sequence[Cell]) -> dict[int, str]:
+    found = {}
+    for column, cell in enumerate(row):
+        field = field_of(_text(cell)) if _text(cell) else None
+        if field:
+            found[column] = field
+    return found
+
+
+def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:
+    """Find the header among the first rows (the one naming most fields) and map its columns.
+
+    Merged header rows are read as one header: a row just below that names fields where the
+    header row has a group title (联系方式 over 手机 and 邮箱) joins it, and a cell left empty
+    by a vertical merge takes the header above it."""
+    scan = list(rows[:HEADER_SCAN])
+    if not scan:
+        raise ValidationError("import.no_rows", field="file")
+    found = [_fields(row) for row in scan]
+    best = max(range(len(scan)), key=lambda i: (len(set(found[i].values())), -i))
+    if not found[best]:
+        raise ValidationError("import.no_header", field="file",
+                              expected=", ".join(ALIASES["name"][:3] + ALIASES["phone"][:2]))
+    last = best
+    below = found[best + 1] if best + 1 < len(scan) else {}
+    if below and "name" not in below.values() and not set(below) & set(found[best]):
+        last = best + 1  # a second header row under merged group titles
+    width = max(len(row) for row in rows[best:last + 1000])
+    labels, fields = [], []
+    for column in range(width):
+        label, field = _header(scan, found, last, column)
+        labels.append(label or f"column {column_letter(column)}")
+        fields.append(field)
+    if "name" not in fields:
+        raise ValidationError("import.no_name_column", field="file",
+                              expected=", ".join(ALIASES["name"][:4]))
+    unknown = tuple(labels[c] for c in range(width)
+                    if fields[c] is None and _has_data(rows, last + 1, c))
+    return ColumnMap(last + 1, tuple(labels), tuple(fields), unknown)
+
+
+def _header(scan: Sequence[Sequence[Cell]], found: list[dict[int, str]], last: int,
+            column: int) -> tuple[str, str | None]:
+    """The column's header text and field: the lowest header cell naming a field, else the
+    lowest non-empty one (reported as unknown)."""
+    fallback = ""
+    for row in range(last, -1, -1):
+        cells = scan[row]
+        text = _text(cells[column]) if column < len(cells) else ""
+        if column in found[row]:
+            return text, found[row][column]
+        fallback = fallback or (text if row >= last - 1 else "")
+    return fallback, None
+
+
+def _has_data(rows: Sequence[Sequence[Cell]], first: int, column: int) -> bool:
+    return any(column < len(row) and _text(row[column]) for row in rows[first:])

@@ -1,0 +1,168 @@
+"""The dry run: every row read and checked, duplicates inside the file found, and each valid row
+matched to an existing customer by phone or e-mail (new, update, or refused)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from crm.actors import Actor
+from crm.errors import CrmError, ValidationError
+from crm.imports import cells
+from crm.imports.headers import ColumnMap, map_columns
+from crm.imports.reading import Cell, Table, read_table
+from crm.imports.rows import Staff, ValidRow, collect, validate
+from crm.visibility import can_see
+from storage.database import fetch_all
+
+Progress = Callable[[int, int], None]
+MATCH_CHUNK = 500
+PROGRESS_EVERY = 2000
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a row is not imported: a coded reason with its parameters, and the column."""
+
+    row: int
+    column: str
+    code: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    cells: tuple[Cell, ...]
+    problem: Problem
+
+
+@dataclass
+class Parsed:
+    """The file read and every row checked, before looking at the database."""
+
+    table_kind: str
+    encoding: str | None
+    delimiter: str | None
+    columns: ColumnMap
+    rows: int  # data rows that are not empty
+    valid: list[ValidRow]
+    rejects: list[RejectedRow]
+    duplicates: int
+    cells: dict[int, tuple[Cell, ...]] = field(default_factory=dict)  # of valid rows
+
+    @property
+    def invalid(self) -> int:
+        return len(self.rejects) - self.duplicates
+
+
+@dataclass
+class Matched:
+    """Valid rows sorted by what happens to them."""
+
+    new: list[ValidRow]
+    existing: list[tuple[ValidRow, int]]  # (row, the customer it updates)
+    rejects: list[RejectedRow]
+    duplicates: int  # rows naming a customer an earlier row of the file already names
+
+
+def parse(actor: Actor, content: bytes, file_name: str, today: dt.date, *,
+          max_rows: int, progress: Progress | None = None) -> Parsed:
+    """Read the file and check every row; refuses a file that is not a table of customers."""
+    table = read_table(content, file_name)
+    columns = map_columns(table.rows)
+    data = [(number, row) for number, row in enumerate(table.rows[columns.first_data_row:],
+                                                        start=columns.first_data_row + 1)
+            if any(cells.text(cell) for cell in row)]
+    if not data:
+        raise ValidationError("import.no_rows", field="file")
+    if len(data) > max_rows:
+        raise ValidationError("import.too_many_rows", field="file", rows=len(data),
+                              max=max_rows)
+    return _check_rows(actor, table, columns, data, today, progress)
+
+
+def _check_rows(actor: Actor, table: Table, columns: ColumnMap,
+                data: list[tuple[int, list[Cell]]], today: dt.date,
+                progress: Progress | None) -> Parsed:
+    parsed = Parsed(table.kind, table.encoding, table.delimiter, columns, len(data), [], [], 0)
+    staff = Staff.load()
+    first_with: dict[tuple[str, str], int] = {}
+    for done, (number, row) in enumerate(data, start=1):
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(done, len(data))
+        found = collect(row, columns)
+        try:
+            checked = validate(actor, number, found, staff, today)
+        except CrmError as error:
+            parsed.rejects.append(_reject(row, number, columns, error))
+            continue
+        earlier = next((first_with[k] for k in checked.keys if k in first_with), None)
+        if earlier is not None:
+            parsed.duplicates += 1
+            parsed.rejects.append(RejectedRow(tuple(row), Problem(
+                number, "", "import.duplicate_in_file", {"row": earlier})))
+            continue
+        for key in checked.keys:
+            first_with[key] = number
+        parsed.valid.append(checked)
+        parsed.cells[number] = tuple(row)
+    return parsed
+
+
+def _reject(row: Sequence[Cell], number: int, columns: ColumnMap,
+            error: CrmError) -> RejectedRow:
+    params = dict(error.params)
+    column = columns.label_of(params["field"]) if params.get("field") else ""
+    return RejectedRow(tuple(row), Problem(number, column, error.code, params))
+
+
+def existing_by_key(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[tuple]]:
+    """Live customers holding each (kind, value): [(id, owner id, team id)]."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, value in set(keys):
+        by_kind.setdefault(kind, []).append(value)
+    found: dict[tuple[str, str], list[tuple]] = {}
+    for kind, values in by_kind.items():
+        for start in range(0, len(values), MATCH_CHUNK):
+            chunk = values[start:start + MATCH_CHUNK]
+            rows = fetch_all(
+                "select ch.value, c.id, c.owner_id, c.team_id from contact_channel ch"
+                " join customer c on c.id = ch.customer_id"
+                f" where ch.kind = ? and ch.value in ({', '.join('?' * len(chunk))})"
+                " and c.deleted_at is null", (kind, *chunk))
+            for value, *customer in rows:
+                found.setdefault((kind, value), []).append(tuple(customer))
+    return found
+
+
+def match(actor: Actor, parsed: Parsed) -> Matched:
+    """New rows, updates of customers the actor sees, and rows that cannot be imported: a
+    match the actor may not see, or one row matching two customers."""
+    found = existing_by_key(k for row in parsed.valid for k in row.keys)
+    matched = Matched([], [], [], 0)
+    first_row_of: dict[int, int] = {}
+    for row in parsed.valid:
+        customers = {c for key in row.keys for c in found.get(key, ())}
+        ids = {c[0] for c in customers}
+        problem = None
+        if not ids:
+            matched.new.append(row)
+            continue
+        if len(ids) > 1:
+            problem = ("import.matches_several", {"count": len(ids)})
+        else:
+            customer_id, owner_id, team_id = next(iter(customers))
+            if not can_see(actor, owner_id, team_id):
+                problem = ("import.not_visible", {})
+            elif customer_id in first_row_of:
+                matched.duplicates += 1
+                problem = ("import.duplicate_in_file", {"row": first_row_of[customer_id]})
+            else:
+                first_row_of[customer_id] = row.row
+                matched.existing.append((row, customer_id))
+                continue
+        matched.rejects.append(RejectedRow(parsed.cells[row.row],
+                                           Problem(row.row, "", problem[0], problem[1])))
+    return matched

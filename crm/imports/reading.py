@@ -1,0 +1,141 @@
+"""Reading an uploaded file into rows of cells: XLSX/XLS/ODS through python-calamine, CSV in
+UTF-8 (with or without BOM), UTF-16, GBK/GB18030 and the like, with , ; or tab between cells.
+
+Excel files made in China are the common case: GBK-encoded CSVs, numbers as floats, dates as
+date cells or serial numbers. Everything here is pure (no database).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from charset_normalizer import from_bytes
+
+from crm.errors import ValidationError
+
+Cell = str | float | int | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
+DELIMITERS = (",", ";", "\t", "|")
+SNIFF_LINES = 50
+DETECT_BYTES = 1 << 20  # the encoding is guessed from the first MiB
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Files people send by mistake: a clear "not a spreadsheet" instead of a garbled table.
+_NOT_TABLES = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!", b"\x1f\x8b", b"7z\xbc\xaf",
+               b"BM", b"OggS", b"ID3", b"RIFF")
+_CHINESE = {"gbk", "gb2312", "gb18030", "hz", "cp936"}
+
+
+@dataclass(frozen=True)
+class Table:
+    """The rows of the first sheet, as read (title rows and the header row included)."""
+
+    rows: list[list[Cell]]
+    kind: str  # xlsx (any workbook) or csv
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def read_table(content: bytes, file_name: str = "") -> Table:
+    """Every row of the file; ValidationError for an empty file or one that is not a table."""
+    if not content.strip():
+        raise ValidationError("import.empty", field="file")
+    if content.startswith((_ZIP, _OLE)):
+        return Table(_workbook_rows(content), "xlsx")
+    if content.startswith(_NOT_TABLES):
+        raise ValidationError("import.not_spreadsheet", field="file", name=file_name)
+    text, encoding = decode(content, file_name)
+    delimiter = detect_delimiter(text)
+    rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return Table(rows, "csv", encoding, delimiter)
+
+
+def _workbook_rows(content: bytes) -> list[list[Cell]]:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        return [list(row) for row in _first_sheet(book)]
+    except (CalamineError, ValueError, OSError) as exc:
+        raise ValidationError("import.not_spreadsheet", field="file", name="") from exc
+
+
+def _first_sheet(book) -> Iterator[list[Cell]]:
+    """The rows of the first visible worksheet that has any cell."""
+    for index, meta in enumerate(book.sheets_metadata):
+        if str(meta.visible).endswith("Visible") and str(meta.typ).endswith("WorkSheet"):
+            sheet = book.get_sheet_by_index(index)
+            if sheet.height:
+                return sheet.iter_rows()
+    return iter(())
+
+
+def decode(content: bytes, file_name: str = "") -> tuple[str, str]:
+    """The text of a CSV and the encoding it was in: a BOM wins, then strict UTF-8, then
+    charset-normalizer's guess (GBK and GB2312 read as their superset GB18030)."""
+    for bom, encoding in _BOMS:
+        if content.startswith(bom):
+            return _strict(content, encoding, file_name), encoding.removesuffix("-sig")
+    try:
+        return content.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    guess = from_bytes(_sample(content)).best()
+    if guess is None:
+        raise ValidationError("import.not_spreadsheet", field="file", name=file_name)
+    encoding = guess.encoding.replace("_", "-")
+    if encoding in _CHINESE:
+        encoding = "gb18030"
+    text = _strict(content, encoding, file_name)
+    if "\x00" in text:
+        raise ValidationError("import.not_spreadsheet", field="file", name=file_name)
+    return text, encoding
+
+
+def _sample(content: bytes) -> bytes:
+    """The first MiB cut after a line break (never inside a GBK or UTF-16 character)."""
+    if len(content) <= DETECT_BYTES:
+        return content
+    cut = content.rfind(b"\n", 0, DETECT_BYTES)
+    if cut < 0:
+        return content[:DETECT_BYTES]
+    end = cut + 1
+    return content[:end + (end % 2)]  # UTF-16 LE puts the line break's zero byte after it
+
+
+def _strict(content: bytes, encoding: str, file_name: str) -> str:
+    try:
+        return content.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise ValidationError("import.encoding", field="file", name=file_name,
+                              encoding=encoding) from exc
+
+
+def detect_delimiter(text: str) -> str:
+    """The separator that splits the first lines into the most columns, most consistently."""
+    lines = [line for line in text[:65536].splitlines()[:SNIFF_LINES] if line.strip()]
+    if len(lines) > 1:
+        lines = lines[:-1]  # the sample may end inside a line
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        widest = max(set(counts), key=lambda n: (counts.count(n), n))
+        score = (counts.count(widest) if widest > 1 else 0, widest)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best

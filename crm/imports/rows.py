@@ -1,0 +1,152 @@
+"""One data row of the file as a customer draft, checked by the same rules as a customer typed
+into the bot (crm.customers.write.checked_draft); problems name the column they came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from crm.actors import Actor
+from crm.customers import inputs
+from crm.customers.write import check_owner, checked_draft
+from crm.errors import CrmError, ValidationError
+from crm.imports import cells
+from crm.imports.headers import ColumnMap
+from crm.imports.reading import Cell
+from storage.database import fetch_all
+
+# Status words Chinese spreadsheets use, beside the stored English ones.
+STATUS_WORDS = {
+    "线索": "lead", "新线索": "lead", "潜在线索": "lead",
+    "潜在客户": "prospect", "意向客户": "prospect", "意向": "prospect", "商机": "prospect",
+    "跟进中": "prospect",
+    "客户": "customer", "成交": "customer", "成交客户": "customer", "已成交": "customer",
+    "老客户": "customer", "正式客户": "customer",
+    "无效": "inactive", "流失": "inactive", "停用": "inactive", "休眠": "inactive",
+    "无效客户": "inactive", "流失客户": "inactive",
+}
+ADDRESS_FIELDS = ("country", "province", "city", "district", "street", "postal_code")
+
+
+@dataclass(frozen=True)
+class RowValues:
+    """A data row sorted by field: what the draft needs, plus the owner as written."""
+
+    draft: inputs.CustomerDraft
+    owner: str
+    industry: str | None
+
+
+@dataclass(frozen=True)
+class ValidRow:
+    """A row that passed every check: the record as create_customer would store it."""
+
+    row: int  # the row number the spreadsheet shows
+    draft: inputs.CustomerDraft
+    record: dict[str, Any]
+    owner_id: int | None  # named in the file; None: the importer's, then the assignment rules
+    industry: str | None
+    keys: tuple[tuple[str, str], ...]  # (phone|email, normalised value): how it is matched
+    given: frozenset[str]  # the fields the row has a value for (an update changes only these)
+
+
+def collect(row: Sequence[Cell], columns: ColumnMap) -> dict[str, list[Cell]]:
+    """The non-empty cells of a row, per field, in column order."""
+    found: dict[str, list[Cell]] = {}
+    for cell, name in zip(row, columns.fields, strict=False):
+        if name is not None and cells.text(cell):
+            found.setdefault(name, []).append(cell)
+    return found
+
+
+def row_values(found: dict[str, list[Cell]]) -> RowValues:
+    """The draft a row describes; cells Excel already spoiled raise ValidationError."""
+    def one(name: str) -> str | None:
+        values = found.get(name)
+        return cells.text(values[0]) if values else None
+
+    phones = [p for cell in found.get("phone", ()) for p in
+              cells.split_list(cells.digits(cell, "phone"))]
+    emails = [e for cell in found.get("email", ()) for e in cells.split_emails(cells.text(cell))]
+    tags = [t for cell in found.get("tags", ()) for t in cells.split_list(cells.text(cell))]
+    accounts = tuple(inputs.ChannelInput(kind, value) for kind in ("wechat", "qq")
+                     for value in [one(kind)] if value)
+    birthday = found.get("birthday")
+    id_card = found.get("id_card")
+    draft = inputs.CustomerDraft(
+        name=one("name") or "", phones=tuple(phones), emails=tuple(emails),
+        company=one("company"), tags=tuple(tags), gender=one("gender"),
+        birthday=cells.date_value(birthday[0]) if birthday else None,
+        occupation=one("occupation"), notes=one("notes"), status=_status(one("status")),
+        source=one("source"), channels=accounts, addresses=_addresses(one),
+        secrets={"id_card": cells.digits(id_card[0], "id_card")} if id_card else {})
+    return RowValues(draft, one("owner") or "", one("industry"))
+
+
+def _status(value: str | None) -> str:
+    if not value:
+        return "lead"
+    return STATUS_WORDS.get(unicodedata.normalize("NFKC", value).strip(), value)
+
+
+def _addresses(one: Callable[[str], str | None]) -> tuple[inputs.AddressInput, ...]:
+    parts = {name: one(name) for name in ADDRESS_FIELDS}
+    return (inputs.AddressInput(**parts),) if any(parts.values()) else ()
+
+
+@dataclass
+class Staff:
+    """Staff members an owner cell may name: by Telegram id, @username or name."""
+
+    by_key: dict[str, list[int]] = field(default_factory=dict)
+    checked: dict[int, CrmError | None] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> Staff:
+        staff = cls()
+        for staff_id, telegram_id, username, name in fetch_all(
+                "select id, telegram_id, username, name from staff_user"):
+            keys = {str(telegram_id), _key(name)} | ({"@" + _key(username)} if username else set())
+            for key in keys:
+                staff.by_key.setdefault(key, []).append(staff_id)
+        return staff
+
+    def resolve(self, actor: Actor, written: str) -> int | None:
+        """The staff id an owner cell names (checked once per owner like create_customer)."""
+        if not written:
+            return None
+        key = _key(written)
+        found = (self.by_key.get("@" + key) if written.startswith("@")
+                 else self.by_key.get(key) or self.by_key.get("@" + key))
+        if not found or len(found) > 1:
+            raise ValidationError("import.owner_unknown" if not found else "import.owner_ambiguous",
+                                  field="owner", value=written)
+        owner_id = found[0]
+        if owner_id not in self.checked:
+            try:
+                check_owner(actor, owner_id)
+                self.checked[owner_id] = None
+            except CrmError as error:
+                self.checked[owner_id] = error
+        problem = self.checked[owner_id]
+        if problem is not None:
+            raise problem
+        return owner_id
+
+
+def _key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split()).removeprefix("@")
+
+
+def validate(actor: Actor, number: int, found: dict[str, list[Cell]], staff: Staff,
+             today: dt.date) -> ValidRow:
+    """The checked row; ValidationError (or PermissionDenied for an owner) otherwise."""
+    values = row_values(found)
+    owner_id = staff.resolve(actor, values.owner)
+    record = checked_draft(values.draft, today)
+    industry = inputs.optional_text(values.industry, field="industry")
+    keys = tuple((c.kind, c.value) for c in record["channels"] if c.kind in ("phone", "email"))
+    return ValidRow(number, values.draft, record, owner_id, industry, keys, frozenset(found))
