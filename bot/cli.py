@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot import cli_keys, cli_sales, cli_users
+from bot import cli_backup, cli_keys, cli_sales, cli_users
 from bot.i18n import resolve_locale, t
 from bot.terminal import Handler, Terminal, telegram_id_arg
 from crm import __version__, runtime, system
@@ -44,6 +44,8 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
         out.say("cli.init.key_created", path=report.key_file)
     else:
         out.say("cli.init.key_kept", path=report.key_file)
+    if report.backup_key_file:
+        out.say("cli.init.backup_key_created", path=report.backup_key_file)
     out.say("cli.init.next_steps")
     return 0
 
@@ -145,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_keys.register(add)
     cli_users.register(add)
     cli_sales.register(add)
+    cli_backup.register(add)
     return parser
 
 

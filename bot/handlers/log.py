@@ -109,6 +109,15 @@ def kind_buttons(locale: str, customer_id: int) -> list[Button]:
     return [(t(locale, labels[kind]), data("lg", customer_id, kind)) for kind in KINDS]
 
 
+FOLLOW_UP_DAYS = (1, 3, 7)
+
+
+def follow_up_buttons(locale: str, interaction_id: int) -> list[Button]:
+    """⏰ follow up tomorrow, in 3 days, in a week (fu:<interaction id>:<days>)."""
+    return [(t(locale, f"log.follow_up_{days}"), data("fu", interaction_id, days))
+            for days in FOLLOW_UP_DAYS]
+
+
 def card_button(locale: str, customer_id: int) -> Button:
     """↩ back to the customer's card."""
     return t(locale, "button.back_to_card"), data("c", customer_id)
@@ -199,8 +208,8 @@ async def save(update: Update, context: session.Context) -> int:
                           attachments=tuple(draft.attachments))
     context.user_data.pop(DRAFT, None)
     locale = session.locale(context)
-    await message.reply_text(saved_text(locale, draft, view),
-                             reply_markup=keyboard([[card_button(locale, draft.customer_id)]]))
+    await message.reply_text(saved_text(locale, draft, view), reply_markup=keyboard([
+        follow_up_buttons(locale, view.id), [card_button(locale, draft.customer_id)]]))
     raise ApplicationHandlerStop(END)
 
 

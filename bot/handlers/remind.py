@@ -268,6 +268,18 @@ async def stop(update: Update, context: session.Context) -> None:
     await callback.edit_message_text(t(locale, "reminder.stopped", what=subject(locale, view)))
 
 
+async def follow_up(update: Update, context: session.Context) -> None:
+    """fu:<interaction id>:<days>, under a logged call or visit."""
+    callback = update.callback_query
+    parts = parse(callback.data)
+    view = await session.db(context, reminders.follow_up_interaction, session.actor(context),
+                            int(parts[1]), int(parts[2]))
+    locale = session.locale(context)
+    await callback.answer()
+    await callback.message.reply_text(t(locale, "log.follow_up_set",
+                                        when=moment_text(locale, view.due_at, view.timezone)))
+
+
 # lists --------------------------------------------------------------------------------------
 async def today_command(update: Update, context: session.Context) -> None:
     """/today: the same agenda as the morning message, on demand."""
@@ -314,5 +326,6 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(done, pattern=rf"^rd:{ID}$"))
     application.add_handler(CallbackQueryHandler(snooze, pattern=rf"^rs:{ID}:[ht]$"))
     application.add_handler(CallbackQueryHandler(stop, pattern=rf"^rx:{ID}$"))
+    application.add_handler(CallbackQueryHandler(follow_up, pattern=rf"^fu:{ID}:(1|3|7)$"))
     application.add_handler(CommandHandler("today", today_command))
     application.add_handler(CommandHandler("reminders", reminders_command))

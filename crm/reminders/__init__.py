@@ -10,6 +10,7 @@ from crm.reminders.service import (
     complete_reminder,
     count_failed_reminders,
     create_reminder,
+    follow_up_interaction,
     get_reminder,
     list_failed_reminders,
     list_reminders,
@@ -24,7 +25,8 @@ from crm.reminders.when import REPEATS, next_occurrence, parse_when
 __all__ = [
     "REPEATS", "FailedReminder", "ReminderDelivery", "ReminderDraft", "ReminderView",
     "cancel_reminder", "claim_due_reminders", "complete_reminder", "count_failed_reminders",
-    "create_reminder", "get_reminder", "list_failed_reminders", "list_reminders",
+    "create_reminder", "follow_up_interaction", "get_reminder", "list_failed_reminders",
+    "list_reminders",
     "mark_reminder_failed", "mark_reminder_sent", "next_customer_reminder", "next_occurrence",
     "parse_when", "snooze_reminder", "understand_reminder", "understand_time",
 ]

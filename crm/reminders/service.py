@@ -13,7 +13,7 @@ from crm.customers.load import require_visible
 from crm.errors import NotFound, ValidationError
 from crm.permissions import Action, require
 from crm.reminders.views import FailedReminder, ReminderDraft, ReminderView
-from crm.reminders.when import REPEATS, next_occurrence, parse_when
+from crm.reminders.when import DEFAULT_HOUR, REPEATS, next_occurrence, parse_when
 from crm.sales.deal_load import visible_row
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
@@ -114,6 +114,35 @@ def _visible_subject(actor: Actor, customer_id: int | None, deal_id: int | None)
     return customer_id
 
 
+def follow_up_interaction(actor: Actor, interaction_id: int, days: int, *,
+                          now: dt.datetime | None = None) -> ReminderView:
+    """"Follow up in N days" after a call or visit: a reminder at 9:00 that day about the
+    customer, saying what was logged. Asked again, the same follow-up moves."""
+    from crm.customers.interactions import get_interaction
+
+    require(actor, Action.READ)
+    now = now or utcnow()
+    if not 1 <= days <= 366:
+        raise ValidationError("reminder.when_too_far", field="when")
+    entry = get_interaction(actor, interaction_id)
+    zone = zone_of(actor)
+    day = local_now(zone, now).date() + dt.timedelta(days=days)
+    due = to_utc(dt.datetime.combine(day, dt.time(DEFAULT_HOUR), ZoneInfo(zone)))
+    key = f"follow_up:{interaction_id}:{actor.user_id}"
+    with database.atomic():
+        found = fetch_one("select id from reminder where rule_key = ?", (key,))
+        if found:
+            _update(found[0], "status = 'pending', due_at = ?, first_due_at = ?,"
+                    " next_attempt_at = ?, claimed_at = null, attempts = 0, late = ?",
+                    (due, due, due, False), now)
+            return load_reminder(found[0])
+        reminder_id = insert("reminder", _row(actor.user_id, due, entry.summary[:TEXT_MAX], zone,
+                                              now, customer_id=entry.customer_id,
+                                              source="follow_up", created_by=actor.user_id)
+                             | {"rule_key": key})
+    return load_reminder(reminder_id)
+
+
 def add_reminder(staff_id: int | None, due_at: dt.datetime, text: str, timezone: str,
                  now: dt.datetime, *, customer_id: int | None = None,
                  deal_id: int | None = None, repeat: str = "", source: str = "manual",
@@ -121,11 +150,18 @@ def add_reminder(staff_id: int | None, due_at: dt.datetime, text: str, timezone:
     """Insert a checked reminder (inside the caller's transaction); returns its id."""
     if staff_id is None:
         raise ValidationError("reminder.needs_staff", field="staff")
-    return insert("reminder", {
-        "staff_id": staff_id, "customer_id": customer_id, "deal_id": deal_id, "text": text,
-        "due_at": due_at, "first_due_at": due_at, "timezone": timezone, "repeat": repeat,
-        "status": "pending", "source": source, "next_attempt_at": due_at, "attempts": 0,
-        "late": False, "created_by_id": created_by, "created_at": now, "updated_at": now})
+    return insert("reminder", _row(staff_id, due_at, text, timezone, now,
+                                   customer_id=customer_id, deal_id=deal_id, repeat=repeat,
+                                   source=source, created_by=created_by))
+
+
+def _row(staff_id: int, due_at: dt.datetime, text: str, timezone: str, now: dt.datetime, *,
+         customer_id: int | None = None, deal_id: int | None = None, repeat: str = "",
+         source: str = "manual", created_by: int | None = None) -> dict:
+    return {"staff_id": staff_id, "customer_id": customer_id, "deal_id": deal_id, "text": text,
+            "due_at": due_at, "first_due_at": due_at, "timezone": timezone, "repeat": repeat,
+            "status": "pending", "source": source, "next_attempt_at": due_at, "attempts": 0,
+            "late": False, "created_by_id": created_by, "created_at": now, "updated_at": now}
 
 
 def load_reminder(reminder_id: int) -> ReminderView:

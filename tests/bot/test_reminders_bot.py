@@ -235,3 +235,17 @@ def test_today_shows_the_agenda(chat, staff) -> None:
     add_reminder(staff.user_id, moment, "今天要做的事", "Asia/Shanghai", utcnow())
     [agenda] = chat.send(AGENT, "/today", language="zh")
     assert "今日安排" in agenda.text and "今天要做的事" in agenda.text
+
+
+def test_a_logged_call_offers_a_follow_up_that_becomes_a_reminder(chat, staff) -> None:
+    buyer = customers.create_customer(staff, customers.CustomerDraft(name="张伟"))
+    chat.press(AGENT, f"lg:{buyer.id}:call")
+    [saved] = chat.send(AGENT, "谈了价格，下周报价")
+    follow = saved.button("3天后")
+    set_ = shown(chat.press(AGENT, follow))
+    again = shown(chat.press(AGENT, saved.button("一周后")))  # changes its mind: one reminder
+    local = dt.datetime.now(SHANGHAI) + dt.timedelta(days=7)
+    assert "提醒你跟进" in set_.text and f"{local:%Y-%m-%d} 09:00" in again.text
+    [view] = reminders.list_reminders(staff)
+    assert (view.source, view.text, view.customer_id) == ("follow_up", "谈了价格，下周报价",
+                                                         buyer.id)
