@@ -124,3 +124,12 @@ def timeline_text(locale: str, name: str, page: Page[TimelineEntry], timezone: s
 def clip(text: str, limit: int) -> str:
     """At most ``limit`` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def human_size(size: int) -> str:
+    """Bytes as people read them: 812 B, 4.2 kB, 380.5 MB, 1.4 GB."""
+    units = ("B", "kB", "MB", "GB")
+    value, step = float(size), 0
+    while value >= 1000 and step < len(units) - 1:
+        value, step = value / 1000, step + 1
+    return f"{size} B" if step == 0 else f"{value:.1f} {units[step]}"

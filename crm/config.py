@@ -157,6 +157,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("reminders", "birthdays", bool, True,
             "Remind owners of their customers' birthdays on the morning of the day.",
             "true or false"),
+    Setting("backup", "dir", str, "",
+            "Folder for backups; empty means <data_dir>/backups.", "a folder path"),
+    Setting("backup", "key_file", str, "",
+            "File holding the backup key; empty means <data_dir>/backup.key.", "a file path"),
+    Setting("backup", "key", str, "",
+            "Backup key given directly instead of the key file.",
+            "a base64 secret of 32 bytes, e.g. from `openssl rand -base64 32`", secret=True),
+    Setting("backup", "schedule", str, "30 2 * * *",
+            "When the bot makes a verified backup (cron, in the installation's time zone).",
+            "five cron fields such as 30 2 * * *", _is_cron),
+    Setting("backup", "keep_daily", int, 7,
+            "How many days back one backup a day is kept.",
+            "a whole number from 0 to 1000", lambda v: 0 <= v <= 1000),
+    Setting("backup", "keep_weekly", int, 4,
+            "How many weeks back one backup a week is kept.",
+            "a whole number from 0 to 1000", lambda v: 0 <= v <= 1000),
+    Setting("backup", "keep_monthly", int, 12,
+            "How many months back one backup a month is kept.",
+            "a whole number from 0 to 1000", lambda v: 0 <= v <= 1000),
     Setting("reports", "weekly_schedule", str, "0 8 * * 1",
             "When each manager and admin gets the weekly report file (cron, in the"
             " installation's time zone); empty sends none.",
@@ -198,6 +217,16 @@ class Config:
     def key_file(self) -> Path:
         path = self.values["security.key_file"]
         return Path(path).expanduser().resolve() if path else self.data_dir / "crm.key"
+
+    @property
+    def backup_dir(self) -> Path:
+        path = self.values["backup.dir"]
+        return Path(path).expanduser().resolve() if path else self.data_dir / "backups"
+
+    @property
+    def backup_key_file(self) -> Path:
+        path = self.values["backup.key_file"]
+        return Path(path).expanduser().resolve() if path else self.data_dir / "backup.key"
 
     @property
     def timezone(self) -> str:

@@ -6,6 +6,7 @@ from bot.i18n import catalogue, placeholders, resolve_locale, t
 from crm.config import LOCALES
 from crm.errors import CrmError
 from crm.key_rotation import KeyRotationError
+from storage.backup import BackupError
 from storage.errors import EncryptionKeyError, StorageError
 
 
@@ -18,7 +19,8 @@ def test_both_languages_have_the_same_keys_and_placeholders() -> None:
 
 def test_every_error_code_has_a_message_in_every_language() -> None:
     codes = (set(CrmError.defaults) | set(StorageError.defaults)
-             | set(EncryptionKeyError.defaults) | set(KeyRotationError.defaults))
+             | set(EncryptionKeyError.defaults) | set(KeyRotationError.defaults)
+             | set(BackupError.defaults))
     for locale in LOCALES:
         missing = sorted(code for code in codes if code not in catalogue(locale))
         assert not missing, f"{locale} lacks {missing}"

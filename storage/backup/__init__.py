@@ -1,0 +1,215 @@
+"""Online, compressed, encrypted backups of the database, verified by restoring them.
+
+A backup is written under a temporary name, synced, verified by restoring it into a scratch
+database (SQLite file or temporary PostgreSQL database) and only then renamed to its final
+name; one that fails verification is renamed to ``<name>.failed`` instead, so every
+``*.crmbak`` file in the folder is a verified backup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from peewee import Database
+
+from storage.backup import postgres, sqlite
+from storage.backup.container import (
+    Manifest,
+    Progress,
+    atomic_file,
+    check_key,
+    compress_into,
+    file_blocks,
+    key_id,
+    payload_blocks,
+    publish,
+    read_manifest,
+    write_payload,
+)
+from storage.backup.errors import BackupError
+from storage.backup.keys import ensure_backup_key, load_backup_key
+from storage.database import is_sqlite
+from storage.migrate import latest_version
+
+__all__ = ["FAILED", "SUFFIX", "BackupError", "CreateResult", "Manifest", "check_key",
+           "create", "engine", "ensure_backup_key", "exclusive", "key_id", "load_backup_key",
+           "read_manifest", "restore", "verify"]
+
+SUFFIX = ".crmbak"
+FAILED = ".failed"
+_LOCK = ".lock"
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    """A finished backup: its final path (``.failed`` when verification failed)."""
+
+    path: Path
+    manifest: Manifest
+    error: BackupError | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.error is None
+
+
+def engine(db: Database) -> str:
+    return "sqlite" if is_sqlite(db) else "postgresql"
+
+
+@contextlib.contextmanager
+def exclusive(folder: Path) -> Iterator[None]:
+    """One backup or restore at a time per backup folder (across processes)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BackupError("backup.busy") from exc
+        _remove_leftovers(folder)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Scratch files of a run that crashed (nothing else can be running: we hold the lock)."""
+    for pattern in ("*" + SUFFIX + ".tmp", ".scratch-*"):
+        for leftover in folder.glob(pattern):
+            leftover.unlink(missing_ok=True)
+
+
+def _scratch(folder: Path, suffix: str) -> Path:
+    return folder / f".scratch-{uuid.uuid4().hex[:12]}{suffix}"
+
+
+def _discard(path: Path) -> None:
+    for extra in ("", "-journal", "-wal", "-shm"):
+        Path(str(path) + extra).unlink(missing_ok=True)
+
+
+def create(db: Database, target: Path, key: bytes, *, created_at: dt.datetime,
+           program_version: str, reason: str = "manual", busy_timeout_ms: int = 5000,
+           threads: int = 1, progress: Progress | None = None) -> CreateResult:
+    """Back up the database ``db`` is connected to into ``target``, then verify it."""
+    temporary = atomic_file(target)
+
+    def manifest(counts: dict[str, int], version: int, digest: str, size: int) -> Manifest:
+        return Manifest(_iso(created_at),
+                        engine(db), version, counts, digest, size, program_version, reason)
+
+    try:
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                       "wb") as out:
+            written = _write(db, out, key, target.parent, manifest, busy_timeout_ms, threads,
+                             progress)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    try:
+        verify(temporary, key, db=db, work_dir=target.parent, progress=progress,
+               share=(50, 100))
+    except BackupError as error:
+        failed = target.with_name(target.name + FAILED)
+        publish(temporary, failed)
+        return CreateResult(failed, written, error)
+    publish(temporary, target)
+    return CreateResult(target, written)
+
+
+def _write(db: Database, out, key: bytes, folder: Path, manifest, busy_timeout_ms: int,
+           threads: int, progress: Progress | None) -> Manifest:
+    if is_sqlite(db):
+        scratch = _scratch(folder, ".db")
+        try:
+            sqlite.snapshot(Path(db.database), scratch, busy_timeout_ms)
+            counts, version = sqlite.describe(scratch)
+            return compress_into(out, key, file_blocks(scratch, progress, (0, 50)),
+                                 lambda digest, size: manifest(counts, version, digest, size),
+                                 threads=threads)
+        finally:
+            _discard(scratch)
+    made: list[Manifest] = []
+
+    def sink(blocks: Iterator[bytes], counts: dict[str, int], version: int) -> None:
+        made.append(compress_into(out, key, blocks,
+                                  lambda digest, size: manifest(counts, version, digest, size),
+                                  threads=threads))
+
+    postgres.dump(postgres.Server.of(db), sink)
+    return made[0]
+
+
+def verify(path: Path, key: bytes, *, db: Database | None, work_dir: Path,
+           progress: Progress | None = None, share: tuple[int, int] = (0, 100)) -> Manifest:
+    """Restore the backup into a scratch database, check it and compare its row counts with
+    the manifest; BackupError on any difference. ``db`` gives the PostgreSQL server to use."""
+    manifest = read_manifest(path)
+    if manifest.engine == "sqlite":
+        scratch = _scratch(work_dir, ".db")
+        try:
+            write_payload(path, key, scratch, progress, share)
+            counts = sqlite.check(scratch)
+        finally:
+            _discard(scratch)
+    else:
+        if db is None or is_sqlite(db):
+            raise BackupError("backup.engine_mismatch", path=str(path), found=manifest.engine,
+                              expected="sqlite")
+        manifest, blocks = payload_blocks(path, key, progress, share)
+        counts = postgres.verify(postgres.Server.of(db), blocks)
+    _compare(path, manifest.row_counts, counts)
+    return manifest
+
+
+def _compare(path: Path, expected: dict[str, int], found: dict[str, int]) -> None:
+    differing = sorted(name for name in set(expected) | set(found)
+                       if expected.get(name) != found.get(name))
+    if differing:
+        raise BackupError("backup.counts", path=str(path), tables=", ".join(
+            f"{name} {expected.get(name, '-')}→{found.get(name, '-')}" for name in differing[:5]))
+
+
+def restore(path: Path, key: bytes, db: Database, *, work_dir: Path,
+            busy_timeout_ms: int = 5000, progress: Progress | None = None) -> Manifest:
+    """Replace the database's content with the backup's (checked first, then swapped in one
+    transaction). The schema is left at the backup's version: migrate afterwards."""
+    manifest = read_manifest(path)
+    if manifest.engine != engine(db):
+        raise BackupError("backup.engine_mismatch", path=str(path), found=manifest.engine,
+                          expected=engine(db))
+    if manifest.schema_version > latest_version():
+        raise BackupError("backup.schema_too_new", path=str(path),
+                          found=manifest.schema_version, known=latest_version())
+    scratch = _scratch(work_dir, ".db" if is_sqlite(db) else ".dump")
+    try:
+        write_payload(path, key, scratch, progress, (0, 60))
+        if is_sqlite(db):
+            _compare(path, manifest.row_counts, sqlite.check(scratch))
+            sqlite.restore(scratch, Path(db.database), busy_timeout_ms)
+        else:
+            db.close()  # our own idle connection must not hold locks the restore waits for
+            postgres.restore(postgres.Server.of(db), scratch, manifest.row_counts)
+            db.connect(reuse_if_open=True)
+    finally:
+        _discard(scratch)
+    if progress is not None:
+        progress(100, 100)
+    return manifest
+
+
+def _iso(moment: dt.datetime) -> str:
+    """UTC as 2026-01-15T02:30:00Z (a naive datetime is taken as UTC already)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds") + "Z"

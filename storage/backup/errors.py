@@ -1,0 +1,48 @@
+"""Coded errors of backup and restore, translated by the interfaces like every other error."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from storage.errors import CodedError
+
+
+class BackupError(CodedError):
+    """A backup that cannot be written, read, verified or restored."""
+
+    defaults: ClassVar[dict[str, str]] = {
+        "backup.not_a_backup": "{path} is not a backup file of this program",
+        "backup.truncated": "{path} is incomplete: its end is missing (cut short while copying?)",
+        "backup.corrupt": "{path} is damaged or was altered: {reason}",
+        "backup.wrong_key": (
+            "{path} was written with another backup key (key {found}; the configured one is "
+            "{expected}); set backup.key_file or CRM_BACKUP_KEY to the key of that time"
+        ),
+        "backup.key_missing": (
+            "the backup key file {path} does not exist; run `crm init` or set CRM_BACKUP_KEY"
+        ),
+        "backup.key_unreadable": "the backup key in {source} is not valid: {reason}",
+        "backup.key_unsafe": (
+            "the backup key file {path} can be read by other users (mode {mode}); "
+            "run chmod 600 {path}"
+        ),
+        "backup.checksum": "{path} does not match its checksum: the restored data differs",
+        "backup.integrity": "the database restored from {path} fails its integrity check: {detail}",
+        "backup.counts": (
+            "the database restored from {path} has other row counts than recorded: {tables}"
+        ),
+        "backup.tool_missing": (
+            "{tool} was not found; install the PostgreSQL client programs (Debian: "
+            "postgresql-client) or put them on PATH"
+        ),
+        "backup.tool_failed": "{tool} failed: {reason}",
+        "backup.engine_mismatch": (
+            "{path} is a {found} backup and cannot be restored into this {expected} database"
+        ),
+        "backup.schema_too_new": (
+            "{path} holds schema version {found}, newer than this program knows ({known}); "
+            "upgrade the program first"
+        ),
+        "backup.busy": "another backup or restore is running; try again when it has finished",
+        "backup.not_found": "no backup file {path}",
+    }

@@ -1,0 +1,225 @@
+"""PostgreSQL: pg_dump of one exported snapshot (so the row counts match the dump exactly),
+verification in a temporary database, and a restore that replaces everything in one
+transaction."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import psycopg2
+from peewee import PostgresqlDatabase
+
+from storage.backup.errors import BackupError
+
+HISTORY_TABLE = "schema_migrations"
+LOCK_TIMEOUT = "30s"  # a restore waits this long for the bot's locks, then gives up unchanged
+_COPY = 1 << 20
+
+
+@dataclass(frozen=True)
+class Server:
+    """Where a PostgreSQL database is, as pg_dump and psycopg2 need it."""
+
+    dbname: str
+    host: str | None = None
+    port: int | None = None
+    user: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def of(cls, db: PostgresqlDatabase) -> Server:
+        params = db.connect_params
+        return cls(db.database, params.get("host"), params.get("port"), params.get("user"),
+                   params.get("password"))
+
+    def other(self, dbname: str) -> Server:
+        return Server(dbname, self.host, self.port, self.user, self.password)
+
+    def environ(self) -> dict[str, str]:
+        """libpq variables: the password never appears on a command line."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        for name, value in (("PGDATABASE", self.dbname), ("PGHOST", self.host),
+                            ("PGPORT", self.port), ("PGUSER", self.user),
+                            ("PGPASSWORD", self.password)):
+            if value not in (None, ""):
+                env[name] = str(value)
+        return env
+
+    def connect(self):
+        conn = psycopg2.connect(dbname=self.dbname, host=self.host, port=self.port,
+                                user=self.user, password=self.password)
+        return conn
+
+
+def tool(name: str) -> str:
+    """A PostgreSQL client program: on PATH, else the newest Debian installation's."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+                        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit()
+                        else 0)
+    if candidates:
+        return candidates[-1]
+    raise BackupError("backup.tool_missing", tool=name)
+
+
+def _tables(cursor) -> list[str]:
+    cursor.execute("select table_name from information_schema.tables where table_schema ="
+                   " 'public' and table_type = 'BASE TABLE' order by table_name")
+    return [name for (name,) in cursor.fetchall()]
+
+
+def describe(cursor) -> tuple[dict[str, int], int]:
+    """Row counts per table and the schema version, as the cursor's snapshot sees them."""
+    names = _tables(cursor)
+    counts = {}
+    for name in names:
+        cursor.execute(f'select count(*) from public."{name}"')
+        counts[name] = cursor.fetchone()[0]
+    version = 0
+    if HISTORY_TABLE in names:
+        cursor.execute(f"select coalesce(max(version), 0) from public.{HISTORY_TABLE}")
+        version = cursor.fetchone()[0]
+    return counts, version
+
+
+Sink = Callable[[Iterator[bytes], dict[str, int], int], object]
+
+
+def dump(server: Server, sink: Sink) -> None:
+    """Feed pg_dump's archive to ``sink`` as blocks, with the row counts and schema version of
+    the very snapshot pg_dump reads."""
+    conn = server.connect()
+    try:
+        conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
+        with conn.cursor() as cursor:
+            cursor.execute("select pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+            counts, version = describe(cursor)
+            # -Z0: zstd compresses afterwards, faster and smaller than pg_dump's zlib.
+            command = [tool("pg_dump"), "--format=custom", "-Z0", f"--snapshot={snapshot}",
+                       "--no-owner", "--no-privileges"]
+            _run_reading(command, server.environ(),
+                         lambda blocks: sink(blocks, counts, version), "pg_dump")
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def _run_reading(command: list[str], env: dict[str, str],
+                 sink: Callable[[Iterator[bytes]], object], name: str) -> None:
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    errors = _Stderr(process.stderr)
+    try:
+        sink(iter(lambda: process.stdout.read(_COPY), b""))
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        process.stdout.close()
+    if process.wait() != 0:
+        raise BackupError("backup.tool_failed", tool=name, reason=errors.last_line())
+
+
+class _Stderr:
+    """A child's stderr collected on a thread, so a chatty child never blocks on a full pipe."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._lines: list[bytes] = []
+        self._thread = threading.Thread(target=lambda: self._lines.extend(stream), daemon=True)
+        self._thread.start()
+
+    def last_line(self) -> str:
+        self._thread.join(timeout=5)
+        lines = [line.strip() for line in b"".join(self._lines).decode(errors="replace")
+                 .splitlines() if line.strip()]
+        return lines[-1] if lines else "no message"
+
+
+def _run_writing(command: list[str], env: dict[str, str], blocks: Iterator[bytes],
+                 name: str, stdout=subprocess.DEVNULL) -> None:
+    """Run ``command`` with ``blocks`` on its stdin; BackupError when it fails."""
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=stdout,
+                               stderr=subprocess.PIPE, env=env)
+    errors = _Stderr(process.stderr)
+    try:
+        for block in blocks:
+            process.stdin.write(block)
+        process.stdin.close()
+    except BrokenPipeError:
+        pass  # the child stopped reading: its exit status and message say why
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    if process.wait() != 0:
+        raise BackupError("backup.tool_failed", tool=name, reason=errors.last_line())
+
+
+def verify(server: Server, blocks: Iterator[bytes]) -> dict[str, int]:
+    """Restore an archive into a temporary database on the same server and count its rows.
+
+    pg_restore rebuilds every primary key, unique and foreign-key constraint there, so a
+    restore that succeeds is also the integrity check. Needs the CREATEDB privilege.
+    """
+    name = f"crm_verify_{uuid.uuid4().hex[:12]}"
+    _admin(server, f'create database "{name}"')
+    try:
+        temporary = server.other(name)
+        _run_writing([tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
+                      "--dbname", name], temporary.environ(), blocks, "pg_restore")
+        conn = temporary.connect()
+        try:
+            with conn.cursor() as cursor:
+                return describe(cursor)[0]
+        finally:
+            conn.close()
+    finally:
+        _admin(server, f'drop database if exists "{name}" with (force)')
+
+
+def _admin(server: Server, statement: str) -> None:
+    conn = server.connect()
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        conn.close()
+
+
+def restore(server: Server, archive: Path, expected: dict[str, int]) -> None:
+    """Replace the whole public schema by the archive's, in one transaction that also checks
+    the row counts: on any failure the database is left as it was."""
+    prelude = (f"set lock_timeout = '{LOCK_TIMEOUT}'; drop schema public cascade;"
+               " create schema public;")
+    checks = "".join(
+        f"if (select count(*) from public.\"{table}\") <> {int(count)} then raise exception"
+        f" 'restored table {table} has other row counts than the backup'; end if; "
+        for table, count in sorted(expected.items()) if table.replace("_", "").isalnum())
+    command = [tool("psql"), "-X", "-q", "--no-psqlrc", "-v", "ON_ERROR_STOP=1",
+               "--single-transaction", "-c", prelude, "-f", "-",
+               "-c", f"do $$ begin {checks} end $$;"]
+    restore_sql = subprocess.Popen(
+        [tool("pg_restore"), "--no-owner", "--no-privileges", "--file", "-", str(archive)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=server.environ())
+    errors = _Stderr(restore_sql.stderr)
+    try:
+        _run_writing(command, server.environ(),
+                     iter(lambda: restore_sql.stdout.read(_COPY), b""), "psql")
+    finally:
+        restore_sql.stdout.close()
+        if restore_sql.wait() != 0:
+            raise BackupError("backup.tool_failed", tool="pg_restore",
+                              reason=errors.last_line())
