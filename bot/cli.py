@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_keys.register(add)
     cli_users.register(add)
     cli_sales.register(add)
+    cli_reports.register(add)
     cli_backup.register(add)
     return parser
 

@@ -16,12 +16,12 @@ from crm.reports.runner import (
     build_report_files,
     run_report,
 )
-from crm.reports.timebase import Period, make_period
+from crm.reports.timebase import Period, check_bounds, make_period
 from crm.reports.weekly import claim_weekly, release_weekly, report_week, weekly_recipients
 
 __all__ = [
     "KINDS", "Chart", "Column", "Figures", "Label", "Labels", "Period", "Report",
     "ReportFiles", "ReportKind", "Table", "build_all_files", "build_report_files",
-    "claim_weekly", "make_period", "reach", "release_weekly", "report_kinds", "report_scope",
-    "report_week", "require_kind", "run_report", "weekly_recipients",
+    "check_bounds", "claim_weekly", "make_period", "reach", "release_weekly", "report_kinds",
+    "report_scope", "report_week", "require_kind", "run_report", "weekly_recipients",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from crm.actors import Actor, Role
 from crm.errors import ValidationError
-from crm.permissions import allows, require
+from crm.permissions import Action, allows, require
 from crm.reports.base import KINDS, ReportKind
 from crm.visibility import Scope, scope_of
 
@@ -40,7 +40,8 @@ def may_run(actor: Actor, kind: ReportKind) -> bool:
 
 
 def report_kinds(actor: Actor) -> list[str]:
-    """The report kinds the actor may run, in menu order."""
+    """The report kinds the actor may run, in menu order; PermissionDenied for none."""
+    require(actor, Action.REPORT)
     return [key for key, kind in KINDS.items() if may_run(actor, kind)]
 
 

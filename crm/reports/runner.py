@@ -77,11 +77,13 @@ def build_report_files(actor: Actor, kind: str, *, labels: Labels,
     return ReportFiles((report,), xlsx, png, name)
 
 
-def build_all_files(actor: Actor, *, labels: Labels, locale: str | None = None,
+def build_all_files(actor: Actor, *, labels: Labels, since: dt.date | str | None = None,
+                    until: dt.date | str | None = None, locale: str | None = None,
                     picture: bool = False, now: dt.datetime | None = None,
                     progress: Progress | None = None) -> ReportFiles:
-    """Every kind the actor may run, each over its default period, in one workbook (the
-    weekly report); the picture (``picture``) is the first kind's headline chart."""
+    """Every kind the actor may run in one workbook (the weekly report), each over its default
+    period unless ``since``/``until`` say otherwise; the picture (``picture``) is the first
+    kind's headline chart."""
     from crm.reports.picture import chart_png
     from crm.reports.workbook import workbook_bytes
 
@@ -90,7 +92,8 @@ def build_all_files(actor: Actor, *, labels: Labels, locale: str | None = None,
     tick = progress or (lambda done, total: None)
     reports = []
     for done, kind in enumerate(kinds, start=1):
-        reports.append(run_report(actor, kind, locale=locale, now=now))
+        reports.append(run_report(actor, kind, since=since, until=until, locale=locale,
+                                  now=now))
         tick(done, len(kinds) + 1)
     xlsx = workbook_bytes(reports, labels)
     png = chart_png(reports[0], reports[0].headline, labels) if picture else None

@@ -47,6 +47,15 @@ def make_period(since: dt.date | str | None, last: dt.date | str | None,
     return period
 
 
+def check_bounds(since: dt.date | str | None, last: dt.date | str | None
+                 ) -> tuple[dt.date | None, dt.date | None]:
+    """A first and a last day as typed (either may be missing), checked as far as they go."""
+    first, final = _day(since, "from"), _day(last, "to")
+    if first is not None and final is not None:
+        make_period(first, final, Period(first, final + dt.timedelta(days=1)))
+    return first, final
+
+
 def _day(value: dt.date | str | None, field: str) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value

@@ -1,0 +1,162 @@
+"""/report and the weekly report through the real Application, Telegram stubbed: the files
+the bot sends are opened again (openpyxl, the PNG header) and checked against the figures
+worked out by hand in tests/crm/test_reports.py for the data set of tests/crm/report_book.py.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.i18n import t
+from bot.report_jobs import send_weekly_reports
+from crm import customers, users
+from crm.clock import utcnow
+from tests.crm.cast import SYSTEM
+from tests.crm.report_book import FORMULA_SOURCE, build_book
+
+AGENT, MANAGER, ADMIN, VIEWER = 9001, 9004, 9005, 9006
+Q1 = "/report 2026-01-01 2026-03-31"
+WORDING = {  # the user's language → what the files say
+    "en": {"summary": "Summary", "funnel": "Funnel", "created": "Deals created",
+           "sources": "New customers by source", "kind": "Sales funnel",
+           "no_source": "(no source)",
+           "stages": ["Lead", "Contacted", "Qualified", "Proposal", "Negotiation", "Won"]},
+    "zh-CN": {"summary": "摘要", "funnel": "漏斗", "created": "新建商机",
+              "sources": "按来源的新客户", "kind": "销售漏斗", "no_source": "（无来源）",
+              "stages": ["线索", "已联系", "需求确认", "报价", "谈判", "赢单"]},
+}
+
+
+@pytest.fixture
+def book(db):
+    return build_book()
+
+
+def sent_files(replies, method: str) -> list[tuple[str, bytes]]:
+    return [(name, content) for r in replies if r.method == method
+            for name, content, _ in r.params["_files"].values()]
+
+
+def png_size(content: bytes) -> tuple[int, int]:
+    assert content[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", content[16:24])
+
+
+def sheet_rows(book, title: str) -> list[tuple]:
+    return [tuple(row) for row in book[title].iter_rows(values_only=True)]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_report_sends_the_workbook_and_the_headline_chart(book, chat, language) -> None:
+    words = WORDING[language]
+    [menu] = chat.send(ADMIN, Q1, language=language)
+    assert menu.buttons[0][0] == words["kind"]
+    replies = chat.press(ADMIN, menu.button(words["kind"]))
+    assert [r.method for r in replies][:2] == ["answerCallbackQuery", "sendMessage"]
+    assert replies[1].text.startswith(f"⏳ {words['kind']}")
+    assert any(r.method == "editMessageText" and r.text == f"✅ {words['kind']}"
+               for r in replies)
+    [(name, content)] = sent_files(replies, "sendDocument")
+    assert name == "report-funnel-20260101-20260331.xlsx"
+    workbook = load_workbook(io.BytesIO(content))
+    assert workbook.sheetnames == [words["summary"], words["funnel"]]
+    # reached / went on to the next / of all created, as worked out in tests/crm/test_reports.py
+    figures = [(7, 85.7, 100), (6, 66.7, 85.7), (4, 100, 57.1), (4, 50, 57.1), (2, 100, 28.6),
+               (2, None, 28.6)]
+    assert sheet_rows(workbook, words["funnel"])[1:] == [
+        (stage, *numbers) for stage, numbers in zip(words["stages"], figures, strict=True)]
+    summary = sheet_rows(workbook, words["summary"])
+    assert (words["created"], 7, None) in summary
+    [chart] = workbook[words["summary"]]._charts
+    assert chart.series[0].val.numRef.f.startswith(f"'{words['funnel']}'!$B$2")
+    [(picture_name, picture)] = sent_files(replies, "sendPhoto")
+    assert picture_name.endswith(".png")
+    width, height = png_size(picture)
+    assert (width, height) == (1100, 616) and 10_000 < len(picture) < 1_000_000
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_new_customers_workbook_neutralises_a_formula_typed_as_source(book, chat,
+                                                                     language) -> None:
+    words = WORDING[language]
+    [menu] = chat.send(MANAGER, Q1, language=language)
+    replies = chat.press(MANAGER, menu.button(words["sources"][:4]))
+    [(_, content)] = sent_files(replies, "sendDocument")
+    workbook = load_workbook(io.BytesIO(content))
+    rows = sheet_rows(workbook, words["sources"])
+    # the manager's team: a1, a2 (Feb in Shanghai), a3 (no source), b1, b2 (the formula)
+    assert rows[1:] == [("referral", 2, 40), (f"'{FORMULA_SOURCE}", 1, 20),
+                        ("website", 1, 20), (words["no_source"], 1, 20)]
+    assert all(sheet._charts for sheet in workbook.worksheets[:1])
+    assert sent_files(replies, "sendPhoto")
+
+
+def test_the_menu_offers_what_the_role_allows(book, chat) -> None:
+    [agent_menu] = chat.send(AGENT, "/report")
+    assert "rp:forecast::" not in [value for _, value in agent_menu.buttons]
+    assert len(agent_menu.buttons) == 5
+    [manager_menu] = chat.send(MANAGER, "/report")
+    assert "rp:forecast::" in [value for _, value in manager_menu.buttons]
+    [viewer] = chat.send(VIEWER, "/report")
+    assert viewer.text == t("en", "permission.denied") and not viewer.buttons
+    forged = chat.press(AGENT, "rp:forecast::")
+    assert chat.alerts(forged) and not sent_files(forged, "sendDocument")
+    unknown = chat.press(MANAGER, "rp:weather::")
+    assert chat.alerts(unknown) and not sent_files(unknown, "sendDocument")
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "From: 2026-13-01 is not a date"), ("zh-CN", "开始日期")])
+def test_a_bad_period_is_explained_and_nothing_runs(book, chat, language, expected) -> None:
+    [reply] = chat.send(MANAGER, "/report 2026-13-01", language=language)
+    assert expected in reply.text and not reply.buttons
+    [reply] = chat.send(MANAGER, "/report 2026-03-01 2026-02-01", language=language)
+    assert "2026-03-01" in reply.text and not reply.buttons
+
+
+def test_the_weekly_report_goes_once_to_each_manager_and_admin(book, chat) -> None:
+    # something that happens now, whatever the date: only the admin's reach covers C's call
+    customers.log_interaction(book.other_agent, book.customers["c1"], "call", "weekly",
+                              occurred_at=utcnow())
+    users.set_preferences(book.manager, locale="zh-CN")
+    users.set_preferences(book.admin, locale="en")
+    line = chat.loop.run_until_complete(send_weekly_reports(chat.app))
+    assert line.endswith("2 sent, 0 already sent, 0 blocked the bot, 0 failed")
+    documents = chat.stub.sent("sendDocument")
+    assert sorted(int(c.params["chat_id"]) for c in documents) == [MANAGER, ADMIN]
+    files = {int(c.params["chat_id"]): load_workbook(io.BytesIO(
+        next(iter(c.params["_files"].values()))[1])) for c in documents}
+    manager, admin = files[MANAGER], files[ADMIN]
+    assert manager.sheetnames[0] == "摘要" and admin.sheetnames[0] == "Summary"
+    assert len(manager.sheetnames) == 16 and len(manager["摘要"]._charts) == 6
+    assert [r[0] for r in sheet_rows(admin, "Activity by person")[1:] if r[1]] == [
+        "Emily Chen"]
+    assert "Emily Chen" not in [r[0] for r in sheet_rows(manager, "按人员的活动")]
+    again = chat.loop.run_until_complete(send_weekly_reports(chat.app))
+    assert again.endswith("0 sent, 2 already sent, 0 blocked the bot, 0 failed")
+    assert len(chat.stub.sent("sendDocument")) == 2
+
+
+def test_a_failed_weekly_send_is_tried_again_on_the_next_run(book, chat) -> None:
+    users.deactivate_user(SYSTEM, MANAGER)  # the manager left: only the admin gets one
+    chat.stub.fail_next("sendDocument", 500, "Internal Server Error", times=10)
+    failed = chat.loop.run_until_complete(send_weekly_reports(chat.app))
+    assert failed.endswith("0 sent, 0 already sent, 0 blocked the bot, 1 failed")
+    chat.stub.script.clear()
+    retried = chat.loop.run_until_complete(send_weekly_reports(chat.app))
+    assert retried.endswith("1 sent, 0 already sent, 0 blocked the bot, 0 failed")
+    assert [int(c.params["chat_id"]) for c in chat.stub.sent("sendDocument")] == [ADMIN]
+
+
+def test_someone_who_blocked_the_bot_is_not_tried_again_that_week(book, chat) -> None:
+    users.deactivate_user(SYSTEM, MANAGER)
+    chat.stub.fail_next("sendDocument", 403, "Forbidden: bot was blocked by the user")
+    blocked = chat.loop.run_until_complete(send_weekly_reports(chat.app))
+    assert blocked.endswith("0 sent, 0 already sent, 1 blocked the bot, 0 failed")
+    again = chat.loop.run_until_complete(send_weekly_reports(chat.app))
+    assert again.endswith("0 sent, 1 already sent, 0 blocked the bot, 0 failed")
+    assert not chat.stub.sent("sendDocument")

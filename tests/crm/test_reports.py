@@ -1,0 +1,246 @@
+"""Every report kind on the fixed data set of tests/crm/report_book.py; each expected figure
+was worked out by hand from the list there (the comments show the sums).
+
+Funnel cohort Jan–Mar 2026 (D8 was created in December): the furthest step each deal reached,
+Lead 0 … Won 5 (Lost is not a step): D1 3, D2 1, D3 0, D4 5, D5 5, D6 1, D7 3.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import peewee
+import pytest
+
+from crm import audit, reports
+from crm.errors import PermissionDenied, ValidationError
+from crm.reports import segments
+from crm.reports.base import Label
+from crm.reports.timebase import Period, TimeBase
+from storage.database import fetch_all
+from tests.crm.report_book import FORMULA_SOURCE, NOW, Book, build_book
+
+D = Decimal
+Q1 = {"since": "2026-01-01", "until": "2026-03-31"}
+
+
+@pytest.fixture
+def book(db: peewee.Database) -> Book:
+    return build_book()
+
+
+def run(actor, kind: str, **period) -> reports.Report:
+    return reports.run_report(actor, kind, locale="en", now=NOW, **(period or Q1))
+
+
+def summary(report: reports.Report) -> dict:
+    return {key: value for key, value, _ in report.figures.summary}
+
+
+def rows(report: reports.Report, table: str) -> list[tuple]:
+    return list(report.table(table).rows)
+
+
+def test_the_funnel_counts_the_deals_that_reached_each_stage_and_how_many_went_on(book):
+    report = run(book.admin, "funnel")
+    # reached: ≥0 7, ≥1 6, ≥2 4, ≥3 4, ≥4 2, ≥5 2; next = reached[i+1] / reached[i]
+    assert rows(report, "funnel") == [
+        ("Lead", 7, D("85.7"), D("100.0")), ("Contacted", 6, D("66.7"), D("85.7")),
+        ("Qualified", 4, D("100.0"), D("57.1")), ("Proposal", 4, D("50.0"), D("57.1")),
+        ("Negotiation", 2, D("100.0"), D("28.6")), ("Won", 2, None, D("28.6"))]
+    # won D4 (20 days) and D5 (5 days), lost D6: 2 of 3 closed, (20 + 5) / 2 days
+    assert summary(report) == {"deals_created": 7, "deals_won": 2, "deals_lost": 1,
+                               "win_rate": D("66.7"), "days_to_win": D("12.5")}
+
+
+def test_a_manager_gets_the_funnel_of_their_team(book):
+    report = run(book.manager, "funnel")  # D5 belongs to the other team: D1-D4, D6, D7
+    assert [(r[0], r[1]) for r in rows(report, "funnel")] == [
+        ("Lead", 6), ("Contacted", 5), ("Qualified", 3), ("Proposal", 3), ("Negotiation", 1),
+        ("Won", 1)]
+    assert summary(report)["win_rate"] == D("50.0")
+    assert summary(report)["days_to_win"] == D("20.0")
+    assert report.reach == "team"
+
+
+def test_the_pipeline_sums_open_deals_and_the_periods_closes_by_stage_owner_and_currency(book):
+    report = run(book.admin, "pipeline")
+    # open: D3 Lead 5,000 (10%), D2 Contacted 20,000 (20%), D1 Proposal 10,000 (60%),
+    # D7 Proposal USD 1,000; won in Q1: D8 2,000, D4 8,000, D5 30,000; lost: D6 4,000
+    assert rows(report, "pipeline_stages") == [
+        ("Lead", "CNY", 1, D("5000.00"), D("500.00")),
+        ("Contacted", "CNY", 1, D("20000.00"), D("4000.00")),
+        ("Qualified", "CNY", 0, D("0"), D("0")),
+        ("Proposal", "CNY", 1, D("10000.00"), D("6000.00")),
+        ("Proposal", "USD", 1, D("1000.00"), D("600.00")),
+        ("Negotiation", "CNY", 0, D("0"), D("0")),
+        ("Won", "CNY", 3, D("40000.00"), D("40000.00")),
+        ("Lost", "CNY", 1, D("4000.00"), D("0"))]
+    # 5,000 × 10% + 20,000 × 20% + 10,000 × 60% = 10,500
+    assert summary(report) == {"open_deals": 3, "open_amount": D("35000.00"),
+                               "weighted_amount": D("10500.00"), "deals_won": 3,
+                               "won_amount": D("40000.00"), "deals_lost": 1}
+    # CNY per owner: 李娜 20,000 + 10,000 + 2,000 + 4,000 = 36,000; Emily 30,000; 张伟 13,000
+    matrix = report.table("pipeline_matrix")
+    assert [c.title for c in matrix.columns[1:]] == ["李娜", "Emily Chen", "张伟"]
+    assert matrix.rows[0] == ("Lead", D(0), D(0), D("5000.00"))
+    assert matrix.rows[5] == ("Won", D("2000.00"), D("30000.00"), D("8000.00"))
+    assert ("张伟", "Proposal", "USD", 1, D("1000.00")) in rows(report, "pipeline_owners")
+
+
+def test_the_forecast_weighs_open_deals_by_close_month_beside_what_was_won(book):
+    report = run(book.admin, "forecast", since="2026-01-01", until="2026-04-30")
+    # D8 was won 2026-01-31 20:00 UTC, already 1 February in Shanghai: February, not January
+    assert rows(report, "forecast_months") == [
+        (dt.date(2026, 1, 1), "CNY", 0, D(0), D(0), 0, D(0)),
+        (dt.date(2026, 2, 1), "CNY", 1, D("5000.00"), D("500.00"), 2, D("10000.00")),
+        (dt.date(2026, 3, 1), "CNY", 1, D("10000.00"), D("6000.00"), 1, D("30000.00")),
+        (dt.date(2026, 4, 1), "CNY", 1, D("20000.00"), D("4000.00"), 0, D(0)),
+        (dt.date(2026, 3, 1), "USD", 1, D("1000.00"), D("600.00"), 0, D(0))]
+    assert summary(report) == {"forecast_amount": D("35000.00"),
+                               "weighted_amount": D("10500.00"),
+                               "won_amount": D("40000.00"), "deals_won": 3}
+    assert report.headline.params == (("currency", "CNY"),)
+
+
+def test_agents_get_no_forecast_and_viewers_no_reports(book):
+    with pytest.raises(PermissionDenied):
+        run(book.agent, "forecast")
+    with pytest.raises(PermissionDenied):
+        run(book.viewer, "funnel")
+    with pytest.raises(PermissionDenied):
+        reports.report_kinds(book.viewer)
+    assert "forecast" not in reports.report_kinds(book.agent)
+    assert reports.report_kinds(book.manager) == list(reports.KINDS)
+
+
+def test_activity_counts_each_persons_calls_visits_and_notes_per_local_week(book):
+    report = run(book.admin, "activity", since="2026-03-02", until="2026-03-15")
+    # 李娜: email Mar 1 20:00 UTC (= Mar 2 local, other) and call Mar 2 → week of Mar 2;
+    # visit Mar 8 17:00 UTC (= Mar 9 local), note, call → week of Mar 9; Feb 27 is outside
+    assert rows(report, "activity_staff") == [
+        ("Emily Chen", 0, 1, 0, 0, 1), ("张伟", 2, 0, 0, 1, 3), ("李娜", 2, 1, 1, 1, 5),
+        ("王经理", 0, 0, 0, 0, 0)]
+    weeks = rows(report, "activity_weeks")
+    assert ("李娜", dt.date(2026, 3, 2), 1, 0, 0, 1, 2) in weeks
+    assert ("李娜", dt.date(2026, 3, 9), 1, 1, 1, 0, 3) in weeks
+    assert rows(report, "activity_trend") == [(dt.date(2026, 3, 2), 3, 0, 0, 1, 4),
+                                              (dt.date(2026, 3, 9), 1, 2, 1, 1, 5)]
+    assert summary(report) == {"calls": 4, "visits": 2, "notes": 1, "other": 2,
+                               "active_staff": 3}
+
+
+def test_a_manager_sees_their_team_including_who_did_nothing(book):
+    report = run(book.manager, "activity", since="2026-03-02", until="2026-03-15")
+    assert [r[0] for r in rows(report, "activity_staff")] == ["张伟", "李娜", "王经理"]
+
+
+def test_an_agent_reports_only_their_own_work(book):
+    activity = run(book.agent, "activity", since="2026-03-02", until="2026-03-15")
+    assert rows(activity, "activity_staff") == [("李娜", 2, 1, 1, 1, 5)]
+    customers = run(book.agent, "new_customers")
+    assert summary(customers)["new_customers"] == 3  # a1, a2, a3
+    assert customers.reach == "own"
+
+
+def test_new_customers_are_counted_by_local_month_and_source(book):
+    report = run(book.admin, "new_customers")
+    # a2 was created 2026-01-31 17:00 UTC: 1 February in Shanghai; d1 is deleted; c2 is older
+    assert rows(report, "customers_months") == [
+        (dt.date(2026, 1, 1), "referral", 1),
+        (dt.date(2026, 2, 1), "referral", 1), (dt.date(2026, 2, 1), "website", 1),
+        (dt.date(2026, 2, 1), Label("no_source"), 1),
+        (dt.date(2026, 3, 1), FORMULA_SOURCE, 1), (dt.date(2026, 3, 1), "website", 1)]
+    assert rows(report, "customers_sources") == [
+        ("referral", 2, D("33.3")), ("website", 2, D("33.3")), (FORMULA_SOURCE, 1, D("16.7")),
+        (Label("no_source"), 1, D("16.7"))]
+    assert rows(report, "customers_chart") == [
+        (dt.date(2026, 1, 1), 1, 0, 0, 0), (dt.date(2026, 2, 1), 1, 1, 0, 1),
+        (dt.date(2026, 3, 1), 0, 1, 1, 0)]
+    assert summary(report) == {"new_customers": 6, "sources": 4}
+
+
+def test_buyers_fall_into_rfm_segments(book):
+    report = run(book.admin, "segments", since="2025-04-01", until="2026-03-31")
+    # CNY spend: a2 500, a3 600, b1 1,000, a1 3,000, c1 50,000 → M 1..5; b2 alone in USD → M 1.
+    # days to 31 March and orders: c1 21/10 → R5 F5 champion; a1 11/3 → R5 F3 loyal;
+    # a2 6/1 → R5 F1 new; b2 75/1 → R4 F1 new; b1 211/5 → R2 F4 at risk;
+    # a3 120/2 → R3 F2 needs attention. Unpaid, cancelled and older orders do not count.
+    one_in_six = D("16.7")
+    assert rows(report, "segments") == [
+        (Label("segment.champions"), "CNY", 1, one_in_six, D("21.0"), D("10.0"),
+         D("50000.00"), D("50000.00")),
+        (Label("segment.loyal"), "CNY", 1, one_in_six, D("11.0"), D("3.0"), D("3000.00"),
+         D("3000.00")),
+        (Label("segment.new"), "CNY", 1, one_in_six, D("6.0"), D("1.0"), D("500.00"),
+         D("500.00")),
+        (Label("segment.new"), "USD", 1, one_in_six, D("75.0"), D("1.0"), D("1000.00"),
+         D("1000.00")),
+        (Label("segment.at_risk"), "CNY", 1, one_in_six, D("211.0"), D("5.0"), D("1000.00"),
+         D("1000.00")),
+        (Label("segment.need_attention"), "CNY", 1, one_in_six, D("120.0"), D("2.0"),
+         D("600.00"), D("600.00"))]
+    assert rows(report, "segments_grid") == [(5, 1, 0, 1, 0, 1), (4, 1, 0, 0, 0, 0),
+                                             (3, 0, 1, 0, 0, 0), (2, 0, 0, 0, 1, 0),
+                                             (1, 0, 0, 0, 0, 0)]
+    assert [r[1] for r in rows(report, "segments_chart")] == [1, 1, 2, 0, 1, 0, 1]
+    assert summary(report) == {"buyers": 6, "champions": 1, "at_risk": 1, "hibernating": 0}
+
+
+def test_the_rfm_scores_follow_their_thresholds() -> None:
+    assert [segments.recency_score(d) for d in (0, 30, 31, 90, 91, 180, 181, 365, 366)] == [
+        5, 5, 4, 4, 3, 3, 2, 2, 1]
+    assert [segments.frequency_score(n) for n in (1, 2, 3, 4, 5, 9, 10, 40)] == [
+        1, 2, 3, 3, 4, 4, 5, 5]
+    assert segments.monetary_scores([D(10), D(10), D(20), D(30), D(40)]) == [1, 1, 3, 4, 5]
+    assert segments.segment_of(4, 4, 3) == "loyal"
+    assert segments.segment_of(4, 2, 5) == "promising"
+    assert segments.segment_of(1, 1, 5) == "hibernating"
+
+
+def test_every_run_is_audited_and_a_refused_one_records_nothing(book):
+    run(book.manager, "pipeline")
+    with pytest.raises(ValidationError) as reversed_period:
+        run(book.manager, "pipeline", since="2026-03-01", until="2026-02-01")
+    assert reversed_period.value.code == "report.period_order"
+    with pytest.raises(ValidationError) as unknown:
+        run(book.manager, "weather")
+    assert unknown.value.code == "report.unknown"
+    with pytest.raises(ValidationError) as too_long:
+        run(book.manager, "pipeline", since="2020-01-01", until="2026-01-01")
+    assert too_long.value.code == "report.period_too_long"
+    entries = [e for e in audit.list_audit(book.admin, limit=100).items
+               if e.action == "report.run"]
+    assert len(entries) == 1
+    assert entries[0].actor_id == book.manager.user_id
+    assert entries[0].changes == {"kind": [None, "pipeline"], "from": [None, "2026-01-01"],
+                                  "to": [None, "2026-03-31"], "reach": [None, "team"]}
+
+
+def test_the_default_periods_end_today_in_local_time(book):
+    # NOW is 1 April 10:00 in Shanghai: twelve months, twelve weeks, and -5 / +6 months
+    assert run(book.admin, "funnel", since=None).period == Period(dt.date(2025, 5, 1),
+                                                                 dt.date(2026, 4, 2))
+    assert run(book.admin, "activity", since=None).period == Period(dt.date(2026, 1, 12),
+                                                                   dt.date(2026, 4, 2))
+    assert run(book.admin, "forecast", since=None).period == Period(dt.date(2025, 11, 1),
+                                                                   dt.date(2026, 11, 1))
+
+
+def test_local_days_follow_daylight_saving(db: peewee.Database) -> None:
+    berlin = TimeBase("Europe/Berlin")  # UTC+1, UTC+2 from 29 March 2026 01:00 UTC
+    period = Period(dt.date(2026, 3, 1), dt.date(2026, 5, 1))
+    day_sql = berlin.local_day_sql("t.at", period)
+    db.execute_sql("create temporary table moments (at timestamp)")
+
+    def local_day(utc: str) -> str:
+        db.execute_sql("delete from moments")
+        db.execute_sql(f"insert into moments (at) values ({db.param})",
+                       (dt.datetime.fromisoformat(utc),))
+        return str(fetch_all(f"select {day_sql} from moments t")[0][0])
+
+    assert local_day("2026-03-28 22:59:00") == "2026-03-28"  # 23:59 at UTC+1
+    assert local_day("2026-03-28 23:00:00") == "2026-03-29"
+    assert local_day("2026-04-10 21:59:00") == "2026-04-10"  # 23:59 at UTC+2
+    assert local_day("2026-04-10 22:00:00") == "2026-04-11"
