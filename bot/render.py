@@ -35,8 +35,10 @@ def phone_text(value: str) -> str:
     return format_phone(value, "ZZ")
 
 
-def customer_card(locale: str, card: CustomerCard, *, timezone: str) -> str:
-    """The customer card as an HTML message."""
+def customer_card(locale: str, card: CustomerCard, *, timezone: str, open_deals: str = "—",
+                  next_reminder: str = "—") -> str:
+    """The customer card as an HTML message (``open_deals`` and ``next_reminder`` are already
+    rendered lines' values)."""
     e = html.escape
     lines = [f"<b>{e(card.name)}</b>" + (f" · {e(card.company.name)}" if card.company else "")]
     phone, email = card.primary("phone"), card.primary("email")
@@ -53,8 +55,8 @@ def customer_card(locale: str, card: CustomerCard, *, timezone: str) -> str:
                    status=t(locale, f"status.{card.status}")))
     lines.append(t(locale, "card.last_contact",
                    when=when(locale, card.last_interaction_at, timezone)))
-    lines.append(t(locale, "card.open_deals", deals="—"))
-    lines.append(t(locale, "card.next_reminder", reminder="—"))
+    lines.append(t(locale, "card.open_deals", deals=open_deals))
+    lines.append(t(locale, "card.next_reminder", reminder=next_reminder))
     return "\n".join(lines)
 
 

@@ -6,9 +6,12 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot import session
+from bot.handlers.sales.view import money
 from bot.keyboards import data, int_part, keyboard, parse
+from bot.reminder_text import moment_text, subject
 from bot.render import card_keyboard, customer_card, pager, timeline_text
 from crm import customers
+from crm.card import CardScreen, get_card_screen
 
 TIMELINE_PAGE = 8
 
@@ -20,12 +23,23 @@ def _timezone(context: session.Context) -> str:
 
 async def send_card(update: Update, context: session.Context, customer_id: int) -> None:
     """Send a customer's card as a new message (the permission is checked by crm)."""
-    card = await session.db(context, customers.get_customer, session.actor(context),
-                            customer_id)
-    locale = session.locale(context)
+    screen = await session.db(context, get_card_screen, session.actor(context), customer_id)
+    locale, zone = session.locale(context), _timezone(context)
     await update.effective_message.reply_text(
-        customer_card(locale, card, timezone=_timezone(context)),
-        reply_markup=card_keyboard(locale, card.id))
+        customer_card(locale, screen.card, timezone=zone, **card_extras(locale, screen, zone)),
+        reply_markup=card_keyboard(locale, screen.card.id))
+
+
+def card_extras(locale: str, screen: CardScreen, zone: str) -> dict[str, str]:
+    """The card's open deals (count and sums) and next reminder, as text."""
+    deals = "—"
+    if screen.open_deals:
+        sums = " + ".join(money(locale, amount, code) for amount, code in screen.open_amounts)
+        deals = f"{screen.open_deals}" + (f" · {sums}" if sums else "")
+    reminder = screen.next_reminder
+    coming = "—" if reminder is None else (
+        f"{moment_text(locale, reminder.due_at, zone)} {subject(locale, reminder)}")
+    return {"open_deals": deals, "next_reminder": coming}
 
 
 async def open_card(update: Update, context: session.Context) -> None:

@@ -249,3 +249,17 @@ def test_a_logged_call_offers_a_follow_up_that_becomes_a_reminder(chat, staff) -
     [view] = reminders.list_reminders(staff)
     assert (view.source, view.text, view.customer_id) == ("follow_up", "谈了价格，下周报价",
                                                          buyer.id)
+
+
+def test_the_card_shows_open_deals_and_my_next_reminder(chat, staff) -> None:
+    from crm import sales
+
+    sales.ensure_default_pipeline()
+    buyer = customers.create_customer(staff, customers.CustomerDraft(name="张伟"))
+    sales.create_deal(staff, buyer.id, "年度采购", amount="12000")
+    sales.create_deal(staff, buyer.id, "备件", amount="500.50")
+    reminders.create_reminder(staff, utcnow() + dt.timedelta(days=2), "送样品",
+                              customer_id=buyer.id)
+    card = shown(chat.press(AGENT, f"c:{buyer.id}"))
+    assert "进行中的商机：2 · ¥12,500.50" in card.text
+    assert "下次提醒：" in card.text and "送样品" in card.text
