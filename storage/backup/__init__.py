@@ -101,6 +101,7 @@ def create(db: Database, target: Path, key: bytes, *, created_at: dt.datetime,
            threads: int = 1, progress: Progress | None = None) -> CreateResult:
     """Back up the database ``db`` is connected to into ``target``, then verify it."""
     temporary = atomic_file(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
 
     def manifest(counts: dict[str, int], version: int, digest: str, size: int) -> Manifest:
         return Manifest(_iso(created_at),

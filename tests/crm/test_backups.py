@@ -156,7 +156,7 @@ def test_an_older_backup_is_migrated_after_restore(settings, db, old_database) -
     assert report.migrations and report.migrations[0].startswith(f"{OLD_VERSION + 1:04d}_")
     assert current_version(db) == latest_version()
     assert users.identify(4242).name == "Old Admin"
-    assert [e.action for e in list_audit(SYSTEM, limit=5).items][0] == "backup.restored"
+    assert "backup.restored" in [e.action for e in list_audit(SYSTEM, limit=5).items]
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)

@@ -1,0 +1,132 @@
+"""`crm backup`, `crm backup list|verify` and `crm restore` as an operator uses them: exit codes,
+the confirmation, and what ends up in the database, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import (
+    POSTGRES_SKIP,
+    POSTGRES_URL,
+    create_postgres_database,
+    drop_postgres_database,
+)
+
+
+@pytest.fixture(autouse=True, params=["sqlite", "postgres"])
+def installation(request: pytest.FixtureRequest, tmp_path: Path,
+                 monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An initialised installation in a fresh folder, English output, on each engine."""
+    for name in list(os.environ):
+        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CRM_LOCALE", "en")
+    monkeypatch.chdir(tmp_path)
+    url = None
+    if request.param == "postgres":
+        if not POSTGRES_URL:
+            pytest.skip(POSTGRES_SKIP)
+        url = create_postgres_database("crm_cli_backup")
+        monkeypatch.setenv("CRM_DATABASE_URL", url)
+    assert main(["init"]) == 0
+    assert main(["user", "add", "100", "--role", "admin", "--name", "Boss"]) == 0
+    yield request.param
+    if url:
+        drop_postgres_database(url)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def make_backup(capsys) -> Path:
+    code, out, _ = run(capsys, "backup")
+    assert code == 0 and out.startswith("backup written and verified: "), out
+    return Path(out.split(": ", 1)[1].split(" (")[0])
+
+
+def staff_names(capsys) -> str:
+    return run(capsys, "user", "list")[1]
+
+
+def test_init_makes_the_backup_key_with_mode_600(tmp_path: Path) -> None:
+    key = tmp_path / "data" / "backup.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+
+
+def test_backup_then_list_shows_a_verified_file(capsys, tmp_path: Path) -> None:
+    path = make_backup(capsys)
+    assert path.parent == tmp_path / "data" / "backups" and path.is_file()
+    code, out, _ = run(capsys, "backup", "list")
+    [line] = out.splitlines()
+    assert code == 0 and line.startswith(path.name)
+    assert line.endswith("on demand  verified") and "schema" in line
+
+
+def test_an_empty_backup_folder_says_so(capsys) -> None:
+    code, out, _ = run(capsys, "backup", "list")
+    assert code == 0 and out.startswith("no backups in ")
+
+
+def test_verify_passes_a_good_file_and_fails_a_damaged_one(capsys) -> None:
+    path = make_backup(capsys)
+    code, out, _ = run(capsys, "backup", "verify", str(path))
+    assert code == 0 and f"{path.name} is good" in out
+    code, out, _ = run(capsys, "backup", "verify", path.name)  # by name in the folder
+    assert code == 0
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    path.write_bytes(bytes(data))
+    code, out, err = run(capsys, "backup", "verify", str(path))
+    assert code == 1 and out == "" and "is damaged or was altered" in err
+
+
+def test_verify_fails_a_truncated_file_and_a_wrong_key(capsys, monkeypatch) -> None:
+    path = make_backup(capsys)
+    cut = path.with_name("cut.crmbak")
+    cut.write_bytes(path.read_bytes()[:-100])
+    code, _, err = run(capsys, "backup", "verify", str(cut))
+    assert code == 1 and "is incomplete" in err
+    monkeypatch.setenv("CRM_BACKUP_KEY", "b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktMzI=")
+    code, _, err = run(capsys, "backup", "verify", str(path))
+    assert code == 1 and "was written with another backup key" in err
+    code, _, err = run(capsys, "backup", "verify", "nowhere.crmbak")
+    assert code == 1 and "no backup file nowhere.crmbak" in err
+
+
+def test_restore_asks_first_and_no_keeps_everything(capsys, monkeypatch) -> None:
+    path = make_backup(capsys)
+    run(capsys, "user", "add", "200", "--role", "agent", "--name", "Newcomer")
+    asked: list[str] = []
+    monkeypatch.setattr("builtins.input", lambda prompt="": asked.append(prompt) or "no")
+    code, out, _ = run(capsys, "restore", str(path))
+    assert code == 1 and out.strip() == "nothing restored"
+    assert "Stop the bot first" in asked[0] and path.name in asked[0]
+    assert "Newcomer" in staff_names(capsys)
+
+
+def test_restore_with_yes_brings_the_backup_back(capsys, monkeypatch, tmp_path) -> None:
+    path = make_backup(capsys)
+    run(capsys, "user", "add", "200", "--role", "agent", "--name", "Newcomer")
+    monkeypatch.setattr("builtins.input", lambda prompt="": "yes")
+    code, out, _ = run(capsys, "restore", str(path))
+    assert code == 0 and f"restored {path.name}" in out, out
+    assert "the database as it was is backed up in" in out
+    names = staff_names(capsys)
+    assert "Boss" in names and "Newcomer" not in names
+    # the safety backup holds the newcomer, and --yes restores without asking
+    monkeypatch.setattr("builtins.input", lambda prompt="": pytest.fail("asked"))
+    [safety] = (tmp_path / "data" / "backups").glob("*-before-restore.crmbak")
+    code, out, _ = run(capsys, "restore", str(safety), "--yes")
+    assert code == 0 and "Newcomer" in staff_names(capsys)
+    code, out, _ = run(capsys, "audit", "--limit", "1")
+    assert "backup.restored" in out
