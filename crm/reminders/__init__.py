@@ -1,5 +1,6 @@
 """Reminders, follow-ups, the daily agenda and the automation rules that create reminders."""
 
+from crm.reminders import hooks
 from crm.reminders.delivery import (
     claim_due_reminders,
     mark_reminder_failed,
@@ -30,3 +31,5 @@ __all__ = [
     "mark_reminder_failed", "mark_reminder_sent", "next_customer_reminder", "next_occurrence",
     "parse_when", "snooze_reminder", "understand_reminder", "understand_time",
 ]
+
+hooks.register()

@@ -195,3 +195,23 @@ def test_a_deactivated_staff_members_reminders_wait(cast) -> None:
     reminders.create_reminder(cast.agent, at(1), "打电话", now=NOW)
     users.deactivate_user(SYSTEM, cast.agent.telegram_id)
     assert reminders.claim_due_reminders(10, at(1)) == []
+
+
+def test_reminders_follow_a_merge_and_show_on_the_timeline(cast) -> None:
+    keep, duplicate = customer(cast.agent, "张伟"), customer(cast.agent, "张伟 (旧)")
+    saved = reminders.create_reminder(cast.agent, at(5), "送样品", customer_id=duplicate.id,
+                                      now=NOW)
+    customers.merge_customers(cast.manager, keep.id, duplicate.id, now=NOW)
+    assert reminders.get_reminder(cast.agent, saved.id).customer_id == keep.id
+    entries = customers.get_timeline(cast.agent, keep.id).items
+    assert any(e.kind == "reminder" and e.summary == "送样品" for e in entries)
+
+
+def test_erasing_a_person_removes_the_reminders_about_them(cast) -> None:
+    from crm import privacy
+
+    person = customer(cast.agent, "要删除的人")
+    reminders.create_reminder(cast.agent, at(5), "给要删除的人打电话", customer_id=person.id,
+                              now=NOW)
+    privacy.erase_customer(cast.admin, person.id, now=NOW)
+    assert fetch_one("select count(*) from reminder")[0] == 0

@@ -1,0 +1,34 @@
+"""How reminders join the customer record: they follow a merge, go with an erasure, and show
+on the timeline when they were set."""
+
+from __future__ import annotations
+
+from crm.clock import as_datetime
+from crm.customers.duplicates import register_customer_reference
+from crm.customers.interactions import register_timeline_source
+from crm.customers.views import TimelineEntry
+from crm.privacy import register_erasure_hook
+from storage.database import database, fetch_all, sql
+
+
+def erase_reminders(customer_id: int) -> None:
+    """Erasure: reminders about the person say what staff wrote about them; they go."""
+    database.execute_sql(sql("delete from reminder where customer_id = ?"), (customer_id,))
+
+
+def reminder_timeline(customer_id: int, count: int) -> list[TimelineEntry]:
+    """Follow-ups and reminders set about the customer, when they were set."""
+    rows = fetch_all(
+        "select r.id, r.created_at, r.text, s.name, r.due_at, r.status, r.source"
+        " from reminder r left join staff_user s on s.id = r.staff_id"
+        " where r.customer_id = ? and r.source in ('manual', 'follow_up')"
+        " order by r.created_at desc, r.id desc limit ?", (customer_id, count))
+    return [TimelineEntry(as_datetime(r[1]), "reminder", r[6], r[2], r[3], r[0],
+                          {"due_at": as_datetime(r[4]), "status": r[5]}) for r in rows]
+
+
+def register() -> None:
+    """Plug reminders into the customer record (idempotent)."""
+    register_customer_reference("reminder")
+    register_timeline_source(reminder_timeline)
+    register_erasure_hook(erase_reminders)
