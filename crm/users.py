@@ -217,6 +217,25 @@ def set_preferences(actor: Actor, *, locale: str | None = None, timezone: str | 
     return _by_id(actor.user_id)
 
 
+def set_agenda_hour(actor: Actor, hour: int | None, *,
+                    now: dt.datetime | None = None) -> StaffView:
+    """The local hour of the actor's daily agenda (None: the installation's default)."""
+    require(actor, Action.READ)
+    if hour is not None and not (isinstance(hour, int) and 0 <= hour <= 23):
+        raise ValidationError("validation.agenda_hour", field="agenda_hour")
+    with database.atomic():
+        database.execute_sql(sql("update staff_user set agenda_hour = ?, updated_at = ?"
+                                 " where id = ?"), (hour, now or utcnow(), actor.user_id))
+    return _by_id(actor.user_id)
+
+
+def get_agenda_hour(actor: Actor) -> int | None:
+    """The actor's own agenda hour (None: the installation's default)."""
+    require(actor, Action.READ)
+    row = fetch_one("select agenda_hour from staff_user where id = ?", (actor.user_id,))
+    return row[0] if row else None
+
+
 def _check_team(team_id: int | None) -> None:
     if team_id is not None and not fetch_one("select 1 from team where id = ?", (team_id,)):
         raise NotFound("team.not_found")

@@ -30,6 +30,7 @@ from crm.users import StaffView
 
 ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Europe/London",
          "America/New_York", "UTC")
+AGENDA_HOURS = (6, 7, 8, 9, 10)
 TYPING = 0
 END = ConversationHandler.END
 
@@ -39,25 +40,37 @@ def timezone(context: session.Context) -> str:
     return session.actor(context).timezone or session.config(context).timezone
 
 
-def settings_text(locale: str, zone: str) -> str:
-    """Current language and zone, with the time there now."""
+def settings_text(locale: str, zone: str, hour: int) -> str:
+    """Current language, zone (with the time there now) and agenda hour."""
     now = local_time(utcnow(), zone).strftime("%H:%M")
     return "\n".join([t(locale, "settings.title"),
                       t(locale, "settings.language_line",
                         language=t(locale, f"settings.language.{locale}")),
-                      t(locale, "settings.zone_line", zone=zone, time=now)])
+                      t(locale, "settings.zone_line", zone=zone, time=now),
+                      t(locale, "settings.agenda_line", hour=hour)])
 
 
-def settings_keyboard(locale: str, zone: str) -> InlineKeyboardMarkup:
-    """Language buttons, common zones (two a row), and "another zone"."""
+def settings_keyboard(locale: str, zone: str, hour: int) -> InlineKeyboardMarkup:
+    """Language buttons, common zones (two a row), "another zone", and agenda hours."""
     def mark(label: str, current: bool) -> str:
         return f"✓ {label}" if current else label
 
     languages: list[Button] = [(mark(t(code, f"settings.language.{code}"), code == locale),
                                 data("st", "l", code)) for code in LOCALES]
     zones: list[Button] = [(mark(name, name == zone), data("st", "z", name)) for name in ZONES]
+    hours: list[Button] = [(mark(f"☀️ {h}:00", h == hour), data("st", "a", h))
+                           for h in AGENDA_HOURS]
     return keyboard([languages, *[zones[i:i + 2] for i in range(0, len(zones), 2)],
-                     [(t(locale, "settings.other_zone"), data("st", "zo"))]])
+                     [(t(locale, "settings.other_zone"), data("st", "zo"))], hours])
+
+
+async def screen(context: session.Context, locale: str) -> tuple[str, InlineKeyboardMarkup]:
+    """The settings message and its buttons, as they are now."""
+    zone = timezone(context)
+    hour = await session.db(context, users.get_agenda_hour, session.actor(context))
+    if hour is None:
+        hour = session.config(context)["reminders.agenda_hour"]
+    return settings_text(locale, zone, hour), settings_keyboard(locale, zone, hour)
 
 
 def remember(context: session.Context, staff: StaffView) -> str:
@@ -70,24 +83,29 @@ def remember(context: session.Context, staff: StaffView) -> str:
 
 async def show_settings(update: Update, context: session.Context) -> int:
     """/settings."""
-    locale, zone = session.locale(context), timezone(context)
-    await update.effective_message.reply_text(settings_text(locale, zone),
-                                              reply_markup=settings_keyboard(locale, zone))
+    text, markup = await screen(context, session.locale(context))
+    await update.effective_message.reply_text(text, reply_markup=markup)
     return END
 
 
 async def choose(update: Update, context: session.Context) -> int:
-    """st:l:<locale> or st:z:<zone>: save, then show the settings in the (new) language."""
+    """st:l:<locale>, st:z:<zone> or st:a:<hour>: save, then show the settings in the (new)
+    language."""
     callback = update.callback_query
     _, what, value = parse(callback.data)[:3]
-    change = {"locale": value} if what == "l" else {"timezone": value}
-    staff = await session.db(context, users.set_preferences, session.actor(context), **change)
-    locale, zone = remember(context, staff), timezone(context)
+    if what == "a":
+        staff = await session.db(context, users.set_agenda_hour, session.actor(context),
+                                 int(value))
+    else:
+        change = {"locale": value} if what == "l" else {"timezone": value}
+        staff = await session.db(context, users.set_preferences, session.actor(context),
+                                 **change)
+    locale = remember(context, staff)
     if what == "l":
         await publish_user_menu(context.bot, staff, locale)
     await callback.answer(t(locale, "settings.saved"))
-    await callback.edit_message_text(settings_text(locale, zone),
-                                     reply_markup=settings_keyboard(locale, zone))
+    text, markup = await screen(context, locale)
+    await callback.edit_message_text(text, reply_markup=markup)
     return END
 
 
@@ -107,9 +125,8 @@ async def typed_zone(update: Update, context: session.Context) -> int:
     except ValidationError as error:
         await message.reply_text(session.text(context, "settings.zone_unknown", value=value))
         raise ApplicationHandlerStop(TYPING) from error
-    locale, zone = remember(context, staff), timezone(context)
-    await message.reply_text(settings_text(locale, zone),
-                             reply_markup=settings_keyboard(locale, zone))
+    text, markup = await screen(context, remember(context, staff))
+    await message.reply_text(text, reply_markup=markup)
     raise ApplicationHandlerStop(END)
 
 
@@ -124,7 +141,7 @@ async def ignore(update: Update, context: session.Context) -> None:
     await update.callback_query.answer()
 
 
-CHOOSE = r"^st:(l:[A-Za-z-]{2,5}|z:[A-Za-z0-9_+/-]{1,50})$"
+CHOOSE = r"^st:(l:[A-Za-z-]{2,5}|z:[A-Za-z0-9_+/-]{1,50}|a:(6|7|8|9|10))$"
 
 
 def register(application: Application) -> None:
