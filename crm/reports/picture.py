@@ -10,7 +10,8 @@ from __future__ import annotations
 import functools
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from crm.reports.base import Chart, Report
 from crm.reports.labels import Labels, display, header
@@ -26,28 +27,36 @@ SIZE = (10.0, 5.6)  # inches; at DPI this is a 1100 × 616 picture, clear on a p
 DPI = 110
 
 
-def pick_family(available: Iterable[str]) -> str | None:
+def pick_family(available: Iterable[str], families: Sequence[str] = CJK_FAMILIES
+                ) -> str | None:
     """The preferred CJK family among the installed ones."""
     names = set(available)
-    return next((family for family in CJK_FAMILIES if family in names), None)
+    return next((family for family in families if family in names), None)
 
 
-@functools.cache
-def cjk_family() -> str | None:
-    """The CJK font family charts use, looked up once; None (and a warning) when none is
-    installed."""
-    from matplotlib import font_manager
-
-    found = pick_family(f.name for f in font_manager.fontManager.ttflist)
+def choose_cjk_font(manager: Any, files: Iterable[str],
+                    families: Sequence[str] = CJK_FAMILIES) -> str | None:
+    """The CJK family to draw with from a matplotlib font manager, first adding font
+    ``files`` that look like CJK fonts it has not scanned yet; None (and a warning) when
+    there is none."""
+    found = pick_family((f.name for f in manager.ttflist), families)
     if found is None:
-        for path in font_manager.findSystemFonts():
+        for path in files:
             if any(hint in path.lower().replace("-", "") for hint in CJK_FILE_HINTS):
-                font_manager.fontManager.addfont(path)
-        found = pick_family(f.name for f in font_manager.fontManager.ttflist)
+                manager.addfont(path)
+        found = pick_family((f.name for f in manager.ttflist), families)
     if found is None:
         log.warning("no CJK font found: Chinese text in report pictures will not show; "
                     "install fonts-noto-cjk or fonts-wqy-microhei")
     return found
+
+
+@functools.cache
+def cjk_family() -> str | None:
+    """The CJK font family of this machine, looked up once."""
+    from matplotlib import font_manager
+
+    return choose_cjk_font(font_manager.fontManager, font_manager.findSystemFonts())
 
 
 def chart_png(report: Report, chart: Chart, labels: Labels) -> bytes:

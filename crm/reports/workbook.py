@@ -57,12 +57,12 @@ def workbook_bytes(reports: Sequence[Report], labels: Labels) -> bytes:
 
 
 def _title(text: str, used: set[str]) -> str:
-    """A valid, unique sheet name (31 characters, no []:*?/\\)."""
-    base = _SHEET_FORBIDDEN.sub(" ", text).strip()[:31] or "Sheet"
+    """A valid, unique sheet name (31 characters, no []:*?/\\, no quote at either end)."""
+    base = _SHEET_FORBIDDEN.sub(" ", text).strip(" '")[:31].rstrip(" '") or "Sheet"
     title, number = base, 2
     while title in used:
         suffix = f" {number}"
-        title, number = base[:31 - len(suffix)] + suffix, number + 1
+        title, number = base[:31 - len(suffix)].rstrip(" '") + suffix, number + 1
     return title
 
 

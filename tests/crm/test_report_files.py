@@ -1,0 +1,104 @@
+"""The report files: the workbook re-opened with openpyxl (sheets, numbers, native charts,
+neutralised text) and the PNG pictures, on the data set of tests/crm/report_book.py. Wording
+here is the catalogue key itself; the bot tests check the real wording in both languages."""
+
+from __future__ import annotations
+
+import io
+import logging
+import struct
+
+import peewee
+import pytest
+from matplotlib import font_manager
+from openpyxl import load_workbook
+from openpyxl.chart import BarChart, LineChart
+
+from crm import reports
+from crm.actors import Actor, Channel
+from crm.reports import picture
+from tests.crm.report_book import FORMULA_SOURCE, NOW, build_book
+
+
+def labels(key: str, **params: object) -> str:
+    return key + "".join(f" {value}" for value in params.values())
+
+
+@pytest.fixture
+def book(db: peewee.Database):
+    return build_book()
+
+
+def png_size(content: bytes) -> tuple[int, int]:
+    assert content[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", content[16:24])
+
+
+def test_the_weekly_workbook_has_a_summary_every_table_and_native_charts(book) -> None:
+    files = reports.build_all_files(book.admin, labels=labels, since="2026-01-01",
+                                    until="2026-03-31", now=NOW)
+    workbook = load_workbook(io.BytesIO(files.xlsx))
+    tables = [t.key for r in files.reports for t in r.figures.tables]
+    assert workbook.sheetnames == ["reports.sheet.summary",
+                                   *(f"reports.sheet.{key}"[:31] for key in tables)]
+    summary = workbook["reports.sheet.summary"]
+    charts = summary._charts
+    assert len(charts) == len(reports.KINDS)  # each kind's headline chart
+    assert {type(c) for c in charts} == {BarChart}
+    assert isinstance(workbook["reports.sheet.activity_trend"]._charts[0], LineChart)
+    # a chart draws from its table's sheet: the funnel's counts, rows 2 to 7
+    assert charts[0].series[0].val.numRef.f == "'reports.sheet.funnel'!$B$2:$B$7"
+    values = [row for row in summary.iter_rows(values_only=True) if row[0]]
+    assert ("reports.figure.deals_created", 7, None) in values
+    assert ("reports.figure.open_amount", 35000, "CNY") in values
+
+
+def test_text_typed_by_users_never_becomes_a_formula(book) -> None:
+    files = reports.build_report_files(book.admin, "new_customers", labels=labels,
+                                       since="2026-01-01", until="2026-03-31", now=NOW)
+    workbook = load_workbook(io.BytesIO(files.xlsx))
+    sources = workbook["reports.sheet.customers_sources"]
+    cells = [c for row in sources.iter_rows() for c in row if "HYPERLINK" in str(c.value)]
+    assert [(c.value, c.data_type) for c in cells] == [(f"'{FORMULA_SOURCE}", "s")]
+    chart_sheet = workbook["reports.sheet.customers_chart"]
+    headers = [c.value for c in next(chart_sheet.iter_rows(max_row=1))]
+    assert f"'{FORMULA_SOURCE}" in headers
+
+
+def test_long_sheet_names_are_cut_and_kept_apart(book) -> None:
+    def wordy(key: str, **params: object) -> str:
+        return "A rather long name for a sheet [draft]" if key.startswith("reports.sheet") \
+            else key
+
+    files = reports.build_report_files(book.admin, "pipeline", labels=wordy, now=NOW)
+    names = load_workbook(io.BytesIO(files.xlsx)).sheetnames
+    assert names == ["A rather long name for a sheet", "A rather long name for a shee 2",
+                     "A rather long name for a shee 3", "A rather long name for a shee 4"]
+
+
+@pytest.mark.parametrize("kind", list(reports.KINDS))
+def test_each_headline_chart_is_a_png_picture(book, kind: str) -> None:
+    files = reports.build_report_files(book.admin, kind, labels=labels, now=NOW)
+    assert png_size(files.png) == (1100, 616)
+    assert 10_000 < len(files.png) < 1_000_000
+
+
+def test_a_report_without_data_still_draws_its_picture(db: peewee.Database) -> None:
+    files = reports.build_report_files(Actor.system(Channel.CLI), "segments", labels=labels,
+                                       now=NOW)
+    assert all(row[1] == 0 for row in files.report.table("segments_chart").rows)
+    assert png_size(files.png) == (1100, 616)
+
+
+def test_without_a_cjk_font_a_warning_says_what_to_install(caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="crm.reports.picture"):
+        found = picture.choose_cjk_font(font_manager.fontManager, [],
+                                        families=("No Such CJK Font",))
+    assert found is None
+    assert "fonts-noto-cjk" in caplog.text
+
+
+def test_the_first_installed_cjk_family_is_preferred() -> None:
+    assert picture.pick_family(["DejaVu Sans", "WenQuanYi Micro Hei", "Noto Sans CJK SC"]) \
+        == "Noto Sans CJK SC"
+    assert picture.pick_family(["DejaVu Sans"]) is None
