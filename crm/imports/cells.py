@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from crm.errors import ValidationError
 from crm.imports.reading import Cell
+from crm.spreadsheets import FORMULA_STARTS
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's 1900 leap-year bug aside)
 SERIAL_MAX = 2_958_465  # 9999-12-31
@@ -32,7 +33,10 @@ def text(cell: Cell) -> str:
         return str(int(cell)) if cell.is_integer() and abs(cell) < EXACT_FLOAT else str(cell)
     if isinstance(cell, dt.datetime):
         return cell.isoformat(sep=" ")
-    return str(cell).strip()
+    value = str(cell).strip()
+    if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+        return value[1:]  # neutralised by an export (safe_cell): the value as it was typed
+    return value
 
 
 def digits(cell: Cell, field: str) -> str:

@@ -27,6 +27,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
               "emailaddress"),
     "wechat": ("微信", "微信号", "wechat", "weixin", "wechatid"),
     "qq": ("qq", "qq号", "qq号码"),
+    "other_channels": ("其他联系方式", "otherchannels"),  # kind:value pairs, as exported
     "company": ("公司", "公司名称", "单位", "工作单位", "企业", "企业名称", "所属公司", "company",
                 "companyname", "organization", "organisation", "employer"),
     "industry": ("行业", "所属行业", "industry"),

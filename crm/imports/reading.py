@@ -90,16 +90,26 @@ def decode(content: bytes, file_name: str = "") -> tuple[str, str]:
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    guess = from_bytes(_sample(content)).best()
-    if guess is None:
+    encoding = _guess(_sample(content))
+    if encoding is None:
         raise ValidationError("import.not_spreadsheet", field="file", name=file_name)
-    encoding = guess.encoding.replace("_", "-")
-    if encoding in _CHINESE:
-        encoding = "gb18030"
     text = _strict(content, encoding, file_name)
     if "\x00" in text:
         raise ValidationError("import.not_spreadsheet", field="file", name=file_name)
     return text, encoding
+
+
+def _guess(sample: bytes) -> str | None:
+    """charset-normalizer's reading; among equally plausible ones the Chinese reading wins (a
+    short GBK file reads as Korean just as well), and GBK is read as its superset GB18030."""
+    matches = list(from_bytes(sample))
+    if not matches:
+        return None
+    least = min(m.chaos for m in matches)
+    plausible = [m for m in matches if m.chaos <= least]
+    chinese = next((m for m in plausible if _CHINESE & {m.encoding, *m.could_be_from_charset}),
+                   None)
+    return "gb18030" if chinese else plausible[0].encoding.replace("_", "-")
 
 
 def _sample(content: bytes) -> bytes:

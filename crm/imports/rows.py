@@ -4,6 +4,7 @@ into the bot (crm.customers.write.checked_draft); problems name the column they 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 
 from crm.actors import Actor
 from crm.customers import inputs
+from crm.customers.views import CHANNEL_KINDS
 from crm.customers.write import check_owner, checked_draft
 from crm.errors import CrmError, ValidationError
 from crm.imports import cells
@@ -26,7 +28,7 @@ STATUS_WORDS = {
     "客户": "customer", "成交": "customer", "成交客户": "customer", "已成交": "customer",
     "老客户": "customer", "正式客户": "customer",
     "无效": "inactive", "流失": "inactive", "停用": "inactive", "休眠": "inactive",
-    "无效客户": "inactive", "流失客户": "inactive",
+    "无效客户": "inactive", "流失客户": "inactive", "不活跃": "inactive",
 }
 ADDRESS_FIELDS = ("country", "province", "city", "district", "street", "postal_code")
 
@@ -74,6 +76,7 @@ def row_values(found: dict[str, list[Cell]]) -> RowValues:
     tags = [t for cell in found.get("tags", ()) for t in cells.split_list(cells.text(cell))]
     accounts = tuple(inputs.ChannelInput(kind, value) for kind in ("wechat", "qq")
                      for value in [one(kind)] if value)
+    accounts += tuple(_channel_pairs(one("other_channels") or ""))
     birthday = found.get("birthday")
     id_card = found.get("id_card")
     draft = inputs.CustomerDraft(
@@ -84,6 +87,18 @@ def row_values(found: dict[str, list[Cell]]) -> RowValues:
         source=one("source"), channels=accounts, addresses=_addresses(one),
         secrets={"id_card": cells.digits(id_card[0], "id_card")} if id_card else {})
     return RowValues(draft, one("owner") or "", one("industry"))
+
+
+def _channel_pairs(value: str) -> list[inputs.ChannelInput]:
+    """``qq:12345; telegram:li_na`` (as an export writes them); a value without a known kind
+    is kept as "other"."""
+    found = []
+    for part in (p.strip() for p in re.split(r"[;；\n]+", value) if p.strip()):
+        kind, sep, rest = part.partition(":")
+        known = sep and kind.strip().lower() in CHANNEL_KINDS
+        found.append(inputs.ChannelInput(kind.strip().lower() if known else "other",
+                                         rest.strip() if known else part))
+    return found
 
 
 def _status(value: str | None) -> str:

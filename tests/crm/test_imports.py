@@ -1,0 +1,354 @@
+"""Bulk import from real files: encodings, delimiters, headers, Excel's numbers and dates, the
+dry run, matching existing customers, the one transaction, and who may import."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import peewee
+import pytest
+
+from crm import customers, imports, runtime, sales
+from crm.config import load_config
+from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from crm.sales import outbox
+from storage.database import fetch_all, fetch_one
+from tests.conftest import TEST_SECRET
+from tests.crm.cast import SYSTEM, customer, make_cast
+from tests.crm.import_files import csv_file, read_sheet, xlsx_file
+
+T0 = dt.datetime(2026, 4, 1, 9, 0)
+CHINESE_HEADER = ["客户名称", "手机号", "邮箱", "性别", "出生日期", "公司名称", "行业", "省",
+                  "市", "区", "地址", "标签", "来源", "备注"]
+CHINESE_ROWS = [
+    ["王小明", "13800138000", "wang@example.com", "男", "1990/3/7", "华为技术", "通信", "广东",
+     "深圳", "龙岗", "坂田华为基地", "VIP、华南", "展会", "对价格敏感"],
+    ["李娜", "139 0013 9000", "", "女", "1988年5月20日", "", "", "上海", "上海", "", "", "老客户",
+     "", ""],
+    ["Emily Chen", "+852 6123 4567", "emily@example.com", "F", "", "Acme Ltd", "Retail", "", "",
+     "", "", "", "website", "prefers e-mail"],
+]
+
+
+@pytest.fixture
+def cast(db: peewee.Database, tmp_path: Path):
+    """The cast, with uploads kept under this test's data folder."""
+    runtime.configure(load_config(environ={"CRM_SECURITY_KEY": TEST_SECRET,
+                                           "CRM_DATA_DIR": str(tmp_path / "data")},
+                                  look_in_cwd=False))
+    return make_cast()
+
+
+def uploads() -> list[Path]:
+    return list((runtime.config().data_dir / "imports").glob("*"))
+
+
+def count(table: str) -> int:
+    return fetch_one(f"select count(*) from {table}")[0]
+
+
+def run_import(actor, name: str, content: bytes, mode: str = "skip"):
+    preview = imports.preview_import(actor, name, content, now=T0)
+    assert preview.token, preview
+    return preview, imports.confirm_import(actor, preview.token, mode, now=T0)
+
+
+def card_by_phone(e164: str):
+    row = fetch_one("select customer_id from contact_channel where kind = 'phone'"
+                    " and value = ?", (e164,))
+    return customers.get_customer(SYSTEM, row[0])
+
+
+def test_gbk_csv_with_chinese_headers_becomes_customers(cast) -> None:
+    content = csv_file([CHINESE_HEADER, *CHINESE_ROWS], encoding="gbk")
+    preview = imports.preview_import(cast.manager, "客户名单.csv", content, now=T0)
+    assert (preview.encoding, preview.delimiter) == ("gb18030", ",")
+    assert (preview.rows, preview.new, preview.existing, preview.duplicates,
+            preview.invalid) == (3, 3, 0, 0, 0)
+    assert ("行业", "industry") in preview.columns and preview.unknown_columns == ()
+    assert not list(fetch_all("select id from customer"))  # a dry run writes no customer
+    result = imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert (result.created, result.rejected) == (3, 0)
+    wang = card_by_phone("+8613800138000")
+    assert (wang.name, wang.gender, wang.birthday, wang.source, wang.notes) == (
+        "王小明", "male", dt.date(1990, 3, 7), "展会", "对价格敏感")
+    assert wang.company.name == "华为技术" and wang.company.industry == "通信"
+    assert wang.tags == ("VIP", "华南") and wang.primary("email") == "wang@example.com"
+    [address] = wang.addresses
+    assert (address.province, address.city, address.district, address.street) == (
+        "广东", "深圳", "龙岗", "坂田华为基地")
+    assert wang.owner_id == cast.manager.user_id
+    assert card_by_phone("+8613900139000").birthday == dt.date(1988, 5, 20)
+    assert card_by_phone("+85261234567").gender == "female"
+    for query in ("小明", "8000", "wxm", "华为", "vip"):
+        assert [c.name for c in customers.search_customers(cast.admin, query).items] == [
+            "王小明"], query
+
+
+@pytest.mark.parametrize(("encoding", "delimiter"), [("utf-8-sig", ","), ("utf-8", ";"),
+                                                     ("utf-16", "\t"), ("gb18030", ";")])
+def test_csv_encodings_and_delimiters_are_detected(cast, encoding, delimiter) -> None:
+    rows = [["Name", "Mobile", "E-mail", "Tags"],
+            ["张伟", "13700137000", "zhang@example.com", "华东"],
+            ["O'Brien; Sean", "13600136000", "", "VIP"]]
+    preview = imports.preview_import(cast.admin, "list.csv",
+                                     csv_file(rows, encoding=encoding, delimiter=delimiter),
+                                     now=T0)
+    assert (preview.delimiter, preview.new, preview.invalid) == (delimiter, 2, 0)
+    imports.confirm_import(cast.admin, preview.token, "skip", now=T0)
+    assert card_by_phone("+8613600136000").name == "O'Brien; Sean"
+    assert card_by_phone("+8613700137000").tags == ("华东",)
+
+
+def test_workbook_with_title_row_merged_headers_numbers_and_dates(cast) -> None:
+    content = xlsx_file([
+        ["2026 年客户名单", None, None, None, None],
+        ["姓名", "联系方式", None, "生日", "负责人"],
+        [None, "手机", "邮箱", None, None],
+        ["赵敏", 13800138001, "zhao@example.com", dt.date(1992, 1, 31), "李娜"],
+        ["钱进", 13800138002.0, None, 32939, str(cast.teammate.telegram_id)],
+        ["孙丽", "1.38001E+10", None, "1990-02-30", None],
+    ], merges=["A1:E1", "A2:A3", "B2:C2", "D2:D3", "E2:E3"])
+    preview = imports.preview_import(cast.manager, "名单.xlsx", content, now=T0)
+    assert preview.kind == "xlsx"
+    assert dict(preview.columns) == {"姓名": "name", "手机": "phone", "邮箱": "email",
+                                     "生日": "birthday", "负责人": "owner"}
+    assert (preview.new, preview.invalid) == (2, 1)
+    [problem] = preview.problems
+    assert (problem.row, problem.column, problem.code) == (6, "手机", "import.number_rounded")
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    zhao = card_by_phone("+8613800138001")
+    assert (zhao.birthday, zhao.owner_id) == (dt.date(1992, 1, 31), cast.agent.user_id)
+    qian = card_by_phone("+8613800138002")
+    assert (qian.birthday, qian.owner_id) == (dt.date(1990, 3, 7), cast.teammate.user_id)
+
+
+def test_bad_rows_are_reported_with_their_column_and_reason(cast) -> None:
+    content = csv_file([
+        ["姓名", "手机", "生日", "客户等级"],
+        ["好人", "13800138000", "1990-03-07", "A"],
+        ["坏日期", "13800138001", "1990-13-45", "B"],
+        ["坏号码", "12345", "", ""],
+        ["", "13800138002", "", "C"],
+        ["重复", "138-0013-8000", "", ""],
+        ["未来", "13800138003", "2030-01-01", ""],
+    ])
+    preview = imports.preview_import(cast.manager, "bad.csv", content, now=T0)
+    assert (preview.rows, preview.new, preview.duplicates, preview.invalid) == (6, 1, 1, 4)
+    assert preview.unknown_columns == ("客户等级",)
+    assert [(p.row, p.column, p.code) for p in preview.problems] == [
+        (3, "生日", "validation.date"), (4, "手机", "validation.phone"),
+        (5, "姓名", "validation.required"), (6, "", "import.duplicate_in_file"),
+        (7, "生日", "validation.birthday_future")]
+    assert preview.problems[3].params == {"row": 2}
+    result = imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert (result.created, result.rejected) == (1, 5)
+    report = read_sheet(imports.rejects_workbook(
+        result.headers, result.rejects, lambda p: f"{p.code}@{p.column}",
+        row_title="行号", reason_title="原因"))
+    assert report[0] == ["姓名", "手机", "生日", "客户等级", "行号", "原因"]
+    assert report[1] == ["坏日期", "13800138001", "1990-13-45", "B", 3.0,
+                         "validation.date@生日"]
+    assert [r[4] for r in report[1:]] == [3.0, 4.0, 5.0, 6.0, 7.0]
+
+
+@pytest.mark.parametrize(("content", "code"), [
+    (b"", "import.empty"),
+    (b"   \r\n \n", "import.empty"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n", "import.not_spreadsheet"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "import.not_spreadsheet"),
+    (bytes(range(256)) * 4, "import.not_spreadsheet"),
+    (b"PK\x03\x04 not really a workbook", "import.not_spreadsheet"),
+    (b"hello,world\nfoo,bar\n", "import.no_header"),
+    ("手机,邮箱\n13800138000,a@b.cn\n".encode(), "import.no_name_column"),
+    ("姓名,手机\n".encode(), "import.no_rows"),
+])
+def test_files_that_are_not_customer_lists_are_refused(cast, content, code) -> None:
+    with pytest.raises(ValidationError) as caught:
+        imports.preview_import(cast.admin, "客户.xlsx", content, now=T0)
+    assert caught.value.code == code
+    assert count("import_job") == 0 and not uploads()
+
+
+def test_size_and_row_limits_are_configured(cast, tmp_path) -> None:
+    runtime.configure(load_config(environ={"CRM_SECURITY_KEY": TEST_SECRET,
+                                           "CRM_DATA_DIR": str(tmp_path / "data"),
+                                           "CRM_IMPORT_MAX_FILE_MB": "1",
+                                           "CRM_IMPORT_MAX_ROWS": "2"}, look_in_cwd=False))
+    with pytest.raises(ValidationError) as caught:
+        imports.check_upload(cast.admin, "big.csv", 1_500_000)
+    assert (caught.value.code, caught.value.params["max_mb"]) == ("import.too_large", 1)
+    rows = [["姓名", "手机"]] + [[f"客户{i}", f"1380013800{i}"] for i in range(3)]
+    with pytest.raises(ValidationError) as caught:
+        imports.preview_import(cast.admin, "three.csv", csv_file(rows), now=T0)
+    assert caught.value.code == "import.too_many_rows"
+
+
+def test_existing_customers_are_updated_or_left_alone(cast) -> None:
+    old = customer(cast.agent, "王小明", phones=("13800138000",), tags=("老客户",),
+                   notes="旧备注", now=T0)
+    rows = [["姓名", "手机", "邮箱", "标签", "备注", "状态"],
+            ["王小明", "13800138000", "wang@example.com", "VIP", "新备注", "意向客户"],
+            ["新人", "13900139000", "", "", "", ""]]
+    preview, result = run_import(cast.manager, "a.csv", csv_file(rows), "skip")
+    assert (preview.new, preview.existing) == (1, 1)
+    assert (result.created, result.skipped, result.updated) == (1, 1, 0)
+    assert customers.get_customer(SYSTEM, old.id).notes == "旧备注"
+    _, result = run_import(cast.manager, "b.csv", csv_file(rows[:2]), "update")
+    assert (result.created, result.updated) == (0, 1)
+    card = customers.get_customer(SYSTEM, old.id)
+    assert (card.notes, card.status, card.primary("email")) == ("新备注", "prospect",
+                                                               "wang@example.com")
+    assert card.tags == ("VIP", "老客户") and card.owner_id == cast.agent.user_id
+    actions = [r[0] for r in fetch_all("select action from audit_log where customer_id = ?"
+                                       " order by id", (old.id,))]
+    assert {"customer.update", "customer.channel_add", "customer.tags"} <= set(actions)
+    _, result = run_import(cast.manager, "c.csv", csv_file(rows[:2]), "update")
+    assert (result.updated, result.unchanged) == (0, 1)
+
+
+def test_a_failed_import_changes_nothing(cast, monkeypatch) -> None:
+    existing = customer(cast.agent, "旧客户", phones=("13800138000",), now=T0)
+    rows = [["姓名", "手机", "备注"], ["旧客户", "13800138000", "新备注"],
+            ["新客户", "13900139000", ""]]
+    preview = imports.preview_import(cast.admin, "x.csv", csv_file(rows), now=T0)
+    before = {t: count(t) for t in ("customer", "contact_channel", "customer_search",
+                                    "audit_log", "customer_event", "customer_key")}
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("crm.imports.apply.update_existing", fail)
+    monkeypatch.setattr("crm.imports.update_existing", fail)
+    with pytest.raises(RuntimeError):
+        imports.confirm_import(cast.admin, preview.token, "update", now=T0)
+    assert {t: count(t) for t in before} == before
+    assert customers.search_customers(cast.admin, "新客户").items == ()
+    assert fetch_one("select status from import_job")[0] == "pending" and uploads()
+    monkeypatch.undo()
+    result = imports.confirm_import(cast.admin, preview.token, "update", now=T0)
+    assert (result.created, result.updated) == (1, 1) and not uploads()
+    assert customers.get_customer(SYSTEM, existing.id).notes == "新备注"
+
+
+def test_an_imported_customer_is_what_create_customer_writes(cast) -> None:
+    rows = [["姓名", "手机", "邮箱", "公司", "标签", "性别", "生日", "备注", "来源", "省", "市",
+             "微信"],
+            ["王小明", "13800138000", "wang@example.com", "华为", "VIP,华南", "男", "1990-03-07",
+             "备注", "展会", "广东", "深圳", "wang_xm88"]]
+    run_import(cast.manager, "one.csv", csv_file(rows))
+    imported = fetch_one("select id from customer")[0]
+    typed = customer(cast.manager, "王小明", now=T0, phones=("13800138000",),
+                     emails=("wang@example.com",), company="华为", tags=("VIP", "华南"),
+                     gender="男", birthday="1990-03-07", notes="备注", source="展会",
+                     addresses=(customers.AddressInput(province="广东", city="深圳"),),
+                     channels=(customers.ChannelInput("wechat", "wang_xm88"),))
+    assert _stored(imported) == _stored(typed.id)
+    assert _audit_changes(imported) == _audit_changes(typed.id) != []
+    preview = imports.preview_import(cast.manager, "one.csv", csv_file(rows), now=T0)
+    assert (preview.new, preview.existing, preview.invalid) == (0, 0, 1)  # now on file twice
+    assert preview.problems[0].code == "import.matches_several"
+
+
+def _stored(customer_id: int) -> dict:
+    """Everything create_customer writes for a customer, without ids and times."""
+    def rows(sql: str) -> list:
+        return sorted(fetch_all(sql, (customer_id,)))
+
+    customer_row = fetch_one(
+        "select name, name_norm, gender, birthday, occupation, notes, status, source, owner_id,"
+        " company_id, created_by_id from customer where id = ?", (customer_id,))
+    return {
+        "customer": customer_row,
+        "channels": rows("select kind, value, label, is_primary from contact_channel"
+                         " where customer_id = ?"),
+        "addresses": rows("select kind, country, province, city, district, street,"
+                          " postal_code, is_primary from address where customer_id = ?"),
+        "tags": rows("select tag_id from customer_tag where customer_id = ?"),
+        "events": rows("select kind, staff_id from customer_event where customer_id = ?"),
+        "search": rows("select terms, haystack from customer_search where customer_id = ?"),
+        "keys": rows("select count(*) from customer_key where customer_id = ?"),
+    }
+
+
+def _audit_changes(customer_id: int) -> list:
+    from crm import audit
+
+    return [(e.action, e.changes) for e in audit.list_audit(SYSTEM, customer_id=customer_id)
+            .items if e.action == "customer.create"]
+
+
+def test_new_leads_without_an_owner_go_through_the_assignment_rules(cast) -> None:
+    sales.configure_assignment(cast.admin, "round_robin")
+    rows = [["姓名", "手机", "负责人"]] + [[f"线索{i}", f"1380013800{i}", ""] for i in range(3)]
+    rows.append(["指定", "13800138009", "Emily Chen"])
+    _, result = run_import(cast.manager, "leads.csv", csv_file(rows))
+    agents = [cast.agent.user_id, cast.teammate.user_id, cast.other_agent.user_id]
+    owners = [card_by_phone(f"+86138001380{i:02d}").owner_id for i in range(3)]
+    assert result.assigned == 3 and sorted(owners) == sorted(agents)
+    assert card_by_phone("+8613800138009").owner_id == cast.other_agent.user_id
+    for agent in agents:
+        assert [code for code, _, _ in outbox.pending_for(agent)] == ["lead.assigned"]
+    found = customers.search_customers(cast.agent, "线索").items
+    assert [c.owner_id for c in found] == [cast.agent.user_id]  # the index knows the owner
+
+
+def test_owner_cells_name_staff_by_name_id_or_username(cast) -> None:
+    rows = [["姓名", "手机", "负责人"], ["甲", "13800138001", "张伟"],
+            ["乙", "13800138002", str(cast.other_agent.telegram_id)],
+            ["丙", "13800138003", "无此人"]]
+    preview, result = run_import(cast.manager, "owners.csv", csv_file(rows))
+    assert [(p.row, p.code) for p in preview.problems] == [(4, "import.owner_unknown")]
+    assert card_by_phone("+8613800138001").owner_id == cast.teammate.user_id
+    assert card_by_phone("+8613800138002").owner_id == cast.other_agent.user_id
+
+
+def test_only_managers_and_admins_import_their_own_previews(cast) -> None:
+    content = csv_file([["姓名", "手机"], ["甲", "13800138001"]])
+    for actor in (cast.agent, cast.viewer):
+        with pytest.raises(PermissionDenied):
+            imports.preview_import(actor, "a.csv", content, now=T0)
+    preview = imports.preview_import(cast.manager, "a.csv", content, now=T0)
+    with pytest.raises(NotFound):
+        imports.confirm_import(cast.admin, preview.token, "skip", now=T0)
+    with pytest.raises(ValidationError):
+        imports.confirm_import(cast.manager, preview.token, "merge", now=T0)
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    with pytest.raises(Conflict):
+        imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert count("customer") == 1
+    actions = [r[0] for r in fetch_all("select action from audit_log where entity = 'import_job'"
+                                       " order by id")]
+    assert actions == ["import.preview", "import.apply"]
+
+
+def test_a_preview_expires_and_a_cancelled_one_is_gone(cast) -> None:
+    content = csv_file([["姓名", "手机"], ["甲", "13800138001"]])
+    late = imports.preview_import(cast.admin, "a.csv", content, now=T0)
+    with pytest.raises(ValidationError) as caught:
+        imports.confirm_import(cast.admin, late.token, "skip", now=T0 + dt.timedelta(hours=25))
+    assert caught.value.code == "import.expired"
+    cancelled = imports.preview_import(cast.admin, "b.csv", content,
+                                       now=T0 + dt.timedelta(hours=26))
+    assert len(uploads()) == 1  # the expired upload was deleted
+    imports.cancel_import(cast.admin, cancelled.token, now=T0 + dt.timedelta(hours=26))
+    assert not uploads() and count("customer") == 0
+    with pytest.raises(Conflict):
+        imports.confirm_import(cast.admin, cancelled.token, "skip",
+                               now=T0 + dt.timedelta(hours=26))
+
+
+def test_a_match_the_manager_cannot_see_is_refused(cast) -> None:
+    from crm import users
+
+    team = users.create_team(SYSTEM, "华北")
+    users.set_team(SYSTEM, cast.manager.telegram_id, team.id)
+    manager = users.identify(cast.manager.telegram_id).as_actor()
+    hidden = customer(cast.other_agent, "别人的客户", phones=("13800138000",), now=T0)
+    rows = [["姓名", "手机", "备注"], ["别人的客户", "13800138000", "改掉"],
+            ["新客户", "13900139000", ""]]
+    preview, result = run_import(manager, "x.csv", csv_file(rows), "update")
+    assert [(p.row, p.code) for p in preview.problems] == [(2, "import.not_visible")]
+    assert (result.created, result.updated, result.rejected) == (1, 0, 1)
+    assert customers.get_customer(SYSTEM, hidden.id).notes is None
