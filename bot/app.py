@@ -61,7 +61,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         return None
 
 
-MESSAGES_PER_SECOND = 28  # Telegram's overall limit is about 30
+MESSAGES_PER_SECOND = 28  # Telegram's overall limit is 30 a second
+BURST = 2
 
 
 def build_application(config: Config, executor: DatabaseExecutor, *,
@@ -76,9 +77,11 @@ def build_application(config: Config, executor: DatabaseExecutor, *,
                .defaults(Defaults(parse_mode=ParseMode.HTML))
                .concurrent_updates(PerUserUpdateProcessor(256)))
     if rate_limit:
-        # No bursts: spaced sends keep any one-second window within Telegram's 30 messages.
+        # A bucket of BURST refilled at MESSAGES_PER_SECOND: any one second holds at most
+        # BURST + MESSAGES_PER_SECOND = 30 messages, and a late wake-up is made up at once.
         builder = builder.rate_limiter(AIORateLimiter(
-            overall_max_rate=1, overall_time_period=1 / MESSAGES_PER_SECOND, max_retries=3))
+            overall_max_rate=BURST, overall_time_period=BURST / MESSAGES_PER_SECOND,
+            max_retries=3))
     if config["telegram.base_url"]:
         builder = builder.base_url(config["telegram.base_url"])
     if config["telegram.base_file_url"]:

@@ -35,13 +35,14 @@ def _config(application: Application) -> Config:
 
 async def deliver_reminders(application: Application, now: dt.datetime) -> str:
     """Send every due reminder once; a long backlog is worked through batch by batch."""
+    executor = _executor(application)
     sent = failed = 0
-    while True:
-        batch = await _executor(application).run(reminders.claim_due_reminders, BATCH,
-                                                 utcnow())
-        if not batch:
-            break
-        results = await asyncio.gather(*(_deliver(application, item) for item in batch))
+    batch = await executor.run(reminders.claim_due_reminders, BATCH, utcnow())
+    while batch:
+        sending = asyncio.gather(*(_deliver(application, item) for item in batch))
+        # The next batch is claimed while this one is sent, so the sender never waits for it.
+        batch = await executor.run(reminders.claim_due_reminders, BATCH, utcnow())
+        results = await sending
         sent += sum(results)
         failed += len(results) - sum(results)
     return f"{sent} sent, {failed} not delivered"
