@@ -1,0 +1,46 @@
+"""`crm check` shows how each scheduled job last ended, and undelivered reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from crm import scheduling
+from crm.clock import utcnow
+from storage.database import bind, open_database
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CRM_LOCALE", "en")
+    monkeypatch.chdir(tmp_path)
+
+
+def test_check_reports_a_failed_job_a_late_one_and_a_healthy_one(capsys, tmp_path) -> None:
+    assert main(["init"]) == 0
+    assert "no scheduled job has run yet" in capsys.readouterr().out + _check(capsys)
+    db = open_database(f"sqlite:///{tmp_path / 'data' / 'crm.db'}")
+    bind(db)
+    now = utcnow()
+    scheduling.job_started("backup", now)
+    scheduling.job_finished("backup", now, ok=False, error="disk full")
+    scheduling.job_started("reminders", now)
+    scheduling.job_finished("reminders", now, ok=True, expected_by=now + dt.timedelta(hours=1))
+    scheduling.expect_job("agenda", now - dt.timedelta(minutes=5))
+    db.close()
+    out = _check(capsys)
+    assert "job backup failed at" in out and "disk full" in out
+    assert "job agenda has not run since" in out
+    assert "job reminders: last ran" in out
+
+
+def _check(capsys) -> str:
+    main(["check"])
+    return capsys.readouterr().out
