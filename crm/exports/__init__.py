@@ -1,0 +1,129 @@
+"""Exports to XLSX or CSV: customers, interactions, deals and orders, narrowed by tag, owner,
+status or dates, only what the actor may see (the rule search uses), streamed so memory stays
+bounded, and audited. Kinds are a registry (``crm.exports.kinds.register``): tickets, a later
+feature, add theirs there and every interface offers them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
+from zoneinfo import ZoneInfo
+
+from crm import audit, runtime
+from crm.actors import Actor
+from crm.clock import utcnow
+from crm.errors import ValidationError
+from crm.exports.kinds import REGISTRY, ExportKind, Filters, Query, register
+from crm.exports.writers import FORMATS, write_csv, write_xlsx
+from crm.permissions import Action, require
+from crm.search_terms import normalise_text
+from crm.validation import parse_date
+from storage.database import database, fetch_all, fetch_one
+
+Progress = Callable[[int, int], None]
+Header = Callable[[str], str]  # a column's field name → its heading in the reader's language
+Value = Callable[[str, str], str]  # (what, code) → the code in the reader's words
+
+__all__ = ["FORMATS", "ExportKind", "ExportResult", "Filters", "export_kinds", "export_records",
+           "filters_from_text", "register", "require_exporter"]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    kind: str
+    format: str
+    rows: int
+
+
+def export_kinds() -> tuple[str, ...]:
+    """The kinds that can be exported, in the order they were registered."""
+    return tuple(REGISTRY)
+
+
+def require_exporter(actor: Actor) -> None:
+    """Refuse early anyone who may not export (before starting long work)."""
+    require(actor, Action.EXPORT)
+
+
+def filters_from_text(actor: Actor, kind: str, fmt: str, *, tag: str | None = None,
+                      owner: str | None = None, status: str | None = None,
+                      since: str | None = None, until: str | None = None) -> Filters:
+    """An export request as typed (a chat message, command-line options), checked: the kind,
+    the format, the owner by Telegram id, @username or name, dates like 2026-03-31."""
+    require(actor, Action.EXPORT)
+    filters = Filters(
+        tag=(tag or "").strip().lstrip("#") or None, owner_id=_owner(owner),
+        status=(status or "").strip().lower() or None,
+        since=parse_date(since, field="since") if since else None,
+        until=parse_date(until, field="until") if until else None)
+    _checked(_kind(kind), filters, (fmt or "").strip().lower())
+    return filters
+
+
+def _owner(text: str | None) -> int | None:
+    written = (text or "").strip()
+    if not written:
+        return None
+    key = normalise_text(written).removeprefix("@")
+    rows = fetch_all("select id from staff_user where cast(telegram_id as varchar(20)) = ?"
+                     " or lower(username) = ? or lower(name) = ?", (key, key, key))
+    if len(rows) != 1:
+        raise ValidationError("validation.choice", field="owner", value=written,
+                              allowed="staff")
+    return rows[0][0]
+
+
+def _kind(name: str) -> ExportKind:
+    kind = REGISTRY.get((name or "").strip().lower())
+    if kind is None:
+        raise ValidationError("validation.choice", field="export", value=name,
+                              allowed=", ".join(REGISTRY))
+    return kind
+
+
+def _checked(kind: ExportKind, filters: Filters, fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ValidationError("validation.choice", field="format", value=fmt,
+                              allowed=", ".join(FORMATS))
+    if filters.status and filters.status not in kind.statuses:
+        raise ValidationError("validation.choice", field="status", value=filters.status,
+                              allowed=", ".join(kind.statuses) or "-")
+    if filters.since and filters.until and filters.since > filters.until:
+        raise ValidationError("export.dates", field="since", since=filters.since.isoformat(),
+                              until=filters.until.isoformat())
+    if filters.owner_id is not None and fetch_one("select 1 from staff_user where id = ?",
+                                                  (filters.owner_id,)) is None:
+        raise ValidationError("validation.choice", field="owner", value=str(filters.owner_id),
+                              allowed="staff")
+
+
+def export_records(actor: Actor, kind: str, target: BinaryIO, *, fmt: str = "xlsx",
+                   filters: Filters | None = None, header: Header | None = None,
+                   value: Value | None = None, progress: Progress | None = None,
+                   now: dt.datetime | None = None) -> ExportResult:
+    """Write every matching record the actor may see to ``target``; ``header`` and ``value``
+    put column names and coded values (statuses, kinds) in the reader's language."""
+    require(actor, Action.EXPORT)
+    chosen, filters = _kind(kind), filters or Filters()
+    fmt = (fmt or "").strip().lower()
+    _checked(chosen, filters, fmt)
+    settings = runtime.config()
+    query = Query(actor, filters, ZoneInfo(actor.timezone or settings.timezone),
+                  actor.locale or settings.locale, value or (lambda _what, code: code))
+    total = chosen.count(query)
+    headers = [(header or str)(column) for column in chosen.columns]
+    tick = (lambda done: progress(done, total)) if progress else None
+    if fmt == "csv":
+        count = write_csv(target, headers, chosen.rows(query), tick)
+    else:
+        count = write_xlsx(target, (header or str)(chosen.name), headers, chosen.rows(query),
+                           tick)
+    with database.atomic():
+        audit.record(actor, f"export.{chosen.name}", "export", None, changes={
+            "format": [None, fmt], "rows": [None, count],
+            **{k: [None, str(v)] for k, v in vars(filters).items() if v is not None}},
+            now=now or utcnow())
+    return ExportResult(chosen.name, fmt, count)

@@ -1,0 +1,195 @@
+"""Exports read back: customers with everything on their record, interactions, deals and orders;
+filters, visibility, formula neutralising, CSV with a BOM, the audit entry, and the registry."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import peewee
+import pytest
+
+from crm import audit, customers, exports, imports, runtime, sales, users
+from crm.config import load_config
+from crm.errors import PermissionDenied, ValidationError
+from crm.exports.kinds import REGISTRY, ExportKind, register
+from storage.database import fetch_all
+from tests.conftest import TEST_SECRET
+from tests.crm.cast import SYSTEM, customer, make_cast
+from tests.crm.import_files import read_sheet
+
+T0 = dt.datetime(2026, 3, 10, 2, 30)  # 10:30 in Shanghai
+
+
+@pytest.fixture
+def cast(db: peewee.Database, tmp_path: Path):
+    runtime.configure(load_config(environ={"CRM_SECURITY_KEY": TEST_SECRET,
+                                           "CRM_DATA_DIR": str(tmp_path / "data")},
+                                  look_in_cwd=False))
+    return make_cast()
+
+
+@pytest.fixture
+def book(cast):
+    """Three customers of two agents, one with everything on the record."""
+    wang = customer(cast.agent, "王小明", now=T0, phones=("13800138000", "13900139000"),
+                    emails=("wang@example.com",), company="华为", tags=("VIP", "华南"),
+                    gender="男", birthday="1990-03-07", notes="对价格敏感", source="展会",
+                    status="prospect",
+                    addresses=(customers.AddressInput(province="广东", city="深圳",
+                                                      district="龙岗", street="坂田"),
+                               customers.AddressInput(kind="home", city="东莞")),
+                    channels=(customers.ChannelInput("wechat", "wang_xm88"),
+                              customers.ChannelInput("qq", "123456")))
+    li = customer(cast.agent, "李娜", now=T0 + dt.timedelta(days=20), phones=("13700137000",))
+    emily = customer(cast.other_agent, "Emily Chen", now=T0, emails=("emily@example.com",),
+                     tags=("VIP",), status="customer")
+    return {"wang": wang, "li": li, "emily": emily}
+
+
+def export(actor, kind: str, fmt: str = "xlsx", **filters) -> list[list]:
+    buffer = io.BytesIO()
+    result = exports.export_records(actor, kind, buffer, fmt=fmt,
+                                    filters=exports.Filters(**filters), now=T0)
+    content = buffer.getvalue()
+    if fmt == "csv":
+        assert content.startswith(b"\xef\xbb\xbf")  # Excel reads Chinese only with the BOM
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    else:
+        rows = read_sheet(content)
+    assert result.rows == len(rows) - 1
+    return rows
+
+
+def records(rows: list[list]) -> dict[str, dict]:
+    header = rows[0]
+    return {row[1]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+
+
+def test_customers_export_holds_the_whole_record(cast, book) -> None:
+    rows = export(cast.admin, "customers")
+    assert rows[0][:5] == ["id", "name", "gender", "birthday", "phone"]
+    wang = records(rows)["王小明"]
+    assert wang["id"] == book["wang"].id and wang["gender"] == "male"
+    assert wang["birthday"] == dt.date(1990, 3, 7)
+    assert wang["phone"] == "138 0013 8000; 139 0013 9000"
+    assert (wang["email"], wang["wechat"], wang["other_channels"]) == (
+        "wang@example.com", "wang_xm88", "qq:123456")
+    assert (wang["company"], wang["tags"], wang["owner"], wang["status"]) == (
+        "华为", "VIP, 华南", "李娜", "prospect")
+    assert (wang["province"], wang["city"], wang["district"], wang["street"],
+            wang["other_addresses"]) == ("广东", "深圳", "龙岗", "坂田", "东莞")
+    assert wang["created_at"] == dt.datetime(2026, 3, 10, 10, 30)  # Shanghai time
+    csv_rows = export(cast.admin, "customers", "csv")
+    assert records(csv_rows)["王小明"]["phone"] == wang["phone"]
+    assert records(csv_rows)["王小明"]["birthday"] == "1990-03-07"
+
+
+def test_filters_narrow_the_export(cast, book) -> None:
+    def names(**filters) -> list[str]:
+        return sorted(records(export(cast.admin, "customers", **filters)))
+
+    assert names(tag="vip") == ["Emily Chen", "王小明"]
+    assert names(owner_id=cast.agent.user_id) == ["李娜", "王小明"]
+    assert names(status="customer") == ["Emily Chen"]
+    assert names(since=dt.date(2026, 3, 20)) == ["李娜"]
+    assert names(until=dt.date(2026, 3, 10)) == ["Emily Chen", "王小明"]
+    with pytest.raises(ValidationError):
+        export(cast.admin, "customers", status="won")
+    with pytest.raises(ValidationError):
+        export(cast.admin, "customers", since=dt.date(2026, 4, 1), until=dt.date(2026, 3, 1))
+    typed = exports.filters_from_text(cast.admin, "customers", "csv", tag="#VIP",
+                                      owner=str(cast.agent.telegram_id), since="2026/3/1")
+    assert (typed.tag, typed.owner_id, typed.since) == ("VIP", cast.agent.user_id,
+                                                        dt.date(2026, 3, 1))
+    with pytest.raises(ValidationError):
+        exports.filters_from_text(cast.admin, "tickets", "xlsx")
+
+
+def test_only_what_the_exporter_may_see(cast, book) -> None:
+    team = users.create_team(SYSTEM, "华南")
+    for member in (cast.manager, cast.agent):
+        users.set_team(SYSTEM, member.telegram_id, team.id)
+    manager = users.identify(cast.manager.telegram_id).as_actor()
+    assert sorted(records(export(manager, "customers"))) == ["李娜", "王小明"]
+    assert len(records(export(cast.admin, "customers"))) == 3
+    for actor in (cast.agent, cast.viewer):
+        with pytest.raises(PermissionDenied):
+            export(actor, "customers")
+    customers.delete_customer(cast.admin, book["li"].id, now=T0)
+    assert sorted(records(export(manager, "customers"))) == ["王小明"]
+
+
+def test_formulas_are_neutralised_in_both_formats(cast) -> None:
+    customer(cast.agent, "=HYPERLINK(\"http://x\")", notes="@SUM(A1)", company="+cmd|' /C calc'!A0",
+             emails=("a@example.com",), now=T0)
+    for fmt in ("xlsx", "csv"):
+        [row] = export(cast.admin, "customers", fmt)[1:]
+        header = export(cast.admin, "customers", fmt)[0]
+        values = dict(zip(header, row, strict=True))
+        assert values["name"] == "'=HYPERLINK(\"http://x\")"
+        assert values["notes"] == "'@SUM(A1)"
+        assert values["company"].startswith("'+cmd")
+
+
+def test_interactions_deals_and_orders_export(cast, book) -> None:
+    wang = book["wang"].id
+    customers.log_interaction(cast.agent, wang, "call", "报价 -5%", direction="out", now=T0)
+    deal = sales.create_deal(cast.agent, wang, "年度采购", amount="12500.50", now=T0)
+    sales.create_order(cast.agent, wang, [sales.OrderLineInput(
+        quantity=2, description="样品", unit_price="99.90")], now=T0)
+    [call] = records_by_id(export(cast.admin, "interactions"))
+    assert (call["customer"], call["kind"], call["direction"], call["summary"]) == (
+        "王小明", "call", "out", "报价 -5%")
+    [row] = records_by_id(export(cast.admin, "deals"))
+    assert (row["id"], row["title"], row["deal_status"], row["currency"]) == (
+        deal.id, "年度采购", "open", "CNY")
+    assert Decimal(str(row["amount"])) == Decimal("12500.50")
+    [order] = export(cast.admin, "orders", "csv")[1:]
+    assert order[3:10] == ["draft", "CNY", "199.80", "0.00", "199.80", "0.00", "199.80"]
+    assert export(cast.admin, "deals", status="won")[1:] == []
+    assert len(export(cast.admin, "interactions", tag="VIP")) == 2
+
+
+def records_by_id(rows: list[list]) -> list[dict]:
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_an_export_imports_again_as_the_same_customers(cast, book) -> None:
+    for fmt in ("csv", "xlsx"):
+        buffer = io.BytesIO()
+        exports.export_records(cast.admin, "customers", buffer, fmt=fmt, now=T0)
+        preview = imports.preview_import(cast.admin, f"back.{fmt}", buffer.getvalue(), now=T0)
+        assert (preview.new, preview.existing, preview.invalid) == (0, 3, 0)
+        # columns only an export has (last contact is empty here, so not even mentioned)
+        assert set(preview.unknown_columns) == {"id", "created_at", "other_addresses"}
+        result = imports.confirm_import(cast.admin, preview.token, "update", now=T0)
+        assert (result.updated, result.unchanged) == (0, 3)
+
+
+def test_exports_are_audited_with_their_filters(cast, book) -> None:
+    export(cast.admin, "customers", "csv", tag="VIP")
+    [(action, changes)] = [(e.action, e.changes) for e in
+                           audit.list_audit(SYSTEM).items
+                           if e.action.startswith("export.")]
+    assert action == "export.customers"
+    assert changes == {"format": [None, "csv"], "rows": [None, 2], "tag": [None, "VIP"]}
+
+
+def test_a_new_kind_registers_and_exports(cast, book) -> None:
+    def where(query):
+        return "from tag t where 1 = 1", ()
+
+    def read(query, clause, params):
+        yield from fetch_all(f"select t.id, t.name {clause} order by t.id", params)
+
+    register(ExportKind("tags", ("id", "name"), (), where, read))
+    try:
+        assert "tags" in exports.export_kinds()
+        assert [r[1] for r in export(cast.admin, "tags")[1:]] == ["VIP", "华南"]
+    finally:
+        REGISTRY.pop("tags")
+    assert exports.export_kinds() == ("customers", "interactions", "deals", "orders")
