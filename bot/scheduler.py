@@ -15,8 +15,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from telegram.ext import Application, ContextTypes
 
-from bot import jobs, reminder_jobs, session
-from crm import scheduling
+from bot import jobs, reminder_jobs, report_jobs, session
+from crm import backups, scheduling
 from crm.clock import utcnow
 from crm.config import Config
 
@@ -32,14 +32,19 @@ class JobSpec:
 
     name: str
     run: JobRun
-    trigger: Callable[[Config], BaseTrigger]
+    trigger: Callable[[Config], BaseTrigger | None]
     grace: dt.timedelta  # a run this late still happens; later than this, admins hear of it
     cron: bool = False  # runs at set times: a run missed while the bot was stopped is reported
 
 
-def _cron(key: str) -> Callable[[Config], BaseTrigger]:
-    return lambda config: CronTrigger.from_crontab(config[key],
-                                                   timezone=ZoneInfo(config.timezone))
+class JobFailed(Exception):
+    """A job that ended badly and has already told the admins what went wrong."""
+
+
+def _cron(key: str) -> Callable[[Config], BaseTrigger | None]:
+    """A cron schedule from the config, in the installation's time zone (empty: never)."""
+    return lambda config: CronTrigger.from_crontab(
+        config[key], timezone=ZoneInfo(config.timezone)) if config[key] else None
 
 
 def _every(seconds: float | str) -> Callable[[Config], BaseTrigger]:
@@ -56,6 +61,19 @@ async def _notifications(application: Application, now: dt.datetime) -> str:
     return f"{await jobs.deliver_notifications(application)} sent"
 
 
+async def _backup(application: Application, now: dt.datetime) -> str:
+    """A verified backup on the long-work thread, so the bot keeps serving meanwhile."""
+    outcome = await application.bot_data[session.EXECUTOR].run_long(
+        backups.run_scheduled_backup, now)
+    if not outcome.ok:
+        raise JobFailed(outcome.summary())
+    return outcome.summary()
+
+
+async def _weekly_reports(application: Application, now: dt.datetime) -> str:
+    return await report_jobs.send_weekly_reports(application)
+
+
 JOBS: list[JobSpec] = [
     JobSpec("reminders", reminder_jobs.deliver_reminders, _every("reminders.poll_seconds"),
             dt.timedelta(minutes=2)),
@@ -65,6 +83,9 @@ JOBS: list[JobSpec] = [
             dt.timedelta(minutes=30), cron=True),
     JobSpec("rules", reminder_jobs.apply_rules, _cron("reminders.rules_schedule"),
             dt.timedelta(hours=1), cron=True),
+    JobSpec("backup", _backup, _cron("backup.schedule"), dt.timedelta(hours=2), cron=True),
+    JobSpec("weekly_report", _weekly_reports, _cron("reports.weekly_schedule"),
+            dt.timedelta(hours=6), cron=True),
     JobSpec("watchdog", _watch, _every(WATCH_SECONDS), dt.timedelta(minutes=5)),
 ]
 
@@ -87,6 +108,10 @@ async def run_job(application: Application, spec: JobSpec,
     await executor.run(scheduling.job_started, spec.name, now)
     try:
         outcome = await spec.run(application, now)
+    except JobFailed as failure:  # the job has told the admins itself
+        await executor.run(scheduling.job_finished, spec.name, utcnow(), ok=False,
+                           error=str(failure), expected_by=expected_by, alert=False)
+        return
     except Exception as error:  # a job must never take the scheduler down
         log.exception("scheduled job %s failed", spec.name)
         await executor.run(scheduling.job_finished, spec.name, utcnow(), ok=False,
@@ -110,8 +135,13 @@ async def schedule(application: Application) -> list[str]:
     executor = application.bot_data[session.EXECUTOR]
     await executor.run(scheduling.check_overdue_jobs, utcnow(),
                        names=[spec.name for spec in JOBS if spec.cron])
+    scheduled = []
     for spec in JOBS:
         trigger = spec.trigger(config)
+        if trigger is None:
+            await executor.run(scheduling.expect_job, spec.name, None)
+            continue
+        scheduled.append(spec.name)
         application.job_queue.run_custom(
             _callback(spec), name=spec.name,
             job_kwargs={"trigger": trigger, "id": spec.name, "replace_existing": True,
@@ -120,4 +150,4 @@ async def schedule(application: Application) -> list[str]:
         next_run = trigger.get_next_fire_time(None, dt.datetime.now(dt.UTC))
         await executor.run(scheduling.expect_job, spec.name,
                            _naive_utc(next_run + spec.grace) if next_run else None)
-    return [spec.name for spec in JOBS]
+    return scheduled

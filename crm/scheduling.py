@@ -56,9 +56,10 @@ def job_started(name: str, now: dt.datetime) -> None:
 
 
 def job_finished(name: str, now: dt.datetime, *, ok: bool, outcome: str = "",
-                 error: str = "", expected_by: dt.datetime | None = None) -> bool:
-    """Record how a run ended; a failure tells the admins unless they already know.
-    Returns whether admins were told."""
+                 error: str = "", expected_by: dt.datetime | None = None,
+                 alert: bool = True) -> bool:
+    """Record how a run ended; a failure tells the admins unless they already know (or the job
+    told them itself: ``alert=False``). Returns whether admins were told."""
     with database.atomic():
         _ensure(name)
         database.execute_sql(sql(
@@ -69,6 +70,8 @@ def job_finished(name: str, now: dt.datetime, *, ok: bool, outcome: str = "",
         if ok:
             database.execute_sql(sql("update job_run set alerted_at = null where name = ?"),
                                  (name,))
+            return False
+        if not alert:
             return False
         return _alert(name, "job.failed", {"job": name, "error": error[:200]}, now)
 

@@ -303,10 +303,31 @@ def test_a_scheduled_run_missed_while_the_bot_was_stopped_is_reported_at_start(c
     expect_job("agenda", utcnow() - dt.timedelta(hours=3))  # the last process expected it
     expect_job("reminders", utcnow() - dt.timedelta(hours=3))  # a poller: not worth a word
     names = chat.loop.run_until_complete(scheduler.schedule(chat.app))
-    assert {"reminders", "notifications", "agenda", "rules", "watchdog"} <= set(names)
+    assert set(names) == {"reminders", "notifications", "agenda", "rules", "backup",
+                          "weekly_report", "watchdog"}
     from bot.jobs import deliver_notifications
 
     chat.loop.run_until_complete(deliver_notifications(chat.app))
     texts = [c.params["text"] for c in chat.stub.sent() if int(c.params["chat_id"]) == ADMIN]
     assert len(texts) == 1 and "agenda" in texts[0] and "did not run" in texts[0]
     assert get_job("agenda").expected_by > utcnow()  # rescheduled
+
+
+def test_the_scheduled_backup_runs_as_a_job_and_is_recorded(chat, staff) -> None:
+    from crm import runtime
+
+    runtime.configure(chat.config)  # the backup folder is under this test's data folder
+    spec = next(job for job in scheduler.JOBS if job.name == "backup")
+    chat.loop.run_until_complete(scheduler.run_job(chat.app, spec, None))
+    job = get_job("backup")
+    assert job.last_ok, job.last_error
+    assert list((chat.config.data_dir / "backups").glob("*"))
+
+
+def test_an_empty_weekly_schedule_sends_no_weekly_report(db, staff) -> None:
+    harness = ChatHarness(db, {"CRM_REPORTS_WEEKLY_SCHEDULE": ""})
+    try:
+        names = harness.loop.run_until_complete(scheduler.schedule(harness.app))
+        assert "weekly_report" not in names and "backup" in names
+    finally:
+        harness.close()
