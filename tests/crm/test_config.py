@@ -133,3 +133,19 @@ def test_the_example_documents_every_key_and_loads() -> None:
         assert setting.env_var in text, f"{setting.env_var} is not mentioned in the example"
     config = load_config(str(example), environ={})
     assert config.locale == "zh-CN"
+
+
+def test_switches_read_true_or_false_words_and_refuse_others() -> None:
+    assert load_config(environ={"CRM_REMINDERS_BIRTHDAYS": "off"},
+                       look_in_cwd=False)["reminders.birthdays"] is False
+    assert load_config(environ={"CRM_REMINDERS_BIRTHDAYS": "Yes"},
+                       look_in_cwd=False)["reminders.birthdays"] is True
+    with pytest.raises(ConfigError) as caught:
+        load_config(environ={"CRM_REMINDERS_BIRTHDAYS": "maybe"}, look_in_cwd=False)
+    assert caught.value.params["key"] == "reminders.birthdays"
+
+
+def test_a_schedule_that_is_not_cron_is_refused() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(environ={"CRM_REMINDERS_RULES_SCHEDULE": "every hour"}, look_in_cwd=False)
+    assert caught.value.params["key"] == "reminders.rules_schedule"
