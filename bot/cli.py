@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot import cli_backup, cli_keys, cli_sales, cli_users
+from bot import cli_backup, cli_data, cli_keys, cli_sales, cli_users
 from bot.i18n import resolve_locale, t
 from bot.terminal import Handler, Terminal, telegram_id_arg
 from crm import __version__, runtime, system
@@ -147,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_keys.register(add)
     cli_users.register(add)
     cli_sales.register(add)
+    cli_data.register(add)
     cli_reports.register(add)
     cli_backup.register(add)
     return parser

@@ -74,7 +74,12 @@ class LocalBotApi(BaseRequest):
         if api_method == "getUpdates":
             return []
         if api_method == "getFile":
-            return {"file_id": params.get("file_id"), "file_unique_id": "u",
+            file_id = str(params.get("file_id"))
+            local = Path(file_id.removeprefix("local:")).expanduser().resolve()
+            if file_id.startswith("local:") and local.is_file():  # `/file PATH`: read in place
+                return {"file_id": file_id, "file_unique_id": "l",
+                        "file_size": local.stat().st_size, "file_path": str(local)}
+            return {"file_id": file_id, "file_unique_id": "u",
                     "file_size": 10, "file_path": "documents/file.bin"}
         return True
 

@@ -57,3 +57,36 @@ async def with_progress(update: Update, context: session.Context, title: str,
         raise
     await tracker.finish(f"✅ {title}")
     return result
+
+
+class Steps:
+    """Several pieces of long work under one progress message, each its share of the bar."""
+
+    def __init__(self, tracker: ProgressMessage, context: session.Context) -> None:
+        self.tracker, self.context = tracker, context
+
+    async def run(self, start: int, end: int, work: Callable[..., T], *args: Any,
+                  writes: bool = False, **kwargs: Any) -> T:
+        """``work(*args, progress=..., **kwargs)`` shown from ``start`` to ``end`` percent; on
+        the database thread(s) when it ``writes`` (SQLite takes one writer), else on the
+        long-work thread."""
+        def share(done: int, total: int) -> None:
+            self.tracker.report(start * total + (end - start) * done, 100 * total)
+
+        executor = self.context.bot_data[session.EXECUTOR]
+        runner = executor.run if writes else executor.run_long
+        return await runner(work, *args, progress=share, **kwargs)
+
+
+@contextlib.asynccontextmanager
+async def progress_steps(update: Update, context: session.Context, title: str):
+    """``async with progress_steps(...) as steps: await steps.run(0, 50, ...)``: one message,
+    ✅ when every step succeeded, ❌ when one raised."""
+    message = await update.effective_message.reply_text(f"⏳ {title} 0%")
+    tracker = ProgressMessage(message, title, asyncio.get_running_loop())
+    try:
+        yield Steps(tracker, context)
+    except Exception:
+        await tracker.finish(f"❌ {title}")
+        raise
+    await tracker.finish(f"✅ {title}")

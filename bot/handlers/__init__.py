@@ -11,6 +11,8 @@ from bot.handlers import (
     commands,
     create,
     edit,
+    exports,
+    imports,
     inline,
     log,
     more,
@@ -27,5 +29,5 @@ def register_all(application: Application) -> None:
     """Add every handler; conversations first, so their steps win over plain-text search
     (which sits in a later group)."""
     for module in (create, edit, log, remind, sales, settings, admin, backup, more, inline,
-                   commands, start, card, report, search):
+                   imports, exports, commands, start, card, report, search):
         module.register(application)

@@ -17,7 +17,7 @@ from crm.permissions import Action, allows
 from crm.users import StaffView
 
 log = logging.getLogger(__name__)
-LATER = ("tickets", "export", "import")
+LATER = ("tickets",)
 STRANGER_MENU = ("start", "help")
 # (command, what it needs): crm decides who has it, this only picks the menu's entries.
 STAFF_MENU: tuple[tuple[str, Action], ...] = (

@@ -95,8 +95,14 @@ class ChatHarness:
         return self.deliver({"message": self._message(user_id, None, location=location)})
 
     def send_document(self, user_id: int, file_name: str, *, size: int = 1000,
-                      mime_type: str = "application/octet-stream") -> list[Reply]:
-        document = {"file_id": f"doc-{next(_ids)}", "file_unique_id": f"u{next(_ids)}",
+                      mime_type: str = "application/octet-stream",
+                      content: bytes | None = None) -> list[Reply]:
+        """A file; with ``content`` the bot can download it (its size is then the real one)."""
+        file_id = f"doc-{next(_ids)}"
+        if content is not None:
+            self.stub.documents[file_id] = content
+            size = len(content)
+        document = {"file_id": file_id, "file_unique_id": f"u{next(_ids)}",
                     "file_name": file_name, "mime_type": mime_type, "file_size": size}
         return self.deliver({"message": self._message(user_id, None, document=document)})
 

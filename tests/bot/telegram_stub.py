@@ -39,6 +39,14 @@ class TelegramStub(LocalBotApi):
         super().__init__(lambda method, params: None, bot_user=BOT_USER, first_message_id=1000)
         self.calls: list[Call] = []
         self.script: deque = deque()
+        self.documents: dict[str, bytes] = {}  # what users sent, by file id, to download
+
+    def answer(self, api_method: str, params: dict[str, Any]) -> Any:
+        if api_method == "getFile" and params.get("file_id") in self.documents:
+            file_id = params["file_id"]
+            return {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                    "file_size": len(self.documents[file_id]), "file_path": f"documents/{file_id}"}
+        return super().answer(api_method, params)
 
     def drop_next(self, method: str, times: int = 1) -> None:
         """Make the next ``times`` calls of ``method`` fail to connect at all."""
@@ -56,6 +64,10 @@ class TelegramStub(LocalBotApi):
                          connect_timeout: Any = None, pool_timeout: Any = None,
                          ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
+        if "/file/bot" in url:  # a download of a file a user sent
+            self.calls.append(Call("downloadFile", {"file_id": api_method}))
+            return (200, self.documents[api_method]) if api_method in self.documents else (
+                404, b'{"ok": false, "error_code": 404, "description": "Not Found"}')
         params = dict(request_data.parameters) if request_data else {}
         if request_data is not None and request_data.contains_files:
             # uploaded files: {field: (file name, bytes, mime type)}

@@ -1,0 +1,143 @@
+"""`crm import FILE` and `crm export KIND`: the same bulk import and export as the bot, from the
+server's shell (as the system, or as a staff member with --as; audited with the channel cli)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from bot.data_text import header_of, problem_text, rejects_file, value_of
+from bot.terminal import AddCommand, Terminal, telegram_id_arg
+from crm import exports, imports, system, users
+from crm.actors import Actor, Channel
+from crm.config import Config
+from crm.imports import ImportPreview
+
+SYSTEM = Actor.system(Channel.CLI)
+
+
+def register(add: AddCommand) -> None:
+    """Add `crm import` and `crm export` to the parser."""
+    loader = add("import", cmd_import, "Import customers from a CSV or Excel file: shows the "
+                 "dry run, then asks (or --yes).")
+    loader.add_argument("file", type=Path, metavar="FILE")
+    loader.add_argument("--as", dest="as_user", type=telegram_id_arg, metavar="TELEGRAM_ID",
+                        help="import as this staff member (default: the system)")
+    mode = loader.add_mutually_exclusive_group()
+    mode.add_argument("--update", dest="mode", action="store_const", const="update",
+                      help="update customers already on file (same phone or e-mail)")
+    mode.add_argument("--skip-existing", dest="mode", action="store_const", const="skip",
+                      help="leave customers already on file as they are")
+    loader.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
+    loader.add_argument("--rejects", type=Path, metavar="FILE.xlsx",
+                        help="where the rows not imported go (default: beside FILE)")
+    export = add("export", cmd_export, "Export customers, interactions, deals or orders "
+                 "to XLSX or CSV (UTF-8 with BOM).")
+    export.add_argument("kind", choices=exports.export_kinds())
+    export.add_argument("--format", dest="fmt", choices=exports.FORMATS, default=None,
+                        help="default: from the output file's extension, else xlsx")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    export.add_argument("--as", dest="as_user", type=telegram_id_arg, metavar="TELEGRAM_ID",
+                        help="export what this staff member may see (default: everything)")
+    for name, help_text in (("tag", "only customers with this tag"),
+                            ("owner", "owner: Telegram id, @username or name"),
+                            ("status", "status (customers: lead, prospect, customer, inactive; "
+                                       "deals: open, won, lost; orders: draft ... cancelled)"),
+                            ("since", "from this day (YYYY-MM-DD)"),
+                            ("until", "until this day, included (YYYY-MM-DD)")):
+        export.add_argument(f"--{name}", help=help_text)
+
+
+def _actor(telegram_id: int | None) -> Actor:
+    if telegram_id is None:
+        return SYSTEM
+    return dataclasses.replace(users.get_user(SYSTEM, telegram_id).as_actor(),
+                               channel=Channel.CLI)
+
+
+def _progress(out: Terminal):
+    shown = {-1}
+
+    def report(done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        if percent // 10 not in shown:
+            shown.add(percent // 10)
+            print(out.text("cli.import.progress", percent=percent), file=sys.stderr, flush=True)
+    return report
+
+
+def _show_preview(out: Terminal, preview: ImportPreview) -> None:
+    out.say("cli.import.preview", name=preview.file_name, rows=preview.rows, new=preview.new,
+            existing=preview.existing, duplicates=preview.duplicates, invalid=preview.invalid)
+    if preview.unknown_columns:
+        out.say("cli.import.unknown_columns", columns=", ".join(preview.unknown_columns))
+    for problem in preview.problems:
+        out.say("cli.import.problem", row=problem.row,
+                message=problem_text(out.locale, problem, html_escape=False))
+
+
+def _chosen_mode(args: argparse.Namespace, out: Terminal, preview: ImportPreview) -> str | None:
+    """The mode to import in, asking when not told; None to stop."""
+    if args.yes:
+        if preview.existing and args.mode is None:
+            out.say("cli.import.choose_mode")
+            return None
+        return args.mode or "skip"
+    if not preview.existing:
+        answer = input(out.text("cli.import.ask_new", new=preview.new) + " ")
+        return "skip" if answer.strip().lower() in ("y", "yes", "是") else None
+    how = out.text("cli.import.how_update" if args.mode == "update" else "cli.import.how_skip")
+    answer = input(out.text("cli.import.ask", new=preview.new, existing=preview.existing,
+                            how=how) + " ").strip().lower()
+    return {"u": "update", "s": "skip"}.get(answer[:1])
+
+
+def cmd_import(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    out, actor = Terminal(config.locale), _actor(args.as_user)
+    preview = imports.preview_import(actor, args.file.name, args.file.read_bytes(),
+                                     progress=_progress(out))
+    _show_preview(out, preview)
+    rejects_path = args.rejects or args.file.with_name(f"{args.file.stem}.rejected.xlsx")
+    if preview.token is None:
+        out.say("cli.import.nothing")
+        _write_rejects(out, rejects_path, preview.headers, preview.rejects)
+        return 1
+    mode = _chosen_mode(args, out, preview)
+    if mode is None:
+        imports.cancel_import(actor, preview.token)
+        out.say("cli.import.kept")
+        return 1
+    result = imports.confirm_import(actor, preview.token, mode, progress=_progress(out))
+    out.say("cli.import.done", name=result.file_name, created=result.created,
+            updated=result.updated, skipped=result.skipped, rejected=result.rejected,
+            assigned=result.assigned)
+    _write_rejects(out, rejects_path, result.headers, result.rejects)
+    return 0
+
+
+def _write_rejects(out: Terminal, path: Path, headers: tuple[str, ...], rejects: tuple) -> None:
+    if rejects:
+        path.write_bytes(rejects_file(out.locale, headers, rejects))
+        out.say("cli.import.rejects", path=str(path))
+
+
+def cmd_export(args: argparse.Namespace, config: Config) -> int:
+    system.open_database(config)
+    out, actor = Terminal(config.locale), _actor(args.as_user)
+    fmt = args.fmt or ("csv" if args.output.suffix.lower() == ".csv" else "xlsx")
+    filters = exports.filters_from_text(actor, args.kind, fmt, tag=args.tag, owner=args.owner,
+                                        status=args.status, since=args.since, until=args.until)
+    try:
+        with args.output.open("wb") as handle:
+            result = exports.export_records(actor, args.kind, handle, fmt=fmt, filters=filters,
+                                            header=header_of(config.locale),
+                                            value=value_of(config.locale))
+    except BaseException:
+        args.output.unlink(missing_ok=True)  # no half-written file left behind
+        raise
+    out.say("cli.export.done", count=result.rows, kind=header_of(config.locale)(result.kind),
+            path=str(args.output))
+    return 0

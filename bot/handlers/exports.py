@@ -1,0 +1,130 @@
+"""/export: customers, interactions, deals or orders as a spreadsheet file, built off the event
+loop with its progress shown. ``/export`` offers the kinds and formats as buttons; filters can be
+typed after the command: ``/export customers csv tag=VIP status=lead owner=@li since=2026-01-01
+until=2026-03-31``.
+
+Callback data: ``exk:<kind>`` choose the format for a kind, ``exf:<kind>:<format>`` export.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import session
+from bot.data_text import header_of, value_of
+from bot.handlers.sales.common import local_now
+from bot.i18n import t
+from bot.keyboards import data, keyboard, parse
+from bot.progress import with_progress
+from crm import exports
+
+FILTER_KEYS = ("tag", "owner", "status", "since", "until")
+
+
+def write_file(actor: Any, kind: str, fmt: str, filters: exports.Filters, locale: str, *,
+               progress: Any = None) -> tuple[Path, exports.ExportResult]:
+    """The export in a private temporary file (the caller sends and deletes it)."""
+    descriptor, name = tempfile.mkstemp(prefix="crm-export-", suffix=f".{fmt}")
+    path = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            result = exports.export_records(actor, kind, handle, fmt=fmt, filters=filters,
+                                            header=header_of(locale), value=value_of(locale),
+                                            progress=progress)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path, result
+
+
+def parse_args(words: list[str]) -> tuple[str | None, str, dict[str, str]]:
+    """``customers csv tag=VIP`` → kind, format, typed filters (crm checks every value)."""
+    kind, fmt, typed = None, "xlsx", {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        if sep and key.lower() in FILTER_KEYS:
+            typed[key.lower()] = value
+        elif word.lower() in exports.FORMATS:
+            fmt = word.lower()
+        elif kind is None:
+            kind = word.lower()
+        else:
+            typed.setdefault("unknown", word)
+    return kind, fmt, typed
+
+
+async def _export(update: Update, context: session.Context, kind: str, fmt: str,
+                  typed: dict[str, str]) -> None:
+    actor, locale = session.actor(context), session.locale(context)
+    if "unknown" in typed:
+        await update.effective_message.reply_text(
+            session.text(context, "exports.unknown_word", word=typed["unknown"]))
+        return
+    filters = await session.db(context, exports.filters_from_text, actor, kind, fmt, **typed)
+    label = header_of(locale)(kind)
+    path, result = await with_progress(update, context,
+                                       session.text(context, "exports.running", kind=label),
+                                       write_file, actor, kind, fmt, filters, locale)
+    try:
+        day = local_now(context).date().isoformat()
+        with path.open("rb") as handle:
+            await update.effective_message.reply_document(
+                handle, filename=f"{label}-{day}.{fmt}",
+                caption=session.text(context, "exports.caption", kind=label, count=result.rows))
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+async def export_command(update: Update, context: session.Context) -> None:
+    """/export [kind] [xlsx|csv] [filters]: straight to the file, or the kinds as buttons."""
+    await session.db(context, exports.require_exporter, session.actor(context))
+    kind, fmt, typed = parse_args(context.args or [])
+    if kind is not None:
+        await _export(update, context, kind, fmt, typed)
+        return
+    locale = session.locale(context)
+    buttons = [(t(locale, f"export.column.{name}", html_escape=False), data("exk", name))
+               for name in exports.export_kinds()]
+    await update.effective_message.reply_text(
+        session.text(context, "exports.choose_kind"),
+        reply_markup=keyboard([buttons[i:i + 2] for i in range(0, len(buttons), 2)]))
+
+
+async def kind_button(update: Update, context: session.Context) -> None:
+    """exk:<kind>: which format."""
+    callback = update.callback_query
+    parts = parse(callback.data)
+    await callback.answer()
+    if len(parts) != 2:
+        return
+    buttons = [(fmt.upper(), data("exf", parts[1], fmt)) for fmt in exports.FORMATS]
+    await callback.edit_message_text(
+        session.text(context, "exports.choose_format",
+                     kind=t(session.locale(context), f"export.column.{parts[1]}",
+                            html_escape=False)),
+        reply_markup=keyboard([buttons]))
+
+
+async def format_button(update: Update, context: session.Context) -> None:
+    """exf:<kind>:<format>: build and send the file (crm checks the permission again)."""
+    callback = update.callback_query
+    parts = parse(callback.data)
+    await callback.answer()
+    if len(parts) != 3:
+        return
+    await _export(update, context, parts[1], parts[2], {})
+
+
+def register(application: Application) -> None:
+    """Add this module's handlers."""
+    application.add_handler(CommandHandler("export", export_command))
+    application.add_handler(CallbackQueryHandler(kind_button, pattern=r"^exk:"))
+    application.add_handler(CallbackQueryHandler(format_button, pattern=r"^exf:"))

@@ -1,0 +1,104 @@
+"""`crm import` and `crm export` from the shell: the dry run, the question, --yes with a mode,
+the rejected rows beside the file, and exports written as XLSX or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from crm import customers
+from storage.database import fetch_all
+from tests.crm.import_files import csv_file, read_sheet
+
+ROWS = [["姓名", "手机", "生日", "标签"], ["王小明", "13800138000", "1990-03-07", "VIP"],
+        ["李娜", "13900139000", "1990-13-45", ""], ["张伟", "13700137000", "", "VIP"]]
+
+
+@pytest.fixture(autouse=True)
+def _installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """A fresh installation in a temporary folder, English output."""
+    for name in list(os.environ):
+        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CRM_LOCALE", "en")
+    monkeypatch.chdir(tmp_path)
+    assert main(["init"]) == 0
+    assert main(["user", "add", "100", "--role", "manager", "--name", "Boss"]) == 0
+    assert main(["user", "add", "200", "--role", "agent", "--name", "Li"]) == 0
+    capsys.readouterr()
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def names() -> list[str]:
+    return sorted(r[0] for r in fetch_all("select name from customer"))
+
+
+def test_import_shows_the_dry_run_and_asks(capsys, tmp_path, monkeypatch) -> None:
+    source = tmp_path / "客户.csv"
+    source.write_bytes(csv_file(ROWS, encoding="gbk"))
+    monkeypatch.setattr("builtins.input", lambda prompt: "n")
+    code, out, _ = run(capsys, "import", str(source))
+    assert code == 1 and "3 rows — 2 new, 0 already on file" in out
+    assert "row 3: 生日: 1990-13-45 is not a date" in out and names() == []
+    monkeypatch.setattr("builtins.input", lambda prompt: "y")
+    code, out, _ = run(capsys, "import", str(source), "--as", "100")
+    assert code == 0 and "2 created, 0 updated, 0 skipped, 1 not imported" in out
+    assert names() == ["张伟", "王小明"]
+    report = read_sheet((tmp_path / "客户.rejected.xlsx").read_bytes())
+    assert report[1][0] == "李娜" and "not a date" in report[1][-1]
+    owners = {r[0] for r in fetch_all("select owner_id from customer")}
+    assert owners == {fetch_all("select id from staff_user where telegram_id = 100")[0][0]}
+
+
+def test_import_with_yes_needs_a_mode_for_existing_customers(capsys, tmp_path) -> None:
+    source = tmp_path / "list.csv"
+    source.write_bytes(csv_file(ROWS[:2]))
+    assert run(capsys, "import", str(source), "--yes")[0] == 0
+    source.write_bytes(csv_file([ROWS[0], ["王小明", "13800138000", "", "老客户"]]))
+    code, out, _ = run(capsys, "import", str(source), "--yes")
+    assert code == 1 and "choose --update or --skip-existing" in out
+    code, out, _ = run(capsys, "import", str(source), "--yes", "--update")
+    assert code == 0 and "0 created, 1 updated" in out
+    [row] = fetch_all("select id from customer")
+    from crm.actors import Actor
+
+    assert customers.get_customer(Actor.system(), row[0]).tags == ("VIP", "老客户")
+    code, _, err = run(capsys, "import", str(source), "--as", "200", "--yes")
+    assert code == 1 and "not allowed" in err
+
+
+def test_import_refuses_what_is_not_a_spreadsheet(capsys, tmp_path) -> None:
+    source = tmp_path / "photo.csv"
+    source.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(200)))
+    code, _, err = run(capsys, "import", str(source), "--yes")
+    assert code == 1 and "is not a spreadsheet" in err and names() == []
+
+
+def test_export_writes_xlsx_and_csv_with_filters(capsys, tmp_path) -> None:
+    source = tmp_path / "list.csv"
+    source.write_bytes(csv_file(ROWS))
+    run(capsys, "import", str(source), "--yes")
+    code, out, _ = run(capsys, "export", "customers", "-o", str(tmp_path / "all.xlsx"))
+    assert code == 0 and "2 customers written" in out
+    rows = read_sheet((tmp_path / "all.xlsx").read_bytes())
+    assert rows[0][:2] == ["id", "name"] and sorted(r[1] for r in rows[1:]) == ["张伟", "王小明"]
+    code, out, _ = run(capsys, "export", "customers", "--tag", "VIP", "--since", "2000-01-01",
+                       "-o", str(tmp_path / "vip.csv"))
+    content = (tmp_path / "vip.csv").read_bytes()
+    assert code == 0 and content.startswith(b"\xef\xbb\xbf")
+    assert len(list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))) == 3
+    code, _, err = run(capsys, "export", "deals", "--status", "lead", "-o", str(tmp_path / "x"))
+    assert code == 1 and "lead is not one of: open, won, lost" in err
+    assert not (tmp_path / "x").exists()
+    code, _, err = run(capsys, "export", "customers", "--as", "200", "-o", str(tmp_path / "y"))
+    assert code == 1 and "not allowed" in err and not (tmp_path / "y").exists()

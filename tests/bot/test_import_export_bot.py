@@ -1,0 +1,170 @@
+"""Import and export in the chat, through the real Application: send a file, read the dry run,
+confirm with a button (typing "yes" confirms nothing), get the result and the rejected rows;
+/export sends a file. In Chinese and in English."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import peewee
+import pytest
+
+from crm import customers, runtime, users
+from crm.actors import Actor
+from crm.config import load_config
+from storage.database import fetch_one
+from tests.bot.harness import ChatHarness, Reply
+from tests.conftest import TEST_SECRET
+from tests.crm.cast import customer
+from tests.crm.import_files import csv_file, read_sheet, xlsx_file
+
+MANAGER, AGENT, VIEWER = 7101, 7102, 7103
+ROWS = [["客户名称", "手机号", "邮箱", "出生日期", "标签", "客户等级"],
+        ["王小明", "13800138000", "wang@example.com", "1990-03-07", "VIP", "A"],
+        ["李娜", "13900139000", "", "1990-13-45", "", "B"],
+        ["张伟", "13700137000", "", "", "VIP", ""]]
+WORDS = {  # what each language shows, so both are checked the same way
+    "en": {"new": "New customers: 2", "invalid": "Cannot be imported: 1", "unknown": "客户等级",
+           "problem": "row 3: 出生日期: 1990-13-45 is not a date", "skip": "Import 2 customers",
+           "done": "imported", "reason": "Reason", "cancel": "Cancel",
+           "cancelled": "Import cancelled", "not_allowed": "You are not allowed to do this.",
+           "too_large": "files up to 20 MB", "not_sheet": "is not a spreadsheet",
+           "customers": "customers", "name": "name", "status_value": "lead"},
+    "zh-CN": {"new": "新客户：2", "invalid": "无法导入：1", "unknown": "客户等级",
+              "problem": "第 3 行：出生日期：1990-13-45", "skip": "导入 2 位客户",
+              "done": "已导入", "reason": "原因", "cancel": "取消", "cancelled": "已取消导入",
+              "not_allowed": "您无权执行此操作", "too_large": "最大可导入 20 MB",
+              "not_sheet": "不是表格文件", "customers": "客户", "name": "姓名",
+              "status_value": "线索"},
+}
+
+
+@pytest.fixture
+def chat(db: peewee.Database, tmp_path: Path) -> Iterator[ChatHarness]:
+    runtime.configure(load_config(environ={"CRM_SECURITY_KEY": TEST_SECRET,
+                                           "CRM_DATA_DIR": str(tmp_path / "data")},
+                                  look_in_cwd=False))
+    for telegram_id, role, name in ((MANAGER, "manager", "王经理"), (AGENT, "agent", "李娜"),
+                                    (VIEWER, "viewer", "赵敏")):
+        users.add_user(Actor.system(), telegram_id, role, name)
+    harness = ChatHarness(db)
+    yield harness
+    harness.close()
+
+
+def sent(replies: list[Reply], method: str = "sendMessage") -> list[Reply]:
+    return [r for r in replies if r.method == method]
+
+
+def document(replies: list[Reply]) -> tuple[str, bytes]:
+    [reply] = sent(replies, "sendDocument")
+    [(name, content, _)] = reply.params["_files"].values()
+    return name, content
+
+
+def customer_count() -> int:
+    return fetch_one("select count(*) from customer")[0]
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_send_a_file_preview_confirm_with_a_button_and_get_the_rejects(chat, locale) -> None:
+    words = WORDS[locale]
+    chat.send(MANAGER, "/start", language=locale)
+    replies = chat.send_document(MANAGER, "客户名单.csv", content=csv_file(ROWS, encoding="gbk"))
+    progress = [r.text for r in replies if r.text.startswith(("⏳", "✅"))]
+    assert progress[0].startswith("⏳") and progress[-1].startswith("✅")  # one message, edited
+    preview = sent(replies)[-1]
+    for key in ("new", "invalid", "unknown", "problem"):
+        assert words[key] in preview.text, (key, preview.text)
+    assert customer_count() == 0
+    assert sent(chat.send(MANAGER, "yes")) and customer_count() == 0  # typing is not pressing
+    replies = chat.press(MANAGER, preview.button(words["skip"]))
+    assert customer_count() == 2
+    assert any(words["done"] in r.text for r in sent(replies))
+    name, content = document(replies)
+    assert name == "客户名单.rejected.xlsx"
+    report = read_sheet(content)
+    assert report[0][-1] == words["reason"] and report[1][:3] == ["李娜", "13900139000", ""]
+    assert "1990-13-45" in report[1][-1]
+    [again] = chat.alerts(chat.press(MANAGER, preview.button(words["skip"]))) or [None]
+    assert customer_count() == 2 and again is not None  # a second press imports nothing
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_existing_customers_offer_update_or_skip_and_cancel_keeps_nothing(chat, locale) -> None:
+    manager = users.identify(MANAGER).as_actor()
+    customer(manager, "王小明", phones=("13800138000",))
+    chat.send(MANAGER, "/start", language=locale)
+    workbook = xlsx_file([["客户名单"], *ROWS[:2], ["新客户", 13600136000.0, None, None, None]],
+                         merges=["A1:F1"])
+    preview = sent(chat.send_document(MANAGER, "名单.xlsx", content=workbook))[-1]
+    assert len(preview.buttons) == 3  # update, skip, cancel
+    replies = chat.press(MANAGER, preview.button(WORDS[locale]["cancel"]))
+    assert any(WORDS[locale]["cancelled"] in r.text for r in replies)
+    assert customer_count() == 1 and not list((runtime.config().data_dir / "imports").glob("*"))
+    preview = sent(chat.send_document(MANAGER, "名单.xlsx", content=workbook))[-1]
+    chat.press(MANAGER, [v for _, v in preview.buttons if v.endswith(":u")][0])
+    assert customer_count() == 2
+    card = customers.search_customers(manager, "王小明").items[0]
+    assert customers.get_customer(manager, card.id).tags == ("VIP",)
+
+
+def test_refusals_are_clear_and_fetch_nothing(chat) -> None:
+    replies = chat.send_document(MANAGER, "huge.xlsx", size=30 * 1024 * 1024)
+    assert WORDS["en"]["too_large"] in sent(replies)[-1].text
+    assert not [c for c in chat.stub.calls if c.method in ("getFile", "downloadFile")]
+    replies = chat.send_document(MANAGER, "scan.pdf", content=b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    assert WORDS["en"]["not_sheet"] in sent(replies)[-1].text
+    for user in (AGENT, VIEWER):
+        replies = chat.send_document(user, "list.csv", content=csv_file(ROWS))
+        assert [r.text for r in sent(replies)] == [WORDS["en"]["not_allowed"]]
+    replies = chat.send(VIEWER, "/import", language="zh-CN")
+    assert WORDS["zh-CN"]["not_allowed"] in sent(replies)[0].text
+    assert "20 MB" in sent(chat.send(MANAGER, "/import"))[0].text
+    assert customer_count() == 0
+
+
+def test_a_file_with_nothing_to_import_comes_back_at_once(chat) -> None:
+    rows = [["姓名", "手机"], ["", "13800138000"], ["坏号", "123"]]
+    replies = chat.send_document(MANAGER, "bad.csv", content=csv_file(rows))
+    preview = sent(replies)[-1]
+    assert "Nothing in this file can be imported" in preview.text and not preview.buttons
+    name, content = document(replies)
+    assert name == "bad.rejected.xlsx" and len(read_sheet(content)) == 3
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_export_with_buttons_sends_a_spreadsheet(chat, locale) -> None:
+    manager = users.identify(MANAGER).as_actor()
+    customer(manager, "王小明", phones=("13800138000",), tags=("VIP",))
+    customer(manager, "=cmd|' /C calc'!A0", phones=("13900139000",))
+    words = WORDS[locale]
+    choose = sent(chat.send(MANAGER, "/export", language=locale))[-1]
+    kinds = chat.press(MANAGER, choose.button(words["customers"]))
+    [formats] = [r for r in kinds if r.method == "editMessageText"]
+    replies = chat.press(MANAGER, formats.button("XLSX"))
+    name, content = document(replies)
+    assert name.startswith(words["customers"]) and name.endswith(".xlsx")
+    rows = read_sheet(content)
+    assert rows[0][1] == words["name"]
+    by_name = {row[1]: row for row in rows[1:]}
+    assert set(by_name) == {"王小明", "'=cmd|' /C calc'!A0"}
+    assert words["status_value"] in by_name["王小明"]
+
+
+def test_export_with_typed_filters_as_csv(chat) -> None:
+    manager = users.identify(MANAGER).as_actor()
+    customer(manager, "王小明", phones=("13800138000",), tags=("VIP",))
+    customer(manager, "李娜", phones=("13900139000",))
+    replies = chat.send(MANAGER, "/export customers csv tag=VIP")
+    name, content = document(replies)
+    assert name.endswith(".csv") and content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert [row[1] for row in rows[1:]] == ["王小明"]
+    assert "is not one of" in sent(chat.send(MANAGER, "/export customers status=won"))[-1].text
+    assert "not understood" in sent(chat.send(MANAGER, "/export customers VIP"))[-1].text
+    assert sent(chat.send(AGENT, "/export"))[-1].text == WORDS["en"]["not_allowed"]
+    assert chat.alerts(chat.press(AGENT, "exf:customers:xlsx")) == [WORDS["en"]["not_allowed"]]
