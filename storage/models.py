@@ -79,6 +79,7 @@ class Customer(BaseModel):
     merged_into = pw.ForeignKeyField("self", null=True, on_delete="SET NULL", index=False)
     team = pw.ForeignKeyField(Team, null=True, on_delete="SET NULL")  # shared with this team
     erased_at = pw.DateTimeField(null=True)  # personal data removed on request (privacy law)
+    telegram_user_id = pw.BigIntegerField(null=True)  # the customer's own Telegram account
 
     class Meta:
         table_name = "customer"
@@ -490,6 +491,7 @@ class Reminder(BaseModel):
     staff = pw.ForeignKeyField(StaffUser, on_delete="CASCADE", index=False)
     customer = pw.ForeignKeyField(Customer, null=True, on_delete="CASCADE")
     deal = pw.ForeignKeyField(Deal, null=True, on_delete="CASCADE")
+    ticket_id = pw.IntegerField(null=True)
     text = pw.CharField(max_length=500)
     due_at = pw.DateTimeField()
     first_due_at = pw.DateTimeField()
@@ -556,3 +558,78 @@ class ImportJob(BaseModel):
 
 
 ALL_MODELS.append(ImportJob)
+
+
+class Ticket(BaseModel):
+    number = pw.CharField(max_length=20, unique=True)
+    customer = pw.ForeignKeyField(Customer)
+    subject = pw.CharField(max_length=200)
+    description = pw.TextField()
+    status = pw.CharField(max_length=10)
+    priority = pw.CharField(max_length=8)
+    channel = pw.CharField(max_length=10)
+    assignee = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
+    created_by = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False,
+                                    backref="+")
+    first_response_due_at = pw.DateTimeField()
+    resolution_due_at = pw.DateTimeField()
+    first_responded_at = pw.DateTimeField(null=True)
+    resolved_at = pw.DateTimeField(null=True)
+    closed_at = pw.DateTimeField(null=True)
+    first_breach_alerted_at = pw.DateTimeField(null=True)
+    resolution_breach_alerted_at = pw.DateTimeField(null=True)
+    rating = pw.SmallIntegerField(null=True)
+    rated_at = pw.DateTimeField(null=True)
+    created_at = pw.DateTimeField()
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "ticket"
+
+
+class TicketMessage(BaseModel):
+    ticket = pw.ForeignKeyField(Ticket, on_delete="CASCADE")
+    author = pw.CharField(max_length=8)
+    staff = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False,
+                               backref="+")
+    body = pw.TextField()
+    internal = pw.BooleanField(default=False)
+    file_id = pw.CharField(max_length=200, null=True)
+    file_kind = pw.CharField(max_length=8, null=True)
+    file_name = pw.CharField(max_length=200, null=True)
+    relay_status = pw.CharField(max_length=8, null=True)
+    relay_claimed_at = pw.DateTimeField(null=True)
+    relay_attempts = pw.IntegerField(default=0)
+    relay_error = pw.CharField(max_length=500, null=True)
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "ticket_message"
+
+
+class KbArticle(BaseModel):
+    title = pw.CharField(max_length=200)
+    body = pw.TextField()
+    tags = pw.CharField(max_length=300, default="")
+    status = pw.CharField(max_length=10)
+    created_by = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False,
+                                    backref="+")
+    updated_by = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False,
+                                    backref="+")
+    created_at = pw.DateTimeField()
+    updated_at = pw.DateTimeField()
+    deleted_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "kb_article"
+
+
+class KbSearch(BaseModel):
+    article_id = pw.IntegerField(primary_key=True)
+    terms = pw.TextField()
+
+    class Meta:
+        table_name = "kb_search"
+
+
+ALL_MODELS.extend([Ticket, TicketMessage, KbArticle, KbSearch])
