@@ -23,7 +23,7 @@ MAX_LIMIT = 50
 MAX_BATCHES = 4  # bounded: a pathological query must not scan everything
 FILTER_BATCHES = 2
 FILTER_OVERSCAN = 4  # an agent sees a fraction of the hits: look at more at once
-Tier = Callable[[ParsedQuery, Scope | None, int], list[int]]
+Arm = Callable[[ParsedQuery, Scope | None], tuple[str, tuple] | None]
 
 
 def search_customers(actor: Actor, text: str, *, offset: int = 0,
@@ -37,26 +37,42 @@ def search_customers(actor: Actor, text: str, *, offset: int = 0,
         return Page((), offset, False)
     scope = scope_of(actor)
     wanted = offset + limit + 1
-    found: dict[int, None] = {}
-    for tier in (_exact_name, _exact_contact, _exact_company_or_tag, _name_prefix,
-                 _indexed_tokens, _indexed_prefix):
-        for customer_id in tier(query, scope, wanted + len(found)):
-            found.setdefault(customer_id)
+    found = dict.fromkeys(_exact_tiers(query, scope, wanted))
+    for tier in (_indexed_tokens, _indexed_prefix):
         if len(found) >= wanted:
             break
+        for customer_id in tier(query, scope, wanted + len(found)):
+            found.setdefault(customer_id)
     ids = list(found)
     return Page(tuple(summaries(ids[offset:offset + limit])), offset, len(ids) > offset + limit)
+
+
+def _exact_tiers(query: ParsedQuery, scope: Scope | None, wanted: int) -> list[int]:
+    """Exact name, exact contact, exact company, tag, then name prefix (B-tree look-ups), in
+    that order, in one statement.
+
+    Each tier reads at most twice ``wanted``: a tier is only needed while the earlier ones
+    found fewer than ``wanted``, so this gives the same page as asking tier by tier.
+    """
+    arms, params = [], []
+    for tier, arm in enumerate(EXACT_TIERS):
+        built = arm(query, scope)
+        if built is not None:
+            arms.append(f"select {tier} as tier, id, sort_key from ({built[0]} limit ?) t{tier}")
+            params += [*built[1], 2 * wanted]
+    rows = fetch_all(f"select id from ({' union all '.join(arms)}) tiers"
+                     f" order by tier, {bytewise('sort_key')}, id desc", tuple(params))
+    return [r[0] for r in rows]
 
 
 def _scope_sql(scope: Scope | None) -> tuple[str, tuple]:
     return scope.sql() if scope else ("", ())
 
 
-def _exact_name(query: ParsedQuery, scope: Scope | None, need: int) -> list[int]:
+def _exact_name(query: ParsedQuery, scope: Scope | None) -> tuple[str, tuple]:
     clause, params = _scope_sql(scope)
-    rows = fetch_all("select c.id from customer c where c.name_norm = ? and c.deleted_at is null"
-                     f"{clause} order by c.id desc limit ?", (query.text, *params, need))
-    return [r[0] for r in rows]
+    return ("select c.id, '' as sort_key from customer c where c.name_norm = ?"
+            f" and c.deleted_at is null{clause} order by c.id desc", (query.text, *params))
 
 
 def _contact_values(query: ParsedQuery) -> list[str]:
@@ -67,40 +83,44 @@ def _contact_values(query: ParsedQuery) -> list[str]:
     return values
 
 
-def _exact_contact(query: ParsedQuery, scope: Scope | None, need: int) -> list[int]:
+def _exact_contact(query: ParsedQuery, scope: Scope | None) -> tuple[str, tuple] | None:
     if " " in query.text and not query.digits:
-        return []
+        return None
     values = _contact_values(query)
     clause, params = _scope_sql(scope)
-    rows = fetch_all(
-        "select distinct c.id from contact_channel ch join customer c on c.id = ch.customer_id"
-        " where ch.kind in ('phone', 'email', 'wechat', 'qq', 'telegram', 'whatsapp', 'other')"
-        f" and ch.value in ({', '.join('?' * len(values))}) and c.deleted_at is null{clause}"
-        " order by c.id desc limit ?", (*values, *params, need))
-    return [r[0] for r in rows]
+    return ("select distinct c.id, '' as sort_key from contact_channel ch"
+            " join customer c on c.id = ch.customer_id"
+            " where ch.kind in ('phone', 'email', 'wechat', 'qq', 'telegram', 'whatsapp', 'other')"
+            f" and ch.value in ({', '.join('?' * len(values))}) and c.deleted_at is null{clause}"
+            " order by c.id desc", (*values, *params))
 
 
-def _exact_company_or_tag(query: ParsedQuery, scope: Scope | None, need: int) -> list[int]:
+def _exact_company(query: ParsedQuery, scope: Scope | None) -> tuple[str, tuple]:
     clause, params = _scope_sql(scope)
-    company = fetch_all(
-        "select c.id from customer c where c.company_id in"
-        " (select id from company where name_norm = ?) and c.deleted_at is null"
-        f"{clause} order by c.id desc limit ?", (query.text, *params, need))
-    tagged = fetch_all(
-        "select c.id from customer_tag ct join customer c on c.id = ct.customer_id"
-        " where ct.tag_id = (select id from tag where name_norm = ?) and c.deleted_at is null"
-        f"{clause} order by ct.customer_id desc limit ?", (query.text, *params, need))
-    return [r[0] for r in company] + [r[0] for r in tagged]
+    return ("select c.id, '' as sort_key from customer c where c.company_id in"
+            " (select id from company where name_norm = ?) and c.deleted_at is null"
+            f"{clause} order by c.id desc", (query.text, *params))
 
 
-def _name_prefix(query: ParsedQuery, scope: Scope | None, need: int) -> list[int]:
+def _exact_tag(query: ParsedQuery, scope: Scope | None) -> tuple[str, tuple]:
+    clause, params = _scope_sql(scope)
+    return ("select c.id, '' as sort_key from customer_tag ct"
+            " join customer c on c.id = ct.customer_id"
+            " where ct.tag_id = (select id from tag where name_norm = ?) and c.deleted_at is null"
+            f"{clause} order by ct.customer_id desc", (query.text, *params))
+
+
+def _name_prefix(query: ParsedQuery, scope: Scope | None) -> tuple[str, tuple]:
     clause, params = _scope_sql(scope)
     column = bytewise("c.name_norm")
-    rows = fetch_all(
-        f"select c.id from customer c where {column} > ? and {column} < ?"
-        f" and c.deleted_at is null{clause} order by {column}, c.id desc limit ?",
-        (query.text, query.text + "\U0010ffff", *params, need))
-    return [r[0] for r in rows]
+    return (f"select c.id, c.name_norm as sort_key from customer c where {column} > ?"
+            f" and {column} < ? and c.deleted_at is null{clause}"
+            f" order by {column}, c.id desc",
+            (query.text, query.text + "\U0010ffff", *params))
+
+
+EXACT_TIERS: tuple[Arm, ...] = (_exact_name, _exact_contact, _exact_company, _exact_tag,
+                                _name_prefix)
 
 
 def _indexed_tokens(query: ParsedQuery, scope: Scope | None, need: int) -> list[int]:
@@ -134,7 +154,7 @@ def _verified(query: ParsedQuery, scope: Scope | None, need: int, *,
         rounds = FILTER_BATCHES if current is not None and attempt == 0 else MAX_BATCHES
         for _ in range(rounds):
             result = search.match(tokens, prefix_last=prefix_last, scope=current, limit=batch,
-                                  after_id=after)
+                                  after_id=after, with_text=bool(query.checks))
             found += [cid for cid, hay in result.rows
                       if all(check in hay for check in query.checks)]
             after = result.last_id if result.last_id is not None else after

@@ -90,6 +90,19 @@ def test_results_come_a_page_at_a_time(cast) -> None:
     assert len(everyone) == 25 == len(set(everyone))
 
 
+def test_pages_keep_the_ranking_across_exact_prefix_and_anywhere_matches(cast) -> None:
+    anywhere = [customer(cast.agent, f"李明{i}") for i in range(3)]
+    prefix = [customer(cast.agent, name) for name in ("明华", "明丽", "明华")]
+    exact = [customer(cast.agent, "明") for _ in range(3)]
+    pages = [customers.search_customers(cast.agent, "明", offset=offset, limit=2)
+             for offset in range(0, 10, 2)]
+    ranked = [c.id for page in pages for c in page.items]
+    assert ranked[:3] == [c.id for c in reversed(exact)]  # newest exact match first
+    assert ranked[3:6] == [prefix[1].id, prefix[2].id, prefix[0].id]  # 明丽 < 明华 bytewise
+    assert sorted(ranked[6:]) == sorted(c.id for c in anywhere)
+    assert [page.has_more for page in pages] == [True, True, True, True, False]
+
+
 def test_search_shows_only_what_the_actor_may_see(cast) -> None:
     customer(cast.agent, "张伟")
     customer(cast.other_agent, "张伟")
