@@ -69,6 +69,12 @@ def _is_region(value: str) -> bool:
     return value in phonenumbers.SUPPORTED_REGIONS
 
 
+def _sla_targets(value: str) -> bool:
+    from crm.service.sla import is_targets
+
+    return is_targets(value)
+
+
 def _is_cron(value: str) -> bool:
     """Five crontab fields, as APScheduler reads them (``30 2 * * *``)."""
     from apscheduler.triggers.cron import CronTrigger
@@ -189,6 +195,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("import", "keep_hours", int, 24,
             "How long a previewed import waits for its confirmation before its file is deleted.",
             "a whole number from 1 to 720", lambda v: 1 <= v <= 720),
+    Setting("service", "first_response", str, "urgent 1h, high 4h, normal 8h, low 24h",
+            "How soon a ticket must get its first answer, by priority (m, h or d).",
+            "every priority with a time, e.g. urgent 1h, high 4h, normal 8h, low 24h",
+            _sla_targets),
+    Setting("service", "resolution", str, "urgent 8h, high 24h, normal 3d, low 7d",
+            "How soon a ticket must be resolved, by priority (m, h or d).",
+            "every priority with a time, e.g. urgent 8h, high 24h, normal 3d, low 7d",
+            _sla_targets),
+    Setting("service", "support_team", str, "",
+            "Team told about new tickets nobody is assigned to; empty means every manager.",
+            "a team name from `crm team list`, or empty"),
+    Setting("service", "customer_messages_per_minute", int, 6,
+            "How many messages one customer may send the bot in a minute.",
+            "a whole number from 1 to 120", lambda v: 1 <= v <= 120),
     Setting("logging", "level", str, "INFO", "How much the program logs.",
             ", ".join(LOG_LEVELS), lambda v: v.upper() in LOG_LEVELS),
 )

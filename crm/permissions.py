@@ -26,6 +26,7 @@ class Action(StrEnum):
     FORECAST = "forecast"
     MANAGE_SALES = "manage_sales"  # pipelines, assignment rules, the product catalogue
     BACKUP = "backup"
+    MANAGE_KB = "manage_kb"  # write and publish knowledge-base articles
     REPORT = "report"  # run reports (how far each one reaches: crm.reports.access)
 
 

@@ -80,6 +80,7 @@ class Customer(BaseModel):
     team = pw.ForeignKeyField(Team, null=True, on_delete="SET NULL")  # shared with this team
     erased_at = pw.DateTimeField(null=True)  # personal data removed on request (privacy law)
     telegram_user_id = pw.BigIntegerField(null=True)  # the customer's own Telegram account
+    telegram_locale = pw.CharField(max_length=8, null=True)  # the language they write in
 
     class Meta:
         table_name = "customer"

@@ -19,11 +19,13 @@ from storage.database import database, fetch_all, fetch_one, insert, sql
 
 TEXT_MAX = 500
 FURTHEST = dt.timedelta(days=5 * 366)
-SOURCES = ("manual", "follow_up", "new_lead", "stale_deal", "birthday")
+SOURCES = ("manual", "follow_up", "new_lead", "stale_deal", "birthday", "sla_answer",
+           "sla_resolve")
 
 VIEW_SQL = (
     "select r.id, r.staff_id, r.text, r.due_at, r.timezone, r.repeat, r.status, r.source,"
-    " r.customer_id, c.name, r.deal_id, d.title, r.late, r.last_error from reminder r"
+    " r.customer_id, c.name, r.deal_id, d.title, r.late, r.last_error, r.ticket_id"
+    " from reminder r"
     " left join customer c on c.id = r.customer_id and c.deleted_at is null"
     " left join deal d on d.id = r.deal_id and d.deleted_at is null")
 
@@ -31,7 +33,8 @@ VIEW_SQL = (
 def view_of(row: tuple) -> ReminderView:
     """A reminder view from a VIEW_SQL row."""
     return ReminderView(row[0], row[1], row[2], as_datetime(row[3]), row[4], row[5], row[6],
-                        row[7], row[8], row[9], row[10], row[11], bool(row[12]), row[13])
+                        row[7], row[8], row[9], row[10], row[11], bool(row[12]), row[13],
+                        row[14])
 
 
 def zone_of(actor: Actor) -> str:
@@ -146,13 +149,13 @@ def follow_up_interaction(actor: Actor, interaction_id: int, days: int, *,
 def add_reminder(staff_id: int | None, due_at: dt.datetime, text: str, timezone: str,
                  now: dt.datetime, *, customer_id: int | None = None,
                  deal_id: int | None = None, repeat: str = "", source: str = "manual",
-                 created_by: int | None = None) -> int:
+                 created_by: int | None = None, ticket_id: int | None = None) -> int:
     """Insert a checked reminder (inside the caller's transaction); returns its id."""
     if staff_id is None:
         raise ValidationError("reminder.needs_staff", field="staff")
     return insert("reminder", _row(staff_id, due_at, text, timezone, now,
                                    customer_id=customer_id, deal_id=deal_id, repeat=repeat,
-                                   source=source, created_by=created_by))
+                                   source=source, created_by=created_by) | {"ticket_id": ticket_id})
 
 
 def _row(staff_id: int, due_at: dt.datetime, text: str, timezone: str, now: dt.datetime, *,

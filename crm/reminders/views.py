@@ -31,6 +31,7 @@ class ReminderView:
     deal_title: str | None
     late: bool
     last_error: str | None = None
+    ticket_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,7 @@ PARTIAL_INDEXES = [
 def up(db: pw.Database, migrator: SchemaMigrator) -> None:
     migrator.migrate(
         migrator.add_column("customer", "telegram_user_id", pw.BigIntegerField(null=True)),
+        migrator.add_column("customer", "telegram_locale", pw.CharField(max_length=8, null=True)),
         migrator.add_column("reminder", "ticket_id", pw.IntegerField(null=True)),
     )
     with db.bind_ctx([StaffUser, Customer, *MODELS]):

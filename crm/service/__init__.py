@@ -1,0 +1,52 @@
+"""The service desk: tickets with service levels, the knowledge base, and the customer's own
+side of it in the same bot."""
+
+from crm.service import hooks
+from crm.service.alerts import alert_sla_breaches
+from crm.service.kb import (
+    delete_article,
+    edit_article,
+    get_article,
+    list_articles,
+    search_articles,
+    write_article,
+)
+from crm.service.portal import (
+    PortalUser,
+    RateLimited,
+    customer_reply,
+    find_customer,
+    get_own_ticket,
+    link_by_phone,
+    list_own_tickets,
+    open_customer_ticket,
+    rate_ticket,
+)
+from crm.service.relay import claim_relays, mark_relay_failed, mark_relayed
+from crm.service.sla import OPEN_STATUSES, PRIORITIES, STATUSES
+from crm.service.tickets import (
+    VIEWS,
+    add_note,
+    assign_ticket,
+    customer_tickets,
+    get_ticket,
+    list_tickets,
+    open_ticket,
+    reply_to_ticket,
+    set_ticket_priority,
+    set_ticket_status,
+)
+from crm.service.views import ArticleView, Relay, TicketMessageView, TicketSummary, TicketView
+
+__all__ = [
+    "OPEN_STATUSES", "PRIORITIES", "STATUSES", "VIEWS", "ArticleView", "PortalUser",
+    "RateLimited", "Relay", "TicketMessageView", "TicketSummary", "TicketView", "add_note",
+    "alert_sla_breaches", "assign_ticket", "claim_relays", "customer_reply", "customer_tickets",
+    "delete_article", "edit_article", "find_customer", "get_article", "get_own_ticket",
+    "get_ticket", "link_by_phone", "list_articles", "list_own_tickets", "list_tickets",
+    "mark_relay_failed", "mark_relayed", "open_customer_ticket", "open_ticket", "rate_ticket",
+    "reply_to_ticket", "search_articles", "set_ticket_priority", "set_ticket_status",
+    "write_article",
+]
+
+hooks.register()

@@ -1,0 +1,239 @@
+"""The customer's side of the service desk, in the same bot: who they are (their Telegram
+account linked to their customer record), their own tickets and nothing else, and a limit on
+how fast one customer may write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from crm import runtime
+from crm.actors import Actor, Channel
+from crm.clock import utcnow
+from crm.errors import NotFound, ValidationError
+from crm.paging import Page
+from crm.sales.outbox import notify
+from crm.service.sla import OPEN_STATUSES
+from crm.service.tickets import (
+    _TICKET_SQL,
+    add_message,
+    checked_body,
+    checked_subject,
+    insert_ticket,
+    load_row,
+    messages_of,
+    view_of,
+)
+from crm.service.views import TicketSummary, TicketView
+from crm.validation import normalise_phone
+from storage.database import database, fetch_all, fetch_one, sql
+
+RATE_WINDOW = dt.timedelta(minutes=1)
+
+
+class RateLimited(ValidationError):
+    """The customer writes faster than the service allows; nothing was stored."""
+
+
+@dataclass(frozen=True)
+class PortalUser:
+    """A Telegram user who is not staff, as the bot sees them."""
+
+    telegram_id: int
+    name: str
+    locale: str | None = None
+
+
+def find_customer(user: PortalUser) -> int | None:
+    """The customer record linked to this Telegram account, if any."""
+    row = fetch_one("select id from customer where telegram_user_id = ? and deleted_at is null"
+                    " and merged_into_id is null", (user.telegram_id,))
+    return row[0] if row else None
+
+
+def _remember_locale(customer_id: int, user: PortalUser) -> None:
+    if user.locale:
+        database.execute_sql(sql("update customer set telegram_locale = ? where id = ?"),
+                             (user.locale, customer_id))
+
+
+def ensure_customer(user: PortalUser, now: dt.datetime) -> int:
+    """The linked record, or a new lead named after the Telegram account (lead assignment
+    rules apply, as to any new lead)."""
+    found = find_customer(user)
+    if found is not None:
+        _remember_locale(found, user)
+        return found
+    from crm import customers  # the customer package builds on this one's neighbours
+
+    card = customers.create_customer(
+        Actor.system(Channel.BOT), customers.CustomerDraft(name=user.name[:100] or "Telegram",
+                                                           source="Telegram"),
+        allow_duplicate=True, now=now)
+    database.execute_sql(sql("update customer set telegram_user_id = ? where id = ?"),
+                         (user.telegram_id, card.id))
+    _remember_locale(card.id, user)
+    return card.id
+
+
+def link_by_phone(user: PortalUser, phone: str, *, now: dt.datetime | None = None) -> int:
+    """The customer's own number, shared from Telegram (the bot has checked it is theirs):
+    linked to the record with that number, else a new lead with it."""
+    now = now or utcnow()
+    number = normalise_phone(phone, runtime.config()["phone_region"], field="phone")
+    with database.atomic():
+        current = find_customer(user)
+        if current is not None:
+            return current
+        row = fetch_one(
+            "select c.id from contact_channel ch join customer c on c.id = ch.customer_id"
+            " where ch.kind = 'phone' and ch.value = ? and c.deleted_at is null"
+            " and c.merged_into_id is null and c.telegram_user_id is null order by c.id limit 1",
+            (number,))
+        if row is not None:
+            database.execute_sql(sql("update customer set telegram_user_id = ? where id = ?"),
+                                 (user.telegram_id, row[0]))
+            _remember_locale(row[0], user)
+            return row[0]
+        from crm import customers
+
+        card = customers.create_customer(
+            Actor.system(Channel.BOT), customers.CustomerDraft(
+                name=user.name[:100] or number, phones=(number,), source="Telegram"),
+            allow_duplicate=True, now=now)
+        database.execute_sql(sql("update customer set telegram_user_id = ?, telegram_locale = ?"
+                                 " where id = ?"), (user.telegram_id, user.locale, card.id))
+        return card.id
+
+
+def check_rate(customer_id: int | None, telegram_id: int, now: dt.datetime) -> None:
+    """Refuse when this customer has written too much in the last minute."""
+    limit = runtime.config()["service.customer_messages_per_minute"]
+    if customer_id is None:
+        return
+    since = now - RATE_WINDOW
+    written = fetch_one(
+        "select (select count(*) from ticket_message m join ticket t on t.id = m.ticket_id"
+        " where t.customer_id = ? and m.author = 'customer' and m.created_at > ?)"
+        " + (select count(*) from ticket where customer_id = ? and created_at > ?"
+        " and channel = 'telegram')", (customer_id, since, customer_id, since))[0]
+    if written >= limit:
+        raise RateLimited("service.too_many", field="message", limit=limit)
+
+
+def _notify_staff(row: tuple, code: str, params: dict, now: dt.datetime) -> None:
+    """The assignee, or else the support team (else every manager), is told."""
+    if row[9] is not None:
+        recipients = [row[9]]
+    else:
+        team = runtime.config()["service.support_team"]
+        where, args = ("t.name = ?", (team,)) if team else ("s.role = 'manager'", ())
+        recipients = [r[0] for r in fetch_all(
+            "select s.id from staff_user s left join team t on t.id = s.team_id"
+            f" where s.active = ? and {where} order by s.id", (True, *args))]
+        if not recipients:
+            recipients = [r[0] for r in fetch_all(
+                "select id from staff_user where active = ? and role = 'admin' order by id",
+                (True,))]
+    for staff_id in recipients:
+        notify(staff_id, code, params, now, customer_id=row[2])
+
+
+def open_customer_ticket(user: PortalUser, subject: str, description: str = "", *,
+                         file: tuple[str, str, str | None] | None = None,
+                         now: dt.datetime | None = None) -> TicketView:
+    """A ticket the customer opens from the chat; the customer's owner works it if they are
+    staff, else the support team is told."""
+    now = now or utcnow()
+    checked_subject_ = checked_subject(subject)
+    text = checked_body(description, required=False)
+    with database.atomic():
+        customer_id = ensure_customer(user, now)
+        check_rate(customer_id, user.telegram_id, now)
+        owner = fetch_one("select s.id from customer c join staff_user s on s.id = c.owner_id"
+                          " where c.id = ? and s.active = ? and s.role in ('agent', 'manager')",
+                          (customer_id, True))
+        ticket_id = insert_ticket(customer_id, checked_subject_, text, "normal", "telegram",
+                                  owner[0] if owner else None, None, now)
+        if file is not None:
+            add_message(ticket_id, "customer", "", now, file=file)
+        row = load_row(ticket_id)
+        _notify_staff(row, "ticket.new", {"number": row[1], "subject": row[4],
+                                          "customer": row[3]}, now)
+    return get_own_ticket(user, ticket_id)
+
+
+def _own_row(user: PortalUser, ticket_id: int) -> tuple:
+    """The ticket when it is this customer's; anything else is NotFound (a guessed number or
+    forged button learns nothing)."""
+    customer_id = find_customer(user)
+    row = load_row(ticket_id) if customer_id is not None else None
+    if row is None or row[2] != customer_id:
+        raise NotFound("ticket.not_found")
+    return row
+
+
+def get_own_ticket(user: PortalUser, ticket_id: int) -> TicketView:
+    """One of the customer's tickets with the conversation they may see (no internal notes,
+    no staff data beyond the first name of who answered)."""
+    row = _own_row(user, ticket_id)
+    return view_of(row, messages_of(ticket_id, internal=False))
+
+
+def list_own_tickets(user: PortalUser, *, offset: int = 0, limit: int = 10) -> Page[TicketSummary]:
+    """The customer's tickets, newest first."""
+    customer_id = find_customer(user)
+    if customer_id is None:
+        return Page((), offset, False)
+    rows = fetch_all(_TICKET_SQL + " where t.customer_id = ? order by t.created_at desc, t.id desc"
+                     " limit ? offset ?", (customer_id, limit + 1, offset))
+    items = [view_of(r) for r in rows[:limit]]
+    return Page(tuple(TicketSummary(t.id, t.number, t.subject, t.status, t.priority, "", None,
+                                    False) for t in items), offset, len(rows) > limit)
+
+
+def customer_reply(user: PortalUser, ticket_id: int, body: str, *,
+                   file: tuple[str, str, str | None] | None = None,
+                   now: dt.datetime | None = None) -> TicketView:
+    """The customer writes on their ticket: waiting → open, resolved or closed → reopened; the
+    assignee (or the support team) is told."""
+    now = now or utcnow()
+    text = checked_body(body, required=file is None)
+    with database.atomic():
+        row = _own_row(user, ticket_id)
+        check_rate(row[2], user.telegram_id, now)
+        add_message(ticket_id, "customer", text, now, file=file)
+        status = {"waiting": "open", "resolved": "reopened", "closed": "reopened"}.get(
+            row[6], row[6])
+        database.execute_sql(sql("update ticket set status = ?, updated_at = ? where id = ?"),
+                             (status, now, ticket_id))
+        _notify_staff(row, "ticket.customer_replied",
+                      {"number": row[1], "subject": row[4], "text": text[:300] or "📎"}, now)
+    return get_own_ticket(user, ticket_id)
+
+
+def rate_ticket(user: PortalUser, ticket_id: int, rating: int, *,
+                now: dt.datetime | None = None) -> TicketView:
+    """1-5 stars for a resolved ticket, kept; rating closes it."""
+    now = now or utcnow()
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationError("ticket.rating", field="rating")
+    with database.atomic():
+        row = _own_row(user, ticket_id)
+        if row[6] not in ("resolved", "closed"):
+            raise ValidationError("ticket.not_resolved", field="rating")
+        database.execute_sql(sql(
+            "update ticket set rating = ?, rated_at = ?, status = 'closed',"
+            " closed_at = coalesce(closed_at, ?), updated_at = ? where id = ?"),
+            (rating, now, now, now, ticket_id))
+    return get_own_ticket(user, ticket_id)
+
+
+def open_ticket_count(user: PortalUser) -> int:
+    """How many of the customer's tickets are still open."""
+    customer_id = find_customer(user)
+    if customer_id is None:
+        return 0
+    marks = ", ".join("?" * len(OPEN_STATUSES))
+    return fetch_one(f"select count(*) from ticket where customer_id = ? and status in ({marks})",
+                     (customer_id, *OPEN_STATUSES))[0]

@@ -1,0 +1,308 @@
+"""Tickets as staff work them: open, read, reply (relayed to the customer), note, assign,
+change status and priority. A ticket is visible to whoever sees its customer, and to its
+assignee."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from crm import audit, runtime
+from crm.actors import Actor
+from crm.clock import as_datetime, utcnow
+from crm.customers import inputs
+from crm.customers.load import require_visible
+from crm.errors import NotFound, PermissionDenied, ValidationError
+from crm.paging import Page
+from crm.permissions import Action, allows, require
+from crm.sales.outbox import notify
+from crm.service.sla import OPEN_STATUSES, PRIORITIES, STATUSES, due_times
+from crm.service.views import TicketMessageView, TicketSummary, TicketView
+from crm.visibility import can_see, scope_of
+from storage.database import database, fetch_all, fetch_one, insert, sql
+from storage.models import DocumentSequence
+
+SUBJECT_MAX = 200
+BODY_MAX = 4000
+NUMBER_PREFIX = "T"
+VIEWS = ("mine", "unassigned", "breaching", "open")
+
+_TICKET_SQL = (
+    "select t.id, t.number, t.customer_id, c.name, t.subject, t.description, t.status,"
+    " t.priority, t.channel, t.assignee_id, s.name, t.first_response_due_at,"
+    " t.resolution_due_at, t.first_responded_at, t.resolved_at, t.rating, t.created_at,"
+    " t.updated_at, c.owner_id, c.team_id"
+    " from ticket t join customer c on c.id = t.customer_id"
+    " left join staff_user s on s.id = t.assignee_id")
+_MESSAGES_SQL = (
+    "select m.id, m.author, s.name, m.body, m.internal, m.file_id, m.file_kind, m.created_at"
+    " from ticket_message m left join staff_user s on s.id = m.staff_id"
+    " where m.ticket_id = ? order by m.created_at, m.id")
+# Which moves a ticket may make; "waiting" means waiting for the customer.
+TRANSITIONS = {
+    "new": {"open", "waiting", "resolved", "closed"},
+    "open": {"waiting", "resolved", "closed"},
+    "waiting": {"open", "resolved", "closed"},
+    "reopened": {"open", "waiting", "resolved", "closed"},
+    "resolved": {"closed", "reopened"},
+    "closed": {"reopened"},
+}
+
+
+def view_of(row: tuple, messages: tuple[TicketMessageView, ...] = ()) -> TicketView:
+    """A ticket view from a _TICKET_SQL row."""
+    return TicketView(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
+                      row[9], row[10], as_datetime(row[11]), as_datetime(row[12]),
+                      as_datetime(row[13]), as_datetime(row[14]), row[15],
+                      as_datetime(row[16]), as_datetime(row[17]), messages)
+
+
+def messages_of(ticket_id: int, *, internal: bool) -> tuple[TicketMessageView, ...]:
+    """A ticket's messages, oldest first; internal notes only when asked."""
+    return tuple(TicketMessageView(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6],
+                                   as_datetime(r[7]))
+                 for r in fetch_all(_MESSAGES_SQL, (ticket_id,)) if internal or not r[4])
+
+
+def load_row(ticket_id: int) -> tuple | None:
+    return fetch_one(_TICKET_SQL + " where t.id = ?", (ticket_id,))
+
+
+def _visible_row(actor: Actor, ticket_id: int) -> tuple:
+    """The ticket's row when the actor sees its customer or is its assignee; else NotFound."""
+    require(actor, Action.READ)
+    row = load_row(ticket_id)
+    if row is None or not (can_see(actor, row[18], row[19]) or row[9] == actor.user_id):
+        raise NotFound("ticket.not_found")
+    return row
+
+
+def get_ticket(actor: Actor, ticket_id: int) -> TicketView:
+    """A ticket with its whole conversation, internal notes included."""
+    row = _visible_row(actor, ticket_id)
+    return view_of(row, messages_of(ticket_id, internal=True))
+
+
+def next_ticket_number(year: int) -> str:
+    """T-2026-000123 (inside the caller's transaction; the counter row is locked until commit)."""
+    name = f"{NUMBER_PREFIX}-{year}"
+    DocumentSequence.insert(name=name, value=0).on_conflict_ignore().execute()
+    database.execute_sql(sql("update document_sequence set value = value + 1 where name = ?"),
+                         (name,))
+    value = fetch_one("select value from document_sequence where name = ?", (name,))[0]
+    return f"{name}-{value:06d}"
+
+
+def checked_subject(subject: str | None) -> str:
+    checked = inputs.optional_text(subject, field="subject", max_length=SUBJECT_MAX)
+    if not checked:
+        raise ValidationError("validation.required", field="subject")
+    return checked
+
+
+def checked_body(body: str | None, *, required: bool = True) -> str:
+    checked = inputs.optional_text(body, field="message", max_length=BODY_MAX)
+    if not checked and required:
+        raise ValidationError("validation.required", field="message")
+    return checked or ""
+
+
+def checked_priority(priority: str) -> str:
+    return inputs.choice(priority, PRIORITIES, field="priority")
+
+
+def insert_ticket(customer_id: int, subject: str, description: str, priority: str,
+                  channel: str, assignee_id: int | None, created_by: int | None,
+                  now: dt.datetime) -> int:
+    """Store a checked ticket with its SLA clocks (inside the caller's transaction)."""
+    settings = runtime.config()
+    first_due, resolution_due = due_times(priority, now, settings["service.first_response"],
+                                          settings["service.resolution"])
+    return insert("ticket", {
+        "number": next_ticket_number(now.year), "customer_id": customer_id, "subject": subject,
+        "description": description, "status": "new", "priority": priority, "channel": channel,
+        "assignee_id": assignee_id, "created_by_id": created_by,
+        "first_response_due_at": first_due, "resolution_due_at": resolution_due,
+        "created_at": now, "updated_at": now})
+
+
+def open_ticket(actor: Actor, customer_id: int, subject: str, description: str = "", *,
+                priority: str = "normal", now: dt.datetime | None = None) -> TicketView:
+    """A ticket opened by staff for a customer they see; it is theirs to work."""
+    require(actor, Action.EDIT)
+    now = now or utcnow()
+    checked = (checked_subject(subject), checked_body(description, required=False),
+               checked_priority(priority))
+    with database.atomic():
+        require_visible(actor, customer_id)
+        ticket_id = insert_ticket(customer_id, *checked, "staff", actor.user_id,
+                                  actor.user_id, now)
+        audit.record(actor, "ticket.create", "ticket", ticket_id, customer_id=customer_id,
+                     changes={"subject": [None, checked[0]]}, now=now)
+    return get_ticket(actor, ticket_id)
+
+
+def list_tickets(actor: Actor, view: str = "mine", *, now: dt.datetime | None = None,
+                 offset: int = 0, limit: int = 10) -> Page[TicketSummary]:
+    """Open tickets: assigned to me, nobody's, or breaching a service level (or all open)."""
+    require(actor, Action.READ)
+    now = now or utcnow()
+    view = inputs.choice(view, VIEWS, field="view")
+    condition, params = _view_condition(actor, view, now)
+    marks = ", ".join("?" * len(OPEN_STATUSES))
+    rows = fetch_all(
+        _TICKET_SQL + f" where t.status in ({marks}) {condition}"
+        " order by t.resolution_due_at, t.id limit ? offset ?",
+        (*OPEN_STATUSES, *params, limit + 1, offset))
+    items = [view_of(r) for r in rows[:limit]]
+    return Page(tuple(TicketSummary(t.id, t.number, t.subject, t.status, t.priority,
+                                    t.customer_name, t.assignee_name, t.breaching(now))
+                      for t in items), offset, len(rows) > limit)
+
+
+def _view_condition(actor: Actor, view: str, now: dt.datetime) -> tuple[str, tuple]:
+    if view == "mine":
+        return "and t.assignee_id = ?", (actor.user_id,)
+    visible, params = _visible_clause(actor)
+    if view == "unassigned":
+        return f"and t.assignee_id is null {visible}", params
+    if view == "breaching":
+        return (f"and ((t.first_responded_at is null and t.first_response_due_at < ?)"
+                f" or t.resolution_due_at < ?) {visible}", (now, now, *params))
+    return visible, params
+
+
+def _visible_clause(actor: Actor) -> tuple[str, tuple]:
+    """Tickets of customers the actor sees, or assigned to the actor."""
+    scope = scope_of(actor)
+    if scope is None:
+        return "", ()
+    customers, params = scope.sql("c")
+    return (f"and ({customers.removeprefix(' and ')} or t.assignee_id = ?)",
+            (*params, actor.user_id))
+
+
+def _change(actor: Actor, ticket_id: int, action: str, changes: dict, assignments: str,
+            params: tuple, now: dt.datetime) -> None:
+    database.execute_sql(sql(f"update ticket set {assignments}, updated_at = ? where id = ?"),
+                         (*params, now, ticket_id))
+    row = load_row(ticket_id)
+    audit.record(actor, action, "ticket", ticket_id, customer_id=row[2], changes=changes,
+                 now=now)
+
+
+def add_message(ticket_id: int, author: str, body: str, now: dt.datetime, *,
+                staff_id: int | None = None, internal: bool = False,
+                file: tuple[str, str, str | None] | None = None, relay: bool = False) -> int:
+    """Store one message of a ticket's conversation (inside the caller's transaction)."""
+    file_id, file_kind, file_name = file or (None, None, None)
+    return insert("ticket_message", {
+        "ticket_id": ticket_id, "author": author, "staff_id": staff_id, "body": body,
+        "internal": internal, "file_id": file_id, "file_kind": file_kind,
+        "file_name": file_name, "relay_status": "pending" if relay else None,
+        "relay_attempts": 0, "created_at": now})
+
+
+def reply_to_ticket(actor: Actor, ticket_id: int, body: str, *,
+                    file: tuple[str, str, str | None] | None = None,
+                    now: dt.datetime | None = None) -> TicketView:
+    """A staff answer: relayed to the customer, the first-response clock stopped, and the
+    ticket now waits for the customer."""
+    require(actor, Action.EDIT)
+    now = now or utcnow()
+    text = checked_body(body, required=file is None)
+    with database.atomic():
+        row = _visible_row(actor, ticket_id)
+        if row[6] == "closed":
+            raise ValidationError("ticket.closed", field="status")
+        add_message(ticket_id, "staff", text, now, staff_id=actor.user_id, file=file,
+                    relay=True)
+        status = "waiting" if row[6] in OPEN_STATUSES else row[6]
+        _change(actor, ticket_id, "ticket.reply", {"reply": [None, text]},
+                "status = ?, first_responded_at = coalesce(first_responded_at, ?)",
+                (status, now), now)
+    return get_ticket(actor, ticket_id)
+
+
+def add_note(actor: Actor, ticket_id: int, body: str, *,
+             now: dt.datetime | None = None) -> TicketView:
+    """An internal note: staff see it, the customer never does."""
+    require(actor, Action.EDIT)
+    now = now or utcnow()
+    text = checked_body(body)
+    with database.atomic():
+        _visible_row(actor, ticket_id)
+        add_message(ticket_id, "staff", text, now, staff_id=actor.user_id, internal=True)
+        database.execute_sql(sql("update ticket set updated_at = ? where id = ?"),
+                             (now, ticket_id))
+    return get_ticket(actor, ticket_id)
+
+
+def assign_ticket(actor: Actor, ticket_id: int, assignee_id: int | None, *,
+                  now: dt.datetime | None = None) -> TicketView:
+    """Take a ticket (anyone who may work it), or hand it to someone else (REASSIGN)."""
+    require(actor, Action.EDIT)
+    now = now or utcnow()
+    if assignee_id not in (None, actor.user_id) and not allows(actor, Action.REASSIGN):
+        raise PermissionDenied("permission.denied", action=str(Action.REASSIGN))
+    with database.atomic():
+        row = _visible_row(actor, ticket_id)
+        if assignee_id is not None and fetch_one(
+                "select 1 from staff_user where id = ? and active = ?",
+                (assignee_id, True)) is None:
+            raise ValidationError("validation.choice", field="assignee", value=str(assignee_id),
+                                  allowed="active staff")
+        _change(actor, ticket_id, "ticket.assign", {"assignee": [row[9], assignee_id]},
+                "assignee_id = ?", (assignee_id,), now)
+        if assignee_id is not None and assignee_id != actor.user_id:
+            notify(assignee_id, "ticket.assigned_to_you",
+                   {"number": row[1], "subject": row[4], "by": actor.name}, now,
+                   customer_id=row[2])
+    return get_ticket(actor, ticket_id)
+
+
+def set_ticket_status(actor: Actor, ticket_id: int, status: str, *,
+                      now: dt.datetime | None = None) -> TicketView:
+    """Move a ticket along; resolving asks the customer to rate it."""
+    require(actor, Action.EDIT)
+    now = now or utcnow()
+    status = inputs.choice(status, STATUSES, field="status")
+    with database.atomic():
+        row = _visible_row(actor, ticket_id)
+        if status not in TRANSITIONS.get(row[6], set()):
+            raise ValidationError("ticket.transition", field="status", current=row[6],
+                                  status=status)
+        stamps = {"resolved": ", resolved_at = ?", "closed": ", closed_at = ?"}.get(status, "")
+        _change(actor, ticket_id, "ticket.status", {"status": [row[6], status]},
+                "status = ?" + stamps, (status, now) if stamps else (status,), now)
+        if status in ("resolved", "reopened"):
+            add_message(ticket_id, "system", status, now, relay=True)
+    return get_ticket(actor, ticket_id)
+
+
+def set_ticket_priority(actor: Actor, ticket_id: int, priority: str, *,
+                        now: dt.datetime | None = None) -> TicketView:
+    """A new priority resets the service-level clocks, counted from when the ticket opened."""
+    require(actor, Action.EDIT)
+    now = now or utcnow()
+    priority = checked_priority(priority)
+    settings = runtime.config()
+    with database.atomic():
+        row = _visible_row(actor, ticket_id)
+        first_due, resolution_due = due_times(priority, as_datetime(row[16]),
+                                              settings["service.first_response"],
+                                              settings["service.resolution"])
+        _change(actor, ticket_id, "ticket.priority", {"priority": [row[7], priority]},
+                "priority = ?, first_response_due_at = ?, resolution_due_at = ?,"
+                " first_breach_alerted_at = null, resolution_breach_alerted_at = null",
+                (priority, first_due, resolution_due), now)
+    return get_ticket(actor, ticket_id)
+
+
+def customer_tickets(actor: Actor, customer_id: int, *, limit: int = 10) -> list[TicketSummary]:
+    """A customer's tickets, newest first (for the card)."""
+    require_visible(actor, customer_id)
+    rows = fetch_all(_TICKET_SQL + " where t.customer_id = ? order by t.created_at desc, t.id desc"
+                     " limit ?", (customer_id, limit))
+    now = utcnow()
+    return [TicketSummary(t.id, t.number, t.subject, t.status, t.priority, t.customer_name,
+                          t.assignee_name, t.breaching(now)) for t in map(view_of, rows)]

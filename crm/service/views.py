@@ -1,0 +1,85 @@
+"""What the service desk returns: plain frozen data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TicketMessageView:
+    id: int
+    author: str  # customer, staff, system
+    staff_name: str | None
+    body: str
+    internal: bool
+    file_id: str | None
+    file_kind: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class TicketView:
+    id: int
+    number: str
+    customer_id: int
+    customer_name: str
+    subject: str
+    description: str
+    status: str
+    priority: str
+    channel: str
+    assignee_id: int | None
+    assignee_name: str | None
+    first_response_due_at: dt.datetime
+    resolution_due_at: dt.datetime
+    first_responded_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    rating: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    messages: tuple[TicketMessageView, ...] = ()
+
+    def breaching(self, now: dt.datetime) -> bool:
+        """Whether a service level has been missed and the ticket is still open."""
+        if self.status not in ("new", "open", "waiting", "reopened"):
+            return False
+        late_answer = self.first_responded_at is None and self.first_response_due_at < now
+        return late_answer or self.resolution_due_at < now
+
+
+@dataclass(frozen=True)
+class TicketSummary:
+    id: int
+    number: str
+    subject: str
+    status: str
+    priority: str
+    customer_name: str
+    assignee_name: str | None
+    breaching: bool
+
+
+@dataclass(frozen=True)
+class Relay:
+    """A staff reply on its way to the customer's chat."""
+
+    message_id: int
+    ticket_id: int
+    ticket_number: str
+    telegram_id: int
+    body: str
+    file_id: str | None
+    file_kind: str | None
+    staff_name: str | None
+    status: str  # the ticket's status when sent
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    id: int
+    title: str
+    body: str
+    tags: tuple[str, ...]
+    status: str  # draft, published
+    updated_at: dt.datetime
