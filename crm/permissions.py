@@ -34,7 +34,8 @@ MATRIX: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.MANAGER: frozenset({Action.READ, Action.CREATE, Action.EDIT, Action.DELETE,
                              Action.MERGE, Action.REASSIGN, Action.EXPORT, Action.IMPORT,
-                             Action.REVEAL, Action.FORECAST, Action.REPORT}),
+                             Action.REVEAL, Action.FORECAST, Action.REPORT,
+                             Action.MANAGE_KB}),
     Role.AGENT: frozenset({Action.READ, Action.CREATE, Action.EDIT, Action.REPORT}),
     Role.VIEWER: frozenset({Action.READ}),
 }

@@ -1,6 +1,6 @@
 """Tickets as staff work them: open, read, reply (relayed to the customer), note, assign,
-change status and priority. A ticket is visible to whoever sees its customer, and to its
-assignee."""
+change status and priority. A ticket is visible to whoever sees its customer, to its assignee,
+and to all staff while it waits in the open queue (nobody's ticket of nobody's customer)."""
 
 from __future__ import annotations
 
@@ -68,10 +68,14 @@ def load_row(ticket_id: int) -> tuple | None:
 
 
 def _visible_row(actor: Actor, ticket_id: int) -> tuple:
-    """The ticket's row when the actor sees its customer or is its assignee; else NotFound."""
+    """The ticket's row when the actor sees its customer, is its assignee, or it is in the
+    open queue (nobody's ticket of nobody's customer, e.g. a newcomer who wrote to the bot);
+    else NotFound."""
     require(actor, Action.READ)
     row = load_row(ticket_id)
-    if row is None or not (can_see(actor, row[18], row[19]) or row[9] == actor.user_id):
+    queue = row is not None and row[9] is None and row[18] is None
+    if row is None or not (queue or can_see(actor, row[18], row[19])
+                           or row[9] == actor.user_id):
         raise NotFound("ticket.not_found")
     return row
 
@@ -177,8 +181,8 @@ def _visible_clause(actor: Actor) -> tuple[str, tuple]:
     if scope is None:
         return "", ()
     customers, params = scope.sql("c")
-    return (f"and ({customers.removeprefix(' and ')} or t.assignee_id = ?)",
-            (*params, actor.user_id))
+    return (f"and ({customers.removeprefix(' and ')} or t.assignee_id = ?"
+            " or (t.assignee_id is null and c.owner_id is null))", (*params, actor.user_id))
 
 
 def _change(actor: Actor, ticket_id: int, action: str, changes: dict, assignments: str,

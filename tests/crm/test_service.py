@@ -1,0 +1,204 @@
+"""The service desk: tickets and their service levels, the customer's own side, relays to the
+customer, SLA breach alerts, and the knowledge base."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee
+import pytest
+
+from crm import customers, reminders, service
+from crm.errors import NotFound, PermissionDenied, ValidationError
+from crm.sales.outbox import pending_for
+from crm.service import PortalUser
+from storage.database import fetch_all, fetch_one
+from tests.crm.cast import customer, make_cast
+
+NOW = dt.datetime(2026, 12, 7, 2, 0)
+ALICE = PortalUser(70001, "Alice 王", "zh-CN")
+BOB = PortalUser(70002, "Bob", "en")
+
+
+@pytest.fixture
+def cast(db: peewee.Database):
+    return make_cast()
+
+
+def minutes(n: float) -> dt.datetime:
+    return NOW + dt.timedelta(minutes=n)
+
+
+def test_a_customer_opens_a_ticket_and_becomes_a_lead_with_slas(cast) -> None:
+    ticket = service.open_customer_ticket(ALICE, "打印机坏了", "开不了机", now=NOW)
+    assert ticket.number == "T-2026-000001" and ticket.status == "new"
+    assert ticket.first_response_due_at == NOW + dt.timedelta(hours=8)  # normal priority
+    assert ticket.resolution_due_at == NOW + dt.timedelta(days=3)
+    card = customers.get_customer(cast.admin, ticket.customer_id)
+    assert (card.name, card.status) == ("Alice 王", "lead")
+    # Nobody owns the new lead: every manager hears of the ticket.
+    [(code, params, _)] = pending_for(cast.manager.user_id)
+    assert code == "ticket.new" and params["number"] == ticket.number
+
+
+def test_a_shared_phone_links_the_existing_customer(cast) -> None:
+    known = customer(cast.agent, "王小明", phones=("13800138000",))
+    assert service.link_by_phone(BOB, "+86 138 0013 8000", now=NOW) == known.id
+    ticket = service.open_customer_ticket(BOB, "发票", now=NOW)
+    assert ticket.customer_id == known.id
+    assert ticket.assignee_id == cast.agent.user_id  # the owner works their customer's ticket
+    [(code, _, _)] = pending_for(cast.agent.user_id)
+    assert code == "ticket.new"
+
+
+def test_a_customer_never_sees_another_customers_ticket(cast) -> None:
+    theirs = service.open_customer_ticket(ALICE, "私事", now=NOW)
+    service.open_customer_ticket(BOB, "我的", now=NOW)
+    for attempt in (lambda: service.get_own_ticket(BOB, theirs.id),
+                    lambda: service.customer_reply(BOB, theirs.id, "看看", now=NOW),
+                    lambda: service.rate_ticket(BOB, theirs.id, 1, now=NOW)):
+        with pytest.raises(NotFound):
+            attempt()
+    assert [t.subject for t in service.list_own_tickets(BOB).items] == ["我的"]
+    stranger = PortalUser(79999, "Nobody")
+    assert service.list_own_tickets(stranger).items == ()
+    with pytest.raises(NotFound):
+        service.get_own_ticket(stranger, theirs.id)
+
+
+def test_staff_reply_is_relayed_once_and_internal_notes_never(cast) -> None:
+    ticket = service.open_customer_ticket(ALICE, "打印机坏了", now=NOW)
+    service.assign_ticket(cast.agent, ticket.id, cast.agent.user_id, now=NOW)
+    service.add_note(cast.agent, ticket.id, "客户上次也这样", now=minutes(1))
+    answered = service.reply_to_ticket(cast.agent, ticket.id, "请重启试试", now=minutes(2))
+    assert answered.status == "waiting" and answered.first_responded_at == minutes(2)
+    [(relay, locale)] = service.claim_relays(10, minutes(2))
+    assert (relay.body, relay.telegram_id, locale) == ("请重启试试", ALICE.telegram_id, "zh-CN")
+    assert service.claim_relays(10, minutes(2)) == []
+    assert service.mark_relayed(relay.message_id, minutes(2))
+    seen = service.get_own_ticket(ALICE, ticket.id)
+    assert [m.body for m in seen.messages] == ["请重启试试"]  # no internal note
+    assert [m.internal for m in service.get_ticket(cast.agent, ticket.id).messages] == \
+        [True, False]
+
+
+def test_customer_reply_reopens_and_tells_the_assignee(cast) -> None:
+    ticket = service.open_customer_ticket(ALICE, "打印机坏了", now=NOW)
+    service.assign_ticket(cast.manager, ticket.id, cast.agent.user_id, now=NOW)
+    service.reply_to_ticket(cast.agent, ticket.id, "请重启", now=minutes(1))
+    again = service.customer_reply(ALICE, ticket.id, "还是不行", now=minutes(5))
+    assert again.status == "open"
+    codes = [code for code, _, _ in pending_for(cast.agent.user_id)]
+    assert codes == ["ticket.assigned_to_you", "ticket.customer_replied"]
+
+
+def test_resolving_asks_for_a_rating_which_closes_the_ticket(cast) -> None:
+    ticket = service.open_customer_ticket(ALICE, "打印机坏了", now=NOW)
+    with pytest.raises(ValidationError):
+        service.rate_ticket(ALICE, ticket.id, 5, now=NOW)  # not resolved yet
+    service.set_ticket_status(cast.admin, ticket.id, "resolved", now=minutes(3))
+    relays = service.claim_relays(10, minutes(3))
+    assert [(r.body, r.status) for r, _ in relays] == [("resolved", "resolved")]
+    with pytest.raises(ValidationError):
+        service.rate_ticket(ALICE, ticket.id, 6, now=minutes(4))
+    rated = service.rate_ticket(ALICE, ticket.id, 4, now=minutes(4))
+    assert (rated.rating, rated.status) == (4, "closed")
+    with pytest.raises(ValidationError):
+        service.set_ticket_status(cast.admin, ticket.id, "waiting", now=minutes(5))
+
+
+def test_one_customer_writing_too_fast_is_slowed_down(cast) -> None:
+    ticket = service.open_customer_ticket(ALICE, "问题", now=NOW)
+    for n in range(5):  # with the ticket itself: 6 in a minute
+        service.customer_reply(ALICE, ticket.id, f"第{n}条", now=NOW + dt.timedelta(seconds=n))
+    with pytest.raises(service.RateLimited):
+        service.customer_reply(ALICE, ticket.id, "太快了", now=NOW + dt.timedelta(seconds=10))
+    assert fetch_one("select count(*) from ticket_message where body = '太快了'")[0] == 0
+    service.customer_reply(ALICE, ticket.id, "一分钟后", now=minutes(2))
+
+
+def test_agents_see_tickets_of_their_customers_and_those_assigned_to_them(cast) -> None:
+    mine = customer(cast.agent, "我的客户", phones=("13900139000",))
+    service.link_by_phone(ALICE, "13900139000", now=NOW)
+    ticket = service.open_customer_ticket(ALICE, "问题", now=NOW)
+    assert ticket.customer_id == mine.id
+    with pytest.raises(NotFound):
+        service.get_ticket(cast.other_agent, ticket.id)
+    with pytest.raises(PermissionDenied):
+        service.assign_ticket(cast.agent, ticket.id, cast.teammate.user_id, now=NOW)
+    service.assign_ticket(cast.manager, ticket.id, cast.other_agent.user_id, now=NOW)
+    assert service.get_ticket(cast.other_agent, ticket.id).assignee_id == \
+        cast.other_agent.user_id
+    assert [t.id for t in service.list_tickets(cast.other_agent, "mine", now=NOW).items] == \
+        [ticket.id]
+    with pytest.raises(PermissionDenied):
+        service.reply_to_ticket(cast.viewer, ticket.id, "x", now=NOW)
+
+
+def test_lists_of_unassigned_and_breaching_tickets(cast) -> None:
+    urgent = service.open_customer_ticket(ALICE, "紧急", now=NOW)
+    service.set_ticket_priority(cast.admin, urgent.id, "urgent", now=NOW)
+    service.open_customer_ticket(BOB, "不急", now=NOW)
+    later = NOW + dt.timedelta(hours=2)  # past the urgent ticket's 1 h first answer
+    breaching = service.list_tickets(cast.admin, "breaching", now=later).items
+    assert [t.subject for t in breaching] == ["紧急"] and breaching[0].breaching
+    assert len(service.list_tickets(cast.admin, "unassigned", now=later).items) == 2
+    # Newcomers' tickets wait in the open queue every agent sees; not a colleague's customer's.
+    assert len(service.list_tickets(cast.agent, "unassigned", now=later).items) == 2
+    theirs = customer(cast.other_agent, "别人的客户")
+    service.open_ticket(cast.other_agent, theirs.id, "别人的工单", now=NOW)
+    service.assign_ticket(cast.admin, service.list_tickets(cast.admin, "open", now=later)
+                          .items[0].id, None, now=NOW)
+    assert "别人的工单" not in [t.subject for t in service.list_tickets(
+        cast.agent, "open", now=later).items]
+
+
+def test_sla_breaches_alert_assignee_and_managers_once_as_reminders(cast) -> None:
+    ticket = service.open_customer_ticket(ALICE, "紧急", now=NOW)
+    service.set_ticket_priority(cast.admin, ticket.id, "urgent", now=NOW)
+    service.assign_ticket(cast.admin, ticket.id, cast.agent.user_id, now=NOW)
+    assert service.alert_sla_breaches(minutes(59)) == 0
+    assert service.alert_sla_breaches(minutes(61)) == 1
+    assert service.alert_sla_breaches(minutes(62)) == 0
+    due = reminders.claim_due_reminders(10, minutes(61))
+    assert {(d.telegram_id, d.reminder.source, d.reminder.ticket_id) for d in due} == {
+        (cast.agent.telegram_id, "sla_answer", ticket.id),
+        (cast.manager.telegram_id, "sla_answer", ticket.id)}
+    service.reply_to_ticket(cast.agent, ticket.id, "处理中", now=minutes(70))
+    assert service.alert_sla_breaches(NOW + dt.timedelta(hours=9)) == 1  # resolution now late
+
+
+def test_tickets_show_on_the_timeline_and_lose_their_words_on_erasure(cast) -> None:
+    from crm import privacy
+
+    ticket = service.open_customer_ticket(ALICE, "打印机坏了", "型号 X1", now=NOW)
+    service.customer_reply(ALICE, ticket.id, "我的电话 138...", now=minutes(1))
+    entries = customers.get_timeline(cast.admin, ticket.customer_id).items
+    assert any(e.kind == "ticket" and ticket.number in e.summary for e in entries)
+    privacy.erase_customer(cast.admin, ticket.customer_id, now=minutes(5))
+    assert fetch_all("select subject, description from ticket") == [("[erased]", "")]
+    assert fetch_all("select body from ticket_message") == [("",)]
+    assert service.find_customer(ALICE) is None
+
+
+def test_knowledge_base_found_in_chinese_and_english_published_only(cast) -> None:
+    printer = service.write_article(cast.manager, "打印机无法开机怎么办",
+                                    "先检查电源线，再长按电源键十秒。", tags=("打印机", "hardware"),
+                                    publish=True, now=NOW)
+    draft = service.write_article(cast.manager, "打印机卡纸", "打开后盖取出纸张。", now=NOW)
+    service.write_article(cast.admin, "Invoice questions", "Invoices are sent monthly.",
+                          publish=True, now=NOW)
+    assert [a.id for a in service.search_articles("打印机")] == [printer.id]
+    assert {a.id for a in service.search_articles("打印机", include_drafts=True)} == \
+        {printer.id, draft.id}
+    assert [a.title for a in service.search_articles("invoice")] == ["Invoice questions"]
+    assert [a.id for a in service.search_articles("电源 开机")] == [printer.id]
+    assert service.search_articles("洗衣机") == []
+    with pytest.raises(PermissionDenied):
+        service.write_article(cast.agent, "x", "y", now=NOW)
+    with pytest.raises(NotFound):
+        service.get_article(None, draft.id)  # customers never see a draft
+    service.edit_article(cast.manager, draft.id, status="published", now=NOW)
+    assert draft.id in [a.id for a in service.search_articles("卡纸")]
+    service.delete_article(cast.admin, printer.id, now=NOW)
+    assert service.search_articles("电源") == []
