@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from functools import lru_cache
+
+import phonenumbers
 
 from crm import runtime
 from crm.actors import Actor
@@ -77,10 +80,22 @@ def _exact_name(query: ParsedQuery, scope: Scope | None) -> tuple[str, tuple]:
 
 def _contact_values(query: ParsedQuery) -> list[str]:
     values = [query.text]
-    if query.digits:
+    region = runtime.config()["phone_region"]
+    if query.digits and (query.text.startswith("+") or
+                         len(query.digits) >= _shortest_number(region)):
         with contextlib.suppress(ValidationError):
-            values.append(normalise_phone(query.text, runtime.config()["phone_region"]))
+            values.append(normalise_phone(query.text, region))
     return values
+
+
+@lru_cache
+def _shortest_number(region: str) -> int:
+    """The fewest digits a number dialled within ``region`` can have (CN: 7): the last 4
+    digits people search by are no phone number, and parsing them costs more than the
+    search itself."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    lengths = metadata.general_desc.possible_length if metadata is not None else ()
+    return min(lengths or (0,))
 
 
 def _exact_contact(query: ParsedQuery, scope: Scope | None) -> tuple[str, tuple] | None:
