@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 
 from crm.clock import as_date
-from crm.reports.access import scope_sql
+from crm.reports.access import customer_filter
 from crm.reports.base import (
     Chart,
     Column,
@@ -30,11 +30,11 @@ def _counts(ctx: ReportContext) -> dict[tuple[int | None, dt.date], Counts]:
     """(staff id, week) → counts of the interactions the report covers."""
     start, end = ctx.time.bounds(ctx.period)
     day_sql = ctx.time.local_day_sql("i.occurred_at", ctx.period)
-    clause, params = scope_sql(ctx.scope, "c", "i.staff_id")
+    clause, params = customer_filter(ctx.scope, "i.customer_id", "i.staff_id")
     found: dict[tuple[int | None, dt.date], Counts] = defaultdict(lambda: [0, 0, 0, 0])
     for staff, day, kind, count in fetch_all(
-            f"select i.staff_id, {day_sql}, i.kind, count(*) from interaction i join customer c"
-            " on c.id = i.customer_id where c.deleted_at is null and i.occurred_at >= ?"
+            f"select i.staff_id, {day_sql}, i.kind, count(*) from interaction i"
+            " where i.occurred_at >= ?"
             f" and i.occurred_at < ?{clause} group by i.staff_id, {day_sql}, i.kind",
             (start, end, *params)):
         slot = KINDS.index(kind) if kind in KINDS else 3

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from crm.clock import as_date
 from crm.permissions import Action
-from crm.reports.access import scope_sql
+from crm.reports.access import customer_filter
 from crm.reports.base import (
     Chart,
     Column,
@@ -28,9 +28,8 @@ from crm.sales.pipelines import load_pipeline
 from crm.sales.rules import weighted
 from storage.database import fetch_all
 
-_DEALS = (" from deal d join customer c on c.id = d.customer_id"
-          " join pipeline_stage st on st.id = d.stage_id"
-          " where d.pipeline_id = ? and d.deleted_at is null and c.deleted_at is null")
+_DEALS = (" from deal d join pipeline_stage st on st.id = d.stage_id"
+          " where d.pipeline_id = ? and d.deleted_at is null")
 
 
 class _Month:
@@ -43,7 +42,7 @@ class _Month:
 
 def _fill(ctx: ReportContext) -> dict[tuple[dt.date | None, str], _Month]:
     pipeline_id = load_pipeline(None).id
-    clause, params = scope_sql(ctx.scope, "c", "d.owner_id")
+    clause, params = customer_filter(ctx.scope, "d.customer_id", "d.owner_id")
     months: dict[tuple[dt.date | None, str], _Month] = defaultdict(_Month)
     for close, code, probability, count, minor in fetch_all(
             "select d.expected_close, d.currency, st.probability, count(*),"

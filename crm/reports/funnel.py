@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from crm.reports.access import scope_sql
+from crm.reports.access import customer_filter
 from crm.reports.base import (
     Chart,
     Column,
@@ -23,8 +23,8 @@ from crm.sales.pipelines import load_pipeline
 from crm.sales.views import StageView
 from storage.database import fetch_all
 
-# The cohort: deals of the pipeline created in the period, on customers not deleted.
-_COHORT = (" where d.pipeline_id = ? and d.deleted_at is null and c.deleted_at is null"
+# The cohort: deals of the pipeline created in the period (customer_filter adds the rest).
+_COHORT = (" where d.pipeline_id = ? and d.deleted_at is null"
            " and d.created_at >= ? and d.created_at < ?")
 
 
@@ -32,10 +32,10 @@ def compute(ctx: ReportContext) -> Figures:
     """Funnel steps with conversion, and the cohort's outcome."""
     pipeline = load_pipeline(None)
     start, end = ctx.time.bounds(ctx.period)
-    clause, params = scope_sql(ctx.scope, "c", "d.owner_id")
+    clause, params = customer_filter(ctx.scope, "d.customer_id", "d.owner_id")
     moves = fetch_all(
         "select h.deal_id, h.to_stage_id from deal_stage_history h join deal d"
-        f" on d.id = h.deal_id join customer c on c.id = d.customer_id{_COHORT}{clause}",
+        f" on d.id = h.deal_id{_COHORT}{clause}",
         (pipeline.id, start, end, *params))
     steps = _steps(figures.stage_conversion(moves, pipeline.stages), pipeline.stages)
     outcome = _outcome(pipeline.id, (start, end), clause, params)
@@ -65,8 +65,8 @@ def _outcome(pipeline_id: int, bounds: tuple, clause: str, params: tuple
     seconds = seconds_between_sql("d.created_at", "d.closed_at")
     rows = fetch_all(
         f"select st.kind, count(*), sum(case when st.kind = 'won' then {seconds} end)"
-        " from deal d join customer c on c.id = d.customer_id"
-        f" join pipeline_stage st on st.id = d.stage_id{_COHORT}{clause} group by st.kind",
+        f" from deal d join pipeline_stage st on st.id = d.stage_id{_COHORT}{clause}"
+        " group by st.kind",
         (pipeline_id, *bounds, *params))
     counts = {kind: count for kind, count, _ in rows}
     won, lost = counts.get("won", 0), counts.get("lost", 0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from crm.reports.access import scope_sql
+from crm.reports.access import customer_filter
 from crm.reports.base import (
     Chart,
     Column,
@@ -34,13 +34,13 @@ def _groups(ctx: ReportContext) -> dict[Group, tuple[int, Decimal]]:
     pipeline = load_pipeline(None)
     stages = {s.id: s for s in pipeline.stages}
     start, end = ctx.time.bounds(ctx.period)
-    clause, params = scope_sql(ctx.scope, "c", "d.owner_id")
+    clause, params = customer_filter(ctx.scope, "d.customer_id", "d.owner_id")
     rows = fetch_all(
         "select d.owner_id, s.name, d.stage_id, d.currency, count(*),"
-        " sum(coalesce(d.amount_minor, 0)) from deal d join customer c on c.id = d.customer_id"
+        " sum(coalesce(d.amount_minor, 0)) from deal d"
         " join pipeline_stage st on st.id = d.stage_id left join staff_user s"
         " on s.id = d.owner_id where d.pipeline_id = ? and d.deleted_at is null"
-        " and c.deleted_at is null and (st.kind = 'open' or (d.closed_at >= ?"
+        " and (st.kind = 'open' or (d.closed_at >= ?"
         f" and d.closed_at < ?)){clause} group by d.owner_id, s.name, d.stage_id, d.currency",
         (pipeline.id, start, end, *params))
     return {(owner, name, stages[stage], code): (count, money(minor, code))

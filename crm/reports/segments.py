@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from crm.clock import as_date
-from crm.reports.access import scope_sql
+from crm.reports.access import customer_filter
 from crm.reports.base import (
     Chart,
     Column,
@@ -83,11 +83,11 @@ def segment_of(r: int, f: int, m: int) -> str:
 
 
 def _buyers(ctx: ReportContext) -> list[Buyer]:
-    clause, params = scope_sql(ctx.scope, "c", "o.owner_id")
+    clause, params = customer_filter(ctx.scope, "o.customer_id", "o.owner_id")
     rows = fetch_all(
         "select o.customer_id, o.currency, max(o.ordered_on), count(*), sum(o.total_minor)"
-        " from sales_order o join customer c on c.id = o.customer_id where c.deleted_at is null"
-        " and (o.status = 'completed' or (o.status in ('confirmed', 'shipped')"
+        " from sales_order o"
+        " where (o.status = 'completed' or (o.status in ('confirmed', 'shipped')"
         " and o.paid_minor >= o.total_minor)) and o.ordered_on >= ? and o.ordered_on < ?"
         f"{clause} group by o.customer_id, o.currency",
         (ctx.period.since, ctx.period.until, *params))

@@ -18,7 +18,9 @@ Deals (default pipeline; created → moves, at 09:00 unless said):
     D6 A a3 CNY  4,000              02-16 → Contacted, Lost (price) 03-01
     D7 B b2 USD  1,000 close 03-31  03-06 → Proposal
     D8 A a1 CNY  2,000              2025-12-01 → Won 2026-01-31 20:00 (Feb 1 in Shanghai)
-Interactions: see INTERACTIONS. Orders (completed unless said): see ORDERS.
+    D9 A d1 CNY  7,000              01-15 → Contacted (its customer is deleted: never counted)
+Interactions: see INTERACTIONS. Orders (completed unless said): see ORDERS. The deleted
+customer d1 has a deal, a call and an order too, deleted with it: no report counts them.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ DEALS = [  # key, owner, customer, amount, close, created, moves [(stage, when)]
     ("D7", "B", "b2", "USD 1000.00", "2026-03-31", dt.date(2026, 3, 6), [("Proposal", None)]),
     ("D8", "A", "a1", "2000.00", None, dt.date(2025, 12, 1),
      [("Won", dt.datetime(2026, 1, 31, 20))]),
+    ("D9", "A", "d1", "7000.00", None, dt.date(2026, 1, 15), [("Contacted", None)]),
 ]
 INTERACTIONS = [  # owner, customer, kind, when (UTC)
     ("A", "a1", "email", dt.datetime(2026, 3, 1, 20)),  # Mar 2 04:00 local: week of Mar 2
@@ -71,6 +74,7 @@ INTERACTIONS = [  # owner, customer, kind, when (UTC)
     ("B", "b2", "meeting", dt.datetime(2026, 3, 12, 3)),
     ("C", "c1", "visit", dt.datetime(2026, 3, 13, 3)),
     ("B", "b1", "call", dt.datetime(2026, 3, 15, 17)),  # Mar 16 local: after the period
+    ("A", "d1", "call", dt.datetime(2026, 3, 3, 3)),  # the deleted customer's
 ]
 ORDERS = [  # owner, customer, currency, unit price, days ordered, status
     ("A", "a1", "CNY", "1000.00", ["2026-02-10", "2026-03-01", "2026-03-20"], "completed"),
@@ -84,6 +88,7 @@ ORDERS = [  # owner, customer, currency, unit price, days ordered, status
     ("C", "c1", "CNY", "5000.00", [f"2025-{m:02d}-10" for m in range(6, 13)]
      + ["2026-01-10", "2026-02-10", "2026-03-10"], "completed"),
     ("C", "c2", "CNY", "100.00", ["2025-03-01"], "completed"),  # before the period
+    ("A", "d1", "CNY", "900.00", ["2026-03-05"], "completed"),  # the deleted customer's
 ]
 
 
@@ -115,7 +120,6 @@ def build_book() -> Book:
               "C": _fresh(cast.other_agent)}
     made = {key: customer(people[owner], f"客户{key}", source=source, now=created).id
             for key, owner, source, created in CUSTOMERS}
-    customers.delete_customer(cast.admin, made["d1"], now=dt.datetime(2026, 1, 16))
     deals = _deals(people, made)
     for owner, key, kind, when in INTERACTIONS:
         customers.log_interaction(people[owner], made[key], kind, f"{kind} {key}",
@@ -123,6 +127,7 @@ def build_book() -> Book:
     for owner, key, code, price, days, status in ORDERS:
         for day in days:
             _order(people[owner], made[key], code, price, day, status)
+    customers.delete_customer(cast.admin, made["d1"], now=dt.datetime(2026, 3, 20))
     return Book(people["A"], people["B"], people["C"], _fresh(cast.manager), cast.admin,
                 cast.viewer, made, deals)
 
