@@ -14,10 +14,9 @@ promising (R≥4), at risk (R≤2, F≥3), hibernating (R≤2), needs attention 
 
 from __future__ import annotations
 
-import bisect
-import datetime as dt
+import functools
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
 from decimal import Decimal
 
 from crm.clock import as_date
@@ -44,31 +43,42 @@ RECENCY_DAYS = (30, 90, 180, 365)  # at most this many days → 5, 4, 3, 2; olde
 FREQUENCY_ORDERS = (10, 5, 3, 2)  # at least this many orders → 5, 4, 3, 2; one → 1
 
 
-@dataclass(frozen=True)
-class Buyer:
-    """One customer's value orders in one currency."""
+class _Segment:
+    """Running totals of one segment in one currency (amounts in whole minor units)."""
 
-    customer_id: int
-    currency: str
-    last_order: dt.date
-    orders: int
-    amount: Decimal
+    def __init__(self) -> None:
+        self.customers = self.recency = self.orders = self.minor = 0
+
+    def add(self, recency: int, orders: int, minor: int) -> None:
+        self.customers += 1
+        self.recency += recency
+        self.orders += orders
+        self.minor += minor
 
 
 def recency_score(days: int) -> int:
-    return 5 - next((i for i, limit in enumerate(RECENCY_DAYS) if days <= limit), 4)
+    for score, limit in zip((5, 4, 3, 2), RECENCY_DAYS, strict=True):
+        if days <= limit:
+            return score
+    return 1
 
 
 def frequency_score(orders: int) -> int:
-    return 5 - next((i for i, least in enumerate(FREQUENCY_ORDERS) if orders >= least), 4)
+    for score, least in zip((5, 4, 3, 2), FREQUENCY_ORDERS, strict=True):
+        if orders >= least:
+            return score
+    return 1
 
 
-def monetary_scores(amounts: list[Decimal]) -> list[int]:
+def monetary_scores(amounts: Sequence[int | Decimal]) -> list[int]:
     """1-5 by rank: 1 + ⌊5 × (how many are smaller) / how many there are⌋."""
-    ordered = sorted(amounts)
-    return [1 + 5 * bisect.bisect_left(ordered, a) // len(ordered) for a in amounts]
+    smaller: dict[int | Decimal, int] = {}
+    for index, amount in enumerate(sorted(amounts)):
+        smaller.setdefault(amount, index)
+    return [1 + 5 * smaller[a] // len(amounts) for a in amounts]
 
 
+@functools.cache
 def segment_of(r: int, f: int, m: int) -> str:
     """The segment of one set of scores (the rules in the module's docstring)."""
     if r >= 4 and f >= 4 and m >= 4:
@@ -82,58 +92,62 @@ def segment_of(r: int, f: int, m: int) -> str:
     return "need_attention"
 
 
-def _buyers(ctx: ReportContext) -> list[Buyer]:
+def _buyers(ctx: ReportContext) -> dict[str, list[tuple]]:
+    """Per currency: (customer id, last order day, orders, spent in minor units)."""
     clause, params = customer_filter(ctx.scope, "o.customer_id", "o.owner_id")
-    rows = fetch_all(
-        "select o.customer_id, o.currency, max(o.ordered_on), count(*), sum(o.total_minor)"
-        " from sales_order o"
-        " where (o.status = 'completed' or (o.status in ('confirmed', 'shipped')"
-        " and o.paid_minor >= o.total_minor)) and o.ordered_on >= ? and o.ordered_on < ?"
-        f"{clause} group by o.customer_id, o.currency",
-        (ctx.period.since, ctx.period.until, *params))
-    return [Buyer(r[0], r[1], as_date(r[2]), r[3], money(r[4], r[1]))  # type: ignore[arg-type]
-            for r in rows]
+    found: dict[str, list[tuple]] = defaultdict(list)
+    for customer_id, code, last, orders, minor in fetch_all(
+            "select o.customer_id, o.currency, max(o.ordered_on), count(*), sum(o.total_minor)"
+            " from sales_order o"
+            " where (o.status = 'completed' or (o.status in ('confirmed', 'shipped')"
+            " and o.paid_minor >= o.total_minor)) and o.ordered_on >= ? and o.ordered_on < ?"
+            f"{clause} group by o.customer_id, o.currency",
+            (ctx.period.since, ctx.period.until, *params)):
+        found[code].append((customer_id, as_date(last), orders, int(minor)))
+    return found
 
 
 def compute(ctx: ReportContext) -> Figures:
     """Segments per currency, the recency × frequency grid, and customers per segment."""
     buyers = _buyers(ctx)
-    by_currency: dict[str, list[Buyer]] = defaultdict(list)
-    for buyer in buyers:
-        by_currency[buyer.currency].append(buyer)
-    groups: dict[tuple[str, str], list[tuple[Buyer, int]]] = defaultdict(list)
+    groups: dict[tuple[str, str], _Segment] = defaultdict(_Segment)
     grid: dict[tuple[int, int], int] = defaultdict(int)
-    for code, members in by_currency.items():
-        for buyer, m in zip(members, monetary_scores([b.amount for b in members]), strict=True):
-            recency = (ctx.period.last - buyer.last_order).days
-            r, f = recency_score(recency), frequency_score(buyer.orders)
-            groups[(segment_of(r, f, m), code)].append((buyer, recency))
+    last_day = ctx.period.last
+    for code, members in buyers.items():
+        scores = monetary_scores([minor for *_, minor in members])
+        for (_, last, orders, minor), m in zip(members, scores, strict=True):
+            recency = (last_day - last).days
+            r, f = recency_score(recency), frequency_score(orders)
+            groups[(segment_of(r, f, m), code)].add(recency, orders, minor)
             grid[(r, f)] += 1
-    return Figures(summary=_summary(buyers, groups), tables=(
-        _segments(groups, len(buyers)), _grid(grid), _chart(groups)),
+    people = len({member[0] for members in buyers.values() for member in members})
+    units = sum(len(members) for members in buyers.values())
+    return Figures(summary=_summary(people, groups), tables=(
+        _segments(groups, units), _grid(grid), _chart(groups)),
         charts=(Chart("segments", "segments_chart", "bar", (1,)),))
 
 
-def _summary(buyers: list[Buyer], groups: dict) -> tuple:
-    def count(segment: str) -> int:
-        return sum(len(v) for (s, _), v in groups.items() if s == segment)
-
-    return (("buyers", len({b.customer_id for b in buyers}), ""),
-            ("champions", count("champions"), ""), ("at_risk", count("at_risk"), ""),
-            ("hibernating", count("hibernating"), ""))
+def _count(groups: dict[tuple[str, str], _Segment], segment: str) -> int:
+    return sum(g.customers for (s, _), g in groups.items() if s == segment)
 
 
-def _segments(groups: dict[tuple[str, str], list[tuple[Buyer, int]]], total: int) -> Table:
+def _summary(people: int, groups: dict[tuple[str, str], _Segment]) -> tuple:
+    return (("buyers", people, ""), ("champions", _count(groups, "champions"), ""),
+            ("at_risk", _count(groups, "at_risk"), ""),
+            ("hibernating", _count(groups, "hibernating"), ""))
+
+
+def _segments(groups: dict[tuple[str, str], _Segment], total: int) -> Table:
     rows = []
     for segment in SEGMENTS:
         for code in sorted(c for s, c in groups if s == segment):
-            members = groups[(segment, code)]
-            amount = sum((b.amount for b, _ in members), Decimal(0))
-            rows.append((Label(f"segment.{segment}"), code, len(members),
-                         percent(len(members), total),
-                         average(sum(r for _, r in members), len(members)),
-                         average(sum(b.orders for b, _ in members), len(members)),
-                         amount, round_money(amount / len(members), code)))
+            group = groups[(segment, code)]
+            amount = money(group.minor, code)
+            rows.append((Label(f"segment.{segment}"), code, group.customers,
+                         percent(group.customers, total),
+                         average(group.recency, group.customers),
+                         average(group.orders, group.customers),
+                         amount, round_money(amount / group.customers, code)))
     return Table("segments", (
         Column("segment"), Column("currency"), Column("customers", "count"),
         Column("share", "percent"), Column("recency_days", "days"),
@@ -148,10 +162,8 @@ def _grid(grid: dict[tuple[int, int], int]) -> Table:
     return Table("segments_grid", columns, rows)
 
 
-def _chart(groups: dict[tuple[str, str], list]) -> Table:
-    rows = tuple((Label(f"segment.{segment}"),
-                  sum(len(v) for (s, _), v in groups.items() if s == segment))
-                 for segment in SEGMENTS)
+def _chart(groups: dict[tuple[str, str], _Segment]) -> Table:
+    rows = tuple((Label(f"segment.{segment}"), _count(groups, segment)) for segment in SEGMENTS)
     return Table("segments_chart", (Column("segment"), Column("customers", "count")), rows)
 
 
