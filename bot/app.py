@@ -23,17 +23,16 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 import crm.sales  # noqa: F401 (registers the sales parts of merges, timelines, erasure)
-from bot import scheduler, session
+from bot import portal, scheduler, session
 from bot.handlers import commands, register_all
 from bot.i18n import describe_error, resolve_locale, t
 from bot.transport import RetryingRequest
-from crm import updates
+from crm import invites, updates
 from crm.config import Config
 from storage.errors import CodedError
 from storage.executor import DatabaseExecutor
 
 log = logging.getLogger(__name__)
-PUBLIC_COMMANDS = ("/start", "/help")  # what a stranger may send (to join, or to learn how)
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -119,8 +118,8 @@ async def _publish_menus(application: Application) -> None:
 
 async def admit(update: Update, context: session.Context) -> None:
     """Before any handler: drop a redelivered update; map the Telegram user to a staff actor,
-    fresh on every update (deactivation is instant); turn everyone else away from everything
-    but /start and /help."""
+    fresh on every update (deactivation is instant); anyone else is a customer, served by the
+    customer's side of the bot only (a newcomer's invite aside)."""
     user = update.effective_user
     first_time, staff = await session.db(context, updates.admit, update.update_id,
                                          user.id if user else None)
@@ -131,15 +130,22 @@ async def admit(update: Update, context: session.Context) -> None:
         context.user_data[session.LOCALE] = resolve_locale(
             staff.locale if staff else None, user.language_code if user else None,
             session.config(context).locale)
-    if staff is None and not _public(update):
-        await _refuse_stranger(update, context)
+    if staff is None and not _invite(update):
+        # Not staff: the customer's side of the bot, and nothing else.
+        if update.inline_query or update.effective_chat is None or \
+                update.effective_chat.type != "private":
+            await _refuse_stranger(update, context)
+        else:
+            await portal.handle(update, context)
         raise ApplicationHandlerStop
 
 
-def _public(update: Update) -> bool:
+def _invite(update: Update) -> bool:
+    """/start with an invite code: a newcomer joining the staff."""
     message = update.message
-    return bool(message and message.text and message.chat.type == "private"
-                and message.text.split()[0].split("@")[0] in PUBLIC_COMMANDS)
+    words = message.text.split() if message and message.text else []
+    return bool(message and message.chat.type == "private" and len(words) == 2
+                and words[0].split("@")[0] == "/start" and invites.is_invite_code(words[1]))
 
 
 async def _refuse_stranger(update: Update, context: session.Context) -> None:

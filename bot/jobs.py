@@ -31,9 +31,9 @@ async def deliver_notifications(application: Application) -> int:
 async def _deliver(application: Application, note: NotificationView) -> int:
     executor = application.bot_data[session.EXECUTOR]
     locale = resolve_locale(note.locale, application.bot_data[session.CONFIG].locale)
-    customer_id = note.params.get("customer_id")
-    buttons = ([[(t(locale, "button.open_customer"), data("c", customer_id))]]
-               if customer_id else [])
+    customer_id, ticket_id = note.params.get("customer_id"), note.params.get("ticket_id")
+    buttons = [[(t(locale, "button.open_ticket"), data("k", ticket_id))]] if ticket_id else (
+        [[(t(locale, "button.open_customer"), data("c", customer_id))]] if customer_id else [])
     try:
         await application.bot.send_message(note.telegram_id, t(locale, note.code, **note.params),
                                            reply_markup=keyboard(buttons) if buttons else None)

@@ -26,7 +26,7 @@ def moment_text(locale: str, moment: dt.datetime, timezone: str) -> str:
 
 def subject(locale: str, reminder: ReminderView) -> str:
     """What the reminder says: the user's words, or what the rule that made it means."""
-    if reminder.source in ("new_lead", "stale_deal", "birthday"):
+    if reminder.source in ("new_lead", "stale_deal", "birthday", "sla_answer", "sla_resolve"):
         return t(locale, f"reminder.rule.{reminder.source}", name=reminder.customer_name or "—",
                  title=reminder.deal_title or reminder.text)
     if reminder.source == "follow_up":
@@ -71,6 +71,8 @@ def reminder_keyboard(locale: str, reminder: ReminderView) -> InlineKeyboardMark
 
 
 def _open_button(locale: str, reminder: ReminderView) -> Button | None:
+    if reminder.ticket_id:
+        return t(locale, "button.open_ticket"), data("k", reminder.ticket_id)
     if reminder.deal_id and reminder.deal_title:
         return t(locale, "button.open_deal"), data("d", reminder.deal_id)
     if reminder.customer_id and reminder.customer_name:

@@ -15,7 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from telegram.ext import Application, ContextTypes
 
-from bot import jobs, reminder_jobs, report_jobs, session
+from bot import jobs, reminder_jobs, report_jobs, service_jobs, session
 from crm import backups, scheduling
 from crm.clock import utcnow
 from crm.config import Config
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 JobRun = Callable[[Application, dt.datetime], Awaitable[str]]
 WATCH_SECONDS = 60
 NOTIFICATION_SECONDS = 3.0
+SLA_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ JOBS: list[JobSpec] = [
             dt.timedelta(minutes=2)),
     JobSpec("notifications", _notifications, _every(NOTIFICATION_SECONDS),
             dt.timedelta(minutes=2)),
+    JobSpec("relays", service_jobs.deliver_relays, _every(NOTIFICATION_SECONDS),
+            dt.timedelta(minutes=2)),
+    JobSpec("sla", service_jobs.alert_breaches, _every(SLA_SECONDS), dt.timedelta(minutes=5)),
     JobSpec("agenda", reminder_jobs.send_agendas, _cron("reminders.agenda_schedule"),
             dt.timedelta(minutes=30), cron=True),
     JobSpec("rules", reminder_jobs.apply_rules, _cron("reminders.rules_schedule"),

@@ -19,16 +19,19 @@ def remove_article(article_id: int) -> None:
     database.execute_sql(sql("delete from kb_search where article_id = ?"), (article_id,))
 
 
-def match_articles(tokens: Sequence[str], *, every: bool, limit: int = 200) -> list[int]:
-    """Ids of entries holding every token (``every``) or any of them."""
-    if not tokens:
+def match_articles(tokens: Sequence[str], *, every: bool, prefixes: Sequence[str] = (),
+                   limit: int = 200) -> list[int]:
+    """Ids of entries holding every token (``every``) or any of them; ``prefixes`` are words
+    that may also begin a longer indexed word (invoice → invoices)."""
+    if not tokens and not prefixes:
         return []
-    joiner = " AND " if every else " OR "
     if is_sqlite(database):
-        query = joiner.join(f'"{token}"' for token in tokens)
-        rows = fetch_all("select rowid from kb_fts where kb_fts match ? limit ?", (query, limit))
+        parts = [f'"{token}"' for token in tokens] + [f'"{word}"*' for word in prefixes]
+        rows = fetch_all("select rowid from kb_fts where kb_fts match ? limit ?",
+                         ((" AND " if every else " OR ").join(parts), limit))
     else:
-        query = (" & " if every else " | ").join(tokens)
+        parts = list(tokens) + [f"{word}:*" for word in prefixes]
         rows = fetch_all("select article_id from kb_search where terms_tsv @@"
-                         " to_tsquery('simple', ?) limit ?", (query, limit))
+                         " to_tsquery('simple', ?) limit ?",
+                         ((" & " if every else " | ").join(parts), limit))
     return [r[0] for r in rows]

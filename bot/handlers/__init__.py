@@ -14,6 +14,7 @@ from bot.handlers import (
     exports,
     imports,
     inline,
+    kb,
     log,
     more,
     remind,
@@ -22,12 +23,13 @@ from bot.handlers import (
     search,
     settings,
     start,
+    tickets,
 )
 
 
 def register_all(application: Application) -> None:
     """Add every handler; conversations first, so their steps win over plain-text search
     (which sits in a later group)."""
-    for module in (create, edit, log, remind, sales, settings, admin, backup, more, inline,
-                   imports, exports, commands, start, card, report, search):
+    for module in (create, edit, log, remind, tickets, kb, sales, settings, admin, backup, more,
+                   inline, imports, exports, commands, start, card, report, search):
         module.register(application)

@@ -76,12 +76,6 @@ async def show_timeline(update: Update, context: session.Context) -> None:
         await callback.edit_message_text(text, reply_markup=buttons)
 
 
-async def later_feature(update: Update, context: session.Context) -> None:
-    """Buttons whose domain arrives later say so politely."""
-    await update.callback_query.answer(session.text(context, "later.feature"), show_alert=True)
-
-
 def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(open_card, pattern=r"^c:\d+$"))
     application.add_handler(CallbackQueryHandler(show_timeline, pattern=r"^t[lp]:"))
-    application.add_handler(CallbackQueryHandler(later_feature, pattern=r"^tk:"))

@@ -17,13 +17,13 @@ from crm.permissions import Action, allows
 from crm.users import StaffView
 
 log = logging.getLogger(__name__)
-LATER = ("tickets",)
+LATER = ()
 STRANGER_MENU = ("start", "help")
 # (command, what it needs): crm decides who has it, this only picks the menu's entries.
 STAFF_MENU: tuple[tuple[str, Action], ...] = (
     ("new", Action.CREATE), ("find", Action.READ), ("today", Action.READ),
     ("remind", Action.READ), ("deals", Action.READ),
-    ("forecast", Action.FORECAST), ("tickets", Action.READ),
+    ("forecast", Action.FORECAST), ("tickets", Action.READ), ("kb", Action.READ),
     ("report", Action.REPORT), ("export", Action.EXPORT), ("import", Action.IMPORT),
     ("settings", Action.READ), ("cancel", Action.READ), ("help", Action.READ),
     ("users", Action.MANAGE_USERS), ("invite", Action.MANAGE_USERS), ("audit", Action.AUDIT),

@@ -4,6 +4,7 @@ published for customers to find themselves, searched like customers are (Chinese
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from crm import audit
 from crm.actors import Actor
@@ -20,6 +21,7 @@ TITLE_MAX = 200
 BODY_MAX = 4000
 STATUSES = ("draft", "published")
 _COLUMNS = "id, title, body, tags, status, updated_at"
+_ENCODED = re.compile(r"^(u[0-9a-f]{4,}|p\d{4})$")  # Chinese and phone tokens, not words
 
 
 def _view(row: tuple) -> ArticleView:
@@ -127,20 +129,25 @@ def search_articles(text: str, *, include_drafts: bool = False,
     """Articles matching the words: those with every word first, then those with most of
     them; customers see published articles only."""
     query = parse_query(text)
-    tokens = list(query.tokens) + ([query.prefix] if query.prefix else [])
-    tokens = list(dict.fromkeys(tokens))
-    found = match_articles(tokens, every=True) or match_articles(tokens, every=False)
+    tokens = list(dict.fromkeys(query.tokens + ((query.prefix,) if query.prefix else ())))
+    # Latin words also match as the start of a longer word: "invoice" finds "invoices".
+    words = [t for t in tokens if t.isascii() and t.isalpha() and len(t) >= 3
+             and not _ENCODED.match(t)]
+    exact = [t for t in tokens if t not in words]
+    found = (match_articles(exact, every=True, prefixes=words)
+             or match_articles(exact, every=False, prefixes=words))
     if not found:
         return []
     marks = ", ".join("?" * len(found))
     status = "" if include_drafts else " and status = 'published'"
     rows = fetch_all(f"select {_COLUMNS} from kb_article where id in ({marks})"
                      f" and deleted_at is null{status}", tuple(found))
-    words = set(tokens)
+    wanted = set(tokens)
     normal = normalise_text(text)
 
     def score(row: tuple) -> tuple:
         own = set(_terms(row[1], row[2], tuple((row[3] or "").split(","))).split())
-        return (-len(words & own), normal not in normalise_text(row[1]), -row[0])
+        hits = len(wanted & own) + sum(any(o.startswith(w) for o in own) for w in words)
+        return (-hits, normal not in normalise_text(row[1]), -row[0])
 
     return [_view(r) for r in sorted(rows, key=score)[:limit]]

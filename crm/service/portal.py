@@ -159,7 +159,7 @@ def open_customer_ticket(user: PortalUser, subject: str, description: str = "", 
             add_message(ticket_id, "customer", "", now, file=file)
         row = load_row(ticket_id)
         _notify_staff(row, "ticket.new", {"number": row[1], "subject": row[4],
-                                          "customer": row[3]}, now)
+                                          "customer": row[3], "ticket_id": row[0]}, now)
     return get_own_ticket(user, ticket_id)
 
 
@@ -208,7 +208,8 @@ def customer_reply(user: PortalUser, ticket_id: int, body: str, *,
         database.execute_sql(sql("update ticket set status = ?, updated_at = ? where id = ?"),
                              (status, now, ticket_id))
         _notify_staff(row, "ticket.customer_replied",
-                      {"number": row[1], "subject": row[4], "text": text[:300] or "📎"}, now)
+                      {"number": row[1], "subject": row[4], "text": text[:300] or "📎",
+                       "ticket_id": row[0]}, now)
     return get_own_ticket(user, ticket_id)
 
 

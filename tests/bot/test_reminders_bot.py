@@ -303,8 +303,8 @@ def test_a_scheduled_run_missed_while_the_bot_was_stopped_is_reported_at_start(c
     expect_job("agenda", utcnow() - dt.timedelta(hours=3))  # the last process expected it
     expect_job("reminders", utcnow() - dt.timedelta(hours=3))  # a poller: not worth a word
     names = chat.loop.run_until_complete(scheduler.schedule(chat.app))
-    assert set(names) == {"reminders", "notifications", "agenda", "rules", "backup",
-                          "weekly_report", "watchdog"}
+    assert set(names) == {"reminders", "notifications", "relays", "sla", "agenda", "rules",
+                          "backup", "weekly_report", "watchdog"}
     from bot.jobs import deliver_notifications
 
     chat.loop.run_until_complete(deliver_notifications(chat.app))

@@ -1,0 +1,307 @@
+"""Tickets for staff: ``/tickets`` (mine, unassigned, breaching, all open), the ticket card
+with Reply, Note, Assign, Status and Priority, and a new ticket from the customer card.
+
+Callback data: k:<id> card · kv:<view>:<offset> lists · kr:<id> reply · kn:<id> note ·
+ka:<id> / kA:<id>:<staff or 0> assign · ks:<id> / kS:<id>:<status> · kp:<id> / kP:<id>:<prio>.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import session
+from bot.handlers.log import conversation, crm_step
+from bot.i18n import t
+from bot.keyboards import Button, data, keyboard, parse
+from bot.render import clip, pager, when
+from bot.service_jobs import deliver_relays
+from crm import customers, service, users
+from crm.actors import Actor, Channel
+from crm.clock import utcnow
+from crm.permissions import Action, allows
+from crm.service.tickets import TRANSITIONS
+from crm.service.views import TicketView
+
+TEXT, SUBJECT = range(2)
+END = ConversationHandler.END
+PENDING = "ticket_pending"  # ("reply" | "note", ticket id) or ("new", customer id)
+PAGE = 8
+ID = r"\d{1,9}"
+PRIVATE = filters.ChatType.PRIVATE
+INPUT = (filters.TEXT & ~filters.COMMAND | filters.PHOTO | filters.Document.ALL) & PRIVATE
+AUTHOR_ICONS = {"customer": "👤", "staff": "🧑‍💼", "system": "⚙️"}
+
+
+def _zone(context: session.Context) -> str:
+    return session.actor(context).timezone or session.config(context).timezone
+
+
+def card_text(locale: str, ticket: TicketView, zone: str) -> str:
+    """The ticket card: who, what, how urgent, the service-level clocks, the conversation."""
+    e, now = html.escape, utcnow()
+    lines = [f"🎫 <b>{e(ticket.number)}</b> · {e(ticket.subject)}",
+             t(locale, "ticket.card_line", status=t(locale, f"ticket.status.{ticket.status}",
+                                                    html_escape=False),
+               priority=t(locale, f"ticket.priority.{ticket.priority}", html_escape=False),
+               customer=ticket.customer_name, assignee=ticket.assignee_name or "—"),
+             t(locale, "ticket.sla_line",
+               answer=when(locale, ticket.first_responded_at, zone) if ticket.first_responded_at
+               else t(locale, "ticket.due", when=when(locale, ticket.first_response_due_at, zone),
+                      html_escape=False),
+               resolve=when(locale, ticket.resolution_due_at, zone))]
+    if ticket.breaching(now):
+        lines.append(t(locale, "ticket.breaching"))
+    if ticket.rating:
+        lines.append("⭐" * ticket.rating)
+    if ticket.description:
+        lines.append(f"\n{e(clip(ticket.description, 600))}")
+    for item in ticket.messages[-6:]:
+        if item.author == "system":
+            continue
+        icon = "🔒" if item.internal else AUTHOR_ICONS.get(item.author, "•")
+        who = item.staff_name or t(locale, "ticket.customer")
+        body = e(clip(item.body, 400)) if item.body else "📎"
+        lines.append(f"\n{icon} <i>{e(who)} · {when(locale, item.created_at, zone)}</i>\n{body}")
+    return "\n".join(lines)
+
+
+def card_keyboard(locale: str, ticket: TicketView) -> InlineKeyboardMarkup:
+    def b(key: str, *parts: object) -> Button:
+        return t(locale, f"ticket.button.{key}", html_escape=False), data(*parts)
+
+    return keyboard([[b("reply", "kr", ticket.id), b("note", "kn", ticket.id)],
+                     [b("assign", "ka", ticket.id), b("status", "ks", ticket.id),
+                      b("priority", "kp", ticket.id)],
+                     [b("customer", "c", ticket.customer_id), b("list", "kv", "mine", 0)]])
+
+
+async def show_card(update: Update, context: session.Context, ticket: TicketView, *,
+                    edit: bool = False) -> None:
+    locale = session.locale(context)
+    text, markup = card_text(locale, ticket, _zone(context)), card_keyboard(locale, ticket)
+    if edit and update.callback_query:
+        await update.callback_query.edit_message_text(text, reply_markup=markup)
+    else:
+        await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+# lists --------------------------------------------------------------------------------------
+async def tickets_command(update: Update, context: session.Context) -> None:
+    """/tickets [mine|unassigned|breaching|open]."""
+    view = (context.args or ["mine"])[0].lower()
+    await _send_list(update, context, view if view in service.VIEWS else "mine", 0)
+
+
+async def list_view(update: Update, context: session.Context) -> None:
+    """kv:<view>:<offset>."""
+    parts = parse(update.callback_query.data)
+    await update.callback_query.answer()
+    await _send_list(update, context, parts[1], int(parts[2]), edit=True)
+
+
+async def _send_list(update: Update, context: session.Context, view: str, offset: int, *,
+                     edit: bool = False) -> None:
+    page = await session.db(context, service.list_tickets, session.actor(context), view,
+                            offset=offset, limit=PAGE)
+    locale = session.locale(context)
+    lines = [t(locale, f"ticket.list.{view}")]
+    if not page.items:
+        lines.append(t(locale, "ticket.list.empty"))
+    rows: list[list[Button]] = [[(("⚠️ " if item.breaching else "") + f"{item.number} · "
+                                  + clip(item.subject, 30), data("k", item.id))]
+                                for item in page.items]
+    rows.append(pager(page, PAGE, "kv", view))
+    rows.append([(("✓ " if v == view else "") + t(locale, f"ticket.view.{v}",
+                                                   html_escape=False), data("kv", v, 0))
+                 for v in service.VIEWS])
+    markup = keyboard(rows)
+    if edit and update.callback_query:
+        await update.callback_query.edit_message_text("\n".join(lines), reply_markup=markup)
+    else:
+        await update.effective_message.reply_text("\n".join(lines), reply_markup=markup)
+
+
+async def open_card(update: Update, context: session.Context) -> None:
+    """k:<id> (crm checks the ticket is visible: a button is not a grant)."""
+    ticket = await session.db(context, service.get_ticket, session.actor(context),
+                              int(parse(update.callback_query.data)[1]))
+    await update.callback_query.answer()
+    await show_card(update, context, ticket)
+
+
+# assign, status, priority ---------------------------------------------------------------------
+async def assign_menu(update: Update, context: session.Context) -> None:
+    """ka:<id>: me, nobody, and (for those who may hand work on) other staff."""
+    actor, ticket_id = session.actor(context), int(parse(update.callback_query.data)[1])
+    await session.db(context, service.get_ticket, actor, ticket_id)
+    locale = session.locale(context)
+    rows = [[(t(locale, "ticket.assign_me", html_escape=False), data("kA", ticket_id,
+                                                                     actor.user_id)),
+             (t(locale, "ticket.assign_nobody", html_escape=False), data("kA", ticket_id, 0))]]
+    if allows(actor, Action.REASSIGN):
+        staff = await session.db(context, users.list_users, Actor.system(Channel.BOT),
+                                 include_inactive=False)
+        others = [s for s in staff if s.id != actor.user_id and s.role.value != "viewer"][:8]
+        rows += [[(clip(s.name, 30), data("kA", ticket_id, s.id))] for s in others]
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(keyboard(rows))
+
+
+async def assign(update: Update, context: session.Context) -> None:
+    """kA:<id>:<staff id or 0>."""
+    parts = parse(update.callback_query.data)
+    assignee = int(parts[2]) or None
+    ticket = await session.db(context, service.assign_ticket, session.actor(context),
+                              int(parts[1]), assignee)
+    await update.callback_query.answer(session.text(context, "ticket.saved"))
+    await show_card(update, context, ticket, edit=True)
+
+
+async def status_menu(update: Update, context: session.Context) -> None:
+    """ks:<id>: the statuses this ticket may move to."""
+    ticket_id = int(parse(update.callback_query.data)[1])
+    ticket = await session.db(context, service.get_ticket, session.actor(context), ticket_id)
+    locale = session.locale(context)
+    rows = [[(t(locale, f"ticket.status.{s}", html_escape=False), data("kS", ticket_id, s))]
+            for s in service.STATUSES if s in TRANSITIONS.get(ticket.status, set())]
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(keyboard(rows))
+
+
+async def set_status(update: Update, context: session.Context) -> None:
+    """kS:<id>:<status>; resolving asks the customer to rate."""
+    parts = parse(update.callback_query.data)
+    ticket = await session.db(context, service.set_ticket_status, session.actor(context),
+                              int(parts[1]), parts[2])
+    await update.callback_query.answer(session.text(context, "ticket.saved"))
+    await show_card(update, context, ticket, edit=True)
+    await _pass_on(context)
+
+
+async def priority_menu(update: Update, context: session.Context) -> None:
+    """kp:<id>."""
+    ticket_id = int(parse(update.callback_query.data)[1])
+    await session.db(context, service.get_ticket, session.actor(context), ticket_id)
+    locale = session.locale(context)
+    rows = [[(t(locale, f"ticket.priority.{p}", html_escape=False), data("kP", ticket_id, p))
+             for p in service.PRIORITIES]]
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(keyboard(rows))
+
+
+async def set_priority(update: Update, context: session.Context) -> None:
+    """kP:<id>:<priority>: the service-level clocks follow."""
+    parts = parse(update.callback_query.data)
+    ticket = await session.db(context, service.set_ticket_priority, session.actor(context),
+                              int(parts[1]), parts[2])
+    await update.callback_query.answer(session.text(context, "ticket.saved"))
+    await show_card(update, context, ticket, edit=True)
+
+
+async def _pass_on(context: session.Context) -> None:
+    """Answers reach the customer at once (the relay job catches anything left)."""
+    await deliver_relays(context.application)
+
+
+# reply, note, new ---------------------------------------------------------------------------
+async def start_text(update: Update, context: session.Context) -> int:
+    """kr:<id> or kn:<id>: the next message is the reply (to the customer) or a note."""
+    parts = parse(update.callback_query.data)
+    ticket = await crm_step(update, context, END, service.get_ticket, session.actor(context),
+                            int(parts[1]))
+    kind = "reply" if parts[0] == "kr" else "note"
+    context.user_data[PENDING] = (kind, ticket.id)
+    await update.callback_query.answer()
+    await update.callback_query.message.reply_text(
+        session.text(context, f"ticket.ask_{kind}", number=ticket.number))
+    return TEXT
+
+
+async def got_text(update: Update, context: session.Context) -> int:
+    pending = context.user_data.get(PENDING)
+    if pending is None:
+        raise ApplicationHandlerStop(END)
+    message, actor = update.effective_message, session.actor(context)
+    body = (message.text or message.caption or "").strip()
+    if pending[0] == "note":
+        ticket = await crm_step(update, context, TEXT, service.add_note, actor, pending[1], body)
+    else:
+        ticket = await crm_step(update, context, TEXT, service.reply_to_ticket, actor,
+                                pending[1], body, file=_file_of(message))
+    context.user_data.pop(PENDING, None)
+    await show_card(update, context, ticket)
+    await _pass_on(context)
+    raise ApplicationHandlerStop(END)
+
+
+def _file_of(message: Message) -> tuple[str, str, str | None] | None:
+    if message.photo:
+        return message.photo[-1].file_id, "photo", None
+    if message.document:
+        return message.document.file_id, "document", message.document.file_name
+    return None
+
+
+async def start_new(update: Update, context: session.Context) -> int:
+    """tk:<customer id> on the customer card: a ticket for this customer."""
+    card = await crm_step(update, context, END, customers.get_customer, session.actor(context),
+                          int(parse(update.callback_query.data)[1]))
+    context.user_data[PENDING] = ("new", card.id)
+    await update.callback_query.answer()
+    await update.callback_query.message.reply_text(
+        session.text(context, "ticket.ask_subject", name=card.name))
+    return SUBJECT
+
+
+async def got_subject(update: Update, context: session.Context) -> int:
+    pending = context.user_data.get(PENDING)
+    if pending is None:
+        raise ApplicationHandlerStop(END)
+    text = update.effective_message.text.strip()
+    ticket = await crm_step(update, context, SUBJECT, service.open_ticket,
+                            session.actor(context), pending[1], text.splitlines()[0][:200], text)
+    context.user_data.pop(PENDING, None)
+    await show_card(update, context, ticket)
+    raise ApplicationHandlerStop(END)
+
+
+async def cancel(update: Update, context: session.Context) -> int:
+    context.user_data.pop(PENDING, None)
+    await update.effective_message.reply_text(session.text(context, "ticket.cancelled"))
+    return END
+
+
+async def timed_out(update: Update, context: session.Context) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(PENDING, None)
+
+
+def register(application: Application) -> None:
+    """/tickets, the card and its buttons, and the reply / note / new conversation."""
+    application.add_handler(conversation(
+        entry_points=[CallbackQueryHandler(start_text, pattern=rf"^k[rn]:{ID}$"),
+                      CallbackQueryHandler(start_new, pattern=rf"^tk:{ID}$")],
+        states={TEXT: [MessageHandler(INPUT, got_text)],
+                SUBJECT: [MessageHandler(filters.TEXT & ~filters.COMMAND & PRIVATE,
+                                         got_subject)],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)]},
+        fallbacks=[CommandHandler("cancel", cancel)], name="tickets"))
+    application.add_handler(CommandHandler("tickets", tickets_command))
+    for callback, pattern in (
+            (open_card, rf"^k:{ID}$"), (list_view, r"^kv:(mine|unassigned|breaching|open):\d+$"),
+            (assign_menu, rf"^ka:{ID}$"), (assign, rf"^kA:{ID}:{ID}$"),
+            (status_menu, rf"^ks:{ID}$"), (set_status, rf"^kS:{ID}:[a-z]+$"),
+            (priority_menu, rf"^kp:{ID}$"), (set_priority, rf"^kP:{ID}:[a-z]+$")):
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))

@@ -1,0 +1,260 @@
+"""The customer's side of the bot: anyone who is not staff finds answers in the knowledge
+base, opens a ticket, follows their tickets, writes on them and rates the answer.
+
+The identity pre-handler hands every update from a non-staff user here and nowhere else, so
+no staff handler ever runs for a customer. Buttons use the ``q`` prefix; whatever they carry,
+crm only ever shows the customer their own tickets.
+"""
+
+from __future__ import annotations
+
+import collections
+import html
+import time
+
+from telegram import (
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+
+from bot import session
+from bot.i18n import describe_error, t
+from bot.keyboards import Button, data, keyboard, parse
+from bot.render import clip, when
+from crm import service
+from crm.service import PortalUser, TicketView
+from storage.errors import CodedError
+
+STEP = "portal_step"  # ("new",) or ("reply", ticket id)
+ARTICLE_PREVIEW = 3000
+BURST_WINDOW = 60.0
+FLOOD_PER_MINUTE = 40
+
+
+def portal_user(update: Update, context: session.Context) -> PortalUser:
+    user = update.effective_user
+    return PortalUser(user.id, user.full_name or user.username or "", session.locale(context))
+
+
+def _flooding(context: session.Context, update: Update) -> bool:
+    """More updates in a minute than a person sends (a script): the rest of the minute is
+    ignored. What a customer stores is limited more tightly by crm."""
+    limit = FLOOD_PER_MINUTE
+    seen = context.bot_data.setdefault("portal_seen", {})
+    times = seen.setdefault(update.effective_user.id, collections.deque())
+    now = time.monotonic()
+    while times and times[0] < now - BURST_WINDOW:
+        times.popleft()
+    times.append(now)
+    return len(times) > limit
+
+
+async def handle(update: Update, context: session.Context) -> None:
+    """Everything a non-staff user sends in a private chat."""
+    if update.effective_chat is None or update.effective_chat.type != "private":
+        return
+    if _flooding(context, update):
+        if update.callback_query:
+            await update.callback_query.answer()
+        return
+    try:
+        if update.callback_query:
+            await _pressed(update, context)
+        elif update.effective_message:
+            await _received(update, context)
+    except CodedError as error:
+        await _say(update, describe_error(session.locale(context), error))
+
+
+async def _say(update: Update, text: str, markup: object = None) -> None:
+    if update.callback_query:
+        await update.callback_query.answer()
+        await update.callback_query.message.reply_text(text, reply_markup=markup)
+    else:
+        await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+def menu(locale: str) -> InlineKeyboardMarkup:
+    return keyboard([[(t(locale, "portal.button_search"), data("qh"))],
+                     [(t(locale, "portal.button_new"), data("qn"))],
+                     [(t(locale, "portal.button_mine"), data("ql"))]])
+
+
+def share_phone_keyboard(locale: str) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup([[KeyboardButton(t(locale, "portal.share_phone"),
+                                                request_contact=True)]],
+                               resize_keyboard=True, one_time_keyboard=True)
+
+
+# messages -----------------------------------------------------------------------------------
+async def _received(update: Update, context: session.Context) -> None:
+    message, locale = update.effective_message, session.locale(context)
+    text = (message.text or message.caption or "").strip()
+    if message.text and text.split()[0].split("@")[0] in ("/start", "/help", "/cancel"):
+        context.user_data.pop(STEP, None)
+        await message.reply_text(t(locale, "portal.welcome", id=update.effective_user.id),
+                                 reply_markup=menu(locale))
+        return
+    if message.contact:
+        await _contact(update, context, message)
+        return
+    step = context.user_data.get(STEP)
+    if step is not None and (text or message.photo or message.document):
+        await _step(update, context, step, text, _file_of(message))
+        return
+    if text and not text.startswith("/"):
+        await _search(update, context, text)
+        return
+    await message.reply_text(t(locale, "portal.welcome", id=update.effective_user.id),
+                             reply_markup=menu(locale))
+
+
+def _file_of(message: Message) -> tuple[str, str, str | None] | None:
+    if message.photo:
+        return message.photo[-1].file_id, "photo", None
+    if message.document:
+        return message.document.file_id, "document", message.document.file_name
+    return None
+
+
+async def _contact(update: Update, context: session.Context, message: Message) -> None:
+    """Only the customer's own number counts (Telegram marks it with their user id)."""
+    locale = session.locale(context)
+    if message.contact.user_id != update.effective_user.id:
+        await message.reply_text(t(locale, "portal.not_your_contact"),
+                                 reply_markup=ReplyKeyboardRemove())
+        return
+    await session.db(context, service.link_by_phone, portal_user(update, context),
+                     message.contact.phone_number)
+    await message.reply_text(t(locale, "portal.linked"), reply_markup=ReplyKeyboardRemove())
+    await message.reply_text(t(locale, "portal.menu"), reply_markup=menu(locale))
+
+
+async def _step(update: Update, context: session.Context, step: tuple, text: str,
+                file: tuple[str, str, str | None] | None) -> None:
+    user, locale = portal_user(update, context), session.locale(context)
+    if step[0] == "new":
+        subject = clip(text.splitlines()[0] if text else t(locale, "portal.photo_subject"), 200)
+        ticket = await session.db(context, service.open_customer_ticket, user, subject, text,
+                                  file=file)
+        context.user_data.pop(STEP, None)
+        await update.effective_message.reply_text(
+            t(locale, "portal.opened", number=ticket.number), reply_markup=_ticket_buttons(
+                locale, ticket))
+        return
+    ticket = await session.db(context, service.customer_reply, user, step[1], text, file=file)
+    context.user_data.pop(STEP, None)
+    await update.effective_message.reply_text(t(locale, "portal.sent", number=ticket.number),
+                                              reply_markup=_ticket_buttons(locale, ticket))
+
+
+async def _search(update: Update, context: session.Context, text: str) -> None:
+    locale = session.locale(context)
+    found = await session.db(context, service.search_articles, text)
+    rows: list[list[Button]] = [[(clip(a.title, 60), data("qa", a.id))] for a in found]
+    rows.append([(t(locale, "portal.button_new"), data("qn"))])
+    key = "portal.found" if found else "portal.nothing_found"
+    await update.effective_message.reply_text(t(locale, key, count=len(found)),
+                                              reply_markup=keyboard(rows))
+
+
+# buttons ------------------------------------------------------------------------------------
+async def _pressed(update: Update, context: session.Context) -> None:
+    callback, locale = update.callback_query, session.locale(context)
+    parts = parse(callback.data or "")
+    action = parts[0]
+    number = _int(parts, 1)
+    if action == "qh":
+        await _say(update, t(locale, "portal.ask_search"))
+    elif action == "qn":
+        context.user_data[STEP] = ("new",)
+        await _say(update, t(locale, "portal.ask_problem"), share_phone_keyboard(locale)
+                   if await session.db(context, service.find_customer,
+                                       portal_user(update, context)) is None else None)
+    elif action == "ql":
+        await _list(update, context)
+    elif action == "qa" and number is not None:
+        article = await session.db(context, service.get_article, None, number)
+        text = f"<b>{_e(article.title)}</b>\n\n{_e(clip(article.body, ARTICLE_PREVIEW))}"
+        await _say(update, text, keyboard([[(t(locale, "portal.button_new"), data("qn"))]]))
+    elif action == "qt" and number is not None:
+        await _show(update, context, number)
+    elif action == "qr" and number is not None:
+        await session.db(context, service.get_own_ticket, portal_user(update, context), number)
+        context.user_data[STEP] = ("reply", number)
+        await _say(update, t(locale, "portal.ask_reply"))
+    elif action == "qs" and number is not None and _int(parts, 2) is not None:
+        ticket = await session.db(context, service.rate_ticket, portal_user(update, context),
+                                  number, _int(parts, 2))
+        await _say(update, t(locale, "portal.rated", number=ticket.number,
+                             stars="⭐" * (ticket.rating or 0)))
+    else:  # a staff button, or forged data: nothing here
+        await callback.answer(t(locale, "access.not_allowed"), show_alert=True)
+
+
+def _int(parts: list[str], index: int) -> int | None:
+    try:
+        return int(parts[index])
+    except (IndexError, ValueError):
+        return None
+
+
+def _e(text: str) -> str:
+    return html.escape(text)
+
+
+async def _list(update: Update, context: session.Context) -> None:
+    locale = session.locale(context)
+    page = await session.db(context, service.list_own_tickets, portal_user(update, context))
+    if not page.items:
+        await _say(update, t(locale, "portal.no_tickets"), menu(locale))
+        return
+    rows = [[(f"{item.number} · {t(locale, f'ticket.status.{item.status}', html_escape=False)}"
+              f" · {clip(item.subject, 30)}", data("qt", item.id))] for item in page.items]
+    await _say(update, t(locale, "portal.your_tickets", count=len(page.items)), keyboard(rows))
+
+
+async def _show(update: Update, context: session.Context, ticket_id: int) -> None:
+    locale = session.locale(context)
+    ticket = await session.db(context, service.get_own_ticket, portal_user(update, context),
+                              ticket_id)
+    await _say(update, ticket_text(locale, ticket, session.config(context).timezone),
+               _ticket_buttons(locale, ticket))
+
+
+def ticket_text(locale: str, ticket: TicketView, zone: str) -> str:
+    """A customer's view of their ticket: status and the conversation (no staff data beyond
+    who answered)."""
+    lines = [t(locale, "portal.ticket_title", number=ticket.number, subject=ticket.subject),
+             t(locale, "portal.ticket_status",
+               status=t(locale, f"ticket.status.{ticket.status}", html_escape=False))]
+    for item in ticket.messages[-8:]:
+        who = t(locale, "portal.you") if item.author == "customer" else t(locale, "portal.us")
+        if item.author == "system":
+            continue
+        body = clip(item.body, 500) if item.body else "📎"
+        lines.append(f"\n<i>{_e(who)} · {when(locale, item.created_at, zone)}</i>\n{_e(body)}")
+    return "\n".join(lines)
+
+
+def _ticket_buttons(locale: str, ticket: TicketView) -> InlineKeyboardMarkup:
+    rows: list[list[Button]] = [[(t(locale, "portal.button_write"), data("qr", ticket.id))]]
+    if ticket.status == "resolved" and ticket.rating is None:
+        rows.append([(str(n) + "⭐", data("qs", ticket.id, n)) for n in range(1, 6)])
+    rows.append([(t(locale, "portal.button_mine"), data("ql"))])
+    return keyboard(rows)
+
+
+def rating_buttons(ticket_id: int) -> InlineKeyboardMarkup:
+    """1-5 stars under the "resolved" message."""
+    return keyboard([[(str(n) + "⭐", data("qs", ticket_id, n)) for n in range(1, 6)]])
+
+
+def reply_buttons(locale: str, ticket_id: int) -> InlineKeyboardMarkup:
+    """Under a relayed staff answer: write back, or see the whole ticket."""
+    return keyboard([[(t(locale, "portal.button_write"), data("qr", ticket_id)),
+                      (t(locale, "portal.button_view"), data("qt", ticket_id))]])

@@ -1,0 +1,193 @@
+"""The service desk through the real Application, both sides: a customer searches the
+knowledge base, opens a ticket, gets the staff answer, writes back and rates it; staff see,
+take, answer, note and resolve; SLA breaches reach staff on time; a customer cannot reach
+another's ticket or any staff screen by guessing numbers or forging buttons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee
+import pytest
+
+from bot import reminder_jobs, service_jobs
+from bot.jobs import deliver_notifications
+from crm import customers, service, users
+from crm.actors import Actor
+from crm.clock import utcnow
+from storage.database import database, fetch_all, fetch_one, sql
+
+AGENT, MANAGER = 8301, 8302
+ALICE, BOB = 8401, 8402  # customers, not staff
+
+
+@pytest.fixture
+def staff(db: peewee.Database):
+    agent = users.add_user(Actor.system(), AGENT, "agent", "李娜", locale="zh-CN").as_actor()
+    manager = users.add_user(Actor.system(), MANAGER, "manager", "Wang Manager",
+                             locale="en").as_actor()
+    service.write_article(manager, "打印机无法开机怎么办", "先检查电源线，再长按电源键十秒。",
+                          tags=("打印机",), publish=True)
+    service.write_article(manager, "How invoices work", "Invoices are sent monthly.",
+                          publish=True)
+    return {"agent": agent, "manager": manager}
+
+
+def shown(replies):
+    """The messages the bot sent or edited (not the button's answer)."""
+    return [r for r in replies if r.method in ("sendMessage", "editMessageText", "sendPhoto")]
+
+
+def to(chat, user_id: int) -> list[str]:
+    return [c.params.get("text") or c.params.get("caption") or "" for c in chat.stub.calls
+            if c.method in ("sendMessage", "sendPhoto") and int(c.params["chat_id"]) == user_id]
+
+
+def run(chat, job) -> str:
+    return chat.loop.run_until_complete(job(chat.app))
+
+
+def open_ticket(chat, customer: int, language: str, text: str) -> int:
+    chat.send(customer, "/start", language=language)
+    chat.press(customer, "qn")
+    chat.send(customer, text, language=language)
+    return fetch_all("select id from ticket order by id desc limit 1")[0][0]
+
+
+def test_the_whole_conversation_in_chinese(chat, staff) -> None:
+    [welcome] = chat.send(ALICE, "/start", language="zh")
+    assert "提交工单" in str(welcome.buttons) and "8401" in welcome.text
+    [found] = chat.send(ALICE, "打印机开不了机")
+    assert "可能有帮助的文章" in found.text
+    [article] = shown(chat.press(ALICE, found.button("打印机无法开机")))
+    assert "长按电源键十秒" in article.text
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机坏了\n按了电源键也没反应")
+    assert "工单 <b>T-" in to(chat, ALICE)[-1]
+    # Nobody owns the newcomer: the managers hear of it, with a button to the ticket.
+    run(chat, deliver_notifications)
+    [news] = [c for c in chat.stub.sent() if int(c.params["chat_id"]) == MANAGER]
+    assert "New ticket" in news.params["text"] and news.buttons()[0][1] == f"k:{ticket_id}"
+    # The agent finds it in the open queue, takes it and answers.
+    [queue] = chat.send(AGENT, "/tickets unassigned")
+    card = shown(chat.press(AGENT, queue.button("T-")))[0]
+    assert "打印机坏了" in card.text and "按了电源键也没反应" in card.text
+    chat.press(AGENT, f"kA:{ticket_id}:{staff['agent'].user_id}")
+    chat.press(AGENT, f"kn:{ticket_id}")
+    chat.send(AGENT, "客户是老用户，注意语气")
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "请拔掉电源线等一分钟再试")
+    answer = to(chat, ALICE)[-1]
+    assert "李娜" in answer and "请拔掉电源线等一分钟再试" in answer
+    assert not any("注意语气" in text for text in to(chat, ALICE))  # notes stay inside
+    # The customer writes back; the assignee hears of it.
+    chat.press(ALICE, f"qr:{ticket_id}")
+    chat.send(ALICE, "还是不行")
+    run(chat, deliver_notifications)
+    assert any("还是不行" in text for text in to(chat, AGENT))
+    # Resolved: the customer is asked to rate, and the rating is kept.
+    chat.press(AGENT, f"ks:{ticket_id}")
+    chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    assert "已解决" in to(chat, ALICE)[-1]
+    [thanks] = shown(chat.press(ALICE, f"qs:{ticket_id}:5"))
+    assert "⭐⭐⭐⭐⭐" in thanks.text
+    assert fetch_one("select rating, status from ticket")[0:2] == (5, "closed")
+
+
+def test_an_english_customer_is_answered_in_english(chat, staff) -> None:
+    [found] = chat.send(BOB, "invoice", language="en")
+    assert "Articles that may help" in found.text and found.button("How invoices work")
+    ticket_id = open_ticket(chat, BOB, "en", "Wrong invoice amount")
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "我们会重开发票")
+    assert "我们会重开发票" in to(chat, BOB)[-1] and to(chat, BOB)[-1].startswith("💬")
+    [mine] = shown(chat.press(BOB, "ql"))
+    assert "Your tickets (1)" in mine.text and "Waiting for the customer" in str(mine.buttons)
+
+
+def test_a_customer_cannot_reach_another_ticket_or_any_staff_screen(chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "私人问题")
+    for forged in (f"qt:{ticket_id}", f"qr:{ticket_id}", f"qs:{ticket_id}:1"):
+        replies = chat.press(BOB, forged)
+        assert any("not there" in r.text for r in shown(replies)), forged
+    assert "私人问题" not in " ".join(to(chat, BOB))
+    for staff_button in (f"k:{ticket_id}", f"kr:{ticket_id}", "kv:open:0", "c:1", "bn"):
+        assert chat.alerts(chat.press(BOB, staff_button)) == ["You are not allowed to do this."]
+    [reply] = chat.send(BOB, "/tickets", language="en")
+    assert "私人问题" not in reply.text
+    assert fetch_one("select count(*) from ticket_message")[0] == 0
+
+
+def test_sharing_ones_own_number_links_the_customer_record(chat, staff) -> None:
+    known = customers.create_customer(staff["agent"], customers.CustomerDraft(
+        name="王小明", phones=("13800138000",)))
+    someone_else = {"phone_number": "+8613800138000", "first_name": "王", "user_id": 1}
+    replies = chat.deliver({"message": chat._message(ALICE, "zh", contact=someone_else)})
+    assert "本人" in shown(replies)[0].text and service.find_customer(
+        service.PortalUser(ALICE, "")) is None
+    own = {"phone_number": "+8613800138000", "first_name": "王", "user_id": ALICE}
+    chat.deliver({"message": chat._message(ALICE, "zh", contact=own)})
+    assert service.find_customer(service.PortalUser(ALICE, "")) == known.id
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    assert fetch_one("select customer_id, assignee_id from ticket where id = ?",
+                     (ticket_id,)) == (known.id, staff["agent"].user_id)
+
+
+def test_a_photo_goes_with_the_ticket_and_a_staff_photo_reaches_the_customer(chat,
+                                                                              staff) -> None:
+    chat.send(ALICE, "/start", language="zh")
+    chat.press(ALICE, "qn")
+    photo = [{"file_id": "small", "file_unique_id": "s", "width": 90, "height": 90},
+             {"file_id": "big-photo", "file_unique_id": "b", "width": 900, "height": 900}]
+    chat.deliver({"message": chat._message(ALICE, "zh", photo=photo, caption="屏幕显示错误")})
+    ticket_id = fetch_all("select id from ticket")[0][0]
+    assert fetch_all("select file_id, file_kind from ticket_message") == [("big-photo", "photo")]
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.deliver({"message": chat._message(AGENT, "zh", photo=photo, caption="按这里")})
+    [sent] = [c for c in chat.stub.calls if c.method == "sendPhoto"]
+    assert int(sent.params["chat_id"]) == ALICE and "按这里" in sent.params["caption"]
+
+
+def test_one_customer_writing_too_fast_is_slowed_down(chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "en", "Question")
+    answers = []
+    for n in range(7):
+        chat.press(ALICE, f"qr:{ticket_id}")
+        answers += [r.text for r in shown(chat.send(ALICE, f"message {n}"))]
+    assert any("Too many messages" in text for text in answers)
+    assert fetch_one("select count(*) from ticket_message")[0] == 5  # ticket + 5 = 6 a minute
+
+
+def test_sla_breach_alerts_reach_staff_on_time(chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "紧急问题")
+    chat.press(MANAGER, f"kP:{ticket_id}:urgent")
+    chat.press(MANAGER, f"kA:{ticket_id}:{staff['agent'].user_id}")
+    run(chat, lambda app: service_jobs.alert_breaches(app, utcnow()))
+    run(chat, lambda app: reminder_jobs.deliver_reminders(app, utcnow()))
+    assert not any("首次回复已超时" in text for text in to(chat, AGENT))  # not yet late
+    database.execute_sql(sql("update ticket set first_response_due_at = ? where id = ?"),
+                         (utcnow() - dt.timedelta(minutes=1), ticket_id))
+    assert "1 tickets" in run(chat, lambda app: service_jobs.alert_breaches(app, utcnow()))
+    run(chat, lambda app: reminder_jobs.deliver_reminders(app, utcnow()))
+    [alert] = [c for c in chat.stub.sent() if int(c.params["chat_id"]) == AGENT
+               and "首次回复已超时" in c.params["text"]]
+    assert ("🎫 打开工单", f"k:{ticket_id}") in alert.buttons()
+    assert any("first answer overdue" in text for text in to(chat, MANAGER))
+    [late] = chat.send(MANAGER, "/tickets breaching")
+    assert "⚠️" in str(late.buttons)
+
+
+def test_managers_write_the_knowledge_base_from_the_chat(chat, staff) -> None:
+    [listing] = chat.send(MANAGER, "/kb")
+    chat.press(MANAGER, listing.button("New article"))
+    [draft] = chat.send(MANAGER, "退货政策\n收到货七天内可以无理由退货。\n#退货 #售后")
+    assert "draft" in draft.text and "#售后" in draft.text
+    [nothing] = chat.send(ALICE, "退货", language="zh")
+    assert "没有找到" in nothing.text  # a draft is not for customers
+    [published] = shown(chat.press(MANAGER, draft.button("Publish")))
+    assert "published" in published.text
+    [found] = chat.send(ALICE, "退货")
+    assert found.button("退货政策")
+    [agent_list] = chat.send(AGENT, "/kb 退货")
+    assert "新文章" not in str(agent_list.buttons)
+    assert chat.alerts(chat.press(AGENT, "bn")) or any(
+        "无权" in r.text for r in shown(chat.press(AGENT, "bn")))
