@@ -31,7 +31,7 @@ from bot.reminder_text import (
     reminder_line,
     subject,
 )
-from crm import customers, reminders
+from crm import customers, reminders, service
 from crm.clock import utcnow
 from crm.reminders.agenda import get_agenda
 from crm.reminders.views import ReminderDraft
@@ -53,6 +53,7 @@ class Pending:
 
     customer_id: int | None = None
     deal_id: int | None = None
+    ticket_id: int | None = None
     about: str | None = None  # the customer's name or the deal's title, to show
     due: ReminderDraft | None = None
     text: str = ""
@@ -134,6 +135,15 @@ async def from_customer(update: Update, context: session.Context) -> int:
     return await _ask_when(update, context, Pending(customer_id=card.id, about=card.name))
 
 
+async def from_ticket(update: Update, context: session.Context) -> int:
+    """rk:<ticket id> on the ticket card."""
+    await update.callback_query.answer()
+    ticket = await crm_step(update, context, END, service.get_ticket, session.actor(context),
+                            int(parse(update.callback_query.data)[1]))
+    return await _ask_when(update, context, Pending(ticket_id=ticket.id,
+                                                    about=f"{ticket.number} {ticket.subject}"))
+
+
 async def from_deal(update: Update, context: session.Context) -> int:
     """rq:<deal id> on the deal card."""
     await update.callback_query.answer()
@@ -202,7 +212,7 @@ async def save(update: Update, context: session.Context) -> int:
     view = await crm_step(update, context, CONFIRM, reminders.create_reminder,
                           session.actor(context), pending.due.due_at, pending.text,
                           customer_id=pending.customer_id, deal_id=pending.deal_id,
-                          repeat=pending.repeat)
+                          ticket_id=pending.ticket_id, repeat=pending.repeat)
     context.user_data.pop(DRAFT, None)
     await callback.answer()
     locale = session.locale(context)
@@ -311,7 +321,8 @@ def register(application: Application) -> None:
     application.add_handler(conversation(
         entry_points=[CommandHandler("remind", remind_command),
                       CallbackQueryHandler(from_customer, pattern=rf"^rm:{ID}$"),
-                      CallbackQueryHandler(from_deal, pattern=rf"^rq:{ID}$")],
+                      CallbackQueryHandler(from_deal, pattern=rf"^rq:{ID}$"),
+                      CallbackQueryHandler(from_ticket, pattern=rf"^rk:{ID}$")],
         states={WHEN: [MessageHandler(TYPED, typed_when),
                        CallbackQueryHandler(quick_when, pattern=r"^rw:[htm]$"), cancel_button],
                 TEXT: [MessageHandler(TYPED, typed_text),

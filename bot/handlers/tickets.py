@@ -84,7 +84,8 @@ def card_keyboard(locale: str, ticket: TicketView) -> InlineKeyboardMarkup:
     return keyboard([[b("reply", "kr", ticket.id), b("note", "kn", ticket.id)],
                      [b("assign", "ka", ticket.id), b("status", "ks", ticket.id),
                       b("priority", "kp", ticket.id)],
-                     [b("customer", "c", ticket.customer_id), b("list", "kv", "mine", 0)]])
+                     [b("customer", "c", ticket.customer_id), b("remind", "rk", ticket.id),
+                      b("list", "kv", "mine", 0)]])
 
 
 async def show_card(update: Update, context: session.Context, ticket: TicketView, *,

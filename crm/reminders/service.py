@@ -85,23 +85,38 @@ def _checked_due(due_at: dt.datetime, now: dt.datetime) -> dt.datetime:
 
 def create_reminder(actor: Actor, due_at: dt.datetime, text: str, *,
                     customer_id: int | None = None, deal_id: int | None = None,
-                    repeat: str = "", now: dt.datetime | None = None) -> ReminderView:
+                    ticket_id: int | None = None, repeat: str = "",
+                    now: dt.datetime | None = None) -> ReminderView:
     """Save a reminder for the actor (``due_at`` naive UTC), about what they may see."""
     require(actor, Action.READ)
     now = now or utcnow()
     if repeat not in REPEATS:
         raise ValidationError("reminder.repeat_invalid", field="repeat")
-    checked = _checked_text(text, required=customer_id is None and deal_id is None) or ""
+    about = customer_id is not None or deal_id is not None or ticket_id is not None
+    checked = _checked_text(text, required=not about) or ""
     due = _checked_due(due_at, now)
     with database.atomic():
-        customer_id = _visible_subject(actor, customer_id, deal_id)
+        if ticket_id is not None:  # seeing the ticket is enough (the open queue's too)
+            customer_id = _ticket_customer(actor, ticket_id, customer_id)
+        else:
+            customer_id = _visible_subject(actor, customer_id, deal_id)
         reminder_id = add_reminder(actor.user_id, due, checked, zone_of(actor), now,
                                    customer_id=customer_id, deal_id=deal_id, repeat=repeat,
-                                   created_by=actor.user_id)
+                                   created_by=actor.user_id, ticket_id=ticket_id)
         audit.record(actor, "reminder.create", "reminder", reminder_id,
                      customer_id=customer_id, changes={"due_at": [None, due.isoformat(" ")],
                                                        "text": [None, checked]}, now=now)
     return load_reminder(reminder_id)
+
+
+def _ticket_customer(actor: Actor, ticket_id: int, customer_id: int | None) -> int:
+    """The customer of a ticket the actor may see."""
+    from crm.service.tickets import get_ticket  # the service desk builds on reminders
+
+    ticket = get_ticket(actor, ticket_id)
+    if customer_id is not None and customer_id != ticket.customer_id:
+        raise ValidationError("reminder.subject_mismatch", field="ticket")
+    return ticket.customer_id
 
 
 def _visible_subject(actor: Actor, customer_id: int | None, deal_id: int | None) -> int | None:

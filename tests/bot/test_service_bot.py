@@ -191,3 +191,14 @@ def test_managers_write_the_knowledge_base_from_the_chat(chat, staff) -> None:
     assert "新文章" not in str(agent_list.buttons)
     assert chat.alerts(chat.press(AGENT, "bn")) or any(
         "无权" in r.text for r in shown(chat.press(AGENT, "bn")))
+
+
+def test_a_reminder_about_a_ticket_opens_the_ticket(chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "回电话")
+    [ask] = shown(chat.press(AGENT, f"rk:{ticket_id}"))
+    assert "回电话" in ask.text
+    [confirm] = chat.send(AGENT, "2030-01-15 15:00")
+    chat.press(AGENT, confirm.button("保存"))
+    [(reminder_ticket, customer_id)] = fetch_all("select ticket_id, customer_id from reminder")
+    assert reminder_ticket == ticket_id and customer_id == fetch_one(
+        "select customer_id from ticket")[0]
