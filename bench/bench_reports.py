@@ -25,12 +25,15 @@ from crm.reports.picture import chart_png
 from crm.reports.timebase import MAX_DAYS, Period, TimeBase, make_period
 from crm.reports.workbook import workbook_bytes
 from crm.sales.pipelines import ensure_default_pipeline, load_pipeline
+from crm.service.sla import due_times
 from storage import bulk
 from storage.database import database, fetch_all, is_sqlite, sqlite_path
 
 SEED = 23
 DEAL_SHARE = 0.25  # customers with a deal (a tenth of them a second one)
 REPEAT_BUYERS = 0.08  # customers with orders of their own, besides won deals
+TICKET_SHARE = 0.08  # customers who asked for help (a quarter of them twice)
+PRIORITIES = (("urgent", 1), ("high", 3), ("normal", 10), ("low", 4))
 ORDER_STATUSES = (("completed", 8), ("confirmed", 1), ("cancelled", 1))
 # The floor each kind is compared with: one raw aggregate over the rows it reads (the same
 # period, no visibility rule, no local calendar, nothing done in Python).
@@ -51,6 +54,9 @@ BARE_SQL = {
     "segments": "select o.customer_id, count(*), sum(o.total_minor), max(o.ordered_on)"
                 " from sales_order o where o.ordered_on >= ? and o.ordered_on < ?"
                 " group by o.customer_id",
+    "tickets": "select t.priority, count(*), sum(case when t.first_responded_at <="
+               " t.first_response_due_at then 1 else 0 end) from ticket t"
+               " where t.created_at >= ? and t.created_at < ? group by t.priority",
 }
 
 
@@ -68,14 +74,15 @@ def add_sales(anchor: dt.datetime) -> dict[str, int]:
             database.execute_sql("pragma foreign_keys = off")
         with database.atomic():
             _generate(anchor, random.Random(SEED))
-            for table in ("deal", "deal_stage_history", "sales_order"):
+            for table in ("deal", "deal_stage_history", "sales_order", "ticket"):
                 bulk.sync_sequence(table)
         if sqlite:
             database.execute_sql("pragma foreign_keys = on")
-        for table in ("deal", "deal_stage_history", "sales_order"):
+        for table in ("deal", "deal_stage_history", "sales_order", "ticket"):
             database.execute_sql(f"analyze {table}")
     return {t: fetch_all(f"select count(*) from {t}")[0][0]
-            for t in ("customer", "interaction", "deal", "deal_stage_history", "sales_order")}
+            for t in ("customer", "interaction", "deal", "deal_stage_history", "sales_order",
+                      "ticket")}
 
 
 def _generate(anchor: dt.datetime, rnd: random.Random) -> None:
@@ -84,8 +91,9 @@ def _generate(anchor: dt.datetime, rnd: random.Random) -> None:
     opens = [s for s in stages if s.kind == "open"]
     won = next(s for s in stages if s.kind == "won")
     lost = next(s for s in stages if s.kind == "lost")
-    ids = {"deal": bulk.next_id("deal"), "order": bulk.next_id("sales_order")}
-    deals, history, orders = [], [], []
+    ids = {"deal": bulk.next_id("deal"), "order": bulk.next_id("sales_order"),
+           "ticket": bulk.next_id("ticket")}
+    deals, history, orders, tickets = [], [], [], []
     for customer_id, owner, created in fetch_all(
             "select id, owner_id, created_at from customer order by id"):
         start = as_datetime(created)
@@ -97,9 +105,12 @@ def _generate(anchor: dt.datetime, rnd: random.Random) -> None:
             for _ in range(rnd.randint(1, 6)):
                 _order(rnd, ids, customer_id, owner, anchor - dt.timedelta(
                     days=rnd.randrange(730)), None, rnd.randrange(5_000, 2_000_000), orders)
+        if rnd.random() < TICKET_SHARE:
+            for _ in range(2 if rnd.random() < 0.25 else 1):
+                _ticket(rnd, ids, (customer_id, owner, start), anchor, tickets)
         if len(history) > 50_000:
-            _flush(deals, history, orders)
-    _flush(deals, history, orders)
+            _flush(deals, history, orders, tickets)
+    _flush(deals, history, orders, tickets)
 
 
 def _deal(rnd: random.Random, ids: dict[str, int], buyer: tuple, anchor: dt.datetime,
@@ -153,7 +164,28 @@ def _order(rnd: random.Random, ids: dict[str, int], customer_id: int, owner: int
                    when if status == "cancelled" else None, owner, when, when))
 
 
-def _flush(deals: list, history: list, orders: list) -> None:
+def _ticket(rnd: random.Random, ids: dict[str, int], buyer: tuple, anchor: dt.datetime,
+            tickets: list) -> None:
+    """A ticket somewhere in the last three years: most answered and resolved, some late."""
+    customer_id, owner, since = buyer
+    opened = max(since, anchor - dt.timedelta(minutes=rnd.randrange(MAX_DAYS * 1440)))
+    priority = rnd.choices([p for p, _ in PRIORITIES], weights=[w for _, w in PRIORITIES])[0]
+    settings = runtime.config()
+    first_due, resolution_due = due_times(priority, opened, settings["service.first_response"],
+                                          settings["service.resolution"])
+    answered = opened + dt.timedelta(minutes=rnd.randrange(5, 2_880))
+    done = opened + dt.timedelta(minutes=rnd.randrange(60, 14_400))
+    finished = done < anchor and rnd.random() < 0.9
+    status = rnd.choice(("resolved", "closed")) if finished else "open"
+    ticket_id = ids["ticket"]
+    ids["ticket"] += 1
+    tickets.append((ticket_id, f"T-B-{ticket_id:08d}", customer_id, "问题", "", status,
+                    priority, "staff", owner, owner, first_due, resolution_due,
+                    answered if answered < anchor else None, done if finished else None,
+                    done if status == "closed" else None, opened, done if finished else opened))
+
+
+def _flush(deals: list, history: list, orders: list, tickets: list) -> None:
     bulk.insert_rows("deal", (
         "id", "pipeline_id", "stage_id", "title", "customer_id", "owner_id", "amount_minor",
         "currency", "expected_close", "lost_reason", "closed_at", "created_by_id", "created_at",
@@ -165,9 +197,12 @@ def _flush(deals: list, history: list, orders: list) -> None:
         "subtotal_minor", "discount_minor", "total_minor", "paid_minor", "ordered_on",
         "confirmed_at", "completed_at", "cancelled_at", "created_by_id", "created_at",
         "updated_at"), orders)
-    deals.clear()
-    history.clear()
-    orders.clear()
+    bulk.insert_rows("ticket", (
+        "id", "number", "customer_id", "subject", "description", "status", "priority", "channel",
+        "assignee_id", "created_by_id", "first_response_due_at", "resolution_due_at",
+        "first_responded_at", "resolved_at", "closed_at", "created_at", "updated_at"), tickets)
+    for rows in (deals, history, orders, tickets):
+        rows.clear()
 
 
 def _warm_up_chart() -> reports.Chart:

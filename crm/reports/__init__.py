@@ -1,12 +1,20 @@
 """Reports: a registry of kinds, each computing aggregated figures over what the actor may
 see, written as an XLSX workbook with native charts and the headline chart as a PNG.
 
-Kinds (in menu order): funnel, pipeline, forecast, activity, new_customers, segments. A later
-kind (tickets: volume and SLA, with the service desk) registers itself with
-``crm.reports.base.register`` and appears in every interface.
+Kinds (in menu order): funnel, pipeline, forecast, activity, new_customers, segments,
+tickets. A kind registers itself with ``crm.reports.base.register`` and appears in every
+interface.
 """
 
-from crm.reports import acquisition, activity, forecast, funnel, pipeline, segments  # noqa: F401
+from crm.reports import (  # noqa: F401 (each registers its kind)
+    acquisition,
+    activity,
+    forecast,
+    funnel,
+    pipeline,
+    segments,
+    tickets,
+)
 from crm.reports.access import reach, report_kinds, report_scope, require_kind
 from crm.reports.base import KINDS, Chart, Column, Figures, Label, Report, ReportKind, Table
 from crm.reports.labels import Labels

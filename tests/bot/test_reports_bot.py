@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from bot.i18n import t
 from bot.report_jobs import send_weekly_reports
-from crm import customers, users
+from crm import customers, reports, users
 from crm.clock import utcnow
 from tests.crm.cast import SYSTEM
 from tests.crm.report_book import FORMULA_SOURCE, build_book
@@ -28,6 +28,16 @@ WORDING = {  # the user's language → what the files say
     "zh-CN": {"summary": "摘要", "funnel": "漏斗", "created": "新建商机",
               "sources": "按来源的新客户", "kind": "销售漏斗", "no_source": "（无来源）",
               "stages": ["线索", "已联系", "需求确认", "报价", "谈判", "赢单"]},
+}
+
+
+TABLES = {  # every kind's data sheets: one each in the weekly workbook
+    "funnel": ["funnel"], "pipeline": ["pipeline_stages", "pipeline_owners", "pipeline_matrix"],
+    "forecast": ["forecast_months", "forecast_chart"],
+    "activity": ["activity_staff", "activity_weeks", "activity_trend"],
+    "new_customers": ["customers_sources", "customers_months", "customers_chart"],
+    "segments": ["segments", "segments_grid", "segments_chart"],
+    "tickets": ["tickets_weeks", "tickets_sla"],
 }
 
 
@@ -98,7 +108,7 @@ def test_new_customers_workbook_neutralises_a_formula_typed_as_source(book, chat
 def test_the_menu_offers_what_the_role_allows(book, chat) -> None:
     [agent_menu] = chat.send(AGENT, "/report")
     assert "rp:forecast::" not in [value for _, value in agent_menu.buttons]
-    assert len(agent_menu.buttons) == 5
+    assert len(agent_menu.buttons) == len(reports.KINDS) - 1
     [manager_menu] = chat.send(MANAGER, "/report")
     assert "rp:forecast::" in [value for _, value in manager_menu.buttons]
     [viewer] = chat.send(VIEWER, "/report")
@@ -132,7 +142,9 @@ def test_the_weekly_report_goes_once_to_each_manager_and_admin(book, chat) -> No
         next(iter(c.params["_files"].values()))[1])) for c in documents}
     manager, admin = files[MANAGER], files[ADMIN]
     assert manager.sheetnames[0] == "摘要" and admin.sheetnames[0] == "Summary"
-    assert len(manager.sheetnames) == 16 and len(manager["摘要"]._charts) == 6
+    tables = sum(len(kind_tables) for kind_tables in TABLES.values())
+    assert len(manager.sheetnames) == 1 + tables
+    assert len(manager["摘要"]._charts) == len(reports.KINDS)
     assert [r[0] for r in sheet_rows(admin, "Activity by person")[1:] if r[1]] == [
         "Emily Chen"]
     assert "Emily Chen" not in [r[0] for r in sheet_rows(manager, "按人员的活动")]

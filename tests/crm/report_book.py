@@ -19,8 +19,10 @@ Deals (default pipeline; created → moves, at 09:00 unless said):
     D7 B b2 USD  1,000 close 03-31  03-06 → Proposal
     D8 A a1 CNY  2,000              2025-12-01 → Won 2026-01-31 20:00 (Feb 1 in Shanghai)
     D9 A d1 CNY  7,000              01-15 → Contacted (its customer is deleted: never counted)
-Interactions: see INTERACTIONS. Orders (completed unless said): see ORDERS. The deleted
-customer d1 has a deal, a call and an order too, deleted with it: no report counts them.
+Interactions: see INTERACTIONS. Orders (completed unless said): see ORDERS. Tickets (service
+levels by default: first answer urgent 1h, high 4h, normal 8h, low 24h; resolution urgent 8h,
+high 24h, normal 3 days, low 7 days): see TICKETS. The deleted customer d1 has a deal, a call,
+an order and a ticket too, deleted with it: no report counts them.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from crm import customers, sales, users
 from crm.actors import Actor
 from crm.sales.views import OrderLineInput
+from crm.service import tickets as service
 from tests.crm.cast import SYSTEM, customer, make_cast
 
 NOW = dt.datetime(2026, 4, 1, 2, 0)  # Wednesday 1 April 2026, 10:00 in Shanghai
@@ -91,6 +94,17 @@ ORDERS = [  # owner, customer, currency, unit price, days ordered, status
     ("A", "d1", "CNY", "900.00", ["2026-03-05"], "completed"),  # the deleted customer's
 ]
 
+H = dt.timedelta(hours=1)
+TICKETS = [  # owner, customer, priority, opened (UTC), first answer after, resolved after
+    ("A", "a1", "urgent", dt.datetime(2026, 3, 2, 2), H / 2, 6 * H),
+    ("A", "a2", "high", dt.datetime(2026, 3, 3, 1), 6 * H, 48 * H),
+    ("B", "b1", "normal", dt.datetime(2026, 3, 8, 17), 3 * H, None),  # Mar 9 01:00 local
+    ("C", "c1", "low", dt.datetime(2026, 3, 10, 3), None, None),
+    ("A", "a1", "normal", dt.datetime(2026, 3, 12, 3), H, 24 * H),
+    ("A", "a3", "normal", dt.datetime(2026, 2, 27, 3), None, 96 * H),  # resolved Mar 3
+    ("A", "d1", "urgent", dt.datetime(2026, 3, 4, 3), H, 2 * H),  # the deleted customer's
+]
+
 
 @dataclass(frozen=True)
 class Book:
@@ -127,6 +141,8 @@ def build_book() -> Book:
     for owner, key, code, price, days, status in ORDERS:
         for day in days:
             _order(people[owner], made[key], code, price, day, status)
+    for owner, key, priority, opened, answered, resolved in TICKETS:
+        _ticket(people[owner], made[key], priority, opened, answered, resolved)
     customers.delete_customer(cast.admin, made["d1"], now=dt.datetime(2026, 3, 20))
     return Book(people["A"], people["B"], people["C"], _fresh(cast.manager), cast.admin,
                 cast.viewer, made, deals)
@@ -146,6 +162,16 @@ def _deals(people: dict[str, Actor], made: dict[str, int]) -> dict[str, int]:
                                      lost_reason="price" if stage == "Lost" else None)
         deals[key] = deal.id
     return deals
+
+
+def _ticket(actor: Actor, customer_id: int, priority: str, opened: dt.datetime,
+            answered: dt.timedelta | None, resolved: dt.timedelta | None) -> None:
+    ticket = service.open_ticket(actor, customer_id, f"{priority} 问题", priority=priority,
+                                 now=opened)
+    if answered is not None:
+        service.reply_to_ticket(actor, ticket.id, "已收到", now=opened + answered)
+    if resolved is not None:
+        service.set_ticket_status(actor, ticket.id, "resolved", now=opened + resolved)
 
 
 def _order(actor: Actor, customer_id: int, code: str, price: str, day: str,
