@@ -1,0 +1,68 @@
+"""`crm report` from the shell, on a fresh installation holding the data set of
+tests/crm/report_book.py (figures as worked out in tests/crm/test_reports.py)."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bot import cli
+from crm import audit, reports
+from tests.crm.cast import SYSTEM
+from tests.crm.report_book import build_book
+
+Q1 = ["--from", "2026-01-01", "--to", "2026-03-31"]
+
+
+@pytest.fixture(autouse=True)
+def _installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    for name in list(os.environ):
+        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CRM_LOCALE", "en")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["init"]) == 0
+    build_book()
+    capsys.readouterr()
+
+
+def test_a_report_is_written_as_a_workbook_and_a_picture(tmp_path: Path, capsys) -> None:
+    assert cli.main(["report", "funnel", *Q1, "-o", "funnel.xlsx", "--png", "funnel.png"]) == 0
+    out = capsys.readouterr().out
+    assert "Sales funnel · 2026-01-01 – 2026-03-31 · Covers: all records" in out
+    assert "  Deals created: 7" in out and "  Win rate: 66.7 %" in out
+    assert "Report written to funnel.xlsx" in out
+    workbook = load_workbook(io.BytesIO((tmp_path / "funnel.xlsx").read_bytes()))
+    assert [row[1] for row in workbook["Funnel"].iter_rows(min_row=2, values_only=True)] == [
+        7, 6, 4, 4, 2, 2]
+    assert (tmp_path / "funnel.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    [entry] = [e for e in audit.list_audit(SYSTEM).items if e.action == "report.run"]
+    assert entry.channel == "cli"
+
+
+def test_as_a_staff_member_the_report_covers_what_they_would_get(capsys) -> None:
+    assert cli.main(["report", "funnel", *Q1, "--as", "9004", "-o", "team.xlsx"]) == 0
+    out = capsys.readouterr().out
+    assert "Covers: your team's records" in out and "  Deals created: 6" in out
+    assert cli.main(["report", "funnel", "--as", "9006", "-o", "no.xlsx"]) == 1
+    assert "not allowed" in capsys.readouterr().err
+    assert not Path("no.xlsx").exists()
+    assert cli.main(["report", "funnel", "--as", "4242", "-o", "no.xlsx"]) == 1
+    assert "4242" in capsys.readouterr().err
+
+
+def test_a_wrong_date_is_explained(capsys) -> None:
+    assert cli.main(["report", "pipeline", "--from", "2026-13-01", "-o", "x.xlsx"]) == 1
+    assert "2026-13-01 is not a date" in capsys.readouterr().err
+    assert not Path("x.xlsx").exists()
+
+
+def test_all_makes_the_weekly_workbook(tmp_path: Path, capsys) -> None:
+    assert cli.main(["report", "all", "-o", "week.xlsx"]) == 0
+    workbook = load_workbook(io.BytesIO((tmp_path / "week.xlsx").read_bytes()))
+    assert workbook.sheetnames[0] == "Summary"
+    assert len(workbook["Summary"]._charts) == len(reports.KINDS)
