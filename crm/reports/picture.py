@@ -110,9 +110,20 @@ def _draw(axes, chart: Chart, categories: list[str],
     else:
         axes.set_xticks(shown, names, rotation=30 if len(names) > 6 else 0,
                         ha="right" if len(names) > 6 else "center")
+    _value_axis(axes.xaxis if chart.kind == "bar" else axes.yaxis, series)
     axes.grid(axis="x" if chart.kind == "bar" else "y", alpha=0.3)
     if len(series) > 1:
         axes.legend(fontsize="small")
+
+
+def _value_axis(axis: Any, series: list[tuple[str, list[float]]]) -> None:
+    """Whole-number ticks for counts, thousands separated (12,000 rather than 12000)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    if all(value.is_integer() for _, values in series for value in values):
+        axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(FuncFormatter(
+        lambda value, _: f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"))
 
 
 def _bars(axes, chart: Chart, positions: list[int],
