@@ -27,6 +27,7 @@ def labels_for(locale: str) -> reports.Labels:
 
 
 def chart_title(locale: str, files: ReportFiles) -> str:
+    """The headline chart's title, as the picture shows it."""
     chart = files.report.headline
     return t(locale, f"reports.chart.{chart.key}", html_escape=False, **dict(chart.params))
 

@@ -36,6 +36,7 @@ def reach(actor: Actor) -> str:
 
 
 def may_run(actor: Actor, kind: ReportKind) -> bool:
+    """Whether the actor holds every permission the kind needs."""
     return all(allows(actor, action) for action in kind.actions)
 
 

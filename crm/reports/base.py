@@ -78,9 +78,11 @@ class Report:
 
     @property
     def headline(self) -> Chart:
+        """The chart that stands for the report (the picture in the chat)."""
         return self.figures.charts[0]
 
     def table(self, key: str) -> Table:
+        """One of the report's tables by key."""
         return next(t for t in self.figures.tables if t.key == key)
 
 

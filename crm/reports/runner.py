@@ -31,6 +31,7 @@ class ReportFiles:
 
     @property
     def report(self) -> Report:
+        """The first (for one kind: the only) report of the files."""
         return self.reports[0]
 
 

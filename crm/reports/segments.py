@@ -57,6 +57,7 @@ class _Segment:
 
 
 def recency_score(days: int) -> int:
+    """5 for an order in the last 30 days … 1 for none in a year."""
     for score, limit in zip((5, 4, 3, 2), RECENCY_DAYS, strict=True):
         if days <= limit:
             return score
@@ -64,6 +65,7 @@ def recency_score(days: int) -> int:
 
 
 def frequency_score(orders: int) -> int:
+    """5 for ten orders or more … 1 for a single one."""
     for score, least in zip((5, 4, 3, 2), FREQUENCY_ORDERS, strict=True):
         if orders >= least:
             return score

@@ -63,6 +63,7 @@ def _day(value: dt.date | str | None, field: str) -> dt.date | None:
 
 
 def month_start(day: dt.date) -> dt.date:
+    """The first day of the day's month."""
     return day.replace(day=1)
 
 
