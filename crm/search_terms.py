@@ -31,6 +31,7 @@ SURNAME_READINGS = {
 _SEGMENT_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9]+|[a-z]+")
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 MIN_PHONE_DIGITS = 4
+_CN_MOBILE_E164 = re.compile(r"\+861[3-9]\d{9}")
 
 
 def normalise_text(text: str) -> str:
@@ -117,9 +118,13 @@ def build_document(*, name: str, owner_id: int | None, team_id: int | None = Non
         national = _national_digits(phone)
         tokens += digit_windows(national) + digit_windows(digits)
         hay += [digits, national]
-    for value in (*emails, *accounts, *tags, *([company] if company else [])):
+    for value in (*emails, *accounts):
         tokens += text_tokens(value)
         hay.append(normalise_text(value))
+    for value in (*tags, *([company] if company else [])):
+        shared, normal = _shared_text(value)
+        tokens += shared
+        hay.append(normal)
     tokens.append(f"o{owner_id or 0}")
     if team_id:
         tokens.append(f"t{team_id}")
@@ -127,10 +132,18 @@ def build_document(*, name: str, owner_id: int | None, team_id: int | None = Non
     return SearchDocument(" ".join(unique), " | ".join(h for h in hay if h))
 
 
+@lru_cache(maxsize=20_000)
+def _shared_text(value: str) -> tuple[tuple[str, ...], str]:
+    """Tokens and normal form of a tag or company name, which many customers share."""
+    return tuple(text_tokens(value)), normalise_text(value)
+
+
 def _national_digits(e164: str) -> str:
     """The digits as dialled at home (+8613800138000 → 13800138000)."""
     import phonenumbers
 
+    if _CN_MOBILE_E164.fullmatch(e164) and not e164.startswith("+86179"):
+        return e164[3:]  # what parsing gives, at a fraction of its cost (see chinese_mobile)
     try:
         return str(phonenumbers.parse(e164).national_number)
     except phonenumbers.NumberParseException:

@@ -18,9 +18,12 @@ MAX_CELL = 32_767  # Excel's limit for one cell
 
 def safe_cell(value: Any) -> Any:
     """A value ready for a cell: text that a spreadsheet would run as a formula is quoted."""
-    if value is None or isinstance(value, bool | int | float | Decimal | dt.date | dt.datetime):
+    if type(value) is str:  # most cells, so tested first
+        text = value
+    elif value is None or isinstance(value, bool | int | float | Decimal | dt.date | dt.datetime):
         return value
-    text = str(value)
+    else:
+        text = str(value)
     if text.startswith(FORMULA_STARTS):
         text = "'" + text
     return text[:MAX_CELL]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 import phonenumbers
@@ -33,6 +34,9 @@ _CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _WECHAT = re.compile(r"[A-Za-z][A-Za-z0-9_-]{5,19}")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-()]")
+_CN_MOBILE = re.compile(r"(\+86)?(1[3-9]\d{9})")
+_MOBILE_SEPARATORS = re.compile(r"[ \-]")
+_E164_CN_MOBILE = re.compile(r"\+86(1[3-9]\d{9})")
 _QQ = re.compile(r"[1-9]\d{4,11}")
 _HOST = re.compile(r"[^\s.:@/]+(\.[^\s.:@/]+)+")
 _GENDERS = {
@@ -52,6 +56,11 @@ def _clean(text: str) -> str:
 def normalise_phone(text: str, region: str = "CN", *, field: str = "phone") -> str:
     """Parse a phone number as typed and return it in E.164 form."""
     cleaned = _clean(text)
+    mobile = chinese_mobile(cleaned, region)
+    if mobile is not None:
+        if not mobile:
+            raise ValidationError("validation.phone", field=field, value=cleaned)
+        return mobile
     try:
         number = phonenumbers.parse(cleaned, region)
     except phonenumbers.NumberParseException as exc:
@@ -61,8 +70,25 @@ def normalise_phone(text: str, region: str = "CN", *, field: str = "phone") -> s
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def chinese_mobile(cleaned: str, region: str) -> str | None:
+    """The common case without the general parser (a quarter of its cost, which bulk imports
+    feel): a mainland mobile written as 11 digits (in region CN) or after +86, with spaces or
+    dashes. Its E.164 form, "" when the metadata says no such number, None for anything else.
+
+    The general parser would read the same digits: of the national prefixes and carrier codes
+    it strips (0, 1[12]xx, 179xx), none starts 13-19 except 179, which is left to it."""
+    match = _CN_MOBILE.fullmatch(_MOBILE_SEPARATORS.sub("", cleaned))
+    if match is None or (match[1] is None and region != "CN") or match[2].startswith("179"):
+        return None
+    number = phonenumbers.PhoneNumber(country_code=86, national_number=int(match[2]))
+    return "+86" + match[2] if phonenumbers.is_valid_number(number) else ""
+
+
 def format_phone(e164: str, region: str = "CN") -> str:
     """Show a stored number nationally in its own region, internationally elsewhere."""
+    mobile = _E164_CN_MOBILE.fullmatch(e164)
+    if mobile and not e164.startswith("+86179"):
+        return _regroup(mobile[1], _mobile_layout(mobile[1][:3], region))
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
@@ -70,6 +96,29 @@ def format_phone(e164: str, region: str = "CN") -> str:
     if phonenumbers.region_code_for_number(number) == region:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@lru_cache(maxsize=256)
+def _mobile_layout(prefix: str, region: str) -> tuple[str, tuple[int, ...]]:
+    """How phonenumbers shows a mainland mobile starting with ``prefix`` to a reader in
+    ``region``, and where the number's own digits sit in that text. Every such number is laid
+    out alike, so this is asked once per prefix, not once per number (an export formats
+    100,000 of them, and formatting is most of its cost)."""
+    sample = prefix + "0" * 8
+    number = phonenumbers.PhoneNumber(country_code=86, national_number=int(sample))
+    shown = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL
+                                       if region == "CN"
+                                       else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    places = tuple(i for i, char in enumerate(shown) if char.isdigit())[-len(sample):]
+    return shown, places
+
+
+def _regroup(national: str, layout: tuple[str, tuple[int, ...]]) -> str:
+    shown, places = layout
+    chars = list(shown)
+    for place, digit in zip(places, national, strict=True):
+        chars[place] = digit
+    return "".join(chars)
 
 
 def normalise_email(text: str, *, field: str = "email") -> str:

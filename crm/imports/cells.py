@@ -25,6 +25,11 @@ _EMAIL_SEPARATORS = re.compile(r"[,;，；、|/\s]+")
 
 def text(cell: Cell) -> str:
     """Any cell as trimmed text (whole floats without their ``.0``)."""
+    if type(cell) is str:  # most cells: test the common type first
+        value = cell.strip()
+        if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+            return value[1:]  # neutralised by an export (safe_cell): the value as it was typed
+        return value
     if cell is None:
         return ""
     if isinstance(cell, bool):
@@ -33,10 +38,12 @@ def text(cell: Cell) -> str:
         return str(int(cell)) if cell.is_integer() and abs(cell) < EXACT_FLOAT else str(cell)
     if isinstance(cell, dt.datetime):
         return cell.isoformat(sep=" ")
-    value = str(cell).strip()
-    if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
-        return value[1:]  # neutralised by an export (safe_cell): the value as it was typed
-    return value
+    return text(str(cell))
+
+
+def is_empty(cell: Cell) -> bool:
+    """No value at all: None, or text that is only spaces."""
+    return cell is None or (type(cell) is str and (not cell or cell.isspace()))
 
 
 def digits(cell: Cell, field: str) -> str:

@@ -74,7 +74,7 @@ def parse(actor: Actor, content: bytes, file_name: str, today: dt.date, *,
     columns = map_columns(table.rows)
     data = [(number, row) for number, row in enumerate(table.rows[columns.first_data_row:],
                                                         start=columns.first_data_row + 1)
-            if any(cells.text(cell) for cell in row)]
+            if not all(cells.is_empty(cell) for cell in row)]
     if not data:
         raise ValidationError("import.no_rows", field="file")
     if len(data) > max_rows:

@@ -59,7 +59,7 @@ def collect(row: Sequence[Cell], columns: ColumnMap) -> dict[str, list[Cell]]:
     """The non-empty cells of a row, per field, in column order."""
     found: dict[str, list[Cell]] = {}
     for cell, name in zip(row, columns.fields, strict=False):
-        if name is not None and cells.text(cell):
+        if name is not None and not cells.is_empty(cell):
             found.setdefault(name, []).append(cell)
     return found
 
