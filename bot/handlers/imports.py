@@ -18,7 +18,7 @@ from bot import session
 from bot.data_text import problem_text, rejects_file
 from bot.i18n import t
 from bot.keyboards import data, keyboard, parse
-from bot.progress import progress_steps, with_progress
+from bot.progress import progress_steps
 from crm import imports
 from crm.imports import ImportPreview, ImportResult
 
@@ -102,9 +102,10 @@ async def receive_file(update: Update, context: session.Context) -> None:
     await session.db(context, imports.check_upload, actor, name, document.file_size)
     telegram_file = await document.get_file()
     content = bytes(await telegram_file.download_as_bytearray())
-    preview = await with_progress(update, context,
-                                  session.text(context, "imports.checking", name=name),
-                                  imports.preview_import, actor, name, content)
+    title = session.text(context, "imports.checking", name=name)
+    async with progress_steps(update, context, title) as steps:
+        checked = await steps.run(0, 95, imports.check_file, actor, name, content)
+        preview = await steps.run(95, 100, imports.keep_preview, actor, checked, writes=True)
     locale = session.locale(context)
     await update.effective_message.reply_text(preview_text(locale, preview),
                                               reply_markup=preview_keyboard(locale, preview))

@@ -2,7 +2,8 @@
 
 1. ``check_upload`` refuses a file too large before it is even fetched.
 2. ``preview_import`` (the dry run) reads and checks every row, matches existing customers by
-   phone or e-mail, keeps the file for the confirmation and says what would happen.
+   phone or e-mail, keeps the file for the confirmation and says what would happen; it is
+   ``check_file`` (no writes: off the database thread) then ``keep_preview`` (a short write).
 3. ``load_import`` reads the kept file again and prepares every new customer's rows (CPU work,
    no writes: run it off the database thread); ``apply_import`` writes them in one
    transaction. ``confirm_import`` does both, for callers with one thread.
@@ -28,7 +29,7 @@ from crm.imports.apply import (
     record_summary,
     update_existing,
 )
-from crm.imports.plan import Parsed, Problem, RejectedRow, match, parse
+from crm.imports.plan import Matched, Parsed, Problem, RejectedRow, match, parse
 from crm.imports.report import rejects_workbook
 from crm.permissions import Action, require
 from storage.database import database
@@ -37,9 +38,9 @@ Progress = Callable[[int, int], None]
 MODES = ("update", "skip")
 PROBLEMS_SHOWN = 10
 
-__all__ = ["MODES", "ImportPreview", "ImportResult", "LoadedImport", "Problem", "RejectedRow",
-           "apply_import", "cancel_import", "check_upload", "confirm_import", "load_import",
-           "preview_import", "rejects_workbook"]
+__all__ = ["MODES", "CheckedFile", "ImportPreview", "ImportResult", "LoadedImport", "Problem",
+           "RejectedRow", "apply_import", "cancel_import", "check_file", "check_upload",
+           "confirm_import", "keep_preview", "load_import", "preview_import", "rejects_workbook"]
 
 
 @dataclass(frozen=True)
@@ -102,17 +103,36 @@ def check_upload(actor: Actor, file_name: str, size: int | None) -> None:
                               max_mb=runtime.config()["import.max_file_mb"])
 
 
-def preview_import(actor: Actor, file_name: str, content: bytes, *,
-                   progress: Progress | None = None,
-                   now: dt.datetime | None = None) -> ImportPreview:
-    """The dry run: counts of new, existing, duplicate and invalid rows with the first
-    problems; the file is kept for the confirmation when anything can be imported."""
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file read, checked and matched (``check_file``), not kept yet (``keep_preview``)."""
+
+    file_name: str
+    content: bytes
+    parsed: Parsed
+    matched: Matched
+
+
+def check_file(actor: Actor, file_name: str, content: bytes, *,
+               progress: Progress | None = None,
+               now: dt.datetime | None = None) -> CheckedFile:
+    """The dry run's reading part: every row read, checked and matched (no writes; run it off
+    the database thread)."""
     check_upload(actor, file_name, len(content))
     now = now or utcnow()
-    store.expire_old(now)
     parsed = parse(actor, content, file_name, now.date(), max_rows=_limits()[1],
                    progress=progress)
-    matched = match(actor, parsed)
+    return CheckedFile(file_name, content, parsed, match(actor, parsed))
+
+
+def keep_preview(actor: Actor, checked: CheckedFile, *, progress: Progress | None = None,
+                 now: dt.datetime | None = None) -> ImportPreview:
+    """The dry run's result; the file is kept for the confirmation when anything can be
+    imported (a short write; previews nobody confirmed in time are dropped here)."""
+    require(actor, Action.IMPORT)
+    now = now or utcnow()
+    store.expire_old(now)
+    parsed, matched = checked.parsed, checked.matched
     rejects = (*parsed.rejects, *matched.rejects)
     counts = {"rows": parsed.rows, "new": len(matched.new), "existing": len(matched.existing),
               "duplicates": parsed.duplicates + matched.duplicates,
@@ -120,20 +140,30 @@ def preview_import(actor: Actor, file_name: str, content: bytes, *,
     token, expires = None, None
     if matched.new or matched.existing:
         with database.atomic():
-            token = store.save_upload(actor, file_name, content, counts, now)
+            token = store.save_upload(actor, checked.file_name, checked.content, counts, now)
             audit.record(actor, "import.preview", "import_job", None,
-                         changes={"file": [None, file_name]} |
+                         changes={"file": [None, checked.file_name]} |
                          {k: [None, v] for k, v in counts.items()}, now=now)
         expires = now + dt.timedelta(hours=runtime.config()["import.keep_hours"])
     columns = parsed.columns
     return ImportPreview(
-        token, file_name, parsed.table_kind, parsed.encoding, parsed.delimiter, **counts,
+        token, checked.file_name, parsed.table_kind, parsed.encoding, parsed.delimiter,
+        **counts,
         columns=tuple((label, field) for label, field in zip(columns.labels, columns.fields,
                                                              strict=True) if field),
         unknown_columns=columns.unknown,
         problems=tuple(sorted((r.problem for r in rejects), key=lambda p: p.row)
                        [:PROBLEMS_SHOWN]),
         headers=columns.labels, rejects=tuple(rejects), expires_at=expires)
+
+
+def preview_import(actor: Actor, file_name: str, content: bytes, *,
+                   progress: Progress | None = None,
+                   now: dt.datetime | None = None) -> ImportPreview:
+    """The dry run: counts of new, existing, duplicate and invalid rows with the first
+    problems; the file is kept for the confirmation when anything can be imported."""
+    checked = check_file(actor, file_name, content, progress=progress, now=now)
+    return keep_preview(actor, checked, now=now)
 
 
 def load_import(actor: Actor, token: str, *, progress: Progress | None = None,
