@@ -18,7 +18,7 @@ from crm.config import load_config
 from storage.database import bind, open_database, server_version
 from storage.migrate import migrate
 
-BENCHMARKS = ["storage", "customers", "bot", "backup", "reminders"]
+BENCHMARKS = ["storage", "customers", "bot", "backup", "reminders", "reports"]
 BENCH_KEY = "YmVuY2htYXJrLWtleS1ub3QtZm9yLXJlYWwtZGF0YSE="  # sample data only
 
 
