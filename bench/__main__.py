@@ -1,6 +1,6 @@
 """Run every benchmark on SQLite (and PostgreSQL when CRM_BENCH_POSTGRES_URL is set).
 
-Usage: python -m bench [NAME ...]   (names: storage, customers, bot, backup, reminders)
+Usage: python -m bench [NAME ...]   (names: storage, customers, bot, backup, reminders, reports)
 CRM_BENCH_POSTGRES_URL adds PostgreSQL; CRM_BENCH_REUSE_POSTGRES=1 reuses its filled databases.
 """
 

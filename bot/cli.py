@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot import cli_backup, cli_data, cli_keys, cli_sales, cli_users
+from bot import cli_backup, cli_data, cli_keys, cli_reports, cli_sales, cli_users
 from bot.i18n import resolve_locale, t
 from bot.terminal import Handler, Terminal, telegram_id_arg
 from crm import __version__, runtime, system
