@@ -202,3 +202,12 @@ def test_a_reminder_about_a_ticket_opens_the_ticket(chat, staff) -> None:
     [(reminder_ticket, customer_id)] = fetch_all("select ticket_id, customer_id from reminder")
     assert reminder_ticket == ticket_id and customer_id == fetch_one(
         "select customer_id from ticket")[0]
+
+
+def test_someone_flooding_the_bot_is_ignored_for_the_rest_of_the_minute(chat, staff) -> None:
+    from bot.portal import FLOOD_PER_MINUTE
+
+    answered = [bool(shown(chat.send(BOB, f"question {n}", language="en")))
+                for n in range(FLOOD_PER_MINUTE + 5)]
+    assert all(answered[:FLOOD_PER_MINUTE]) and not any(answered[FLOOD_PER_MINUTE:])
+    assert shown(chat.send(ALICE, "invoice", language="en"))  # others are still served
