@@ -12,8 +12,10 @@ import contextlib
 import datetime as dt
 import fcntl
 import os
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +45,7 @@ __all__ = ["FAILED", "SUFFIX", "BackupError", "CreateResult", "Manifest", "check
            "read_manifest", "restore", "verify"]
 
 SUFFIX = ".crmbak"
+COMPRESS_THREADS = min(2, os.cpu_count() or 1)
 FAILED = ".failed"
 _LOCK = ".lock"
 
@@ -98,8 +101,12 @@ def _discard(path: Path) -> None:
 
 def create(db: Database, target: Path, key: bytes, *, created_at: dt.datetime,
            program_version: str, reason: str = "manual", busy_timeout_ms: int = 5000,
-           threads: int = 1, progress: Progress | None = None) -> CreateResult:
-    """Back up the database ``db`` is connected to into ``target``, then verify it."""
+           threads: int = COMPRESS_THREADS,
+           progress: Progress | None = None) -> CreateResult:
+    """Back up the database ``db`` is connected to into ``target``, then verify it.
+
+    ``threads``: zstd's own compressing threads; this thread meanwhile reads, hashes and seals.
+    """
     temporary = atomic_file(target)
     target.parent.mkdir(parents=True, exist_ok=True)
 
@@ -110,16 +117,17 @@ def create(db: Database, target: Path, key: bytes, *, created_at: dt.datetime,
     try:
         with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
                        "wb") as out:
-            written = _write(db, out, key, target.parent, manifest, busy_timeout_ms, threads,
-                             progress)
+            written, snapshot_checked = _write(db, out, key, target.parent, manifest,
+                                               busy_timeout_ms, threads, progress)
             out.flush()
             os.fsync(out.fileno())
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     try:
+        snapshot_checked.result()
         verify(temporary, key, db=db, work_dir=target.parent, progress=progress,
-               share=(50, 100))
+               share=(50, 100), snapshot_checked=True)
     except BackupError as error:
         failed = target.with_name(target.name + FAILED)
         publish(temporary, failed)
@@ -129,15 +137,27 @@ def create(db: Database, target: Path, key: bytes, *, created_at: dt.datetime,
 
 
 def _write(db: Database, out, key: bytes, folder: Path, manifest, busy_timeout_ms: int,
-           threads: int, progress: Progress | None) -> Manifest:
+           threads: int, progress: Progress | None) -> tuple[Manifest, Future[None]]:
+    """Write the sealed file; also the integrity check of the snapshot, when there is one."""
+    done: Future[None] = Future()
     if is_sqlite(db):
         scratch = _scratch(folder, ".db")
         try:
             sqlite.snapshot(Path(db.database), scratch, busy_timeout_ms)
             counts, version = sqlite.describe(scratch)
-            return compress_into(out, key, file_blocks(scratch, progress, (0, 50)),
-                                 lambda digest, size: manifest(counts, version, digest, size),
-                                 threads=threads)
+            # The integrity check reads the snapshot on a thread of its own (SQLite lets go of
+            # the GIL) while zstd compresses it: the check costs no time when a core is free.
+            checker = threading.Thread(target=_settle, args=(done, sqlite.integrity_check,
+                                                             scratch), daemon=True)
+            checker.start()
+            try:
+                written = compress_into(
+                    out, key, file_blocks(scratch, progress, (0, 50)),
+                    lambda digest, size: manifest(counts, version, digest, size),
+                    threads=threads)
+            finally:
+                checker.join()
+            return written, done
         finally:
             _discard(scratch)
     made: list[Manifest] = []
@@ -148,19 +168,34 @@ def _write(db: Database, out, key: bytes, folder: Path, manifest, busy_timeout_m
                                   threads=threads))
 
     postgres.dump(postgres.Server.of(db), sink)
-    return made[0]
+    done.set_result(None)  # pg_restore checks every constraint during verification
+    return made[0], done
+
+
+def _settle(future: Future[None], check, path: Path) -> None:
+    try:
+        check(path)
+    except Exception as error:  # handed to the waiting thread, which raises it
+        future.set_exception(error)
+    else:
+        future.set_result(None)
 
 
 def verify(path: Path, key: bytes, *, db: Database | None, work_dir: Path,
-           progress: Progress | None = None, share: tuple[int, int] = (0, 100)) -> Manifest:
+           progress: Progress | None = None, share: tuple[int, int] = (0, 100),
+           snapshot_checked: bool = False) -> Manifest:
     """Restore the backup into a scratch database, check it and compare its row counts with
-    the manifest; BackupError on any difference. ``db`` gives the PostgreSQL server to use."""
+    the manifest; BackupError on any difference. ``db`` gives the PostgreSQL server to use.
+
+    ``snapshot_checked``: the SQLite snapshot this file was made from passed the integrity
+    check, so the restored copy, proven byte-identical to it by the checksums, is not checked
+    a second time."""
     manifest = read_manifest(path)
     if manifest.engine == "sqlite":
         scratch = _scratch(work_dir, ".db")
         try:
             write_payload(path, key, scratch, progress, share)
-            counts = sqlite.check(scratch)
+            counts = sqlite.check(scratch, integrity=not snapshot_checked)
         finally:
             _discard(scratch)
     else:
