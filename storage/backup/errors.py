@@ -43,6 +43,10 @@ class BackupError(CodedError):
             "{path} holds schema version {found}, newer than this program knows ({known}); "
             "upgrade the program first"
         ),
+        "backup.scratch_database": (
+            "cannot make the temporary database a PostgreSQL backup is verified in: {reason}; "
+            "the database role needs the CREATEDB privilege"
+        ),
         "backup.busy": "another backup or restore is running; try again when it has finished",
         "backup.not_found": "no backup file {path}",
     }

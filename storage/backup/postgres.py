@@ -55,9 +55,17 @@ class Server:
         return env
 
     def connect(self):
-        conn = psycopg2.connect(dbname=self.dbname, host=self.host, port=self.port,
-                                user=self.user, password=self.password)
-        return conn
+        try:
+            return psycopg2.connect(dbname=self.dbname, host=self.host, port=self.port,
+                                    user=self.user, password=self.password)
+        except psycopg2.Error as exc:
+            raise BackupError("backup.tool_failed", tool="PostgreSQL",
+                              reason=_first_line(exc)) from exc
+
+
+def _first_line(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def tool(name: str) -> str:
@@ -195,6 +203,8 @@ def _admin(server: Server, statement: str) -> None:
         conn.autocommit = True
         with conn.cursor() as cursor:
             cursor.execute(statement)
+    except psycopg2.Error as exc:
+        raise BackupError("backup.scratch_database", reason=_first_line(exc)) from exc
     finally:
         conn.close()
 
