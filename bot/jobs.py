@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
@@ -29,20 +30,31 @@ async def deliver_notifications(application: Application) -> int:
 
 
 async def _deliver(application: Application, note: NotificationView) -> int:
-    executor = application.bot_data[session.EXECUTOR]
     locale = resolve_locale(note.locale, application.bot_data[session.CONFIG].locale)
     customer_id, ticket_id = note.params.get("customer_id"), note.params.get("ticket_id")
     buttons = [[(t(locale, "button.open_ticket"), data("k", ticket_id))]] if ticket_id else (
         [[(t(locale, "button.open_customer"), data("c", customer_id))]] if customer_id else [])
+    return int(await deliver_once(
+        application, lambda: application.bot.send_message(
+            note.telegram_id, t(locale, note.code, **note.params),
+            reply_markup=keyboard(buttons) if buttons else None),
+        mark_sent, mark_failed, note.id, "notification"))
+
+
+async def deliver_once(application: Application, send: Callable[[], Awaitable[object]],
+                       mark_sent: Callable[..., bool], mark_failed: Callable[..., bool],
+                       item_id: int, what: str) -> bool:
+    """Send, then record the outcome: sent once Telegram accepted it; given up at once when
+    the user blocked the bot (trying again will not help); otherwise left to be retried."""
+    executor = application.bot_data[session.EXECUTOR]
     try:
-        await application.bot.send_message(note.telegram_id, t(locale, note.code, **note.params),
-                                           reply_markup=keyboard(buttons) if buttons else None)
-    except Forbidden as error:  # blocked the bot: trying again will not help
-        await executor.run(mark_failed, note.id, str(error), utcnow(), True)
-        return 0
+        await send()
+    except Forbidden as error:
+        await executor.run(mark_failed, item_id, str(error), utcnow(), permanent=True)
+        return False
     except TelegramError as error:
-        log.warning("notification %s not delivered: %s", note.id, error)
-        await executor.run(mark_failed, note.id, str(error), utcnow(), False)
-        return 0
-    await executor.run(mark_sent, note.id, utcnow())
-    return 1
+        log.warning("%s %s not delivered: %s", what, item_id, error)
+        await executor.run(mark_failed, item_id, str(error), utcnow(), permanent=False)
+        return False
+    await executor.run(mark_sent, item_id, utcnow())
+    return True

@@ -12,6 +12,7 @@ from telegram.ext import Application
 
 from bot import session
 from bot.i18n import resolve_locale
+from bot.jobs import deliver_once
 from bot.reminder_text import agenda_keyboard, agenda_message, reminder_keyboard, reminder_message
 from crm import reminders
 from crm.clock import utcnow
@@ -49,24 +50,14 @@ async def deliver_reminders(application: Application, now: dt.datetime) -> str:
 
 
 async def _deliver(application: Application, item: ReminderDelivery) -> bool:
-    executor, reminder = _executor(application), item.reminder
+    reminder = item.reminder
     locale = resolve_locale(item.locale, _config(application).locale)
     zone = item.staff_timezone or reminder.timezone
-    try:
-        await application.bot.send_message(item.telegram_id,
-                                           reminder_message(locale, reminder, zone),
-                                           reply_markup=reminder_keyboard(locale, reminder))
-    except Forbidden as error:  # blocked the bot: trying again will not help
-        await executor.run(reminders.mark_reminder_failed, reminder.id, str(error), utcnow(),
-                           permanent=True)
-        return False
-    except TelegramError as error:
-        log.warning("reminder %s not delivered: %s", reminder.id, error)
-        await executor.run(reminders.mark_reminder_failed, reminder.id, str(error), utcnow(),
-                           permanent=False)
-        return False
-    await executor.run(reminders.mark_reminder_sent, reminder.id, utcnow())
-    return True
+    return await deliver_once(
+        application, lambda: application.bot.send_message(
+            item.telegram_id, reminder_message(locale, reminder, zone),
+            reply_markup=reminder_keyboard(locale, reminder)),
+        reminders.mark_reminder_sent, reminders.mark_reminder_failed, reminder.id, "reminder")
 
 
 async def send_agendas(application: Application, now: dt.datetime) -> str:
