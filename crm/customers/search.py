@@ -163,6 +163,8 @@ def _verified(query: ParsedQuery, scope: Scope | None, need: int, *,
     found: list[int] = []
     after: int | None = None
     batch = max(need, 20) * (FILTER_OVERSCAN if scope else 1)
+    if scope is None and not query.checks:
+        batch = need  # every hit counts: read no more than needed
     filters = [None] if scope is None else [
         Filter(condition=scope.sql()[0], params=scope.sql()[1]), Filter(tokens=scope.tokens())]
     for attempt, current in enumerate(filters):
