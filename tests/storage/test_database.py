@@ -116,3 +116,43 @@ def test_sqlite_gets_a_single_writer_thread(db: peewee.Database) -> None:
     asyncio.run(many())
     executor.shutdown()
     assert (len(names) == 1) == is_sqlite(db)
+
+
+def test_a_failure_on_the_database_thread_reaches_the_awaiting_code(db: peewee.Database) -> None:
+    executor = DatabaseExecutor(db)
+
+    def duplicate() -> None:
+        _staff(4001)
+        _staff(4001)
+
+    async def scenario() -> None:
+        with pytest.raises(peewee.IntegrityError):
+            await executor.run(duplicate)
+        assert await executor.run(lambda: StaffUser.select().count()) == 1  # thread still serves
+
+    asyncio.run(scenario())
+    executor.shutdown()
+
+
+def test_work_given_up_before_it_starts_is_not_done(db: peewee.Database) -> None:
+    executor = DatabaseExecutor(db, pool_threads=1)
+    started, release = threading.Event(), threading.Event()
+
+    def block() -> None:
+        started.set()
+        release.wait(5)
+
+    async def scenario() -> None:
+        busy = asyncio.ensure_future(executor.run(block))
+        await asyncio.to_thread(started.wait, 5)
+        abandoned = asyncio.ensure_future(executor.run(_staff, 5001))
+        await asyncio.sleep(0)
+        abandoned.cancel()
+        release.set()
+        await busy
+
+    asyncio.run(scenario())
+    executor.shutdown()
+    assert StaffUser.select().where(StaffUser.telegram_id == 5001).count() == 0
+    with pytest.raises(RuntimeError):
+        asyncio.run(executor.run(_staff, 5002))
