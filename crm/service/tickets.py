@@ -166,7 +166,7 @@ def list_tickets(actor: Actor, view: str = "mine", *, now: dt.datetime | None = 
 def _view_condition(actor: Actor, view: str, now: dt.datetime) -> tuple[str, tuple]:
     if view == "mine":
         return "and t.assignee_id = ?", (actor.user_id,)
-    visible, params = _visible_clause(actor)
+    visible, params = visible_tickets_clause(actor)
     if view == "unassigned":
         return f"and t.assignee_id is null {visible}", params
     if view == "breaching":
@@ -175,7 +175,7 @@ def _view_condition(actor: Actor, view: str, now: dt.datetime) -> tuple[str, tup
     return visible, params
 
 
-def _visible_clause(actor: Actor) -> tuple[str, tuple]:
+def visible_tickets_clause(actor: Actor) -> tuple[str, tuple]:
     """Tickets of customers the actor sees, or assigned to the actor."""
     scope = scope_of(actor)
     if scope is None:
