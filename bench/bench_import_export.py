@@ -189,17 +189,24 @@ def _bare_write(rows: list[tuple], headers: list[str]) -> float:
 
 
 def _export(label: str) -> Iterator[Figure]:
+    """The export against openpyxl writing the same rows from memory: each twice, taking
+    turns, the faster of each kept (the machine is shared; a slow moment hits either)."""
     kind = REGISTRY["customers"]
     query = Query(SYSTEM, Filters(), dt.UTC, "en", lambda _what, code: code)  # type: ignore[arg-type]
     rows = [tuple(r) for r in kind.rows(query)]
-    bare = _bare_write(rows, list(kind.columns))
+    bare, took = [], []
+    for _ in range(2):
+        bare.append(_bare_write(rows, list(kind.columns)))
+        with tempfile.TemporaryFile() as handle:
+            seconds, result = _seconds(lambda: exports.export_records(SYSTEM, "customers",
+                                                                      handle))
+        took.append(seconds)
     del rows
-    with tempfile.TemporaryFile() as handle:
-        took, result = _seconds(lambda: exports.export_records(SYSTEM, "customers", handle))
-    yield Figure(f"{label}: bare openpyxl write-only of the same rows", bare, "s",
+    yield Figure(f"{label}: bare openpyxl write-only of the same rows", min(bare), "s",
                  f"{result.rows:,} rows x {len(kind.columns)} columns, already in memory")
-    yield Figure(f"{label}: export customers to XLSX", took, "s",
-                 f"{took / bare:.2f}x the bare write (target 1.2x)")
+    yield Figure(f"{label}: export customers to XLSX", min(took), "s",
+                 f"{min(took) / min(bare):.2f}x the bare write (target 1.2x); reads, checks "
+                 "visibility, assembles each row, neutralises formulas")
     memory = _export_memory()
     if memory:
         yield Figure(f"{label}: export peak memory, whole process", memory["peak"], "MB",

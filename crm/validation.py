@@ -99,26 +99,29 @@ def format_phone(e164: str, region: str = "CN") -> str:
 
 
 @lru_cache(maxsize=256)
-def _mobile_layout(prefix: str, region: str) -> tuple[str, tuple[int, ...]]:
+def _mobile_layout(prefix: str, region: str) -> tuple[tuple[str, int, int], ...]:
     """How phonenumbers shows a mainland mobile starting with ``prefix`` to a reader in
-    ``region``, and where the number's own digits sit in that text. Every such number is laid
-    out alike, so this is asked once per prefix, not once per number (an export formats
-    100,000 of them, and formatting is most of its cost)."""
+    ``region``, as pieces (text before, then which digits of the number follow). Every such
+    number is laid out alike, so this is asked once per prefix, not once per number (an export
+    formats 100,000 of them, and formatting was most of its cost)."""
     sample = prefix + "0" * 8
     number = phonenumbers.PhoneNumber(country_code=86, national_number=int(sample))
     shown = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL
                                        if region == "CN"
                                        else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    places = tuple(i for i, char in enumerate(shown) if char.isdigit())[-len(sample):]
-    return shown, places
+    places = [i for i, char in enumerate(shown) if char.isdigit()][-len(sample):]
+    pieces, start, first = [], 0, 0  # text since ``start``, then the run from ``first``
+    for index in range(1, len(places)):
+        if places[index] != places[index - 1] + 1:
+            pieces.append((shown[start:places[first]], first, index))
+            start, first = places[index - 1] + 1, index
+    pieces.append((shown[start:places[first]], first, len(places)))
+    tail = shown[places[-1] + 1:]
+    return (*pieces, (tail, 0, 0)) if tail else tuple(pieces)
 
 
-def _regroup(national: str, layout: tuple[str, tuple[int, ...]]) -> str:
-    shown, places = layout
-    chars = list(shown)
-    for place, digit in zip(places, national, strict=True):
-        chars[place] = digit
-    return "".join(chars)
+def _regroup(national: str, layout: tuple[tuple[str, int, int], ...]) -> str:
+    return "".join(text + national[start:end] for text, start, end in layout)
 
 
 def normalise_email(text: str, *, field: str = "email") -> str:

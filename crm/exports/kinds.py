@@ -162,23 +162,42 @@ def _customers_where(query: Query) -> tuple[str, tuple]:
 def _customers(query: Query, clause: str, params: tuple) -> Iterator[Sequence[object]]:
     select = ("select c.id, c.name, c.gender, c.birthday, co.name, co.industry, c.occupation,"
               " s.name, c.status, c.source, c.notes, c.created_at, c.last_interaction_at ")
-    value, region = query.value, runtime.config()["phone_region"]
+    word, region = _memo(query.value), runtime.config()["phone_region"]
     for batch in _batches(select + clause, params, "c.id"):
         ids = [r[0] for r in batch]
         channels, addresses, tags = _channels(ids), _addresses(ids), _tag_names(ids)
         for r in batch:
-            held = channels.get(r[0], {})
-            primary, *others = addresses.get(r[0], [()]) or [()]
-            yield (r[0], r[1], value("gender", r[2]) if r[2] else None, as_date(r[3]),
-                   "; ".join(_phone(p, region) for p in held.get("phone", ())),
-                   "; ".join(held.get("email", ())),
-                   "; ".join(held.get("wechat", ())), "; ".join(
-                       f"{kind}:{v}" for kind, values in held.items()
-                       if kind not in ("phone", "email", "wechat") for v in values),
-                   r[4], r[5], r[6], *(primary or (None,) * 4),
-                   " | ".join(" ".join(p for p in a if p) for a in others) or None,
-                   ", ".join(tags.get(r[0], ())), r[7], value("status", r[8]), r[9], r[10],
+            places = addresses.get(r[0]) or _NO_ADDRESS
+            yield (r[0], r[1], word("gender", r[2]) if r[2] else None, as_date(r[3]),
+                   *_channel_cells(channels.get(r[0]), region), r[4], r[5], r[6], *places[0],
+                   " | ".join(" ".join(p for p in a if p) for a in places[1:]) or None,
+                   ", ".join(tags.get(r[0], ())), r[7], word("status", r[8]), r[9], r[10],
                    query.local(r[11]), query.local(r[12]))
+
+
+_NO_ADDRESS = [(None, None, None, None)]
+
+
+def _memo(value: Value) -> Value:
+    """``value`` remembered per (what, code): a few distinct codes, asked 100,000 times."""
+    known: dict[tuple[str, str], str] = {}
+
+    def word(what: str, code: str) -> str:
+        found = known.get((what, code))
+        if found is None:
+            found = known[(what, code)] = value(what, code)
+        return found
+    return word
+
+
+def _channel_cells(held: dict[str, list[str]] | None, region: str) -> tuple[str, ...]:
+    """Phones, e-mails, WeChat ids and every other channel as ``kind:value``."""
+    if not held:
+        return ("", "", "", "")
+    return ("; ".join([_phone(p, region) for p in held.get("phone", ())]),
+            "; ".join(held.get("email", ())), "; ".join(held.get("wechat", ())),
+            "; ".join([f"{kind}:{v}" for kind, values in held.items()
+                       if kind not in ("phone", "email", "wechat") for v in values]))
 
 
 def _phone(e164: str, region: str) -> str:

@@ -14,6 +14,7 @@ from crm.actors import Actor
 from crm.customers import inputs
 from crm.customers.load import load_card
 from crm.customers.secrets import sealed_secret, set_secret
+from crm.customers.views import CustomerCard
 from crm.customers.write import (
     add_address,
     add_channel,
@@ -193,9 +194,9 @@ def update_existing(actor: Actor, row: ValidRow, customer_id: int, now: dt.datet
     card, record = load_card(customer_id), row.record
     changed = False
     for field in SCALAR_FIELDS:
-        if field in row.given and record[field] is not None and record[field] != getattr(card,
-                                                                                          field):
-            update_customer(actor, customer_id, field, record[field], now=now)
+        new = record[field]
+        if field in row.given and new is not None and new != getattr(card, field):
+            update_customer(actor, customer_id, field, new, now=now)
             changed = True
     if record["company"] and (card.company is None or normalise_text(card.company.name)
                               != normalise_text(record["company"])):
@@ -207,7 +208,9 @@ def update_existing(actor: Actor, row: ValidRow, customer_id: int, now: dt.datet
     return _add_details(actor, row, card, customer_id, now) or changed
 
 
-def _add_details(actor: Actor, row: ValidRow, card, customer_id: int, now: dt.datetime) -> bool:
+def _add_details(actor: Actor, row: ValidRow, card: CustomerCard, customer_id: int,
+                 now: dt.datetime) -> bool:
+    """New channels, tags, addresses and identity fields of a row, added to the customer."""
     record, changed = row.record, False
     held = {(c.kind, c.value) for c in card.channels}
     for item in record["channels"]:

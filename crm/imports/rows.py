@@ -47,7 +47,6 @@ class ValidRow:
     """A row that passed every check: the record as create_customer would store it."""
 
     row: int  # the row number the spreadsheet shows
-    draft: inputs.CustomerDraft
     record: dict[str, Any]
     owner_id: int | None  # named in the file; None: the importer's, then the assignment rules
     industry: str | None
@@ -164,4 +163,4 @@ def validate(actor: Actor, number: int, found: dict[str, list[Cell]], staff: Sta
     record = checked_draft(values.draft, today)
     industry = inputs.optional_text(values.industry, field="industry")
     keys = tuple((c.kind, c.value) for c in record["channels"] if c.kind in ("phone", "email"))
-    return ValidRow(number, values.draft, record, owner_id, industry, keys, frozenset(found))
+    return ValidRow(number, record, owner_id, industry, keys, frozenset(found))
