@@ -106,7 +106,7 @@ def test_existing_customers_offer_update_or_skip_and_cancel_keeps_nothing(chat, 
     assert any(WORDS[locale]["cancelled"] in r.text for r in replies)
     assert customer_count() == 1 and not list((runtime.config().data_dir / "imports").glob("*"))
     preview = sent(chat.send_document(MANAGER, "名单.xlsx", content=workbook))[-1]
-    chat.press(MANAGER, [v for _, v in preview.buttons if v.endswith(":u")][0])
+    chat.press(MANAGER, next(v for _, v in preview.buttons if v.endswith(":u")))
     assert customer_count() == 2
     card = customers.search_customers(manager, "王小明").items[0]
     assert customers.get_customer(manager, card.id).tags == ("VIP",)

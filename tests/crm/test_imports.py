@@ -156,7 +156,8 @@ def test_bad_rows_are_reported_with_their_column_and_reason(cast) -> None:
 @pytest.mark.parametrize(("content", "code"), [
     (b"", "import.empty"),
     (b"   \r\n \n", "import.empty"),
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n", "import.not_spreadsheet"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n",
+     "import.not_spreadsheet"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "import.not_spreadsheet"),
     (bytes(range(256)) * 4, "import.not_spreadsheet"),
     (b"PK\x03\x04 not really a workbook", "import.not_spreadsheet"),
@@ -300,6 +301,7 @@ def test_owner_cells_name_staff_by_name_id_or_username(cast) -> None:
             ["丙", "13800138003", "无此人"]]
     preview, result = run_import(cast.manager, "owners.csv", csv_file(rows))
     assert [(p.row, p.code) for p in preview.problems] == [(4, "import.owner_unknown")]
+    assert (result.created, result.rejected) == (2, 1)
     assert card_by_phone("+8613800138001").owner_id == cast.teammate.user_id
     assert card_by_phone("+8613800138002").owner_id == cast.other_agent.user_id
 
