@@ -1,4 +1,4 @@
-"""Commands whose domain arrives later, /cancel outside a conversation, and the command menus
+"""/cancel outside a conversation, and the command menus
 (per role and per language, published with setMyCommands scopes)."""
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from crm.permissions import Action, allows
 from crm.users import StaffView
 
 log = logging.getLogger(__name__)
-LATER = ()
 STRANGER_MENU = ("start", "help")
 # (command, what it needs): crm decides who has it, this only picks the menu's entries.
 STAFF_MENU: tuple[tuple[str, Action], ...] = (
@@ -30,11 +29,6 @@ STAFF_MENU: tuple[tuple[str, Action], ...] = (
     ("status", Action.MANAGE_USERS), ("backup", Action.BACKUP),
 )
 MENU_LANGUAGES = {"zh": "zh-CN", "en": "en"}  # Telegram language_code → our catalogue
-
-
-async def later_command(update: Update, context: session.Context) -> None:
-    """A command whose domain arrives in a later version says so politely."""
-    await update.effective_message.reply_text(session.text(context, "later.feature"))
 
 
 async def cancel_command(update: Update, context: session.Context) -> None:
@@ -93,5 +87,4 @@ async def publish_staff_menus(application: Application) -> int:
 
 def register(application: Application) -> None:
     """Add this module's handlers."""
-    application.add_handler(CommandHandler(list(LATER), later_command))
     application.add_handler(CommandHandler("cancel", cancel_command))

@@ -180,9 +180,7 @@ def test_an_unknown_user_is_refused_everywhere_and_sees_no_staff_data(chat, staf
     assert users.identify(ADMIN).role == "admin" and users.identify(STRANGER) is None
 
 
-def test_commands_of_later_versions_answer_politely(chat, staff) -> None:
-    for command in commands.LATER:
-        assert "coming version" in only_text(chat.send(VIEWER, f"/{command}"))
+def test_cancel_outside_a_conversation_answers_politely(chat, staff) -> None:
     assert "nothing to cancel" in only_text(chat.send(AGENT, "/cancel"))
     assert "取消" in only_text(chat.send(AGENT, "/cancel", language="zh-CN"))
 
