@@ -13,6 +13,7 @@ from crm.clock import as_date, as_datetime, utcnow
 from crm.customers.load import require_visible
 from crm.customers.views import TimelineEntry
 from crm.errors import Conflict, NotFound, ValidationError
+from crm.numbering import next_number
 from crm.permissions import Action, require
 from crm.sales import money, rules
 from crm.sales.access import admits, check_assignee
@@ -27,7 +28,6 @@ from crm.sales.views import (
 )
 from crm.validation import check_length, parse_date
 from storage.database import database, fetch_all, fetch_one, insert, sql
-from storage.models import DocumentSequence
 
 NOTES_MAX = 4000
 DESCRIPTION_MAX = 200
@@ -40,17 +40,6 @@ _ORDER_SQL = (
     " o.created_at, c.owner_id, c.team_id, c.deleted_at"
     " from sales_order o join customer c on c.id = o.customer_id where o.id = ?"
 )
-
-
-def next_order_number(year: int) -> str:
-    """The next number of a year, like SO-2026-000123 (inside the caller's transaction)."""
-    name = f"{NUMBER_PREFIX}-{year}"
-    DocumentSequence.insert(name=name, value=0).on_conflict_ignore().execute()
-    # The update locks the counter row until commit, so two orders never share a number.
-    database.execute_sql(sql("update document_sequence set value = value + 1 where name = ?"),
-                         (name,))
-    value = fetch_one("select value from document_sequence where name = ?", (name,))[0]
-    return f"{name}-{value:06d}"
 
 
 def _checked_line(item: OrderLineInput, code: str) -> dict[str, Any]:
@@ -111,7 +100,7 @@ def create_order(actor: Actor, customer_id: int, lines: Sequence[OrderLineInput]
         check_assignee(actor, owner)
         totals = _totals(checked)
         order_id = insert("sales_order", {
-            "number": next_order_number(day.year), "customer_id": customer_id,
+            "number": next_number(NUMBER_PREFIX, day.year), "customer_id": customer_id,
             "deal_id": deal_id, "owner_id": owner, "currency": code, "status": "draft",
             **totals, "paid_minor": 0, "notes": text, "ordered_on": day,
             "created_by_id": actor.user_id, "created_at": now, "updated_at": now})

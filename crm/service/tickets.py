@@ -12,6 +12,7 @@ from crm.clock import as_datetime, utcnow
 from crm.customers import inputs
 from crm.customers.load import require_visible
 from crm.errors import NotFound, PermissionDenied, ValidationError
+from crm.numbering import next_number
 from crm.paging import Page
 from crm.permissions import Action, allows, require
 from crm.sales.outbox import notify
@@ -19,7 +20,6 @@ from crm.service.sla import OPEN_STATUSES, PRIORITIES, STATUSES, due_times
 from crm.service.views import TicketMessageView, TicketSummary, TicketView
 from crm.visibility import can_see, scope_of
 from storage.database import database, fetch_all, fetch_one, insert, sql
-from storage.models import DocumentSequence
 
 SUBJECT_MAX = 200
 BODY_MAX = 4000
@@ -86,16 +86,6 @@ def get_ticket(actor: Actor, ticket_id: int) -> TicketView:
     return view_of(row, messages_of(ticket_id, internal=True))
 
 
-def next_ticket_number(year: int) -> str:
-    """T-2026-000123 (inside the caller's transaction; the counter row is locked until commit)."""
-    name = f"{NUMBER_PREFIX}-{year}"
-    DocumentSequence.insert(name=name, value=0).on_conflict_ignore().execute()
-    database.execute_sql(sql("update document_sequence set value = value + 1 where name = ?"),
-                         (name,))
-    value = fetch_one("select value from document_sequence where name = ?", (name,))[0]
-    return f"{name}-{value:06d}"
-
-
 def checked_subject(subject: str | None) -> str:
     checked = inputs.optional_text(subject, field="subject", max_length=SUBJECT_MAX)
     if not checked:
@@ -122,9 +112,9 @@ def insert_ticket(customer_id: int, subject: str, description: str, priority: st
     first_due, resolution_due = due_times(priority, now, settings["service.first_response"],
                                           settings["service.resolution"])
     return insert("ticket", {
-        "number": next_ticket_number(now.year), "customer_id": customer_id, "subject": subject,
-        "description": description, "status": "new", "priority": priority, "channel": channel,
-        "assignee_id": assignee_id, "created_by_id": created_by,
+        "number": next_number(NUMBER_PREFIX, now.year), "customer_id": customer_id,
+        "subject": subject, "description": description, "status": "new", "priority": priority,
+        "channel": channel, "assignee_id": assignee_id, "created_by_id": created_by,
         "first_response_due_at": first_due, "resolution_due_at": resolution_due,
         "created_at": now, "updated_at": now})
 
