@@ -104,7 +104,7 @@ async def _received(update: Update, context: session.Context) -> None:
         return
     step = context.user_data.get(STEP)
     if step is not None and (text or message.photo or message.document):
-        await _step(update, context, step, text, _file_of(message))
+        await _step(update, context, step, text, file_of(message))
         return
     if text and not text.startswith("/"):
         await _search(update, context, text)
@@ -113,7 +113,8 @@ async def _received(update: Update, context: session.Context) -> None:
                              reply_markup=menu(locale))
 
 
-def _file_of(message: Message) -> tuple[str, str, str | None] | None:
+def file_of(message: Message) -> tuple[str, str, str | None] | None:
+    """A photo (its largest size) or file sent with a ticket message: (id, kind, name)."""
     if message.photo:
         return message.photo[-1].file_id, "photo", None
     if message.document:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -25,6 +25,7 @@ from bot import session
 from bot.handlers.log import conversation, crm_step
 from bot.i18n import t
 from bot.keyboards import Button, data, keyboard, parse
+from bot.portal import file_of
 from bot.render import clip, pager, when
 from bot.service_jobs import deliver_relays
 from crm import customers, service, users
@@ -240,19 +241,11 @@ async def got_text(update: Update, context: session.Context) -> int:
         ticket = await crm_step(update, context, TEXT, service.add_note, actor, pending[1], body)
     else:
         ticket = await crm_step(update, context, TEXT, service.reply_to_ticket, actor,
-                                pending[1], body, file=_file_of(message))
+                                pending[1], body, file=file_of(message))
     context.user_data.pop(PENDING, None)
     await show_card(update, context, ticket)
     await _pass_on(context)
     raise ApplicationHandlerStop(END)
-
-
-def _file_of(message: Message) -> tuple[str, str, str | None] | None:
-    if message.photo:
-        return message.photo[-1].file_id, "photo", None
-    if message.document:
-        return message.document.file_id, "document", message.document.file_name
-    return None
 
 
 async def start_new(update: Update, context: session.Context) -> int:
