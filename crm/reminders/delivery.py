@@ -13,7 +13,8 @@ import datetime as dt
 from crm.clock import as_datetime
 from crm.reminders.service import VIEW_SQL, following_due, view_of
 from crm.reminders.views import ReminderDelivery
-from storage.database import database, fetch_all, fetch_one, is_sqlite, sql
+from storage.claims import claim_ids
+from storage.database import database, fetch_all, fetch_one, sql
 
 CLAIM_LEASE = dt.timedelta(minutes=5)
 LATE_AFTER = dt.timedelta(minutes=1)  # delivered later than this after its time: "late"
@@ -33,7 +34,8 @@ _STAMP = ("claimed_at = ?, attempts = attempts + 1,"
 def claim_due_reminders(limit: int, now: dt.datetime) -> list[ReminderDelivery]:
     """Take up to ``limit`` due reminders for sending; each goes to one claimer only."""
     with database.atomic():
-        ids = sorted(r[0] for r in fetch_all(*_claim_sql(now, limit)))
+        ids = claim_ids("reminder", "r", _PENDING, (now, now - CLAIM_LEASE, True, limit),
+                        _STAMP, (now, now - LATE_AFTER, True))
         if not ids:
             return []
         rows = fetch_all(
@@ -41,19 +43,6 @@ def claim_due_reminders(limit: int, now: dt.datetime) -> list[ReminderDelivery]:
             + f" join staff_user s on s.id = r.staff_id where r.id in ({', '.join('?' * len(ids))})"
             " order by r.next_attempt_at, r.id", tuple(ids))
     return [ReminderDelivery(view_of(r[3:]), r[0], r[1], r[2]) for r in rows]
-
-
-def _claim_sql(now: dt.datetime, limit: int) -> tuple[str, tuple]:
-    pick = (now, now - CLAIM_LEASE, True, limit)
-    stamp = (now, now - LATE_AFTER, True)
-    if is_sqlite(database):
-        # One writer at a time: no other claim can run between the pick and the stamp.
-        return (f"update reminder set {_STAMP} where id in ({_PENDING}) returning id",
-                (*stamp, *pick))
-    # The materialised CTE keeps the LIMIT (an IN subquery may be re-run and return more).
-    return (f"with picked as materialized ({_PENDING} for update of r skip locked)"
-            f" update reminder set {_STAMP} from picked where reminder.id = picked.id"
-            " returning reminder.id", (*pick, *stamp))
 
 
 def mark_reminder_sent(reminder_id: int, now: dt.datetime) -> bool:

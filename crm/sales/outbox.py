@@ -1,7 +1,7 @@
 """The notification outbox: messages for staff, written in the transaction of the change that
 causes them and sent later by the bot's job (crm cannot talk to Telegram).
 
-A sender claims rows with a conditional update, so two processes never send the same row;
+A sender claims rows (storage.claims), so two processes never send the same row;
 a claim that is never settled (a crashed sender) may be taken again after ``CLAIM_LEASE``.
 """
 
@@ -13,7 +13,8 @@ from typing import Any
 
 from crm.clock import as_datetime
 from crm.sales.views import NotificationView
-from storage.database import database, fetch_all, insert, is_sqlite, sql
+from storage.claims import claim_ids
+from storage.database import database, fetch_all, insert, sql
 
 CLAIM_LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 5
@@ -41,8 +42,8 @@ def claim_notifications(limit: int, now: dt.datetime) -> list[NotificationView]:
     """Take up to ``limit`` due messages for sending; each row goes to one claimer only."""
     stale = now - CLAIM_LEASE
     with database.atomic():
-        rows = fetch_all(*_claim_sql(now, stale, limit))
-        ids = sorted(r[0] for r in rows)
+        ids = claim_ids("notification", "n", _PENDING, (now, stale, True, limit),
+                        "claimed_at = ?, attempts = attempts + 1", (now,))
         if not ids:
             return []
         found = fetch_all(
@@ -51,20 +52,6 @@ def claim_notifications(limit: int, now: dt.datetime) -> list[NotificationView]:
             f" where n.id in ({', '.join('?' * len(ids))}) order by n.id", tuple(ids))
     return [NotificationView(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6])
             for r in found]
-
-
-def _claim_sql(now: dt.datetime, stale: dt.datetime, limit: int) -> tuple[str, tuple]:
-    """The claiming update, picking due rows and stamping them in one statement."""
-    pick = (now, stale, True, limit)
-    if is_sqlite(database):
-        # One writer at a time: no other claim can run between the pick and the stamp.
-        return ("update notification set claimed_at = ?, attempts = attempts + 1"
-                f" where id in ({_PENDING}) returning id", (now, *pick))
-    # SKIP LOCKED lets a second sender take other rows instead of waiting on these; the
-    # materialised CTE keeps the LIMIT (an IN subquery may be re-run and return more rows).
-    return (f"with picked as materialized ({_PENDING} for update of n skip locked)"
-            " update notification set claimed_at = ?, attempts = attempts + 1 from picked"
-            " where notification.id = picked.id returning notification.id", (*pick, now))
 
 
 def mark_sent(notification_id: int, now: dt.datetime) -> bool:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from crm.service.views import Relay
-from storage.database import database, fetch_all, fetch_one, is_sqlite, sql
+from storage.claims import claim_ids
+from storage.database import database, fetch_all, fetch_one, sql
 
 CLAIM_LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 6
@@ -25,17 +26,8 @@ def claim_relays(limit: int, now: dt.datetime) -> list[tuple[Relay, str | None]]
     language."""
     stale = now - CLAIM_LEASE
     with database.atomic():
-        if is_sqlite(database):
-            statement = (f"update ticket_message set relay_claimed_at = ?,"
-                         f" relay_attempts = relay_attempts + 1 where id in ({_PENDING})"
-                         " returning id", (now, stale, limit))
-        else:
-            statement = (f"with picked as materialized ({_PENDING} for update of m skip locked)"
-                         " update ticket_message set relay_claimed_at = ?,"
-                         " relay_attempts = relay_attempts + 1 from picked"
-                         " where ticket_message.id = picked.id returning ticket_message.id",
-                         (stale, limit, now))
-        ids = sorted(r[0] for r in fetch_all(*statement))
+        ids = claim_ids("ticket_message", "m", _PENDING, (stale, limit),
+                        "relay_claimed_at = ?, relay_attempts = relay_attempts + 1", (now,))
         if not ids:
             return []
         rows = fetch_all(
