@@ -354,3 +354,16 @@ def test_a_match_the_manager_cannot_see_is_refused(cast) -> None:
     assert [(p.row, p.code) for p in preview.problems] == [(2, "import.not_visible")]
     assert (result.created, result.updated, result.rejected) == (1, 0, 1)
     assert customers.get_customer(SYSTEM, hidden.id).notes is None
+
+
+def test_a_long_gbk_file_of_names_digits_and_addresses_is_read_as_chinese() -> None:
+    from crm.demo_people import generate_customers
+    from crm.imports.reading import decode
+
+    rows = [["姓名", "手机", "邮箱", "省", "市", "标签"]]
+    rows += [[p.name, p.phone, p.email or "", p.province or "", p.city or "", "、".join(p.tags)]
+             for p in generate_customers(20_000, 100, 11)]
+    content = csv_file(rows, encoding="gb18030")
+    assert len(content) > 1 << 20  # beyond the sample the encoding is judged on
+    text, encoding = decode(content, "long.csv")
+    assert encoding == "gb18030" and text.startswith("姓名,手机")
