@@ -11,7 +11,7 @@ import base64
 import datetime as dt
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +93,30 @@ def record_new_customers(actor: Actor, action: str,
     return bulk.insert_rows("audit_log", (
         "at", "actor_id", "actor_name", "channel", "action", "entity", "entity_id",
         "customer_id", "changes", "sealed"), rows)
+
+
+def record_for_customers(actor: Actor, entries: Sequence[tuple[str, int, dict[str, Any]]],
+                         now: dt.datetime) -> int:
+    """Append (action, customer id, changes) entries about existing customers in bulk, each
+    sealed with its customer's key as ``record`` seals it (inside the caller's transaction)."""
+    ids = sorted({customer_id for _, customer_id, _ in entries})
+    keys: dict[int, bytes] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = fetch_all("select customer_id, key_enc from customer_key where customer_id in"
+                         f" ({', '.join('?' * len(chunk))})", tuple(chunk))
+        keys |= {cid: base64.b64decode(runtime.decrypt(bytes(key))) for cid, key in rows}
+    for customer_id in ids:
+        if customer_id not in keys:
+            keys[customer_id] = _customer_key(customer_id, create=True)  # type: ignore[assignment]
+    name, channel = actor.name or "system", str(actor.channel)
+    return bulk.insert_rows("audit_log", (
+        "at", "actor_id", "actor_name", "channel", "action", "entity", "entity_id",
+        "customer_id", "changes", "sealed"),
+        [(now, actor.user_id, name, channel, action, "customer", customer_id, customer_id,
+          _seal(keys[customer_id], json.dumps(changes, ensure_ascii=False,
+                                              default=str).encode()), True)
+         for action, customer_id, changes in entries])
 
 
 def _seal(key: bytes, data: bytes) -> bytes:

@@ -48,6 +48,16 @@ def index_new_documents(rows: Sequence[tuple[int, str, str]]) -> None:
         cursor.execute("delete from temp.import_search")
 
 
+def replace_documents(rows: Sequence[tuple[int, str, str]]) -> None:
+    """``index_document`` for many customers: their entries replaced in bulk."""
+    ids = [row[0] for row in rows]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        database.execute_sql(sql("delete from customer_search where customer_id in"
+                                 f" ({', '.join('?' * len(chunk))})"), tuple(chunk))
+    index_new_documents(rows)
+
+
 def remove_document(customer_id: int) -> None:
     """Take a customer out of search (deleted or merged)."""
     database.execute_sql(

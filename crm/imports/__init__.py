@@ -212,10 +212,7 @@ def apply_import(actor: Actor, loaded: LoadedImport, mode: str, *,
         matched = match(actor, parsed)
         new_ids = create_new(actor, matched.new, loaded.prepared, now,
                              _share(progress, 0, 80 if mode == "update" else 95))
-        updated = 0
-        if mode == "update":
-            for row, customer_id in matched.existing:
-                updated += update_existing(actor, row, customer_id, now)
+        updated = update_existing(actor, matched.existing, now) if mode == "update" else 0
         unowned = [cid for cid, row in zip(new_ids, matched.new, strict=True)
                    if row.owner_id is None]
         assigned = assign_leads(actor, unowned, now)

@@ -1,7 +1,8 @@
 """Writing an import: new customers in bulk with exactly the rows create_customer writes (the
 record, channels, addresses, company link, tags, identity fields, timeline event, search entry
-and a sealed audit entry each), existing ones changed through the customer services, then the
-lead assignment rules; all inside the caller's one transaction."""
+and a sealed audit entry each), existing ones changed as the customer services change them
+(crm.imports.updates), then the lead assignment rules; all inside the caller's one
+transaction."""
 
 from __future__ import annotations
 
@@ -9,19 +10,11 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from crm import audit, runtime
+from crm import audit
 from crm.actors import Actor
-from crm.customers import inputs
-from crm.customers.load import load_card
-from crm.customers.secrets import sealed_secret, set_secret
-from crm.customers.views import CustomerCard
-from crm.customers.write import (
-    add_address,
-    add_channel,
-    add_tags,
-    created_changes,
-    update_customer,
-)
+from crm.customers.secrets import sealed_secret
+from crm.customers.write import created_changes
+from crm.imports import updates
 from crm.imports.documents import DocumentBuilder
 from crm.imports.rows import ValidRow
 from crm.search_terms import normalise_text
@@ -32,7 +25,6 @@ from storage.models import Tag
 Progress = Callable[[int, int], None]
 CHUNK = 5_000
 LOOKUP_CHUNK = 500
-SCALAR_FIELDS = ("name", "gender", "birthday", "occupation", "notes", "status", "source")
 _SEARCH_KINDS = {"phone": "phones", "whatsapp": "phones", "email": "emails"}
 
 
@@ -200,65 +192,12 @@ def assign_leads(actor: Actor, customer_ids: Iterable[int], now: dt.datetime) ->
                for customer_id in customer_ids)
 
 
-def update_existing(actor: Actor, row: ValidRow, customer_id: int, now: dt.datetime) -> bool:
-    """Bring an existing customer in line with the row through the customer services (each
-    change checked, audited and indexed as when typed); empty cells change nothing. True when
-    anything changed."""
-    card, record = load_card(customer_id), row.record
-    changed = False
-    for field in SCALAR_FIELDS:
-        new = record[field]
-        if field in row.given and new is not None and new != getattr(card, field):
-            update_customer(actor, customer_id, field, new, now=now)
-            changed = True
-    if record["company"] and (card.company is None or normalise_text(card.company.name)
-                              != normalise_text(record["company"])):
-        update_customer(actor, customer_id, "company", record["company"], now=now)
-        changed = True
-    if row.owner_id is not None and row.owner_id != card.owner_id:
-        update_customer(actor, customer_id, "owner_id", row.owner_id, now=now)
-        changed = True
-    return _add_details(actor, row, card, customer_id, now) or changed
-
-
-def _add_details(actor: Actor, row: ValidRow, card: CustomerCard, customer_id: int,
-                 now: dt.datetime) -> bool:
-    """New channels, tags, addresses and identity fields of a row, added to the customer."""
-    record, changed = row.record, False
-    held = {(c.kind, c.value) for c in card.channels}
-    for item in record["channels"]:
-        if (item.kind, item.value) not in held:
-            add_channel(actor, customer_id, item.kind, item.value, label=item.label,
-                        allow_duplicate=True, now=now)
-            changed = True
-    known = {normalise_text(t) for t in card.tags}
-    missing = [t for t in record["tags"] if normalise_text(t) not in known]
-    if missing:
-        add_tags(actor, customer_id, missing, now=now)
-        changed = True
-    held_addresses = {_address_key(a) for a in card.addresses}
-    for item in record["addresses"]:
-        if _address_key(item) not in held_addresses:
-            add_address(actor, customer_id, inputs.AddressInput(**{**item.__dict__,
-                                                                 "primary": False}), now=now)
-            changed = True
-    return _update_secrets(actor, record, customer_id, now) or changed
-
-
-def _address_key(item: object) -> tuple:
-    return tuple(normalise_text(getattr(item, part) or "") for part in
-                 ("country", "province", "city", "district", "street", "postal_code"))
-
-
-def _update_secrets(actor: Actor, record: dict, customer_id: int, now: dt.datetime) -> bool:
-    changed = False
-    for name, value in record["secrets"].items():
-        stored = fetch_one("select value_hash from customer_secret where customer_id = ?"
-                           " and name = ?", (customer_id, name))
-        if stored is None or stored[0] != runtime.keyring().blind_index(f"{name}:{value}"):
-            set_secret(actor, customer_id, name, value, now=now)
-            changed = True
-    return changed
+def update_existing(actor: Actor, pairs: Sequence[tuple[ValidRow, int]],
+                    now: dt.datetime) -> int:
+    """Bring existing customers in line with their rows, in bulk (see crm.imports.updates);
+    how many changed."""
+    rows = [row for row, _ in pairs]
+    return updates.update_existing(actor, pairs, now, _companies(rows, now), _tags(rows, now))
 
 
 def record_summary(actor: Actor, file_name: str, counts: dict[str, int],

@@ -367,3 +367,72 @@ def test_a_long_gbk_file_of_names_digits_and_addresses_is_read_as_chinese() -> N
     assert len(content) > 1 << 20  # beyond the sample the encoding is judged on
     text, encoding = decode(content, "long.csv")
     assert encoding == "gb18030" and text.startswith("姓名,手机")
+
+
+def _snapshot(customer_ids: list[int]) -> dict:
+    """What the customers hold and what the log says about them, without ids and times
+    (companies by name: PostgreSQL does not give back ids a rolled-back transaction took)."""
+    from crm import audit
+
+    companies = dict(fetch_all("select id, name from company"))
+
+    def named(changes):
+        if isinstance(changes, dict) and "company" in changes:
+            return {**changes, "company": [companies.get(v, v) for v in changes["company"]]}
+        return changes
+
+    found = {}
+    for customer_id in customer_ids:
+        stored = _stored(customer_id)
+        company_id = stored["customer"][9]
+        stored["customer"] = (*stored["customer"][:9], companies.get(company_id))
+        stored["tags"] = sorted(r[0] for r in fetch_all(
+            "select t.name from tag t join customer_tag ct on ct.tag_id = t.id"
+            " where ct.customer_id = ?", (customer_id,)))
+        stored["secrets"] = fetch_all("select name, value_hash from customer_secret"
+                                      " where customer_id = ?", (customer_id,))
+        stored["log"] = [(e.action, named(e.changes)) for e in audit.list_audit(
+            SYSTEM, customer_id=customer_id).items]
+        found[customer_id] = stored
+    return found
+
+
+def test_bulk_updates_change_and_log_what_the_customer_services_would(cast) -> None:
+    from storage.database import database
+
+    first = customer(cast.agent, "王小明", phones=("13800138000",), tags=("老客户",),
+                     notes="旧备注", company="华为", now=T0)
+    second = customer(cast.agent, "Emily Chen", emails=("emily@example.com",),
+                      addresses=(customers.AddressInput(city="上海"),), now=T0)
+    untouched = customer(cast.agent, "李娜", phones=("13900139000",), now=T0)
+    header = ["姓名", "手机", "邮箱", "标签", "备注", "状态", "公司", "负责人", "市", "身份证",
+              "性别"]
+    rows = [["王晓明", "13800138000", "wang@example.com", "VIP、老客户", "新备注", "意向客户",
+             "腾讯", "张伟", "深圳", "11010519491231002X", "男"],
+            ["Emily Chen", "13700137000", "emily@example.com", "VIP", "", "", "", "", "上海",
+             "", "F"],
+            ["李娜", "13900139000", "", "", "", "", "", "", "", "", ""]]
+    ids = [first.id, second.id, untouched.id]
+    with database.atomic() as transaction:  # what the services make of the same rows
+        manager = cast.manager
+        customers.update_customer(manager, first.id, "name", "王晓明", now=T0)
+        customers.update_customer(manager, first.id, "gender", "male", now=T0)
+        customers.update_customer(manager, first.id, "notes", "新备注", now=T0)
+        customers.update_customer(manager, first.id, "status", "prospect", now=T0)
+        customers.update_customer(manager, first.id, "company", "腾讯", now=T0)
+        customers.update_customer(manager, first.id, "owner_id", cast.teammate.user_id, now=T0)
+        customers.add_channel(manager, first.id, "email", "wang@example.com",
+                              allow_duplicate=True, now=T0)
+        customers.add_tags(manager, first.id, ["VIP"], now=T0)
+        customers.add_address(manager, first.id, customers.AddressInput(city="深圳"), now=T0)
+        customers.set_secret(manager, first.id, "id_card", "11010519491231002X", now=T0)
+        customers.update_customer(manager, second.id, "gender", "female", now=T0)
+        customers.add_channel(manager, second.id, "phone", "13700137000",
+                              allow_duplicate=True, now=T0)
+        customers.add_tags(manager, second.id, ["VIP"], now=T0)
+        expected = _snapshot(ids)
+        transaction.rollback()
+    _, result = run_import(cast.manager, "u.csv", csv_file([header, *rows]), "update")
+    assert (result.updated, result.unchanged, result.created) == (2, 1, 0)
+    assert _snapshot(ids) == expected
+    assert [c.name for c in customers.search_customers(cast.admin, "晓明").items] == ["王晓明"]
