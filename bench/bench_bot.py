@@ -16,13 +16,14 @@ import random
 import time
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
 
 from bench.bench_customers import prepared_sqlite
 from bench.common import Figure, percentiles
 from bot.app import PerUserUpdateProcessor, build_application
 from bot.console import LocalBotApi
+from bot.keyboards import keyboard
 from crm import users
 from crm.actors import Actor, Channel
 from crm.config import load_config
@@ -101,10 +102,9 @@ async def _measure(app: Application, replies: Replies, warm_up: list[bytes],
 def _echo_app(replies: Replies, *, with_keyboard: bool = False) -> Application:
     """A bare bot that answers every text; with a keyboard shaped like a page of results."""
     async def echo(update: Update, context) -> None:
-        markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(f"张伟{i} · 华为技术 · …1234", callback_data=f"c:{100_000 + i}")]
-             for i in range(8)] + [[InlineKeyboardButton("▶", callback_data="sp:q1:8")]]
-        ) if with_keyboard else None
+        # Built the way the product builds its keyboards, so the difference is the search.
+        markup = keyboard([[(f"张伟{i} · 华为技术 · …1234", f"c:{100_000 + i}")] for i in range(8)]
+                          + [[("▶", "sp:q1:8")]]) if with_keyboard else None
         await update.effective_message.reply_text(update.effective_message.text,
                                                   reply_markup=markup)
 
