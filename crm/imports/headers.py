@@ -1,5 +1,6 @@
 """Which column holds what: headers in Chinese or English with their common variants, found
-below title rows and across merged header rows; unknown columns are reported, not dropped."""
+below title rows and across merged header rows; unknown columns are reported and kept (in the
+customer's notes), never dropped."""
 
 from __future__ import annotations
 
@@ -74,6 +75,7 @@ class ColumnMap:
     labels: tuple[str, ...]  # each column's header as written (or "column C")
     fields: tuple[str | None, ...]  # each column's field; None when unknown or empty
     unknown: tuple[str, ...]  # labels of columns with data that no field takes
+    kept: tuple[int, ...] = ()  # their indexes: kept in the notes as "header: value" lines
 
     @cached_property
     def mapped(self) -> tuple[tuple[int, str], ...]:
@@ -138,9 +140,9 @@ def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:
     if "name" not in fields:
         raise ValidationError("import.no_name_column", field="file",
                               expected=", ".join(ALIASES["name"][:4]))
-    unknown = tuple(labels[c] for c in range(width)
-                    if fields[c] is None and _has_data(rows, last + 1, c))
-    return ColumnMap(last + 1, tuple(labels), tuple(fields), unknown)
+    kept = tuple(c for c in range(width) if fields[c] is None and _has_data(rows, last + 1, c))
+    return ColumnMap(last + 1, tuple(labels), tuple(fields), tuple(labels[c] for c in kept),
+                     kept)
 
 
 def _header(scan: Sequence[Sequence[Cell]], found: list[dict[int, str]], last: int,

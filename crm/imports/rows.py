@@ -33,6 +33,7 @@ STATUS_WORDS = {
     "无效客户": "inactive", "流失客户": "inactive", "不活跃": "inactive",
 }
 ADDRESS_FIELDS = ("country", "province", "city", "district", "street", "postal_code")
+EXTRA = "extra"  # cells of columns no field takes, as "header: value" lines
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,23 @@ def collect(row: Sequence[Cell], columns: ColumnMap) -> dict[str, list[Cell]]:
             cell = row[index]
             if not (cell is None or (type(cell) is str and (not cell or cell.isspace()))):
                 found.setdefault(name, []).append(cell)
+    for index in columns.kept:
+        if index < len(row) and not cells.is_empty(row[index]):
+            found.setdefault(EXTRA, []).append(f"{columns.labels[index]}: "
+                                               f"{cells.text(row[index])}")
     return found
+
+
+def notes_of(found: dict[str, list[Cell]]) -> str | None:
+    """The notes cell, then a "header: value" line for each column no field takes."""
+    notes = found.get("notes")
+    lines = [cells.text(notes[0])] if notes else []
+    return "\n".join(line for line in [*lines, *found.get(EXTRA, ())] if line) or None
+
+
+def given_fields(found: dict[str, list[Cell]]) -> frozenset[str]:
+    """The fields a row has a value for (the other columns count as notes)."""
+    return frozenset("notes" if name == EXTRA else name for name in found)
 
 
 def row_values(found: dict[str, list[Cell]]) -> RowValues:
@@ -86,7 +103,7 @@ def row_values(found: dict[str, list[Cell]]) -> RowValues:
         name=one("name") or "", phones=tuple(phones), emails=tuple(emails),
         company=one("company"), tags=tuple(tags), gender=one("gender"),
         birthday=cells.date_value(birthday[0]) if birthday else None,
-        occupation=one("occupation"), notes=one("notes"), status=_status(one("status")),
+        occupation=one("occupation"), notes=notes_of(found), status=_status(one("status")),
         source=one("source"), channels=accounts, addresses=_addresses(one),
         secrets={"id_card": cells.digits(id_card[0], "id_card")} if id_card else {})
     return RowValues(draft, one("owner") or "", one("industry"))
@@ -168,7 +185,7 @@ def validate(actor: Actor, number: int, found: dict[str, list[Cell]], staff: Sta
     record = checked_draft(values.draft, today)
     industry = inputs.optional_text(values.industry, field="industry")
     keys = tuple((c.kind, c.value) for c in record["channels"] if c.kind in ("phone", "email"))
-    return ValidRow(number, record, owner_id, industry, keys, frozenset(found))
+    return ValidRow(number, record, owner_id, industry, keys, given_fields(found))
 
 
 class Checker:
@@ -208,7 +225,7 @@ class Checker:
         industry = text.get("industry")
         industry = self._once(("industry", industry), _optional, industry, "industry")
         keys = tuple((c.kind, c.value) for c in channels if c.kind in ("phone", "email"))
-        return ValidRow(number, record, owner_id, industry, keys, frozenset(found))
+        return ValidRow(number, record, owner_id, industry, keys, given_fields(found))
 
     def _channels(self, phones: list[str], found: dict[str, list[Cell]],
                   text: dict[str, str]) -> list[inputs.ChannelInput]:
@@ -253,8 +270,8 @@ class Checker:
             "birthday": once(("birthday", type(born), born), _birthday, born, self.today),
             "occupation": once(("occupation", get("occupation")), _optional, get("occupation"),
                                "occupation"),
-            "notes": inputs.optional_text(get("notes"), field="notes",
-                                          max_length=inputs.NOTES_MAX),
+            "notes": inputs.optional_text(notes_of(found) if EXTRA in found else get("notes"),
+                                          field="notes", max_length=inputs.NOTES_MAX),
             "status": once(("status", get("status")), _checked_status, get("status")),
             "source": once(("source", get("source")), _optional, get("source"), "source", 50),
             "channels": channels,

@@ -76,7 +76,7 @@ def cast(db: peewee.Database, tmp_path: Path):
 
 
 HEADER = ["姓名", "手机", "邮箱", "微信", "性别", "生日", "公司", "省", "市", "标签", "来源",
-          "职位", "备注", "状态", "负责人", "身份证", "行业", "QQ"]
+          "职位", "备注", "状态", "负责人", "身份证", "行业", "QQ", "客户等级"]
 
 
 def _rows() -> list[list[object]]:
@@ -95,7 +95,7 @@ def _rows() -> list[list[object]]:
             ["", "张伟", "无此人", "Emily Chen"][index % 4] if index % 11 == 0 else "",
             ["", "11010519491231002X", "110105194912310021"][index % 3] if index % 13 == 0
             else "", ["通信", "", "x" * 120][index % 3],
-            ["", "12345", "0123"][index % 3]])
+            ["", "12345", "0123"][index % 3], ["", "A", 3.0, "x" * 4000][index % 4]])
     rows += [["甲", "1.38001E+10"], ["乙", "13800138000;+852 6123 4567"], ["", "13900139000"],
              ["丙", "", "a@b.cn  c@d.cn"], ["丁", "", "bad@", "wx"]]
     return rows
@@ -142,4 +142,4 @@ def test_search_entries_are_what_build_document_makes(cast) -> None:
                   "tags": sorted(record["tags"]), **lists}
         assert builder.build(**values) == build_document(**values)
         compared += 1
-    assert compared > 300
+    assert compared > 200

@@ -144,6 +144,7 @@ def test_bad_rows_are_reported_with_their_column_and_reason(cast) -> None:
     assert preview.problems[3].params == {"row": 2}
     result = imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
     assert (result.created, result.rejected) == (1, 5)
+    assert card_by_phone("+8613800138000").notes == "客户等级: A"  # kept, not dropped
     report = read_sheet(imports.rejects_workbook(
         result.headers, result.rejects, lambda p: f"{p.code}@{p.column}",
         row_title="行号", reason_title="原因"))
