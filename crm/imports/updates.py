@@ -163,8 +163,6 @@ def update_existing(actor: Actor, pairs: Sequence[tuple[ValidRow, int]], now: dt
     if not pairs:
         return 0
     require(actor, Action.EDIT)
-    if any(row.owner_id is not None for row, _ in pairs):
-        require(actor, Action.REASSIGN)
     current = _load([customer_id for _, customer_id in pairs])
     plan = _Plan()
     for row, customer_id in pairs:
@@ -175,6 +173,8 @@ def update_existing(actor: Actor, pairs: Sequence[tuple[ValidRow, int]], now: dt
         if len(plan.audit) > before:
             state.changed["updated_at"] = now
     changed = [customer_id for customer_id, state in current.items() if state.changed]
+    if any("owner_id" in current[customer_id].changed for customer_id in changed):
+        require(actor, Action.REASSIGN)  # as update_customer asks before handing over
     _write(plan, current, changed, actor, now)
     return len(changed)
 
