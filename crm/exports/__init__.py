@@ -6,8 +6,9 @@ feature, add theirs there and every interface offers them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
@@ -17,18 +18,19 @@ from crm.actors import Actor
 from crm.clock import utcnow
 from crm.errors import ValidationError
 from crm.exports.kinds import REGISTRY, ExportKind, Filters, Query, register
-from crm.exports.writers import FORMATS, write_csv, write_xlsx
+from crm.exports.writers import FORMATS, safe_row, write_csv, write_xlsx
 from crm.permissions import Action, require
 from crm.search_terms import normalise_text
 from crm.validation import parse_date
-from storage.database import database, fetch_all, fetch_one
+from storage.database import database, fetch_all, fetch_one, is_sqlite
 
+LEAN_CACHE_KIB = 2_000  # SQLite's page cache while an export reads (negative size: KiB)
 Progress = Callable[[int, int], None]
 Header = Callable[[str], str]  # a column's field name → its heading in the reader's language
 Value = Callable[[str, str], str]  # (what, code) → the code in the reader's words
 
 __all__ = ["FORMATS", "ExportKind", "ExportResult", "Filters", "export_kinds", "export_records",
-           "filters_from_text", "register", "require_exporter"]
+           "export_rows", "filters_from_text", "register", "require_exporter"]
 
 
 @dataclass(frozen=True)
@@ -106,27 +108,63 @@ def export_records(actor: Actor, kind: str, target: BinaryIO, *, fmt: str = "xls
                    now: dt.datetime | None = None) -> ExportResult:
     """Write every matching record the actor may see to ``target``; ``header`` and ``value``
     put column names and coded values (statuses, kinds) in the reader's language."""
-    require(actor, Action.EXPORT)
-    chosen, filters = _kind(kind), filters or Filters()
-    fmt = (fmt or "").strip().lower()
-    _checked(chosen, filters, fmt)
-    settings = runtime.config()
-    query = Query(actor, filters, ZoneInfo(actor.timezone or settings.timezone),
-                  actor.locale or settings.locale, value or (lambda _what, code: code))
-    total = chosen.count(query)
+    chosen, query, fmt = _prepared(actor, kind, filters, value, fmt)
+    filters = query.filters
     headers = [(header or str)(column) for column in chosen.columns]
-    tick = (lambda done: progress(done, total)) if progress else None
-    if fmt == "csv":
-        count = write_csv(target, headers, chosen.rows(query), tick)
-    else:
-        count = write_xlsx(target, (header or str)(chosen.name), headers, chosen.rows(query),
-                           tick)
+    rows = map(safe_row, chosen.rows(query))
+    with _lean_reads():
+        total = chosen.count(query)
+        tick = (lambda done: progress(done, total)) if progress else None
+        if fmt == "csv":
+            count = write_csv(target, headers, rows, tick)
+        else:
+            count = write_xlsx(target, (header or str)(chosen.name), headers, rows, tick)
     with database.atomic():
         audit.record(actor, f"export.{chosen.name}", "export", None, changes={
             "format": [None, fmt], "rows": [None, count],
             **{k: [None, str(v)] for k, v in vars(filters).items() if v is not None}},
             now=now or utcnow())
     return ExportResult(chosen.name, fmt, count)
+
+
+@contextlib.contextmanager
+def _lean_reads() -> Iterator[None]:
+    """On SQLite, read through a small page cache instead of the memory mapping: an export
+    reads every page of its tables once, and mapped pages count in the process's resident
+    memory (~50 MB for 100,000 customers) where pages read are copied into 2 MB and left to
+    the operating system's cache. The connection's settings are restored afterwards."""
+    if not is_sqlite(database):
+        yield
+        return
+    mapped = fetch_one("pragma mmap_size")[0]
+    cached = fetch_one("pragma cache_size")[0]
+    database.execute_sql("pragma mmap_size = 0")
+    database.execute_sql(f"pragma cache_size = {-LEAN_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        database.execute_sql(f"pragma mmap_size = {int(mapped)}")
+        database.execute_sql(f"pragma cache_size = {int(cached)}")
+
+
+def export_rows(actor: Actor, kind: str, *, filters: Filters | None = None,
+                value: Value | None = None) -> Iterator[list[object]]:
+    """The rows ``export_records`` writes, cells neutralised, without writing or auditing
+    them (what the benchmark's bare write is given)."""
+    chosen, query, _ = _prepared(actor, kind, filters, value, "xlsx")
+    return map(safe_row, chosen.rows(query))
+
+
+def _prepared(actor: Actor, kind: str, filters: Filters | None, value: Value | None,
+              fmt: str) -> tuple[ExportKind, Query, str]:
+    require(actor, Action.EXPORT)
+    chosen, filters = _kind(kind), filters or Filters()
+    fmt = (fmt or "").strip().lower()
+    _checked(chosen, filters, fmt)
+    settings = runtime.config()
+    return chosen, Query(actor, filters, ZoneInfo(actor.timezone or settings.timezone),
+                         actor.locale or settings.locale,
+                         value or (lambda _what, code: code)), fmt
 
 # Later features' kinds register themselves when imported.
 from crm.exports import tickets as _tickets  # noqa: E402, F401

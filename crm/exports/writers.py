@@ -1,26 +1,39 @@
 """Streaming file writers: XLSX through openpyxl's write-only mode and CSV in UTF-8 with a BOM
-(so Excel shows Chinese correctly); every cell neutralised against formula injection."""
+(so Excel shows Chinese correctly). Rows come neutralised against formula injection
+(``safe_row``); headers are neutralised here."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from crm.spreadsheets import safe_cell
+from crm.spreadsheets import FORMULA_STARTS, MAX_CELL, safe_cell
 
 FORMATS = ("xlsx", "csv")
 Tick = Callable[[int], None]  # rows written so far
+_AS_IS = frozenset({type(None), int, float, bool, Decimal, dt.date, dt.datetime})
+
+
+def safe_row(row: Iterable[Any]) -> list[Any]:
+    """``safe_cell`` of every value, with what needs nothing (numbers, dates, text that starts
+    harmlessly) passed by without a call: two million cells in an export of 100,000."""
+    return [value if value.__class__ in _AS_IS or (
+        value.__class__ is str and not value.startswith(FORMULA_STARTS)
+        and len(value) <= MAX_CELL) else safe_cell(value) for value in row]
 
 
 def write_xlsx(target: BinaryIO, title: str, headers: Sequence[str],
                rows: Iterable[Sequence[Any]], tick: Tick | None = None) -> int:
-    """One sheet with a bold header row; rows are streamed, memory stays bounded."""
+    """One sheet with a bold header row; rows (neutralised: ``safe_row``) are streamed, memory
+    stays bounded."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
     bold = Font(bold=True)
@@ -32,7 +45,7 @@ def write_xlsx(target: BinaryIO, title: str, headers: Sequence[str],
     sheet.append(header_cells)
     count = 0
     for row in rows:
-        sheet.append([safe_cell(value) for value in row])
+        sheet.append(row)
         count += 1
         if tick and count % 1000 == 0:
             tick(count)
@@ -42,13 +55,14 @@ def write_xlsx(target: BinaryIO, title: str, headers: Sequence[str],
 
 def write_csv(target: BinaryIO, headers: Sequence[str], rows: Iterable[Sequence[Any]],
               tick: Tick | None = None) -> int:
-    """UTF-8 with a byte-order mark, comma separated, every text cell quoted when needed."""
+    """UTF-8 with a byte-order mark, comma separated, every text cell quoted when needed; rows
+    neutralised (``safe_row``)."""
     text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
     writer.writerow([safe_cell(h) for h in headers])
     count = 0
     for row in rows:
-        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+        writer.writerow(row)
         count += 1
         if tick and count % 1000 == 0:
             tick(count)
