@@ -437,3 +437,19 @@ def test_bulk_updates_change_and_log_what_the_customer_services_would(cast) -> N
     assert (result.updated, result.unchanged, result.created) == (2, 1, 0)
     assert _snapshot(ids) == expected
     assert [c.name for c in customers.search_customers(cast.admin, "晓明").items] == ["王晓明"]
+
+
+def test_imported_customers_are_found_at_once_by_name_given_name_and_last_digits(
+        cast, monkeypatch) -> None:
+    monkeypatch.setattr("crm.imports.apply.CHUNK", 2)  # several chunks, one index statement
+    people = [("王小明", "13800138001"), ("李建国", "13900139002"), ("欧阳娜娜", "13700137003"),
+              ("Emily Chen", "+85261234567"), ("张伟", "13600136004")]
+    run_import(cast.manager, "people.csv",
+               csv_file([["姓名", "手机"], *[list(p) for p in people]], encoding="gbk"))
+    for name, phone in people:
+        queries = [name, phone[-4:]]
+        if not name.isascii():
+            queries.append(name[-2:])  # the given name alone
+        for query in queries:
+            found = [c.name for c in customers.search_customers(cast.admin, query).items]
+            assert found == [name], query
