@@ -8,6 +8,7 @@ import datetime as dt
 import io
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import peewee
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from crm import audit, customers, exports, imports, runtime, sales, users
 from crm.config import load_config
 from crm.errors import PermissionDenied, ValidationError
-from crm.exports.kinds import REGISTRY, ExportKind, register
+from crm.exports.kinds import REGISTRY, ExportKind, Query, register
 from storage.database import fetch_all
 from tests.conftest import TEST_SECRET
 from tests.crm.cast import SYSTEM, customer, make_cast
@@ -194,3 +195,40 @@ def test_a_new_kind_registers_and_exports(cast, book) -> None:
         REGISTRY.pop("tags")
     assert "tags" not in exports.export_kinds()
     assert exports.export_kinds()[:4] == ("customers", "interactions", "deals", "orders")
+
+
+def test_export_rows_are_the_rows_written(cast, book) -> None:
+    written = export(cast.admin, "customers")[1:]
+    rows = list(exports.export_rows(cast.admin, "customers"))
+    assert [row[0] for row in rows] == [row[0] for row in written]
+    li = next(row for row in rows if row[1] == "李娜")
+    assert li[4] == "137 0013 7000" and li[5:8] == [None, None, None]  # no cell, not ""
+    assert next(row for row in written if row[1] == "李娜")[5] == ""
+    with pytest.raises(PermissionDenied):
+        exports.export_rows(cast.agent, "customers")
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/St_Johns", "Asia/Shanghai"])
+def test_local_times_across_a_change_of_offset(zone: str) -> None:
+    query = Query(SYSTEM, exports.Filters(), ZoneInfo(zone), "en", lambda _what, code: code)
+    start = dt.datetime(2026, 3, 7, 0, 0, 0, 123456)  # Berlin and St John's change on 8 or 29 March
+    for step in range(0, 60 * 24 * 40, 17):
+        moment = start + dt.timedelta(minutes=step)
+        shown = moment.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(zone))
+        expected = shown.replace(tzinfo=None, microsecond=0)
+        assert query.local(moment) == expected
+        assert query.local(str(moment)) == expected  # as SQLite gives it
+    assert query.local(None) is None
+
+
+def test_an_sqlite_export_leaves_the_connections_settings_as_they_were(cast, book) -> None:
+    from storage.database import database, fetch_one, is_sqlite
+
+    if not is_sqlite(database):
+        pytest.skip("SQLite's page cache and memory mapping")
+    settings = [fetch_one(f"pragma {name}")[0] for name in ("mmap_size", "cache_size")]
+    export(cast.admin, "customers")
+    with pytest.raises(ZeroDivisionError):  # fails while reading
+        exports.export_records(cast.admin, "customers", io.BytesIO(), fmt="csv",
+                               value=lambda what, code: 1 / 0)
+    assert [fetch_one(f"pragma {name}")[0] for name in ("mmap_size", "cache_size")] == settings
