@@ -53,7 +53,7 @@ def prepare_new(actor: Actor, rows: Sequence[ValidRow],
     documents = DocumentBuilder(national)
     changes, entries = [], []
     for row in rows:
-        record, owner_id = row.record, owner_of(actor, row)
+        record, owner_id = row.new_record, owner_of(actor, row)
         lists: dict[str, list[str]] = {"phones": [], "emails": [], "accounts": []}
         for item in record["channels"]:
             lists[_SEARCH_KINDS.get(item.kind, "accounts")].append(item.value)
@@ -124,7 +124,7 @@ class _Rows:
 
     def add(self, actor: Actor, customer_id: int, row: ValidRow, new: NewCustomer,
             company_id: int | None, tag_ids: dict[str, int], now: dt.datetime) -> None:
-        record = row.record
+        record = row.new_record
         self.customer.append((
             customer_id, record["name"], normalise_text(record["name"]), record["gender"],
             record["birthday"], record["occupation"], record["notes"], record["status"],

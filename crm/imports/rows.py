@@ -55,6 +55,14 @@ class ValidRow:
     industry: str | None
     keys: tuple[tuple[str, str], ...]  # (phone|email, normalised value): how it is matched
     given: frozenset[str]  # the fields the row has a value for (an update changes only these)
+    new_notes: str | None = None  # a new customer's notes: the notes cell, then the cells of
+    # columns no field takes as "header: value" lines (an update leaves those out)
+
+    @property
+    def new_record(self) -> dict[str, Any]:
+        """The record a new customer is created with."""
+        return self.record if self.new_notes == self.record["notes"] else {
+            **self.record, "notes": self.new_notes}
 
 
 def collect(row: Sequence[Cell], columns: ColumnMap) -> dict[str, list[Cell]]:
@@ -80,8 +88,15 @@ def notes_of(found: dict[str, list[Cell]]) -> str | None:
 
 
 def given_fields(found: dict[str, list[Cell]]) -> frozenset[str]:
-    """The fields a row has a value for (the other columns count as notes)."""
-    return frozenset("notes" if name == EXTRA else name for name in found)
+    """The fields a row has a value for."""
+    return frozenset(name for name in found if name != EXTRA)
+
+
+def new_notes(found: dict[str, list[Cell]], notes: str | None) -> str | None:
+    """A new customer's notes: ``notes`` (checked) with the other columns' lines."""
+    if EXTRA not in found:
+        return notes
+    return inputs.optional_text(notes_of(found), field="notes", max_length=inputs.NOTES_MAX)
 
 
 def row_values(found: dict[str, list[Cell]]) -> RowValues:
@@ -103,7 +118,7 @@ def row_values(found: dict[str, list[Cell]]) -> RowValues:
         name=one("name") or "", phones=tuple(phones), emails=tuple(emails),
         company=one("company"), tags=tuple(tags), gender=one("gender"),
         birthday=cells.date_value(birthday[0]) if birthday else None,
-        occupation=one("occupation"), notes=notes_of(found), status=_status(one("status")),
+        occupation=one("occupation"), notes=one("notes"), status=_status(one("status")),
         source=one("source"), channels=accounts, addresses=_addresses(one),
         secrets={"id_card": cells.digits(id_card[0], "id_card")} if id_card else {})
     return RowValues(draft, one("owner") or "", one("industry"))
@@ -185,7 +200,8 @@ def validate(actor: Actor, number: int, found: dict[str, list[Cell]], staff: Sta
     record = checked_draft(values.draft, today)
     industry = inputs.optional_text(values.industry, field="industry")
     keys = tuple((c.kind, c.value) for c in record["channels"] if c.kind in ("phone", "email"))
-    return ValidRow(number, record, owner_id, industry, keys, given_fields(found))
+    return ValidRow(number, record, owner_id, industry, keys, given_fields(found),
+                    new_notes(found, record["notes"]))
 
 
 class Checker:
@@ -225,7 +241,8 @@ class Checker:
         industry = text.get("industry")
         industry = self._once(("industry", industry), _optional, industry, "industry")
         keys = tuple((c.kind, c.value) for c in channels if c.kind in ("phone", "email"))
-        return ValidRow(number, record, owner_id, industry, keys, given_fields(found))
+        return ValidRow(number, record, owner_id, industry, keys, given_fields(found),
+                        new_notes(found, record["notes"]))
 
     def _channels(self, phones: list[str], found: dict[str, list[Cell]],
                   text: dict[str, str]) -> list[inputs.ChannelInput]:
@@ -270,8 +287,8 @@ class Checker:
             "birthday": once(("birthday", type(born), born), _birthday, born, self.today),
             "occupation": once(("occupation", get("occupation")), _optional, get("occupation"),
                                "occupation"),
-            "notes": inputs.optional_text(notes_of(found) if EXTRA in found else get("notes"),
-                                          field="notes", max_length=inputs.NOTES_MAX),
+            "notes": inputs.optional_text(get("notes"), field="notes",
+                                          max_length=inputs.NOTES_MAX),
             "status": once(("status", get("status")), _checked_status, get("status")),
             "source": once(("source", get("source")), _optional, get("source"), "source", 50),
             "channels": channels,
