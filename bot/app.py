@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import sys
 from collections.abc import Awaitable
 from typing import Any
 
@@ -61,11 +60,6 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         return None
 
 
-# The database thread lets go of the interpreter lock on every SQLite step and must then win
-# it back from the event loop; at Python's default 5 ms switch interval a busy loop keeps it
-# waiting up to 5 ms each time. 0.5 ms keeps queries flowing under load, and keeps the loop
-# answering while an export or a report holds the lock on the long-work thread.
-SWITCH_INTERVAL = 0.0005
 MESSAGES_PER_SECOND = 28  # Telegram's overall limit is 30 a second
 BURST = 2
 
@@ -77,7 +71,6 @@ def build_application(config: Config, executor: DatabaseExecutor, *,
 
     ``rate_limit=False`` only for measuring: it drops the throttle that keeps the bot within
     Telegram's flood limits (about 30 messages a second)."""
-    sys.setswitchinterval(SWITCH_INTERVAL)
     builder = (ApplicationBuilder()
                .token(config.telegram_token or "0:console")
                .defaults(Defaults(parse_mode=ParseMode.HTML))
