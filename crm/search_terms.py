@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,6 +30,7 @@ SURNAME_READINGS = {
 
 _SEGMENT_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9]+|[a-z]+")
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_NON_DIGITS = re.compile(r"\D")
 MIN_PHONE_DIGITS = 4
 _CN_MOBILE_E164 = re.compile(r"\+861[3-9]\d{9}")
 
@@ -105,19 +106,21 @@ def build_document(*, name: str, owner_id: int | None, team_id: int | None = Non
                    company: str | None = None,
                    phones: Iterable[str] = (), emails: Iterable[str] = (),
                    accounts: Iterable[str] = (), tags: Iterable[str] = (),
-                   aliases: Iterable[str] = ()) -> SearchDocument:
-    """Everything a customer can be found by (``aliases``: names of records merged into it)."""
-    tokens, pinyin_text = name_tokens(name)
-    hay = [normalise_text(name), pinyin_text]
-    for alias in aliases:
-        alias_tokens, alias_pinyin = name_tokens(alias)
-        tokens += alias_tokens
-        hay += [normalise_text(alias), alias_pinyin]
+                   aliases: Iterable[str] = (),
+                   national: Mapping[str, str] | None = None) -> SearchDocument:
+    """Everything a customer can be found by (``aliases``: names of records merged into it;
+    ``national``: phones' home digits already worked out, e.g. by an import's phone check)."""
+    tokens: list[str] = []
+    hay: list[str] = []
+    for each in (name, *aliases):
+        each_tokens, each_hay = _name_entry(each)
+        tokens += each_tokens
+        hay += each_hay
     for phone in phones:
-        digits = re.sub(r"\D", "", phone)
-        national = _national_digits(phone)
-        tokens += digit_windows(national) + digit_windows(digits)
-        hay += [digits, national]
+        digits = _NON_DIGITS.sub("", phone)
+        home = (national.get(phone) if national else None) or _national_digits(phone)
+        tokens += digit_windows(home) + digit_windows(digits)
+        hay += [digits, home]
     for value in (*emails, *accounts):
         tokens += text_tokens(value)
         hay.append(normalise_text(value))
@@ -130,6 +133,14 @@ def build_document(*, name: str, owner_id: int | None, team_id: int | None = Non
         tokens.append(f"t{team_id}")
     unique = list(dict.fromkeys(tokens))
     return SearchDocument(" ".join(unique), " | ".join(h for h in hay if h))
+
+
+@lru_cache(maxsize=20_000)
+def _name_entry(name: str) -> tuple[tuple[str, ...], tuple[str, str]]:
+    """Tokens and haystack parts of a name: most of an entry's cost, and names repeat (a common
+    Chinese name thousands of times in an imported file)."""
+    tokens, pinyin_text = name_tokens(name)
+    return tuple(tokens), (normalise_text(name), pinyin_text)
 
 
 @lru_cache(maxsize=20_000)
@@ -147,7 +158,7 @@ def _national_digits(e164: str) -> str:
     try:
         return str(phonenumbers.parse(e164).national_number)
     except phonenumbers.NumberParseException:
-        return re.sub(r"\D", "", e164)
+        return _NON_DIGITS.sub("", e164)
 
 
 @dataclass(frozen=True)

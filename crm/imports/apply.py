@@ -15,9 +15,8 @@ from crm.actors import Actor
 from crm.customers.secrets import sealed_secret
 from crm.customers.write import created_changes
 from crm.imports import updates
-from crm.imports.documents import DocumentBuilder
 from crm.imports.rows import ValidRow
-from crm.search_terms import normalise_text
+from crm.search_terms import build_document, normalise_text
 from storage import bulk, search
 from storage.database import fetch_all, fetch_one
 from storage.models import Tag
@@ -50,16 +49,15 @@ def prepare_new(actor: Actor, rows: Sequence[ValidRow],
                 national: dict[str, str] | None = None) -> dict[int, NewCustomer]:
     """Search entry, audit entry and sealed identity fields of each row if it becomes new, by
     row number (``national``: the home digits of checked phones, see ``Checker.national``)."""
-    documents = DocumentBuilder(national)
     changes, entries = [], []
     for row in rows:
         record, owner_id = row.new_record, owner_of(actor, row)
         lists: dict[str, list[str]] = {"phones": [], "emails": [], "accounts": []}
         for item in record["channels"]:
             lists[_SEARCH_KINDS.get(item.kind, "accounts")].append(item.value)
-        document = documents.build(name=record["name"], owner_id=owner_id,
-                                   company=record["company"], tags=sorted(record["tags"]),
-                                   **lists)
+        document = build_document(name=record["name"], owner_id=owner_id,
+                                  company=record["company"], tags=sorted(record["tags"]),
+                                  national=national, **lists)
         identity = tuple((name, *sealed_secret(name, value))
                          for name, value in record["secrets"].items())
         changes.append(created_changes(record, owner_id))
