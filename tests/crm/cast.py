@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from crm import customers, users
+from crm import customers, runtime, users
 from crm.actors import Actor
+from crm.config import load_config
 from crm.customers.views import CustomerCard
+from tests.conftest import TEST_SECRET
 
 SYSTEM = Actor.system()
 
@@ -30,6 +33,12 @@ def make_cast() -> Cast:
     ], start=9001):
         made[key] = users.add_user(SYSTEM, telegram_id, role, name).as_actor()
     return Cast(**made)
+
+
+def keep_files_in(data_dir: Path) -> None:
+    """Configure the tests' key with uploads, imports and exports kept under ``data_dir``."""
+    runtime.configure(load_config(environ={"CRM_SECURITY_KEY": TEST_SECRET,
+                                           "CRM_DATA_DIR": str(data_dir)}, look_in_cwd=False))
 
 
 def customer(actor: Actor, name: str = "王小明", **fields: object) -> CustomerCard:

@@ -13,13 +13,11 @@ from zoneinfo import ZoneInfo
 import peewee
 import pytest
 
-from crm import audit, customers, exports, imports, runtime, sales, users
-from crm.config import load_config
+from crm import audit, customers, exports, imports, sales, users
 from crm.errors import PermissionDenied, ValidationError
 from crm.exports.kinds import REGISTRY, ExportKind, Query, register
 from storage.database import fetch_all
-from tests.conftest import TEST_SECRET
-from tests.crm.cast import SYSTEM, customer, make_cast
+from tests.crm.cast import SYSTEM, customer, keep_files_in, make_cast
 from tests.crm.import_files import read_sheet
 
 T0 = dt.datetime(2026, 3, 10, 2, 30)  # 10:30 in Shanghai
@@ -27,9 +25,7 @@ T0 = dt.datetime(2026, 3, 10, 2, 30)  # 10:30 in Shanghai
 
 @pytest.fixture
 def cast(db: peewee.Database, tmp_path: Path):
-    runtime.configure(load_config(environ={"CRM_SECURITY_KEY": TEST_SECRET,
-                                           "CRM_DATA_DIR": str(tmp_path / "data")},
-                                  look_in_cwd=False))
+    keep_files_in(tmp_path / "data")
     return make_cast()
 
 

@@ -12,8 +12,7 @@ import peewee
 import phonenumbers
 import pytest
 
-from crm import runtime, validation
-from crm.config import load_config
+from crm import validation
 from crm.demo_people import generate_customers
 from crm.errors import CrmError, ValidationError
 from crm.imports import phones
@@ -21,8 +20,7 @@ from crm.imports.apply import owner_of
 from crm.imports.headers import map_columns
 from crm.imports.rows import Checker, Staff, collect, validate
 from crm.search_terms import build_document
-from tests.conftest import TEST_SECRET
-from tests.crm.cast import make_cast
+from tests.crm.cast import keep_files_in, make_cast
 
 TODAY = dt.date(2026, 4, 1)
 ODD_PHONES = [
@@ -68,9 +66,7 @@ def test_phone_checks_match_phonenumbers(region) -> None:
 
 @pytest.fixture
 def cast(db: peewee.Database, tmp_path: Path):
-    runtime.configure(load_config(environ={"CRM_SECURITY_KEY": TEST_SECRET,
-                                           "CRM_DATA_DIR": str(tmp_path / "data")},
-                                  look_in_cwd=False))
+    keep_files_in(tmp_path / "data")
     return make_cast()
 
 

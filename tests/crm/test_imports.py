@@ -15,7 +15,7 @@ from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm.sales import outbox
 from storage.database import fetch_all, fetch_one
 from tests.conftest import TEST_SECRET
-from tests.crm.cast import SYSTEM, customer, make_cast
+from tests.crm.cast import SYSTEM, customer, keep_files_in, make_cast
 from tests.crm.import_files import csv_file, read_sheet, xlsx_file
 
 T0 = dt.datetime(2026, 4, 1, 9, 0)
@@ -34,9 +34,7 @@ CHINESE_ROWS = [
 @pytest.fixture
 def cast(db: peewee.Database, tmp_path: Path):
     """The cast, with uploads kept under this test's data folder."""
-    runtime.configure(load_config(environ={"CRM_SECURITY_KEY": TEST_SECRET,
-                                           "CRM_DATA_DIR": str(tmp_path / "data")},
-                                  look_in_cwd=False))
+    keep_files_in(tmp_path / "data")
     return make_cast()
 
 
