@@ -56,16 +56,9 @@ def record(actor: Actor, action: str, entity: str, entity_id: int | None = None,
         "sealed": sealed})
 
 
-def seal_new_customer(changes: dict[str, Any]) -> tuple[bytes, bytes]:
-    """For bulk writes: a fresh key for a customer not yet stored (wrapped under the
-    installation key) and ``changes`` sealed with it, as ``record`` would seal them."""
-    key = AESGCM.generate_key(bit_length=256)
-    wrapped = runtime.encrypt(base64.b64encode(key).decode())
-    return wrapped, _seal(key, json.dumps(changes, ensure_ascii=False, default=str).encode())
-
-
 def seal_new_customers(changes: Iterable[dict[str, Any]]) -> list[tuple[bytes, bytes]]:
-    """``seal_new_customer`` for many customers at once (the installation key set up once)."""
+    """For bulk writes: per customer not yet stored, a fresh key (wrapped under the installation
+    key, set up once) and ``changes`` sealed with it, as ``record`` would seal them."""
     runtime.encrypt("")  # picks up a key another process rotated in, as each encrypt would
     keys: list[bytes] = []
     sealed: list[bytes] = []
@@ -80,7 +73,7 @@ def seal_new_customers(changes: Iterable[dict[str, Any]]) -> list[tuple[bytes, b
 def record_new_customers(actor: Actor, action: str,
                          entries: Iterable[tuple[int, bytes, bytes]],
                          now: dt.datetime) -> int:
-    """Append one entry per new customer from ``seal_new_customer`` output, given as
+    """Append one entry per new customer from ``seal_new_customers`` output, given as
     (customer id, wrapped key, sealed changes), in bulk inside the caller's transaction."""
     keys: list[tuple[int, bytes]] = []
     rows: list[tuple] = []
