@@ -1,18 +1,23 @@
 """Reaching Telegram: retry a request that never arrived (connection refused, DNS hiccup),
-with backoff; never repeat one that may have been delivered (a read timeout after sending)."""
+with backoff; never repeat one that may have been delivered (a read timeout after sending).
+Messages Telegram hands back for what the bot sent lose the parts the bot never reads."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 4
 FIRST_DELAY = 0.5  # seconds, doubled after each failure
+# Echoed back in every message the bot sends or edits, and never read by it: turning a page of
+# buttons back into python-telegram-bot objects costs more than building the reply did.
+UNREAD_ECHOES = ("reply_markup", "entities")
 
 
 class RetryingRequest(BaseRequest):
@@ -55,3 +60,17 @@ class RetryingRequest(BaseRequest):
                 await asyncio.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """Telegram's answer; a single message in it (what a send or an edit returns) without
+        its keyboard and formatting entities, which the bot knows since it sent them."""
+        try:
+            answer = json.loads(payload.decode("utf-8", "replace"))
+        except ValueError as error:
+            raise TelegramError("Invalid server response") from error
+        result = answer.get("result") if isinstance(answer, dict) else None
+        if isinstance(result, dict) and "message_id" in result:
+            for key in UNREAD_ECHOES:
+                result.pop(key, None)
+        return answer
