@@ -14,7 +14,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -100,6 +100,13 @@ def plain(text: str) -> str:
     return html.unescape(_TAGS.sub("", text))
 
 
+def console_update_ids() -> Iterator[int]:
+    """Update ids of a console session. Handled ids are remembered for two days (a redelivery
+    is dropped), so each session needs its own: negative (Telegram's are positive) and counting
+    down from minus the start time in microseconds, below every earlier session's."""
+    return itertools.count(-time.time_ns() // 1_000, -1)
+
+
 class Console:
     """Turns typed lines into updates and prints what the bot answers."""
 
@@ -107,7 +114,8 @@ class Console:
                  out: TextIO = sys.stdout) -> None:
         self.staff, self.out = staff, out
         self.buttons: list[str] = []
-        self.ids = itertools.count(1)
+        self.update_ids = console_update_ids()
+        self.ids = itertools.count(1)  # messages' and button presses' own ids
         self.app = build_application(config, executor, request=LocalBotApi(self.show))
 
     def show(self, method: str, params: dict[str, Any]) -> None:
@@ -135,7 +143,7 @@ class Console:
         """One typed line: a button number, a share command, or a message."""
         payload = self._payload(line.strip())
         if payload is not None:
-            data = {"update_id": next(self.ids)} | payload
+            data = {"update_id": next(self.update_ids)} | payload
             await self.app.process_update(Update.de_json(data, self.app.bot))
 
     def _user(self) -> dict[str, Any]:

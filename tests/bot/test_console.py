@@ -62,3 +62,15 @@ def test_a_new_installation_makes_the_person_at_the_terminal_its_first_admin(ins
     shown = out.getvalue()
     assert "first admin" in shown and "you are Chen Jing" in shown and "/new" in shown
     assert users.identify(123456789).role.value == "admin"
+
+
+def test_a_second_session_is_answered_like_the_first(installed) -> None:
+    """Handled updates are remembered for two days: a new session must not look like a
+    redelivery of the last one's messages."""
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    answers = []
+    for _ in range(2):
+        out = io.StringIO()
+        assert run_console(installed, lines=io.StringIO("/help\n/today\n/quit\n"), out=out) == 0
+        answers.append(out.getvalue())
+    assert all("What you can do" in shown and "agenda" in shown.lower() for shown in answers)
