@@ -25,6 +25,7 @@ from bench.common import Figure, percentiles
 from bot.app import PerUserUpdateProcessor, build_application
 from bot.console import LocalBotApi
 from bot.keyboards import keyboard
+from bot.transport import RetryingRequest
 from crm import users
 from crm.actors import Actor, Channel
 from crm.config import load_config
@@ -128,7 +129,10 @@ def _echo_app(replies: Replies, *, with_keyboard: bool = False) -> Application:
                                                   reply_markup=markup)
 
     request = LocalBotApi(replies)
-    app = (ApplicationBuilder().token("1:bench").request(request).get_updates_request(request)
+    # The keyboard echo sends through the product's transport, which reads back what Telegram
+    # returns the way the search bot does; the bare echo is python-telegram-bot alone.
+    sender = RetryingRequest(request) if with_keyboard else request
+    app = (ApplicationBuilder().token("1:bench").request(sender).get_updates_request(request)
            .concurrent_updates(PerUserUpdateProcessor(256)).build())
     app.add_handler(MessageHandler(filters.TEXT, echo))
     return app
