@@ -121,8 +121,8 @@ class Console:
     def show(self, method: str, params: dict[str, Any]) -> None:
         """Print a message, an edit, an alert or a file the bot sends."""
         text = params.get("text") or params.get("caption") or ""
-        if method == "answerCallbackQuery" and text:
-            print(f"  ⚠ {text}", file=self.out)
+        if method == "answerCallbackQuery" and text:  # an alert to dismiss, or a passing note
+            print(f"  {'⚠' if params.get('show_alert') else 'ℹ'} {text}", file=self.out)
         elif method == "sendDocument":
             print(f"  📎 {getattr(params.get('document'), 'filename', 'file')}", file=self.out)
         if method.startswith(("send", "edit")) and text:

@@ -20,8 +20,8 @@ log = logging.getLogger(__name__)
 STRANGER_MENU = ("start", "help")
 # (command, what it needs): crm decides who has it, this only picks the menu's entries.
 STAFF_MENU: tuple[tuple[str, Action], ...] = (
-    ("new", Action.CREATE), ("find", Action.READ), ("today", Action.READ),
-    ("remind", Action.READ), ("deals", Action.READ),
+    ("new", Action.CREATE), ("find", Action.READ), ("log", Action.EDIT), ("today", Action.READ),
+    ("remind", Action.READ), ("reminders", Action.READ), ("deals", Action.READ),
     ("forecast", Action.FORECAST), ("tickets", Action.READ), ("kb", Action.READ),
     ("report", Action.REPORT), ("export", Action.EXPORT), ("import", Action.IMPORT),
     ("settings", Action.READ), ("cancel", Action.READ), ("help", Action.READ),

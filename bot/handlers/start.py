@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from bot import session
-from bot.handlers.commands import publish_user_menu
+from bot.handlers.commands import menu_commands, publish_user_menu
 from crm import invites
 
 
@@ -32,9 +32,19 @@ async def start(update: Update, context: session.Context) -> None:
 
 
 async def help_command(update: Update, context: session.Context) -> None:
-    """What the bot can do, for staff; how to join, for anyone else."""
-    key = "help.staff" if context.user_data.get(session.ACTOR) else "help.stranger"
-    await update.effective_message.reply_text(session.text(context, key))
+    """What the bot can do: for staff, every command their role has; for anyone else, how to
+    join."""
+    actor = context.user_data.get(session.ACTOR)
+    if actor is None:
+        await update.effective_message.reply_text(session.text(context, "help.stranger"))
+        return
+    names = menu_commands(actor)
+    lines = [session.text(context, "help.command", name=name,
+                          description=session.text(context, f"menu.{name}")) for name in names]
+    parts = [session.text(context, "help.staff"), "\n".join(lines)]
+    if "new" in names:
+        parts.append(session.text(context, "help.create_tip"))
+    await update.effective_message.reply_text("\n\n".join(parts))
 
 
 def register(application: Application) -> None:

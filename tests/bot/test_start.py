@@ -43,3 +43,20 @@ def test_the_same_update_delivered_twice_is_answered_once(chat) -> None:
         {"type": "bot_command", "offset": 0, "length": 6}])}
     assert len(chat.deliver(payload, update_id=987654)) == 1
     assert chat.deliver(payload, update_id=987654) == []
+
+
+@pytest.mark.parametrize(("language", "log_line", "export_line"), [
+    ("en", "/log — Log a call, visit or note", "/export — Export to a spreadsheet"),
+    ("zh-CN", "/log — 记录电话、拜访或备注", "/export — 导出为表格")])
+def test_help_lists_the_commands_of_the_members_role(chat, language: str, log_line: str,
+                                                     export_line: str) -> None:
+    users.add_user(Actor.system(), 4006, "agent", "Agent")
+    users.add_user(Actor.system(), 4007, "admin", "Admin")
+    users.add_user(Actor.system(), 4008, "viewer", "Viewer")
+    agent = chat.send(4006, "/help", language=language)[0].text
+    admin = chat.send(4007, "/help", language=language)[0].text
+    viewer = chat.send(4008, "/help", language=language)[0].text
+    assert log_line in agent and "/reminders" in agent and "/settings" in agent
+    assert export_line not in agent and "/users" not in agent and "/backup" not in agent
+    assert export_line in admin and "/users" in admin and "/backup" in admin
+    assert "/log" not in viewer and "/new" not in viewer and "/find" in viewer
