@@ -245,7 +245,13 @@ def typed(step: str) -> Callback:
     """The handler of text typed at ``step``."""
     async def on_text(update: Update, context: session.Context) -> str:
         text = update.effective_message.text.strip()
-        _draft(context)[FIELD_OF[step]] = split_tags(text) if step == TAGS else text
+        value = split_tags(text) if step == TAGS else text
+        try:
+            customers.draft_field(FIELD_OF[step], value)
+        except ValidationError as error:  # said at once; the question stays
+            await say(update, describe_error(session.locale(context), error))
+            return await ask(update, context, step)
+        _draft(context)[FIELD_OF[step]] = value
         return await ask_next(update, context, step)
     return stops_search(on_text)
 

@@ -8,7 +8,7 @@ from crm.customers.duplicates import (
     scan_duplicates,
     similar_names,
 )
-from crm.customers.inputs import AddressInput, ChannelInput, CustomerDraft
+from crm.customers.inputs import AddressInput, ChannelInput, CustomerDraft, draft_field
 from crm.customers.interactions import get_timeline, log_interaction
 from crm.customers.load import get_customer, list_deleted
 from crm.customers.search import search_customers
@@ -29,6 +29,7 @@ from crm.customers.write import (
 __all__ = [
     "AddressInput", "ChannelInput", "CustomerDraft", "DuplicateGroup", "add_address",
     "add_channel", "add_tags", "contact_matches", "create_customer", "delete_customer",
+    "draft_field",
     "find_by_secret", "get_customer", "get_timeline", "list_deleted", "log_interaction",
     "merge_customers", "remove_address", "remove_channel", "remove_tag", "restore_customer",
     "reveal_secret", "scan_duplicates", "search_customers", "set_secret", "similar_names",

@@ -183,3 +183,17 @@ def coordinates(latitude: float | None, longitude: float | None) -> None:
     if (latitude is None) != (longitude is None) or (
             latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)):
         raise ValidationError("validation.coordinates", field="location")
+
+
+def draft_field(field: str, value: str | list[str]) -> object:
+    """One field of a new customer as a guided form gathers it (name, phone, company, tags),
+    checked the way create_customer will: a bad value is caught at its own step."""
+    if field == "name":
+        return name(str(value))
+    if field == "phone":
+        return channel_value("phone", str(value))
+    if field == "company":
+        return optional_text(str(value), field="company", max_length=COMPANY_MAX)
+    if field == "tags":
+        return tags(value if isinstance(value, list) else [str(value)])
+    raise ValueError(f"no guided step for {field}")

@@ -97,20 +97,34 @@ def test_slash_cancel_ends_the_conversation(bot, english) -> None:
     assert "Nobody found" in last(bot.send(ENGLISH_AGENT, "Bob")).text
 
 
-def test_a_bad_phone_sends_you_back_to_the_phone_step(bot, english) -> None:
+def test_a_bad_phone_is_refused_at_its_step_which_stays(bot, english) -> None:
     bot.send(ENGLISH_AGENT, "/new")
     bot.send(ENGLISH_AGENT, "Bob Lee")
-    bot.send(ENGLISH_AGENT, "12345")
-    bot.press(ENGLISH_AGENT, "nw:skip")
-    bot.press(ENGLISH_AGENT, "nw:skip")
-    replies = bot.press(ENGLISH_AGENT, "nw:save")
-    error, prompt = messages(replies)
+    error, prompt = messages(bot.send(ENGLISH_AGENT, "12345"))
     assert error.text == "Phone: 12345 is not a valid phone number"
-    assert "Phone number of <b>Bob Lee</b>" in prompt.text and "Now: 12345" in prompt.text
-    summary = last(bot.send(ENGLISH_AGENT, "138 0013 8000"))  # corrected: straight to summary
-    assert "Save this new customer" in summary.text
+    assert "Phone number of <b>Bob Lee</b>" in prompt.text and "Now:" not in prompt.text
+    company = last(bot.send(ENGLISH_AGENT, "138 0013 8000"))
+    assert "company" in company.text.lower()
+    bot.press(ENGLISH_AGENT, "nw:skip")
+    summary = last(bot.press(ENGLISH_AGENT, "nw:skip"))
+    assert "Save this new customer" in summary.text and "138 0013 8000" in summary.text
     card = last(bot.press(ENGLISH_AGENT, "nw:save"))
     assert "Bob Lee" in card.text and "+86 138 0013 8000" in card.text
+
+
+def test_a_too_long_name_or_tag_is_refused_at_its_step(bot, agent) -> None:
+    bot.send(AGENT, "/new")
+    error, prompt = messages(bot.send(AGENT, "王" * 300))
+    assert error.text.startswith("姓名：") and "姓名" in prompt.text
+    bot.send(AGENT, "王小明")
+    bot.press(AGENT, "nw:skip")
+    bot.press(AGENT, "nw:skip")
+    error, prompt = messages(bot.send(AGENT, "VIP " + "标" * 100))
+    assert error.text.startswith("标签：") and "标签" in prompt.text
+    summary = last(bot.send(AGENT, "VIP"))
+    assert "标签：VIP" in summary.text
+    assert "王小明" in last(bot.press(AGENT, "nw:save")).text
+    assert names_of(agent, "王小明") == ["王小明"]
 
 
 def test_a_bad_phone_in_chinese_names_the_field(bot, agent) -> None:
