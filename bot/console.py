@@ -37,6 +37,15 @@ CONSOLE_BOT = {"id": 1, "is_bot": True, "first_name": "CRM", "username": "local_
 _TAGS = re.compile(r"<[^>]+>")
 
 
+FILES = "_files"  # in the parameters handed to ``show``: {field: (file name, bytes, type)}
+
+
+def uploaded_files(request_data: RequestData) -> dict[str, tuple[str, bytes, str]]:
+    """The files a call uploads, by form field."""
+    return {name: (value[0], value[1], value[2])
+            for name, value in (request_data.multipart_data or {}).items()}
+
+
 class LocalBotApi(BaseRequest):
     """Answers the Bot API in-process, as Telegram would, and hands every call to ``show``."""
 
@@ -61,7 +70,9 @@ class LocalBotApi(BaseRequest):
                          connect_timeout: Any = None, pool_timeout: Any = None,
                          ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data else {}
+        params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            params[FILES] = uploaded_files(request_data)
         self.show(api_method, params)
         return 200, json.dumps({"ok": True, "result": self.answer(api_method, params)}).encode()
 
@@ -113,6 +124,7 @@ class Console:
     def __init__(self, config: Config, staff: StaffView, executor: DatabaseExecutor,
                  out: TextIO = sys.stdout) -> None:
         self.staff, self.out = staff, out
+        self.files = config.data_dir / "console"  # what the bot sends, to open from here
         self.buttons: list[str] = []
         self.update_ids = console_update_ids()
         self.ids = itertools.count(1)  # messages' and button presses' own ids
@@ -123,11 +135,23 @@ class Console:
         text = params.get("text") or params.get("caption") or ""
         if method == "answerCallbackQuery" and text:  # an alert to dismiss, or a passing note
             print(f"  {'⚠' if params.get('show_alert') else 'ℹ'} {text}", file=self.out)
-        elif method == "sendDocument":
-            print(f"  📎 {getattr(params.get('document'), 'filename', 'file')}", file=self.out)
+        for name, content, _ in (params.get(FILES) or {}).values():
+            print(f"  📎 {self._keep(name, content)}", file=self.out)
         if method.startswith(("send", "edit")) and text:
             print(plain(str(text)), file=self.out)
             self._show_buttons(params.get("reply_markup"))
+
+    def _keep(self, name: str, content: bytes) -> Path:
+        """Save a file the bot sent (readable by this user only: it holds customer data)."""
+        self.files.mkdir(mode=0o700, parents=True, exist_ok=True)
+        target = self.files / Path(name or "file").name
+        for number in itertools.count(2):
+            if not target.exists():
+                break
+            target = target.with_stem(f"{Path(name).stem} ({number})")
+        target.touch(mode=0o600)
+        target.write_bytes(content)
+        return target
 
     def _show_buttons(self, markup: Any) -> None:
         if isinstance(markup, str):

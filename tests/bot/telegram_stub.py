@@ -10,7 +10,7 @@ from typing import Any
 from telegram.error import NetworkError
 from telegram.request import RequestData
 
-from bot.console import LocalBotApi
+from bot.console import FILES, LocalBotApi, uploaded_files
 
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "CRM", "username": "crm_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False,
@@ -70,9 +70,7 @@ class TelegramStub(LocalBotApi):
                 404, b'{"ok": false, "error_code": 404, "description": "Not Found"}')
         params = dict(request_data.parameters) if request_data else {}
         if request_data is not None and request_data.contains_files:
-            # uploaded files: {field: (file name, bytes, mime type)}
-            params["_files"] = {name: (value[0], value[1], value[2]) for name, value
-                                in (request_data.multipart_data or {}).items()}
+            params[FILES] = uploaded_files(request_data)
         if self.script and self.script[0][0] == api_method:
             _, status, description, parameters = self.script.popleft()
             self.calls.append(Call(api_method + "!failed", dict(params)))

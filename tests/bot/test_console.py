@@ -74,3 +74,20 @@ def test_a_second_session_is_answered_like_the_first(installed) -> None:
         assert run_console(installed, lines=io.StringIO("/help\n/today\n/quit\n"), out=out) == 0
         answers.append(out.getvalue())
     assert all("What you can do" in shown and "agenda" in shown.lower() for shown in answers)
+
+
+def test_files_the_bot_sends_are_saved_for_the_person_at_the_terminal(installed) -> None:
+    from openpyxl import load_workbook
+
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    customers.create_customer(boss, customers.CustomerDraft(name="王小明",
+                                                            phones=("13800138000",)))
+    out = io.StringIO()
+    assert run_console(installed, lines=io.StringIO("/export customers xlsx\n/quit\n"),
+                       out=out) == 0
+    [shown] = [line for line in out.getvalue().splitlines() if "📎" in line]
+    saved = Path(shown.split("📎", 1)[1].strip())
+    assert saved.parent == installed.data_dir / "console" and saved.suffix == ".xlsx"
+    assert saved.stat().st_mode & 0o777 == 0o600
+    rows = list(load_workbook(saved, read_only=True).worksheets[0].values)
+    assert any("王小明" in row for row in rows)
