@@ -124,6 +124,7 @@ class Console:
     def __init__(self, config: Config, staff: StaffView, executor: DatabaseExecutor,
                  out: TextIO = sys.stdout) -> None:
         self.staff, self.out = staff, out
+        self.locale = config.locale  # a member without a language of their own gets this
         self.files = config.data_dir / "console"  # what the bot sends, to open from here
         self.buttons: list[str] = []
         self.update_ids = console_update_ids()
@@ -172,7 +173,7 @@ class Console:
 
     def _user(self) -> dict[str, Any]:
         return {"id": self.staff.telegram_id, "is_bot": False, "first_name": self.staff.name,
-                "language_code": self.staff.locale or "zh-CN"}
+                "language_code": self.staff.locale or self.locale}
 
     def _message(self, **content: Any) -> dict[str, Any]:
         return {"message": {"message_id": next(self.ids), "date": int(time.time()),

@@ -91,3 +91,10 @@ def test_files_the_bot_sends_are_saved_for_the_person_at_the_terminal(installed)
     assert saved.stat().st_mode & 0o777 == 0o600
     rows = list(load_workbook(saved, read_only=True).worksheets[0].values)
     assert any("王小明" in row for row in rows)
+
+
+def test_a_member_without_a_language_of_their_own_gets_the_installations(installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing")  # no locale; CRM_LOCALE=en
+    out = io.StringIO()
+    assert run_console(installed, lines=io.StringIO("/today\n/quit\n"), out=out) == 0
+    assert "Nothing planned today" in out.getvalue() and "今天" not in out.getvalue()
