@@ -330,7 +330,7 @@ def run(db, label: str) -> list[Figure]:
     they run last (the copies would make every later match ambiguous)."""
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory() as folder, _uploads_in(folder):
-        create_demo_data(SYSTEM, customers=EXISTING, seed=1)
+        create_demo_data(SYSTEM, customers=EXISTING, seed=1, sales=False)
         existing = [r[0] for r in fetch_all(
             "select value from contact_channel where kind = 'phone' order by id limit ?",
             (MATCHED,))]

@@ -15,6 +15,7 @@ from crm.actors import Actor
 from crm.clock import utcnow
 from crm.customers.inputs import mask
 from crm.demo_people import DemoCompany, DemoCustomer, generate_companies, generate_customers
+from crm.demo_sales import add_demo_sales
 from crm.permissions import Action, require
 from crm.search_terms import build_document, normalise_text
 from crm.validation import id_card_check_char
@@ -42,8 +43,9 @@ INTERACTION_TEXTS = {
 
 
 def create_demo_data(actor: Actor, *, customers: int, seed: int = 42,
-                     now: dt.datetime | None = None) -> dict[str, int]:
-    """Add the demo staff (once) and ``customers`` customers with everything on their record."""
+                     now: dt.datetime | None = None, sales: bool = True) -> dict[str, int]:
+    """Add the demo staff (once) and ``customers`` customers with everything on their record;
+    with ``sales``, their deals, orders and tickets too."""
     require(actor, Action.MANAGE_USERS)
     now = now or utcnow()
     with database.atomic():
@@ -52,13 +54,17 @@ def create_demo_data(actor: Actor, *, customers: int, seed: int = 42,
         company_ids = _insert_companies(companies, now)
         owners = [staff_ids[i] for i in (1, 2, 3, 4)]
         people = generate_customers(customers, len(companies), seed)
+        first_customer = bulk.next_id("customer")
         _insert_customers(people, companies, company_ids, owners, random.Random(seed), now)
         for table in ("company", "customer", "contact_channel", "address", "tag",
                       "interaction", "customer_secret", "customer_event"):
             bulk.sync_sequence(table)
+        if sales:
+            add_demo_sales(now, random.Random(seed), first_customer=first_customer)
     return {table: fetch_all(f"select count(*) from {table}")[0][0]
             for table in ("staff_user", "company", "customer", "contact_channel", "address",
-                          "customer_tag", "interaction", "customer_secret")}
+                          "customer_tag", "interaction", "customer_secret", "deal",
+                          "sales_order", "ticket")}
 
 
 def _ensure_staff(now: dt.datetime) -> list[int]:
