@@ -33,7 +33,7 @@ def register(add: AddCommand) -> None:
     loader.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
     loader.add_argument("--rejects", type=Path, metavar="FILE.xlsx",
                         help="where the rows not imported go (default: beside FILE)")
-    export = add("export", cmd_export, "Export customers, interactions, deals or orders "
+    export = add("export", cmd_export, "Export customers, interactions, deals, orders or tickets "
                  "to XLSX or CSV (UTF-8 with BOM).")
     export.add_argument("kind", choices=exports.export_kinds())
     export.add_argument("--format", dest="fmt", choices=exports.FORMATS, default=None,

@@ -1,4 +1,4 @@
-"""/export: customers, interactions, deals or orders as a spreadsheet file, built off the event
+"""/export: customers, interactions, deals, orders or tickets as a spreadsheet, built off the event
 loop with its progress shown. ``/export`` offers the kinds and formats as buttons; filters can be
 typed after the command: ``/export customers csv tag=VIP status=lead owner=@li since=2026-01-01
 until=2026-03-31``.
