@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import t
 from bot.keyboards import Button, data, keyboard
-from crm.customers.views import CustomerCard, CustomerSummary, Page, TimelineEntry
+from crm.customers.views import AddressView, CustomerCard, CustomerSummary, Page, TimelineEntry
 from crm.validation import format_phone
 
 MAX_MESSAGE = 4096
@@ -49,6 +49,9 @@ def customer_card(locale: str, card: CustomerCard, *, timezone: str, open_deals:
     wechat = card.primary("wechat")
     if wechat:
         lines.append(t(locale, "card.wechat", value=wechat))
+    address = next((a for a in card.addresses if a.is_primary), None)
+    if address is not None:
+        lines.append(f"📍 {e(address_text(address))}")
     if card.tags:
         lines.append("🏷 " + " · ".join(e(tag) for tag in card.tags))
     lines.append(t(locale, "card.owner_status", owner=card.owner_name or "—",
@@ -58,6 +61,15 @@ def customer_card(locale: str, card: CustomerCard, *, timezone: str, open_deals:
     lines.append(t(locale, "card.open_deals", deals=open_deals))
     lines.append(t(locale, "card.next_reminder", reminder=next_reminder))
     return "\n".join(lines)
+
+
+def address_text(address: AddressView) -> str:
+    """An address on one line, largest place first (as written in China), plain text."""
+    parts = [p for p in (address.province, address.city, address.district, address.street,
+                         address.postal_code) if p]
+    if address.country and address.country.upper() not in ("CN", "中国"):
+        parts.append(address.country)
+    return " ".join(parts)
 
 
 def card_keyboard(locale: str, customer_id: int) -> InlineKeyboardMarkup:

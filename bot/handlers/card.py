@@ -7,6 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot import session
 from bot.handlers.sales.view import money
+from bot.i18n import t
 from bot.keyboards import data, int_part, keyboard, parse
 from bot.reminder_text import moment_text, subject
 from bot.render import card_keyboard, customer_card, pager, timeline_text
@@ -21,13 +22,17 @@ def _timezone(context: session.Context) -> str:
     return actor.timezone or session.config(context).timezone
 
 
-async def send_card(update: Update, context: session.Context, customer_id: int) -> None:
-    """Send a customer's card as a new message (the permission is checked by crm)."""
+async def send_card(update: Update, context: session.Context, customer_id: int, *,
+                    saved: bool = False) -> None:
+    """Send a customer's card as a new message (the permission is checked by crm); ``saved``
+    puts "Saved." above it, after a change."""
     screen = await session.db(context, get_card_screen, session.actor(context), customer_id)
     locale, zone = session.locale(context), _timezone(context)
-    await update.effective_message.reply_text(
-        customer_card(locale, screen.card, timezone=zone, **card_extras(locale, screen, zone)),
-        reply_markup=card_keyboard(locale, screen.card.id))
+    text = customer_card(locale, screen.card, timezone=zone, **card_extras(locale, screen, zone))
+    if saved:
+        text = t(locale, "create.saved") + "\n\n" + text
+    await update.effective_message.reply_text(text,
+                                              reply_markup=card_keyboard(locale, screen.card.id))
 
 
 def card_extras(locale: str, screen: CardScreen, zone: str) -> dict[str, str]:

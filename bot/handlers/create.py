@@ -26,7 +26,6 @@ from bot import session
 from bot.handlers.card import send_card
 from bot.i18n import describe_error, t
 from bot.keyboards import Button, data, keyboard
-from bot.render import card_keyboard, customer_card
 from crm import customers
 from crm.customers.views import CustomerCard, DuplicateMatch
 from crm.errors import Duplicate, ValidationError
@@ -78,11 +77,8 @@ async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = N
 
 
 async def reply_card(update: Update, context: session.Context, card: CustomerCard) -> None:
-    """A saved customer's card, with its buttons."""
-    locale = session.locale(context)
-    text = t(locale, "create.saved") + "\n\n" + customer_card(locale, card,
-                                                               timezone=timezone(context))
-    await say(update, text, card_keyboard(locale, card.id))
+    """A saved customer's card, with its buttons, open deals and next reminder."""
+    await send_card(update, context, card.id, saved=True)
 
 
 def split_tags(text: str) -> list[str]:

@@ -26,10 +26,11 @@ from bot.handlers.card import send_card
 from bot.handlers.create import answer, button, label, say, stops_search
 from bot.i18n import catalogue, describe_error
 from bot.keyboards import Button, data, int_part, keyboard, parse
-from bot.render import phone_text
-from crm import customers
+from bot.render import address_text, phone_text
+from crm import customers, sales
 from crm.customers.views import GENDERS, STATUSES, CustomerCard
-from crm.errors import Duplicate, PermissionDenied, ValidationError
+from crm.errors import Duplicate, NotFound, PermissionDenied, ValidationError
+from crm.permissions import Action, allows
 
 END = ConversationHandler.END
 MENU, VALUE, REMOVE, TAGS = "edit.menu", "edit.value", "edit.remove", "edit.tags"
@@ -38,12 +39,13 @@ TAG_NAMES = create.EDIT_TAGS  # {"id", "names"}: button indexes stay valid while
 TIMEOUT_SECONDS = 600
 RECORD_FIELDS = ("name", "gender", "birthday", "occupation", "notes", "status", "source",
                  "company")
-CHANNEL_FIELDS = ("phone", "email")
+CHANNEL_FIELDS = ("phone", "email", "wechat")
+ADDED_FIELDS = (*CHANNEL_FIELDS, "address")  # typed values that are added, not replaced
 CHOICES = {"gender": GENDERS, "status": STATUSES}
 REQUIRED = ("name", "status")
-FIELD_PATTERN = "|".join((*RECORD_FIELDS, *CHANNEL_FIELDS, "rm"))
+FIELD_PATTERN = "|".join((*RECORD_FIELDS, *ADDED_FIELDS, "owner", "rm"))
 VALUE_PATTERN = "|".join(f for f in RECORD_FIELDS if f != "name")  # choices and "clear"
-STALE_PATTERN = r"^(nw|ed|ef|ev|er|ea|tg|tr|td|ex):"
+STALE_PATTERN = r"^(nw|ed|ef|ev|er|eq|eo|ea|tg|tr|td|ex):"
 
 
 def _customer_id(update: Update) -> int | None:
@@ -55,8 +57,10 @@ def _menu_keyboard(context: session.Context, customer_id: int) -> InlineKeyboard
     fields: list[Button] = [(label(context, f"field.{f}"), data("ef", customer_id, f))
                             for f in RECORD_FIELDS]
     rows = [fields[i:i + 2] for i in range(0, len(fields), 2)]
-    rows.append([button(context, "edit.add_phone", "ef", customer_id, "phone"),
-                 button(context, "edit.add_email", "ef", customer_id, "email")])
+    rows.append([button(context, f"edit.add_{f}", "ef", customer_id, f) for f in CHANNEL_FIELDS])
+    rows.append([button(context, "edit.add_address", "ef", customer_id, "address")])
+    if allows(session.actor(context), Action.REASSIGN):  # crm checks again when it is pressed
+        rows[-1].append(button(context, "edit.owner", "ef", customer_id, "owner"))
     rows.append([button(context, "edit.remove", "ef", customer_id, "rm")])
     rows.append([button(context, "create.cancel", "ex", customer_id)])
     return keyboard(rows)
@@ -89,7 +93,7 @@ def _value_keyboard(context: session.Context, customer_id: int,
         key = "status" if field == "status" else "edit.gender"
         rows.append([(label(context, f"{key}.{v}"), data("ev", customer_id, field, v))
                      for v in CHOICES[field]])
-    if field not in (*REQUIRED, *CHANNEL_FIELDS):
+    if field not in (*REQUIRED, *ADDED_FIELDS):
         rows.append([button(context, "edit.clear", "ev", customer_id, field, "-")])
     rows.append([button(context, "create.back", "ed", customer_id),
                  button(context, "create.cancel", "ex", customer_id)])
@@ -98,7 +102,7 @@ def _value_keyboard(context: session.Context, customer_id: int,
 
 def _prompt(context: session.Context, card: CustomerCard, field: str) -> str:
     name = label(context, f"field.{field}")
-    if field in CHANNEL_FIELDS:
+    if field in ADDED_FIELDS:
         return session.text(context, "edit.prompt_add", field=name, name=card.name)
     key = "edit.choose" if field in CHOICES else "edit.prompt"
     return session.text(context, key, field=name, name=card.name,
@@ -110,6 +114,8 @@ async def choose_field(update: Update, context: session.Context) -> str:
     field = parse(update.callback_query.data)[2]
     if field == "rm":
         return await ask_remove(update, context)
+    if field == "owner":
+        return await ask_owner(update, context)
     card = await session.db(context, customers.get_customer, session.actor(context),
                             _customer_id(update))
     context.user_data[TARGET] = {"id": card.id, "field": field}
@@ -170,11 +176,14 @@ async def apply(update: Update, context: session.Context, customer_id: int | Non
 
 async def _save_change(context: session.Context, customer_id: int | None, field: str,
                        value: str | None, allow_duplicate: bool) -> CustomerCard:
-    """A phone or e-mail is added; any other field is replaced."""
+    """A phone, e-mail, WeChat id or address is added; any other field is replaced."""
     actor = session.actor(context)
     if field in CHANNEL_FIELDS:
         return await session.db(context, customers.add_channel, actor, customer_id, field,
                                 value, allow_duplicate=allow_duplicate)
+    if field == "address":  # one line, as people write it
+        return await session.db(context, customers.add_address, actor, customer_id,
+                                customers.AddressInput(street=value))
     return await session.db(context, customers.update_customer, actor, customer_id, field, value)
 
 
@@ -187,7 +196,41 @@ async def _offer_add_anyway(update: Update, context: session.Context, error: Dup
     await say(update, text, keyboard(rows))
 
 
-# removing a contact detail -----------------------------------------------------------------
+# handing the customer to another owner -----------------------------------------------------
+async def ask_owner(update: Update, context: session.Context) -> object:
+    """ef:<id>:owner: the staff this member may hand the customer to, one button each."""
+    actor = session.actor(context)
+    card = await session.db(context, customers.get_customer, actor, _customer_id(update))
+    choices = await session.db(context, sales.owner_choices, actor)
+    await answer(update)
+    rows = [[(("✓ " if staff_id == card.owner_id else "") + name,
+              data("eo", card.id, staff_id))] for staff_id, name in choices]
+    rows.append([button(context, "create.back", "ed", card.id),
+                 button(context, "create.cancel", "ex", card.id)])
+    await say(update, session.text(context, "edit.owner_prompt", name=card.name,
+                                   current=card.owner_name or "—"), keyboard(rows))
+    return MENU
+
+
+async def choose_owner(update: Update, context: session.Context) -> object:
+    """eo:<id>:<staff id>: hand the customer over (the new owner is told) and show the card."""
+    parts = parse(update.callback_query.data)
+    customer_id, owner_id = int_part(parts, 1), int_part(parts, 2)
+    actor = session.actor(context)
+    try:
+        await session.db(context, sales.reassign_lead, actor, customer_id, owner_id)
+    except (ValidationError, PermissionDenied, NotFound) as error:
+        await update.callback_query.answer(
+            describe_error(session.locale(context), error)[:200], show_alert=True)
+        return None
+    await answer(update)
+    card = await session.db(context, customers.get_customer, actor, customer_id)
+    context.user_data.pop(TARGET, None)
+    await create.reply_card(update, context, card)
+    return END
+
+
+# removing a contact detail or an address ---------------------------------------------------
 def _channel_label(context: session.Context, kind: str, value: str) -> str:
     known = f"field.{kind}" in catalogue(session.locale(context))
     shown = phone_text(value) if kind in ("phone", "whatsapp") else value
@@ -196,15 +239,18 @@ def _channel_label(context: session.Context, kind: str, value: str) -> str:
 
 
 async def ask_remove(update: Update, context: session.Context) -> object:
-    """ef:<id>:rm: the contact details, one button each."""
+    """ef:<id>:rm: the contact details and addresses, one button each."""
     card = await session.db(context, customers.get_customer, session.actor(context),
                             _customer_id(update))
     await answer(update)
-    if not card.channels:
+    if not card.channels and not card.addresses:
         await say(update, session.text(context, "edit.no_channels", name=card.name))
         return None
     rows = [[(_channel_label(context, c.kind, c.value), data("er", card.id, c.id))]
             for c in card.channels]
+    rows += [[(label(context, "edit.remove_one", kind=label(context, "field.address"),
+                     value=address_text(a)), data("eq", card.id, a.id))]
+             for a in card.addresses]
     rows.append([button(context, "create.back", "ed", card.id),
                  button(context, "create.cancel", "ex", card.id)])
     await say(update, session.text(context, "edit.remove_prompt", name=card.name),
@@ -213,11 +259,12 @@ async def ask_remove(update: Update, context: session.Context) -> object:
 
 
 async def remove_channel(update: Update, context: session.Context) -> int:
-    """er:<id>:<channel id>: take the detail off and show the card."""
+    """er:<id>:<channel id> or eq:<id>:<address id>: take it off and show the card."""
     await answer(update)
     parts = parse(update.callback_query.data)
-    card = await session.db(context, customers.remove_channel, session.actor(context),
-                            int_part(parts, 1), int_part(parts, 2))
+    remove = customers.remove_address if parts[0] == "eq" else customers.remove_channel
+    card = await session.db(context, remove, session.actor(context), int_part(parts, 1),
+                            int_part(parts, 2))
     context.user_data.pop(TARGET, None)
     await create.reply_card(update, context, card)
     return END
@@ -297,11 +344,12 @@ async def stale_button(update: Update, context: session.Context) -> None:
 # wiring ------------------------------------------------------------------------------------
 def _states() -> dict[object, list[BaseHandler]]:
     return {
-        MENU: [CallbackQueryHandler(choose_field, pattern=rf"^ef:\d+:({FIELD_PATTERN})$")],
+        MENU: [CallbackQueryHandler(choose_field, pattern=rf"^ef:\d+:({FIELD_PATTERN})$"),
+               CallbackQueryHandler(choose_owner, pattern=r"^eo:\d+:\d+$")],
         VALUE: [MessageHandler(create.TEXT_INPUT, stops_search(typed_value)),
                 CallbackQueryHandler(chosen_value, pattern=rf"^ev:\d+:({VALUE_PATTERN}):[\w-]+$"),
                 CallbackQueryHandler(add_anyway, pattern=r"^ea:\d+$")],
-        REMOVE: [CallbackQueryHandler(remove_channel, pattern=r"^er:\d+:\d+$")],
+        REMOVE: [CallbackQueryHandler(remove_channel, pattern=r"^e[rq]:\d+:\d+$")],
         TAGS: [MessageHandler(create.TEXT_INPUT, stops_search(typed_tags)),
                CallbackQueryHandler(remove_tag, pattern=r"^tr:\d+:\d+$"),
                CallbackQueryHandler(tags_done, pattern=r"^td:\d+$")],

@@ -10,6 +10,7 @@ from crm.sales.assignment import (
     assign_new_lead,
     choose_assignee,
     list_assignment_history,
+    owner_choices,
     reassign_lead,
 )
 from crm.sales.assignment_rules import (
@@ -120,6 +121,7 @@ __all__ = [
     "mark_sent",
     "move_assignment_rule",
     "move_deal_to_stage",
+    "owner_choices",
     "reassign_lead",
     "record_payment",
     "remove_assignment_rule",

@@ -156,6 +156,15 @@ def reassign_lead(actor: Actor, customer_id: int, owner_id: int, *, note: str | 
                        now)
 
 
+def owner_choices(actor: Actor, *, limit: int = 60) -> list[tuple[int, str]]:
+    """Who this actor may hand a customer to (they must be allowed to reassign): active staff
+    who can work on customers (not viewers), as (staff id, name) by name."""
+    require(actor, Action.REASSIGN)
+    rows = fetch_all("select id, name from staff_user where active = ? and role <> ?"
+                     " order by name, id limit ?", (True, Role.VIEWER.value, limit))
+    return [(staff_id, name) for staff_id, name in rows]
+
+
 def _assign(actor: Actor, customer_id: int, from_owner: int | None, choice: Choice,
             note: str | None, now: dt.datetime) -> AssignmentView:
     from crm.customers.write import reindex

@@ -273,6 +273,55 @@ def test_adding_a_phone_on_file_elsewhere_can_be_done_anyway(bot, agent) -> None
     assert "陈静" in card.text and "138 0013 8000" in card.text
 
 
+def test_a_wechat_id_and_an_address_are_added_shown_and_removed(bot, english) -> None:
+    made = customer(english, "Bob")
+    menu = last(bot.press(ENGLISH_AGENT, f"ed:{made.id}"))
+    assert "Owner" not in str(menu.buttons)  # an agent may not hand customers to others
+    bot.press(ENGLISH_AGENT, menu.button("WeChat"))
+    assert last(bot.send(ENGLISH_AGENT, "a b")).text.startswith("WeChat:")  # stays at the step
+    card = last(bot.send(ENGLISH_AGENT, "bob_lee88"))
+    assert "WeChat: bob_lee88" in card.text
+    bot.press(ENGLISH_AGENT, f"ed:{made.id}")
+    prompt = last(bot.press(ENGLISH_AGENT, f"ef:{made.id}:address"))
+    assert "address" in prompt.text.lower() and "Clear" not in str(prompt.buttons)
+    card = last(bot.send(ENGLISH_AGENT, "深圳市南山区科技园路1号 <b>&"))
+    assert "📍 深圳市南山区科技园路1号 &lt;b&gt;&amp;" in card.text
+    [address] = customers.get_customer(english, made.id).addresses
+    assert address.is_primary and address.street == "深圳市南山区科技园路1号 <b>&"
+    bot.press(ENGLISH_AGENT, f"ed:{made.id}")
+    choices = last(bot.press(ENGLISH_AGENT, f"ef:{made.id}:rm"))
+    card = last(bot.press(ENGLISH_AGENT, choices.button("Address: 深圳市")))
+    assert "📍" not in card.text and "bob_lee88" in card.text
+    assert customers.get_customer(english, made.id).addresses == ()
+
+
+def test_a_manager_hands_a_customer_to_another_owner_who_is_told(bot, agent, other) -> None:
+    from crm import sales
+
+    manager = users.add_user(Actor.system(), 5204, "manager", "王经理",
+                             locale="zh-CN").as_actor()
+    made = customer(agent, "王小明")
+    sales.create_deal(agent, made.id, "年度合同", amount="5000")
+    menu = last(bot.press(5204, f"ed:{made.id}"))
+    owners = last(bot.press(5204, menu.button("负责人")))
+    assert "当前：李娜" in owners.text and owners.button("✓ 李娜")
+    card = last(bot.press(5204, owners.button("王强")))
+    assert "王强" in card.text and "进行中的商机：1" in card.text  # the whole card, deals too
+    assert customers.get_customer(manager, made.id).owner_name == "王强"
+    [moved] = sales.list_assignment_history(manager, made.id)
+    assert (moved.to_owner_id, moved.reason) == (users.identify(OTHER).id, "manual")
+
+
+def test_an_agent_cannot_hand_a_customer_over_by_forging_the_button(bot, agent, other) -> None:
+    made = customer(agent, "王小明")
+    bot.press(AGENT, f"ed:{made.id}")
+    replies = bot.press(AGENT, f"eo:{made.id}:{users.identify(OTHER).id}")
+    assert bot.alerts(replies) and customers.get_customer(agent, made.id).owner_name == "李娜"
+    replies = bot.press(AGENT, f"ef:{made.id}:owner")
+    assert bot.alerts(replies) or "王强" not in all_text(replies)
+    assert customers.get_customer(agent, made.id).owner_name == "李娜"
+
+
 def test_tags_are_added_by_typing_and_removed_by_buttons(bot, agent) -> None:
     made = customer(agent, "王小明", tags=("VIP",))
     tags = last(bot.press(AGENT, f"tg:{made.id}"))
