@@ -215,3 +215,14 @@ def test_a_second_postgres_sender_skips_rows_locked_by_the_first(cast, db_url, i
     finally:
         other.execute_sql("rollback")
         other.close()
+
+
+def test_owner_choices_are_active_staff_who_work_on_customers(cast) -> None:
+    users.deactivate_user(cast.admin, cast.teammate.telegram_id)
+    names = {name for _, name in sales.owner_choices(cast.manager)}
+    assert cast.agent.name in names and cast.manager.name in names
+    assert cast.teammate.name not in names  # deactivated
+    viewers = fetch_all("select name from staff_user where role = 'viewer'")
+    assert not {name for (name,) in viewers} & names
+    with pytest.raises(PermissionDenied):
+        sales.owner_choices(cast.agent)
