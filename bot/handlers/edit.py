@@ -224,9 +224,8 @@ async def choose_owner(update: Update, context: session.Context) -> object:
             describe_error(session.locale(context), error)[:200], show_alert=True)
         return None
     await answer(update)
-    card = await session.db(context, customers.get_customer, actor, customer_id)
     context.user_data.pop(TARGET, None)
-    await create.reply_card(update, context, card)
+    await send_card(update, context, customer_id, saved=True)  # managers and admins see all
     return END
 
 
