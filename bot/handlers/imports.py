@@ -42,7 +42,9 @@ def preview_text(locale: str, preview: ImportPreview) -> str:
         lines.append(t(locale, "imports.problems_title"))
         lines += [t(locale, "imports.problem_line", row=p.row) + problem_text(locale, p)
                   for p in preview.problems]
-    lines.append(t(locale, "imports.choose" if preview.token else "imports.nothing"))
+    next_step = ("imports.nothing" if not preview.token else
+                 "imports.choose" if preview.existing else "imports.confirm")
+    lines.append(t(locale, next_step))
     return "\n".join(lines)
 
 

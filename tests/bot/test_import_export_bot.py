@@ -32,13 +32,14 @@ WORDS = {  # what each language shows, so both are checked the same way
            "done": "imported", "reason": "Reason", "cancel": "Cancel",
            "cancelled": "Import cancelled", "not_allowed": "You are not allowed to do this.",
            "too_large": "files up to 20 MB", "not_sheet": "is not a spreadsheet",
-           "customers": "customers", "name": "name", "status_value": "lead"},
+           "customers": "customers", "name": "name", "status_value": "lead",
+           "confirm": "Import, or cancel", "choose": "existing customers are updated"},
     "zh-CN": {"new": "新客户：2", "invalid": "无法导入：1", "unknown": "客户等级",
               "problem": "第 3 行：出生日期：1990-13-45", "skip": "导入 2 位客户",
               "done": "已导入", "reason": "原因", "cancel": "取消", "cancelled": "已取消导入",
               "not_allowed": "您无权执行此操作", "too_large": "最大可导入 20 MB",
               "not_sheet": "不是表格文件", "customers": "客户", "name": "姓名",
-              "status_value": "线索"},
+              "status_value": "线索", "confirm": "请确认导入", "choose": "用文件更新已有客户"},
 }
 
 
@@ -77,8 +78,9 @@ def test_send_a_file_preview_confirm_with_a_button_and_get_the_rejects(chat, loc
     progress = [r.text for r in replies if r.text.startswith(("⏳", "✅"))]
     assert progress[0].startswith("⏳") and progress[-1].startswith("✅")  # one message, edited
     preview = sent(replies)[-1]
-    for key in ("new", "invalid", "unknown", "problem"):
+    for key in ("new", "invalid", "unknown", "problem", "confirm"):
         assert words[key] in preview.text, (key, preview.text)
+    assert words["choose"] not in preview.text  # nobody on file: no update-or-skip choice
     assert customer_count() == 0
     assert sent(chat.send(MANAGER, "yes")) and customer_count() == 0  # typing is not pressing
     replies = chat.press(MANAGER, preview.button(words["skip"]))
@@ -102,6 +104,7 @@ def test_existing_customers_offer_update_or_skip_and_cancel_keeps_nothing(chat, 
                          merges=["A1:F1"])
     preview = sent(chat.send_document(MANAGER, "名单.xlsx", content=workbook))[-1]
     assert len(preview.buttons) == 3  # update, skip, cancel
+    assert WORDS[locale]["choose"] in preview.text
     replies = chat.press(MANAGER, preview.button(WORDS[locale]["cancel"]))
     assert any(WORDS[locale]["cancelled"] in r.text for r in replies)
     assert customer_count() == 1 and not list((runtime.config().data_dir / "imports").glob("*"))
