@@ -62,9 +62,11 @@ def test_words_without_a_time_are_refused(words) -> None:
     assert caught.value.code in ("reminder.when_unclear", "validation.required")
 
 
-def test_a_time_in_the_past_is_refused() -> None:
+@pytest.mark.parametrize("words", ["2026-11-20 9:00", "昨天下午3点 回访", "昨晚 打电话",
+                                   "前天 拜访", "yesterday 3pm call"])
+def test_a_time_in_the_past_is_refused_as_past(words) -> None:
     with pytest.raises(ValidationError) as caught:
-        parse_when("2026-11-20 9:00", NOW)
+        parse_when(words, NOW)
     assert caught.value.code == "reminder.when_past"
 
 
