@@ -12,6 +12,7 @@ from bot.handlers import (
     create,
     edit,
     exports,
+    fallback,
     imports,
     inline,
     kb,
@@ -33,3 +34,4 @@ def register_all(application: Application) -> None:
     for module in (create, edit, log, remind, tickets, kb, sales, settings, admin, backup, more,
                    inline, imports, exports, commands, start, card, report, search):
         module.register(application)
+    fallback.register(application)  # last: only what nothing above took
