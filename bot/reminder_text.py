@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from telegram import InlineKeyboardMarkup
 
@@ -25,18 +26,19 @@ def moment_text(locale: str, moment: dt.datetime, timezone: str) -> str:
 
 
 def subject(locale: str, reminder: ReminderView) -> str:
-    """What the reminder says: the user's words, or what the rule that made it means."""
+    """What the reminder says, as plain text (a message parameter, escaped where it is put):
+    the user's words, or what the rule that made it means."""
     if reminder.source in ("new_lead", "stale_deal", "birthday", "sla_answer", "sla_resolve"):
-        return t(locale, f"reminder.rule.{reminder.source}", name=reminder.customer_name or "—",
-                 title=reminder.deal_title or reminder.text)
+        return t(locale, f"reminder.rule.{reminder.source}", html_escape=False,
+                 name=reminder.customer_name or "—", title=reminder.deal_title or reminder.text)
     if reminder.source == "follow_up":
-        return t(locale, "reminder.follow_up", text=reminder.text or "—")
-    return t(locale, "reminder.text", text=reminder.text or "—")
+        return t(locale, "reminder.follow_up", html_escape=False, text=reminder.text or "—")
+    return t(locale, "reminder.text", html_escape=False, text=reminder.text or "—")
 
 
 def reminder_message(locale: str, reminder: ReminderView, timezone: str) -> str:
     """The reminder as delivered: what, about whom, when (and whether late)."""
-    lines = [t(locale, "reminder.title") + " " + subject(locale, reminder)]
+    lines = [t(locale, "reminder.title") + " " + html.escape(subject(locale, reminder))]
     lines.extend(_about(locale, reminder))
     lines.append(t(locale, "reminder.at", when=moment_text(locale, reminder.due_at, timezone)))
     if reminder.repeat:
@@ -95,7 +97,7 @@ def draft_message(locale: str, draft: ReminderDraft, about: str | None, repeat: 
 def reminder_line(locale: str, reminder: ReminderView, timezone: str) -> str:
     """One reminder in a list."""
     line = f"• {moment_text(locale, reminder.due_at, timezone)} " + \
-        clip(subject(locale, reminder), TEXT_IN_LIST)
+        html.escape(clip(subject(locale, reminder), TEXT_IN_LIST))
     if reminder.customer_name and reminder.source in ("manual", "follow_up"):
         line += " · " + t(locale, "reminder.customer_short", name=reminder.customer_name)
     return line

@@ -331,3 +331,22 @@ def test_an_empty_weekly_schedule_sends_no_weekly_report(db, staff) -> None:
         assert "weekly_report" not in names and "backup" in names
     finally:
         harness.close()
+
+
+def test_what_a_user_typed_is_escaped_once_wherever_a_reminder_shows(chat, staff) -> None:
+    """Typed <b> and & show as typed: in the saved note, the card, the list, the delivery and
+    the answers to its buttons (never as &lt; or &amp; on the phone)."""
+    typed, once = "<b>报价</b> & 样品", "&lt;b&gt;报价&lt;/b&gt; &amp; 样品"
+    buyer = customers.create_customer(staff, customers.CustomerDraft(name="张伟"))
+    [confirm] = chat.send(AGENT, f"/remind 明天下午3点 {typed}", language="zh")
+    saved = chat.texts(chat.press(AGENT, confirm.button("保存")))[0]
+    reminders.create_reminder(staff, utcnow() + dt.timedelta(hours=3), typed,
+                              customer_id=buyer.id)
+    card = shown(chat.press(AGENT, f"c:{buyer.id}")).text
+    listed = chat.texts(chat.send(AGENT, "/reminders"))[0]
+    reminder_id = due_reminder(staff, text=typed)
+    deliver(chat)
+    delivered = chat.stub.sent()[-1].params["text"]
+    done = shown(chat.press(AGENT, f"rd:{reminder_id}")).text
+    for text in (saved, card, listed, delivered, done):
+        assert once in text and "&amp;lt;" not in text and "<b>报价" not in text, text
