@@ -1,13 +1,15 @@
-"""`crm run` on long polling, the whole program in its own process, against a self-hosted Bot
-API server stand-in reached through CRM_TELEGRAM_BASE_URL and CRM_TELEGRAM_BASE_FILE_URL:
-updates are fetched over HTTP, answered over HTTP, a sent file is downloaded from the file
-URL, and Ctrl-C stops it cleanly."""
+"""`crm run`, the whole program in its own process, against a self-hosted Bot API server
+stand-in reached through CRM_TELEGRAM_BASE_URL and CRM_TELEGRAM_BASE_FILE_URL. On long polling:
+updates are fetched over HTTP, answered over HTTP, a sent file is downloaded from the file URL.
+On a webhook (`--webhook`): it registers its public URL with the secret, takes updates posted
+with the secret and refuses the rest. Ctrl-C stops either cleanly."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+import httpx
 import pytest
 
 from crm import users
@@ -130,15 +133,28 @@ def _wait_for(found, what: str, seconds: float = 30.0) -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _environment(tmp_path: Path, db_url: str, port: int) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("CRM_")}
+    return env | {"CRM_DATA_DIR": str(tmp_path / "data"), "CRM_DATABASE_URL": db_url,
+                  "CRM_SECURITY_KEY": TEST_SECRET, "CRM_LOCALE": "en",
+                  "CRM_TELEGRAM_TOKEN": TOKEN,
+                  "CRM_TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot",
+                  "CRM_TELEGRAM_BASE_FILE_URL": f"http://127.0.0.1:{port}/file/bot"}
+
+
+def _stop(process: subprocess.Popen) -> str:
+    """Ctrl-C, and what the program printed."""
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0 and "stopped" in output, output
+    return output
+
+
 def test_crm_run_polls_answers_and_downloads_through_a_self_hosted_bot_api(
         db, db_url: str, tmp_path: Path, bot_api) -> None:
     api, port = bot_api
     users.add_user(Actor.system(), STAFF, "manager", "Polling Manager", locale="en")
-    env = {name: value for name, value in os.environ.items() if not name.startswith("CRM_")}
-    env |= {"CRM_DATA_DIR": str(tmp_path / "data"), "CRM_DATABASE_URL": db_url,
-            "CRM_SECURITY_KEY": TEST_SECRET, "CRM_LOCALE": "en", "CRM_TELEGRAM_TOKEN": TOKEN,
-            "CRM_TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot",
-            "CRM_TELEGRAM_BASE_FILE_URL": f"http://127.0.0.1:{port}/file/bot"}
+    env = _environment(tmp_path, db_url, port)
     api.pending.append(_message(7001, text="/start", entities=[
         {"type": "bot_command", "offset": 0, "length": 6}]))
     process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env,
@@ -155,10 +171,51 @@ def test_crm_run_polls_answers_and_downloads_through_a_self_hosted_bot_api(
         process.send_signal(signal.SIGINT)
         raise AssertionError(f"{error}; sent: {api.sent_texts()}; output: "
                              f"{process.communicate(timeout=60)[0]}") from None
-    process.send_signal(signal.SIGINT)  # Ctrl-C
-    output, _ = process.communicate(timeout=60)
-    assert process.returncode == 0 and "stopped" in output, output
+    _stop(process)
     assert "Polling Manager" in hello[0] and "客户.csv" in preview[0]
     methods = [method for method, _ in api.calls]
     assert "getUpdates" in methods and "getFile" in methods
     assert methods.count("sendMessage") >= 2
+
+
+def test_crm_run_webhook_registers_itself_and_takes_only_calls_with_the_secret(
+        db, db_url: str, tmp_path: Path, bot_api) -> None:
+    api, port = bot_api
+    users.add_user(Actor.system(), STAFF, "agent", "Webhook Agent", locale="en")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        listen = probe.getsockname()[1]
+    secret = "hook-secret_0123456789"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run", "--webhook", "--url",
+         "https://crm.example.com/telegram/hook", "--listen", f"127.0.0.1:{listen}",
+         "--secret", secret], env=_environment(tmp_path, db_url, port),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_for(lambda: [p for m, p in api.calls if m == "setWebhook"], "setWebhook")
+        url = f"http://127.0.0.1:{listen}/telegram/hook"
+        update = json.dumps(_message(7101, text="/start", entities=[
+            {"type": "bot_command", "offset": 0, "length": 6}]))
+        forged = _wait_for(lambda: _post(url, update, None), "the webhook server")
+        real = _post(url, update, secret)
+        hello = _wait_for(lambda: [t for t in api.sent_texts() if "Hello" in t], "the welcome")
+    except AssertionError as error:
+        process.send_signal(signal.SIGINT)
+        raise AssertionError(f"{error}; output: {process.communicate(timeout=60)[0]}") from None
+    _stop(process)
+    [registered] = [p for m, p in api.calls if m == "setWebhook"]
+    assert registered["url"] == "https://crm.example.com/telegram/hook"
+    assert registered["secret_token"] == secret
+    assert (forged.status_code, real.status_code) == (403, 200)
+    assert "Webhook Agent" in hello[0] and len(hello) == 1  # the forged call did nothing
+
+
+def _post(url: str, body: str, secret: str | None) -> httpx.Response | None:
+    """POST an update as Telegram does; None while the server is not listening yet."""
+    headers = {"content-type": "application/json"}
+    if secret:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    try:
+        return httpx.post(url, content=body, headers=headers, timeout=10)
+    except httpx.TransportError:
+        return None
