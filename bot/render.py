@@ -13,7 +13,6 @@ from bot.keyboards import Button, data, keyboard
 from crm.customers.views import AddressView, CustomerCard, CustomerSummary, Page, TimelineEntry
 from crm.validation import format_phone
 
-MAX_MESSAGE = 4096
 SUMMARY_IN_LIST = 300  # a page of 8 entries stays well under Telegram's 4096 characters
 ICONS = {"call": "📞", "visit": "🚗", "meeting": "👥", "message": "💬", "email": "✉️",
          "note": "📝", "created": "✨", "merged": "🔗", "deleted": "🗑", "restored": "♻️"}

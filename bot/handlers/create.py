@@ -26,6 +26,7 @@ from bot import session
 from bot.handlers.card import send_card
 from bot.i18n import describe_error, t
 from bot.keyboards import Button, data, keyboard
+from bot.long_text import reply_in_parts
 from crm import customers
 from crm.customers.views import CustomerCard, DuplicateMatch
 from crm.errors import Duplicate, ValidationError
@@ -72,8 +73,9 @@ async def answer(update: Update) -> None:
 
 
 async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """A new message in the chat the update came from."""
-    await update.effective_message.reply_text(text, reply_markup=markup)
+    """A new message in the chat the update came from (several when it is that long: a
+    customer's notes may hold 4,000 characters)."""
+    await reply_in_parts(update.effective_message, text, markup)
 
 
 async def reply_card(update: Update, context: session.Context, card: CustomerCard) -> None:

@@ -27,6 +27,7 @@ from bot import session
 from bot.handlers.log import conversation, crm_step
 from bot.i18n import t
 from bot.keyboards import Button, data, keyboard, parse
+from bot.long_text import reply_in_parts, split_html
 from bot.render import clip
 from crm import service
 from crm.permissions import Action, allows, require
@@ -51,7 +52,7 @@ def article_text(locale: str, article: ArticleView) -> str:
     e = html.escape
     state = t(locale, f"kb.status.{article.status}")
     tags = " ".join(f"#{e(tag)}" for tag in article.tags)
-    return f"📘 <b>{e(article.title)}</b> · {state}\n\n{e(clip(article.body, 3500))}\n{tags}"
+    return f"📘 <b>{e(article.title)}</b> · {state}\n\n{e(article.body)}\n{tags}"
 
 
 def article_keyboard(locale: str, article: ArticleView, editor: bool) -> InlineKeyboardMarkup:
@@ -87,10 +88,9 @@ async def open_article(update: Update, context: session.Context) -> None:
                                int(parse(update.callback_query.data)[1]))
     locale = session.locale(context)
     await update.callback_query.answer()
-    await update.callback_query.message.reply_text(
-        article_text(locale, article),
-        reply_markup=article_keyboard(locale, article,
-                                      allows(session.actor(context), Action.MANAGE_KB)))
+    await reply_in_parts(update.callback_query.message, article_text(locale, article),
+                         article_keyboard(locale, article,
+                                          allows(session.actor(context), Action.MANAGE_KB)))
 
 
 async def start_writing(update: Update, context: session.Context) -> int:
@@ -117,8 +117,8 @@ async def got_article(update: Update, context: session.Context) -> int:
                                  title=title, body=body, tags=tags)
     context.user_data.pop(EDITING, None)
     locale = session.locale(context)
-    await update.effective_message.reply_text(article_text(locale, article),
-                                              reply_markup=article_keyboard(locale, article, True))
+    await reply_in_parts(update.effective_message, article_text(locale, article),
+                         article_keyboard(locale, article, True))
     raise ApplicationHandlerStop(END)
 
 
@@ -130,8 +130,11 @@ async def set_status(update: Update, context: session.Context) -> None:
     locale = session.locale(context)
     await update.callback_query.answer(t(locale, f"kb.status.{article.status}",
                                          html_escape=False))
-    await update.callback_query.edit_message_text(
-        article_text(locale, article), reply_markup=article_keyboard(locale, article, True))
+    text, markup = article_text(locale, article), article_keyboard(locale, article, True)
+    if len(split_html(text)) == 1:
+        await update.callback_query.edit_message_text(text, reply_markup=markup)
+    else:  # shown in several messages: show it again rather than edit one part
+        await reply_in_parts(update.callback_query.message, text, markup)
 
 
 async def ask_delete(update: Update, context: session.Context) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +17,27 @@ from bot.console import FILES, LocalBotApi, uploaded_files
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "CRM", "username": "crm_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False,
             "supports_inline_queries": True}
+
+
+_TAG = re.compile(r"<[^>]*>")
+TEXT_LIMITS = {"text": 4096, "caption": 1024}  # characters after the HTML is parsed
+
+
+def _refusal(method: str, params: dict[str, Any]) -> str | None:
+    """What Telegram says to a message it will not take: too long, or buttons whose callback
+    data is over 64 bytes."""
+    for field, limit in TEXT_LIMITS.items():
+        value = params.get(field)
+        if isinstance(value, str) and method.startswith(("send", "edit")):
+            shown = html.unescape(_TAG.sub("", value))
+            if len(shown.encode("utf-16-le")) // 2 > limit:
+                return f"Bad Request: message {field} is too long"
+    markup = params.get("reply_markup")
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    rows = (markup or {}).get("inline_keyboard", []) if isinstance(markup, dict) else []
+    if any(len(b.get("callback_data", "").encode()) > 64 for row in rows for b in row):
+        return "Bad Request: BUTTON_DATA_INVALID"
+    return None
 
 
 @dataclass
@@ -80,6 +103,11 @@ class TelegramStub(LocalBotApi):
             if parameters:
                 body["parameters"] = parameters
             return status, json.dumps(body).encode()
+        refusal = _refusal(api_method, params)
+        if refusal is not None:  # as Telegram refuses it: nothing is sent
+            self.calls.append(Call(api_method + "!failed", dict(params)))
+            return 400, json.dumps({"ok": False, "error_code": 400,
+                                    "description": refusal}).encode()
         self.calls.append(Call(api_method, dict(params)))
         return 200, json.dumps({"ok": True, "result": self.answer(api_method, params)}).encode()
 
