@@ -9,6 +9,7 @@ import re
 from telegram import InlineKeyboardMarkup, Message
 
 MAX_MESSAGE = 4096
+MAX_CAPTION = 1024
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)([^>]*)>")
 _ROOM_FOR_TAGS = 200  # closing and reopening the tags open at a cut
 _MIN_FILL = 500  # a long line fills what is left of a part only when that is worth a cut
@@ -88,3 +89,4 @@ async def reply_in_parts(message: Message, text: str,
     for part in parts[:-1]:
         await message.reply_text(part)
     await message.reply_text(parts[-1], reply_markup=reply_markup)
+

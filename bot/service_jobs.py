@@ -11,6 +11,7 @@ from telegram.ext import Application
 from bot import session
 from bot.i18n import resolve_locale, t
 from bot.jobs import deliver_once
+from bot.long_text import MAX_CAPTION, units
 from bot.portal import rating_buttons, reply_buttons
 from crm import service
 from crm.clock import utcnow
@@ -46,15 +47,19 @@ async def _send(application: Application, relay: Relay, locale: str) -> None:
                                reply_markup=rating_buttons(relay.ticket_id)
                                if relay.body == "resolved" else None)
         return
-    text = t(locale, "portal.answer", number=relay.ticket_number,
-             name=(relay.staff_name or "").split(" ")[0], text=relay.body)
-    markup = reply_buttons(locale, relay.ticket_id)
-    if relay.file_kind == "photo":
-        await bot.send_photo(relay.telegram_id, relay.file_id, caption=text, reply_markup=markup)
-    elif relay.file_kind == "document":
-        await bot.send_document(relay.telegram_id, relay.file_id, caption=text,
-                                reply_markup=markup)
-    else:
+    def answer(body: str) -> str:
+        return t(locale, "portal.answer", number=relay.ticket_number,
+                 name=(relay.staff_name or "").split(" ")[0], text=body)
+
+    text, markup = answer(relay.body), reply_buttons(locale, relay.ticket_id)
+    if relay.file_kind is None:
+        await bot.send_message(relay.telegram_id, text, reply_markup=markup)
+        return
+    send = bot.send_photo if relay.file_kind == "photo" else bot.send_document
+    if units(text) <= MAX_CAPTION:
+        await send(relay.telegram_id, relay.file_id, caption=text, reply_markup=markup)
+    else:  # a caption holds 1,024 characters: the words follow the file, whole
+        await send(relay.telegram_id, relay.file_id, caption=answer("").rstrip())
         await bot.send_message(relay.telegram_id, text, reply_markup=markup)
 
 

@@ -25,6 +25,7 @@ from bot import session
 from bot.handlers.log import conversation, crm_step
 from bot.i18n import t
 from bot.keyboards import Button, data, keyboard, parse
+from bot.long_text import reply_in_parts, split_html
 from bot.portal import file_of
 from bot.render import clip, pager, when
 from bot.service_jobs import deliver_relays
@@ -66,14 +67,14 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
         lines.append(t(locale, "ticket.breaching"))
     if ticket.rating:
         lines.append("⭐" * ticket.rating)
-    if ticket.description:
-        lines.append(f"\n{e(clip(ticket.description, 600))}")
+    if ticket.description:  # whole, as the conversation below: staff must read all of it
+        lines.append(f"\n{e(ticket.description)}")
     for item in ticket.messages[-6:]:
         if item.author == "system":
             continue
         icon = "🔒" if item.internal else AUTHOR_ICONS.get(item.author, "•")
         who = item.staff_name or t(locale, "ticket.customer")
-        body = e(clip(item.body, 400)) if item.body else "📎"
+        body = e(item.body) if item.body else "📎"
         lines.append(f"\n{icon} <i>{e(who)} · {when(locale, item.created_at, zone)}</i>\n{body}")
     return "\n".join(lines)
 
@@ -93,10 +94,10 @@ async def show_card(update: Update, context: session.Context, ticket: TicketView
                     edit: bool = False) -> None:
     locale = session.locale(context)
     text, markup = card_text(locale, ticket, _zone(context)), card_keyboard(locale, ticket)
-    if edit and update.callback_query:
+    if edit and update.callback_query and len(split_html(text)) == 1:
         await update.callback_query.edit_message_text(text, reply_markup=markup)
-    else:
-        await update.effective_message.reply_text(text, reply_markup=markup)
+    else:  # new, or too long to replace one message with
+        await reply_in_parts(update.effective_message, text, markup)
 
 
 # lists --------------------------------------------------------------------------------------

@@ -211,3 +211,30 @@ def test_someone_flooding_the_bot_is_ignored_for_the_rest_of_the_minute(chat, st
                 for n in range(FLOOD_PER_MINUTE + 5)]
     assert all(answered[:FLOOD_PER_MINUTE]) and not any(answered[FLOOD_PER_MINUTE:])
     assert shown(chat.send(ALICE, "invoice", language="en"))  # others are still served
+
+
+def test_long_messages_are_read_whole_and_told_in_short(chat, staff) -> None:
+    """A customer's 3,900-character message: the assignee hears of it, the ticket card shows
+    all of it; a staff photo whose words overflow a caption still carries every word to the
+    customer."""
+    import html
+    import re
+
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    chat.press(AGENT, f"kA:{ticket_id}:{staff['agent'].user_id}")
+    long_text = "\n".join(f"第{i}条：金额 & 税号 <不对>，请核实。" for i in range(200))[:3900]
+    chat.press(ALICE, f"qr:{ticket_id}")
+    chat.send(ALICE, long_text)
+    run(chat, deliver_notifications)
+    [notice] = [text for text in to(chat, AGENT) if "发票问题" in text]
+    assert "第0条" in notice
+    parts = [r.text for r in shown(chat.press(AGENT, f"k:{ticket_id}"))]
+    assert len(parts) >= 2
+    assert long_text in html.unescape(re.sub(r"<[^>]*>", "", "".join(parts)))
+    chat.press(AGENT, f"kr:{ticket_id}")
+    caption = "请按以下步骤操作：" + "先打开设置，再点发票。" * 90  # Telegram's most: 1,024
+    photo = [{"file_id": "howto", "file_unique_id": "h", "width": 900, "height": 900}]
+    chat.deliver({"message": chat._message(AGENT, "zh", photo=photo, caption=caption[:1024])})
+    [sent_photo] = [c for c in chat.stub.calls if c.method == "sendPhoto"]
+    assert int(sent_photo.params["chat_id"]) == ALICE and "李娜" in sent_photo.params["caption"]
+    assert caption[:1024] in to(chat, ALICE)[-1]
