@@ -116,22 +116,43 @@ def pager(page: Page, limit: int, *prefix: object) -> list[Button]:
 
 
 def timeline_text(locale: str, name: str, page: Page[TimelineEntry], timezone: str) -> str:
-    """One page of a customer's timeline."""
+    """One page of a customer's timeline; a summary too long for the list is cut and
+    numbered 📖 N (``timeline_cut`` lists them: each gets a button to read it whole)."""
     lines = [t(locale, "timeline.title", name=name)]
     if not page.items:
         lines.append(t(locale, "timeline.empty"))
-    for entry in page.items:
-        icon = ICONS.get(entry.subkind, "•")
-        what = t(locale, f"timeline.{entry.kind}.{entry.subkind}")
-        line = f"{icon} {when(locale, entry.at, timezone)} {what}"
-        if entry.staff_name:
-            line += f" · {html.escape(entry.staff_name)}"
+    for number, entry in enumerate(page.items, start=1):
+        line = _entry_heading(locale, entry, timezone)
         if entry.summary:
             line += f"\n    {html.escape(clip(entry.summary, SUMMARY_IN_LIST))}"
-        if entry.data.get("latitude") is not None:
-            line += " 📍"
+            if len(entry.summary) > SUMMARY_IN_LIST:
+                line += f" 📖{number}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def timeline_cut(page: Page[TimelineEntry]) -> list[int]:
+    """Positions (from 1) of the page's entries whose summary the list cuts."""
+    return [number for number, entry in enumerate(page.items, start=1)
+            if len(entry.summary or "") > SUMMARY_IN_LIST]
+
+
+def timeline_entry_text(locale: str, name: str, entry: TimelineEntry, timezone: str) -> str:
+    """One timeline entry, its summary whole."""
+    return "\n".join([t(locale, "timeline.title", name=name),
+                      _entry_heading(locale, entry, timezone),
+                      html.escape(entry.summary or "")])
+
+
+def _entry_heading(locale: str, entry: TimelineEntry, timezone: str) -> str:
+    icon = ICONS.get(entry.subkind, "•")
+    what = t(locale, f"timeline.{entry.kind}.{entry.subkind}")
+    line = f"{icon} {when(locale, entry.at, timezone)} {what}"
+    if entry.staff_name:
+        line += f" · {html.escape(entry.staff_name)}"
+    if entry.data.get("latitude") is not None:
+        line += " 📍"
+    return line
 
 
 def clip(text: str, limit: int) -> str:

@@ -9,10 +9,20 @@ from bot import session
 from bot.handlers.sales.view import money
 from bot.i18n import t
 from bot.keyboards import data, int_part, keyboard, parse
+from bot.long_text import reply_in_parts
 from bot.reminder_text import moment_text, subject
-from bot.render import card_keyboard, customer_card, pager, timeline_text
+from bot.render import (
+    SUMMARY_IN_LIST,
+    card_keyboard,
+    customer_card,
+    pager,
+    timeline_cut,
+    timeline_entry_text,
+    timeline_text,
+)
 from crm import customers
 from crm.card import CardScreen, get_card_screen
+from crm.customers.views import Page, TimelineEntry
 
 TIMELINE_PAGE = 8
 
@@ -72,7 +82,10 @@ async def show_timeline(update: Update, context: session.Context) -> None:
                             offset=max(0, offset), limit=TIMELINE_PAGE)
     locale = session.locale(context)
     text = timeline_text(locale, card.name, page, _timezone(context))
-    buttons = keyboard([pager(page, TIMELINE_PAGE, "tp", customer_id),
+    whole = [(f"📖 {number}", data("tx", customer_id, page.offset, number,
+                                   page.items[number - 1].ref_id))
+             for number in timeline_cut(page)]
+    buttons = keyboard([whole, pager(page, TIMELINE_PAGE, "tp", customer_id),
                         [(session.text(context, "button.back_to_card"), data("c", customer_id))]])
     await callback.answer()
     if parts[0] == "tl":
@@ -81,6 +94,39 @@ async def show_timeline(update: Update, context: session.Context) -> None:
         await callback.edit_message_text(text, reply_markup=buttons)
 
 
+async def show_entry(update: Update, context: session.Context) -> None:
+    """tx:<id>:<offset>:<number>:<ref>: one timeline entry whole (crm checks the customer is
+    visible; the entry must still be where the button saw it)."""
+    callback = update.callback_query
+    parts = parse(callback.data)
+    customer_id, offset, number, ref = (int_part(parts, i) for i in range(1, 5))
+    actor = session.actor(context)
+    page = await session.db(context, customers.get_timeline, actor, customer_id,
+                            offset=max(0, offset or 0), limit=TIMELINE_PAGE)
+    entry = _entry_at(page, number, ref)
+    if entry is None:
+        await callback.answer(session.text(context, "search.expired"), show_alert=True)
+        return
+    card = await session.db(context, customers.get_customer, actor, customer_id)
+    await callback.answer()
+    locale = session.locale(context)
+    await reply_in_parts(callback.message,
+                         timeline_entry_text(locale, card.name, entry, _timezone(context)),
+                         keyboard([[(session.text(context, "button.back_to_card"),
+                                     data("c", customer_id))]]))
+
+
+def _entry_at(page: Page[TimelineEntry], number: int | None,
+              ref: int | None) -> TimelineEntry | None:
+    """The entry the button was made for: at its place, else moved within the page by newer
+    entries (one with a summary long enough to have had the button)."""
+    if number and 0 < number <= len(page.items) and page.items[number - 1].ref_id == ref:
+        return page.items[number - 1]
+    return next((e for e in page.items
+                 if e.ref_id == ref and len(e.summary or "") > SUMMARY_IN_LIST), None)
+
+
 def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(open_card, pattern=r"^c:\d+$"))
+    application.add_handler(CallbackQueryHandler(show_entry, pattern=r"^tx:\d+:\d+:\d+:\d+$"))
     application.add_handler(CallbackQueryHandler(show_timeline, pattern=r"^t[lp]:"))

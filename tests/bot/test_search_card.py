@@ -65,6 +65,26 @@ def test_the_timeline_pages_with_arrows(chat, agent) -> None:
     assert "第0次通话" in older.text and "◀" in [label for label, _ in older.buttons]
 
 
+def test_a_long_entry_is_cut_in_the_timeline_and_read_whole_from_its_button(chat,
+                                                                           agent) -> None:
+    made = customer(agent, "陈静")
+    report = "拜访记录 <完整> & 细节：" + "和采购总监讨论了明年的框架协议，价格需要再谈。" * 60
+    customers.log_interaction(agent, made.id, "visit", report)
+    customers.log_interaction(agent, made.id, "call", "短的通话")
+    [timeline] = [r for r in chat.press(AGENT, f"tl:{made.id}:0") if r.method == "sendMessage"]
+    assert "短的通话" in timeline.text and "📖2" in timeline.text and "📖1" not in timeline.text
+    assert [label for label, _ in timeline.buttons if label.startswith("📖")] == ["📖 2"]
+    whole = [r.text for r in chat.press(AGENT, timeline.button("📖 2"))
+             if r.method == "sendMessage"]
+    assert "&lt;完整&gt; &amp; 细节" in whole[0] and report[-40:] in "".join(whole)
+    other = users.add_user(Actor.system(), 5103, "agent", "别人").as_actor()
+    replies = chat.press(5103, timeline.button("📖 2"))  # the same button, someone else
+    assert not any("细节" in text for text in chat.texts(replies)) and chat.alerts(replies)
+    customers.log_interaction(other, customer(other, "别人的客户").id, "note", "x")
+    stale = timeline.button("📖 2").rsplit(":", 1)[0] + ":999999"
+    assert chat.alerts(chat.press(AGENT, stale))  # an entry no longer there: said, not guessed
+
+
 def test_a_button_is_not_a_grant(chat, agent) -> None:
     other = users.add_user(Actor.system(), 5102, "agent", "别人").as_actor()
     theirs = customer(other, "别人的客户")
