@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import re
 
-from telegram import InlineKeyboardMarkup, Message
+from telegram import (
+    ForceReply,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 MAX_MESSAGE = 4096
 MAX_CAPTION = 1024
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)([^>]*)>")
 _ROOM_FOR_TAGS = 200  # closing and reopening the tags open at a cut
 _MIN_FILL = 500  # a long line fills what is left of a part only when that is worth a cut
@@ -83,7 +90,7 @@ def _opening(tags: list[tuple[str, str]]) -> str:
 
 
 async def reply_in_parts(message: Message, text: str,
-                         reply_markup: InlineKeyboardMarkup | None = None) -> None:
+                         reply_markup: Markup | None = None) -> None:
     """Answer with ``text`` in as many messages as it needs; buttons go under the last."""
     parts = split_html(text)
     for part in parts[:-1]:

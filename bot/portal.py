@@ -24,13 +24,13 @@ from telegram import (
 from bot import session
 from bot.i18n import describe_error, t
 from bot.keyboards import Button, data, keyboard, parse
+from bot.long_text import reply_in_parts
 from bot.render import clip, when
 from crm import service
 from crm.service import PortalUser, TicketView
 from storage.errors import CodedError
 
 STEP = "portal_step"  # ("new",) or ("reply", ticket id)
-ARTICLE_PREVIEW = 3000
 BURST_WINDOW = 60.0
 FLOOD_PER_MINUTE = 40
 
@@ -71,11 +71,12 @@ async def handle(update: Update, context: session.Context) -> None:
 
 
 async def _say(update: Update, text: str, markup: object = None) -> None:
+    """A new message (several when long: an article, a long answer), buttons under the last."""
     if update.callback_query:
         await update.callback_query.answer()
-        await update.callback_query.message.reply_text(text, reply_markup=markup)
+        await reply_in_parts(update.callback_query.message, text, markup)
     else:
-        await update.effective_message.reply_text(text, reply_markup=markup)
+        await reply_in_parts(update.effective_message, text, markup)
 
 
 def menu(locale: str) -> InlineKeyboardMarkup:
@@ -180,7 +181,7 @@ async def _pressed(update: Update, context: session.Context) -> None:
         await _list(update, context)
     elif action == "qa" and number is not None:
         article = await session.db(context, service.get_article, None, number)
-        text = f"<b>{_e(article.title)}</b>\n\n{_e(clip(article.body, ARTICLE_PREVIEW))}"
+        text = f"<b>{_e(article.title)}</b>\n\n{_e(article.body)}"
         await _say(update, text, keyboard([[(t(locale, "portal.button_new"), data("qn"))]]))
     elif action == "qt" and number is not None:
         await _show(update, context, number)
@@ -237,7 +238,7 @@ def ticket_text(locale: str, ticket: TicketView, zone: str) -> str:
         who = t(locale, "portal.you") if item.author == "customer" else t(locale, "portal.us")
         if item.author == "system":
             continue
-        body = clip(item.body, 500) if item.body else "📎"
+        body = item.body or "📎"
         lines.append(f"\n<i>{_e(who)} · {when(locale, item.created_at, zone)}</i>\n{_e(body)}")
     return "\n".join(lines)
 

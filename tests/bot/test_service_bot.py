@@ -238,3 +238,20 @@ def test_long_messages_are_read_whole_and_told_in_short(chat, staff) -> None:
     [sent_photo] = [c for c in chat.stub.calls if c.method == "sendPhoto"]
     assert int(sent_photo.params["chat_id"]) == ALICE and "李娜" in sent_photo.params["caption"]
     assert caption[:1024] in to(chat, ALICE)[-1]
+
+
+def test_a_customer_reads_a_long_article_and_a_long_answer_whole(chat, staff) -> None:
+    import html
+    import re
+
+    body = "\n".join(f"第{i}步：检查 <电源> & 线缆，然后重启。" for i in range(200))[:4000]
+    article = service.write_article(staff["manager"], "完整排障指南", body, publish=True)
+    chat.send(ALICE, "/start", language="zh")
+    parts = [r.text for r in shown(chat.press(ALICE, f"qa:{article.id}"))]
+    assert len(parts) >= 2 and body in html.unescape(re.sub(r"<[^>]*>", "", "".join(parts)))
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机问题")
+    chat.press(AGENT, f"kr:{ticket_id}")
+    answer = "\n".join(f"第{i}点：请按说明操作。" for i in range(300))[:3900]
+    chat.send(AGENT, answer)
+    parts = [r.text for r in shown(chat.press(ALICE, f"qt:{ticket_id}"))]
+    assert answer in html.unescape(re.sub(r"<[^>]*>", "", "".join(parts)))
