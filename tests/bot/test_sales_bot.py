@@ -4,6 +4,8 @@ its moves, a new deal from the customer card, /forecast, orders and payments."""
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -295,3 +297,12 @@ def test_forged_sales_data_is_harmless(bot, agent) -> None:
                    "dr:1:2:<b>", "o:99999999999"):
         replies = bot.press(AGENT, forged)
         assert not messages(replies), forged
+
+
+def test_a_deal_with_4000_characters_of_notes_opens_whole(bot, agent) -> None:
+    notes = "\n".join(f"第{i}次沟通：客户关心 <价格> & 交期。" for i in range(300))[:4000]
+    deal = a_deal(agent, "大单", "500000", notes=notes)
+    parts = messages(bot.press(AGENT, f"d:{deal.id}"))
+    assert len(parts) == 2 and parts[-1].buttons and not parts[0].buttons
+    assert "&lt;价格&gt; &amp; 交期" in parts[0].text
+    assert notes in html.unescape(re.sub(r"<[^>]*>", "", "".join(p.text for p in parts)))

@@ -10,6 +10,7 @@ from telegram.error import BadRequest
 
 from bot import session
 from bot.keyboards import int_part, parse
+from bot.long_text import reply_in_parts, split_html
 
 
 def numbers(update: Update, count: int) -> list[int]:
@@ -53,9 +54,10 @@ def year_start(context: session.Context) -> dt.datetime:
 
 
 async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Replace the pressed button's message; a typed message gets a new one."""
+    """Replace the pressed button's message; a typed message, or a text too long for one
+    message (a deal's 4,000 characters of notes), gets new ones."""
     callback = update.callback_query
-    if callback is not None:
+    if callback is not None and len(split_html(text)) == 1:
         await callback.answer()
         try:
             await callback.edit_message_text(text, reply_markup=markup)
@@ -63,11 +65,11 @@ async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
             if "not modified" not in str(error).lower():
                 raise
     else:
-        await update.effective_message.reply_text(text, reply_markup=markup)
+        await send(update, text, markup)
 
 
 async def send(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """A new message (the pressed button's spinner stopped first)."""
     if update.callback_query is not None:
         await update.callback_query.answer()
-    await update.effective_message.reply_text(text, reply_markup=markup)
+    await reply_in_parts(update.effective_message, text, markup)
