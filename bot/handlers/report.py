@@ -43,9 +43,15 @@ def _menu(actor, since: str | None, until: str | None) -> tuple[list[str], str, 
 
 
 async def report_command(update: Update, context: session.Context) -> None:
-    """/report [FROM [TO]]: one button per report kind the user may run."""
-    words = (context.args or []) + [None, None]
+    """/report [KIND] [FROM [TO]]: with a kind (funnel, pipeline, …) that report at once;
+    otherwise one button per report kind the user may run."""
+    words = list(context.args or [])
+    kind = words.pop(0).lower() if words and not words[0][:1].isdigit() else None
+    words += [None, None]
     kinds, first, last = await session.db(context, _menu, session.actor(context), *words[:2])
+    if kind is not None:
+        await _run(update, context, kind, first, last)  # crm says if it is not one
+        return
     locale = session.locale(context)
     await update.effective_message.reply_text(
         session.text(context, "reports.choose"),
@@ -54,24 +60,31 @@ async def report_command(update: Update, context: session.Context) -> None:
 
 
 async def run_report(update: Update, context: session.Context) -> None:
-    """rp:<kind>:<from>:<to>: build the report, send the workbook and the headline chart."""
-    callback, actor = update.callback_query, session.actor(context)
-    locale = session.locale(context)
-    _, kind, since, until = [*parse(callback.data), "", "", ""][:4]
+    """rp:<kind>:<from>:<to>: the button of one kind."""
+    _, kind, since, until = [*parse(update.callback_query.data), "", "", ""][:4]
+    await _run(update, context, kind, since, until)
+
+
+async def _run(update: Update, context: session.Context, kind: str, since: str,
+               until: str) -> None:
+    """Build the report, send the workbook and the headline chart."""
+    actor, locale = session.actor(context), session.locale(context)
     await session.db(context, reports.require_kind, actor, kind)
-    await callback.answer()
+    if update.callback_query:
+        await update.callback_query.answer()
     files = await with_progress(update, context, session.text(context, f"reports.kind.{kind}"),
                                 reports.build_report_files, actor, kind, since=since or None,
                                 until=until or None, labels=labels_for(locale), locale=locale)
     period = files.report.period
-    await callback.message.reply_document(
+    message = update.effective_message
+    await message.reply_document(
         InputFile(files.xlsx, filename=f"{files.file_name}.xlsx"),
         caption=session.text(context, "reports.file_caption",
                              kind=t(locale, f"reports.kind.{kind}", html_escape=False),
                              since=period.since.isoformat(), until=period.last.isoformat()))
-    await callback.message.reply_photo(InputFile(files.png, filename=f"{files.file_name}.png"),
-                                       caption=session.text(context, "reports.photo_caption",
-                                                            title=chart_title(locale, files)))
+    await message.reply_photo(InputFile(files.png, filename=f"{files.file_name}.png"),
+                              caption=session.text(context, "reports.photo_caption",
+                                                   title=chart_title(locale, files)))
 
 
 def register(application: Application) -> None:

@@ -119,6 +119,16 @@ def test_the_menu_offers_what_the_role_allows(book, chat) -> None:
     assert chat.alerts(unknown) and not sent_files(unknown, "sendDocument")
 
 
+def test_a_report_named_in_the_command_runs_at_once(book, chat) -> None:
+    replies = chat.send(ADMIN, Q1.replace("/report", "/report funnel"))
+    [(name, _)] = sent_files(replies, "sendDocument")
+    assert name == "report-funnel-20260101-20260331.xlsx" and sent_files(replies, "sendPhoto")
+    [reply] = chat.send(ADMIN, "/report weather")
+    assert "weather" in reply.text and "funnel" in reply.text and not reply.buttons
+    forged = chat.send(AGENT, "/report forecast")  # an agent may not run the forecast
+    assert not sent_files(forged, "sendDocument") and forged[0].text
+
+
 @pytest.mark.parametrize(("language", "expected"), [
     ("en", "From: 2026-13-01 is not a date"), ("zh-CN", "开始日期")])
 def test_a_bad_period_is_explained_and_nothing_runs(book, chat, language, expected) -> None:
