@@ -194,6 +194,32 @@ def test_new_deal_from_the_customer_card(bot, agent) -> None:
     assert "陈静" in shown(bot.send(AGENT, "陈静")).text  # the flow is over: a search again
 
 
+def test_the_cards_deals_button_lists_the_customers_deals_with_a_new_one(bot, agent) -> None:
+    buyer = customer(agent, "陈静", company="腾讯")
+    first = sales.create_deal(agent, buyer.id, "<b>年度</b> & 采购", amount="12000")
+    for i in range(9):
+        sales.create_deal(agent, buyer.id, f"补货{i}", amount="100")
+    sales.move_deal_to_stage(agent, first.id, stage_id("won"))
+    listing = shown(bot.press(AGENT, f"dl:{buyer.id}"))
+    assert listing.method == "sendMessage" and "陈静" in listing.text
+    assert "补货8" in listing.text and "年度" not in listing.text  # newest first, 8 a page
+    older = shown(bot.press(AGENT, listing.button("▶")))
+    assert older.method == "editMessageText" and "&lt;b&gt;年度&lt;/b&gt; &amp; 采购" in older.text
+    assert "赢单" in older.text and older.button("<b>年度</b> & 采购") == f"d:{first.id}"
+    ask = shown(bot.press(AGENT, listing.button("新商机")))
+    assert "新商机" in ask.text or "陈静" in ask.text
+    assert shown(bot.press(AGENT, listing.button("客户卡片"))).text.startswith("<b>陈静</b>")
+
+
+def test_a_viewer_sees_the_deals_but_no_new_deal_button(bot, agent) -> None:
+    buyer = customer(agent, "陈静")
+    sales.create_deal(agent, buyer.id, "年度采购", amount="12000")
+    staff(5399, "viewer", "赵敏")
+    listing = shown(bot.press(5399, f"dl:{buyer.id}"))
+    assert "年度采购" in listing.text and "新商机" not in str(listing.buttons)
+    assert bot.alerts(bot.press(5399, f"dn:{buyer.id}"))  # forged: crm refuses
+
+
 def test_new_deal_in_english_with_a_currency_skip_and_back(bot, db) -> None:
     me = staff(AGENT, "agent", "Emily", locale="en")
     buyer = customer(me, "Acme")

@@ -6,7 +6,8 @@ Callback data (every press is checked again by crm):
 (``e``: in place) · ``dm:<deal>:<stage>`` move (won asks about an order, lost asks why) ·
 ``dr:<deal>:<stage>:<reason>`` lost for a reason · ``dw:<deal>:<stage>:<1|0>`` won with or
 without an order · ``dh:<deal>`` history · ``de:<deal>`` edit menu · ``df:<deal>:<field>`` edit a
-field · ``dl:<customer>`` new deal · ``co:<customer>`` / ``cp:<customer>:<offset>`` orders ·
+field · ``dl:<customer>`` the customer's deals (a new one when none) · ``cd:<customer>:<offset>``
+their pages · ``dn:<customer>`` new deal · ``co:<customer>`` / ``cp:<customer>:<offset>`` orders ·
 ``o:<order>`` an order · ``on:<customer>[:<deal>]`` new order · ``oe:<order>`` /
 ``og:<order>:<offset>`` add lines · ``op:<order>:<product>`` add a product · ``ou:<order>``
 remove the last line · ``oc:<order>`` confirm · ``pa:<order>`` record a payment ·
@@ -33,12 +34,12 @@ from bot.handlers.sales.view import EDIT_FIELDS
 
 TEXT = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
 ID = r"\d{1,9}"
-STALE = r"^(dp|ds|d|dm|dr|dw|dh|de|df|co|cp|o|on|oe|og|op|ou|oc|pa|pm|sx)(:|$)"
+STALE = r"^(dp|ds|d|dm|dr|dw|dh|de|df|dn|co|cp|o|on|oe|og|op|ou|oc|pa|pm|sx)(:|$)"
 
 
 def _entry_points() -> list[BaseHandler]:
     fields = "|".join(EDIT_FIELDS)
-    return [CallbackQueryHandler(flows.start_new, pattern=rf"^dl:{ID}$"),
+    return [CallbackQueryHandler(flows.start_new, pattern=rf"^d[ln]:{ID}$"),
             CallbackQueryHandler(flows.start_edit, pattern=rf"^df:{ID}:({fields})$"),
             CallbackQueryHandler(flows.start_lost_note, pattern=rf"^dr:{ID}:{ID}:other$"),
             *orders.entry_points()]

@@ -20,8 +20,10 @@ from bot.handlers.sales.common import (
 )
 from bot.i18n import t
 from bot.keyboards import keyboard
+from crm.permissions import Action, allows
 
 STAGE_PAGE = 8
+CUSTOMER_PAGE = 8
 ID = r"\d{1,9}"
 
 
@@ -42,6 +44,31 @@ async def stage_deals(update: Update, context: session.Context) -> None:
     locale = session.locale(context)
     await show(update, view.stage_text(locale, stage, page),
                view.stage_keyboard(locale, stage, page, STAGE_PAGE))
+
+
+async def show_customer_deals(update: Update, context: session.Context, customer_id: int,
+                              offset: int, *, in_place: bool = False) -> bool:
+    """A page of the customer's deals with ➕ New deal (a new message, or ``in_place`` of the
+    pressed one); False (nothing shown) when the customer has none yet."""
+    actor = session.actor(context)
+    found = await session.db(context, trips.customer_deals, actor, customer_id, max(0, offset),
+                             CUSTOMER_PAGE)
+    if not found.page.items and found.page.offset == 0:
+        return False
+    locale = session.locale(context)
+    text = view.customer_deals_text(locale, found.customer.name, found.page, found.stages)
+    markup = view.customer_deals_keyboard(locale, customer_id, found.page, CUSTOMER_PAGE,
+                                          allows(actor, Action.CREATE))
+    await (show if in_place else send)(update, text, markup)
+    return True
+
+
+async def customer_deals_page(update: Update, context: session.Context) -> None:
+    """cd:<customer>:<offset>: ◀ ▶ through a customer's deals."""
+    customer_id, offset = numbers(update, 2)
+    if not await show_customer_deals(update, context, customer_id, offset, in_place=True):
+        await update.callback_query.answer(session.text(context, "search.expired"),
+                                           show_alert=True)
 
 
 async def open_deal(update: Update, context: session.Context) -> None:
@@ -131,6 +158,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("forecast", forecast_command))
     for callback, pattern in (
             (deals_command, r"^dp$"), (stage_deals, rf"^ds:{ID}:{ID}$"),
+            (customer_deals_page, rf"^cd:{ID}:{ID}$"),
             (open_deal, rf"^d:{ID}(:e)?$"), (move, rf"^dm:{ID}:{ID}$"),
             (lose, rf"^dr:{ID}:{ID}:\w{{0,20}}$"), (win, rf"^dw:{ID}:{ID}:[01]$"),
             (history, rf"^dh:{ID}$"), (edit_menu, rf"^de:{ID}$")):

@@ -15,8 +15,8 @@ from telegram.ext import ApplicationHandlerStop, ConversationHandler
 
 from bot import session
 from bot.handlers.log import crm_step
-from bot.handlers.sales import trips, view
-from bot.handlers.sales.common import local_now, numbers, send, show
+from bot.handlers.sales import deals, trips, view
+from bot.handlers.sales.common import local_now, numbers, send, show, word
 from bot.i18n import describe_error, t
 from bot.keyboards import keyboard
 from crm import customers
@@ -105,11 +105,16 @@ async def timed_out(update: Update, context: session.Context) -> None:
 
 
 # a new deal -------------------------------------------------------------------------------------
-async def start_new(update: Update, context: session.Context) -> str:
-    """dl:<customer id> on the card: the customer must be visible, the user allowed to create."""
+async def start_new(update: Update, context: session.Context) -> str | int:
+    """💼 on the card (dl:<customer id>): the customer's deals when there are any, with ➕;
+    otherwise, and from ➕ (dn:<customer id>), a new deal. The customer must be visible, the
+    user allowed to create."""
     actor = session.actor(context)
-    require(actor, Action.CREATE)
     [customer_id] = numbers(update, 1)
+    if word(update, 0) == "dl" and await deals.show_customer_deals(update, context,
+                                                                   customer_id, 0):
+        return END
+    require(actor, Action.CREATE)
     card = await session.db(context, customers.get_customer, actor, customer_id)
     context.user_data[DRAFT] = {"customer_id": card.id, "name": card.name}
     locale = session.locale(context)

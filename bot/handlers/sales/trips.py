@@ -135,6 +135,24 @@ def stage_page(actor: Actor, stage_id: int, offset: int,
     raise NotFound("stage.not_found")
 
 
+@dataclass(frozen=True)
+class CustomerDeals:
+    """A page of one customer's deals, newest first, with every stage they stand in."""
+
+    customer: CustomerCard
+    page: Page[DealSummary]
+    stages: dict[int, StageView]
+
+
+def customer_deals(actor: Actor, customer_id: int, offset: int, limit: int) -> CustomerDeals:
+    """The customer's visible deals (the customer must be visible)."""
+    card = customers.get_customer(actor, customer_id)
+    page = sales.list_customer_deals(actor, customer_id, offset=offset, limit=limit)
+    stages = {stage.id: stage for pipeline in sales.list_pipelines(actor)
+              for stage in pipeline.stages}
+    return CustomerDeals(card, page, stages)
+
+
 def history(actor: Actor, deal_id: int) -> tuple[DealView, list[StageMove]]:
     """A deal and its stage moves, oldest first."""
     return sales.get_deal(actor, deal_id), sales.get_deal_history(actor, deal_id)

@@ -113,6 +113,31 @@ def stage_keyboard(locale: str, stage: StageView, page: Page[DealSummary],
                      [button(locale, "deals.back", "dp")]])
 
 
+def customer_deals_text(locale: str, name: str, page: Page[DealSummary],
+                        stages: Mapping[int, StageView]) -> str:
+    """One page of a customer's deals: title, stage, amount, expected close."""
+    lines = [t(locale, "deals.customer_title", name=name)]
+    if not page.items:
+        lines.append(t(locale, "deals.customer_empty"))
+    for number, item in enumerate(page.items, start=page.offset + 1):
+        stage = stages.get(item.stage_id)
+        lines.append(t(locale, "deals.customer_line", number=number, title=item.title,
+                       stage=stage_name(locale, stage) if stage else "—",
+                       amount=money(locale, item.amount, item.currency),
+                       close=day(item.expected_close)))
+    return "\n".join(lines)
+
+
+def customer_deals_keyboard(locale: str, customer_id: int, page: Page[DealSummary],
+                            limit: int, can_create: bool) -> InlineKeyboardMarkup:
+    """A button per deal, ◀ ▶, ➕ a new deal (for who may), and back to the card."""
+    rows: list[list[Button]] = [[(clip(item.title, LABEL_MAX), data("d", item.id))]
+                                for item in page.items]
+    last = [button(locale, "deals.customer_new", "dn", customer_id)] if can_create else []
+    last.append(button(locale, "deals.customer_back", "c", customer_id))
+    return keyboard([*rows, pager(page, limit, "cd", customer_id), last])
+
+
 # the deal card --------------------------------------------------------------------------------
 def deal_text(locale: str, deal: DealView) -> str:
     """Everything about a deal, one fact a line."""
