@@ -50,6 +50,7 @@ def more_keyboard(locale: str, card: CustomerCard, actor: Actor) -> InlineKeyboa
     rows: list[list[InlineKeyboardButton]] = []
     if allows(actor, Action.REVEAL) and any(s.name == SECRET for s in card.secrets):
         rows.append([_button(t(locale, "more.reveal"), "mo", card.id, "id")])
+    rows.append([_button(t(locale, "deal.card.orders"), "co", card.id)])  # repeat buyers too
     rows.append([_button(t(locale, "more.consent"), "mo", card.id, "cs")])
     rows.append([InlineKeyboardButton(t(locale, "more.share"), switch_inline_query=card.name)])
     if allows(actor, Action.DELETE):

@@ -14,7 +14,7 @@ import pytest
 
 from crm import sales, users
 from crm.actors import Actor
-from crm.sales.views import DealView
+from crm.sales.views import DealView, OrderLineInput
 from tests.bot.harness import ChatHarness, Reply
 from tests.crm.cast import customer
 
@@ -332,3 +332,16 @@ def test_a_deal_with_4000_characters_of_notes_opens_whole(bot, agent) -> None:
     assert len(parts) == 2 and parts[-1].buttons and not parts[0].buttons
     assert "&lt;价格&gt; &amp; 交期" in parts[0].text
     assert notes in html.unescape(re.sub(r"<[^>]*>", "", "".join(p.text for p in parts)))
+
+
+def test_the_orders_buttons_of_the_deal_card_and_the_customers_more_menu_work(bot,
+                                                                              agent) -> None:
+    deal = a_deal(agent, "年度采购")
+    sales.create_order(agent, deal.customer_id,
+                       [OrderLineInput(description="样品", unit_price="99")])
+    card = shown(bot.press(AGENT, f"d:{deal.id}"))
+    from_deal = messages(bot.press(AGENT, card.button("订单列表")))
+    assert from_deal and "王小明" in from_deal[-1].text and "SO-" in str(from_deal[-1].buttons)
+    more = shown(bot.press(AGENT, f"mo:{deal.customer_id}"))
+    from_card = messages(bot.press(AGENT, more.button("订单列表")))
+    assert from_card and from_card[-1].text == from_deal[-1].text

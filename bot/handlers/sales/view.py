@@ -185,7 +185,7 @@ def deal_keyboard(locale: str, screen: DealScreen) -> InlineKeyboardMarkup:
     elif deal.stage.kind == "won":
         order = button(locale, "deal.card.new_order", "on", deal.customer_id, deal.id)
     else:
-        order = button(locale, "deal.card.orders", "co", deal.customer_id, 0)
+        order = button(locale, "deal.card.orders", "co", deal.customer_id)
     return keyboard([*rows_of(move_buttons(locale, screen)),
                      [button(locale, "deal.card.edit", "de", deal.id),
                       button(locale, "deal.card.history", "dh", deal.id),
