@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
+from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from bot.app import build_application
 from crm.config import Config, load_config
@@ -18,6 +21,33 @@ from tests.bot.telegram_stub import Call, TelegramStub
 from tests.conftest import TEST_SECRET
 
 _ids = itertools.count(1)
+CATCH_ALLS = {"stale", "stale_button", "ignore"}  # they only say a button is spent
+
+
+def _working_patterns(app: Any) -> list[Any]:
+    """The patterns of every button handler, conversations' steps included, but catch-alls."""
+    found: list[Any] = []
+
+    def walk(handlers: Any) -> None:
+        for handler in handlers:
+            if isinstance(handler, ConversationHandler):
+                walk(handler.entry_points)
+                walk(handler.fallbacks)
+                for step in handler.states.values():
+                    walk(step)
+            elif isinstance(handler, CallbackQueryHandler) and handler.pattern is not None \
+                    and handler.callback.__name__ not in CATCH_ALLS:
+                found.append(handler.pattern)
+
+    for group in app.handlers.values():
+        walk(group)
+    return found
+
+
+def _matches(pattern: Any, value: str) -> bool:
+    if isinstance(pattern, re.Pattern):
+        return pattern.match(value) is not None
+    return bool(pattern(value)) if callable(pattern) else False
 
 
 @dataclass
@@ -56,6 +86,7 @@ class ChatHarness:
         self.loop.run_until_complete(self.app.job_queue.start())  # conversation timeouts
         self.languages: dict[int, str] = {}
         self.last_message_id: dict[int, int] = {}
+        self._patterns: list[Any] | None = None
 
     def close(self) -> None:
         self.loop.run_until_complete(self.app.job_queue.stop(wait=False))
@@ -127,11 +158,28 @@ class ChatHarness:
         update = Update.de_json(data, self.app.bot)
         self.loop.run_until_complete(self.app.process_update(update))
         replies = [_reply(c) for c in self.stub.calls[before:]]
+        self._check_buttons(replies)
         for reply in replies:
             if reply.method == "sendMessage":
                 chat = int(reply.params.get("chat_id", 0))
                 self.last_message_id[chat] = next(_ids)
         return replies
+
+    def _check_buttons(self, replies: list[Reply]) -> None:
+        """Every button the bot shows leads somewhere: its data matches a handler that does
+        the work (not one that only says a button is stale). The customer side's buttons (q…)
+        are read by bot/portal.py itself."""
+        if self._patterns is None:
+            self._patterns = _working_patterns(self.app)
+        for reply in replies:
+            markup = reply.params.get("reply_markup")
+            markup = json.loads(markup) if isinstance(markup, str) else markup or {}
+            for row in markup.get("inline_keyboard", []) if isinstance(markup, dict) else []:
+                for button in row:
+                    value = button.get("callback_data")
+                    if value and not value.startswith("q") and \
+                            not any(_matches(pattern, value) for pattern in self._patterns):
+                        raise AssertionError(f"button {button['text']!r} ({value}) leads nowhere")
 
     # what the person reads ---------------------------------------------------------
     @staticmethod
