@@ -40,6 +40,7 @@ TEXT, SUBJECT = range(2)
 END = ConversationHandler.END
 PENDING = "ticket_pending"  # ("reply" | "note", ticket id) or ("new", customer id)
 PAGE = 8
+CUSTOMER_TICKETS = 10  # the latest; the rest are in /tickets and the timeline
 ID = r"\d{1,9}"
 PRIVATE = filters.ChatType.PRIVATE
 INPUT = (filters.TEXT & ~filters.COMMAND | filters.PHOTO | filters.Document.ALL) & PRIVATE
@@ -250,14 +251,41 @@ async def got_text(update: Update, context: session.Context) -> int:
 
 
 async def start_new(update: Update, context: session.Context) -> int:
-    """tk:<customer id> on the customer card: a ticket for this customer."""
+    """🎫 on the customer card (tk:<customer id>): their tickets when there are any, with ➕;
+    otherwise, and from ➕ (tn:<customer id>), a new ticket for this customer."""
+    parts = parse(update.callback_query.data)
+    if parts[0] == "tk" and await _customer_tickets(update, context, int(parts[1])):
+        return END
     card = await crm_step(update, context, END, customers.get_customer, session.actor(context),
-                          int(parse(update.callback_query.data)[1]))
+                          int(parts[1]))
     context.user_data[PENDING] = ("new", card.id)
     await update.callback_query.answer()
     await update.callback_query.message.reply_text(
         session.text(context, "ticket.ask_subject", name=card.name))
     return SUBJECT
+
+
+async def _customer_tickets(update: Update, context: session.Context, customer_id: int) -> bool:
+    """The customer's latest tickets with ➕ New ticket; False when they have none."""
+    actor = session.actor(context)
+    card = await crm_step(update, context, END, customers.get_customer, actor, customer_id)
+    found = await session.db(context, service.customer_tickets, actor, customer_id,
+                             limit=CUSTOMER_TICKETS)
+    if not found:
+        return False
+    locale = session.locale(context)
+    lines = [session.text(context, "ticket.customer_title", name=card.name)]
+    lines += [t(locale, "ticket.customer_line", number=item.number, subject=item.subject,
+                status=t(locale, f"ticket.status.{item.status}", html_escape=False))
+              for item in found]
+    rows: list[list[Button]] = [[(("⚠️ " if item.breaching else "") + f"{item.number} · "
+                                  + clip(item.subject, 30), data("k", item.id))]
+                                for item in found]
+    rows.append([(t(locale, "ticket.customer_new", html_escape=False), data("tn", customer_id)),
+                 (t(locale, "button.back_to_card", html_escape=False), data("c", customer_id))])
+    await update.callback_query.answer()
+    await reply_in_parts(update.callback_query.message, "\n".join(lines), keyboard(rows))
+    return True
 
 
 async def got_subject(update: Update, context: session.Context) -> int:
@@ -287,7 +315,7 @@ def register(application: Application) -> None:
     """/tickets, the card and its buttons, and the reply / note / new conversation."""
     application.add_handler(conversation(
         entry_points=[CallbackQueryHandler(start_text, pattern=rf"^k[rn]:{ID}$"),
-                      CallbackQueryHandler(start_new, pattern=rf"^tk:{ID}$")],
+                      CallbackQueryHandler(start_new, pattern=rf"^t[kn]:{ID}$")],
         states={TEXT: [MessageHandler(INPUT, got_text)],
                 SUBJECT: [MessageHandler(filters.TEXT & ~filters.COMMAND & PRIVATE,
                                          got_subject)],

@@ -255,3 +255,19 @@ def test_a_customer_reads_a_long_article_and_a_long_answer_whole(chat, staff) ->
     chat.send(AGENT, answer)
     parts = [r.text for r in shown(chat.press(ALICE, f"qt:{ticket_id}"))]
     assert answer in html.unescape(re.sub(r"<[^>]*>", "", "".join(parts)))
+
+
+def test_the_cards_ticket_button_lists_the_customers_tickets_with_a_new_one(chat,
+                                                                             staff) -> None:
+    buyer = customers.create_customer(staff["agent"], customers.CustomerDraft(name="王小明"))
+    ask = shown(chat.press(AGENT, f"tk:{buyer.id}"))[0]  # none yet: straight to a new one
+    assert "王小明" in ask.text and not ask.buttons
+    chat.send(AGENT, "发票抬头错了 <b>&")
+    listing = shown(chat.press(AGENT, f"tk:{buyer.id}"))[0]
+    assert "发票抬头错了 &lt;b&gt;&amp;" in listing.text and "🆕" in listing.text
+    ticket_id = fetch_one("select id from ticket")[0]
+    assert listing.button("T-") == f"k:{ticket_id}"
+    card = shown(chat.press(AGENT, listing.button("T-")))[0]
+    assert "发票抬头错了" in card.text
+    again = shown(chat.press(AGENT, listing.button("新工单")))[0]
+    assert "王小明" in again.text and fetch_one("select count(*) from ticket")[0] == 1
