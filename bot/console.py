@@ -145,11 +145,11 @@ class Console:
     def _keep(self, name: str, content: bytes) -> Path:
         """Save a file the bot sent (readable by this user only: it holds customer data)."""
         self.files.mkdir(mode=0o700, parents=True, exist_ok=True)
-        target = self.files / Path(name or "file").name
+        first = target = self.files / Path(name or "file").name
         for number in itertools.count(2):
             if not target.exists():
                 break
-            target = target.with_stem(f"{Path(name).stem} ({number})")
+            target = first.with_stem(f"{first.stem} ({number})")
         target.touch(mode=0o600)
         target.write_bytes(content)
         return target

@@ -28,6 +28,11 @@ def units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def fits_one_message(text: str) -> bool:
+    """Whether ``text`` goes in one message (it can then replace a message in place)."""
+    return units(text) <= MAX_MESSAGE
+
+
 def split_html(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     """``text`` in parts of at most ``limit`` units, each valid HTML. Whole lines go where
     they fit; a line longer than a part fills the current one first."""

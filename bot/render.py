@@ -125,7 +125,7 @@ def timeline_text(locale: str, name: str, page: Page[TimelineEntry], timezone: s
         line = _entry_heading(locale, entry, timezone)
         if entry.summary:
             line += f"\n    {html.escape(clip(entry.summary, SUMMARY_IN_LIST))}"
-            if len(entry.summary) > SUMMARY_IN_LIST:
+            if is_cut(entry):
                 line += f" 📖{number}"
         lines.append(line)
     return "\n".join(lines)
@@ -133,8 +133,12 @@ def timeline_text(locale: str, name: str, page: Page[TimelineEntry], timezone: s
 
 def timeline_cut(page: Page[TimelineEntry]) -> list[int]:
     """Positions (from 1) of the page's entries whose summary the list cuts."""
-    return [number for number, entry in enumerate(page.items, start=1)
-            if len(entry.summary or "") > SUMMARY_IN_LIST]
+    return [number for number, entry in enumerate(page.items, start=1) if is_cut(entry)]
+
+
+def is_cut(entry: TimelineEntry) -> bool:
+    """Whether the timeline's list shows this entry's summary cut short."""
+    return len(entry.summary or "") > SUMMARY_IN_LIST
 
 
 def timeline_entry_text(locale: str, name: str, entry: TimelineEntry, timezone: str) -> str:

@@ -12,9 +12,9 @@ from bot.keyboards import data, int_part, keyboard, parse
 from bot.long_text import reply_in_parts
 from bot.reminder_text import moment_text, subject
 from bot.render import (
-    SUMMARY_IN_LIST,
     card_keyboard,
     customer_card,
+    is_cut,
     pager,
     timeline_cut,
     timeline_entry_text,
@@ -122,8 +122,7 @@ def _entry_at(page: Page[TimelineEntry], number: int | None,
     entries (one with a summary long enough to have had the button)."""
     if number and 0 < number <= len(page.items) and page.items[number - 1].ref_id == ref:
         return page.items[number - 1]
-    return next((e for e in page.items
-                 if e.ref_id == ref and len(e.summary or "") > SUMMARY_IN_LIST), None)
+    return next((e for e in page.items if e.ref_id == ref and is_cut(e)), None)
 
 
 def register(application: Application) -> None:

@@ -27,7 +27,7 @@ from bot import session
 from bot.handlers.log import conversation, crm_step
 from bot.i18n import t
 from bot.keyboards import Button, data, keyboard, parse
-from bot.long_text import reply_in_parts, split_html
+from bot.long_text import fits_one_message, reply_in_parts
 from bot.render import clip
 from crm import service
 from crm.permissions import Action, allows, require
@@ -131,7 +131,7 @@ async def set_status(update: Update, context: session.Context) -> None:
     await update.callback_query.answer(t(locale, f"kb.status.{article.status}",
                                          html_escape=False))
     text, markup = article_text(locale, article), article_keyboard(locale, article, True)
-    if len(split_html(text)) == 1:
+    if fits_one_message(text):
         await update.callback_query.edit_message_text(text, reply_markup=markup)
     else:  # shown in several messages: show it again rather than edit one part
         await reply_in_parts(update.callback_query.message, text, markup)

@@ -25,13 +25,14 @@ from bot import session
 from bot.handlers.log import conversation, crm_step
 from bot.i18n import t
 from bot.keyboards import Button, data, keyboard, parse
-from bot.long_text import reply_in_parts, split_html
+from bot.long_text import fits_one_message, reply_in_parts
 from bot.portal import file_of
 from bot.render import clip, pager, when
 from bot.service_jobs import deliver_relays
 from crm import customers, service, users
 from crm.actors import Actor, Channel
 from crm.clock import utcnow
+from crm.customers.views import CustomerCard
 from crm.permissions import Action, allows
 from crm.service.tickets import TRANSITIONS
 from crm.service.views import TicketView
@@ -95,7 +96,7 @@ async def show_card(update: Update, context: session.Context, ticket: TicketView
                     edit: bool = False) -> None:
     locale = session.locale(context)
     text, markup = card_text(locale, ticket, _zone(context)), card_keyboard(locale, ticket)
-    if edit and update.callback_query and len(split_html(text)) == 1:
+    if edit and update.callback_query and fits_one_message(text):
         await update.callback_query.edit_message_text(text, reply_markup=markup)
     else:  # new, or too long to replace one message with
         await reply_in_parts(update.effective_message, text, markup)
@@ -254,10 +255,10 @@ async def start_new(update: Update, context: session.Context) -> int:
     """🎫 on the customer card (tk:<customer id>): their tickets when there are any, with ➕;
     otherwise, and from ➕ (tn:<customer id>), a new ticket for this customer."""
     parts = parse(update.callback_query.data)
-    if parts[0] == "tk" and await _customer_tickets(update, context, int(parts[1])):
-        return END
     card = await crm_step(update, context, END, customers.get_customer, session.actor(context),
                           int(parts[1]))
+    if parts[0] == "tk" and await _customer_tickets(update, context, card):
+        return END
     context.user_data[PENDING] = ("new", card.id)
     await update.callback_query.answer()
     await update.callback_query.message.reply_text(
@@ -265,12 +266,12 @@ async def start_new(update: Update, context: session.Context) -> int:
     return SUBJECT
 
 
-async def _customer_tickets(update: Update, context: session.Context, customer_id: int) -> bool:
+async def _customer_tickets(update: Update, context: session.Context,
+                            card: CustomerCard) -> bool:
     """The customer's latest tickets with ➕ New ticket; False when they have none."""
-    actor = session.actor(context)
-    card = await crm_step(update, context, END, customers.get_customer, actor, customer_id)
-    found = await session.db(context, service.customer_tickets, actor, customer_id,
-                             limit=CUSTOMER_TICKETS)
+    customer_id = card.id
+    found = await session.db(context, service.customer_tickets, session.actor(context),
+                             customer_id, limit=CUSTOMER_TICKETS)
     if not found:
         return False
     locale = session.locale(context)

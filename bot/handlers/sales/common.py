@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 
 from bot import session
 from bot.keyboards import int_part, parse
-from bot.long_text import reply_in_parts, split_html
+from bot.long_text import fits_one_message, reply_in_parts
 
 
 def numbers(update: Update, count: int) -> list[int]:
@@ -57,7 +57,7 @@ async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
     """Replace the pressed button's message; a typed message, or a text too long for one
     message (a deal's 4,000 characters of notes), gets new ones."""
     callback = update.callback_query
-    if callback is not None and len(split_html(text)) == 1:
+    if callback is not None and fits_one_message(text):
         await callback.answer()
         try:
             await callback.edit_message_text(text, reply_markup=markup)
