@@ -21,7 +21,7 @@ from bench.common import Figure
 from crm import reports, runtime
 from crm.actors import Actor, Channel, Role
 from crm.clock import as_datetime
-from crm.demo_sales import add_demo_sales
+from crm.demo_sales import TABLES, add_demo_sales
 from crm.reports.picture import chart_png
 from crm.reports.timebase import MAX_DAYS, Period, TimeBase, make_period
 from crm.reports.workbook import workbook_bytes
@@ -69,7 +69,7 @@ def add_sales(anchor: dt.datetime) -> dict[str, int]:
             add_demo_sales(anchor, random.Random(SEED))
         if sqlite:
             database.execute_sql("pragma foreign_keys = on")
-        for table in ("deal", "deal_stage_history", "sales_order", "ticket"):
+        for table in TABLES:
             database.execute_sql(f"analyze {table}")
     return {t: fetch_all(f"select count(*) from {t}")[0][0]
             for t in ("customer", "interaction", "deal", "deal_stage_history", "sales_order",

@@ -44,7 +44,7 @@ _UNITS = {"分钟": "minutes", "分": "minutes", "小时": "hours", "钟头": "h
 
 _RELATIVE = re.compile(
     rf"^(?:{_NUM}|半)个?(分钟|小时|钟头|天|日|周|星期|礼拜|个月|月)(?:以后|之后|后)")
-_DAY = re.compile(r"^(大后天|今天|今日|今晚|明天|明日|明早|明晚|后天|昨天|昨日|昨晚|前天)")
+_DAY = re.compile("^(" + "|".join(sorted(_DAY_WORDS, key=len, reverse=True)) + ")")  # 大后天 first
 _WEEKDAY = re.compile(r"^(下下|下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
 _DATE = re.compile(rf"^(?:(\d{{4}})年)?{_NUM}月{_NUM}[日号]?")
 _ISO_DATE = re.compile(r"^(?:(\d{4})[-/.])?(\d{1,2})[-/.](\d{1,2})(?!\d)")
