@@ -4,8 +4,9 @@
 2. ``preview_import`` (the dry run) reads and checks every row, matches existing customers by
    phone or e-mail, keeps the file for the confirmation and says what would happen; it is
    ``check_file`` (no writes: off the database thread) then ``keep_preview`` (a short write).
-3. ``load_import`` reads the kept file again and prepares every new customer's rows (CPU work,
-   no writes: run it off the database thread); ``apply_import`` writes them in one
+3. ``load_import`` takes the dry run's checked rows when nothing they depend on changed
+   (crm.imports.kept), else reads the kept file again, and prepares every new customer's rows
+   (CPU work, no writes: run it off the database thread); ``apply_import`` writes them in one
    transaction. ``confirm_import`` does both, for callers with one thread.
 4. ``cancel_import`` drops a preview; an unconfirmed one expires after ``import.keep_hours``.
 """
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,7 +22,7 @@ from crm import audit, runtime
 from crm.actors import Actor
 from crm.clock import utcnow
 from crm.errors import ValidationError
-from crm.imports import store
+from crm.imports import kept, store
 from crm.imports.apply import (
     NewCustomer,
     assign_leads,
@@ -113,6 +115,7 @@ class CheckedFile:
     content: bytes
     parsed: Parsed
     matched: Matched
+    basis: kept.Basis  # what the checks read besides the file, for the confirmation
 
 
 def check_file(actor: Actor, file_name: str, content: bytes, *,
@@ -122,10 +125,11 @@ def check_file(actor: Actor, file_name: str, content: bytes, *,
     the database thread)."""
     check_upload(actor, file_name, len(content))
     now = now or utcnow()
+    basis = kept.basis_of(actor, hashlib.sha256(content).hexdigest(), now.date())
     with collector_paused():
         parsed = parse(actor, content, file_name, now.date(), max_rows=_limits()[1],
                        progress=progress)
-        return CheckedFile(file_name, content, parsed, match(actor, parsed))
+        return CheckedFile(file_name, content, parsed, match(actor, parsed), basis)
 
 
 def keep_preview(actor: Actor, checked: CheckedFile, *, progress: Progress | None = None,
@@ -148,6 +152,7 @@ def keep_preview(actor: Actor, checked: CheckedFile, *, progress: Progress | Non
                          changes={"file": [None, checked.file_name]} |
                          {k: [None, v] for k, v in counts.items()}, now=now)
         expires = now + dt.timedelta(hours=runtime.config()["import.keep_hours"])
+        kept.keep(token, checked.basis, parsed)
     columns = parsed.columns
     return ImportPreview(
         token, checked.file_name, parsed.table_kind, parsed.encoding, parsed.delimiter,
@@ -171,21 +176,24 @@ def preview_import(actor: Actor, file_name: str, content: bytes, *,
 
 def load_import(actor: Actor, token: str, *, progress: Progress | None = None,
                 now: dt.datetime | None = None) -> LoadedImport:
-    """Read a pending import's file again and prepare its rows (no writes)."""
+    """A pending import's checked rows (the dry run's, else the kept file read again) with
+    every new customer's rows prepared (no writes)."""
     require(actor, Action.IMPORT)
     now = now or utcnow()
     job = store.load_job(actor, token, now)
-    content = store.read_file(job)
-    share = _share(progress, 0, 60)
     with collector_paused():
-        parsed = parse(actor, content, job.file_name, now.date(), max_rows=_limits()[1],
-                       progress=share)
+        parsed, read_share = kept.take(token, kept.basis_of(actor, job.sha256, now.date())), 0
+        if parsed is None:
+            read_share = 60
+            parsed = parse(actor, store.read_file(job), job.file_name, now.date(),
+                           max_rows=_limits()[1], progress=_share(progress, 0, read_share))
         prepared: dict[int, NewCustomer] = {}
         for start in range(0, len(parsed.valid), PREPARE_CHUNK):
             prepared |= prepare_new(actor, parsed.valid[start:start + PREPARE_CHUNK],
                                     parsed.national)
             if progress:
-                progress(60 + 40 * min(start + PREPARE_CHUNK, len(parsed.valid))
+                progress(read_share + (100 - read_share) * min(start + PREPARE_CHUNK,
+                                                               len(parsed.valid))
                          // len(parsed.valid), 100)
     return LoadedImport(job, parsed, prepared)
 
@@ -248,4 +256,5 @@ def cancel_import(actor: Actor, token: str, *, now: dt.datetime | None = None) -
         store.claim(token, store.CANCELLED, None, {}, now)
         audit.record(actor, "import.cancel", "import_job", None,
                      changes={"file": [None, job.file_name]}, now=now)
+    kept.forget(token)
     store.remove_file(job)

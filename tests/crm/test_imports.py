@@ -4,14 +4,16 @@ dry run, matching existing customers, the one transaction, and who may import.""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import peewee
 import pytest
 
-from crm import customers, imports, runtime, sales
+from crm import customers, imports, runtime, sales, users
 from crm.config import load_config
 from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from crm.imports import kept
 from crm.sales import outbox
 from storage.database import fetch_all, fetch_one
 from tests.conftest import TEST_SECRET
@@ -305,6 +307,50 @@ def test_owner_cells_name_staff_by_name_id_or_username(cast) -> None:
     assert card_by_phone("+8613800138002").owner_id == cast.other_agent.user_id
 
 
+def test_the_confirmation_checks_again_only_when_something_changed(cast) -> None:
+    """The dry run's checked rows serve the confirmation while nothing the checks read has
+    changed; an owner deactivated in between is refused then, and after a restart (rows not
+    kept) the kept file is read again."""
+    rows = [["姓名", "手机", "负责人"], ["甲", "13800138001", "张伟"], ["乙", "13800138002", ""]]
+    first = imports.preview_import(cast.manager, "a.csv", csv_file(rows), now=T0)
+    for upload in uploads():
+        upload.unlink()  # the checked rows are kept: the file is not needed again
+    assert imports.confirm_import(cast.manager, first.token, "skip", now=T0).created == 2
+
+    rows = [["姓名", "手机", "负责人"], ["丙", "13800138003", "张伟"], ["丁", "13800138004", ""]]
+    second = imports.preview_import(cast.manager, "b.csv", csv_file(rows), now=T0)
+    assert (second.new, second.invalid) == (2, 0)
+    users.deactivate_user(cast.admin, cast.teammate.telegram_id, now=T0)
+    result = imports.confirm_import(cast.manager, second.token, "skip", now=T0)
+    assert (result.created, result.rejected) == (1, 1)
+    assert [(r.problem.row, r.problem.column) for r in result.rejects] == [(2, "负责人")]
+
+    third = imports.preview_import(cast.manager, "c.csv", csv_file(
+        [["姓名", "手机"], ["己", "13800138006"]]), now=T0)
+    kept.forget(third.token)  # as after a restart
+    assert imports.confirm_import(cast.manager, third.token, "skip", now=T0).created == 1
+    fourth = imports.preview_import(cast.manager, "d.csv", csv_file(
+        [["姓名", "手机"], ["戊", "13800138005"]]), now=T0)
+    kept.forget(fourth.token)
+    for upload in uploads():
+        upload.unlink()
+    with pytest.raises(Conflict) as caught:
+        imports.confirm_import(cast.manager, fourth.token, "skip", now=T0)
+    assert caught.value.code == "import.file_missing"
+
+
+def test_checked_rows_are_not_kept_for_ever(cast, monkeypatch) -> None:
+    monkeypatch.setattr(kept, "KEEP_SECONDS", 0.05)
+    preview = imports.preview_import(cast.manager, "a.csv", csv_file(
+        [["姓名", "手机"], ["甲", "13800138001"]]), now=T0)
+    time.sleep(0.5)
+    for upload in uploads():
+        upload.unlink()  # so the confirmation tells whether the rows were still kept
+    with pytest.raises(Conflict) as caught:
+        imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert caught.value.code == "import.file_missing"
+
+
 def test_only_managers_and_admins_import_their_own_previews(cast) -> None:
     content = csv_file([["姓名", "手机"], ["甲", "13800138001"]])
     for actor in (cast.agent, cast.viewer):
@@ -341,7 +387,6 @@ def test_a_preview_expires_and_a_cancelled_one_is_gone(cast) -> None:
 
 
 def test_a_match_the_manager_cannot_see_is_refused(cast) -> None:
-    from crm import users
 
     team = users.create_team(SYSTEM, "华北")
     users.set_team(SYSTEM, cast.manager.telegram_id, team.id)
