@@ -125,6 +125,9 @@ class Console:
                  out: TextIO = sys.stdout) -> None:
         self.staff, self.out = staff, out
         self.locale = config.locale  # a member without a language of their own gets this
+        # The console is one member's chat; what jobs send to others is shown apart.
+        self.names = {member.telegram_id: member.name
+                      for member in users.list_users(Actor.system(Channel.CLI))}
         self.files = config.data_dir / "console"  # what the bot sends, to open from here
         self.buttons: list[str] = []
         self.update_ids = console_update_ids()
@@ -134,6 +137,11 @@ class Console:
     def show(self, method: str, params: dict[str, Any]) -> None:
         """Print a message, an edit, an alert or a file the bot sends."""
         text = params.get("text") or params.get("caption") or ""
+        chat = params.get("chat_id")
+        if chat is not None and int(chat) != self.staff.telegram_id:
+            files = [name for name, _, _ in (params.get(FILES) or {}).values()]
+            self._show_elsewhere(int(chat), str(text), files)
+            return
         if method == "answerCallbackQuery" and text:  # an alert to dismiss, or a passing note
             print(f"  {'⚠' if params.get('show_alert') else 'ℹ'} {text}", file=self.out)
         for name, content, _ in (params.get(FILES) or {}).values():
@@ -141,6 +149,14 @@ class Console:
         if method.startswith(("send", "edit")) and text:
             print(plain(str(text)), file=self.out)
             self._show_buttons(params.get("reply_markup"))
+
+    def _show_elsewhere(self, chat: int, text: str, files: list[str]) -> None:
+        """A message a job sent to another member (reminders, alerts, reports): shown
+        indented under their name (their files are not saved here), and this member's
+        buttons stay as they were."""
+        body = "\n     ".join([*plain(text).splitlines(), *(f"📎 {name}" for name in files)])
+        if body:
+            print(f"  → {self.names.get(chat, chat)}: {body}", file=self.out)
 
     def _keep(self, name: str, content: bytes) -> Path:
         """Save a file the bot sent (readable by this user only: it holds customer data)."""
@@ -256,17 +272,24 @@ def run_console(config: Config, telegram_id: int | None = None, *,
     language = staff.locale or config.locale
     print(t(language, "console.welcome", html_escape=False, name=staff.name,
             role=t(language, f"role.{staff.role.value}", html_escape=False)), file=out)
+    jobs = not config.telegram_token
+    if not jobs:
+        print(t(language, "console.jobs_elsewhere", html_escape=False), file=out)
     try:
-        asyncio.run(_loop(console, lines, out))
+        asyncio.run(_loop(console, lines, out, jobs=jobs))
     finally:
         executor.shutdown()
     return 0
 
 
-async def _loop(console: Console, lines: TextIO, out: TextIO) -> None:
+async def _loop(console: Console, lines: TextIO, out: TextIO, *, jobs: bool) -> None:
+    """``jobs``: run the scheduled jobs here, as the bot would (an installation without a
+    token, whose console is its bot). With a token the bot runs elsewhere and does them:
+    reminders sent here would reach nobody, yet count as delivered."""
     await console.app.initialize()
-    await console.app.job_queue.start()  # conversation timeouts, notifications
-    await scheduler.schedule(console.app)
+    await console.app.job_queue.start()  # conversation timeouts
+    if jobs:
+        await scheduler.schedule(console.app)
     try:
         await console.handle("/start")
         while True:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
+import time
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from bot.console import plain, run_console
-from crm import customers, runtime, users
+from crm import customers, reminders, runtime, users
 from crm.actors import Actor
+from crm.clock import utcnow
+from crm.config import load_config
+from storage.database import fetch_one
 
 
 @pytest.fixture
@@ -98,3 +103,55 @@ def test_a_member_without_a_language_of_their_own_gets_the_installations(install
     out = io.StringIO()
     assert run_console(installed, lines=io.StringIO("/today\n/quit\n"), out=out) == 0
     assert "Nothing planned today" in out.getvalue() and "今天" not in out.getvalue()
+
+
+class _SlowLines(io.StringIO):
+    """Typed lines, the last one only after the scheduled jobs had time to run."""
+
+    def __init__(self, text: str, wait: float) -> None:
+        super().__init__(text)
+        self.wait = wait
+
+    def readline(self, *args) -> str:  # type: ignore[override]
+        line = super().readline(*args)
+        if line.strip() == "/quit":
+            time.sleep(self.wait)
+        return line
+
+
+def _due_soon(actor: Actor, text: str) -> None:
+    reminders.create_reminder(actor, utcnow() + dt.timedelta(seconds=1), text)
+
+
+def test_jobs_messages_to_others_are_shown_apart_and_keep_my_buttons(installed,
+                                                                     monkeypatch) -> None:
+    monkeypatch.setenv("CRM_REMINDERS_POLL_SECONDS", "1")
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    agent = users.add_user(Actor.system(), 43, "agent", "李娜", locale="zh-CN").as_actor()
+    customers.create_customer(boss, customers.CustomerDraft(name="王小明", phones=("13800138000",)))
+    customers.create_customer(boss, customers.CustomerDraft(name="王小红", phones=("13900139000",)))
+    _due_soon(boss, "call the bank")
+    _due_soon(agent, "回访<王总>")
+    out = io.StringIO()
+    code = run_console(load_config(environ=dict(os.environ), look_in_cwd=True),
+                       lines=_SlowLines("王小\n/quit\n", 3.0), out=out)
+    shown = out.getvalue()
+    assert code == 0
+    assert "→ 李娜: ⏰" in shown and "回访<王总>" in shown  # hers, under her name, plain text
+    mine = shown.split("call the bank", 1)
+    assert len(mine) == 2 and "[1] ✅ Done" in mine[1]  # mine, with its buttons
+    assert fetch_one("select count(*) from reminder where sent_at is null")[0] == 0
+
+
+def test_with_a_token_the_console_leaves_scheduled_jobs_to_the_running_bot(installed,
+                                                                          monkeypatch) -> None:
+    monkeypatch.setenv("CRM_REMINDERS_POLL_SECONDS", "1")
+    monkeypatch.setenv("CRM_TELEGRAM_TOKEN", "123456789:AAE" + "x" * 32)
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    _due_soon(boss, "call the bank")
+    out = io.StringIO()
+    code = run_console(load_config(environ=dict(os.environ), look_in_cwd=True),
+                       lines=_SlowLines("/help\n/quit\n", 3.0), out=out)
+    shown = out.getvalue()
+    assert code == 0 and "left to the running bot" in shown and "call the bank" not in shown
+    assert fetch_one("select count(*) from reminder where sent_at is null")[0] == 1  # for the bot
