@@ -138,6 +138,24 @@ def _echo_app(replies: Replies, *, with_keyboard: bool = False) -> Application:
     return app
 
 
+async def _process_one_at_a_time(payloads: list[bytes]) -> float:
+    """python-telegram-bot's own floor, measured the way the machine's reference figures are
+    (``process_update`` of an update parsed from JSON, a handler that replies, no queue):
+    updates per second."""
+    replies = Replies()
+    app = _echo_app(replies)
+    await app.initialize()
+    for payload in payloads[:WARM_UP]:
+        await app.process_update(Update.de_json(json.loads(payload), app.bot))
+    start = time.perf_counter()
+    for payload in payloads:
+        await app.process_update(Update.de_json(json.loads(payload), app.bot))
+    per_second = len(payloads) / (time.perf_counter() - start)
+    await app.shutdown()
+    assert replies.count == WARM_UP + len(payloads)
+    return per_second
+
+
 def _queries(rnd: random.Random) -> list[str]:
     """Names and phone digits people really type, drawn from the data."""
     rows = fetch_all("select c.name, (select value from contact_channel where customer_id ="
@@ -182,6 +200,7 @@ def run(db, label: str) -> list[Figure]:
     echo = asyncio.run(_measure(_echo_app(echo_replies), echo_replies, warm_up, payloads))
     shaped = asyncio.run(_measure(_echo_app(shaped_replies, with_keyboard=True), shaped_replies,
                                   warm_up, payloads))
+    floor = asyncio.run(_process_one_at_a_time(payloads))
     return [
         Figure("SQLite 1M: search-and-reply update p95", search.p95, "ms",
                f"p50 {search.p50:.2f}"),
@@ -197,4 +216,7 @@ def run(db, label: str) -> list[Figure]:
                f"p50 {shaped.p50:.2f} ms; the reply alone, no database; search bot is "
                f"{shaped.per_second / search.per_second:.1f}x slower"),
         Figure("  CPU per echo update with the keyboard: event loop", shaped.loop_cpu, "µs"),
+        Figure("python-telegram-bot alone: process_update from JSON, replying", floor, "/s",
+               f"the reference figure is ~6,000/s: this run's machine is {6_000 / floor:.1f}x "
+               f"slower; the 1,000/s target scaled alike is {1_000 * floor / 6_000:,.0f}/s"),
     ]
