@@ -10,7 +10,14 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import t
 from bot.keyboards import Button, data, keyboard
-from crm.customers.views import AddressView, CustomerCard, CustomerSummary, Page, TimelineEntry
+from crm.customers.views import (
+    CHANNEL_KINDS,
+    AddressView,
+    CustomerCard,
+    CustomerSummary,
+    Page,
+    TimelineEntry,
+)
 from crm.validation import format_phone
 
 SUMMARY_IN_LIST = 300  # a page of 8 entries stays well under Telegram's 4096 characters
@@ -60,6 +67,75 @@ def customer_card(locale: str, card: CustomerCard, *, timezone: str, open_deals:
     lines.append(t(locale, "card.open_deals", deals=open_deals))
     lines.append(t(locale, "card.next_reminder", reminder=next_reminder))
     return "\n".join(lines)
+
+
+def details_text(locale: str, card: CustomerCard, *, timezone: str) -> str:
+    """Everything on the record, as the card's 📄 Details shows it (HTML; may be long: the
+    notes can fill a message of their own)."""
+    def noted(text: str, note: str) -> str:
+        return t(locale, "details.with_note", text=text, note=note, html_escape=False) \
+            if note else text
+
+    def pair(label: str, value: str, note: str = "") -> str:
+        return noted(t(locale, "details.pair", label=label, value=value, html_escape=False),
+                     note)
+
+    e = html.escape
+    lines = [t(locale, "details.title", name=card.name)]
+    channels = sorted(card.channels, key=lambda c: (CHANNEL_KINDS.index(c.kind)
+                                                    if c.kind in CHANNEL_KINDS else 99,
+                                                    not c.is_primary))
+    several = {c.kind for c in channels if sum(o.kind == c.kind for o in channels) > 1}
+    for channel in channels:
+        value = phone_text(channel.value) if channel.kind in ("phone", "whatsapp") \
+            else channel.value
+        notes = [e(channel.label)] if channel.label else []
+        if channel.is_primary and channel.kind in several:
+            notes.append(t(locale, "details.primary"))
+        lines.append(pair(t(locale, f"details.channel.{channel.kind}"), e(value),
+                          " · ".join(notes)))
+    for address in card.addresses:
+        notes = [t(locale, f"details.address.{address.kind}")]
+        if address.is_primary and len(card.addresses) > 1:
+            notes.append(t(locale, "details.primary"))
+        lines.append(noted(f"📍 {e(address_text(address))}", " · ".join(notes)))
+    if card.gender:
+        lines.append(pair(t(locale, "field.gender"), t(locale, f"edit.gender.{card.gender}")))
+    if card.birthday:
+        lines.append(pair(t(locale, "field.birthday"), card.birthday.isoformat(),
+                          t(locale, "details.age", age=card.age) if card.age is not None
+                          else ""))
+    for secret in card.secrets:
+        lines.append(pair(t(locale, f"field.{secret.name}"), e(secret.masked)))
+    if card.occupation:
+        lines.append(pair(t(locale, "field.occupation"), e(card.occupation)))
+    lines += _company_lines(locale, card)
+    if card.tags:
+        lines.append("🏷 " + " · ".join(e(tag) for tag in card.tags))
+    lines.append(t(locale, "card.owner_status", owner=card.owner_name or "—",
+                   status=t(locale, f"status.{card.status}")))
+    if card.source:
+        lines.append(pair(t(locale, "field.source"), e(card.source)))
+    lines.append(t(locale, "details.dates", created=when(locale, card.created_at, timezone),
+                   updated=when(locale, card.updated_at, timezone)))
+    if card.notes:
+        lines += ["", t(locale, "details.notes"), e(card.notes)]
+    return "\n".join(lines)
+
+
+def _company_lines(locale: str, card: CustomerCard) -> list[str]:
+    company = card.company
+    if company is None:
+        return []
+    facts = [f"🏢 {html.escape(company.name)}"]
+    for key in ("industry", "size", "website", "credit_code", "legal_representative",
+                "registered_address"):
+        value = getattr(company, key)
+        if value:
+            label = t(locale, f"details.company.{key}")
+            facts.append("   " + t(locale, "details.pair", label=label,
+                                      value=html.escape(value), html_escape=False))
+    return facts
 
 
 def address_text(address: AddressView) -> str:

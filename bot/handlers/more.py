@@ -1,7 +1,7 @@
-"""The card's "More" menu (mo:<id>): reveal the ID card number, delete (confirmed), share,
-marketing consent; and /deleted with restore (rs:<id>, confirmed).
+"""The card's "More" menu (mo:<id>): the whole record, reveal the ID card number, delete
+(confirmed), share, marketing consent; and /deleted with restore (rs:<id>, confirmed).
 
-Callback data: mo:<id> · mo:<id>:id · mo:<id>:del · mo:<id>:del:yes · mo:<id>:cs ·
+Callback data: mo:<id> · mo:<id>:dt · mo:<id>:id · mo:<id>:del · mo:<id>:del:yes · mo:<id>:cs ·
 mo:<id>:cs:<channel>:<1|0> · rs:<id> · rs:<id>:yes · rs:p:<offset>
 """
 
@@ -13,7 +13,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import session
 from bot.i18n import t
 from bot.keyboards import Button, data, int_part, keyboard, parse
-from bot.render import pager, summary_label, when
+from bot.long_text import reply_in_parts
+from bot.render import details_text, pager, summary_label, when
 from crm import consent, customers
 from crm.actors import Actor
 from crm.consent import CONSENT_CHANNELS, ConsentView
@@ -47,7 +48,8 @@ def _back(locale: str, customer_id: int) -> Button:
 # rendering ------------------------------------------------------------------------------------
 def more_keyboard(locale: str, card: CustomerCard, actor: Actor) -> InlineKeyboardMarkup:
     """What the user may do with this customer; crm checks again on every press."""
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[InlineKeyboardButton]] = [[_button(t(locale, "more.details"), "mo", card.id,
+                                                       "dt")]]
     if allows(actor, Action.REVEAL) and any(s.name == SECRET for s in card.secrets):
         rows.append([_button(t(locale, "more.reveal"), "mo", card.id, "id")])
     rows.append([_button(t(locale, "deal.card.orders"), "co", card.id)])  # repeat buyers too
@@ -106,6 +108,18 @@ async def show_more(update: Update, context: session.Context) -> None:
     await callback.answer()
     await callback.message.reply_text(t(locale, "more.title", name=card.name),
                                       reply_markup=more_keyboard(locale, card, actor))
+
+
+async def show_details(update: Update, context: session.Context) -> None:
+    """mo:<id>:dt: every field of the record (all channels and addresses, birthday, notes...)
+    as new messages, the card's way back under the last."""
+    card = await session.db(context, customers.get_customer, session.actor(context),
+                            _customer_id(update))
+    locale = session.locale(context)
+    await update.callback_query.answer()
+    await reply_in_parts(update.callback_query.message,
+                         details_text(locale, card, timezone=_timezone(context)),
+                         keyboard([[_back(locale, card.id)]]))
 
 
 async def reveal(update: Update, context: session.Context) -> None:
@@ -231,7 +245,8 @@ async def ignore(update: Update, context: session.Context) -> None:
 def register(application: Application) -> None:
     """The More menu, consent, deletion and /deleted."""
     for callback, pattern in (
-            (show_more, rf"^mo:{ID}$"), (reveal, rf"^mo:{ID}:id$"),
+            (show_more, rf"^mo:{ID}$"), (show_details, rf"^mo:{ID}:dt$"),
+            (reveal, rf"^mo:{ID}:id$"),
             (ask_delete, rf"^mo:{ID}:del$"), (delete, rf"^mo:{ID}:del:yes$"),
             (show_consent, rf"^mo:{ID}:cs$"), (set_consent, rf"^mo:{ID}:cs:[a-z]{{1,12}}:[01]$"),
             (deleted_page, r"^rs:p:\d{1,6}$"), (ask_restore, rf"^rs:{ID}$"),

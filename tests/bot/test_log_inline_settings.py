@@ -234,6 +234,43 @@ def test_reveal_is_offered_to_a_manager_and_refused_to_an_agent(bot, agent, mana
     assert bot.alerts(bot.press(AGENT, f"mo:{made.id}:id")) == ["您无权执行此操作。"]
 
 
+def test_details_show_every_field_escaped_in_both_languages(bot, agent, manager) -> None:
+    made = customer(
+        agent, "<b>王&小明</b>", phones=("13800138000", "13900139000"),
+        emails=("wang@example.com",), company="华为<技术>", tags=("VIP",), gender="male",
+        birthday="1990-03-07", occupation="采购经理", notes="对价格敏感\n<i>周三</i>再联系",
+        source="展会", secrets={"id_card": ID_CARD},
+        channels=(customers.ChannelInput("wechat", "wx_wang"),),
+        addresses=(customers.AddressInput("work", province="广东", city="深圳",
+                                          street="坂田华为基地", primary=True),
+                   customers.AddressInput("home", city="东莞")))
+    [menu] = sent(bot.press(AGENT, f"mo:{made.id}"))
+    [details] = sent(bot.press(AGENT, menu.button("详细资料")))
+    text = details.text
+    assert "&lt;b&gt;王&amp;小明&lt;/b&gt;" in text and "<b>王" not in text
+    for shown in ("📱 电话：+86 138 0013 8000（主要）", "📱 电话：+86 139 0013 9000",
+                  "✉️ 邮箱：wang@example.com", "💬 微信：wx_wang",
+                  "📍 广东 深圳 坂田华为基地（单位 · 主要）", "📍 东莞（住宅）", "性别：男",
+                  "生日：1990-03-07（", "职业：采购经理", "🏢 华为&lt;技术&gt;", "🏷 VIP",
+                  "来源：展会", "📝 <b>备注</b>\n对价格敏感\n&lt;i&gt;周三&lt;/i&gt;再联系"):
+        assert shown in text, shown
+    assert ID_CARD not in text and "身份证号：" in text  # masked: revealing is its own button
+    assert details.button("名片") == f"c:{made.id}"
+    [english] = sent(bot.press(MANAGER, f"mo:{made.id}:dt"))
+    assert "📱 Phone: +86 138 0013 8000 (primary)" in english.text
+    assert "Gender: male" in english.text and "📍 东莞 (home)" in english.text
+
+
+def test_details_with_long_notes_come_whole_in_several_messages(bot, agent) -> None:
+    notes = "\n".join(f"第{i}次拜访：客户关心交货期、价格和售后服务。" * 3 for i in range(60))
+    made = customer(agent, "王小明", notes=notes[:4000], company="深圳市华为技术有限公司",
+                    phones=("13800138000",), emails=("wang@example.com",), occupation="采购经理")
+    parts = sent(bot.press(AGENT, f"mo:{made.id}:dt"))
+    assert len(parts) >= 2 and "".join(p.text for p in parts).count("第") == \
+        notes[:4000].count("第")
+    assert parts[-1].button("名片") == f"c:{made.id}"
+
+
 def test_share_is_an_inline_query_with_the_name(bot, agent) -> None:
     made = customer(agent, "王小明")
     [menu] = sent(bot.press(AGENT, f"mo:{made.id}"))
@@ -291,7 +328,8 @@ def test_marketing_consent_shows_and_toggles_by_chat(bot, agent) -> None:
 def test_forged_callback_data_is_harmless(bot, agent, manager) -> None:
     theirs = customer(staff(OTHER, "agent", "别人"), "别人的客户")
     for forged in ("lg:abc", "lg:1:dance", "lg:99999999999:call", "mo:999999", "mo:abc",
-                   f"mo:{theirs.id}", f"mo:{theirs.id}:cs:email:1", "mo:1:cs:fax:1",
+                   f"mo:{theirs.id}", f"mo:{theirs.id}:dt", f"mo:{theirs.id}:cs:email:1",
+                   "mo:1:cs:fax:1",
                    "rs:x", "rs:999999:yes", "st:z:Mars/Base", "st:l:fr", "st:zz"):
         replies = bot.press(AGENT, forged)
         texts = " ".join(bot.texts(replies) + bot.alerts(replies))
