@@ -69,7 +69,9 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
         lines.append(t(locale, "ticket.breaching"))
     if ticket.rating:
         lines.append("⭐" * ticket.rating)
-    if ticket.description:  # whole, as the conversation below: staff must read all of it
+    # Whole, as the conversation below: staff must read all of it (a one-line problem is
+    # the subject already).
+    if ticket.description and ticket.description.strip() != ticket.subject.strip():
         lines.append(f"\n{e(ticket.description)}")
     for item in ticket.messages[-6:]:
         if item.author == "system":

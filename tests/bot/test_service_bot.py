@@ -268,6 +268,10 @@ def test_the_cards_ticket_button_lists_the_customers_tickets_with_a_new_one(chat
     ticket_id = fetch_one("select id from ticket")[0]
     assert listing.button("T-") == f"k:{ticket_id}"
     card = shown(chat.press(AGENT, listing.button("T-")))[0]
-    assert "发票抬头错了" in card.text
+    assert card.text.count("发票抬头错了") == 1  # a one-line problem is its subject, once
+    chat.press(AGENT, f"tn:{buyer.id}")
+    chat.send(AGENT, "发票金额不对\n应为 1,200 元，开成了 12,000 元")
+    longer = shown(chat.press(AGENT, f"k:{fetch_one('select max(id) from ticket')[0]}"))[0]
+    assert longer.text.count("发票金额不对") == 2 and "开成了 12,000 元" in longer.text
     again = shown(chat.press(AGENT, listing.button("新工单")))[0]
-    assert "王小明" in again.text and fetch_one("select count(*) from ticket")[0] == 1
+    assert "王小明" in again.text and fetch_one("select count(*) from ticket")[0] == 2
