@@ -14,6 +14,8 @@ MINOR_UNITS: dict[str, int] = {
     "CAD": 2, "CHF": 2, "JPY": 0, "KRW": 0,
 }
 MAX_MINOR = 10**17  # far above any real order, well below BIGINT (9.2e18)
+# How people write round sums: 8万 is 80,000, 1.5亿 is 150,000,000, 20k is 20,000.
+MAGNITUDES = {"万": 10_000, "千": 1_000, "亿": 100_000_000, "k": 1_000, "K": 1_000}
 
 
 def currency(value: str | None) -> str:
@@ -31,7 +33,8 @@ def quantum(code: str) -> Decimal:
 
 
 def parse_decimal(value: object, *, field: str) -> Decimal:
-    """A Decimal from a Decimal, int or text (commas and ¥/$ signs allowed); floats refused."""
+    """A Decimal from a Decimal, int or text (commas, ¥/$ signs, a trailing 元 and the
+    magnitudes 万 千 亿 k allowed: ``¥1.5万元`` is 15000); floats refused."""
     if isinstance(value, bool | float):
         # A float has already lost the exact amount the user typed.
         raise ValidationError("money.invalid", field=field, value=str(value))
@@ -39,9 +42,12 @@ def parse_decimal(value: object, *, field: str) -> Decimal:
         number = Decimal(value)
     else:
         text = str(value or "").strip().replace(",", "").replace("，", "")
-        text = text.lstrip("¥￥$€£").strip()
+        text = text.lstrip("¥￥$€£").strip().removesuffix("元").strip()
+        scale = MAGNITUDES.get(text[-1:], 1)
+        if scale != 1:
+            text = text[:-1].strip()
         try:
-            number = Decimal(text)
+            number = Decimal(text) * scale
         except InvalidOperation as exc:
             raise ValidationError("money.invalid", field=field, value=str(value)) from exc
     if not number.is_finite():

@@ -61,6 +61,20 @@ def test_amounts_become_exact_minor_units(value, code: str, minor: int) -> None:
         str(value).replace(",", "").lstrip("¥ "), field="x")
 
 
+@pytest.mark.parametrize(("typed", "minor"), [
+    ("8万", 8_000_000), ("1.5万", 1_500_000), ("¥1.2亿元", 12_000_000_000), ("3千", 300_000),
+    ("20k", 2_000_000), ("2.5 K", 250_000), ("8万元", 8_000_000), ("0.00001万", 10),
+])
+def test_round_sums_are_read_as_people_write_them(typed: str, minor: int) -> None:
+    assert money.to_minor(typed, "CNY") == minor
+
+
+@pytest.mark.parametrize("typed", ["万", "8万万", "8 千万k", "1.5m", "k20", "0.0000001万"])
+def test_magnitudes_alone_or_doubled_are_not_amounts(typed: str) -> None:
+    with pytest.raises(ValidationError):
+        money.to_minor(typed, "CNY")
+
+
 def test_an_order_sums_its_lines_in_decimal(cast, paper) -> None:
     buyer = customer(cast.agent, "采购部")
     order = sales.create_order(cast.agent, buyer.id, sample_lines(paper), now=T0)
