@@ -216,6 +216,46 @@ def parse_when(text: str, now: dt.datetime) -> When:
     return found
 
 
+# Days (expected close dates) --------------------------------------------------------------
+_PERIOD_END = re.compile(rf"^(?:(\d{{4}})年)?(?:(本|这个?|下个?)?月|{_NUM}月|(本|今|明)?年|"
+                         r"(本|这个?|下个?)?季度?)(?:底|末)$")
+
+
+def parse_day(text: str, today: dt.date) -> dt.date | None:
+    """A day as people name one for a deadline: 月底, 12月底, 下个月底, 年底, 季度末, or any day
+    ``parse_when`` reads (下周五, 3个月后, 12月31日, next Friday); None when it is none of them.
+    A day already past is kept: the caller decides whether that is allowed."""
+    cleaned = "".join((text or "").split())
+    match = _PERIOD_END.match(cleaned)
+    if match:
+        return _period_end(match, today)
+    now = dt.datetime.combine(today, dt.time(12))
+    found = _parse_chinese(cleaned, now) or _parse_english(" ".join(text.split()), now)
+    return found.moment.date() if found is not None and not found.rest else None
+
+
+def _period_end(match: re.Match[str], today: dt.date) -> dt.date:
+    year_given, this_month, month, this_year, quarter = match.groups()
+    year = int(year_given) if year_given else today.year
+    if "季" in match.group(0):
+        first_month = (today.month - 1) // 3 * 3 + 1 + (3 if (quarter or "").startswith("下")
+                                                        else 0)
+        year, last_month = year + (first_month - 1) // 12, (first_month - 1) % 12 + 3
+        return dt.date(year, last_month, _month_days(year, last_month))
+    if "年" in match.group(0) and month is None:
+        return dt.date(year + (1 if this_year == "明" else 0), 12, 31)
+    if month is not None:
+        number = chinese_number(month)
+        if not 1 <= number <= 12:
+            raise ValidationError("reminder.when_invalid", field="when")
+        if not year_given and number < today.month:
+            year += 1  # 3月底 said in November: next March
+        return dt.date(year, number, _month_days(year, number))
+    month_index = today.month + (1 if (this_month or "").startswith("下") else 0)
+    year, number = year + (month_index - 1) // 12, (month_index - 1) % 12 + 1
+    return dt.date(year, number, _month_days(year, number))
+
+
 # Repeats ---------------------------------------------------------------------------------
 REPEATS = ("", "daily", "weekly", "monthly")
 

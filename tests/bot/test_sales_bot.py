@@ -194,16 +194,17 @@ def test_new_deal_from_the_customer_card(bot, agent) -> None:
     assert "陈静" in shown(bot.send(AGENT, "陈静")).text  # the flow is over: a search again
 
 
-def test_a_round_sum_is_typed_as_people_say_it(bot, agent) -> None:
+def test_a_round_sum_and_a_month_end_are_typed_as_people_say_them(bot, agent) -> None:
     buyer = customer(agent, "陈静")
     bot.press(AGENT, f"dl:{buyer.id}")
     bot.send(AGENT, "年度维保")
     shown(bot.send(AGENT, "8万元"))
-    summary = shown(bot.send(AGENT, "12/31"))
-    assert "¥80,000.00" in summary.text
+    summary = shown(bot.send(AGENT, "12月底"))
+    assert "¥80,000.00" in summary.text and "-12-31" in summary.text
     bot.press(AGENT, summary.button("保存"))
     [made] = sales.list_customer_deals(agent, buyer.id).items
-    assert made.amount == Decimal("80000.00")
+    assert made.amount == Decimal("80000.00") and (made.expected_close.month,
+                                                   made.expected_close.day) == (12, 31)
 
 
 def test_the_cards_deals_button_lists_the_customers_deals_with_a_new_one(bot, agent) -> None:

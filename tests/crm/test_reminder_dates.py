@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crm.errors import ValidationError
-from crm.reminders.when import chinese_number, next_occurrence, parse_when
+from crm.reminders.when import chinese_number, next_occurrence, parse_day, parse_when
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Thursday 26 November 2026, 10:00 in Shanghai
@@ -105,3 +105,28 @@ def test_a_daily_reminder_keeps_its_wall_clock_time_across_daylight_saving() -> 
     following = next_occurrence(first, "daily", first)
     assert (following.day, following.hour) == (28, 9)
     assert following.utcoffset() == dt.timedelta(hours=2)
+
+
+@pytest.mark.parametrize(("words", "expected"), [
+    ("月底", dt.date(2026, 11, 30)), ("本月底", dt.date(2026, 11, 30)),
+    ("下个月底", dt.date(2026, 12, 31)), ("12月底", dt.date(2026, 12, 31)),
+    ("十二月底", dt.date(2026, 12, 31)), ("2月底", dt.date(2027, 2, 28)),
+    ("2028年2月底", dt.date(2028, 2, 29)), ("年底", dt.date(2026, 12, 31)),
+    ("明年底", dt.date(2027, 12, 31)), ("季度末", dt.date(2026, 12, 31)),
+    ("下季度末", dt.date(2027, 3, 31)), ("下周五", dt.date(2026, 12, 4)),
+    ("3个月后", dt.date(2027, 2, 26)), ("12月31日", dt.date(2026, 12, 31)),
+    ("1/15", dt.date(2027, 1, 15)), ("2027-01-15", dt.date(2027, 1, 15)),
+    ("next Friday", dt.date(2026, 11, 27)),
+])
+def test_deadline_days_are_read_as_people_name_them(words: str, expected: dt.date) -> None:
+    assert parse_day(words, NOW.date()) == expected
+
+
+@pytest.mark.parametrize("words", ["很多", "下周五 给张伟打电话", "soon-ish", ""])
+def test_anything_else_is_not_a_day(words: str) -> None:
+    assert parse_day(words, NOW.date()) is None
+
+
+def test_a_month_that_does_not_exist_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        parse_day("13月底", NOW.date())

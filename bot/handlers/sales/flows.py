@@ -22,6 +22,7 @@ from bot.keyboards import keyboard
 from crm import customers
 from crm.errors import ValidationError
 from crm.permissions import Action, require
+from crm.reminders.when import parse_day
 from crm.sales import money
 from crm.validation import parse_date
 from storage.errors import CodedError
@@ -33,7 +34,6 @@ STEPS = (TITLE, AMOUNT, CLOSE)
 STEP_OF_FIELD = {"title": TITLE, "amount": AMOUNT, "currency": AMOUNT, "expected_close": CLOSE}
 DRAFT = "sales.draft"  # the one sales flow in progress, in user_data
 _AMOUNT = re.compile(r"([A-Za-z]{3})?\s*([^A-Za-z]*?)\s*([A-Za-z]{3})?")
-_MONTH_DAY = re.compile(r"(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?")
 
 
 # parsing what was typed -------------------------------------------------------------------------
@@ -55,15 +55,14 @@ def check_amount(amount: str, code: str | None) -> str:
 
 
 def close_date(text: str, today: dt.date) -> str:
-    """'12/31' or '12月31日' is the next such day; anything else goes to crm as typed."""
-    match = _MONTH_DAY.fullmatch(text.strip())
-    if match is None:
-        return text.strip()
+    """A typed close date as crm takes it: any day people name (12/31, 12月31日, 月底, 12月底,
+    年底, 季度末, 下周五, 3个月后, next Friday; see ``parse_day``), else the text as typed
+    (crm then says what it expects)."""
     try:
-        day = dt.date(today.year, int(match[1]), int(match[2]))
-    except ValueError:
-        return text.strip()
-    return (day if day >= today else day.replace(year=today.year + 1)).isoformat()
+        day = parse_day(text, today)
+    except ValidationError:
+        day = None
+    return day.isoformat() if day else text.strip()
 
 
 # shared -----------------------------------------------------------------------------------------
