@@ -175,7 +175,7 @@ def _import(label: str, kind: str, content: bytes,
     figures = [
         Figure(f"{label}: {kind.upper()} {rows:,} rows: bare read", bare_read, "s",
                "csv module" if kind == "csv" else "python-calamine"),
-        Figure(f"{label}: {kind.upper()} dry run (read, check, match)", dry, "s",
+        Figure(f"{label}: {kind.upper()} dry run (read, check, prepare, match)", dry, "s",
                f"{dry / bare_read:.1f}x the bare read; CPU {dry_cpu:.1f} s; {preview.new:,} new, "
                f"{preview.existing:,} on file, {preview.duplicates:,} repeated, "
                f"{preview.invalid:,} invalid")]
@@ -184,13 +184,13 @@ def _import(label: str, kind: str, content: bytes,
 
 def _closing(label: str, kind: str, done: tuple[float, float, float], bare_read: float,
              ids: tuple[int, int], created: int) -> list[Figure]:
-    """The confirmation takes the dry run's checked rows (nothing changed in between): it
-    prepares, matches again and writes. The whole import is the dry run plus it."""
+    """The confirmation takes the dry run's checked and prepared rows (nothing changed in
+    between): it matches again and writes. The whole import is the dry run plus it."""
     bare = _bare_insert(*ids)
     seconds, cpu, dry = done
     return [Figure(f"{label}: bare executemany of those {created:,} customers' rows", bare, "s",
                    "same tables, indexes and search triggers"),
-            Figure(f"{label}: {kind.upper()} import confirmed (prepare, match, write)", seconds,
+            Figure(f"{label}: {kind.upper()} import confirmed (match again, write)", seconds,
                    "s", f"{seconds / bare:.1f}x the bare insert; CPU {cpu:.1f} s in this "
                    "process"),
             Figure(f"{label}: {kind.upper()} import, dry run + confirmation", dry + seconds, "s",

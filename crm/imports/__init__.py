@@ -1,13 +1,15 @@
 """Bulk import of customers from CSV and Excel files, the same for the bot and the command line.
 
 1. ``check_upload`` refuses a file too large before it is even fetched.
-2. ``preview_import`` (the dry run) reads and checks every row, matches existing customers by
-   phone or e-mail, keeps the file for the confirmation and says what would happen; it is
-   ``check_file`` (no writes: off the database thread) then ``keep_preview`` (a short write).
+2. ``preview_import`` (the dry run) reads and checks every row and prepares each valid one as
+   a new customer (on two cores for a large file: crm.imports.parts), matches existing
+   customers by phone or e-mail, keeps the file for the confirmation and says what would
+   happen; it is ``check_file`` (no writes: off the database thread) then ``keep_preview`` (a
+   short write).
 3. ``load_import`` takes the dry run's checked rows when nothing they depend on changed
-   (crm.imports.kept), else reads the kept file again, and prepares every new customer's rows
-   (CPU work, no writes: run it off the database thread); ``apply_import`` writes them in one
-   transaction. ``confirm_import`` does both, for callers with one thread.
+   (crm.imports.kept), else reads and checks the kept file again (CPU work, no writes: run it
+   off the database thread); ``apply_import`` writes them in one transaction.
+   ``confirm_import`` does both, for callers with one thread.
 4. ``cancel_import`` drops a preview; an unconfirmed one expires after ``import.keep_hours``.
 """
 
@@ -27,7 +29,6 @@ from crm.imports.apply import (
     NewCustomer,
     assign_leads,
     create_new,
-    prepare_new,
     record_summary,
     update_existing,
 )
@@ -40,7 +41,6 @@ from storage.database import database
 Progress = Callable[[int, int], None]
 MODES = ("update", "skip")
 PROBLEMS_SHOWN = 10
-PREPARE_CHUNK = 5_000
 
 __all__ = ["MODES", "CheckedFile", "ImportPreview", "ImportResult", "LoadedImport", "Problem",
            "RejectedRow", "apply_import", "cancel_import", "check_file", "check_upload",
@@ -176,26 +176,19 @@ def preview_import(actor: Actor, file_name: str, content: bytes, *,
 
 def load_import(actor: Actor, token: str, *, progress: Progress | None = None,
                 now: dt.datetime | None = None) -> LoadedImport:
-    """A pending import's checked rows (the dry run's, else the kept file read again) with
-    every new customer's rows prepared (no writes)."""
+    """A pending import's checked and prepared rows: the dry run's, else the kept file read
+    and checked again (no writes)."""
     require(actor, Action.IMPORT)
     now = now or utcnow()
     job = store.load_job(actor, token, now)
-    with collector_paused():
-        parsed, read_share = kept.take(token, kept.basis_of(actor, job.sha256, now.date())), 0
-        if parsed is None:
-            read_share = 60
+    parsed = kept.take(token, kept.basis_of(actor, job.sha256, now.date()))
+    if parsed is None:
+        with collector_paused():
             parsed = parse(actor, store.read_file(job), job.file_name, now.date(),
-                           max_rows=_limits()[1], progress=_share(progress, 0, read_share))
-        prepared: dict[int, NewCustomer] = {}
-        for start in range(0, len(parsed.valid), PREPARE_CHUNK):
-            prepared |= prepare_new(actor, parsed.valid[start:start + PREPARE_CHUNK],
-                                    parsed.national)
-            if progress:
-                progress(read_share + (100 - read_share) * min(start + PREPARE_CHUNK,
-                                                               len(parsed.valid))
-                         // len(parsed.valid), 100)
-    return LoadedImport(job, parsed, prepared)
+                           max_rows=_limits()[1], progress=progress)
+    if progress:
+        progress(100, 100)
+    return LoadedImport(job, parsed, parsed.prepared)
 
 
 def _share(progress: Progress | None, start: int, span: int) -> Progress | None:

@@ -11,15 +11,16 @@ from typing import Any
 from crm.actors import Actor
 from crm.errors import CrmError, ValidationError
 from crm.imports import cells
+from crm.imports.apply import NewCustomer
 from crm.imports.headers import ColumnMap, map_columns
+from crm.imports.parts import check_rows
 from crm.imports.reading import Cell, Table, read_table
-from crm.imports.rows import Checker, Staff, ValidRow, collect
+from crm.imports.rows import Staff, ValidRow
 from crm.visibility import can_see
 from storage.database import fetch_all
 
 Progress = Callable[[int, int], None]
 MATCH_CHUNK = 500
-PROGRESS_EVERY = 2000
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class Parsed:
     duplicates: int
     cells: dict[int, tuple[Cell, ...]] = field(default_factory=dict)  # of valid rows
     national: dict[str, str] = field(default_factory=dict)  # phones' home digits (Checker)
+    # Each valid row's rows as a new customer, by row number (crm.imports.apply.prepare_new).
+    prepared: dict[int, NewCustomer] = field(default_factory=dict)
 
     @property
     def invalid(self) -> int:
@@ -87,29 +90,29 @@ def parse(actor: Actor, content: bytes, file_name: str, today: dt.date, *,
 def _check_rows(actor: Actor, table: Table, columns: ColumnMap,
                 data: list[tuple[int, list[Cell]]], today: dt.date,
                 progress: Progress | None) -> Parsed:
+    """Each row checked and prepared (crm.imports.parts), then repeats inside the file found in
+    file order: a row naming a phone or e-mail an earlier valid row named is a duplicate."""
     parsed = Parsed(table.kind, table.encoding, table.delimiter, columns, len(data), [], [], 0)
-    checker = Checker(actor, Staff.load(), today)
+    checked = check_rows(actor, Staff.load(), columns, data, today, progress)
     first_with: dict[tuple[str, str], int] = {}
-    for done, (number, row) in enumerate(data, start=1):
-        if progress and done % PROGRESS_EVERY == 0:
-            progress(done, len(data))
-        found = collect(row, columns)
-        try:
-            checked = checker.check(number, found)
-        except CrmError as error:
-            parsed.rejects.append(_reject(row, number, columns, error))
+    cells_of = dict(data)
+    for number, outcome in checked.outcomes:
+        row = cells_of[number]
+        if not isinstance(outcome, ValidRow):
+            parsed.rejects.append(_reject(row, number, columns, outcome))
             continue
-        earlier = next((first_with[k] for k in checked.keys if k in first_with), None)
+        earlier = next((first_with[k] for k in outcome.keys if k in first_with), None)
         if earlier is not None:
             parsed.duplicates += 1
             parsed.rejects.append(RejectedRow(tuple(row), Problem(
                 number, "", "import.duplicate_in_file", {"row": earlier})))
             continue
-        for key in checked.keys:
+        for key in outcome.keys:
             first_with[key] = number
-        parsed.valid.append(checked)
+        parsed.valid.append(outcome)
         parsed.cells[number] = tuple(row)
-    parsed.national = checker.national
+    parsed.national = checked.national
+    parsed.prepared = checked.prepared
     return parsed
 
 

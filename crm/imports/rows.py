@@ -175,16 +175,21 @@ class Staff:
             raise ValidationError("import.owner_unknown" if not found else "import.owner_ambiguous",
                                   field="owner", value=written)
         owner_id = found[0]
+        problem = self.check(actor, owner_id)
+        if problem is not None:
+            raise problem
+        return owner_id
+
+    def check(self, actor: Actor, owner_id: int) -> CrmError | None:
+        """Why the actor may not give customers to this staff member (None: they may),
+        looked up once."""
         if owner_id not in self.checked:
             try:
                 check_owner(actor, owner_id)
                 self.checked[owner_id] = None
             except CrmError as error:
                 self.checked[owner_id] = error
-        problem = self.checked[owner_id]
-        if problem is not None:
-            raise problem
-        return owner_id
+        return self.checked[owner_id]
 
 
 def _key(text: str) -> str:

@@ -4,7 +4,9 @@ entries against ``build_document``, batch sealing against the audit log's readin
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import logging
 import random
 from pathlib import Path
 
@@ -12,10 +14,10 @@ import peewee
 import phonenumbers
 import pytest
 
-from crm import validation
+from crm import audit, runtime, validation
 from crm.demo_people import generate_customers
 from crm.errors import CrmError, ValidationError
-from crm.imports import phones
+from crm.imports import parts, phones, store
 from crm.imports.apply import owner_of
 from crm.imports.headers import map_columns
 from crm.imports.rows import Checker, Staff, collect, validate
@@ -137,3 +139,54 @@ def test_search_entries_are_what_build_document_makes(cast) -> None:
         assert build_document(**values, national=checker.national) == build_document(**values)
         compared += 1
     assert compared > 200
+
+
+def _checked_on(monkeypatch, threshold: int, actor, columns, data) -> parts.CheckedPart:
+    monkeypatch.setattr(parts, "PARALLEL_ROWS", threshold)
+    return parts.check_rows(actor, Staff.load(), columns, data, TODAY)
+
+
+def _comparable(part: parts.CheckedPart) -> tuple:
+    """What a part says, without the random keys and nonces of its sealed values."""
+    outcomes = [(number, (o.code, o.params) if isinstance(o, CrmError) else o)
+                for number, o in part.outcomes]
+    prepared = {number: (new.terms, new.haystack,
+                         tuple((name, value_hash, masked) for name, _, value_hash, masked
+                               in new.secrets), audit_text(new))
+                for number, new in part.prepared.items()}
+    return outcomes, part.national, prepared
+
+
+def audit_text(new) -> str:
+    """The audit entry a prepared customer carries, opened as the audit log opens it."""
+    return audit._unseal(base64.b64decode(runtime.decrypt(new.wrapped_key)),
+                         new.sealed_changes).decode()
+
+
+def test_a_large_file_checked_on_two_cores_gives_what_one_core_gives(cast, monkeypatch,
+                                                                       caplog) -> None:
+    rows = _rows()
+    columns = map_columns([HEADER, *rows])
+    data = list(enumerate(rows, start=2))
+    one = _checked_on(monkeypatch, 10**9, cast.manager, columns, data)
+    with caplog.at_level(logging.WARNING, logger="crm.imports.parts"):
+        two = _checked_on(monkeypatch, 100, cast.manager, columns, data)
+    assert not caplog.records  # the helper did its part: nothing was redone here
+    assert _comparable(two) == _comparable(one)
+    assert len(two.outcomes) == len(rows) and len(two.prepared) > 200
+    assert not list(store.imports_dir().iterdir())  # the helper's rows are not left behind
+
+
+def test_when_the_helper_cannot_run_this_process_does_its_part(cast, monkeypatch,
+                                                                caplog) -> None:
+    rows = _rows()
+    columns = map_columns([HEADER, *rows])
+    data = list(enumerate(rows, start=2))
+    one = _checked_on(monkeypatch, 10**9, cast.manager, columns, data)
+    for broken in ("/nonexistent/python", "false"):
+        monkeypatch.setattr(parts.sys, "executable", broken)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="crm.imports.parts"):
+            two = _checked_on(monkeypatch, 100, cast.manager, columns, data)
+        assert _comparable(two) == _comparable(one)
+        assert "helper" in caplog.text and not list(store.imports_dir().iterdir())
