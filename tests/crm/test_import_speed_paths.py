@@ -19,7 +19,7 @@ from crm.demo_people import generate_customers
 from crm.errors import CrmError, ValidationError
 from crm.imports import parts, phones, store
 from crm.imports.apply import owner_of
-from crm.imports.headers import map_columns
+from crm.imports.headers import ColumnMap, map_columns
 from crm.imports.rows import Checker, Staff, collect, validate
 from crm.search_terms import build_document
 from tests.crm.cast import keep_files_in, make_cast
@@ -163,30 +163,32 @@ def audit_text(new) -> str:
                          new.sealed_changes).decode()
 
 
+def _file_on_one_core(cast, monkeypatch) -> tuple[tuple, ColumnMap, list]:
+    """The test file's rows, and what checking them on one core gives."""
+    columns = map_columns([HEADER, *_rows()])
+    data = list(enumerate(_rows(), start=2))
+    return _comparable(_checked_on(monkeypatch, 10**9, cast.manager, columns, data)), columns, \
+        data
+
+
 def test_a_large_file_checked_on_two_cores_gives_what_one_core_gives(cast, monkeypatch,
                                                                        caplog) -> None:
-    rows = _rows()
-    columns = map_columns([HEADER, *rows])
-    data = list(enumerate(rows, start=2))
-    one = _checked_on(monkeypatch, 10**9, cast.manager, columns, data)
+    one, columns, data = _file_on_one_core(cast, monkeypatch)
     with caplog.at_level(logging.WARNING, logger="crm.imports.parts"):
         two = _checked_on(monkeypatch, 100, cast.manager, columns, data)
     assert not caplog.records  # the helper did its part: nothing was redone here
-    assert _comparable(two) == _comparable(one)
-    assert len(two.outcomes) == len(rows) and len(two.prepared) > 200
+    assert _comparable(two) == one
+    assert len(two.outcomes) == len(data) and len(two.prepared) > 200
     assert not list(store.imports_dir().iterdir())  # the helper's rows are not left behind
 
 
 def test_when_the_helper_cannot_run_this_process_does_its_part(cast, monkeypatch,
                                                                 caplog) -> None:
-    rows = _rows()
-    columns = map_columns([HEADER, *rows])
-    data = list(enumerate(rows, start=2))
-    one = _checked_on(monkeypatch, 10**9, cast.manager, columns, data)
+    one, columns, data = _file_on_one_core(cast, monkeypatch)
     for broken in ("/nonexistent/python", "false"):
         monkeypatch.setattr(parts.sys, "executable", broken)
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger="crm.imports.parts"):
             two = _checked_on(monkeypatch, 100, cast.manager, columns, data)
-        assert _comparable(two) == _comparable(one)
+        assert _comparable(two) == one
         assert "helper" in caplog.text and not list(store.imports_dir().iterdir())
