@@ -297,7 +297,22 @@ def reassign_customers(actor: Actor, from_telegram_id: int, to_telegram_id: int,
             reindex(customer_id)
         audit.record(actor, "user.reassign", "staff_user", source.id, changes={
             "owner_id": [source.id, target.id], "customers": [None, len(ids)]}, now=now)
+        if ids and target.id != actor.user_id:
+            from crm.sales.outbox import notify  # the outbox belongs to the sales package
+
+            notify(target.id, "user.customers_handed", {
+                "count": len(ids), "previous": source.name, "by": actor.name or "system"}, now)
     return len(ids)
+
+
+def owned_customers(actor: Actor, telegram_id: int) -> int:
+    """How many live customers a staff member owns (what ``reassign_customers`` hands over)."""
+    require(actor, Action.REASSIGN)
+    member = _load("telegram_id = ?", (telegram_id,))
+    if member is None:
+        raise NotFound("user.not_found", telegram_id=telegram_id)
+    return fetch_one("select count(*) from customer where owner_id = ? and deleted_at is null",
+                     (member.id,))[0]
 
 
 _IDENTIFY_SQL = f"select {_COLUMNS} from staff_user where telegram_id = ? and active = ?"

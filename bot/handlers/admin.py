@@ -5,7 +5,8 @@ Every button is re-checked by crm when pressed (a button is not a grant). Callba
 ``aup:<offset>`` staff list page, ``au:<telegram id>`` one member, ``ar:<tg>:<role>`` new role,
 ``at:<tg>:<team id or 0>`` team, ``ad:<tg>`` ask to deactivate, ``ax:<tg>`` deactivate (the
 confirmation), ``aa:<tg>`` reactivate, ``ai:<role>`` make an invite, ``ag:<offset>`` audit page,
-``ae`` audit export.
+``ae`` audit export, ``ah:<tg>`` hand a member's customers over (choose who),
+``ah:<tg>:<to tg>`` ask, ``ah:<tg>:<to tg>:y`` do it.
 """
 
 from __future__ import annotations
@@ -48,9 +49,19 @@ def _staff(actor: Actor) -> tuple[list[StaffView], dict[int, str]]:
 
 
 def _member(actor: Actor, change: Callable[..., StaffView],
-            *args: Any) -> tuple[StaffView, list[TeamView]]:
-    """One crm call on a member (or just loading them), returned with the teams."""
-    return change(actor, *args), users.list_teams(actor)
+            *args: Any) -> tuple[StaffView, list[TeamView], int]:
+    """One crm call on a member (or just loading them), returned with the teams and how many
+    customers they own."""
+    member = change(actor, *args)
+    return member, users.list_teams(actor), users.owned_customers(actor, member.telegram_id)
+
+
+def _handover_choices(actor: Actor, telegram_id: int) -> tuple[StaffView, int, list[StaffView]]:
+    """A member, how many customers they own, and the active staff who could take them."""
+    member = users.get_user(actor, telegram_id)
+    others = [m for m in users.list_users(actor, include_inactive=False)
+              if m.telegram_id != telegram_id and m.role is not Role.VIEWER]
+    return member, users.owned_customers(actor, telegram_id), others
 
 
 # Rendering. ------------------------------------------------------------------------------
@@ -98,9 +109,10 @@ def member_text(locale: str, member: StaffView, teams: list[TeamView], timezone:
              since=when(locale, member.created_at, timezone))
 
 
-def member_keyboard(locale: str, member: StaffView,
-                    teams: list[TeamView]) -> InlineKeyboardMarkup:
-    """Other roles, other teams, (de)activation and the way back."""
+def member_keyboard(locale: str, member: StaffView, teams: list[TeamView],
+                    owned: int = 0) -> InlineKeyboardMarkup:
+    """Other roles, other teams, handing their customers over, (de)activation and the way
+    back."""
     def b(key: str, *parts: object, **params: Any) -> Button:
         return t(locale, f"admin.{key}", html_escape=False, **params), data(*parts)
 
@@ -113,8 +125,9 @@ def member_keyboard(locale: str, member: StaffView,
         team_buttons.append(b("no_team_button", "at", tg, 0))
     access = (b("deactivate_button", "ad", tg) if member.active
               else b("reactivate_button", "aa", tg))
+    handover = [[b("handover_button", "ah", tg, count=owned)]] if owned else []
     return keyboard([roles, *[team_buttons[i:i + 3] for i in range(0, len(team_buttons), 3)],
-                     [access, b("back_button", "aup", 0)]])
+                     *handover, [access, b("back_button", "aup", 0)]])
 
 
 def _clip(text: str, limit: int) -> str:
@@ -216,12 +229,13 @@ async def _show_member(update: Update, context: session.Context,
                        change: Callable[..., StaffView], *args: Any) -> None:
     """Run one crm call on a member, show them, and refresh their menu if it changed them."""
     callback = update.callback_query
-    member, teams = await session.db(context, _member, session.actor(context), change, *args)
+    member, teams, owned = await session.db(context, _member, session.actor(context), change,
+                                            *args)
     locale = session.locale(context)
     changed = change is not users.get_user
     await callback.answer(t(locale, "admin.saved", html_escape=False) if changed else None)
     await callback.edit_message_text(member_text(locale, member, teams, _timezone(context)),
-                                     reply_markup=member_keyboard(locale, member, teams))
+                                     reply_markup=member_keyboard(locale, member, teams, owned))
     if changed:
         await publish_user_menu(context.bot, member,
                                 resolve_locale(member.locale, session.config(context).locale))
@@ -269,6 +283,42 @@ async def ask_deactivate(update: Update, context: session.Context) -> None:
     await callback.answer()
     await callback.edit_message_text(t(locale, "admin.confirm_deactivate", name=member.name),
                                      reply_markup=buttons)
+
+
+async def handover(update: Update, context: session.Context) -> None:
+    """ah:<tg> lists who may take the member's customers; ah:<tg>:<to> asks; ah:<tg>:<to>:y
+    hands them over (crm checks the permission and that the new owner is active)."""
+    callback, parts = update.callback_query, parse(update.callback_query.data)
+    source, target = int_part(parts, 1), int_part(parts, 2)
+    if source is None or (len(parts) > 2 and target is None):
+        await callback.answer()
+        return
+    actor, locale = session.actor(context), session.locale(context)
+    back = (t(locale, "admin.handover_back", html_escape=False), data("au", source))
+    if len(parts) > 3 and parts[3] == "y":
+        moved = await session.db(context, users.reassign_customers, actor, source, target)
+        taker = await session.db(context, users.get_user, actor, target)
+        await callback.answer()
+        await callback.edit_message_text(t(locale, "admin.handover_done", count=moved,
+                                           to=taker.name), reply_markup=keyboard([[back]]))
+        return
+    member, owned, others = await session.db(context, _handover_choices, actor, source)
+    await callback.answer()
+    if target is None:
+        rows = [[(m.name[:40], data("ah", source, m.telegram_id))] for m in others]
+        await callback.edit_message_text(
+            t(locale, "admin.handover_choose", count=owned, name=member.name),
+            reply_markup=keyboard([*rows, [back]]))
+        return
+    taker = next((m for m in others if m.telegram_id == target), None)
+    if taker is None:  # gone meanwhile, or a forged button
+        await callback.edit_message_text(t(locale, "admin.handover_gone"),
+                                         reply_markup=keyboard([[back]]))
+        return
+    await callback.edit_message_text(
+        t(locale, "admin.handover_confirm", count=owned, name=member.name, to=taker.name),
+        reply_markup=keyboard([[(t(locale, "admin.handover_yes", html_escape=False),
+                                 data("ah", source, target, "y"))], [back]]))
 
 
 async def invite_command(update: Update, context: session.Context) -> None:
@@ -346,5 +396,6 @@ def register(application: Application) -> None:
         application.add_handler(CommandHandler(name, handler))
     for pattern, handler in ((r"^aup:", users_page), (r"^(au|ar|at|ax|aa):", member_button),
                              (r"^ad:", ask_deactivate), (r"^ai:", make_invite),
-                             (r"^ag:", audit_page), (r"^ae$", export_audit)):
+                             (r"^ag:", audit_page), (r"^ae$", export_audit),
+                             (r"^ah:", handover)):
         application.add_handler(CallbackQueryHandler(handler, pattern=pattern))

@@ -12,6 +12,7 @@ import pytest
 from bot.handlers import commands
 from crm import privacy, users
 from crm.actors import Actor
+from storage.database import fetch_one
 from tests.bot.harness import ChatHarness
 from tests.crm.cast import customer
 
@@ -114,6 +115,36 @@ def test_a_member_is_moved_between_teams(chat, staff) -> None:
     [alone] = [r for r in chat.press(ADMIN, moved.button("No team"))
                if r.method == "editMessageText"]
     assert "Team: no team" in alone.text and users.identify(AGENT).team_id is None
+
+
+def test_a_leaving_members_customers_are_handed_over_from_the_chat(chat, staff) -> None:
+    def edits(replies):
+        return [r for r in replies if r.method == "editMessageText"]
+
+    for name in ("王小明", "<b>李</b>"):
+        customer(staff["agent"], name)
+    users.deactivate_user(staff["admin"], AGENT)
+    [detail] = edits(chat.press(ADMIN, f"au:{AGENT}"))
+    [choose] = edits(chat.press(ADMIN, detail.button("Hand over 2 customers")))
+    assert "Who takes the 2 customers of <b>Staff agent</b>?" in choose.text
+    assert "Staff viewer" not in str(choose.buttons) and "Staff agent" not in str(choose.buttons)
+    [ask] = edits(chat.press(ADMIN, choose.button("Staff manager")))
+    assert "Hand the 2 customers of <b>Staff agent</b> to <b>Staff manager</b>?" in ask.text
+    chat.send(ADMIN, "yes")  # a typed yes is a search, not the confirmation
+    assert users.owned_customers(staff["admin"], AGENT) == 2
+    [done] = edits(chat.press(ADMIN, ask.button("Yes, hand them over")))
+    assert "2 customers now belong to <b>Staff manager</b>" in done.text
+    assert (users.owned_customers(staff["admin"], AGENT),
+            users.owned_customers(staff["admin"], MANAGER)) == (0, 2)
+    code, params = fetch_one("select code, params from notification")
+    assert code == "user.customers_handed" and '"count": 2' in params
+    assert "王小明" in only_text(chat.send(MANAGER, "王小明"))  # theirs now
+    [again] = edits(chat.press(ADMIN, done.button("Back")))
+    assert "Hand over" not in str(again.buttons)
+    [refused] = edits(chat.press(ADMIN, f"ah:{AGENT}:{VIEWER}"))  # a forged button
+    assert "can no longer take customers" in refused.text
+    pressed = chat.press(MANAGER, f"ah:{AGENT}")  # the staff list is the admins'
+    assert NOT_ALLOWED in " ".join(chat.alerts(pressed) + chat.texts(pressed))
 
 
 def test_an_invite_link_joins_once(chat, staff) -> None:
