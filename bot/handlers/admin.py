@@ -11,7 +11,9 @@ confirmation), ``aa:<tg>`` reactivate, ``ai:<role>`` make an invite, ``ag:<offse
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -134,12 +136,23 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _value(value: object) -> str:
-    return "—" if value is None else _clip(str(value), VALUE_MAX)
+# How the audit log writes a stored (UTC) moment: shown in the reader's time zone instead.
+_STORED_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
 
 
-def changes_text(locale: str, entry: AuditEntry) -> str:
-    """The changes of one audit entry in one compact line (escaped)."""
+def _value(value: object, timezone: str) -> str:
+    if value is None:
+        return "—"
+    text = str(value)
+    if _STORED_MOMENT.fullmatch(text):
+        moment = dt.datetime.fromisoformat(text)
+        return local_time(moment, timezone).strftime("%Y-%m-%d %H:%M")
+    return _clip(text, VALUE_MAX)
+
+
+def changes_text(locale: str, entry: AuditEntry, timezone: str = "UTC") -> str:
+    """The changes of one audit entry in one compact line (escaped; stored moments in
+    ``timezone``)."""
     if entry.erased:
         return "🔒 " + t(locale, "admin.audit_erased")
     hidden = t(locale, "admin.audit_hidden", html_escape=False)
@@ -149,7 +162,7 @@ def changes_text(locale: str, entry: AuditEntry) -> str:
         if old == audit.CHANGED:
             parts.append(f"{field}: {hidden}")
         elif old != new:
-            parts.append(f"{field}: {_value(old)} → {_value(new)}")
+            parts.append(f"{field}: {_value(old, timezone)} → {_value(new, timezone)}")
     return html.escape(_clip("; ".join(parts), DETAILS_MAX))
 
 
@@ -163,7 +176,7 @@ def audit_text(locale: str, page: Page[AuditEntry], timezone: str) -> str:
         lines.append(t(locale, "admin.audit_line", when=when(locale, entry.at, timezone),
                        actor=_clip(entry.actor_name, 40), channel=entry.channel,
                        action=entry.action, entity=entry.entity + ref))
-        details = changes_text(locale, entry)
+        details = changes_text(locale, entry, timezone)
         if details:
             lines.append(f"    {details}")
     return "\n".join(lines)

@@ -3,14 +3,16 @@ command menus per role and language."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import peewee
 import pytest
 
 from bot.handlers import commands
-from crm import privacy, users
+from crm import privacy, reminders, users
 from crm.actors import Actor
 from storage.database import fetch_one
 from tests.bot.harness import ChatHarness
@@ -177,6 +179,16 @@ def test_the_audit_log_pages_and_marks_erased_details(chat, staff) -> None:
     assert "role: agent → viewer" in older.text
     assert "🔒 details erased with the customer" in older.text
     assert "◀" in [label for label, _ in older.buttons]
+
+
+def test_audited_moments_are_shown_in_the_readers_time_zone(chat, staff) -> None:
+    due = dt.datetime(2031, 3, 2, 2, 0)  # stored in UTC
+    reminders.create_reminder(staff["admin"], due, "回访", now=dt.datetime(2031, 3, 1))
+    [page] = chat.send(ADMIN, "/audit")
+    zone = users.identify(ADMIN).timezone or chat.config.timezone
+    assert zone != "UTC"  # so the test tells the two apart
+    shown = due.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+    assert f"due_at: — → {shown}" in page.text and "02:00:00" not in page.text
 
 
 def test_status_shows_the_checks_and_counts(chat, staff) -> None:
