@@ -190,6 +190,10 @@ def _check_jobs(db: Database, now: dt.datetime) -> list[CheckResult]:
         elif expected_by is not None and expected_by < now:
             results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_late",
                                        {"job": name, "when": last}))
+        elif finished is None:  # a new installation, or a job switched off in the config
+            results.append(CheckResult(f"job:{name}", Status.OK, "check.job_not_yet", {
+                "job": name, "by": f"{expected_by:%Y-%m-%d %H:%M} UTC"}) if expected_by
+                else CheckResult(f"job:{name}", Status.OK, "check.job_off", {"job": name}))
         else:
             results.append(CheckResult(f"job:{name}", Status.OK, "check.job_ok",
                                        {"job": name, "when": last}))

@@ -34,11 +34,15 @@ def test_check_reports_a_failed_job_a_late_one_and_a_healthy_one(capsys, tmp_pat
     scheduling.job_started("reminders", now)
     scheduling.job_finished("reminders", now, ok=True, expected_by=now + dt.timedelta(hours=1))
     scheduling.expect_job("agenda", now - dt.timedelta(minutes=5))
+    scheduling.expect_job("weekly_report", now + dt.timedelta(days=2))
+    scheduling.expect_job("rules", None)
     db.close()
     out = _check(capsys)
     assert "job backup failed at" in out and "disk full" in out
     assert "job agenda has not run since" in out
     assert "job reminders: last ran" in out
+    assert "job weekly_report: not run yet (expected by" in out  # a new installation's
+    assert "job rules: off (no schedule in the config)" in out
 
 
 def _check(capsys) -> str:
