@@ -117,12 +117,21 @@ def agenda_message(locale: str, agenda: Agenda) -> str:
         if items:
             lines.append("\n" + t(locale, key, count=len(items)))
             lines.extend(reminder_line(locale, r, agenda.timezone) for r in items)
-    if agenda.closing_deals:
-        lines.append("\n" + t(locale, "agenda.deals", count=len(agenda.closing_deals)))
-        lines.extend(t(locale, "agenda.deal_line", title=d.title, name=d.customer_name,
-                       day=f"{d.expected_close:%m-%d}" if d.expected_close else "—")
-                     + (" · " + money(locale, d.amount, d.currency) if d.amount else "")
-                     for d in agenda.closing_deals)
+    if agenda.tickets:
+        late = sum(ticket.breaching for ticket in agenda.tickets)
+        lines.append("\n" + t(locale, "agenda.tickets", count=len(agenda.tickets), late=late))
+        lines.extend(t(locale, "agenda.ticket_line", number=k.number,
+                       subject=clip(k.subject, TEXT_IN_LIST), name=k.customer_name)
+                     + (" · " + t(locale, "agenda.late") if k.breaching else "")
+                     for k in agenda.tickets)
+    for key, deals in (("agenda.deals", agenda.closing_deals),
+                       ("agenda.late_deals", agenda.late_deals)):
+        if deals:
+            lines.append("\n" + t(locale, key, count=len(deals)))
+            lines.extend(t(locale, "agenda.deal_line", title=d.title, name=d.customer_name,
+                           day=f"{d.expected_close:%m-%d}" if d.expected_close else "—")
+                         + (" · " + money(locale, d.amount, d.currency) if d.amount else "")
+                         for d in deals)
     if agenda.birthdays:
         lines.append("\n" + t(locale, "agenda.birthdays", count=len(agenda.birthdays)))
         lines.extend(t(locale, "agenda.birthday_line", name=b.name, day=f"{b.date:%m-%d}")
@@ -131,9 +140,12 @@ def agenda_message(locale: str, agenda: Agenda) -> str:
 
 
 def agenda_keyboard(locale: str, agenda: Agenda) -> InlineKeyboardMarkup | None:
-    """A button per customer with a birthday and per deal closing, to open them."""
-    rows: list[list[Button]] = [[(f"💼 {clip(d.title, 30)}", data("d", d.id))]
-                                for d in agenda.closing_deals[:5]]
+    """A button per late ticket, per deal closing or slipped, and per customer with a
+    birthday, to open them (a few of each)."""
+    rows: list[list[Button]] = [[(f"🎫 {k.number} {clip(k.subject, 24)}", data("k", k.id))]
+                                for k in agenda.tickets if k.breaching][:3]
+    rows += [[(f"💼 {clip(d.title, 30)}", data("d", d.id))]
+             for d in (*agenda.late_deals[:3], *agenda.closing_deals[:5])]
     rows += [[(f"🎂 {clip(b.name, 30)}", data("c", b.customer_id))]
              for b in agenda.birthdays[:5]]
     return keyboard(rows) if rows else None

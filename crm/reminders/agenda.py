@@ -1,6 +1,7 @@
-"""The daily agenda: today's reminders, overdue follow-ups, deals expected to close this week
-and birthdays this week, for one staff member in their time zone; and which staff are due
-their morning agenda."""
+"""The daily agenda: today's reminders, overdue follow-ups, open tickets assigned to them (late
+ones first), deals expected to close this week and open deals whose expected close has passed,
+birthdays this week, for one staff member in their time zone; and which staff are due their
+morning agenda."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from crm.reminders.service import VIEW_SQL, local_now, to_utc, view_of, zone_of
 from crm.reminders.views import ReminderView
 from crm.sales.money import from_minor
 from crm.sales.views import DealSummary
+from crm.service.views import TicketSummary
 from crm.users import validate_role
 from storage.database import database, fetch_all, is_sqlite, sql
 
@@ -37,10 +39,13 @@ class Agenda:
     overdue: tuple[ReminderView, ...]
     closing_deals: tuple[DealSummary, ...]
     birthdays: tuple[Birthday, ...]
+    tickets: tuple[TicketSummary, ...] = ()  # open, assigned to them, late ones first
+    late_deals: tuple[DealSummary, ...] = ()  # open, expected to close before today
 
     @property
     def empty(self) -> bool:
-        return not (self.reminders or self.overdue or self.closing_deals or self.birthdays)
+        return not (self.reminders or self.overdue or self.closing_deals or self.birthdays
+                    or self.tickets or self.late_deals)
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,8 @@ def get_agenda(actor: Actor, now: dt.datetime) -> Agenda:
     return Agenda(today, zone, _reminders(actor, "r.status = 'pending' and r.due_at >= ?"
                                           " and r.due_at < ?", (start, end)),
                   _reminders(actor, "r.status = 'sent' and r.due_at < ?", (start,)),
-                  _closing_deals(actor, week[0], week[-1]), _birthdays(actor, week))
+                  _closing_deals(actor, week[0], week[-1]), _birthdays(actor, week),
+                  _my_tickets(actor, now), _closing_deals(actor, None, today, before=True))
 
 
 def _reminders(actor: Actor, condition: str, params: tuple) -> tuple[ReminderView, ...]:
@@ -71,16 +77,28 @@ def _reminders(actor: Actor, condition: str, params: tuple) -> tuple[ReminderVie
     return tuple(view_of(r) for r in rows)
 
 
-def _closing_deals(actor: Actor, first: dt.date, last: dt.date) -> tuple[DealSummary, ...]:
+def _closing_deals(actor: Actor, first: dt.date | None, last: dt.date, *,
+                   before: bool = False) -> tuple[DealSummary, ...]:
+    """The actor's open deals expected to close from ``first`` to ``last``, or (``before``)
+    before ``last`` — slipped past their date, oldest first."""
+    window, params = (("d.expected_close < ?", (last,)) if before else
+                      ("d.expected_close >= ? and d.expected_close <= ?", (first, last)))
     rows = fetch_all(
         "select d.id, d.title, d.customer_id, c.name, d.owner_id, d.amount_minor, d.currency,"
         " d.expected_close, d.stage_id from deal d join pipeline_stage st on st.id = d.stage_id"
         " join customer c on c.id = d.customer_id where d.owner_id = ? and st.kind = 'open'"
-        " and d.deleted_at is null and c.deleted_at is null and d.expected_close >= ?"
-        " and d.expected_close <= ? order by d.expected_close, d.id limit ?",
-        (actor.user_id, first, last, LIST_MAX))
+        f" and d.deleted_at is null and c.deleted_at is null and {window}"
+        " order by d.expected_close, d.id limit ?", (actor.user_id, *params, LIST_MAX))
     return tuple(DealSummary(r[0], r[1], r[2], r[3], r[4], from_minor(r[5], r[6]), r[6],
                              as_date(r[7]), r[8]) for r in rows)
+
+
+def _my_tickets(actor: Actor, now: dt.datetime) -> tuple[TicketSummary, ...]:
+    """Open tickets assigned to the actor, those past a service level first."""
+    from crm.service.tickets import list_tickets  # service builds on reminders
+
+    items = list_tickets(actor, "mine", now=now, limit=LIST_MAX).items
+    return tuple(sorted(items, key=lambda ticket: not ticket.breaching))
 
 
 def _birthdays(actor: Actor, week: list[dt.date]) -> tuple[Birthday, ...]:

@@ -239,6 +239,25 @@ def test_today_shows_the_agenda(chat, staff) -> None:
     assert "今日安排" in agenda.text and "今天要做的事" in agenda.text
 
 
+def test_today_lists_my_late_tickets_and_deals_past_their_date_with_buttons(chat,
+                                                                           staff) -> None:
+    from crm import sales
+    from crm.service import tickets
+
+    sales.ensure_default_pipeline()
+    buyer = customers.create_customer(staff, customers.CustomerDraft(name="张伟"))
+    late = tickets.open_ticket(staff, buyer.id, "发票<抬头>错了",
+                               now=utcnow() - dt.timedelta(days=10))
+    slipped = sales.create_deal(staff, buyer.id, "年度采购", amount="8万",
+                                expected_close=(utcnow() - dt.timedelta(days=20)).date(),
+                                now=utcnow() - dt.timedelta(days=30))
+    [agenda] = chat.send(AGENT, "/today", language="zh")
+    assert "我的未结工单</b>（1 个，1 个超时）" in agenda.text
+    assert "发票&lt;抬头&gt;错了 · 张伟 · ⚠️ 已超时" in agenda.text
+    assert "已过预计成交日期的商机</b>（1 个）" in agenda.text and "¥80,000.00" in agenda.text
+    assert agenda.button("🎫") == f"k:{late.id}" and agenda.button("💼") == f"d:{slipped.id}"
+
+
 def test_a_logged_call_offers_a_follow_up_that_becomes_a_reminder(chat, staff) -> None:
     buyer = customers.create_customer(staff, customers.CustomerDraft(name="张伟"))
     chat.press(AGENT, f"lg:{buyer.id}:call")

@@ -107,6 +107,24 @@ def test_the_agenda_holds_today_overdue_closing_deals_and_birthdays(cast) -> Non
     assert get_agenda(cast.teammate, NOW).empty
 
 
+def test_the_agenda_holds_my_open_tickets_late_first_and_deals_past_their_date(cast) -> None:
+    from crm.service import tickets
+
+    buyer = customer(cast.agent, "张伟")
+    early = tickets.open_ticket(cast.agent, buyer.id, "发票抬头错了", now=NOW - days(10))
+    recent = tickets.open_ticket(cast.agent, buyer.id, "想改送货地址", now=NOW - dt.timedelta(
+        minutes=5))
+    tickets.open_ticket(cast.teammate, customer(cast.teammate, "别人").id, "别人的工单", now=NOW)
+    sales.create_deal(cast.agent, buyer.id, "上月就该成交", expected_close="2026-11-20",
+                      now=NOW - days(30))
+    sales.create_deal(cast.agent, buyer.id, "本周成交", expected_close="2026-12-11", now=NOW)
+    agenda = get_agenda(cast.agent, NOW)
+    assert [(k.id, k.breaching) for k in agenda.tickets] == [(early.id, True),
+                                                             (recent.id, False)]
+    assert [d.title for d in agenda.late_deals] == ["上月就该成交"]
+    assert [d.title for d in agenda.closing_deals] == ["本周成交"] and not agenda.empty
+
+
 def test_each_staff_member_gets_one_agenda_at_their_hour(cast) -> None:
     users.set_preferences(cast.teammate, timezone="Europe/Berlin")  # 02:00 there
     early = NOW - dt.timedelta(hours=2)  # 07:00 in Shanghai
