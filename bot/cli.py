@@ -91,7 +91,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 def cmd_console(args: argparse.Namespace, config: Config) -> int:
     from bot.console import run_console
 
-    return run_console(config, args.as_user)
+    return run_console(config, args.as_user, customer=args.customer)
 
 
 def cmd_demo_data(args: argparse.Namespace, config: Config) -> int:
@@ -137,7 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--secret", help="webhook secret token (default: telegram.webhook_secret)")
     console = add("console", cmd_console, "Chat with the bot in this terminal, no token needed.")
     console.add_argument("--as", dest="as_user", type=telegram_id_arg, metavar="TELEGRAM_ID",
-                         help="act as this staff member (default: the first admin)")
+                         help="act as this staff member (default: the first admin), or as "
+                         "this customer with --customer")
+    console.add_argument("--customer", action="store_true",
+                         help="be a customer (someone who is not staff): the customer's side "
+                         "of the bot, as the people you serve see it")
     demo = add("demo-data", cmd_demo_data, "Fill the database with realistic sample data "
                "(deterministic).")
     demo.add_argument("--customers", type=int, default=200, metavar="N",

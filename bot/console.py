@@ -15,6 +15,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -118,10 +119,22 @@ def console_update_ids() -> Iterator[int]:
     return itertools.count(-time.time_ns() // 1_000, -1)
 
 
+@dataclass(frozen=True)
+class Person:
+    """Who types at the console: a staff member, or someone who is not staff (a customer)."""
+
+    telegram_id: int
+    name: str
+    locale: str | None = None
+
+
+DEFAULT_CUSTOMER_ID = 1_000_000_001  # a Telegram id for trying the customer's side
+
+
 class Console:
     """Turns typed lines into updates and prints what the bot answers."""
 
-    def __init__(self, config: Config, staff: StaffView, executor: DatabaseExecutor,
+    def __init__(self, config: Config, staff: Person | StaffView, executor: DatabaseExecutor,
                  out: TextIO = sys.stdout) -> None:
         self.staff, self.out = staff, out
         self.locale = config.locale  # a member without a language of their own gets this
@@ -236,6 +249,32 @@ def choose_staff(config: Config, telegram_id: int | None) -> StaffView | None:
     return next((u for u in staff if u.role.value == "admin"), staff[0] if staff else None)
 
 
+def _staff_member(config: Config, telegram_id: int | None, lines: TextIO, out: TextIO,
+                  interactive: bool | None) -> StaffView | None:
+    """The staff member to act as (on a brand-new installation, the person at the terminal
+    becomes its first admin); welcomed."""
+    staff = choose_staff(config, telegram_id)
+    interactive = lines.isatty() if interactive is None else interactive
+    if staff is None and telegram_id is None and interactive and not _any_staff():
+        staff = first_admin(config, lines, out)
+    if staff is not None:
+        language = staff.locale or config.locale
+        print(t(language, "console.welcome", html_escape=False, name=staff.name,
+                role=t(language, f"role.{staff.role.value}", html_escape=False)), file=out)
+    return staff
+
+
+def _customer(config: Config, telegram_id: int, out: TextIO) -> Person | None:
+    """Someone who is not staff, to try the customer's side of the bot; welcomed."""
+    if users.identify(telegram_id) is not None:
+        print(t(config.locale, "console.is_staff", html_escape=False, telegram_id=telegram_id),
+              file=out)
+        return None
+    print(t(config.locale, "console.welcome_customer", html_escape=False,
+            telegram_id=telegram_id), file=out)
+    return Person(telegram_id, "Customer", config.locale)
+
+
 def first_admin(config: Config, lines: TextIO, out: TextIO) -> StaffView | None:
     """On a brand-new installation, make the person at the terminal its first admin."""
     say = lambda key: print(t(config.locale, key, html_escape=False), end=" ",  # noqa: E731
@@ -257,21 +296,22 @@ def first_admin(config: Config, lines: TextIO, out: TextIO) -> StaffView | None:
 
 def run_console(config: Config, telegram_id: int | None = None, *,
                 lines: TextIO = sys.stdin, out: TextIO = sys.stdout,
-                interactive: bool | None = None) -> int:
-    """Chat with the bot in the terminal until /quit or end of input."""
+                interactive: bool | None = None, customer: bool = False) -> int:
+    """Chat with the bot in the terminal until /quit or end of input, as a staff member or
+    (``customer``) as someone who is not staff."""
     db = system.open_database(config)
-    staff = choose_staff(config, telegram_id)
-    interactive = lines.isatty() if interactive is None else interactive
-    if staff is None and telegram_id is None and interactive and not _any_staff():
-        staff = first_admin(config, lines, out)
-    if staff is None:
-        print(t(config.locale, "console.no_staff", html_escape=False), file=out)
-        return 1
+    if customer:
+        person = _customer(config, telegram_id or DEFAULT_CUSTOMER_ID, out)
+        if person is None:
+            return 1
+    else:
+        person = _staff_member(config, telegram_id, lines, out, interactive)
+        if person is None:
+            print(t(config.locale, "console.no_staff", html_escape=False), file=out)
+            return 1
     executor = DatabaseExecutor(db, pool_threads=config["database.pool_threads"])
-    console = Console(config, staff, executor, out)
-    language = staff.locale or config.locale
-    print(t(language, "console.welcome", html_escape=False, name=staff.name,
-            role=t(language, f"role.{staff.role.value}", html_escape=False)), file=out)
+    console = Console(config, person, executor, out)
+    language = person.locale or config.locale
     jobs = not config.telegram_token
     if not jobs:
         print(t(language, "console.jobs_elsewhere", html_escape=False), file=out)

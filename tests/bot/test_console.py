@@ -155,3 +155,22 @@ def test_with_a_token_the_console_leaves_scheduled_jobs_to_the_running_bot(insta
     shown = out.getvalue()
     assert code == 0 and "left to the running bot" in shown and "call the bank" not in shown
     assert fetch_one("select count(*) from reminder where sent_at is null")[0] == 1  # for the bot
+
+
+def test_a_customer_console_shows_the_customers_side(installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    out = io.StringIO()
+    code = run_console(installed, lines=io.StringIO("printer offline\n1\nPrinter offline\n"
+                                                    "/users\n/quit\n"), out=out, customer=True)
+    shown = out.getvalue()
+    assert code == 0 and "you are a customer" in shown
+    assert "No article matches. Open a ticket" in shown
+    assert fetch_one("select subject from ticket")[0] == "Printer offline"
+    assert "Chen Jing" not in shown and "Staff (" not in shown  # /users is not theirs
+
+
+def test_a_customer_console_refuses_a_staff_members_id(installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    out = io.StringIO()
+    assert run_console(installed, 42, lines=io.StringIO("/quit\n"), out=out, customer=True) == 1
+    assert "belongs to a staff member" in out.getvalue()
