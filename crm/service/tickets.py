@@ -200,7 +200,8 @@ def reply_to_ticket(actor: Actor, ticket_id: int, body: str, *,
                     file: tuple[str, str, str | None] | None = None,
                     now: dt.datetime | None = None) -> TicketView:
     """A staff answer: relayed to the customer, the first-response clock stopped, and the
-    ticket now waits for the customer."""
+    ticket now waits for the customer. Answering a ticket nobody had makes it the answerer's
+    (it leaves the unassigned queue: someone is on it)."""
     require(actor, Action.EDIT)
     now = now or utcnow()
     text = checked_body(body, required=file is None)
@@ -211,9 +212,12 @@ def reply_to_ticket(actor: Actor, ticket_id: int, body: str, *,
         add_message(ticket_id, "staff", text, now, staff_id=actor.user_id, file=file,
                     relay=True)
         status = "waiting" if row[6] in OPEN_STATUSES else row[6]
-        _change(actor, ticket_id, "ticket.reply", {"reply": [None, text]},
-                "status = ?, first_responded_at = coalesce(first_responded_at, ?)",
-                (status, now), now)
+        take = row[9] is None and actor.user_id is not None
+        _change(actor, ticket_id, "ticket.reply",
+                {"reply": [None, text]} | ({"assignee": [None, actor.user_id]} if take else {}),
+                "status = ?, first_responded_at = coalesce(first_responded_at, ?)"
+                + (", assignee_id = ?" if take else ""),
+                (status, now, *((actor.user_id,) if take else ())), now)
     return get_ticket(actor, ticket_id)
 
 

@@ -92,6 +92,19 @@ def test_customer_reply_reopens_and_tells_the_assignee(cast) -> None:
     assert codes == ["ticket.assigned_to_you", "ticket.customer_replied"]
 
 
+def test_answering_a_ticket_nobody_had_makes_it_yours(cast) -> None:
+    ticket = service.open_customer_ticket(ALICE, "打印机坏了", now=NOW)
+    answered = service.reply_to_ticket(cast.agent, ticket.id, "请重启", now=minutes(1))
+    assert answered.assignee_id == cast.agent.user_id
+    assert service.list_tickets(cast.manager, "unassigned", now=minutes(2)).items == ()
+    assert [t.id for t in service.list_tickets(cast.agent, "mine", now=minutes(2)).items] == \
+        [ticket.id]
+    service.reply_to_ticket(cast.manager, ticket.id, "我来补充一下", now=minutes(3))
+    assert service.get_ticket(cast.manager, ticket.id).assignee_id == cast.agent.user_id
+    changes = fetch_all("select action from audit_log where entity = 'ticket' order by id")
+    assert [a for (a,) in changes].count("ticket.reply") == 2
+
+
 def test_resolving_asks_for_a_rating_which_closes_the_ticket(cast) -> None:
     ticket = service.open_customer_ticket(ALICE, "打印机坏了", now=NOW)
     with pytest.raises(ValidationError):
