@@ -26,7 +26,6 @@ from crm.clock import utcnow
 from crm.errors import ValidationError
 from crm.imports import kept, store
 from crm.imports.apply import (
-    NewCustomer,
     assign_leads,
     create_new,
     record_summary,
@@ -85,11 +84,10 @@ class ImportResult:
 
 @dataclass(frozen=True)
 class LoadedImport:
-    """A pending import read again and prepared, ready for ``apply_import``."""
+    """A pending import's checked and prepared rows, ready for ``apply_import``."""
 
     job: store.Job
     parsed: Parsed
-    prepared: dict[int, NewCustomer]
 
 
 def _limits() -> tuple[int, int]:
@@ -188,7 +186,7 @@ def load_import(actor: Actor, token: str, *, progress: Progress | None = None,
                            max_rows=_limits()[1], progress=progress)
     if progress:
         progress(100, 100)
-    return LoadedImport(job, parsed, parsed.prepared)
+    return LoadedImport(job, parsed)
 
 
 def _share(progress: Progress | None, start: int, span: int) -> Progress | None:
@@ -211,7 +209,7 @@ def apply_import(actor: Actor, loaded: LoadedImport, mode: str, *,
     with collector_paused(), database.atomic():
         store.claim(job.token, store.APPLIED, mode, {}, now)
         matched = match(actor, parsed)
-        new_ids = create_new(actor, matched.new, loaded.prepared, now,
+        new_ids = create_new(actor, matched.new, parsed.prepared, now,
                              _share(progress, 0, 80 if mode == "update" else 95))
         updated = update_existing(actor, matched.existing, now) if mode == "update" else 0
         unowned = [cid for cid, row in zip(new_ids, matched.new, strict=True)
