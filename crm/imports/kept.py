@@ -2,10 +2,11 @@
 usually follows within a minute or two.
 
 Reading, checking and preparing a file again gives the same rows (bar the random keys of their
-sealed values) as long as what the checks read is the same: the file (by its hash), the importer, the day, the settings the checks consult and the
-staff an owner cell may name. That is the ``Basis``; the confirmation takes the kept rows only
-when its basis equals the dry run's, and otherwise (or after a restart, or once they expired
-here) reads the kept file again. Matching against existing customers is not kept: it is done
+sealed values) as long as what the checks read is the same: the file (by its hash), the
+importer, the day, the settings the checks consult and the staff an owner cell may name. That
+is the ``Basis``; the confirmation takes the kept rows only when its basis equals the dry
+run's, and otherwise (or after a restart, or once they expired here) reads the kept file
+again. Matching against existing customers is not kept: it is done
 again inside the import's transaction.
 """
 
