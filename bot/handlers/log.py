@@ -6,10 +6,12 @@ The draft is saved with one crm call at the end; /cancel or a timeout ends it cl
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -35,12 +37,13 @@ from bot import session
 from bot.flows import OneFlowPerUser
 from bot.i18n import catalogue, describe_error, t
 from bot.keyboards import Button, data, keyboard, parse
-from bot.render import summary_label
+from bot.render import clip, summary_label
 from crm import customers
 from crm.config import LOCALES
 from crm.customers.views import AttachmentInput, CustomerSummary, InteractionView, Page
 from crm.errors import ValidationError
 from crm.permissions import Action, require
+from crm.reminders.when import find_when
 from storage.errors import CodedError
 
 T = TypeVar("T")
@@ -116,6 +119,23 @@ def follow_up_buttons(locale: str, interaction_id: int) -> list[Button]:
     """⏰ follow up tomorrow, in 3 days, in a week (fu:<interaction id>:<days>)."""
     return [(t(locale, f"log.follow_up_{days}"), data("fu", interaction_id, days))
             for days in FOLLOW_UP_DAYS]
+
+
+def named_follow_up_button(locale: str, interaction_id: int, summary: str,
+                           now: dt.datetime) -> list[Button]:
+    """⏰ at the time the summary names ("下周三再联系" → ⏰ 下周三 12-02 09:00), when it names
+    one (fu:<interaction id>:n; crm reads the time from the stored summary again)."""
+    named = find_when(summary, now)
+    if named is None:
+        return []
+    label = t(locale, "log.follow_up_named", words=clip(named.rest, 16),
+              when=f"{named.moment:%m-%d %H:%M}", html_escape=False)
+    return [(label, data("fu", interaction_id, "n"))]
+
+
+def _local_now(context: session.Context) -> dt.datetime:
+    zone = session.actor(context).timezone or session.config(context).timezone
+    return dt.datetime.now(ZoneInfo(zone))
 
 
 def card_button(locale: str, customer_id: int) -> Button:
@@ -208,8 +228,10 @@ async def save(update: Update, context: session.Context) -> int:
                           attachments=tuple(draft.attachments))
     context.user_data.pop(DRAFT, None)
     locale = session.locale(context)
+    named = named_follow_up_button(locale, view.id, message.text, _local_now(context))
     await message.reply_text(saved_text(locale, draft, view), reply_markup=keyboard([
-        follow_up_buttons(locale, view.id), [card_button(locale, draft.customer_id)]]))
+        *([named] if named else []), follow_up_buttons(locale, view.id),
+        [card_button(locale, draft.customer_id)]]))
     raise ApplicationHandlerStop(END)
 
 

@@ -279,11 +279,12 @@ async def stop(update: Update, context: session.Context) -> None:
 
 
 async def follow_up(update: Update, context: session.Context) -> None:
-    """fu:<interaction id>:<days>, under a logged call or visit."""
+    """fu:<interaction id>:<days>, or fu:<interaction id>:n for the time the summary names,
+    under a logged call or visit."""
     callback = update.callback_query
     parts = parse(callback.data)
     view = await session.db(context, reminders.follow_up_interaction, session.actor(context),
-                            int(parts[1]), int(parts[2]))
+                            int(parts[1]), None if parts[2] == "n" else int(parts[2]))
     locale = session.locale(context)
     await callback.answer()
     await callback.message.reply_text(t(locale, "log.follow_up_set",
@@ -337,6 +338,6 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(done, pattern=rf"^rd:{ID}$"))
     application.add_handler(CallbackQueryHandler(snooze, pattern=rf"^rs:{ID}:[ht]$"))
     application.add_handler(CallbackQueryHandler(stop, pattern=rf"^rx:{ID}$"))
-    application.add_handler(CallbackQueryHandler(follow_up, pattern=rf"^fu:{ID}:(1|3|7)$"))
+    application.add_handler(CallbackQueryHandler(follow_up, pattern=rf"^fu:{ID}:(1|3|7|n)$"))
     application.add_handler(CommandHandler("today", today_command))
     application.add_handler(CommandHandler("reminders", reminders_command))

@@ -13,7 +13,7 @@ from crm.customers.load import require_visible
 from crm.errors import NotFound, ValidationError
 from crm.permissions import Action, require
 from crm.reminders.views import FailedReminder, ReminderDraft, ReminderView
-from crm.reminders.when import DEFAULT_HOUR, REPEATS, next_occurrence, parse_when
+from crm.reminders.when import DEFAULT_HOUR, REPEATS, find_when, next_occurrence, parse_when
 from crm.sales.deal_load import visible_row
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
@@ -132,20 +132,29 @@ def _visible_subject(actor: Actor, customer_id: int | None, deal_id: int | None)
     return customer_id
 
 
-def follow_up_interaction(actor: Actor, interaction_id: int, days: int, *,
+def follow_up_interaction(actor: Actor, interaction_id: int, days: int | None, *,
                           now: dt.datetime | None = None) -> ReminderView:
     """"Follow up in N days" after a call or visit: a reminder at 9:00 that day about the
-    customer, saying what was logged. Asked again, the same follow-up moves."""
+    customer, saying what was logged; with ``days`` None, at the time the summary itself names
+    ("客户说下周三再联系": next Wednesday, see ``find_when``). Asked again, the same follow-up
+    moves."""
     from crm.customers.interactions import get_interaction
 
     require(actor, Action.READ)
     now = now or utcnow()
-    if not 1 <= days <= 366:
+    if days is not None and not 1 <= days <= 366:
         raise ValidationError("reminder.when_too_far", field="when")
     entry = get_interaction(actor, interaction_id)
     zone = zone_of(actor)
-    day = local_now(zone, now).date() + dt.timedelta(days=days)
-    due = to_utc(dt.datetime.combine(day, dt.time(DEFAULT_HOUR), ZoneInfo(zone)))
+    if days is None:
+        named = find_when(entry.summary, local_now(zone, now))
+        if named is None:
+            raise ValidationError("reminder.when_unclear", field="when",
+                                  text=entry.summary[:40])
+        due = to_utc(named.moment)
+    else:
+        day = local_now(zone, now).date() + dt.timedelta(days=days)
+        due = to_utc(dt.datetime.combine(day, dt.time(DEFAULT_HOUR), ZoneInfo(zone)))
     key = f"follow_up:{interaction_id}:{actor.user_id}"
     with database.atomic():
         found = fetch_one("select id from reminder where rule_key = ?", (key,))

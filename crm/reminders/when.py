@@ -216,6 +216,33 @@ def parse_when(text: str, now: dt.datetime) -> When:
     return found
 
 
+# A time named inside a note ---------------------------------------------------------------
+# Where a Chinese time expression may begin: a day word, a weekday, "N天后", or "12月5日"
+# (digits alone are not: "1.5万" or a model number is no date).
+_NAMED_START = re.compile(
+    "(?=" + "|".join(sorted(_DAY_WORDS, key=len, reverse=True))
+    + r"|(?:下下|下个?|这个?|本)?(?:周|星期|礼拜)[一二三四五六日天1-7]"
+    + rf"|(?:{_NUM}|半)个?(?:分钟|小时|钟头|天|日|周|星期|礼拜|个月|月)(?:以后|之后|后)"
+    + rf"|{_NUM}月{_NUM}[日号])")
+
+
+def find_when(text: str, now: dt.datetime) -> When | None:
+    """The first future moment a note names anywhere in it ("客户说下周三再联系" → next
+    Wednesday 9:00), with the words that named it as ``rest``; None when it names none.
+    Chinese only: English dates are too easily read into ordinary words."""
+    cleaned = " ".join((text or "").split())
+    for start in _NAMED_START.finditer(cleaned):
+        tail = cleaned[start.start():]
+        try:
+            found = _parse_chinese(tail, now)
+        except ValidationError:  # "2月30日": not a day
+            continue
+        if found is not None and found.moment > now:
+            named = tail[:len(tail) - len(found.rest)].strip() if found.rest else tail
+            return When(found.moment, named)
+    return None
+
+
 # Days (expected close dates) --------------------------------------------------------------
 _PERIOD_END = re.compile(rf"^(?:(\d{{4}})年)?(?:(本|这个?|下个?)?月|{_NUM}月|(本|今|明)?年|"
                          r"(本|这个?|下个?)?季度?)(?:底|末)$")

@@ -272,6 +272,22 @@ def test_a_logged_call_offers_a_follow_up_that_becomes_a_reminder(chat, staff) -
                                                          buyer.id)
 
 
+def test_a_time_named_in_the_call_note_is_offered_as_the_follow_up(chat, staff) -> None:
+    buyer = customers.create_customer(staff, customers.CustomerDraft(name="张伟"))
+    chat.press(AGENT, f"lg:{buyer.id}:call")
+    [saved] = chat.send(AGENT, "客户说下周三再联系，报价要打九折")
+    today = dt.datetime.now(SHANGHAI).date()
+    wednesday = today + dt.timedelta(days=7 - today.weekday() + 2)
+    assert f"⏰ 下周三：{wednesday:%m-%d} 09:00" in [label for label, _ in saved.buttons]
+    set_ = shown(chat.press(AGENT, saved.button("下周三")))
+    assert f"{wednesday:%Y-%m-%d} 09:00" in set_.text
+    [view] = reminders.list_reminders(staff)
+    assert (view.source, view.customer_id) == ("follow_up", buyer.id)
+    chat.press(AGENT, f"lg:{buyer.id}:call")
+    [plain] = chat.send(AGENT, "报价1.5万，型号 HP M428")  # no time in it: no such button
+    assert [label for label, _ in plain.buttons if "：" in label] == []
+
+
 def test_the_card_shows_open_deals_and_my_next_reminder(chat, staff) -> None:
     from crm import sales
 

@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crm.errors import ValidationError
-from crm.reminders.when import chinese_number, next_occurrence, parse_day, parse_when
+from crm.reminders.when import (
+    chinese_number,
+    find_when,
+    next_occurrence,
+    parse_day,
+    parse_when,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Thursday 26 November 2026, 10:00 in Shanghai
@@ -130,3 +136,23 @@ def test_anything_else_is_not_a_day(words: str) -> None:
 def test_a_month_that_does_not_exist_is_refused() -> None:
     with pytest.raises(ValidationError):
         parse_day("13月底", NOW.date())
+
+
+@pytest.mark.parametrize(("note", "expected", "words"), [
+    ("客户说下周三再联系，报价要打九折", (12, 2, 9, 0), "下周三"),
+    ("明天下午3点去送样品", (11, 27, 15, 0), "明天下午3点"),
+    ("他说3天后给答复", (11, 29, 10, 0), "3天后"),
+    ("12月5日开标", (12, 5, 9, 0), "12月5日"),
+    ("约了周五上午10点半 电话", (11, 27, 10, 30), "周五上午10点半"),
+])
+def test_a_time_named_inside_a_note_is_found(note: str, expected, words: str) -> None:
+    found = find_when(note, NOW)
+    assert found is not None and found.rest == words
+    assert (found.moment.month, found.moment.day, found.moment.hour, found.moment.minute) == \
+        expected
+
+
+@pytest.mark.parametrize("note", ["报价1.5万，型号 HP M428", "昨天已经发了报价", "2月30日再说",
+                                  "没有时间", "call me next Monday", ""])
+def test_a_note_without_a_future_chinese_time_names_none(note: str) -> None:
+    assert find_when(note, NOW) is None

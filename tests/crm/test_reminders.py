@@ -215,3 +215,18 @@ def test_erasing_a_person_removes_the_reminders_about_them(cast) -> None:
                               now=NOW)
     privacy.erase_customer(cast.admin, person.id, now=NOW)
     assert fetch_one("select count(*) from reminder")[0] == 0
+
+
+def test_a_follow_up_at_the_time_the_note_names_or_a_clear_refusal(cast) -> None:
+    buyer = customer(cast.agent, "张伟")
+    named = customers.log_interaction(cast.agent, buyer.id, "call", "客户说下周三再联系",
+                                      now=NOW)
+    view = reminders.follow_up_interaction(cast.agent, named.id, None, now=NOW)
+    # Thursday 26 November, 10:00 in Shanghai: next week's Wednesday at 9:00 = 01:00 UTC
+    assert view.due_at == dt.datetime(2026, 12, 2, 1, 0) and view.source == "follow_up"
+    again = reminders.follow_up_interaction(cast.agent, named.id, 3, now=NOW)
+    assert again.id == view.id  # the same follow-up moves
+    silent = customers.log_interaction(cast.agent, buyer.id, "call", "报价1.5万", now=NOW)
+    with pytest.raises(ValidationError) as caught:
+        reminders.follow_up_interaction(cast.agent, silent.id, None, now=NOW)
+    assert caught.value.code == "reminder.when_unclear"
