@@ -226,6 +226,9 @@ _NAMED_START = re.compile(
     + rf"|{_NUM}月{_NUM}[日号])")
 
 
+_AFTER_WORDS = set("之以然最今随过背前落往")  # X后 words ("之后", "以后"...)
+
+
 def find_when(text: str, now: dt.datetime) -> When | None:
     """The first future moment a note names anywhere in it ("客户说下周三再联系" → next
     Wednesday 9:00), with the words that named it as ``rest``; None when it names none.
@@ -233,6 +236,8 @@ def find_when(text: str, now: dt.datetime) -> When | None:
     cleaned = " ".join((text or "").split())
     for start in _NAMED_START.finditer(cleaned):
         tail = cleaned[start.start():]
+        if tail.startswith("后天") and cleaned[start.start() - 1:start.start()] in _AFTER_WORDS:
+            continue  # 之后|天气, 以后|天天: "after" and a word starting with 天, not a day
         try:
             found = _parse_chinese(tail, now)
         except ValidationError:  # "2月30日": not a day

@@ -144,6 +144,7 @@ def test_a_month_that_does_not_exist_is_refused() -> None:
     ("他说3天后给答复", (11, 29, 10, 0), "3天后"),
     ("12月5日开标", (12, 5, 9, 0), "12月5日"),
     ("约了周五上午10点半 电话", (11, 27, 10, 30), "周五上午10点半"),
+    ("后天上午送样品", (11, 28, 9, 0), "后天上午"),
 ])
 def test_a_time_named_inside_a_note_is_found(note: str, expected, words: str) -> None:
     found = find_when(note, NOW)
@@ -153,6 +154,7 @@ def test_a_time_named_inside_a_note_is_found(note: str, expected, words: str) ->
 
 
 @pytest.mark.parametrize("note", ["报价1.5万，型号 HP M428", "昨天已经发了报价", "2月30日再说",
-                                  "没有时间", "call me next Monday", ""])
+                                  "没有时间", "call me next Monday", "", "开完会之后天气好再去",
+                                  "以后天天联系"])
 def test_a_note_without_a_future_chinese_time_names_none(note: str) -> None:
     assert find_when(note, NOW) is None
