@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -46,6 +48,16 @@ def locale(context: Context, update: Update | None = None) -> str:
         return context.user_data[LOCALE]
     user = update.effective_user if update else None
     return resolve_locale(user.language_code if user else None, config(context).locale)
+
+
+def timezone(context: Context) -> str:
+    """The acting user's time zone, else the installation's."""
+    return actor(context).timezone or config(context).timezone
+
+
+def local_now(context: Context) -> dt.datetime:
+    """Now on the user's clock."""
+    return dt.datetime.now(ZoneInfo(timezone(context)))
 
 
 def text(context: Context, key: str, /, **params: Any) -> str:

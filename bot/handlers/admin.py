@@ -212,10 +212,6 @@ def invite_text(locale: str, invite: invites.Invite, link: str, timezone: str) -
 # Handlers. -------------------------------------------------------------------------------
 
 
-def _timezone(context: session.Context) -> str:
-    return session.actor(context).timezone or session.config(context).timezone
-
-
 async def users_command(update: Update, context: session.Context) -> None:
     """/users: the staff list with a button per member."""
     members, teams = await session.db(context, _staff, session.actor(context))
@@ -247,7 +243,7 @@ async def _show_member(update: Update, context: session.Context,
     locale = session.locale(context)
     changed = change is not users.get_user
     await callback.answer(t(locale, "admin.saved", html_escape=False) if changed else None)
-    await callback.edit_message_text(member_text(locale, member, teams, _timezone(context)),
+    await callback.edit_message_text(member_text(locale, member, teams, session.timezone(context)),
                                      reply_markup=member_keyboard(locale, member, teams, owned))
     if changed:
         await publish_user_menu(context.bot, member,
@@ -352,14 +348,14 @@ async def make_invite(update: Update, context: session.Context) -> None:
     await callback.answer()
     await callback.message.reply_text(invite_text(session.locale(context), invite,
                                                   invite.link(context.bot.username),
-                                                  _timezone(context)))
+                                                  session.timezone(context)))
 
 
 async def audit_command(update: Update, context: session.Context) -> None:
     """/audit: the latest entries."""
     page = await session.db(context, audit.list_audit, session.actor(context), limit=AUDIT_PAGE)
     await update.effective_message.reply_text(
-        audit_text(session.locale(context), page, _timezone(context)),
+        audit_text(session.locale(context), page, session.timezone(context)),
         reply_markup=audit_keyboard(session.locale(context), page))
 
 
@@ -391,7 +387,7 @@ async def audit_page(update: Update, context: session.Context) -> None:
                             offset=max(0, offset), limit=AUDIT_PAGE)
     await callback.answer()
     await callback.edit_message_text(audit_text(session.locale(context), page,
-                                                _timezone(context)),
+                                                session.timezone(context)),
                                      reply_markup=audit_keyboard(session.locale(context), page))
 
 

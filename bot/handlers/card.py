@@ -27,17 +27,12 @@ from crm.customers.views import Page, TimelineEntry
 TIMELINE_PAGE = 8
 
 
-def _timezone(context: session.Context) -> str:
-    actor = session.actor(context)
-    return actor.timezone or session.config(context).timezone
-
-
 async def send_card(update: Update, context: session.Context, customer_id: int, *,
                     saved: bool = False) -> None:
     """Send a customer's card as a new message (the permission is checked by crm); ``saved``
     puts "Saved." above it, after a change."""
     screen = await session.db(context, get_card_screen, session.actor(context), customer_id)
-    locale, zone = session.locale(context), _timezone(context)
+    locale, zone = session.locale(context), session.timezone(context)
     text = customer_card(locale, screen.card, timezone=zone, **card_extras(locale, screen, zone))
     if saved:
         text = t(locale, "create.saved") + "\n\n" + text
@@ -81,7 +76,7 @@ async def show_timeline(update: Update, context: session.Context) -> None:
     page = await session.db(context, customers.get_timeline, actor, customer_id,
                             offset=max(0, offset), limit=TIMELINE_PAGE)
     locale = session.locale(context)
-    text = timeline_text(locale, card.name, page, _timezone(context))
+    text = timeline_text(locale, card.name, page, session.timezone(context))
     whole = [(f"📖 {number}", data("tx", customer_id, page.offset, number,
                                    page.items[number - 1].ref_id))
              for number in timeline_cut(page)]
@@ -111,7 +106,7 @@ async def show_entry(update: Update, context: session.Context) -> None:
     await callback.answer()
     locale = session.locale(context)
     await reply_in_parts(callback.message,
-                         timeline_entry_text(locale, card.name, entry, _timezone(context)),
+                         timeline_entry_text(locale, card.name, entry, session.timezone(context)),
                          keyboard([[(session.text(context, "button.back_to_card"),
                                      data("c", customer_id))]]))
 

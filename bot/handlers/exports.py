@@ -19,10 +19,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import session
 from bot.data_text import header_of, value_of
-from bot.handlers.sales.common import local_now
 from bot.i18n import t
 from bot.keyboards import data, keyboard, parse
 from bot.progress import with_progress
+from bot.session import local_now
 from crm import exports
 
 FILTER_KEYS = ("tag", "owner", "status", "since", "until")

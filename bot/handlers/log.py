@@ -11,7 +11,6 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -133,11 +132,6 @@ def named_follow_up_button(locale: str, interaction_id: int, summary: str,
     return [(label, data("fu", interaction_id, "n"))]
 
 
-def _local_now(context: session.Context) -> dt.datetime:
-    zone = session.actor(context).timezone or session.config(context).timezone
-    return dt.datetime.now(ZoneInfo(zone))
-
-
 def card_button(locale: str, customer_id: int) -> Button:
     """↩ back to the customer's card."""
     return t(locale, "button.back_to_card"), data("c", customer_id)
@@ -228,7 +222,7 @@ async def save(update: Update, context: session.Context) -> int:
                           attachments=tuple(draft.attachments))
     context.user_data.pop(DRAFT, None)
     locale = session.locale(context)
-    named = named_follow_up_button(locale, view.id, message.text, _local_now(context))
+    named = named_follow_up_button(locale, view.id, message.text, session.local_now(context))
     await message.reply_text(saved_text(locale, draft, view), reply_markup=keyboard([
         *([named] if named else []), follow_up_buttons(locale, view.id),
         [card_button(locale, draft.customer_id)]]))

@@ -27,10 +27,6 @@ DELETED_PAGE = 8
 NAMES = "more_names"  # id → name from the last list or menu, for confirmations
 
 
-def _timezone(context: session.Context) -> str:
-    return session.actor(context).timezone or session.config(context).timezone
-
-
 def _customer_id(update: Update) -> int:
     return int(parse(update.callback_query.data)[1])
 
@@ -118,7 +114,7 @@ async def show_details(update: Update, context: session.Context) -> None:
     locale = session.locale(context)
     await update.callback_query.answer()
     await reply_in_parts(update.callback_query.message,
-                         details_text(locale, card, timezone=_timezone(context)),
+                         details_text(locale, card, timezone=session.timezone(context)),
                          keyboard([[_back(locale, card.id)]]))
 
 
@@ -177,7 +173,7 @@ async def _edit_consent(update: Update, context: session.Context, customer_id: i
     locale = session.locale(context)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        consent_text(locale, current, _timezone(context)),
+        consent_text(locale, current, session.timezone(context)),
         reply_markup=consent_keyboard(locale, customer_id, current))
 
 

@@ -48,10 +48,6 @@ INPUT = (filters.TEXT & ~filters.COMMAND | filters.PHOTO | filters.Document.ALL)
 AUTHOR_ICONS = {"customer": "👤", "staff": "🧑‍💼", "system": "⚙️"}
 
 
-def _zone(context: session.Context) -> str:
-    return session.actor(context).timezone or session.config(context).timezone
-
-
 def card_text(locale: str, ticket: TicketView, zone: str) -> str:
     """The ticket card: who, what, how urgent, the service-level clocks, the conversation."""
     e, now = html.escape, utcnow()
@@ -97,7 +93,8 @@ def card_keyboard(locale: str, ticket: TicketView) -> InlineKeyboardMarkup:
 async def show_card(update: Update, context: session.Context, ticket: TicketView, *,
                     edit: bool = False) -> None:
     locale = session.locale(context)
-    text, markup = card_text(locale, ticket, _zone(context)), card_keyboard(locale, ticket)
+    text = card_text(locale, ticket, session.timezone(context))
+    markup = card_keyboard(locale, ticket)
     if edit and update.callback_query and fits_one_message(text):
         await update.callback_query.edit_message_text(text, reply_markup=markup)
     else:  # new, or too long to replace one message with

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -11,6 +10,7 @@ from telegram.error import BadRequest
 from bot import session
 from bot.keyboards import int_part, parse
 from bot.long_text import fits_one_message, reply_in_parts
+from bot.session import local_now
 
 
 def numbers(update: Update, count: int) -> list[int]:
@@ -24,16 +24,6 @@ def word(update: Update, index: int) -> str:
     """A text part of the pressed button's data ('' when missing)."""
     parts = parse(update.callback_query.data)
     return parts[index] if len(parts) > index else ""
-
-
-def timezone(context: session.Context) -> str:
-    """The acting user's time zone, else the installation's."""
-    return session.actor(context).timezone or session.config(context).timezone
-
-
-def local_now(context: session.Context) -> dt.datetime:
-    """Now on the user's clock."""
-    return dt.datetime.now(ZoneInfo(timezone(context)))
 
 
 def as_utc(local: dt.datetime) -> dt.datetime:

@@ -8,18 +8,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import session
 from bot.handlers.sales import order_view, trips, view
-from bot.handlers.sales.common import (
-    local_now,
-    month_start,
-    numbers,
-    send,
-    show,
-    timezone,
-    word,
-    year_start,
-)
+from bot.handlers.sales.common import month_start, numbers, send, show, word, year_start
 from bot.i18n import t
 from bot.keyboards import keyboard
+from bot.session import local_now, timezone
 from crm.permissions import Action, allows
 
 STAGE_PAGE = 8

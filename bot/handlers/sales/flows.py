@@ -16,9 +16,10 @@ from telegram.ext import ApplicationHandlerStop, ConversationHandler
 from bot import session
 from bot.handlers.log import crm_step
 from bot.handlers.sales import deals, trips, view
-from bot.handlers.sales.common import local_now, numbers, send, show, word
+from bot.handlers.sales.common import numbers, send, show, word
 from bot.i18n import describe_error, t
 from bot.keyboards import keyboard
+from bot.session import local_now
 from crm import customers
 from crm.errors import ValidationError
 from crm.permissions import Action, require
