@@ -77,8 +77,7 @@ def details_text(locale: str, card: CustomerCard, *, timezone: str) -> str:
             if note else text
 
     def pair(label: str, value: str, note: str = "") -> str:
-        return noted(t(locale, "details.pair", label=label, value=value, html_escape=False),
-                     note)
+        return noted(_pair(locale, label, value), note)
 
     e = html.escape
     lines = [t(locale, "details.title", name=card.name)]
@@ -132,10 +131,14 @@ def _company_lines(locale: str, card: CustomerCard) -> list[str]:
                 "registered_address"):
         value = getattr(company, key)
         if value:
-            label = t(locale, f"details.company.{key}")
-            facts.append("   " + t(locale, "details.pair", label=label,
-                                      value=html.escape(value), html_escape=False))
+            facts.append("   " + _pair(locale, t(locale, f"details.company.{key}"),
+                                       html.escape(value)))
     return facts
+
+
+def _pair(locale: str, label: str, value: str) -> str:
+    """``label: value`` as the language writes it (both already HTML)."""
+    return t(locale, "details.pair", label=label, value=value, html_escape=False)
 
 
 def address_text(address: AddressView) -> str:

@@ -6,8 +6,8 @@ sealed values) as long as what the checks read is the same: the file (by its has
 importer, the day, the settings the checks consult and the staff an owner cell may name. That
 is the ``Basis``; the confirmation takes the kept rows only when its basis equals the dry
 run's, and otherwise (or after a restart, or once they expired here) reads the kept file
-again. Matching against existing customers is not kept: it is done
-again inside the import's transaction.
+again. Matching against existing customers is not kept: it is done again inside the import's
+transaction.
 """
 
 from __future__ import annotations

@@ -95,9 +95,7 @@ def _check_rows(actor: Actor, table: Table, columns: ColumnMap,
     parsed = Parsed(table.kind, table.encoding, table.delimiter, columns, len(data), [], [], 0)
     checked = check_rows(actor, Staff.load(), columns, data, today, progress)
     first_with: dict[tuple[str, str], int] = {}
-    cells_of = dict(data)
-    for number, outcome in checked.outcomes:
-        row = cells_of[number]
+    for (number, row), (_, outcome) in zip(data, checked.outcomes, strict=True):
         if not isinstance(outcome, ValidRow):
             parsed.rejects.append(_reject(row, number, columns, outcome))
             continue

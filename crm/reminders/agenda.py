@@ -67,8 +67,10 @@ def get_agenda(actor: Actor, now: dt.datetime) -> Agenda:
     return Agenda(today, zone, _reminders(actor, "r.status = 'pending' and r.due_at >= ?"
                                           " and r.due_at < ?", (start, end)),
                   _reminders(actor, "r.status = 'sent' and r.due_at < ?", (start,)),
-                  _closing_deals(actor, week[0], week[-1]), _birthdays(actor, week),
-                  _my_tickets(actor, now), _closing_deals(actor, None, today, before=True))
+                  _open_deals(actor, "d.expected_close >= ? and d.expected_close <= ?",
+                              (week[0], week[-1])),
+                  _birthdays(actor, week), _my_tickets(actor, now),
+                  _open_deals(actor, "d.expected_close < ?", (today,)))
 
 
 def _reminders(actor: Actor, condition: str, params: tuple) -> tuple[ReminderView, ...]:
@@ -77,17 +79,13 @@ def _reminders(actor: Actor, condition: str, params: tuple) -> tuple[ReminderVie
     return tuple(view_of(r) for r in rows)
 
 
-def _closing_deals(actor: Actor, first: dt.date | None, last: dt.date, *,
-                   before: bool = False) -> tuple[DealSummary, ...]:
-    """The actor's open deals expected to close from ``first`` to ``last``, or (``before``)
-    before ``last`` — slipped past their date, oldest first."""
-    window, params = (("d.expected_close < ?", (last,)) if before else
-                      ("d.expected_close >= ? and d.expected_close <= ?", (first, last)))
+def _open_deals(actor: Actor, condition: str, params: tuple) -> tuple[DealSummary, ...]:
+    """The actor's open deals whose expected close meets ``condition``, soonest first."""
     rows = fetch_all(
         "select d.id, d.title, d.customer_id, c.name, d.owner_id, d.amount_minor, d.currency,"
         " d.expected_close, d.stage_id from deal d join pipeline_stage st on st.id = d.stage_id"
         " join customer c on c.id = d.customer_id where d.owner_id = ? and st.kind = 'open'"
-        f" and d.deleted_at is null and c.deleted_at is null and {window}"
+        f" and d.deleted_at is null and c.deleted_at is null and {condition}"
         " order by d.expected_close, d.id limit ?", (actor.user_id, *params, LIST_MAX))
     return tuple(DealSummary(r[0], r[1], r[2], r[3], r[4], from_minor(r[5], r[6]), r[6],
                              as_date(r[7]), r[8]) for r in rows)
