@@ -66,6 +66,11 @@ def _handover_choices(actor: Actor, telegram_id: int) -> tuple[StaffView, int, l
     return member, users.owned_customers(actor, telegram_id), others
 
 
+def _hand_over(actor: Actor, source: int, target: int) -> tuple[int, StaffView]:
+    """Hand every customer of one member to another: how many, and who took them."""
+    return users.reassign_customers(actor, source, target), users.get_user(actor, target)
+
+
 # Rendering. ------------------------------------------------------------------------------
 
 
@@ -305,8 +310,7 @@ async def handover(update: Update, context: session.Context) -> None:
     actor, locale = session.actor(context), session.locale(context)
     back = (t(locale, "admin.handover_back", html_escape=False), data("au", source))
     if len(parts) > 3 and parts[3] == "y":
-        moved = await session.db(context, users.reassign_customers, actor, source, target)
-        taker = await session.db(context, users.get_user, actor, target)
+        moved, taker = await session.db(context, _hand_over, actor, source, target)
         await callback.answer()
         await callback.edit_message_text(t(locale, "admin.handover_done", count=moved,
                                            to=taker.name), reply_markup=keyboard([[back]]))
