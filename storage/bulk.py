@@ -61,7 +61,8 @@ def _flush(table: str, names: str, width: int, batch: list[Sequence[object]]) ->
         marks = ", ".join("?" * width)
         cursor.executemany(f"insert into {table} ({names}) values ({marks})", batch)
     else:
-        cursor.copy_expert(f"copy {table} ({names}) from stdin", io.StringIO(copy_text(batch)))
+        cursor.copy_expert(f"copy {table} ({names}) from stdin", io.StringIO(copy_text(batch)),
+                           size=1 << 18)
     return len(batch)
 
 

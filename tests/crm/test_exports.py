@@ -120,6 +120,36 @@ def test_only_what_the_exporter_may_see(cast, book) -> None:
     assert sorted(records(export(manager, "customers"))) == ["王小明"]
 
 
+def test_each_customer_gets_their_own_channels_in_dense_and_sparse_batches(
+        cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of a few customers: the whole list (ids side by side, some deleted between)
+    and a team's share of it (ids far apart) each carry exactly their own phones, tags and
+    addresses, never a neighbour's."""
+    from crm.exports import kinds
+
+    monkeypatch.setattr(kinds, "BATCH", 3)
+    team = users.create_team(SYSTEM, "华东")
+    users.set_team(SYSTEM, cast.manager.telegram_id, team.id)
+    users.set_team(SYSTEM, cast.agent.telegram_id, team.id)
+    made = {}
+    for index in range(14):
+        owner = cast.agent if index % 4 == 0 else cast.other_agent
+        made[f"客户{index}"] = customer(
+            owner, f"客户{index}", now=T0, phones=(f"1380013{index:04d}",), tags=(f"T{index}",),
+            addresses=(customers.AddressInput(city=f"城{index}"),))
+    for index in (5, 6, 9):
+        customers.delete_customer(cast.admin, made[f"客户{index}"].id, now=T0)
+    manager = users.identify(cast.manager.telegram_id).as_actor()
+    for actor, expected in ((cast.admin, [i for i in range(14) if i not in (5, 6, 9)]),
+                            (manager, [0, 4, 8, 12])):
+        found = records(export(actor, "customers", "csv"))
+        assert sorted(found) == sorted(f"客户{i}" for i in expected)
+        for index in expected:
+            row = found[f"客户{index}"]
+            assert (row["phone"], row["tags"], row["city"]) == (
+                f"138 0013 {index:04d}", f"T{index}", f"城{index}")
+
+
 def test_formulas_are_neutralised_in_both_formats(cast) -> None:
     customer(cast.agent, "=HYPERLINK(\"http://x\")", notes="@SUM(A1)", company="+cmd|' /C calc'!A0",
              emails=("a@example.com",), now=T0)
