@@ -15,7 +15,7 @@ from crm.imports.apply import NewCustomer
 from crm.imports.headers import ColumnMap, map_columns
 from crm.imports.parts import check_rows
 from crm.imports.reading import Cell, Table, read_table
-from crm.imports.rows import Staff, ValidRow
+from crm.imports.rows import Checker, Staff, ValidRow, collect, other_problems
 from crm.visibility import can_see
 from storage.database import fetch_all
 
@@ -36,7 +36,8 @@ class Problem:
 @dataclass(frozen=True)
 class RejectedRow:
     cells: tuple[Cell, ...]
-    problem: Problem
+    problem: Problem  # the first one found
+    more: tuple[Problem, ...] = ()  # the row's other problems (each field checked alone)
 
 
 @dataclass
@@ -93,11 +94,15 @@ def _check_rows(actor: Actor, table: Table, columns: ColumnMap,
     """Each row checked and prepared (crm.imports.parts), then repeats inside the file found in
     file order: a row naming a phone or e-mail an earlier valid row named is a duplicate."""
     parsed = Parsed(table.kind, table.encoding, table.delimiter, columns, len(data), [], [], 0)
-    checked = check_rows(actor, Staff.load(), columns, data, today, progress)
+    staff = Staff.load()
+    checked = check_rows(actor, staff, columns, data, today, progress)
     first_with: dict[tuple[str, str], int] = {}
+    checker: Checker | None = None  # for refused rows' other problems, made when needed
     for (number, row), (_, outcome) in zip(data, checked.outcomes, strict=True):
         if not isinstance(outcome, ValidRow):
-            parsed.rejects.append(_reject(row, number, columns, outcome))
+            checker = checker or Checker(actor, staff, today)
+            more = other_problems(checker, number, collect(row, columns), outcome)
+            parsed.rejects.append(_reject(row, number, columns, outcome, more))
             continue
         earlier = next((first_with[k] for k in outcome.keys if k in first_with), None)
         if earlier is not None:
@@ -114,11 +119,14 @@ def _check_rows(actor: Actor, table: Table, columns: ColumnMap,
     return parsed
 
 
-def _reject(row: Sequence[Cell], number: int, columns: ColumnMap,
-            error: CrmError) -> RejectedRow:
-    params = dict(error.params)
-    column = columns.label_of(params["field"]) if params.get("field") else ""
-    return RejectedRow(tuple(row), Problem(number, column, error.code, params))
+def _reject(row: Sequence[Cell], number: int, columns: ColumnMap, error: CrmError,
+            more: Sequence[CrmError] = ()) -> RejectedRow:
+    def problem(each: CrmError) -> Problem:
+        params = dict(each.params)
+        column = columns.label_of(params["field"]) if params.get("field") else ""
+        return Problem(number, column, each.code, params)
+
+    return RejectedRow(tuple(row), problem(error), tuple(problem(e) for e in more))
 
 
 def existing_by_key(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[tuple]]:

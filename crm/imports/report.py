@@ -14,7 +14,8 @@ Reason = Callable[[Problem], str]  # a problem in words (the interface translate
 def rejects_workbook(headers: Sequence[str], rejects: Sequence[RejectedRow], reason: Reason, *,
                      row_title: str = "row", reason_title: str = "reason",
                      sheet_title: str = "Rejected") -> bytes:
-    """An XLSX with the file's own header, then each rejected row with its reason."""
+    """An XLSX with the file's own header, then each rejected row with its reasons (one line
+    each, the first found first)."""
     width = max([len(headers), *(len(r.cells) for r in rejects)])
     columns = [*headers, *[""] * (width - len(headers)), row_title, reason_title]
 
@@ -22,6 +23,6 @@ def rejects_workbook(headers: Sequence[str], rejects: Sequence[RejectedRow], rea
         for item in sorted(rejects, key=lambda r: r.problem.row):
             cells = list(item.cells) + [None] * (width - len(item.cells))
             yield [*(None if c == "" else c for c in cells), item.problem.row,
-                   reason(item.problem)]
+                   "\n".join(reason(p) for p in (item.problem, *item.more))]
 
     return workbook_bytes([(sheet_title, columns, rows())])

@@ -305,6 +305,27 @@ class Checker:
 
 
 _MISSING = object()
+_STAND_IN_NAME = ["?"]  # a valid name beside a field checked alone
+
+
+def other_problems(checker: Checker, number: int, found: dict[str, list[Cell]],
+                   first: CrmError) -> list[CrmError]:
+    """A refused row's problems besides ``first``: each field checked alone, by the same
+    checks, so the row comes back with every reason at once instead of one per attempt."""
+    seen = {(first.code, first.params.get("field"))}
+    others: list[CrmError] = []
+    alone: list[dict[str, list[Cell]]] = [{"name": found["name"]} if "name" in found else {}]
+    alone += [{"name": _STAND_IN_NAME, name: values} for name, values in found.items()
+              if name not in ("name", EXTRA)]
+    for row in alone:
+        try:
+            checker.check(number, row)
+        except CrmError as error:
+            key = (error.code, error.params.get("field"))
+            if key not in seen:
+                seen.add(key)
+                others.append(error)
+    return others
 
 
 def _phone_parts(cell: Cell) -> tuple[str, ...]:

@@ -154,6 +154,30 @@ def test_bad_rows_are_reported_with_their_column_and_reason(cast) -> None:
     assert [r[4] for r in report[1:]] == [3.0, 4.0, 5.0, 6.0, 7.0]
 
 
+def test_a_refused_row_comes_back_with_every_problem_at_once(cast) -> None:
+    """Fixing the one reason shown and sending the file again must not reveal the next one:
+    each field is checked on its own, the first problem found stays first."""
+    content = csv_file([
+        ["姓名", "手机", "邮箱", "生日", "负责人", "微信"],
+        ["多处错误", "12345", "wang@", "1990-13-45", "王五", "zl_wx"],
+        ["", "13800138009", "", "2030-01-01", "", ""],
+        ["只有一处", "13800138010", "", "1990-13-45", "", ""],
+    ])
+    preview = imports.preview_import(cast.manager, "bad.csv", content, now=T0)
+    assert preview.invalid == 3  # the dry run still lists one problem a row
+    assert [(p.row, p.code) for p in preview.problems] == [
+        (2, "import.owner_unknown"), (3, "validation.required"), (4, "validation.date")]
+    report = read_sheet(imports.rejects_workbook(
+        preview.headers, preview.rejects, lambda p: f"{p.code}@{p.column}"))
+    reasons = {row[0]: row[-1].split("\n") for row in report[1:]}
+    assert reasons["多处错误"] == ["import.owner_unknown@负责人", "validation.phone@手机",
+                                   "validation.email@邮箱", "validation.date@生日",
+                                   "validation.wechat@微信"]
+    assert reasons[""] == ["validation.required@姓名", "validation.birthday_future@生日"]
+    assert reasons["只有一处"] == ["validation.date@生日"]
+    assert count("customer") == 0
+
+
 @pytest.mark.parametrize(("content", "code"), [
     (b"", "import.empty"),
     (b"   \r\n \n", "import.empty"),
