@@ -10,7 +10,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL = 32_767  # Excel's limit for one cell
@@ -29,6 +29,14 @@ def safe_cell(value: Any) -> Any:
     return text[:MAX_CELL]
 
 
+def _wrapped(sheet: Any, text: str) -> WriteOnlyCell:
+    """Text of several lines, shown on its lines (Excel shows a line break only in a cell
+    that wraps)."""
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return cell
+
+
 def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
     """An XLSX file with one sheet per (title, headers, rows), written in streaming mode."""
     book = Workbook(write_only=True)
@@ -41,7 +49,8 @@ def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[
             bold.append(cell)
         sheet.append(bold)
         for row in rows:
-            sheet.append([safe_cell(v) for v in row])
+            sheet.append([_wrapped(sheet, value) if isinstance(value, str) and "\n" in value
+                          else value for value in map(safe_cell, row)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

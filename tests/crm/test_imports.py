@@ -4,11 +4,13 @@ dry run, matching existing customers, the one transaction, and who may import.""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import time
 from pathlib import Path
 
 import peewee
 import pytest
+from openpyxl import load_workbook
 
 from crm import customers, imports, runtime, sales, users
 from crm.config import load_config
@@ -176,6 +178,10 @@ def test_a_refused_row_comes_back_with_every_problem_at_once(cast) -> None:
     assert reasons[""] == ["validation.required@姓名", "validation.birthday_future@生日"]
     assert reasons["只有一处"] == ["validation.date@生日"]
     assert count("customer") == 0
+    sheet = load_workbook(io.BytesIO(imports.rejects_workbook(
+        preview.headers, preview.rejects, lambda p: p.code))).active
+    assert sheet.cell(2, 8).alignment.wrap_text  # Excel shows the lines only in a wrapping cell
+    assert not sheet.cell(4, 8).alignment.wrap_text
 
 
 @pytest.mark.parametrize(("content", "code"), [
