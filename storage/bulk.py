@@ -1,4 +1,4 @@
-"""Fast bulk writes for imports and sample data: plain multi-row inserts, no ORM per row.
+"""Fast bulk writes for imports and sample data: plain inserts, no ORM per row.
 
 Peewee builds SQL in Python (~25k rows/s); these run at the driver's speed (~150k+ rows/s).
 On PostgreSQL the rows go by ``COPY ... FROM STDIN``: the server parses no SQL per row
