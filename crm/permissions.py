@@ -45,7 +45,12 @@ def allows(actor: Actor, action: Action) -> bool:
     """Whether ``actor`` may perform ``action`` at all (record visibility aside)."""
     if actor.is_system:
         return True
-    return actor.role is not None and action in MATRIX[actor.role]
+    return actor.role is not None and role_allows(actor.role, action)
+
+
+def role_allows(role: Role, action: Action) -> bool:
+    """Whether a role includes ``action``."""
+    return action in MATRIX[role]
 
 
 def require(actor: Actor, action: Action) -> None:

@@ -12,7 +12,7 @@ from crm.actors import Actor, Channel, Role
 from crm.clock import as_datetime, utcnow
 from crm.config import LOCALES
 from crm.errors import Conflict, NotFound, ValidationError
-from crm.permissions import Action, require
+from crm.permissions import Action, require, role_allows
 from crm.search_terms import normalise_text
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
@@ -288,6 +288,7 @@ def reassign_customers(actor: Actor, from_telegram_id: int, to_telegram_id: int,
             raise NotFound("user.not_found", telegram_id=from_telegram_id)
         if target is None:
             raise NotFound("user.not_found", telegram_id=to_telegram_id)
+        check_can_own(target.id)
         ids = [r[0] for r in fetch_all("select id from customer where owner_id = ?"
                                        " and deleted_at is null", (source.id,))]
         database.execute_sql(sql("update customer set owner_id = ?, updated_at = ?"
@@ -303,6 +304,17 @@ def reassign_customers(actor: Actor, from_telegram_id: int, to_telegram_id: int,
             notify(target.id, "user.customers_handed", {
                 "count": len(ids), "previous": source.name, "by": actor.name or "system"}, now)
     return len(ids)
+
+
+def check_can_own(staff_id: int, *, field: str = "owner") -> None:
+    """Records (customers, deals, tickets, new leads) go only to an active staff member whose
+    role works on them: a viewer only reads, so nothing given to one would ever be followed up."""
+    row = fetch_one("select name, role from staff_user where id = ? and active = ?",
+                    (staff_id, True))
+    if row is None:
+        raise ValidationError("validation.not_active_staff", field=field, value=str(staff_id))
+    if not role_allows(Role(row[1]), Action.EDIT):
+        raise ValidationError("validation.cannot_own", field=field, name=row[0])
 
 
 def owned_customers(actor: Actor, telegram_id: int) -> int:

@@ -19,6 +19,7 @@ from crm.customers.views import CustomerCard
 from crm.errors import NotFound, ValidationError
 from crm.permissions import Action, require
 from crm.search_terms import build_document, normalise_text
+from crm.users import check_can_own
 from crm.visibility import can_see
 from storage import search
 from storage.database import database, fetch_all, fetch_one, insert, sql
@@ -140,12 +141,11 @@ def _primary_address(addresses: list[inputs.AddressInput]) -> list[inputs.Addres
 
 
 def check_owner(actor: Actor, owner_id: int | None) -> None:
-    """The owner must be an active staff user, and the actor must see what it hands over."""
+    """The owner must be staff who may own customers (``check_can_own``), and the actor must
+    see what it hands over."""
     if owner_id is None:
         return
-    if fetch_one("select 1 from staff_user where id = ? and active = ?", (owner_id, True)) is None:
-        raise ValidationError("validation.choice", field="owner", value=str(owner_id),
-                              allowed="active staff")
+    check_can_own(owner_id)
     if not can_see(actor, owner_id, None):
         require(actor, Action.REASSIGN)  # only managers and admins hand records to others
 

@@ -7,10 +7,9 @@ its own owner, so an agent keeps sight of their deal on a customer shared elsewh
 from __future__ import annotations
 
 from crm.actors import Actor
-from crm.errors import ValidationError
 from crm.permissions import Action, require
+from crm.users import check_can_own
 from crm.visibility import Scope, can_see, scope_of
-from storage.database import fetch_one
 
 # Sales settings (pipelines, assignment rules, products) are for admins.
 MANAGE_SALES = Action.MANAGE_SALES
@@ -46,11 +45,10 @@ def admits(actor: Actor, customer_owner: int | None, customer_team: int | None,
 
 
 def check_assignee(actor: Actor, owner_id: int | None) -> None:
-    """An owner must be an active staff user; handing work to others needs REASSIGN."""
+    """An owner must be staff who may own work (``check_can_own``); handing work to others
+    needs REASSIGN."""
     if owner_id is None:
         return
-    if fetch_one("select 1 from staff_user where id = ? and active = ?", (owner_id, True)) is None:
-        raise ValidationError("validation.choice", field="owner", value=str(owner_id),
-                              allowed="active staff")
+    check_can_own(owner_id)
     if owner_id != actor.user_id and not can_see(actor, owner_id, None):
         require(actor, Action.REASSIGN)

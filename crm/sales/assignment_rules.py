@@ -13,6 +13,7 @@ from crm.permissions import Action, require
 from crm.sales.access import require_settings
 from crm.sales.views import ASSIGNMENT_MODES, RULE_FIELDS, AssignmentRuleView, AssignmentSettings
 from crm.search_terms import normalise_text
+from crm.users import check_can_own
 from crm.validation import check_length
 from storage.database import database, fetch_all, fetch_one, insert, sql
 from storage.models import LeadAssignmentSetting
@@ -46,10 +47,8 @@ def get_assignment_settings(actor: Actor) -> AssignmentSettings:
 
 
 def _check_staff(staff_id: int | None, field: str) -> None:
-    if staff_id is not None and not fetch_one(
-            "select 1 from staff_user where id = ? and active = ?", (staff_id, True)):
-        raise ValidationError("validation.choice", field=field, value=str(staff_id),
-                              allowed="active staff")
+    if staff_id is not None:
+        check_can_own(staff_id, field=field)
 
 
 def configure_assignment(actor: Actor, mode: str, *, fallback_owner_id: int | None = None,

@@ -18,6 +18,7 @@ from crm.permissions import Action, allows, require
 from crm.sales.outbox import notify
 from crm.service.sla import OPEN_STATUSES, PRIORITIES, STATUSES, due_times
 from crm.service.views import TicketMessageView, TicketSummary, TicketView
+from crm.users import check_can_own
 from crm.visibility import can_see, scope_of
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
@@ -244,11 +245,8 @@ def assign_ticket(actor: Actor, ticket_id: int, assignee_id: int | None, *,
         raise PermissionDenied("permission.denied", action=str(Action.REASSIGN))
     with database.atomic():
         row = _visible_row(actor, ticket_id)
-        if assignee_id is not None and fetch_one(
-                "select 1 from staff_user where id = ? and active = ?",
-                (assignee_id, True)) is None:
-            raise ValidationError("validation.choice", field="assignee", value=str(assignee_id),
-                                  allowed="active staff")
+        if assignee_id is not None:
+            check_can_own(assignee_id, field="assignee")
         _change(actor, ticket_id, "ticket.assign", {"assignee": [row[9], assignee_id]},
                 "assignee_id = ?", (assignee_id,), now)
         if assignee_id is not None and assignee_id != actor.user_id:

@@ -329,10 +329,11 @@ def test_new_leads_without_an_owner_go_through_the_assignment_rules(cast) -> Non
 def test_owner_cells_name_staff_by_name_id_or_username(cast) -> None:
     rows = [["姓名", "手机", "负责人"], ["甲", "13800138001", "张伟"],
             ["乙", "13800138002", str(cast.other_agent.telegram_id)],
-            ["丙", "13800138003", "无此人"]]
+            ["丙", "13800138003", "无此人"], ["丁", "13800138004", "赵敏"]]
     preview, result = run_import(cast.manager, "owners.csv", csv_file(rows))
-    assert [(p.row, p.code) for p in preview.problems] == [(4, "import.owner_unknown")]
-    assert (result.created, result.rejected) == (2, 1)
+    assert [(p.row, p.column, p.code) for p in preview.problems] == [
+        (4, "负责人", "import.owner_unknown"), (5, "负责人", "validation.cannot_own")]
+    assert (result.created, result.rejected) == (2, 2)  # a viewer owns nothing
     assert card_by_phone("+8613800138001").owner_id == cast.teammate.user_id
     assert card_by_phone("+8613800138002").owner_id == cast.other_agent.user_id
 

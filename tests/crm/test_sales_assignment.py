@@ -8,7 +8,7 @@ import datetime as dt
 import peewee
 import pytest
 
-from crm import customers, sales, users
+from crm import customers, sales, service, users
 from crm.customers import AddressInput
 from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.sales import outbox
@@ -226,3 +226,35 @@ def test_owner_choices_are_active_staff_who_work_on_customers(cast) -> None:
     assert not {name for (name,) in viewers} & names
     with pytest.raises(PermissionDenied):
         sales.owner_choices(cast.agent)
+
+
+def test_nothing_is_handed_to_a_viewer_through_any_door(cast) -> None:
+    """A viewer only reads: no customer, deal, ticket, new lead or whole book goes to one, and
+    each refusal names the person and changes nothing."""
+    viewer = cast.viewer.user_id
+    held = customer(cast.agent, "赵客户", now=T0)
+    refusals = [
+        lambda: sales.reassign_lead(cast.manager, held.id, viewer, now=T0),
+        lambda: customers.update_customer(cast.manager, held.id, "owner_id", viewer, now=T0),
+        lambda: customers.create_customer(cast.manager, customers.CustomerDraft(
+            name="新客户", owner_id=viewer), now=T0),
+        lambda: sales.create_deal(cast.manager, held.id, "单子", owner_id=viewer, now=T0),
+        lambda: sales.configure_assignment(cast.admin, "rules", fallback_owner_id=viewer),
+        lambda: service.assign_ticket(cast.manager, service.open_ticket(
+            cast.manager, held.id, "问题", now=T0).id, viewer, now=T0),
+        lambda: users.reassign_customers(cast.admin, cast.agent.telegram_id,
+                                         cast.viewer.telegram_id, now=T0),
+    ]
+    for refuse in refusals:
+        with pytest.raises(ValidationError) as caught:
+            refuse()
+        assert (caught.value.code, caught.value.params["name"]) == ("validation.cannot_own",
+                                                                     "赵敏")
+    assert customers.get_customer(SYSTEM, held.id).owner_id == cast.agent.user_id
+    assert fetch_one("select count(*) from customer where owner_id = ?", (viewer,))[0] == 0
+    assert fetch_one("select count(*) from deal")[0] == 0
+    assert fetch_one("select count(*) from ticket where assignee_id = ?", (viewer,))[0] == 0
+    users.deactivate_user(cast.admin, cast.teammate.telegram_id)
+    with pytest.raises(ValidationError) as caught:
+        customers.update_customer(cast.manager, held.id, "owner_id", cast.teammate.user_id)
+    assert caught.value.code == "validation.not_active_staff"
