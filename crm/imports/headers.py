@@ -1,6 +1,7 @@
 """Which column holds what: headers in Chinese or English with their common variants, found
 below title rows and across merged header rows; unknown columns are reported and kept (in the
-customer's notes), never dropped."""
+customer's notes), never dropped. Every column a customers export writes is understood, so an
+export can be imported again."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
               "comments", "description"),
     "status": ("状态", "客户状态", "status"),
     "id_card": ("身份证", "身份证号", "身份证号码", "idcard", "idnumber", "idcardnumber"),
+    # A customers export's own number: matches that customer when the name agrees too.
+    "id": ("编号", "客户编号", "客户id", "id", "customerid"),
 }
 _BY_ALIAS = {alias: field for field, names in ALIASES.items() for alias in names}
 _BRACKETS = re.compile(r"[(（\[【<《].*?[)）\]】>》]")
@@ -140,9 +143,12 @@ def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:
     if "name" not in fields:
         raise ValidationError("import.no_name_column", field="file",
                               expected=", ".join(ALIASES["name"][:4]))
-    kept = tuple(c for c in range(width) if fields[c] is None and _has_data(rows, last + 1, c))
-    return ColumnMap(last + 1, tuple(labels), tuple(fields), tuple(labels[c] for c in kept),
-                     kept)
+    # The id column is kept in new customers' notes too: a number from another system is
+    # worth keeping when it matches nobody here.
+    kept = tuple(c for c in range(width)
+                 if fields[c] in (None, "id") and _has_data(rows, last + 1, c))
+    return ColumnMap(last + 1, tuple(labels), tuple(fields),
+                     tuple(labels[c] for c in kept if fields[c] is None), kept)
 
 
 def _header(scan: Sequence[Sequence[Cell]], found: list[dict[int, str]], last: int,

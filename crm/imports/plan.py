@@ -130,11 +130,12 @@ def _reject(row: Sequence[Cell], number: int, columns: ColumnMap, error: CrmErro
 
 
 def existing_by_key(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[tuple]]:
-    """Live customers holding each (kind, value): [(id, owner id, team id)]."""
+    """Live customers holding each (kind, value): [(id, owner id, team id)]. Kinds are phone,
+    email and id (``rows.record_key``)."""
     by_kind: dict[str, list[str]] = {}
     for kind, value in set(keys):
         by_kind.setdefault(kind, []).append(value)
-    found: dict[tuple[str, str], list[tuple]] = {}
+    found = _by_record_id(by_kind.pop("id", []))
     for kind, values in by_kind.items():
         for start in range(0, len(values), MATCH_CHUNK):
             chunk = values[start:start + MATCH_CHUNK]
@@ -145,6 +146,22 @@ def existing_by_key(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], li
                 " and c.deleted_at is null", (kind, *chunk))
             for value, *customer in rows:
                 found.setdefault((kind, value), []).append(tuple(customer))
+    return found
+
+
+def _by_record_id(values: list[str]) -> dict[tuple[str, str], list[tuple]]:
+    """The live customers that ``id`` keys name: the one with that id and that name."""
+    wanted = set(values)
+    ids = sorted({int(value.partition(" ")[0]) for value in values})
+    found: dict[tuple[str, str], list[tuple]] = {}
+    for start in range(0, len(ids), MATCH_CHUNK):
+        chunk = ids[start:start + MATCH_CHUNK]
+        for customer_id, owner_id, team_id, name in fetch_all(
+                "select id, owner_id, team_id, name_norm from customer"
+                f" where id in ({', '.join('?' * len(chunk))}) and deleted_at is null", chunk):
+            key = f"{customer_id} {name}"
+            if key in wanted:
+                found[("id", key)] = [(customer_id, owner_id, team_id)]
     return found
 
 

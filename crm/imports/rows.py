@@ -20,6 +20,7 @@ from crm.imports import cells
 from crm.imports import phones as phones_module
 from crm.imports.headers import ColumnMap
 from crm.imports.reading import Cell
+from crm.search_terms import normalise_text
 from storage.database import fetch_all
 
 # Status words Chinese spreadsheets use, beside the stored English ones.
@@ -97,6 +98,18 @@ def new_notes(found: dict[str, list[Cell]], notes: str | None) -> str | None:
     if EXTRA not in found:
         return notes
     return inputs.optional_text(notes_of(found), field="notes", max_length=inputs.NOTES_MAX)
+
+
+def record_key(found: dict[str, list[Cell]], name: str) -> tuple[tuple[str, str], ...]:
+    """A customers export read back: its id column with the row's name, ``("id", "<id>
+    <name>")``, which matches only the customer with that id *and* that name (a file from
+    elsewhere numbers its own customers). Customers with no phone or e-mail are found again
+    this way."""
+    cell = found.get("id")
+    number = cells.text(cell[0]) if cell else ""
+    if not (number.isascii() and number.isdigit() and len(number) <= 18):
+        return ()
+    return (("id", f"{int(number)} {normalise_text(name)}"),)
 
 
 def row_values(found: dict[str, list[Cell]]) -> RowValues:
@@ -205,8 +218,8 @@ def validate(actor: Actor, number: int, found: dict[str, list[Cell]], staff: Sta
     record = checked_draft(values.draft, today)
     industry = inputs.optional_text(values.industry, field="industry")
     keys = tuple((c.kind, c.value) for c in record["channels"] if c.kind in ("phone", "email"))
-    return ValidRow(number, record, owner_id, industry, keys, given_fields(found),
-                    new_notes(found, record["notes"]))
+    return ValidRow(number, record, owner_id, industry, keys + record_key(found, record["name"]),
+                    given_fields(found), new_notes(found, record["notes"]))
 
 
 class Checker:
@@ -246,7 +259,8 @@ class Checker:
         industry = text.get("industry")
         industry = self._once(("industry", industry), _optional, industry, "industry")
         keys = tuple((c.kind, c.value) for c in channels if c.kind in ("phone", "email"))
-        return ValidRow(number, record, owner_id, industry, keys, given_fields(found),
+        return ValidRow(number, record, owner_id, industry,
+                        keys + record_key(found, record["name"]), given_fields(found),
                         new_notes(found, record["notes"]))
 
     def _channels(self, phones: list[str], found: dict[str, list[Cell]],

@@ -49,6 +49,14 @@ def _address_key(values: Sequence[str | None]) -> tuple[str, ...]:
     return tuple(normalise_text(part or "") for part in values)
 
 
+def _held(key: tuple[str, ...], held: set[tuple[str, ...]]) -> bool:
+    """Whether a stored address agrees with every part the row gives: a row leaves out what
+    its file has no column for (an export has no country or postal code), which is not a
+    different address."""
+    return key in held or any(all(not part or part == have for part, have in
+                                  zip(key, stored, strict=True)) for stored in held)
+
+
 def _load(ids: Sequence[int]) -> dict[int, _Current]:
     """The stored state of ``ids``: a handful of queries per 500 customers."""
     found: dict[int, _Current] = {}
@@ -140,7 +148,7 @@ class _Plan:
             self.audit.append(("customer.tags", customer_id, None))  # filled once written
         for item in record["addresses"]:
             key = _address_key([getattr(item, part) for part in ADDRESS_PARTS])
-            if key in current.addresses:
+            if _held(key, current.addresses):
                 continue
             self.addresses.append((customer_id, item.kind, *[getattr(item, part) for part in
                                                              ADDRESS_PARTS],

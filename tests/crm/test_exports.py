@@ -186,15 +186,46 @@ def records_by_id(rows: list[list]) -> list[dict]:
 
 
 def test_an_export_imports_again_as_the_same_customers(cast, book) -> None:
+    """Even customers with neither phone nor e-mail (found by the export's id with their
+    name), and addresses with parts the export has no column for (country, postal code)."""
+    customer(cast.agent, "只有地址", now=T0, addresses=(customers.AddressInput(
+        country="中国", province="北京", city="北京", postal_code="100000"),))
+    customer(cast.agent, "Anonymous lead", now=T0)
+    tables = ("customer", "address", "contact_channel", "customer_tag")
+    before = {table: count(table) for table in tables}
+    last_entry = fetch_all("select max(id) from audit_log")[0][0]
     for fmt in ("csv", "xlsx"):
         buffer = io.BytesIO()
         exports.export_records(cast.admin, "customers", buffer, fmt=fmt, now=T0)
         preview = imports.preview_import(cast.admin, f"back.{fmt}", buffer.getvalue(), now=T0)
-        assert (preview.new, preview.existing, preview.invalid) == (0, 3, 0)
+        assert (preview.new, preview.existing, preview.invalid) == (0, 5, 0)
         # columns only an export has (last contact is empty here, so not even mentioned)
-        assert set(preview.unknown_columns) == {"id", "created_at", "other_addresses"}
+        assert set(preview.unknown_columns) == {"created_at", "other_addresses"}
         result = imports.confirm_import(cast.admin, preview.token, "update", now=T0)
-        assert (result.updated, result.unchanged) == (0, 3)
+        assert (result.created, result.updated, result.unchanged) == (0, 0, 5)
+    assert {table: count(table) for table in tables} == before
+    actions = {a for (a,) in fetch_all("select action from audit_log where id > ?", (last_entry,))}
+    assert not {a for a in actions if a.startswith("customer.")}, actions
+
+
+def test_an_id_from_elsewhere_matches_nobody_and_is_kept_in_the_notes(cast, book) -> None:
+    """A number names a customer only together with that customer's name: another system's
+    file numbers its own customers."""
+    wang = book["wang"].id
+    rows = [["编号", "姓名"], [str(wang), "王大明"], [str(wang), "王小明"], ["99999", "王小明"]]
+    content = "\n".join(",".join(row) for row in rows).encode()
+    preview = imports.preview_import(cast.admin, "other.csv", content, now=T0)
+    assert (preview.new, preview.existing, preview.duplicates) == (2, 1, 0)
+    assert preview.unknown_columns == ()
+    result = imports.confirm_import(cast.admin, preview.token, "skip", now=T0)
+    notes = [r[0] for r in fetch_all("select notes from customer where id > ? order by id",
+                                     (book["emily"].id,))]
+    assert (result.created, result.skipped) == (2, 1)
+    assert notes == [f"编号: {wang}", "编号: 99999"]
+
+
+def count(table: str) -> int:
+    return fetch_all(f"select count(*) from {table}")[0][0]
 
 
 def test_exports_are_audited_with_their_filters(cast, book) -> None:
