@@ -37,6 +37,26 @@ def _wrapped(sheet: Any, text: str) -> WriteOnlyCell:
     return cell
 
 
+# Excel's General format shows at most 11 digits: a longer whole number (a phone or an ID
+# card kept as a number) would show as 1.39444E+11, so it gets a format of whole digits.
+LONG_NUMBER = 10**11
+
+
+def _whole_digits(sheet: Any, number: int | float) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=number)
+    cell.number_format = "0"
+    return cell
+
+
+def _cell(sheet: Any, value: Any) -> Any:
+    """A value as written: as it is, or a cell formatted so that Excel shows it whole."""
+    if isinstance(value, str) and "\n" in value:
+        return _wrapped(sheet, value)
+    if type(value) in (int, float) and abs(value) >= LONG_NUMBER and value == int(value):
+        return _whole_digits(sheet, value)
+    return value
+
+
 def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
     """An XLSX file with one sheet per (title, headers, rows), written in streaming mode."""
     book = Workbook(write_only=True)
@@ -49,8 +69,7 @@ def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[
             bold.append(cell)
         sheet.append(bold)
         for row in rows:
-            sheet.append([_wrapped(sheet, value) if isinstance(value, str) and "\n" in value
-                          else value for value in map(safe_cell, row)])
+            sheet.append([_cell(sheet, value) for value in map(safe_cell, row)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -184,6 +184,19 @@ def test_a_refused_row_comes_back_with_every_problem_at_once(cast) -> None:
     assert not sheet.cell(4, 8).alignment.wrap_text
 
 
+def test_long_numbers_in_the_rejects_file_show_whole_in_excel(cast) -> None:
+    """A phone kept as a number comes back as that number, formatted to show every digit
+    (Excel's General format would show 1.39444E+11)."""
+    content = xlsx_file([["姓名", "手机", "生日"], ["号码太长", 139444455040.0, "1990-02-30"],
+                         ["正常", 13800138000.0, "1990-13-45"]])
+    preview = imports.preview_import(cast.manager, "numbers.xlsx", content, now=T0)
+    sheet = load_workbook(io.BytesIO(imports.rejects_workbook(
+        preview.headers, preview.rejects, lambda p: p.code))).active
+    assert [sheet.cell(row, 2).value for row in (2, 3)] == [139444455040, 13800138000]
+    assert sheet.cell(2, 2).number_format == "0"
+    assert sheet.cell(3, 2).number_format == "General"  # 11 digits show whole anyway
+
+
 @pytest.mark.parametrize(("content", "code"), [
     (b"", "import.empty"),
     (b"   \r\n \n", "import.empty"),
