@@ -137,8 +137,16 @@ def cmd_user_role(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_user_team(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
-    user = users.set_team(SYSTEM, args.telegram_id, _team_id(args.team))
-    Terminal(config.locale).say("cli.user.team", name=user.name, team=args.team)
+    out, team_id = Terminal(config.locale), _team_id(args.team)
+    before = users.get_user(SYSTEM, args.telegram_id).team_id
+    user = users.set_team(SYSTEM, args.telegram_id, team_id)
+    if team_id is not None:
+        out.say("cli.user.team", name=user.name, team=args.team)
+    elif before is not None:  # "-": say which team they left, not that they joined "-"
+        teams = {team.id: team.name for team in users.list_teams(SYSTEM)}
+        out.say("cli.user.team_left", name=user.name, team=teams.get(before, "-"))
+    else:
+        out.say("cli.user.team_none", name=user.name)
     return 0
 
 

@@ -59,6 +59,20 @@ def test_teams_roles_and_reassignment(capsys) -> None:
     assert agent.is_system
 
 
+def test_taking_someone_out_of_their_team_says_so(capsys, monkeypatch) -> None:
+    run(capsys, "team", "add", "华南组")
+    run(capsys, "user", "add", "201", "--role", "manager", "--name", "Max", "--team", "华南组")
+    code, out, _ = run(capsys, "user", "team", "201", "-")
+    assert code == 0 and out.strip() == "Max is no longer in a team (left 华南组)"
+    code, out, _ = run(capsys, "user", "team", "201", "-")
+    assert code == 0 and out.strip() == "Max is not in a team"
+    assert "0 active members" in run(capsys, "team", "list")[1]
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    run(capsys, "user", "team", "201", "华南组")
+    code, out, _ = run(capsys, "user", "team", "201", "-")
+    assert code == 0 and out.strip() == "Max 已离开团队 华南组，现不属于任何团队"
+
+
 def test_an_invite_without_a_token_prints_the_code_to_send(capsys) -> None:
     code, out, _ = run(capsys, "user", "invite", "--role", "agent", "--hours", "2")
     assert code == 0
