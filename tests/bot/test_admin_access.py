@@ -303,3 +303,18 @@ def test_a_manager_cannot_export_the_audit_log(chat) -> None:
     replies = chat.press(7102, "ae")
     assert not [r for r in replies if r.method == "sendDocument"]
     assert chat.alerts(replies)
+
+
+def test_the_audit_export_shows_times_in_the_readers_time_zone(chat) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    users.add_user(Actor.system(), 7102, "admin", "Far Admin", timezone="America/New_York",
+                   now=dt.datetime(2026, 11, 26, 21, 25))  # UTC: 16:25 in New York
+    [log] = chat.send(7102, "/audit")
+    [document] = [r for r in chat.press(7102, log.button("📤")) if r.method == "sendDocument"]
+    [(_, content, _)] = document.params["_files"].values()
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "at" and rows[1][:4] == (
+        dt.datetime(2026, 11, 26, 16, 25), "system", "cli", "user.add")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -97,6 +98,23 @@ def test_the_audit_log_reads_and_exports(capsys, tmp_path: Path) -> None:
     assert rows[0][0] == "at" and len(rows) >= 2
     logged = [r[0] for r in fetch_all("select action from audit_log")]
     assert logged.count("audit.export") == 2
+
+
+def test_audit_dates_and_times_are_the_installations_local_ones(capsys, tmp_path) -> None:
+    from crm import users
+
+    boss = users.identify(100).as_actor()
+    made = customers.create_customer(boss, customers.CustomerDraft(name="早起的客户"),
+                                     now=dt.datetime(2025, 1, 14, 21, 25))  # UTC
+    # The installation runs on Asia/Shanghai: that was 05:25 on the 15th.
+    code, out, _ = run(capsys, "audit", "--since", "2025-01-15", "--until", "2025-01-16")
+    assert code == 0 and out.startswith("2025-01-15 05:25:00  Boss (bot)  customer.create")
+    code, out, _ = run(capsys, "audit", "--customer", str(made.id), "--until", "2025-01-15")
+    assert code == 0 and out == ""
+    run(capsys, "audit", "--export", str(tmp_path / "day.csv"), "--since", "2025-01-15",
+        "--until", "2025-01-16")
+    rows = list(csv.reader(io.StringIO((tmp_path / "day.csv").read_text("utf-8-sig"))))
+    assert rows[1][0] == "2025-01-15 05:25:00" and rows[1][3] == "customer.create"
 
 
 def _a_customer() -> int:
