@@ -117,6 +117,15 @@ def test_audit_dates_and_times_are_the_installations_local_ones(capsys, tmp_path
     assert rows[1][0] == "2025-01-15 05:25:00" and rows[1][3] == "customer.create"
 
 
+def test_check_gives_job_times_in_the_installations_zone(capsys) -> None:
+    from crm import scheduling
+
+    scheduling.job_finished("backup", dt.datetime(2026, 11, 26, 18, 30), ok=False,
+                            error="disk full", alert=False)  # UTC
+    out = run(capsys, "check")[1]  # a failed job only warns
+    assert "job backup failed at 2026-11-27 02:30: disk full" in out and "UTC" not in out
+
+
 def _a_customer() -> int:
     from crm import users
 
