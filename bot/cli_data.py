@@ -78,19 +78,32 @@ def _show_preview(out: Terminal, preview: ImportPreview) -> None:
                 message=problem_text(out.locale, problem, html_escape=False))
 
 
+class _NoAnswer(Exception):
+    """Standard input closed before the question was answered (cron, a pipe, /dev/null)."""
+
+
+def _ask(prompt: str) -> str:
+    try:
+        return input(prompt + " ")
+    except EOFError:
+        print()  # end the prompt's line before the explanation
+        raise _NoAnswer from None
+
+
 def _chosen_mode(args: argparse.Namespace, out: Terminal, preview: ImportPreview) -> str | None:
-    """The mode to import in, asking when not told; None to stop."""
+    """The mode to import in, asking when not told; None to stop. Raises _NoAnswer when
+    nobody can answer, KeyboardInterrupt on Ctrl-C."""
     if args.yes:
         if preview.existing and args.mode is None:
             out.say("cli.import.choose_mode")
             return None
         return args.mode or "skip"
     if not preview.existing:
-        answer = input(out.text("cli.import.ask_new", new=preview.new) + " ")
+        answer = _ask(out.text("cli.import.ask_new", new=preview.new))
         return "skip" if answer.strip().lower() in ("y", "yes", "是") else None
     how = out.text("cli.import.how_update" if args.mode == "update" else "cli.import.how_skip")
-    answer = input(out.text("cli.import.ask", new=preview.new, existing=preview.existing,
-                            how=how) + " ").strip().lower()
+    answer = _ask(out.text("cli.import.ask", new=preview.new, existing=preview.existing,
+                           how=how)).strip().lower()
     return {"u": "update", "s": "skip"}.get(answer[:1])
 
 
@@ -105,17 +118,32 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
         out.say("cli.import.nothing")
         _write_rejects(out, rejects_path, preview.headers, preview.rejects)
         return 1
-    mode = _chosen_mode(args, out, preview)
+    try:
+        mode = _chosen_mode(args, out, preview)
+    except _NoAnswer:
+        out.warn("cli.import.no_answer")
+        return _stop(out, actor, preview, rejects_path, 1)
+    except KeyboardInterrupt:  # Ctrl-C at the question: a clean "no", not a traceback
+        print()
+        return _stop(out, actor, preview, rejects_path, 130)
     if mode is None:
-        imports.cancel_import(actor, preview.token)
-        out.say("cli.import.kept")
-        return 1
+        return _stop(out, actor, preview, rejects_path, 1)
     result = imports.confirm_import(actor, preview.token, mode, progress=_progress(out))
     out.say("cli.import.done", name=result.file_name, created=result.created,
             updated=result.updated, skipped=result.skipped, rejected=result.rejected,
             assigned=result.assigned)
     _write_rejects(out, rejects_path, result.headers, result.rejects)
     return 0
+
+
+def _stop(out: Terminal, actor: Actor, preview: ImportPreview, rejects_path: Path,
+          code: int) -> int:
+    """Nothing imported: cancel the preview (its kept file goes too) and still hand back the
+    rows the dry run refused, so the file can be fixed before the next attempt."""
+    imports.cancel_import(actor, preview.token)
+    out.say("cli.import.kept")
+    _write_rejects(out, rejects_path, preview.headers, preview.rejects)
+    return code
 
 
 def _write_rejects(out: Terminal, path: Path, headers: tuple[str, ...], rejects: tuple) -> None:

@@ -11,6 +11,7 @@ import io
 import json
 from pathlib import Path
 
+from bot.render import local_time
 from bot.terminal import AddCommand, Terminal, action, group, telegram_id_arg
 from crm import audit, invites, privacy, system, users
 from crm.actors import Actor, Channel, Role
@@ -30,8 +31,10 @@ def register(add: AddCommand) -> None:
     log = add("audit", cmd_audit, "Read or export the audit log (newest first).")
     log.add_argument("--user", type=telegram_id_arg, metavar="TELEGRAM_ID")
     log.add_argument("--customer", type=int, metavar="CUSTOMER_ID")
-    log.add_argument("--since", type=_date, metavar="YYYY-MM-DD")
-    log.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="exclusive")
+    log.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
+                     help="from this day (in the installation's time zone)")
+    log.add_argument("--until", type=_date, metavar="YYYY-MM-DD",
+                     help="before this day (exclusive)")
     log.add_argument("--limit", type=int, default=50)
     log.add_argument("--export", type=Path, metavar="FILE",
                      help="write every matching entry to FILE (.xlsx or .csv)")
@@ -79,9 +82,9 @@ def _register_privacy(actions: argparse._SubParsersAction) -> None:
     erase.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
 
 
-def _date(text: str) -> dt.datetime:
+def _date(text: str) -> dt.date:
     try:
-        return dt.datetime.fromisoformat(text)
+        return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError("a date like 2026-03-31") from exc
 
@@ -137,8 +140,16 @@ def cmd_user_role(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_user_team(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
-    user = users.set_team(SYSTEM, args.telegram_id, _team_id(args.team))
-    Terminal(config.locale).say("cli.user.team", name=user.name, team=args.team)
+    out, team_id = Terminal(config.locale), _team_id(args.team)
+    before = users.get_user(SYSTEM, args.telegram_id).team_id
+    user = users.set_team(SYSTEM, args.telegram_id, team_id)
+    if team_id is not None:
+        out.say("cli.user.team", name=user.name, team=args.team)
+    elif before is not None:  # "-": say which team they left, not that they joined "-"
+        teams = {team.id: team.name for team in users.list_teams(SYSTEM)}
+        out.say("cli.user.team_left", name=user.name, team=teams.get(before, "-"))
+    else:
+        out.say("cli.user.team_none", name=user.name)
     return 0
 
 
@@ -203,9 +214,6 @@ def _audit_filters(args: argparse.Namespace) -> dict:
             "until": args.until}
 
 
-AUDIT_HEADERS = ("at", "user", "via", "action", "record", "id", "customer", "changes")
-
-
 def cmd_audit(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     out = Terminal(config.locale)
@@ -215,7 +223,8 @@ def cmd_audit(args: argparse.Namespace, config: Config) -> int:
         out.say("cli.audit.exported", count=count, path=str(args.export))
         return 0
     for entry in audit.list_audit(SYSTEM, limit=args.limit, **filters).items:
-        out.say("cli.audit.row", at=entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+        out.say("cli.audit.row", at=local_time(entry.at, config.timezone).strftime(
+                    "%Y-%m-%d %H:%M:%S"),
                 user=entry.actor_name, via=entry.channel, action=entry.action,
                 record=f"{entry.entity}#{entry.entity_id or '-'}",
                 changes=_changes_text(entry, out))
@@ -229,17 +238,16 @@ def _changes_text(entry: audit.AuditEntry, out: Terminal) -> str:
 
 
 def _export_audit(path: Path, filters: dict) -> int:
-    out = Terminal("en")
-    rows = [(e.at, e.actor_name, e.channel, e.action, e.entity, e.entity_id, e.customer_id,
-             _changes_text(e, out)) for e in audit.export_audit(SYSTEM, **filters)]
+    """The matching entries to a CSV or XLSX file, times in the installation's time zone."""
+    rows = list(audit.export_rows(SYSTEM, **filters))
     if path.suffix.lower() == ".csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(AUDIT_HEADERS)
+        writer.writerow(audit.AUDIT_HEADERS)
         writer.writerows(rows)
         path.write_text(buffer.getvalue(), encoding="utf-8-sig")
     else:
-        path.write_bytes(workbook_bytes([("Audit", AUDIT_HEADERS, rows)]))
+        path.write_bytes(workbook_bytes([("Audit", audit.AUDIT_HEADERS, rows)]))
     return len(rows)
 
 

@@ -30,6 +30,12 @@ def local_time(moment: dt.datetime, timezone: str) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(timezone))
 
 
+def local_params(params: dict, timezone: str) -> dict:
+    """Message parameters with every stored (naive UTC) moment as local text, minutes shown."""
+    return {key: local_time(value, timezone).strftime("%Y-%m-%d %H:%M")
+            if isinstance(value, dt.datetime) else value for key, value in params.items()}
+
+
 def when(locale: str, moment: dt.datetime | None, timezone: str) -> str:
     if moment is None:
         return t(locale, "card.never")

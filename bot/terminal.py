@@ -27,6 +27,10 @@ class Terminal:
     def say(self, key: str, /, **params: Any) -> None:
         print(self.text(key, **params))
 
+    def warn(self, key: str, /, **params: Any) -> None:
+        """A problem the operator must act on, on standard error like a failure."""
+        print(self.text("cli.error", message=self.text(key, **params)), file=sys.stderr)
+
     def fail(self, error: CodedError) -> int:
         print(self.text("cli.error", message=self.text(error.code, **error.params)),
               file=sys.stderr)

@@ -11,7 +11,7 @@ import base64
 import datetime as dt
 import json
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from crm import runtime
 from crm.actors import Actor
-from crm.clock import as_datetime, utcnow
+from crm.clock import as_datetime, day_start_utc, local_naive, utcnow
 from crm.paging import Page
 from crm.permissions import Action, require
 from storage import bulk
@@ -161,11 +161,12 @@ def require_reader(actor: Actor) -> None:
 
 
 def list_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | None = None,
-               since: dt.datetime | None = None, until: dt.datetime | None = None,
+               since: dt.date | None = None, until: dt.date | None = None,
                offset: int = 0, limit: int = 20) -> Page[AuditEntry]:
-    """Entries newest first, filtered by staff user, customer and time; admins only."""
+    """Entries newest first, filtered by staff user, customer and days (local days of the
+    actor, ``until`` excluded); admins only."""
     require(actor, Action.AUDIT)
-    where, params = _filters(user_id, customer_id, since, until)
+    where, params = _filters(actor, user_id, customer_id, since, until)
     rows = fetch_all(
         "select id, at, actor_id, actor_name, channel, action, entity, entity_id, customer_id,"
         f" changes, sealed from audit_log{where} order by at desc, id desc limit ? offset ?",
@@ -175,11 +176,11 @@ def list_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | N
 
 
 def iter_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | None = None,
-               since: dt.datetime | None = None, until: dt.datetime | None = None,
+               since: dt.date | None = None, until: dt.date | None = None,
                batch: int = 1000):
     """Every matching entry, oldest first, for exports (admins only)."""
     require(actor, Action.AUDIT)
-    where, params = _filters(user_id, customer_id, since, until)
+    where, params = _filters(actor, user_id, customer_id, since, until)
     last = 0
     while True:
         joiner = " and" if where else " where"
@@ -194,7 +195,7 @@ def iter_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | N
 
 
 def export_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | None = None,
-                 since: dt.datetime | None = None, until: dt.datetime | None = None):
+                 since: dt.date | None = None, until: dt.date | None = None):
     """Every matching entry for a file export; the export itself is recorded first."""
     require(actor, Action.AUDIT)
     filters = {"user_id": user_id, "customer_id": customer_id, "since": since, "until": until}
@@ -207,34 +208,49 @@ def export_audit(actor: Actor, *, user_id: int | None = None, customer_id: int |
 AUDIT_HEADERS = ("at", "user", "via", "action", "record", "id", "customer", "changes")
 
 
-def export_audit_xlsx(actor: Actor, *, progress=None, **filters: object) -> bytes:
+def export_rows(actor: Actor, **filters: Any) -> Iterator[tuple]:
+    """The rows of a file export (``AUDIT_HEADERS``), oldest first, with the times in the
+    actor's time zone like every other export; the export is recorded first."""
+    zone = zone_of(actor)
+    for entry in export_audit(actor, **filters):
+        yield (local_naive(entry.at, zone), entry.actor_name, entry.channel, entry.action,
+               entry.entity, entry.entity_id, entry.customer_id,
+               "(erased)" if entry.erased else json.dumps(entry.changes, ensure_ascii=False,
+                                                          default=str)
+               if entry.changes else "")
+
+
+def export_audit_xlsx(actor: Actor, *, progress=None, **filters: Any) -> bytes:
     """The matching entries as a spreadsheet, oldest first; ``progress(done, total)``."""
     from crm.spreadsheets import workbook_bytes
 
     require(actor, Action.AUDIT)
-    where, params = _filters(filters.get("user_id"), filters.get("customer_id"),  # type: ignore[arg-type]
-                             filters.get("since"), filters.get("until"))  # type: ignore[arg-type]
+    where, params = _filters(actor, filters.get("user_id"), filters.get("customer_id"),
+                             filters.get("since"), filters.get("until"))
     total = fetch_one(f"select count(*) from audit_log{where}", params)[0]
 
     def rows():
-        for done, entry in enumerate(export_audit(actor, **filters), start=1):
+        for done, row in enumerate(export_rows(actor, **filters), start=1):
             if progress and (done % 500 == 0 or done == total):
                 progress(done, total)
-            yield (entry.at, entry.actor_name, entry.channel, entry.action, entry.entity,
-                   entry.entity_id, entry.customer_id,
-                   "(erased)" if entry.erased else json.dumps(entry.changes, ensure_ascii=False,
-                                                              default=str)
-                   if entry.changes else "")
+            yield row
 
     return workbook_bytes([("Audit", AUDIT_HEADERS, rows())])
 
 
-def _filters(user_id: int | None, customer_id: int | None, since: dt.datetime | None,
-             until: dt.datetime | None) -> tuple[str, tuple]:
+def zone_of(actor: Actor) -> str:
+    """The time zone the actor reads days and times in: theirs, else the installation's."""
+    return actor.timezone or runtime.config().timezone
+
+
+def _filters(actor: Actor, user_id: int | None, customer_id: int | None,
+             since: dt.date | None, until: dt.date | None) -> tuple[str, tuple]:
+    zone = zone_of(actor)
     parts, params = [], []
-    for column, operator, value in (("actor_id", "=", user_id),
-                                    ("customer_id", "=", customer_id),
-                                    ("at", ">=", since), ("at", "<", until)):
+    for column, operator, value in (
+            ("actor_id", "=", user_id), ("customer_id", "=", customer_id),
+            ("at", ">=", since and day_start_utc(since, zone)),
+            ("at", "<", until and day_start_utc(until, zone))):
         if value is not None:
             parts.append(f"{column} {operator} ?")
             params.append(value)

@@ -177,13 +177,14 @@ def _check_schema(results: list[CheckResult], db: Database) -> None:
 
 
 def _check_jobs(db: Database, now: dt.datetime) -> list[CheckResult]:
-    """How each scheduled job last ended, whether one is overdue, and undelivered reminders."""
+    """How each scheduled job last ended, whether one is overdue, and undelivered reminders.
+    Moments go out as naive UTC datetimes: interfaces show them in the reader's time zone."""
     rows = db.execute_sql("select name, last_finished_at, last_ok, last_error, expected_by"
                           " from job_run order by name").fetchall()
     results = [] if rows else [CheckResult("jobs", Status.WARN, "check.jobs_none", {})]
     for name, finished, ok, error, expected_by in rows:
         finished, expected_by = as_datetime(finished), as_datetime(expected_by)
-        last = f"{finished:%Y-%m-%d %H:%M} UTC" if finished else "-"
+        last = finished or "-"
         if ok is not None and not ok:
             results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_failed",
                                        {"job": name, "when": last, "error": error or ""}))
@@ -192,7 +193,7 @@ def _check_jobs(db: Database, now: dt.datetime) -> list[CheckResult]:
                                        {"job": name, "when": last}))
         elif finished is None:  # a new installation, or a job switched off in the config
             results.append(CheckResult(f"job:{name}", Status.OK, "check.job_not_yet", {
-                "job": name, "by": f"{expected_by:%Y-%m-%d %H:%M} UTC"}) if expected_by
+                "job": name, "by": expected_by}) if expected_by
                 else CheckResult(f"job:{name}", Status.OK, "check.job_off", {"job": name}))
         else:
             results.append(CheckResult(f"job:{name}", Status.OK, "check.job_ok",

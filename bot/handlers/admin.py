@@ -26,7 +26,7 @@ from bot.i18n import resolve_locale, t
 from bot.keyboards import Button, data, int_part, keyboard, parse
 from bot.progress import with_progress
 from bot.reminder_text import subject
-from bot.render import clip, local_time, pager, when
+from bot.render import clip, local_params, local_time, pager, when
 from crm import audit, invites, system, users
 from crm.actors import Actor, Role
 from crm.audit import AuditEntry
@@ -187,11 +187,12 @@ def audit_text(locale: str, page: Page[AuditEntry], timezone: str) -> str:
     return "\n".join(lines)
 
 
-def status_text(locale: str, status: SystemStatus) -> str:
-    """The installation's checks and counts."""
+def status_text(locale: str, status: SystemStatus, timezone: str) -> str:
+    """The installation's checks and counts, job times in the reader's time zone."""
     lines = [t(locale, "admin.status_title")]
     lines += [t(locale, f"admin.status_{check.status.value}",
-                message=t(locale, check.code, html_escape=False, **check.params))
+                message=t(locale, check.code, html_escape=False,
+                          **local_params(check.params, timezone)))
               for check in status.checks]
     by_role = {r.value: status.staff_by_role.get(r.value, 0) for r in Role}
     lines.append(t(locale, "admin.status_staff", active=sum(by_role.values()),
@@ -399,7 +400,8 @@ async def status_command(update: Update, context: session.Context) -> None:
     """/status: the installation's checks plus counts."""
     status = await session.db(context, system.get_status, session.actor(context),
                               session.config(context))
-    await update.effective_message.reply_text(status_text(session.locale(context), status))
+    await update.effective_message.reply_text(status_text(session.locale(context), status,
+                                                          session.timezone(context)))
 
 
 def register(application: Application) -> None:

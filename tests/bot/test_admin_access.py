@@ -303,3 +303,31 @@ def test_a_manager_cannot_export_the_audit_log(chat) -> None:
     replies = chat.press(7102, "ae")
     assert not [r for r in replies if r.method == "sendDocument"]
     assert chat.alerts(replies)
+
+
+def test_the_audit_export_shows_times_in_the_readers_time_zone(chat) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    users.add_user(Actor.system(), 7102, "admin", "Far Admin", timezone="America/New_York",
+                   now=dt.datetime(2026, 11, 26, 21, 25))  # UTC: 16:25 in New York
+    [log] = chat.send(7102, "/audit")
+    [document] = [r for r in chat.press(7102, log.button("📤")) if r.method == "sendDocument"]
+    [(_, content, _)] = document.params["_files"].values()
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "at" and rows[1][:4] == (
+        dt.datetime(2026, 11, 26, 16, 25), "system", "cli", "user.add")
+
+
+def test_status_shows_job_times_in_the_readers_time_zone(chat, staff) -> None:
+    from crm import scheduling
+
+    scheduling.job_finished("backup", dt.datetime(2026, 11, 26, 18, 30), ok=True)  # UTC
+    scheduling.expect_job("reminders", dt.datetime(2099, 1, 1, 1, 0))
+    text = only_text(chat.send(ADMIN, "/status"))  # the installation's Asia/Shanghai
+    assert "job backup: last ran 2026-11-27 02:30" in text
+    assert "job reminders: not run yet (expected by 2099-01-01 09:00)" in text
+    assert "UTC" not in text
+    users.add_user(Actor.system(), 7103, "admin", "Far Admin", timezone="America/New_York")
+    assert "last ran 2026-11-26 13:30" in only_text(chat.send(7103, "/status"))

@@ -87,7 +87,17 @@ def test_verify_passes_a_good_file_and_fails_a_damaged_one(capsys) -> None:
     data[len(data) // 2] ^= 0x40
     path.write_bytes(bytes(data))
     code, out, err = run(capsys, "backup", "verify", str(path))
-    assert code == 1 and out == "" and "is damaged or was altered" in err
+    assert code == 1 and out == "" and err == f"error: {path} is damaged or was altered\n"
+
+
+def test_a_damaged_backup_is_reported_wholly_in_chinese(capsys, monkeypatch) -> None:
+    path = make_backup(capsys)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    path.write_bytes(bytes(data))
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, _, err = run(capsys, "backup", "verify", str(path))
+    assert code == 1 and err == f"错误：{path} 已损坏或被篡改\n"
 
 
 def test_verify_fails_a_truncated_file_and_a_wrong_key(capsys, monkeypatch) -> None:

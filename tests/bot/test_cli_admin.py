@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -59,6 +60,20 @@ def test_teams_roles_and_reassignment(capsys) -> None:
     assert agent.is_system
 
 
+def test_taking_someone_out_of_their_team_says_so(capsys, monkeypatch) -> None:
+    run(capsys, "team", "add", "华南组")
+    run(capsys, "user", "add", "201", "--role", "manager", "--name", "Max", "--team", "华南组")
+    code, out, _ = run(capsys, "user", "team", "201", "-")
+    assert code == 0 and out.strip() == "Max is no longer in a team (left 华南组)"
+    code, out, _ = run(capsys, "user", "team", "201", "-")
+    assert code == 0 and out.strip() == "Max is not in a team"
+    assert "0 active members" in run(capsys, "team", "list")[1]
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    run(capsys, "user", "team", "201", "华南组")
+    code, out, _ = run(capsys, "user", "team", "201", "-")
+    assert code == 0 and out.strip() == "Max 已离开团队 华南组，现不属于任何团队"
+
+
 def test_an_invite_without_a_token_prints_the_code_to_send(capsys) -> None:
     code, out, _ = run(capsys, "user", "invite", "--role", "agent", "--hours", "2")
     assert code == 0
@@ -83,6 +98,32 @@ def test_the_audit_log_reads_and_exports(capsys, tmp_path: Path) -> None:
     assert rows[0][0] == "at" and len(rows) >= 2
     logged = [r[0] for r in fetch_all("select action from audit_log")]
     assert logged.count("audit.export") == 2
+
+
+def test_audit_dates_and_times_are_the_installations_local_ones(capsys, tmp_path) -> None:
+    from crm import users
+
+    boss = users.identify(100).as_actor()
+    made = customers.create_customer(boss, customers.CustomerDraft(name="早起的客户"),
+                                     now=dt.datetime(2025, 1, 14, 21, 25))  # UTC
+    # The installation runs on Asia/Shanghai: that was 05:25 on the 15th.
+    code, out, _ = run(capsys, "audit", "--since", "2025-01-15", "--until", "2025-01-16")
+    assert code == 0 and out.startswith("2025-01-15 05:25:00  Boss (bot)  customer.create")
+    code, out, _ = run(capsys, "audit", "--customer", str(made.id), "--until", "2025-01-15")
+    assert code == 0 and out == ""
+    run(capsys, "audit", "--export", str(tmp_path / "day.csv"), "--since", "2025-01-15",
+        "--until", "2025-01-16")
+    rows = list(csv.reader(io.StringIO((tmp_path / "day.csv").read_text("utf-8-sig"))))
+    assert rows[1][0] == "2025-01-15 05:25:00" and rows[1][3] == "customer.create"
+
+
+def test_check_gives_job_times_in_the_installations_zone(capsys) -> None:
+    from crm import scheduling
+
+    scheduling.job_finished("backup", dt.datetime(2026, 11, 26, 18, 30), ok=False,
+                            error="disk full", alert=False)  # UTC
+    out = run(capsys, "check")[1]  # a failed job only warns
+    assert "job backup failed at 2026-11-27 02:30: disk full" in out and "UTC" not in out
 
 
 def _a_customer() -> int:

@@ -6,6 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +20,7 @@ from crm import customers
 from storage.database import fetch_all
 from tests.crm.import_files import csv_file, read_sheet
 
+CHECKOUT = Path(__file__).resolve().parents[2]
 ROWS = [["姓名", "手机", "生日", "标签"], ["王小明", "13800138000", "1990-03-07", "VIP"],
         ["李娜", "13900139000", "1990-13-45", ""], ["张伟", "13700137000", "", "VIP"]]
 
@@ -75,6 +81,61 @@ def test_import_with_yes_needs_a_mode_for_existing_customers(capsys, tmp_path) -
     assert customers.get_customer(Actor.system(), row[0]).tags == ("VIP", "老客户")
     code, _, err = run(capsys, "import", str(source), "--as", "200", "--yes")
     assert code == 1 and "not allowed" in err
+
+
+def _crm(*argv: str, stdin: int) -> subprocess.Popen:
+    """The real `crm` command in a process of its own (so its standard input is real), run
+    from this checkout whatever the installed copy."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, (str(CHECKOUT), os.environ.get("PYTHONPATH"))))}
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", *argv], stdin=stdin, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _until_asked(process: subprocess.Popen, question: bytes, timeout: float = 60) -> bytes:
+    """What the process printed up to its question (which has no line end)."""
+    shown, deadline = b"", time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while question not in shown:
+            assert time.monotonic() < deadline and process.poll() is None, shown
+            if selector.select(timeout=1):
+                shown += os.read(process.stdout.fileno(), 4096)
+    return shown
+
+
+def _nothing_pending(tmp_path: Path) -> None:
+    """The preview is cancelled: its job says so and its copy of the file is gone."""
+    assert fetch_all("select status from import_job") == [("cancelled",)]
+    kept = tmp_path / "data" / "imports"
+    assert not kept.exists() or list(kept.iterdir()) == []
+
+
+def test_import_with_nobody_to_answer_cancels_the_preview(tmp_path) -> None:
+    source = tmp_path / "list.csv"
+    source.write_bytes(csv_file(ROWS))
+    process = _crm("import", str(source), "--rejects", str(tmp_path / "fix.xlsx"),
+                   stdin=subprocess.DEVNULL)
+    out, err = (stream.decode() for stream in process.communicate(timeout=120))
+    assert process.returncode == 1 and "Traceback" not in err
+    assert "error: no answer to the question" in err and "--yes" in err
+    assert "nothing imported; the preview was cancelled" in out and names() == []
+    report = read_sheet((tmp_path / "fix.xlsx").read_bytes())
+    assert report[1][0] == "李娜" and "not a date" in report[1][-1]
+    _nothing_pending(tmp_path)
+
+
+def test_ctrl_c_at_the_question_cancels_the_preview(tmp_path) -> None:
+    source = tmp_path / "list.csv"
+    source.write_bytes(csv_file(ROWS))
+    process = _crm("import", str(source), stdin=subprocess.PIPE)
+    shown = _until_asked(process, b"[y/n]")
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and b"Traceback" not in err
+    assert b"the preview was cancelled" in shown + out and names() == []
+    assert (tmp_path / "list.rejected.xlsx").exists()
+    _nothing_pending(tmp_path)
 
 
 def test_import_refuses_what_is_not_a_spreadsheet(capsys, tmp_path) -> None:

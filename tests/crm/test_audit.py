@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
 
 import peewee
 import pytest
+from openpyxl import load_workbook
 
 from crm import audit, customers, invites, users
 from crm.actors import Actor, Channel
@@ -80,8 +83,33 @@ def test_the_log_filters_by_user_customer_and_date(cast) -> None:
     assert {e.entity_id for e in entries(cast.admin, customer_id=one.id)} == {one.id}
     assert {e.actor_id for e in entries(cast.admin, user_id=cast.teammate.user_id)} == {
         cast.teammate.user_id}
-    window = entries(cast.admin, since=dt.datetime(2026, 2, 1), until=dt.datetime(2026, 4, 1))
+    window = entries(cast.admin, since=dt.date(2026, 2, 1), until=dt.date(2026, 4, 1))
     assert [e.action for e in window] == ["customer.create"]
+
+
+# 05:25 on 27 November in Shanghai (the installation's zone) is still the 26th in UTC.
+EARLY_MORNING = dt.datetime(2026, 11, 26, 21, 25)
+
+
+def test_dates_are_the_readers_local_days(cast) -> None:
+    made = customer(cast.agent, now=EARLY_MORNING)
+    that_morning = {"customer_id": made.id, "since": dt.date(2026, 11, 27)}
+    assert [e.action for e in entries(cast.admin, **that_morning)] == ["customer.create"]
+    assert entries(cast.admin, customer_id=made.id, until=dt.date(2026, 11, 27)) == []
+    in_london = dataclasses.replace(cast.admin, timezone="Europe/London")
+    assert entries(in_london, **that_morning) == []
+    assert len(entries(in_london, customer_id=made.id, since=dt.date(2026, 11, 26))) == 1
+
+
+def test_exports_show_times_in_the_readers_zone(cast) -> None:
+    made = customer(cast.agent, now=EARLY_MORNING)
+    [row] = audit.export_rows(cast.admin, customer_id=made.id)
+    assert row[0] == dt.datetime(2026, 11, 27, 5, 25) and row[3] == "customer.create"
+    in_london = dataclasses.replace(cast.admin, timezone="Europe/London")
+    sheet = load_workbook(io.BytesIO(audit.export_audit_xlsx(
+        in_london, customer_id=made.id))).active
+    [header, cells] = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert header[0] == "at" and cells[0] == dt.datetime(2026, 11, 26, 21, 25)
 
 
 def test_only_admins_read_the_log(cast) -> None:
