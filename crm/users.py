@@ -12,6 +12,7 @@ from crm.actors import Actor, Channel, Role
 from crm.clock import as_datetime, utcnow
 from crm.config import LOCALES
 from crm.errors import Conflict, NotFound, ValidationError
+from crm.handover import hand_over_work
 from crm.permissions import Action, require, role_allows
 from crm.search_terms import normalise_text
 from storage.database import database, fetch_all, fetch_one, insert, sql
@@ -296,13 +297,15 @@ def reassign_customers(actor: Actor, from_telegram_id: int, to_telegram_id: int,
                              (target.id, now, source.id))
         for customer_id in ids:
             reindex(customer_id)
+        work = hand_over_work(actor, [(i, source.id, target.id) for i in ids], now)
         audit.record(actor, "user.reassign", "staff_user", source.id, changes={
             "owner_id": [source.id, target.id], "customers": [None, len(ids)]}, now=now)
         if ids and target.id != actor.user_id:
             from crm.sales.outbox import notify  # the outbox belongs to the sales package
 
-            notify(target.id, "user.customers_handed", {
-                "count": len(ids), "previous": source.name, "by": actor.name or "system"}, now)
+            code = "user.customers_handed_with_work" if work else "user.customers_handed"
+            notify(target.id, code, {"count": len(ids), "previous": source.name,
+                                     "by": actor.name or "system", **work.params()}, now)
     return len(ids)
 
 

@@ -15,6 +15,7 @@ from crm import audit, runtime
 from crm.actors import Actor
 from crm.customers.secrets import store_secret
 from crm.customers.write import _address_text
+from crm.handover import Move, hand_over_work
 from crm.imports.rows import ValidRow
 from crm.permissions import Action, require
 from crm.search_terms import build_document, normalise_text
@@ -100,6 +101,7 @@ class _Plan:
         self.secrets: list[tuple[int, str, str]] = []
         self.audit: list[tuple[str, int, dict[str, Any] | None]] = []
         self.tag_before: dict[int, list[str]] = {}
+        self.handovers: list[Move] = []  # owner changes, whose open work follows
 
     def scalars(self, customer_id: int, current: _Current, row: ValidRow,
                 company_ids: dict[str, int]) -> None:
@@ -118,6 +120,7 @@ class _Plan:
             self._column(customer_id, current, "company_id", new_id, changes)
             values["company_norm"] = normalise_text(company)
         if row.owner_id is not None and row.owner_id != values["owner_id"]:
+            self.handovers.append((customer_id, values["owner_id"], row.owner_id))
             self._column(customer_id, current, "owner_id", row.owner_id,
                          {"owner": [values["owner_id"], row.owner_id]})
 
@@ -210,6 +213,7 @@ def _write(plan: _Plan, current: dict[int, _Current], changed: list[int], actor:
         for action, customer_id, changes in plan.audit]
     audit.record_for_customers(actor, entries, now)
     reindex(changed)
+    hand_over_work(actor, plan.handovers, now)
 
 
 def _tag_names(ids: Sequence[int]) -> dict[int, list[str]]:

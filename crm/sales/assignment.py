@@ -13,6 +13,7 @@ from crm.clock import as_datetime, utcnow
 from crm.customers.load import require_visible
 from crm.customers.views import TimelineEntry
 from crm.errors import ValidationError
+from crm.handover import hand_over_work
 from crm.permissions import Action, require
 from crm.sales.access import check_assignee
 from crm.sales.assignment_rules import SETTING_ID, ensure_setting, load_settings
@@ -176,10 +177,12 @@ def _assign(actor: Actor, customer_id: int, from_owner: int | None, choice: Choi
         "customer_id": customer_id, "from_owner_id": from_owner,
         "to_owner_id": choice.assignee_id, "reason": choice.reason, "rule_id": choice.rule_id,
         "note": note, "at": now, "by_id": actor.user_id})
+    work = hand_over_work(actor, [(customer_id, from_owner, choice.assignee_id)], now)
     name = fetch_one("select name from customer where id = ?", (customer_id,))[0]
-    notify(choice.assignee_id, "lead.assigned" if choice.reason != "manual" else "lead.reassigned",
+    code = "lead.assigned" if choice.reason != "manual" else "lead.reassigned"
+    notify(choice.assignee_id, f"{code}_with_work" if work else code,
            {"customer_id": customer_id, "customer_name": name, "by": actor.name or "system",
-            "reason": choice.reason}, now, customer_id=customer_id)
+            "reason": choice.reason, **work.params()}, now, customer_id=customer_id)
     audit.record(actor, "lead.assign", "customer", customer_id, customer_id=customer_id,
                  changes={"owner_id": [from_owner, choice.assignee_id],
                           "reason": [None, choice.reason]}, now=now)

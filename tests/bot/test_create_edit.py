@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Iterator
 
@@ -10,8 +11,10 @@ import peewee
 import pytest
 
 from bot.handlers import edit
+from bot.jobs import deliver_notifications
 from crm import customers, users
 from crm.actors import Actor
+from crm.clock import utcnow
 from tests.bot.harness import ChatHarness, Reply
 from tests.crm.cast import customer
 
@@ -310,6 +313,33 @@ def test_a_manager_hands_a_customer_to_another_owner_who_is_told(bot, agent, oth
     assert customers.get_customer(manager, made.id).owner_name == "王强"
     [moved] = sales.list_assignment_history(manager, made.id)
     assert (moved.to_owner_id, moved.reason) == (users.identify(OTHER).id, "manual")
+
+
+def test_a_handed_over_deal_and_follow_up_leave_the_previous_agent(bot, agent, other) -> None:
+    """✏️ Edit → 👤 Owner → 王强: the deal's buttons no longer work for 李娜, her /reminders no
+    longer lists the follow-up, and 王强 is told what came with the customer."""
+    from crm import reminders, sales
+
+    users.add_user(Actor.system(), 5204, "manager", "王经理", locale="zh-CN")
+    made = customer(agent, "王小明")
+    deal = sales.create_deal(agent, made.id, "年度合同", amount="5000")
+    reminders.create_reminder(agent, utcnow() + dt.timedelta(days=1), "跟进报价",
+                              customer_id=made.id)
+    menu = last(bot.press(5204, f"ed:{made.id}"))
+    owners = last(bot.press(5204, menu.button("负责人")))
+    bot.press(5204, owners.button("王强"))
+    contacted = next(s.id for s in sales.get_pipeline(Actor.system()).stages
+                     if s.name_en == "Contacted")
+    replies = bot.press(AGENT, f"dm:{deal.id}:{contacted}")
+    assert any("找不到" in a or "未找到" in a for a in bot.alerts(replies))
+    assert "跟进报价" not in all_text(bot.send(AGENT, "/reminders"))
+    assert "跟进报价 · 王小明" in all_text(bot.send(OTHER, "/reminders"))
+    bot.loop.run_until_complete(deliver_notifications(bot.app))
+    [told] = [c.params["text"] for c in bot.stub.sent() if int(c.params["chat_id"]) == OTHER
+              and "转给了您" in c.params["text"]]
+    assert "进行中的商机 1 个" in told and "待办提醒 1 条" in told
+    moved = last(bot.press(OTHER, f"dm:{deal.id}:{contacted}"))  # 王强 reads English
+    assert "Moved to Contacted" in moved.text and "Owner: 王强" in moved.text
 
 
 def test_an_agent_cannot_hand_a_customer_over_by_forging_the_button(bot, agent, other) -> None:

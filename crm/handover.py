@@ -1,0 +1,117 @@
+"""A customer's open work follows the customer to a new owner.
+
+When a customer changes owner, the open deals, open orders and outstanding reminders that the
+previous owner held on it move to the new owner; won and lost deals, completed and cancelled
+orders and done reminders stay as history. Every door that changes an owner (editing the
+record, a manager's reassignment, a whole book handed over, the assignment rules, an import)
+calls ``hand_over_work`` inside its own transaction, so they all move the same things.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from crm import audit
+from crm.actors import Actor
+from storage.database import database, fetch_all, sql
+
+CHUNK = 500
+
+Move = tuple[int, int | None, int | None]  # customer id, previous owner, new owner
+
+
+@dataclass(frozen=True)
+class HandedOver:
+    """How many rows of each kind moved to the new owner(s)."""
+
+    deals: int = 0
+    orders: int = 0
+    reminders: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.deals or self.orders or self.reminders)
+
+    def params(self) -> dict[str, int]:
+        """The counts as notification parameters."""
+        return {"deals": self.deals, "orders": self.orders, "reminders": self.reminders}
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """A table of work about customers, and which of its rows are still open."""
+
+    table: str
+    holder: str  # the column naming who holds the row
+    open_rows: str  # selects (id, customer id, holder) of open rows for customer_id in ({marks})
+    action: str  # the audit action of the row's existing owner change
+    touch: bool  # whether the move counts as a change of the row (updated_at)
+
+
+_DEALS = _Kind(
+    "deal", "owner_id",
+    "select d.id, d.customer_id, d.owner_id from deal d join pipeline_stage s on"
+    " s.id = d.stage_id where s.kind = 'open' and d.deleted_at is null"
+    " and d.customer_id in ({marks})",
+    # A hand-over is not activity on the deal: its quiet spell (the stale-deal rule) goes on.
+    "deal.update", touch=False)
+_ORDERS = _Kind(
+    "sales_order", "owner_id",
+    "select id, customer_id, owner_id from sales_order"
+    " where status in ('draft', 'confirmed', 'shipped') and customer_id in ({marks})",
+    "order.update", touch=True)
+# Pending, and delivered but not yet marked done (the agenda's overdue follow-ups). Reminders
+# about a ticket belong to whoever works the ticket, not to the customer's owner.
+_REMINDERS = _Kind(
+    "reminder", "staff_id",
+    "select id, customer_id, staff_id from reminder where status in ('pending', 'sent')"
+    " and ticket_id is null and customer_id in ({marks})",
+    "reminder.update", touch=True)
+
+
+def hand_over_work(actor: Actor, moves: Iterable[Move], now: dt.datetime) -> HandedOver:
+    """Move the open work of customers whose owner changed (inside the caller's transaction),
+    each row audited as its owner change; returns how many rows moved."""
+    net = _net(moves)
+    if not net:
+        return HandedOver()
+    return HandedOver(_move(actor, _DEALS, net, now), _move(actor, _ORDERS, net, now),
+                      _move(actor, _REMINDERS, net, now))
+
+
+def _net(moves: Iterable[Move]) -> dict[int, tuple[int | None, int]]:
+    """Per customer, the first previous owner and the last new one; a customer left without
+    an owner keeps its work where it is (nobody would take it)."""
+    net: dict[int, tuple[int | None, int | None]] = {}
+    for customer_id, previous, new in moves:
+        first = net[customer_id][0] if customer_id in net else previous
+        net[customer_id] = (first, new)
+    return {customer_id: (previous, new) for customer_id, (previous, new) in net.items()
+            if new is not None and previous != new}
+
+
+def _move(actor: Actor, kind: _Kind, net: dict[int, tuple[int | None, int]],
+          now: dt.datetime) -> int:
+    """Give each open row the previous owner held to the new owner, audited one by one."""
+    ids = sorted(net)
+    by_target: dict[int, list[int]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = tuple(ids[start:start + CHUNK])
+        for row_id, customer_id, holder in fetch_all(
+                kind.open_rows.format(marks=", ".join("?" * len(chunk))), chunk):
+            previous, new = net[customer_id]
+            if (holder or 0) != (previous or 0):
+                continue  # someone else's work on the customer (a teammate's deal) stays theirs
+            by_target.setdefault(new, []).append(row_id)
+            audit.record(actor, kind.action, kind.table, row_id, customer_id=customer_id,
+                         changes={kind.holder: [holder, new]}, now=now)
+    touch = ", updated_at = ?" if kind.touch else ""
+    for new, row_ids in by_target.items():
+        for start in range(0, len(row_ids), CHUNK):
+            chunk = tuple(row_ids[start:start + CHUNK])
+            database.execute_sql(sql(
+                f"update {kind.table} set {kind.holder} = ?{touch}"
+                f" where id in ({', '.join('?' * len(chunk))})"),
+                (new, *((now,) if kind.touch else ()), *chunk))
+    return sum(len(row_ids) for row_ids in by_target.values())
