@@ -39,6 +39,8 @@ _TAGS = re.compile(r"<[^>]+>")
 
 
 FILES = "_files"  # in the parameters handed to ``show``: {field: (file name, bytes, type)}
+SENT = "_sent"  # in them too: the message as the chat now holds it (after an edit, all of it)
+KEPT_MESSAGES = 1000  # messages remembered for later edits; older ones are edited blind
 
 
 def uploaded_files(request_data: RequestData) -> dict[str, tuple[str, bytes, str]]:
@@ -55,6 +57,8 @@ class LocalBotApi(BaseRequest):
         self.show = show
         self.bot_user = bot_user
         self._ids = itertools.count(first_message_id)
+        # What each chat holds, so an edit of only the buttons returns (and shows) the text too.
+        self._messages: dict[tuple[int, int], dict[str, Any]] = {}
 
     async def initialize(self) -> None:
         return None
@@ -74,15 +78,20 @@ class LocalBotApi(BaseRequest):
         params = dict(request_data.parameters) if request_data else {}
         if request_data is not None and request_data.contains_files:
             params[FILES] = uploaded_files(request_data)
+        result = self.answer(api_method, params)
+        if isinstance(result, dict) and "message_id" in result:
+            params[SENT] = result
         self.show(api_method, params)
-        return 200, json.dumps({"ok": True, "result": self.answer(api_method, params)}).encode()
+        return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def answer(self, api_method: str, params: dict[str, Any]) -> Any:
         """The result Telegram would give for this call."""
         if api_method == "getMe":
             return self.bot_user
-        if api_method.startswith(("send", "edit")):
-            return self._message(params)
+        if api_method.startswith("edit"):
+            return self._edited(api_method, params)
+        if api_method.startswith("send"):
+            return self._keep(self._message(params))
         if api_method == "getUpdates":
             return []
         if api_method == "getFile":
@@ -100,11 +109,44 @@ class LocalBotApi(BaseRequest):
                   "date": int(time.time()), "text": params.get("text", ""),
                   "chat": {"id": int(params.get("chat_id") or 0), "type": "private"},
                   "from": self.bot_user}
-        markup = params.get("reply_markup")
-        markup = json.loads(markup) if isinstance(markup, str) else markup
-        if isinstance(markup, dict) and "inline_keyboard" in markup:  # Telegram echoes these only
+        if params.get("caption"):
+            result["caption"] = params["caption"]
+        markup = inline_keyboard(params.get("reply_markup"))
+        if markup:  # Telegram echoes these only
             result["reply_markup"] = markup
         return result
+
+    def _keep(self, message: dict[str, Any]) -> dict[str, Any]:
+        self._messages[message["chat"]["id"], message["message_id"]] = message
+        if len(self._messages) > KEPT_MESSAGES:
+            del self._messages[next(iter(self._messages))]
+        return message
+
+    def _edited(self, api_method: str, params: dict[str, Any]) -> dict[str, Any] | bool:
+        """The message after the edit, whole. Like Telegram, an edit without buttons leaves
+        the message without any."""
+        if params.get("inline_message_id"):
+            return True  # sent by someone else through inline mode: Telegram says only "done"
+        key = (int(params.get("chat_id") or 0), int(params.get("message_id") or 0))
+        before = self._messages.get(key)
+        if before is None:
+            return self._keep(self._message(params))
+        message = {k: v for k, v in before.items() if k != "reply_markup"}
+        message["edit_date"] = int(time.time())
+        if api_method == "editMessageText":
+            message["text"] = params.get("text", "")
+        elif api_method == "editMessageCaption":
+            message["caption"] = params.get("caption", "")
+        markup = inline_keyboard(params.get("reply_markup"))
+        if markup:
+            message["reply_markup"] = markup
+        return self._keep(message)
+
+
+def inline_keyboard(markup: Any) -> dict[str, Any] | None:
+    """The inline keyboard of a ``reply_markup`` parameter (JSON or parsed), if it is one."""
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    return markup if isinstance(markup, dict) and "inline_keyboard" in markup else None
 
 
 def plain(text: str) -> str:
@@ -142,7 +184,8 @@ class Console:
         self.names = {member.telegram_id: member.name
                       for member in users.list_users(Actor.system(Channel.CLI))}
         self.files = config.data_dir / "console"  # what the bot sends, to open from here
-        self.buttons: list[str] = []
+        self.buttons: list[str] = []  # the callback data of the numbered choices
+        self.buttons_on: dict[str, Any] | None = None  # the message they are under
         self.update_ids = console_update_ids()
         self.ids = itertools.count(1)  # messages' and button presses' own ids
         self.app = build_application(config, executor, request=LocalBotApi(self.show))
@@ -159,9 +202,12 @@ class Console:
             print(f"  {'⚠' if params.get('show_alert') else 'ℹ'} {text}", file=self.out)
         for name, content, _ in (params.get(FILES) or {}).values():
             print(f"  📎 {self._keep(name, content)}", file=self.out)
-        if method.startswith(("send", "edit")) and text:
+        message = params.get(SENT)
+        if method.startswith("edit") and message is not None:
+            self._show_edit(method, message)
+        elif method.startswith("send") and text:
             print(plain(str(text)), file=self.out)
-            self._show_buttons(params.get("reply_markup"))
+            self._show_buttons(message)
 
     def _show_elsewhere(self, chat: int, text: str, files: list[str]) -> None:
         """A message a job sent to another member (reminders, alerts, reports): shown
@@ -183,15 +229,29 @@ class Console:
         target.write_bytes(content)
         return target
 
-    def _show_buttons(self, markup: Any) -> None:
-        if isinstance(markup, str):
-            markup = json.loads(markup)
-        rows = (markup or {}).get("inline_keyboard", []) if isinstance(markup, dict) else []
+    def _show_edit(self, method: str, message: dict[str, Any]) -> None:
+        """An edited message is shown again as it now is, its buttons becoming the numbered
+        choices; buttons only taken away are just no longer offered."""
+        spent = self.buttons_on is not None and \
+            self.buttons_on["message_id"] == message["message_id"]
+        if method == "editMessageReplyMarkup" and not message.get("reply_markup"):
+            if spent:
+                self.buttons, self.buttons_on = [], None
+            return
+        print(plain(str(message.get("text") or message.get("caption") or "")), file=self.out)
+        if not self._show_buttons(message) and spent:
+            self.buttons, self.buttons_on = [], None
+
+    def _show_buttons(self, message: dict[str, Any] | None) -> bool:
+        """Number the message's buttons, which replace the earlier choices; False if none."""
+        rows = ((message or {}).get("reply_markup") or {}).get("inline_keyboard", [])
         buttons = [b for row in rows for b in row if b.get("callback_data")]
-        if buttons:
-            self.buttons = [b["callback_data"] for b in buttons]
-            labels = [f"[{i}] {b['text']}" for i, b in enumerate(buttons, start=1)]
-            print("  " + "   ".join(labels), file=self.out)
+        if not buttons:
+            return False
+        self.buttons, self.buttons_on = [b["callback_data"] for b in buttons], message
+        labels = [f"[{i}] {b['text']}" for i, b in enumerate(buttons, start=1)]
+        print("  " + "   ".join(labels), file=self.out)
+        return True
 
     async def handle(self, line: str) -> None:
         """One typed line: a button number, a share command, or a message."""
@@ -213,9 +273,7 @@ class Console:
         if line.isdigit() and 1 <= int(line) <= len(self.buttons):
             return {"callback_query": {
                 "id": str(next(self.ids)), "from": self._user(), "chat_instance": "console",
-                "data": self.buttons[int(line) - 1],
-                "message": {"message_id": 1, "date": int(time.time()), "text": "…",
-                            "chat": {"id": self.staff.telegram_id, "type": "private"}}}}
+                "data": self.buttons[int(line) - 1], "message": self.buttons_on}}
         command, _, rest = line.partition(" ")
         if command == "/contact" and rest:
             phone, _, name = rest.partition(" ")

@@ -174,3 +174,54 @@ def test_a_customer_console_refuses_a_staff_members_id(installed) -> None:
     out = io.StringIO()
     assert run_console(installed, 42, lines=io.StringIO("/quit\n"), out=out, customer=True) == 1
     assert "belongs to a staff member" in out.getvalue()
+
+
+def _answers(shown: str) -> list[str]:
+    """What the bot printed after each typed line, in order (the prompt separates them)."""
+    return shown.split("> ")[1:]
+
+
+def test_paging_search_results_shows_the_next_page_and_its_numbers(installed) -> None:
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    for number in range(1, 11):
+        customers.create_customer(boss, customers.CustomerDraft(
+            name=f"王小{number:02}", phones=(f"138001380{number:02}",)))
+    out = io.StringIO()
+    assert run_console(installed, lines=io.StringIO("王小\n9\n1\n/quit\n"), out=out) == 0
+    first, second, card = _answers(out.getvalue())[:3]
+    assert "[8] 王小08" in first and "[9] ▶" in first
+    assert "[1] 王小09" in second and "[2] 王小10" in second and "[3] ◀" in second
+    assert "王小01" not in second
+    assert card.startswith("王小09") and "+86 138 0013 8009" in card  # the new [1]
+
+
+def test_a_tickets_status_is_changed_with_the_buttons_it_shows_instead(installed) -> None:
+    from crm.service import tickets
+
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    buyer = customers.create_customer(boss, customers.CustomerDraft(
+        name="李四", phones=("13900139000",)))
+    tickets.open_ticket(boss, buyer.id, "Printer offline")
+    out = io.StringIO()
+    assert run_console(installed, lines=io.StringIO("/tickets\n1\n4\n3\n/quit\n"),
+                       out=out) == 0
+    _, card, statuses, saved = _answers(out.getvalue())[:4]
+    assert "[4] 📂 Status" in card
+    assert "Printer offline" in statuses and "[3] ✅ Resolved" in statuses  # the card, again
+    assert "Saved" in saved and "✅ Resolved" in saved and "[4] 📂 Status" in saved
+    assert fetch_one("select status from ticket")[0] == "resolved"
+
+
+def test_buttons_an_edit_takes_away_are_no_longer_offered(installed) -> None:
+    from crm.service import kb
+
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    kb.write_article(boss, "Printer offline", "Unplug it.")
+    out = io.StringIO()
+    assert run_console(installed, lines=io.StringIO("/kb\n1\n3\n1\n1\n/quit\n"), out=out) == 0
+    _, article, confirm, deleted, after = _answers(out.getvalue())[:5]
+    assert "[3] 🗑 Delete" in article
+    assert "Unplug it." in confirm and "[1] 🗑 Yes, delete" in confirm
+    assert "The article was deleted." in deleted and "[1]" not in deleted
+    assert "Nobody found for “1”" in after  # a number without buttons is just text
+    assert fetch_one("select count(*) from kb_article where deleted_at is null")[0] == 0
