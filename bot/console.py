@@ -12,6 +12,7 @@ import html
 import itertools
 import json
 import re
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -269,6 +270,19 @@ class Console:
                             "chat": {"id": self.staff.telegram_id, "type": "private"},
                             "from": self._user()} | content}
 
+    def _say(self, key: str, **params: Any) -> None:
+        """A note from the console itself, not from the bot."""
+        language = self.staff.locale or self.locale
+        print(t(language, key, html_escape=False, **params), file=self.out)
+
+    def _document(self, path: Path) -> dict[str, Any] | None:
+        """A file to send; a path with no file is refused here (a phone would not offer it)."""
+        if not path.is_file():
+            self._say("console.no_file", path=str(path))
+            return None
+        return self._message(document={"file_id": f"local:{path}", "file_unique_id": "l",
+                                       "file_name": path.name, "file_size": path.stat().st_size})
+
     def _payload(self, line: str) -> dict[str, Any] | None:
         if line.isdigit() and 1 <= int(line) <= len(self.buttons):
             return {"callback_query": {
@@ -282,16 +296,25 @@ class Console:
             latitude, longitude = (float(v) for v in rest.split())
             return self._message(location={"latitude": latitude, "longitude": longitude})
         if command == "/file" and rest:
-            path = Path(rest).expanduser()
-            return self._message(document={"file_id": f"local:{path}", "file_unique_id": "l",
-                                           "file_name": path.name,
-                                           "file_size": path.stat().st_size
-                                           if path.exists() else 0})
+            return self._document(local_path(rest))
         if not line:
             return None
         entities = ([{"type": "bot_command", "offset": 0, "length": len(command)}]
                     if line.startswith("/") else [])
         return self._message(text=line, entities=entities)
+
+
+def local_path(typed: str) -> Path:
+    """The path of ``/file PATH``, also when quoted or escaped as a terminal pastes a dragged
+    file (``'/a b/c.xlsx'``, ``/a\\ b/c.xlsx``)."""
+    path = Path(typed).expanduser()
+    if path.exists():
+        return path
+    try:
+        words = shlex.split(typed)
+    except ValueError:  # an unbalanced quote: the path as typed
+        return path
+    return Path(words[0]).expanduser() if len(words) == 1 else path
 
 
 def _any_staff() -> bool:

@@ -225,3 +225,29 @@ def test_buttons_an_edit_takes_away_are_no_longer_offered(installed) -> None:
     assert "The article was deleted." in deleted and "[1]" not in deleted
     assert "Nobody found for “1”" in after  # a number without buttons is just text
     assert fetch_one("select count(*) from kb_article where deleted_at is null")[0] == 0
+
+
+def test_a_file_that_is_not_there_is_refused_before_the_bot_sees_it(installed,
+                                                                    tmp_path: Path) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    out = io.StringIO()
+    missing = tmp_path / "nowhere" / "rows.xlsx"
+    assert run_console(installed, lines=io.StringIO(f"/file {missing}\n/quit\n"), out=out) == 0
+    [answer] = _answers(out.getvalue())[:1]
+    assert answer.strip() == f"There is no file at {missing}; nothing was sent."  # only
+
+
+def test_a_file_dragged_into_the_terminal_is_found_in_its_quotes(installed,
+                                                                 tmp_path: Path) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    folder = tmp_path / "my files"
+    folder.mkdir()
+    (folder / "people.csv").write_text("name,phone\n王小明,13800138000\n", encoding="utf-8")
+    out = io.StringIO()
+    quoted = f"/file '{folder / 'people.csv'}'"
+    escaped = "/file " + str(folder / "people.csv").replace(" ", "\\ ")
+    assert run_console(installed, lines=io.StringIO(f"{quoted}\n{escaped}\n/quit\n"),
+                       out=out) == 0
+    first, second = _answers(out.getvalue())[:2]
+    assert "people.csv: 1 rows" in first and "New customers: 1" in first
+    assert "people.csv: 1 rows" in second
