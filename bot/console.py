@@ -178,8 +178,11 @@ class Console:
     """Turns typed lines into updates and prints what the bot answers."""
 
     def __init__(self, config: Config, staff: Person | StaffView, executor: DatabaseExecutor,
-                 out: TextIO = sys.stdout) -> None:
+                 out: TextIO = sys.stdout, *, customer: bool = False) -> None:
         self.staff, self.out = staff, out
+        # A customer shares their own number (the bot asks for it with a button); staff share
+        # other people's cards, to add them as customers.
+        self.customer = customer
         self.locale = config.locale  # a member without a language of their own gets this
         # The console is one member's chat; what jobs send to others is shown apart.
         self.names = {member.telegram_id: member.name
@@ -209,6 +212,7 @@ class Console:
         elif method.startswith("send") and text:
             print(plain(str(text)), file=self.out)
             self._show_buttons(message)
+            self._show_share_buttons(params.get("reply_markup"))
 
     def _show_elsewhere(self, chat: int, text: str, files: list[str]) -> None:
         """A message a job sent to another member (reminders, alerts, reports): shown
@@ -242,6 +246,14 @@ class Console:
         print(plain(str(message.get("text") or message.get("caption") or "")), file=self.out)
         if not self._show_buttons(message) and spent:
             self.buttons, self.buttons_on = [], None
+
+    def _show_share_buttons(self, markup: Any) -> None:
+        """Keyboard buttons that share the person's own number, with what to type instead."""
+        markup = json.loads(markup) if isinstance(markup, str) else markup
+        rows = markup.get("keyboard", []) if isinstance(markup, dict) else []
+        for button in (b for row in rows for b in row if isinstance(b, dict)):
+            if button.get("request_contact"):
+                self._say("console.share_contact", button=button.get("text", ""))
 
     def _show_buttons(self, message: dict[str, Any] | None) -> bool:
         """Number the message's buttons, which replace the earlier choices; False if none."""
@@ -283,6 +295,14 @@ class Console:
         return self._message(document={"file_id": f"local:{path}", "file_unique_id": "l",
                                        "file_name": path.name, "file_size": path.stat().st_size})
 
+    def _contact(self, phone: str, name: str) -> dict[str, Any]:
+        """A shared contact: a customer's own number (Telegram marks it with their user id,
+        as its "share my number" button does), or the card of someone else from staff."""
+        if self.customer:
+            return {"phone_number": phone, "first_name": name or self.staff.name,
+                    "user_id": self.staff.telegram_id}
+        return {"phone_number": phone, "first_name": name or phone}
+
     def _payload(self, line: str) -> dict[str, Any] | None:
         if line.isdigit() and 1 <= int(line) <= len(self.buttons):
             return {"callback_query": {
@@ -291,7 +311,7 @@ class Console:
         command, _, rest = line.partition(" ")
         if command == "/contact" and rest:
             phone, _, name = rest.partition(" ")
-            return self._message(contact={"phone_number": phone, "first_name": name or phone})
+            return self._message(contact=self._contact(phone, name.strip()))
         if command == "/location" and len(rest.split()) == 2:
             latitude, longitude = (float(v) for v in rest.split())
             return self._message(location={"latitude": latitude, "longitude": longitude})
@@ -391,7 +411,7 @@ def run_console(config: Config, telegram_id: int | None = None, *,
             print(t(config.locale, "console.no_staff", html_escape=False), file=out)
             return 1
     executor = DatabaseExecutor(db, pool_threads=config["database.pool_threads"])
-    console = Console(config, person, executor, out)
+    console = Console(config, person, executor, out, customer=customer)
     language = person.locale or config.locale
     jobs = not config.telegram_token
     if not jobs:

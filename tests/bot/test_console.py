@@ -251,3 +251,25 @@ def test_a_file_dragged_into_the_terminal_is_found_in_its_quotes(installed,
     first, second = _answers(out.getvalue())[:2]
     assert "people.csv: 1 rows" in first and "New customers: 1" in first
     assert "people.csv: 1 rows" in second
+
+
+def test_a_customer_shares_their_own_number_and_their_ticket_is_theirs(installed) -> None:
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    wang = customers.create_customer(boss, customers.CustomerDraft(
+        name="王小明", phones=("13800138000",)))
+    out = io.StringIO()
+    lines = io.StringIO("2\n/contact 13800138000\n2\nPrinter offline\n/quit\n")
+    assert run_console(installed, lines=lines, out=out, customer=True) == 0
+    asked, shared = _answers(out.getvalue())[:2]
+    assert "[📱 Share my phone number] type /contact PHONE" in asked
+    assert "your number is linked" in shared and "someone else" not in shared
+    assert fetch_one("select customer_id from ticket")[0] == wang.id
+
+
+def test_staff_share_someone_elses_card_to_add_a_customer(installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    out = io.StringIO()
+    assert run_console(installed, lines=io.StringIO("/contact 13900139000 李四\n/quit\n"),
+                       out=out) == 0
+    [card] = _answers(out.getvalue())[:1]
+    assert "Saved" in card and "李四" in card and "+86 139 0013 9000" in card
