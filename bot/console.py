@@ -1,8 +1,10 @@
 """`crm console`: a local terminal chat with the same handlers, no token and no network.
 
-You type as a staff member; the bot's answers are printed as text, its buttons as numbered
-choices (type the number to press one). `/contact PHONE NAME`, `/location LAT LON` and
-`/file PATH` share a contact, a location or a document; `/quit` leaves.
+You type as a staff member (or, with ``--customer``, as someone who is not staff); the bot's
+answers are printed as text, its buttons as numbered choices (type the number to press one).
+`/contact PHONE NAME`, `/location LAT LON` and `/file PATH` share a contact, a location or a
+document; a line ending in a backslash goes on in the next one, and `/paste` takes every line
+up to one with a single `.` as one message (an article, a long description); `/quit` leaves.
 """
 
 from __future__ import annotations
@@ -253,7 +255,7 @@ class Console:
         rows = markup.get("keyboard", []) if isinstance(markup, dict) else []
         for button in (b for row in rows for b in row if isinstance(b, dict)):
             if button.get("request_contact"):
-                self._say("console.share_contact", button=button.get("text", ""))
+                self.say("console.share_contact", button=button.get("text", ""))
 
     def _show_buttons(self, message: dict[str, Any] | None) -> bool:
         """Number the message's buttons, which replace the earlier choices; False if none."""
@@ -282,7 +284,7 @@ class Console:
                             "chat": {"id": self.staff.telegram_id, "type": "private"},
                             "from": self._user()} | content}
 
-    def _say(self, key: str, **params: Any) -> None:
+    def say(self, key: str, **params: Any) -> None:
         """A note from the console itself, not from the bot."""
         language = self.staff.locale or self.locale
         print(t(language, key, html_escape=False, **params), file=self.out)
@@ -290,7 +292,7 @@ class Console:
     def _document(self, path: Path) -> dict[str, Any] | None:
         """A file to send; a path with no file is refused here (a phone would not offer it)."""
         if not path.is_file():
-            self._say("console.no_file", path=str(path))
+            self.say("console.no_file", path=str(path))
             return None
         return self._message(document={"file_id": f"local:{path}", "file_unique_id": "l",
                                        "file_name": path.name, "file_size": path.stat().st_size})
@@ -319,6 +321,7 @@ class Console:
             return self._document(local_path(rest))
         if not line:
             return None
+        command = line.split(maxsplit=1)[0]  # a message of several lines: up to the first
         entities = ([{"type": "bot_command", "offset": 0, "length": len(command)}]
                     if line.startswith("/") else [])
         return self._message(text=line, entities=entities)
@@ -434,11 +437,49 @@ async def _loop(console: Console, lines: TextIO, out: TextIO, *, jobs: bool) -> 
     try:
         await console.handle("/start")
         while True:
-            print("> ", end="", file=out, flush=True)
-            line = await asyncio.to_thread(lines.readline)
-            if not line or line.strip() in ("/quit", "/exit"):
+            message = await read_message(Typed(lines, out), console.say)
+            if message is None or message.strip() in ("/quit", "/exit"):
                 break
-            await console.handle(line)
+            await console.handle(message)
     finally:
         await console.app.job_queue.stop(wait=False)
         await console.app.shutdown()
+
+
+PASTE, END_OF_PASTE, GOES_ON = "/paste", ".", "\\"
+
+
+class Typed:
+    """The lines a person types, each after its prompt."""
+
+    def __init__(self, lines: TextIO, out: TextIO) -> None:
+        self.lines, self.out = lines, out
+
+    async def line(self, prompt: str = "> ") -> str | None:
+        """The next line without its line break; None at the end of input."""
+        print(prompt, end="", file=self.out, flush=True)
+        line = await asyncio.to_thread(self.lines.readline)
+        return line.rstrip("\r\n") if line else None
+
+
+async def read_message(typed: Typed, say: Callable[[str], None]) -> str | None:
+    """One message, which may hold several lines, as a terminal lets one type them: lines
+    ending in a backslash go on in the next line; after `/paste`, every line up to one with
+    a single `.` (for pasting an article). None at the end of input."""
+    line = await typed.line()
+    if line is None:
+        return None
+    if line.strip() == PASTE:
+        say("console.paste")
+        pasted: list[str] = []
+        while (more := await typed.line("")) is not None and more.strip() != END_OF_PASTE:
+            pasted.append(more)
+        return "\n".join(pasted)
+    parts = [line]
+    while parts[-1].endswith(GOES_ON):
+        parts[-1] = parts[-1][:-1]
+        more = await typed.line("… ")
+        if more is None:
+            break
+        parts.append(more)
+    return "\n".join(parts)

@@ -273,3 +273,39 @@ def test_staff_share_someone_elses_card_to_add_a_customer(installed) -> None:
                        out=out) == 0
     [card] = _answers(out.getvalue())[:1]
     assert "Saved" in card and "李四" in card and "+86 139 0013 9000" in card
+
+
+def test_an_article_of_several_lines_is_pasted_as_one_message(installed) -> None:
+    from crm.service import kb
+
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    article = "Printer offline\nUnplug it.\n  Wait ten seconds, then plug it in.\n#printer"
+    out = io.StringIO()
+    lines = io.StringIO(f"/kb\n1\n/paste\n{article}\n.\n/quit\n")
+    assert run_console(installed, lines=lines, out=out) == 0
+    shown = out.getvalue()
+    assert "a line with a single . sends it" in shown
+    [saved] = kb.list_articles(boss)
+    assert saved.title == "Printer offline" and "#printer" not in saved.body
+    assert saved.body.splitlines()[:2] == ["Unplug it.", "  Wait ten seconds, then plug it in."]
+    assert "Unplug it.\n  Wait ten seconds" in plain(shown)  # the article, shown back
+
+
+def test_a_line_ending_in_a_backslash_goes_on_in_the_next(installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    out = io.StringIO()
+    lines = io.StringIO("2\nPrinter offline\\\nThe light blinks red.\\\nSince Monday.\n/quit\n")
+    assert run_console(installed, lines=lines, out=out, customer=True) == 0
+    assert "… … " in out.getvalue()  # each line that goes on is prompted for
+    subject, description = fetch_one("select subject, description from ticket")
+    assert subject == "Printer offline"
+    assert description == "Printer offline\nThe light blinks red.\nSince Monday."
+
+
+def test_the_welcome_tells_how_to_type_several_lines(installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    for customer in (False, True):
+        out = io.StringIO()
+        assert run_console(installed, lines=io.StringIO(""), out=out, customer=customer) == 0
+        assert "a line ending in \\ goes on in the next" in out.getvalue()
+        assert "/paste takes every line up to a single ." in out.getvalue()
