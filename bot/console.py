@@ -305,6 +305,14 @@ class Console:
                     "user_id": self.staff.telegram_id}
         return {"phone_number": phone, "first_name": name or phone}
 
+    def _location(self, typed: str) -> dict[str, Any] | None:
+        """A place from ``LAT LON``; anything else is explained here, not sent."""
+        place = coordinates(typed)
+        if place is None:
+            self.say("console.location_usage")
+            return None
+        return self._message(location={"latitude": place[0], "longitude": place[1]})
+
     def _payload(self, line: str) -> dict[str, Any] | None:
         if line.isdigit() and 1 <= int(line) <= len(self.buttons):
             return {"callback_query": {
@@ -314,9 +322,8 @@ class Console:
         if command == "/contact" and rest:
             phone, _, name = rest.partition(" ")
             return self._message(contact=self._contact(phone, name.strip()))
-        if command == "/location" and len(rest.split()) == 2:
-            latitude, longitude = (float(v) for v in rest.split())
-            return self._message(location={"latitude": latitude, "longitude": longitude})
+        if command == "/location" and rest:
+            return self._location(rest)
         if command == "/file" and rest:
             return self._document(local_path(rest))
         if not line:
@@ -325,6 +332,15 @@ class Console:
         entities = ([{"type": "bot_command", "offset": 0, "length": len(command)}]
                     if line.startswith("/") else [])
         return self._message(text=line, entities=entities)
+
+
+def coordinates(typed: str) -> tuple[float, float] | None:
+    """Latitude and longitude in degrees, if ``typed`` is two numbers on the globe."""
+    try:
+        latitude, longitude = (float(word) for word in typed.split())
+    except ValueError:  # not two numbers
+        return None
+    return (latitude, longitude) if abs(latitude) <= 90 and abs(longitude) <= 180 else None
 
 
 def local_path(typed: str) -> Path:

@@ -309,3 +309,14 @@ def test_the_welcome_tells_how_to_type_several_lines(installed) -> None:
         assert run_console(installed, lines=io.StringIO(""), out=out, customer=customer) == 0
         assert "a line ending in \\ goes on in the next" in out.getvalue()
         assert "/paste takes every line up to a single ." in out.getvalue()
+
+
+def test_a_location_that_is_not_two_numbers_is_explained_and_the_console_goes_on(
+        installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    out = io.StringIO()
+    lines = io.StringIO("/location north east\n/location 95 10\n/help\n/quit\n")
+    assert run_console(installed, lines=lines, out=out) == 0
+    words, too_far, helped = _answers(out.getvalue())[:3]
+    assert "/location takes a latitude and a longitude" in words and words == too_far
+    assert "What you can do" in helped
