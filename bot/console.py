@@ -1,8 +1,10 @@
 """`crm console`: a local terminal chat with the same handlers, no token and no network.
 
-You type as a staff member; the bot's answers are printed as text, its buttons as numbered
-choices (type the number to press one). `/contact PHONE NAME`, `/location LAT LON` and
-`/file PATH` share a contact, a location or a document; `/quit` leaves.
+You type as a staff member (or, with ``--customer``, as someone who is not staff); the bot's
+answers are printed as text, its buttons as numbered choices (type the number to press one).
+`/contact PHONE NAME`, `/location LAT LON` and `/file PATH` share a contact, a location or a
+document; a line ending in a backslash goes on in the next one, and `/paste` takes every line
+up to one with a single `.` as one message (an article, a long description); `/quit` leaves.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import html
 import itertools
 import json
 import re
+import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -39,6 +42,8 @@ _TAGS = re.compile(r"<[^>]+>")
 
 
 FILES = "_files"  # in the parameters handed to ``show``: {field: (file name, bytes, type)}
+SENT = "_sent"  # in them too: the message as the chat now holds it (after an edit, all of it)
+KEPT_MESSAGES = 1000  # messages remembered for later edits; older ones are edited blind
 
 
 def uploaded_files(request_data: RequestData) -> dict[str, tuple[str, bytes, str]]:
@@ -55,6 +60,8 @@ class LocalBotApi(BaseRequest):
         self.show = show
         self.bot_user = bot_user
         self._ids = itertools.count(first_message_id)
+        # What each chat holds, so an edit of only the buttons returns (and shows) the text too.
+        self._messages: dict[tuple[int, int], dict[str, Any]] = {}
 
     async def initialize(self) -> None:
         return None
@@ -74,15 +81,20 @@ class LocalBotApi(BaseRequest):
         params = dict(request_data.parameters) if request_data else {}
         if request_data is not None and request_data.contains_files:
             params[FILES] = uploaded_files(request_data)
+        result = self.answer(api_method, params)
+        if isinstance(result, dict) and "message_id" in result:
+            params[SENT] = result
         self.show(api_method, params)
-        return 200, json.dumps({"ok": True, "result": self.answer(api_method, params)}).encode()
+        return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def answer(self, api_method: str, params: dict[str, Any]) -> Any:
         """The result Telegram would give for this call."""
         if api_method == "getMe":
             return self.bot_user
-        if api_method.startswith(("send", "edit")):
-            return self._message(params)
+        if api_method.startswith("edit"):
+            return self._edited(api_method, params)
+        if api_method.startswith("send"):
+            return self._keep(self._message(params))
         if api_method == "getUpdates":
             return []
         if api_method == "getFile":
@@ -100,11 +112,44 @@ class LocalBotApi(BaseRequest):
                   "date": int(time.time()), "text": params.get("text", ""),
                   "chat": {"id": int(params.get("chat_id") or 0), "type": "private"},
                   "from": self.bot_user}
-        markup = params.get("reply_markup")
-        markup = json.loads(markup) if isinstance(markup, str) else markup
-        if isinstance(markup, dict) and "inline_keyboard" in markup:  # Telegram echoes these only
+        if params.get("caption"):
+            result["caption"] = params["caption"]
+        markup = inline_keyboard(params.get("reply_markup"))
+        if markup:  # Telegram echoes these only
             result["reply_markup"] = markup
         return result
+
+    def _keep(self, message: dict[str, Any]) -> dict[str, Any]:
+        self._messages[message["chat"]["id"], message["message_id"]] = message
+        if len(self._messages) > KEPT_MESSAGES:
+            del self._messages[next(iter(self._messages))]
+        return message
+
+    def _edited(self, api_method: str, params: dict[str, Any]) -> dict[str, Any] | bool:
+        """The message after the edit, whole. Like Telegram, an edit without buttons leaves
+        the message without any."""
+        if params.get("inline_message_id"):
+            return True  # sent by someone else through inline mode: Telegram says only "done"
+        key = (int(params.get("chat_id") or 0), int(params.get("message_id") or 0))
+        before = self._messages.get(key)
+        if before is None:
+            return self._keep(self._message(params))
+        message = {k: v for k, v in before.items() if k != "reply_markup"}
+        message["edit_date"] = int(time.time())
+        if api_method == "editMessageText":
+            message["text"] = params.get("text", "")
+        elif api_method == "editMessageCaption":
+            message["caption"] = params.get("caption", "")
+        markup = inline_keyboard(params.get("reply_markup"))
+        if markup:
+            message["reply_markup"] = markup
+        return self._keep(message)
+
+
+def inline_keyboard(markup: Any) -> dict[str, Any] | None:
+    """The inline keyboard of a ``reply_markup`` parameter (JSON or parsed), if it is one."""
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    return markup if isinstance(markup, dict) and "inline_keyboard" in markup else None
 
 
 def plain(text: str) -> str:
@@ -135,14 +180,18 @@ class Console:
     """Turns typed lines into updates and prints what the bot answers."""
 
     def __init__(self, config: Config, staff: Person | StaffView, executor: DatabaseExecutor,
-                 out: TextIO = sys.stdout) -> None:
+                 out: TextIO = sys.stdout, *, customer: bool = False) -> None:
         self.staff, self.out = staff, out
+        # A customer shares their own number (the bot asks for it with a button); staff share
+        # other people's cards, to add them as customers.
+        self.customer = customer
         self.locale = config.locale  # a member without a language of their own gets this
         # The console is one member's chat; what jobs send to others is shown apart.
         self.names = {member.telegram_id: member.name
                       for member in users.list_users(Actor.system(Channel.CLI))}
         self.files = config.data_dir / "console"  # what the bot sends, to open from here
-        self.buttons: list[str] = []
+        self.buttons: list[str] = []  # the callback data of the numbered choices
+        self.buttons_on: dict[str, Any] | None = None  # the message they are under
         self.update_ids = console_update_ids()
         self.ids = itertools.count(1)  # messages' and button presses' own ids
         self.app = build_application(config, executor, request=LocalBotApi(self.show))
@@ -159,9 +208,13 @@ class Console:
             print(f"  {'⚠' if params.get('show_alert') else 'ℹ'} {text}", file=self.out)
         for name, content, _ in (params.get(FILES) or {}).values():
             print(f"  📎 {self._keep(name, content)}", file=self.out)
-        if method.startswith(("send", "edit")) and text:
+        message = params.get(SENT)
+        if method.startswith("edit") and message is not None:
+            self._show_edit(method, message)
+        elif method.startswith("send") and text:
             print(plain(str(text)), file=self.out)
-            self._show_buttons(params.get("reply_markup"))
+            self._show_buttons(message)
+            self._show_share_buttons(params.get("reply_markup"))
 
     def _show_elsewhere(self, chat: int, text: str, files: list[str]) -> None:
         """A message a job sent to another member (reminders, alerts, reports): shown
@@ -183,15 +236,37 @@ class Console:
         target.write_bytes(content)
         return target
 
-    def _show_buttons(self, markup: Any) -> None:
-        if isinstance(markup, str):
-            markup = json.loads(markup)
-        rows = (markup or {}).get("inline_keyboard", []) if isinstance(markup, dict) else []
+    def _show_edit(self, method: str, message: dict[str, Any]) -> None:
+        """An edited message is shown again as it now is, its buttons becoming the numbered
+        choices; buttons only taken away are just no longer offered."""
+        spent = self.buttons_on is not None and \
+            self.buttons_on["message_id"] == message["message_id"]
+        if method == "editMessageReplyMarkup" and not message.get("reply_markup"):
+            if spent:
+                self.buttons, self.buttons_on = [], None
+            return
+        print(plain(str(message.get("text") or message.get("caption") or "")), file=self.out)
+        if not self._show_buttons(message) and spent:
+            self.buttons, self.buttons_on = [], None
+
+    def _show_share_buttons(self, markup: Any) -> None:
+        """Keyboard buttons that share the person's own number, with what to type instead."""
+        markup = json.loads(markup) if isinstance(markup, str) else markup
+        rows = markup.get("keyboard", []) if isinstance(markup, dict) else []
+        for button in (b for row in rows for b in row if isinstance(b, dict)):
+            if button.get("request_contact"):
+                self.say("console.share_contact", button=button.get("text", ""))
+
+    def _show_buttons(self, message: dict[str, Any] | None) -> bool:
+        """Number the message's buttons, which replace the earlier choices; False if none."""
+        rows = ((message or {}).get("reply_markup") or {}).get("inline_keyboard", [])
         buttons = [b for row in rows for b in row if b.get("callback_data")]
-        if buttons:
-            self.buttons = [b["callback_data"] for b in buttons]
-            labels = [f"[{i}] {b['text']}" for i, b in enumerate(buttons, start=1)]
-            print("  " + "   ".join(labels), file=self.out)
+        if not buttons:
+            return False
+        self.buttons, self.buttons_on = [b["callback_data"] for b in buttons], message
+        labels = [f"[{i}] {b['text']}" for i, b in enumerate(buttons, start=1)]
+        print("  " + "   ".join(labels), file=self.out)
+        return True
 
     async def handle(self, line: str) -> None:
         """One typed line: a button number, a share command, or a message."""
@@ -209,31 +284,76 @@ class Console:
                             "chat": {"id": self.staff.telegram_id, "type": "private"},
                             "from": self._user()} | content}
 
+    def say(self, key: str, **params: Any) -> None:
+        """A note from the console itself, not from the bot."""
+        language = self.staff.locale or self.locale
+        print(t(language, key, html_escape=False, **params), file=self.out)
+
+    def _document(self, path: Path) -> dict[str, Any] | None:
+        """A file to send; a path with no file is refused here (a phone would not offer it)."""
+        if not path.is_file():
+            self.say("console.no_file", path=str(path))
+            return None
+        return self._message(document={"file_id": f"local:{path}", "file_unique_id": "l",
+                                       "file_name": path.name, "file_size": path.stat().st_size})
+
+    def _contact(self, phone: str, name: str) -> dict[str, Any]:
+        """A shared contact: a customer's own number (Telegram marks it with their user id,
+        as its "share my number" button does), or the card of someone else from staff."""
+        if self.customer:
+            return {"phone_number": phone, "first_name": name or self.staff.name,
+                    "user_id": self.staff.telegram_id}
+        return {"phone_number": phone, "first_name": name or phone}
+
+    def _location(self, typed: str) -> dict[str, Any] | None:
+        """A place from ``LAT LON``; anything else is explained here, not sent."""
+        place = coordinates(typed)
+        if place is None:
+            self.say("console.location_usage")
+            return None
+        return self._message(location={"latitude": place[0], "longitude": place[1]})
+
     def _payload(self, line: str) -> dict[str, Any] | None:
         if line.isdigit() and 1 <= int(line) <= len(self.buttons):
             return {"callback_query": {
                 "id": str(next(self.ids)), "from": self._user(), "chat_instance": "console",
-                "data": self.buttons[int(line) - 1],
-                "message": {"message_id": 1, "date": int(time.time()), "text": "…",
-                            "chat": {"id": self.staff.telegram_id, "type": "private"}}}}
+                "data": self.buttons[int(line) - 1], "message": self.buttons_on}}
         command, _, rest = line.partition(" ")
         if command == "/contact" and rest:
             phone, _, name = rest.partition(" ")
-            return self._message(contact={"phone_number": phone, "first_name": name or phone})
-        if command == "/location" and len(rest.split()) == 2:
-            latitude, longitude = (float(v) for v in rest.split())
-            return self._message(location={"latitude": latitude, "longitude": longitude})
+            return self._message(contact=self._contact(phone, name.strip()))
+        if command == "/location" and rest:
+            return self._location(rest)
         if command == "/file" and rest:
-            path = Path(rest).expanduser()
-            return self._message(document={"file_id": f"local:{path}", "file_unique_id": "l",
-                                           "file_name": path.name,
-                                           "file_size": path.stat().st_size
-                                           if path.exists() else 0})
+            return self._document(local_path(rest))
         if not line:
             return None
+        command = line.split(maxsplit=1)[0]  # a message of several lines: up to the first
         entities = ([{"type": "bot_command", "offset": 0, "length": len(command)}]
                     if line.startswith("/") else [])
         return self._message(text=line, entities=entities)
+
+
+def coordinates(typed: str) -> tuple[float, float] | None:
+    """Latitude and longitude in degrees, if ``typed`` is two numbers on the globe."""
+    try:
+        latitude, longitude = (float(word) for word in typed.split())
+    except ValueError:  # not two numbers
+        return None
+    return (latitude, longitude) if abs(latitude) <= 90 and abs(longitude) <= 180 else None
+
+
+def local_path(typed: str) -> Path:
+    """The path of ``/file PATH``, also when quoted or escaped as a terminal pastes a dragged
+    file (``'/a b/c.xlsx'``, ``/a\\ b/c.xlsx``)."""
+    path = Path(typed).expanduser()
+    if path.exists():
+        return path
+    try:
+        words = shlex.split(typed)
+    except ValueError:  # an unbalanced quote: the path as typed
+        return path
+    return Path(words[0]).expanduser() if len(words) == 1 else path
 
 
 def _any_staff() -> bool:
@@ -310,7 +430,7 @@ def run_console(config: Config, telegram_id: int | None = None, *,
             print(t(config.locale, "console.no_staff", html_escape=False), file=out)
             return 1
     executor = DatabaseExecutor(db, pool_threads=config["database.pool_threads"])
-    console = Console(config, person, executor, out)
+    console = Console(config, person, executor, out, customer=customer)
     language = person.locale or config.locale
     jobs = not config.telegram_token
     if not jobs:
@@ -333,11 +453,49 @@ async def _loop(console: Console, lines: TextIO, out: TextIO, *, jobs: bool) -> 
     try:
         await console.handle("/start")
         while True:
-            print("> ", end="", file=out, flush=True)
-            line = await asyncio.to_thread(lines.readline)
-            if not line or line.strip() in ("/quit", "/exit"):
+            message = await read_message(Typed(lines, out), console.say)
+            if message is None or message.strip() in ("/quit", "/exit"):
                 break
-            await console.handle(line)
+            await console.handle(message)
     finally:
         await console.app.job_queue.stop(wait=False)
         await console.app.shutdown()
+
+
+PASTE, END_OF_PASTE, GOES_ON = "/paste", ".", "\\"
+
+
+class Typed:
+    """The lines a person types, each after its prompt."""
+
+    def __init__(self, lines: TextIO, out: TextIO) -> None:
+        self.lines, self.out = lines, out
+
+    async def line(self, prompt: str = "> ") -> str | None:
+        """The next line without its line break; None at the end of input."""
+        print(prompt, end="", file=self.out, flush=True)
+        line = await asyncio.to_thread(self.lines.readline)
+        return line.rstrip("\r\n") if line else None
+
+
+async def read_message(typed: Typed, say: Callable[[str], None]) -> str | None:
+    """One message, which may hold several lines, as a terminal lets one type them: lines
+    ending in a backslash go on in the next line; after `/paste`, every line up to one with
+    a single `.` (for pasting an article). None at the end of input."""
+    line = await typed.line()
+    if line is None:
+        return None
+    if line.strip() == PASTE:
+        say("console.paste")
+        pasted: list[str] = []
+        while (more := await typed.line("")) is not None and more.strip() != END_OF_PASTE:
+            pasted.append(more)
+        return "\n".join(pasted)
+    parts = [line]
+    while parts[-1].endswith(GOES_ON):
+        parts[-1] = parts[-1][:-1]
+        more = await typed.line("… ")
+        if more is None:
+            break
+        parts.append(more)
+    return "\n".join(parts)

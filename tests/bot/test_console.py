@@ -174,3 +174,149 @@ def test_a_customer_console_refuses_a_staff_members_id(installed) -> None:
     out = io.StringIO()
     assert run_console(installed, 42, lines=io.StringIO("/quit\n"), out=out, customer=True) == 1
     assert "belongs to a staff member" in out.getvalue()
+
+
+def _answers(shown: str) -> list[str]:
+    """What the bot printed after each typed line, in order (the prompt separates them)."""
+    return shown.split("> ")[1:]
+
+
+def test_paging_search_results_shows_the_next_page_and_its_numbers(installed) -> None:
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    for number in range(1, 11):
+        customers.create_customer(boss, customers.CustomerDraft(
+            name=f"王小{number:02}", phones=(f"138001380{number:02}",)))
+    out = io.StringIO()
+    assert run_console(installed, lines=io.StringIO("王小\n9\n1\n/quit\n"), out=out) == 0
+    first, second, card = _answers(out.getvalue())[:3]
+    assert "[8] 王小08" in first and "[9] ▶" in first
+    assert "[1] 王小09" in second and "[2] 王小10" in second and "[3] ◀" in second
+    assert "王小01" not in second
+    assert card.startswith("王小09") and "+86 138 0013 8009" in card  # the new [1]
+
+
+def test_a_tickets_status_is_changed_with_the_buttons_it_shows_instead(installed) -> None:
+    from crm.service import tickets
+
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    buyer = customers.create_customer(boss, customers.CustomerDraft(
+        name="李四", phones=("13900139000",)))
+    tickets.open_ticket(boss, buyer.id, "Printer offline")
+    out = io.StringIO()
+    assert run_console(installed, lines=io.StringIO("/tickets\n1\n4\n3\n/quit\n"),
+                       out=out) == 0
+    _, card, statuses, saved = _answers(out.getvalue())[:4]
+    assert "[4] 📂 Status" in card
+    assert "Printer offline" in statuses and "[3] ✅ Resolved" in statuses  # the card, again
+    assert "Saved" in saved and "✅ Resolved" in saved and "[4] 📂 Status" in saved
+    assert fetch_one("select status from ticket")[0] == "resolved"
+
+
+def test_buttons_an_edit_takes_away_are_no_longer_offered(installed) -> None:
+    from crm.service import kb
+
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    kb.write_article(boss, "Printer offline", "Unplug it.")
+    out = io.StringIO()
+    assert run_console(installed, lines=io.StringIO("/kb\n1\n3\n1\n1\n/quit\n"), out=out) == 0
+    _, article, confirm, deleted, after = _answers(out.getvalue())[:5]
+    assert "[3] 🗑 Delete" in article
+    assert "Unplug it." in confirm and "[1] 🗑 Yes, delete" in confirm
+    assert "The article was deleted." in deleted and "[1]" not in deleted
+    assert "Nobody found for “1”" in after  # a number without buttons is just text
+    assert fetch_one("select count(*) from kb_article where deleted_at is null")[0] == 0
+
+
+def test_a_file_that_is_not_there_is_refused_before_the_bot_sees_it(installed,
+                                                                    tmp_path: Path) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    out = io.StringIO()
+    missing = tmp_path / "nowhere" / "rows.xlsx"
+    assert run_console(installed, lines=io.StringIO(f"/file {missing}\n/quit\n"), out=out) == 0
+    [answer] = _answers(out.getvalue())[:1]
+    assert answer.strip() == f"There is no file at {missing}; nothing was sent."  # only
+
+
+def test_a_file_dragged_into_the_terminal_is_found_in_its_quotes(installed,
+                                                                 tmp_path: Path) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    folder = tmp_path / "my files"
+    folder.mkdir()
+    (folder / "people.csv").write_text("name,phone\n王小明,13800138000\n", encoding="utf-8")
+    out = io.StringIO()
+    quoted = f"/file '{folder / 'people.csv'}'"
+    escaped = "/file " + str(folder / "people.csv").replace(" ", "\\ ")
+    assert run_console(installed, lines=io.StringIO(f"{quoted}\n{escaped}\n/quit\n"),
+                       out=out) == 0
+    first, second = _answers(out.getvalue())[:2]
+    assert "people.csv: 1 rows" in first and "New customers: 1" in first
+    assert "people.csv: 1 rows" in second
+
+
+def test_a_customer_shares_their_own_number_and_their_ticket_is_theirs(installed) -> None:
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    wang = customers.create_customer(boss, customers.CustomerDraft(
+        name="王小明", phones=("13800138000",)))
+    out = io.StringIO()
+    lines = io.StringIO("2\n/contact 13800138000\n2\nPrinter offline\n/quit\n")
+    assert run_console(installed, lines=lines, out=out, customer=True) == 0
+    asked, shared = _answers(out.getvalue())[:2]
+    assert "[📱 Share my phone number] type /contact PHONE" in asked
+    assert "your number is linked" in shared and "someone else" not in shared
+    assert fetch_one("select customer_id from ticket")[0] == wang.id
+
+
+def test_staff_share_someone_elses_card_to_add_a_customer(installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    out = io.StringIO()
+    assert run_console(installed, lines=io.StringIO("/contact 13900139000 李四\n/quit\n"),
+                       out=out) == 0
+    [card] = _answers(out.getvalue())[:1]
+    assert "Saved" in card and "李四" in card and "+86 139 0013 9000" in card
+
+
+def test_an_article_of_several_lines_is_pasted_as_one_message(installed) -> None:
+    from crm.service import kb
+
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    article = "Printer offline\nUnplug it.\n  Wait ten seconds, then plug it in.\n#printer"
+    out = io.StringIO()
+    lines = io.StringIO(f"/kb\n1\n/paste\n{article}\n.\n/quit\n")
+    assert run_console(installed, lines=lines, out=out) == 0
+    shown = out.getvalue()
+    assert "a line with a single . sends it" in shown
+    [saved] = kb.list_articles(boss)
+    assert saved.title == "Printer offline" and "#printer" not in saved.body
+    assert saved.body.splitlines()[:2] == ["Unplug it.", "  Wait ten seconds, then plug it in."]
+    assert "Unplug it.\n  Wait ten seconds" in plain(shown)  # the article, shown back
+
+
+def test_a_line_ending_in_a_backslash_goes_on_in_the_next(installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    out = io.StringIO()
+    lines = io.StringIO("2\nPrinter offline\\\nThe light blinks red.\\\nSince Monday.\n/quit\n")
+    assert run_console(installed, lines=lines, out=out, customer=True) == 0
+    assert "… … " in out.getvalue()  # each line that goes on is prompted for
+    subject, description = fetch_one("select subject, description from ticket")
+    assert subject == "Printer offline"
+    assert description == "Printer offline\nThe light blinks red.\nSince Monday."
+
+
+def test_the_welcome_tells_how_to_type_several_lines(installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    for customer in (False, True):
+        out = io.StringIO()
+        assert run_console(installed, lines=io.StringIO(""), out=out, customer=customer) == 0
+        assert "a line ending in \\ goes on in the next" in out.getvalue()
+        assert "/paste takes every line up to a single ." in out.getvalue()
+
+
+def test_a_location_that_is_not_two_numbers_is_explained_and_the_console_goes_on(
+        installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    out = io.StringIO()
+    lines = io.StringIO("/location north east\n/location 95 10\n/help\n/quit\n")
+    assert run_console(installed, lines=lines, out=out) == 0
+    words, too_far, helped = _answers(out.getvalue())[:3]
+    assert "/location takes a latitude and a longitude" in words and words == too_far
+    assert "What you can do" in helped
