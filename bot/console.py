@@ -453,9 +453,13 @@ async def _loop(console: Console, lines: TextIO, out: TextIO, *, jobs: bool) -> 
     try:
         await console.handle("/start")
         while True:
-            message = await read_message(Typed(lines, out), console.say)
+            typed = Typed(lines, out)
+            message = await read_message(typed, console.say)
             if message is None or message.strip() in ("/quit", "/exit"):
                 break
+            if typed.cut:  # sending what is left would save half a note as if it were whole
+                console.say("console.line_cut", limit=TERMINAL_LINE_BYTES)
+                continue
             await console.handle(message)
     finally:
         await console.app.job_queue.stop(wait=False)
@@ -463,6 +467,9 @@ async def _loop(console: Console, lines: TextIO, out: TextIO, *, jobs: bool) -> 
 
 
 PASTE, END_OF_PASTE, GOES_ON = "/paste", ".", "\\"
+# A terminal keeps at most this many bytes of one typed or pasted line and drops the rest
+# without a word (the kernel's line buffer, MAX_CANON - 1).
+TERMINAL_LINE_BYTES = 4095
 
 
 class Typed:
@@ -470,12 +477,18 @@ class Typed:
 
     def __init__(self, lines: TextIO, out: TextIO) -> None:
         self.lines, self.out = lines, out
+        self.cut = False  # a line came through a terminal that had to cut it
 
     async def line(self, prompt: str = "> ") -> str | None:
         """The next line without its line break; None at the end of input."""
         print(prompt, end="", file=self.out, flush=True)
         line = await asyncio.to_thread(self.lines.readline)
-        return line.rstrip("\r\n") if line else None
+        if not line:
+            return None
+        line = line.rstrip("\r\n")
+        if len(line.encode()) >= TERMINAL_LINE_BYTES and self.lines.isatty():
+            self.cut = True
+        return line
 
 
 async def read_message(typed: Typed, say: Callable[[str], None]) -> str | None:

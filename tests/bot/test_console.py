@@ -16,7 +16,7 @@ from crm import customers, reminders, runtime, users
 from crm.actors import Actor
 from crm.clock import utcnow
 from crm.config import load_config
-from storage.database import fetch_one
+from storage.database import fetch_all, fetch_one
 
 
 @pytest.fixture
@@ -300,6 +300,24 @@ def test_a_line_ending_in_a_backslash_goes_on_in_the_next(installed) -> None:
     subject, description = fetch_one("select subject, description from ticket")
     assert subject == "Printer offline"
     assert description == "Printer offline\nThe light blinks red.\nSince Monday."
+
+
+class Terminal(io.StringIO):
+    """Lines as a terminal hands them over: cut at its line buffer's size."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_line_the_terminal_cut_is_not_sent_as_if_it_were_whole(installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    cut = "说" * 1365  # 4,095 bytes: all a terminal keeps of a longer pasted line
+    out = io.StringIO()
+    lines = Terminal(f"2\n{cut}\nPrinter offline\n/quit\n")
+    assert run_console(installed, lines=lines, out=out, customer=True) == 0
+    assert "the end was cut off, so nothing was sent" in out.getvalue()
+    [(subject, description)] = fetch_all("select subject, description from ticket")
+    assert (subject, description) == ("Printer offline", "Printer offline")
 
 
 def test_the_welcome_tells_how_to_type_several_lines(installed) -> None:
