@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from crm import audit, runtime
+from crm import audit
 from crm.actors import Actor
 from crm.clock import as_datetime, utcnow
 from crm.customers import inputs
 from crm.customers.load import require_visible
 from crm.errors import NotFound, ValidationError
+from crm.localtime import local_now, to_utc, zone_of
 from crm.permissions import Action, require
 from crm.reminders.views import FailedReminder, ReminderDraft, ReminderView
 from crm.reminders.when import DEFAULT_HOUR, REPEATS, find_when, next_occurrence, parse_when
@@ -35,21 +36,6 @@ def view_of(row: tuple) -> ReminderView:
     return ReminderView(row[0], row[1], row[2], as_datetime(row[3]), row[4], row[5], row[6],
                         row[7], row[8], row[9], row[10], row[11], bool(row[12]), row[13],
                         row[14])
-
-
-def zone_of(actor: Actor) -> str:
-    """The actor's time zone, else the installation's."""
-    return actor.timezone or runtime.config().timezone
-
-
-def local_now(timezone: str, now: dt.datetime) -> dt.datetime:
-    """A naive UTC moment as an aware one in ``timezone``."""
-    return now.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(timezone))
-
-
-def to_utc(moment: dt.datetime) -> dt.datetime:
-    """An aware moment as the naive UTC the database stores."""
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def understand_reminder(actor: Actor, words: str, *, now: dt.datetime | None = None,
