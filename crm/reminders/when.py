@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 from crm.errors import ValidationError
 
@@ -26,6 +27,7 @@ class When:
 
 
 # Chinese ---------------------------------------------------------------------------------
+_Moment = TypeVar("_Moment", dt.date, dt.datetime)
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
            "七": 7, "八": 8, "九": 9}
 _NUM = r"(\d{1,4}|[零〇一二两三四五六七八九十]{1,3})"
@@ -65,13 +67,13 @@ def chinese_number(text: str) -> int:
     return value
 
 
-def _add(moment: dt.datetime, unit: str, amount: float) -> dt.datetime:
+def _add(moment: _Moment, unit: str, amount: float) -> _Moment:
     if unit == "months":
         return _add_months(moment, int(amount))
     return moment + dt.timedelta(**{unit: amount})
 
 
-def _add_months(moment: dt.datetime, months: int) -> dt.datetime:
+def _add_months(moment: _Moment, months: int) -> _Moment:
     """The same day ``months`` later, clamped to the month's end (31 Jan + 1 → 28/29 Feb)."""
     index = moment.month - 1 + months
     year, month = moment.year + index // 12, index % 12 + 1
@@ -83,14 +85,29 @@ def _month_days(year: int, month: int) -> int:
     return (following - dt.timedelta(days=1)).day
 
 
+def _relative(match: re.Match[str]) -> tuple[str, float] | None:
+    """The unit and amount of "3天后", "半小时后"; None for a half month (no such thing)."""
+    amount = 0.5 if match.group(0).startswith("半") else chinese_number(match.group(1))
+    unit = _UNITS[match.group(2)]
+    if unit == "months" and amount != int(amount):
+        return None
+    return unit, amount
+
+
+def _is_day_offset(unit: str, amount: float) -> bool:
+    """"3天后", "两周后", "一个月后" name a day (its time of day said or the default one);
+    "2小时后", "半天后" name an exact moment from now."""
+    return unit in ("days", "weeks", "months") and amount == int(amount)
+
+
 def _parse_chinese(text: str, now: dt.datetime) -> When | None:
     relative = _RELATIVE.match(text)
     if relative:
-        amount = 0.5 if relative.group(0).startswith("半") else chinese_number(relative.group(1))
-        unit = _UNITS[relative.group(2)]
-        if unit == "months" and amount != int(amount):
+        offset = _relative(relative)
+        if offset is None:
             return None
-        return When(_add(now, unit, amount), text[relative.end():].strip())
+        if not _is_day_offset(*offset):
+            return When(_add(now, *offset), text[relative.end():].strip())
     day, rest = _chinese_day(text, now)
     period, rest = _chinese_period(rest.lstrip(), text[:len(text) - len(rest)])
     clock, rest = _chinese_clock(rest.lstrip())
@@ -115,6 +132,10 @@ def _parse_chinese(text: str, now: dt.datetime) -> When | None:
 def _chinese_day(text: str, now: dt.datetime) -> tuple[dt.date | None, str]:
     """The day named at the start of ``text``, and what follows it."""
     today = now.date()
+    match = _RELATIVE.match(text)
+    offset = _relative(match) if match else None
+    if match and offset and _is_day_offset(*offset):
+        return _add(today, *offset), text[match.end():]
     match = _DAY.match(text)
     if match:
         return today + dt.timedelta(days=_DAY_WORDS[match.group(1)]), text[match.end():]
@@ -181,6 +202,7 @@ def _chinese_clock(text: str) -> tuple[tuple[int, int] | None, str]:
 _HAS_TIME = re.compile(r"\d{1,2}(:\d{2}|\s*[ap]\.?m\b)|\b(noon|midnight|hours?|hrs?|minutes?|"
                        r"mins?|seconds?)\b", re.IGNORECASE)
 _WORDY = re.compile(r"[A-Za-z]{2,}|\d{1,2}:\d{2}")
+
 
 
 def _parse_english(text: str, now: dt.datetime) -> When | None:

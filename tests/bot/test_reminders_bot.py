@@ -385,3 +385,28 @@ def test_what_a_user_typed_is_escaped_once_wherever_a_reminder_shows(chat, staff
     done = shown(chat.press(AGENT, f"rd:{reminder_id}")).text
     for text in (saved, card, listed, delivered, done):
         assert once in text and "&amp;lt;" not in text and "<b>报价" not in text, text
+
+
+def in_days_at(days: int, hour: int) -> dt.datetime:
+    """``days`` from today in Shanghai at ``hour`` o'clock, as naive UTC."""
+    local = dt.datetime.now(SHANGHAI) + dt.timedelta(days=days)
+    moment = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+@pytest.mark.parametrize(("words", "days", "hour", "text"), [
+    ("3天后下午2点 给王总回电话", 3, 14, "给王总回电话"),
+    ("3天后 下午2点 给王总回电话", 3, 14, "给王总回电话"),
+    ("2天后上午10点 开会", 2, 10, "开会"),
+    ("3天后 回访", 3, 9, "回访"),
+])
+def test_a_day_offset_takes_the_time_said_after_it_or_the_morning(chat, staff, words, days,
+                                                                  hour, text) -> None:
+    [confirm] = chat.send(AGENT, f"/remind {words}", language="zh")
+    expected = moment_text("zh-CN", in_days_at(days, hour), "Asia/Shanghai")
+    assert f"在 {expected} 提醒你" in confirm.text
+    assert text in confirm.text and "点 " + text not in confirm.text
+    chat.press(AGENT, confirm.button("保存"))
+    [view] = reminders.list_reminders(staff)
+    assert (view.due_at, view.text) == (in_days_at(days, hour), text)
+
