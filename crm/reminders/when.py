@@ -202,7 +202,11 @@ def _chinese_clock(text: str) -> tuple[tuple[int, int] | None, str]:
 _HAS_TIME = re.compile(r"\d{1,2}(:\d{2}|\s*[ap]\.?m\b)|\b(noon|midnight|hours?|hrs?|minutes?|"
                        r"mins?|seconds?)\b", re.IGNORECASE)
 _WORDY = re.compile(r"[A-Za-z]{2,}|\d{1,2}:\d{2}")
-
+_EN_WEEKDAY = re.compile(r"^(?:on\s+)?(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|r|rs|rsday|"
+                         r"urday)?\b", re.IGNORECASE)
+_EN_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_EN_CLOCK_WORDS = re.compile(r"(?<![A-Za-z])(?:at|[ap]\.?m\.?|noon|midnight)(?![A-Za-z])",
+                             re.IGNORECASE)
 
 
 def _parse_english(text: str, now: dt.datetime) -> When | None:
@@ -221,8 +225,20 @@ def _parse_english(text: str, now: dt.datetime) -> When | None:
         if not _HAS_TIME.search(phrase):
             found = found.replace(hour=DEFAULT_HOUR, minute=0)
         moment = found.replace(second=0, microsecond=0, tzinfo=now.tzinfo)
-        return When(moment, " ".join(words[count:]))
+        return When(_bare_weekday(phrase, moment, now), " ".join(words[count:]))
     return None
+
+
+def _bare_weekday(phrase: str, moment: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """"Friday 10am" as "周五上午10点" reads: the next Friday still ahead, today included when
+    that time is still to come (dateparser would skip today)."""
+    match = _EN_WEEKDAY.match(phrase)
+    if not match or re.search("[A-Za-z]", _EN_CLOCK_WORDS.sub("", phrase[match.end():])):
+        return moment  # "Monday next week", "Friday after next": dateparser's reading
+    weekday = _EN_DAYS.index(match.group(1).lower())
+    day = now.date() + dt.timedelta(days=(weekday - now.weekday()) % 7)
+    found = moment.replace(year=day.year, month=day.month, day=day.day)
+    return found if found > now else found + dt.timedelta(weeks=1)
 
 
 def parse_when(text: str, now: dt.datetime) -> When:

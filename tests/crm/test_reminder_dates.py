@@ -169,3 +169,24 @@ def test_a_time_named_inside_a_note_is_found(note: str, expected, words: str) ->
 def test_a_note_without_a_future_chinese_time_names_none(note: str) -> None:
     assert find_when(note, NOW) is None
 
+
+# Friday 27 November 2026, 05:34 in Shanghai; the tester's morning
+FRIDAY_DAWN = dt.datetime(2026, 11, 27, 5, 34, tzinfo=SHANGHAI)
+FRIDAY_NOON = FRIDAY_DAWN.replace(hour=12, minute=0)
+
+
+@pytest.mark.parametrize(("words", "now", "expected"), [
+    ("周五", FRIDAY_DAWN, (11, 27, 9, 0)), ("friday", FRIDAY_DAWN, (11, 27, 9, 0)),
+    ("周五上午10点", FRIDAY_DAWN, (11, 27, 10, 0)), ("friday 10am", FRIDAY_DAWN, (11, 27, 10, 0)),
+    ("Fri 8am", FRIDAY_DAWN, (11, 27, 8, 0)), ("on Friday at 3pm", FRIDAY_DAWN, (11, 27, 15, 0)),
+    ("周五", FRIDAY_NOON, (12, 4, 9, 0)), ("friday", FRIDAY_NOON, (12, 4, 9, 0)),
+    ("周五上午10点", FRIDAY_NOON, (12, 4, 10, 0)), ("friday 10am", FRIDAY_NOON, (12, 4, 10, 0)),
+    ("周五下午3点", FRIDAY_NOON, (11, 27, 15, 0)), ("friday 3pm", FRIDAY_NOON, (11, 27, 15, 0)),
+    ("周一", FRIDAY_NOON, (11, 30, 9, 0)), ("monday", FRIDAY_NOON, (11, 30, 9, 0)),
+    ("下周五", FRIDAY_NOON, (12, 4, 9, 0)),
+])
+def test_a_weekday_alone_is_the_next_one_still_ahead_in_both_languages(words, now,
+                                                                        expected) -> None:
+    found = parse_when(words, now).moment
+    assert (found.month, found.day, found.hour, found.minute) == expected
+

@@ -230,3 +230,15 @@ def test_a_follow_up_at_the_time_the_note_names_or_a_clear_refusal(cast) -> None
     with pytest.raises(ValidationError) as caught:
         reminders.follow_up_interaction(cast.agent, silent.id, None, now=NOW)
     assert caught.value.code == "reminder.when_unclear"
+
+
+def test_a_day_offset_and_a_time_of_day_at_dawn(cast) -> None:
+    dawn = dt.datetime(2026, 11, 26, 21, 34)  # Friday 05:34 in Shanghai
+    draft = reminders.understand_reminder(cast.agent, "3天后下午2点 给王总回电话", now=dawn)
+    assert (draft.due_at, draft.text) == (dt.datetime(2026, 11, 30, 6, 0), "给王总回电话")
+    plain = reminders.understand_reminder(cast.agent, "3天后 回访", now=dawn)
+    assert plain.due_at == dt.datetime(2026, 11, 30, 1, 0)  # Monday 09:00, like 下周一
+    friday = reminders.understand_reminder(cast.agent, "friday 10am call Wang", now=dawn)
+    assert friday.due_at == reminders.understand_reminder(cast.agent, "周五上午10点 给王总",
+                                                          now=dawn).due_at
+    assert friday.due_at == dt.datetime(2026, 11, 27, 2, 0)  # today, 10:00 is still ahead
