@@ -286,6 +286,33 @@ def find_when(text: str, now: dt.datetime) -> When | None:
     return None
 
 
+# Follow-ups after a call or visit ---------------------------------------------------------
+FOLLOW_UP_DAYS = (1, 3, 7)  # ⏰ tomorrow, in 3 days, in a week
+
+
+@dataclass(frozen=True)
+class FollowUpChoices:
+    """What to offer under a logged note: the time it names, and the day offers that fall
+    at another moment (one meaning the same moment as the named time would be a duplicate)."""
+
+    named: When | None
+    days: tuple[int, ...]
+
+
+def follow_up_moment(days: int, now: dt.datetime) -> dt.datetime:
+    """``days`` after ``now`` (aware) at the default hour of that day."""
+    day = now.date() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(DEFAULT_HOUR), now.tzinfo)
+
+
+def follow_up_choices(note: str, now: dt.datetime) -> FollowUpChoices:
+    """The follow-ups to offer for ``note`` written at ``now`` (aware, the user's zone)."""
+    named = find_when(note, now)
+    days = tuple(d for d in FOLLOW_UP_DAYS
+                 if named is None or follow_up_moment(d, now) != named.moment)
+    return FollowUpChoices(named, days)
+
+
 # Days (expected close dates) --------------------------------------------------------------
 _PERIOD_END = re.compile(rf"^(?:(\d{{4}})年)?(?:(本|这个?|下个?)?月|{_NUM}月|(本|今|明)?年|"
                          r"(本|这个?|下个?)?季度?)(?:底|末)$")

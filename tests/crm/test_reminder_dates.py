@@ -9,8 +9,10 @@ import pytest
 
 from crm.errors import ValidationError
 from crm.reminders.when import (
+    FollowUpChoices,
     chinese_number,
     find_when,
+    follow_up_choices,
     next_occurrence,
     parse_day,
     parse_when,
@@ -190,3 +192,11 @@ def test_a_weekday_alone_is_the_next_one_still_ahead_in_both_languages(words, no
     found = parse_when(words, now).moment
     assert (found.month, found.day, found.hour, found.minute) == expected
 
+
+def test_after_a_named_day_offset_the_same_day_offer_is_not_repeated() -> None:
+    said = follow_up_choices("3天后给答复", FRIDAY_DAWN)
+    assert said.named.moment == dt.datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)
+    assert said.days == (1, 7)  # "⏰ 3天后跟进" would be the same Monday 09:00
+    timed = follow_up_choices("3天后下午2点给答复", FRIDAY_DAWN)
+    assert timed.named.rest == "3天后下午2点" and timed.days == (1, 3, 7)
+    assert follow_up_choices("谈了价格", FRIDAY_DAWN) == FollowUpChoices(None, (1, 3, 7))
