@@ -37,12 +37,11 @@ from bot.flows import OneFlowPerUser
 from bot.i18n import catalogue, describe_error, t
 from bot.keyboards import Button, data, keyboard, parse
 from bot.render import clip, summary_label
-from crm import customers
+from crm import customers, reminders
 from crm.config import LOCALES
 from crm.customers.views import AttachmentInput, CustomerSummary, InteractionView, Page
 from crm.errors import ValidationError
 from crm.permissions import Action, require
-from crm.reminders.when import find_when
 from storage.errors import CodedError
 
 T = TypeVar("T")
@@ -111,25 +110,20 @@ def kind_buttons(locale: str, customer_id: int) -> list[Button]:
     return [(t(locale, labels[kind]), data("lg", customer_id, kind)) for kind in KINDS]
 
 
-FOLLOW_UP_DAYS = (1, 3, 7)
-
-
-def follow_up_buttons(locale: str, interaction_id: int) -> list[Button]:
-    """⏰ follow up tomorrow, in 3 days, in a week (fu:<interaction id>:<days>)."""
-    return [(t(locale, f"log.follow_up_{days}"), data("fu", interaction_id, days))
-            for days in FOLLOW_UP_DAYS]
-
-
-def named_follow_up_button(locale: str, interaction_id: int, summary: str,
-                           now: dt.datetime) -> list[Button]:
-    """⏰ at the time the summary names ("下周三再联系" → ⏰ 下周三 12-02 09:00), when it names
-    one (fu:<interaction id>:n; crm reads the time from the stored summary again)."""
-    named = find_when(summary, now)
-    if named is None:
-        return []
-    label = t(locale, "log.follow_up_named", words=clip(named.rest, 16),
-              when=f"{named.moment:%m-%d %H:%M}", html_escape=False)
-    return [(label, data("fu", interaction_id, "n"))]
+def follow_up_rows(locale: str, interaction_id: int, summary: str,
+                   now: dt.datetime) -> list[list[Button]]:
+    """⏰ at the time the summary names ("下周三再联系" → ⏰ 下周三 12-02 09:00; fu:<id>:n, crm
+    reads the time from the stored summary again), then tomorrow / in 3 days / in a week
+    (fu:<id>:<days>) except one that would mean the same moment."""
+    choices = reminders.follow_up_choices(summary, now)
+    rows = []
+    if choices.named is not None:
+        label = t(locale, "log.follow_up_named", words=clip(choices.named.rest, 16),
+                  when=f"{choices.named.moment:%m-%d %H:%M}", html_escape=False)
+        rows.append([(label, data("fu", interaction_id, "n"))])
+    days = [(t(locale, f"log.follow_up_{d}"), data("fu", interaction_id, d))
+            for d in choices.days]
+    return rows + ([days] if days else [])
 
 
 def card_button(locale: str, customer_id: int) -> Button:
@@ -222,10 +216,9 @@ async def save(update: Update, context: session.Context) -> int:
                           attachments=tuple(draft.attachments))
     context.user_data.pop(DRAFT, None)
     locale = session.locale(context)
-    named = named_follow_up_button(locale, view.id, message.text, session.local_now(context))
+    follow_ups = follow_up_rows(locale, view.id, message.text, session.local_now(context))
     await message.reply_text(saved_text(locale, draft, view), reply_markup=keyboard([
-        *([named] if named else []), follow_up_buttons(locale, view.id),
-        [card_button(locale, draft.customer_id)]]))
+        *follow_ups, [card_button(locale, draft.customer_id)]]))
     raise ApplicationHandlerStop(END)
 
 

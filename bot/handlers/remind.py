@@ -283,12 +283,16 @@ async def follow_up(update: Update, context: session.Context) -> None:
     under a logged call or visit."""
     callback = update.callback_query
     parts = parse(callback.data)
-    view = await session.db(context, reminders.follow_up_interaction, session.actor(context),
-                            int(parts[1]), None if parts[2] == "n" else int(parts[2]))
-    locale = session.locale(context)
+    follow = await session.db(context, reminders.follow_up_interaction, session.actor(context),
+                              int(parts[1]), None if parts[2] == "n" else int(parts[2]))
+    locale, view = session.locale(context), follow.reminder
+    when = moment_text(locale, view.due_at, view.timezone)
     await callback.answer()
-    await callback.message.reply_text(t(locale, "log.follow_up_set",
-                                        when=moment_text(locale, view.due_at, view.timezone)))
+    if follow.moved_from is None:
+        await callback.message.reply_text(t(locale, "log.follow_up_set", when=when))
+        return
+    old = moment_text(locale, follow.moved_from, view.timezone)
+    await callback.message.reply_text(t(locale, "log.follow_up_moved", old=old, when=when))
 
 
 # lists --------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from crm.customers.views import (
     SecretView,
 )
 from crm.errors import NotFound
+from crm.localtime import installation_today, local_today
 from crm.permissions import Action, require
 from crm.validation import age_on
 from crm.visibility import can_see, scope_of
@@ -55,7 +56,7 @@ def get_customer(actor: Actor, customer_id: int, *, today: dt.date | None = None
         return get_customer(actor, row[2], today=today)
     if row is None or row[1] is not None or not can_see(actor, row[0], row[3]):
         raise NotFound("customer.not_found")
-    return load_card(customer_id, today=today)
+    return load_card(customer_id, today=today or local_today(actor, utcnow()))
 
 
 def load_card(customer_id: int, *, today: dt.date | None = None) -> CustomerCard:
@@ -64,7 +65,7 @@ def load_card(customer_id: int, *, today: dt.date | None = None) -> CustomerCard
     if row is None:
         raise NotFound("customer.not_found")
     birthday = as_date(row[3])
-    today = today or utcnow().date()
+    today = today or installation_today(utcnow())
     return CustomerCard(
         id=row[0], name=row[1], gender=row[2], birthday=birthday,
         age=age_on(birthday, today) if birthday and birthday <= today else None,

@@ -13,6 +13,7 @@ from crm.customers.events import record_event, touch
 from crm.customers.load import load_card, require_visible
 from crm.customers.views import CustomerCard
 from crm.errors import NotFound
+from crm.localtime import local_today
 from crm.permissions import Action, require
 from crm.visibility import can_see
 from storage.database import database, fetch_all, fetch_one
@@ -37,7 +38,7 @@ def set_secret(actor: Actor, customer_id: int, name: str, value: str, *,
     """Store or replace a sensitive identity value (encrypted, masked when shown)."""
     require(actor, Action.EDIT)
     now = now or utcnow()
-    checked = inputs.secret(name, value, now.date())
+    checked = inputs.secret(name, value, local_today(actor, now))
     with database.atomic():
         require_visible(actor, customer_id)
         store_secret(customer_id, name, checked)
@@ -69,7 +70,7 @@ def reveal_secret(actor: Actor, customer_id: int, name: str, *,
 def find_by_secret(actor: Actor, name: str, value: str) -> list[int]:
     """Customers whose sensitive field equals ``value`` exactly (through the blind index)."""
     require(actor, Action.REVEAL)
-    checked = inputs.secret(name, value, utcnow().date())
+    checked = inputs.secret(name, value, local_today(actor, utcnow()))
     digest = runtime.keyring().blind_index(f"{name}:{checked}")
     rows = fetch_all(
         "select s.customer_id, c.owner_id, c.team_id from customer_secret s"

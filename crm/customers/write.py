@@ -18,6 +18,7 @@ from crm.customers.secrets import store_secret
 from crm.customers.views import CustomerCard
 from crm.errors import NotFound, ValidationError
 from crm.handover import hand_over_work
+from crm.localtime import local_today
 from crm.permissions import Action, require
 from crm.search_terms import build_document, normalise_text
 from crm.users import check_can_own
@@ -41,7 +42,7 @@ def create_customer(actor: Actor, draft: inputs.CustomerDraft, *, allow_duplicat
     """Add a customer with its channels, addresses, tags and identity fields."""
     require(actor, Action.CREATE)
     now = now or utcnow()
-    record = checked_draft(draft, now.date())
+    record = checked_draft(draft, local_today(actor, now))
     owner_id = draft.owner_id if draft.owner_id is not None else actor.user_id
     check_owner(actor, owner_id)
     with database.atomic():
@@ -252,7 +253,7 @@ def _checked_change(actor: Actor, current: Customer, field: str, value: Any,
     if field == "gender":
         return {"gender": inputs.gender(value)}
     if field == "birthday":
-        return {"birthday": inputs.birthday(value, now.date())}
+        return {"birthday": inputs.birthday(value, local_today(actor, now))}
     if field in ("occupation", "source"):
         return {field: inputs.optional_text(value, field=field,
                                             max_length=50 if field == "source" else 100)}

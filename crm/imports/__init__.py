@@ -34,6 +34,7 @@ from crm.imports.apply import (
 from crm.imports.gcpause import collector_paused
 from crm.imports.plan import Matched, Parsed, Problem, RejectedRow, match, parse
 from crm.imports.report import rejects_workbook
+from crm.localtime import local_today
 from crm.permissions import Action, require
 from storage.database import database
 
@@ -123,9 +124,10 @@ def check_file(actor: Actor, file_name: str, content: bytes, *,
     the database thread)."""
     check_upload(actor, file_name, len(content))
     now = now or utcnow()
-    basis = kept.basis_of(actor, hashlib.sha256(content).hexdigest(), now.date())
+    today = local_today(actor, now)
+    basis = kept.basis_of(actor, hashlib.sha256(content).hexdigest(), today)
     with collector_paused():
-        parsed = parse(actor, content, file_name, now.date(), max_rows=_limits()[1],
+        parsed = parse(actor, content, file_name, today, max_rows=_limits()[1],
                        progress=progress)
         return CheckedFile(file_name, content, parsed, match(actor, parsed), basis)
 
@@ -179,10 +181,11 @@ def load_import(actor: Actor, token: str, *, progress: Progress | None = None,
     require(actor, Action.IMPORT)
     now = now or utcnow()
     job = store.load_job(actor, token, now)
-    parsed = kept.take(token, kept.basis_of(actor, job.sha256, now.date()))
+    today = local_today(actor, now)
+    parsed = kept.take(token, kept.basis_of(actor, job.sha256, today))
     if parsed is None:
         with collector_paused():
-            parsed = parse(actor, store.read_file(job), job.file_name, now.date(),
+            parsed = parse(actor, store.read_file(job), job.file_name, today,
                            max_rows=_limits()[1], progress=progress)
     if progress:
         progress(100, 100)

@@ -20,14 +20,27 @@ from crm.reminders.service import (
     understand_reminder,
     understand_time,
 )
-from crm.reminders.views import FailedReminder, ReminderDelivery, ReminderDraft, ReminderView
-from crm.reminders.when import REPEATS, next_occurrence, parse_when
+from crm.reminders.views import (
+    FailedReminder,
+    FollowUp,
+    ReminderDelivery,
+    ReminderDraft,
+    ReminderView,
+)
+from crm.reminders.when import (
+    REPEATS,
+    FollowUpChoices,
+    follow_up_choices,
+    next_occurrence,
+    parse_when,
+)
 
 __all__ = [
-    "REPEATS", "FailedReminder", "ReminderDelivery", "ReminderDraft", "ReminderView",
+    "REPEATS", "FailedReminder", "FollowUp", "FollowUpChoices", "ReminderDelivery",
+    "ReminderDraft", "ReminderView",
     "cancel_reminder", "claim_due_reminders", "complete_reminder", "count_failed_reminders",
-    "create_reminder", "follow_up_interaction", "get_reminder", "list_failed_reminders",
-    "list_reminders",
+    "create_reminder", "follow_up_choices", "follow_up_interaction", "get_reminder",
+    "list_failed_reminders", "list_reminders",
     "mark_reminder_failed", "mark_reminder_sent", "next_customer_reminder", "next_occurrence",
     "parse_when", "snooze_reminder", "understand_reminder", "understand_time",
 ]

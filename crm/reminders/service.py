@@ -5,15 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from crm import audit, runtime
+from crm import audit
 from crm.actors import Actor
 from crm.clock import as_datetime, utcnow
 from crm.customers import inputs
 from crm.customers.load import require_visible
 from crm.errors import NotFound, ValidationError
+from crm.localtime import local_now, to_utc, zone_of
 from crm.permissions import Action, require
-from crm.reminders.views import FailedReminder, ReminderDraft, ReminderView
-from crm.reminders.when import DEFAULT_HOUR, REPEATS, find_when, next_occurrence, parse_when
+from crm.reminders.views import FailedReminder, FollowUp, ReminderDraft, ReminderView
+from crm.reminders.when import (
+    REPEATS,
+    find_when,
+    follow_up_moment,
+    next_occurrence,
+    parse_when,
+)
 from crm.sales.deal_load import visible_row
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
@@ -35,21 +42,6 @@ def view_of(row: tuple) -> ReminderView:
     return ReminderView(row[0], row[1], row[2], as_datetime(row[3]), row[4], row[5], row[6],
                         row[7], row[8], row[9], row[10], row[11], bool(row[12]), row[13],
                         row[14])
-
-
-def zone_of(actor: Actor) -> str:
-    """The actor's time zone, else the installation's."""
-    return actor.timezone or runtime.config().timezone
-
-
-def local_now(timezone: str, now: dt.datetime) -> dt.datetime:
-    """A naive UTC moment as an aware one in ``timezone``."""
-    return now.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(timezone))
-
-
-def to_utc(moment: dt.datetime) -> dt.datetime:
-    """An aware moment as the naive UTC the database stores."""
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def understand_reminder(actor: Actor, words: str, *, now: dt.datetime | None = None,
@@ -133,11 +125,11 @@ def _visible_subject(actor: Actor, customer_id: int | None, deal_id: int | None)
 
 
 def follow_up_interaction(actor: Actor, interaction_id: int, days: int | None, *,
-                          now: dt.datetime | None = None) -> ReminderView:
+                          now: dt.datetime | None = None) -> FollowUp:
     """"Follow up in N days" after a call or visit: a reminder at 9:00 that day about the
     customer, saying what was logged; with ``days`` None, at the time the summary itself names
     ("客户说下周三再联系": next Wednesday, see ``find_when``). Asked again, the same follow-up
-    moves."""
+    moves (one per entry), and the answer says from when."""
     from crm.customers.interactions import get_interaction
 
     require(actor, Action.READ)
@@ -146,28 +138,32 @@ def follow_up_interaction(actor: Actor, interaction_id: int, days: int | None, *
         raise ValidationError("reminder.when_too_far", field="when")
     entry = get_interaction(actor, interaction_id)
     zone = zone_of(actor)
-    if days is None:
-        named = find_when(entry.summary, local_now(zone, now))
-        if named is None:
-            raise ValidationError("reminder.when_unclear", field="when",
-                                  text=entry.summary[:40])
-        due = to_utc(named.moment)
-    else:
-        day = local_now(zone, now).date() + dt.timedelta(days=days)
-        due = to_utc(dt.datetime.combine(day, dt.time(DEFAULT_HOUR), ZoneInfo(zone)))
+    due = to_utc(_follow_up_moment(entry.summary, days, local_now(zone, now)))
     key = f"follow_up:{interaction_id}:{actor.user_id}"
     with database.atomic():
-        found = fetch_one("select id from reminder where rule_key = ?", (key,))
+        found = fetch_one("select id, status, due_at from reminder where rule_key = ?", (key,))
         if found:
             _update(found[0], "status = 'pending', due_at = ?, first_due_at = ?,"
                     " next_attempt_at = ?, claimed_at = null, attempts = 0, late = ?",
                     (due, due, due, False), now)
-            return load_reminder(found[0])
+            before = as_datetime(found[2])
+            moved = found[1] == "pending" and before != due
+            return FollowUp(load_reminder(found[0]), before if moved else None)
         reminder_id = insert("reminder", _row(actor.user_id, due, entry.summary[:TEXT_MAX], zone,
                                               now, customer_id=entry.customer_id,
                                               source="follow_up", created_by=actor.user_id)
                              | {"rule_key": key})
-    return load_reminder(reminder_id)
+    return FollowUp(load_reminder(reminder_id), None)
+
+
+def _follow_up_moment(summary: str, days: int | None, now: dt.datetime) -> dt.datetime:
+    """N days ahead at the default hour, or (``days`` None) the time the summary names."""
+    if days is not None:
+        return follow_up_moment(days, now)
+    named = find_when(summary, now)
+    if named is None:
+        raise ValidationError("reminder.when_unclear", field="when", text=summary[:40])
+    return named.moment
 
 
 def add_reminder(staff_id: int | None, due_at: dt.datetime, text: str, timezone: str,

@@ -35,6 +35,15 @@ class ReminderView:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """A follow-up set after a call or visit; ``moved_from`` (naive UTC) when it replaced the
+    entry's follow-up still waiting at another time."""
+
+    reminder: ReminderView
+    moved_from: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class ReminderDelivery:
     """A claimed reminder with what the sender needs: who gets it, in which language."""
 

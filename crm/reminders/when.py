@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 from crm.errors import ValidationError
 
@@ -26,6 +27,7 @@ class When:
 
 
 # Chinese ---------------------------------------------------------------------------------
+_Moment = TypeVar("_Moment", dt.date, dt.datetime)
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
            "七": 7, "八": 8, "九": 9}
 _NUM = r"(\d{1,4}|[零〇一二两三四五六七八九十]{1,3})"
@@ -65,13 +67,13 @@ def chinese_number(text: str) -> int:
     return value
 
 
-def _add(moment: dt.datetime, unit: str, amount: float) -> dt.datetime:
+def _add(moment: _Moment, unit: str, amount: float) -> _Moment:
     if unit == "months":
         return _add_months(moment, int(amount))
     return moment + dt.timedelta(**{unit: amount})
 
 
-def _add_months(moment: dt.datetime, months: int) -> dt.datetime:
+def _add_months(moment: _Moment, months: int) -> _Moment:
     """The same day ``months`` later, clamped to the month's end (31 Jan + 1 → 28/29 Feb)."""
     index = moment.month - 1 + months
     year, month = moment.year + index // 12, index % 12 + 1
@@ -83,14 +85,29 @@ def _month_days(year: int, month: int) -> int:
     return (following - dt.timedelta(days=1)).day
 
 
+def _relative(match: re.Match[str]) -> tuple[str, float] | None:
+    """The unit and amount of "3天后", "半小时后"; None for a half month (no such thing)."""
+    amount = 0.5 if match.group(0).startswith("半") else chinese_number(match.group(1))
+    unit = _UNITS[match.group(2)]
+    if unit == "months" and amount != int(amount):
+        return None
+    return unit, amount
+
+
+def _is_day_offset(unit: str, amount: float) -> bool:
+    """"3天后", "两周后", "一个月后" name a day (its time of day said or the default one);
+    "2小时后", "半天后" name an exact moment from now."""
+    return unit in ("days", "weeks", "months") and amount == int(amount)
+
+
 def _parse_chinese(text: str, now: dt.datetime) -> When | None:
     relative = _RELATIVE.match(text)
     if relative:
-        amount = 0.5 if relative.group(0).startswith("半") else chinese_number(relative.group(1))
-        unit = _UNITS[relative.group(2)]
-        if unit == "months" and amount != int(amount):
+        offset = _relative(relative)
+        if offset is None:
             return None
-        return When(_add(now, unit, amount), text[relative.end():].strip())
+        if not _is_day_offset(*offset):
+            return When(_add(now, *offset), text[relative.end():].strip())
     day, rest = _chinese_day(text, now)
     period, rest = _chinese_period(rest.lstrip(), text[:len(text) - len(rest)])
     clock, rest = _chinese_clock(rest.lstrip())
@@ -115,6 +132,10 @@ def _parse_chinese(text: str, now: dt.datetime) -> When | None:
 def _chinese_day(text: str, now: dt.datetime) -> tuple[dt.date | None, str]:
     """The day named at the start of ``text``, and what follows it."""
     today = now.date()
+    match = _RELATIVE.match(text)
+    offset = _relative(match) if match else None
+    if match and offset and _is_day_offset(*offset):
+        return _add(today, *offset), text[match.end():]
     match = _DAY.match(text)
     if match:
         return today + dt.timedelta(days=_DAY_WORDS[match.group(1)]), text[match.end():]
@@ -181,6 +202,11 @@ def _chinese_clock(text: str) -> tuple[tuple[int, int] | None, str]:
 _HAS_TIME = re.compile(r"\d{1,2}(:\d{2}|\s*[ap]\.?m\b)|\b(noon|midnight|hours?|hrs?|minutes?|"
                        r"mins?|seconds?)\b", re.IGNORECASE)
 _WORDY = re.compile(r"[A-Za-z]{2,}|\d{1,2}:\d{2}")
+_EN_WEEKDAY = re.compile(r"^(?:on\s+)?(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|r|rs|rsday|"
+                         r"urday)?\b", re.IGNORECASE)
+_EN_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_EN_CLOCK_WORDS = re.compile(r"(?<![A-Za-z])(?:at|[ap]\.?m\.?|noon|midnight)(?![A-Za-z])",
+                             re.IGNORECASE)
 
 
 def _parse_english(text: str, now: dt.datetime) -> When | None:
@@ -199,8 +225,20 @@ def _parse_english(text: str, now: dt.datetime) -> When | None:
         if not _HAS_TIME.search(phrase):
             found = found.replace(hour=DEFAULT_HOUR, minute=0)
         moment = found.replace(second=0, microsecond=0, tzinfo=now.tzinfo)
-        return When(moment, " ".join(words[count:]))
+        return When(_bare_weekday(phrase, moment, now), " ".join(words[count:]))
     return None
+
+
+def _bare_weekday(phrase: str, moment: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """"Friday 10am" as "周五上午10点" reads: the next Friday still ahead, today included when
+    that time is still to come (dateparser would skip today)."""
+    match = _EN_WEEKDAY.match(phrase)
+    if not match or re.search("[A-Za-z]", _EN_CLOCK_WORDS.sub("", phrase[match.end():])):
+        return moment  # "Monday next week", "Friday after next": dateparser's reading
+    weekday = _EN_DAYS.index(match.group(1).lower())
+    day = now.date() + dt.timedelta(days=(weekday - now.weekday()) % 7)
+    found = moment.replace(year=day.year, month=day.month, day=day.day)
+    return found if found > now else found + dt.timedelta(weeks=1)
 
 
 def parse_when(text: str, now: dt.datetime) -> When:
@@ -246,6 +284,33 @@ def find_when(text: str, now: dt.datetime) -> When | None:
             named = tail[:len(tail) - len(found.rest)].strip() if found.rest else tail
             return When(found.moment, named)
     return None
+
+
+# Follow-ups after a call or visit ---------------------------------------------------------
+FOLLOW_UP_DAYS = (1, 3, 7)  # ⏰ tomorrow, in 3 days, in a week
+
+
+@dataclass(frozen=True)
+class FollowUpChoices:
+    """What to offer under a logged note: the time it names, and the day offers that fall
+    at another moment (one meaning the same moment as the named time would be a duplicate)."""
+
+    named: When | None
+    days: tuple[int, ...]
+
+
+def follow_up_moment(days: int, now: dt.datetime) -> dt.datetime:
+    """``days`` after ``now`` (aware) at the default hour of that day."""
+    day = now.date() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(DEFAULT_HOUR), now.tzinfo)
+
+
+def follow_up_choices(note: str, now: dt.datetime) -> FollowUpChoices:
+    """The follow-ups to offer for ``note`` written at ``now`` (aware, the user's zone)."""
+    named = find_when(note, now)
+    days = tuple(d for d in FOLLOW_UP_DAYS
+                 if named is None or follow_up_moment(d, now) != named.moment)
+    return FollowUpChoices(named, days)
 
 
 # Days (expected close dates) --------------------------------------------------------------

@@ -13,6 +13,7 @@ from crm.clock import as_date, as_datetime, utcnow
 from crm.customers.load import require_visible
 from crm.customers.views import TimelineEntry
 from crm.errors import Conflict, NotFound, ValidationError
+from crm.localtime import local_today
 from crm.numbering import next_number
 from crm.permissions import Action, require
 from crm.sales import money, rules
@@ -91,7 +92,7 @@ def create_order(actor: Actor, customer_id: int, lines: Sequence[OrderLineInput]
     now = now or utcnow()
     code = money.currency(currency)
     checked = [_checked_line(item, code) for item in lines]
-    day = _day(ordered_on) or now.date()
+    day = _day(ordered_on) or local_today(actor, now)
     text = check_length(notes, field="notes", max_length=NOTES_MAX)
     with database.atomic():
         customer = require_visible(actor, customer_id)

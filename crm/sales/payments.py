@@ -9,6 +9,7 @@ from crm.actors import Actor
 from crm.clock import as_date, as_datetime, utcnow
 from crm.customers.views import TimelineEntry
 from crm.errors import Conflict, NotFound, ValidationError
+from crm.localtime import local_today
 from crm.permissions import Action, require
 from crm.sales import money
 from crm.sales.orders import visible_order
@@ -57,7 +58,7 @@ def record_payment(actor: Actor, order_id: int, amount: object, method: str, *,
     require(actor, Action.EDIT)
     now = now or utcnow()
     checked_method = _method(method)
-    day = _paid_on(paid_on, now.date())
+    day = _paid_on(paid_on, local_today(actor, now))
     text = check_length(note, field="note", max_length=NOTE_MAX)
     with database.atomic():
         row = visible_order(actor, order_id)

@@ -9,6 +9,7 @@ from crm.actors import Actor
 from crm.clock import as_date, as_datetime
 from crm.customers.load import require_visible
 from crm.errors import ValidationError
+from crm.localtime import zone_of
 from crm.permissions import Action, require
 from crm.sales import figures
 from crm.sales.access import visible_clause
@@ -81,9 +82,9 @@ def get_won_by_month(actor: Actor, *, pipeline_id: int | None = None,
                      since: dt.datetime | None = None, until: dt.datetime | None = None,
                      owner_id: int | None = None, team_id: int | None = None
                      ) -> list[MonthFigure]:
-    """Deals won per month (closing time in [since, until))."""
+    """Deals won per month of the actor's calendar (closing time in [since, until))."""
     facts = _closed(actor, pipeline_id, since, until, owner_id, team_id)
-    return figures.won_by_month(facts)
+    return figures.won_by_month(facts, zone_of(actor))
 
 
 def _closed(actor: Actor, pipeline_id: int | None, since: dt.datetime | None,

@@ -12,6 +12,7 @@ from crm.clock import as_datetime, utcnow
 from crm.customers import inputs
 from crm.customers.load import require_visible
 from crm.errors import NotFound, PermissionDenied, ValidationError
+from crm.localtime import installation_today
 from crm.numbering import next_number
 from crm.paging import Page
 from crm.permissions import Action, allows, require
@@ -112,8 +113,9 @@ def insert_ticket(customer_id: int, subject: str, description: str, priority: st
     settings = runtime.config()
     first_due, resolution_due = due_times(priority, now, settings["service.first_response"],
                                           settings["service.resolution"])
+    year = installation_today(now).year  # a ticket at 05:00 on 1 January is the new year's
     return insert("ticket", {
-        "number": next_number(NUMBER_PREFIX, now.year), "customer_id": customer_id,
+        "number": next_number(NUMBER_PREFIX, year), "customer_id": customer_id,
         "subject": subject, "description": description, "status": "new", "priority": priority,
         "channel": channel, "assignee_id": assignee_id, "created_by_id": created_by,
         "first_response_due_at": first_due, "resolution_due_at": resolution_due,

@@ -385,3 +385,63 @@ def test_what_a_user_typed_is_escaped_once_wherever_a_reminder_shows(chat, staff
     done = shown(chat.press(AGENT, f"rd:{reminder_id}")).text
     for text in (saved, card, listed, delivered, done):
         assert once in text and "&amp;lt;" not in text and "<b>报价" not in text, text
+
+
+def in_days_at(days: int, hour: int) -> dt.datetime:
+    """``days`` from today in Shanghai at ``hour`` o'clock, as naive UTC."""
+    local = dt.datetime.now(SHANGHAI) + dt.timedelta(days=days)
+    moment = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+@pytest.mark.parametrize(("words", "days", "hour", "text"), [
+    ("3天后下午2点 给王总回电话", 3, 14, "给王总回电话"),
+    ("3天后 下午2点 给王总回电话", 3, 14, "给王总回电话"),
+    ("2天后上午10点 开会", 2, 10, "开会"),
+    ("3天后 回访", 3, 9, "回访"),
+])
+def test_a_day_offset_takes_the_time_said_after_it_or_the_morning(chat, staff, words, days,
+                                                                  hour, text) -> None:
+    [confirm] = chat.send(AGENT, f"/remind {words}", language="zh")
+    expected = moment_text("zh-CN", in_days_at(days, hour), "Asia/Shanghai")
+    assert f"在 {expected} 提醒你" in confirm.text
+    assert text in confirm.text and "点 " + text not in confirm.text
+    chat.press(AGENT, confirm.button("保存"))
+    [view] = reminders.list_reminders(staff)
+    assert (view.due_at, view.text) == (in_days_at(days, hour), text)
+
+
+def test_a_note_naming_a_day_offset_is_not_offered_twice(chat, staff) -> None:
+    buyer = customers.create_customer(staff, customers.CustomerDraft(name="王总"))
+    chat.press(AGENT, f"lg:{buyer.id}:call")
+    [saved] = chat.send(AGENT, "3天后给答复")
+    monday = dt.datetime.now(SHANGHAI) + dt.timedelta(days=3)
+    labels = [label for label, _ in saved.buttons]
+    assert f"⏰ 3天后：{monday:%m-%d} 09:00" in labels and "⏰ 3天后跟进" not in labels
+    assert "⏰ 明天跟进" in labels and "⏰ 一周后跟进" in labels
+    chat.press(AGENT, f"lg:{buyer.id}:call")
+    [timed] = chat.send(AGENT, "客户说3天后下午2点给答复")
+    labels = [label for label, _ in timed.buttons]
+    assert f"⏰ 3天后下午2点：{monday:%m-%d} 14:00" in labels and "⏰ 3天后跟进" in labels
+
+
+@pytest.mark.parametrize(("user", "language", "skip", "moved"), [
+    (AGENT, "zh", "跳过", "跟进已从 {old} 改到 {when}"),
+    (ADMIN, "en", "Skip", "Follow-up moved from {old} to {when}"),
+])
+def test_a_second_follow_up_button_says_it_moved_the_first(chat, staff, user, language, skip,
+                                                           moved) -> None:
+    locale = "zh-CN" if language == "zh" else "en"
+    buyer = customers.create_customer(staff, customers.CustomerDraft(name="王总"))
+    chat.press(user, f"lg:{buyer.id}:visit")
+    chat.send(user, skip, language=language)
+    [saved] = chat.send(user, "明天下午3点去送样品", language=language)
+    named = saved.button("明天下午3点")  # fu:<entry>:n
+    set_ = shown(chat.press(user, named))
+    afternoon, morning = in_days_at(1, 15), in_days_at(1, 9)
+    assert moment_text(locale, afternoon, "Asia/Shanghai") in set_.text
+    again = shown(chat.press(user, named.removesuffix("n") + "1"))  # ⏰ tomorrow
+    assert moved.format(old=moment_text(locale, afternoon, "Asia/Shanghai"),
+                        when=moment_text(locale, morning, "Asia/Shanghai")) in again.text
+    [view] = fetch_all("select due_at from reminder where source = 'follow_up'")
+    assert str(view[0]).startswith(f"{morning:%Y-%m-%d %H:%M}")

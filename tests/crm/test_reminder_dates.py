@@ -9,8 +9,10 @@ import pytest
 
 from crm.errors import ValidationError
 from crm.reminders.when import (
+    FollowUpChoices,
     chinese_number,
     find_when,
+    follow_up_choices,
     next_occurrence,
     parse_day,
     parse_when,
@@ -24,8 +26,17 @@ NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)
 @pytest.mark.parametrize(("words", "expected", "rest"), [
     ("明天下午3点 给张伟打电话", (11, 27, 15, 0), "给张伟打电话"),
     ("周五上午", (11, 27, 9, 0), ""),
-    ("3天后", (11, 29, 10, 0), ""),
-    ("三天后 回访", (11, 29, 10, 0), "回访"),
+    ("3天后", (11, 29, 9, 0), ""),  # a day offset: the day's default time, like 后天
+    ("三天后 回访", (11, 29, 9, 0), "回访"),
+    ("两天后", (11, 28, 9, 0), ""),
+    ("3天后下午2点 给王总回电话", (11, 29, 14, 0), "给王总回电话"),
+    ("3天后 下午2点 给王总回电话", (11, 29, 14, 0), "给王总回电话"),
+    ("2天后上午10点 开会", (11, 28, 10, 0), "开会"),
+    ("两周后 复查", (12, 10, 9, 0), "复查"),
+    ("一个月后", (12, 26, 9, 0), ""),
+    ("半天后", (11, 26, 22, 0), ""),  # half a day is hours, kept exact
+    ("in 3 days at 2pm", (11, 29, 14, 0), ""),
+    ("in 3 days", (11, 29, 9, 0), ""),
     ("2小时后", (11, 26, 12, 0), ""),
     ("半小时后 回电", (11, 26, 10, 30), "回电"),
     ("下周一", (11, 30, 9, 0), ""),
@@ -141,7 +152,8 @@ def test_a_month_that_does_not_exist_is_refused() -> None:
 @pytest.mark.parametrize(("note", "expected", "words"), [
     ("客户说下周三再联系，报价要打九折", (12, 2, 9, 0), "下周三"),
     ("明天下午3点去送样品", (11, 27, 15, 0), "明天下午3点"),
-    ("他说3天后给答复", (11, 29, 10, 0), "3天后"),
+    ("他说3天后给答复", (11, 29, 9, 0), "3天后"),
+    ("客户说3天后下午2点给答复", (11, 29, 14, 0), "3天后下午2点"),
     ("12月5日开标", (12, 5, 9, 0), "12月5日"),
     ("约了周五上午10点半 电话", (11, 27, 10, 30), "周五上午10点半"),
     ("后天上午送样品", (11, 28, 9, 0), "后天上午"),
@@ -158,3 +170,33 @@ def test_a_time_named_inside_a_note_is_found(note: str, expected, words: str) ->
                                   "以后天天联系"])
 def test_a_note_without_a_future_chinese_time_names_none(note: str) -> None:
     assert find_when(note, NOW) is None
+
+
+# Friday 27 November 2026, 05:34 in Shanghai; the tester's morning
+FRIDAY_DAWN = dt.datetime(2026, 11, 27, 5, 34, tzinfo=SHANGHAI)
+FRIDAY_NOON = FRIDAY_DAWN.replace(hour=12, minute=0)
+
+
+@pytest.mark.parametrize(("words", "now", "expected"), [
+    ("周五", FRIDAY_DAWN, (11, 27, 9, 0)), ("friday", FRIDAY_DAWN, (11, 27, 9, 0)),
+    ("周五上午10点", FRIDAY_DAWN, (11, 27, 10, 0)), ("friday 10am", FRIDAY_DAWN, (11, 27, 10, 0)),
+    ("Fri 8am", FRIDAY_DAWN, (11, 27, 8, 0)), ("on Friday at 3pm", FRIDAY_DAWN, (11, 27, 15, 0)),
+    ("周五", FRIDAY_NOON, (12, 4, 9, 0)), ("friday", FRIDAY_NOON, (12, 4, 9, 0)),
+    ("周五上午10点", FRIDAY_NOON, (12, 4, 10, 0)), ("friday 10am", FRIDAY_NOON, (12, 4, 10, 0)),
+    ("周五下午3点", FRIDAY_NOON, (11, 27, 15, 0)), ("friday 3pm", FRIDAY_NOON, (11, 27, 15, 0)),
+    ("周一", FRIDAY_NOON, (11, 30, 9, 0)), ("monday", FRIDAY_NOON, (11, 30, 9, 0)),
+    ("下周五", FRIDAY_NOON, (12, 4, 9, 0)),
+])
+def test_a_weekday_alone_is_the_next_one_still_ahead_in_both_languages(words, now,
+                                                                        expected) -> None:
+    found = parse_when(words, now).moment
+    assert (found.month, found.day, found.hour, found.minute) == expected
+
+
+def test_after_a_named_day_offset_the_same_day_offer_is_not_repeated() -> None:
+    said = follow_up_choices("3天后给答复", FRIDAY_DAWN)
+    assert said.named.moment == dt.datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)
+    assert said.days == (1, 7)  # "⏰ 3天后跟进" would be the same Monday 09:00
+    timed = follow_up_choices("3天后下午2点给答复", FRIDAY_DAWN)
+    assert timed.named.rest == "3天后下午2点" and timed.days == (1, 3, 7)
+    assert follow_up_choices("谈了价格", FRIDAY_DAWN) == FollowUpChoices(None, (1, 3, 7))

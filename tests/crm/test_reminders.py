@@ -221,12 +221,40 @@ def test_a_follow_up_at_the_time_the_note_names_or_a_clear_refusal(cast) -> None
     buyer = customer(cast.agent, "张伟")
     named = customers.log_interaction(cast.agent, buyer.id, "call", "客户说下周三再联系",
                                       now=NOW)
-    view = reminders.follow_up_interaction(cast.agent, named.id, None, now=NOW)
+    view = reminders.follow_up_interaction(cast.agent, named.id, None, now=NOW).reminder
     # Thursday 26 November, 10:00 in Shanghai: next week's Wednesday at 9:00 = 01:00 UTC
     assert view.due_at == dt.datetime(2026, 12, 2, 1, 0) and view.source == "follow_up"
     again = reminders.follow_up_interaction(cast.agent, named.id, 3, now=NOW)
-    assert again.id == view.id  # the same follow-up moves
+    assert again.reminder.id == view.id  # the same follow-up moves
     silent = customers.log_interaction(cast.agent, buyer.id, "call", "报价1.5万", now=NOW)
     with pytest.raises(ValidationError) as caught:
         reminders.follow_up_interaction(cast.agent, silent.id, None, now=NOW)
     assert caught.value.code == "reminder.when_unclear"
+
+
+def test_a_second_follow_up_button_moves_the_first_and_says_from_when(cast) -> None:
+    buyer = customer(cast.agent, "张伟")
+    visit = customers.log_interaction(cast.agent, buyer.id, "visit", "明天下午3点去送样品",
+                                      now=NOW)
+    first = reminders.follow_up_interaction(cast.agent, visit.id, None, now=NOW)
+    assert first.moved_from is None
+    assert first.reminder.due_at == dt.datetime(2026, 11, 27, 7, 0)  # 15:00 in Shanghai
+    moved = reminders.follow_up_interaction(cast.agent, visit.id, 1, now=NOW)
+    assert moved.moved_from == dt.datetime(2026, 11, 27, 7, 0)
+    assert moved.reminder.due_at == dt.datetime(2026, 11, 27, 1, 0)  # 09:00 the same day
+    [only] = reminders.list_reminders(cast.agent)
+    assert only.id == first.reminder.id
+    same = reminders.follow_up_interaction(cast.agent, visit.id, 1, now=NOW)
+    assert same.moved_from is None  # pressed twice: nothing moved
+
+
+def test_a_day_offset_and_a_time_of_day_at_dawn(cast) -> None:
+    dawn = dt.datetime(2026, 11, 26, 21, 34)  # Friday 05:34 in Shanghai
+    draft = reminders.understand_reminder(cast.agent, "3天后下午2点 给王总回电话", now=dawn)
+    assert (draft.due_at, draft.text) == (dt.datetime(2026, 11, 30, 6, 0), "给王总回电话")
+    plain = reminders.understand_reminder(cast.agent, "3天后 回访", now=dawn)
+    assert plain.due_at == dt.datetime(2026, 11, 30, 1, 0)  # Monday 09:00, like 下周一
+    friday = reminders.understand_reminder(cast.agent, "friday 10am call Wang", now=dawn)
+    assert friday.due_at == reminders.understand_reminder(cast.agent, "周五上午10点 给王总",
+                                                          now=dawn).due_at
+    assert friday.due_at == dt.datetime(2026, 11, 27, 2, 0)  # today, 10:00 is still ahead
