@@ -76,8 +76,7 @@ def describe_error(locale: str, error: Any) -> str:
     """A coded error as the user should read it; validation errors name their field."""
     message = t(locale, error.code, **error.params)
     field = error.params.get("field") if error.code.startswith("validation.") else None
-    if field:
-        label = catalogue(locale).get(f"field.{field}") or catalogue(FALLBACK).get(
-            f"field.{field}", field)
-        return t(locale, "error.field", field=label, message=message, html_escape=False)
-    return message
+    label = catalogue(locale).get(f"field.{field}") if field else None
+    if label is None:  # a field without a label is not shown: its code means nothing to users
+        return message
+    return t(locale, "error.field", field=label, message=message, html_escape=False)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from bot.i18n import catalogue, placeholders, resolve_locale, t
+import ast
+from pathlib import Path
+
+import crm
+from bot.i18n import catalogue, describe_error, placeholders, resolve_locale, t
 from crm.config import LOCALES
-from crm.errors import CrmError
+from crm.errors import CrmError, ValidationError
 from crm.key_rotation import KeyRotationError
 from storage.backup import BackupError
 from storage.errors import EncryptionKeyError, StorageError
@@ -37,3 +41,43 @@ def test_telegram_language_codes_map_to_shipped_catalogues() -> None:
     assert resolve_locale("en-GB") == "en"
     assert resolve_locale(None, "de", "zh-CN") == "zh-CN"
     assert resolve_locale("de") == "en"
+
+
+def _field_names() -> set[str]:
+    """Every field name the domain can put on a ValidationError: ``field="..."`` in a call,
+    the second argument of ``ValidationError(...)``, and a ``field`` parameter's default."""
+    names: set[str] = set()
+    for path in Path(crm.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                values = [k.value for k in node.keywords if k.arg == "field"]
+                if getattr(node.func, "id", getattr(node.func, "attr", "")) == "ValidationError":
+                    values += node.args[1:2]
+            elif isinstance(node, ast.FunctionDef):
+                arguments = node.args
+                pairs = [*zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True),
+                         *zip(arguments.args[::-1], arguments.defaults[::-1], strict=False)]
+                values = [default for arg, default in pairs if arg.arg == "field"]
+            else:
+                continue
+            names |= {v.value for v in values
+                      if isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value}
+    return names
+
+
+def test_every_field_an_error_can_name_has_a_label_in_every_language() -> None:
+    names = _field_names()
+    assert {"body", "name", "phone", "subject", "amount", "title"} <= names
+    for locale in LOCALES:
+        missing = sorted(n for n in names if f"field.{n}" not in catalogue(locale))
+        assert not missing, f"{locale} lacks labels for {missing}"
+
+
+def test_an_error_names_its_field_by_label_and_never_by_code() -> None:
+    assert describe_error("en", ValidationError("validation.required", field="body")) == (
+        "Text: is required")
+    assert describe_error("zh-CN", ValidationError("validation.required", field="body")) == (
+        "正文：为必填项")
+    # a field nobody labelled yet: the message alone rather than an internal name
+    unlabelled = ValidationError("validation.required", field="internal_code")
+    assert describe_error("en", unlabelled) == "is required"
