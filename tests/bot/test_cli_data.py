@@ -102,3 +102,14 @@ def test_export_writes_xlsx_and_csv_with_filters(capsys, tmp_path) -> None:
     assert not (tmp_path / "x").exists()
     code, _, err = run(capsys, "export", "customers", "--as", "200", "-o", str(tmp_path / "y"))
     assert code == 1 and "not allowed" in err and not (tmp_path / "y").exists()
+
+
+@pytest.mark.parametrize("locale, expected", [
+    ("en", "error: No staff member is called “Maxx”."), ("zh-CN", "没有名为“Maxx”的员工")])
+def test_an_unknown_owner_is_named_as_nobody_on_the_staff(capsys, tmp_path, monkeypatch,
+                                                          locale, expected) -> None:
+    monkeypatch.setenv("CRM_LOCALE", locale)
+    code, _, err = run(capsys, "export", "customers", "--owner", "Maxx",
+                       "-o", str(tmp_path / "x.xlsx"))
+    assert code == 1 and expected in err and "staff" not in err.replace("staff member", "")
+    assert not (tmp_path / "x.xlsx").exists()
