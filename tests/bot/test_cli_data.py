@@ -113,3 +113,21 @@ def test_an_unknown_owner_is_named_as_nobody_on_the_staff(capsys, tmp_path, monk
                        "-o", str(tmp_path / "x.xlsx"))
     assert code == 1 and expected in err and "staff" not in err.replace("staff member", "")
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_chinese_tickets_export_has_every_coded_column_in_chinese(capsys, tmp_path,
+                                                                     monkeypatch) -> None:
+    from crm import service, users
+    from crm.service import PortalUser
+    from tests.crm.cast import customer
+
+    boss = users.identify(100).as_actor()
+    service.open_ticket(boss, customer(boss, "王小明").id, "发票", priority="urgent")
+    service.open_customer_ticket(PortalUser(70001, "Alice"), "打印机坏了")
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, _, _ = run(capsys, "export", "tickets", "-o", str(tmp_path / "t.xlsx"))
+    rows = read_sheet((tmp_path / "t.xlsx").read_bytes())
+    by_heading = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert code == 0
+    assert [(r["工单状态"], r["优先级"], r["渠道"]) for r in by_heading] == [
+        ("新建", "紧急", "员工创建"), ("新建", "普通", "Telegram（客户提交）")]

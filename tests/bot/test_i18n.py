@@ -8,8 +8,12 @@ from pathlib import Path
 import crm
 from bot.i18n import catalogue, describe_error, placeholders, resolve_locale, t
 from crm.config import LOCALES
+from crm.customers.views import DIRECTIONS, GENDERS, INTERACTION_KINDS
+from crm.customers.views import STATUSES as CUSTOMER_STATUSES
 from crm.errors import CrmError, ValidationError
 from crm.key_rotation import KeyRotationError
+from crm.sales.views import LOST_REASONS, ORDER_STATUSES, STAGE_KINDS
+from crm.service import sla
 from storage.backup import BackupError
 from storage.errors import EncryptionKeyError, StorageError
 
@@ -81,3 +85,14 @@ def test_an_error_names_its_field_by_label_and_never_by_code() -> None:
     # a field nobody labelled yet: the message alone rather than an internal name
     unlabelled = ValidationError("validation.required", field="internal_code")
     assert describe_error("en", unlabelled) == "is required"
+
+
+def test_every_coded_value_an_export_writes_has_words_in_every_language() -> None:
+    coded = {"gender": GENDERS, "status": CUSTOMER_STATUSES, "interaction": INTERACTION_KINDS,
+             "direction": DIRECTIONS, "deal_status": STAGE_KINDS, "lost_reason": LOST_REASONS,
+             "order_status": ORDER_STATUSES, "ticket_status": sla.STATUSES,
+             "priority": sla.PRIORITIES, "ticket_channel": sla.CHANNELS}
+    for locale in LOCALES:
+        missing = sorted(f"{what}.{code}" for what, codes in coded.items() for code in codes
+                         if f"export.value.{what}.{code}" not in catalogue(locale))
+        assert not missing, f"{locale} lacks {missing}"
