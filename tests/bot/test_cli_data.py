@@ -89,7 +89,7 @@ def test_export_writes_xlsx_and_csv_with_filters(capsys, tmp_path) -> None:
     source.write_bytes(csv_file(ROWS))
     run(capsys, "import", str(source), "--yes")
     code, out, _ = run(capsys, "export", "customers", "-o", str(tmp_path / "all.xlsx"))
-    assert code == 0 and "2 customers written" in out
+    assert code == 0 and "customers: 2 rows written" in out
     rows = read_sheet((tmp_path / "all.xlsx").read_bytes())
     assert rows[0][:2] == ["id", "name"] and sorted(r[1] for r in rows[1:]) == ["张伟", "王小明"]
     code, out, _ = run(capsys, "export", "customers", "--tag", "VIP", "--since", "2000-01-01",
