@@ -57,8 +57,8 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
                 since=report.period.since.isoformat(), until=report.period.last.isoformat(),
                 reach=labels(f"reports.reach.{report.reach}"))
         for key, value, unit in report.figures.summary:
-            out.say("cli.report.figure", label=labels(f"reports.figure.{key}"),
-                    value=display(value, labels), unit=display(unit, labels))
+            shown = " ".join(filter(None, (display(value, labels), display(unit, labels))))
+            out.say("cli.report.figure", label=labels(f"reports.figure.{key}"), value=shown)
     args.output.write_bytes(files.xlsx)
     out.say("cli.report.written", path=args.output)
     if args.png is not None and files.png is not None:

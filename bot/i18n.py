@@ -59,16 +59,28 @@ def resolve_locale(*candidates: str | None) -> str:
     return FALLBACK
 
 
+class _Param(str):
+    """An inserted parameter. ``{count:row|rows}`` in a template picks the word for the number:
+    the first for exactly one, the second otherwise (English needs it; Chinese does not)."""
+
+    def __format__(self, spec: str) -> str:
+        if "|" not in spec:
+            return super().__format__(spec)
+        one, _, other = spec.partition("|")
+        digits = self.replace(",", "").replace(" ", "")
+        return one if digits in ("1", "-1", "1.0") else other
+
+
 def t(locale: str, code: str, /, *, html_escape: bool = True, **params: Any) -> str:
     """The message ``code`` in ``locale`` with parameters inserted (HTML-escaped by default)."""
     template = catalogue(locale).get(code) or catalogue(FALLBACK).get(code)
     if template is None:
         return html.escape(code) if html_escape else code
     escape = html.escape if html_escape else str
-    safe = {key: escape(str(value)) for key, value in params.items()}
+    safe = {key: _Param(escape(str(value))) for key, value in params.items()}
     try:
         return template.format(**safe)
-    except (KeyError, IndexError):
+    except (KeyError, IndexError, ValueError):
         return template
 
 
@@ -76,8 +88,7 @@ def describe_error(locale: str, error: Any) -> str:
     """A coded error as the user should read it; validation errors name their field."""
     message = t(locale, error.code, **error.params)
     field = error.params.get("field") if error.code.startswith("validation.") else None
-    if field:
-        label = catalogue(locale).get(f"field.{field}") or catalogue(FALLBACK).get(
-            f"field.{field}", field)
-        return t(locale, "error.field", field=label, message=message, html_escape=False)
-    return message
+    label = catalogue(locale).get(f"field.{field}") if field else None
+    if label is None:  # a field without a label is not shown: its code means nothing to users
+        return message
+    return t(locale, "error.field", field=label, message=message, html_escape=False)

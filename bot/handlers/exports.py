@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,11 @@ from bot.session import local_now
 from crm import exports
 
 FILTER_KEYS = ("tag", "owner", "status", "since", "until")
+# Formats people may ask for that we do not write: named as a format, so the answer says which
+# formats there are instead of the filter hint.
+OTHER_FORMATS = frozenset({"pdf", "xls", "ods", "numbers", "doc", "docx", "txt", "tsv", "json",
+                           "xml", "html", "zip", "png", "jpg"})
+QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "「": '"', "」": '"'})
 
 
 def write_file(actor: Any, kind: str, fmt: str, filters: exports.Filters, locale: str, *,
@@ -44,17 +50,32 @@ def write_file(actor: Any, kind: str, fmt: str, filters: exports.Filters, locale
     return path, result
 
 
-def parse_args(words: list[str]) -> tuple[str | None, str, dict[str, str]]:
-    """``customers csv tag=VIP`` → kind, format, typed filters (crm checks every value)."""
-    kind, fmt, typed = None, "xlsx", {}
+def split_words(text: str) -> list[str]:
+    """The words after the command; quotes keep a value with spaces whole (phones type “ ”
+    for "); an unclosed quote raises ValueError."""
+    command_and_rest = text.split(None, 1)
+    rest = command_and_rest[1] if len(command_and_rest) > 1 else ""
+    return shlex.split(rest.translate(QUOTES))
+
+
+def parse_args(words: list[str]) -> tuple[str | None, str | None, dict[str, str]]:
+    """``customers csv tag=VIP owner=Max Manager`` → kind, format (None: not given), typed
+    filters; a bare word after a filter continues its value (a name with spaces), and another
+    file format's name is taken as the format asked for. crm checks every value."""
+    kind, fmt, typed, last = None, None, {}, None
     for word in words:
         key, sep, value = word.partition("=")
         if sep and key.lower() in FILTER_KEYS:
-            typed[key.lower()] = value
+            last = key.lower()
+            typed[last] = value
         elif word.lower() in exports.FORMATS:
-            fmt = word.lower()
+            fmt, last = word.lower(), None
         elif kind is None:
             kind = word.lower()
+        elif last is not None:
+            typed[last] = f"{typed[last]} {word}"
+        elif fmt is None and word.lower().lstrip(".") in OTHER_FORMATS:
+            fmt = word.lower().lstrip(".")  # crm answers which formats there are
         else:
             typed.setdefault("unknown", word)
     return kind, fmt, typed
@@ -86,9 +107,14 @@ async def _export(update: Update, context: session.Context, kind: str, fmt: str,
 async def export_command(update: Update, context: session.Context) -> None:
     """/export [kind] [xlsx|csv] [filters]: straight to the file, or the kinds as buttons."""
     await session.db(context, exports.require_exporter, session.actor(context))
-    kind, fmt, typed = parse_args(context.args or [])
+    try:
+        words = split_words(update.effective_message.text or "")
+    except ValueError:
+        await update.effective_message.reply_text(session.text(context, "exports.open_quote"))
+        return
+    kind, fmt, typed = parse_args(words)
     if kind is not None:
-        await _export(update, context, kind, fmt, typed)
+        await _export(update, context, kind, fmt or "xlsx", typed)
         return
     locale = session.locale(context)
     buttons = [(t(locale, f"export.column.{name}", html_escape=False), data("exk", name))

@@ -66,16 +66,27 @@ def filters_from_text(actor: Actor, kind: str, fmt: str, *, tag: str | None = No
 
 
 def _owner(text: str | None) -> int | None:
+    """A staff member by Telegram id, @username or name (case and width folded); else the
+    one whose name starts with the text. None found, or several, is said as such."""
     written = (text or "").strip()
     if not written:
         return None
-    key = normalise_text(written).removeprefix("@")
-    rows = fetch_all("select id from staff_user where cast(telegram_id as varchar(20)) = ?"
-                     " or lower(username) = ? or lower(name) = ?", (key, key, key))
-    if len(rows) != 1:
-        raise ValidationError("validation.choice", field="owner", value=written,
-                              allowed="staff")
-    return rows[0][0]
+    key = normalise_text(written)
+    staff = fetch_all("select id, telegram_id, username, name from staff_user order by name, id")
+
+    def exact(row: tuple) -> bool:
+        _, telegram_id, username, name = row
+        return (key in (str(telegram_id), normalise_text(name))
+                or (bool(username) and key.removeprefix("@") == normalise_text(username)))
+
+    found = ([row for row in staff if exact(row)]
+             or [row for row in staff if normalise_text(row[3]).startswith(key.lstrip("@"))])
+    if not found:
+        raise ValidationError("export.owner_unknown", field="owner", name=written)
+    if len(found) > 1:
+        raise ValidationError("export.owner_ambiguous", field="owner", name=written,
+                              names=", ".join(row[3] for row in found))
+    return found[0][0]
 
 
 def _kind(name: str) -> ExportKind:
@@ -98,8 +109,7 @@ def _checked(kind: ExportKind, filters: Filters, fmt: str) -> None:
                               until=filters.until.isoformat())
     if filters.owner_id is not None and fetch_one("select 1 from staff_user where id = ?",
                                                   (filters.owner_id,)) is None:
-        raise ValidationError("validation.choice", field="owner", value=str(filters.owner_id),
-                              allowed="staff")
+        raise ValidationError("export.owner_unknown", field="owner", name=str(filters.owner_id))
 
 
 def export_records(actor: Actor, kind: str, target: BinaryIO, *, fmt: str = "xlsx",

@@ -31,8 +31,8 @@ def _tickets(query: Query, clause: str, params: tuple) -> Iterator[Sequence[obje
     for batch in _batches(select + clause, params, "t.id"):
         for r in batch:
             yield (r[1], r[2], r[3], r[4], query.value("ticket_status", r[5]),
-                   query.value("priority", r[6]), r[7], r[8], *map(query.local, r[9:14]),
-                   r[14])
+                   query.value("priority", r[6]), r[7], query.value("ticket_channel", r[8]),
+                   *map(query.local, r[9:14]), r[14])
 
 
 register(ExportKind("tickets", TICKET_COLUMNS, STATUSES, _tickets_where, _tickets))

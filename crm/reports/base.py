@@ -17,9 +17,10 @@ from crm.visibility import Scope
 @dataclass(frozen=True)
 class Label:
     """Fixed wording (an interaction kind, a segment, "no source") resolved in the reader's
-    language when the file is written: catalogue key ``reports.value.<key>``."""
+    language when the file is written: catalogue key ``reports.value.<key>`` with ``params``."""
 
     key: str
+    params: tuple[tuple[str, str], ...] = ()
 
 
 Cell = str | int | Decimal | dt.date | Label | None

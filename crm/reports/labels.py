@@ -17,7 +17,7 @@ def display(value: Cell, labels: Labels, kind: str = "text") -> str:
     if value is None:
         return ""
     if isinstance(value, Label):
-        return labels(f"reports.value.{value.key}")
+        return labels(f"reports.value.{value.key}", **dict(value.params))
     if isinstance(value, dt.date):
         return f"{value:%Y-%m}" if kind == "month" else value.isoformat()
     if isinstance(value, Decimal):

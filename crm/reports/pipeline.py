@@ -61,17 +61,20 @@ def compute(ctx: ReportContext) -> Figures:
 
 
 def _summary(groups: dict[Group, tuple[int, Decimal]], code: str) -> tuple:
-    def total(kind: str) -> tuple[int, Decimal]:
-        picked = [v for g, v in groups.items() if g[2].kind == kind and g[3] == code]
-        return sum(n for n, _ in picked), sum((a for _, a in picked), Decimal(0))
+    def count(kind: str) -> int:  # deals of every currency: a count has no currency
+        return sum(n for g, (n, _) in groups.items() if g[2].kind == kind)
+
+    def amount(kind: str) -> Decimal:  # money of the chart currency only, never mixed
+        return sum((a for g, (_, a) in groups.items() if g[2].kind == kind and g[3] == code),
+                   Decimal(0))
 
     weighted_open = sum((weighted(a, g[2].probability) for g, (_, a) in groups.items()
                          if g[2].kind == "open" and g[3] == code), Decimal(0))
-    (open_deals, open_amount), (won, won_amount), (lost, _) = (total("open"), total("won"),
-                                                               total("lost"))
-    return (("open_deals", open_deals, code), ("open_amount", open_amount, code),
+    open_deals, won, lost = count("open"), count("won"), count("lost")
+    open_amount, won_amount = amount("open"), amount("won")
+    return (("open_deals", open_deals, ""), ("open_amount", open_amount, code),
             ("weighted_amount", round_money(weighted_open, code), code),
-            ("deals_won", won, code), ("won_amount", won_amount, code), ("deals_lost", lost, code))
+            ("deals_won", won, ""), ("won_amount", won_amount, code), ("deals_lost", lost, ""))
 
 
 def _by_stage(ctx: ReportContext, stages: tuple[StageView, ...],

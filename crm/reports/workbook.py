@@ -85,7 +85,7 @@ def _bold(sheet: WriteOnlyWorksheet, value: Cell, size: int | None = None) -> Wr
 def _cell(sheet: WriteOnlyWorksheet, value: Cell, column: Column, labels: Labels
           ) -> WriteOnlyCell | object:
     if isinstance(value, Label):
-        return safe_cell(labels(f"reports.value.{value.key}"))
+        return safe_cell(display(value, labels))
     cell = WriteOnlyCell(sheet, value=safe_cell(value))
     if column.kind in FORMATS and value is not None:
         cell.number_format = FORMATS[column.kind]

@@ -10,6 +10,7 @@ import re
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 STATUSES = ("new", "open", "waiting", "resolved", "closed", "reopened")
+CHANNELS = ("staff", "telegram")  # opened by staff / by the customer through the bot
 OPEN_STATUSES = ("new", "open", "waiting", "reopened")
 _PART = re.compile(r"^(low|normal|high|urgent)\s+(\d{1,4})\s*(m|h|d)$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}

@@ -195,7 +195,10 @@ def test_status_shows_the_checks_and_counts(chat, staff) -> None:
     users.deactivate_user(Actor.system(), VIEWER)
     text = only_text(chat.send(ADMIN, "/status"))
     assert "System status" in text and "✅ database reachable" in text
-    assert "Staff: 3 active (1 admin, 1 manager, 1 agent, 0 viewer), 1 deactivated" in text
+    assert "Staff: 3 active (1 admin, 1 manager, 1 agent, 0 viewers), 1 deactivated" in text
+    users.add_user(Actor.system(), 99001, "agent", "Second agent")
+    text = only_text(chat.send(ADMIN, "/status"))
+    assert "Staff: 4 active (1 admin, 1 manager, 2 agents, 0 viewers), 1 deactivated" in text
     assert users.identify(ADMIN) is not None  # the test database is still the bound one
     assert "Staff" in only_text(chat.send(ADMIN, "/users"))
 

@@ -43,7 +43,7 @@ def test_teams_roles_and_reassignment(capsys) -> None:
     run(capsys, "user", "add", "201", "--role", "agent", "--name", "Li Na", "--team", "华南组")
     run(capsys, "user", "add", "202", "--role", "agent", "--name", "Wang Wei")
     code, out, _ = run(capsys, "team", "list")
-    assert "华南组: 1 active members" in out
+    assert "华南组: 1 active member" in out
     code, out, _ = run(capsys, "user", "role", "202", "manager")
     assert code == 0 and "Wang Wei is now manager" in out
     code, _, err = run(capsys, "user", "role", "100", "agent")

@@ -150,7 +150,7 @@ def test_export_writes_xlsx_and_csv_with_filters(capsys, tmp_path) -> None:
     source.write_bytes(csv_file(ROWS))
     run(capsys, "import", str(source), "--yes")
     code, out, _ = run(capsys, "export", "customers", "-o", str(tmp_path / "all.xlsx"))
-    assert code == 0 and "2 customers written" in out
+    assert code == 0 and "customers: 2 rows written" in out
     rows = read_sheet((tmp_path / "all.xlsx").read_bytes())
     assert rows[0][:2] == ["id", "name"] and sorted(r[1] for r in rows[1:]) == ["张伟", "王小明"]
     code, out, _ = run(capsys, "export", "customers", "--tag", "VIP", "--since", "2000-01-01",
@@ -163,3 +163,32 @@ def test_export_writes_xlsx_and_csv_with_filters(capsys, tmp_path) -> None:
     assert not (tmp_path / "x").exists()
     code, _, err = run(capsys, "export", "customers", "--as", "200", "-o", str(tmp_path / "y"))
     assert code == 1 and "not allowed" in err and not (tmp_path / "y").exists()
+
+
+@pytest.mark.parametrize("locale, expected", [
+    ("en", "error: No staff member is called “Maxx”."), ("zh-CN", "没有名为“Maxx”的员工")])
+def test_an_unknown_owner_is_named_as_nobody_on_the_staff(capsys, tmp_path, monkeypatch,
+                                                          locale, expected) -> None:
+    monkeypatch.setenv("CRM_LOCALE", locale)
+    code, _, err = run(capsys, "export", "customers", "--owner", "Maxx",
+                       "-o", str(tmp_path / "x.xlsx"))
+    assert code == 1 and expected in err and "staff" not in err.replace("staff member", "")
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_chinese_tickets_export_has_every_coded_column_in_chinese(capsys, tmp_path,
+                                                                     monkeypatch) -> None:
+    from crm import service, users
+    from crm.service import PortalUser
+    from tests.crm.cast import customer
+
+    boss = users.identify(100).as_actor()
+    service.open_ticket(boss, customer(boss, "王小明").id, "发票", priority="urgent")
+    service.open_customer_ticket(PortalUser(70001, "Alice"), "打印机坏了")
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, _, _ = run(capsys, "export", "tickets", "-o", str(tmp_path / "t.xlsx"))
+    rows = read_sheet((tmp_path / "t.xlsx").read_bytes())
+    by_heading = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert code == 0
+    assert [(r["工单状态"], r["优先级"], r["渠道"]) for r in by_heading] == [
+        ("新建", "紧急", "员工创建"), ("新建", "普通", "Telegram（客户提交）")]

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from bot.i18n import catalogue, placeholders, resolve_locale, t
+import ast
+from pathlib import Path
+
+import crm
+from bot.i18n import catalogue, describe_error, placeholders, resolve_locale, t
 from crm.config import LOCALES
-from crm.errors import CrmError
+from crm.customers.views import DIRECTIONS, GENDERS, INTERACTION_KINDS
+from crm.customers.views import STATUSES as CUSTOMER_STATUSES
+from crm.errors import CrmError, ValidationError
 from crm.key_rotation import KeyRotationError
+from crm.sales.views import LOST_REASONS, ORDER_STATUSES, STAGE_KINDS
+from crm.service import sla
 from storage.backup import BackupError
 from storage.errors import EncryptionKeyError, StorageError
 
@@ -37,3 +45,66 @@ def test_telegram_language_codes_map_to_shipped_catalogues() -> None:
     assert resolve_locale("en-GB") == "en"
     assert resolve_locale(None, "de", "zh-CN") == "zh-CN"
     assert resolve_locale("de") == "en"
+
+
+def _field_names() -> set[str]:
+    """Every field name the domain can put on a ValidationError: ``field="..."`` in a call,
+    the second argument of ``ValidationError(...)``, and a ``field`` parameter's default."""
+    names: set[str] = set()
+    for path in Path(crm.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                values = [k.value for k in node.keywords if k.arg == "field"]
+                if getattr(node.func, "id", getattr(node.func, "attr", "")) == "ValidationError":
+                    values += node.args[1:2]
+            elif isinstance(node, ast.FunctionDef):
+                arguments = node.args
+                pairs = [*zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True),
+                         *zip(arguments.args[::-1], arguments.defaults[::-1], strict=False)]
+                values = [default for arg, default in pairs if arg.arg == "field"]
+            else:
+                continue
+            names |= {v.value for v in values
+                      if isinstance(v, ast.Constant) and isinstance(v.value, str) and v.value}
+    return names
+
+
+def test_every_field_an_error_can_name_has_a_label_in_every_language() -> None:
+    names = _field_names()
+    assert {"body", "name", "phone", "subject", "amount", "title"} <= names
+    for locale in LOCALES:
+        missing = sorted(n for n in names if f"field.{n}" not in catalogue(locale))
+        assert not missing, f"{locale} lacks labels for {missing}"
+
+
+def test_an_error_names_its_field_by_label_and_never_by_code() -> None:
+    assert describe_error("en", ValidationError("validation.required", field="body")) == (
+        "Text: is required")
+    assert describe_error("zh-CN", ValidationError("validation.required", field="body")) == (
+        "正文：为必填项")
+    # a field nobody labelled yet: the message alone rather than an internal name
+    unlabelled = ValidationError("validation.required", field="internal_code")
+    assert describe_error("en", unlabelled) == "is required"
+
+
+def test_every_coded_value_an_export_writes_has_words_in_every_language() -> None:
+    coded = {"gender": GENDERS, "status": CUSTOMER_STATUSES, "interaction": INTERACTION_KINDS,
+             "direction": DIRECTIONS, "deal_status": STAGE_KINDS, "lost_reason": LOST_REASONS,
+             "order_status": ORDER_STATUSES, "ticket_status": sla.STATUSES,
+             "priority": sla.PRIORITIES, "ticket_channel": sla.CHANNELS}
+    for locale in LOCALES:
+        missing = sorted(f"{what}.{code}" for what, codes in coded.items() for code in codes
+                         if f"export.value.{what}.{code}" not in catalogue(locale))
+        assert not missing, f"{locale} lacks {missing}"
+
+
+def test_english_counts_agree_with_their_nouns_and_chinese_needs_none() -> None:
+    assert t("en", "exports.caption", kind="customers", count=1) == "📤 customers: 1 row"
+    assert t("en", "exports.caption", kind="customers", count=2) == "📤 customers: 2 rows"
+    assert t("en", "exports.caption", kind="customers", count=0) == "📤 customers: 0 rows"
+    assert t("en", "imports.import_button", count=1) == "✅ Import 1 customer"
+    assert t("en", "imports.import_button", count="12,000") == "✅ Import 12,000 customers"
+    assert t("zh-CN", "exports.caption", kind="客户", count=1) == "📤 客户：1 行"
+    status = t("en", "admin.status_staff", active=3, admin=1, manager=2, agent=5, viewer=0,
+               inactive=1)
+    assert "(1 admin, 2 managers, 5 agents, 0 viewers)" in status

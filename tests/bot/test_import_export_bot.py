@@ -171,3 +171,55 @@ def test_export_with_typed_filters_as_csv(chat) -> None:
     assert "not understood" in sent(chat.send(MANAGER, "/export customers VIP"))[-1].text
     assert sent(chat.send(AGENT, "/export"))[-1].text == WORDS["en"]["not_allowed"]
     assert chat.alerts(chat.press(AGENT, "exf:customers:xlsx")) == [WORDS["en"]["not_allowed"]]
+
+
+@pytest.fixture
+def maxes(chat) -> None:
+    """Two agents whose names share a beginning, one with a space and a username."""
+    for telegram_id, name, username in ((7104, "Max Manager", "maxm"), (7105, "Maxine Lee", None)):
+        agent = users.add_user(Actor.system(), telegram_id, "agent", name,
+                               username=username).as_actor()
+        customer(agent, f"customer of {name}", phones=(f"1380013{telegram_id}",))
+
+
+def exported_names(chat, text: str) -> list[str]:
+    _, content = document(chat.send(MANAGER, text))
+    return [row[1] for row in csv.reader(io.StringIO(content.decode("utf-8-sig")))][1:]
+
+
+@pytest.mark.parametrize("owner", ['"Max Manager"', "“Max Manager”", "Max Manager", "@maxm",
+                                   "max man"])
+def test_the_owner_filter_takes_a_name_with_spaces(chat, maxes, owner) -> None:
+    assert exported_names(chat, f"/export customers csv owner={owner}") == [
+        "customer of Max Manager"]
+
+
+def test_a_unique_beginning_of_a_name_is_enough(chat, maxes) -> None:
+    assert exported_names(chat, "/export customers csv owner=Maxi") == ["customer of Maxine Lee"]
+
+
+@pytest.mark.parametrize("language, owner, expected", [
+    ("en", "Maxx", "No staff member is called “Maxx”."),
+    ("zh-CN", "Maxx", "没有名为“Maxx”的员工。"),
+    ("en", "Max", "“Max” could be any of Max Manager, Maxine Lee; write more of the name."),
+    ("zh-CN", "Max", "“Max”可能是 Max Manager, Maxine Lee 中的任何一位，请把名字写完整。")])
+def test_an_owner_nobody_or_several_are_called_is_explained(chat, maxes, language, owner,
+                                                            expected) -> None:
+    users.set_preferences(users.identify(MANAGER).as_actor(), locale=language)
+    [answer] = sent(chat.send(MANAGER, f"/export customers csv owner={owner}"))
+    assert answer.text == expected
+    assert not [r for r in chat.stub.calls if r.method == "sendDocument"]
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("en", "Format: pdf is not one of: xlsx, csv"), ("zh-CN", "格式：pdf")])
+def test_a_format_we_do_not_write_is_answered_with_the_formats_we_do(chat, language,
+                                                                     expected) -> None:
+    users.set_preferences(users.identify(MANAGER).as_actor(), locale=language)
+    [answer] = sent(chat.send(MANAGER, "/export customers pdf"))
+    assert answer.text.startswith(expected) and "xlsx, csv" in answer.text
+
+
+def test_an_unclosed_quote_is_pointed_out(chat) -> None:
+    [answer] = sent(chat.send(MANAGER, '/export customers owner="Max Manager'))
+    assert answer.text.startswith("A quote is not closed.")

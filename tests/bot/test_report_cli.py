@@ -66,3 +66,31 @@ def test_all_makes_the_weekly_workbook(tmp_path: Path, capsys) -> None:
     workbook = load_workbook(io.BytesIO((tmp_path / "week.xlsx").read_bytes()))
     assert workbook.sheetnames[0] == "Summary"
     assert len(workbook["Summary"]._charts) == len(reports.KINDS)
+
+
+@pytest.mark.parametrize("language, lines", [
+    ("en", ["  Open deals: 4\n", "  Deals won: 3\n", "  Deals lost: 1\n",
+            "  Open pipeline: 35,000.00 CNY\n"]),
+    ("zh-CN", ["  进行中商机：4\n", "  赢单数：3\n", "  输单数：1\n",
+               "  进行中金额：35,000.00 CNY\n"])])
+def test_deal_counts_read_as_counts_and_amounts_as_money(monkeypatch, capsys, language,
+                                                          lines) -> None:
+    monkeypatch.setenv("CRM_LOCALE", language)
+    assert cli.main(["report", "pipeline", *Q1, "-o", "pipeline.xlsx"]) == 0
+    out = capsys.readouterr().out
+    for line in lines:
+        assert line in out
+
+
+def test_the_forecast_workbook_names_the_deals_expected_before_its_months(tmp_path: Path,
+                                                                         capsys) -> None:
+    assert cli.main(["report", "forecast", "--from", "2026-03-01", "--to", "2026-03-31",
+                     "-o", "forecast.xlsx"]) == 0
+    out = capsys.readouterr().out
+    assert "  Open deals expected before the period: 1\n" in out
+    assert "  Open, expected before the period: 5,000.00 CNY\n" in out
+    workbook = load_workbook(io.BytesIO((tmp_path / "forecast.xlsx").read_bytes()))
+    first = next(workbook.worksheets[1].iter_rows(min_row=2, values_only=True))
+    assert first[:4] == ("Expected before 2026-03-01, still open", "CNY", 1, 5000)
+    summary = list(workbook["Summary"].iter_rows(values_only=True))
+    assert ("Deals won", 1, None) in summary

@@ -193,6 +193,17 @@ def test_managers_write_the_knowledge_base_from_the_chat(chat, staff) -> None:
         "无权" in r.text for r in shown(chat.press(AGENT, "bn")))
 
 
+@pytest.mark.parametrize("language, expected", [
+    ("en", "Text: is required"), ("zh-CN", "正文：为必填项")])
+def test_an_article_without_text_names_the_missing_part_in_words(chat, staff, language,
+                                                                  expected) -> None:
+    users.set_preferences(staff["manager"], locale=language)
+    chat.send(MANAGER, "/kb")
+    chat.press(MANAGER, "bn")  # ➕ New article
+    [refused] = chat.send(MANAGER, "退货政策")
+    assert expected in refused.text and "body" not in refused.text
+
+
 def test_a_reminder_about_a_ticket_opens_the_ticket(chat, staff) -> None:
     ticket_id = open_ticket(chat, ALICE, "zh", "回电话")
     [ask] = shown(chat.press(AGENT, f"rk:{ticket_id}"))

@@ -77,8 +77,9 @@ def test_the_pipeline_sums_open_deals_and_the_periods_closes_by_stage_owner_and_
         ("Negotiation", "CNY", 0, D("0"), D("0")),
         ("Won", "CNY", 3, D("40000.00"), D("40000.00")),
         ("Lost", "CNY", 1, D("4000.00"), D("0"))]
-    # 5,000 × 10% + 20,000 × 20% + 10,000 × 60% = 10,500
-    assert summary(report) == {"open_deals": 3, "open_amount": D("35000.00"),
+    # 5,000 × 10% + 20,000 × 20% + 10,000 × 60% = 10,500; counts take every currency (D7 too),
+    # amounts only the chart currency
+    assert summary(report) == {"open_deals": 4, "open_amount": D("35000.00"),
                                "weighted_amount": D("10500.00"), "deals_won": 3,
                                "won_amount": D("40000.00"), "deals_lost": 1}
     # CNY per owner: 李娜 20,000 + 10,000 + 2,000 + 4,000 = 36,000; Emily 30,000; 张伟 13,000
@@ -98,10 +99,38 @@ def test_the_forecast_weighs_open_deals_by_close_month_beside_what_was_won(book)
         (dt.date(2026, 3, 1), "CNY", 1, D("10000.00"), D("6000.00"), 1, D("30000.00")),
         (dt.date(2026, 4, 1), "CNY", 1, D("20000.00"), D("4000.00"), 0, D(0)),
         (dt.date(2026, 3, 1), "USD", 1, D("1000.00"), D("600.00"), 0, D(0))]
-    assert summary(report) == {"forecast_amount": D("35000.00"),
-                               "weighted_amount": D("10500.00"),
-                               "won_amount": D("40000.00"), "deals_won": 3}
+    assert summary(report) == {"open_amount": D("35000.00"), "forecast_amount": D("35000.00"),
+                               "weighted_amount": D("10500.00"), "before_deals": 0,
+                               "before_amount": D(0), "won_amount": D("40000.00"),
+                               "deals_won": 3}
     assert report.headline.params == (("currency", "CNY"),)
+
+
+def test_summary_counts_carry_no_currency_and_amounts_do(book):
+    for kind in ("funnel", "pipeline", "forecast"):
+        for key, value, unit in run(book.admin, kind).figures.summary:
+            if isinstance(value, int):
+                assert unit == "", (kind, key)
+            elif key.endswith("amount"):
+                assert unit == "CNY", (kind, key)
+
+
+def test_the_forecast_shows_open_deals_expected_before_and_after_its_months(book):
+    report = run(book.admin, "forecast", since="2026-03-01", until="2026-03-31")
+    # D3 (Lead, 5,000, close 02-25) is overdue, D2 (Contacted, 20,000, close 04-10) later;
+    # March: D1 10,000 × 60% open, D5 30,000 won; D7 USD 1,000 × 60%
+    assert rows(report, "forecast_months") == [
+        (Label("before_period", (("date", "2026-03-01"),)), "CNY", 1, D("5000.00"),
+         D("500.00"), 0, D(0)),
+        (dt.date(2026, 3, 1), "CNY", 1, D("10000.00"), D("6000.00"), 1, D("30000.00")),
+        (Label("after_period", (("date", "2026-03-31"),)), "CNY", 1, D("20000.00"),
+         D("4000.00"), 0, D(0)),
+        (dt.date(2026, 3, 1), "USD", 1, D("1000.00"), D("600.00"), 0, D(0))]
+    # the rows add up to the whole open pipeline: 5,000 + 10,000 + 20,000
+    assert summary(report) == {"open_amount": D("35000.00"), "forecast_amount": D("10000.00"),
+                               "weighted_amount": D("6000.00"), "before_deals": 1,
+                               "before_amount": D("5000.00"), "won_amount": D("30000.00"),
+                               "deals_won": 1}
 
 
 def test_agents_get_no_forecast_and_viewers_no_reports(book):
