@@ -9,8 +9,10 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+from bot.data_text import header_of
 from bot.render import local_time
 from bot.terminal import AddCommand, Terminal, action, group, telegram_id_arg
 from crm import audit, invites, privacy, system, users
@@ -219,7 +221,7 @@ def cmd_audit(args: argparse.Namespace, config: Config) -> int:
     out = Terminal(config.locale)
     filters = _audit_filters(args)
     if args.export:
-        count = _export_audit(args.export, filters)
+        count = _export_audit(args.export, filters, header_of(config.locale))
         out.say("cli.audit.exported", count=count, path=str(args.export))
         return 0
     for entry in audit.list_audit(SYSTEM, limit=args.limit, **filters).items:
@@ -237,17 +239,19 @@ def _changes_text(entry: audit.AuditEntry, out: Terminal) -> str:
     return json.dumps(entry.changes, ensure_ascii=False, default=str) if entry.changes else ""
 
 
-def _export_audit(path: Path, filters: dict) -> int:
-    """The matching entries to a CSV or XLSX file, times in the installation's time zone."""
+def _export_audit(path: Path, filters: dict, header: Callable[[str], str]) -> int:
+    """The matching entries to a CSV or XLSX file, times in the installation's time zone,
+    headings in its language."""
     rows = list(audit.export_rows(SYSTEM, **filters))
+    headers = [header(name) for name in audit.AUDIT_HEADERS]
     if path.suffix.lower() == ".csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(audit.AUDIT_HEADERS)
+        writer.writerow(headers)
         writer.writerows(rows)
         path.write_text(buffer.getvalue(), encoding="utf-8-sig")
     else:
-        path.write_bytes(workbook_bytes([("Audit", audit.AUDIT_HEADERS, rows)]))
+        path.write_bytes(workbook_bytes([(header("audit"), headers, rows)]))
     return len(rows)
 
 

@@ -220,8 +220,11 @@ def export_rows(actor: Actor, **filters: Any) -> Iterator[tuple]:
                if entry.changes else "")
 
 
-def export_audit_xlsx(actor: Actor, *, progress=None, **filters: Any) -> bytes:
-    """The matching entries as a spreadsheet, oldest first; ``progress(done, total)``."""
+def export_audit_xlsx(actor: Actor, *, progress=None, header: Any = str,
+                      **filters: Any) -> bytes:
+    """The matching entries as a spreadsheet, oldest first; ``progress(done, total)``;
+    ``header`` puts a column's name (``AUDIT_HEADERS``, and "audit" for the sheet) in the
+    reader's language."""
     from crm.spreadsheets import workbook_bytes
 
     require(actor, Action.AUDIT)
@@ -235,7 +238,8 @@ def export_audit_xlsx(actor: Actor, *, progress=None, **filters: Any) -> bytes:
                 progress(done, total)
             yield row
 
-    return workbook_bytes([("Audit", AUDIT_HEADERS, rows())])
+    return workbook_bytes([(header("audit"), [header(name) for name in AUDIT_HEADERS],
+                            rows())])
 
 
 def zone_of(actor: Actor) -> str:

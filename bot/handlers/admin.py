@@ -21,6 +21,7 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import session
+from bot.data_text import header_of
 from bot.handlers.commands import publish_user_menu
 from bot.i18n import resolve_locale, t
 from bot.keyboards import Button, data, int_part, keyboard, parse
@@ -376,7 +377,8 @@ async def export_audit(update: Update, context: session.Context) -> None:
     await session.db(context, audit.require_reader, session.actor(context))
     await callback.answer()
     content = await with_progress(update, context, session.text(context, "admin.audit_export"),
-                                  audit.export_audit_xlsx, session.actor(context))
+                                  audit.export_audit_xlsx, session.actor(context),
+                                  header=header_of(session.locale(context)))
     await callback.message.reply_document(InputFile(content, filename="audit.xlsx"),
                                           caption=session.text(context, "admin.audit_file"))
 

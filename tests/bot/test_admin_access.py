@@ -319,8 +319,23 @@ def test_the_audit_export_shows_times_in_the_readers_time_zone(chat) -> None:
     [document] = [r for r in chat.press(7102, log.button("📤")) if r.method == "sendDocument"]
     [(_, content, _)] = document.params["_files"].values()
     rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
-    assert rows[0][0] == "at" and rows[1][:4] == (
+    assert rows[0][0] == "time" and rows[1][:4] == (
         dt.datetime(2026, 11, 26, 16, 25), "system", "cli", "user.add")
+
+
+def test_the_audit_export_speaks_the_readers_language(chat) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    users.add_user(Actor.system(), 7103, "admin", "陈静", locale="zh-CN")
+    [log] = chat.send(7103, "/audit")
+    [document] = [r for r in chat.press(7103, log.button("📤")) if r.method == "sendDocument"]
+    [(_, content, _)] = document.params["_files"].values()
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet.title == "审计日志"
+    assert [cell.value for cell in sheet[1]] == ["时间", "操作人", "渠道", "操作", "对象", "编号",
+                                                 "客户", "变更内容"]
 
 
 def test_status_shows_job_times_in_the_readers_time_zone(chat, staff) -> None:
