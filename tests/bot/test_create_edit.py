@@ -146,6 +146,18 @@ def test_one_line_create(bot, agent, english) -> None:
     assert "Nobody found" in last(bot.send(ENGLISH_AGENT, "Acme Trading Ltd")).text
 
 
+def test_one_line_create_recognises_an_email_and_a_labelled_wechat_id(bot, agent,
+                                                                     english) -> None:
+    card = last(bot.send(AGENT, "/new 韩梅梅 13811112222 hmm@qq.com 小米科技"))
+    assert "<b>韩梅梅</b> · 小米科技" in card.text and "hmm@qq.com" in card.text
+    assert "小米科技 hmm" not in card.text and "hmm@qq.com 小米" not in card.text
+    card = last(bot.send(ENGLISH_AGENT, "/new 李雷 lilei@example.com 微信:lilei_88 网易"))
+    assert "<b>李雷</b> · 网易" in card.text and "lilei@example.com" in card.text
+    assert "WeChat: lilei_88" in card.text
+    card = last(bot.send(ENGLISH_AGENT, "/new Lucy lucy_w88 Acme"))  # a bare id: a word
+    assert "<b>Lucy</b> · lucy_w88 Acme" in card.text and "WeChat" not in card.text
+
+
 def test_a_shared_contact_becomes_a_customer(bot, agent) -> None:
     card = last(bot.share_contact(AGENT, "8613800138000", "伟", "张"))
     assert "已保存" in card.text and "<b>张伟</b>" in card.text and "138 0013 8000" in card.text
