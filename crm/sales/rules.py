@@ -92,8 +92,8 @@ def line_amounts(quantity: int, unit_price_minor: int, percent_bp: int | None,
     else:
         off = money.from_minor(amount_off_minor or 0, currency)
     if off > gross:
-        raise ValidationError("order.discount_too_big", field="discount", discount=str(off),
-                              amount=str(gross))
+        raise ValidationError("order.discount_too_big", field="discount", discount=off,
+                              amount=gross, currency=currency)
     return LineAmounts(money.minor_of(gross, currency), money.minor_of(off, currency),
                        money.minor_of(gross - off, currency))
 

@@ -106,7 +106,8 @@ def test_partial_payments_reduce_the_balance_and_overpayment_needs_consent(cast,
     with pytest.raises(ValidationError) as caught:
         sales.record_payment(cast.agent, order.id, "46.98", "cash")
     assert caught.value.code == "payment.overpayment"
-    assert caught.value.params["outstanding"] == "46.97"
+    assert caught.value.params["outstanding"] == Decimal("46.97")
+    assert caught.value.params["currency"] == "CNY"  # so an interface can format it
     sales.record_payment(cast.agent, order.id, "46.97", "bank_transfer", now=T0)
     extra = sales.record_payment(cast.agent, order.id, "1", "cash", allow_overpayment=True,
                                  now=T0)
