@@ -293,13 +293,50 @@ def test_record_an_order_line_and_a_partial_payment(bot, agent) -> None:
     ask_amount = shown(bot.press(AGENT, ask.button("微信支付")))
     assert "微信支付" in ask_amount.text
     over = shown(bot.send(AGENT, "2000"))
-    assert "超过了未付余额" in over.text
+    assert "¥2,000.00 超过了未付余额 ¥1,369.50" in over.text
     paid = shown(bot.send(AGENT, "500"))
     assert "已登记收款：¥500.00（微信支付）" in paid.text and "未付：<b>¥869.50</b>" in paid.text
     order = sales.get_order(agent, won.order_id)
     assert (order.status, order.paid, order.outstanding) == ("confirmed", Decimal("500.00"),
                                                              Decimal("869.50"))
     assert product.id == order.lines[1].product_id
+
+
+def confirmed_order(agent: Actor, amount: str = "50000") -> int:
+    deal = a_deal(agent, amount=amount)
+    won = sales.move_deal_to_stage(agent, deal.id, stage_id("won"), create_order=True)
+    sales.change_order_status(agent, won.order_id, "confirmed")
+    return won.order_id
+
+
+@pytest.mark.parametrize(("locale", "method", "noted", "paid"), [
+    ("zh-CN", "银行转账", "请先选择付款方式；金额 ¥12,000.00 已记下",
+     "已登记收款：¥12,000.00（银行转账）"),
+    ("en", "Bank transfer", "First pick how it was paid; CNY 12,000.00 is noted",
+     "Payment recorded: CNY 12,000.00 (Bank transfer)")])
+def test_an_amount_typed_before_the_method_is_kept_not_searched(bot, db, locale, method,
+                                                                 noted, paid) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    order_id = confirmed_order(me)
+    bot.press(AGENT, f"pa:{order_id}")
+    early = shown(bot.send(AGENT, "¥12,000"))
+    assert noted in early.text and "found" not in early.text and "没有找到" not in early.text
+    assert early.button(method).startswith("pm:")
+    [recorded] = messages(bot.press(AGENT, early.button(method)))
+    assert paid in recorded.text
+    assert sales.get_order(me, order_id).paid == Decimal("12000.00")
+
+
+def test_a_kept_amount_too_big_is_explained_and_the_amount_asked(bot, agent) -> None:
+    order_id = confirmed_order(agent, "38000")
+    bot.press(AGENT, f"pa:{order_id}")
+    refused = shown(bot.send(AGENT, "一些钱"))
+    assert "不是" in refused.text and refused.button("现金").startswith("pm:")
+    bot.send(AGENT, "10万")
+    error, ask = messages(bot.press(AGENT, "pm:cash"))
+    assert "¥100,000.00 超过了未付余额 ¥38,000.00" in error.text and "收到多少" in ask.text
+    paid = shown(bot.send(AGENT, "38000"))
+    assert "未付：<b>¥0.00</b>" in paid.text
 
 
 def test_a_customers_orders_and_a_new_one(bot, db) -> None:
