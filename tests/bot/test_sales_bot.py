@@ -207,6 +207,16 @@ def test_a_round_sum_and_a_month_end_are_typed_as_people_say_them(bot, agent) ->
                                                    made.expected_close.day) == (12, 31)
 
 
+@pytest.mark.parametrize(("typed", "shown_as"), [("3万8", "¥38,000.00"), ("五万", "¥50,000.00")])
+def test_a_spoken_amount_is_taken_for_a_deal(bot, agent, typed, shown_as) -> None:
+    buyer = customer(agent, "陈静")
+    bot.press(AGENT, f"dl:{buyer.id}")
+    bot.send(AGENT, "年度维保")
+    bot.send(AGENT, typed)
+    summary = shown(bot.press(AGENT, "sx:skip"))
+    assert shown_as in summary.text
+
+
 def test_the_cards_deals_button_lists_the_customers_deals_with_a_new_one(bot, agent) -> None:
     buyer = customer(agent, "陈静", company="腾讯")
     first = sales.create_deal(agent, buyer.id, "<b>年度</b> & 采购", amount="12000")
