@@ -98,8 +98,9 @@ def _after_unit(tail: str, size: int) -> Decimal | None:
         low = None if digit is None else digit * size / 10
     elif tail.isascii() and tail.isdigit():
         low = Decimal(tail) if len(tail) == len(str(size)) - 1 else None
-    elif any(unit in tail for unit, _ in UNITS):
+    elif any(unit in tail for unit, _ in UNITS):  # it must fill the next place: 一万二十五 no
         low = spoken(tail)
+        low = low if low is not None and low >= size / 10 else None
     else:
         low = None
     return low if low is not None and 0 <= low < size else None

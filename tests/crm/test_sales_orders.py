@@ -86,7 +86,7 @@ def test_amounts_are_read_as_people_say_them(typed: str, amount: int) -> None:
 
 
 @pytest.mark.parametrize("typed", ["3万08", "1万25", "3.8万5", "一二", "万8", "3万8块", "8万千",
-                                   "3万十万"])
+                                   "3万十万", "一万二十五"])
 def test_a_said_amount_that_could_mean_two_things_is_refused(typed: str) -> None:
     with pytest.raises(ValidationError):
         money.to_minor(typed, "CNY")
