@@ -178,7 +178,7 @@ def test_new_deal_from_the_customer_card(bot, agent) -> None:
     assert "陈静" in ask.text and ask.method == "sendMessage"
     amount = shown(bot.send(AGENT, "<b>年度 & 采购</b>"))
     assert "金额" in amount.text
-    refused = shown(bot.send(AGENT, "一万二"))
+    refused = shown(bot.send(AGENT, "一万二十五"))
     assert "不是有效的金额" in refused.text
     close = shown(bot.send(AGENT, "¥12,000.50"))
     assert "预计成交" in close.text
@@ -215,6 +215,30 @@ def test_a_spoken_amount_is_taken_for_a_deal(bot, agent, typed, shown_as) -> Non
     bot.send(AGENT, typed)
     summary = shown(bot.press(AGENT, "sx:skip"))
     assert shown_as in summary.text
+
+
+@pytest.mark.parametrize(("locale", "warning", "keep"), [
+    ("zh-CN", "2025-01-01 已经过去了", "仍用这个日期"), ("en", "2025-01-01 has already passed",
+                                                 "Keep this date")])
+def test_a_close_date_in_the_past_is_confirmed_before_it_is_taken(bot, db, locale, warning,
+                                                                  keep) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    buyer = customer(me, "陈静")
+    bot.press(AGENT, f"dl:{buyer.id}")
+    bot.send(AGENT, "年度维保")
+    bot.send(AGENT, "8万")
+    warned = shown(bot.send(AGENT, "2025-01-01"))
+    assert warning in warned.text and "2025-01-01" not in str(sales.list_customer_deals(
+        me, buyer.id).items)
+    retyped = shown(bot.send(AGENT, "2026-12-31"))  # a new date: no question
+    assert "2026-12-31" in retyped.text and "2025" not in retyped.text
+    bot.press(AGENT, retyped.button("◀"))
+    warned = shown(bot.send(AGENT, "2025-01-01"))
+    summary = shown(bot.press(AGENT, warned.button(keep)))
+    assert "2025-01-01" in summary.text
+    bot.press(AGENT, summary.button("✅"))
+    [made] = sales.list_customer_deals(me, buyer.id).items
+    assert made.expected_close == dt.date(2025, 1, 1)
 
 
 def test_the_cards_deals_button_lists_the_customers_deals_with_a_new_one(bot, agent) -> None:
