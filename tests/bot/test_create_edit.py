@@ -324,6 +324,16 @@ def test_a_manager_hands_a_customer_to_another_owner_who_is_told(bot, agent, oth
     assert (moved.to_owner_id, moved.reason) == (users.identify(OTHER).id, "manual")
 
 
+def test_staff_of_one_name_are_told_apart_in_the_owner_picker(bot, agent) -> None:
+    users.add_user(Actor.system(), 5301, "manager", "王经理", locale="zh-CN", username="wangjl")
+    users.add_user(Actor.system(), 5302, "agent", "王经理")
+    made = customer(agent, "张三")
+    menu = last(bot.press(5301, f"ed:{made.id}"))
+    picker = last(bot.press(5301, menu.button("负责人")))
+    labels = [label for label, _ in picker.buttons if "王经理" in label]
+    assert len(labels) == 2 and len(set(labels)) == 2 and "王经理 (@wangjl)" in labels
+
+
 def test_an_agent_cannot_hand_a_customer_over_by_forging_the_button(bot, agent, other) -> None:
     made = customer(agent, "王小明")
     bot.press(AGENT, f"ed:{made.id}")
