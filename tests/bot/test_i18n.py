@@ -37,3 +37,10 @@ def test_telegram_language_codes_map_to_shipped_catalogues() -> None:
     assert resolve_locale("en-GB") == "en"
     assert resolve_locale(None, "de", "zh-CN") == "zh-CN"
     assert resolve_locale("de") == "en"
+
+
+def test_every_flow_says_cancelled_nothing_saved_the_same_way() -> None:
+    keys = ("create.cancelled", "log.cancelled", "deal.new.cancelled", "ticket.cancelled",
+            "kb.cancelled")
+    for locale in LOCALES:
+        assert len({catalogue(locale)[key] for key in keys}) == 1, locale
