@@ -363,17 +363,20 @@ async def from_contact(update: Update, context: session.Context) -> None:
 
 async def _create_from_contact(context: session.Context, values: dict[str, Any]) -> CustomerCard:
     # Telegram often gives an international number without its '+': try it as is, then with.
+    # A number read neither way is refused as it was sent: the user never typed our '+'.
     raw = values["phone"]
-    candidates = [raw] if raw.startswith("+") else [raw, "+" + raw]
-    for candidate in candidates:
+    first: ValidationError | None = None
+    for candidate in [raw] if raw.startswith("+") else [raw, "+" + raw]:
         values["phone"] = candidate
         try:
             return await session.db(context, customers.create_customer, session.actor(context),
                                     to_draft(values))
         except ValidationError as error:
-            if error.field != "phone" or candidate == candidates[-1]:
+            if error.field != "phone":
                 raise
-    raise AssertionError("unreachable")
+            first = first or error
+    assert first is not None
+    raise first
 
 
 # wiring ------------------------------------------------------------------------------------

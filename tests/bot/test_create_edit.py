@@ -165,6 +165,12 @@ def test_a_shared_contact_becomes_a_customer(bot, agent) -> None:
     assert "<b>Tom Jones</b>" in foreign.text and "+44 7911 123456" in foreign.text
 
 
+def test_a_shared_contact_with_a_bad_number_is_refused_as_sent(bot, agent) -> None:
+    refused = last(bot.share_contact(AGENT, "12345", "坏号码"))
+    assert "12345" in refused.text and "+12345" not in refused.text
+    assert names_of(agent, "坏号码") == []
+
+
 def test_a_shared_contact_already_on_file_opens_their_card(bot, agent) -> None:
     made = customer(agent, "王小明", phones=("13800138000",))
     card = last(bot.share_contact(AGENT, "+86 138 0013 8000", "Xiaoming"))
