@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import tomllib
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from string import Formatter
 from typing import Any
 
 from crm.config import LOCALES
+from crm.sales.money import MINOR_UNITS
 
 CATALOGUE_DIR = Path(__file__).with_name("locales")
 FALLBACK = "en"
@@ -84,9 +86,31 @@ def t(locale: str, code: str, /, *, html_escape: bool = True, **params: Any) -> 
         return template
 
 
+def money(locale: str, amount: Decimal | None, code: str) -> str:
+    """¥12,345.00 (Chinese) or CNY 12,345.00 (English); other currencies by their code."""
+    if amount is None:
+        return "—"
+    places = MINOR_UNITS.get(code, 2)
+    number = f"{abs(amount):,.{places}f}"
+    value = f"-{number}" if amount < 0 else number
+    key = f"amount.{code}"
+    if key in catalogue(locale):
+        return t(locale, key, html_escape=False, value=value)
+    return t(locale, "amount.other", html_escape=False, code=code, value=value)
+
+
+def _shown_params(locale: str, params: dict[str, Any]) -> dict[str, Any]:
+    """An error's params as shown: amounts of money (Decimal beside a currency) formatted."""
+    code = params.get("currency")
+    if not isinstance(code, str):
+        return params
+    return {key: money(locale, value, code) if isinstance(value, Decimal) else value
+            for key, value in params.items()}
+
+
 def describe_error(locale: str, error: Any) -> str:
     """A coded error as the user should read it; validation errors name their field."""
-    message = t(locale, error.code, **error.params)
+    message = t(locale, error.code, **_shown_params(locale, error.params))
     field = error.params.get("field") if error.code.startswith("validation.") else None
     label = catalogue(locale).get(f"field.{field}") if field else None
     if label is None:  # a field without a label is not shown: its code means nothing to users

@@ -36,9 +36,17 @@ async def _deliver(application: Application, note: NotificationView) -> int:
         [[(t(locale, "button.open_customer"), data("c", customer_id))]] if customer_id else [])
     return int(await deliver_once(
         application, lambda: application.bot.send_message(
-            note.telegram_id, t(locale, note.code, **note.params),
+            note.telegram_id, t(locale, note.code, **_shown_params(locale, note.params)),
             reply_markup=keyboard(buttons) if buttons else None),
         mark_sent, mark_failed, note.id, "notification"))
+
+
+def _shown_params(locale: str, params: dict) -> dict:
+    """A change made by no one in particular (the command line, a rule) is by "the system",
+    said in the reader's language (crm records the system actor's name, "system")."""
+    if "by" in params and params["by"] in (None, "system"):
+        return params | {"by": t(locale, "notify.by_system", html_escape=False)}
+    return params
 
 
 async def deliver_once(application: Application, send: Callable[[], Awaitable[object]],

@@ -82,14 +82,16 @@ def _open_button(locale: str, reminder: ReminderView) -> Button | None:
     return None
 
 
-def draft_message(locale: str, draft: ReminderDraft, about: str | None, repeat: str) -> str:
-    """What the bot understood, repeated back before saving."""
+def draft_message(locale: str, draft: ReminderDraft, about: str | None, repeat: str, *,
+                  about_key: str = "reminder.customer") -> str:
+    """What the bot understood, repeated back before saving (``about_key`` gives a deal its
+    💼, a ticket its 🎫)."""
     lines = [t(locale, "remind.confirm", when=moment_text(locale, draft.due_at, draft.timezone),
                zone=draft.timezone)]
     if draft.text:
         lines.append(t(locale, "reminder.text", text=draft.text))
     if about:
-        lines.append(t(locale, "reminder.customer", name=about))
+        lines.append(t(locale, about_key, name=about, title=about))
     lines.append(t(locale, f"reminder.repeat.{repeat or 'none'}"))
     return "\n".join(lines)
 
@@ -100,6 +102,8 @@ def reminder_line(locale: str, reminder: ReminderView, timezone: str) -> str:
         html.escape(clip(subject(locale, reminder), TEXT_IN_LIST))
     if reminder.customer_name and reminder.source in ("manual", "follow_up"):
         line += " · " + t(locale, "reminder.customer_short", name=reminder.customer_name)
+    if reminder.repeat:
+        line += " · " + t(locale, f"reminder.repeat.{reminder.repeat}")
     return line
 
 

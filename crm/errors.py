@@ -1,6 +1,7 @@
 """Expected failures of the domain: a stable code, parameters and an English default.
 
-Interfaces translate ``code`` with ``params``; ``str(error)`` is the English fallback.
+Interfaces translate ``code`` with ``params``; ``str(error)`` is the English fallback. Amounts
+of money are Decimal params beside a ``currency`` param, so an interface can format them.
 """
 
 from __future__ import annotations

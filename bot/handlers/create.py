@@ -147,21 +147,26 @@ def to_draft(values: dict[str, Any]) -> customers.CustomerDraft:
     return customers.CustomerDraft(name=values.get("name") or "",
                                    phones=(phone,) if phone else (),
                                    company=values.get("company") or None,
-                                   tags=tuple(values.get("tags") or ()))
+                                   tags=tuple(values.get("tags") or ()),
+                                   channels=tuple(values.get("channels") or ()))
 
 
 def parse_one_line(text: str) -> dict[str, Any]:
-    """``张伟 13800138000 华为 #VIP``: a name, an optional phone, the rest is the company."""
+    """``张伟 13800138000 zw@qq.com 微信:zhangwei88 华为 #VIP``: a name, an optional phone,
+    e-mail and WeChat id (crm says which words are plainly those), the rest is the company."""
     words = text.split()
     tags = [w[1:] for w in words if w.startswith("#") and len(w) > 1]
     words = [w for w in words if not w.startswith("#")]
+    channels, rest = customers.split_channels(words[1:])
+    words = words[:1] + rest
+    found = {"tags": tags, "channels": channels}
     run = _phone_run(words)
     if run is None:
-        return {"name": words[0] if words else "", "phone": None,
-                "company": " ".join(words[1:]) or None, "tags": tags}
+        return found | {"name": words[0] if words else "", "phone": None,
+                        "company": " ".join(words[1:]) or None}
     start, end = run
-    return {"name": " ".join(words[:start]), "phone": "".join(words[start:end]),
-            "company": " ".join(words[end:]) or None, "tags": tags}
+    return found | {"name": " ".join(words[:start]), "phone": "".join(words[start:end]),
+                    "company": " ".join(words[end:]) or None}
 
 
 def _phone_run(words: list[str]) -> tuple[int, int] | None:
@@ -228,6 +233,9 @@ async def confirm(update: Update, context: session.Context) -> str:
     for field in FIELD_OF.values():
         lines.append(t(locale, "create.line", field=t(locale, f"field.{field}"),
                        value=_shown(values, field) or "—"))
+    for item in values.get("channels") or ():  # from the one-line form
+        lines.append(t(locale, "create.line", field=t(locale, f"field.{item.kind}"),
+                       value=item.value))
     await say(update, "\n".join(lines), _step_keyboard(context, CONFIRM))
     return CONFIRM
 
@@ -355,17 +363,20 @@ async def from_contact(update: Update, context: session.Context) -> None:
 
 async def _create_from_contact(context: session.Context, values: dict[str, Any]) -> CustomerCard:
     # Telegram often gives an international number without its '+': try it as is, then with.
+    # A number read neither way is refused as it was sent: the user never typed our '+'.
     raw = values["phone"]
-    candidates = [raw] if raw.startswith("+") else [raw, "+" + raw]
-    for candidate in candidates:
+    first: ValidationError | None = None
+    for candidate in [raw] if raw.startswith("+") else [raw, "+" + raw]:
         values["phone"] = candidate
         try:
             return await session.db(context, customers.create_customer, session.actor(context),
                                     to_draft(values))
         except ValidationError as error:
-            if error.field != "phone" or candidate == candidates[-1]:
+            if error.field != "phone":
                 raise
-    raise AssertionError("unreachable")
+            first = first or error
+    assert first is not None
+    raise first
 
 
 # wiring ------------------------------------------------------------------------------------

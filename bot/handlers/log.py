@@ -10,7 +10,7 @@ import datetime as dt
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -66,6 +66,7 @@ class Draft:
     step: int = SUMMARY
     latitude: float | None = None
     longitude: float | None = None
+    summary: str | None = None  # typed before the location was shared or skipped
     attachments: list[AttachmentInput] = field(default_factory=list)
 
 
@@ -175,22 +176,33 @@ async def got_location(update: Update, context: session.Context) -> int:
     location = update.effective_message.location
     draft.latitude, draft.longitude = location.latitude, location.longitude
     draft.step = SUMMARY
-    await update.effective_message.reply_text(session.text(context, "log.location_saved"),
+    key = "log.location_attached" if draft.summary is not None else "log.location_saved"
+    await update.effective_message.reply_text(session.text(context, key),
                                               reply_markup=ReplyKeyboardRemove())
+    if draft.summary is not None:  # typed already: the visit is complete
+        await _finish(update, context, draft.summary)
     raise ApplicationHandlerStop(SUMMARY)
 
 
 async def skip_location(update: Update, context: session.Context) -> int:
-    """No location: straight to the summary."""
-    _draft(context).step = SUMMARY
-    await update.effective_message.reply_text(session.text(context, "log.visit_summary"),
+    """No location: straight to the summary, or saved when it was typed already."""
+    draft = _draft(context)
+    draft.step = SUMMARY
+    key = "log.no_location" if draft.summary is not None else "log.visit_summary"
+    await update.effective_message.reply_text(session.text(context, key),
                                               reply_markup=ReplyKeyboardRemove())
+    if draft.summary is not None:
+        await _finish(update, context, draft.summary)
     raise ApplicationHandlerStop(SUMMARY)
 
 
-async def location_hint(update: Update, context: session.Context) -> int:
-    """Other text while the location is asked: say what is expected."""
-    await update.effective_message.reply_text(session.text(context, "log.location_hint"))
+async def early_summary(update: Update, context: session.Context) -> int:
+    """Text while the location is asked is the visit's summary (kept, never retyped); the
+    location is still asked, Skip saves without one."""
+    draft, message = _draft(context), update.effective_message
+    draft.summary = f"{draft.summary}\n{message.text}" if draft.summary else message.text
+    await message.reply_text(session.text(context, "log.summary_kept"),
+                             reply_markup=location_keyboard(session.locale(context)))
     raise ApplicationHandlerStop(LOCATION)
 
 
@@ -208,15 +220,20 @@ async def got_file(update: Update, context: session.Context) -> int:
 
 
 async def save(update: Update, context: session.Context) -> int:
-    """The summary ends the entry: one crm call, a short confirmation, a way back to the card."""
+    """The summary ends the entry."""
+    await _finish(update, context, update.effective_message.text)
+
+
+async def _finish(update: Update, context: session.Context, summary: str) -> NoReturn:
+    """One crm call, a short confirmation, a way back to the card."""
     draft, message = _draft(context), update.effective_message
     view = await crm_step(update, context, SUMMARY, customers.log_interaction,
-                          session.actor(context), draft.customer_id, draft.kind, message.text,
+                          session.actor(context), draft.customer_id, draft.kind, summary,
                           latitude=draft.latitude, longitude=draft.longitude,
                           attachments=tuple(draft.attachments))
     context.user_data.pop(DRAFT, None)
     locale = session.locale(context)
-    follow_ups = follow_up_rows(locale, view.id, message.text, session.local_now(context))
+    follow_ups = follow_up_rows(locale, view.id, summary, session.local_now(context))
     await message.reply_text(saved_text(locale, draft, view), reply_markup=keyboard([
         *follow_ups, [card_button(locale, draft.customer_id)]]))
     raise ApplicationHandlerStop(END)
@@ -295,7 +312,7 @@ def _location_step() -> list[BaseHandler]:
     return [MessageHandler(filters.LOCATION & PRIVATE, got_location),
             MessageHandler(skip, skip_location), CommandHandler("skip", skip_location),
             MessageHandler(FILES, got_file),
-            MessageHandler(filters.TEXT & ~filters.COMMAND & PRIVATE, location_hint)]
+            MessageHandler(filters.TEXT & ~filters.COMMAND & PRIVATE, early_summary)]
 
 
 def register(application: Application) -> None:

@@ -106,7 +106,9 @@ async def _confirm(update: Update, context: session.Context, *, edit: bool = Fal
                        repeat_buttons[2:],
                        [(t(locale, "remind.change_time"), data("rn", "w")),
                         (t(locale, "remind.cancel"), data("rn", "x"))]])
-    text = draft_message(locale, shown, pending.about, pending.repeat)
+    about_key = ("reminder.deal" if pending.deal_id else
+                 "reminder.ticket" if pending.ticket_id else "reminder.customer")
+    text = draft_message(locale, shown, pending.about, pending.repeat, about_key=about_key)
     if edit and update.callback_query:
         await update.callback_query.edit_message_text(text, reply_markup=markup)
     else:
@@ -216,8 +218,11 @@ async def save(update: Update, context: session.Context) -> int:
     context.user_data.pop(DRAFT, None)
     await callback.answer()
     locale = session.locale(context)
-    await callback.edit_message_text(t(locale, "remind.saved", what=subject(locale, view),
-                                       when=moment_text(locale, view.due_at, view.timezone)))
+    text = t(locale, "remind.saved", what=subject(locale, view),
+             when=moment_text(locale, view.due_at, view.timezone))
+    if view.repeat:
+        text += "\n" + t(locale, f"reminder.repeat.{view.repeat}")
+    await callback.edit_message_text(text)
     return END
 
 

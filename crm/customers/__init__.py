@@ -8,7 +8,13 @@ from crm.customers.duplicates import (
     scan_duplicates,
     similar_names,
 )
-from crm.customers.inputs import AddressInput, ChannelInput, CustomerDraft, draft_field
+from crm.customers.inputs import (
+    AddressInput,
+    ChannelInput,
+    CustomerDraft,
+    draft_field,
+    split_channels,
+)
 from crm.customers.interactions import get_timeline, log_interaction
 from crm.customers.load import get_customer, list_deleted
 from crm.customers.search import search_customers
@@ -33,5 +39,6 @@ __all__ = [
     "find_by_secret", "get_customer", "get_timeline", "list_deleted", "log_interaction",
     "merge_customers", "remove_address", "remove_channel", "remove_tag", "restore_customer",
     "reveal_secret", "scan_duplicates", "search_customers", "set_secret", "similar_names",
+    "split_channels",
     "update_company", "update_customer",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,10 @@ NOTES_MAX = 4000
 TAG_MAX = 50
 COMPANY_MAX = 200
 SUMMARY_MAX = 4000
+# A WeChat id only counts when it says so: 微信:abc123, wx：abc123, WeChat: abc123, or WeChat's
+# own generated wxid_… ids; a bare abc123 could as well be a word of a company's name.
+_WECHAT_LABEL = re.compile(r"(?i)(?:微信号?|wechat|weixin|wx|vx)[:：]")
+_WECHAT_GENERATED = re.compile(r"wxid_[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,38 @@ def coordinates(latitude: float | None, longitude: float | None) -> None:
     if (latitude is None) != (longitude is None) or (
             latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)):
         raise ValidationError("validation.coordinates", field="location")
+
+
+def split_channels(words: list[str]) -> tuple[list[ChannelInput], list[str]]:
+    """The words of a one-line entry that are plainly contact channels (an e-mail address, a
+    labelled or generated WeChat id), and the words left; anything unsure stays a word."""
+    found: list[ChannelInput] = []
+    left: list[str] = []
+    index = 0
+    while index < len(words):
+        word, index = words[index], index + 1
+        label = _WECHAT_LABEL.match(word)
+        if label and label.end() == len(word) and index < len(words):  # 微信: abc123
+            word, index = word + words[index], index + 1
+        item = _channel_word(word)
+        if item is None:
+            left.append(word)
+        else:
+            found.append(item)
+    return found, left
+
+
+def _channel_word(word: str) -> ChannelInput | None:
+    label = _WECHAT_LABEL.match(word)
+    kind, value = (("wechat", word[label.end():]) if label
+                   else ("wechat", word) if _WECHAT_GENERATED.fullmatch(word)
+                   else ("email", word) if "@" in word.strip("@") else (None, ""))
+    if kind is None:
+        return None
+    try:
+        return ChannelInput(kind, channel_value(kind, value))
+    except ValidationError:
+        return None
 
 
 def draft_field(field: str, value: str | list[str]) -> object:

@@ -4,6 +4,7 @@ change of owner leaves a history row and tells the new owner through the outbox.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -161,9 +162,19 @@ def owner_choices(actor: Actor, *, limit: int = 60) -> list[tuple[int, str]]:
     """Who this actor may hand a customer to (they must be allowed to reassign): active staff
     who can work on customers (not viewers), as (staff id, name) by name."""
     require(actor, Action.REASSIGN)
-    rows = fetch_all("select id, name from staff_user where active = ? and role <> ?"
-                     " order by name, id limit ?", (True, Role.VIEWER.value, limit))
-    return [(staff_id, name) for staff_id, name in rows]
+    rows = fetch_all("select s.id, s.name, s.username, t.name from staff_user s"
+                     " left join team t on t.id = s.team_id where s.active = ? and s.role <> ?"
+                     " order by s.name, s.id limit ?", (True, Role.VIEWER.value, limit))
+    names = Counter(row[1] for row in rows)
+    return [(staff_id, name if names[name] == 1 else _told_apart(staff_id, name, user, team))
+            for staff_id, name, user, team in rows]
+
+
+def _told_apart(staff_id: int, name: str, username: str | None, team: str | None) -> str:
+    """Two staff of one name: 王经理 (@wangjl, 华南组), else 王经理 #5 (their staff number)."""
+    extra = [f"@{username}" if username else None, team]
+    shown = ", ".join(part for part in extra if part)
+    return f"{name} ({shown})" if shown else f"{name} #{staff_id}"
 
 
 def _assign(actor: Actor, customer_id: int, from_owner: int | None, choice: Choice,

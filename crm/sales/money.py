@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -14,8 +15,13 @@ MINOR_UNITS: dict[str, int] = {
     "CAD": 2, "CHF": 2, "JPY": 0, "KRW": 0,
 }
 MAX_MINOR = 10**17  # far above any real order, well below BIGINT (9.2e18)
-# How people write round sums: 8万 is 80,000, 1.5亿 is 150,000,000, 20k is 20,000.
-MAGNITUDES = {"万": 10_000, "千": 1_000, "亿": 100_000_000, "k": 1_000, "K": 1_000}
+# How people write round sums: 20k is 20,000; the Chinese units are read by ``spoken``.
+THOUSANDS = {"k": 1_000, "K": 1_000}
+# Biggest first: a number is split at its biggest unit (1亿2千万 = 1亿 + 2千万).
+UNITS = (("亿", 100_000_000), ("万", 10_000), ("千", 1_000), ("百", 100), ("十", 10))
+DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+          "七": 7, "八": 8, "九": 9}
+_ARABIC = re.compile(r"[+-]?\d+(\.\d+)?")
 
 
 def currency(value: str | None) -> str:
@@ -33,26 +39,78 @@ def quantum(code: str) -> Decimal:
 
 
 def parse_decimal(value: object, *, field: str) -> Decimal:
-    """A Decimal from a Decimal, int or text (commas, ¥/$ signs, a trailing 元 and the
-    magnitudes 万 千 亿 k allowed: ``¥1.5万元`` is 15000); floats refused."""
+    """A Decimal from a Decimal, int or text (commas, ¥/$ signs, a trailing 元, k, and amounts
+    as people say them: ``¥1.5万元`` is 15000, ``3万8`` 38000, ``五万`` 50000); floats refused."""
     if isinstance(value, bool | float):
         # A float has already lost the exact amount the user typed.
         raise ValidationError("money.invalid", field=field, value=str(value))
     if isinstance(value, Decimal | int):
         number = Decimal(value)
     else:
-        text = str(value or "").strip().replace(",", "").replace("，", "")
-        text = text.lstrip("¥￥$€£").strip().removesuffix("元").strip()
-        scale = MAGNITUDES.get(text[-1:], 1)
-        if scale != 1:
-            text = text[:-1].strip()
-        try:
-            number = Decimal(text) * scale
-        except InvalidOperation as exc:
-            raise ValidationError("money.invalid", field=field, value=str(value)) from exc
+        found = _typed_number(str(value or ""))
+        if found is None:
+            raise ValidationError("money.invalid", field=field, value=str(value))
+        number = found
     if not number.is_finite():
         raise ValidationError("money.invalid", field=field, value=str(value))
     return number
+
+
+def _typed_number(typed: str) -> Decimal | None:
+    """120000, ¥1,200.50, 20k, or as people say it: 8万, 1.5亿, 3万8, 一万二, 十万, 两千五."""
+    text = "".join(typed.split()).replace(",", "").replace("，", "")
+    text = text.lstrip("¥￥$€£").removesuffix("元")
+    scale = THOUSANDS.get(text[-1:], 1)
+    try:
+        return Decimal(text[:-1] if scale != 1 else text) * scale
+    except InvalidOperation:
+        return None if scale != 1 else spoken(text)
+
+
+def spoken(text: str) -> Decimal | None:
+    """A number said with Chinese units and digits (3万8 = 38,000: a lone digit after a unit
+    counts in the next unit down, as people say it); None when unsure (3万08, 1万25)."""
+    for unit, size in UNITS:
+        head, found, tail = text.partition(unit)
+        if not found:
+            continue
+        high = (Decimal(1) if not head and unit == "十" else _spoken_head(head))
+        low = _after_unit(tail, size)
+        if high is None or low is None or (tail and "." in head):
+            return None
+        return high * size + low
+    return _digits(text)
+
+
+def _spoken_head(head: str) -> Decimal | None:
+    return spoken(head) if head else None
+
+
+def _after_unit(tail: str, size: int) -> Decimal | None:
+    """What follows a unit: nothing, 零 and a smaller number, one digit meaning the next unit
+    down (万8 = 8千), all the digits of the places below (万0500), or a smaller said number."""
+    if not tail:
+        return Decimal(0)
+    if tail[0] in "零〇":
+        low = spoken(tail[1:]) if len(tail) > 1 else None
+    elif len(tail) == 1:
+        digit = _digits(tail)
+        low = None if digit is None else digit * size / 10
+    elif tail.isascii() and tail.isdigit():
+        low = Decimal(tail) if len(tail) == len(str(size)) - 1 else None
+    elif any(unit in tail for unit, _ in UNITS):  # it must fill the next place: 一万二十五 no
+        low = spoken(tail)
+        low = low if low is not None and low >= size / 10 else None
+    else:
+        low = None
+    return low if low is not None and 0 <= low < size else None
+
+
+def _digits(text: str) -> Decimal | None:
+    """Arabic figures (3, 3.8), or one Chinese digit (三, 两)."""
+    if _ARABIC.fullmatch(text):
+        return Decimal(text)
+    return Decimal(DIGITS[text]) if text in DIGITS else None
 
 
 def to_minor(value: object, code: str, *, field: str = "amount") -> int:

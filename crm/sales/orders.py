@@ -148,9 +148,9 @@ def update_order_lines(actor: Actor, order_id: int, lines: Sequence[OrderLineInp
         checked = [_checked_line(item, row[6]) for item in lines]
         totals = _totals(checked)
         if totals["total_minor"] < row[11]:
-            raise ValidationError("order.total_below_paid", field="lines",
-                                  total=str(money.from_minor(totals["total_minor"], row[6])),
-                                  paid=str(money.from_minor(row[11], row[6])))
+            raise ValidationError("order.total_below_paid", field="lines", currency=row[6],
+                                  total=money.from_minor(totals["total_minor"], row[6]),
+                                  paid=money.from_minor(row[11], row[6]))
         database.execute_sql(sql("delete from order_line where order_id = ?"), (order_id,))
         _insert_lines(order_id, checked)
         database.execute_sql(sql(
@@ -177,7 +177,8 @@ def change_order_status(actor: Actor, order_id: int, status: str, *,
                 "select 1 from order_line where order_id = ?", (order_id,)):
             raise ValidationError("order.empty", field="lines")
         if wanted == "cancelled" and row[11] > 0:
-            raise Conflict("order.has_payments", paid=str(money.from_minor(row[11], row[6])))
+            raise Conflict("order.has_payments", paid=money.from_minor(row[11], row[6]),
+                           currency=row[6])
         stamp = _STATUS_STAMPS[wanted]
         database.execute_sql(sql(f"update sales_order set status = ?, {stamp} = ?,"
                                  " updated_at = ? where id = ?"), (wanted, now, now, order_id))

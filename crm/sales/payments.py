@@ -91,9 +91,9 @@ def _add_to_paid(order_id: int, minor: int, allow_overpayment: bool, code: str,
     if cursor.rowcount == 0:
         total, paid = fetch_one("select total_minor, paid_minor from sales_order where id = ?",
                                 (order_id,))
-        raise ValidationError("payment.overpayment", field="amount",
-                              amount=str(money.from_minor(minor, code)),
-                              outstanding=str(money.from_minor(max(total - paid, 0), code)))
+        raise ValidationError("payment.overpayment", field="amount", currency=code,
+                              amount=money.from_minor(minor, code),
+                              outstanding=money.from_minor(max(total - paid, 0), code))
 
 
 def load_payment(payment_id: int) -> PaymentView:

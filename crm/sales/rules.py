@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -11,6 +12,12 @@ from crm.sales.views import LOST_REASONS, StageView
 from crm.validation import check_length
 
 LOST_NOTE_MAX = 500
+
+
+def close_date_passed(day: dt.date, today: dt.date) -> bool:
+    """A new deal expected to close before today is most likely a typo (2025 for 2026): the
+    user confirms it first. (Still allowed: an old deal may be entered late.)"""
+    return day < today
 
 # Which status an order may take next. Completed and cancelled are final.
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -92,8 +99,8 @@ def line_amounts(quantity: int, unit_price_minor: int, percent_bp: int | None,
     else:
         off = money.from_minor(amount_off_minor or 0, currency)
     if off > gross:
-        raise ValidationError("order.discount_too_big", field="discount", discount=str(off),
-                              amount=str(gross))
+        raise ValidationError("order.discount_too_big", field="discount", discount=off,
+                              amount=gross, currency=currency)
     return LineAmounts(money.minor_of(gross, currency), money.minor_of(off, currency),
                        money.minor_of(gross - off, currency))
 

@@ -149,11 +149,29 @@ def test_one_line_create(bot, agent, english) -> None:
     assert "Nobody found" in last(bot.send(ENGLISH_AGENT, "Acme Trading Ltd")).text
 
 
+def test_one_line_create_recognises_an_email_and_a_labelled_wechat_id(bot, agent,
+                                                                     english) -> None:
+    card = last(bot.send(AGENT, "/new 韩梅梅 13811112222 hmm@qq.com 小米科技"))
+    assert "<b>韩梅梅</b> · 小米科技" in card.text and "hmm@qq.com" in card.text
+    assert "小米科技 hmm" not in card.text and "hmm@qq.com 小米" not in card.text
+    card = last(bot.send(ENGLISH_AGENT, "/new 李雷 lilei@example.com 微信:lilei_88 网易"))
+    assert "<b>李雷</b> · 网易" in card.text and "lilei@example.com" in card.text
+    assert "WeChat: lilei_88" in card.text
+    card = last(bot.send(ENGLISH_AGENT, "/new Lucy lucy_w88 Acme"))  # a bare id: a word
+    assert "<b>Lucy</b> · lucy_w88 Acme" in card.text and "WeChat" not in card.text
+
+
 def test_a_shared_contact_becomes_a_customer(bot, agent) -> None:
     card = last(bot.share_contact(AGENT, "8613800138000", "伟", "张"))
     assert "已保存" in card.text and "<b>张伟</b>" in card.text and "138 0013 8000" in card.text
     foreign = last(bot.share_contact(AGENT, "447911123456", "Tom", "Jones"))
     assert "<b>Tom Jones</b>" in foreign.text and "+44 7911 123456" in foreign.text
+
+
+def test_a_shared_contact_with_a_bad_number_is_refused_as_sent(bot, agent) -> None:
+    refused = last(bot.share_contact(AGENT, "12345", "坏号码"))
+    assert "12345" in refused.text and "+12345" not in refused.text
+    assert names_of(agent, "坏号码") == []
 
 
 def test_a_shared_contact_already_on_file_opens_their_card(bot, agent) -> None:
@@ -340,6 +358,16 @@ def test_a_handed_over_deal_and_follow_up_leave_the_previous_agent(bot, agent, o
     assert "进行中的商机 1 个" in told and "待办提醒 1 条" in told
     moved = last(bot.press(OTHER, f"dm:{deal.id}:{contacted}"))  # 王强 reads English
     assert "Moved to Contacted" in moved.text and "Owner: 王强" in moved.text
+
+
+def test_staff_of_one_name_are_told_apart_in_the_owner_picker(bot, agent) -> None:
+    users.add_user(Actor.system(), 5301, "manager", "王经理", locale="zh-CN", username="wangjl")
+    users.add_user(Actor.system(), 5302, "agent", "王经理")
+    made = customer(agent, "张三")
+    menu = last(bot.press(5301, f"ed:{made.id}"))
+    picker = last(bot.press(5301, menu.button("负责人")))
+    labels = [label for label, _ in picker.buttons if "王经理" in label]
+    assert len(labels) == 2 and len(set(labels)) == 2 and "王经理 (@wangjl)" in labels
 
 
 def test_an_agent_cannot_hand_a_customer_over_by_forging_the_button(bot, agent, other) -> None:

@@ -108,3 +108,10 @@ def test_english_counts_agree_with_their_nouns_and_chinese_needs_none() -> None:
     status = t("en", "admin.status_staff", active=3, admin=1, manager=2, agent=5, viewer=0,
                inactive=1)
     assert "(1 admin, 2 managers, 5 agents, 0 viewers)" in status
+
+
+def test_every_flow_says_cancelled_nothing_saved_the_same_way() -> None:
+    keys = ("create.cancelled", "log.cancelled", "deal.new.cancelled", "ticket.cancelled",
+            "kb.cancelled")
+    for locale in LOCALES:
+        assert len({catalogue(locale)[key] for key in keys}) == 1, locale

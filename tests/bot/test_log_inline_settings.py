@@ -100,17 +100,41 @@ def test_log_a_visit_with_the_shared_location_and_a_document(bot, agent) -> None
     assert "看了样品" in shown.text and "📍" in shown.text
 
 
-def test_a_visit_may_skip_the_location_and_other_text_is_not_taken_for_it(bot, agent) -> None:
+def test_a_visit_may_skip_the_location(bot, agent) -> None:
     made = customer(agent, "陈静")
     bot.press(AGENT, f"lg:{made.id}:visit")
-    [hint] = sent(bot.send(AGENT, "陈静"))
-    assert "跳过" in hint.text and "陈静" not in hint.text  # not a search, not saved
     [ask] = sent(bot.send(AGENT, "跳过"))
     assert markup(ask).get("remove_keyboard")
     [done] = sent(bot.send(AGENT, "顺路拜访"))
     assert "📍" not in done.text
     [entry, _created] = timeline(agent, made.id)
     assert entry.summary == "顺路拜访" and entry.data["latitude"] is None
+
+
+def test_a_summary_typed_before_skipping_the_location_is_kept_and_saved(bot, agent) -> None:
+    made = customer(agent, "陈静")
+    bot.press(AGENT, f"lg:{made.id}:visit")
+    [kept] = sent(bot.send(AGENT, "陈静 看了样品"))
+    assert "已记下" in kept.text and "跳过" in kept.text and "陈静" not in kept.text  # no search
+    assert markup(kept)["keyboard"][0][0]["request_location"] is True  # still asked
+    closed, done = sent(bot.send(AGENT, "跳过"))
+    assert markup(closed).get("remove_keyboard") and "拜访" in done.text
+    assert "📍" not in done.text
+    [entry, _created] = timeline(agent, made.id)
+    assert entry.summary == "陈静 看了样品" and entry.data["latitude"] is None
+
+
+def test_a_summary_typed_before_the_location_is_saved_with_it(bot, agent) -> None:
+    made = customer(agent, "陈静")
+    bot.press(AGENT, f"lg:{made.id}:visit")
+    bot.send(AGENT, "看了样品")
+    bot.send(AGENT, "下周下单")  # a second message adds to the first
+    located, done = sent(bot.share_location(AGENT, 31.2304, 121.4737))
+    assert "已附上位置" in located.text and "📍" in done.text and "拜访" in done.text
+    [entry, _created] = timeline(agent, made.id)
+    assert entry.summary == "看了样品\n下周下单" and entry.data["latitude"] == 31.2304
+    [again] = bot.send(AGENT, "陈静")  # the visit is over: text is a search again
+    assert "<b>陈静</b>" in again.text
 
 
 def test_cancel_ends_the_entry_and_nothing_is_saved(bot, agent) -> None:

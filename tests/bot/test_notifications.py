@@ -52,3 +52,15 @@ def test_a_transient_failure_is_retried_later(chat, lead) -> None:
     [(sent_at, failed_at, available_at, created_at)] = fetch_all(
         "select sent_at, failed_at, available_at, created_at from notification")
     assert sent_at is None and failed_at is None and str(available_at) > str(created_at)
+
+
+def test_a_book_handed_over_from_the_command_line_is_by_the_system_in_the_readers_language(
+        chat, db) -> None:
+    leaving = users.add_user(Actor.system(), 8103, "agent", "张伟").as_actor()
+    users.add_user(Actor.system(), AGENT, "agent", "李娜", locale="zh-CN")
+    customers.create_customer(leaving, customers.CustomerDraft(name="王小明"))
+    users.reassign_customers(Actor.system(), 8103, AGENT)
+    assert deliver(chat) == 1
+    [message] = [c for c in chat.stub.sent() if int(c.params["chat_id"]) == AGENT]
+    assert "系统 将 张伟 的 1 位客户移交给了您" in message.params["text"]
+    assert "system" not in message.params["text"]

@@ -13,7 +13,7 @@ import pytest
 
 from bot import reminder_jobs, scheduler
 from bot.reminder_text import moment_text
-from crm import customers, reminders, users
+from crm import customers, reminders, sales, users
 from crm.actors import Actor
 from crm.clock import utcnow
 from crm.reminders.service import add_reminder
@@ -93,9 +93,22 @@ def test_guided_reminder_from_the_customer_card_in_english(chat, staff) -> None:
     weekly = shown(chat.press(AGENT, confirm.button("Weekly")))
     assert weekly.method == "editMessageText" and "Every week" in weekly.text
     saved = shown(chat.press(AGENT, weekly.button("Save")))
-    assert "Saved" in saved.text
+    assert "Saved" in saved.text and "Every week" in saved.text
     [view] = reminders.list_reminders(staff)
     assert (view.customer_id, view.repeat, view.text) == (buyer.id, "weekly", "")
+    assert "Every week" in shown(chat.send(AGENT, "/reminders")).text
+
+
+def test_a_deal_reminder_shows_the_deal_as_a_deal_and_its_repetition(chat, staff) -> None:
+    buyer = customers.create_customer(staff, customers.CustomerDraft(name="王小明"))
+    deal = sales.create_deal(staff, buyer.id, "5G基站采购")
+    chat.press(AGENT, f"rq:{deal.id}")
+    [confirm] = chat.send(AGENT, "2030-01-15 15:00")
+    assert "💼 5G基站采购" in confirm.text and "👤" not in confirm.text
+    weekly = shown(chat.press(AGENT, confirm.button("每周")))
+    saved = shown(chat.press(AGENT, weekly.button("保存")))
+    assert "已保存" in saved.text and "每周" in saved.text
+    assert "每周" in shown(chat.send(AGENT, "/reminders")).text
 
 
 def test_guided_reminder_asks_what_about_when_free_standing(chat, staff) -> None:

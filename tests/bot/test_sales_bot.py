@@ -178,7 +178,7 @@ def test_new_deal_from_the_customer_card(bot, agent) -> None:
     assert "陈静" in ask.text and ask.method == "sendMessage"
     amount = shown(bot.send(AGENT, "<b>年度 & 采购</b>"))
     assert "金额" in amount.text
-    refused = shown(bot.send(AGENT, "一万二"))
+    refused = shown(bot.send(AGENT, "一万二十五"))
     assert "不是有效的金额" in refused.text
     close = shown(bot.send(AGENT, "¥12,000.50"))
     assert "预计成交" in close.text
@@ -205,6 +205,40 @@ def test_a_round_sum_and_a_month_end_are_typed_as_people_say_them(bot, agent) ->
     [made] = sales.list_customer_deals(agent, buyer.id).items
     assert made.amount == Decimal("80000.00") and (made.expected_close.month,
                                                    made.expected_close.day) == (12, 31)
+
+
+@pytest.mark.parametrize(("typed", "shown_as"), [("3万8", "¥38,000.00"), ("五万", "¥50,000.00")])
+def test_a_spoken_amount_is_taken_for_a_deal(bot, agent, typed, shown_as) -> None:
+    buyer = customer(agent, "陈静")
+    bot.press(AGENT, f"dl:{buyer.id}")
+    bot.send(AGENT, "年度维保")
+    bot.send(AGENT, typed)
+    summary = shown(bot.press(AGENT, "sx:skip"))
+    assert shown_as in summary.text
+
+
+@pytest.mark.parametrize(("locale", "warning", "keep"), [
+    ("zh-CN", "2025-01-01 已经过去了", "仍用这个日期"), ("en", "2025-01-01 has already passed",
+                                                 "Keep this date")])
+def test_a_close_date_in_the_past_is_confirmed_before_it_is_taken(bot, db, locale, warning,
+                                                                  keep) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    buyer = customer(me, "陈静")
+    bot.press(AGENT, f"dl:{buyer.id}")
+    bot.send(AGENT, "年度维保")
+    bot.send(AGENT, "8万")
+    warned = shown(bot.send(AGENT, "2025-01-01"))
+    assert warning in warned.text and "2025-01-01" not in str(sales.list_customer_deals(
+        me, buyer.id).items)
+    retyped = shown(bot.send(AGENT, "2026-12-31"))  # a new date: no question
+    assert "2026-12-31" in retyped.text and "2025" not in retyped.text
+    bot.press(AGENT, retyped.button("◀"))
+    warned = shown(bot.send(AGENT, "2025-01-01"))
+    summary = shown(bot.press(AGENT, warned.button(keep)))
+    assert "2025-01-01" in summary.text
+    bot.press(AGENT, summary.button("✅"))
+    [made] = sales.list_customer_deals(me, buyer.id).items
+    assert made.expected_close == dt.date(2025, 1, 1)
 
 
 def test_the_cards_deals_button_lists_the_customers_deals_with_a_new_one(bot, agent) -> None:
@@ -293,13 +327,50 @@ def test_record_an_order_line_and_a_partial_payment(bot, agent) -> None:
     ask_amount = shown(bot.press(AGENT, ask.button("微信支付")))
     assert "微信支付" in ask_amount.text
     over = shown(bot.send(AGENT, "2000"))
-    assert "超过了未付余额" in over.text
+    assert "¥2,000.00 超过了未付余额 ¥1,369.50" in over.text
     paid = shown(bot.send(AGENT, "500"))
     assert "已登记收款：¥500.00（微信支付）" in paid.text and "未付：<b>¥869.50</b>" in paid.text
     order = sales.get_order(agent, won.order_id)
     assert (order.status, order.paid, order.outstanding) == ("confirmed", Decimal("500.00"),
                                                              Decimal("869.50"))
     assert product.id == order.lines[1].product_id
+
+
+def confirmed_order(agent: Actor, amount: str = "50000") -> int:
+    deal = a_deal(agent, amount=amount)
+    won = sales.move_deal_to_stage(agent, deal.id, stage_id("won"), create_order=True)
+    sales.change_order_status(agent, won.order_id, "confirmed")
+    return won.order_id
+
+
+@pytest.mark.parametrize(("locale", "method", "noted", "paid"), [
+    ("zh-CN", "银行转账", "请先选择付款方式；金额 ¥12,000.00 已记下",
+     "已登记收款：¥12,000.00（银行转账）"),
+    ("en", "Bank transfer", "First pick how it was paid; CNY 12,000.00 is noted",
+     "Payment recorded: CNY 12,000.00 (Bank transfer)")])
+def test_an_amount_typed_before_the_method_is_kept_not_searched(bot, db, locale, method,
+                                                                 noted, paid) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    order_id = confirmed_order(me)
+    bot.press(AGENT, f"pa:{order_id}")
+    early = shown(bot.send(AGENT, "¥12,000"))
+    assert noted in early.text and "found" not in early.text and "没有找到" not in early.text
+    assert early.button(method).startswith("pm:")
+    [recorded] = messages(bot.press(AGENT, early.button(method)))
+    assert paid in recorded.text
+    assert sales.get_order(me, order_id).paid == Decimal("12000.00")
+
+
+def test_a_kept_amount_too_big_is_explained_and_the_amount_asked(bot, agent) -> None:
+    order_id = confirmed_order(agent, "38000")
+    bot.press(AGENT, f"pa:{order_id}")
+    refused = shown(bot.send(AGENT, "一些钱"))
+    assert "不是" in refused.text and refused.button("现金").startswith("pm:")
+    bot.send(AGENT, "10万")
+    error, ask = messages(bot.press(AGENT, "pm:cash"))
+    assert "¥100,000.00 超过了未付余额 ¥38,000.00" in error.text and "收到多少" in ask.text
+    paid = shown(bot.send(AGENT, "38000"))
+    assert "未付：<b>¥0.00</b>" in paid.text
 
 
 def test_a_customers_orders_and_a_new_one(bot, db) -> None:

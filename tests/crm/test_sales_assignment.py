@@ -228,6 +228,17 @@ def test_owner_choices_are_active_staff_who_work_on_customers(cast) -> None:
         sales.owner_choices(cast.agent)
 
 
+def test_owner_choices_tell_apart_staff_of_one_name(cast) -> None:
+    south = users.create_team(cast.admin, "华南组")
+    first = users.add_user(cast.admin, 7001, "manager", "王经理", username="wangjl",
+                           team_id=south.id)
+    second = users.add_user(cast.admin, 7002, "agent", "王经理")
+    choices = dict(sales.owner_choices(cast.manager))
+    assert choices[first.id] == "王经理 (@wangjl, 华南组)"
+    assert choices[second.id] == f"王经理 #{second.id}"
+    assert choices[cast.agent.user_id] == cast.agent.name  # a name of its own stays as it is
+
+
 def test_nothing_is_handed_to_a_viewer_through_any_door(cast) -> None:
     """A viewer only reads: no customer, deal, ticket, new lead or whole book goes to one, and
     each refusal names the person and changes nothing."""

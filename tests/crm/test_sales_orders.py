@@ -75,6 +75,23 @@ def test_magnitudes_alone_or_doubled_are_not_amounts(typed: str) -> None:
         money.to_minor(typed, "CNY")
 
 
+@pytest.mark.parametrize(("typed", "amount"), [
+    ("3万8", 38_000), ("3.8万", 38_000), ("1万2", 12_000), ("五万", 50_000), ("十万", 100_000),
+    ("两万", 20_000), ("一万二", 12_000), ("3万8千", 38_000), ("3万8千5", 38_500),
+    ("两千五", 2_500), ("十五万", 150_000), ("一百二十万", 1_200_000), ("三万零八", 30_008),
+    ("1万2500", 12_500), ("1亿2千万", 120_000_000), ("¥3万8元", 38_000), ("五千万", 50_000_000),
+])
+def test_amounts_are_read_as_people_say_them(typed: str, amount: int) -> None:
+    assert money.parse_decimal(typed, field="amount") == amount
+
+
+@pytest.mark.parametrize("typed", ["3万08", "1万25", "3.8万5", "一二", "万8", "3万8块", "8万千",
+                                   "3万十万", "一万二十五"])
+def test_a_said_amount_that_could_mean_two_things_is_refused(typed: str) -> None:
+    with pytest.raises(ValidationError):
+        money.to_minor(typed, "CNY")
+
+
 def test_an_order_sums_its_lines_in_decimal(cast, paper) -> None:
     buyer = customer(cast.agent, "采购部")
     order = sales.create_order(cast.agent, buyer.id, sample_lines(paper), now=T0)
@@ -106,7 +123,8 @@ def test_partial_payments_reduce_the_balance_and_overpayment_needs_consent(cast,
     with pytest.raises(ValidationError) as caught:
         sales.record_payment(cast.agent, order.id, "46.98", "cash")
     assert caught.value.code == "payment.overpayment"
-    assert caught.value.params["outstanding"] == "46.97"
+    assert caught.value.params["outstanding"] == Decimal("46.97")
+    assert caught.value.params["currency"] == "CNY"  # so an interface can format it
     sales.record_payment(cast.agent, order.id, "46.97", "bank_transfer", now=T0)
     extra = sales.record_payment(cast.agent, order.id, "1", "cash", allow_overpayment=True,
                                  now=T0)

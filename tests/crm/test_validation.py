@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from crm import validation as v
+from crm.customers.inputs import split_channels
 from crm.errors import ValidationError
 
 TODAY = dt.date(2024, 6, 15)
@@ -375,3 +376,23 @@ def test_websites_get_a_scheme_and_a_lower_case_host(typed: str, stored: str) ->
 ])
 def test_invalid_websites_are_refused(typed: str) -> None:
     raises("validation.website", v.normalise_website, typed)
+
+
+@pytest.mark.parametrize(("words", "channels", "left"), [
+    ("13811112222 hmm@qq.com 小米科技", [("email", "hmm@qq.com")], "13811112222 小米科技"),
+    ("LiLei@Example.com 网易", [("email", "lilei@example.com")], "网易"),
+    ("微信:lilei_88 网易", [("wechat", "lilei_88")], "网易"),
+    ("微信号： lilei_88 网易", [("wechat", "lilei_88")], "网易"),
+    ("WeChat:bob_lee88 wxid_k2j3h4 Acme", [("wechat", "bob_lee88"), ("wechat", "wxid_k2j3h4")],
+     "Acme"),
+])
+def test_a_one_line_entry_yields_the_channels_it_plainly_names(words: str, channels: list,
+                                                               left: str) -> None:
+    found, rest = split_channels(words.split())
+    assert [(c.kind, c.value) for c in found] == channels and " ".join(rest) == left
+
+
+@pytest.mark.parametrize("words", ["lilei_88 网易", "AT@T 电信", "微信:a 腾讯", "微信 支付宝",
+                                   "bob@localhost 公司"])
+def test_anything_unsure_in_a_one_line_entry_stays_a_word(words: str) -> None:
+    assert split_channels(words.split()) == ([], words.split())

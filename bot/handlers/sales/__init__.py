@@ -53,6 +53,7 @@ def _new_deal_states() -> dict[object, list[BaseHandler]]:
                CallbackQueryHandler(flows.skipped(step), pattern=r"^sx:skip$"),
                CallbackQueryHandler(flows.went_back(step), pattern=r"^sx:back$")]
         for step in flows.STEPS}
+    found[flows.CLOSE].append(CallbackQueryHandler(flows.kept_past_close, pattern=r"^sx:keep$"))
     found[flows.CONFIRM] = [CallbackQueryHandler(flows.save_deal, pattern=r"^sx:save$"),
                             CallbackQueryHandler(flows.went_back(flows.CONFIRM),
                                                  pattern=r"^sx:back$")]

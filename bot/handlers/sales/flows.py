@@ -24,7 +24,7 @@ from crm import customers
 from crm.errors import ValidationError
 from crm.permissions import Action, require
 from crm.reminders.when import parse_day
-from crm.sales import money
+from crm.sales import money, rules
 from crm.validation import parse_date
 from storage.errors import CodedError
 
@@ -188,14 +188,32 @@ async def typed_amount(update: Update, context: session.Context) -> str:
 
 
 async def typed_close(update: Update, context: session.Context) -> str:
-    """2026-12-31, 2026/12/31 or 12/31; a bad date keeps the step."""
-    text = close_date(update.effective_message.text, local_now(context).date())
+    """2026-12-31, 2026/12/31 or 12/31; a bad date keeps the step, a past one is confirmed."""
+    today = local_now(context).date()
+    text = close_date(update.effective_message.text, today)
     try:
         day = parse_date(text, field="expected_close")
     except ValidationError as error:
         await refuse(update, context, error, CLOSE)
+    if rules.close_date_passed(day, today):
+        draft(context)["past_close"] = day.isoformat()
+        locale = session.locale(context)
+        await send(update, t(locale, "deal.new.close_passed", day=day.isoformat()),
+                   controls(locale, "keep"))
+        raise ApplicationHandlerStop(CLOSE)
+    draft(context).pop("past_close", None)
     draft(context)["close"] = day.isoformat()
     raise ApplicationHandlerStop(await ask_next(update, context, CLOSE))
+
+
+async def kept_past_close(update: Update, context: session.Context) -> str:
+    """sx:keep: the user meant the date that has passed."""
+    values = draft(context)
+    if "past_close" not in values:
+        await update.callback_query.answer()
+        return CLOSE
+    values["close"] = values.pop("past_close")
+    return await ask_next(update, context, CLOSE)
 
 
 def skipped(step: str) -> Any:

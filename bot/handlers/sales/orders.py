@@ -4,6 +4,8 @@ confirming (oc:), and recording a payment (pa:<order> → pm:<method> → the am
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
@@ -19,8 +21,10 @@ from bot.handlers.log import crm_step
 from bot.handlers.sales import order_view, trips
 from bot.handlers.sales.common import numbers, send, show, word
 from bot.handlers.sales.flows import DRAFT, controls, draft
-from bot.i18n import t
+from bot.i18n import describe_error, t
 from crm import sales
+from crm.errors import ValidationError
+from crm.sales import money
 from crm.sales.views import PAYMENT_METHODS, OrderLineInput, OrderView
 
 END = ConversationHandler.END
@@ -145,17 +149,45 @@ async def start_payment(update: Update, context: session.Context) -> str:
     order = await session.db(context, sales.get_order, session.actor(context), order_id)
     locale = session.locale(context)
     outstanding = order_view.money(locale, order.outstanding, order.currency)
-    context.user_data[DRAFT] = {"order_id": order.id, "outstanding": outstanding}
+    context.user_data[DRAFT] = {"order_id": order.id, "outstanding": outstanding,
+                                "currency": order.currency}
     await send(update, t(locale, "payment.flow.ask_method", number=order.number,
                          outstanding=outstanding), order_view.methods_keyboard(locale))
     return PAY_METHOD
 
 
+async def amount_before_method(update: Update, context: session.Context) -> str:
+    """An amount typed before the method is kept (recorded once the method is picked); it is
+    never taken for a search."""
+    values, locale = draft(context), session.locale(context)
+    text = update.effective_message.text.strip()
+    try:
+        amount = money.parse_decimal(text, field="amount")
+    except ValidationError as error:
+        await update.effective_message.reply_text(
+            describe_error(locale, error) + "\n" + t(locale, "payment.flow.pick_method"),
+            reply_markup=order_view.methods_keyboard(locale))
+        raise ApplicationHandlerStop(PAY_METHOD) from error
+    values["amount"] = text
+    await update.effective_message.reply_text(
+        t(locale, "payment.flow.method_first",
+          amount=order_view.money(locale, amount, values["currency"])),
+        reply_markup=order_view.methods_keyboard(locale))
+    raise ApplicationHandlerStop(PAY_METHOD)
+
+
 async def picked_method(update: Update, context: session.Context) -> str:
-    """pm:<method>: now the amount."""
+    """pm:<method>: now the amount, or the payment when the amount came first."""
     values = draft(context)
     values["method"] = word(update, 1)
     locale = session.locale(context)
+    if values.get("amount"):
+        try:
+            await _record(update, context, values.pop("amount"))
+        except ApplicationHandlerStop as stop:
+            if stop.state != PAY_AMOUNT:  # recorded, or the order gone: nothing more to ask
+                await update.callback_query.answer()
+                raise
     await show(update, t(locale, "payment.flow.ask_amount",
                          method=order_view.method(locale, values["method"]),
                          outstanding=values["outstanding"]),
@@ -165,10 +197,14 @@ async def picked_method(update: Update, context: session.Context) -> str:
 
 async def typed_amount(update: Update, context: session.Context) -> str:
     """The amount: one crm call; an overpayment is refused and the step stays."""
+    await _record(update, context, update.effective_message.text.strip())
+
+
+async def _record(update: Update, context: session.Context, amount: str) -> NoReturn:
     values = draft(context)
     payment, order = await crm_step(update, context, PAY_AMOUNT, trips.pay,
-                                    session.actor(context), values["order_id"],
-                                    update.effective_message.text.strip(), values["method"])
+                                    session.actor(context), values["order_id"], amount,
+                                    values["method"])
     context.user_data.pop(DRAFT, None)
     locale = session.locale(context)
     notice = t(locale, "payment.flow.recorded",
@@ -195,7 +231,8 @@ def states(text: filters.BaseFilter) -> dict[object, list[BaseHandler]]:
     methods = "|".join(PAYMENT_METHODS)
     return {LINES: [MessageHandler(text, typed_line),
                     CallbackQueryHandler(leave_lines, pattern=rf"^(oc|o):{ID}$")],
-            PAY_METHOD: [CallbackQueryHandler(picked_method, pattern=rf"^pm:({methods})$")],
+            PAY_METHOD: [CallbackQueryHandler(picked_method, pattern=rf"^pm:({methods})$"),
+                         MessageHandler(text, amount_before_method)],
             PAY_AMOUNT: [MessageHandler(text, typed_amount)]}
 
 

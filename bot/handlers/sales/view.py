@@ -12,11 +12,11 @@ from decimal import Decimal
 from telegram import InlineKeyboardMarkup
 
 from bot.handlers.sales.trips import DealScreen, Forecast, Overview
-from bot.i18n import catalogue, t
+from bot.i18n import money, t
 from bot.keyboards import Button, data, keyboard
 from bot.render import clip, pager, when
 from crm.sales.figures import MonthFigure
-from crm.sales.money import DEFAULT_CURRENCY, MINOR_UNITS
+from crm.sales.money import DEFAULT_CURRENCY
 from crm.sales.views import LOST_REASONS, DealSummary, DealView, Page, StageMove, StageView
 
 LABEL_MAX = 60
@@ -30,19 +30,6 @@ def button(locale: str, key: str, *parts: object, **params: object) -> Button:
 def rows_of(buttons: list[Button], width: int = 2) -> list[list[Button]]:
     """Buttons laid out ``width`` to a row."""
     return [buttons[i:i + width] for i in range(0, len(buttons), width)]
-
-
-def money(locale: str, amount: Decimal | None, code: str) -> str:
-    """¥12,345.00 (Chinese) or CNY 12,345.00 (English); other currencies by their code."""
-    if amount is None:
-        return "—"
-    places = MINOR_UNITS.get(code, 2)
-    number = f"{abs(amount):,.{places}f}"
-    value = f"-{number}" if amount < 0 else number
-    key = f"amount.{code}"
-    if key in catalogue(locale):
-        return t(locale, key, html_escape=False, value=value)
-    return t(locale, "amount.other", html_escape=False, code=code, value=value)
 
 
 def sums(locale: str, amounts: Mapping[str, Decimal]) -> str:
