@@ -249,8 +249,8 @@ def test_a_file_dragged_into_the_terminal_is_found_in_its_quotes(installed,
     assert run_console(installed, lines=io.StringIO(f"{quoted}\n{escaped}\n/quit\n"),
                        out=out) == 0
     first, second = _answers(out.getvalue())[:2]
-    assert "people.csv: 1 rows" in first and "New customers: 1" in first
-    assert "people.csv: 1 rows" in second
+    assert "people.csv: 1 row\n" in first and "New customers: 1" in first
+    assert "people.csv: 1 row\n" in second
 
 
 def test_a_customer_shares_their_own_number_and_their_ticket_is_theirs(installed) -> None:
