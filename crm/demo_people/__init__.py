@@ -63,7 +63,12 @@ T = TypeVar("T")
 
 SIZES = ("1-10", "11-50", "51-200", "201-1000", "1000+")
 STATUSES = ("lead", "prospect", "customer", "inactive")
-SOURCES = ("referral", "website", "exhibition", "cold_call", "wechat", "advertising")
+# Where a customer came from, as a salesperson types it (source is free text): in Chinese for
+# a Chinese name, in English otherwise.
+SOURCE_WORDS = {"referral": ("转介绍", "Referral"), "website": ("官网", "Website"),
+                "exhibition": ("展会", "Trade show"), "cold_call": ("电话开发", "Cold call"),
+                "wechat": ("微信", "WeChat"), "advertising": ("广告", "Advertising")}
+SOURCES = tuple(word for words in SOURCE_WORDS.values() for word in words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,7 +420,8 @@ Tail = tuple[str, str, tuple[str, ...], str | None, str | None]
 def _tail(zh: bool, rand: Callable[[], float], bits: Callable[[int], int]) -> Tail:
     """Status, source, 0-3 tags, an occupation (60%) and a note (30%)."""
     tag_sets = (_TAGS_ZH if zh else _TAGS_EN)[_TAG_COUNT[bits(TABLE_BITS)]]
-    return (_STATUS_TABLE[bits(TABLE_BITS)], (_SOURCE_ZH if zh else _SOURCE_EN)[bits(TABLE_BITS)],
+    source = (_SOURCE_ZH if zh else _SOURCE_EN)[bits(TABLE_BITS)]
+    return (_STATUS_TABLE[bits(TABLE_BITS)], SOURCE_WORDS[source][0 if zh else 1],
             _pick(tag_sets, rand),
             _pick(OCCUPATIONS_ZH if zh else OCCUPATIONS_EN, rand) if rand() < 0.6 else None,
             _pick(NOTES_ZH if zh else NOTES_EN, rand) if rand() < 0.3 else None)

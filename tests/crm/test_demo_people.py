@@ -23,6 +23,7 @@ from crm.demo_people import (
     LOCATIONS,
     PHONE_PLANS,
     SIZES,
+    SOURCE_WORDS,
     SOURCES,
     STATUSES,
     DemoCompany,
@@ -203,6 +204,9 @@ def test_statuses_sources_and_tags(customers: list[DemoCustomer]) -> None:
     for status, share in (("lead", 0.3), ("prospect", 0.2), ("customer", 0.45), ("inactive", 0.05)):
         assert abs(statuses[status] / COUNT - share) < 0.02
     assert {c.source for c in customers} == set(SOURCES)
+    chinese = {zh for zh, _ in SOURCE_WORDS.values()}
+    for c in customers:  # sources in the customer's language, as a salesperson types them
+        assert (c.source in chinese) == (c.name[0] >= "\u3400"), (c.name, c.source)
     assert all(len(c.tags) <= 3 and len(set(c.tags)) == len(c.tags) for c in customers)
     assert Counter(len(c.tags) for c in customers)[0] > COUNT * 0.3
     assert {c.gender for c in customers} == {"male", "female", None}
