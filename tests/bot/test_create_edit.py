@@ -251,7 +251,7 @@ def test_edit_in_english_with_buttons_and_clear(bot, english) -> None:
     made = customer(english, "Bob", company="Acme", occupation="Chef")
     bot.press(ENGLISH_AGENT, f"ed:{made.id}")
     status = last(bot.press(ENGLISH_AGENT, f"ef:{made.id}:status"))
-    assert "Now: lead" in status.text
+    assert "Now: Lead" in status.text
     bot.press(ENGLISH_AGENT, status.button("customer"))
     bot.press(ENGLISH_AGENT, f"ed:{made.id}")
     gender = last(bot.press(ENGLISH_AGENT, f"ef:{made.id}:gender"))
