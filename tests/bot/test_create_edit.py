@@ -252,7 +252,7 @@ def test_edit_in_english_with_buttons_and_clear(bot, english) -> None:
     bot.press(ENGLISH_AGENT, f"ed:{made.id}")
     status = last(bot.press(ENGLISH_AGENT, f"ef:{made.id}:status"))
     assert "Now: Lead" in status.text
-    bot.press(ENGLISH_AGENT, status.button("customer"))
+    bot.press(ENGLISH_AGENT, status.button("Customer"))
     bot.press(ENGLISH_AGENT, f"ed:{made.id}")
     gender = last(bot.press(ENGLISH_AGENT, f"ef:{made.id}:gender"))
     bot.press(ENGLISH_AGENT, gender.button("female"))
@@ -265,7 +265,7 @@ def test_edit_in_english_with_buttons_and_clear(bot, english) -> None:
     error = last(bot.send(ENGLISH_AGENT, "x" * 101))
     assert error.text == "Name: must be at most 100 characters"
     card = last(bot.send(ENGLISH_AGENT, "Robert"))
-    assert "<b>Robert</b> · Acme" in card.text and "customer" in card.text
+    assert "<b>Robert</b> · Acme" in card.text and "· Customer" in card.text
     saved = customers.get_customer(english, made.id)
     assert (saved.status, saved.gender, saved.occupation) == ("customer", "female", None)
 
