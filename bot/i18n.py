@@ -108,9 +108,11 @@ def _shown_params(locale: str, params: dict[str, Any]) -> dict[str, Any]:
             for key, value in params.items()}
 
 
-def describe_error(locale: str, error: Any) -> str:
-    """A coded error as the user should read it; validation errors name their field."""
-    message = t(locale, error.code, **_shown_params(locale, error.params))
+def describe_error(locale: str, error: Any, *, html_escape: bool = True) -> str:
+    """A coded error as the user should read it; validation errors name their field.
+    ``html_escape=False`` for a terminal."""
+    message = t(locale, error.code, html_escape=html_escape,
+                **_shown_params(locale, error.params))
     field = error.params.get("field") if error.code.startswith("validation.") else None
     label = catalogue(locale).get(f"field.{field}") if field else None
     if label is None:  # a field without a label is not shown: its code means nothing to users

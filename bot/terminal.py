@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.i18n import t
+from bot.i18n import describe_error, t
 from crm.config import Config
 from storage.errors import CodedError
 
@@ -32,7 +32,8 @@ class Terminal:
         print(self.text("cli.error", message=self.text(key, **params)), file=sys.stderr)
 
     def fail(self, error: CodedError) -> int:
-        print(self.text("cli.error", message=self.text(error.code, **error.params)),
+        print(self.text("cli.error", message=describe_error(self.locale, error,
+                                                              html_escape=False)),
               file=sys.stderr)
         return 1
 

@@ -167,3 +167,8 @@ def test_keys_rotate_keeps_everything_readable(capsys, tmp_path: Path) -> None:
     assert customers.reveal_secret(boss, made.id, "id_card") == "11010519491231002X"
     code, out, _ = run(capsys, "check")
     assert code == 0
+
+
+def test_a_refused_value_names_its_field_as_the_bot_does(capsys) -> None:
+    code, _, err = run(capsys, "team", "add", "  ")
+    assert code == 1 and err.strip() == "error: Team: name must be 1 to 100 characters"
