@@ -29,7 +29,7 @@ from bot import scheduler
 from bot.app import build_application
 from bot.i18n import t
 from crm import system, users
-from crm.actors import Actor, Channel
+from crm.actors import Actor, Channel, Role
 from crm.config import Config
 from crm.users import StaffView
 from storage.errors import CodedError
@@ -361,12 +361,14 @@ def _any_staff() -> bool:
 
 
 def choose_staff(config: Config, telegram_id: int | None) -> StaffView | None:
-    """The staff member to act as: the one asked for, else the first active admin."""
+    """The staff member to act as: the one asked for, else the first active admin (else the
+    member with the widest role: sample data alone has no admin)."""
     system_actor = Actor.system(Channel.CLI)
     staff = users.list_users(system_actor, include_inactive=False)
     if telegram_id is not None:
         return next((u for u in staff if u.telegram_id == telegram_id), None)
-    return next((u for u in staff if u.role.value == "admin"), staff[0] if staff else None)
+    ranks = list(Role)  # admin, manager, agent, viewer
+    return min(staff, key=lambda u: ranks.index(u.role), default=None)
 
 
 def _staff_member(config: Config, telegram_id: int | None, lines: TextIO, out: TextIO,

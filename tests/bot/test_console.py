@@ -44,6 +44,16 @@ def test_a_person_searches_and_presses_buttons_by_number(installed, capsys) -> N
     assert "<b>" not in shown
 
 
+def test_without_an_admin_it_acts_as_the_member_with_the_widest_role(installed) -> None:
+    """Sample data alone has no admin: the console is its manager, not its first agent."""
+    for telegram_id, role, name in ((41, "agent", "Li Na"), (42, "viewer", "Zhao Min"),
+                                    (43, "manager", "Wang Jing")):
+        users.add_user(Actor.system(), telegram_id, role, name, locale="en")
+    out = io.StringIO()
+    assert run_console(installed, lines=io.StringIO("/quit\n"), out=out) == 0
+    assert "Local console: you are Wang Jing (manager)" in out.getvalue()
+
+
 def test_without_staff_it_says_how_to_add_the_first_admin(installed) -> None:
     out = io.StringIO()
     assert run_console(installed, lines=io.StringIO(""), out=out) == 1
