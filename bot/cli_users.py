@@ -158,7 +158,10 @@ def cmd_user_team(args: argparse.Namespace, config: Config) -> int:
 def cmd_user_reassign(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     moved = users.reassign_customers(SYSTEM, args.from_id, args.to_id)
-    Terminal(config.locale).say("cli.user.reassigned", count=moved, to=args.to_id)
+    out = Terminal(config.locale)
+    out.say("cli.user.reassigned", count=moved.customers, to=args.to_id)
+    if moved.work:
+        out.say("cli.user.reassigned_work", **moved.work.params())
     return 0
 
 

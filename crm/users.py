@@ -12,7 +12,7 @@ from crm.actors import Actor, Channel, Role
 from crm.clock import as_datetime, utcnow
 from crm.config import LOCALES
 from crm.errors import Conflict, NotFound, ValidationError
-from crm.handover import hand_over_work
+from crm.handover import HandedOver, hand_over_work
 from crm.permissions import Action, require, role_allows
 from crm.search_terms import normalise_text
 from storage.database import database, fetch_all, fetch_one, insert, sql
@@ -275,9 +275,18 @@ def find_team(actor: Actor, name: str) -> TeamView:
     raise NotFound("team.not_found")
 
 
+@dataclass(frozen=True)
+class Reassigned:
+    """What a hand-over of a whole book moved: the customers, and the open work on them."""
+
+    customers: int
+    work: HandedOver
+
+
 def reassign_customers(actor: Actor, from_telegram_id: int, to_telegram_id: int, *,
-                       now: dt.datetime | None = None) -> int:
-    """Hand every customer of one staff user to another (e.g. after deactivating them)."""
+                       now: dt.datetime | None = None) -> Reassigned:
+    """Hand every customer of one staff user to another (e.g. after deactivating them), with
+    the open deals, orders and reminders the first held on them (crm.handover)."""
     from crm.customers.write import reindex
 
     require(actor, Action.REASSIGN)
@@ -306,7 +315,7 @@ def reassign_customers(actor: Actor, from_telegram_id: int, to_telegram_id: int,
             code = "user.customers_handed_with_work" if work else "user.customers_handed"
             notify(target.id, code, {"count": len(ids), "previous": source.name,
                                      "by": actor.name or "system", **work.params()}, now)
-    return len(ids)
+    return Reassigned(len(ids), work)
 
 
 def check_can_own(staff_id: int, *, field: str = "owner") -> None:

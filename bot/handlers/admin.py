@@ -67,8 +67,8 @@ def _handover_choices(actor: Actor, telegram_id: int) -> tuple[StaffView, int, l
     return member, users.owned_customers(actor, telegram_id), others
 
 
-def _hand_over(actor: Actor, source: int, target: int) -> tuple[int, StaffView]:
-    """Hand every customer of one member to another: how many, and who took them."""
+def _hand_over(actor: Actor, source: int, target: int) -> tuple[users.Reassigned, StaffView]:
+    """Hand every customer of one member to another: what moved, and who took it."""
     return users.reassign_customers(actor, source, target), users.get_user(actor, target)
 
 
@@ -314,8 +314,10 @@ async def handover(update: Update, context: session.Context) -> None:
     if len(parts) > 3 and parts[3] == "y":
         moved, taker = await session.db(context, _hand_over, actor, source, target)
         await callback.answer()
-        await callback.edit_message_text(t(locale, "admin.handover_done", count=moved,
-                                           to=taker.name), reply_markup=keyboard([[back]]))
+        done = t(locale, "admin.handover_done", count=moved.customers, to=taker.name)
+        if moved.work:
+            done += "\n" + t(locale, "admin.handover_work", **moved.work.params())
+        await callback.edit_message_text(done, reply_markup=keyboard([[back]]))
         return
     member, owned, others = await session.db(context, _handover_choices, actor, source)
     await callback.answer()

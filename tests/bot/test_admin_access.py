@@ -12,7 +12,7 @@ import peewee
 import pytest
 
 from bot.handlers import commands
-from crm import privacy, reminders, users
+from crm import privacy, reminders, sales, users
 from crm.actors import Actor
 from storage.database import fetch_one
 from tests.bot.harness import ChatHarness
@@ -123,8 +123,8 @@ def test_a_leaving_members_customers_are_handed_over_from_the_chat(chat, staff) 
     def edits(replies):
         return [r for r in replies if r.method == "editMessageText"]
 
-    for name in ("王小明", "<b>李</b>"):
-        customer(staff["agent"], name)
+    made = [customer(staff["agent"], name) for name in ("王小明", "<b>李</b>")]
+    sales.create_deal(staff["agent"], made[0].id, "年度合同", amount="5000")
     users.deactivate_user(staff["admin"], AGENT)
     [detail] = edits(chat.press(ADMIN, f"au:{AGENT}"))
     [choose] = edits(chat.press(ADMIN, detail.button("Hand over 2 customers")))
@@ -136,10 +136,11 @@ def test_a_leaving_members_customers_are_handed_over_from_the_chat(chat, staff) 
     assert users.owned_customers(staff["admin"], AGENT) == 2
     [done] = edits(chat.press(ADMIN, ask.button("Yes, hand them over")))
     assert "2 customers now belong to <b>Staff manager</b>" in done.text
+    assert "With them: open deals 1, open orders 0, reminders 0." in done.text
     assert (users.owned_customers(staff["admin"], AGENT),
             users.owned_customers(staff["admin"], MANAGER)) == (0, 2)
     code, params = fetch_one("select code, params from notification")
-    assert code == "user.customers_handed" and '"count": 2' in params
+    assert code == "user.customers_handed_with_work" and '"count": 2' in params
     assert "王小明" in only_text(chat.send(MANAGER, "王小明"))  # theirs now
     [again] = edits(chat.press(ADMIN, done.button("Back")))
     assert "Hand over" not in str(again.buttons)

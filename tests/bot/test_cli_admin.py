@@ -172,3 +172,18 @@ def test_keys_rotate_keeps_everything_readable(capsys, tmp_path: Path) -> None:
 def test_a_refused_value_names_its_field_as_the_bot_does(capsys) -> None:
     code, _, err = run(capsys, "team", "add", "  ")
     assert code == 1 and err.strip() == "error: Team: name must be 1 to 100 characters"
+
+
+def test_a_whole_book_handed_over_says_what_work_came_with_it(capsys) -> None:
+    from crm import reminders, sales, users
+
+    run(capsys, "user", "add", "201", "--role", "agent", "--name", "Li Na")
+    run(capsys, "user", "add", "202", "--role", "agent", "--name", "Wang Wei")
+    li = users.identify(201).as_actor()
+    buyer = customers.create_customer(li, customers.CustomerDraft(name="甲"))
+    sales.create_deal(li, buyer.id, "年度合同", amount="5000")
+    reminders.create_reminder(li, dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                              + dt.timedelta(days=1), "回访", customer_id=buyer.id)
+    code, out, _ = run(capsys, "user", "reassign", "201", "202")
+    assert code == 0 and "1 customer handed to 202" in out
+    assert "with their open deals (1), open orders (0) and reminders (1)" in out

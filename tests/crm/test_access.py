@@ -167,7 +167,7 @@ def test_deactivation_cuts_access_and_customers_can_be_handed_over(cast) -> None
     assert users.identify(cast.agent.telegram_id) is None
     moved = users.reassign_customers(cast.manager, cast.agent.telegram_id,
                                      cast.teammate.telegram_id)
-    assert moved == 3
+    assert (moved.customers, bool(moved.work)) == (3, False)  # no open work came along
     assert {customers.get_customer(cast.teammate, c.id).owner_id for c in mine} == {
         cast.teammate.user_id}
     assert len(customers.search_customers(cast.teammate, "客户").items) == 3
