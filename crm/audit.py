@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from crm import runtime
 from crm.actors import Actor
-from crm.clock import as_datetime, day_start_utc, local_naive, utcnow
+from crm.clock import as_datetime, utcnow
+from crm.localtime import day_start_utc, local_naive, zone_of
 from crm.paging import Page
 from crm.permissions import Action, require
 from storage import bulk
@@ -240,11 +241,6 @@ def export_audit_xlsx(actor: Actor, *, progress=None, header: Any = str,
 
     return workbook_bytes([(header("audit"), [header(name) for name in AUDIT_HEADERS],
                             rows())])
-
-
-def zone_of(actor: Actor) -> str:
-    """The time zone the actor reads days and times in: theirs, else the installation's."""
-    return actor.timezone or runtime.config().timezone
 
 
 def _filters(actor: Actor, user_id: int | None, customer_id: int | None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 
 def utcnow() -> dt.datetime:
@@ -24,14 +23,3 @@ def as_date(value: object) -> dt.date | None:
         return value
     return dt.date.fromisoformat(str(value)[:10])
 
-
-def day_start_utc(day: dt.date, timezone: str) -> dt.datetime:
-    """Midnight of a local day in ``timezone`` as naive UTC (for filters on stored times)."""
-    start = dt.datetime.combine(day, dt.time(), ZoneInfo(timezone))
-    return start.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-def local_naive(moment: dt.datetime, timezone: str) -> dt.datetime:
-    """A stored (naive UTC) time as naive local time to the second: what a file cell shows."""
-    local = moment.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(timezone))
-    return local.replace(tzinfo=None, microsecond=0)

@@ -34,3 +34,13 @@ def local_today(actor: Actor, now: dt.datetime) -> dt.date:
 def installation_today(now: dt.datetime) -> dt.date:
     """The installation's date at the naive UTC ``now`` (for work no one person does)."""
     return local_now(runtime.config().timezone, now).date()
+
+
+def day_start_utc(day: dt.date, timezone: str) -> dt.datetime:
+    """Midnight of a local day in ``timezone`` as naive UTC (for filters on stored times)."""
+    return to_utc(dt.datetime.combine(day, dt.time(), ZoneInfo(timezone)))
+
+
+def local_naive(moment: dt.datetime, timezone: str) -> dt.datetime:
+    """A stored (naive UTC) time as naive local time to the second: what a file cell shows."""
+    return local_now(timezone, moment).replace(tzinfo=None, microsecond=0)

@@ -11,8 +11,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
+from crm.localtime import local_now
 from crm.sales.money import round_money
 from crm.sales.rules import round_days, weighted
 from crm.sales.views import StageView
@@ -129,16 +129,12 @@ def won_by_month(facts: Iterable[DealFact], zone: str) -> list[MonthFigure]:
     groups: dict[tuple[dt.date | None, str], list[DealFact]] = defaultdict(list)
     for fact in facts:
         if fact.stage_kind == "won":
-            groups[(month_of(_local(fact.closed_at, zone)), fact.currency)].append(fact)
+            # on the zone's clock: won at 07:00 on 1 December in Shanghai is December's
+            closed = fact.closed_at and local_now(zone, fact.closed_at)
+            groups[(month_of(closed), fact.currency)].append(fact)
     return [MonthFigure(month, code, len(group),
                         round_money(sum((f.amount for f in group), Decimal(0)), code))
             for (month, code), group in sorted(groups.items(), key=_month_key)]
-
-
-def _local(moment: dt.datetime | None, zone: str) -> dt.datetime | None:
-    """A stored UTC time on the clock of ``zone`` (a deal won at 07:00 on 1 December in
-    Shanghai is December's, though it is still November in UTC)."""
-    return None if moment is None else moment.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(zone))
 
 
 def closed_between(facts: Iterable[DealFact], since: dt.datetime | None,
