@@ -19,6 +19,9 @@ from crm.clock import utcnow
 from crm.errors import ValidationError
 
 EARLIEST_BIRTHDAY = dt.date(1900, 1, 1)
+# Chinese digits as people write them in dates, times and amounts (两 is 2 before a unit).
+CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+                  "六": 6, "七": 7, "八": 8, "九": 9}
 EMAIL_MAX = 254
 HANDLE_MAX = 64
 

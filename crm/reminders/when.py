@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from crm.errors import ValidationError
+from crm.validation import CHINESE_DIGITS
 
 DEFAULT_HOUR = 9  # "tomorrow", "周五": in the morning, when people start their day
 ENGLISH_MAX_WORDS = 6
@@ -28,8 +29,6 @@ class When:
 
 # Chinese ---------------------------------------------------------------------------------
 _Moment = TypeVar("_Moment", dt.date, dt.datetime)
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-           "七": 7, "八": 8, "九": 9}
 _NUM = r"(\d{1,4}|[零〇一二两三四五六七八九十]{1,3})"
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "1": 0,
              "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
@@ -60,10 +59,11 @@ def chinese_number(text: str) -> int:
         return int(text)
     if "十" in text:
         tens, _, ones = text.partition("十")
-        return (_DIGITS.get(tens, 1) if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+        return ((CHINESE_DIGITS.get(tens, 1) if tens else 1) * 10
+                + (CHINESE_DIGITS[ones] if ones else 0))
     value = 0
     for char in text:
-        value = value * 10 + _DIGITS[char]
+        value = value * 10 + CHINESE_DIGITS[char]
     return value
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from crm.errors import ValidationError
+from crm.validation import CHINESE_DIGITS
 
 DEFAULT_CURRENCY = "CNY"
 # ISO 4217 minor units of the currencies the CRM accepts.
@@ -19,8 +20,6 @@ MAX_MINOR = 10**17  # far above any real order, well below BIGINT (9.2e18)
 THOUSANDS = {"k": 1_000, "K": 1_000}
 # Biggest first: a number is split at its biggest unit (1亿2千万 = 1亿 + 2千万).
 UNITS = (("亿", 100_000_000), ("万", 10_000), ("千", 1_000), ("百", 100), ("十", 10))
-DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-          "七": 7, "八": 8, "九": 9}
 _ARABIC = re.compile(r"[+-]?\d+(\.\d+)?")
 
 
@@ -74,16 +73,12 @@ def spoken(text: str) -> Decimal | None:
         head, found, tail = text.partition(unit)
         if not found:
             continue
-        high = (Decimal(1) if not head and unit == "十" else _spoken_head(head))
+        high = Decimal(1) if not head and unit == "十" else spoken(head) if head else None
         low = _after_unit(tail, size)
         if high is None or low is None or (tail and "." in head):
             return None
         return high * size + low
     return _digits(text)
-
-
-def _spoken_head(head: str) -> Decimal | None:
-    return spoken(head) if head else None
 
 
 def _after_unit(tail: str, size: int) -> Decimal | None:
@@ -110,7 +105,7 @@ def _digits(text: str) -> Decimal | None:
     """Arabic figures (3, 3.8), or one Chinese digit (三, 两)."""
     if _ARABIC.fullmatch(text):
         return Decimal(text)
-    return Decimal(DIGITS[text]) if text in DIGITS else None
+    return Decimal(CHINESE_DIGITS[text]) if text in CHINESE_DIGITS else None
 
 
 def to_minor(value: object, code: str, *, field: str = "amount") -> int:
