@@ -146,10 +146,16 @@ class LocalBotApi(BaseRequest):
         return self._keep(message)
 
 
-def inline_keyboard(markup: Any) -> dict[str, Any] | None:
-    """The inline keyboard of a ``reply_markup`` parameter (JSON or parsed), if it is one."""
+def reply_markup(markup: Any) -> dict[str, Any]:
+    """A ``reply_markup`` parameter as a dict, whether it came as JSON or parsed ({}: none)."""
     markup = json.loads(markup) if isinstance(markup, str) else markup
-    return markup if isinstance(markup, dict) and "inline_keyboard" in markup else None
+    return markup if isinstance(markup, dict) else {}
+
+
+def inline_keyboard(markup: Any) -> dict[str, Any] | None:
+    """The inline keyboard of a ``reply_markup`` parameter, if it is one."""
+    markup = reply_markup(markup)
+    return markup if "inline_keyboard" in markup else None
 
 
 def plain(text: str) -> str:
@@ -251,8 +257,7 @@ class Console:
 
     def _show_share_buttons(self, markup: Any) -> None:
         """Keyboard buttons that share the person's own number, with what to type instead."""
-        markup = json.loads(markup) if isinstance(markup, str) else markup
-        rows = markup.get("keyboard", []) if isinstance(markup, dict) else []
+        rows = reply_markup(markup).get("keyboard", [])
         for button in (b for row in rows for b in row if isinstance(b, dict)):
             if button.get("request_contact"):
                 self.say("console.share_contact", button=button.get("text", ""))
