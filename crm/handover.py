@@ -3,10 +3,10 @@
 When a customer changes owner, the open deals, open orders and outstanding reminders that the
 previous owner held on it move to the new owner; won and lost deals, completed and cancelled
 orders and done reminders stay as history. Every door that changes an owner (editing the
-record, a manager's reassignment, a whole book handed over, the assignment rules, an import)
-moves the work here inside its own transaction, so they all move the same things, and tells
-the new owner through ``tell_new_owner``: one message per change and new owner, in the outbox;
-nobody is told of a change they made themselves.
+record, a manager's reassignment, a whole book handed over, the assignment rules, an import, a
+merge into another owner's customer) moves the work here inside its own transaction, so they
+all move the same things, and tells the new owner through ``tell_new_owner``: one message per
+change and new owner, in the outbox; nobody is told of a change they made themselves.
 """
 
 from __future__ import annotations
@@ -77,19 +77,24 @@ _REMINDERS = _Kind(
     "reminder.update", touch=True)
 
 
-def hand_over_work(actor: Actor, moves: Iterable[Move], now: dt.datetime) -> HandedOver:
+def hand_over_work(actor: Actor, moves: Iterable[Move], now: dt.datetime, *,
+                   recorded_under: Mapping[int, int] | None = None) -> HandedOver:
     """Move the open work of customers whose owner changed (inside the caller's transaction),
     each row audited as its owner change; returns how many rows moved."""
-    return sum(hand_over_work_by_owner(actor, moves, now).values(), HandedOver())
+    return sum(hand_over_work_by_owner(actor, moves, now, recorded_under=recorded_under)
+               .values(), HandedOver())
 
 
-def hand_over_work_by_owner(actor: Actor, moves: Iterable[Move],
-                            now: dt.datetime) -> dict[int, HandedOver]:
-    """``hand_over_work``, counted per new owner."""
+def hand_over_work_by_owner(actor: Actor, moves: Iterable[Move], now: dt.datetime, *,
+                            recorded_under: Mapping[int, int] | None = None
+                            ) -> dict[int, HandedOver]:
+    """``hand_over_work``, counted per new owner. ``recorded_under`` files a customer's audit
+    entries under another (a merged record's work under the survivor it joins)."""
     net = _net(moves)
     if not net:
         return {}
-    deals, orders, reminders = (_move(actor, kind, net, now)
+    under = recorded_under or {}
+    deals, orders, reminders = (_move(actor, kind, net, now, under)
                                 for kind in (_DEALS, _ORDERS, _REMINDERS))
     return {owner: HandedOver(deals.get(owner, 0), orders.get(owner, 0),
                               reminders.get(owner, 0))
@@ -138,6 +143,12 @@ def tell_new_owner(actor: Actor, owner_id: int, code: str, work: HandedOver,
     notify(owner_id, f"{code}_with_work" if work else code, shown, now, customer_id=customer_id)
 
 
+def staff_name(staff_id: int | None) -> str:
+    """A staff member's name (for the new owner's message)."""
+    row = fetch_one("select name from staff_user where id = ?", (staff_id,))
+    return row[0] if row else ""
+
+
 def customer_name(customer_id: int) -> str:
     """A customer's name as stored (for the new owner's message)."""
     row = fetch_one("select name from customer where id = ?", (customer_id,))
@@ -156,7 +167,7 @@ def _net(moves: Iterable[Move]) -> dict[int, tuple[int | None, int]]:
 
 
 def _move(actor: Actor, kind: _Kind, net: dict[int, tuple[int | None, int]],
-          now: dt.datetime) -> dict[int, int]:
+          now: dt.datetime, recorded_under: Mapping[int, int]) -> dict[int, int]:
     """Give each open row the previous owner held to the new owner, audited one by one;
     returns how many rows each new owner received."""
     ids = sorted(net)
@@ -169,7 +180,8 @@ def _move(actor: Actor, kind: _Kind, net: dict[int, tuple[int | None, int]],
             if (holder or 0) != (previous or 0):
                 continue  # someone else's work on the customer (a teammate's deal) stays theirs
             by_target.setdefault(new, []).append(row_id)
-            audit.record(actor, kind.action, kind.table, row_id, customer_id=customer_id,
+            audit.record(actor, kind.action, kind.table, row_id,
+                         customer_id=recorded_under.get(customer_id, customer_id),
                          changes={kind.holder: [holder, new]}, now=now)
     touch = ", updated_at = ?" if kind.touch else ""
     for new, row_ids in by_target.items():

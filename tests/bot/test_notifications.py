@@ -1,5 +1,5 @@
 """Staff notifications from the outbox reach Telegram once; a blocked user is given up on.
-A customer's work changing hands (edit, import) tells the new owner once, in their
+A customer's work changing hands (edit, import, merge) tells the new owner once, in their
 language."""
 
 from __future__ import annotations
@@ -87,6 +87,12 @@ IMPORTED = {
     "zh-CN": ("👥 王经理 通过导入将 2 位客户移交给了您，随之转来进行中的商机 1 个、"
               "未完成的订单 0 个、待办提醒 1 条。"),
 }
+MERGED = {
+    "en": ("🔀 王经理 merged <b>&lt;b&gt;李&lt;/b&gt;</b>, a customer of 张伟, into your"
+           " <b>李 &amp; Co</b>. Came with it — open deals: 1, open orders: 0, reminders: 1."),
+    "zh-CN": ("🔀 王经理 将 张伟 的客户 <b>&lt;b&gt;李&lt;/b&gt;</b> 合并到了您的客户"
+              " <b>李 &amp; Co</b>，随之转来进行中的商机 1 个、未完成的订单 0 个、待办提醒 1 条。"),
+}
 
 
 @pytest.fixture
@@ -148,3 +154,15 @@ def test_an_import_tells_each_new_owner_once_with_the_number_of_customers(
     [message] = told(chat, NEW_OWNER)
     assert message.startswith(IMPORTED[handing["new"].locale])
 
+
+@pytest.mark.parametrize("handing", ["en", "zh-CN"], indirect=True)
+def test_the_survivors_owner_is_told_what_a_merge_brought_in_their_language(
+        chat, handing) -> None:
+    merged_id = with_work(handing["leaving"], "<b>李</b>", "13800138000")
+    keep = customers.create_customer(handing["new"], customers.CustomerDraft(name="李 & Co"))
+    customers.merge_customers(handing["manager"], keep.id, merged_id)
+    assert deliver(chat) == 1
+    [message] = [c for c in chat.stub.sent() if int(c.params["chat_id"]) == NEW_OWNER]
+    assert message.params["text"] == MERGED[handing["new"].locale]
+    assert message.buttons()[0][1] == f"c:{keep.id}"
+    assert told(chat, 8103) == []
