@@ -3,19 +3,22 @@
 When a customer changes owner, the open deals, open orders and outstanding reminders that the
 previous owner held on it move to the new owner; won and lost deals, completed and cancelled
 orders and done reminders stay as history. Every door that changes an owner (editing the
-record, a manager's reassignment, a whole book handed over, the assignment rules, an import)
-calls ``hand_over_work`` inside its own transaction, so they all move the same things.
+record, a manager's reassignment, a whole book handed over, the assignment rules, an import, a
+merge into another owner's customer) moves the work here inside its own transaction, so they
+all move the same things, and tells the new owner through ``tell_new_owner``: one message per
+change and new owner, in the outbox; nobody is told of a change they made themselves.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from crm import audit
 from crm.actors import Actor
-from storage.database import database, fetch_all, sql
+from storage.database import database, fetch_all, fetch_one, sql
 
 CHUNK = 500
 
@@ -32,6 +35,10 @@ class HandedOver:
 
     def __bool__(self) -> bool:
         return bool(self.deals or self.orders or self.reminders)
+
+    def __add__(self, other: HandedOver) -> HandedOver:
+        return HandedOver(self.deals + other.deals, self.orders + other.orders,
+                          self.reminders + other.reminders)
 
     def params(self) -> dict[str, int]:
         """The counts as notification parameters."""
@@ -70,14 +77,82 @@ _REMINDERS = _Kind(
     "reminder.update", touch=True)
 
 
-def hand_over_work(actor: Actor, moves: Iterable[Move], now: dt.datetime) -> HandedOver:
+def hand_over_work(actor: Actor, moves: Iterable[Move], now: dt.datetime, *,
+                   recorded_under: Mapping[int, int] | None = None) -> HandedOver:
     """Move the open work of customers whose owner changed (inside the caller's transaction),
     each row audited as its owner change; returns how many rows moved."""
+    return sum(hand_over_work_by_owner(actor, moves, now, recorded_under=recorded_under)
+               .values(), HandedOver())
+
+
+def hand_over_work_by_owner(actor: Actor, moves: Iterable[Move], now: dt.datetime, *,
+                            recorded_under: Mapping[int, int] | None = None
+                            ) -> dict[int, HandedOver]:
+    """``hand_over_work``, counted per new owner. ``recorded_under`` files a customer's audit
+    entries under another (a merged record's work under the survivor it joins)."""
     net = _net(moves)
     if not net:
-        return HandedOver()
-    return HandedOver(_move(actor, _DEALS, net, now), _move(actor, _ORDERS, net, now),
-                      _move(actor, _REMINDERS, net, now))
+        return {}
+    under = recorded_under or {}
+    deals, orders, reminders = (_move(actor, kind, net, now, under)
+                                for kind in (_DEALS, _ORDERS, _REMINDERS))
+    return {owner: HandedOver(deals.get(owner, 0), orders.get(owner, 0),
+                              reminders.get(owner, 0))
+            for owner in sorted({new for _, new in net.values()})}
+
+
+def hand_over_customer(actor: Actor, customer_id: int, previous: int | None, new: int | None,
+                       now: dt.datetime, *, code: str = "lead.reassigned",
+                       params: Mapping[str, Any] | None = None) -> HandedOver:
+    """One customer's owner changed: its open work follows and the new owner is told, naming
+    the customer (``code``, or ``code``_with_work when work came along)."""
+    work = hand_over_work(actor, [(customer_id, previous, new)], now)
+    if new is not None and new != previous:
+        tell_new_owner(actor, new, code, work, now, customer_id=customer_id,
+                       params={"customer_name": customer_name(customer_id), **(params or {})})
+    return work
+
+
+def hand_over_customers(actor: Actor, moves: Iterable[Move], now: dt.datetime, *,
+                        code: str = "handover.customers") -> dict[int, HandedOver]:
+    """Many customers' owners changed at once (an import): their open work follows and each
+    new owner gets one message with how many customers and how much work came to them."""
+    net = _net(moves)
+    by_owner = hand_over_work_by_owner(actor, [(c, p, n) for c, (p, n) in net.items()], now)
+    customers_of: dict[int, int] = {}
+    for _previous, new in net.values():
+        customers_of[new] = customers_of.get(new, 0) + 1
+    for owner, count in sorted(customers_of.items()):
+        tell_new_owner(actor, owner, code, by_owner.get(owner, HandedOver()), now,
+                       params={"count": count})
+    return by_owner
+
+
+def tell_new_owner(actor: Actor, owner_id: int, code: str, work: HandedOver,
+                   now: dt.datetime, *, customer_id: int | None = None,
+                   params: Mapping[str, Any] | None = None) -> None:
+    """Queue the new owner's message (``code``, or ``code``_with_work when work came along)
+    with who handed it over and the counts; nobody is told of a change they made themselves."""
+    if owner_id == actor.user_id:
+        return
+    from crm.sales.outbox import notify  # the outbox lives in sales, which builds on this module
+
+    shown = {**(params or {}), "by": actor.name or "system", **work.params()}
+    if customer_id is not None:
+        shown["customer_id"] = customer_id
+    notify(owner_id, f"{code}_with_work" if work else code, shown, now, customer_id=customer_id)
+
+
+def staff_name(staff_id: int | None) -> str:
+    """A staff member's name (for the new owner's message)."""
+    row = fetch_one("select name from staff_user where id = ?", (staff_id,))
+    return row[0] if row else ""
+
+
+def customer_name(customer_id: int) -> str:
+    """A customer's name as stored (for the new owner's message)."""
+    row = fetch_one("select name from customer where id = ?", (customer_id,))
+    return row[0] if row else ""
 
 
 def _net(moves: Iterable[Move]) -> dict[int, tuple[int | None, int]]:
@@ -92,8 +167,9 @@ def _net(moves: Iterable[Move]) -> dict[int, tuple[int | None, int]]:
 
 
 def _move(actor: Actor, kind: _Kind, net: dict[int, tuple[int | None, int]],
-          now: dt.datetime) -> int:
-    """Give each open row the previous owner held to the new owner, audited one by one."""
+          now: dt.datetime, recorded_under: Mapping[int, int]) -> dict[int, int]:
+    """Give each open row the previous owner held to the new owner, audited one by one;
+    returns how many rows each new owner received."""
     ids = sorted(net)
     by_target: dict[int, list[int]] = {}
     for start in range(0, len(ids), CHUNK):
@@ -104,7 +180,8 @@ def _move(actor: Actor, kind: _Kind, net: dict[int, tuple[int | None, int]],
             if (holder or 0) != (previous or 0):
                 continue  # someone else's work on the customer (a teammate's deal) stays theirs
             by_target.setdefault(new, []).append(row_id)
-            audit.record(actor, kind.action, kind.table, row_id, customer_id=customer_id,
+            audit.record(actor, kind.action, kind.table, row_id,
+                         customer_id=recorded_under.get(customer_id, customer_id),
                          changes={kind.holder: [holder, new]}, now=now)
     touch = ", updated_at = ?" if kind.touch else ""
     for new, row_ids in by_target.items():
@@ -114,4 +191,4 @@ def _move(actor: Actor, kind: _Kind, net: dict[int, tuple[int | None, int]],
                 f"update {kind.table} set {kind.holder} = ?{touch}"
                 f" where id in ({', '.join('?' * len(chunk))})"),
                 (new, *((now,) if kind.touch else ()), *chunk))
-    return sum(len(row_ids) for row_ids in by_target.values())
+    return {new: len(row_ids) for new, row_ids in by_target.items()}

@@ -12,7 +12,7 @@ from crm.actors import Actor, Channel, Role
 from crm.clock import as_datetime, utcnow
 from crm.config import LOCALES
 from crm.errors import Conflict, NotFound, ValidationError
-from crm.handover import HandedOver, hand_over_work
+from crm.handover import HandedOver, hand_over_work, tell_new_owner
 from crm.permissions import Action, require, role_allows
 from crm.search_terms import normalise_text
 from storage.database import database, fetch_all, fetch_one, insert, sql
@@ -309,12 +309,9 @@ def reassign_customers(actor: Actor, from_telegram_id: int, to_telegram_id: int,
         work = hand_over_work(actor, [(i, source.id, target.id) for i in ids], now)
         audit.record(actor, "user.reassign", "staff_user", source.id, changes={
             "owner_id": [source.id, target.id], "customers": [None, len(ids)]}, now=now)
-        if ids and target.id != actor.user_id:
-            from crm.sales.outbox import notify  # the outbox belongs to the sales package
-
-            code = "user.customers_handed_with_work" if work else "user.customers_handed"
-            notify(target.id, code, {"count": len(ids), "previous": source.name,
-                                     "by": actor.name or "system", **work.params()}, now)
+        if ids:
+            tell_new_owner(actor, target.id, "user.customers_handed", work, now,
+                           params={"count": len(ids), "previous": source.name})
     return Reassigned(len(ids), work)
 
 

@@ -16,11 +16,13 @@ from crm.clock import utcnow
 from crm.customers.events import record_event
 from crm.customers.views import DuplicateMatch
 from crm.errors import Duplicate, ValidationError
+from crm.handover import hand_over_work, staff_name, tell_new_owner
 from crm.permissions import Action, require
 from crm.search_terms import name_pinyin, normalise_text
 from crm.visibility import Scope, can_see, scope_of
 from storage import search
 from storage.database import database, fetch_all, fetch_one, sql
+from storage.models import Customer
 
 SIMILAR_NAME_SCORE = 85
 DUPLICATE_KINDS = ("phone", "email", "wechat", "qq", "whatsapp")
@@ -200,6 +202,7 @@ def merge_customers(actor: Actor, keep_id: int, other_id: int, *,
         _move_secrets(keep_id, other_id)
         _fill_blanks(keep, other)
         _demote_moved_primary_addresses(keep_id, other_id)
+        _hand_over_merged_work(actor, keep, other, now)
         for table, column in CUSTOMER_REFERENCES:
             database.execute_sql(sql(f"update {table} set {column} = ? where {column} = ?"),
                                  (keep_id, other_id))
@@ -218,6 +221,20 @@ def merge_customers(actor: Actor, keep_id: int, other_id: int, *,
         audit.record(actor, "customer.merged_into", "customer", other_id,
                      customer_id=other_id, changes={"merged_into": [None, keep_id]}, now=now)
     return keep_id
+
+
+def _hand_over_merged_work(actor: Actor, keep: Customer, other: Customer,
+                           now: dt.datetime) -> None:
+    """The merged record's open work goes to the survivor's owner (before the rows move, so
+    what that person already held on the survivor stays theirs), audited under the survivor;
+    the survivor's owner is told when work came from someone else's customer."""
+    owner = keep.owner_id if keep.owner_id is not None else other.owner_id  # _fill_blanks
+    work = hand_over_work(actor, [(other.id, other.owner_id, owner)], now,
+                          recorded_under={other.id: keep.id})
+    if work and owner is not None:
+        tell_new_owner(actor, owner, "handover.merged", work, now, customer_id=keep.id, params={
+            "customer_name": keep.name, "merged_name": other.name,
+            "previous": staff_name(other.owner_id)})
 
 
 def _snapshot(customer_id: int) -> dict:

@@ -1,5 +1,6 @@
 """Assigning leads: by the rules in the database when a lead arrives, or by a manager; every
-change of owner leaves a history row and tells the new owner through the outbox."""
+change of owner leaves a history row and tells the new owner through the outbox
+(crm.handover)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,10 @@ from crm.clock import as_datetime, utcnow
 from crm.customers.load import require_visible
 from crm.customers.views import TimelineEntry
 from crm.errors import ValidationError
-from crm.handover import hand_over_work
+from crm.handover import hand_over_customer
 from crm.permissions import Action, require
 from crm.sales.access import check_assignee
 from crm.sales.assignment_rules import SETTING_ID, ensure_setting, load_settings
-from crm.sales.outbox import notify
 from crm.sales.views import AssignmentRuleView, AssignmentSettings, AssignmentView
 from crm.search_terms import normalise_text
 from crm.validation import check_length
@@ -188,12 +188,9 @@ def _assign(actor: Actor, customer_id: int, from_owner: int | None, choice: Choi
         "customer_id": customer_id, "from_owner_id": from_owner,
         "to_owner_id": choice.assignee_id, "reason": choice.reason, "rule_id": choice.rule_id,
         "note": note, "at": now, "by_id": actor.user_id})
-    work = hand_over_work(actor, [(customer_id, from_owner, choice.assignee_id)], now)
-    name = fetch_one("select name from customer where id = ?", (customer_id,))[0]
-    code = "lead.assigned" if choice.reason != "manual" else "lead.reassigned"
-    notify(choice.assignee_id, f"{code}_with_work" if work else code,
-           {"customer_id": customer_id, "customer_name": name, "by": actor.name or "system",
-            "reason": choice.reason, **work.params()}, now, customer_id=customer_id)
+    hand_over_customer(actor, customer_id, from_owner, choice.assignee_id, now,
+                       code="lead.assigned" if choice.reason != "manual" else "lead.reassigned",
+                       params={"reason": choice.reason})
     audit.record(actor, "lead.assign", "customer", customer_id, customer_id=customer_id,
                  changes={"owner_id": [from_owner, choice.assignee_id],
                           "reason": [None, choice.reason]}, now=now)

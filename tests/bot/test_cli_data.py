@@ -83,6 +83,22 @@ def test_import_with_yes_needs_a_mode_for_existing_customers(capsys, tmp_path) -
     assert code == 1 and "not allowed" in err
 
 
+def test_an_import_handing_customers_to_another_owner_tells_them_once(capsys, tmp_path) -> None:
+    source = tmp_path / "owners.csv"
+    source.write_bytes(csv_file([["姓名", "手机", "负责人"], ["王小明", "13800138000", "Boss"],
+                                 ["张伟", "13700137000", "Boss"]]))
+    assert run(capsys, "import", str(source), "--yes")[0] == 0
+    source.write_bytes(csv_file([["姓名", "手机", "负责人"], ["王小明", "13800138000", "Li"],
+                                 ["张伟", "13700137000", "Li"]]))
+    code, out, _ = run(capsys, "import", str(source), "--yes", "--update", "--as", "100")
+    assert code == 0 and "0 created, 2 updated" in out
+    [(who, code, params)] = fetch_all(
+        "select s.telegram_id, n.code, n.params from notification n"
+        " join staff_user s on s.id = n.staff_id")
+    assert (who, code) == (200, "handover.customers")
+    assert '"count": 2' in params and '"by": "Boss"' in params
+
+
 def _crm(*argv: str, stdin: int) -> subprocess.Popen:
     """The real `crm` command in a process of its own (so its standard input is real), run
     from this checkout whatever the installed copy."""

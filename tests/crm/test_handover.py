@@ -229,3 +229,126 @@ def test_a_customer_without_open_work_is_handed_over_with_the_short_message(cast
     sales.reassign_lead(cast.manager, quiet.id, cast.other_agent.user_id, now=at(5))
     [(code, params, _)] = outbox.pending_for(cast.other_agent.user_id)
     assert code == "lead.reassigned" and params["deals"] == 0
+
+
+# telling the new owner ---------------------------------------------------------------------
+@pytest.mark.parametrize(("door", "code"), [
+    (_by_edit, "lead.reassigned_with_work"), (_by_reassignment, "lead.reassigned_with_work"),
+    (_by_whole_book, "user.customers_handed_with_work"),
+    (_by_assignment_rules, "lead.assigned_with_work"),
+    (_by_import, "handover.customers_with_work")],
+    ids=["edit", "reassign", "whole_book", "rules", "import"])
+def test_every_door_tells_the_new_owner_once_what_came_along(cast, door, code) -> None:
+    held = book(cast)
+    door(cast, held.customer_id)
+    [(told, params, _)] = outbox.pending_for(cast.other_agent.user_id)
+    assert told == code
+    assert (params["deals"], params["orders"], params["reminders"]) == (1, 1, 3)
+    assert params["by"] in ("王经理", "Admin")
+    assert (params.get("customer_name", "王小明"), params.get("count", 1)) == ("王小明", 1)
+    others = [u.user_id for u in (cast.agent, cast.teammate, cast.manager, cast.admin)]
+    assert all(outbox.pending_for(user_id) == [] for user_id in others)
+
+
+def test_an_owner_changed_by_an_edit_names_the_customer_and_who_handed_it(cast) -> None:
+    quiet = customer(cast.agent, "<b>李</b>小龙", now=NOW)
+    edit = customers.update_customer
+    edit(cast.manager, quiet.id, "owner_id", cast.manager.user_id, now=at(4))  # taken: no news
+    edit(cast.manager, quiet.id, "owner_id", cast.other_agent.user_id, now=at(5))
+    assert outbox.pending_for(cast.manager.user_id) == []
+    [(code, params, _)] = outbox.pending_for(cast.other_agent.user_id)
+    assert code == "lead.reassigned"
+    assert (params["customer_name"], params["customer_id"], params["by"]) == (
+        "<b>李</b>小龙", quiet.id, "王经理")
+    edit(cast.manager, quiet.id, "owner_id", cast.other_agent.user_id, now=at(6))  # no change
+    sales.reassign_lead(cast.manager, quiet.id, cast.other_agent.user_id, now=at(6))
+    assert len(outbox.pending_for(cast.other_agent.user_id)) == 1
+
+
+def test_a_manager_taking_a_customer_is_not_told_of_it(cast) -> None:
+    held = book(cast)
+    sales.reassign_lead(cast.manager, held.customer_id, cast.manager.user_id, now=at(5))
+    assert deal_owner(held.open_deal) == cast.manager.user_id  # the work did move
+    assert outbox.pending_for(cast.manager.user_id) == []
+
+
+def test_an_import_tells_each_new_owner_once_with_their_number_of_customers(cast) -> None:
+    held = book(cast)
+    for name, phone in (("李小龙", "13900139000"), ("张三", "13700137000")):
+        customer(cast.agent, name, phones=(phone,), now=NOW)
+    customer(cast.agent, "赵六", phones=("13600136000",), now=NOW)
+    rows = [["姓名", "手机", "负责人"], ["王小明", PHONE, "Emily Chen"],
+            ["李小龙", "13900139000", "Emily Chen"], ["张三", "13700137000", "张伟"],
+            ["赵六", "13600136000", "王经理"]]  # the importer takes one: nobody is told
+    preview = imports.preview_import(cast.manager, "owners.csv", csv_file(rows), now=at(5))
+    assert imports.confirm_import(cast.manager, preview.token, "update", now=at(5)).updated == 4
+    [(code, params, _)] = outbox.pending_for(cast.other_agent.user_id)
+    assert code == "handover.customers_with_work"
+    assert (params["count"], params["deals"], params["orders"], params["reminders"],
+            params["by"]) == (2, 1, 1, 3, "王经理")
+    [(code, params, _)] = outbox.pending_for(cast.teammate.user_id)
+    assert (code, params["count"]) == ("handover.customers", 1)
+    assert deal_owner(held.teammates_deal) == cast.teammate.user_id
+    assert outbox.pending_for(cast.manager.user_id) == []
+
+
+# merging customers of different owners -----------------------------------------------------
+def test_merging_hands_the_merged_records_open_work_to_the_survivors_owner(cast) -> None:
+    held = book(cast)  # 李娜's 王小明, merged away
+    agent, survivor_owner = cast.agent.user_id, cast.other_agent.user_id
+    keep = customer(cast.other_agent, "王小明（新）", now=NOW)
+    agents_own = sales.create_deal(cast.manager, keep.id, "李娜在新记录上的单",
+                                   owner_id=agent, now=NOW).id
+    customers.merge_customers(cast.manager, keep.id, held.customer_id, now=at(5))
+    assert deal_owner(held.open_deal) == survivor_owner
+    assert order_owner(held.open_order) == survivor_owner
+    moved = (held.follow_up, held.deal_reminder, held.delivered)
+    assert [reminder_owner(r) for r in moved] == [survivor_owner] * 3
+    assert [deal_owner(d) for d in (held.won_deal, held.lost_deal, agents_own)] == [agent] * 3
+    assert deal_owner(held.teammates_deal) == cast.teammate.user_id
+    assert order_owner(held.completed_order) == agent
+    assert [reminder_owner(r) for r in (held.done, held.ticket_reminder)] == [agent, agent]
+    assert sales.get_deal(cast.other_agent, held.open_deal).customer_id == keep.id
+    with pytest.raises(NotFound):
+        sales.get_deal(cast.agent, held.open_deal)
+
+
+def test_a_merge_hand_over_is_audited_under_the_survivor_and_the_new_owner_is_told(cast) -> None:
+    held = book(cast)
+    agent, new = cast.agent.user_id, cast.other_agent.user_id
+    keep = customer(cast.other_agent, "<i>王</i>小明", now=NOW)
+    customers.merge_customers(cast.manager, keep.id, held.customer_id, now=at(5))
+    entries = audit.list_audit(cast.admin, customer_id=keep.id, since=at(5), limit=50).items
+    moves = {(e.entity, e.entity_id): e.changes for e in entries
+             if e.action in ("deal.update", "order.update", "reminder.update")}
+    assert moves == {
+        ("deal", held.open_deal): {"owner_id": [agent, new]},
+        ("sales_order", held.open_order): {"owner_id": [agent, new]},
+        ("reminder", held.follow_up): {"staff_id": [agent, new]},
+        ("reminder", held.deal_reminder): {"staff_id": [agent, new]},
+        ("reminder", held.delivered): {"staff_id": [agent, new]}}
+    [(code, params, _)] = outbox.pending_for(new)
+    assert code == "handover.merged_with_work"
+    assert (params["customer_name"], params["merged_name"], params["previous"], params["by"],
+            params["customer_id"]) == ("<i>王</i>小明", "王小明", "李娜", "王经理", keep.id)
+    assert (params["deals"], params["orders"], params["reminders"]) == (1, 1, 3)
+    assert outbox.pending_for(agent) == []
+
+
+def test_a_merge_hands_over_only_between_different_owners_and_tells_only_others(cast) -> None:
+    held = book(cast)
+    mine = customer(cast.manager, "王小明（经理的）", now=NOW)
+    customers.merge_customers(cast.manager, mine.id, held.customer_id, now=at(5))
+    assert deal_owner(held.open_deal) == cast.manager.user_id
+    assert outbox.pending_for(cast.manager.user_id) == []  # their own merge
+    same = customer(cast.manager, "王小明（重复）", now=NOW)
+    same_deal = sales.create_deal(cast.manager, same.id, "重复记录的单", now=NOW).id
+    ownerless = customer(cast.manager, "王小明（无人负责）", now=NOW)
+    customers.update_customer(cast.manager, ownerless.id, "owner_id", None, now=NOW)
+    before = fetch_one("select count(*) from audit_log where action = 'deal.update'")[0]
+    customers.merge_customers(cast.admin, mine.id, same.id, now=at(6))  # one owner: no move
+    customers.merge_customers(cast.admin, ownerless.id, mine.id, now=at(7))  # takes the owner
+    assert customers.get_customer(cast.admin, ownerless.id).owner_id == cast.manager.user_id
+    assert {deal_owner(held.open_deal), deal_owner(same_deal)} == {cast.manager.user_id}
+    assert fetch_one("select count(*) from audit_log where action = 'deal.update'")[0] == before
+    assert outbox.pending_for(cast.manager.user_id) == []
