@@ -14,7 +14,7 @@ from crm import reports, system, users
 from crm.actors import Actor, Channel
 from crm.config import Config
 from crm.errors import NotFound
-from crm.reports.labels import display
+from crm.reports.labels import figure_text
 
 ALL = "all"
 
@@ -57,8 +57,8 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
                 since=report.period.since.isoformat(), until=report.period.last.isoformat(),
                 reach=labels(f"reports.reach.{report.reach}"))
         for key, value, unit in report.figures.summary:
-            shown = " ".join(filter(None, (display(value, labels), display(unit, labels))))
-            out.say("cli.report.figure", label=labels(f"reports.figure.{key}"), value=shown)
+            out.say("cli.report.figure", label=labels(f"reports.figure.{key}"),
+                    value=figure_text(value, unit, labels))
     args.output.write_bytes(files.xlsx)
     out.say("cli.report.written", path=args.output)
     if args.png is not None and files.png is not None:

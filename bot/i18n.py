@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import tomllib
+from collections.abc import Collection
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -118,3 +119,22 @@ def describe_error(locale: str, error: Any, *, html_escape: bool = True) -> str:
     if label is None:  # a field without a label is not shown: its code means nothing to users
         return message
     return t(locale, "error.field", field=label, message=message, html_escape=False)
+
+
+def code_named(locale: str, prefixes: tuple[str, ...], word: str,
+               codes: Collection[str] | None = None) -> str:
+    """The code (among ``codes``, when given) a user named in their own words: the one whose
+    wording (catalogue key ``<prefix>.<code>``) is ``word`` or, failing that, the only one
+    containing it (``漏斗`` → ``funnel`` by 销售漏斗); otherwise ``word`` as it is, for crm to
+    refuse with what it takes."""
+    wanted = word.strip().casefold()
+    if not wanted:
+        return word
+    named = [(code, text.casefold()) for key, text in catalogue(locale).items()
+             for prefix, _, code in [key.rpartition(".")]
+             if prefix in prefixes and (codes is None or code in codes)]
+    for match in (lambda text: text == wanted, lambda text: wanted in text):
+        found = {code for code, text in named if match(text)}
+        if len(found) == 1:
+            return found.pop()
+    return word

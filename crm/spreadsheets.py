@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import unicodedata
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from itertools import chain, islice
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL = 32_767  # Excel's limit for one cell
@@ -27,6 +30,40 @@ def safe_cell(value: Any) -> Any:
     if text.startswith(FORMULA_STARTS):
         text = "'" + text
     return text[:MAX_CELL]
+
+
+# A column is as wide as its widest value (Chinese characters count two), within these bounds:
+# Excel's default width (8.43) shows a date-time or 1,234,567.00 as ########.
+MIN_WIDTH, MAX_WIDTH = 8, 50
+WIDTH_SAMPLE = 200  # rows a streamed sheet's widths are measured on
+
+
+def text_width(value: Any) -> int:
+    """About how many character widths a value takes as Excel shows it."""
+    if isinstance(value, dt.datetime):
+        return 19  # yyyy-mm-dd h:mm:ss
+    if isinstance(value, dt.date):
+        return 10
+    if isinstance(value, bool) or value is None:
+        return 5 if value is not None else 0
+    if isinstance(value, int):
+        return len(f"{value:,}")
+    if isinstance(value, float | Decimal):
+        return len(f"{value:,.2f}")
+    return max((sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line)
+                for line in str(value).split("\n")), default=0)
+
+
+def set_widths(sheet: Any, rows: Iterable[Sequence[Any]]) -> None:
+    """Each column as wide as the widest of ``rows`` (headers included) shows; on a streamed
+    sheet, call it before the first row is written."""
+    widths: dict[int, int] = {}
+    for row in rows:
+        for index, value in enumerate(row):
+            widths[index] = max(widths.get(index, 0), text_width(value))
+    for index, width in widths.items():
+        sheet.column_dimensions[get_column_letter(index + 1)].width = min(
+            MAX_WIDTH, max(MIN_WIDTH, width + 2))
 
 
 def _wrapped(sheet: Any, text: str) -> WriteOnlyCell:
@@ -62,13 +99,16 @@ def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[
     book = Workbook(write_only=True)
     for title, headers, rows in sheets:
         sheet = book.create_sheet(title=title[:31])
+        rows = iter(rows)
+        first = list(islice(rows, WIDTH_SAMPLE))
+        set_widths(sheet, [headers, *first])
         bold = []
         for header in headers:
             cell = WriteOnlyCell(sheet, value=safe_cell(header))
             cell.font = Font(bold=True)
             bold.append(cell)
         sheet.append(bold)
-        for row in rows:
+        for row in chain(first, rows):
             sheet.append([_cell(sheet, value) for value in map(safe_cell, row)])
     buffer = io.BytesIO()
     book.save(buffer)

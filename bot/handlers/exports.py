@@ -20,7 +20,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import session
 from bot.data_text import header_of, value_of
-from bot.i18n import t
+from bot.i18n import code_named, t
 from bot.keyboards import data, keyboard, parse
 from bot.progress import with_progress
 from bot.session import local_now
@@ -31,6 +31,10 @@ FILTER_KEYS = ("tag", "owner", "status", "since", "until")
 # formats there are instead of the filter hint.
 OTHER_FORMATS = frozenset({"pdf", "xls", "ods", "numbers", "doc", "docx", "txt", "tsv", "json",
                            "xml", "html", "zip", "png", "jpg"})
+# The catalogue groups wording the statuses an export filters by (customers, deals, orders,
+# tickets).
+STATUS_WORDS = ("export.value.status", "export.value.deal_status", "export.value.order_status",
+                "export.value.ticket_status")
 QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "「": '"', "」": '"'})
 
 
@@ -81,8 +85,17 @@ def parse_args(words: list[str]) -> tuple[str | None, str | None, dict[str, str]
     return kind, fmt, typed
 
 
-async def _export(update: Update, context: session.Context, kind: str, fmt: str,
-                  typed: dict[str, str]) -> None:
+def in_codes(locale: str, kind: str, typed: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The kind and status as crm names them, also when typed as the files show them
+    (``/export 客户 status=线索``)."""
+    kind = code_named(locale, ("export.column",), kind, exports.export_kinds())
+    if typed.get("status"):
+        typed = {**typed, "status": code_named(locale, STATUS_WORDS, typed["status"])}
+    return kind, typed
+
+
+async def _export(update: Update, context: session.Context, kind: str, typed: dict[str, str],
+                  fmt: str) -> None:
     actor, locale = session.actor(context), session.locale(context)
     if "unknown" in typed:
         await update.effective_message.reply_text(
@@ -113,10 +126,10 @@ async def export_command(update: Update, context: session.Context) -> None:
         await update.effective_message.reply_text(session.text(context, "exports.open_quote"))
         return
     kind, fmt, typed = parse_args(words)
-    if kind is not None:
-        await _export(update, context, kind, fmt or "xlsx", typed)
-        return
     locale = session.locale(context)
+    if kind is not None:
+        await _export(update, context, *in_codes(locale, kind, typed), fmt or "xlsx")
+        return
     buttons = [(t(locale, f"export.column.{name}", html_escape=False), data("exk", name))
                for name in exports.export_kinds()]
     await update.effective_message.reply_text(
@@ -146,7 +159,7 @@ async def format_button(update: Update, context: session.Context) -> None:
     await callback.answer()
     if len(parts) != 3:
         return
-    await _export(update, context, parts[1], parts[2], {})
+    await _export(update, context, parts[1], {}, parts[2])
 
 
 def register(application: Application) -> None:

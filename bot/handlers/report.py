@@ -14,7 +14,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import session
-from bot.i18n import t
+from bot.i18n import code_named, t
 from bot.keyboards import data, keyboard, parse
 from bot.progress import with_progress
 from crm import reports
@@ -47,6 +47,8 @@ async def report_command(update: Update, context: session.Context) -> None:
     otherwise one button per report kind the user may run."""
     words = list(context.args or [])
     kind = words.pop(0).lower() if words and not words[0][:1].isdigit() else None
+    if kind is not None:  # also named in the user's words: /report 漏斗
+        kind = code_named(session.locale(context), ("reports.kind",), kind, reports.KINDS)
     words += [None, None]
     kinds, first, last = await session.db(context, _menu, session.actor(context), *words[:2])
     if kind is not None:

@@ -9,13 +9,14 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from itertools import chain, islice
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from crm.spreadsheets import FORMULA_STARTS, MAX_CELL, safe_cell
+from crm.spreadsheets import FORMULA_STARTS, MAX_CELL, WIDTH_SAMPLE, safe_cell, set_widths
 
 FORMATS = ("xlsx", "csv")
 Tick = Callable[[int], None]  # rows written so far
@@ -32,10 +33,13 @@ def safe_row(row: Iterable[Any]) -> list[Any]:
 
 def write_xlsx(target: BinaryIO, title: str, headers: Sequence[str],
                rows: Iterable[Sequence[Any]], tick: Tick | None = None) -> int:
-    """One sheet with a bold header row; rows (neutralised: ``safe_row``) are streamed, memory
-    stays bounded."""
+    """One sheet with a bold header row and columns as wide as their first rows need; rows
+    (neutralised: ``safe_row``) are streamed, memory stays bounded."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
+    rows = iter(rows)
+    first = list(islice(rows, WIDTH_SAMPLE))
+    set_widths(sheet, [headers, *first])
     bold = Font(bold=True)
     header_cells = []
     for header in headers:
@@ -44,7 +48,7 @@ def write_xlsx(target: BinaryIO, title: str, headers: Sequence[str],
         header_cells.append(cell)
     sheet.append(header_cells)
     count = 0
-    for row in rows:
+    for row in chain(first, rows):
         sheet.append(row)
         count += 1
         if tick and count % 1000 == 0:

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from crm.errors import ValidationError
 from crm.imports.reading import Cell
+from crm.search_terms import is_cjk
 from crm.spreadsheets import FORMULA_STARTS
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's 1900 leap-year bug aside)
@@ -98,6 +99,16 @@ def _serial(number: float) -> dt.date | None:
 def split_list(value: str) -> list[str]:
     """Several values in one cell: 138..., 139... or VIP、华东."""
     return [part.strip() for part in _LIST_SEPARATORS.split(value) if part.strip()]
+
+
+def split_tags(value: str) -> list[str]:
+    """A tags cell: split like ``split_list``, and at spaces too when the cell holds Chinese
+    and no other separator (``潜在 华东`` is two tags, as Chinese has no spaces inside a word;
+    ``hot lead`` stays one). An ideographic space always separates."""
+    value = value.replace("\u3000", ",")
+    if not _LIST_SEPARATORS.search(value) and any(is_cjk(char) for char in value):
+        return value.split()
+    return split_list(value)
 
 
 def split_emails(value: str) -> list[str]:

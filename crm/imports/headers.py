@@ -53,6 +53,12 @@ ALIASES: dict[str, tuple[str, ...]] = {
     # A customers export's own number: matches that customer when the name agrees too.
     "id": ("编号", "客户编号", "客户id", "id", "customerid"),
 }
+# Columns that only number the rows (序号), and the two a rejects file adds (its row number
+# and the reasons) when it comes back corrected: nothing about the customer, so they are
+# neither reported as unknown nor copied into notes. A reason column counts only beside a
+# row-number one (a list of customers may well have a column of its own called 原因).
+ROW_NUMBER_HEADERS = frozenset({"序号", "序", "行号", "no", "row", "rowno"})
+REASON_HEADERS = frozenset({"原因", "reason", "reasons"})
 _BY_ALIAS = {alias: field for field, names in ALIASES.items() for alias in names}
 _BRACKETS = re.compile(r"[(（\[【<《].*?[)）\]】>》]")
 _NOISE = re.compile(r"[\s*＊:：_\-./·・#]+")
@@ -145,10 +151,19 @@ def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:
                               expected=", ".join(ALIASES["name"][:4]))
     # The id column is kept in new customers' notes too: a number from another system is
     # worth keeping when it matches nobody here.
-    kept = tuple(c for c in range(width)
-                 if fields[c] in (None, "id") and _has_data(rows, last + 1, c))
+    skipped = _bookkeeping(labels)
+    kept = tuple(c for c in range(width) if fields[c] in (None, "id") and c not in skipped
+                 and _has_data(rows, last + 1, c))
     return ColumnMap(last + 1, tuple(labels), tuple(fields),
                      tuple(labels[c] for c in kept if fields[c] is None), kept)
+
+
+def _bookkeeping(labels: Sequence[str]) -> set[int]:
+    """The columns that number the rows or give a rejects file's reasons."""
+    keys = [header_key(label) for label in labels]
+    numbers = {c for c, key in enumerate(keys) if key in ROW_NUMBER_HEADERS}
+    reasons = {c for c, key in enumerate(keys) if key in REASON_HEADERS} if numbers else set()
+    return numbers | reasons
 
 
 def _header(scan: Sequence[Sequence[Cell]], found: list[dict[int, str]], last: int,

@@ -15,7 +15,7 @@ from crm.imports.apply import NewCustomer
 from crm.imports.headers import ColumnMap, map_columns
 from crm.imports.parts import check_rows
 from crm.imports.reading import Cell, Table, read_table
-from crm.imports.rows import Checker, Staff, ValidRow, collect, other_problems
+from crm.imports.rows import Checker, Staff, ValidRow, collect, is_footer, other_problems
 from crm.visibility import can_see
 from storage.database import fetch_all
 
@@ -79,7 +79,7 @@ def parse(actor: Actor, content: bytes, file_name: str, today: dt.date, *,
     columns = map_columns(table.rows)
     data = [(number, row) for number, row in enumerate(table.rows[columns.first_data_row:],
                                                         start=columns.first_data_row + 1)
-            if not all(cells.is_empty(cell) for cell in row)]
+            if not all(cells.is_empty(cell) for cell in row) and not is_footer(row, columns)]
     if not data:
         raise ValidationError("import.no_rows", field="file")
     if len(data) > max_rows:

@@ -33,6 +33,10 @@ STATUS_WORDS = {
     "无效": "inactive", "流失": "inactive", "停用": "inactive", "休眠": "inactive",
     "无效客户": "inactive", "流失客户": "inactive", "不活跃": "inactive",
 }
+# What opens a sheet's closing rows: its totals (合计：12 人) or a note to the reader
+# (备注：以上数据仅供内部使用), written where the names are or further left.
+_FOOTER = re.compile(r"(合计|总计|小计|共计|汇总|备注|注|说明|total|subtotal|grand total|note)"
+                     r"([\s:].*)?", re.IGNORECASE | re.DOTALL)
 ADDRESS_FIELDS = ("country", "province", "city", "district", "street", "postal_code")
 EXTRA = "extra"  # cells of columns no field takes, as "header: value" lines
 
@@ -81,6 +85,17 @@ def collect(row: Sequence[Cell], columns: ColumnMap) -> dict[str, list[Cell]]:
     return found
 
 
+def is_footer(row: Sequence[Cell], columns: ColumnMap) -> bool:
+    """A totals or note row under the list (合计 / 备注：…), not a customer: it starts at or
+    before the name column with such a word and has no phone or e-mail."""
+    first = next((i for i, cell in enumerate(row) if not cells.is_empty(cell)), None)
+    if first is None or first > columns.fields.index("name") or _FOOTER.fullmatch(
+            unicodedata.normalize("NFKC", cells.text(row[first]))) is None:
+        return False
+    return not any(name in ("phone", "email") and index < len(row)
+                   and not cells.is_empty(row[index]) for index, name in columns.mapped)
+
+
 def notes_of(found: dict[str, list[Cell]]) -> str | None:
     """The notes cell, then a "header: value" line for each column no field takes."""
     notes = found.get("notes")
@@ -121,7 +136,7 @@ def row_values(found: dict[str, list[Cell]]) -> RowValues:
     phones = [p for cell in found.get("phone", ()) for p in
               cells.split_list(cells.digits(cell, "phone"))]
     emails = [e for cell in found.get("email", ()) for e in cells.split_emails(cells.text(cell))]
-    tags = [t for cell in found.get("tags", ()) for t in cells.split_list(cells.text(cell))]
+    tags = [t for cell in found.get("tags", ()) for t in cells.split_tags(cells.text(cell))]
     accounts = tuple(inputs.ChannelInput(kind, value) for kind in ("wechat", "qq")
                      for value in [one(kind)] if value)
     accounts += tuple(_channel_pairs(one("other_channels") or ""))
@@ -297,7 +312,7 @@ class Checker:
         born = found["birthday"][0] if "birthday" in found else None
         address = tuple(get(name) for name in ADDRESS_FIELDS)
         tags = tuple(t for cell in found.get("tags", ())
-                     for t in cells.split_list(cells.text(cell)))
+                     for t in cells.split_tags(cells.text(cell)))
         return {
             "name": inputs.name(get("name") or ""),
             "company": once(("company", get("company")), _optional, get("company"), "company",

@@ -10,6 +10,8 @@ from decimal import Decimal
 from crm.reports.base import Cell, Column, Label
 
 Labels = Callable[..., str]  # labels("reports.kind.funnel") → "Sales funnel"
+# A headline figure with nothing to count from (a rate of no tickets): a dash, not "0 %" or "%".
+NO_VALUE = "—"
 
 
 def display(value: Cell, labels: Labels, kind: str = "text") -> str:
@@ -30,3 +32,11 @@ def header(column: Column, labels: Labels) -> str:
     if column.title is not None:
         return display(column.title, labels)
     return labels(f"reports.column.{column.key}")
+
+
+def figure_text(value: Cell, unit: str | Label, labels: Labels) -> str:
+    """A headline figure with its unit (``43.8 %``, ``2,113,672 CNY``); a dash when there is
+    no figure."""
+    if value is None:
+        return NO_VALUE
+    return " ".join(filter(None, (display(value, labels), display(unit, labels))))

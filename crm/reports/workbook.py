@@ -21,8 +21,8 @@ from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from crm.reports.base import Cell, Chart, Column, Label, Report, Table
-from crm.reports.labels import Labels, display, header
-from crm.spreadsheets import safe_cell
+from crm.reports.labels import NO_VALUE, Labels, display, header
+from crm.spreadsheets import safe_cell, set_widths
 
 FORMATS = {"count": "#,##0", "decimal": "0.0", "money": "#,##0.00", "percent": "0.0",
            "days": "0.0", "date": "yyyy-mm-dd", "week": "yyyy-mm-dd", "month": "yyyy-mm"}
@@ -94,7 +94,10 @@ def _cell(sheet: WriteOnlyWorksheet, value: Cell, column: Column, labels: Labels
 
 def _write_table(sheet: WriteOnlyWorksheet, table: Table, labels: Labels) -> None:
     sheet.freeze_panes = "A2"
-    sheet.append([_bold(sheet, header(c, labels)) for c in table.columns])
+    headers = [header(c, labels) for c in table.columns]
+    set_widths(sheet, [headers, *([display(v, labels) if isinstance(v, Label) else v
+                                   for v in row] for row in table.rows)])
+    sheet.append([_bold(sheet, text) for text in headers])
     for row in table.rows:
         sheet.append([_cell(sheet, v, c, labels) for v, c in zip(row, table.columns,
                                                                   strict=True)])
@@ -108,6 +111,9 @@ def _write_summary(sheet: WriteOnlyWorksheet, reports: Sequence[Report],
         [_bold(sheet, labels("reports.workbook_title"), 14)],
         [labels("reports.generated", at=f"{local:%Y-%m-%d %H:%M}", zone=first.timezone)],
         [labels(f"reports.reach.{first.reach}")], []]
+    # Widths from the figures alone: the title lines above may run over empty cells.
+    set_widths(sheet, [[labels(f"reports.figure.{key}"), value, display(unit, labels)]
+                       for report in reports for key, value, unit in report.figures.summary])
     anchors = []
     for report in reports:
         top = len(rows) + 1
@@ -116,9 +122,10 @@ def _write_summary(sheet: WriteOnlyWorksheet, reports: Sequence[Report],
         rows.append([labels("reports.period", since=report.period.since.isoformat(),
                             until=report.period.last.isoformat())])
         for key, value, unit in report.figures.summary:
-            rows.append([labels(f"reports.figure.{key}"),
-                         _cell(sheet, value, Column(key, _summary_kind(value)), labels),
-                         display(unit, labels)])
+            rows.append([labels(f"reports.figure.{key}"), NO_VALUE] if value is None else [
+                labels(f"reports.figure.{key}"),
+                _cell(sheet, value, Column(key, _summary_kind(value)), labels),
+                display(unit, labels)])
         rows.extend([] for _ in range(max(1, top + CHART_ROWS - len(rows) - 1)))
     for row in rows:
         sheet.append(row)

@@ -173,6 +173,23 @@ def test_export_with_typed_filters_as_csv(chat) -> None:
     assert chat.alerts(chat.press(AGENT, "exf:customers:xlsx")) == [WORDS["en"]["not_allowed"]]
 
 
+def test_the_kind_and_status_are_understood_as_the_files_write_them(chat) -> None:
+    manager = users.identify(MANAGER).as_actor()
+    customer(manager, "王小明", phones=("13800138000",), status="prospect")
+    customer(manager, "李娜", phones=("13900139000",))
+    replies = chat.send(MANAGER, "/export 客户 csv status=潜在客户", language="zh-CN")
+    name, content = document(replies)
+    assert name.startswith("客户") and name.endswith(".csv")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert [row[1] for row in rows[1:]] == ["王小明"]
+    _, content = document(chat.send(MANAGER, "/export 客户 csv status=线索", language="zh-CN"))
+    assert [row[1] for row in csv.reader(io.StringIO(content.decode("utf-8-sig")))][1:] == [
+        "李娜"]
+    [refused] = sent(chat.send(MANAGER, "/export 客户 status=大客户", language="zh-CN"))
+    assert "大客户" in refused.text and not sent(chat.send(MANAGER, "/export 天气"),
+                                                 "sendDocument")
+
+
 @pytest.fixture
 def maxes(chat) -> None:
     """Two agents whose names share a beginning, one with a space and a username."""

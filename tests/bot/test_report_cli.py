@@ -94,3 +94,38 @@ def test_the_forecast_workbook_names_the_deals_expected_before_its_months(tmp_pa
     assert first[:4] == ("Expected before 2026-03-01, still open", "CNY", 1, 5000)
     summary = list(workbook["Summary"].iter_rows(values_only=True))
     assert ("Deals won", 1, None) in summary
+
+
+def test_a_rate_of_nothing_reads_as_a_dash_not_a_bare_percent_sign(monkeypatch, tmp_path: Path,
+                                                                   capsys) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    assert cli.main(["report", "tickets", "--from", "2030-01-01", "--to", "2030-01-31",
+                     "-o", "tickets.xlsx"]) == 0
+    out = capsys.readouterr().out
+    assert "  新建工单：0\n" in out
+    assert "  首次回复及时率：—\n" in out and "  按时解决率：—\n" in out
+    summary = list(load_workbook(tmp_path / "tickets.xlsx")["摘要"].iter_rows(values_only=True))
+    assert ("首次回复及时率", "—", None) in summary
+
+
+def test_every_column_of_a_chinese_workbook_is_wide_enough_to_show_its_figures(
+        monkeypatch, tmp_path: Path) -> None:
+    """Excel shows a number or date wider than its column as ########."""
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    assert cli.main(["report", "all", *Q1, "-o", "week.xlsx"]) == 0
+    workbook = load_workbook(tmp_path / "week.xlsx")
+    summary = workbook["摘要"]
+    assert summary.column_dimensions["A"].width >= shown_width("预计成交早于本期、仍在进行的金额")
+    assert summary.column_dimensions["B"].width >= len("35,000.00")
+    for sheet in workbook.worksheets[1:]:
+        for column in sheet.iter_cols():
+            widest = max(len(f"{c.value:,.2f}") if isinstance(c.value, float | int) else
+                         10 if c.is_date else 0 for c in column[1:]) if len(column) > 1 else 0
+            header = column[0].value or ""
+            width = sheet.column_dimensions[column[0].column_letter].width
+            assert width >= max(widest, shown_width(header)), (sheet.title, header)
+
+
+def shown_width(text: str) -> int:
+    """Chinese characters take two widths of a Latin one."""
+    return sum(2 if "\u2e80" <= char <= "\uffef" else 1 for char in text)

@@ -129,6 +129,16 @@ def test_a_report_named_in_the_command_runs_at_once(book, chat) -> None:
     assert not sent_files(forged, "sendDocument") and forged[0].text
 
 
+@pytest.mark.parametrize(("language", "named", "kind"), [
+    ("zh-CN", "销售漏斗", "funnel"), ("zh-CN", "漏斗", "funnel"), ("zh-CN", "工单", "tickets"),
+    ("en", "funnel", "funnel"), ("en", "Forecast", "forecast")])
+def test_a_report_named_in_the_users_own_words_runs_at_once(book, chat, language, named,
+                                                            kind) -> None:
+    replies = chat.send(ADMIN, f"/report {named} 2026-01-01 2026-03-31", language=language)
+    [(name, _)] = sent_files(replies, "sendDocument")
+    assert name == f"report-{kind}-20260101-20260331.xlsx"
+
+
 @pytest.mark.parametrize(("language", "expected"), [
     ("en", "From: 2026-13-01 is not a date"), ("zh-CN", "开始日期")])
 def test_a_bad_period_is_explained_and_nothing_runs(book, chat, language, expected) -> None:

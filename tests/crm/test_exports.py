@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import peewee
 import pytest
+from openpyxl import load_workbook
 
 from crm import audit, customers, exports, imports, sales, users
 from crm.errors import PermissionDenied, ValidationError
@@ -160,6 +161,19 @@ def test_formulas_are_neutralised_in_both_formats(cast) -> None:
         assert values["name"] == "'=HYPERLINK(\"http://x\")"
         assert values["notes"] == "'@SUM(A1)"
         assert values["company"].startswith("'+cmd")
+
+
+def test_xlsx_columns_are_wide_enough_for_their_dates_and_chinese_headings(cast, book) -> None:
+    """Excel shows a date-time wider than its column as ########."""
+    buffer = io.BytesIO()
+    headings = {"created_at": "创建时间", "name": "姓名", "phone": "手机", "company": "公司"}
+    exports.export_records(cast.admin, "customers", buffer,
+                           header=lambda field: headings.get(field, field), now=T0)
+    sheet = load_workbook(buffer).active
+    width = {c.value: sheet.column_dimensions[c.column_letter].width for c in sheet[1]}
+    assert width["创建时间"] >= len("2026-03-10 10:30:00")
+    assert width["手机"] >= len("138 0013 8000; 139 0013 9000")
+    assert 8 <= width["姓名"] < 20 and width["公司"] >= 8
 
 
 def test_interactions_deals_and_orders_export(cast, book) -> None:

@@ -197,6 +197,56 @@ def test_long_numbers_in_the_rejects_file_show_whole_in_excel(cast) -> None:
     assert sheet.cell(3, 2).number_format == "General"  # 11 digits show whole anyway
 
 
+def test_an_office_workbook_keeps_its_customers_and_drops_row_numbers_totals_and_notes(
+        cast) -> None:
+    """序号 numbers rows, 合计 adds them up and 备注 talks to the reader: none is a customer
+    or belongs in one's notes. Chinese tags may be separated by spaces."""
+    content = xlsx_file([
+        ["2026年第一季度客户名单（华东区）", None, None, None, None],
+        ["序号", "姓名", "手机号码", "标签", "备注"],
+        [1, "王建国", 13812345678, "VIP 华东", "老客户"],
+        [None, None, None, None, None],
+        [2, "李秀英", "138 1234 5679", "hot lead", None],
+        [3, "赵丽", "13812345681", "潜在　华东", None],
+        [None, "合计", None, None, "共3人"],
+        ["备注：以上数据仅供内部使用", None, None, None, None],
+    ], merges=["A1:E1", "A8:E8"])
+    preview = imports.preview_import(cast.manager, "名单.xlsx", content, now=T0)
+    assert (preview.rows, preview.new, preview.invalid) == (3, 3, 0)
+    assert preview.unknown_columns == ()
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert sorted(r[0] for r in fetch_all("select name from customer")) == sorted(
+        ["王建国", "李秀英", "赵丽"])
+    wang = card_by_phone("+8613812345678")
+    assert (set(wang.tags), wang.notes) == ({"VIP", "华东"}, "老客户")
+    assert card_by_phone("+8613812345679").tags == ("hot lead",)
+    assert set(card_by_phone("+8613812345681").tags) == {"潜在", "华东"}
+
+
+def test_a_wps_csv_with_a_totals_line_imports_only_its_customers(cast) -> None:
+    content = csv_file([["客户名单"], ["姓名", "手机", "生日"],
+                        ["周杰", "13700001111", "1979/1/18"], ["", "", ""],
+                        ["林俊杰", "+65 9123 4567", "1981-3-27"], ["合计：2人", "", ""]],
+                       encoding="gbk")
+    preview = imports.preview_import(cast.manager, "客户.csv", content, now=T0)
+    assert (preview.rows, preview.new, preview.invalid) == (2, 2, 0)
+
+
+def test_a_corrected_rejects_file_comes_back_without_its_row_numbers_and_reasons(cast) -> None:
+    content = csv_file([["姓名", "手机", "客户等级"], ["坏号码", "12345", "A"]])
+    preview = imports.preview_import(cast.manager, "bad.csv", content, now=T0)
+    report = load_workbook(io.BytesIO(imports.rejects_workbook(
+        preview.headers, preview.rejects, lambda p: "手机：12345 不是有效的电话号码",
+        row_title="行号", reason_title="原因")))
+    report.active["B2"] = "13800138000"  # the manager fixes the number and sends it back
+    fixed = io.BytesIO()
+    report.save(fixed)
+    again = imports.preview_import(cast.manager, "bad.rejected.xlsx", fixed.getvalue(), now=T0)
+    assert (again.new, again.unknown_columns) == (1, ("客户等级",))
+    imports.confirm_import(cast.manager, again.token, "skip", now=T0)
+    assert card_by_phone("+8613800138000").notes == "客户等级: A"
+
+
 @pytest.mark.parametrize(("content", "code"), [
     (b"", "import.empty"),
     (b"   \r\n \n", "import.empty"),
