@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import tomllib
+from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -79,11 +80,19 @@ def t(locale: str, code: str, /, *, html_escape: bool = True, **params: Any) -> 
     if template is None:
         return html.escape(code) if html_escape else code
     escape = html.escape if html_escape else str
-    safe = {key: _Param(escape(str(value))) for key, value in params.items()}
+    safe = {key: _Param(escape(str(_translated(locale, value)))) for key, value in params.items()}
     try:
         return template.format(**safe)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+def _translated(locale: str, value: Any) -> Any:
+    """A parameter that is itself a message (``{"code": ..., "params": ...}``, e.g. why a job
+    failed) in the same language; any other value as it is."""
+    if isinstance(value, Mapping) and isinstance(value.get("code"), str):
+        return t(locale, value["code"], html_escape=False, **(value.get("params") or {}))
+    return value
 
 
 def money(locale: str, amount: Decimal | None, code: str) -> str:

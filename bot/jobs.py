@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -11,6 +12,7 @@ from telegram.ext import Application
 from bot import session
 from bot.i18n import resolve_locale, t
 from bot.keyboards import data, keyboard
+from bot.render import local_time
 from crm.clock import utcnow
 from crm.sales.outbox import claim_notifications, mark_failed, mark_sent
 from crm.sales.views import NotificationView
@@ -30,23 +32,35 @@ async def deliver_notifications(application: Application) -> int:
 
 
 async def _deliver(application: Application, note: NotificationView) -> int:
-    locale = resolve_locale(note.locale, application.bot_data[session.CONFIG].locale)
+    config = application.bot_data[session.CONFIG]
+    locale = resolve_locale(note.locale, config.locale)
+    timezone = note.timezone or config.timezone
     customer_id, ticket_id = note.params.get("customer_id"), note.params.get("ticket_id")
     buttons = [[(t(locale, "button.open_ticket"), data("k", ticket_id))]] if ticket_id else (
         [[(t(locale, "button.open_customer"), data("c", customer_id))]] if customer_id else [])
     return int(await deliver_once(
         application, lambda: application.bot.send_message(
-            note.telegram_id, t(locale, note.code, **_shown_params(locale, note.params)),
+            note.telegram_id, t(locale, note.code,
+                                **_shown_params(locale, timezone, note.params)),
             reply_markup=keyboard(buttons) if buttons else None),
         mark_sent, mark_failed, note.id, "notification"))
 
 
-def _shown_params(locale: str, params: dict) -> dict:
+def _shown_params(locale: str, timezone: str, params: dict) -> dict:
     """A change made by no one in particular (the command line, a rule) is by "the system",
-    said in the reader's language (crm records the system actor's name, "system")."""
-    if "by" in params and params["by"] in (None, "system"):
-        return params | {"by": t(locale, "notify.by_system", html_escape=False)}
-    return params
+    said in the reader's language (crm records the system actor's name, "system"); a time
+    (``crm.sales.outbox.moment``) is shown on the reader's clock."""
+    shown = {key: _local_moment(value, timezone) for key, value in params.items()}
+    if "by" in shown and shown["by"] in (None, "system"):
+        return shown | {"by": t(locale, "notify.by_system", html_escape=False)}
+    return shown
+
+
+def _local_moment(value: object, timezone: str) -> object:
+    if isinstance(value, dict) and set(value) == {"utc"}:
+        stored = dt.datetime.fromisoformat(value["utc"])
+        return local_time(stored, timezone).strftime("%Y-%m-%d %H:%M")
+    return value
 
 
 async def deliver_once(application: Application, send: Callable[[], Awaitable[object]],

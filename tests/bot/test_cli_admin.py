@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from bot.cli import main
 from crm import customers
 from crm.actors import Actor
+from crm.failures import Failure
 from storage.database import fetch_all
 
 
@@ -121,9 +122,11 @@ def test_check_gives_job_times_in_the_installations_zone(capsys) -> None:
     from crm import scheduling
 
     scheduling.job_finished("backup", dt.datetime(2026, 11, 26, 18, 30), ok=False,
-                            error="disk full", alert=False)  # UTC
+                            failure=Failure("failure.no_space", {"path": "/srv"}),
+                            alert=False)  # UTC
     out = run(capsys, "check")[1]  # a failed job only warns
-    assert "job backup failed at 2026-11-27 02:30: disk full" in out and "UTC" not in out
+    assert "job backup failed at 2026-11-27 02:30: the disk is full" in out
+    assert "UTC" not in out
 
 
 def _a_customer() -> int:
