@@ -11,9 +11,7 @@ confirmation), ``aa:<tg>`` reactivate, ``ai:<role>`` make an invite, ``ag:<offse
 
 from __future__ import annotations
 
-import datetime as dt
 import html
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -142,18 +140,15 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-# How the audit log writes a stored (UTC) moment: shown in the reader's time zone instead.
-_STORED_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
-
-
 def _value(value: object, timezone: str) -> str:
+    """One audited value; a stored (UTC) moment in the reader's time zone, like every time in
+    the chat."""
     if value is None:
         return "—"
-    text = str(value)
-    if _STORED_MOMENT.fullmatch(text):
-        moment = dt.datetime.fromisoformat(text)
+    moment = audit.stored_moment(value)
+    if moment is not None:
         return local_time(moment, timezone).strftime("%Y-%m-%d %H:%M")
-    return _clip(text, VALUE_MAX)
+    return _clip(str(value), VALUE_MAX)
 
 
 def changes_text(locale: str, entry: AuditEntry, timezone: str = "UTC") -> str:
@@ -380,7 +375,9 @@ async def export_audit(update: Update, context: session.Context) -> None:
     await callback.answer()
     content = await with_progress(update, context, session.text(context, "admin.audit_export"),
                                   audit.export_audit_xlsx, session.actor(context),
-                                  header=header_of(session.locale(context)))
+                                  header=header_of(session.locale(context)),
+                                  erased=t(session.locale(context), "admin.audit_erased",
+                                           html_escape=False))
     await callback.message.reply_document(InputFile(content, filename="audit.xlsx"),
                                           caption=session.text(context, "admin.audit_file"))
 

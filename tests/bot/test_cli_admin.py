@@ -118,6 +118,20 @@ def test_audit_dates_and_times_are_the_installations_local_ones(capsys, tmp_path
     assert rows[1][0] == "2025-01-15 05:25:00" and rows[1][3] == "customer.create"
 
 
+def test_audit_changes_show_their_times_in_the_installations_zone(capsys, tmp_path) -> None:
+    from crm import reminders, users
+
+    boss = users.identify(100).as_actor()
+    reminders.create_reminder(boss, dt.datetime(2025, 1, 15, 1, 30), "回访",
+                              now=dt.datetime(2025, 1, 14, 2))  # UTC
+    code, out, _ = run(capsys, "audit", "--since", "2025-01-14", "--until", "2025-01-15")
+    assert code == 0 and '"due_at": [null, "2025-01-15 09:30:00 +08:00"]' in out
+    run(capsys, "audit", "--export", str(tmp_path / "log.csv"))
+    rows = list(csv.reader(io.StringIO((tmp_path / "log.csv").read_text("utf-8-sig"))))
+    [created] = [row for row in rows if row[3] == "reminder.create"]
+    assert json.loads(created[7])["due_at"] == [None, "2025-01-15 09:30:00 +08:00"]
+
+
 def test_check_gives_job_times_in_the_installations_zone(capsys) -> None:
     from crm import scheduling
 
