@@ -14,7 +14,8 @@ from bot.i18n import resolve_locale, t
 from bot.keyboards import data, keyboard
 from bot.render import local_time
 from crm.clock import utcnow
-from crm.sales.outbox import claim_notifications, mark_failed, mark_sent
+from crm.failures import Failure, short_detail
+from crm.sales.outbox import ERROR_MAX, claim_notifications, mark_failed, mark_sent
 from crm.sales.views import NotificationView
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,13 @@ async def _deliver(application: Application, note: NotificationView) -> int:
         mark_sent, mark_failed, note.id, "notification"))
 
 
+def _why(error: TelegramError) -> str:
+    """Why Telegram refused, kept as a reason admins read in their language on /status."""
+    reason = (Failure("failure.blocked_bot") if isinstance(error, Forbidden)
+              else Failure("failure.telegram", {"detail": short_detail(error)}))
+    return reason.to_json(ERROR_MAX)
+
+
 def _shown_params(locale: str, timezone: str, params: dict) -> dict:
     """A change made by no one in particular (the command line, a rule) is by "the system",
     said in the reader's language (crm records the system actor's name, "system"); a time
@@ -72,11 +80,12 @@ async def deliver_once(application: Application, send: Callable[[], Awaitable[ob
     try:
         await send()
     except Forbidden as error:
-        await executor.run(mark_failed, item_id, str(error), utcnow(), permanent=True)
+        log.info("%s %s not delivered for good: %s", what, item_id, error)
+        await executor.run(mark_failed, item_id, _why(error), utcnow(), permanent=True)
         return False
     except TelegramError as error:
         log.warning("%s %s not delivered: %s", what, item_id, error)
-        await executor.run(mark_failed, item_id, str(error), utcnow(), permanent=False)
+        await executor.run(mark_failed, item_id, _why(error), utcnow(), permanent=False)
         return False
     await executor.run(mark_sent, item_id, utcnow())
     return True

@@ -29,6 +29,7 @@ from bot.render import clip, local_params, local_time, pager, when
 from crm import audit, invites, system, users
 from crm.actors import Actor, Role
 from crm.audit import AuditEntry
+from crm.failures import from_stored
 from crm.paging import Page
 from crm.permissions import Action, require
 from crm.system import Status, SystemStatus
@@ -197,11 +198,18 @@ def status_text(locale: str, status: SystemStatus, timezone: str) -> str:
     lines.append(t(locale, "admin.status_customers", customers=status.customers,
                    deleted=status.deleted_customers))
     lines += [t(locale, "check.failed_reminder", name=item.staff_name,
-                what=clip(subject(locale, item.reminder), 60), error=item.reminder.last_error or "")
+                what=clip(subject(locale, item.reminder), 60),
+                error=_delivery_error(item.reminder.last_error))
               for item in status.failed_reminders]
     failed = any(check.status is Status.FAIL for check in status.checks)
     lines.append(t(locale, "admin.status_unhealthy" if failed else "admin.status_healthy"))
     return "\n".join(lines)
+
+
+def _delivery_error(stored: str | None) -> dict[str, Any] | str:
+    """Why a reminder was not delivered, as a reason the catalogue translates."""
+    reason = from_stored(stored)
+    return reason.as_param() if reason else "-"
 
 
 def invite_text(locale: str, invite: invites.Invite, link: str, timezone: str) -> str:

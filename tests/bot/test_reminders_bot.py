@@ -186,6 +186,10 @@ def test_a_user_who_blocked_the_bot_has_the_reminder_failed_for_admins(chat, sta
     assert status_of(reminder_id) == "failed"
     [status] = chat.send(ADMIN, "/status")
     assert "could not be delivered" in status.text and "李娜" in status.text
+    assert "(they blocked the bot)" in status.text
+    users.add_user(Actor.system(), 8204, "admin", "陈静", locale="zh-CN")
+    [status] = chat.send(8204, "/status")
+    assert "（对方已屏蔽机器人）" in status.text and "Forbidden" not in status.text
 
 
 def test_a_daily_reminder_comes_back_tomorrow_not_now(chat, staff) -> None:
