@@ -170,7 +170,9 @@ def cmd_user_invite(args: argparse.Namespace, config: Config) -> int:
                                    ttl=dt.timedelta(hours=args.hours))
     out = Terminal(config.locale)
     username = _bot_username(config)
-    expires = invite.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    # on the operator's clock (the installation's zone), named, as the bot's /invite does
+    expires = (f"{local_time(invite.expires_at, config.timezone):%Y-%m-%d %H:%M}"
+               f" ({config.timezone})")
     role = out.text(f"role.{invite.role}")
     if username:
         out.say("cli.invite.link", link=invite.link(username), role=role, until=expires)

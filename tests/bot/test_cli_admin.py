@@ -85,6 +85,18 @@ def test_an_invite_without_a_token_prints_the_code_to_send(capsys) -> None:
     assert joined.role.value == "agent"
 
 
+def test_an_invites_expiry_is_on_the_installations_clock(capsys) -> None:
+    from zoneinfo import ZoneInfo
+
+    from crm.clock import as_datetime
+
+    code, out, _ = run(capsys, "user", "invite", "--role", "agent", "--hours", "2")
+    [(stored,)] = fetch_all("select expires_at from invite")  # UTC
+    local = as_datetime(stored).replace(tzinfo=dt.UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert code == 0 and f"valid until {local:%Y-%m-%d %H:%M} (Asia/Shanghai)" in out
+    assert "UTC" not in out
+
+
 def test_the_audit_log_reads_and_exports(capsys, tmp_path: Path) -> None:
     run(capsys, "user", "add", "204", "--role", "viewer", "--name", "Zhao Min")
     code, out, _ = run(capsys, "audit", "--limit", "5")
