@@ -15,6 +15,7 @@ from bot.terminal import Handler, Terminal, telegram_id_arg
 from crm import __version__, runtime, system
 from crm.actors import Actor, Channel
 from crm.config import SETTINGS, Config, load_config
+from crm.failures import recognise
 from storage.errors import CodedError
 
 
@@ -174,6 +175,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args, config)
     except CodedError as error:
         return Terminal(_terminal_locale(config)).fail(error)
+    except Exception as error:  # a full disk or a locked database is no bug: say which
+        reason = recognise(error)
+        if reason is None:
+            raise
+        logging.getLogger(__name__).debug("%s", error)  # the system's own words
+        return Terminal(_terminal_locale(config)).fail_for(reason)
 
 
 if __name__ == "__main__":

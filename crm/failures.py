@@ -65,7 +65,7 @@ def explain(error: BaseException, *, doing: str = "background work") -> Failure:
     """The reason ``error`` stands for, its full text logged; an unrecognised one is logged
     with its traceback under the id the reason quotes, so an admin's message and the server
     log can be matched."""
-    reason = _recognised(error)
+    reason = recognise(error)
     if reason is not None:
         log.warning("%s failed: %s (%s)", doing, error, reason.code)
         return reason
@@ -74,7 +74,8 @@ def explain(error: BaseException, *, doing: str = "background work") -> Failure:
     return Failure("failure.unknown", {"id": error_id, "detail": short_detail(error)})
 
 
-def _recognised(error: BaseException) -> Failure | None:
+def recognise(error: BaseException) -> Failure | None:
+    """The reason for a failure of a known kind (coded, disk, permission, lock), else None."""
     if isinstance(error, CodedError):
         return Failure(error.code, dict(error.params))
     if isinstance(error, OSError) and error.errno in _BY_ERRNO:
