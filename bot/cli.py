@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from bot import cli_backup, cli_data, cli_keys, cli_reports, cli_sales, cli_users
 from bot.i18n import resolve_locale, t
-from bot.render import local_params
+from bot.render import check_params
 from bot.terminal import Handler, Terminal, telegram_id_arg
 from crm import __version__, runtime, system
 from crm.actors import Actor, Channel
@@ -70,7 +70,7 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
     results = system.check_system(config)
     for result in results:
         line = t(config.locale, result.code, html_escape=False,
-                 **local_params(result.params, config.timezone))
+                 **check_params(config.locale, result.params, config.timezone))
         out.say(f"cli.check.{result.status.value}", name=result.name, message=line)
     failed = any(r.status is system.Status.FAIL for r in results)
     out.say("cli.check.unhealthy" if failed else "cli.check.healthy")

@@ -95,6 +95,11 @@ def _translated(locale: str, value: Any) -> Any:
     return value
 
 
+def job_name(locale: str, name: str) -> str:
+    """A scheduled job's name in ``locale``; a job the catalogue does not know by its own."""
+    return catalogue(locale).get(f"job_name.{name}", name)
+
+
 def money(locale: str, amount: Decimal | None, code: str) -> str:
     """¥12,345.00 (Chinese) or CNY 12,345.00 (English); other currencies by their code."""
     if amount is None:

@@ -10,7 +10,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
 
 from bot import session
-from bot.i18n import resolve_locale, t
+from bot.i18n import job_name, resolve_locale, t
 from bot.keyboards import data, keyboard
 from bot.render import local_time
 from crm.clock import utcnow
@@ -59,6 +59,8 @@ def _shown_params(locale: str, timezone: str, params: dict) -> dict:
     said in the reader's language (crm records the system actor's name, "system"); a time
     (``crm.sales.outbox.moment``) is shown on the reader's clock."""
     shown = {key: _local_moment(value, timezone) for key, value in params.items()}
+    if isinstance(shown.get("job"), str):  # a scheduled job's alert
+        shown["job"] = job_name(locale, shown["job"])
     if "by" in shown and shown["by"] in (None, "system"):
         return shown | {"by": t(locale, "notify.by_system", html_escape=False)}
     return shown

@@ -25,7 +25,7 @@ from bot.i18n import resolve_locale, t
 from bot.keyboards import Button, data, int_part, keyboard, parse
 from bot.progress import with_progress
 from bot.reminder_text import subject
-from bot.render import clip, local_params, local_time, pager, when
+from bot.render import check_params, clip, local_time, pager, when
 from crm import audit, invites, system, users
 from crm.actors import Actor, Role
 from crm.audit import AuditEntry
@@ -189,7 +189,7 @@ def status_text(locale: str, status: SystemStatus, timezone: str) -> str:
     lines = [t(locale, "admin.status_title")]
     lines += [t(locale, f"admin.status_{check.status.value}",
                 message=t(locale, check.code, html_escape=False,
-                          **local_params(check.params, timezone)))
+                          **check_params(locale, check.params, timezone)))
               for check in status.checks]
     by_role = {r.value: status.staff_by_role.get(r.value, 0) for r in Role}
     lines.append(t(locale, "admin.status_staff", active=sum(by_role.values()),

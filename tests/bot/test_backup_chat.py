@@ -157,7 +157,7 @@ def test_common_backup_failures_reach_admins_and_status_in_their_language(
     assert chinese in texts[ZH_ADMIN] and english in texts[EN_ADMIN]
     assert str(fault) not in texts[ZH_ADMIN]
     [status] = chat.send(ZH_ADMIN, "/status")
-    assert "任务 backup 于" in status.text and chinese in status.text
+    assert "任务 备份（backup） 于" in status.text and chinese in status.text
     assert "backup.failed" in [e.action for e in audit.list_audit(Actor.system()).items]
 
 

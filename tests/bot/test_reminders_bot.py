@@ -475,5 +475,6 @@ def test_a_missed_job_is_reported_on_each_admins_own_clock(chat, staff) -> None:
     chat.loop.run_until_complete(deliver_notifications(chat.app))
     texts = {int(c.params["chat_id"]): c.params["text"] for c in chat.stub.sent()}
     assert "due by 2026-11-27 02:30" in texts[ADMIN]  # the installation's Asia/Shanghai
+    assert "定时任务 <b>每日安排（agenda）</b> 没有按时运行" in texts[8203]
     assert "应在 2026-11-26 13:30 前运行" in texts[8203]
     assert not any("UTC" in text for text in texts.values())
