@@ -10,11 +10,12 @@ from collections.abc import Sequence
 
 from bot import cli_backup, cli_data, cli_keys, cli_reports, cli_sales, cli_users
 from bot.i18n import resolve_locale, t
-from bot.render import local_params
+from bot.render import check_params
 from bot.terminal import Handler, Terminal, telegram_id_arg
 from crm import __version__, runtime, system
 from crm.actors import Actor, Channel
 from crm.config import SETTINGS, Config, load_config
+from crm.failures import recognise
 from storage.errors import CodedError
 
 
@@ -69,7 +70,7 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
     results = system.check_system(config)
     for result in results:
         line = t(config.locale, result.code, html_escape=False,
-                 **local_params(result.params, config.timezone))
+                 **check_params(config.locale, result.params, config.timezone))
         out.say(f"cli.check.{result.status.value}", name=result.name, message=line)
     failed = any(r.status is system.Status.FAIL for r in results)
     out.say("cli.check.unhealthy" if failed else "cli.check.healthy")
@@ -174,6 +175,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args, config)
     except CodedError as error:
         return Terminal(_terminal_locale(config)).fail(error)
+    except Exception as error:  # a full disk or a locked database is no bug: say which
+        reason = recognise(error)
+        if reason is None:
+            raise
+        logging.getLogger(__name__).debug("%s", error)  # the system's own words
+        return Terminal(_terminal_locale(config)).fail_for(reason)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ import asyncio
 import csv
 import datetime as dt
 import io
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -171,7 +170,9 @@ def cmd_user_invite(args: argparse.Namespace, config: Config) -> int:
                                    ttl=dt.timedelta(hours=args.hours))
     out = Terminal(config.locale)
     username = _bot_username(config)
-    expires = invite.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    # on the operator's clock (the installation's zone), named, as the bot's /invite does
+    expires = (f"{local_time(invite.expires_at, config.timezone):%Y-%m-%d %H:%M}"
+               f" ({config.timezone})")
     role = out.text(f"role.{invite.role}")
     if username:
         out.say("cli.invite.link", link=invite.link(username), role=role, until=expires)
@@ -224,7 +225,8 @@ def cmd_audit(args: argparse.Namespace, config: Config) -> int:
     out = Terminal(config.locale)
     filters = _audit_filters(args)
     if args.export:
-        count = _export_audit(args.export, filters, header_of(config.locale))
+        count = _export_audit(args.export, filters, header_of(config.locale),
+                              out.text("cli.audit.erased"))
         out.say("cli.audit.exported", count=count, path=str(args.export))
         return 0
     for entry in audit.list_audit(SYSTEM, limit=args.limit, **filters).items:
@@ -232,20 +234,20 @@ def cmd_audit(args: argparse.Namespace, config: Config) -> int:
                     "%Y-%m-%d %H:%M:%S"),
                 user=entry.actor_name, via=entry.channel, action=entry.action,
                 record=f"{entry.entity}#{entry.entity_id or '-'}",
-                changes=_changes_text(entry, out))
+                changes=_changes_text(entry, out, config.timezone))
     return 0
 
 
-def _changes_text(entry: audit.AuditEntry, out: Terminal) -> str:
+def _changes_text(entry: audit.AuditEntry, out: Terminal, timezone: str) -> str:
     if entry.erased:
         return out.text("cli.audit.erased")
-    return json.dumps(entry.changes, ensure_ascii=False, default=str) if entry.changes else ""
+    return audit.changes_json(entry, timezone)
 
 
-def _export_audit(path: Path, filters: dict, header: Callable[[str], str]) -> int:
+def _export_audit(path: Path, filters: dict, header: Callable[[str], str], erased: str) -> int:
     """The matching entries to a CSV or XLSX file, times in the installation's time zone,
-    headings in its language."""
-    rows = list(audit.export_rows(SYSTEM, **filters))
+    headings (and the note on erased details) in its language."""
+    rows = list(audit.export_rows(SYSTEM, erased=erased, **filters))
     headers = [header(name) for name in audit.AUDIT_HEADERS]
     if path.suffix.lower() == ".csv":
         buffer = io.StringIO()

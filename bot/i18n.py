@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import tomllib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -80,11 +80,24 @@ def t(locale: str, code: str, /, *, html_escape: bool = True, **params: Any) -> 
     if template is None:
         return html.escape(code) if html_escape else code
     escape = html.escape if html_escape else str
-    safe = {key: _Param(escape(str(value))) for key, value in params.items()}
+    safe = {key: _Param(escape(str(_translated(locale, value)))) for key, value in params.items()}
     try:
         return template.format(**safe)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+def _translated(locale: str, value: Any) -> Any:
+    """A parameter that is itself a message (``{"code": ..., "params": ...}``, e.g. why a job
+    failed) in the same language; any other value as it is."""
+    if isinstance(value, Mapping) and isinstance(value.get("code"), str):
+        return t(locale, value["code"], html_escape=False, **(value.get("params") or {}))
+    return value
+
+
+def job_name(locale: str, name: str) -> str:
+    """A scheduled job's name in ``locale``; a job the catalogue does not know by its own."""
+    return catalogue(locale).get(f"job_name.{name}", name)
 
 
 def money(locale: str, amount: Decimal | None, code: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -9,10 +10,12 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
 
 from bot import session
-from bot.i18n import resolve_locale, t
+from bot.i18n import job_name, resolve_locale, t
 from bot.keyboards import data, keyboard
+from bot.render import local_time
 from crm.clock import utcnow
-from crm.sales.outbox import claim_notifications, mark_failed, mark_sent
+from crm.failures import Failure, short_detail
+from crm.sales.outbox import ERROR_MAX, claim_notifications, mark_failed, mark_sent
 from crm.sales.views import NotificationView
 
 log = logging.getLogger(__name__)
@@ -30,23 +33,44 @@ async def deliver_notifications(application: Application) -> int:
 
 
 async def _deliver(application: Application, note: NotificationView) -> int:
-    locale = resolve_locale(note.locale, application.bot_data[session.CONFIG].locale)
+    config = application.bot_data[session.CONFIG]
+    locale = resolve_locale(note.locale, config.locale)
+    timezone = note.timezone or config.timezone
     customer_id, ticket_id = note.params.get("customer_id"), note.params.get("ticket_id")
     buttons = [[(t(locale, "button.open_ticket"), data("k", ticket_id))]] if ticket_id else (
         [[(t(locale, "button.open_customer"), data("c", customer_id))]] if customer_id else [])
     return int(await deliver_once(
         application, lambda: application.bot.send_message(
-            note.telegram_id, t(locale, note.code, **_shown_params(locale, note.params)),
+            note.telegram_id, t(locale, note.code,
+                                **_shown_params(locale, timezone, note.params)),
             reply_markup=keyboard(buttons) if buttons else None),
         mark_sent, mark_failed, note.id, "notification"))
 
 
-def _shown_params(locale: str, params: dict) -> dict:
+def _why(error: TelegramError) -> str:
+    """Why Telegram refused, kept as a reason admins read in their language on /status."""
+    reason = (Failure("failure.blocked_bot") if isinstance(error, Forbidden)
+              else Failure("failure.telegram", {"detail": short_detail(error)}))
+    return reason.to_json(ERROR_MAX)
+
+
+def _shown_params(locale: str, timezone: str, params: dict) -> dict:
     """A change made by no one in particular (the command line, a rule) is by "the system",
-    said in the reader's language (crm records the system actor's name, "system")."""
-    if "by" in params and params["by"] in (None, "system"):
-        return params | {"by": t(locale, "notify.by_system", html_escape=False)}
-    return params
+    said in the reader's language (crm records the system actor's name, "system"); a time
+    (``crm.sales.outbox.moment``) is shown on the reader's clock."""
+    shown = {key: _local_moment(value, timezone) for key, value in params.items()}
+    if isinstance(shown.get("job"), str):  # a scheduled job's alert
+        shown["job"] = job_name(locale, shown["job"])
+    if "by" in shown and shown["by"] in (None, "system"):
+        return shown | {"by": t(locale, "notify.by_system", html_escape=False)}
+    return shown
+
+
+def _local_moment(value: object, timezone: str) -> object:
+    if isinstance(value, dict) and set(value) == {"utc"}:
+        stored = dt.datetime.fromisoformat(value["utc"])
+        return local_time(stored, timezone).strftime("%Y-%m-%d %H:%M")
+    return value
 
 
 async def deliver_once(application: Application, send: Callable[[], Awaitable[object]],
@@ -58,11 +82,12 @@ async def deliver_once(application: Application, send: Callable[[], Awaitable[ob
     try:
         await send()
     except Forbidden as error:
-        await executor.run(mark_failed, item_id, str(error), utcnow(), permanent=True)
+        log.info("%s %s not delivered for good: %s", what, item_id, error)
+        await executor.run(mark_failed, item_id, _why(error), utcnow(), permanent=True)
         return False
     except TelegramError as error:
         log.warning("%s %s not delivered: %s", what, item_id, error)
-        await executor.run(mark_failed, item_id, str(error), utcnow(), permanent=False)
+        await executor.run(mark_failed, item_id, _why(error), utcnow(), permanent=False)
         return False
     await executor.run(mark_sent, item_id, utcnow())
     return True

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import t
+from bot.i18n import job_name, t
 from bot.keyboards import Button, data, keyboard
 from crm.customers.views import (
     CHANNEL_KINDS,
@@ -34,6 +34,14 @@ def local_params(params: dict, timezone: str) -> dict:
     """Message parameters with every stored (naive UTC) moment as local text, minutes shown."""
     return {key: local_time(value, timezone).strftime("%Y-%m-%d %H:%M")
             if isinstance(value, dt.datetime) else value for key, value in params.items()}
+
+
+def check_params(locale: str, params: dict, timezone: str) -> dict:
+    """A check's parameters as shown: times local, a job by its name in ``locale``."""
+    shown = local_params(params, timezone)
+    if isinstance(shown.get("job"), str):
+        shown["job"] = job_name(locale, shown["job"])
+    return shown
 
 
 def when(locale: str, moment: dt.datetime | None, timezone: str) -> str:

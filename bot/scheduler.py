@@ -19,6 +19,7 @@ from bot import jobs, reminder_jobs, report_jobs, service_jobs, session
 from crm import backups, scheduling
 from crm.clock import utcnow
 from crm.config import Config
+from crm.failures import Failure, explain
 
 log = logging.getLogger(__name__)
 JobRun = Callable[[Application, dt.datetime], Awaitable[str]]
@@ -39,7 +40,12 @@ class JobSpec:
 
 
 class JobFailed(Exception):
-    """A job that ended badly and has already told the admins what went wrong."""
+    """A job that ended badly and has already told the admins what went wrong (``failure``:
+    why, for /status and `crm check` in each reader's language)."""
+
+    def __init__(self, summary: str, failure: Failure) -> None:
+        super().__init__(summary)
+        self.failure = failure
 
 
 def _cron(key: str) -> Callable[[Config], BaseTrigger | None]:
@@ -66,8 +72,8 @@ async def _backup(application: Application, now: dt.datetime) -> str:
     """A verified backup on the long-work thread, so the bot keeps serving meanwhile."""
     outcome = await application.bot_data[session.EXECUTOR].run_long(
         backups.run_scheduled_backup, now)
-    if not outcome.ok:
-        raise JobFailed(outcome.summary())
+    if outcome.failure is not None:
+        raise JobFailed(outcome.summary(), outcome.failure)
     return outcome.summary()
 
 
@@ -112,14 +118,15 @@ async def run_job(application: Application, spec: JobSpec,
     await executor.run(scheduling.job_started, spec.name, now)
     try:
         outcome = await spec.run(application, now)
-    except JobFailed as failure:  # the job has told the admins itself
+    except JobFailed as failed:  # the job has told the admins itself
+        log.warning("scheduled job %s failed: %s", spec.name, failed)
         await executor.run(scheduling.job_finished, spec.name, utcnow(), ok=False,
-                           error=str(failure), expected_by=expected_by, alert=False)
+                           failure=failed.failure, expected_by=expected_by, alert=False)
         return
     except Exception as error:  # a job must never take the scheduler down
-        log.exception("scheduled job %s failed", spec.name)
+        failure = explain(error, doing=f"scheduled job {spec.name}")  # logged with its id
         await executor.run(scheduling.job_finished, spec.name, utcnow(), ok=False,
-                           error=f"{type(error).__name__}: {error}", expected_by=expected_by)
+                           failure=failure, expected_by=expected_by)
         return
     await executor.run(scheduling.job_finished, spec.name, utcnow(), ok=True, outcome=outcome,
                        expected_by=expected_by)

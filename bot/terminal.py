@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.i18n import describe_error, t
 from crm.config import Config
+from crm.failures import Failure
 from storage.errors import CodedError
 
 Handler = Callable[[argparse.Namespace, Config], int]
@@ -34,6 +35,13 @@ class Terminal:
     def fail(self, error: CodedError) -> int:
         print(self.text("cli.error", message=describe_error(self.locale, error,
                                                               html_escape=False)),
+              file=sys.stderr)
+        return 1
+
+    def fail_for(self, reason: Failure) -> int:
+        """A failure of the machine (full disk, refused permission, locked database), told
+        as a reason in the operator's language rather than a traceback."""
+        print(self.text("cli.error", message=self.text(reason.code, **reason.params)),
               file=sys.stderr)
         return 1
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from crm import runtime
 from crm.actors import Actor
 from crm.clock import as_datetime, utcnow
-from crm.localtime import day_start_utc, local_naive, zone_of
+from crm.localtime import day_start_utc, local_naive, local_now, zone_of
 from crm.paging import Page
 from crm.permissions import Action, require
 from storage import bulk
@@ -29,6 +30,11 @@ from storage.database import database, fetch_all, fetch_one, insert, sql
 
 CHANGED = "(changed)"  # what the log shows for an encrypted field instead of its values
 _NONCE = 12
+# A moment inside an entry's changes, as the log writes it: "2026-01-15 02:30:00" (a datetime
+# turned into text), "2026-01-15T02:30:00Z" (a backup manifest's), always UTC. A bare date is a
+# calendar day, not a moment, and is left as it is.
+_STORED_MOMENT = re.compile(
+    r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?")
 
 
 def diff(before: dict[str, Any], after: dict[str, Any],
@@ -209,23 +215,56 @@ def export_audit(actor: Actor, *, user_id: int | None = None, customer_id: int |
 AUDIT_HEADERS = ("at", "user", "via", "action", "record", "id", "customer", "changes")
 
 
-def export_rows(actor: Actor, **filters: Any) -> Iterator[tuple]:
+def stored_moment(value: Any) -> dt.datetime | None:
+    """The naive UTC moment a value in an entry's changes stands for, else None."""
+    if not isinstance(value, str) or not _STORED_MOMENT.fullmatch(value):
+        return None
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def local_changes(changes: Any, timezone: str) -> Any:
+    """An entry's changes with every moment in ``timezone``, its UTC offset written beside
+    it (2026-01-15 10:30:00 +08:00), as the entry's own time is shown: no reader mistakes a
+    reminder's due time for UTC."""
+    if isinstance(changes, dict):
+        return {key: local_changes(value, timezone) for key, value in changes.items()}
+    if isinstance(changes, list):
+        return [local_changes(value, timezone) for value in changes]
+    moment = stored_moment(changes)
+    if moment is None:
+        return changes
+    local = local_now(timezone, moment.replace(microsecond=0))
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:]}"
+
+
+def changes_json(entry: AuditEntry, timezone: str, erased: str = "(erased)") -> str:
+    """An entry's changes as one JSON text, moments in ``timezone`` (files, the terminal);
+    ``erased`` (in the reader's language) stands for details erased with their customer."""
+    if entry.erased:
+        return erased
+    if not entry.changes:
+        return ""
+    return json.dumps(local_changes(entry.changes, timezone), ensure_ascii=False, default=str)
+
+
+def export_rows(actor: Actor, *, erased: str = "(erased)", **filters: Any) -> Iterator[tuple]:
     """The rows of a file export (``AUDIT_HEADERS``), oldest first, with the times in the
-    actor's time zone like every other export; the export is recorded first."""
+    actor's time zone like every other export (those inside the changes too, with their
+    offset); the export is recorded first."""
     zone = zone_of(actor)
     for entry in export_audit(actor, **filters):
         yield (local_naive(entry.at, zone), entry.actor_name, entry.channel, entry.action,
                entry.entity, entry.entity_id, entry.customer_id,
-               "(erased)" if entry.erased else json.dumps(entry.changes, ensure_ascii=False,
-                                                          default=str)
-               if entry.changes else "")
+               changes_json(entry, zone, erased))
 
 
 def export_audit_xlsx(actor: Actor, *, progress=None, header: Any = str,
-                      **filters: Any) -> bytes:
+                      erased: str = "(erased)", **filters: Any) -> bytes:
     """The matching entries as a spreadsheet, oldest first; ``progress(done, total)``;
     ``header`` puts a column's name (``AUDIT_HEADERS``, and "audit" for the sheet) in the
-    reader's language."""
+    reader's language, ``erased`` says so for details erased with their customer."""
     from crm.spreadsheets import workbook_bytes
 
     require(actor, Action.AUDIT)
@@ -234,7 +273,7 @@ def export_audit_xlsx(actor: Actor, *, progress=None, header: Any = str,
     total = fetch_one(f"select count(*) from audit_log{where}", params)[0]
 
     def rows():
-        for done, row in enumerate(export_rows(actor, **filters), start=1):
+        for done, row in enumerate(export_rows(actor, erased=erased, **filters), start=1):
             if progress and (done % 500 == 0 or done == total):
                 progress(done, total)
             yield row

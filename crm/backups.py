@@ -19,11 +19,12 @@ from crm import __version__, audit, runtime, system
 from crm.actors import Actor, Channel
 from crm.backup_retention import select_retained
 from crm.clock import utcnow
+from crm.failures import Failure, explain
 from crm.permissions import Action, require
 from crm.sales.outbox import notify
 from storage import backup as store
 from storage.database import database, fetch_all, fetch_one
-from storage.errors import CodedError, EncryptionKeyError
+from storage.errors import EncryptionKeyError
 from storage.migrate import current_version, migrate
 
 Progress = Callable[[int, int], None]
@@ -79,6 +80,14 @@ class BackupOutcome:
         name = self.backup.name if self.backup else "no file"
         return f"{name}: FAILED ({self.error_code}); {self.admins_notified} admins told"
 
+    @property
+    def failure(self) -> Failure | None:
+        """Why it failed, for people to read in their language (None when it did not)."""
+        if self.ok:
+            return None
+        cause = Failure(self.error_code or "backup.corrupt", dict(self.error_params))
+        return cause if self.backup is None else _unverified(cause)
+
 
 @dataclass(frozen=True)
 class RestoreReport:
@@ -131,12 +140,13 @@ def _create(actor: Actor, now: dt.datetime, reason: str,
                               busy_timeout_ms=settings["database.busy_timeout_ms"],
                               progress=progress)
     except store.BackupError as error:
-        _audit_failure(actor, now, target.name, error)
+        _audit_failure(actor, now, target.name, error.code)
         raise
     view = _view(result.path, result.manifest, "verified" if result.verified else "failed")
     if result.error is not None:
-        _audit_failure(actor, now, result.path.name, result.error)
-        told = _tell_admins(result.path.name, result.error, now)
+        _audit_failure(actor, now, result.path.name, result.error.code)
+        told = _tell_admins(result.path.name, _unverified(Failure(
+            result.error.code, dict(result.error.params))), now)
         return BackupOutcome(False, view, result.error.code, dict(result.error.params),
                              admins_notified=told)
     with database.atomic():
@@ -155,19 +165,25 @@ def _new_path(folder: Path, now: dt.datetime, reason: str) -> Path:
     return candidate
 
 
-def _audit_failure(actor: Actor, now: dt.datetime, name: str, error: CodedError) -> None:
+def _audit_failure(actor: Actor, now: dt.datetime, name: str, code: str) -> None:
     with database.atomic():
         audit.record(actor, "backup.failed", "backup", changes={
-            "file": [None, name], "error": [None, error.code]}, now=now)
+            "file": [None, name], "error": [None, code]}, now=now)
 
 
-def _tell_admins(name: str, error: CodedError, now: dt.datetime) -> int:
-    """Queue a Telegram message to every active admin; returns how many."""
+def _unverified(cause: Failure) -> Failure:
+    """A file was written but failed its verification: say so, and what was wrong."""
+    return Failure("failure.backup_unverified", {"problem": cause.as_param()})
+
+
+def _tell_admins(name: str, reason: Failure, now: dt.datetime) -> int:
+    """Queue a Telegram message to every active admin, the reason translated for each when
+    it is sent; returns how many."""
     admins = fetch_all("select id from staff_user where role = ? and active = ?",
                        ("admin", True))
     with database.atomic():
         for (staff_id,) in admins:
-            notify(staff_id, ALERT, {"file": name, "detail": str(error)}, now)
+            notify(staff_id, ALERT, {"file": name, "reason": reason.as_param()}, now)
     return len(admins)
 
 
@@ -177,9 +193,13 @@ def run_scheduled_backup(now: dt.datetime) -> BackupOutcome:
     actor = Actor.system(Channel.JOB)
     try:
         outcome = create_backup(actor, now=now, reason="scheduled")
-    except store.BackupError as error:
-        told = _tell_admins("-", error, now)
-        return BackupOutcome(False, None, error.code, dict(error.params), admins_notified=told)
+    except Exception as error:  # a full disk or a locked database must reach the admins too
+        reason = explain(error, doing="the scheduled backup")
+        if not isinstance(error, store.BackupError):  # those are audited where they happen
+            _audit_failure(actor, now, "-", reason.code)
+        told = _tell_admins("-", reason, now)
+        return BackupOutcome(False, None, reason.code, dict(reason.params),
+                             admins_notified=told)
     if not outcome.ok:
         return outcome
     deleted = apply_retention(actor, now=now)

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from crm.actors import Actor
 from crm.clock import as_datetime
+from crm.failures import Failure
 from crm.permissions import Action, require
-from crm.sales.outbox import notify
+from crm.sales.outbox import moment, notify
 from storage.database import database, fetch_all, sql
 
 OUTCOME_MAX = 300
@@ -24,7 +25,7 @@ class JobHealth:
     last_finished_at: dt.datetime | None
     last_ok: bool | None
     last_outcome: str | None
-    last_error: str | None
+    last_error: str | None  # the Failure as JSON (crm.failures.from_stored reads it)
     runs: int
     failures: int
     expected_by: dt.datetime | None
@@ -56,16 +57,18 @@ def job_started(name: str, now: dt.datetime) -> None:
 
 
 def job_finished(name: str, now: dt.datetime, *, ok: bool, outcome: str = "",
-                 error: str = "", expected_by: dt.datetime | None = None,
+                 failure: Failure | None = None, expected_by: dt.datetime | None = None,
                  alert: bool = True) -> bool:
-    """Record how a run ended; a failure tells the admins unless they already know (or the job
-    told them itself: ``alert=False``). Returns whether admins were told."""
+    """Record how a run ended; a failure (why: ``failure``, kept as a code for every reader's
+    language) tells the admins unless they already know (or the job told them itself:
+    ``alert=False``). Returns whether admins were told."""
+    failure = failure or Failure("failure.unknown", {"id": "-", "detail": "-"})
     with database.atomic():
         _ensure(name)
         database.execute_sql(sql(
             "update job_run set last_finished_at = ?, last_ok = ?, last_outcome = ?,"
             " last_error = ?, failures = failures + ?, expected_by = ? where name = ?"),
-            (now, ok, outcome[:OUTCOME_MAX] or None, None if ok else error[:ERROR_MAX],
+            (now, ok, outcome[:OUTCOME_MAX] or None, None if ok else failure.to_json(ERROR_MAX),
              0 if ok else 1, expected_by, name))
         if ok:
             database.execute_sql(sql("update job_run set alerted_at = null where name = ?"),
@@ -73,7 +76,7 @@ def job_finished(name: str, now: dt.datetime, *, ok: bool, outcome: str = "",
             return False
         if not alert:
             return False
-        return _alert(name, "job.failed", {"job": name, "error": error[:200]}, now)
+        return _alert(name, "job.failed", {"job": name, "error": failure.as_param()}, now)
 
 
 def check_overdue_jobs(now: dt.datetime, *, names: list[str] | None = None) -> list[str]:
@@ -86,8 +89,7 @@ def check_overdue_jobs(now: dt.datetime, *, names: list[str] | None = None) -> l
     with database.atomic():
         for name, expected_by in rows:
             due = as_datetime(expected_by)
-            if _alert(name, "job.missed", {"job": name, "due": f"{due:%Y-%m-%d %H:%M} UTC"},
-                      now):
+            if _alert(name, "job.missed", {"job": name, "due": moment(due)}, now):
                 told.append(name)
     return told
 

@@ -13,6 +13,7 @@ from peewee import Database
 from crm.actors import Actor
 from crm.clock import as_datetime, utcnow
 from crm.config import Config
+from crm.failures import from_stored
 from crm.permissions import Action, require
 from crm.reminders import FailedReminder, list_failed_reminders
 from crm.sales.pipelines import ensure_default_pipeline
@@ -186,8 +187,9 @@ def _check_jobs(db: Database, now: dt.datetime) -> list[CheckResult]:
         finished, expected_by = as_datetime(finished), as_datetime(expected_by)
         last = finished or "-"
         if ok is not None and not ok:
-            results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_failed",
-                                       {"job": name, "when": last, "error": error or ""}))
+            reason = from_stored(error)
+            results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_failed", {
+                "job": name, "when": last, "error": reason.as_param() if reason else "-"}))
         elif expected_by is not None and expected_by < now:
             results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_late",
                                        {"job": name, "when": last}))

@@ -11,9 +11,7 @@ confirmation), ``aa:<tg>`` reactivate, ``ai:<role>`` make an invite, ``ag:<offse
 
 from __future__ import annotations
 
-import datetime as dt
 import html
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -27,10 +25,11 @@ from bot.i18n import resolve_locale, t
 from bot.keyboards import Button, data, int_part, keyboard, parse
 from bot.progress import with_progress
 from bot.reminder_text import subject
-from bot.render import clip, local_params, local_time, pager, when
+from bot.render import check_params, clip, local_time, pager, when
 from crm import audit, invites, system, users
 from crm.actors import Actor, Role
 from crm.audit import AuditEntry
+from crm.failures import from_stored
 from crm.paging import Page
 from crm.permissions import Action, require
 from crm.system import Status, SystemStatus
@@ -142,18 +141,15 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-# How the audit log writes a stored (UTC) moment: shown in the reader's time zone instead.
-_STORED_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
-
-
 def _value(value: object, timezone: str) -> str:
+    """One audited value; a stored (UTC) moment in the reader's time zone, like every time in
+    the chat."""
     if value is None:
         return "—"
-    text = str(value)
-    if _STORED_MOMENT.fullmatch(text):
-        moment = dt.datetime.fromisoformat(text)
+    moment = audit.stored_moment(value)
+    if moment is not None:
         return local_time(moment, timezone).strftime("%Y-%m-%d %H:%M")
-    return _clip(text, VALUE_MAX)
+    return _clip(str(value), VALUE_MAX)
 
 
 def changes_text(locale: str, entry: AuditEntry, timezone: str = "UTC") -> str:
@@ -193,7 +189,7 @@ def status_text(locale: str, status: SystemStatus, timezone: str) -> str:
     lines = [t(locale, "admin.status_title")]
     lines += [t(locale, f"admin.status_{check.status.value}",
                 message=t(locale, check.code, html_escape=False,
-                          **local_params(check.params, timezone)))
+                          **check_params(locale, check.params, timezone)))
               for check in status.checks]
     by_role = {r.value: status.staff_by_role.get(r.value, 0) for r in Role}
     lines.append(t(locale, "admin.status_staff", active=sum(by_role.values()),
@@ -202,11 +198,18 @@ def status_text(locale: str, status: SystemStatus, timezone: str) -> str:
     lines.append(t(locale, "admin.status_customers", customers=status.customers,
                    deleted=status.deleted_customers))
     lines += [t(locale, "check.failed_reminder", name=item.staff_name,
-                what=clip(subject(locale, item.reminder), 60), error=item.reminder.last_error or "")
+                what=clip(subject(locale, item.reminder), 60),
+                error=_delivery_error(item.reminder.last_error))
               for item in status.failed_reminders]
     failed = any(check.status is Status.FAIL for check in status.checks)
     lines.append(t(locale, "admin.status_unhealthy" if failed else "admin.status_healthy"))
     return "\n".join(lines)
+
+
+def _delivery_error(stored: str | None) -> dict[str, Any] | str:
+    """Why a reminder was not delivered, as a reason the catalogue translates."""
+    reason = from_stored(stored)
+    return reason.as_param() if reason else "-"
 
 
 def invite_text(locale: str, invite: invites.Invite, link: str, timezone: str) -> str:
@@ -380,7 +383,9 @@ async def export_audit(update: Update, context: session.Context) -> None:
     await callback.answer()
     content = await with_progress(update, context, session.text(context, "admin.audit_export"),
                                   audit.export_audit_xlsx, session.actor(context),
-                                  header=header_of(session.locale(context)))
+                                  header=header_of(session.locale(context)),
+                                  erased=t(session.locale(context), "admin.audit_erased",
+                                           html_escape=False))
     await callback.message.reply_document(InputFile(content, filename="audit.xlsx"),
                                           caption=session.text(context, "admin.audit_file"))
 

@@ -30,6 +30,12 @@ def notify(staff_id: int, code: str, params: dict[str, Any], now: dt.datetime, *
         "available_at": now, "attempts": 0})
 
 
+def moment(at: dt.datetime) -> dict[str, str]:
+    """A stored (naive UTC) time as a message parameter: the sender shows it in the
+    recipient's time zone, which is only known then."""
+    return {"utc": at.isoformat(sep=" ", timespec="minutes")}
+
+
 _PENDING = (
     "select n.id from notification n join staff_user s on s.id = n.staff_id"
     " where n.sent_at is null and n.failed_at is null and n.available_at <= ?"
@@ -47,10 +53,10 @@ def claim_notifications(limit: int, now: dt.datetime) -> list[NotificationView]:
         if not ids:
             return []
         found = fetch_all(
-            "select n.id, n.staff_id, s.telegram_id, s.locale, n.code, n.params, n.attempts"
-            " from notification n join staff_user s on s.id = n.staff_id"
+            "select n.id, n.staff_id, s.telegram_id, s.locale, n.code, n.params, n.attempts,"
+            " s.timezone from notification n join staff_user s on s.id = n.staff_id"
             f" where n.id in ({', '.join('?' * len(ids))}) order by n.id", tuple(ids))
-    return [NotificationView(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6])
+    return [NotificationView(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7])
             for r in found]
 
 

@@ -241,3 +241,4 @@ class NotificationView:
     code: str
     params: dict = field(default_factory=dict)
     attempts: int = 0
+    timezone: str | None = None  # the recipient's own, for the times in ``params``

@@ -324,6 +324,38 @@ def test_the_audit_export_shows_times_in_the_readers_time_zone(chat) -> None:
         dt.datetime(2026, 11, 26, 16, 25), "system", "cli", "user.add")
 
 
+def test_times_inside_the_audit_exports_changes_are_the_readers_too(chat) -> None:
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    far = users.add_user(Actor.system(), 7102, "admin", "远方管理员", locale="zh-CN",
+                         timezone="America/New_York").as_actor()
+    reminders.create_reminder(far, dt.datetime(2030, 1, 15, 1, 30), "回访")  # UTC
+    [log] = chat.send(7102, "/audit")
+    [document] = [r for r in chat.press(7102, log.button("📤")) if r.method == "sendDocument"]
+    [(_, content, _)] = document.params["_files"].values()
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    [created] = [row for row in rows if row[3] == "reminder.create"]
+    assert json.loads(created[7])["due_at"] == [None, "2030-01-14 20:30:00 -05:00"]
+
+
+def test_details_erased_with_their_customer_are_said_so_in_the_readers_language(chat) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    admin = users.add_user(Actor.system(), 7103, "admin", "陈静", locale="zh-CN").as_actor()
+    privacy.erase_customer(admin, customer(admin, "王小明").id)
+    [log] = chat.send(7103, "/audit")
+    [document] = [r for r in chat.press(7103, log.button("📤")) if r.method == "sendDocument"]
+    [(_, content, _)] = document.params["_files"].values()
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    [created] = [row for row in rows if row[3] == "customer.create"]
+    assert created[7] == "详情已随客户一并清除"
+
+
 def test_the_audit_export_speaks_the_readers_language(chat) -> None:
     import io
 

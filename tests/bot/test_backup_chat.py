@@ -3,15 +3,21 @@ one message, in their language; everyone else is refused and nothing is written.
 
 from __future__ import annotations
 
+import errno
+import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import peewee
 import pytest
 
-from crm import backups, runtime, users
+from bot import scheduler
+from bot.jobs import deliver_notifications
+from crm import audit, backups, runtime, users
 from crm.actors import Actor
 from crm.config import load_config
+from storage.backup import sqlite as backup_sqlite
 from tests.bot.harness import ChatHarness
 from tests.conftest import TEST_SECRET
 
@@ -83,3 +89,94 @@ def test_a_backup_that_cannot_be_made_is_explained(db, tmp_path) -> None:
         assert backup_files(tmp_path) == []
     finally:
         harness.close()
+
+
+# A scheduled backup that fails: each admin reads why in their own language. ---------------
+
+ZH_ADMIN, EN_ADMIN = 7005, 7006
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def admins(db: peewee.Database, db_url: str, tmp_path: Path) -> Iterator[ChatHarness]:
+    """A Chinese and an English admin; the backup folder is set per test, the database is
+    named so /status checks the one in use."""
+    harness: list[ChatHarness] = []
+
+    def start(**extra: str) -> ChatHarness:
+        env = environ(tmp_path, CRM_DATABASE_URL=db_url, **extra)
+        runtime.configure(load_config(environ=env, look_in_cwd=False))
+        harness.append(ChatHarness(db, env))
+        users.add_user(Actor.system(), ZH_ADMIN, "admin", "陈静", locale="zh-CN")
+        users.add_user(Actor.system(), EN_ADMIN, "admin", "Boss", locale="en")
+        return harness[0]
+
+    yield start
+    if harness:
+        harness[0].close()
+
+
+def scheduled_backup(chat: ChatHarness) -> dict[int, str]:
+    """Run the real backup job as the scheduler does, deliver the alerts: text per admin."""
+    spec = next(job for job in scheduler.JOBS if job.name == "backup")
+    chat.loop.run_until_complete(scheduler.run_job(chat.app, spec, None))
+    chat.loop.run_until_complete(deliver_notifications(chat.app))
+    return {int(c.params["chat_id"]): c.params["text"] for c in chat.stub.sent()}
+
+
+def test_a_backup_folder_that_cannot_be_made_is_explained_to_each_admin(admins,
+                                                                        tmp_path) -> None:
+    (tmp_path / "disk").write_text("a file where a folder should be")
+    chat = admins(CRM_BACKUP_DIR=str(tmp_path / "disk" / "backups"))
+    texts = scheduled_backup(chat)
+    assert texts[ZH_ADMIN].startswith("⚠️ <b>备份失败</b>")
+    assert f"文件夹 {tmp_path / 'disk' / 'backups'} 不存在" in texts[ZH_ADMIN]
+    assert "does not exist" in texts[EN_ADMIN]
+    for text in texts.values():
+        assert "Errno" not in text and "NotADirectoryError" not in text
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(("fault", "chinese", "english"), [
+    (OSError(errno.ENOSPC, "No space left on device", "/srv/crm/backups/x.tmp"),
+     "磁盘已满（写入 /srv/crm/backups/x.tmp 时空间不足）", "the disk is full"),
+    (PermissionError(errno.EACCES, "Permission denied", "/srv/crm/backups"),
+     "没有 /srv/crm/backups 的访问权限", "permission denied for /srv/crm/backups"),
+    (sqlite3.OperationalError("database is locked"), "数据库被其他工作锁定太久",
+     "the database was locked by other work"),
+])
+def test_common_backup_failures_reach_admins_and_status_in_their_language(
+        admins, monkeypatch, fault, chinese, english) -> None:
+    chat = admins()
+
+    def fail(*args, **kwargs) -> None:
+        raise fault
+
+    monkeypatch.setattr(backup_sqlite, "snapshot", fail)  # the disk or the lock, not our code
+    texts = scheduled_backup(chat)
+    assert chinese in texts[ZH_ADMIN] and english in texts[EN_ADMIN]
+    assert str(fault) not in texts[ZH_ADMIN]
+    [status] = chat.send(ZH_ADMIN, "/status")
+    assert "任务 备份（backup） 于" in status.text and chinese in status.text
+    assert "backup.failed" in [e.action for e in audit.list_audit(Actor.system()).items]
+
+
+@SQLITE_ONLY
+def test_an_unknown_backup_failure_gives_an_id_that_is_in_the_log(admins, monkeypatch,
+                                                                  caplog) -> None:
+    chat = admins()
+
+    def fail(*args, **kwargs) -> None:
+        raise RuntimeError("zstd context 0x3f lost\n" + "stack detail " * 40)
+
+    monkeypatch.setattr(backup_sqlite, "snapshot", fail)
+    texts = scheduled_backup(chat)
+    found = re.search(r"发生意外错误（错误编号 ([0-9a-f]{8})："
+                      r"RuntimeError: zstd context 0x3f lost）", texts[ZH_ADMIN])
+    assert found is not None and "stack detail" not in texts[ZH_ADMIN]
+    error_id = found.group(1)
+    assert f"error {error_id}: RuntimeError" in texts[EN_ADMIN]
+    [logged] = [r for r in caplog.records if error_id in r.getMessage()]
+    assert "stack detail" in str(logged.exc_info[1])  # the full text is kept for the operator
+    [status] = chat.send(ZH_ADMIN, "/status")
+    assert f"错误编号 {error_id}" in status.text

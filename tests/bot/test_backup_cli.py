@@ -140,3 +140,14 @@ def test_restore_with_yes_brings_the_backup_back(capsys, monkeypatch, tmp_path) 
     assert code == 0 and "Newcomer" in staff_names(capsys)
     code, out, _ = run(capsys, "audit", "--limit", "1")
     assert "backup.restored" in out
+
+
+def test_a_backup_folder_that_cannot_be_made_is_explained_without_a_traceback(
+        capsys, tmp_path, monkeypatch) -> None:
+    (tmp_path / "disk").write_text("a file where a folder should be")
+    monkeypatch.setenv("CRM_BACKUP_DIR", str(tmp_path / "disk" / "backups"))
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, out, err = run(capsys, "backup")
+    assert code == 1 and out == ""
+    assert f"文件夹 {tmp_path / 'disk' / 'backups'} 不存在" in err
+    assert "Traceback" not in err and "Errno" not in err

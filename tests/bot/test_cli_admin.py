@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from bot.cli import main
 from crm import customers
 from crm.actors import Actor
+from crm.failures import Failure
 from storage.database import fetch_all
 
 
@@ -84,6 +85,18 @@ def test_an_invite_without_a_token_prints_the_code_to_send(capsys) -> None:
     assert joined.role.value == "agent"
 
 
+def test_an_invites_expiry_is_on_the_installations_clock(capsys) -> None:
+    from zoneinfo import ZoneInfo
+
+    from crm.clock import as_datetime
+
+    code, out, _ = run(capsys, "user", "invite", "--role", "agent", "--hours", "2")
+    [(stored,)] = fetch_all("select expires_at from invite")  # UTC
+    local = as_datetime(stored).replace(tzinfo=dt.UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert code == 0 and f"valid until {local:%Y-%m-%d %H:%M} (Asia/Shanghai)" in out
+    assert "UTC" not in out
+
+
 def test_the_audit_log_reads_and_exports(capsys, tmp_path: Path) -> None:
     run(capsys, "user", "add", "204", "--role", "viewer", "--name", "Zhao Min")
     code, out, _ = run(capsys, "audit", "--limit", "5")
@@ -117,13 +130,29 @@ def test_audit_dates_and_times_are_the_installations_local_ones(capsys, tmp_path
     assert rows[1][0] == "2025-01-15 05:25:00" and rows[1][3] == "customer.create"
 
 
+def test_audit_changes_show_their_times_in_the_installations_zone(capsys, tmp_path) -> None:
+    from crm import reminders, users
+
+    boss = users.identify(100).as_actor()
+    reminders.create_reminder(boss, dt.datetime(2025, 1, 15, 1, 30), "回访",
+                              now=dt.datetime(2025, 1, 14, 2))  # UTC
+    code, out, _ = run(capsys, "audit", "--since", "2025-01-14", "--until", "2025-01-15")
+    assert code == 0 and '"due_at": [null, "2025-01-15 09:30:00 +08:00"]' in out
+    run(capsys, "audit", "--export", str(tmp_path / "log.csv"))
+    rows = list(csv.reader(io.StringIO((tmp_path / "log.csv").read_text("utf-8-sig"))))
+    [created] = [row for row in rows if row[3] == "reminder.create"]
+    assert json.loads(created[7])["due_at"] == [None, "2025-01-15 09:30:00 +08:00"]
+
+
 def test_check_gives_job_times_in_the_installations_zone(capsys) -> None:
     from crm import scheduling
 
     scheduling.job_finished("backup", dt.datetime(2026, 11, 26, 18, 30), ok=False,
-                            error="disk full", alert=False)  # UTC
+                            failure=Failure("failure.no_space", {"path": "/srv"}),
+                            alert=False)  # UTC
     out = run(capsys, "check")[1]  # a failed job only warns
-    assert "job backup failed at 2026-11-27 02:30: disk full" in out and "UTC" not in out
+    assert "job backup failed at 2026-11-27 02:30: the disk is full" in out
+    assert "UTC" not in out
 
 
 def _a_customer() -> int:

@@ -11,6 +11,7 @@ import pytest
 from bot.cli import main
 from crm import scheduling
 from crm.clock import utcnow
+from crm.failures import Failure
 from storage.database import bind, open_database
 
 
@@ -30,7 +31,8 @@ def test_check_reports_a_failed_job_a_late_one_and_a_healthy_one(capsys, tmp_pat
     bind(db)
     now = utcnow()
     scheduling.job_started("backup", now)
-    scheduling.job_finished("backup", now, ok=False, error="disk full")
+    scheduling.job_finished("backup", now, ok=False,
+                            failure=Failure("failure.no_space", {"path": "/srv/backups"}))
     scheduling.job_started("reminders", now)
     scheduling.job_finished("reminders", now, ok=True, expected_by=now + dt.timedelta(hours=1))
     scheduling.expect_job("agenda", now - dt.timedelta(minutes=5))
@@ -38,7 +40,7 @@ def test_check_reports_a_failed_job_a_late_one_and_a_healthy_one(capsys, tmp_pat
     scheduling.expect_job("rules", None)
     db.close()
     out = _check(capsys)
-    assert "job backup failed at" in out and "disk full" in out
+    assert "job backup failed at" in out and "the disk is full" in out
     assert "job agenda has not run since" in out
     assert "job reminders: last ran" in out
     assert "job weekly_report: not run yet (expected by" in out  # a new installation's

@@ -186,6 +186,10 @@ def test_a_user_who_blocked_the_bot_has_the_reminder_failed_for_admins(chat, sta
     assert status_of(reminder_id) == "failed"
     [status] = chat.send(ADMIN, "/status")
     assert "could not be delivered" in status.text and "李娜" in status.text
+    assert "(they blocked the bot)" in status.text
+    users.add_user(Actor.system(), 8204, "admin", "陈静", locale="zh-CN")
+    [status] = chat.send(8204, "/status")
+    assert "（对方已屏蔽机器人）" in status.text and "Forbidden" not in status.text
 
 
 def test_a_daily_reminder_comes_back_tomorrow_not_now(chat, staff) -> None:
@@ -458,3 +462,19 @@ def test_a_second_follow_up_button_says_it_moved_the_first(chat, staff, user, la
                         when=moment_text(locale, morning, "Asia/Shanghai")) in again.text
     [view] = fetch_all("select due_at from reminder where source = 'follow_up'")
     assert str(view[0]).startswith(f"{morning:%Y-%m-%d %H:%M}")
+
+
+def test_a_missed_job_is_reported_on_each_admins_own_clock(chat, staff) -> None:
+    from bot.jobs import deliver_notifications
+    from crm.scheduling import check_overdue_jobs, expect_job
+
+    users.add_user(Actor.system(), 8203, "admin", "纽约管理员", locale="zh-CN",
+                   timezone="America/New_York")
+    expect_job("agenda", dt.datetime(2026, 11, 26, 18, 30))  # UTC
+    assert check_overdue_jobs(dt.datetime(2026, 11, 26, 19, 0)) == ["agenda"]
+    chat.loop.run_until_complete(deliver_notifications(chat.app))
+    texts = {int(c.params["chat_id"]): c.params["text"] for c in chat.stub.sent()}
+    assert "due by 2026-11-27 02:30" in texts[ADMIN]  # the installation's Asia/Shanghai
+    assert "定时任务 <b>每日安排（agenda）</b> 没有按时运行" in texts[8203]
+    assert "应在 2026-11-26 13:30 前运行" in texts[8203]
+    assert not any("UTC" in text for text in texts.values())

@@ -10,7 +10,7 @@ import peewee
 import pytest
 from openpyxl import load_workbook
 
-from crm import audit, customers, invites, users
+from crm import audit, customers, invites, reminders, users
 from crm.actors import Actor, Channel
 from crm.customers import AddressInput
 from crm.errors import PermissionDenied
@@ -110,6 +110,20 @@ def test_exports_show_times_in_the_readers_zone(cast) -> None:
         in_london, customer_id=made.id))).active
     [header, cells] = [[c.value for c in r] for r in sheet.iter_rows()]
     assert header[0] == "at" and cells[0] == dt.datetime(2026, 11, 26, 21, 25)
+
+
+def test_times_inside_the_changes_are_on_the_readers_clock_with_their_offset(cast) -> None:
+    made = customer(cast.agent, now=EARLY_MORNING)
+    due = dt.datetime(2026, 12, 1, 1, 30)  # UTC: 09:30 in Shanghai, 01:30 in London
+    reminders.create_reminder(cast.agent, due, "回访", customer_id=made.id, now=EARLY_MORNING)
+    [_, row] = audit.export_rows(cast.admin, customer_id=made.id)
+    assert row[3] == "reminder.create"
+    assert '"due_at": [null, "2026-12-01 09:30:00 +08:00"]' in row[7]
+    in_london = dataclasses.replace(cast.admin, timezone="Europe/London")
+    sheet = load_workbook(io.BytesIO(audit.export_audit_xlsx(
+        in_london, customer_id=made.id))).active
+    [_, _, cells] = [[c.value for c in r] for r in sheet.iter_rows()]
+    assert '"2026-12-01 01:30:00 +00:00"' in cells[7]
 
 
 def test_only_admins_read_the_log(cast) -> None:

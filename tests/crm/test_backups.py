@@ -4,6 +4,7 @@ backups migrated; a damaged backup caught and told to the admins; retention by d
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -229,6 +230,9 @@ def test_a_backup_damaged_before_verification_is_set_aside_and_admins_told(setti
     notes = db.execute_sql("select staff_id, code, params from notification").fetchall()
     assert [(n[0], n[1]) for n in notes] == [(users.identify(9005).id, backups.ALERT)]
     assert "crm-20260303-023000.crmbak.failed" in notes[0][2]
+    reason = json.loads(notes[0][2])["reason"]  # translated for each admin when sent
+    assert reason["code"] == "failure.backup_unverified"
+    assert reason["params"]["problem"]["code"] == "backup.corrupt"
     assert "backup.failed" in [e.action for e in list_audit(cast.admin).items]
     listed = {v.name: v.status for v in backups.list_backups(SYSTEM)}
     assert listed == {good.backup.name: "verified", outcome.backup.name: "failed"}

@@ -9,6 +9,7 @@ import peewee
 import pytest
 
 from crm import customers, reminders, sales, scheduling, users
+from crm.failures import Failure, from_stored
 from crm.reminders.agenda import claim_agendas, get_agenda, release_agenda
 from crm.reminders.rules import RuleSettings, apply_reminder_rules
 from crm.sales.outbox import pending_for
@@ -143,16 +144,19 @@ def test_each_staff_member_gets_one_agenda_at_their_hour(cast) -> None:
 
 
 def test_a_failed_job_tells_the_admins_once_until_it_recovers(cast) -> None:
+    full = Failure("failure.no_space", {"path": "/srv/backups"})
     scheduling.job_started("backup", NOW)
-    assert scheduling.job_finished("backup", NOW, ok=False, error="disk full")
-    assert not scheduling.job_finished("backup", NOW + days(1), ok=False, error="disk full")
+    assert scheduling.job_finished("backup", NOW, ok=False, failure=full)
+    assert not scheduling.job_finished("backup", NOW + days(1), ok=False, failure=full)
     [(code, params, _)] = pending_for(cast.admin.user_id)
-    assert code == "job.failed" and params == {"job": "backup", "error": "disk full"}
+    assert code == "job.failed" and params == {"job": "backup", "error": full.as_param()}
     assert pending_for(cast.manager.user_id) == []
     scheduling.job_finished("backup", NOW + days(2), ok=True, outcome="fine")
-    assert scheduling.job_finished("backup", NOW + days(3), ok=False, error="again")
+    assert scheduling.job_finished("backup", NOW + days(3), ok=False,
+                                   failure=Failure("failure.database_busy"))
     [job] = scheduling.list_job_health(cast.admin)
-    assert (job.runs, job.failures, job.last_error) == (1, 3, "again")
+    assert (job.runs, job.failures) == (1, 3)
+    assert from_stored(job.last_error) == Failure("failure.database_busy")
 
 
 def test_a_job_that_does_not_run_in_time_is_reported_once(cast) -> None:
