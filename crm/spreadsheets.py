@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -66,6 +67,20 @@ def set_widths(sheet: Any, rows: Iterable[Sequence[Any]]) -> None:
             MAX_WIDTH, max(MIN_WIDTH, width + 2))
 
 
+# An international phone as the product stores it (E.164: "+" and digits only). In an XLSX
+# file a text cell is never run, and typed again it would be at most a number, so it is
+# written as it is: an apostrophe in front would show in the cell ('+6586997611). A CSV cell
+# keeps it (Excel reads CSV as typed input, and would turn the phone into 6.59E+09).
+_INTERNATIONAL_PHONE = re.compile(r"\+[1-9]\d{6,14}")
+
+
+def safe_xlsx_cell(value: Any) -> Any:
+    """``safe_cell`` for a cell of an XLSX file: international phones stay as they are."""
+    if type(value) is str and _INTERNATIONAL_PHONE.fullmatch(value):
+        return value
+    return safe_cell(value)
+
+
 def _wrapped(sheet: Any, text: str) -> WriteOnlyCell:
     """Text of several lines, shown on its lines (Excel shows a line break only in a cell
     that wraps)."""
@@ -109,7 +124,7 @@ def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[
             bold.append(cell)
         sheet.append(bold)
         for row in chain(first, rows):
-            sheet.append([_cell(sheet, value) for value in map(safe_cell, row)])
+            sheet.append([_cell(sheet, value) for value in map(safe_xlsx_cell, row)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

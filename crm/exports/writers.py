@@ -16,7 +16,14 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from crm.spreadsheets import FORMULA_STARTS, MAX_CELL, WIDTH_SAMPLE, safe_cell, set_widths
+from crm.spreadsheets import (
+    FORMULA_STARTS,
+    MAX_CELL,
+    WIDTH_SAMPLE,
+    safe_cell,
+    safe_xlsx_cell,
+    set_widths,
+)
 
 FORMATS = ("xlsx", "csv")
 Tick = Callable[[int], None]  # rows written so far
@@ -26,9 +33,19 @@ _AS_IS = frozenset({type(None), int, float, bool, Decimal, dt.date, dt.datetime}
 def safe_row(row: Iterable[Any]) -> list[Any]:
     """``safe_cell`` of every value, with what needs nothing (numbers, dates, text that starts
     harmlessly) passed by without a call: two million cells in an export of 100,000."""
+    return _neutralised(row, safe_cell)
+
+
+def safe_xlsx_row(row: Iterable[Any]) -> list[Any]:
+    """``safe_row`` for an XLSX file, where international phones need no apostrophe
+    (``safe_xlsx_cell``)."""
+    return _neutralised(row, safe_xlsx_cell)
+
+
+def _neutralised(row: Iterable[Any], safe: Callable[[Any], Any]) -> list[Any]:
     return [value if value.__class__ in _AS_IS or (
         value.__class__ is str and not value.startswith(FORMULA_STARTS)
-        and len(value) <= MAX_CELL) else safe_cell(value) for value in row]
+        and len(value) <= MAX_CELL) else safe(value) for value in row]
 
 
 def write_xlsx(target: BinaryIO, title: str, headers: Sequence[str],

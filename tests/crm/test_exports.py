@@ -163,6 +163,16 @@ def test_formulas_are_neutralised_in_both_formats(cast) -> None:
         assert values["company"].startswith("'+cmd")
 
 
+def test_an_international_phone_shows_without_an_apostrophe_in_xlsx(cast) -> None:
+    """A Singapore number in an XLSX cell is text Excel never runs: it reads +6586997611, not
+    '+6586997611. CSV, which Excel takes as typed input, keeps the apostrophe; a formula that
+    starts like a phone is still neutralised in both."""
+    customer(cast.agent, "Tan Wei", phones=("+6586997611",), company="+65 1|cmd", now=T0)
+    for fmt, phone in (("xlsx", "+6586997611"), ("csv", "'+6586997611")):
+        [row] = records_by_id(export(cast.admin, "customers", fmt))
+        assert (row["phone"], row["company"]) == (phone, "'+65 1|cmd")
+
+
 def test_xlsx_columns_are_wide_enough_for_their_dates_and_chinese_headings(cast, book) -> None:
     """Excel shows a date-time wider than its column as ########."""
     buffer = io.BytesIO()
