@@ -394,6 +394,18 @@ def test_tags_are_added_by_typing_and_removed_by_buttons(bot, agent) -> None:
     assert sorted(customers.get_customer(agent, made.id).tags) == ["华东", "老客户"]
 
 
+
+def test_a_tag_of_two_words_stays_whole_when_tags_are_separated_by_commas(bot, english) -> None:
+    made = customer(english, "Patricia Guo", tags=("trade show",))
+    last(bot.press(ENGLISH_AGENT, f"tg:{made.id}"))
+    added = last(bot.send(ENGLISH_AGENT, "vip, hot lead"))
+    assert "hot lead" in added.text and added.button("hot lead")
+    assert sorted(customers.get_customer(english, made.id).tags) == ["hot lead", "trade show",
+                                                                     "vip"]
+    last(bot.send(ENGLISH_AGENT, "newsletter partner"))  # no comma: one word a tag
+    assert sorted(customers.get_customer(english, made.id).tags) == [
+        "hot lead", "newsletter", "partner", "trade show", "vip"]
+
 # permissions, stale buttons and time-outs --------------------------------------------------
 def test_an_agent_cannot_edit_another_agents_customer_by_forging_buttons(bot, agent,
                                                                         other) -> None:
