@@ -114,6 +114,23 @@ def test_move_a_deal_forward_and_see_the_history(bot, agent) -> None:
     assert "线索 → 已联系" in history.text and "李娜" in history.text
 
 
+
+@pytest.mark.parametrize(("locale", "proposal", "back", "moved_back"), [
+    ("zh-CN", "➡ 报价", "⬅ 需求确认", "已移到需求确认"),
+    ("en", "➡ Proposal", "⬅ Qualified", "Moved to Qualified")])
+def test_a_stage_moved_to_by_mistake_is_taken_back_from_the_card(bot, db, locale, proposal,
+                                                                 back, moved_back) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    deal = a_deal(me)
+    sales.move_deal_to_stage(me, deal.id, stage_id("Qualified"))
+    card = shown(bot.press(AGENT, f"d:{deal.id}"))
+    wrong = shown(bot.press(AGENT, card.button(proposal)))
+    undone = shown(bot.press(AGENT, wrong.button(back)))
+    assert moved_back in undone.text
+    assert sales.get_deal(me, deal.id).stage.name_en == "Qualified"
+    assert [label for label, _ in undone.buttons if label.startswith("⬅")] == [
+        "⬅ 已联系" if locale == "zh-CN" else "⬅ Contacted"]
+
 @pytest.mark.parametrize(("locale", "ask", "price", "because"), [
     ("zh-CN", "为什么输单", "价格", "输单原因：价格"),
     ("en", "Why was", "Price", "Lost because: Price")])
