@@ -188,6 +188,17 @@ def test_edit_a_deal_amount_and_date(bot, agent) -> None:
     assert changed.expected_close == dt.date(2027, 1, 15)
 
 
+
+def test_a_word_typed_as_an_amount_is_called_no_amount_not_a_currency(bot, db) -> None:
+    me = staff(AGENT, "agent", "Emily", locale="en")
+    deal = a_deal(me)
+    menu = shown(bot.press(AGENT, f"de:{deal.id}"))
+    ask = shown(bot.press(AGENT, menu.button("Amount")))
+    assert "CNY 12,345.00" in ask.text
+    answer = shown(bot.send(AGENT, "abc"))
+    assert "abc is not an amount of money" in answer.text and "Currency" not in answer.text
+    assert sales.get_deal(me, deal.id).amount == Decimal("12345.00")
+
 # a new deal from the customer card ------------------------------------------------------------
 def test_new_deal_from_the_customer_card(bot, agent) -> None:
     buyer = customer(agent, "陈静", company="腾讯")
