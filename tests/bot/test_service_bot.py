@@ -132,6 +132,20 @@ def test_sharing_ones_own_number_links_the_customer_record(chat, staff) -> None:
                      (ticket_id,)) == (known.id, staff["agent"].user_id)
 
 
+
+@pytest.mark.parametrize(("language", "share_words"), [("zh", "请先分享手机号"),
+                                                       ("en", "share your phone number")])
+def test_a_customer_whose_number_is_linked_is_not_asked_to_share_it_again(chat, staff, language,
+                                                                          share_words) -> None:
+    chat.send(ALICE, "/start", language=language)
+    [first] = shown(chat.press(ALICE, "qn"))
+    assert share_words in first.text and "keyboard" in str(first.params.get("reply_markup"))
+    own = {"phone_number": "+8613800138000", "first_name": "王", "user_id": ALICE}
+    chat.deliver({"message": chat._message(ALICE, language, contact=own)})
+    [linked] = shown(chat.press(ALICE, "qn"))
+    assert share_words not in linked.text and "keyboard" not in str(
+        linked.params.get("reply_markup") or "")
+
 def test_a_photo_goes_with_the_ticket_and_a_staff_photo_reaches_the_customer(chat,
                                                                               staff) -> None:
     chat.send(ALICE, "/start", language="zh")
