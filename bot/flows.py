@@ -3,21 +3,20 @@ ends any other the user left unfinished, so what they type next goes where they 
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-_flows: weakref.WeakSet[OneFlowPerUser] = weakref.WeakSet()
+
+def _flows_of(application: Any) -> list[OneFlowPerUser]:
+    """The application's own flows (another Application in the process keeps its own)."""
+    return [handler for group in application.handlers.values() for handler in group
+            if isinstance(handler, OneFlowPerUser)]
 
 
 class OneFlowPerUser(ConversationHandler):
     """A ConversationHandler that, when it starts for a user, ends that user's others."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _flows.add(self)
 
     def _active(self, update: Update) -> bool:
         try:
@@ -30,7 +29,7 @@ class OneFlowPerUser(ConversationHandler):
         starting = not self._active(update)
         result = await super().handle_update(update, application, check_result, context)
         if starting and self._active(update):
-            for other in list(_flows):
+            for other in _flows_of(application):
                 if other is not self:
                     await other.end_for(update)
         return result

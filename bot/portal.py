@@ -164,6 +164,18 @@ async def _search(update: Update, context: session.Context, text: str) -> None:
                                               reply_markup=keyboard(rows))
 
 
+async def _ask_problem(update: Update, context: session.Context) -> None:
+    """Ask for the ticket; someone not yet known is also asked to share their number (once it
+    is linked, asking again would only confuse)."""
+    locale = session.locale(context)
+    known = await session.db(context, service.find_customer, portal_user(update, context))
+    if known is not None:
+        await _say(update, t(locale, "portal.ask_problem"))
+    else:
+        await _say(update, t(locale, "portal.ask_problem") + "\n" + t(locale, "portal.ask_share"),
+                   share_phone_keyboard(locale))
+
+
 # buttons ------------------------------------------------------------------------------------
 async def _pressed(update: Update, context: session.Context) -> None:
     callback, locale = update.callback_query, session.locale(context)
@@ -174,9 +186,7 @@ async def _pressed(update: Update, context: session.Context) -> None:
         await _say(update, t(locale, "portal.ask_search"))
     elif action == "qn":
         context.user_data[STEP] = ("new",)
-        await _say(update, t(locale, "portal.ask_problem"), share_phone_keyboard(locale)
-                   if await session.db(context, service.find_customer,
-                                       portal_user(update, context)) is None else None)
+        await _ask_problem(update, context)
     elif action == "ql":
         await _list(update, context)
     elif action == "qa" and number is not None:

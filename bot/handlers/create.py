@@ -47,6 +47,9 @@ CANCEL_PATTERN = r"^(nw:x|ex:\d+)$"
 MAX_MATCHES = 5
 MIN_PHONE_DIGITS = 5  # fewer is a number in a company name (360, 3M)
 _TAG_SEPARATORS = re.compile(r"[,，、;；\s]+")
+_TAG_LIST_SEPARATORS = re.compile(r"\s*[,，、;；]+\s*")
+_TAG_MARK = re.compile(r"\s+(?=#)")
+_HAN = re.compile(r"[\u3400-\u9fff]")
 _PHONE_LIKE = re.compile(r"\+?[\d\-().]+")
 
 
@@ -84,8 +87,17 @@ async def reply_card(update: Update, context: session.Context, card: CustomerCar
 
 
 def split_tags(text: str) -> list[str]:
-    """Tags as typed: separated by commas or spaces, '#' optional."""
-    return [word.lstrip("#") for word in _TAG_SEPARATORS.split(text) if word.lstrip("#")]
+    """Tags as typed, '#' optional: separated by commas when there are any, so "VIP, trade
+    show" keeps a tag of two English words (Chinese puts no space inside a term: "老客户 重要"
+    are two; a '#' after a space starts another too), else by spaces."""
+    if _TAG_LIST_SEPARATORS.search(text):
+        pieces = [part for piece in _TAG_LIST_SEPARATORS.split(text)
+                  for part in (_TAG_SEPARATORS.split(piece) if _HAN.search(piece)
+                               else _TAG_MARK.split(piece))]
+    else:
+        pieces = _TAG_SEPARATORS.split(text)
+    tags = (" ".join(piece.split()).lstrip("#").strip() for piece in pieces)
+    return [tag for tag in tags if tag]
 
 
 def stops_search(callback: Callback) -> Callback:

@@ -124,7 +124,7 @@ async def remind_command(update: Update, context: session.Context) -> int:
         return await _ask_when(update, context, Pending())
     draft = await crm_step(update, context, END, reminders.understand_reminder,
                            session.actor(context), words)
-    _keep(context, Pending(due=draft, text=draft.text))
+    _keep(context, Pending(due=draft, text=draft.text, repeat=draft.repeat))
     return await _confirm(update, context)
 
 
@@ -161,7 +161,8 @@ async def typed_when(update: Update, context: session.Context) -> int:
                            session.actor(context), update.effective_message.text,
                            text_required=False)
     pending = _keep(context, replace(_pending(context), due=draft,
-                                     text=draft.text or _pending(context).text))
+                                     text=draft.text or _pending(context).text,
+                                     repeat=draft.repeat or _pending(context).repeat))
     # Raised, not returned: typed text must not also reach the plain-text search.
     if pending.text or pending.about:
         raise ApplicationHandlerStop(await _confirm(update, context))

@@ -2,7 +2,8 @@
 with Reply, Note, Assign, Status and Priority, and a new ticket from the customer card.
 
 Callback data: k:<id> card · kv:<view>:<offset> lists · kr:<id> reply · kn:<id> note ·
-ka:<id> / kA:<id>:<staff or 0> assign · ks:<id> / kS:<id>:<status> · kp:<id> / kP:<id>:<prio>.
+ka:<id> / kA:<id>:<staff or 0> assign · ks:<id> / kS:<id>:<status> · kp:<id> / kP:<id>:<prio>
+· kk:<id> back from those pickers to the card's buttons.
 """
 
 from __future__ import annotations
@@ -146,6 +147,20 @@ async def open_card(update: Update, context: session.Context) -> None:
 
 
 # assign, status, priority ---------------------------------------------------------------------
+def back_button(locale: str, ticket_id: int) -> Button:
+    """Out of a picker without choosing: a wrong tap must not force a change."""
+    return t(locale, "ticket.button.back", html_escape=False), data("kk", ticket_id)
+
+
+async def picker_back(update: Update, context: session.Context) -> None:
+    """kk:<id>: the card's own buttons again, nothing changed."""
+    ticket = await session.db(context, service.get_ticket, session.actor(context),
+                              int(parse(update.callback_query.data)[1]))
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(
+        card_keyboard(session.locale(context), ticket))
+
+
 async def assign_menu(update: Update, context: session.Context) -> None:
     """ka:<id>: me, nobody, and (for those who may hand work on) other staff."""
     actor, ticket_id = session.actor(context), int(parse(update.callback_query.data)[1])
@@ -159,6 +174,7 @@ async def assign_menu(update: Update, context: session.Context) -> None:
                                  include_inactive=False)
         others = [s for s in staff if s.id != actor.user_id and s.role.value != "viewer"][:8]
         rows += [[(clip(s.name, 30), data("kA", ticket_id, s.id))] for s in others]
+    rows.append([back_button(locale, ticket_id)])
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(keyboard(rows))
 
@@ -180,6 +196,7 @@ async def status_menu(update: Update, context: session.Context) -> None:
     locale = session.locale(context)
     rows = [[(t(locale, f"ticket.status.{s}", html_escape=False), data("kS", ticket_id, s))]
             for s in service.STATUSES if s in TRANSITIONS.get(ticket.status, set())]
+    rows.append([back_button(locale, ticket_id)])
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(keyboard(rows))
 
@@ -200,7 +217,7 @@ async def priority_menu(update: Update, context: session.Context) -> None:
     await session.db(context, service.get_ticket, session.actor(context), ticket_id)
     locale = session.locale(context)
     rows = [[(t(locale, f"ticket.priority.{p}", html_escape=False), data("kP", ticket_id, p))
-             for p in service.PRIORITIES]]
+             for p in service.PRIORITIES], [back_button(locale, ticket_id)]]
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(keyboard(rows))
 
@@ -326,5 +343,6 @@ def register(application: Application) -> None:
             (open_card, rf"^k:{ID}$"), (list_view, r"^kv:(mine|unassigned|breaching|open):\d+$"),
             (assign_menu, rf"^ka:{ID}$"), (assign, rf"^kA:{ID}:{ID}$"),
             (status_menu, rf"^ks:{ID}$"), (set_status, rf"^kS:{ID}:[a-z]+$"),
-            (priority_menu, rf"^kp:{ID}$"), (set_priority, rf"^kP:{ID}:[a-z]+$")):
+            (priority_menu, rf"^kp:{ID}$"), (set_priority, rf"^kP:{ID}:[a-z]+$"),
+            (picker_back, rf"^kk:{ID}$")):
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))

@@ -52,7 +52,8 @@ def understand_reminder(actor: Actor, words: str, *, now: dt.datetime | None = N
     zone = zone_of(actor)
     found = parse_when(words, local_now(zone, now))
     text = _checked_text(found.rest, required=text_required)
-    return ReminderDraft(_checked_due(to_utc(found.moment), now), text or "", zone)
+    return ReminderDraft(_checked_due(to_utc(found.moment), now), text or "", zone,
+                         found.repeat)
 
 
 def understand_time(actor: Actor, words: str, *, now: dt.datetime | None = None) -> dt.datetime:

@@ -13,6 +13,7 @@ class ReminderDraft:
     due_at: dt.datetime  # naive UTC
     text: str
     timezone: str
+    repeat: str = ""  # what the words asked for ("每周一", "every day"), else once
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,14 @@ class When:
 
     moment: dt.datetime
     rest: str
+    repeat: str = ""  # "daily", "weekly" when the words said so ("每周一", "every Monday")
 
 
 # Chinese ---------------------------------------------------------------------------------
 _Moment = TypeVar("_Moment", dt.date, dt.datetime)
 _NUM = r"(\d{1,4}|[零〇一二两三四五六七八九十]{1,3})"
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "1": 0,
-             "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+             "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6, "末": 5}  # 周末: its Saturday
 _PERIODS = {"凌晨": 5, "早上": 8, "早晨": 8, "上午": DEFAULT_HOUR, "中午": 12, "下午": 15,
             "傍晚": 18, "晚上": 20, "今晚": 20, "明早": 8, "明晚": 20, "昨晚": 20}
 _AFTERNOON = {"下午", "傍晚", "晚上", "今晚", "明晚", "昨晚"}
@@ -46,7 +47,10 @@ _UNITS = {"分钟": "minutes", "分": "minutes", "小时": "hours", "钟头": "h
 _RELATIVE = re.compile(
     rf"^(?:{_NUM}|半)个?(分钟|小时|钟头|天|日|周|星期|礼拜|个月|月)(?:以后|之后|后)")
 _DAY = re.compile("^(" + "|".join(sorted(_DAY_WORDS, key=len, reverse=True)) + ")")  # 大后天 first
-_WEEKDAY = re.compile(r"^(下下|下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
+_WEEKDAY = re.compile(r"^(下下|下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天1-7末])")
+# "下周", "下个月" alone: the start of that week (Monday) or month (the 1st)
+_NEXT_WEEK = re.compile(r"^下个?(?:周|星期|礼拜)(?![一二三四五六日天1-7末])")
+_NEXT_MONTH = re.compile(r"^下个?月(?![\d零〇一二两三四五六七八九十底末])")
 _DATE = re.compile(rf"^(?:(\d{{4}})年)?{_NUM}月{_NUM}[日号]?")
 _ISO_DATE = re.compile(r"^(?:(\d{4})[-/.])?(\d{1,2})[-/.](\d{1,2})(?!\d)")
 _PERIOD = re.compile(r"^(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上)")
@@ -143,6 +147,15 @@ def _chinese_day(text: str, now: dt.datetime) -> tuple[dt.date | None, str]:
     if match:
         return _weekday(today, match.group(1) or "", _WEEKDAYS[match.group(2)]), \
             text[match.end():]
+    match = _PERIOD_END_START.match(text)
+    if match:  # 月底, 下个月底, 年底, 季度末: the last day
+        return _period_end(match, today), text[match.end():]
+    match = _NEXT_WEEK.match(text)
+    if match:
+        return _weekday(today, "下", 0), text[match.end():]
+    match = _NEXT_MONTH.match(text)
+    if match:
+        return _add_months(today.replace(day=1), 1), text[match.end():]
     match = _DATE.match(text) or _ISO_DATE.match(text)
     if match:
         year = int(match.group(1)) if match.group(1) else None
@@ -200,7 +213,9 @@ def _chinese_clock(text: str) -> tuple[tuple[int, int] | None, str]:
 
 # English ---------------------------------------------------------------------------------
 _HAS_TIME = re.compile(r"\d{1,2}(:\d{2}|\s*[ap]\.?m\b)|\b(noon|midnight|hours?|hrs?|minutes?|"
-                       r"mins?|seconds?)\b", re.IGNORECASE)
+                       r"mins?|seconds?|tonight|morning|afternoon|evening|night)\b",
+                       re.IGNORECASE)  # "tonight", "this afternoon" name their hour too
+_SHORT_FORMS = {"tmr": "tomorrow", "tmrw": "tomorrow", "tmw": "tomorrow", "tdy": "today"}
 _WORDY = re.compile(r"[A-Za-z]{2,}|\d{1,2}:\d{2}")
 _EN_WEEKDAY = re.compile(r"^(?:on\s+)?(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|r|rs|rsday|"
                          r"urday)?\b", re.IGNORECASE)
@@ -213,10 +228,11 @@ def _parse_english(text: str, now: dt.datetime) -> When | None:
     import dateparser  # loading its language data takes a moment: only when needed
 
     words = text.split()
+    read = [_SHORT_FORMS.get(word.lower(), word) for word in words]  # as dateparser knows them
     settings = {"PREFER_DATES_FROM": "future", "RELATIVE_BASE": now.replace(tzinfo=None),
                 "RETURN_AS_TIMEZONE_AWARE": False}
     for count in range(min(len(words), ENGLISH_MAX_WORDS), 0, -1):
-        phrase = " ".join(words[:count])
+        phrase = " ".join(read[:count])
         if not _WORDY.search(phrase):
             continue
         found = dateparser.parse(phrase, languages=["en"], settings=settings)
@@ -241,12 +257,39 @@ def _bare_weekday(phrase: str, moment: dt.datetime, now: dt.datetime) -> dt.date
     return found if found > now else found + dt.timedelta(weeks=1)
 
 
+# "每天", "每周一", "every day", "every Monday": the first time, and how it repeats. The
+# lookahead keeps the weekday for the ordinary reading.
+_REPEAT_WORDS = (
+    (re.compile(r"^每(?:天|日)\s*"), "daily"),
+    (re.compile(r"^每个?(?=(?:周|星期|礼拜)[一二三四五六日天1-7])"), "weekly"),
+    (re.compile(r"^(?:every\s*day|daily|each\s+day)\b\s*", re.IGNORECASE), "daily"),
+    (re.compile(r"^(?:every|each)\s+(?=(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b)", re.IGNORECASE),
+     "weekly"),
+)
+
+
+def _parse_repeating(text: str, now: dt.datetime) -> When | None:
+    """"每天上午9点 打卡" → the next 9:00, daily; "every monday 9am" → the next Monday, weekly."""
+    for pattern, repeat in _REPEAT_WORDS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        rest = text[match.end():].strip()
+        found = _parse_chinese(rest, now) or _parse_english(rest, now) if rest else None
+        if found is None:  # "每天 打卡": at the default hour, from the next one to come
+            found = When(follow_up_moment(0 if now.hour < DEFAULT_HOUR else 1, now), rest)
+        return When(found.moment, found.rest, repeat)
+    return None
+
+
 def parse_when(text: str, now: dt.datetime) -> When:
-    """The moment at the start of ``text`` (``now`` is aware, in the user's time zone)."""
+    """The moment at the start of ``text`` (``now`` is aware, in the user's time zone), and
+    the repeat its words ask for."""
     cleaned = " ".join((text or "").split())
     if not cleaned:
         raise ValidationError("validation.required", field="when")
-    found = _parse_chinese(cleaned, now) or _parse_english(cleaned, now)
+    found = (_parse_repeating(cleaned, now) or _parse_chinese(cleaned, now)
+             or _parse_english(cleaned, now))
     if found is None:
         raise ValidationError("reminder.when_unclear", field="when", text=cleaned[:40])
     if found.moment <= now:
@@ -314,8 +357,9 @@ def follow_up_choices(note: str, now: dt.datetime) -> FollowUpChoices:
 
 
 # Days (expected close dates) --------------------------------------------------------------
-_PERIOD_END = re.compile(rf"^(?:(\d{{4}})年)?(?:(本|这个?|下个?)?月|{_NUM}月|(本|今|明)?年|"
-                         r"(本|这个?|下个?)?季度?)(?:底|末)$")
+_PERIOD_END_START = re.compile(rf"^(?:(\d{{4}})年)?(?:(本|这个?|下个?)?月|{_NUM}月|(本|今|明)?年|"
+                               r"(本|这个?|下个?)?季度?)(?:底|末)")
+_PERIOD_END = re.compile(_PERIOD_END_START.pattern + "$")
 
 
 def parse_day(text: str, today: dt.date) -> dt.date | None:

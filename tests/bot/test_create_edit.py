@@ -12,7 +12,7 @@ import pytest
 
 from bot.handlers import edit
 from bot.jobs import deliver_notifications
-from crm import customers, users
+from crm import customers, sales, users
 from crm.actors import Actor
 from crm.clock import utcnow
 from tests.bot.harness import ChatHarness, Reply
@@ -393,6 +393,30 @@ def test_tags_are_added_by_typing_and_removed_by_buttons(bot, agent) -> None:
     assert "老客户 · 华东" in card.text or "华东 · 老客户" in card.text
     assert sorted(customers.get_customer(agent, made.id).tags) == ["华东", "老客户"]
 
+
+
+def test_a_tag_of_two_words_stays_whole_when_tags_are_separated_by_commas(bot, english) -> None:
+    made = customer(english, "Patricia Guo", tags=("trade show",))
+    last(bot.press(ENGLISH_AGENT, f"tg:{made.id}"))
+    added = last(bot.send(ENGLISH_AGENT, "vip, hot lead"))
+    assert "hot lead" in added.text and added.button("hot lead")
+    assert sorted(customers.get_customer(english, made.id).tags) == ["hot lead", "trade show",
+                                                                     "vip"]
+    last(bot.send(ENGLISH_AGENT, "newsletter partner"))  # no comma: one word a tag
+    assert sorted(customers.get_customer(english, made.id).tags) == [
+        "hot lead", "newsletter", "partner", "trade show", "vip"]
+
+
+def test_english_prompts_name_the_field_without_a_capital_mid_sentence(bot, english) -> None:
+    made = customer(english, "Patricia Guo")
+    bot.press(ENGLISH_AGENT, f"ed:{made.id}")
+    ask = last(bot.press(ENGLISH_AGENT, f"ef:{made.id}:phone"))
+    assert ask.text == "➕ <b>Phone</b> for <b>Patricia Guo</b>: send it."
+    bot.send(ENGLISH_AGENT, "/cancel")
+    deal = sales.create_deal(english, made.id, "Pilot", amount="5000")
+    bot.press(ENGLISH_AGENT, f"de:{deal.id}")
+    ask = last(bot.press(ENGLISH_AGENT, f"df:{deal.id}:amount"))
+    assert ask.text.startswith("<b>Amount</b> of <b>Pilot</b>\nNow: CNY 5,000.00")
 
 # permissions, stale buttons and time-outs --------------------------------------------------
 def test_an_agent_cannot_edit_another_agents_customer_by_forging_buttons(bot, agent,

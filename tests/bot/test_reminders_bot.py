@@ -478,3 +478,32 @@ def test_a_missed_job_is_reported_on_each_admins_own_clock(chat, staff) -> None:
     assert "定时任务 <b>每日安排（agenda）</b> 没有按时运行" in texts[8203]
     assert "应在 2026-11-26 13:30 前运行" in texts[8203]
     assert not any("UTC" in text for text in texts.values())
+
+
+def test_tomorrow_evening_is_set_for_the_evening_not_the_morning(chat, staff) -> None:
+    confirm = shown(chat.send(ADMIN, "/remind tomorrow evening call Zhang", language="en"))
+    expected = moment_text("en", in_days_at(1, 18), "Asia/Shanghai")
+    assert f"Remind you {expected}" in confirm.text and "call Zhang" in confirm.text
+
+
+def test_a_month_end_is_understood_for_a_reminder(chat, staff) -> None:
+    confirm = shown(chat.send(AGENT, "/remind 下个月底 催款", language="zh"))
+    today = dt.datetime.now(SHANGHAI).date()
+    following = (today.replace(day=1) + dt.timedelta(days=62)).replace(day=1)
+    last = following - dt.timedelta(days=1)
+    expected = moment_text("zh-CN", dt.datetime.combine(last, dt.time(1)), "Asia/Shanghai")
+    assert f"在 {expected} 提醒你" in confirm.text and "催款" in confirm.text
+
+
+@pytest.mark.parametrize(("user", "language", "words", "repeat_label", "save"), [
+    (AGENT, "zh", "/remind 每周一上午9点 周会", "✓ 每周", "保存"),
+    (ADMIN, "en", "/remind every monday 9am team call", "✓ Weekly", "Save"),
+])
+def test_a_repeat_said_in_words_is_chosen_before_saving(chat, staff, user, language, words,
+                                                        repeat_label, save) -> None:
+    confirm = shown(chat.send(user, words, language=language))
+    assert confirm.button(repeat_label)  # already chosen, as said
+    chat.press(user, confirm.button(save))
+    [(due_at, repeat)] = fetch_all("select due_at, repeat from reminder")
+    local = dt.datetime.fromisoformat(str(due_at)).replace(tzinfo=dt.UTC).astimezone(SHANGHAI)
+    assert (repeat, local.weekday(), local.hour) == ("weekly", 0, 9)

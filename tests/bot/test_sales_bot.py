@@ -114,6 +114,23 @@ def test_move_a_deal_forward_and_see_the_history(bot, agent) -> None:
     assert "线索 → 已联系" in history.text and "李娜" in history.text
 
 
+
+@pytest.mark.parametrize(("locale", "proposal", "back", "moved_back"), [
+    ("zh-CN", "➡ 报价", "⬅ 需求确认", "已移到需求确认"),
+    ("en", "➡ Proposal", "⬅ Qualified", "Moved to Qualified")])
+def test_a_stage_moved_to_by_mistake_is_taken_back_from_the_card(bot, db, locale, proposal,
+                                                                 back, moved_back) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    deal = a_deal(me)
+    sales.move_deal_to_stage(me, deal.id, stage_id("Qualified"))
+    card = shown(bot.press(AGENT, f"d:{deal.id}"))
+    wrong = shown(bot.press(AGENT, card.button(proposal)))
+    undone = shown(bot.press(AGENT, wrong.button(back)))
+    assert moved_back in undone.text
+    assert sales.get_deal(me, deal.id).stage.name_en == "Qualified"
+    assert [label for label, _ in undone.buttons if label.startswith("⬅")] == [
+        "⬅ 已联系" if locale == "zh-CN" else "⬅ Contacted"]
+
 @pytest.mark.parametrize(("locale", "ask", "price", "because"), [
     ("zh-CN", "为什么输单", "价格", "输单原因：价格"),
     ("en", "Why was", "Price", "Lost because: Price")])
@@ -170,6 +187,17 @@ def test_edit_a_deal_amount_and_date(bot, agent) -> None:
     assert (changed.amount, changed.currency) == (Decimal("8000.00"), "USD")
     assert changed.expected_close == dt.date(2027, 1, 15)
 
+
+
+def test_a_word_typed_as_an_amount_is_called_no_amount_not_a_currency(bot, db) -> None:
+    me = staff(AGENT, "agent", "Emily", locale="en")
+    deal = a_deal(me)
+    menu = shown(bot.press(AGENT, f"de:{deal.id}"))
+    ask = shown(bot.press(AGENT, menu.button("Amount")))
+    assert "CNY 12,345.00" in ask.text
+    answer = shown(bot.send(AGENT, "abc"))
+    assert "abc is not an amount of money" in answer.text and "Currency" not in answer.text
+    assert sales.get_deal(me, deal.id).amount == Decimal("12345.00")
 
 # a new deal from the customer card ------------------------------------------------------------
 def test_new_deal_from_the_customer_card(bot, agent) -> None:

@@ -104,6 +104,23 @@ def test_an_english_customer_is_answered_in_english(chat, staff) -> None:
     assert "Your tickets (1)" in mine.text and "Waiting for the customer" in str(mine.buttons)
 
 
+
+@pytest.mark.parametrize("picker", ["ks", "kp", "ka"])
+def test_a_ticket_picker_opened_by_mistake_goes_back_without_a_change(chat, staff,
+                                                                      picker) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    before = fetch_one("select status, priority, assignee_id from ticket")
+
+    def markup(replies) -> list[tuple[str, str]]:
+        [edit] = [r for r in replies if r.method == "editMessageReplyMarkup"]
+        return edit.buttons
+
+    menu = markup(chat.press(AGENT, f"{picker}:{ticket_id}"))
+    [back] = [value for label, value in menu if "返回" in label]
+    card = markup(chat.press(AGENT, back))
+    assert [label for label, _ in card][:2] == ["💬 回复", "🔒 备注"]
+    assert fetch_one("select status, priority, assignee_id from ticket") == before
+
 def test_a_customer_cannot_reach_another_ticket_or_any_staff_screen(chat, staff) -> None:
     ticket_id = open_ticket(chat, ALICE, "zh", "私人问题")
     for forged in (f"qt:{ticket_id}", f"qr:{ticket_id}", f"qs:{ticket_id}:1"):
@@ -131,6 +148,20 @@ def test_sharing_ones_own_number_links_the_customer_record(chat, staff) -> None:
     assert fetch_one("select customer_id, assignee_id from ticket where id = ?",
                      (ticket_id,)) == (known.id, staff["agent"].user_id)
 
+
+
+@pytest.mark.parametrize(("language", "share_words"), [("zh", "请先分享手机号"),
+                                                       ("en", "share your phone number")])
+def test_a_customer_whose_number_is_linked_is_not_asked_to_share_it_again(chat, staff, language,
+                                                                          share_words) -> None:
+    chat.send(ALICE, "/start", language=language)
+    [first] = shown(chat.press(ALICE, "qn"))
+    assert share_words in first.text and "keyboard" in str(first.params.get("reply_markup"))
+    own = {"phone_number": "+8613800138000", "first_name": "王", "user_id": ALICE}
+    chat.deliver({"message": chat._message(ALICE, language, contact=own)})
+    [linked] = shown(chat.press(ALICE, "qn"))
+    assert share_words not in linked.text and "keyboard" not in str(
+        linked.params.get("reply_markup") or "")
 
 def test_a_photo_goes_with_the_ticket_and_a_staff_photo_reaches_the_customer(chat,
                                                                               staff) -> None:

@@ -200,3 +200,49 @@ def test_after_a_named_day_offset_the_same_day_offer_is_not_repeated() -> None:
     timed = follow_up_choices("3天后下午2点给答复", FRIDAY_DAWN)
     assert timed.named.rest == "3天后下午2点" and timed.days == (1, 3, 7)
     assert follow_up_choices("谈了价格", FRIDAY_DAWN) == FollowUpChoices(None, (1, 3, 7))
+
+
+@pytest.mark.parametrize(("words", "expected", "rest"), [
+    ("tonight call Zhang", (11, 26, 20, 0), "call Zhang"),
+    ("this afternoon send the quote", (11, 26, 15, 0), "send the quote"),
+    ("this evening call back", (11, 26, 18, 0), "call back"),
+    ("tomorrow afternoon visit", (11, 27, 15, 0), "visit"),
+    ("tmr 10am call Tom", (11, 27, 10, 0), "call Tom"),
+])
+def test_a_part_of_the_day_said_in_english_keeps_its_hour(words, expected, rest) -> None:
+    found = parse_when(words, NOW)
+    assert (found.moment.month, found.moment.day, found.moment.hour, found.moment.minute) == \
+        expected
+    assert found.rest == rest
+
+
+@pytest.mark.parametrize(("words", "expected", "rest"), [
+    ("月底 对账", (11, 30, 9, 0), "对账"),
+    ("月底下午3点 对账", (11, 30, 15, 0), "对账"),
+    ("下个月底 催款", (12, 31, 9, 0), "催款"),
+    ("年底 总结", (12, 31, 9, 0), "总结"),
+    ("下周 回访", (11, 30, 9, 0), "回访"),
+    ("下个月 回访", (12, 1, 9, 0), "回访"),
+    ("周末 回访", (11, 28, 9, 0), "回访"),
+    ("下周末 拜访", (12, 5, 9, 0), "拜访"),
+])
+def test_a_period_named_in_chinese_is_its_first_or_last_day(words, expected, rest) -> None:
+    found = parse_when(words, NOW)
+    assert (found.moment.month, found.moment.day, found.moment.hour, found.moment.minute) == \
+        expected
+    assert found.rest == rest and found.repeat == ""
+
+
+@pytest.mark.parametrize(("words", "expected", "rest", "repeat"), [
+    ("每周一上午9点 周会", (11, 30, 9, 0), "周会", "weekly"),
+    ("每个星期五 交周报", (11, 27, 9, 0), "交周报", "weekly"),
+    ("每天下午5点 写日报", (11, 26, 17, 0), "写日报", "daily"),
+    ("每天 打卡", (11, 27, 9, 0), "打卡", "daily"),  # 9:00 has passed today
+    ("every monday 9am team call", (11, 30, 9, 0), "team call", "weekly"),
+    ("every day 6pm daily report", (11, 26, 18, 0), "daily report", "daily"),
+])
+def test_a_repeat_said_with_the_time_is_understood(words, expected, rest, repeat) -> None:
+    found = parse_when(words, NOW)
+    assert (found.moment.month, found.moment.day, found.moment.hour, found.moment.minute) == \
+        expected
+    assert (found.rest, found.repeat) == (rest, repeat)

@@ -42,7 +42,7 @@ def split_amount(text: str) -> tuple[str, str | None]:
     """'120000', '5000 USD', 'USD 5,000', '¥8000元' → (amount text, currency code or None)."""
     cleaned = text.strip().removesuffix("元").strip()
     match = _AMOUNT.fullmatch(cleaned)
-    if match is None:
+    if match is None or not match[2].strip():  # "abc" is no amount, not a currency
         return cleaned, None
     code = match[1] or match[3]
     return match[2], code.upper() if code else None

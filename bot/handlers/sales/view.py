@@ -153,15 +153,22 @@ def reason(locale: str, code: str) -> str:
 
 
 def move_buttons(locale: str, screen: DealScreen) -> list[Button]:
-    """The later open stages (every open one once closed), then won and lost."""
+    """The later open stages (every open one once closed), then won and lost; and from an
+    open stage the one just before it, so a wrong tap can be taken back."""
     deal, stages = screen.deal, screen.pipeline.stages
     here = deal.stage
     later = [s for s in stages if s.kind == "open" and (
         here.kind != "open" or s.position > here.position)]
     keys = {"open": "deal.card.move_to", "won": "deal.card.won", "lost": "deal.card.lost_button"}
     closing = [s for s in stages if s.kind != "open" and s.id != here.id]
-    return [button(locale, keys[s.kind], "dm", deal.id, s.id, stage=stage_name(locale, s))
-            for s in [*later, *closing]]
+    moves = [button(locale, keys[s.kind], "dm", deal.id, s.id, stage=stage_name(locale, s))
+             for s in [*later, *closing]]
+    earlier = [s for s in stages if s.kind == "open" and here.kind == "open"
+               and s.position < here.position]
+    if earlier:
+        moves.append(button(locale, "deal.card.move_back", "dm", deal.id, earlier[-1].id,
+                            stage=stage_name(locale, earlier[-1])))
+    return moves
 
 
 def deal_keyboard(locale: str, screen: DealScreen) -> InlineKeyboardMarkup:
