@@ -76,7 +76,8 @@ def compute(ctx: ReportContext) -> Figures:
                 Table("customers_months", (Column("month", "month"), Column("source"),
                                            Column("customers", "count")), monthly),
                 Table("customers_chart", chart_columns, chart)),
-        charts=(Chart("new_customers", "customers_chart", "column", series, stacked=True),))
+        charts=(Chart("new_customers", "customers_chart", "column", series, "customers",
+                      stacked=True),))
 
 
 register(ReportKind("new_customers", compute, last_months, 50))

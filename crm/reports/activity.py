@@ -80,8 +80,9 @@ def compute(ctx: ReportContext) -> Figures:
         Table("activity_staff", (Column("staff"), *kinds), totals),
         Table("activity_weeks", (Column("staff"), Column("week", "week"), *kinds), weekly),
         Table("activity_trend", (Column("week", "week"), *kinds), trend),
-    ), charts=(Chart("activity", "activity_staff", "column", (1, 2, 3)),
-               Chart("activity_trend", "activity_trend", "line", (1, 2, 3))))
+    ), charts=(Chart("activity", "activity_staff", "column", (1, 2, 3), "interactions"),
+               Chart("activity_trend", "activity_trend", "line", (1, 2, 3),
+                     "interactions")))
 
 
 register(ReportKind("activity", compute, last_weeks, 40))

@@ -57,7 +57,7 @@ def compute(ctx: ReportContext) -> Figures:
                            _matrix(ctx, stages, groups, code)),
                    charts=(Chart("pipeline", "pipeline_matrix", "column",
                                  tuple(range(1, len(_matrix_owners(groups, code)) + 1)),
-                                 stacked=True, params=(("currency", code),)),))
+                                 "amount", stacked=True, params=(("currency", code),)),))
 
 
 def _summary(groups: dict[Group, tuple[int, Decimal]], code: str) -> tuple:
