@@ -21,6 +21,7 @@ from crm.reports.base import (
     register,
 )
 from crm.reports.timebase import last_weeks, week_start, weeks_of
+from crm.search_terms import name_order
 from crm.visibility import Scope
 from storage.database import fetch_all
 
@@ -59,7 +60,7 @@ def _people(scope: Scope | None, active: set[int | None]) -> list[tuple[int | No
     expected = {r[0] for r in rows if r[3] and r[2] in ("agent", "manager")
                 and (scope is None or r[0] in scope.owners)}
     people = [(s, names.get(s) if s is not None else None) for s in active | expected]
-    people.sort(key=lambda p: (p[1] is None, p[1] or "", p[0] or 0))
+    people.sort(key=lambda p: (p[1] is None, name_order(p[1] or ""), p[0] or 0))
     return [(s, name if name is not None else Label("nobody")) for s, name in people]
 
 

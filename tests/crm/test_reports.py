@@ -13,12 +13,13 @@ from decimal import Decimal
 import peewee
 import pytest
 
-from crm import audit, customers, reports
+from crm import audit, customers, reports, sales, users
 from crm.errors import PermissionDenied, ValidationError
 from crm.reports import segments
 from crm.reports.base import Label
 from crm.reports.timebase import Period, TimeBase
 from storage.database import fetch_all
+from tests.crm.cast import SYSTEM, customer
 from tests.crm.report_book import FORMULA_SOURCE, NOW, Book, build_book
 
 D = Decimal
@@ -150,8 +151,8 @@ def test_activity_counts_each_kind_of_interaction_per_person_and_local_week(book
     # 李娜: email Mar 1 20:00 UTC (= Mar 2 local) and call Mar 2 → week of Mar 2;
     # visit Mar 8 17:00 UTC (= Mar 9 local), note, call → week of Mar 9; Feb 27 is outside
     assert rows(report, "activity_staff") == [
-        ("Emily Chen", 0, 1, 0, 0, 0, 0, 1), ("张伟", 2, 0, 1, 0, 0, 0, 3),
-        ("李娜", 2, 1, 0, 0, 1, 1, 5), ("王经理", 0, 0, 0, 0, 0, 0, 0)]
+        ("Emily Chen", 0, 1, 0, 0, 0, 0, 1), ("李娜", 2, 1, 0, 0, 1, 1, 5),
+        ("王经理", 0, 0, 0, 0, 0, 0, 0), ("张伟", 2, 0, 1, 0, 0, 0, 3)]
     weeks = rows(report, "activity_weeks")
     assert ("李娜", dt.date(2026, 3, 2), 1, 0, 0, 0, 1, 0, 2) in weeks
     assert ("李娜", dt.date(2026, 3, 9), 1, 1, 0, 0, 0, 1, 3) in weeks
@@ -178,7 +179,22 @@ def test_messages_and_emails_are_columns_of_their_own_in_the_headline_chart(book
 
 def test_a_manager_sees_their_team_including_who_did_nothing(book):
     report = run(book.manager, "activity", since="2026-03-02", until="2026-03-15")
-    assert [r[0] for r in rows(report, "activity_staff")] == ["张伟", "李娜", "王经理"]
+    # by pinyin: Li Na, Wang (经理), Zhang Wei
+    assert [r[0] for r in rows(report, "activity_staff")] == ["李娜", "王经理", "张伟"]
+
+
+def test_names_sort_by_pinyin_mixed_with_latin_names(book):
+    chen = users.add_user(SYSTEM, 9100, "agent", "陈静").as_actor()
+    deal_day = dt.datetime(2026, 3, 3, 3)
+    sales.create_deal(chen, customer(chen, "陈静的客户", now=deal_day).id, "D10",
+                      amount="3000.00", now=deal_day)
+    pipeline = run(book.admin, "pipeline")
+    owners = list(dict.fromkeys(r[0] for r in rows(pipeline, "pipeline_owners")))
+    # chen jing, Emily Chen, li na, zhang wei (not by code point: E, 张, 李, 陈)
+    assert owners == ["陈静", "Emily Chen", "李娜", "张伟"]
+    activity = run(book.admin, "activity", since="2026-03-02", until="2026-03-15")
+    assert [r[0] for r in rows(activity, "activity_staff")] == [
+        "陈静", "Emily Chen", "李娜", "王经理", "张伟"]
 
 
 def test_an_agent_reports_only_their_own_work(book):
