@@ -124,7 +124,8 @@ def test_a_report_named_in_the_command_runs_at_once(book, chat) -> None:
     [(name, _)] = sent_files(replies, "sendDocument")
     assert name == "report-funnel-20260101-20260331.xlsx" and sent_files(replies, "sendPhoto")
     [reply] = chat.send(ADMIN, "/report weather")
-    assert "weather" in reply.text and "funnel" in reply.text and not reply.buttons
+    assert "weather" in reply.text and "Sales funnel" in reply.text
+    assert [value for _, value in reply.buttons] == [f"rp:{kind}::" for kind in reports.KINDS]
     forged = chat.send(AGENT, "/report forecast")  # an agent may not run the forecast
     assert not sent_files(forged, "sendDocument") and forged[0].text
 
@@ -137,6 +138,25 @@ def test_a_report_named_in_the_users_own_words_runs_at_once(book, chat, language
     replies = chat.send(ADMIN, f"/report {named} 2026-01-01 2026-03-31", language=language)
     [(name, _)] = sent_files(replies, "sendDocument")
     assert name == f"report-{kind}-20260101-20260331.xlsx"
+
+
+@pytest.mark.parametrize(("language", "typed", "expected", "offered"), [
+    ("zh-CN", "天气", "没有叫“天气”的报表。可以选：销售漏斗、按阶段和负责人的商机、",
+     list(reports.KINDS)),
+    ("zh-CN", "客户", "“客户”可能是这几份报表：按来源的新客户、客户分群（RFM）。",
+     ["new_customers", "segments"]),
+    ("en", "customer", "“customer” could be any of these reports: New customers by source, "
+     "Customer segments (RFM).", ["new_customers", "segments"])])
+def test_a_report_name_that_is_unknown_or_ambiguous_lists_the_names_in_the_users_words(
+        book, chat, language, typed, expected, offered) -> None:
+    [reply] = chat.send(MANAGER, f"/report {typed} 2026-01-01 2026-03-31", language=language)
+    assert reply.text.startswith(expected), reply.text
+    assert "funnel" not in reply.text and "new_customers" not in reply.text
+    assert [value for _, value in reply.buttons] == [f"rp:{kind}:20260101:20260331"
+                                                     for kind in offered]
+    replies = chat.press(MANAGER, reply.buttons[-1][1])
+    [(name, _)] = sent_files(replies, "sendDocument")
+    assert name == f"report-{offered[-1]}-20260101-20260331.xlsx"
 
 
 @pytest.mark.parametrize(("language", "expected"), [
