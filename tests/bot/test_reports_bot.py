@@ -212,3 +212,30 @@ def test_someone_who_blocked_the_bot_is_not_tried_again_that_week(book, chat) ->
     again = chat.loop.run_until_complete(send_weekly_reports(chat.app))
     assert again.endswith("0 sent, 1 already sent, 0 blocked the bot, 0 failed")
     assert not chat.stub.sent("sendDocument")
+
+
+def axis_title(axis) -> str | None:
+    return None if axis.title is None else "".join(
+        run.t for paragraph in axis.title.tx.rich.p for run in paragraph.r or ())
+
+
+@pytest.mark.parametrize(("language", "named", "axes"), [
+    ("zh-CN", "商机", ("阶段", "金额（CNY）")), ("en", "pipeline", ("Stage", "Amount (CNY)")),
+    ("zh-CN", "员工活动", ("员工", "跟进次数"))])
+def test_chart_axes_say_what_they_count_in_the_readers_language(book, chat, language, named,
+                                                               axes) -> None:
+    replies = chat.send(ADMIN, f"/report {named} 2026-01-01 2026-03-31", language=language)
+    [(_, content)] = sent_files(replies, "sendDocument")
+    workbook = load_workbook(io.BytesIO(content))
+    [chart] = workbook.worksheets[0]._charts
+    assert (axis_title(chart.x_axis), axis_title(chart.y_axis)) == axes
+
+
+def test_the_chinese_activity_workbook_has_a_column_for_each_kind_of_interaction(book,
+                                                                                 chat) -> None:
+    replies = chat.send(ADMIN, "/report 员工活动 2026-03-02 2026-03-15", language="zh-CN")
+    [(_, content)] = sent_files(replies, "sendDocument")
+    rows = sheet_rows(load_workbook(io.BytesIO(content)), "按人员的活动")
+    assert rows[0] == ("员工", "电话", "拜访", "会议", "消息", "邮件", "备注", "合计")
+    assert rows[1:] == [("Emily Chen", 0, 1, 0, 0, 0, 0, 1), ("李娜", 2, 1, 0, 0, 1, 1, 5),
+                        ("王经理", 0, 0, 0, 0, 0, 0, 0), ("张伟", 2, 0, 1, 0, 0, 0, 3)]
