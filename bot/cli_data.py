@@ -86,6 +86,11 @@ def _show_preview(out: Terminal, preview: ImportPreview) -> None:
     for problem in preview.problems:
         out.say("cli.import.problem", row=problem.row,
                 message=problem_text(out.locale, problem, html_escape=False))
+    if preview.notices:
+        out.say("cli.import.notices", count=preview.notice_count)
+    for notice in preview.notices:
+        out.say("cli.import.problem", row=notice.row,
+                message=problem_text(out.locale, notice, html_escape=False))
 
 
 class _NoAnswer(Exception):

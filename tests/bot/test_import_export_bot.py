@@ -18,7 +18,7 @@ from crm.config import load_config
 from storage.database import fetch_one
 from tests.bot.harness import ChatHarness, Reply
 from tests.conftest import TEST_SECRET
-from tests.crm.cast import customer
+from tests.crm.cast import SYSTEM, customer
 from tests.crm.import_files import csv_file, read_sheet, xlsx_file
 
 MANAGER, AGENT, VIEWER = 7101, 7102, 7103
@@ -113,6 +113,22 @@ def test_existing_customers_offer_update_or_skip_and_cancel_keeps_nothing(chat, 
     assert customer_count() == 2
     card = customers.search_customers(manager, "王小明").items[0]
     assert customers.get_customer(manager, card.id).tags == ("VIP",)
+
+
+@pytest.mark.parametrize(("locale", "notice"), [
+    ("zh-CN", "请留意（1 行）：</b>\n• 第 2 行：出生年月：1975年3月 没有具体日期："
+              "生日留空，年月记入新客户的备注"),
+    ("en", "To note (1 row):</b>\n• row 2: 出生年月: 1975年3月 has no day: the birthday is left"
+           " empty and the new customer's notes keep the year and month")])
+def test_a_year_and_month_birthday_is_imported_with_a_word_in_the_dry_run(chat, locale,
+                                                                         notice) -> None:
+    chat.send(MANAGER, "/start", language=locale)
+    rows = [["姓名", "手机", "出生年月"], ["王小明", "13800138000", "1975年3月"]]
+    preview = sent(chat.send_document(MANAGER, "名单.csv", content=csv_file(rows)))[-1]
+    assert notice in preview.text, preview.text
+    chat.press(MANAGER, preview.buttons[0][1])
+    card = customers.search_customers(users.identify(MANAGER).as_actor(), "王小明").items[0]
+    assert customers.get_customer(SYSTEM, card.id).notes == "出生年月: 1975年3月"
 
 
 def test_refusals_are_clear_and_fetch_nothing(chat) -> None:
