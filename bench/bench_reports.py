@@ -78,7 +78,7 @@ def add_sales(anchor: dt.datetime) -> dict[str, int]:
 
 def _warm_up_chart() -> reports.Chart:
     """matplotlib's one-time import and font scan (~1-2 s a process) are not a report's."""
-    return reports.Chart("funnel", "funnel", "bar", (1,))
+    return reports.Chart("funnel", "funnel", "bar", (1,), "deals")
 
 
 def _labels(key: str, **params: object) -> str:

@@ -8,7 +8,15 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from bot.data_text import header_of, problem_text, rejects_file, value_of
+from bot.data_text import (
+    Unclear,
+    export_named,
+    header_of,
+    problem_text,
+    rejects_file,
+    unclear_text,
+    value_of,
+)
 from bot.terminal import AddCommand, Terminal, telegram_id_arg
 from crm import exports, imports, system, users
 from crm.actors import Actor, Channel
@@ -35,7 +43,8 @@ def register(add: AddCommand) -> None:
                         help="where the rows not imported go (default: beside FILE)")
     export = add("export", cmd_export, "Export customers, interactions, deals, orders or tickets "
                  "to XLSX or CSV (UTF-8 with BOM).")
-    export.add_argument("kind", choices=exports.export_kinds())
+    export.add_argument("kind", metavar="KIND", help=f"{', '.join(exports.export_kinds())}, "
+                        "or as the files name them (客户, 商机, 订单…)")
     export.add_argument("--format", dest="fmt", choices=exports.FORMATS, default=None,
                         help="default: from the output file's extension, else xlsx")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
@@ -44,7 +53,8 @@ def register(add: AddCommand) -> None:
     for name, help_text in (("tag", "only customers with this tag"),
                             ("owner", "owner: Telegram id, @username or name"),
                             ("status", "status (customers: lead, prospect, customer, inactive; "
-                                       "deals: open, won, lost; orders: draft ... cancelled)"),
+                                       "deals: open, won, lost; orders: draft ... cancelled), "
+                                       "also as the files write it (线索, 赢单…)"),
                             ("since", "from this day (YYYY-MM-DD)"),
                             ("until", "until this day, included (YYYY-MM-DD)")):
         export.add_argument(f"--{name}", help=help_text)
@@ -76,6 +86,11 @@ def _show_preview(out: Terminal, preview: ImportPreview) -> None:
     for problem in preview.problems:
         out.say("cli.import.problem", row=problem.row,
                 message=problem_text(out.locale, problem, html_escape=False))
+    if preview.notices:
+        out.say("cli.import.notices", count=preview.notice_count)
+    for notice in preview.notices:
+        out.say("cli.import.problem", row=notice.row,
+                message=problem_text(out.locale, notice, html_escape=False))
 
 
 class _NoAnswer(Exception):
@@ -155,12 +170,16 @@ def _write_rejects(out: Terminal, path: Path, headers: tuple[str, ...], rejects:
 def cmd_export(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     out, actor = Terminal(config.locale), _actor(args.as_user)
+    named = export_named(config.locale, args.kind, args.status)
+    if isinstance(named, Unclear):
+        return out.refuse(unclear_text(config.locale, named, html_escape=False))
+    kind, status = named
     fmt = args.fmt or ("csv" if args.output.suffix.lower() == ".csv" else "xlsx")
-    filters = exports.filters_from_text(actor, args.kind, fmt, tag=args.tag, owner=args.owner,
-                                        status=args.status, since=args.since, until=args.until)
+    filters = exports.filters_from_text(actor, kind, fmt, tag=args.tag, owner=args.owner,
+                                        status=status, since=args.since, until=args.until)
     try:
         with args.output.open("wb") as handle:
-            result = exports.export_records(actor, args.kind, handle, fmt=fmt, filters=filters,
+            result = exports.export_records(actor, kind, handle, fmt=fmt, filters=filters,
                                             header=header_of(config.locale),
                                             value=value_of(config.locale))
     except BaseException:

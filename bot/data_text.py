@@ -5,10 +5,29 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from bot.i18n import catalogue, t
-from crm import imports
+from bot.i18n import catalogue, codes_named, listed, t
+from crm import exports, imports
+from crm.config import LOCALES
 from crm.imports import Problem, RejectedRow
+
+# Where each export kind's statuses are worded (a kind without one has no status filter).
+STATUS_GROUPS = {"customers": "export.value.status", "deals": "export.value.deal_status",
+                 "orders": "export.value.order_status", "tickets": "export.value.ticket_status"}
+KIND_GROUP = "export.column"
+
+
+@dataclass(frozen=True)
+class Unclear:
+    """An export kind or status as typed that names nothing, or several things: the message
+    (catalogue key), and the codes to offer instead, worded by ``group``."""
+
+    key: str
+    word: str
+    codes: tuple[str, ...]
+    group: str
+    kind: str | None = None  # the export kind, for a status
 
 
 def problem_text(locale: str, problem: Problem, *, html_escape: bool = True) -> str:
@@ -38,3 +57,46 @@ def value_of(locale: str) -> Callable[[str, str], str]:
     """Coded values (statuses, kinds) in ``locale``; unknown codes as they are."""
     words = catalogue(locale)
     return lambda what, code: words.get(f"export.value.{what}.{code}", code)
+
+
+def export_named(locale: str, kind: str, status: str | None
+                 ) -> tuple[str, str | None] | Unclear:
+    """The export kind and status codes a user typed (``/export 客户 status=线索``, ``crm
+    export 商机 --status 赢单``), read in their ``locale``, else in the other languages;
+    Unclear when either names nothing or several things."""
+    locales = (locale, *(other for other in LOCALES if other != locale))
+    kinds = exports.export_kinds()
+    found = _named(locales, (KIND_GROUP,), kind, kinds)
+    if len(found) != 1:
+        key = "exports.ambiguous_kind" if found else "exports.unknown_kind"
+        return Unclear(key, kind, tuple(found or kinds), KIND_GROUP)
+    code = found[0]
+    if not status:
+        return code, status
+    statuses, group = exports.export_statuses(code), STATUS_GROUPS.get(code, "")
+    if not statuses:
+        return Unclear("exports.no_status", status, (), group, code)
+    named = _named(locales, (group,), status, statuses)
+    if len(named) != 1:
+        key = "exports.ambiguous_status" if named else "exports.unknown_status"
+        return Unclear(key, status, tuple(named or statuses), group, code)
+    return code, named[0]
+
+
+def _named(locales: Sequence[str], groups: tuple[str, ...], word: str,
+           codes: Sequence[str]) -> list[str]:
+    """What ``word`` names in the first of ``locales`` where it names anything."""
+    for locale in locales:
+        found = codes_named(locale, groups, word, codes)
+        if found:
+            return found
+    return []
+
+
+def unclear_text(locale: str, unclear: Unclear, *, html_escape: bool = True) -> str:
+    """What to tell the user about an Unclear kind or status, with the names to pick from."""
+    names = listed(locale, (t(locale, f"{unclear.group}.{code}", html_escape=False)
+                            for code in unclear.codes))
+    kind = t(locale, f"{KIND_GROUP}.{unclear.kind}", html_escape=False) if unclear.kind else ""
+    return t(locale, unclear.key, html_escape=html_escape, word=unclear.word, names=names,
+             kind=kind)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import tomllib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -134,20 +134,35 @@ def describe_error(locale: str, error: Any, *, html_escape: bool = True) -> str:
     return t(locale, "error.field", field=label, message=message, html_escape=False)
 
 
-def code_named(locale: str, prefixes: tuple[str, ...], word: str,
-               codes: Collection[str] | None = None) -> str:
-    """The code (among ``codes``, when given) a user named in their own words: the one whose
-    wording (catalogue key ``<prefix>.<code>``) is ``word`` or, failing that, the only one
-    containing it (``漏斗`` → ``funnel`` by 销售漏斗); otherwise ``word`` as it is, for crm to
-    refuse with what it takes."""
+def codes_named(locale: str, prefixes: tuple[str, ...], word: str,
+                codes: Collection[str] | None = None) -> list[str]:
+    """The codes (among ``codes``, when given) a user may mean by ``word``: the code itself,
+    else those whose wording (catalogue key ``<prefix>.<code>``) is ``word``, else those whose
+    wording contains it (``漏斗`` → ``funnel`` by 销售漏斗). Several: the word is ambiguous;
+    none: it names nothing."""
     wanted = word.strip().casefold()
     if not wanted:
-        return word
+        return []
+    if codes is not None and wanted in codes:
+        return [wanted]
     named = [(code, text.casefold()) for key, text in catalogue(locale).items()
              for prefix, _, code in [key.rpartition(".")]
              if prefix in prefixes and (codes is None or code in codes)]
     for match in (lambda text: text == wanted, lambda text: wanted in text):
-        found = {code for code, text in named if match(text)}
-        if len(found) == 1:
-            return found.pop()
-    return word
+        found = list(dict.fromkeys(code for code, text in named if match(text)))
+        if found:
+            return found
+    return []
+
+
+def code_named(locale: str, prefixes: tuple[str, ...], word: str,
+               codes: Collection[str] | None = None) -> str:
+    """The one code a user named in their own words (``codes_named``); otherwise ``word`` as
+    it is, for crm to refuse with what it takes."""
+    found = codes_named(locale, prefixes, word, codes)
+    return found[0] if len(found) == 1 else word
+
+
+def listed(locale: str, texts: Iterable[str]) -> str:
+    """Names one after another as the language lists them (漏斗、活动 / Funnel, Activity)."""
+    return t(locale, "list_separator", html_escape=False).join(texts)

@@ -32,6 +32,11 @@ class Terminal:
         """A problem the operator must act on, on standard error like a failure."""
         print(self.text("cli.error", message=self.text(key, **params)), file=sys.stderr)
 
+    def refuse(self, message: str) -> int:
+        """Refuse a request with ``message`` (already in the operator's words)."""
+        print(self.text("cli.error", message=message), file=sys.stderr)
+        return 1
+
     def fail(self, error: CodedError) -> int:
         print(self.text("cli.error", message=describe_error(self.locale, error,
                                                               html_escape=False)),

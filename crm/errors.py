@@ -113,6 +113,9 @@ _DEFAULTS: dict[str, str] = {
     "import.too_large": "{name} is {size_mb} MB; files up to {max_mb} MB can be imported",
     "import.number_rounded": "{value} was stored as a number and Excel rounded it",
     "import.duplicate_in_file": "the same phone or e-mail as row {row} of the file",
+    "import.birth_month_noted": "{value} has no day: the birthday is left empty and the new"
+                                " customer's notes keep the year and month",
+    "import.birth_month_kept": "{value} has no day: the birthday on file is left as it is",
     "import.matches_several": "its phone and e-mail belong to {count} different customers",
     "import.not_visible": "its phone or e-mail belongs to a customer you cannot see",
     "import.owner_unknown": "no staff member is called {value}",

@@ -64,6 +64,21 @@ def name_pinyin(name: str) -> list[str]:
     return [s for s in syllables if s]
 
 
+@lru_cache(maxsize=20_000)
+def name_order(name: str) -> tuple[str, str]:
+    """Where a name sorts for a Chinese reader: Chinese by pinyin (the surname read as a
+    surname), mixed alphabetically with Latin names (陈静, Emily Chen, 李娜, 王经理, 张伟);
+    case and width aside, the name as written breaks ties."""
+    spoken = []
+    for index, char in enumerate(normalise_text(name)):
+        if not is_cjk(char):
+            spoken.append(char)
+            continue
+        surname = SURNAME_READINGS.get(char) if index == 0 else None
+        spoken.append(f" {surname or reading(char) or char} ")
+    return " ".join("".join(spoken).split()), name
+
+
 def cjk_tokens(run: str) -> list[str]:
     """Unigrams and overlapping bigrams of a run of Chinese characters."""
     tokens = [encode_cjk(c) for c in run]

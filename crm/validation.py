@@ -31,6 +31,8 @@ _DATE_PATTERNS = (
     re.compile(r"(\d{4})()(\d{2})(\d{2})"),
     re.compile(r"(\d{4})年()(\d{1,2})月(\d{1,2})[日号]?"),
 )
+# A year and month without a day, as 出生年月 columns hold them: 1975年3月, 1975-03, 1975/3, 1975.3.
+_YEAR_MONTH = re.compile(r"(\d{4})年(\d{1,2})月?|(\d{4})[-/.](\d{1,2})")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -146,6 +148,27 @@ def parse_date(text: str, *, field: str) -> dt.date:
             except ValueError:
                 break
     raise ValidationError("validation.date", field=field, value=cleaned)
+
+
+def parse_year_month(text: str) -> tuple[int, int] | None:
+    """(year, month) of a text written as a year and month only (1975年3月, 1975-03, 1975/3,
+    1975.3); None for anything else, a whole date included."""
+    match = _YEAR_MONTH.fullmatch(_clean(text).replace(" ", ""))
+    if match is None:
+        return None
+    year, month = (match[1], match[2]) if match[1] else (match[3], match[4])
+    return int(year), int(month)
+
+
+def check_birth_month(year: int, month: int, today: dt.date, *,
+                      field: str = "birthday") -> str:
+    """A birth year and month (no day) as ``1975-03``, refused like a birthday when it is no
+    month, in the future or before 1900."""
+    shown = f"{year:04d}-{month:02d}"
+    if not 1 <= month <= 12:
+        raise ValidationError("validation.date", field=field, value=shown)
+    check_birthday(dt.date(year, month, 1), today, field=field)
+    return shown
 
 
 def check_birthday(value: dt.date, today: dt.date, *, field: str = "birthday") -> dt.date:

@@ -12,30 +12,33 @@ import contextlib
 import os
 import shlex
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import session
-from bot.data_text import header_of, value_of
-from bot.i18n import code_named, t
+from bot.data_text import Unclear, export_named, header_of, unclear_text, value_of
+from bot.i18n import t
 from bot.keyboards import data, keyboard, parse
 from bot.progress import with_progress
 from bot.session import local_now
 from crm import exports
 
 FILTER_KEYS = ("tag", "owner", "status", "since", "until")
+# The same filters typed in Chinese: 标签=VIP 负责人=@li 状态=线索 从=2026-01-01 到=2026-03-31.
+FILTER_WORDS = {"标签": "tag", "负责人": "owner", "状态": "status", "从": "since", "自": "since",
+                "起": "since", "开始": "since", "开始日期": "since", "到": "until", "至": "until",
+                "止": "until", "结束": "until", "结束日期": "until"}
 # Formats people may ask for that we do not write: named as a format, so the answer says which
 # formats there are instead of the filter hint.
 OTHER_FORMATS = frozenset({"pdf", "xls", "ods", "numbers", "doc", "docx", "txt", "tsv", "json",
                            "xml", "html", "zip", "png", "jpg"})
-# The catalogue groups wording the statuses an export filters by (customers, deals, orders,
-# tickets).
-STATUS_WORDS = ("export.value.status", "export.value.deal_status", "export.value.order_status",
-                "export.value.ticket_status")
-QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "「": '"', "」": '"'})
+# Phones type “ ” for " and a Chinese keyboard ＝ for =.
+QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "「": '"', "」": '"',
+                        "＝": "="})
 
 
 def write_file(actor: Any, kind: str, fmt: str, filters: exports.Filters, locale: str, *,
@@ -69,8 +72,9 @@ def parse_args(words: list[str]) -> tuple[str | None, str | None, dict[str, str]
     kind, fmt, typed, last = None, None, {}, None
     for word in words:
         key, sep, value = word.partition("=")
-        if sep and key.lower() in FILTER_KEYS:
-            last = key.lower()
+        key = FILTER_WORDS.get(key.strip(), key.strip().lower())
+        if sep and key in FILTER_KEYS:
+            last = key
             typed[last] = value
         elif word.lower() in exports.FORMATS:
             fmt, last = word.lower(), None
@@ -83,15 +87,6 @@ def parse_args(words: list[str]) -> tuple[str | None, str | None, dict[str, str]
         else:
             typed.setdefault("unknown", word)
     return kind, fmt, typed
-
-
-def in_codes(locale: str, kind: str, typed: dict[str, str]) -> tuple[str, dict[str, str]]:
-    """The kind and status as crm names them, also when typed as the files show them
-    (``/export 客户 status=线索``)."""
-    kind = code_named(locale, ("export.column",), kind, exports.export_kinds())
-    if typed.get("status"):
-        typed = {**typed, "status": code_named(locale, STATUS_WORDS, typed["status"])}
-    return kind, typed
 
 
 async def _export(update: Update, context: session.Context, kind: str, typed: dict[str, str],
@@ -127,14 +122,27 @@ async def export_command(update: Update, context: session.Context) -> None:
         return
     kind, fmt, typed = parse_args(words)
     locale = session.locale(context)
-    if kind is not None:
-        await _export(update, context, *in_codes(locale, kind, typed), fmt or "xlsx")
+    if kind is None:
+        await update.effective_message.reply_text(
+            session.text(context, "exports.choose_kind"),
+            reply_markup=_kind_buttons(locale, exports.export_kinds()))
         return
+    named = export_named(locale, kind, typed.get("status"))
+    if isinstance(named, Unclear):  # said in the user's words, with the names to pick from
+        await update.effective_message.reply_text(
+            unclear_text(locale, named), reply_markup=None if named.kind else _kind_buttons(
+                locale, named.codes))
+        return
+    kind, status = named
+    await _export(update, context, kind, {**typed, "status": status} if status else typed,
+                  fmt or "xlsx")
+
+
+def _kind_buttons(locale: str, kinds: Sequence[str]) -> InlineKeyboardMarkup:
+    """A button per export kind, two to a row."""
     buttons = [(t(locale, f"export.column.{name}", html_escape=False), data("exk", name))
-               for name in exports.export_kinds()]
-    await update.effective_message.reply_text(
-        session.text(context, "exports.choose_kind"),
-        reply_markup=keyboard([buttons[i:i + 2] for i in range(0, len(buttons), 2)]))
+               for name in kinds]
+    return keyboard([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
 
 
 async def kind_button(update: Update, context: session.Context) -> None:

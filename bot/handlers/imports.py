@@ -42,6 +42,10 @@ def preview_text(locale: str, preview: ImportPreview) -> str:
         lines.append(t(locale, "imports.problems_title"))
         lines += [t(locale, "imports.problem_line", row=p.row) + problem_text(locale, p)
                   for p in preview.problems]
+    if preview.notices:
+        lines.append(t(locale, "imports.notices_title", count=preview.notice_count))
+        lines += [t(locale, "imports.problem_line", row=p.row) + problem_text(locale, p)
+                  for p in preview.notices]
     next_step = ("imports.nothing" if not preview.token else
                  "imports.choose" if preview.existing else "imports.confirm")
     lines.append(t(locale, next_step))

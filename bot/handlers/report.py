@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from telegram import InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import session
-from bot.i18n import code_named, t
+from bot.i18n import codes_named, listed, t
 from bot.keyboards import data, keyboard, parse
 from bot.progress import with_progress
 from crm import reports
@@ -43,22 +43,36 @@ def _menu(actor, since: str | None, until: str | None) -> tuple[list[str], str, 
 
 
 async def report_command(update: Update, context: session.Context) -> None:
-    """/report [KIND] [FROM [TO]]: with a kind (funnel, pipeline, …) that report at once;
-    otherwise one button per report kind the user may run."""
+    """/report [KIND] [FROM [TO]]: with a kind (funnel, pipeline, …, or its name in the user's
+    words) that report at once; otherwise one button per report kind the user may run."""
     words = list(context.args or [])
-    kind = words.pop(0).lower() if words and not words[0][:1].isdigit() else None
-    if kind is not None:  # also named in the user's words: /report 漏斗
-        kind = code_named(session.locale(context), ("reports.kind",), kind, reports.KINDS)
+    typed = words.pop(0) if words and not words[0][:1].isdigit() else None
     words += [None, None]
     kinds, first, last = await session.db(context, _menu, session.actor(context), *words[:2])
-    if kind is not None:
-        await _run(update, context, kind, first, last)  # crm says if it is not one
-        return
     locale = session.locale(context)
+    if typed is None:
+        await update.effective_message.reply_text(
+            session.text(context, "reports.choose"),
+            reply_markup=_buttons(locale, kinds, first, last))
+        return
+    named = codes_named(locale, ("reports.kind",), typed, reports.KINDS)
+    runnable = [kind for kind in named if kind in kinds]
+    if len(named) == 1 or len(runnable) == 1:  # crm says if the user may not run it
+        await _run(update, context, runnable[0] if runnable else named[0], first, last)
+        return
+    # Unknown or ambiguous: the names the user may pick, in their words, as text and buttons.
+    offered = runnable or kinds
+    key = "reports.ambiguous_named" if runnable else "reports.unknown_named"
     await update.effective_message.reply_text(
-        session.text(context, "reports.choose"),
-        reply_markup=keyboard([[(t(locale, f"reports.kind.{kind}"),
-                                 data("rp", kind, first, last))] for kind in kinds]))
+        session.text(context, key, word=typed, names=listed(locale, (
+            t(locale, f"reports.kind.{kind}", html_escape=False) for kind in offered))),
+        reply_markup=_buttons(locale, offered, first, last))
+
+
+def _buttons(locale: str, kinds: list[str], first: str, last: str) -> InlineKeyboardMarkup:
+    """One button per report kind, for the period asked."""
+    return keyboard([[(t(locale, f"reports.kind.{kind}"), data("rp", kind, first, last))]
+                     for kind in kinds])
 
 
 async def run_report(update: Update, context: session.Context) -> None:

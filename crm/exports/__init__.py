@@ -30,7 +30,7 @@ Header = Callable[[str], str]  # a column's field name → its heading in the re
 Value = Callable[[str, str], str]  # (what, code) → the code in the reader's words
 
 __all__ = ["FORMATS", "ExportKind", "ExportResult", "Filters", "export_kinds", "export_records",
-           "export_rows", "filters_from_text", "register", "require_exporter"]
+           "export_rows", "export_statuses", "filters_from_text", "register", "require_exporter"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,11 @@ class ExportResult:
 def export_kinds() -> tuple[str, ...]:
     """The kinds that can be exported, in the order they were registered."""
     return tuple(REGISTRY)
+
+
+def export_statuses(kind: str) -> tuple[str, ...]:
+    """The statuses the kind's status filter takes (none: it has no status filter)."""
+    return _kind(kind).statuses
 
 
 def require_exporter(actor: Actor) -> None:

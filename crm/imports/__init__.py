@@ -32,7 +32,15 @@ from crm.imports.apply import (
     update_existing,
 )
 from crm.imports.gcpause import collector_paused
-from crm.imports.plan import Matched, Parsed, Problem, RejectedRow, match, parse
+from crm.imports.plan import (
+    Matched,
+    Parsed,
+    Problem,
+    RejectedRow,
+    birth_month_notices,
+    match,
+    parse,
+)
 from crm.imports.report import rejects_workbook
 from crm.localtime import local_today
 from crm.permissions import Action, require
@@ -67,6 +75,10 @@ class ImportPreview:
     headers: tuple[str, ...]
     rejects: tuple[RejectedRow, ...]
     expires_at: dt.datetime | None
+    # Rows imported with something the importer should know (a birthday without a day): how
+    # many, and the first few.
+    notices: tuple[Problem, ...] = ()
+    notice_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -154,6 +166,7 @@ def keep_preview(actor: Actor, checked: CheckedFile, *, progress: Progress | Non
         expires = now + dt.timedelta(hours=runtime.config()["import.keep_hours"])
         kept.keep(token, checked.basis, parsed)
     columns = parsed.columns
+    notices = birth_month_notices(columns, matched)
     return ImportPreview(
         token, checked.file_name, parsed.table_kind, parsed.encoding, parsed.delimiter,
         **counts,
@@ -162,7 +175,8 @@ def keep_preview(actor: Actor, checked: CheckedFile, *, progress: Progress | Non
         unknown_columns=columns.unknown,
         problems=tuple(sorted((r.problem for r in rejects), key=lambda p: p.row)
                        [:PROBLEMS_SHOWN]),
-        headers=columns.labels, rejects=tuple(rejects), expires_at=expires)
+        headers=columns.labels, rejects=tuple(rejects), expires_at=expires,
+        notices=tuple(notices[:PROBLEMS_SHOWN]), notice_count=len(notices))
 
 
 def preview_import(actor: Actor, file_name: str, content: bytes, *,

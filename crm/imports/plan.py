@@ -194,3 +194,14 @@ def match(actor: Actor, parsed: Parsed) -> Matched:
         matched.rejects.append(RejectedRow(parsed.cells[row.row],
                                            Problem(row.row, "", problem[0], problem[1])))
     return matched
+
+
+def birth_month_notices(columns: ColumnMap, matched: Matched) -> list[Problem]:
+    """The rows to import whose birthday has a year and month but no day, by row: a new
+    customer gets no birthday and the month in its notes, an existing one keeps its birthday."""
+    label = columns.label_of("birthday")
+    found = [(row, "import.birth_month_noted") for row in matched.new if row.birth_month]
+    found += [(row, "import.birth_month_kept") for row, _ in matched.existing
+              if row.birth_month]
+    return sorted((Problem(row.row, label, code, {"value": row.birth_month})
+                   for row, code in found), key=lambda problem: problem.row)

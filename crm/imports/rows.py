@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm import runtime
+from crm import runtime, validation
 from crm.actors import Actor
 from crm.customers import inputs
 from crm.customers.views import CHANNEL_KINDS
@@ -39,6 +39,10 @@ _FOOTER = re.compile(r"(合计|总计|小计|共计|汇总|备注|注|说明|tot
                      r"([\s:].*)?", re.IGNORECASE | re.DOTALL)
 ADDRESS_FIELDS = ("country", "province", "city", "district", "street", "postal_code")
 EXTRA = "extra"  # cells of columns no field takes, as "header: value" lines
+# A birthday cell with a year and month but no day (出生年月: 1975年3月). The day is unknown and
+# a birthday is a whole date (its reminders and age need the day), so the birthday stays empty
+# and a new customer's notes keep the cell as a "header: value" line.
+BIRTH_MONTH = "birth_month"
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class ValidRow:
     given: frozenset[str]  # the fields the row has a value for (an update changes only these)
     new_notes: str | None = None  # a new customer's notes: the notes cell, then the cells of
     # columns no field takes as "header: value" lines (an update leaves those out)
+    birth_month: str | None = None  # a birthday cell with no day, as written (BIRTH_MONTH)
 
     @property
     def new_record(self) -> dict[str, Any]:
@@ -77,12 +82,37 @@ def collect(row: Sequence[Cell], columns: ColumnMap) -> dict[str, list[Cell]]:
         if index < len(row):
             cell = row[index]
             if not (cell is None or (type(cell) is str and (not cell or cell.isspace()))):
+                if name == "birthday" and _is_birth_month(cell):
+                    found.setdefault(BIRTH_MONTH, []).append(cell)
+                    found.setdefault(EXTRA, []).append(f"{columns.labels[index]}: "
+                                                       f"{cells.text(cell)}")
+                    continue
                 found.setdefault(name, []).append(cell)
     for index in columns.kept:
         if index < len(row) and not cells.is_empty(row[index]):
             found.setdefault(EXTRA, []).append(f"{columns.labels[index]}: "
                                                f"{cells.text(row[index])}")
     return found
+
+
+def _is_birth_month(cell: Cell) -> bool:
+    """A text cell with a year and month only; a number cell is not read so (1975.1 could be
+    January or October)."""
+    return isinstance(cell, str) and validation.parse_year_month(cell) is not None
+
+
+def birth_month(found: dict[str, list[Cell]], today: dt.date) -> str | None:
+    """The birthday cell with no day as written, checked like a birthday (not in the future,
+    not before 1900); None when the row has none."""
+    cell = found.get(BIRTH_MONTH)
+    return checked_birth_month(cells.text(cell[0]), today) if cell else None
+
+
+def checked_birth_month(text: str, today: dt.date) -> str:
+    """``text`` (a year and month) as written, once checked like a birthday."""
+    year, month = validation.parse_year_month(text) or (0, 0)
+    validation.check_birth_month(year, month, today)
+    return text
 
 
 def is_footer(row: Sequence[Cell], columns: ColumnMap) -> bool:
@@ -105,7 +135,7 @@ def notes_of(found: dict[str, list[Cell]]) -> str | None:
 
 def given_fields(found: dict[str, list[Cell]]) -> frozenset[str]:
     """The fields a row has a value for."""
-    return frozenset(name for name in found if name != EXTRA)
+    return frozenset(name for name in found if name not in (EXTRA, BIRTH_MONTH))
 
 
 def new_notes(found: dict[str, list[Cell]], notes: str | None) -> str | None:
@@ -231,10 +261,11 @@ def validate(actor: Actor, number: int, found: dict[str, list[Cell]], staff: Sta
     values = row_values(found)
     owner_id = staff.resolve(actor, values.owner)
     record = checked_draft(values.draft, today)
+    month = birth_month(found, today)
     industry = inputs.optional_text(values.industry, field="industry")
     keys = tuple((c.kind, c.value) for c in record["channels"] if c.kind in ("phone", "email"))
     return ValidRow(number, record, owner_id, industry, keys + record_key(found, record["name"]),
-                    given_fields(found), new_notes(found, record["notes"]))
+                    given_fields(found), new_notes(found, record["notes"]), month)
 
 
 class Checker:
@@ -271,12 +302,15 @@ class Checker:
         owner_id = self.staff.resolve(self.actor, text.get("owner") or "")
         channels = self._channels(phones, found, text)
         record = self._record(found, text, channels, id_digits)
+        month = text.get(BIRTH_MONTH)
+        if month:
+            month = self._once(("birth month", month), checked_birth_month, month, self.today)
         industry = text.get("industry")
         industry = self._once(("industry", industry), _optional, industry, "industry")
         keys = tuple((c.kind, c.value) for c in channels if c.kind in ("phone", "email"))
         return ValidRow(number, record, owner_id, industry,
                         keys + record_key(found, record["name"]), given_fields(found),
-                        new_notes(found, record["notes"]))
+                        new_notes(found, record["notes"]), month)
 
     def _channels(self, phones: list[str], found: dict[str, list[Cell]],
                   text: dict[str, str]) -> list[inputs.ChannelInput]:

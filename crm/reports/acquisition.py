@@ -20,6 +20,7 @@ from crm.reports.base import (
 )
 from crm.reports.timebase import last_months, month_start, months_of
 from crm.sales.figures import percent
+from crm.search_terms import name_order
 from storage.database import fetch_all
 
 CHART_SOURCES = 6  # sources drawn one by one; the rest are added up as "other sources"
@@ -50,12 +51,13 @@ def compute(ctx: ReportContext) -> Figures:
     for (_, source), count in found.items():
         by_source[source] += count
     total = sum(by_source.values())
-    ranked = sorted(by_source, key=lambda s: (-by_source[s], s is None, s or ""))
+    ranked = sorted(by_source, key=lambda s: (-by_source[s], s is None, name_order(s or "")))
     drawn = ranked[:CHART_SOURCES]
     rest = ranked[CHART_SOURCES:]
     monthly = tuple((month, _source(source), found[(month, source)])
                     for month in months for source in sorted(
-                        {s for m, s in found if m == month}, key=lambda s: (s is None, s or "")))
+                        {s for m, s in found if m == month},
+                        key=lambda s: (s is None, name_order(s or ""))))
     sources = tuple((_source(s), by_source[s], percent(by_source[s], total)) for s in ranked)
     columns = [Column("source", title=_source(s)) for s in drawn]
     if rest:
@@ -76,7 +78,8 @@ def compute(ctx: ReportContext) -> Figures:
                 Table("customers_months", (Column("month", "month"), Column("source"),
                                            Column("customers", "count")), monthly),
                 Table("customers_chart", chart_columns, chart)),
-        charts=(Chart("new_customers", "customers_chart", "column", series, stacked=True),))
+        charts=(Chart("new_customers", "customers_chart", "column", series, "customers",
+                      stacked=True),))
 
 
 register(ReportKind("new_customers", compute, last_months, 50))

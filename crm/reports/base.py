@@ -47,12 +47,15 @@ class Table:
 @dataclass(frozen=True)
 class Chart:
     """A chart over a table: categories from column 0, one series per index in ``series``.
-    Title ``reports.chart.<key>`` with ``params``."""
+    Title ``reports.chart.<key>`` with ``params``; the category axis is titled by column 0's
+    header, the value axis by ``reports.axis.<value_axis>`` with ``params`` (a count of what,
+    or an amount in which currency)."""
 
     key: str
     table: str
     kind: str  # column, bar, line, pie
     series: tuple[int, ...]
+    value_axis: str
     stacked: bool = False
     params: tuple[tuple[str, str], ...] = ()
 

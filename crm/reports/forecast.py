@@ -136,7 +136,7 @@ def compute(ctx: ReportContext) -> Figures:
     return Figures(summary=_summary(months, code),
                    tables=(Table("forecast_months", columns, _rows(ctx, months, code)),
                            Table("forecast_chart", chart_columns, chart_rows)),
-                   charts=(Chart("forecast", "forecast_chart", "column", (2, 3),
+                   charts=(Chart("forecast", "forecast_chart", "column", (2, 3), "amount",
                                  params=(("currency", code),)),))
 
 

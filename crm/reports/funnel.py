@@ -45,7 +45,7 @@ def compute(ctx: ReportContext) -> Figures:
                              Column("conversion_next", "percent"),
                              Column("conversion_total", "percent")), rows)
     return Figures(summary=outcome, tables=(table,),
-                   charts=(Chart("funnel", "funnel", "bar", (1,)),))
+                   charts=(Chart("funnel", "funnel", "bar", (1,), "deals"),))
 
 
 def _steps(conversions: list[figures.Conversion], stages: tuple[StageView, ...]

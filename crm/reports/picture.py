@@ -26,6 +26,9 @@ CJK_FILE_HINTS = ("notosanscjk", "notoserifcjk", "wqy", "sourcehan", "droidsansf
 SIZE = (10.0, 5.6)  # inches; at DPI this is a 1100 × 616 picture, clear on a phone
 DPI = 110
 MAX_LABELS = 26
+# Room above the tallest bar, as a share of it: matplotlib's own margin goes when a stacked
+# bar's top segment is empty (its zero-height piece pins the axis to the stack's top).
+HEADROOM = 0.08
 
 
 def pick_family(available: Iterable[str], families: Sequence[str] = CJK_FAMILIES
@@ -84,6 +87,8 @@ def chart_png(report: Report, chart: Chart, labels: Labels) -> bytes:
             axes.set_axis_off()
         else:
             _draw(axes, chart, categories, series)
+            _axis_titles(axes, chart, header(table.columns[0], labels),
+                         labels(f"reports.axis.{chart.value_axis}", **dict(chart.params)))
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
@@ -116,6 +121,16 @@ def _draw(axes, chart: Chart, categories: list[str],
         axes.legend(fontsize="small")
 
 
+def _axis_titles(axes: Any, chart: Chart, categories: str, values: str) -> None:
+    """What each axis counts: the categories (stage, month…) and the values (deals, an amount
+    in its currency…); a horizontal bar chart has its values across."""
+    if chart.kind == "pie":
+        return
+    across, up = (values, categories) if chart.kind == "bar" else (categories, values)
+    axes.set_xlabel(across)
+    axes.set_ylabel(up)
+
+
 def _value_axis(axis: Any, series: list[tuple[str, list[float]]]) -> None:
     """Whole-number ticks for counts, thousands separated (12,000 rather than 12000)."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -140,3 +155,10 @@ def _bars(axes, chart: Chart, positions: list[int],
             spot = [p - 0.4 + width * (index + 0.5) for p in positions]
             extra = {}
         draw(spot, values, width, label=name, **extra)  # the third is the bar's thickness
+    tallest = max((*base, *(v for _, values in series for v in values)), default=0.0)
+    if tallest > 0:
+        limit = tallest * (1 + HEADROOM)
+        if chart.kind == "bar":
+            axes.set_xlim(right=limit)
+        else:
+            axes.set_ylim(top=limit)

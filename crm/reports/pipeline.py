@@ -23,6 +23,7 @@ from crm.sales.money import round_money
 from crm.sales.pipelines import load_pipeline
 from crm.sales.rules import weighted
 from crm.sales.views import StageView
+from crm.search_terms import name_order
 from storage.database import fetch_all
 
 MATRIX_OWNERS = 10  # owners drawn one by one; the rest are added up as "others"
@@ -57,7 +58,7 @@ def compute(ctx: ReportContext) -> Figures:
                            _matrix(ctx, stages, groups, code)),
                    charts=(Chart("pipeline", "pipeline_matrix", "column",
                                  tuple(range(1, len(_matrix_owners(groups, code)) + 1)),
-                                 stacked=True, params=(("currency", code),)),))
+                                 "amount", stacked=True, params=(("currency", code),)),))
 
 
 def _summary(groups: dict[Group, tuple[int, Decimal]], code: str) -> tuple:
@@ -100,7 +101,8 @@ def _owner_label(name: str | None) -> str | Label:
 
 
 def _by_owner(ctx: ReportContext, groups: dict[Group, tuple[int, Decimal]]) -> Table:
-    ordered = sorted(groups.items(), key=lambda item: (item[0][1] is None, item[0][1] or "",
+    ordered = sorted(groups.items(), key=lambda item: (item[0][1] is None,
+                                                       name_order(item[0][1] or ""),
                                                        item[0][0] or 0, item[0][2].position,
                                                        item[0][3]))
     rows = tuple((_owner_label(name), stage.name(ctx.locale), currency, count, amount)
@@ -116,7 +118,8 @@ def _matrix_owners(groups: dict[Group, tuple[int, Decimal]], code: str
     for (owner, name, _, currency), (_, amount) in groups.items():
         if currency == code:
             totals[(owner, name)] += amount
-    ranked = sorted(totals, key=lambda k: (-totals[k], k[1] or "", k[0] or 0))
+    ranked = sorted(totals, key=lambda k: (-totals[k], k[1] is None, name_order(k[1] or ""),
+                                           k[0] or 0))
     shown: list[tuple[int | None, str | Label]] = [(o, _owner_label(n))
                                                    for o, n in ranked[:MATRIX_OWNERS]]
     if len(ranked) > MATRIX_OWNERS:

@@ -126,7 +126,7 @@ def compute(ctx: ReportContext) -> Figures:
     units = sum(len(members) for members in buyers.values())
     return Figures(summary=_summary(people, groups), tables=(
         _segments(groups, units), _grid(grid), _chart(groups)),
-        charts=(Chart("segments", "segments_chart", "bar", (1,)),))
+        charts=(Chart("segments", "segments_chart", "bar", (1,), "customers"),))
 
 
 def _count(groups: dict[tuple[str, str], _Segment], segment: str) -> int:

@@ -110,8 +110,8 @@ def compute(ctx: ReportContext) -> Figures:
             Column("resolution_met", "count"), Column("resolution_breached", "count"),
             Column("resolution_rate", "percent"), Column("resolution_hours", "decimal")),
               tuple(rows))),
-        charts=(Chart("tickets", "tickets_weeks", "column", (1, 2)),
-                Chart("tickets_sla", "tickets_sla", "column", (4, 8))))
+        charts=(Chart("tickets", "tickets_weeks", "column", (1, 2), "tickets"),
+                Chart("tickets_sla", "tickets_sla", "column", (4, 8), "percent_met")))
 
 
 register(ReportKind("tickets", compute, last_weeks, 70))

@@ -151,6 +151,9 @@ def _place(sheet: WriteOnlyWorksheet, spec: Chart,
         chart.add_data(Reference(source, min_col=index + 1, min_row=1, max_row=last),
                        titles_from_data=True)
     chart.set_categories(Reference(source, min_col=1, min_row=2, max_row=last))
+    if not isinstance(chart, PieChart):  # x is the category axis, also across a bar chart
+        chart.x_axis.title = header(table.columns[0], labels)
+        chart.y_axis.title = labels(f"reports.axis.{spec.value_axis}", **dict(spec.params))
     chart.width, chart.height = 18, 9.5
     sheet.add_chart(chart, anchor)
 

@@ -175,10 +175,37 @@ def test_export_writes_xlsx_and_csv_with_filters(capsys, tmp_path) -> None:
     assert code == 0 and content.startswith(b"\xef\xbb\xbf")
     assert len(list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))) == 3
     code, _, err = run(capsys, "export", "deals", "--status", "lead", "-o", str(tmp_path / "x"))
-    assert code == 1 and "lead is not one of: open, won, lost" in err
+    assert code == 1 and "Filter deals by one of: open, won, lost" in err
     assert not (tmp_path / "x").exists()
     code, _, err = run(capsys, "export", "customers", "--as", "200", "-o", str(tmp_path / "y"))
     assert code == 1 and "not allowed" in err and not (tmp_path / "y").exists()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_export_takes_kinds_and_statuses_as_the_files_write_them(capsys, tmp_path, monkeypatch,
+                                                                 locale) -> None:
+    monkeypatch.setenv("CRM_LOCALE", locale)  # Chinese words are read whatever the language
+    source = tmp_path / "客户.csv"
+    source.write_bytes(csv_file([["姓名", "手机", "状态"], ["王小明", "13800138000", "意向客户"],
+                                 ["张伟", "13700137000", "线索"]]))
+    run(capsys, "import", str(source), "--yes")
+    code, _, err = run(capsys, "export", "客户", "--status", "潜在客户",
+                       "-o", str(tmp_path / "prospects.csv"))
+    content = (tmp_path / "prospects.csv").read_bytes().decode("utf-8-sig")
+    assert code == 0, err
+    assert [row[1] for row in csv.reader(io.StringIO(content))][1:] == ["王小明"]
+
+
+@pytest.mark.parametrize("locale, words", [
+    ("en", ["There is no export called “天气”. Choose one of: customers, interactions, deals"]),
+    ("zh-CN", ["没有叫“天气”的导出内容。可以导出：客户、跟进记录、商机、订单"])])
+def test_an_unknown_export_kind_lists_the_kinds_in_the_operators_words(capsys, tmp_path,
+                                                                       monkeypatch, locale,
+                                                                       words) -> None:
+    monkeypatch.setenv("CRM_LOCALE", locale)
+    code, _, err = run(capsys, "export", "天气", "-o", str(tmp_path / "x.xlsx"))
+    assert code == 1 and all(word in err for word in words), err
+    assert not (tmp_path / "x.xlsx").exists()
 
 
 @pytest.mark.parametrize("locale, expected", [

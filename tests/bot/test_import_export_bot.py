@@ -18,7 +18,7 @@ from crm.config import load_config
 from storage.database import fetch_one
 from tests.bot.harness import ChatHarness, Reply
 from tests.conftest import TEST_SECRET
-from tests.crm.cast import customer
+from tests.crm.cast import SYSTEM, customer
 from tests.crm.import_files import csv_file, read_sheet, xlsx_file
 
 MANAGER, AGENT, VIEWER = 7101, 7102, 7103
@@ -115,6 +115,22 @@ def test_existing_customers_offer_update_or_skip_and_cancel_keeps_nothing(chat, 
     assert customers.get_customer(manager, card.id).tags == ("VIP",)
 
 
+@pytest.mark.parametrize(("locale", "notice"), [
+    ("zh-CN", "请留意（1 行）：</b>\n• 第 2 行：出生年月：1975年3月 没有具体日期："
+              "生日留空，年月记入新客户的备注"),
+    ("en", "To note (1 row):</b>\n• row 2: 出生年月: 1975年3月 has no day: the birthday is left"
+           " empty and the new customer's notes keep the year and month")])
+def test_a_year_and_month_birthday_is_imported_with_a_word_in_the_dry_run(chat, locale,
+                                                                         notice) -> None:
+    chat.send(MANAGER, "/start", language=locale)
+    rows = [["姓名", "手机", "出生年月"], ["王小明", "13800138000", "1975年3月"]]
+    preview = sent(chat.send_document(MANAGER, "名单.csv", content=csv_file(rows)))[-1]
+    assert notice in preview.text, preview.text
+    chat.press(MANAGER, preview.buttons[0][1])
+    card = customers.search_customers(users.identify(MANAGER).as_actor(), "王小明").items[0]
+    assert customers.get_customer(SYSTEM, card.id).notes == "出生年月: 1975年3月"
+
+
 def test_refusals_are_clear_and_fetch_nothing(chat) -> None:
     replies = chat.send_document(MANAGER, "huge.xlsx", size=30 * 1024 * 1024)
     assert WORDS["en"]["too_large"] in sent(replies)[-1].text
@@ -167,7 +183,9 @@ def test_export_with_typed_filters_as_csv(chat) -> None:
     assert name.endswith(".csv") and content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert [row[1] for row in rows[1:]] == ["王小明"]
-    assert "is not one of" in sent(chat.send(MANAGER, "/export customers status=won"))[-1].text
+    assert sent(chat.send(MANAGER, "/export customers status=won"))[-1].text == (
+        "Status “won” does not apply to customers. Filter customers by one of: lead, prospect,"
+        " customer, inactive")
     assert "not understood" in sent(chat.send(MANAGER, "/export customers VIP"))[-1].text
     assert sent(chat.send(AGENT, "/export"))[-1].text == WORDS["en"]["not_allowed"]
     assert chat.alerts(chat.press(AGENT, "exf:customers:xlsx")) == [WORDS["en"]["not_allowed"]]
@@ -188,6 +206,34 @@ def test_the_kind_and_status_are_understood_as_the_files_write_them(chat) -> Non
     [refused] = sent(chat.send(MANAGER, "/export 客户 status=大客户", language="zh-CN"))
     assert "大客户" in refused.text and not sent(chat.send(MANAGER, "/export 天气"),
                                                  "sendDocument")
+
+
+@pytest.mark.parametrize(("typed", "expected", "offered"), [
+    ("/export 天气", "没有叫“天气”的导出内容。可以导出：客户、跟进记录、商机、订单、工单",
+     ["customers", "interactions", "deals", "orders", "tickets"]),
+    ("/export 单", "“单”可能是：订单、工单。要导出哪一种？", ["orders", "tickets"]),
+    ("/export 商机 状态=大单",
+     "商机没有“大单”这个状态。可以按这些状态筛选：进行中、赢单、输单", []),
+    ("/export 跟进记录 状态=线索", "跟进记录不能按状态筛选。", [])])
+def test_an_unknown_or_ambiguous_export_is_refused_in_the_users_words(chat, typed, expected,
+                                                                      offered) -> None:
+    [answer] = sent(chat.send(MANAGER, typed, language="zh-CN"))
+    assert answer.text == expected
+    assert [value for _, value in answer.buttons] == [f"exk:{kind}" for kind in offered]
+    assert not sent(chat.stub.calls, "sendDocument")
+
+
+def test_filters_can_be_typed_with_chinese_keys(chat) -> None:
+    manager = users.identify(MANAGER).as_actor()
+    agent = users.identify(AGENT).as_actor()
+    customer(manager, "王小明", phones=("13800138000",), tags=("VIP",), status="prospect")
+    customer(manager, "张伟", phones=("13700137000",), tags=("VIP",))
+    customer(agent, "陈静", phones=("13600136000",), tags=("VIP",), status="prospect")
+    replies = chat.send(MANAGER, "/export 客户 csv 标签＝VIP 状态=潜在客户 负责人=王经理"
+                                 " 从=2020-01-01 到=2099-12-31", language="zh-CN")
+    _, content = document(replies)
+    assert [row[1] for row in csv.reader(io.StringIO(content.decode("utf-8-sig")))][1:] == [
+        "王小明"]
 
 
 @pytest.fixture

@@ -124,7 +124,8 @@ def test_a_report_named_in_the_command_runs_at_once(book, chat) -> None:
     [(name, _)] = sent_files(replies, "sendDocument")
     assert name == "report-funnel-20260101-20260331.xlsx" and sent_files(replies, "sendPhoto")
     [reply] = chat.send(ADMIN, "/report weather")
-    assert "weather" in reply.text and "funnel" in reply.text and not reply.buttons
+    assert "weather" in reply.text and "Sales funnel" in reply.text
+    assert [value for _, value in reply.buttons] == [f"rp:{kind}::" for kind in reports.KINDS]
     forged = chat.send(AGENT, "/report forecast")  # an agent may not run the forecast
     assert not sent_files(forged, "sendDocument") and forged[0].text
 
@@ -137,6 +138,25 @@ def test_a_report_named_in_the_users_own_words_runs_at_once(book, chat, language
     replies = chat.send(ADMIN, f"/report {named} 2026-01-01 2026-03-31", language=language)
     [(name, _)] = sent_files(replies, "sendDocument")
     assert name == f"report-{kind}-20260101-20260331.xlsx"
+
+
+@pytest.mark.parametrize(("language", "typed", "expected", "offered"), [
+    ("zh-CN", "天气", "没有叫“天气”的报表。可以选：销售漏斗、按阶段和负责人的商机、",
+     list(reports.KINDS)),
+    ("zh-CN", "客户", "“客户”可能是这几份报表：按来源的新客户、客户分群（RFM）。",
+     ["new_customers", "segments"]),
+    ("en", "customer", "“customer” could be any of these reports: New customers by source, "
+     "Customer segments (RFM).", ["new_customers", "segments"])])
+def test_a_report_name_that_is_unknown_or_ambiguous_lists_the_names_in_the_users_words(
+        book, chat, language, typed, expected, offered) -> None:
+    [reply] = chat.send(MANAGER, f"/report {typed} 2026-01-01 2026-03-31", language=language)
+    assert reply.text.startswith(expected), reply.text
+    assert "funnel" not in reply.text and "new_customers" not in reply.text
+    assert [value for _, value in reply.buttons] == [f"rp:{kind}:20260101:20260331"
+                                                     for kind in offered]
+    replies = chat.press(MANAGER, reply.buttons[-1][1])
+    [(name, _)] = sent_files(replies, "sendDocument")
+    assert name == f"report-{offered[-1]}-20260101-20260331.xlsx"
 
 
 @pytest.mark.parametrize(("language", "expected"), [
@@ -192,3 +212,30 @@ def test_someone_who_blocked_the_bot_is_not_tried_again_that_week(book, chat) ->
     again = chat.loop.run_until_complete(send_weekly_reports(chat.app))
     assert again.endswith("0 sent, 1 already sent, 0 blocked the bot, 0 failed")
     assert not chat.stub.sent("sendDocument")
+
+
+def axis_title(axis) -> str | None:
+    return None if axis.title is None else "".join(
+        run.t for paragraph in axis.title.tx.rich.p for run in paragraph.r or ())
+
+
+@pytest.mark.parametrize(("language", "named", "axes"), [
+    ("zh-CN", "商机", ("阶段", "金额（CNY）")), ("en", "pipeline", ("Stage", "Amount (CNY)")),
+    ("zh-CN", "员工活动", ("员工", "跟进次数"))])
+def test_chart_axes_say_what_they_count_in_the_readers_language(book, chat, language, named,
+                                                               axes) -> None:
+    replies = chat.send(ADMIN, f"/report {named} 2026-01-01 2026-03-31", language=language)
+    [(_, content)] = sent_files(replies, "sendDocument")
+    workbook = load_workbook(io.BytesIO(content))
+    [chart] = workbook.worksheets[0]._charts
+    assert (axis_title(chart.x_axis), axis_title(chart.y_axis)) == axes
+
+
+def test_the_chinese_activity_workbook_has_a_column_for_each_kind_of_interaction(book,
+                                                                                 chat) -> None:
+    replies = chat.send(ADMIN, "/report 员工活动 2026-03-02 2026-03-15", language="zh-CN")
+    [(_, content)] = sent_files(replies, "sendDocument")
+    rows = sheet_rows(load_workbook(io.BytesIO(content)), "按人员的活动")
+    assert rows[0] == ("员工", "电话", "拜访", "会议", "消息", "邮件", "备注", "合计")
+    assert rows[1:] == [("Emily Chen", 0, 1, 0, 0, 0, 0, 1), ("李娜", 2, 1, 0, 0, 1, 1, 5),
+                        ("王经理", 0, 0, 0, 0, 0, 0, 0), ("张伟", 2, 0, 1, 0, 0, 0, 3)]

@@ -126,6 +126,41 @@ def test_workbook_with_title_row_merged_headers_numbers_and_dates(cast) -> None:
     assert (qian.birthday, qian.owner_id) == (dt.date(1990, 3, 7), cast.teammate.user_id)
 
 
+def test_a_birthday_with_a_year_and_month_only_imports_the_row_and_keeps_the_month(
+        cast) -> None:
+    on_file = customer(cast.manager, "老客户", phones=("13500135000",),
+                       birthday="1970-06-15", now=T0)
+    rows = [["姓名", "手机", "出生年月", "备注"],
+            ["王小明", "13800138000", "1975年3月", "对价格敏感"],
+            ["李娜", "13900139000", "1980-03", ""],
+            ["张伟", "13700137000", "1985/3", ""],
+            ["陈静", "13600136000", "1990.11", ""],
+            ["赵敏", "13400134000", "1992年5月20日", ""],  # a whole date stays a birthday
+            ["老客户", "13500135000", "1970年6月", ""],
+            ["未来", "13300133000", "2030年1月", ""],
+            ["无月", "13200132000", "1975年13月", ""]]
+    preview = imports.preview_import(cast.manager, "名单.csv", csv_file(rows), now=T0)
+    assert (preview.new, preview.existing, preview.invalid) == (5, 1, 2)
+    assert [(p.row, p.column, p.code) for p in preview.problems] == [
+        (8, "出生年月", "validation.birthday_future"), (9, "出生年月", "validation.date")]
+    assert [(n.row, n.column, n.code, n.params["value"]) for n in preview.notices] == [
+        (2, "出生年月", "import.birth_month_noted", "1975年3月"),
+        (3, "出生年月", "import.birth_month_noted", "1980-03"),
+        (4, "出生年月", "import.birth_month_noted", "1985/3"),
+        (5, "出生年月", "import.birth_month_noted", "1990.11"),
+        (7, "出生年月", "import.birth_month_kept", "1970年6月")]
+    assert preview.notice_count == 5
+    result = imports.confirm_import(cast.manager, preview.token, "update", now=T0)
+    assert (result.created, result.updated, result.rejected) == (5, 0, 2)
+    wang = card_by_phone("+8613800138000")
+    # the day is unknown: no made-up birthday (nor age, nor birthday reminder on the 1st)
+    assert (wang.birthday, wang.age) == (None, None)
+    assert wang.notes == "对价格敏感\n出生年月: 1975年3月"
+    assert card_by_phone("+8613900139000").notes == "出生年月: 1980-03"
+    assert card_by_phone("+8613400134000").birthday == dt.date(1992, 5, 20)
+    assert customers.get_customer(SYSTEM, on_file.id).birthday == dt.date(1970, 6, 15)
+
+
 def test_bad_rows_are_reported_with_their_column_and_reason(cast) -> None:
     content = csv_file([
         ["姓名", "手机", "生日", "客户等级"],

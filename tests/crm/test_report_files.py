@@ -4,6 +4,7 @@ here is the catalogue key itself; the bot tests check the real wording in both l
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import struct
@@ -17,6 +18,7 @@ from openpyxl.chart import BarChart, LineChart
 from crm import reports
 from crm.actors import Actor, Channel
 from crm.reports import picture
+from tests.crm.cast import customer
 from tests.crm.report_book import FORMULA_SOURCE, NOW, build_book
 
 
@@ -102,3 +104,76 @@ def test_the_first_installed_cjk_family_is_preferred() -> None:
     assert picture.pick_family(["DejaVu Sans", "WenQuanYi Micro Hei", "Noto Sans CJK SC"]) \
         == "Noto Sans CJK SC"
     assert picture.pick_family(["DejaVu Sans"]) is None
+
+
+def drawn(monkeypatch: pytest.MonkeyPatch, actor: Actor, kind: str,
+          **options: object) -> tuple[reports.ReportFiles, list]:
+    """A report's files, and the axes of the picture the product drew for them."""
+    from matplotlib.figure import Figure
+
+    axes: list = []
+    save = Figure.savefig
+
+    def keep(figure: Figure, *args: object, **kwargs: object) -> None:
+        axes.extend(figure.axes)
+        save(figure, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    files = reports.build_report_files(actor, kind, now=NOW, **options)
+    return files, axes
+
+
+def test_the_tallest_stacked_bar_has_room_above_it(book, monkeypatch) -> None:
+    # The manager's pipeline: 已联系 is the tallest stage and its top owner (张伟) has none
+    # there; two more January customers from the website make January the tallest month of
+    # new customers with nothing from the last source ((no source)) on top.
+    for name in ("网上客户一", "网上客户二"):
+        customer(book.agent, name, source="website", now=dt.datetime(2026, 1, 20, 3))
+    for actor, kind, table in ((book.manager, "pipeline", "pipeline_matrix"),
+                               (book.agent, "new_customers", "customers_chart")):
+        files, [axes] = drawn(monkeypatch, actor, kind, labels=labels, since="2026-01-01",
+                              until="2026-03-31")
+        tallest = max(float(sum(row[1:])) for row in files.report.table(table).rows)
+        assert tallest > 0
+        assert axes.get_ylim()[1] > tallest * 1.02, kind
+
+
+def axis_title(axis) -> str | None:
+    """The text of a native chart axis' title, as Excel shows it."""
+    if axis.title is None:
+        return None
+    return "".join(run.t for paragraph in axis.title.tx.rich.p for run in paragraph.r or ())
+
+
+AXES = {  # kind → the headline chart's (category axis, value axis) titles
+    "funnel": ("reports.column.stage", "reports.axis.deals"),
+    "pipeline": ("reports.column.stage", "reports.axis.amount CNY"),
+    "forecast": ("reports.column.month", "reports.axis.amount CNY"),
+    "activity": ("reports.column.staff", "reports.axis.interactions"),
+    "new_customers": ("reports.column.month", "reports.axis.customers"),
+    "segments": ("reports.column.segment", "reports.axis.customers"),
+    "tickets": ("reports.column.week", "reports.axis.tickets"),
+}
+
+
+@pytest.mark.parametrize("kind", list(reports.KINDS))
+def test_each_picture_says_what_its_axes_count(book, monkeypatch, kind: str) -> None:
+    _, [axes] = drawn(monkeypatch, book.admin, kind, labels=labels, since="2026-01-01",
+                      until="2026-03-31")
+    categories, values = AXES[kind]
+    across, up = (values, categories) if kind in ("funnel", "segments") else (categories,
+                                                                             values)
+    assert (axes.get_xlabel(), axes.get_ylabel()) == (across, up)
+
+
+def test_every_native_chart_titles_both_axes(book) -> None:
+    files = reports.build_all_files(book.admin, labels=labels, since="2026-01-01",
+                                    until="2026-03-31", now=NOW)
+    workbook = load_workbook(io.BytesIO(files.xlsx))
+    headline = [(axis_title(c.x_axis), axis_title(c.y_axis))
+                for c in workbook["reports.sheet.summary"]._charts]
+    assert headline == [AXES[kind] for kind in reports.KINDS]
+    others = [c for sheet in workbook.worksheets[1:] for c in sheet._charts]
+    assert {(axis_title(c.x_axis), axis_title(c.y_axis)) for c in others} == {
+        ("reports.column.week", "reports.axis.interactions"),
+        ("reports.column.priority", "reports.axis.percent_met")}

@@ -13,12 +13,13 @@ from decimal import Decimal
 import peewee
 import pytest
 
-from crm import audit, reports
+from crm import audit, customers, reports, sales, users
 from crm.errors import PermissionDenied, ValidationError
 from crm.reports import segments
 from crm.reports.base import Label
 from crm.reports.timebase import Period, TimeBase
 from storage.database import fetch_all
+from tests.crm.cast import SYSTEM, customer
 from tests.crm.report_book import FORMULA_SOURCE, NOW, Book, build_book
 
 D = Decimal
@@ -144,30 +145,61 @@ def test_agents_get_no_forecast_and_viewers_no_reports(book):
     assert reports.report_kinds(book.manager) == list(reports.KINDS)
 
 
-def test_activity_counts_each_persons_calls_visits_and_notes_per_local_week(book):
+def test_activity_counts_each_kind_of_interaction_per_person_and_local_week(book):
     report = run(book.admin, "activity", since="2026-03-02", until="2026-03-15")
-    # 李娜: email Mar 1 20:00 UTC (= Mar 2 local, other) and call Mar 2 → week of Mar 2;
+    # columns: calls, visits, meetings, messages, e-mails, notes, total
+    # 李娜: email Mar 1 20:00 UTC (= Mar 2 local) and call Mar 2 → week of Mar 2;
     # visit Mar 8 17:00 UTC (= Mar 9 local), note, call → week of Mar 9; Feb 27 is outside
     assert rows(report, "activity_staff") == [
-        ("Emily Chen", 0, 1, 0, 0, 1), ("张伟", 2, 0, 0, 1, 3), ("李娜", 2, 1, 1, 1, 5),
-        ("王经理", 0, 0, 0, 0, 0)]
+        ("Emily Chen", 0, 1, 0, 0, 0, 0, 1), ("李娜", 2, 1, 0, 0, 1, 1, 5),
+        ("王经理", 0, 0, 0, 0, 0, 0, 0), ("张伟", 2, 0, 1, 0, 0, 0, 3)]
     weeks = rows(report, "activity_weeks")
-    assert ("李娜", dt.date(2026, 3, 2), 1, 0, 0, 1, 2) in weeks
-    assert ("李娜", dt.date(2026, 3, 9), 1, 1, 1, 0, 3) in weeks
-    assert rows(report, "activity_trend") == [(dt.date(2026, 3, 2), 3, 0, 0, 1, 4),
-                                              (dt.date(2026, 3, 9), 1, 2, 1, 1, 5)]
-    assert summary(report) == {"calls": 4, "visits": 2, "notes": 1, "other": 2,
-                               "active_staff": 3}
+    assert ("李娜", dt.date(2026, 3, 2), 1, 0, 0, 0, 1, 0, 2) in weeks
+    assert ("李娜", dt.date(2026, 3, 9), 1, 1, 0, 0, 0, 1, 3) in weeks
+    assert rows(report, "activity_trend") == [(dt.date(2026, 3, 2), 3, 0, 0, 0, 1, 0, 4),
+                                              (dt.date(2026, 3, 9), 1, 2, 1, 0, 0, 1, 5)]
+    assert summary(report) == {"calls": 4, "visits": 2, "meetings": 1, "messages": 0,
+                               "emails": 1, "notes": 1, "active_staff": 3}
+
+
+def test_messages_and_emails_are_columns_of_their_own_in_the_headline_chart(book):
+    for minute in (1, 2, 3):
+        when = dt.datetime(2026, 3, 10, 3, minute)
+        customers.log_interaction(book.teammate, book.customers["b1"], "message", "微信沟通",
+                                  occurred_at=when, now=when)
+    report = run(book.admin, "activity", since="2026-03-02", until="2026-03-15")
+    table = report.table("activity_staff")
+    headers = [column.key for column in table.columns]
+    assert headers == ["staff", "calls", "visits", "meetings", "messages", "emails", "notes",
+                       "total"]
+    assert ("张伟", 2, 0, 1, 3, 0, 0, 6) in table.rows
+    drawn = [headers[i] for i in report.headline.series]
+    assert drawn == ["calls", "visits", "meetings", "messages", "emails", "notes"]
 
 
 def test_a_manager_sees_their_team_including_who_did_nothing(book):
     report = run(book.manager, "activity", since="2026-03-02", until="2026-03-15")
-    assert [r[0] for r in rows(report, "activity_staff")] == ["张伟", "李娜", "王经理"]
+    # by pinyin: Li Na, Wang (经理), Zhang Wei
+    assert [r[0] for r in rows(report, "activity_staff")] == ["李娜", "王经理", "张伟"]
+
+
+def test_names_sort_by_pinyin_mixed_with_latin_names(book):
+    chen = users.add_user(SYSTEM, 9100, "agent", "陈静").as_actor()
+    deal_day = dt.datetime(2026, 3, 3, 3)
+    sales.create_deal(chen, customer(chen, "陈静的客户", now=deal_day).id, "D10",
+                      amount="3000.00", now=deal_day)
+    pipeline = run(book.admin, "pipeline")
+    owners = list(dict.fromkeys(r[0] for r in rows(pipeline, "pipeline_owners")))
+    # chen jing, Emily Chen, li na, zhang wei (not by code point: E, 张, 李, 陈)
+    assert owners == ["陈静", "Emily Chen", "李娜", "张伟"]
+    activity = run(book.admin, "activity", since="2026-03-02", until="2026-03-15")
+    assert [r[0] for r in rows(activity, "activity_staff")] == [
+        "陈静", "Emily Chen", "李娜", "王经理", "张伟"]
 
 
 def test_an_agent_reports_only_their_own_work(book):
     activity = run(book.agent, "activity", since="2026-03-02", until="2026-03-15")
-    assert rows(activity, "activity_staff") == [("李娜", 2, 1, 1, 1, 5)]
+    assert rows(activity, "activity_staff") == [("李娜", 2, 1, 0, 0, 1, 1, 5)]
     customers = run(book.agent, "new_customers")
     assert summary(customers)["new_customers"] == 3  # a1, a2, a3
     assert customers.reach == "own"

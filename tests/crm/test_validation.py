@@ -129,6 +129,21 @@ def test_unreadable_or_impossible_dates_are_refused(typed: str) -> None:
     assert error.field == "signed_on"
 
 
+@pytest.mark.parametrize(("typed", "read"), [
+    ("1975年3月", (1975, 3)), ("1975年03月", (1975, 3)), ("1975-03", (1975, 3)),
+    ("1975/3", (1975, 3)), ("1975.3", (1975, 3)), ("１９７５年１１月", (1975, 11)),
+    ("1975-03-07", None), ("1975", None), ("197503", None), ("March 1975", None)])
+def test_a_year_and_month_is_read_apart_from_a_whole_date(typed: str, read) -> None:
+    assert v.parse_year_month(typed) == read
+
+
+def test_a_birth_month_is_checked_like_a_birthday() -> None:
+    assert v.check_birth_month(1975, 3, TODAY) == "1975-03"
+    raises("validation.date", v.check_birth_month, 1975, 13, TODAY)
+    raises("validation.birthday_future", v.check_birth_month, TODAY.year + 1, 1, TODAY)
+    raises("validation.birthday_too_old", v.check_birth_month, 1899, 12, TODAY)
+
+
 def test_a_birthday_in_range_is_returned_unchanged() -> None:
     assert v.check_birthday(dt.date(1985, 10, 1), TODAY) == dt.date(1985, 10, 1)
     assert v.check_birthday(TODAY, TODAY) == TODAY
