@@ -8,11 +8,11 @@ import argparse
 from pathlib import Path
 
 from bot.handlers.report import labels_for
-from bot.i18n import resolve_locale
+from bot.i18n import codes_named, listed, resolve_locale, t
 from bot.terminal import AddCommand, Terminal, telegram_id_arg
 from crm import reports, system, users
 from crm.actors import Actor, Channel
-from crm.config import Config
+from crm.config import LOCALES, Config
 from crm.errors import NotFound
 from crm.reports.labels import figure_text
 
@@ -23,7 +23,8 @@ def register(add: AddCommand) -> None:
     """Add `crm report` to the parser."""
     command = add("report", cmd_report, "Write a report as an XLSX workbook with charts "
                   f"(KIND: {', '.join(reports.KINDS)}, or {ALL} for the weekly workbook).")
-    command.add_argument("kind", choices=[*reports.KINDS, ALL], metavar="KIND")
+    command.add_argument("kind", metavar="KIND",
+                         help="the report's code or its name in Chinese or English (漏斗)")
     command.add_argument("--from", dest="since", metavar="DATE",
                          help="first day, e.g. 2026-01-01 (default: the report's usual period)")
     command.add_argument("--to", dest="until", metavar="DATE", help="last day, included")
@@ -43,15 +44,39 @@ def _actor(telegram_id: int | None) -> Actor:
     return staff.as_actor(Channel.CLI)
 
 
+def _kind_named(locale: str, word: str) -> str | list[str]:
+    """The report a KIND argument names (its code, or its name in the operator's language,
+    else in another); the candidates when it names none or several."""
+    if word.strip().casefold() == ALL:
+        return ALL
+    for language in (locale, *(other for other in LOCALES if other != locale)):
+        found = codes_named(language, ("reports.kind",), word, reports.KINDS)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return found
+    return []
+
+
+def _unclear(locale: str, word: str, candidates: list[str]) -> str:
+    names = listed(locale, (t(locale, f"reports.kind.{kind}", html_escape=False)
+                            for kind in candidates or reports.KINDS))
+    key = "cli.report.ambiguous" if candidates else "reports.unknown_named"
+    return t(locale, key, word=word, names=names, html_escape=False)
+
+
 def cmd_report(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     actor = _actor(args.as_user)
     locale = resolve_locale(actor.locale, config.locale)
     labels, out = labels_for(locale), Terminal(locale)
+    kind = _kind_named(locale, args.kind)
+    if isinstance(kind, list):
+        return out.refuse(_unclear(locale, args.kind, kind))
     options = {"labels": labels, "since": args.since, "until": args.until, "locale": locale,
                "picture": args.png is not None}
-    files = (reports.build_all_files(actor, **options) if args.kind == ALL
-             else reports.build_report_files(actor, args.kind, **options))
+    files = (reports.build_all_files(actor, **options) if kind == ALL
+             else reports.build_report_files(actor, kind, **options))
     for report in files.reports:
         out.say("cli.report.title", kind=labels(f"reports.kind.{report.kind}"),
                 since=report.period.since.isoformat(), until=report.period.last.isoformat(),

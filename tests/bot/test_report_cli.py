@@ -129,3 +129,23 @@ def test_every_column_of_a_chinese_workbook_is_wide_enough_to_show_its_figures(
 def shown_width(text: str) -> int:
     """Chinese characters take two widths of a Latin one."""
     return sum(2 if "\u2e80" <= char <= "\uffef" else 1 for char in text)
+
+
+def test_a_report_is_named_in_chinese_or_english_words(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    assert cli.main(["report", "漏斗", *Q1, "-o", "funnel.xlsx"]) == 0
+    assert "销售漏斗 · 2026-01-01 至 2026-03-31" in capsys.readouterr().out
+    assert cli.main(["report", "Sales funnel", *Q1, "-o", "again.xlsx"]) == 0
+    assert Path("again.xlsx").exists()
+
+
+@pytest.mark.parametrize("language, word, said", [
+    ("zh-CN", "天气", "没有叫“天气”的报表。可以选：销售漏斗、"),
+    ("zh-CN", "客户", "“客户”可能是这几份报表：按来源的新客户、客户分群（RFM）"),
+    ("en", "weather", "There is no report called “weather”. Choose one of: Sales funnel, ")])
+def test_a_report_name_that_fits_none_or_several_lists_the_names(monkeypatch, capsys, language,
+                                                                  word, said) -> None:
+    monkeypatch.setenv("CRM_LOCALE", language)
+    assert cli.main(["report", word, "-o", "x.xlsx"]) == 1
+    assert said in capsys.readouterr().err
+    assert not Path("x.xlsx").exists()
