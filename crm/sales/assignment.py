@@ -1,6 +1,6 @@
 """Assigning leads: by the rules in the database when a lead arrives, or by a manager; every
 change of owner leaves a history row and tells the new owner through the outbox
-(crm.handover)."""
+(crm.handover), and a "change" to the owner a customer already has changes nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from crm.clock import as_datetime, utcnow
 from crm.customers.load import require_visible
 from crm.customers.views import TimelineEntry
 from crm.errors import ValidationError
-from crm.handover import hand_over_customer
+from crm.handover import hand_over_customer, staff_name
 from crm.permissions import Action, require
 from crm.sales.access import check_assignee
 from crm.sales.assignment_rules import SETTING_ID, ensure_setting, load_settings
@@ -114,7 +114,8 @@ def _decide(customer_id: int, now: dt.datetime) -> Choice | None:
 
 def assign_lead(actor: Actor, customer_id: int, *,
                 now: dt.datetime | None = None) -> AssignmentView | None:
-    """Give a lead an owner by the assignment rules; None when the rules name nobody."""
+    """Give a lead an owner by the assignment rules; None when the rules name nobody, or the
+    owner it already has."""
     require(actor, Action.REASSIGN)
     now = now or utcnow()
     with database.atomic():
@@ -122,7 +123,7 @@ def assign_lead(actor: Actor, customer_id: int, *,
         if customer.status != "lead":
             raise ValidationError("lead.not_lead", field="status")
         choice = _decide(customer_id, now)
-        if choice is None:
+        if choice is None or choice.assignee_id == customer.owner_id:
             return None
         return _assign(actor, customer_id, customer.owner_id, choice, None, now)
 
@@ -147,13 +148,17 @@ def assign_new_lead(actor: Actor, customer_id: int, *,
 
 def reassign_lead(actor: Actor, customer_id: int, owner_id: int, *, note: str | None = None,
                   now: dt.datetime | None = None) -> AssignmentView:
-    """A manager hands a customer to another owner, who is told."""
+    """A manager hands a customer to another owner, who is told; naming the owner it already
+    has is refused (``lead.same_owner``) and changes nothing."""
     require(actor, Action.REASSIGN)
     now = now or utcnow()
     text = check_length(note, field="note", max_length=NOTE_MAX)
     with database.atomic():
         customer = require_visible(actor, customer_id)
         check_assignee(actor, owner_id)
+        if owner_id == customer.owner_id:
+            raise ValidationError("lead.same_owner", field="owner", customer_name=customer.name,
+                                  owner=staff_name(owner_id))
         return _assign(actor, customer_id, customer.owner_id, Choice(owner_id, "manual"), text,
                        now)
 
