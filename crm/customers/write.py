@@ -17,7 +17,7 @@ from crm.customers.load import load_card, require_visible
 from crm.customers.secrets import store_secret
 from crm.customers.views import CustomerCard
 from crm.errors import NotFound, ValidationError
-from crm.handover import hand_over_customer
+from crm.handover import EDIT, hand_over_customer
 from crm.localtime import local_today
 from crm.permissions import Action, require
 from crm.search_terms import build_document, normalise_text
@@ -245,7 +245,8 @@ def update_customer(actor: Actor, customer_id: int, field: str, value: Any, *,
         audit.record(actor, "customer.update", "customer", customer_id, customer_id=customer_id,
                      changes=changed, now=now)
         if "owner" in changes:
-            hand_over_customer(actor, customer_id, current.owner_id, changes["owner"], now)
+            hand_over_customer(actor, customer_id, current.owner_id, changes["owner"], now,
+                               reason=EDIT)
     return load_card(customer_id)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import peewee
 import pytest
 
-from crm import sales, users
+from crm import customers, sales, users
 from crm.actors import Actor
 from tests.bot.harness import ChatHarness, Reply
 from tests.crm.cast import customer
@@ -53,4 +53,19 @@ def test_picking_the_current_owner_says_so_in_each_language_and_changes_nothing(
     assert chat.alerts(replies) == ["李娜 already owns 王小明; nothing changed."]
     assert sales.list_assignment_history(SYSTEM, made.id) == []
     assert "转交负责人" not in timeline(chat, MANAGER, made.id)
+
+
+def test_owner_changes_by_every_door_read_alike_on_the_timeline(chat, agent, managers) -> None:
+    manager, english = managers
+    other = users.identify(OTHER)
+    made = customer(agent, "王小明")
+    customers.update_customer(manager, made.id, "owner_id", other.id)  # an edit of the record
+    users.reassign_customers(english, OTHER, AGENT)  # 王强's whole book back to 李娜
+    pick_owner(chat, MANAGER, made.id, "负责人", "王强")  # the owner button
+    chinese = timeline(chat, MANAGER, made.id)
+    assert chinese.index("转交负责人 · 王经理\n    王强") < chinese.index(
+        "整体移交客户 · Tom\n    李娜") < chinese.index("修改负责人 · 王经理\n    王强")
+    english_text = timeline(chat, ENGLISH_MANAGER, made.id)
+    assert english_text.index("Reassigned · 王经理") < english_text.index(
+        "Handed over with a whole book · Tom") < english_text.index("Owner changed · 王经理")
 
