@@ -174,3 +174,27 @@ def test_the_history_keeps_every_change_in_order_whatever_the_door(cast) -> None
         (cast.agent.user_id, cast.other_agent.user_id, "edit"),
         (cast.other_agent.user_id, cast.teammate.user_id, "manual")]
     assert [e[0] for e in owner_timeline(cast, made.id)] == ["manual", "edit"]  # newest first
+
+
+# merges ----------------------------------------------------------------------------------------
+def test_an_ownerless_survivor_taking_the_merged_owner_is_in_history_and_audit(cast) -> None:
+    keep = customer(cast.manager, "王小明（无人负责）", now=NOW)
+    customers.update_customer(cast.manager, keep.id, "owner_id", None, now=NOW)
+    other = customer(cast.agent, "王小明", now=NOW, occupation="工程师")
+    sales.reassign_lead(cast.manager, other.id, cast.other_agent.user_id, now=NOW)
+    customers.merge_customers(cast.manager, keep.id, other.id, now=LATER)
+    new = cast.other_agent.user_id
+    assert customers.get_customer(cast.admin, keep.id).owner_id == new
+    assert history(cast, keep.id)[-1] == (None, new, "merge", cast.manager.user_id, LATER)
+    assert owner_timeline(cast, keep.id)[0] == ("merge", "Emily Chen", "王经理")
+    [merge] = [e for e in audit.list_audit(cast.admin, customer_id=keep.id).items
+               if e.action == "customer.merge"]
+    assert merge.changes is not None
+    assert (merge.changes["owner"], merge.changes["occupation"]) == ([None, new],
+                                                                     [None, "工程师"])
+    third = customer(cast.agent, "王小明（重复）", now=NOW)  # the survivor keeps its owner now
+    customers.merge_customers(cast.manager, keep.id, third.id, now=LATER + dt.timedelta(hours=1))
+    assert [h[2] for h in history(cast, keep.id)] == ["edit", "manual", "merge"]
+    merges = [e for e in audit.list_audit(cast.admin, customer_id=keep.id).items
+              if e.action == "customer.merge"]
+    assert "owner" not in (merges[0].changes or {})  # newest first
