@@ -103,6 +103,7 @@ _DEFAULTS: dict[str, str] = {
     "payment.order_cancelled": "this order is cancelled and takes no payments",
     "payment.voided": "this payment is already void",
     "lead.not_lead": "only customers with status lead are assigned by the rules",
+    "lead.same_owner": "{owner} already owns {customer_name}; nothing changed",
     "import.empty": "the file is empty",
     "import.not_spreadsheet": "{name} is not a spreadsheet; send a CSV or Excel file",
     "import.encoding": "{name} cannot be read as {encoding}",

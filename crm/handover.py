@@ -7,6 +7,10 @@ record, a manager's reassignment, a whole book handed over, the assignment rules
 merge into another owner's customer) moves the work here inside its own transaction, so they
 all move the same things, and tells the new owner through ``tell_new_owner``: one message per
 change and new owner, in the outbox; nobody is told of a change they made themselves.
+
+Every door also writes each real change of a customer's owner to its assignment history
+through ``record_owner_changes`` (who, from whom, to whom, when, by which door), which is what
+the customer's timeline shows; a "change" to the owner a customer already has writes nothing.
 """
 
 from __future__ import annotations
@@ -18,9 +22,17 @@ from typing import Any
 
 from crm import audit
 from crm.actors import Actor
+from storage import bulk
 from storage.database import database, fetch_all, fetch_one, sql
 
 CHUNK = 500
+# The doors an owner change comes through, as its history row names them (``reason``), beside
+# the assignment rules' own (rule, round_robin, fallback): a manager's reassignment, an edit of
+# the record, an import, a whole book handed over, a merge giving an ownerless survivor the
+# merged record's owner. The bot's timeline has a label for each.
+MANUAL, EDIT, IMPORT, WHOLE_BOOK, MERGE = "manual", "edit", "import", "whole_book", "merge"
+_HISTORY_COLUMNS = ("customer_id", "from_owner_id", "to_owner_id", "reason", "rule_id", "note",
+                    "at", "by_id")
 
 Move = tuple[int, int | None, int | None]  # customer id, previous owner, new owner
 
@@ -101,11 +113,24 @@ def hand_over_work_by_owner(actor: Actor, moves: Iterable[Move], now: dt.datetim
             for owner in sorted({new for _, new in net.values()})}
 
 
+def record_owner_changes(actor: Actor, moves: Iterable[Move], now: dt.datetime, reason: str, *,
+                         note: str | None = None, rule_id: int | None = None) -> int:
+    """Add each real owner change to its customer's assignment history, made by ``actor``
+    through ``reason``'s door, in bulk inside the caller's transaction; returns how many."""
+    rows = [(customer_id, previous, new, reason, rule_id, note, now, actor.user_id)
+            for customer_id, previous, new in moves if previous != new]
+    return bulk.insert_rows("lead_assignment", _HISTORY_COLUMNS, rows)
+
+
 def hand_over_customer(actor: Actor, customer_id: int, previous: int | None, new: int | None,
-                       now: dt.datetime, *, code: str = "lead.reassigned",
-                       params: Mapping[str, Any] | None = None) -> HandedOver:
-    """One customer's owner changed: its open work follows and the new owner is told, naming
-    the customer (``code``, or ``code``_with_work when work came along)."""
+                       now: dt.datetime, *, reason: str, code: str = "lead.reassigned",
+                       params: Mapping[str, Any] | None = None, note: str | None = None,
+                       rule_id: int | None = None) -> HandedOver:
+    """One customer's owner changed through ``reason``'s door: the change goes into its
+    history, its open work follows and the new owner is told, naming the customer (``code``,
+    or ``code``_with_work when work came along)."""
+    record_owner_changes(actor, [(customer_id, previous, new)], now, reason, note=note,
+                         rule_id=rule_id)
     work = hand_over_work(actor, [(customer_id, previous, new)], now)
     if new is not None and new != previous:
         tell_new_owner(actor, new, code, work, now, customer_id=customer_id,
@@ -113,10 +138,14 @@ def hand_over_customer(actor: Actor, customer_id: int, previous: int | None, new
     return work
 
 
-def hand_over_customers(actor: Actor, moves: Iterable[Move], now: dt.datetime, *,
-                        code: str = "handover.customers") -> dict[int, HandedOver]:
-    """Many customers' owners changed at once (an import): their open work follows and each
-    new owner gets one message with how many customers and how much work came to them."""
+def hand_over_customers(actor: Actor, moves: Iterable[Move], now: dt.datetime, *, reason: str,
+                        code: str = "handover.customers",
+                        params: Mapping[str, Any] | None = None) -> dict[int, HandedOver]:
+    """Many customers' owners changed at once (an import, a whole book): each change goes
+    into its customer's history, their open work follows and each new owner gets one message
+    with how many customers and how much work came to them."""
+    moves = list(moves)
+    record_owner_changes(actor, moves, now, reason)
     net = _net(moves)
     by_owner = hand_over_work_by_owner(actor, [(c, p, n) for c, (p, n) in net.items()], now)
     customers_of: dict[int, int] = {}
@@ -124,7 +153,7 @@ def hand_over_customers(actor: Actor, moves: Iterable[Move], now: dt.datetime, *
         customers_of[new] = customers_of.get(new, 0) + 1
     for owner, count in sorted(customers_of.items()):
         tell_new_owner(actor, owner, code, by_owner.get(owner, HandedOver()), now,
-                       params={"count": count})
+                       params={**(params or {}), "count": count})
     return by_owner
 
 

@@ -12,7 +12,7 @@ from crm.actors import Actor, Channel, Role
 from crm.clock import as_datetime, utcnow
 from crm.config import LOCALES
 from crm.errors import Conflict, NotFound, ValidationError
-from crm.handover import HandedOver, hand_over_work, tell_new_owner
+from crm.handover import WHOLE_BOOK, HandedOver, hand_over_customers
 from crm.permissions import Action, require, role_allows
 from crm.search_terms import normalise_text
 from storage.database import database, fetch_all, fetch_one, insert, sql
@@ -299,6 +299,8 @@ def reassign_customers(actor: Actor, from_telegram_id: int, to_telegram_id: int,
         if target is None:
             raise NotFound("user.not_found", telegram_id=to_telegram_id)
         check_can_own(target.id)
+        if source.id == target.id:  # their own book: nothing changes hands
+            return Reassigned(0, HandedOver())
         ids = [r[0] for r in fetch_all("select id from customer where owner_id = ?"
                                        " and deleted_at is null", (source.id,))]
         database.execute_sql(sql("update customer set owner_id = ?, updated_at = ?"
@@ -306,13 +308,16 @@ def reassign_customers(actor: Actor, from_telegram_id: int, to_telegram_id: int,
                              (target.id, now, source.id))
         for customer_id in ids:
             reindex(customer_id)
-        work = hand_over_work(actor, [(i, source.id, target.id) for i in ids], now)
+        moved = hand_over_customers(actor, [(i, source.id, target.id) for i in ids], now,
+                                    reason=WHOLE_BOOK, code="user.customers_handed",
+                                    params={"previous": source.name})
         audit.record(actor, "user.reassign", "staff_user", source.id, changes={
             "owner_id": [source.id, target.id], "customers": [None, len(ids)]}, now=now)
-        if ids:
-            tell_new_owner(actor, target.id, "user.customers_handed", work, now,
-                           params={"count": len(ids), "previous": source.name})
-    return Reassigned(len(ids), work)
+        # Each customer's own log shows its owner change too, as a manager's reassignment does.
+        audit.record_for_customers(actor, [
+            ("lead.assign", i, {"owner_id": [source.id, target.id],
+                                "reason": [None, WHOLE_BOOK]}) for i in ids], now)
+    return Reassigned(len(ids), moved.get(target.id, HandedOver()))
 
 
 def check_can_own(staff_id: int, *, field: str = "owner") -> None:

@@ -219,9 +219,10 @@ async def choose_owner(update: Update, context: session.Context) -> object:
     actor = session.actor(context)
     try:
         await session.db(context, sales.reassign_lead, actor, customer_id, owner_id)
-    except (ValidationError, PermissionDenied, NotFound) as error:
-        await update.callback_query.answer(
-            describe_error(session.locale(context), error)[:200], show_alert=True)
+    except (ValidationError, PermissionDenied, NotFound) as error:  # e.g. the current owner
+        await update.callback_query.answer(  # an alert is plain text: names go in unescaped
+            describe_error(session.locale(context), error, html_escape=False)[:200],
+            show_alert=True)
         return None
     await answer(update)
     context.user_data.pop(TARGET, None)

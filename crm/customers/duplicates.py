@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -16,7 +17,7 @@ from crm.clock import utcnow
 from crm.customers.events import record_event
 from crm.customers.views import DuplicateMatch
 from crm.errors import Duplicate, ValidationError
-from crm.handover import hand_over_work, staff_name, tell_new_owner
+from crm.handover import MERGE, hand_over_work, record_owner_changes, staff_name, tell_new_owner
 from crm.permissions import Action, require
 from crm.search_terms import name_pinyin, normalise_text
 from crm.visibility import Scope, can_see, scope_of
@@ -200,9 +201,11 @@ def merge_customers(actor: Actor, keep_id: int, other_id: int, *,
         _move_channels(keep_id, other_id)
         _move_tags(keep_id, other_id)
         _move_secrets(keep_id, other_id)
-        _fill_blanks(keep, other)
+        filled = _fill_blanks(keep, other)
         _demote_moved_primary_addresses(keep_id, other_id)
         _hand_over_merged_work(actor, keep, other, now)
+        if "owner" in filled:  # the survivor had no owner and takes the merged record's
+            record_owner_changes(actor, [(keep_id, None, other.owner_id)], now, MERGE)
         for table, column in CUSTOMER_REFERENCES:
             database.execute_sql(sql(f"update {table} set {column} = ? where {column} = ?"),
                                  (keep_id, other_id))
@@ -217,7 +220,7 @@ def merge_customers(actor: Actor, keep_id: int, other_id: int, *,
         reindex(keep_id)
         audit.record(actor, "customer.merge", "customer", keep_id, customer_id=keep_id,
                      changes={"merged_from": [None, other_id]} | {
-                         f"from.{k}": [None, v] for k, v in snapshot.items()}, now=now)
+                         f"from.{k}": [None, v] for k, v in snapshot.items()} | filled, now=now)
         audit.record(actor, "customer.merged_into", "customer", other_id,
                      customer_id=other_id, changes={"merged_into": [None, keep_id]}, now=now)
     return keep_id
@@ -282,17 +285,19 @@ def _demote_moved_primary_addresses(keep_id: int, other_id: int) -> None:
                              (False, other_id))
 
 
-def _fill_blanks(keep, other) -> None:
-    """Fields empty on the survivor take the merged record's values; notes are joined."""
+def _fill_blanks(keep: Customer, other: Customer) -> dict[str, list[Any]]:
+    """Fields empty on the survivor take the merged record's values; notes are joined.
+    Returns the survivor's changes as update_customer audits them: {field: [before, after]}."""
     changes = {}
     for name in ("gender", "birthday", "occupation", "source", "company_id", "owner_id"):
         if getattr(keep, name) is None and getattr(other, name) is not None:
-            changes[name] = getattr(other, name)
+            changes[name.removesuffix("_id")] = getattr(other, name)
     if other.notes and other.notes not in (keep.notes or ""):
         changes["notes"] = "\n".join(n for n in (keep.notes, other.notes) if n)
     if changes:
-        type(keep).update(**{k.removesuffix("_id"): v for k, v in changes.items()}).where(
-            type(keep).id == keep.id).execute()
+        type(keep).update(**changes).where(type(keep).id == keep.id).execute()
+    return {name: [keep.notes if name == "notes" else None, value]
+            for name, value in changes.items()}
 
 
 def _refresh_last_interaction(customer_id: int) -> None:

@@ -17,7 +17,7 @@ from crm.customers.load import load_card, require_visible
 from crm.customers.secrets import store_secret
 from crm.customers.views import CustomerCard
 from crm.errors import NotFound, ValidationError
-from crm.handover import hand_over_customer
+from crm.handover import EDIT, hand_over_customer
 from crm.localtime import local_today
 from crm.permissions import Action, require
 from crm.search_terms import build_document, normalise_text
@@ -225,7 +225,8 @@ def reindex(customer_id: int) -> None:
 
 def update_customer(actor: Actor, customer_id: int, field: str, value: Any, *,
                     now: dt.datetime | None = None) -> CustomerCard:
-    """Change one field of the record; the value is checked like on create."""
+    """Change one field of the record; the value is checked like on create. The value the
+    record already has changes nothing (no audit entry, no owner history)."""
     require(actor, Action.EDIT)
     now = now or utcnow()
     if field not in EDITABLE_FIELDS:
@@ -235,13 +236,17 @@ def update_customer(actor: Actor, customer_id: int, field: str, value: Any, *,
         changes = _checked_change(actor, current, field, value, now)
         before = {k: getattr(current, k if k not in ("owner", "company", "team") else k + "_id")
                   for k in changes if k != "name_norm"}
+        after = {k: v for k, v in changes.items() if k != "name_norm"}
+        changed = audit.diff(before, after)
+        if not changed:
+            return load_card(customer_id)
         Customer.update(**changes, updated_at=now).where(Customer.id == customer_id).execute()
         reindex(customer_id)
-        after = {k: v for k, v in changes.items() if k != "name_norm"}
         audit.record(actor, "customer.update", "customer", customer_id, customer_id=customer_id,
-                     changes=audit.diff(before, after), now=now)
+                     changes=changed, now=now)
         if "owner" in changes:
-            hand_over_customer(actor, customer_id, current.owner_id, changes["owner"], now)
+            hand_over_customer(actor, customer_id, current.owner_id, changes["owner"], now,
+                               reason=EDIT)
     return load_card(customer_id)
 
 

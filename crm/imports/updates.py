@@ -15,7 +15,7 @@ from crm import audit, runtime
 from crm.actors import Actor
 from crm.customers.secrets import store_secret
 from crm.customers.write import _address_text
-from crm.handover import Move, hand_over_customers
+from crm.handover import IMPORT, Move, hand_over_customers
 from crm.imports.rows import ValidRow
 from crm.permissions import Action, require
 from crm.search_terms import build_document, normalise_text
@@ -213,7 +213,7 @@ def _write(plan: _Plan, current: dict[int, _Current], changed: list[int], actor:
         for action, customer_id, changes in plan.audit]
     audit.record_for_customers(actor, entries, now)
     reindex(changed)
-    hand_over_customers(actor, plan.handovers, now)
+    hand_over_customers(actor, plan.handovers, now, reason=IMPORT)
 
 
 def _tag_names(ids: Sequence[int]) -> dict[int, list[str]]:

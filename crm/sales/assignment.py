@@ -1,6 +1,6 @@
 """Assigning leads: by the rules in the database when a lead arrives, or by a manager; every
 change of owner leaves a history row and tells the new owner through the outbox
-(crm.handover)."""
+(crm.handover), and a "change" to the owner a customer already has changes nothing."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from crm.clock import as_datetime, utcnow
 from crm.customers.load import require_visible
 from crm.customers.views import TimelineEntry
 from crm.errors import ValidationError
-from crm.handover import hand_over_customer
+from crm.handover import MANUAL, hand_over_customer, staff_name
 from crm.permissions import Action, require
 from crm.sales.access import check_assignee
 from crm.sales.assignment_rules import SETTING_ID, ensure_setting, load_settings
 from crm.sales.views import AssignmentRuleView, AssignmentSettings, AssignmentView
 from crm.search_terms import normalise_text
 from crm.validation import check_length
-from storage.database import database, fetch_all, fetch_one, insert, sql
+from storage.database import database, fetch_all, fetch_one, sql
 
 NOTE_MAX = 200
 _CURSOR_TRIES = 5
@@ -114,7 +114,8 @@ def _decide(customer_id: int, now: dt.datetime) -> Choice | None:
 
 def assign_lead(actor: Actor, customer_id: int, *,
                 now: dt.datetime | None = None) -> AssignmentView | None:
-    """Give a lead an owner by the assignment rules; None when the rules name nobody."""
+    """Give a lead an owner by the assignment rules; None when the rules name nobody, or the
+    owner it already has."""
     require(actor, Action.REASSIGN)
     now = now or utcnow()
     with database.atomic():
@@ -122,7 +123,7 @@ def assign_lead(actor: Actor, customer_id: int, *,
         if customer.status != "lead":
             raise ValidationError("lead.not_lead", field="status")
         choice = _decide(customer_id, now)
-        if choice is None:
+        if choice is None or choice.assignee_id == customer.owner_id:
             return None
         return _assign(actor, customer_id, customer.owner_id, choice, None, now)
 
@@ -147,14 +148,18 @@ def assign_new_lead(actor: Actor, customer_id: int, *,
 
 def reassign_lead(actor: Actor, customer_id: int, owner_id: int, *, note: str | None = None,
                   now: dt.datetime | None = None) -> AssignmentView:
-    """A manager hands a customer to another owner, who is told."""
+    """A manager hands a customer to another owner, who is told; naming the owner it already
+    has is refused (``lead.same_owner``) and changes nothing."""
     require(actor, Action.REASSIGN)
     now = now or utcnow()
     text = check_length(note, field="note", max_length=NOTE_MAX)
     with database.atomic():
         customer = require_visible(actor, customer_id)
         check_assignee(actor, owner_id)
-        return _assign(actor, customer_id, customer.owner_id, Choice(owner_id, "manual"), text,
+        if owner_id == customer.owner_id:
+            raise ValidationError("lead.same_owner", field="owner", customer_name=customer.name,
+                                  owner=staff_name(owner_id))
+        return _assign(actor, customer_id, customer.owner_id, Choice(owner_id, MANUAL), text,
                        now)
 
 
@@ -184,40 +189,40 @@ def _assign(actor: Actor, customer_id: int, from_owner: int | None, choice: Choi
     database.execute_sql(sql("update customer set owner_id = ?, updated_at = ? where id = ?"),
                          (choice.assignee_id, now, customer_id))
     reindex(customer_id)  # the search index carries the owner for visibility
-    history_id = insert("lead_assignment", {
-        "customer_id": customer_id, "from_owner_id": from_owner,
-        "to_owner_id": choice.assignee_id, "reason": choice.reason, "rule_id": choice.rule_id,
-        "note": note, "at": now, "by_id": actor.user_id})
     hand_over_customer(actor, customer_id, from_owner, choice.assignee_id, now,
-                       code="lead.assigned" if choice.reason != "manual" else "lead.reassigned",
+                       reason=choice.reason, note=note, rule_id=choice.rule_id,
+                       code="lead.assigned" if choice.reason != MANUAL else "lead.reassigned",
                        params={"reason": choice.reason})
     audit.record(actor, "lead.assign", "customer", customer_id, customer_id=customer_id,
                  changes={"owner_id": [from_owner, choice.assignee_id],
                           "reason": [None, choice.reason]}, now=now)
-    return _load(history_id)
+    return _latest(customer_id)
 
 
 _HISTORY_SQL = ("select id, customer_id, from_owner_id, to_owner_id, reason, rule_id, note, at,"
                 " by_id from lead_assignment")
 
 
-def _load(history_id: int) -> AssignmentView:
-    row = fetch_one(f"{_HISTORY_SQL} where id = ?", (history_id,))
+def _latest(customer_id: int) -> AssignmentView:
+    """The customer's newest history row (the one just written)."""
+    row = fetch_one(f"{_HISTORY_SQL} where customer_id = ? order by id desc limit 1",
+                    (customer_id,))
     return AssignmentView(*row[:7], as_datetime(row[7]), row[8])  # type: ignore[index]
 
 
 def list_assignment_history(actor: Actor, customer_id: int) -> list[AssignmentView]:
-    """Every change of a customer's owner made by assignment, oldest first."""
+    """Every change of a customer's owner, by whichever door (``reason``), oldest first."""
     require_visible(actor, customer_id)
     rows = fetch_all(f"{_HISTORY_SQL} where customer_id = ? order by at, id", (customer_id,))
     return [AssignmentView(*r[:7], as_datetime(r[7]), r[8]) for r in rows]
 
 
 def assignment_timeline(customer_id: int, count: int) -> list[TimelineEntry]:
-    """Timeline source: owner changes by assignment, newest first."""
+    """Timeline source: owner changes, newest first."""
     rows = fetch_all(
         "select a.id, a.reason, a.at, b.name, t.name, a.to_owner_id from lead_assignment a"
         " left join staff_user b on b.id = a.by_id left join staff_user t on t.id = a.to_owner_id"
         " where a.customer_id = ? order by a.at desc, a.id desc limit ?", (customer_id, count))
-    return [TimelineEntry(as_datetime(r[2]), "assignment", r[1], r[4] or "", r[3], r[0],
+    return [TimelineEntry(as_datetime(r[2]), "assignment", r[1],
+                          r[4] or ("—" if r[5] is None else ""), r[3], r[0],
                           {"to_owner_id": r[5]}) for r in rows]

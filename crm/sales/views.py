@@ -217,13 +217,13 @@ class AssignmentSettings:
 
 @dataclass(frozen=True)
 class AssignmentView:
-    """One change of a lead's owner and why."""
+    """One change of a customer's owner, by whom and through which door."""
 
     id: int
     customer_id: int
     from_owner_id: int | None
     to_owner_id: int | None
-    reason: str  # rule, round_robin, fallback, manual
+    reason: str  # rule, round_robin, fallback; manual, edit, import, whole_book, merge
     rule_id: int | None
     note: str | None
     at: dt.datetime

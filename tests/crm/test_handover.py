@@ -12,7 +12,7 @@ import peewee
 import pytest
 
 from crm import audit, customers, imports, reminders, sales, service, users
-from crm.errors import NotFound
+from crm.errors import NotFound, ValidationError
 from crm.reminders.agenda import get_agenda
 from crm.reminders.rules import RuleSettings, apply_reminder_rules
 from crm.sales import outbox
@@ -261,7 +261,8 @@ def test_an_owner_changed_by_an_edit_names_the_customer_and_who_handed_it(cast) 
     assert (params["customer_name"], params["customer_id"], params["by"]) == (
         "<b>李</b>小龙", quiet.id, "王经理")
     edit(cast.manager, quiet.id, "owner_id", cast.other_agent.user_id, now=at(6))  # no change
-    sales.reassign_lead(cast.manager, quiet.id, cast.other_agent.user_id, now=at(6))
+    with pytest.raises(ValidationError, match="already owns"):
+        sales.reassign_lead(cast.manager, quiet.id, cast.other_agent.user_id, now=at(6))
     assert len(outbox.pending_for(cast.other_agent.user_id)) == 1
 
 

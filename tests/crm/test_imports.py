@@ -543,8 +543,9 @@ def test_a_long_gbk_file_of_names_digits_and_addresses_is_read_as_chinese() -> N
 
 
 def _snapshot(customer_ids: list[int]) -> dict:
-    """What the customers hold and what the log says about them, without ids and times
-    (companies by name: PostgreSQL does not give back ids a rolled-back transaction took)."""
+    """What the customers hold and what the log and owner history say about them, without
+    ids and times (companies by name: PostgreSQL does not give back ids a rolled-back
+    transaction took)."""
     from crm import audit
 
     companies = dict(fetch_all("select id, name from company"))
@@ -566,6 +567,9 @@ def _snapshot(customer_ids: list[int]) -> dict:
                                       " where customer_id = ?", (customer_id,))
         stored["log"] = [(e.action, named(e.changes)) for e in audit.list_audit(
             SYSTEM, customer_id=customer_id).items]
+        stored["owners"] = fetch_all(  # the door (reason) differs: edit or import
+            "select from_owner_id, to_owner_id, by_id from lead_assignment"
+            " where customer_id = ? order by id", (customer_id,))
         found[customer_id] = stored
     return found
 
