@@ -156,9 +156,12 @@ def cmd_user_team(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_user_reassign(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
-    moved = users.reassign_customers(SYSTEM, args.from_id, args.to_id)
     out = Terminal(config.locale)
-    out.say("cli.user.reassigned", count=moved.customers, to=args.to_id)
+    if args.from_id == args.to_id:  # their own book: nothing would change hands
+        return out.refuse(out.text("cli.user.reassign_same", id=args.to_id))
+    moved = users.reassign_customers(SYSTEM, args.from_id, args.to_id)
+    target = users.get_user(SYSTEM, args.to_id)
+    out.say("cli.user.reassigned", count=moved.customers, to=f"{target.name} ({args.to_id})")
     if moved.work:
         out.say("cli.user.reassigned_work", **moved.work.params())
     return 0

@@ -57,8 +57,10 @@ def test_teams_roles_and_reassignment(capsys) -> None:
         customers.create_customer(li, customers.CustomerDraft(name=name))
     run(capsys, "user", "deactivate", "201")
     code, out, _ = run(capsys, "user", "reassign", "201", "202")
-    assert code == 0 and "2 customers handed to 202" in out
+    assert code == 0 and "2 customers handed to Wang Wei (202)" in out
     assert agent.is_system
+    code, _, err = run(capsys, "user", "reassign", "202", "202")
+    assert code == 1 and "202 would hand their customers to themselves" in err
 
 
 def test_taking_someone_out_of_their_team_says_so(capsys, monkeypatch) -> None:
@@ -214,5 +216,5 @@ def test_a_whole_book_handed_over_says_what_work_came_with_it(capsys) -> None:
     reminders.create_reminder(li, dt.datetime.now(dt.UTC).replace(tzinfo=None)
                               + dt.timedelta(days=1), "回访", customer_id=buyer.id)
     code, out, _ = run(capsys, "user", "reassign", "201", "202")
-    assert code == 0 and "1 customer handed to 202" in out
+    assert code == 0 and "1 customer handed to Wang Wei (202)" in out
     assert "with their open deals (1), open orders (0) and reminders (1)" in out
