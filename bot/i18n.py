@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import tomllib
 from collections.abc import Collection, Mapping
 from decimal import Decimal
@@ -16,6 +17,8 @@ from crm.sales.money import MINOR_UNITS
 
 CATALOGUE_DIR = Path(__file__).with_name("locales")
 FALLBACK = "en"
+NOT_RECORDED = "notify.not_recorded"  # what stands for a parameter a message lacks
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -82,9 +85,23 @@ def t(locale: str, code: str, /, *, html_escape: bool = True, **params: Any) -> 
     escape = html.escape if html_escape else str
     safe = {key: _Param(escape(str(_translated(locale, value)))) for key, value in params.items()}
     try:
-        return template.format(**safe)
-    except (KeyError, IndexError, ValueError):
+        return template.format_map(_Lacking(safe, locale, code))
+    except (IndexError, ValueError):
         return template
+
+
+class _Lacking(dict):
+    """A message's parameters where one it lacks (a message queued before its text changed,
+    a caller's slip) reads as a phrase in the reader's language, never as ``{name}``."""
+
+    def __init__(self, params: dict[str, _Param], locale: str, code: str) -> None:
+        super().__init__(params)
+        self.locale, self.code = locale, code
+
+    def __missing__(self, name: str) -> _Param:
+        log.warning("message %s lacks its parameter %r", self.code, name)
+        phrase = catalogue(self.locale).get(NOT_RECORDED) or catalogue(FALLBACK)[NOT_RECORDED]
+        return _Param(html.escape(phrase))
 
 
 def _translated(locale: str, value: Any) -> Any:

@@ -162,3 +162,9 @@ def test_every_audit_action_has_words_in_every_language() -> None:
                   | {f"export.column.{kind}" for kind in export_kinds()})
         missing = sorted(wanted - set(words))
         assert not missing, f"{locale} lacks {missing}"
+
+
+def test_a_message_lacking_a_parameter_says_so_and_never_shows_a_placeholder() -> None:
+    text = t("zh-CN", "start.staff", name="<李娜>")  # the role is missing
+    assert text.startswith("您好，<b>&lt;李娜&gt;</b>") and "（未记录）" in text and "{" not in text
+    assert "(not recorded)" in t("en", "exports.caption", kind="customers")
