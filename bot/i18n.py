@@ -106,10 +106,16 @@ class _Lacking(dict):
 
 def _translated(locale: str, value: Any) -> Any:
     """A parameter that is itself a message (``{"code": ..., "params": ...}``, e.g. why a job
-    failed) in the same language; any other value as it is."""
-    if isinstance(value, Mapping) and isinstance(value.get("code"), str):
+    failed) in the same language, a list of them one a line; any other value as it is."""
+    if _is_message(value):
         return t(locale, value["code"], html_escape=False, **(value.get("params") or {}))
+    if isinstance(value, list) and value and all(_is_message(item) for item in value):
+        return "\n".join(_translated(locale, item) for item in value)
     return value
+
+
+def _is_message(value: Any) -> bool:
+    return isinstance(value, Mapping) and isinstance(value.get("code"), str)
 
 
 def job_name(locale: str, name: str) -> str:

@@ -50,11 +50,15 @@ async def _deliver(application: Application, note: NotificationView) -> int:
         mark_sent, mark_failed, note.id, "notification"))
 
 
+def telegram_failure(error: TelegramError) -> Failure:
+    """Why Telegram refused, as a reason people read in their own language."""
+    return (Failure("failure.blocked_bot") if isinstance(error, Forbidden)
+            else Failure("failure.telegram", {"detail": short_detail(error)}))
+
+
 def _why(error: TelegramError) -> str:
     """Why Telegram refused, kept as a reason admins read in their language on /status."""
-    reason = (Failure("failure.blocked_bot") if isinstance(error, Forbidden)
-              else Failure("failure.telegram", {"detail": short_detail(error)}))
-    return reason.to_json(ERROR_MAX)
+    return telegram_failure(error).to_json(ERROR_MAX)
 
 
 def _upgraded(code: str, params: dict) -> dict:
