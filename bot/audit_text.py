@@ -15,7 +15,7 @@ _STORED_SUFFIXES = ("_id", "_minor")
 
 
 def action_words(locale: str, code: str) -> str:
-    """What an action did (``customer.create`` → 新建客户); an action without words by its
+    """What an action did (``customer.create`` → 新增客户); an action without words by its
     code, which at least can be looked up."""
     words = catalogue(locale)
     if f"audit.action.{code}" in words:
