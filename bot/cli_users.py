@@ -11,6 +11,7 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.audit_text import action_with_code, wording
 from bot.data_text import header_of
 from bot.render import local_time
 from bot.terminal import AddCommand, Terminal, action, group, telegram_id_arg
@@ -227,30 +228,26 @@ def cmd_audit(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     out = Terminal(config.locale)
     filters = _audit_filters(args)
+    words = wording(config.locale, out.text("cli.audit.erased"))
     if args.export:
-        count = _export_audit(args.export, filters, header_of(config.locale),
-                              out.text("cli.audit.erased"))
+        count = _export_audit(args.export, filters, header_of(config.locale), words)
         out.say("cli.audit.exported", count=count, path=str(args.export))
         return 0
     for entry in audit.list_audit(SYSTEM, limit=args.limit, **filters).items:
         out.say("cli.audit.row", at=local_time(entry.at, config.timezone).strftime(
                     "%Y-%m-%d %H:%M:%S"),
-                user=entry.actor_name, via=entry.channel, action=entry.action,
-                record=f"{entry.entity}#{entry.entity_id or '-'}",
-                changes=_changes_text(entry, out, config.timezone))
+                user=words.actor(entry), via=words.channel(entry.channel),
+                action=action_with_code(config.locale, entry.action),
+                record=f"{words.entity(entry.entity)}#{entry.entity_id or '-'}",
+                changes=audit.changes_json(entry, config.timezone, words))
     return 0
 
 
-def _changes_text(entry: audit.AuditEntry, out: Terminal, timezone: str) -> str:
-    if entry.erased:
-        return out.text("cli.audit.erased")
-    return audit.changes_json(entry, timezone)
-
-
-def _export_audit(path: Path, filters: dict, header: Callable[[str], str], erased: str) -> int:
+def _export_audit(path: Path, filters: dict, header: Callable[[str], str],
+                  words: audit.Wording) -> int:
     """The matching entries to a CSV or XLSX file, times in the installation's time zone,
-    headings (and the note on erased details) in its language."""
-    rows = list(audit.export_rows(SYSTEM, erased=erased, **filters))
+    headings and the entries' codes in its language."""
+    rows = list(audit.export_rows(SYSTEM, words=words, **filters))
     headers = [header(name) for name in audit.AUDIT_HEADERS]
     if path.suffix.lower() == ".csv":
         buffer = io.StringIO()

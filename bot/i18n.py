@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import tomllib
 from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
@@ -16,6 +17,8 @@ from crm.sales.money import MINOR_UNITS
 
 CATALOGUE_DIR = Path(__file__).with_name("locales")
 FALLBACK = "en"
+NOT_RECORDED = "notify.not_recorded"  # what stands for a parameter a message lacks
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -82,17 +85,37 @@ def t(locale: str, code: str, /, *, html_escape: bool = True, **params: Any) -> 
     escape = html.escape if html_escape else str
     safe = {key: _Param(escape(str(_translated(locale, value)))) for key, value in params.items()}
     try:
-        return template.format(**safe)
-    except (KeyError, IndexError, ValueError):
+        return template.format_map(_Lacking(safe, locale, code))
+    except (IndexError, ValueError):
         return template
+
+
+class _Lacking(dict):
+    """A message's parameters where one it lacks (a message queued before its text changed,
+    a caller's slip) reads as a phrase in the reader's language, never as ``{name}``."""
+
+    def __init__(self, params: dict[str, _Param], locale: str, code: str) -> None:
+        super().__init__(params)
+        self.locale, self.code = locale, code
+
+    def __missing__(self, name: str) -> _Param:
+        log.warning("message %s lacks its parameter %r", self.code, name)
+        phrase = catalogue(self.locale).get(NOT_RECORDED) or catalogue(FALLBACK)[NOT_RECORDED]
+        return _Param(html.escape(phrase))
 
 
 def _translated(locale: str, value: Any) -> Any:
     """A parameter that is itself a message (``{"code": ..., "params": ...}``, e.g. why a job
-    failed) in the same language; any other value as it is."""
-    if isinstance(value, Mapping) and isinstance(value.get("code"), str):
+    failed) in the same language, a list of them one a line; any other value as it is."""
+    if _is_message(value):
         return t(locale, value["code"], html_escape=False, **(value.get("params") or {}))
+    if isinstance(value, list) and value and all(_is_message(item) for item in value):
+        return "\n".join(_translated(locale, item) for item in value)
     return value
+
+
+def _is_message(value: Any) -> bool:
+    return isinstance(value, Mapping) and isinstance(value.get("code"), str)
 
 
 def job_name(locale: str, name: str) -> str:

@@ -12,7 +12,8 @@ import datetime as dt
 import json
 import re
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,12 +30,62 @@ from storage import bulk
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
 CHANGED = "(changed)"  # what the log shows for an encrypted field instead of its values
+SYSTEM_NAME = "system"  # the name entries of the system actor (the command line, a job) carry
 _NONCE = 12
 # A moment inside an entry's changes, as the log writes it: "2026-01-15 02:30:00" (a datetime
 # turned into text), "2026-01-15T02:30:00Z" (a backup manifest's), always UTC. A bare date is a
 # calendar day, not a moment, and is left as it is.
 _STORED_MOMENT = re.compile(
     r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?")
+
+# Every action the log records. Admins read each in their own language (the interfaces'
+# catalogues have words for all of them: a test checks), so a new action is added here first.
+ACTIONS = frozenset({
+    "assignment.configure", "assignment.rule_add", "assignment.rule_move",
+    "assignment.rule_remove",
+    "audit.export",
+    "backup.created", "backup.failed", "backup.pruned", "backup.restored",
+    "company.update",
+    "consent.record",
+    "customer.address_add", "customer.address_remove", "customer.channel_add",
+    "customer.channel_remove", "customer.create", "customer.delete", "customer.merge",
+    "customer.merged_into", "customer.restore", "customer.reveal", "customer.secret_set",
+    "customer.tags", "customer.update",
+    "deal.create", "deal.delete", "deal.move", "deal.restore", "deal.update",
+    "import.apply", "import.cancel", "import.preview",
+    "interaction.create",
+    "invite.create",
+    "kb.create", "kb.delete", "kb.edit",
+    "lead.assign",
+    "order.create", "order.lines", "order.status", "order.update",
+    "payment.record", "payment.void",
+    "pipeline.create",
+    "privacy.erase", "privacy.export",
+    "product.create", "product.update",
+    "reminder.cancel", "reminder.create", "reminder.update",
+    "report.run",
+    "stage.add", "stage.archive", "stage.probability", "stage.rename", "stage.reorder",
+    "stage.restore",
+    "team.create",
+    "ticket.assign", "ticket.create", "ticket.priority", "ticket.reply", "ticket.status",
+    "user.add", "user.deactivate", "user.join_by_invite", "user.reactivate", "user.reassign",
+    "user.role", "user.team",
+})
+
+
+EXPORT_ACTION = "export."  # + the kind: kinds of export are pluggable, their actions too
+
+
+class UnknownAction(UserWarning):
+    """An entry was written with an action missing from ``ACTIONS``: admins would read its
+    code instead of words (the test suite turns this warning into a failure)."""
+
+
+def _known(action: str) -> str:
+    if action not in ACTIONS and not action.startswith(EXPORT_ACTION):
+        warnings.warn(f"audit action {action!r} is not in crm.audit.ACTIONS", UnknownAction,
+                      stacklevel=3)
+    return action
 
 
 def diff(before: dict[str, Any], after: dict[str, Any],
@@ -52,15 +103,16 @@ def record(actor: Actor, action: str, entity: str, entity_id: int | None = None,
            customer_id: int | None = None, changes: dict[str, Any] | None = None,
            now: dt.datetime | None = None) -> None:
     """Append one entry (inside the caller's transaction, so it commits with the change)."""
+    _known(action)
     payload = json.dumps(changes, ensure_ascii=False, default=str).encode() if changes else None
     sealed = bool(payload and customer_id)
     if sealed:
         payload = _seal(_customer_key(customer_id, create=True), payload)
     insert("audit_log", {
-        "at": now or utcnow(), "actor_id": actor.user_id, "actor_name": actor.name or "system",
-        "channel": str(actor.channel), "action": action, "entity": entity,
-        "entity_id": entity_id, "customer_id": customer_id, "changes": payload,
-        "sealed": sealed})
+        "at": now or utcnow(), "actor_id": actor.user_id,
+        "actor_name": actor.name or SYSTEM_NAME, "channel": str(actor.channel),
+        "action": action, "entity": entity, "entity_id": entity_id, "customer_id": customer_id,
+        "changes": payload, "sealed": sealed})
 
 
 def seal_new_customers(changes: Iterable[dict[str, Any]]) -> list[tuple[bytes, bytes]]:
@@ -82,9 +134,10 @@ def record_new_customers(actor: Actor, action: str,
                          now: dt.datetime) -> int:
     """Append one entry per new customer from ``seal_new_customers`` output, given as
     (customer id, wrapped key, sealed changes), in bulk inside the caller's transaction."""
+    _known(action)
     keys: list[tuple[int, bytes]] = []
     rows: list[tuple] = []
-    name, channel = actor.name or "system", str(actor.channel)
+    name, channel = actor.name or SYSTEM_NAME, str(actor.channel)
     for customer_id, wrapped, sealed in entries:
         keys.append((customer_id, wrapped))
         rows.append((now, actor.user_id, name, channel, action, "customer", customer_id,
@@ -99,6 +152,8 @@ def record_for_customers(actor: Actor, entries: Sequence[tuple[str, int, dict[st
                          now: dt.datetime) -> int:
     """Append (action, customer id, changes) entries about existing customers in bulk, each
     sealed with its customer's key as ``record`` seals it (inside the caller's transaction)."""
+    for action in {action for action, _, _ in entries}:
+        _known(action)
     ids = sorted({customer_id for _, customer_id, _ in entries})
     keys: dict[int, bytes] = {}
     for start in range(0, len(ids), 500):
@@ -109,7 +164,7 @@ def record_for_customers(actor: Actor, entries: Sequence[tuple[str, int, dict[st
     for customer_id in ids:
         if customer_id not in keys:
             keys[customer_id] = _customer_key(customer_id, create=True)  # type: ignore[assignment]
-    name, channel = actor.name or "system", str(actor.channel)
+    name, channel = actor.name or SYSTEM_NAME, str(actor.channel)
     return bulk.insert_rows("audit_log", (
         "at", "actor_id", "actor_name", "channel", "action", "entity", "entity_id",
         "customer_id", "changes", "sealed"),
@@ -212,7 +267,38 @@ def export_audit(actor: Actor, *, user_id: int | None = None, customer_id: int |
     return iter_audit(actor, **filters)
 
 
-AUDIT_HEADERS = ("at", "user", "via", "action", "record", "id", "customer", "changes")
+AUDIT_HEADERS = ("at", "user", "via", "action", "code", "record", "id", "customer", "changes")
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The reader's words for what the log stores as codes (an interface fills it from its
+    catalogues); by default the codes themselves."""
+
+    action: Callable[[str], str] = str
+    channel: Callable[[str], str] = str
+    entity: Callable[[str], str] = str
+    field: Callable[[str], str] = str
+    system: str = SYSTEM_NAME
+    erased: str = "(erased)"
+
+    def actor(self, entry: AuditEntry) -> str:
+        """Who acted: a staff member's name, or the system in the reader's words."""
+        if entry.actor_id is None and entry.actor_name == SYSTEM_NAME:
+            return self.system
+        return entry.actor_name
+
+    def fields(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """``changes`` keyed by each field's words; a field worded like one before it in the
+        same entry keeps its code beside the words, so neither is lost."""
+        worded: dict[str, Any] = {}
+        for name, value in changes.items():
+            label = self.field(name)
+            worded[f"{label} ({name})" if label in worded else label] = value
+        return worded
+
+
+CODES = Wording()
 
 
 def stored_moment(value: Any) -> dt.datetime | None:
@@ -239,32 +325,36 @@ def local_changes(changes: Any, timezone: str) -> Any:
     return f"{local:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:]}"
 
 
-def changes_json(entry: AuditEntry, timezone: str, erased: str = "(erased)") -> str:
-    """An entry's changes as one JSON text, moments in ``timezone`` (files, the terminal);
-    ``erased`` (in the reader's language) stands for details erased with their customer."""
+def changes_json(entry: AuditEntry, timezone: str, words: Wording = CODES) -> str:
+    """An entry's changes as one JSON text (files, the terminal): fields in the reader's
+    ``words``, moments in ``timezone``; details erased with their customer say so."""
     if entry.erased:
-        return erased
+        return words.erased
     if not entry.changes:
         return ""
-    return json.dumps(local_changes(entry.changes, timezone), ensure_ascii=False, default=str)
+    changes = local_changes(entry.changes, timezone)
+    if isinstance(changes, dict):
+        changes = words.fields(changes)
+    return json.dumps(changes, ensure_ascii=False, default=str)
 
 
-def export_rows(actor: Actor, *, erased: str = "(erased)", **filters: Any) -> Iterator[tuple]:
-    """The rows of a file export (``AUDIT_HEADERS``), oldest first, with the times in the
-    actor's time zone like every other export (those inside the changes too, with their
-    offset); the export is recorded first."""
+def export_rows(actor: Actor, *, words: Wording = CODES, **filters: Any) -> Iterator[tuple]:
+    """The rows of a file export (``AUDIT_HEADERS``), oldest first: actions, channels,
+    records and fields in the reader's ``words`` (the action's code beside it, to filter on),
+    the times in the actor's time zone like every other export (those inside the changes
+    too, with their offset); the export is recorded first."""
     zone = zone_of(actor)
     for entry in export_audit(actor, **filters):
-        yield (local_naive(entry.at, zone), entry.actor_name, entry.channel, entry.action,
-               entry.entity, entry.entity_id, entry.customer_id,
-               changes_json(entry, zone, erased))
+        yield (local_naive(entry.at, zone), words.actor(entry), words.channel(entry.channel),
+               words.action(entry.action), entry.action, words.entity(entry.entity),
+               entry.entity_id, entry.customer_id, changes_json(entry, zone, words))
 
 
 def export_audit_xlsx(actor: Actor, *, progress=None, header: Any = str,
-                      erased: str = "(erased)", **filters: Any) -> bytes:
+                      words: Wording = CODES, **filters: Any) -> bytes:
     """The matching entries as a spreadsheet, oldest first; ``progress(done, total)``;
     ``header`` puts a column's name (``AUDIT_HEADERS``, and "audit" for the sheet) in the
-    reader's language, ``erased`` says so for details erased with their customer."""
+    reader's language, ``words`` the entries' codes."""
     from crm.spreadsheets import workbook_bytes
 
     require(actor, Action.AUDIT)
@@ -273,7 +363,7 @@ def export_audit_xlsx(actor: Actor, *, progress=None, header: Any = str,
     total = fetch_one(f"select count(*) from audit_log{where}", params)[0]
 
     def rows():
-        for done, row in enumerate(export_rows(actor, erased=erased, **filters), start=1):
+        for done, row in enumerate(export_rows(actor, words=words, **filters), start=1):
             if progress and (done % 500 == 0 or done == total):
                 progress(done, total)
             yield row

@@ -19,6 +19,7 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import session
+from bot.audit_text import field_words, wording
 from bot.data_text import header_of
 from bot.handlers.commands import publish_user_menu
 from bot.i18n import resolve_locale, t
@@ -153,31 +154,34 @@ def _value(value: object, timezone: str) -> str:
 
 
 def changes_text(locale: str, entry: AuditEntry, timezone: str = "UTC") -> str:
-    """The changes of one audit entry in one compact line (escaped; stored moments in
-    ``timezone``)."""
+    """The changes of one audit entry in one compact line, fields by their labels (escaped;
+    stored moments in ``timezone``)."""
     if entry.erased:
         return "🔒 " + t(locale, "admin.audit_erased")
     hidden = t(locale, "admin.audit_hidden", html_escape=False)
     parts = []
     for field, pair in (entry.changes or {}).items():
         old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        label = field_words(locale, field)
         if old == audit.CHANGED:
-            parts.append(f"{field}: {hidden}")
+            parts.append(f"{label}: {hidden}")
         elif old != new:
-            parts.append(f"{field}: {_value(old, timezone)} → {_value(new, timezone)}")
+            parts.append(f"{label}: {_value(old, timezone)} → {_value(new, timezone)}")
     return html.escape(_clip("; ".join(parts), DETAILS_MAX))
 
 
 def audit_text(locale: str, page: Page[AuditEntry], timezone: str) -> str:
-    """One page of the audit log."""
+    """One page of the audit log in the reader's words, each action's code beside them."""
     if not page.items:
         return t(locale, "admin.audit_empty")
     lines = [t(locale, "admin.audit_title", first=page.offset + 1)]
+    words = wording(locale, t(locale, "admin.audit_erased", html_escape=False))
     for entry in page.items:
         ref = f" #{entry.entity_id}" if entry.entity_id is not None else ""
         lines.append(t(locale, "admin.audit_line", when=when(locale, entry.at, timezone),
-                       actor=_clip(entry.actor_name, 40), channel=entry.channel,
-                       action=entry.action, entity=entry.entity + ref))
+                       actor=_clip(words.actor(entry), 40), channel=words.channel(entry.channel),
+                       action=words.action(entry.action), code=entry.action,
+                       entity=words.entity(entry.entity) + ref))
         details = changes_text(locale, entry, timezone)
         if details:
             lines.append(f"    {details}")
@@ -384,8 +388,9 @@ async def export_audit(update: Update, context: session.Context) -> None:
     content = await with_progress(update, context, session.text(context, "admin.audit_export"),
                                   audit.export_audit_xlsx, session.actor(context),
                                   header=header_of(session.locale(context)),
-                                  erased=t(session.locale(context), "admin.audit_erased",
-                                           html_escape=False))
+                                  words=wording(session.locale(context), t(
+                                      session.locale(context), "admin.audit_erased",
+                                      html_escape=False)))
     await callback.message.reply_document(InputFile(content, filename="audit.xlsx"),
                                           caption=session.text(context, "admin.audit_file"))
 

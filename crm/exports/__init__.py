@@ -135,7 +135,7 @@ def export_records(actor: Actor, kind: str, target: BinaryIO, *, fmt: str = "xls
         else:
             count = write_xlsx(target, (header or str)(chosen.name), headers, rows, tick)
     with database.atomic():
-        audit.record(actor, f"export.{chosen.name}", "export", None, changes={
+        audit.record(actor, audit.EXPORT_ACTION + chosen.name, "export", None, changes={
             "format": [None, fmt], "rows": [None, count],
             **{k: [None, str(v)] for k, v in vars(filters).items() if v is not None}},
             now=now or utcnow())

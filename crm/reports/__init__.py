@@ -25,11 +25,18 @@ from crm.reports.runner import (
     run_report,
 )
 from crm.reports.timebase import Period, check_bounds, make_period
-from crm.reports.weekly import claim_weekly, release_weekly, report_week, weekly_recipients
+from crm.reports.weekly import (
+    claim_weekly,
+    release_weekly,
+    report_week,
+    tell_weekly_failures,
+    weekly_recipients,
+)
 
 __all__ = [
     "KINDS", "Chart", "Column", "Figures", "Label", "Labels", "Period", "Report",
     "ReportFiles", "ReportKind", "Table", "build_all_files", "build_report_files",
     "check_bounds", "claim_weekly", "make_period", "reach", "release_weekly", "report_kinds",
-    "report_scope", "report_week", "require_kind", "run_report", "weekly_recipients",
+    "report_scope", "report_week", "require_kind", "run_report", "tell_weekly_failures",
+    "weekly_recipients",
 ]

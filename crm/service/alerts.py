@@ -37,17 +37,23 @@ def alert_sla_breaches(now: dt.datetime) -> int:
 
 def _alert(kind: str, row: tuple, now: dt.datetime) -> None:
     ticket_id, number, subject, customer_id, assignee_id, team_id = row
-    zone = runtime.config().timezone
-    for staff_id in _recipients(assignee_id, team_id):
-        add_reminder(staff_id, now, f"{number} {subject}"[:500], zone, now,
+    installation = runtime.config().timezone
+    for staff_id, zone in _recipients(assignee_id, team_id):
+        # On the recipient's own clock, as a reminder they set would be: a snooze to
+        # "tomorrow 9:00" is said back in their time, not the installation's.
+        add_reminder(staff_id, now, f"{number} {subject}"[:500], zone or installation, now,
                      customer_id=customer_id, source=kind, ticket_id=ticket_id)
 
 
-def _recipients(assignee_id: int | None, team_id: int | None) -> list[int]:
-    """The assignee and the managers (of the customer's team when it has one)."""
+def _recipients(assignee_id: int | None,
+                team_id: int | None) -> list[tuple[int, str | None]]:
+    """The assignee and the managers (of the customer's team when it has one), each with
+    their own time zone (None: the installation's)."""
     managers = fetch_all(
-        "select id from staff_user where active = ? and role = 'manager'"
+        "select id, timezone from staff_user where active = ? and role = 'manager'"
         + (" and (team_id = ? or team_id is null)" if team_id else "") + " order by id",
         (True, team_id) if team_id else (True,))
-    found = ([assignee_id] if assignee_id else []) + [m[0] for m in managers]
-    return list(dict.fromkeys(found))
+    assignee = (fetch_all("select id, timezone from staff_user where id = ?", (assignee_id,))
+                if assignee_id else [])
+    found = {row[0]: row[1] for row in [*assignee, *managers]}
+    return list(found.items())

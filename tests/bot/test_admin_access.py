@@ -174,12 +174,22 @@ def test_the_audit_log_pages_and_marks_erased_details(chat, staff) -> None:
     privacy.erase_customer(admin, erased.id)
     [first] = chat.send(ADMIN, "/audit")
     assert "Audit log" in first.text and "team.create" in first.text and len(first.text) < 4096
-    assert "name: — → Team 9" in first.text and "Erased Person" not in first.text
+    assert "Name: — → Team 9" in first.text and "Erased Person" not in first.text
     [older] = [r for r in chat.press(ADMIN, first.button("▶"))
                if r.method == "editMessageText"]
-    assert "role: agent → viewer" in older.text
+    assert "Role: agent → viewer" in older.text
     assert "🔒 details erased with the customer" in older.text
     assert "◀" in [label for label, _ in older.buttons]
+
+
+def test_a_chinese_admin_reads_the_audit_log_in_chinese(chat, staff) -> None:
+    users.set_preferences(staff["admin"], locale="zh-CN")
+    users.change_role(Actor.system(), AGENT, "viewer")
+    [page] = chat.send(ADMIN, "/audit")
+    # the action in words with its code beside them, the system, the channel, the record kind
+    assert "系统（命令行）· 修改角色 <code>user.role</code> · 员工 #" in page.text
+    assert "角色: agent → viewer" in page.text
+    assert "role:" not in page.text and "staff_user" not in page.text
 
 
 def test_audited_moments_are_shown_in_the_readers_time_zone(chat, staff) -> None:
@@ -189,7 +199,7 @@ def test_audited_moments_are_shown_in_the_readers_time_zone(chat, staff) -> None
     zone = users.identify(ADMIN).timezone or chat.config.timezone
     assert zone != "UTC"  # so the test tells the two apart
     shown = due.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
-    assert f"due_at: — → {shown}" in page.text and "02:00:00" not in page.text
+    assert f"Due: — → {shown}" in page.text and "02:00:00" not in page.text
 
 
 def test_status_shows_the_checks_and_counts(chat, staff) -> None:
@@ -296,7 +306,7 @@ def test_an_admin_exports_the_audit_log_with_progress_shown(chat) -> None:
     [(name, content, _)] = document.params["_files"].values()
     assert name == "audit.xlsx"
     sheet = load_workbook(io.BytesIO(content)).active
-    assert sheet["D2"].value == "user.add"
+    assert (sheet["D2"].value, sheet["E2"].value) == ("Staff member added", "user.add")
 
 
 def test_a_manager_cannot_export_the_audit_log(chat) -> None:
@@ -320,8 +330,9 @@ def test_the_audit_export_shows_times_in_the_readers_time_zone(chat) -> None:
     [document] = [r for r in chat.press(7102, log.button("📤")) if r.method == "sendDocument"]
     [(_, content, _)] = document.params["_files"].values()
     rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
-    assert rows[0][0] == "time" and rows[1][:4] == (
-        dt.datetime(2026, 11, 26, 16, 25), "system", "cli", "user.add")
+    assert rows[0][0] == "time" and rows[1][:5] == (
+        dt.datetime(2026, 11, 26, 16, 25), "The system", "command line", "Staff member added",
+        "user.add")
 
 
 def test_times_inside_the_audit_exports_changes_are_the_readers_too(chat) -> None:
@@ -337,8 +348,8 @@ def test_times_inside_the_audit_exports_changes_are_the_readers_too(chat) -> Non
     [document] = [r for r in chat.press(7102, log.button("📤")) if r.method == "sendDocument"]
     [(_, content, _)] = document.params["_files"].values()
     rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
-    [created] = [row for row in rows if row[3] == "reminder.create"]
-    assert json.loads(created[7])["due_at"] == [None, "2030-01-14 20:30:00 -05:00"]
+    [created] = [row for row in rows if row[4] == "reminder.create"]
+    assert json.loads(created[8])["到期时间"] == [None, "2030-01-14 20:30:00 -05:00"]
 
 
 def test_details_erased_with_their_customer_are_said_so_in_the_readers_language(chat) -> None:
@@ -352,8 +363,8 @@ def test_details_erased_with_their_customer_are_said_so_in_the_readers_language(
     [document] = [r for r in chat.press(7103, log.button("📤")) if r.method == "sendDocument"]
     [(_, content, _)] = document.params["_files"].values()
     rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
-    [created] = [row for row in rows if row[3] == "customer.create"]
-    assert created[7] == "详情已随客户一并清除"
+    [created] = [row for row in rows if row[4] == "customer.create"]
+    assert created[8] == "详情已随客户一并清除"
 
 
 def test_the_audit_export_speaks_the_readers_language(chat) -> None:
@@ -367,8 +378,8 @@ def test_the_audit_export_speaks_the_readers_language(chat) -> None:
     [(_, content, _)] = document.params["_files"].values()
     sheet = load_workbook(io.BytesIO(content)).active
     assert sheet.title == "审计日志"
-    assert [cell.value for cell in sheet[1]] == ["时间", "操作人", "渠道", "操作", "对象", "编号",
-                                                 "客户", "变更内容"]
+    assert [cell.value for cell in sheet[1]] == ["时间", "操作人", "渠道", "操作", "操作代码",
+                                                 "对象", "编号", "客户", "变更内容"]
 
 
 def test_status_shows_job_times_in_the_readers_time_zone(chat, staff) -> None:

@@ -106,13 +106,29 @@ def test_the_audit_log_reads_and_exports(capsys, tmp_path: Path) -> None:
     code, out, _ = run(capsys, "audit", "--export", str(tmp_path / "audit.xlsx"))
     assert code == 0 and "written to" in out
     sheet = load_workbook(tmp_path / "audit.xlsx").active
-    actions = [row[3].value for row in sheet.iter_rows(min_row=2)]
+    actions = [row[4].value for row in sheet.iter_rows(min_row=2)]
     assert actions.count("user.add") == 2
     run(capsys, "audit", "--export", str(tmp_path / "audit.csv"), "--since", "2000-01-01")
     rows = list(csv.reader(io.StringIO((tmp_path / "audit.csv").read_text("utf-8-sig"))))
-    assert rows[0][:4] == ["time", "by", "via", "action"] and len(rows) >= 2
+    assert rows[0][:5] == ["time", "by", "via", "action", "action code"] and len(rows) >= 2
     logged = [r[0] for r in fetch_all("select action from audit_log")]
     assert logged.count("audit.export") == 2
+
+
+def test_a_chinese_installation_reads_the_audit_log_in_chinese(capsys, tmp_path,
+                                                                monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    run(capsys, "user", "invite", "--role", "agent")
+    code, out, _ = run(capsys, "audit", "--limit", "1")
+    # who, through what, what they did (its code kept to search on), about what, which fields
+    assert code == 0 and "  系统（命令行）  创建邀请 [invite.create]  邀请#1  " in out
+    assert '"角色": [null, "agent"]' in out and '"到期时间": [null, "' in out
+    assert not {"system", "cli", "role", "expires_at"} & set(re.findall(r"[a-z_]+", out))
+    run(capsys, "audit", "--export", str(tmp_path / "audit.csv"))
+    rows = list(csv.reader(io.StringIO((tmp_path / "audit.csv").read_text("utf-8-sig"))))
+    [invited] = [row for row in rows if row[4] == "invite.create"]
+    assert invited[1:6] == ["系统", "命令行", "创建邀请", "invite.create", "邀请"]
+    assert "角色" in json.loads(invited[8])
 
 
 def test_audit_dates_and_times_are_the_installations_local_ones(capsys, tmp_path) -> None:
@@ -123,13 +139,14 @@ def test_audit_dates_and_times_are_the_installations_local_ones(capsys, tmp_path
                                      now=dt.datetime(2025, 1, 14, 21, 25))  # UTC
     # The installation runs on Asia/Shanghai: that was 05:25 on the 15th.
     code, out, _ = run(capsys, "audit", "--since", "2025-01-15", "--until", "2025-01-16")
-    assert code == 0 and out.startswith("2025-01-15 05:25:00  Boss (bot)  customer.create")
+    assert code == 0 and out.startswith(
+        "2025-01-15 05:25:00  Boss (Telegram)  Customer added [customer.create]")
     code, out, _ = run(capsys, "audit", "--customer", str(made.id), "--until", "2025-01-15")
     assert code == 0 and out == ""
     run(capsys, "audit", "--export", str(tmp_path / "day.csv"), "--since", "2025-01-15",
         "--until", "2025-01-16")
     rows = list(csv.reader(io.StringIO((tmp_path / "day.csv").read_text("utf-8-sig"))))
-    assert rows[1][0] == "2025-01-15 05:25:00" and rows[1][3] == "customer.create"
+    assert rows[1][0] == "2025-01-15 05:25:00" and rows[1][4] == "customer.create"
 
 
 def test_audit_changes_show_their_times_in_the_installations_zone(capsys, tmp_path) -> None:
@@ -139,11 +156,11 @@ def test_audit_changes_show_their_times_in_the_installations_zone(capsys, tmp_pa
     reminders.create_reminder(boss, dt.datetime(2025, 1, 15, 1, 30), "回访",
                               now=dt.datetime(2025, 1, 14, 2))  # UTC
     code, out, _ = run(capsys, "audit", "--since", "2025-01-14", "--until", "2025-01-15")
-    assert code == 0 and '"due_at": [null, "2025-01-15 09:30:00 +08:00"]' in out
+    assert code == 0 and '"Due": [null, "2025-01-15 09:30:00 +08:00"]' in out
     run(capsys, "audit", "--export", str(tmp_path / "log.csv"))
     rows = list(csv.reader(io.StringIO((tmp_path / "log.csv").read_text("utf-8-sig"))))
-    [created] = [row for row in rows if row[3] == "reminder.create"]
-    assert json.loads(created[7])["due_at"] == [None, "2025-01-15 09:30:00 +08:00"]
+    [created] = [row for row in rows if row[4] == "reminder.create"]
+    assert json.loads(created[8])["Due"] == [None, "2025-01-15 09:30:00 +08:00"]
 
 
 def test_check_gives_job_times_in_the_installations_zone(capsys) -> None:

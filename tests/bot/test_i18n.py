@@ -115,3 +115,56 @@ def test_every_flow_says_cancelled_nothing_saved_the_same_way() -> None:
             "kb.cancelled")
     for locale in LOCALES:
         assert len({catalogue(locale)[key] for key in keys}) == 1, locale
+
+
+# Where crm names an audit action: the action argument of the audit functions and of the
+# helpers that pass theirs on; (function name, index of the action, index of the record kind).
+_AUDIT_CALLS = {"record": (1, 2), "record_new_customers": (1, None), "_update_user": (2, None),
+                "_change": (2, None), "_Kind": (4, 0)}
+
+
+def _audit_codes() -> tuple[set[str], set[str]]:
+    """Every action and record kind crm writes to the audit log, read from its source: the
+    calls above, and the (action, customer, changes) entries imports queue up."""
+    actions, entities = set(), {"customer"}  # bulk entries are about customers
+    for path in Path(crm.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            if name in _AUDIT_CALLS:
+                action, entity = _AUDIT_CALLS[name]
+                actions |= _constants(node.args[action:action + 1])
+                if entity is not None:
+                    entities |= _constants(node.args[entity:entity + 1])
+            elif name == "append" and getattr(node.func.value, "attr", "") == "audit":
+                actions |= _constants([e.elts[0] for e in node.args if isinstance(e, ast.Tuple)])
+    return actions, entities
+
+
+def _constants(nodes: list[ast.expr]) -> set[str]:
+    return {n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+
+
+def test_every_audit_action_has_words_in_every_language() -> None:
+    from crm.actors import Channel
+    from crm.audit import ACTIONS
+    from crm.exports import export_kinds
+
+    actions, entities = _audit_codes()
+    assert {"customer.create", "user.role", "ticket.reply", "deal.update",
+            "customer.tags", "backup.failed"} <= actions
+    assert actions <= ACTIONS, f"add {sorted(actions - ACTIONS)} to crm.audit.ACTIONS"
+    for locale in LOCALES:
+        words = catalogue(locale)
+        wanted = ({f"audit.action.{a}" for a in ACTIONS} | {f"audit.channel.{c}" for c in Channel}
+                  | {f"audit.entity.{e}" for e in entities}
+                  | {f"export.column.{kind}" for kind in export_kinds()})
+        missing = sorted(wanted - set(words))
+        assert not missing, f"{locale} lacks {missing}"
+
+
+def test_a_message_lacking_a_parameter_says_so_and_never_shows_a_placeholder() -> None:
+    text = t("zh-CN", "start.staff", name="<李娜>")  # the role is missing
+    assert text.startswith("您好，<b>&lt;李娜&gt;</b>") and "（未记录）" in text and "{" not in text
+    assert "(not recorded)" in t("en", "exports.caption", kind="customers")

@@ -14,6 +14,7 @@ from crm import customers, reminders, sales, users
 from crm.actors import Actor
 from crm.clock import utcnow
 from crm.sales.assignment_rules import add_assignment_rule, configure_assignment
+from crm.sales.outbox import notify
 from storage.database import fetch_all
 from tests.crm.cast import keep_files_in
 from tests.crm.import_files import csv_file
@@ -71,6 +72,22 @@ def test_a_book_handed_over_from_the_command_line_is_by_the_system_in_the_reader
     [message] = [c for c in chat.stub.sent() if int(c.params["chat_id"]) == AGENT]
     assert "系统 将 张伟 的 1 位客户移交给了您" in message.params["text"]
     assert "system" not in message.params["text"]
+
+
+@pytest.mark.parametrize(("language", "unrecorded"), [("en", "(not recorded)"),
+                                                      ("zh-CN", "（未记录）")])
+def test_an_alert_queued_before_its_text_changed_never_shows_a_placeholder(
+        chat, db, language, unrecorded) -> None:
+    admin = users.add_user(Actor.system(), ADMIN, "admin", "Boss", locale=language)
+    # Rows queued before the backup alert said {reason}: the cause was English text (detail).
+    notify(admin.id, "backup.alert_failed",
+           {"file": "crm-20261126.crmbak", "detail": "backup key missing"}, utcnow())
+    notify(admin.id, "backup.alert_failed", {"file": "crm-20261127.crmbak"}, utcnow())
+    assert deliver(chat) == 2
+    older, oldest = [c.params["text"] for c in chat.stub.sent("sendMessage")]
+    assert "crm-20261126.crmbak" in older and "backup key missing" in older
+    assert "crm-20261127.crmbak" in oldest and unrecorded in oldest
+    assert "{" not in older + oldest
 
 
 # a customer's work changing hands ----------------------------------------------------------

@@ -159,6 +159,24 @@ def test_snooze_brings_it_back_in_an_hour(chat, staff) -> None:
     assert status_of(reminder_id) == "pending"
 
 
+def test_an_sla_alert_is_on_the_recipients_own_clock_when_snoozed(chat, staff) -> None:
+    from crm import service
+
+    users.set_preferences(staff, timezone="Europe/Berlin")  # the installation: Asia/Shanghai
+    agent = users.identify(AGENT).as_actor()
+    buyer = customers.create_customer(agent, customers.CustomerDraft(name="张伟"))
+    opened = utcnow() - dt.timedelta(hours=2)  # an urgent ticket is answered within the hour
+    service.open_ticket(agent, buyer.id, "打印机坏了", priority="urgent", now=opened)
+    assert service.alert_sla_breaches(utcnow()) == 1
+    [(reminder_id, zone)] = fetch_all("select id, timezone from reminder where staff_id = ?",
+                                      (agent.user_id,))
+    assert zone == "Europe/Berlin"
+    deliver(chat)
+    snoozed = shown(chat.press(AGENT, f"rs:{reminder_id}:t"))  # 💤 tomorrow 9:00, hers
+    berlin = dt.datetime.now(ZoneInfo("Europe/Berlin")) + dt.timedelta(days=1)
+    assert f"{berlin:%Y-%m-%d} 09:00" in snoozed.text
+
+
 def test_another_persons_reminder_buttons_do_nothing(chat, staff) -> None:
     other = users.add_user(Actor.system(), 8299, "agent", "Other").as_actor()
     theirs = due_reminder(other)

@@ -5,6 +5,7 @@ worked out by hand in tests/crm/test_reports.py for the data set of tests/crm/re
 
 from __future__ import annotations
 
+import errno
 import io
 import struct
 
@@ -12,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.i18n import t
+from bot.jobs import deliver_notifications
 from bot.report_jobs import send_weekly_reports
 from crm import customers, reports, users
 from crm.clock import utcnow
@@ -239,3 +241,51 @@ def test_the_chinese_activity_workbook_has_a_column_for_each_kind_of_interaction
     assert rows[0] == ("员工", "电话", "拜访", "会议", "消息", "邮件", "备注", "合计")
     assert rows[1:] == [("Emily Chen", 0, 1, 0, 0, 0, 0, 1), ("李娜", 2, 1, 0, 0, 1, 1, 5),
                         ("王经理", 0, 0, 0, 0, 0, 0, 0), ("张伟", 2, 0, 1, 0, 0, 0, 3)]
+
+
+def alerts_by_chat(chat) -> dict[int, list[str]]:
+    """The messages the notification job sends, per chat."""
+    chat.loop.run_until_complete(deliver_notifications(chat.app))
+    told: dict[int, list[str]] = {}
+    for call in chat.stub.sent("sendMessage"):
+        told.setdefault(int(call.params["chat_id"]), []).append(call.params["text"])
+    return told
+
+
+def test_a_weekly_report_that_cannot_be_made_is_explained_to_its_manager_and_the_admins(
+        book, chat, monkeypatch) -> None:
+    users.set_preferences(book.manager, locale="zh-CN")
+    users.set_preferences(book.admin, locale="en")
+    build = reports.build_all_files
+
+    def disk_full_for_the_manager(actor, **options):
+        if actor.user_id == book.manager.user_id:
+            raise OSError(errno.ENOSPC, "No space left on device", "/var/tmp/report.xlsx")
+        return build(actor, **options)
+
+    monkeypatch.setattr(reports, "build_all_files", disk_full_for_the_manager)
+    line = chat.loop.run_until_complete(send_weekly_reports(chat.app))
+    assert line.endswith("1 sent, 0 already sent, 0 blocked the bot, 1 failed")
+    told = alerts_by_chat(chat)
+    [manager] = told[MANAGER]  # one each, in their own language, saying which and why
+    assert "您的每周报表" in manager
+    assert "磁盘已满（写入 /var/tmp/report.xlsx 时空间不足）" in manager
+    [admin] = told[ADMIN]
+    assert "Weekly report not delivered" in admin and "to 1 person:" in admin
+    assert "• 王经理: the disk is full (no space left while writing /var/tmp/report.xlsx)" in admin
+    assert "{" not in manager + admin
+
+
+def test_weekly_reports_telegram_refused_are_told_once_per_run(book, chat) -> None:
+    users.set_preferences(book.admin, locale="en")
+    chat.stub.fail_next("sendDocument", 400, "Bad Request: file is too big", times=2)
+    line = chat.loop.run_until_complete(send_weekly_reports(chat.app))
+    assert line.endswith("0 sent, 0 already sent, 0 blocked the bot, 2 failed")
+    told = alerts_by_chat(chat)
+    assert sorted(told) == [MANAGER, ADMIN] and len(told[ADMIN]) == len(told[MANAGER]) == 1
+    [admin] = told[ADMIN]
+    assert "to 2 people:" in admin and "• 王经理: Telegram did not accept it" in admin
+    assert "• Admin: Telegram did not accept it: BadRequest: File is too big" in admin
+    retried = chat.loop.run_until_complete(send_weekly_reports(chat.app))
+    assert retried.endswith("2 sent, 0 already sent, 0 blocked the bot, 0 failed")
+    assert alerts_by_chat(chat) == told  # a run without failures tells nobody anything

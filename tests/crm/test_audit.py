@@ -118,12 +118,12 @@ def test_times_inside_the_changes_are_on_the_readers_clock_with_their_offset(cas
     reminders.create_reminder(cast.agent, due, "回访", customer_id=made.id, now=EARLY_MORNING)
     [_, row] = audit.export_rows(cast.admin, customer_id=made.id)
     assert row[3] == "reminder.create"
-    assert '"due_at": [null, "2026-12-01 09:30:00 +08:00"]' in row[7]
+    assert '"due_at": [null, "2026-12-01 09:30:00 +08:00"]' in row[8]
     in_london = dataclasses.replace(cast.admin, timezone="Europe/London")
     sheet = load_workbook(io.BytesIO(audit.export_audit_xlsx(
         in_london, customer_id=made.id))).active
     [_, _, cells] = [[c.value for c in r] for r in sheet.iter_rows()]
-    assert '"2026-12-01 01:30:00 +00:00"' in cells[7]
+    assert '"2026-12-01 01:30:00 +00:00"' in cells[8]
 
 
 def test_only_admins_read_the_log(cast) -> None:
