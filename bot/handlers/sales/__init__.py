@@ -79,7 +79,8 @@ def register(application: Application) -> None:
     application.add_handler(conversation(
         entry_points=_entry_points(), states=_states(),
         fallbacks=[CommandHandler("cancel", flows.cancel),
-                   CallbackQueryHandler(flows.cancel, pattern=r"^sx:x$")], name="sales"))
+                   CallbackQueryHandler(flows.cancel, pattern=r"^sx:x$")], name="sales",
+        unsaved=flows.unsaved, drafts=(flows.DRAFT,)))
     deals.register(application)
     for handler in orders.stateless():
         application.add_handler(handler)
