@@ -275,6 +275,39 @@ def test_today_lists_my_late_tickets_and_deals_past_their_date_with_buttons(chat
     assert agenda.button("🎫") == f"k:{late.id}" and agenda.button("💼") == f"d:{slipped.id}"
 
 
+@pytest.mark.parametrize(("locale", "late_header", "week_header", "today_header"), [
+    ("zh-CN", "已过预计成交日期的商机</b>（2 个）", "本周预计成交的商机</b>（1 个）",
+     "今天的提醒</b>（1 条）"),
+    ("en", "Deals past their expected close</b> (2)",
+     "Deals expected to close this week</b> (1)", "Today's reminders</b> (1)")])
+def test_today_lists_late_deals_first_in_text_and_buttons_alike(chat, db, locale, late_header,
+                                                               week_header,
+                                                               today_header) -> None:
+    from crm import sales
+
+    me = users.add_user(Actor.system(), AGENT, "agent", "张伟", locale=locale).as_actor()
+    sales.ensure_default_pipeline()
+    buyer = customers.create_customer(me, customers.CustomerDraft(name="王小明"))
+    today = dt.datetime.now(SHANGHAI).date()
+    due = sales.create_deal(me, buyer.id, "本周成交", expected_close=today)
+    yesterday = sales.create_deal(me, buyer.id, "昨天就该成交",
+                                  expected_close=today - dt.timedelta(days=1),
+                                  now=utcnow() - dt.timedelta(days=30))
+    slipped = sales.create_deal(me, buyer.id, "上月就该成交",
+                                expected_close=today - dt.timedelta(days=20),
+                                now=utcnow() - dt.timedelta(days=30))
+    reminders.create_reminder(me, utcnow() + dt.timedelta(seconds=90), "回访")
+    [agenda] = chat.send(AGENT, "/today")
+    text = agenda.text
+    assert today_header in text and late_header in text and week_header in text
+    assert text.index(late_header) < text.index(week_header)
+    assert text.count("昨天就该成交") == 1  # late, not also "this week"
+    shown_order = sorted(("上月就该成交", "昨天就该成交", "本周成交"), key=text.index)
+    deal_buttons = [value for _, value in agenda.buttons if value.startswith("d:")]
+    ids = {"上月就该成交": slipped.id, "昨天就该成交": yesterday.id, "本周成交": due.id}
+    assert deal_buttons == [f"d:{ids[title]}" for title in shown_order]
+
+
 def test_a_logged_call_offers_a_follow_up_that_becomes_a_reminder(chat, staff) -> None:
     buyer = customers.create_customer(staff, customers.CustomerDraft(name="张伟"))
     chat.press(AGENT, f"lg:{buyer.id}:call")
