@@ -73,6 +73,19 @@ def test_one_line_reminder_is_repeated_back_then_saved_once(chat, staff) -> None
     assert str(due_at).startswith(f"{tomorrow_at(15).astimezone(dt.UTC):%Y-%m-%d %H:%M}")
 
 
+def test_next_week_in_english_is_next_monday_as_in_chinese(chat, staff) -> None:
+    today = dt.datetime.now(SHANGHAI).date()
+    monday = today + dt.timedelta(days=7 - today.weekday())
+    friday = monday + dt.timedelta(days=4)
+    [english] = chat.send(ADMIN, "/remind next week call back")
+    [chinese] = chat.send(AGENT, "/remind 下周 回访")
+    assert f"Mon {monday:%Y-%m-%d} 09:00" in english.text
+    assert f"周一 {monday:%Y-%m-%d} 09:00" in chinese.text
+    chat.send(ADMIN, "/cancel")
+    [english] = chat.send(ADMIN, "/remind next Friday send the quote")
+    assert f"Fri {friday:%Y-%m-%d} 09:00" in english.text
+
+
 def test_a_time_the_bot_cannot_read_is_explained_and_nothing_is_saved(chat, staff) -> None:
     [reply] = chat.send(AGENT, "/remind 改天 给张伟打电话", language="zh")
     assert "没能从" in reply.text and "明天下午3点" in reply.text
