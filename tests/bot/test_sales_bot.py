@@ -509,3 +509,17 @@ def test_a_paid_order_offers_no_cancel_and_a_viewer_no_status_buttons(bot, agent
     refused = bot.press(ADMIN, f"os:{order_id}:shipped")  # a forged press: crm refuses
     assert sales.get_order(viewer, order_id).status == "confirmed"
     assert "您无权执行此操作。" in bot.alerts(refused)
+
+
+@pytest.mark.parametrize(("locale", "moved", "won", "opened"), [
+    ("zh-CN", "商机推进：线索 → 已联系", "赢单：已联系 → 赢单", "新商机，阶段：线索"),
+    ("en", "Deal moved: Lead → Contacted", "Deal won: Contacted → Won", "New deal, at Lead")])
+def test_the_customer_timeline_names_the_stages_a_deal_moved_between(bot, db, locale, moved,
+                                                                      won, opened) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    deal = a_deal(me, "年度采购")
+    sales.move_deal_to_stage(me, deal.id, stage_id("Contacted"))
+    sales.move_deal_to_stage(me, deal.id, stage_id("won"))
+    [timeline] = [r for r in bot.press(AGENT, f"tl:{deal.customer_id}:0")
+                  if r.method == "sendMessage"]
+    assert moved in timeline.text and won in timeline.text and opened in timeline.text
