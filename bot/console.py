@@ -1,7 +1,8 @@
 """`crm console`: a local terminal chat with the same handlers, no token and no network.
 
 You type as a staff member (or, with ``--customer``, as someone who is not staff); the bot's
-answers are printed as text, its buttons as numbered choices (type the number to press one).
+answers are printed as text, its buttons as numbered choices (type the number to press one),
+a reply keyboard's too (Skip sends its text; sharing a place or a number says what to type).
 `/contact PHONE NAME`, `/location LAT LON` and `/file PATH` share a contact, a location or a
 document; a line ending in a backslash goes on in the next one, and `/paste` takes every line
 up to one with a single `.` as one message (an article, a long description); `/quit` leaves.
@@ -198,6 +199,8 @@ class Console:
         self.files = config.data_dir / "console"  # what the bot sends, to open from here
         self.buttons: list[str] = []  # the callback data of the numbered choices
         self.buttons_on: dict[str, Any] | None = None  # the message they are under
+        # or, after a reply keyboard (⏭ Skip, 📍 share the location), its buttons
+        self.keyboard: list[dict[str, Any]] = []
         self.update_ids = console_update_ids()
         self.ids = itertools.count(1)  # messages' and button presses' own ids
         self.app = build_application(config, executor, request=LocalBotApi(self.show))
@@ -220,7 +223,7 @@ class Console:
         elif method.startswith("send") and text:
             print(plain(str(text)), file=self.out)
             self._show_buttons(message)
-            self._show_share_buttons(params.get("reply_markup"))
+            self._show_keyboard(params.get("reply_markup"))
 
     def _show_elsewhere(self, chat: int, text: str, files: list[str]) -> None:
         """A message a job sent to another member (reminders, alerts, reports): shown
@@ -255,12 +258,39 @@ class Console:
         if not self._show_buttons(message) and spent:
             self.buttons, self.buttons_on = [], None
 
-    def _show_share_buttons(self, markup: Any) -> None:
-        """Keyboard buttons that share the person's own number, with what to type instead."""
-        rows = reply_markup(markup).get("keyboard", [])
-        for button in (b for row in rows for b in row if isinstance(b, dict)):
-            if button.get("request_contact"):
-                self.say("console.share_contact", button=button.get("text", ""))
+    def _show_keyboard(self, markup: Any) -> None:
+        """A reply keyboard's buttons as numbered choices, which replace the earlier ones: a
+        plain button sends its text, one that shares a place or a number says what to type
+        instead. A keyboard taken away is no longer offered."""
+        shown = reply_markup(markup)
+        if shown.get("remove_keyboard"):
+            self.keyboard = []
+        rows = shown.get("keyboard", [])
+        buttons = [b if isinstance(b, dict) else {"text": str(b)} for row in rows for b in row]
+        if not buttons:
+            return
+        self.keyboard, self.buttons, self.buttons_on = buttons, [], None
+        labels = [self._keyboard_label(i, b) for i, b in enumerate(buttons, start=1)]
+        print("  " + "   ".join(labels), file=self.out)
+
+    def _keyboard_label(self, number: int, button: dict[str, Any]) -> str:
+        key = ("console.share_location" if button.get("request_location") else
+               "console.share_contact" if button.get("request_contact") else None)
+        if key is None:
+            return f"[{number}] {button.get('text', '')}"
+        language = self.staff.locale or self.locale
+        return t(language, key, html_escape=False, number=number, button=button.get("text", ""))
+
+    def _press_key(self, button: dict[str, Any]) -> dict[str, Any] | None:
+        """A reply-keyboard button: its text is sent; a terminal has no place or number to
+        share, so those say what to type."""
+        if button.get("request_location"):
+            self.say("console.location_usage_ask")
+            return None
+        if button.get("request_contact"):
+            self.say("console.contact_usage_ask")
+            return None
+        return self._message(text=str(button.get("text", "")))
 
     def _show_buttons(self, message: dict[str, Any] | None) -> bool:
         """Number the message's buttons, which replace the earlier choices; False if none."""
@@ -269,6 +299,7 @@ class Console:
         if not buttons:
             return False
         self.buttons, self.buttons_on = [b["callback_data"] for b in buttons], message
+        self.keyboard = []
         labels = [f"[{i}] {b['text']}" for i, b in enumerate(buttons, start=1)]
         print("  " + "   ".join(labels), file=self.out)
         return True
@@ -319,6 +350,8 @@ class Console:
         return self._message(location={"latitude": place[0], "longitude": place[1]})
 
     def _payload(self, line: str) -> dict[str, Any] | None:
+        if line.isdigit() and 1 <= int(line) <= len(self.keyboard):
+            return self._press_key(self.keyboard[int(line) - 1])
         if line.isdigit() and 1 <= int(line) <= len(self.buttons):
             return {"callback_query": {
                 "id": str(next(self.ids)), "from": self._user(), "chat_instance": "console",

@@ -1,12 +1,23 @@
 """One conversation at a time per user: starting a flow (new customer, log a visit, settings)
-ends any other the user left unfinished, so what they type next goes where they expect."""
+ends any other the user left unfinished, so what they type next goes where they expect.
+
+A flow ended that way with typed answers not yet saved says so once, naming what was dropped
+("新客户「李雷」未保存，已放弃。"); one with nothing typed, or already saved, ends silently."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Any
 
 from telegram import Update
 from telegram.ext import ConversationHandler
+
+from bot import session
+from bot.i18n import t
+
+# What the user typed into the flow and would lose, named in their language as plain text
+# (None: nothing typed yet, or all of it saved).
+Unsaved = Callable[[str, dict[Any, Any]], str | None]
 
 
 def _flows_of(application: Any) -> list[OneFlowPerUser]:
@@ -16,7 +27,16 @@ def _flows_of(application: Any) -> list[OneFlowPerUser]:
 
 
 class OneFlowPerUser(ConversationHandler):
-    """A ConversationHandler that, when it starts for a user, ends that user's others."""
+    """A ConversationHandler that, when it starts for a user, ends that user's others.
+
+    ``unsaved`` names what a half-filled draft holds; ``drafts`` are the user_data keys the
+    flow keeps its draft under, dropped when another flow ends it."""
+
+    def __init__(self, *args: Any, unsaved: Unsaved | None = None,
+                 drafts: Collection[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unsaved = unsaved
+        self.drafts = tuple(drafts)
 
     def _active(self, update: Update) -> bool:
         try:
@@ -31,8 +51,22 @@ class OneFlowPerUser(ConversationHandler):
         if starting and self._active(update):
             for other in _flows_of(application):
                 if other is not self:
-                    await other.end_for(update)
+                    await other.abandon(update, context)
         return result
+
+    async def abandon(self, update: Update, context: Any) -> None:
+        """End this flow for the update's user because another began; say what was lost."""
+        if not self._active(update):
+            return
+        user_data = context.user_data if context.user_data is not None else {}
+        locale = session.locale(context, update)
+        lost = self.unsaved(locale, user_data) if self.unsaved else None
+        await self.end_for(update)
+        for key in self.drafts:
+            user_data.pop(key, None)
+        if lost and update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id,
+                                           t(locale, "flow.abandoned", what=lost))
 
     async def end_for(self, update: Update) -> None:
         """Drop this conversation for the update's user, with its pending timeout."""
@@ -44,3 +78,4 @@ class OneFlowPerUser(ConversationHandler):
             if job is not None:
                 job.schedule_removal()
         self._update_state(self.END, key)
+

@@ -128,8 +128,9 @@ def agenda_message(locale: str, agenda: Agenda) -> str:
                        subject=clip(k.subject, TEXT_IN_LIST), name=k.customer_name)
                      + (" · " + t(locale, "agenda.late") if k.breaching else "")
                      for k in agenda.tickets)
-    for key, deals in (("agenda.deals", agenda.closing_deals),
-                       ("agenda.late_deals", agenda.late_deals)):
+    # Overdue deals first, as their buttons are: what slipped wants action before what is due.
+    for key, deals in (("agenda.late_deals", agenda.late_deals),
+                       ("agenda.deals", agenda.closing_deals)):
         if deals:
             lines.append("\n" + t(locale, key, count=len(deals)))
             lines.extend(t(locale, "agenda.deal_line", title=d.title, name=d.customer_name,

@@ -243,13 +243,26 @@ def timeline_entry_text(locale: str, name: str, entry: TimelineEntry, timezone: 
 
 def _entry_heading(locale: str, entry: TimelineEntry, timezone: str) -> str:
     icon = ICONS.get(entry.subkind, "•")
-    what = t(locale, f"timeline.{entry.kind}.{entry.subkind}")
+    what = (_stage_move(locale, entry) if entry.kind == "deal_stage"
+            else t(locale, f"timeline.{entry.kind}.{entry.subkind}"))
     line = f"{icon} {when(locale, entry.at, timezone)} {what}"
     if entry.staff_name:
         line += f" · {html.escape(entry.staff_name)}"
     if entry.data.get("latitude") is not None:
         line += " 📍"
     return line
+
+
+def _stage_move(locale: str, entry: TimelineEntry) -> str:
+    """"Deal moved: Lead → Contacted" (a new deal: where it started), the stages named in the
+    reader's language."""
+    language = "en" if locale.startswith("en") else "zh"  # as crm's StageView.name reads it
+    target = entry.data.get(f"to_{language}") or ""
+    source = entry.data.get(f"from_{language}")
+    if source is None:  # the deal's first row: where it was opened
+        return t(locale, "timeline.deal_stage_created", target=target)
+    what = t(locale, f"timeline.deal_stage.{entry.subkind}")
+    return what + t(locale, "timeline.deal_stage_path", source=source, target=target)
 
 
 def clip(text: str, limit: int) -> str:

@@ -190,6 +190,12 @@ class ParsedQuery:
     def empty(self) -> bool:
         return not self.tokens
 
+    @property
+    def short_number(self) -> bool:
+        """1-3 digits alone: too few to be part of a phone number, WeChat id or e-mail (they
+        would match half the book), so they are looked for in names and other text only."""
+        return self.text.isdigit() and len(self.text) < MIN_PHONE_DIGITS
+
 
 def parse_query(text: str) -> ParsedQuery:
     """Split a query into Chinese runs, digit runs and Latin words, each giving tokens."""

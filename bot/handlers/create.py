@@ -136,6 +136,14 @@ def forget(context: session.Context) -> None:
         context.user_data.pop(key, None)
 
 
+def unsaved(locale: str, user_data: dict[Any, Any]) -> str | None:
+    """The customer being added, once an answer was typed (an edit saves as it goes)."""
+    values = user_data.get(DRAFT) or {}
+    if not any(values.get(field) for field in FIELD_OF.values()):
+        return None
+    return t(locale, "flow.new_customer", html_escape=False, name=values.get("name") or "…")
+
+
 async def cancel(update: Update, context: session.Context) -> int:
     """/cancel or ✖: leave the conversation; nothing more is saved."""
     forget(context)

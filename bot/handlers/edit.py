@@ -369,7 +369,8 @@ def conversation() -> ConversationHandler:
         return OneFlowPerUser(
             entry_points=entry_points, states={**create.states(), **_states()},
             fallbacks=create.fallbacks(), allow_reentry=True, name="customer",
-            conversation_timeout=TIMEOUT_SECONDS)
+            conversation_timeout=TIMEOUT_SECONDS, unsaved=create.unsaved,
+            drafts=(create.DRAFT, create.EDIT_TARGET, create.EDIT_TAGS))
 
 
 def register(application: Application) -> None:

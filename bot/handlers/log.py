@@ -239,6 +239,14 @@ async def _finish(update: Update, context: session.Context, summary: str) -> NoR
     raise ApplicationHandlerStop(END)
 
 
+def unsaved(locale: str, user_data: dict[Any, Any]) -> str | None:
+    """The entry being logged, once its text was typed or a file sent."""
+    draft = user_data.get(DRAFT)
+    if draft is None or (draft.summary is None and not draft.attachments):
+        return None
+    return t(locale, f"flow.log_{draft.kind}", html_escape=False, name=draft.name)
+
+
 async def cancel(update: Update, context: session.Context) -> int:
     """/cancel: drop the draft."""
     context.user_data.pop(DRAFT, None)
@@ -323,7 +331,8 @@ def register(application: Application) -> None:
                 SUMMARY: [MessageHandler(FILES, got_file),
                           MessageHandler(filters.TEXT & ~filters.COMMAND & PRIVATE, save)],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)]},
-        fallbacks=[CommandHandler("cancel", cancel)], name="log"))
+        fallbacks=[CommandHandler("cancel", cancel)], name="log", unsaved=unsaved,
+        drafts=(DRAFT,)))
     application.add_handler(CommandHandler("log", log_command))
     application.add_handler(CallbackQueryHandler(pick_kind, pattern=r"^lg:\d{1,9}$"))
     application.add_handler(CallbackQueryHandler(ignore, pattern=r"^lg:"))

@@ -6,6 +6,7 @@ the understood time back before saving. The buttons on a delivered reminder (Don
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -227,6 +228,17 @@ async def save(update: Update, context: session.Context) -> int:
     return END
 
 
+def unsaved(locale: str, user_data: dict[Any, Any]) -> str | None:
+    """The reminder being set, once a time or its words were given."""
+    pending = user_data.get(DRAFT)
+    if pending is None or (pending.due is None and not pending.text):
+        return None
+    name = pending.text or pending.about
+    if not name:
+        return t(locale, "flow.reminder", html_escape=False)
+    return t(locale, "flow.reminder_named", html_escape=False, name=name)
+
+
 async def cancel(update: Update, context: session.Context) -> int:
     """/cancel or the Cancel button: nothing is saved."""
     context.user_data.pop(DRAFT, None)
@@ -343,7 +355,8 @@ def register(application: Application) -> None:
                                                pattern=r"^rn:r:(daily|weekly|monthly|-)$"),
                           CallbackQueryHandler(change_time, pattern=r"^rn:w$"), cancel_button],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)]},
-        fallbacks=[CommandHandler("cancel", cancel)], name="remind"))
+        fallbacks=[CommandHandler("cancel", cancel)], name="remind", unsaved=unsaved,
+        drafts=(DRAFT,)))
     application.add_handler(CallbackQueryHandler(expired, pattern=r"^r[nw]:"))
     application.add_handler(CallbackQueryHandler(done, pattern=rf"^rd:{ID}$"))
     application.add_handler(CallbackQueryHandler(snooze, pattern=rf"^rs:{ID}:[ht]$"))

@@ -172,10 +172,29 @@ def _verified(query: ParsedQuery, scope: Scope | None, need: int, *,
         for _ in range(rounds):
             result = search.match(tokens, prefix_last=prefix_last, scope=current, limit=batch,
                                   after_id=after, with_text=bool(query.checks))
-            found += [cid for cid, hay in result.rows
-                      if all(check in hay for check in query.checks)]
+            hits = [cid for cid, hay in result.rows
+                    if all(check in hay for check in query.checks)]
+            found += _named_with(hits, query.text) if query.short_number else hits
             after = result.last_id if result.last_id is not None else after
             if len(found) >= need or result.exhausted:
                 return found
             batch *= 2
     return found
+
+
+def _named_with(ids: list[int], digits: str) -> list[int]:
+    """Those of ``ids`` whose name, a merged record's name, company or a tag holds ``digits``
+    (the index cannot tell those tokens from a contact's)."""
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    pattern = f"%{digits}%"
+    rows = fetch_all(
+        "select c.id from customer c left join company co on co.id = c.company_id"
+        f" where c.id in ({marks}) and (c.name_norm like ? or co.name_norm like ?"
+        " or exists (select 1 from customer_tag ct join tag t on t.id = ct.tag_id"
+        "  where ct.customer_id = c.id and t.name_norm like ?)"
+        " or exists (select 1 from customer m where m.merged_into_id = c.id"
+        "  and m.name_norm like ?))", (*ids, pattern, pattern, pattern, pattern))
+    kept = {row[0] for row in rows}
+    return [cid for cid in ids if cid in kept]

@@ -1,7 +1,7 @@
 """The daily agenda: today's reminders, overdue follow-ups, open tickets assigned to them (late
-ones first), deals expected to close this week and open deals whose expected close has passed,
-birthdays this week, for one staff member in their time zone; and which staff are due their
-morning agenda."""
+ones first), open deals whose expected close has passed, then those expected to close this week
+(from today on: an earlier day is late), birthdays this week, for one staff member in their
+time zone; and which staff are due their morning agenda."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def get_agenda(actor: Actor, now: dt.datetime) -> Agenda:
                                           " and r.due_at < ?", (start, end)),
                   _reminders(actor, "r.status = 'sent' and r.due_at < ?", (start,)),
                   _open_deals(actor, "d.expected_close >= ? and d.expected_close <= ?",
-                              (week[0], week[-1])),
+                              (today, week[-1])),  # earlier ones are late, listed as such
                   _birthdays(actor, week), _my_tickets(actor, now),
                   _open_deals(actor, "d.expected_close < ?", (today,)))
 

@@ -220,6 +220,10 @@ _WORDY = re.compile(r"[A-Za-z]{2,}|\d{1,2}:\d{2}")
 _EN_WEEKDAY = re.compile(r"^(?:on\s+)?(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|r|rs|rsday|"
                          r"urday)?\b", re.IGNORECASE)
 _EN_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_EN_DAY_NAME = r"(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|r|rs|rsday|urday)?\b"
+# "next week" (not "next week Friday", dateparser's), "next Friday", "this Friday"
+_EN_NAMED_DAY = re.compile(rf"^(?:on\s+)?(?:next\s+week\b(?!\s+{_EN_DAY_NAME})|"
+                           rf"(?P<which>next|this)\s+(?P<day>{_EN_DAY_NAME}))", re.IGNORECASE)
 _EN_CLOCK_WORDS = re.compile(r"(?<![A-Za-z])(?:at|[ap]\.?m\.?|noon|midnight)(?![A-Za-z])",
                              re.IGNORECASE)
 
@@ -228,12 +232,15 @@ def _parse_english(text: str, now: dt.datetime) -> When | None:
     import dateparser  # loading its language data takes a moment: only when needed
 
     words = text.split()
+    named = _EN_NAMED_DAY.match(text)
+    if named:  # the day as a date, so dateparser reads only the time said after it
+        words = [_named_day(named, now.date()).isoformat(), *text[named.end():].split()]
     read = [_SHORT_FORMS.get(word.lower(), word) for word in words]  # as dateparser knows them
     settings = {"PREFER_DATES_FROM": "future", "RELATIVE_BASE": now.replace(tzinfo=None),
                 "RETURN_AS_TIMEZONE_AWARE": False}
     for count in range(min(len(words), ENGLISH_MAX_WORDS), 0, -1):
         phrase = " ".join(read[:count])
-        if not _WORDY.search(phrase):
+        if not (named or _WORDY.search(phrase)):
             continue
         found = dateparser.parse(phrase, languages=["en"], settings=settings)
         if found is None:
@@ -241,8 +248,25 @@ def _parse_english(text: str, now: dt.datetime) -> When | None:
         if not _HAS_TIME.search(phrase):
             found = found.replace(hour=DEFAULT_HOUR, minute=0)
         moment = found.replace(second=0, microsecond=0, tzinfo=now.tzinfo)
-        return When(_bare_weekday(phrase, moment, now), " ".join(words[count:]))
+        if named and (named.group("which") or "").lower() == "this" and moment <= now:
+            moment += dt.timedelta(weeks=1)  # "this Friday" said on Friday after that time
+        elif not named:
+            moment = _bare_weekday(phrase, moment, now)
+        return When(moment, " ".join(words[count:]))
     return None
+
+
+def _named_day(match: re.Match[str], today: dt.date) -> dt.date:
+    """As the Chinese words read: "next week" is next Monday (下周), "next Friday" the Friday of
+    next week (下周五, even said on Monday), "this Friday" the coming one (today included)."""
+    monday = today - dt.timedelta(days=today.weekday())
+    which, day = (match.group("which") or "").lower(), match.group("day")
+    if day is None:
+        return monday + dt.timedelta(weeks=1)
+    weekday = _EN_DAYS.index(day[:3].lower())
+    if which == "next":
+        return monday + dt.timedelta(weeks=1, days=weekday)
+    return today + dt.timedelta(days=(weekday - today.weekday()) % 7)
 
 
 def _bare_weekday(phrase: str, moment: dt.datetime, now: dt.datetime) -> dt.datetime:

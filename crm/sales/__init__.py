@@ -39,6 +39,7 @@ from crm.sales.orders import (
     find_order,
     get_order,
     list_customer_orders,
+    order_moves,
     update_order_lines,
 )
 from crm.sales.outbox import claim_notifications, mark_failed, mark_sent
@@ -121,6 +122,7 @@ __all__ = [
     "mark_sent",
     "move_assignment_rule",
     "move_deal_to_stage",
+    "order_moves",
     "owner_choices",
     "reassign_lead",
     "record_payment",

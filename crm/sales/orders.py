@@ -15,7 +15,7 @@ from crm.customers.views import TimelineEntry
 from crm.errors import Conflict, NotFound, ValidationError
 from crm.localtime import local_today
 from crm.numbering import next_number
-from crm.permissions import Action, require
+from crm.permissions import Action, allows, require
 from crm.sales import money, rules
 from crm.sales.access import admits, check_assignee
 from crm.sales.products import load_product
@@ -162,6 +162,15 @@ def update_order_lines(actor: Actor, order_id: int, lines: Sequence[OrderLineInp
                      changes=audit.diff({"total_minor": row[10]},
                                         {"total_minor": totals["total_minor"]}), now=now)
     return load_order(order_id)
+
+
+def order_moves(actor: Actor, order: OrderView) -> tuple[str, ...]:
+    """The statuses ``actor`` may move a visible order to now (none without the right to
+    edit); ``change_order_status`` checks again when asked."""
+    if not allows(actor, Action.EDIT):
+        return ()
+    return rules.next_order_statuses(order.status, has_lines=bool(order.lines),
+                                     paid=order.paid > 0)
 
 
 def change_order_status(actor: Actor, order_id: int, status: str, *,

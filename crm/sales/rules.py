@@ -29,6 +29,19 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+ORDER_LIFE_CYCLE = ("draft", "confirmed", "shipped", "completed", "cancelled")
+
+
+def next_order_statuses(current: str, *, has_lines: bool, paid: bool) -> tuple[str, ...]:
+    """The statuses an order may take next that would be accepted now, in life-cycle order:
+    confirming needs a line, cancelling needs no payment left on it."""
+    allowed = ORDER_TRANSITIONS.get(current, frozenset())
+    refused = {"confirmed"} if not has_lines else set()
+    if paid:
+        refused.add("cancelled")
+    return tuple(s for s in ORDER_LIFE_CYCLE if s in allowed and s not in refused)
+
+
 def check_stage_move(target: StageView, lost_reason: str | None,
                      lost_note: str | None) -> tuple[str | None, str | None]:
     """The (reason, note) to keep with a move: a lost stage needs a reason from the list,

@@ -271,7 +271,7 @@ def test_a_customer_shares_their_own_number_and_their_ticket_is_theirs(installed
     lines = io.StringIO("2\n/contact 13800138000\n2\nPrinter offline\n/quit\n")
     assert run_console(installed, lines=lines, out=out, customer=True) == 0
     asked, shared = _answers(out.getvalue())[:2]
-    assert "[📱 Share my phone number] type /contact PHONE" in asked
+    assert "[1] 📱 Share my phone number (type /contact PHONE" in asked
     assert "your number is linked" in shared and "someone else" not in shared
     assert fetch_one("select customer_id from ticket")[0] == wang.id
 
@@ -348,3 +348,18 @@ def test_a_location_that_is_not_two_numbers_is_explained_and_the_console_goes_on
     words, too_far, helped = _answers(out.getvalue())[:3]
     assert "/location takes a latitude and a longitude" in words and words == too_far
     assert "What you can do" in helped
+
+
+def test_the_visit_keyboard_is_numbered_skip_sends_its_text_location_says_what_to_type(
+        installed) -> None:
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    wang = customers.create_customer(boss, customers.CustomerDraft(name="王小明"))
+    out = io.StringIO()
+    lines = io.StringIO("小明\n2\n1\n2\nTalked prices\n/quit\n")
+    assert run_console(installed, lines=lines, out=out) == 0
+    _card, asked, location, skipped, saved = _answers(out.getvalue())[:5]
+    assert "[1] 📍 Send location (type /location LAT LON)   [2] Skip" in asked
+    assert "type /location LAT LON, e.g. /location 31.23 121.47" in location
+    assert "summary of the visit" in skipped and "Visit saved for 王小明" in saved
+    [visit] = [i for i in customers.get_timeline(boss, wang.id).items if i.subkind == "visit"]
+    assert visit.summary == "Talked prices"

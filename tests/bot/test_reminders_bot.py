@@ -73,6 +73,19 @@ def test_one_line_reminder_is_repeated_back_then_saved_once(chat, staff) -> None
     assert str(due_at).startswith(f"{tomorrow_at(15).astimezone(dt.UTC):%Y-%m-%d %H:%M}")
 
 
+def test_next_week_in_english_is_next_monday_as_in_chinese(chat, staff) -> None:
+    today = dt.datetime.now(SHANGHAI).date()
+    monday = today + dt.timedelta(days=7 - today.weekday())
+    friday = monday + dt.timedelta(days=4)
+    [english] = chat.send(ADMIN, "/remind next week call back")
+    [chinese] = chat.send(AGENT, "/remind 下周 回访")
+    assert f"Mon {monday:%Y-%m-%d} 09:00" in english.text
+    assert f"周一 {monday:%Y-%m-%d} 09:00" in chinese.text
+    chat.send(ADMIN, "/cancel")
+    [english] = chat.send(ADMIN, "/remind next Friday send the quote")
+    assert f"Fri {friday:%Y-%m-%d} 09:00" in english.text
+
+
 def test_a_time_the_bot_cannot_read_is_explained_and_nothing_is_saved(chat, staff) -> None:
     [reply] = chat.send(AGENT, "/remind 改天 给张伟打电话", language="zh")
     assert "没能从" in reply.text and "明天下午3点" in reply.text
@@ -291,6 +304,39 @@ def test_today_lists_my_late_tickets_and_deals_past_their_date_with_buttons(chat
     assert "发票&lt;抬头&gt;错了 · 张伟 · ⚠️ 已超时" in agenda.text
     assert "已过预计成交日期的商机</b>（1 个）" in agenda.text and "¥80,000.00" in agenda.text
     assert agenda.button("🎫") == f"k:{late.id}" and agenda.button("💼") == f"d:{slipped.id}"
+
+
+@pytest.mark.parametrize(("locale", "late_header", "week_header", "today_header"), [
+    ("zh-CN", "已过预计成交日期的商机</b>（2 个）", "本周预计成交的商机</b>（1 个）",
+     "今天的提醒</b>（1 条）"),
+    ("en", "Deals past their expected close</b> (2)",
+     "Deals expected to close this week</b> (1)", "Today's reminders</b> (1)")])
+def test_today_lists_late_deals_first_in_text_and_buttons_alike(chat, db, locale, late_header,
+                                                               week_header,
+                                                               today_header) -> None:
+    from crm import sales
+
+    me = users.add_user(Actor.system(), AGENT, "agent", "张伟", locale=locale).as_actor()
+    sales.ensure_default_pipeline()
+    buyer = customers.create_customer(me, customers.CustomerDraft(name="王小明"))
+    today = dt.datetime.now(SHANGHAI).date()
+    due = sales.create_deal(me, buyer.id, "本周成交", expected_close=today)
+    yesterday = sales.create_deal(me, buyer.id, "昨天就该成交",
+                                  expected_close=today - dt.timedelta(days=1),
+                                  now=utcnow() - dt.timedelta(days=30))
+    slipped = sales.create_deal(me, buyer.id, "上月就该成交",
+                                expected_close=today - dt.timedelta(days=20),
+                                now=utcnow() - dt.timedelta(days=30))
+    reminders.create_reminder(me, utcnow() + dt.timedelta(seconds=90), "回访")
+    [agenda] = chat.send(AGENT, "/today")
+    text = agenda.text
+    assert today_header in text and late_header in text and week_header in text
+    assert text.index(late_header) < text.index(week_header)
+    assert text.count("昨天就该成交") == 1  # late, not also "this week"
+    shown_order = sorted(("上月就该成交", "昨天就该成交", "本周成交"), key=text.index)
+    deal_buttons = [value for _, value in agenda.buttons if value.startswith("d:")]
+    ids = {"上月就该成交": slipped.id, "昨天就该成交": yesterday.id, "本周成交": due.id}
+    assert deal_buttons == [f"d:{ids[title]}" for title in shown_order]
 
 
 def test_a_logged_call_offers_a_follow_up_that_becomes_a_reminder(chat, staff) -> None:

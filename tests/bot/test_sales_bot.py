@@ -457,3 +457,69 @@ def test_the_orders_buttons_of_the_deal_card_and_the_customers_more_menu_work(bo
     more = shown(bot.press(AGENT, f"mo:{deal.customer_id}"))
     from_card = messages(bot.press(AGENT, more.button("订单列表")))
     assert from_card and from_card[-1].text == from_deal[-1].text
+
+
+@pytest.mark.parametrize(("locale", "ship", "shipped", "complete", "completed"), [
+    ("zh-CN", "标记为已发货", "订单已发货", "标记为已完成", "订单已完成"),
+    ("en", "Mark shipped", "Order shipped", "Mark completed", "Order completed")])
+def test_a_confirmed_order_is_shipped_then_completed_from_its_card(bot, db, locale, ship,
+                                                                   shipped, complete,
+                                                                   completed) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    order_id = confirmed_order(me)
+    card = shown(bot.press(AGENT, f"o:{order_id}"))
+    assert card.button(complete) == f"os:{order_id}:completed"
+    moved = shown(bot.press(AGENT, card.button(ship)))
+    assert shipped in moved.text and sales.get_order(me, order_id).status == "shipped"
+    labels = [label for label, _ in moved.buttons]
+    assert not any(ship in label for label in labels)  # shipped once; cancelling is past too
+    assert not any(value.startswith("ox:") for _, value in moved.buttons)
+    done = shown(bot.press(AGENT, moved.button(complete)))
+    assert completed in done.text and sales.get_order(me, order_id).status == "completed"
+    assert not any(value.startswith(("os:", "ox:")) for _, value in done.buttons)
+
+
+@pytest.mark.parametrize(("locale", "cancel", "asked", "keep", "yes", "cancelled"), [
+    ("zh-CN", "取消订单", "确定取消订单", "保留订单", "确定取消", "订单已取消"),
+    ("en", "Cancel the order", "Cancel order", "Keep the order", "Yes, cancel it",
+     "Order cancelled")])
+def test_cancelling_an_order_asks_first(bot, db, locale, cancel, asked, keep, yes,
+                                        cancelled) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    order_id = confirmed_order(me)
+    card = shown(bot.press(AGENT, f"o:{order_id}"))
+    question = shown(bot.press(AGENT, card.button(cancel)))
+    assert asked in question.text and sales.get_order(me, order_id).status == "confirmed"
+    kept = shown(bot.press(AGENT, question.button(keep)))
+    assert kept.method == "editMessageText" and kept.button(cancel) == f"ox:{order_id}"
+    question = shown(bot.press(AGENT, kept.button(cancel)))
+    done = shown(bot.press(AGENT, question.button(yes)))
+    assert cancelled in done.text and sales.get_order(me, order_id).status == "cancelled"
+
+
+def test_a_paid_order_offers_no_cancel_and_a_viewer_no_status_buttons(bot, agent) -> None:
+    order_id = confirmed_order(agent)
+    sales.record_payment(agent, order_id, "100", "cash")
+    card = shown(bot.press(AGENT, f"o:{order_id}"))
+    assert card.button("发货").startswith("os:")
+    assert not any(value.startswith("ox:") for _, value in card.buttons)
+    viewer = staff(ADMIN, "viewer", "看客")
+    seen = shown(bot.press(ADMIN, f"o:{order_id}"))
+    assert not any(value.startswith(("os:", "ox:", "oc:")) for _, value in seen.buttons)
+    refused = bot.press(ADMIN, f"os:{order_id}:shipped")  # a forged press: crm refuses
+    assert sales.get_order(viewer, order_id).status == "confirmed"
+    assert "您无权执行此操作。" in bot.alerts(refused)
+
+
+@pytest.mark.parametrize(("locale", "moved", "won", "opened"), [
+    ("zh-CN", "商机推进：线索 → 已联系", "赢单：已联系 → 赢单", "新商机，阶段：线索"),
+    ("en", "Deal moved: Lead → Contacted", "Deal won: Contacted → Won", "New deal, at Lead")])
+def test_the_customer_timeline_names_the_stages_a_deal_moved_between(bot, db, locale, moved,
+                                                                      won, opened) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    deal = a_deal(me, "年度采购")
+    sales.move_deal_to_stage(me, deal.id, stage_id("Contacted"))
+    sales.move_deal_to_stage(me, deal.id, stage_id("won"))
+    [timeline] = [r for r in bot.press(AGENT, f"tl:{deal.customer_id}:0")
+                  if r.method == "sendMessage"]
+    assert moved in timeline.text and won in timeline.text and opened in timeline.text

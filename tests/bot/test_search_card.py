@@ -108,3 +108,11 @@ def test_strangers_get_nothing_from_search_or_buttons(chat, agent) -> None:
     replies = chat.press(9999, f"c:{made.id}")
     assert chat.texts([r for r in replies if r.method == "sendMessage"]) == []
     assert chat.alerts(replies) == ["You are not allowed to do this."]
+
+
+def test_a_digit_does_not_open_a_customer_by_their_wechat_id(chat, agent) -> None:
+    from crm.customers.inputs import ChannelInput
+
+    customer(agent, "李雷", channels=(ChannelInput("wechat", "lilei_2"),))
+    [reply] = chat.send(AGENT, "/find 2")
+    assert reply.text == "没有找到“2”。" and reply.buttons == []

@@ -133,7 +133,7 @@ def test_a_daily_reminder_keeps_its_wall_clock_time_across_daylight_saving() -> 
     ("下季度末", dt.date(2027, 3, 31)), ("下周五", dt.date(2026, 12, 4)),
     ("3个月后", dt.date(2027, 2, 26)), ("12月31日", dt.date(2026, 12, 31)),
     ("1/15", dt.date(2027, 1, 15)), ("2027-01-15", dt.date(2027, 1, 15)),
-    ("next Friday", dt.date(2026, 11, 27)),
+    ("next Friday", dt.date(2026, 12, 4)), ("this Friday", dt.date(2026, 11, 27)),
 ])
 def test_deadline_days_are_read_as_people_name_them(words: str, expected: dt.date) -> None:
     assert parse_day(words, NOW.date()) == expected
@@ -246,3 +246,33 @@ def test_a_repeat_said_with_the_time_is_understood(words, expected, rest, repeat
     assert (found.moment.month, found.moment.day, found.moment.hour, found.moment.minute) == \
         expected
     assert (found.rest, found.repeat) == (rest, repeat)
+
+
+MONDAY = dt.datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
+SUNDAY = dt.datetime(2026, 11, 29, 10, 0, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize("now", [MONDAY, NOW, FRIDAY_NOON, SUNDAY])
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("next week", "下周"), ("next week 3pm", "下周下午3点"), ("next Friday", "下周五"),
+    ("next fri 10am", "下周五上午10点"), ("next Monday", "下周一"), ("on next Wednesday", "下周三"),
+])
+def test_next_week_and_next_weekday_mean_the_same_in_english_and_chinese(english, chinese,
+                                                                         now) -> None:
+    assert parse_when(english, now).moment == parse_when(chinese, now).moment
+
+
+@pytest.mark.parametrize(("words", "now", "expected"), [
+    ("next week call Zhang", NOW, (11, 30, 9, 0)),  # Thursday: next Monday, not Thursday
+    ("next Friday", MONDAY, (12, 4, 9, 0)),  # the Friday of next week, even said on Monday
+    ("this Friday", MONDAY, (11, 27, 9, 0)),  # the coming one
+    ("this Friday", SUNDAY, (12, 4, 9, 0)),
+    ("this friday", FRIDAY_NOON, (12, 4, 9, 0)),  # its morning has passed: the next one
+    ("this fri 3pm", FRIDAY_NOON, (11, 27, 15, 0)),
+    ("next Friday evening", NOW, (12, 4, 18, 0)),
+])
+def test_english_next_and_this_name_one_day(words, now, expected) -> None:
+    found = parse_when(words, now)
+    assert (found.moment.month, found.moment.day, found.moment.hour, found.moment.minute) == \
+        expected
+    assert found.rest == ("call Zhang" if "Zhang" in words else "")

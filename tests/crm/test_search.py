@@ -148,3 +148,16 @@ def test_an_agent_with_few_customers_still_finds_theirs_among_many(cast) -> None
     mine = customer(cast.agent, "张伟")
     assert [c.id for c in customers.search_customers(cast.agent, "zhangwei").items] == [mine.id]
     assert [c.id for c in customers.search_customers(cast.agent, "张伟").items] == [mine.id]
+
+
+def test_one_to_three_digits_match_names_and_text_not_phones_wechat_or_mail(cast) -> None:
+    from crm.customers.inputs import ChannelInput
+
+    customer(cast.agent, "李雷", phones=("13800138222",), emails=("lei2@qq.com",),
+             channels=(ChannelInput("wechat", "lilei_2"),))
+    customer(cast.agent, "韩梅梅", company="360安全", tags=("2号仓",))
+    customer(cast.agent, "Room 22 Trading")
+    assert names(cast.agent, "2") == ["韩梅梅"]  # by the tag 2号仓, not 李雷's contacts
+    assert names(cast.agent, "22") == ["Room 22 Trading"]
+    assert names(cast.agent, "360") == ["韩梅梅"]
+    assert names(cast.agent, "8222") == ["李雷"]  # four digits: a phone's, as before

@@ -8,9 +8,10 @@ Callback data (every press is checked again by crm):
 without an order · ``dh:<deal>`` history · ``de:<deal>`` edit menu · ``df:<deal>:<field>`` edit a
 field · ``dl:<customer>`` the customer's deals (a new one when none) · ``cd:<customer>:<offset>``
 their pages · ``dn:<customer>`` new deal · ``co:<customer>`` / ``cp:<customer>:<offset>`` orders ·
-``o:<order>`` an order · ``on:<customer>[:<deal>]`` new order · ``oe:<order>`` /
-``og:<order>:<offset>`` add lines · ``op:<order>:<product>`` add a product · ``ou:<order>``
-remove the last line · ``oc:<order>`` confirm · ``pa:<order>`` record a payment ·
+``o:<order>`` an order (``ov:<order>`` in place) · ``os:<order>:<status>`` ship, complete or
+cancel it (``ox:<order>`` asks before cancelling) · ``on:<customer>[:<deal>]`` new order ·
+``oe:<order>`` / ``og:<order>:<offset>`` add lines · ``op:<order>:<product>`` add a product ·
+``ou:<order>`` remove the last line · ``oc:<order>`` confirm · ``pa:<order>`` record a payment ·
 ``pm:<method>`` its method · ``sx:skip|back|save|clear|x`` conversation controls.
 """
 
@@ -79,7 +80,8 @@ def register(application: Application) -> None:
     application.add_handler(conversation(
         entry_points=_entry_points(), states=_states(),
         fallbacks=[CommandHandler("cancel", flows.cancel),
-                   CallbackQueryHandler(flows.cancel, pattern=r"^sx:x$")], name="sales"))
+                   CallbackQueryHandler(flows.cancel, pattern=r"^sx:x$")], name="sales",
+        unsaved=flows.unsaved, drafts=(flows.DRAFT,)))
     deals.register(application)
     for handler in orders.stateless():
         application.add_handler(handler)

@@ -12,6 +12,7 @@ from bot.handlers.sales.common import month_start, numbers, send, show, word, ye
 from bot.i18n import t
 from bot.keyboards import keyboard
 from bot.session import local_now, timezone
+from crm import sales
 from crm.permissions import Action, allows
 
 STAGE_PAGE = 8
@@ -111,10 +112,10 @@ async def win(update: Update, context: session.Context) -> None:
                                      stage_id, bool(with_order))
     await show_moved(update, context, screen)
     if order is not None:
-        locale = session.locale(context)
-        await update.effective_message.reply_text(order_view.order_text(locale, order),
-                                                  reply_markup=order_view.order_keyboard(
-                                                      locale, order))
+        locale, moves = session.locale(context), sales.order_moves(session.actor(context), order)
+        await update.effective_message.reply_text(
+            order_view.order_text(locale, order),
+            reply_markup=order_view.order_keyboard(locale, order, moves))
 
 
 async def history(update: Update, context: session.Context) -> None:

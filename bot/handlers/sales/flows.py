@@ -89,6 +89,19 @@ async def refuse(update: Update, context: session.Context, error: CodedError,
     raise ApplicationHandlerStop(step)
 
 
+def unsaved(locale: str, user_data: dict[Any, Any]) -> str | None:
+    """A new deal with answers typed, or a payment's amount typed before its method (a
+    field edit, a lost note and order lines are saved as they are typed)."""
+    values = user_data.get(DRAFT) or {}
+    if "customer_id" in values and any(values.get(k) for k in ("title", "amount", "close")):
+        return t(locale, "flow.new_deal", html_escape=False,
+                 name=values.get("title") or values["name"])
+    if "outstanding" in values and values.get("amount"):
+        return t(locale, "flow.payment", html_escape=False,
+                 amount=money_text(locale, values["amount"], values["currency"]))
+    return None
+
+
 async def cancel(update: Update, context: session.Context) -> int:
     """/cancel or ✖: drop the draft."""
     context.user_data.pop(DRAFT, None)

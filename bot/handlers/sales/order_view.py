@@ -64,19 +64,42 @@ def order_text(locale: str, order: OrderView) -> str:
     return "\n".join(lines)
 
 
-def order_keyboard(locale: str, order: OrderView) -> InlineKeyboardMarkup:
-    """Add lines and confirm a draft; record a payment while something is outstanding."""
+def order_keyboard(locale: str, order: OrderView,
+                   moves: tuple[str, ...]) -> InlineKeyboardMarkup:
+    """Add lines to a draft; the next statuses the user may give it (``moves``, from crm:
+    confirm, ship, complete, cancel); record a payment while something is outstanding."""
     rows: list[list[Button]] = []
     if order.status == "draft":
         rows.append([button(locale, "order.card.add_lines", "oe", order.id)])
-        if order.lines:
-            rows.append([button(locale, "order.card.confirm", "oc", order.id)])
+    onward = [_move_button(locale, order.id, status) for status in moves if status != "cancelled"]
+    if onward:
+        rows.append(onward)
     if order.status != "cancelled" and order.outstanding > 0:
         rows.append([button(locale, "order.card.pay", "pa", order.id)])
+    if "cancelled" in moves:
+        rows.append([button(locale, "order.card.cancel", "ox", order.id)])
     back = [button(locale, "deal.card.customer_button", "c", order.customer_id)]
     if order.deal_id:
         back.append(button(locale, "order.card.deal", "d", order.deal_id))
     return keyboard([*rows, back])
+
+
+def _move_button(locale: str, order_id: int, status: str) -> Button:
+    if status == "confirmed":
+        return button(locale, "order.card.confirm", "oc", order_id)
+    return button(locale, f"order.card.to_{status}", "os", order_id, status)
+
+
+def cancel_question(locale: str, order: OrderView) -> str:
+    """The order, and whether to cancel it for good."""
+    return order_text(locale, order) + "\n\n" + t(locale, "order.card.cancel_ask",
+                                                   number=order.number)
+
+
+def cancel_keyboard(locale: str, order: OrderView) -> InlineKeyboardMarkup:
+    """Yes, cancel it / keep it (back to the order in place)."""
+    return keyboard([[button(locale, "order.card.cancel_yes", "os", order.id, "cancelled")],
+                     [button(locale, "order.card.cancel_keep", "ov", order.id)]])
 
 
 def lines_text(locale: str, order: OrderView) -> str:

@@ -1,12 +1,13 @@
-"""Orders and payments from the chat: a customer's orders (co:, cp:), one order (o:), a new
-draft (on:<customer>[:<deal>]), adding lines from the catalogue or typed (oe:, og:, op:, ou:),
-confirming (oc:), and recording a payment (pa:<order> → pm:<method> → the amount typed)."""
+"""Orders and payments from the chat: a customer's orders (co:, cp:), one order (o:, in place
+ov:), a new draft (on:<customer>[:<deal>]), adding lines from the catalogue or typed (oe:, og:,
+op:, ou:), confirming (oc:), shipping, completing or cancelling (os:<order>:<status>; cancel asks
+first, ox:<order>), and recording a payment (pa:<order> → pm:<method> → the amount typed)."""
 
 from __future__ import annotations
 
 from typing import NoReturn
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -48,15 +49,43 @@ def _order_message(locale: str, order: OrderView, notice: str = "") -> str:
     return f"{notice}\n\n{body}" if notice else body
 
 
+def order_keyboard(context: session.Context, order: OrderView) -> InlineKeyboardMarkup:
+    """The order's buttons, its next statuses as crm allows them to this user."""
+    return order_view.order_keyboard(session.locale(context), order,
+                                     sales.order_moves(session.actor(context), order))
+
+
 # screens without a conversation -----------------------------------------------------------------
 async def open_order(update: Update, context: session.Context) -> int:
-    """o:<order>: the order with its lines, totals and payments."""
+    """o:<order> sends the order with its lines, totals and payments; ov:<order> shows it in
+    place of the pressed button's message."""
+    [order_id] = numbers(update, 1)
+    order = await session.db(context, sales.get_order, session.actor(context), order_id)
+    deliver = show if word(update, 0) == "ov" else send
+    await deliver(update, order_view.order_text(session.locale(context), order),
+                  order_keyboard(context, order))
+    return END
+
+
+async def ask_cancel(update: Update, context: session.Context) -> None:
+    """ox:<order>: cancelling cannot be undone, so it is asked first."""
     [order_id] = numbers(update, 1)
     order = await session.db(context, sales.get_order, session.actor(context), order_id)
     locale = session.locale(context)
-    await send(update, order_view.order_text(locale, order),
-               order_view.order_keyboard(locale, order))
-    return END
+    await show(update, order_view.cancel_question(locale, order),
+               order_view.cancel_keyboard(locale, order))
+
+
+async def change_status(update: Update, context: session.Context) -> None:
+    """os:<order>:<status>: shipped, completed or cancelled (crm checks the move and the
+    user's right to make it)."""
+    [order_id] = numbers(update, 1)
+    status = word(update, 2)
+    order = await session.db(context, sales.change_order_status, session.actor(context),
+                             order_id, status)
+    locale = session.locale(context)
+    await show(update, _order_message(locale, order, t(locale, f"order.card.now_{status}")),
+               order_keyboard(context, order))
 
 
 async def customer_orders(update: Update, context: session.Context) -> None:
@@ -76,7 +105,7 @@ async def confirm(update: Update, context: session.Context) -> int:
     order = await session.db(context, trips.confirm_order, session.actor(context), order_id)
     locale = session.locale(context)
     await show(update, _order_message(locale, order, t(locale, "order.card.confirmed")),
-               order_view.order_keyboard(locale, order))
+               order_keyboard(context, order))
     return END
 
 
@@ -212,7 +241,7 @@ async def _record(update: Update, context: session.Context, amount: str) -> NoRe
                method=order_view.method(locale, payment.method),
                outstanding=order_view.money(locale, order.outstanding, order.currency))
     await update.effective_message.reply_text(_order_message(locale, order, notice),
-                                              reply_markup=order_view.order_keyboard(locale, order))
+                                              reply_markup=order_keyboard(context, order))
     raise ApplicationHandlerStop(END)
 
 
@@ -238,6 +267,9 @@ def states(text: filters.BaseFilter) -> dict[object, list[BaseHandler]]:
 
 def stateless() -> list[BaseHandler]:
     """The order screens outside a conversation."""
-    return [CallbackQueryHandler(open_order, pattern=rf"^o:{ID}$"),
+    statuses = "|".join(("shipped", "completed", "cancelled"))
+    return [CallbackQueryHandler(open_order, pattern=rf"^ov?:{ID}$"),
+            CallbackQueryHandler(ask_cancel, pattern=rf"^ox:{ID}$"),
+            CallbackQueryHandler(change_status, pattern=rf"^os:{ID}:({statuses})$"),
             CallbackQueryHandler(customer_orders, pattern=rf"^(co:{ID}|cp:{ID}:{ID})$"),
             CallbackQueryHandler(confirm, pattern=rf"^oc:{ID}$")]
