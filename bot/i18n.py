@@ -136,12 +136,22 @@ def money(locale: str, amount: Decimal | None, code: str) -> str:
     return t(locale, "amount.other", html_escape=False, code=code, value=value)
 
 
-def _shown_params(locale: str, params: dict[str, Any]) -> dict[str, Any]:
-    """An error's params as shown: amounts of money (Decimal beside a currency) formatted."""
-    code = params.get("currency")
-    if not isinstance(code, str):
+# Errors whose ``current`` and ``status`` are status codes, and where their words are.
+_STATUS_WORDS = {"order.transition": "order.status", "ticket.transition": "ticket.status"}
+
+
+def _shown_params(locale: str, code: str, params: dict[str, Any]) -> dict[str, Any]:
+    """An error's params as shown: amounts of money (Decimal beside a currency) formatted,
+    statuses in the reader's words."""
+    group = _STATUS_WORDS.get(code)
+    if group:
+        words = catalogue(locale)
+        params = {**params, **{key: words.get(f"{group}.{params[key]}", params[key])
+                               for key in ("current", "status") if key in params}}
+    currency = params.get("currency")
+    if not isinstance(currency, str):
         return params
-    return {key: money(locale, value, code) if isinstance(value, Decimal) else value
+    return {key: money(locale, value, currency) if isinstance(value, Decimal) else value
             for key, value in params.items()}
 
 
@@ -149,7 +159,7 @@ def describe_error(locale: str, error: Any, *, html_escape: bool = True) -> str:
     """A coded error as the user should read it; validation errors name their field.
     ``html_escape=False`` for a terminal."""
     message = t(locale, error.code, html_escape=html_escape,
-                **_shown_params(locale, error.params))
+                **_shown_params(locale, error.code, error.params))
     field = error.params.get("field") if error.code.startswith("validation.") else None
     label = catalogue(locale).get(f"field.{field}") if field else None
     if label is None:  # a field without a label is not shown: its code means nothing to users

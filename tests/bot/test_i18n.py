@@ -168,3 +168,19 @@ def test_a_message_lacking_a_parameter_says_so_and_never_shows_a_placeholder() -
     text = t("zh-CN", "start.staff", name="<李娜>")  # the role is missing
     assert text.startswith("您好，<b>&lt;李娜&gt;</b>") and "（未记录）" in text and "{" not in text
     assert "(not recorded)" in t("en", "exports.caption", kind="customers")
+
+
+def test_a_refused_status_change_names_the_statuses_in_the_readers_words() -> None:
+    """An order or ticket that cannot move reads 已发货/已取消, never shipped/cancelled."""
+    from crm.sales import rules
+
+    try:
+        rules.check_order_transition("shipped", "cancelled")
+    except ValidationError as error:
+        refused = error
+    chinese = describe_error("zh-CN", refused)
+    assert "已发货" in chinese and "已取消" in chinese and "shipped" not in chinese
+    assert "An order that is shipped cannot become cancelled." in describe_error("en", refused)
+    ticket = ValidationError("ticket.transition", field="status", current="closed",
+                             status="waiting")
+    assert "closed" not in describe_error("zh-CN", ticket)
