@@ -317,3 +317,28 @@ def test_the_cards_ticket_button_lists_the_customers_tickets_with_a_new_one(chat
     assert longer.text.count("发票金额不对") == 2 and "开成了 12,000 元" in longer.text
     again = shown(chat.press(AGENT, listing.button("新工单")))[0]
     assert "王小明" in again.text and fetch_one("select count(*) from ticket")[0] == 2
+
+
+@pytest.mark.parametrize(("language", "warning"), [
+    ("zh-CN", "没有在 Telegram 上联系过我们"), ("en", "never written to us on Telegram")])
+def test_a_reply_to_a_customer_who_is_not_on_telegram_is_not_promised_to_reach_them(
+        chat, staff, language, warning) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    caller = customers.create_customer(staff["agent"], customers.CustomerDraft(
+        name="王小明", phones=("13800138000",)))
+    chat.press(AGENT, f"tk:{caller.id}")
+    [card] = chat.send(AGENT, "电话里说发票开错了")
+    assert warning in card.text
+    ticket_id = fetch_one("select id from ticket")[0]
+    [ask] = shown(chat.press(AGENT, f"kr:{ticket_id}"))
+    assert warning in ask.text and "王小明" in ask.text
+    assert "客户会在聊天中收到" not in ask.text and "gets it in their chat" not in ask.text
+    chat.send(AGENT, "已重开发票")
+    # Kept on the ticket, not left waiting for a chat that may link weeks later.
+    assert fetch_all("select body, relay_status from ticket_message") == [("已重开发票", None)]
+
+
+def test_a_customer_who_wrote_to_the_bot_gets_no_such_warning(chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    [ask] = shown(chat.press(AGENT, f"kr:{ticket_id}"))
+    assert "客户会在聊天中收到" in ask.text and "没有在 Telegram" not in ask.text
