@@ -342,3 +342,24 @@ def test_a_customer_who_wrote_to_the_bot_gets_no_such_warning(chat, staff) -> No
     ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
     [ask] = shown(chat.press(AGENT, f"kr:{ticket_id}"))
     assert "客户会在聊天中收到" in ask.text and "没有在 Telegram" not in ask.text
+
+
+@pytest.mark.parametrize(("language", "question", "button", "opened"), [
+    ("zh", "发票抬头怎么改", "用这个问题提交工单", "已提交"),
+    ("en", "How do I change the invoice title", "Open a ticket with this question", "is open")])
+def test_a_question_no_article_answers_becomes_a_ticket_without_typing_it_again(
+        chat, staff, language, question, button, opened) -> None:
+    [nothing] = chat.send(ALICE, question, language=language)
+    [done] = shown(chat.press(ALICE, nothing.button(button)))
+    assert opened in done.text
+    assert fetch_all("select subject, description from ticket") == [(question, question)]
+
+
+def test_an_article_that_did_not_help_leads_to_a_ticket_with_the_question(chat, staff) -> None:
+    [found] = chat.send(ALICE, "打印机开不了机，电源灯也不亮", language="zh")
+    [article] = shown(chat.press(ALICE, found.button("打印机无法开机")))
+    chat.press(ALICE, article.button("用这个问题提交工单"))
+    assert fetch_all("select subject from ticket") == [("打印机开不了机，电源灯也不亮",)]
+    # Once used, the words are not reused for a second ticket: the next one is asked for.
+    [ask] = shown(chat.press(ALICE, "qq"))
+    assert "描述问题" in ask.text and fetch_one("select count(*) from ticket")[0] == 1
