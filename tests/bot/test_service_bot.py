@@ -363,3 +363,18 @@ def test_an_article_that_did_not_help_leads_to_a_ticket_with_the_question(chat, 
     # Once used, the words are not reused for a second ticket: the next one is asked for.
     [ask] = shown(chat.press(ALICE, "qq"))
     assert "描述问题" in ask.text and fetch_one("select count(*) from ticket")[0] == 1
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("zh-CN", "状态为 🔒 已关闭 的工单不能改为 ✅ 已解决"),
+    ("en", "A ticket that is 🔒 Closed cannot become ✅ Resolved")])
+def test_a_stale_status_button_is_refused_in_words_not_codes(chat, staff, language,
+                                                               expected) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    chat.press(AGENT, f"ks:{ticket_id}")  # the menu stays on screen...
+    chat.press(MANAGER, f"kS:{ticket_id}:closed")  # ...while a colleague closes the ticket
+    replies = chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    said = " ".join(chat.alerts(replies) + [r.text for r in shown(replies)])
+    assert expected in said and "closed" not in said
+    assert fetch_one("select status from ticket")[0] == "closed"
