@@ -378,3 +378,15 @@ def test_a_stale_status_button_is_refused_in_words_not_codes(chat, staff, langua
     said = " ".join(chat.alerts(replies) + [r.text for r in shown(replies)])
     assert expected in said and "closed" not in said
     assert fetch_one("select status from ticket")[0] == "closed"
+
+
+@pytest.mark.parametrize(("language", "already"), [
+    ("zh", "您已为工单"), ("en", "You have already rated")])
+def test_a_second_press_on_the_stars_keeps_the_first_rating(chat, staff, language,
+                                                             already) -> None:
+    ticket_id = open_ticket(chat, ALICE, language, "Printer")
+    chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    chat.press(ALICE, f"qs:{ticket_id}:5")
+    [refused] = shown(chat.press(ALICE, f"qs:{ticket_id}:1"))  # the old message's stars
+    assert already in refused.text and "⭐⭐⭐⭐⭐" in refused.text
+    assert fetch_one("select rating, status from ticket") == (5, "closed")
