@@ -31,6 +31,7 @@ from crm.service import PortalUser, TicketView
 from storage.errors import CodedError
 
 STEP = "portal_step"  # ("new",) or ("reply", ticket id)
+QUESTION = "portal_question"  # the words last searched for, to open a ticket with them
 BURST_WINDOW = 60.0
 FLOOD_PER_MINUTE = 40
 
@@ -140,13 +141,8 @@ async def _step(update: Update, context: session.Context, step: tuple, text: str
                 file: tuple[str, str, str | None] | None) -> None:
     user, locale = portal_user(update, context), session.locale(context)
     if step[0] == "new":
-        subject = clip(text.splitlines()[0] if text else t(locale, "portal.photo_subject"), 200)
-        ticket = await session.db(context, service.open_customer_ticket, user, subject, text,
-                                  file=file)
+        await _open_ticket(update, context, text, file)
         context.user_data.pop(STEP, None)
-        await update.effective_message.reply_text(
-            t(locale, "portal.opened", number=ticket.number), reply_markup=_ticket_buttons(
-                locale, ticket))
         return
     ticket = await session.db(context, service.customer_reply, user, step[1], text, file=file)
     context.user_data.pop(STEP, None)
@@ -154,11 +150,24 @@ async def _step(update: Update, context: session.Context, step: tuple, text: str
                                               reply_markup=_ticket_buttons(locale, ticket))
 
 
+async def _open_ticket(update: Update, context: session.Context, text: str,
+                       file: tuple[str, str, str | None] | None) -> None:
+    """A ticket from the customer's words: the first line is its title."""
+    locale = session.locale(context)
+    subject = clip(text.splitlines()[0] if text else t(locale, "portal.photo_subject"), 200)
+    ticket = await session.db(context, service.open_customer_ticket,
+                              portal_user(update, context), subject, text, file=file)
+    await _say(update, t(locale, "portal.opened", number=ticket.number),
+               _ticket_buttons(locale, ticket))
+
+
 async def _search(update: Update, context: session.Context, text: str) -> None:
     locale = session.locale(context)
     found = await session.db(context, service.search_articles, text)
     rows: list[list[Button]] = [[(clip(a.title, 60), data("qa", a.id))] for a in found]
-    rows.append([(t(locale, "portal.button_new"), data("qn"))])
+    # The question was typed once already: the ticket takes it as it is.
+    context.user_data[QUESTION] = text
+    rows.append([(t(locale, "portal.button_ask"), data("qq"))])
     key = "portal.found" if found else "portal.nothing_found"
     await update.effective_message.reply_text(t(locale, key, count=len(found)),
                                               reply_markup=keyboard(rows))
@@ -187,12 +196,19 @@ async def _pressed(update: Update, context: session.Context) -> None:
     elif action == "qn":
         context.user_data[STEP] = ("new",)
         await _ask_problem(update, context)
+    elif action == "qq":
+        question = context.user_data.pop(QUESTION, None)
+        if question:
+            await _open_ticket(update, context, question, None)
+        else:  # asked before a restart: the words are gone, ask for them
+            context.user_data[STEP] = ("new",)
+            await _ask_problem(update, context)
     elif action == "ql":
         await _list(update, context)
     elif action == "qa" and number is not None:
         article = await session.db(context, service.get_article, None, number)
         text = f"<b>{_e(article.title)}</b>\n\n{_e(article.body)}"
-        await _say(update, text, keyboard([[(t(locale, "portal.button_new"), data("qn"))]]))
+        await _say(update, text, keyboard([[(t(locale, "portal.button_ask"), data("qq"))]]))
     elif action == "qt" and number is not None:
         await _show(update, context, number)
     elif action == "qr" and number is not None:

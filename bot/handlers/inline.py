@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram import (
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.ext import Application, InlineQueryHandler
 
@@ -14,6 +19,8 @@ from crm.customers.views import CustomerSummary
 
 LIMIT = 20
 CACHE_SECONDS = 5  # personal results: short, so a new customer shows up quickly
+START_PARAMETER = "inline"  # the hint button opens the bot's chat, as a plain /start
+HINT_MAX = 64  # Telegram shows one short line above the results
 
 
 def short_card(locale: str, item: CustomerSummary) -> str:
@@ -47,7 +54,16 @@ async def inline_search(update: Update, context: session.Context) -> None:
         items = page.items
     locale = session.locale(context)
     await query.answer([article(locale, item) for item in items], cache_time=CACHE_SECONDS,
-                       is_personal=True)
+                       is_personal=True, button=None if items else hint(locale, text))
+
+
+def hint(locale: str, text: str) -> InlineQueryResultsButton:
+    """An empty panel looks broken: say what to type, or that nothing matched."""
+    words = (t(locale, "inline.nothing_found", query=text, html_escape=False) if text
+             else t(locale, "inline.what_to_type", html_escape=False))
+    if len(words) > HINT_MAX:
+        words = words[:HINT_MAX - 1] + "…"
+    return InlineQueryResultsButton(text=words, start_parameter=START_PARAMETER)
 
 
 def register(application: Application) -> None:

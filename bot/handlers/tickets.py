@@ -64,6 +64,8 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
                resolve=when(locale, ticket.resolution_due_at, zone))]
     if ticket.breaching(now):
         lines.append(t(locale, "ticket.breaching"))
+    if not ticket.customer_on_telegram:
+        lines.append(t(locale, "ticket.not_on_telegram"))
     if ticket.rating:
         lines.append("⭐" * ticket.rating)
     # Whole, as the conversation below: staff must read all of it (a one-line problem is
@@ -244,9 +246,13 @@ async def start_text(update: Update, context: session.Context) -> int:
                             int(parts[1]))
     kind = "reply" if parts[0] == "kr" else "note"
     context.user_data[PENDING] = (kind, ticket.id)
+    # Promising "the customer gets it in the chat" to someone who never wrote to the bot
+    # would leave them waiting for an answer that goes nowhere.
+    offline = kind == "reply" and not ticket.customer_on_telegram
     await update.callback_query.answer()
     await update.callback_query.message.reply_text(
-        session.text(context, f"ticket.ask_{kind}", number=ticket.number))
+        session.text(context, f"ticket.ask_{kind}" + ("_offline" if offline else ""),
+                     number=ticket.number, customer=ticket.customer_name))
     return TEXT
 
 

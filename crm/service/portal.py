@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from crm import runtime
 from crm.actors import Actor, Channel
 from crm.clock import utcnow
-from crm.errors import NotFound, ValidationError
+from crm.errors import Conflict, NotFound, ValidationError
 from crm.paging import Page
 from crm.sales.outbox import notify
 from crm.service.sla import OPEN_STATUSES
@@ -215,7 +215,8 @@ def customer_reply(user: PortalUser, ticket_id: int, body: str, *,
 
 def rate_ticket(user: PortalUser, ticket_id: int, rating: int, *,
                 now: dt.datetime | None = None) -> TicketView:
-    """1-5 stars for a resolved ticket, kept; rating closes it."""
+    """1-5 stars for a resolved ticket, kept (a second press changes nothing); rating closes
+    it."""
     now = now or utcnow()
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationError("ticket.rating", field="rating")
@@ -223,6 +224,8 @@ def rate_ticket(user: PortalUser, ticket_id: int, rating: int, *,
         row = _own_row(user, ticket_id)
         if row[6] not in ("resolved", "closed"):
             raise ValidationError("ticket.not_resolved", field="rating")
+        if row[15] is not None:  # the stars under the old message stay: the first word counts
+            raise Conflict("ticket.already_rated", number=row[1], stars="⭐" * row[15])
         database.execute_sql(sql(
             "update ticket set rating = ?, rated_at = ?, status = 'closed',"
             " closed_at = coalesce(closed_at, ?), updated_at = ? where id = ?"),

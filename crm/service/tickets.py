@@ -32,7 +32,7 @@ _TICKET_SQL = (
     "select t.id, t.number, t.customer_id, c.name, t.subject, t.description, t.status,"
     " t.priority, t.channel, t.assignee_id, s.name, t.first_response_due_at,"
     " t.resolution_due_at, t.first_responded_at, t.resolved_at, t.rating, t.created_at,"
-    " t.updated_at, c.owner_id, c.team_id"
+    " t.updated_at, c.owner_id, c.team_id, c.telegram_user_id"
     " from ticket t join customer c on c.id = t.customer_id"
     " left join staff_user s on s.id = t.assignee_id")
 _MESSAGES_SQL = (
@@ -55,7 +55,8 @@ def view_of(row: tuple, messages: tuple[TicketMessageView, ...] = ()) -> TicketV
     return TicketView(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
                       row[9], row[10], as_datetime(row[11]), as_datetime(row[12]),
                       as_datetime(row[13]), as_datetime(row[14]), row[15],
-                      as_datetime(row[16]), as_datetime(row[17]), messages)
+                      as_datetime(row[16]), as_datetime(row[17]), messages,
+                      customer_on_telegram=row[20] is not None)
 
 
 def messages_of(ticket_id: int, *, internal: bool) -> tuple[TicketMessageView, ...]:
@@ -204,7 +205,9 @@ def reply_to_ticket(actor: Actor, ticket_id: int, body: str, *,
                     now: dt.datetime | None = None) -> TicketView:
     """A staff answer: relayed to the customer, the first-response clock stopped, and the
     ticket now waits for the customer. Answering a ticket nobody had makes it the answerer's
-    (it leaves the unassigned queue: someone is on it)."""
+    (it leaves the unassigned queue: someone is on it). A customer who never wrote to the bot
+    cannot be reached there: the answer is kept on the ticket, not queued for a chat that
+    may link weeks later and receive it out of the blue."""
     require(actor, Action.EDIT)
     now = now or utcnow()
     text = checked_body(body, required=file is None)
@@ -213,7 +216,7 @@ def reply_to_ticket(actor: Actor, ticket_id: int, body: str, *,
         if row[6] == "closed":
             raise ValidationError("ticket.closed", field="status")
         add_message(ticket_id, "staff", text, now, staff_id=actor.user_id, file=file,
-                    relay=True)
+                    relay=row[20] is not None)
         status = "waiting" if row[6] in OPEN_STATUSES else row[6]
         take = row[9] is None and actor.user_id is not None
         _change(actor, ticket_id, "ticket.reply",
@@ -268,13 +271,15 @@ def set_ticket_status(actor: Actor, ticket_id: int, status: str, *,
     with database.atomic():
         row = _visible_row(actor, ticket_id)
         if status not in TRANSITIONS.get(row[6], set()):
-            raise ValidationError("ticket.transition", field="status", current=row[6],
-                                  status=status)
+            # The statuses as messages of their own, so they read in the user's words.
+            raise ValidationError("ticket.transition", field="status",
+                                  current={"code": f"ticket.status.{row[6]}"},
+                                  status={"code": f"ticket.status.{status}"})
         stamps = {"resolved": ", resolved_at = ?", "closed": ", closed_at = ?"}.get(status, "")
         _change(actor, ticket_id, "ticket.status", {"status": [row[6], status]},
                 "status = ?" + stamps, (status, now) if stamps else (status,), now)
         if status in ("resolved", "reopened"):
-            add_message(ticket_id, "system", status, now, relay=True)
+            add_message(ticket_id, "system", status, now, relay=row[20] is not None)
     return get_ticket(actor, ticket_id)
 
 

@@ -39,6 +39,8 @@ class TicketView:
     created_at: dt.datetime
     updated_at: dt.datetime
     messages: tuple[TicketMessageView, ...] = ()
+    # Whether staff answers reach the customer's chat (they have written to the bot).
+    customer_on_telegram: bool = False
 
     def breaching(self, now: dt.datetime) -> bool:
         """Whether a service level has been missed and the ticket is still open."""

@@ -215,6 +215,28 @@ def test_inline_search_lists_only_customers_the_user_may_see(bot, agent) -> None
     assert results(bot.inline(AGENT, "")) == []
 
 
+def inline_hint(replies: list[Reply]) -> dict[str, Any] | None:
+    [answer] = [r for r in replies if r.method == "answerInlineQuery"]
+    value = answer.params.get("button")
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize(("language", "what_to_type", "nothing"), [
+    ("zh-CN", "输入客户姓名、电话、公司或标签", "没有找到“赵六”"),
+    ("en", "Type a customer's name, phone, company or tag", "No customer matches “赵六”")])
+def test_an_empty_inline_panel_says_what_to_type_or_that_nothing_matched(
+        bot, agent, language, what_to_type, nothing) -> None:
+    users.set_preferences(agent, locale=language)
+    customer(agent, "王小明")
+    assert inline_hint(bot.inline(AGENT, ""))["text"] == what_to_type
+    assert inline_hint(bot.inline(AGENT, "赵六"))["text"] == nothing
+    assert inline_hint(bot.inline(AGENT, "王")) is None  # results speak for themselves
+    # The hint opens the bot's chat with a plain welcome, not a failed invite.
+    [welcome] = sent(bot.send(AGENT, "/start " + inline_hint(
+        bot.inline(AGENT, ""))["start_parameter"]))
+    assert "李娜" in welcome.text
+
+
 def test_a_stranger_gets_no_inline_results(bot, agent) -> None:
     customer(agent, "王小明")
     assert results(bot.inline(STRANGER, "王")) == []

@@ -317,3 +317,76 @@ def test_the_cards_ticket_button_lists_the_customers_tickets_with_a_new_one(chat
     assert longer.text.count("发票金额不对") == 2 and "开成了 12,000 元" in longer.text
     again = shown(chat.press(AGENT, listing.button("新工单")))[0]
     assert "王小明" in again.text and fetch_one("select count(*) from ticket")[0] == 2
+
+
+@pytest.mark.parametrize(("language", "warning"), [
+    ("zh-CN", "没有在 Telegram 上联系过我们"), ("en", "never written to us on Telegram")])
+def test_a_reply_to_a_customer_who_is_not_on_telegram_is_not_promised_to_reach_them(
+        chat, staff, language, warning) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    caller = customers.create_customer(staff["agent"], customers.CustomerDraft(
+        name="王小明", phones=("13800138000",)))
+    chat.press(AGENT, f"tk:{caller.id}")
+    [card] = chat.send(AGENT, "电话里说发票开错了")
+    assert warning in card.text
+    ticket_id = fetch_one("select id from ticket")[0]
+    [ask] = shown(chat.press(AGENT, f"kr:{ticket_id}"))
+    assert warning in ask.text and "王小明" in ask.text
+    assert "客户会在聊天中收到" not in ask.text and "gets it in their chat" not in ask.text
+    chat.send(AGENT, "已重开发票")
+    # Kept on the ticket, not left waiting for a chat that may link weeks later.
+    assert fetch_all("select body, relay_status from ticket_message") == [("已重开发票", None)]
+
+
+def test_a_customer_who_wrote_to_the_bot_gets_no_such_warning(chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    [ask] = shown(chat.press(AGENT, f"kr:{ticket_id}"))
+    assert "客户会在聊天中收到" in ask.text and "没有在 Telegram" not in ask.text
+
+
+@pytest.mark.parametrize(("language", "question", "button", "opened"), [
+    ("zh", "发票抬头怎么改", "用这个问题提交工单", "已提交"),
+    ("en", "How do I change the invoice title", "Open a ticket with this question", "is open")])
+def test_a_question_no_article_answers_becomes_a_ticket_without_typing_it_again(
+        chat, staff, language, question, button, opened) -> None:
+    [nothing] = chat.send(ALICE, question, language=language)
+    [done] = shown(chat.press(ALICE, nothing.button(button)))
+    assert opened in done.text
+    assert fetch_all("select subject, description from ticket") == [(question, question)]
+
+
+def test_an_article_that_did_not_help_leads_to_a_ticket_with_the_question(chat, staff) -> None:
+    [found] = chat.send(ALICE, "打印机开不了机，电源灯也不亮", language="zh")
+    [article] = shown(chat.press(ALICE, found.button("打印机无法开机")))
+    chat.press(ALICE, article.button("用这个问题提交工单"))
+    assert fetch_all("select subject from ticket") == [("打印机开不了机，电源灯也不亮",)]
+    # Once used, the words are not reused for a second ticket: the next one is asked for.
+    [ask] = shown(chat.press(ALICE, "qq"))
+    assert "描述问题" in ask.text and fetch_one("select count(*) from ticket")[0] == 1
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("zh-CN", "状态为 🔒 已关闭 的工单不能改为 ✅ 已解决"),
+    ("en", "A ticket that is 🔒 Closed cannot become ✅ Resolved")])
+def test_a_stale_status_button_is_refused_in_words_not_codes(chat, staff, language,
+                                                               expected) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    chat.press(AGENT, f"ks:{ticket_id}")  # the menu stays on screen...
+    chat.press(MANAGER, f"kS:{ticket_id}:closed")  # ...while a colleague closes the ticket
+    replies = chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    said = " ".join(chat.alerts(replies) + [r.text for r in shown(replies)])
+    assert expected in said and "closed" not in said
+    assert fetch_one("select status from ticket")[0] == "closed"
+
+
+@pytest.mark.parametrize(("language", "already"), [
+    ("zh", "您已为工单"), ("en", "You have already rated")])
+def test_a_second_press_on_the_stars_keeps_the_first_rating(chat, staff, language,
+                                                             already) -> None:
+    ticket_id = open_ticket(chat, ALICE, language, "Printer")
+    chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    chat.press(ALICE, f"qs:{ticket_id}:5")
+    [refused] = shown(chat.press(ALICE, f"qs:{ticket_id}:1"))  # the old message's stars
+    assert already in refused.text and "⭐⭐⭐⭐⭐" in refused.text
+    assert fetch_one("select rating, status from ticket") == (5, "closed")
