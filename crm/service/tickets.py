@@ -271,10 +271,8 @@ def set_ticket_status(actor: Actor, ticket_id: int, status: str, *,
     with database.atomic():
         row = _visible_row(actor, ticket_id)
         if status not in TRANSITIONS.get(row[6], set()):
-            # The statuses as messages of their own, so they read in the user's words.
-            raise ValidationError("ticket.transition", field="status",
-                                  current={"code": f"ticket.status.{row[6]}"},
-                                  status={"code": f"ticket.status.{status}"})
+            raise ValidationError("ticket.transition", field="status", current=row[6],
+                                  status=status)  # worded for the reader by bot.i18n
         stamps = {"resolved": ", resolved_at = ?", "closed": ", closed_at = ?"}.get(status, "")
         _change(actor, ticket_id, "ticket.status", {"status": [row[6], status]},
                 "status = ?" + stamps, (status, now) if stamps else (status,), now)
