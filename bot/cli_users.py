@@ -94,13 +94,18 @@ def _team_id(name: str | None) -> int | None:
     return users.find_team(SYSTEM, name).id if name and name != "-" else None
 
 
+def _role(out: Terminal, role: Role) -> str:
+    """A role in the operator's words (业务员), as the bot names it."""
+    return out.text(f"role.{role.value}")
+
+
 def cmd_user_add(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     user = users.add_user(SYSTEM, args.telegram_id, args.role, args.name,
                           username=args.username, locale=args.locale,
                           team_id=_team_id(args.team))
-    Terminal(config.locale).say("cli.user.added", name=user.name, id=user.telegram_id,
-                                role=user.role.value)
+    out = Terminal(config.locale)
+    out.say("cli.user.added", name=user.name, id=user.telegram_id, role=_role(out, user.role))
     return 0
 
 
@@ -112,7 +117,7 @@ def cmd_user_list(args: argparse.Namespace, config: Config) -> int:
     if not rows:
         out.say("cli.user.none")
     for user in rows:
-        out.say("cli.user.row", id=user.telegram_id, name=user.name, role=user.role.value,
+        out.say("cli.user.row", id=user.telegram_id, name=user.name, role=_role(out, user.role),
                 team=teams.get(user.team_id, "-"),
                 state=out.text("cli.user.active" if user.active else "cli.user.inactive"))
     return 0
@@ -135,7 +140,8 @@ def cmd_user_reactivate(args: argparse.Namespace, config: Config) -> int:
 def cmd_user_role(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     user = users.change_role(SYSTEM, args.telegram_id, args.role)
-    Terminal(config.locale).say("cli.user.role", name=user.name, role=user.role.value)
+    out = Terminal(config.locale)
+    out.say("cli.user.role", name=user.name, role=_role(out, user.role))
     return 0
 
 

@@ -218,3 +218,14 @@ def test_a_whole_book_handed_over_says_what_work_came_with_it(capsys) -> None:
     code, out, _ = run(capsys, "user", "reassign", "201", "202")
     assert code == 0 and "1 customer handed to Wang Wei (202)" in out
     assert "with their open deals (1), open orders (0) and reminders (1)" in out
+
+
+def test_roles_are_named_in_the_operators_language(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, out, _ = run(capsys, "user", "add", "301", "--role", "agent", "--name", "张三")
+    assert code == 0 and "角色：业务员" in out and "agent" not in out
+    code, out, _ = run(capsys, "user", "role", "301", "manager")
+    assert code == 0 and out.strip() == "张三 的角色已改为 经理"
+    code, out, _ = run(capsys, "user", "list")
+    assert "301  张三  经理" in out and "100  Boss  管理员" in out
+    assert not re.search(r"\b(admin|manager|agent|viewer)\b", out)
