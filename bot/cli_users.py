@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.data_text import header_of
 from bot.render import local_time
-from bot.terminal import AddCommand, Terminal, action, group, telegram_id_arg
+from bot.terminal import AddCommand, Terminal, Unanswered, action, group, telegram_id_arg
 from crm import audit, invites, privacy, system, users
 from crm.actors import Actor, Channel, Role
 from crm.config import LOCALES, Config
@@ -282,11 +282,23 @@ def cmd_privacy_export(args: argparse.Namespace, config: Config) -> int:
 def cmd_privacy_erase(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     out = Terminal(config.locale)
+    subject = privacy.erasure_subject(SYSTEM, args.customer_id)
+    if subject.erased_at is not None:  # again would change nothing but the audit log
+        out.say("cli.privacy.already", id=subject.id,
+                at=f"{local_time(subject.erased_at, config.timezone):%Y-%m-%d %H:%M}")
+        return 0
     if not args.yes:
-        answer = input(out.text("cli.privacy.confirm", id=args.customer_id) + " ")
-        if answer.strip() != str(args.customer_id):
+        try:
+            merged = out.text("cli.privacy.merged", count=subject.merged) \
+                if subject.merged else ""
+            answer = out.ask("cli.privacy.confirm", id=subject.id, name=subject.name,
+                             merged=merged)
+        except Unanswered as stop:
+            out.say("cli.privacy.kept")
+            return stop.exit_code
+        if answer.strip() != str(subject.id):
             out.say("cli.privacy.kept")
             return 1
-    privacy.erase_customer(SYSTEM, args.customer_id)
-    out.say("cli.privacy.erased", id=args.customer_id)
+    privacy.erase_customer(SYSTEM, subject.id)
+    out.say("cli.privacy.erased", id=subject.id, name=subject.name)
     return 0

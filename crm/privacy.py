@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from crm import audit, runtime
 from crm.actors import Actor
 from crm.audit import forget_customer_key, iter_audit
-from crm.clock import utcnow
+from crm.clock import as_datetime, utcnow
 from crm.consent import consent_history
 from crm.customers.interactions import TIMELINE_SOURCES
 from crm.customers.load import load_card
@@ -38,6 +39,27 @@ def _load_any(customer_id: int) -> tuple:
     if row is None:
         raise NotFound("customer.not_found")
     return row
+
+
+@dataclass(frozen=True)
+class ErasureSubject:
+    """Whom an erasure would reach, for the operator to confirm before it happens."""
+
+    id: int
+    name: str
+    merged: int  # records merged into this one, erased along with it
+    erased_at: dt.datetime | None  # already erased: there is nothing left to remove
+
+
+def erasure_subject(actor: Actor, customer_id: int) -> ErasureSubject:
+    """The customer an erasure would remove (also a deleted one); NotFound when none."""
+    require(actor, Action.PRIVACY)
+    row = fetch_one("select id, name, erased_at from customer where id = ?", (customer_id,))
+    if row is None:
+        raise NotFound("customer.not_found")
+    merged = fetch_one("select count(*) from customer where merged_into_id = ?",
+                       (customer_id,))
+    return ErasureSubject(row[0], row[1], merged[0] if merged else 0, as_datetime(row[2]))
 
 
 def export_customer(actor: Actor, customer_id: int, *,

@@ -3,6 +3,7 @@ the confirmation, and what ends up in the database, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from collections.abc import Iterator
@@ -151,3 +152,13 @@ def test_a_backup_folder_that_cannot_be_made_is_explained_without_a_traceback(
     assert code == 1 and out == ""
     assert f"文件夹 {tmp_path / 'disk' / 'backups'} 不存在" in err
     assert "Traceback" not in err and "Errno" not in err
+
+
+def test_restore_with_nobody_to_answer_restores_nothing(capsys, monkeypatch) -> None:
+    path = make_backup(capsys)
+    run(capsys, "user", "add", "101", "--role", "agent", "--name", "Newcomer")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # cron, a pipe, < /dev/null
+    code, out, err = run(capsys, "restore", str(path))
+    assert code == 1 and "nothing restored" in out
+    assert "no answer" in err and "--yes" in err and "Traceback" not in err
+    assert "Newcomer" in staff_names(capsys)

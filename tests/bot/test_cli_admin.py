@@ -229,3 +229,24 @@ def test_roles_are_named_in_the_operators_language(capsys, monkeypatch) -> None:
     code, out, _ = run(capsys, "user", "list")
     assert "301  张三  经理" in out and "100  Boss  管理员" in out
     assert not re.search(r"\b(admin|manager|agent|viewer)\b", out)
+
+
+def test_erase_names_the_person_and_an_unanswered_question_erases_nothing(
+        capsys, monkeypatch) -> None:
+    customer_id = _a_customer()
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # cron, a pipe, < /dev/null
+    code, out, err = run(capsys, "privacy", "erase", str(customer_id))
+    assert code == 1 and "欧阳娜娜" in out and "no answer" in err and "Traceback" not in err
+    assert "nothing erased" in out
+    assert fetch_all("select name from customer where id = ?", (customer_id,))[0][0] == "欧阳娜娜"
+
+
+def test_erase_of_an_unknown_or_erased_customer_asks_nothing(capsys, monkeypatch) -> None:
+    customer_id = _a_customer()
+    monkeypatch.setattr("builtins.input", lambda prompt="": pytest.fail("asked: " + prompt))
+    code, _, err = run(capsys, "privacy", "erase", "99999")
+    assert code == 1 and "not found" in err
+    assert run(capsys, "privacy", "erase", str(customer_id), "--yes")[0] == 0
+    code, out, _ = run(capsys, "privacy", "erase", str(customer_id))
+    assert code == 0 and f"customer {customer_id} was already erased on" in out
+    assert len(fetch_all("select id from audit_log where action = 'privacy.erase'")) == 1
