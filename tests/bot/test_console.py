@@ -348,3 +348,29 @@ def test_a_location_that_is_not_two_numbers_is_explained_and_the_console_goes_on
     words, too_far, helped = _answers(out.getvalue())[:3]
     assert "/location takes a latitude and a longitude" in words and words == too_far
     assert "What you can do" in helped
+
+
+def test_a_newcomer_joins_with_an_invite_at_the_console(installed) -> None:
+    from crm import invites
+
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    invite = invites.create_invite(users.identify(42).as_actor(), "agent")
+    out = io.StringIO()
+    code = run_console(installed, 5001, lines=io.StringIO(f"Li Lei\n/start {invite.code}\n"
+                                                          "/quit\n"), out=out, interactive=True)
+    shown = out.getvalue()
+    assert code == 0 and "No staff user yet" not in shown
+    assert "Telegram id 5001 is not staff" in shown and "/start" in shown
+    joined = users.identify(5001)
+    assert joined is not None and joined.name == "Li Lei" and joined.role.value == "agent"
+    assert "Li Lei" in shown.split("> ")[1]  # the bot welcomed them by the name they gave
+
+
+def test_a_deactivated_members_console_says_so(installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    users.add_user(Actor.system(), 43, "agent", "Li Na", locale="en")
+    users.deactivate_user(Actor.system(), 43)
+    out = io.StringIO()
+    assert run_console(installed, 43, lines=io.StringIO("/quit\n"), out=out) == 1
+    assert out.getvalue().strip() == ("Li Na (Telegram id 43) is deactivated: they have no"
+                                      " access. To let them back in: crm user reactivate 43")
