@@ -162,3 +162,16 @@ def test_restore_with_nobody_to_answer_restores_nothing(capsys, monkeypatch) -> 
     assert code == 1 and "nothing restored" in out
     assert "no answer" in err and "--yes" in err and "Traceback" not in err
     assert "Newcomer" in staff_names(capsys)
+
+
+def test_a_damaged_backup_is_refused_before_anything_is_done(capsys, tmp_path) -> None:
+    path = make_backup(capsys)
+    damaged = tmp_path / "damaged.crmbak"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0xFF  # a bit flipped inside the data, the manifest intact
+    damaged.write_bytes(bytes(data))
+    run(capsys, "user", "add", "101", "--role", "agent", "--name", "Newcomer")
+    code, _, err = run(capsys, "restore", str(damaged), "--yes")
+    assert code == 1 and "is damaged or was altered" in err, err
+    assert not list((tmp_path / "data" / "backups").glob("*-before-restore.crmbak"))
+    assert "Newcomer" in staff_names(capsys)
