@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 
 from bot.render import human_size, local_time
-from bot.terminal import AddCommand, Terminal, action
+from bot.terminal import AddCommand, Terminal, Unanswered, action
 from crm import backups, system
 from crm.actors import Actor, Channel
 from crm.config import Config
@@ -86,10 +86,13 @@ def cmd_restore(args: argparse.Namespace, config: Config) -> int:
     path = backups.resolve_path(args.file)
     view = backups.describe_backup(SYSTEM, path)
     if not args.yes:
-        answer = input(out.text("cli.restore.confirm", name=view.name,
-                                at=_when(config, view.created_at), rows=f"{view.rows:,}",
-                                schema=view.schema_version,
-                                database=redact_url(config.database_url)) + " ")
+        try:
+            answer = out.ask("cli.restore.confirm", name=view.name,
+                             at=_when(config, view.created_at), rows=f"{view.rows:,}",
+                             schema=view.schema_version, database=redact_url(config.database_url))
+        except Unanswered as stop:
+            out.say("cli.restore.kept")
+            return stop.exit_code
         if answer.strip().lower() not in YES:
             out.say("cli.restore.kept")
             return 1

@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.audit_text import action_with_code, wording
 from bot.data_text import header_of
 from bot.render import local_time
-from bot.terminal import AddCommand, Terminal, action, group, telegram_id_arg
+from bot.terminal import AddCommand, Terminal, Unanswered, action, group, telegram_id_arg
 from crm import audit, invites, privacy, system, users
 from crm.actors import Actor, Channel, Role
 from crm.config import LOCALES, Config
@@ -95,13 +95,18 @@ def _team_id(name: str | None) -> int | None:
     return users.find_team(SYSTEM, name).id if name and name != "-" else None
 
 
+def _role(out: Terminal, role: Role) -> str:
+    """A role in the operator's words (业务员), as the bot names it."""
+    return out.text(f"role.{role.value}")
+
+
 def cmd_user_add(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     user = users.add_user(SYSTEM, args.telegram_id, args.role, args.name,
                           username=args.username, locale=args.locale,
                           team_id=_team_id(args.team))
-    Terminal(config.locale).say("cli.user.added", name=user.name, id=user.telegram_id,
-                                role=user.role.value)
+    out = Terminal(config.locale)
+    out.say("cli.user.added", name=user.name, id=user.telegram_id, role=_role(out, user.role))
     return 0
 
 
@@ -113,7 +118,7 @@ def cmd_user_list(args: argparse.Namespace, config: Config) -> int:
     if not rows:
         out.say("cli.user.none")
     for user in rows:
-        out.say("cli.user.row", id=user.telegram_id, name=user.name, role=user.role.value,
+        out.say("cli.user.row", id=user.telegram_id, name=user.name, role=_role(out, user.role),
                 team=teams.get(user.team_id, "-"),
                 state=out.text("cli.user.active" if user.active else "cli.user.inactive"))
     return 0
@@ -136,7 +141,8 @@ def cmd_user_reactivate(args: argparse.Namespace, config: Config) -> int:
 def cmd_user_role(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     user = users.change_role(SYSTEM, args.telegram_id, args.role)
-    Terminal(config.locale).say("cli.user.role", name=user.name, role=user.role.value)
+    out = Terminal(config.locale)
+    out.say("cli.user.role", name=user.name, role=_role(out, user.role))
     return 0
 
 
@@ -273,11 +279,23 @@ def cmd_privacy_export(args: argparse.Namespace, config: Config) -> int:
 def cmd_privacy_erase(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     out = Terminal(config.locale)
+    subject = privacy.erasure_subject(SYSTEM, args.customer_id)
+    if subject.erased_at is not None:  # again would change nothing but the audit log
+        out.say("cli.privacy.already", id=subject.id,
+                at=f"{local_time(subject.erased_at, config.timezone):%Y-%m-%d %H:%M}")
+        return 0
     if not args.yes:
-        answer = input(out.text("cli.privacy.confirm", id=args.customer_id) + " ")
-        if answer.strip() != str(args.customer_id):
+        try:
+            merged = out.text("cli.privacy.merged", count=subject.merged) \
+                if subject.merged else ""
+            answer = out.ask("cli.privacy.confirm", id=subject.id, name=subject.name,
+                             merged=merged)
+        except Unanswered as stop:
+            out.say("cli.privacy.kept")
+            return stop.exit_code
+        if answer.strip() != str(subject.id):
             out.say("cli.privacy.kept")
             return 1
-    privacy.erase_customer(SYSTEM, args.customer_id)
-    out.say("cli.privacy.erased", id=args.customer_id)
+    privacy.erase_customer(SYSTEM, subject.id)
+    out.say("cli.privacy.erased", id=subject.id, name=subject.name)
     return 0

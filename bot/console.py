@@ -435,6 +435,28 @@ def _customer(config: Config, telegram_id: int, out: TextIO) -> Person | None:
     return Person(telegram_id, "Customer", config.locale)
 
 
+def _newcomer(config: Config, telegram_id: int, lines: TextIO, out: TextIO,
+              interactive: bool | None) -> Person | None:
+    """Someone not (or no longer) staff, as Telegram would see them: a deactivated member is
+    told how to come back; anyone else may join with an invite (/start CODE)."""
+    system_actor = Actor.system(Channel.CLI)
+    former = next((u for u in users.list_users(system_actor) if u.telegram_id == telegram_id),
+                  None)
+    if former is not None:
+        print(t(config.locale, "console.inactive", html_escape=False, name=former.name,
+                telegram_id=telegram_id), file=out)
+        return None
+    name = ""
+    if lines.isatty() if interactive is None else interactive:
+        # Telegram tells the bot a newcomer's name; here the person at the terminal does.
+        print(t(config.locale, "console.ask_name", html_escape=False), end=" ", file=out,
+              flush=True)
+        name = lines.readline().strip()
+    print(t(config.locale, "console.welcome_newcomer", html_escape=False,
+            telegram_id=telegram_id), file=out)
+    return Person(telegram_id, name or str(telegram_id), config.locale)
+
+
 def first_admin(config: Config, lines: TextIO, out: TextIO) -> StaffView | None:
     """On a brand-new installation, make the person at the terminal its first admin."""
     say = lambda key: print(t(config.locale, key, html_escape=False), end=" ",  # noqa: E731
@@ -466,7 +488,12 @@ def run_console(config: Config, telegram_id: int | None = None, *,
             return 1
     else:
         person = _staff_member(config, telegram_id, lines, out, interactive)
-        if person is None:
+        if person is None and telegram_id is not None and _any_staff():
+            person = _newcomer(config, telegram_id, lines, out, interactive)
+            if person is None:
+                return 1
+            customer = True  # not staff (yet): a shared contact is their own, as a customer's
+        elif person is None:
             print(t(config.locale, "console.no_staff", html_escape=False), file=out)
             return 1
     executor = DatabaseExecutor(db, pool_threads=config["database.pool_threads"])

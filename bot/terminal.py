@@ -16,6 +16,15 @@ Handler = Callable[[argparse.Namespace, Config], int]
 AddCommand = Callable[[str, Handler, str], argparse.ArgumentParser]
 
 
+class Unanswered(Exception):
+    """Nobody answered a question: standard input is closed (cron, a pipe, < /dev/null), or
+    Ctrl-C was pressed. ``exit_code`` is what the command should end with."""
+
+    def __init__(self, exit_code: int) -> None:
+        super().__init__(exit_code)
+        self.exit_code = exit_code
+
+
 class Terminal:
     """Prints translated lines for the operator (plain text, no HTML)."""
 
@@ -27,6 +36,19 @@ class Terminal:
 
     def say(self, key: str, /, **params: Any) -> None:
         print(self.text(key, **params))
+
+    def ask(self, key: str, /, **params: Any) -> str:
+        """The operator's answer to a question; Unanswered when nobody can answer (said in
+        their language: nothing was changed) or on Ctrl-C, never a traceback."""
+        try:
+            return input(self.text(key, **params) + " ")
+        except EOFError:
+            print()  # end the question's line before the explanation
+            self.warn("cli.no_answer")
+            raise Unanswered(1) from None
+        except KeyboardInterrupt:
+            print()
+            raise Unanswered(130) from None
 
     def warn(self, key: str, /, **params: Any) -> None:
         """A problem the operator must act on, on standard error like a failure."""

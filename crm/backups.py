@@ -295,17 +295,21 @@ def restore_backup(actor: Actor, path: str | Path, *, now: dt.datetime | None = 
     found = resolve_path(path)
     key = backup_key()
     store.check_key(found, key)
-    with store.exclusive(backup_folder()):
-        safety = None
+    safety: BackupView | None = None
+
+    def back_up_current() -> None:  # once the file proved whole: a damaged one leaves none
+        nonlocal safety
         if current_version(database.obj) > 0:
             outcome = _create(actor, now, SAFETY, None)
             if not outcome.ok:
                 raise store.BackupError(outcome.error_code or "backup.corrupt",
                                         **outcome.error_params)
             safety = outcome.backup
+
+    with store.exclusive(backup_folder()):
         manifest = store.restore(found, key, database.obj, work_dir=backup_folder(),
                                  busy_timeout_ms=runtime.config()["database.busy_timeout_ms"],
-                                 progress=progress)
+                                 progress=progress, before_swap=back_up_current)
     applied = migrate(database.obj)
     with database.atomic():
         audit.record(actor, "backup.restored", "backup", changes={

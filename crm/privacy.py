@@ -6,16 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from crm import audit, runtime
 from crm.actors import Actor
-from crm.audit import forget_customer_key, iter_audit
-from crm.clock import utcnow
+from crm.audit import forget_customer_key, iter_audit, local_changes
+from crm.clock import as_datetime, utcnow
 from crm.consent import consent_history
 from crm.customers.interactions import TIMELINE_SOURCES
 from crm.customers.load import load_card
 from crm.errors import NotFound
+from crm.localtime import local_now, zone_of
 from crm.permissions import Action, require
 from crm.spreadsheets import workbook_bytes
 from storage import search
@@ -40,6 +42,27 @@ def _load_any(customer_id: int) -> tuple:
     return row
 
 
+@dataclass(frozen=True)
+class ErasureSubject:
+    """Whom an erasure would reach, for the operator to confirm before it happens."""
+
+    id: int
+    name: str
+    merged: int  # records merged into this one, erased along with it
+    erased_at: dt.datetime | None  # already erased: there is nothing left to remove
+
+
+def erasure_subject(actor: Actor, customer_id: int) -> ErasureSubject:
+    """The customer an erasure would remove (also a deleted one); NotFound when none."""
+    require(actor, Action.PRIVACY)
+    row = fetch_one("select id, name, erased_at from customer where id = ?", (customer_id,))
+    if row is None:
+        raise NotFound("customer.not_found")
+    merged = fetch_one("select count(*) from customer where merged_into_id = ?",
+                       (customer_id,))
+    return ErasureSubject(row[0], row[1], merged[0] if merged else 0, as_datetime(row[2]))
+
+
 def export_customer(actor: Actor, customer_id: int, *,
                     now: dt.datetime | None = None) -> dict[str, Any]:
     """Everything held about one customer, as plain data (admins only; audited)."""
@@ -47,23 +70,29 @@ def export_customer(actor: Actor, customer_id: int, *,
     now = now or utcnow()
     _load_any(customer_id)
     card = load_card(customer_id)
+    zone = zone_of(actor)  # the reader's clock, with its offset: nobody takes it for UTC
+
+    def at(moment: dt.datetime) -> str:
+        return _moment(moment, zone)
+
     data = {
-        "exported_at": now.isoformat(sep=" "),
-        "customer": _card_dict(card),
+        "exported_at": at(now),
+        "customer": _card_dict(card, zone),
         "identity": {name: runtime.decrypt(bytes(blob)) for name, blob in fetch_all(
             "select name, value_enc from customer_secret where customer_id = ?",
             (customer_id,))},
-        "interactions": _interactions(customer_id),
-        "timeline": [{"at": e.at.isoformat(sep=" "), "kind": e.kind, "what": e.subkind,
+        "interactions": _interactions(customer_id, zone),
+        "timeline": [{"at": at(e.at), "kind": e.kind, "what": e.subkind,
                       "summary": e.summary, "by": e.staff_name}
                      for e in _all_timeline(customer_id)],
-        "consent": [{"channel": c.channel, "granted": c.granted, "at": c.at.isoformat(sep=" "),
+        "consent": [{"channel": c.channel, "granted": c.granted, "at": at(c.at),
                      "method": c.method, "note": c.note} for c in consent_history(actor,
                                                                                   customer_id)],
         "merged_records": [{"id": r[0], "name": r[1]} for r in fetch_all(
             "select id, name from customer where merged_into_id = ?", (customer_id,))],
-        "audit": [{"at": e.at.isoformat(sep=" "), "by": e.actor_name, "action": e.action,
-                   "changes": e.changes} for e in iter_audit(actor, customer_id=customer_id)],
+        "audit": [{"at": at(e.at), "by": e.actor_name, "action": e.action,
+                   "changes": local_changes(e.changes, zone)}
+                  for e in iter_audit(actor, customer_id=customer_id)],
     }
     with database.atomic():
         audit.record(actor, "privacy.export", "customer", customer_id, customer_id=customer_id,
@@ -71,7 +100,14 @@ def export_customer(actor: Actor, customer_id: int, *,
     return data
 
 
-def _card_dict(card) -> dict[str, Any]:
+def _moment(moment: dt.datetime, zone: str) -> str:
+    """A stored (naive UTC) time on the reader's clock with its offset, to the second."""
+    local = local_now(zone, moment.replace(microsecond=0))
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:]}"
+
+
+def _card_dict(card, zone: str) -> dict[str, Any]:
     return {
         "id": card.id, "name": card.name, "gender": card.gender,
         "birthday": card.birthday.isoformat() if card.birthday else None,
@@ -84,16 +120,17 @@ def _card_dict(card) -> dict[str, Any]:
                                                   "district", "street", "postal_code")}
                       for a in card.addresses],
         "tags": list(card.tags),
-        "created_at": card.created_at.isoformat(sep=" "),
+        "created_at": _moment(card.created_at, zone),
     }
 
 
-def _interactions(customer_id: int) -> list[dict[str, Any]]:
+def _interactions(customer_id: int, zone: str) -> list[dict[str, Any]]:
     rows = fetch_all(
         "select i.occurred_at, i.kind, i.direction, s.name, i.summary, i.outcome, i.latitude,"
         " i.longitude from interaction i left join staff_user s on s.id = i.staff_id"
         " where i.customer_id = ? order by i.occurred_at", (customer_id,))
-    return [dict(zip(_INTERACTION_HEADERS, (str(r[0]), *r[1:]), strict=True)) for r in rows]
+    return [dict(zip(_INTERACTION_HEADERS, (_moment(as_datetime(r[0]), zone), *r[1:]),
+                     strict=True)) for r in rows]
 
 
 def _all_timeline(customer_id: int) -> list:

@@ -14,7 +14,7 @@ import fcntl
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,9 +217,13 @@ def _compare(path: Path, expected: dict[str, int], found: dict[str, int]) -> Non
 
 
 def restore(path: Path, key: bytes, db: Database, *, work_dir: Path,
-            busy_timeout_ms: int = 5000, progress: Progress | None = None) -> Manifest:
+            busy_timeout_ms: int = 5000, progress: Progress | None = None,
+            before_swap: Callable[[], None] | None = None) -> Manifest:
     """Replace the database's content with the backup's (checked first, then swapped in one
-    transaction). The schema is left at the backup's version: migrate afterwards."""
+    transaction). The schema is left at the backup's version: migrate afterwards.
+
+    ``before_swap`` runs once the whole file has been read back and checked, just before the
+    database is touched (the safety backup: a damaged file must not leave one behind)."""
     manifest = read_manifest(path)
     if manifest.engine != engine(db):
         raise BackupError("backup.engine_mismatch", path=str(path), found=manifest.engine,
@@ -232,6 +236,9 @@ def restore(path: Path, key: bytes, db: Database, *, work_dir: Path,
         write_payload(path, key, scratch, progress, (0, 60))
         if is_sqlite(db):
             _compare(path, manifest.row_counts, sqlite.check(scratch))
+        if before_swap is not None:
+            before_swap()
+        if is_sqlite(db):
             sqlite.restore(scratch, Path(db.database), busy_timeout_ms)
         else:
             db.close()  # our own idle connection must not hold locks the restore waits for

@@ -3,6 +3,7 @@ the confirmation, and what ends up in the database, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from collections.abc import Iterator
@@ -151,3 +152,26 @@ def test_a_backup_folder_that_cannot_be_made_is_explained_without_a_traceback(
     assert code == 1 and out == ""
     assert f"文件夹 {tmp_path / 'disk' / 'backups'} 不存在" in err
     assert "Traceback" not in err and "Errno" not in err
+
+
+def test_restore_with_nobody_to_answer_restores_nothing(capsys, monkeypatch) -> None:
+    path = make_backup(capsys)
+    run(capsys, "user", "add", "101", "--role", "agent", "--name", "Newcomer")
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # cron, a pipe, < /dev/null
+    code, out, err = run(capsys, "restore", str(path))
+    assert code == 1 and "nothing restored" in out
+    assert "no answer" in err and "--yes" in err and "Traceback" not in err
+    assert "Newcomer" in staff_names(capsys)
+
+
+def test_a_damaged_backup_is_refused_before_anything_is_done(capsys, tmp_path) -> None:
+    path = make_backup(capsys)
+    damaged = tmp_path / "damaged.crmbak"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0xFF  # a bit flipped inside the data, the manifest intact
+    damaged.write_bytes(bytes(data))
+    run(capsys, "user", "add", "101", "--role", "agent", "--name", "Newcomer")
+    code, _, err = run(capsys, "restore", str(damaged), "--yes")
+    assert code == 1 and "is damaged or was altered" in err, err
+    assert not list((tmp_path / "data" / "backups").glob("*-before-restore.crmbak"))
+    assert "Newcomer" in staff_names(capsys)

@@ -235,3 +235,35 @@ def test_a_whole_book_handed_over_says_what_work_came_with_it(capsys) -> None:
     code, out, _ = run(capsys, "user", "reassign", "201", "202")
     assert code == 0 and "1 customer handed to Wang Wei (202)" in out
     assert "with their open deals (1), open orders (0) and reminders (1)" in out
+
+
+def test_roles_are_named_in_the_operators_language(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, out, _ = run(capsys, "user", "add", "301", "--role", "agent", "--name", "张三")
+    assert code == 0 and "角色：业务员" in out and "agent" not in out
+    code, out, _ = run(capsys, "user", "role", "301", "manager")
+    assert code == 0 and out.strip() == "张三 的角色已改为 经理"
+    code, out, _ = run(capsys, "user", "list")
+    assert "301  张三  经理" in out and "100  Boss  管理员" in out
+    assert not re.search(r"\b(admin|manager|agent|viewer)\b", out)
+
+
+def test_erase_names_the_person_and_an_unanswered_question_erases_nothing(
+        capsys, monkeypatch) -> None:
+    customer_id = _a_customer()
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # cron, a pipe, < /dev/null
+    code, out, err = run(capsys, "privacy", "erase", str(customer_id))
+    assert code == 1 and "欧阳娜娜" in out and "no answer" in err and "Traceback" not in err
+    assert "nothing erased" in out
+    assert fetch_all("select name from customer where id = ?", (customer_id,))[0][0] == "欧阳娜娜"
+
+
+def test_erase_of_an_unknown_or_erased_customer_asks_nothing(capsys, monkeypatch) -> None:
+    customer_id = _a_customer()
+    monkeypatch.setattr("builtins.input", lambda prompt="": pytest.fail("asked: " + prompt))
+    code, _, err = run(capsys, "privacy", "erase", "99999")
+    assert code == 1 and "not found" in err
+    assert run(capsys, "privacy", "erase", str(customer_id), "--yes")[0] == 0
+    code, out, _ = run(capsys, "privacy", "erase", str(customer_id))
+    assert code == 0 and f"customer {customer_id} was already erased on" in out
+    assert len(fetch_all("select id from audit_log where action = 'privacy.erase'")) == 1

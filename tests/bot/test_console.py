@@ -170,12 +170,12 @@ def test_with_a_token_the_console_leaves_scheduled_jobs_to_the_running_bot(insta
 def test_a_customer_console_shows_the_customers_side(installed) -> None:
     users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
     out = io.StringIO()
-    code = run_console(installed, lines=io.StringIO("printer offline\n1\nPrinter offline\n"
-                                                    "/users\n/quit\n"), out=out, customer=True)
+    code = run_console(installed, lines=io.StringIO("printer offline\n1\n/users\n/quit\n"),
+                       out=out, customer=True)
     shown = out.getvalue()
     assert code == 0 and "you are a customer" in shown
-    assert "No article matches. Open a ticket" in shown
-    assert fetch_one("select subject from ticket")[0] == "Printer offline"
+    assert "No article matches" in shown  # its button opens the ticket with the question
+    assert fetch_one("select subject from ticket")[0] == "printer offline"
     assert "Chen Jing" not in shown and "Staff (" not in shown  # /users is not theirs
 
 
@@ -363,3 +363,29 @@ def test_the_visit_keyboard_is_numbered_skip_sends_its_text_location_says_what_t
     assert "summary of the visit" in skipped and "Visit saved for 王小明" in saved
     [visit] = [i for i in customers.get_timeline(boss, wang.id).items if i.subkind == "visit"]
     assert visit.summary == "Talked prices"
+
+
+def test_a_newcomer_joins_with_an_invite_at_the_console(installed) -> None:
+    from crm import invites
+
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    invite = invites.create_invite(users.identify(42).as_actor(), "agent")
+    out = io.StringIO()
+    code = run_console(installed, 5001, lines=io.StringIO(f"Li Lei\n/start {invite.code}\n"
+                                                          "/quit\n"), out=out, interactive=True)
+    shown = out.getvalue()
+    assert code == 0 and "No staff user yet" not in shown
+    assert "Telegram id 5001 is not staff" in shown and "/start" in shown
+    joined = users.identify(5001)
+    assert joined is not None and joined.name == "Li Lei" and joined.role.value == "agent"
+    assert "Li Lei" in shown.split("> ")[1]  # the bot welcomed them by the name they gave
+
+
+def test_a_deactivated_members_console_says_so(installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    users.add_user(Actor.system(), 43, "agent", "Li Na", locale="en")
+    users.deactivate_user(Actor.system(), 43)
+    out = io.StringIO()
+    assert run_console(installed, 43, lines=io.StringIO("/quit\n"), out=out) == 1
+    assert out.getvalue().strip() == ("Li Na (Telegram id 43) is deactivated: they have no"
+                                      " access. To let them back in: crm user reactivate 43")

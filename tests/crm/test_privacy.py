@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 
 import peewee
 import pytest
@@ -151,3 +152,13 @@ def test_consent_is_kept_per_channel_with_its_history(cast) -> None:
     assert len(consent.consent_history(cast.agent, made.id)) == 3
     with pytest.raises(ValidationError):
         consent.record_consent(cast.agent, made.id, "pigeon", True, method="chat")
+
+
+def test_the_exports_times_are_on_the_readers_clock_with_their_offset(cast, person) -> None:
+    now = dt.datetime(2026, 3, 1, 23, 30, 15, 123456)  # UTC: already 2 March in Shanghai
+    data = privacy.export_customer(cast.admin, person.id, now=now)
+    assert data["exported_at"] == "2026-03-02 07:30:15 +08:00"
+    stamps = [data["customer"]["created_at"], data["interactions"][0]["at"],
+              data["consent"][0]["at"], *(e["at"] for e in data["timeline"]),
+              *(a["at"] for a in data["audit"])]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00", s) for s in stamps), stamps
