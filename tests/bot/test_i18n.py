@@ -168,3 +168,32 @@ def test_a_message_lacking_a_parameter_says_so_and_never_shows_a_placeholder() -
     text = t("zh-CN", "start.staff", name="<李娜>")  # the role is missing
     assert text.startswith("您好，<b>&lt;李娜&gt;</b>") and "（未记录）" in text and "{" not in text
     assert "(not recorded)" in t("en", "exports.caption", kind="customers")
+
+
+def test_every_coded_value_the_audit_log_shows_has_words_in_every_language() -> None:
+    from bot.audit_text import VALUE_GROUPS
+    from crm.audit import MONEY, MONEY_MINOR, VALUE_KINDS
+    from crm.consent import CONSENT_METHODS
+    from crm.permissions import Role
+    from crm.reports import KINDS
+    from crm.sales.views import ASSIGNMENT_MODES, PAYMENT_METHODS
+    from crm.service import kb
+
+    codes = {
+        "assignment_mode": ASSIGNMENT_MODES, "assignment_reason": ("rule", "round_robin",
+                                                                   "fallback", "manual"),
+        "consent": ("true", "false"), "consent_method": CONSENT_METHODS,
+        "customer_status": CUSTOMER_STATUSES, "gender": GENDERS,
+        "interaction": INTERACTION_KINDS, "kb_status": kb.STATUSES, "lost_reason": LOST_REASONS,
+        "order_status": ORDER_STATUSES, "payment_method": PAYMENT_METHODS,
+        "priority": sla.PRIORITIES, "repeat": ("none", "daily", "weekly", "monthly"),
+        "report": tuple(KINDS), "role": tuple(r.value for r in Role),
+        "stage_kind": STAGE_KINDS, "ticket_channel": ("staff", "telegram"),
+        "ticket_status": sla.STATUSES, "yes_no": ("true", "false")}
+    kinds = set(VALUE_KINDS.values()) - {MONEY, MONEY_MINOR, "field"}
+    assert kinds == set(VALUE_GROUPS) == set(codes)
+    for locale in LOCALES:
+        missing = sorted(f"{VALUE_GROUPS[kind]}.{code}" for kind in kinds
+                         for code in codes[kind]
+                         if f"{VALUE_GROUPS[kind]}.{code}" not in catalogue(locale))
+        assert not missing, f"{locale} lacks {missing}"
