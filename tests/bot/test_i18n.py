@@ -197,3 +197,12 @@ def test_every_coded_value_the_audit_log_shows_has_words_in_every_language() -> 
                          for code in codes[kind]
                          if f"{VALUE_GROUPS[kind]}.{code}" not in catalogue(locale))
         assert not missing, f"{locale} lacks {missing}"
+
+
+def test_a_consent_method_and_a_payment_method_have_their_own_labels() -> None:
+    def refused(field: str) -> str:
+        return describe_error("zh-CN", ValidationError("validation.choice", field=field,
+                                                       value="pigeon", allowed="chat"))
+
+    assert refused("consent_method").startswith("同意方式")
+    assert refused("method").startswith("付款方式")
