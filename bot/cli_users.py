@@ -100,8 +100,9 @@ def cmd_user_add(args: argparse.Namespace, config: Config) -> int:
     user = users.add_user(SYSTEM, args.telegram_id, args.role, args.name,
                           username=args.username, locale=args.locale,
                           team_id=_team_id(args.team))
-    Terminal(config.locale).say("cli.user.added", name=user.name, id=user.telegram_id,
-                                role=user.role.value)
+    out = Terminal(config.locale)
+    out.say("cli.user.added", name=user.name, id=user.telegram_id,
+            role=out.text(f"role.{user.role.value}"))
     return 0
 
 
@@ -113,7 +114,8 @@ def cmd_user_list(args: argparse.Namespace, config: Config) -> int:
     if not rows:
         out.say("cli.user.none")
     for user in rows:
-        out.say("cli.user.row", id=user.telegram_id, name=user.name, role=user.role.value,
+        out.say("cli.user.row", id=user.telegram_id, name=user.name,
+                role=out.text(f"role.{user.role.value}"),
                 team=teams.get(user.team_id, "-"),
                 state=out.text("cli.user.active" if user.active else "cli.user.inactive"))
     return 0
@@ -136,7 +138,8 @@ def cmd_user_reactivate(args: argparse.Namespace, config: Config) -> int:
 def cmd_user_role(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     user = users.change_role(SYSTEM, args.telegram_id, args.role)
-    Terminal(config.locale).say("cli.user.role", name=user.name, role=user.role.value)
+    out = Terminal(config.locale)
+    out.say("cli.user.role", name=user.name, role=out.text(f"role.{user.role.value}"))
     return 0
 
 

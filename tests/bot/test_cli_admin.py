@@ -235,3 +235,14 @@ def test_a_whole_book_handed_over_says_what_work_came_with_it(capsys) -> None:
     code, out, _ = run(capsys, "user", "reassign", "201", "202")
     assert code == 0 and "1 customer handed to Wang Wei (202)" in out
     assert "with their open deals (1), open orders (0) and reminders (1)" in out
+
+
+def test_a_chinese_operator_reads_roles_in_chinese(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, out, _ = run(capsys, "user", "add", "1001", "--role", "admin", "--name", "Ada")
+    assert code == 0 and out.strip() == "已添加 Ada（1001），角色：管理员"
+    code, out, _ = run(capsys, "user", "role", "1001", "viewer")
+    assert code == 0 and out.strip() == "Ada 的角色已改为 只读用户"
+    code, out, _ = run(capsys, "user", "list")
+    assert "1001  Ada  只读用户  -  在职" in out and "100  Boss  管理员" in out
+    assert not {"admin", "viewer"} & set(re.findall(r"[a-z_]+", out))
