@@ -4,14 +4,43 @@ reader's language; the action's code stays beside its words where an admin looks
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cache
+from typing import Any
 
-from bot.i18n import catalogue, t
-from crm.audit import EXPORT_ACTION, Wording
+from bot.i18n import catalogue, money, t
+from crm.audit import EXPORT_ACTION, MONEY, Wording
 
 # Field names that only differ from a labelled one by how they are stored: owner_id is the
 # owner, total_minor the total (in minor units).
 _STORED_SUFFIXES = ("_id", "_minor")
+
+
+# Where the catalogues word each kind of value of crm.audit.VALUE_KINDS (the group of keys
+# ``<group>.<code>``); amounts and field names have their own rules below.
+VALUE_GROUPS = {
+    "assignment_mode": "audit.value.assignment_mode",
+    "assignment_reason": "timeline.assignment",
+    "consent": "audit.value.consent",
+    "consent_method": "audit.value.consent_method",
+    "customer_status": "export.value.status",
+    "gender": "export.value.gender",
+    "interaction": "export.value.interaction",
+    "kb_status": "audit.value.kb_status",
+    "lost_reason": "export.value.lost_reason",
+    "order_status": "export.value.order_status",
+    "payment_method": "payment.method",
+    "priority": "export.value.priority",
+    "repeat": "audit.value.repeat",
+    "report": "reports.kind",
+    "role": "role",
+    "stage_kind": "export.value.deal_status",
+    "ticket_channel": "export.value.ticket_channel",
+    "ticket_status": "export.value.ticket_status",
+    "yes_no": "audit.value.yes_no",
+}
+# Members of a group of fields worded by another catalogue group (consent.sms: the channel).
+_MEMBER_GROUPS = {"consent": "more.channel"}
 
 
 def action_words(locale: str, code: str) -> str:
@@ -38,12 +67,13 @@ def entity_words(locale: str, entity: str) -> str:
 
 
 @cache
-def field_words(locale: str, name: str) -> str:
-    """A changed field's label: the one errors and forms use (``field.*``), else the export
-    column's; ``owner_id`` as the owner; ``channel.wechat`` as 渠道·微信; else its name (a
-    field nobody labelled yet)."""
+def field_words(locale: str, name: str, entity: str = "") -> str:
+    """A changed field's label: the one of its record kind where one name means different
+    things (a consent's method is not a payment's), else the one errors and forms use
+    (``field.*``), else the export column's; ``owner_id`` as the owner; ``channel.wechat`` as
+    渠道·微信; else its name (a field nobody labelled yet)."""
     words = catalogue(locale)
-    for key in (f"field.{name}", f"export.column.{name}"):
+    for key in (f"audit.field.{entity}.{name}", f"field.{name}", f"export.column.{name}"):
         if key in words:
             return words[key]
     for suffix in _STORED_SUFFIXES:
@@ -53,10 +83,24 @@ def field_words(locale: str, name: str) -> str:
                 return stem
     group, _, member = name.partition(".")
     if member:
+        member_words = words.get(f"{_MEMBER_GROUPS.get(group)}.{member}")
         return t(locale, "audit.field_of", html_escape=False,
                  group=words.get(f"audit.group.{group}") or field_words(locale, group),
-                 member=field_words(locale, member))
+                 member=member_words or field_words(locale, member))
     return name
+
+
+def value_words(locale: str, kind: str, value: Any, currency: str | None) -> Any:
+    """A stored value of a field in ``crm.audit.VALUE_KINDS`` in the reader's words: a code
+    by its catalogue group, an amount as money (its currency when known), a field's name by
+    its label; a value the catalogue lacks as it is stored."""
+    if kind == MONEY and isinstance(value, Decimal):
+        return money(locale, value, currency) if currency else f"{value:,}"
+    if kind == "field" and isinstance(value, str):
+        return field_words(locale, value)
+    group = VALUE_GROUPS.get(kind)
+    code = str(value).lower() if isinstance(value, bool) else str(value)
+    return catalogue(locale).get(f"{group}.{code}", value) if group else value
 
 
 def action_with_code(locale: str, code: str) -> str:
@@ -71,5 +115,7 @@ def wording(locale: str, erased: str) -> Wording:
     return Wording(action=lambda code: action_words(locale, code),
                    channel=lambda channel: channel_words(locale, channel),
                    entity=lambda entity: entity_words(locale, entity),
-                   field=lambda name: field_words(locale, name),
+                   field=lambda name, entity: field_words(locale, name, entity),
+                   value=lambda kind, value, currency: value_words(locale, kind, value,
+                                                                   currency),
                    system=t(locale, "notify.by_system", html_escape=False), erased=erased)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from bot.audit_text import field_words, value_words
 from bot.terminal import AddCommand, Terminal, action, group, telegram_id_arg
 from crm import sales, system, users
 from crm.actors import Actor, Channel
@@ -96,7 +97,8 @@ def _print_pipeline(config: Config, pipeline: PipelineView) -> int:
     out.say("cli.pipeline.title", id=pipeline.id, name=f"{pipeline.name_zh} / {pipeline.name_en}")
     for stage in pipeline.stages:
         out.say("cli.pipeline.stage", id=stage.id, position=stage.position,
-                name_zh=stage.name_zh, name_en=stage.name_en, kind=stage.kind,
+                name_zh=stage.name_zh, name_en=stage.name_en,
+                kind=value_words(config.locale, "stage_kind", stage.kind, None),
                 probability=stage.probability)
     return 0
 
@@ -150,13 +152,15 @@ def _print_assignment(config: Config, settings: AssignmentSettings) -> int:
     out = Terminal(config.locale)
     names = {u.id: u.name for u in users.list_users(SYSTEM)}
     teams = {t.id: t.name for t in users.list_teams(SYSTEM)}
-    out.say("cli.assignment.mode", mode=settings.mode,
+    out.say("cli.assignment.mode",
+            mode=value_words(config.locale, "assignment_mode", settings.mode, None),
             fallback=names.get(settings.fallback_owner_id, "-"),
             team=teams.get(settings.team_id, "-"))
     if not settings.rules:
         out.say("cli.assignment.none")
     for rule in settings.rules:
-        out.say("cli.assignment.rule", id=rule.id, position=rule.position, field=rule.field,
+        out.say("cli.assignment.rule", id=rule.id, position=rule.position,
+                field=field_words(config.locale, rule.field),
                 value=rule.value, assignee=rule.assignee_name)
     return 0
 

@@ -14,7 +14,8 @@ import re
 import secrets
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -71,6 +72,49 @@ ACTIONS = frozenset({
     "user.add", "user.deactivate", "user.join_by_invite", "user.reactivate", "user.reassign",
     "user.role", "user.team",
 })
+
+
+# What a field's stored value is, so an interface can word it: by record kind first (one name
+# holds different things in different records: a customer's status is not an order's), then
+# by the field alone, then by the group of a grouped field (consent.sms). Values of a field
+# not listed read as they are stored (names, texts, numbers).
+MONEY_MINOR = "money_minor"  # an amount in whole minor units of the currency (12550: 125.50)
+MONEY = "money"  # an amount as decimal text ("125.50")
+VALUE_KINDS: dict[tuple[str | None, str], str] = {
+    (None, "role"): "role",
+    (None, "active"): "yes_no", (None, "archived"): "yes_no", (None, "voided"): "yes_no",
+    ("customer", "status"): "customer_status", ("customer", "gender"): "gender",
+    ("customer", "method"): "consent_method", ("customer", "consent"): "consent",
+    ("customer", "reason"): "assignment_reason", ("customer", "field"): "field",
+    ("deal", "lost_reason"): "lost_reason", ("deal", "amount_minor"): MONEY_MINOR,
+    ("interaction", "kind"): "interaction",
+    ("kb_article", "status"): "kb_status",
+    ("lead_assignment_setting", "mode"): "assignment_mode",
+    ("lead_assignment_rule", "field"): "field",
+    ("payment", "method"): "payment_method", ("payment", "amount"): MONEY,
+    ("pipeline_stage", "kind"): "stage_kind",
+    ("product", "unit_price_minor"): MONEY_MINOR,
+    ("reminder", "repeat"): "repeat",
+    ("report", "kind"): "report",
+    ("sales_order", "status"): "order_status",
+    **{("sales_order", f"{part}_minor"): MONEY_MINOR
+       for part in ("subtotal", "discount", "total", "paid")},
+    ("ticket", "status"): "ticket_status", ("ticket", "priority"): "priority",
+    ("ticket", "channel"): "ticket_channel",
+}
+# Records whose amounts are in their own currency (the table holds it).
+_CURRENCY_TABLES = {"deal": "deal", "payment": "payment", "product": "product",
+                    "sales_order": "sales_order"}
+
+
+def value_kind(entity: str, field: str) -> str | None:
+    """What the values of ``field`` in an entry about an ``entity`` are (``VALUE_KINDS``)."""
+    group, _, member = field.partition(".")
+    for key in ((entity, field), (None, field), (entity, group), (entity, member),
+                (None, member)):
+        if key in VALUE_KINDS:
+            return VALUE_KINDS[key]
+    return None
 
 
 EXPORT_ACTION = "export."  # + the kind: kinds of export are pluggable, their actions too
@@ -215,6 +259,7 @@ class AuditEntry:
     customer_id: int | None
     changes: dict[str, Any] | None
     erased: bool  # the details belonged to a customer who has since been erased
+    currency: str | None = None  # the record's currency, for its amounts (deal, order...)
 
 
 def require_reader(actor: Actor) -> None:
@@ -233,7 +278,7 @@ def list_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | N
         "select id, at, actor_id, actor_name, channel, action, entity, entity_id, customer_id,"
         f" changes, sealed from audit_log{where} order by at desc, id desc limit ? offset ?",
         (*params, limit + 1, offset))
-    entries = tuple(_entry(r) for r in rows[:limit])
+    entries = tuple(_with_currencies([_entry(r) for r in rows[:limit]]))
     return Page(entries, offset, len(rows) > limit)
 
 
@@ -250,7 +295,7 @@ def iter_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | N
             "select id, at, actor_id, actor_name, channel, action, entity, entity_id,"
             f" customer_id, changes, sealed from audit_log{where}{joiner} id > ?"
             " order by id limit ?", (*params, last, batch))
-        yield from (_entry(r) for r in rows)
+        yield from _with_currencies([_entry(r) for r in rows])
         if len(rows) < batch:
             return
         last = rows[-1][0]
@@ -278,7 +323,12 @@ class Wording:
     action: Callable[[str], str] = str
     channel: Callable[[str], str] = str
     entity: Callable[[str], str] = str
-    field: Callable[[str], str] = str
+    # A changed field's label: (field, record kind), since one name may mean different things
+    # in different records (a payment's method, a consent's method).
+    field: Callable[[str, str], str] = lambda name, entity: name
+    # A stored value of a kind in ``VALUE_KINDS``: (kind, value, currency or None); amounts
+    # come as Decimal with the kind ``MONEY``.
+    value: Callable[[str, Any, str | None], Any] = lambda kind, value, currency: value
     system: str = SYSTEM_NAME
     erased: str = "(erased)"
 
@@ -288,12 +338,12 @@ class Wording:
             return self.system
         return entry.actor_name
 
-    def fields(self, changes: dict[str, Any]) -> dict[str, Any]:
+    def fields(self, changes: dict[str, Any], entity: str = "") -> dict[str, Any]:
         """``changes`` keyed by each field's words; a field worded like one before it in the
         same entry keeps its code beside the words, so neither is lost."""
         worded: dict[str, Any] = {}
         for name, value in changes.items():
-            label = self.field(name)
+            label = self.field(name, entity)
             worded[f"{label} ({name})" if label in worded else label] = value
         return worded
 
@@ -332,10 +382,63 @@ def changes_json(entry: AuditEntry, timezone: str, words: Wording = CODES) -> st
         return words.erased
     if not entry.changes:
         return ""
-    changes = local_changes(entry.changes, timezone)
+    changes = local_changes(shown_changes(entry, words), timezone)
     if isinstance(changes, dict):
-        changes = words.fields(changes)
+        changes = words.fields(changes, entry.entity)
     return json.dumps(changes, ensure_ascii=False, default=str)
+
+
+def shown_changes(entry: AuditEntry, words: Wording = CODES) -> Any:
+    """An entry's changes, still keyed by field, with the values of every field listed in
+    ``VALUE_KINDS`` in the reader's ``words``: coded values worded, amounts as money in the
+    currency they were in (the entry's own change of currency, else the record's)."""
+    if not isinstance(entry.changes, dict):
+        return entry.changes
+    old_currency, new_currency = _currencies(entry)
+    shown: dict[str, Any] = {}
+    for field, value in entry.changes.items():
+        kind = value_kind(entry.entity, field)
+        if kind is None:
+            shown[field] = value
+        elif isinstance(value, list) and len(value) == 2:
+            shown[field] = [_shown_value(words, kind, value[0], old_currency),
+                            _shown_value(words, kind, value[1], new_currency)]
+        else:
+            shown[field] = _shown_value(words, kind, value, new_currency)
+    return shown
+
+
+def _currencies(entry: AuditEntry) -> tuple[str | None, str | None]:
+    """The currency of an entry's amounts before and after it."""
+    pair = (entry.changes or {}).get("currency")
+    if isinstance(pair, list) and len(pair) == 2:
+        old, new = pair
+        return old or new or entry.currency, new or old or entry.currency
+    return entry.currency, entry.currency
+
+
+def _shown_value(words: Wording, kind: str, value: Any, currency: str | None) -> Any:
+    if value is None or value == CHANGED:
+        return value
+    if kind not in (MONEY, MONEY_MINOR):
+        return words.value(kind, value, currency)
+    amount = _amount(kind, value, currency)
+    return value if amount is None else words.value(MONEY, amount, currency)
+
+
+def _amount(kind: str, value: Any, currency: str | None) -> Decimal | None:
+    """An amount as Decimal; whole minor units in the currency's places (two when the
+    currency is unknown, as for most currencies)."""
+    from crm.sales.money import MINOR_UNITS  # sales builds on the log
+
+    try:
+        if kind == MONEY:
+            return Decimal(str(value))
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None
+        return Decimal(value).scaleb(-MINOR_UNITS.get(currency or "", 2))
+    except InvalidOperation:
+        return None
 
 
 def export_rows(actor: Actor, *, words: Wording = CODES, **filters: Any) -> Iterator[tuple]:
@@ -384,6 +487,25 @@ def _filters(actor: Actor, user_id: int | None, customer_id: int | None,
             parts.append(f"{column} {operator} ?")
             params.append(value)
     return (" where " + " and ".join(parts) if parts else ""), tuple(params)
+
+
+def _with_currencies(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Entries about records with amounts (deals, orders...), each with its record's
+    currency, looked up once per kind of record for the whole batch."""
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.entity in _CURRENCY_TABLES and entry.entity_id is not None and entry.changes:
+            wanted.setdefault(entry.entity, set()).add(entry.entity_id)
+    found: dict[tuple[str, int], str] = {}
+    for entity, ids in wanted.items():
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start:start + 500]
+            rows = fetch_all(f"select id, currency from {_CURRENCY_TABLES[entity]} where id in"
+                             f" ({', '.join('?' * len(chunk))})", tuple(chunk))
+            found |= {(entity, row_id): code for row_id, code in rows}
+    return [replace(e, currency=found.get((e.entity, e.entity_id or 0))) if e.entity in wanted
+            else e for e in entries]
 
 
 def _entry(row: tuple) -> AuditEntry:

@@ -34,7 +34,8 @@ def record_consent(actor: Actor, customer_id: int, channel: str, granted: bool, 
     require(actor, Action.EDIT)
     now = now or utcnow()
     checked_channel = inputs.choice(channel, CONSENT_CHANNELS, field="channel")
-    checked_method = inputs.choice(method, CONSENT_METHODS, field="method")
+    # Not "method": that label is a payment's (付款方式).
+    checked_method = inputs.choice(method, CONSENT_METHODS, field="consent_method")
     checked_note = inputs.optional_text(note, field="note", max_length=200)
     when = at or now
     with database.atomic():

@@ -154,15 +154,16 @@ def _value(value: object, timezone: str) -> str:
 
 
 def changes_text(locale: str, entry: AuditEntry, timezone: str = "UTC") -> str:
-    """The changes of one audit entry in one compact line, fields by their labels (escaped;
-    stored moments in ``timezone``)."""
+    """The changes of one audit entry in one compact line, fields by their labels and coded
+    values and amounts in the reader's words (escaped; stored moments in ``timezone``)."""
     if entry.erased:
         return "🔒 " + t(locale, "admin.audit_erased")
     hidden = t(locale, "admin.audit_hidden", html_escape=False)
+    words = wording(locale, t(locale, "admin.audit_erased", html_escape=False))
     parts = []
-    for field, pair in (entry.changes or {}).items():
+    for field, pair in (audit.shown_changes(entry, words) or {}).items():
         old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
-        label = field_words(locale, field)
+        label = field_words(locale, field, entry.entity)
         if old == audit.CHANGED:
             parts.append(f"{label}: {hidden}")
         elif old != new:

@@ -221,7 +221,7 @@ async def save(update: Update, context: session.Context) -> int:
     await callback.answer()
     locale = session.locale(context)
     text = t(locale, "remind.saved", what=subject(locale, view),
-             when=moment_text(locale, view.due_at, view.timezone))
+             when=moment_text(locale, view.due_at, session.timezone(context)))
     if view.repeat:
         text += "\n" + t(locale, f"reminder.repeat.{view.repeat}")
     await callback.edit_message_text(text)
@@ -282,8 +282,11 @@ async def snooze(update: Update, context: session.Context) -> None:
     view = await session.db(context, reminders.snooze_reminder, actor, int(parts[1]), until)
     locale = session.locale(context)
     await callback.answer()
+    # On the user's clock now: the reminder keeps the zone it was set in (for its repeats),
+    # which is not theirs after a move in /settings.
     await callback.edit_message_text(t(locale, "reminder.snoozed", what=subject(locale, view),
-                                       when=moment_text(locale, view.due_at, view.timezone)))
+                                       when=moment_text(locale, view.due_at,
+                                                        session.timezone(context))))
 
 
 async def stop(update: Update, context: session.Context) -> None:
@@ -303,13 +306,13 @@ async def follow_up(update: Update, context: session.Context) -> None:
     parts = parse(callback.data)
     follow = await session.db(context, reminders.follow_up_interaction, session.actor(context),
                               int(parts[1]), None if parts[2] == "n" else int(parts[2]))
-    locale, view = session.locale(context), follow.reminder
-    when = moment_text(locale, view.due_at, view.timezone)
+    locale, view, zone = session.locale(context), follow.reminder, session.timezone(context)
+    when = moment_text(locale, view.due_at, zone)
     await callback.answer()
     if follow.moved_from is None:
         await callback.message.reply_text(t(locale, "log.follow_up_set", when=when))
         return
-    old = moment_text(locale, follow.moved_from, view.timezone)
+    old = moment_text(locale, follow.moved_from, zone)
     await callback.message.reply_text(t(locale, "log.follow_up_moved", old=old, when=when))
 
 

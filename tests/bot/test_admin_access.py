@@ -188,8 +188,51 @@ def test_a_chinese_admin_reads_the_audit_log_in_chinese(chat, staff) -> None:
     [page] = chat.send(ADMIN, "/audit")
     # the action in words with its code beside them, the system, the channel, the record kind
     assert "系统（命令行）· 修改角色 <code>user.role</code> · 员工 #" in page.text
-    assert "角色: agent → viewer" in page.text
-    assert "role:" not in page.text and "staff_user" not in page.text
+    assert "角色: 业务员 → 只读用户" in page.text
+    assert "role:" not in page.text and "staff_user" not in page.text and "→ agent" not in page.text
+
+
+def _chinese_admin_with_an_order(chat) -> Actor:
+    """A Chinese admin who sold 125.50 yuan (an order, confirmed, paid by WeChat Pay) to a
+    customer who agreed to SMS verbally."""
+    from crm import consent
+
+    admin = users.add_user(Actor.system(), 7104, "admin", "陈静", locale="zh-CN").as_actor()
+    buyer = customer(admin, "王小明")
+    order = sales.create_order(admin, buyer.id, [sales.OrderLineInput(
+        quantity=1, description="安装", unit_price="125.50")], currency="CNY")
+    sales.change_order_status(admin, order.id, "confirmed")
+    sales.record_payment(admin, order.id, "125.50", "wechat_pay")
+    consent.record_consent(admin, buyer.id, "sms", True, method="verbal")
+    return admin
+
+
+def test_audited_values_read_in_the_readers_words_and_amounts_as_money(chat) -> None:
+    _chinese_admin_with_an_order(chat)
+    [page] = chat.send(7104, "/audit")
+    assert "合计: — → ¥125.50" in page.text and "12550" not in page.text
+    assert "状态: 草稿 → 已确认" in page.text
+    assert "金额: — → ¥125.50" in page.text and "付款方式: — → 微信支付" in page.text
+    assert "营销同意·短信: — → 同意" in page.text and "同意方式: — → 口头" in page.text
+    assert not {"draft", "confirmed", "wechat_pay", "verbal", "True"} & set(
+        re.findall(r"[A-Za-z_]+", page.text))
+
+
+def test_the_audit_export_words_values_and_amounts_too(chat) -> None:
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    _chinese_admin_with_an_order(chat)
+    [log] = chat.send(7104, "/audit")
+    [document] = [r for r in chat.press(7104, log.button("📤")) if r.method == "sendDocument"]
+    [(_, content, _)] = document.params["_files"].values()
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    changes = {row[4]: json.loads(row[8]) for row in rows[1:] if row[8]}
+    assert changes["order.create"]["合计"] == [None, "¥125.50"]
+    assert changes["order.status"]["状态"] == ["草稿", "已确认"]
+    assert changes["consent.record"]["同意方式"] == [None, "口头"]
 
 
 def test_audited_moments_are_shown_in_the_readers_time_zone(chat, staff) -> None:

@@ -122,7 +122,7 @@ def test_a_chinese_installation_reads_the_audit_log_in_chinese(capsys, tmp_path,
     code, out, _ = run(capsys, "audit", "--limit", "1")
     # who, through what, what they did (its code kept to search on), about what, which fields
     assert code == 0 and "  系统（命令行）  创建邀请 [invite.create]  邀请#1  " in out
-    assert '"角色": [null, "agent"]' in out and '"到期时间": [null, "' in out
+    assert '"角色": [null, "业务员"]' in out and '"到期时间": [null, "' in out
     assert not {"system", "cli", "role", "expires_at"} & set(re.findall(r"[a-z_]+", out))
     run(capsys, "audit", "--export", str(tmp_path / "audit.csv"))
     rows = list(csv.reader(io.StringIO((tmp_path / "audit.csv").read_text("utf-8-sig"))))

@@ -184,3 +184,41 @@ def test_a_refused_status_change_names_the_statuses_in_the_readers_words() -> No
     ticket = ValidationError("ticket.transition", field="status", current="closed",
                              status="waiting")
     assert "closed" not in describe_error("zh-CN", ticket)
+
+
+def test_every_coded_value_the_audit_log_shows_has_words_in_every_language() -> None:
+    from bot.audit_text import VALUE_GROUPS
+    from crm.audit import MONEY, MONEY_MINOR, VALUE_KINDS
+    from crm.consent import CONSENT_METHODS
+    from crm.permissions import Role
+    from crm.reports import KINDS
+    from crm.sales.views import ASSIGNMENT_MODES, PAYMENT_METHODS
+    from crm.service import kb
+
+    codes = {
+        "assignment_mode": ASSIGNMENT_MODES, "assignment_reason": ("rule", "round_robin",
+                                                                   "fallback", "manual"),
+        "consent": ("true", "false"), "consent_method": CONSENT_METHODS,
+        "customer_status": CUSTOMER_STATUSES, "gender": GENDERS,
+        "interaction": INTERACTION_KINDS, "kb_status": kb.STATUSES, "lost_reason": LOST_REASONS,
+        "order_status": ORDER_STATUSES, "payment_method": PAYMENT_METHODS,
+        "priority": sla.PRIORITIES, "repeat": ("none", "daily", "weekly", "monthly"),
+        "report": tuple(KINDS), "role": tuple(r.value for r in Role),
+        "stage_kind": STAGE_KINDS, "ticket_channel": ("staff", "telegram"),
+        "ticket_status": sla.STATUSES, "yes_no": ("true", "false")}
+    kinds = set(VALUE_KINDS.values()) - {MONEY, MONEY_MINOR, "field"}
+    assert kinds == set(VALUE_GROUPS) == set(codes)
+    for locale in LOCALES:
+        missing = sorted(f"{VALUE_GROUPS[kind]}.{code}" for kind in kinds
+                         for code in codes[kind]
+                         if f"{VALUE_GROUPS[kind]}.{code}" not in catalogue(locale))
+        assert not missing, f"{locale} lacks {missing}"
+
+
+def test_a_consent_method_and_a_payment_method_have_their_own_labels() -> None:
+    def refused(field: str) -> str:
+        return describe_error("zh-CN", ValidationError("validation.choice", field=field,
+                                                       value="pigeon", allowed="chat"))
+
+    assert refused("consent_method").startswith("同意方式")
+    assert refused("method").startswith("付款方式")

@@ -571,3 +571,33 @@ def test_a_repeat_said_in_words_is_chosen_before_saving(chat, staff, user, langu
     [(due_at, repeat)] = fetch_all("select due_at, repeat from reminder")
     local = dt.datetime.fromisoformat(str(due_at)).replace(tzinfo=dt.UTC).astimezone(SHANGHAI)
     assert (repeat, local.weekday(), local.hour) == ("weekly", 0, 9)
+
+
+def test_snoozing_after_a_move_confirms_on_the_users_new_clock(chat, staff) -> None:
+    reminder_id = due_reminder(staff)  # set while she was in Shanghai
+    deliver(chat)
+    users.set_preferences(staff, timezone="Europe/Berlin")  # then /settings → Berlin
+    snoozed = shown(chat.press(AGENT, f"rs:{reminder_id}:t"))  # 💤 tomorrow 9:00
+    berlin = (dt.datetime.now(ZoneInfo("Europe/Berlin")) + dt.timedelta(days=1)).replace(
+        hour=9, minute=0, second=0, microsecond=0)
+    due = berlin.astimezone(dt.UTC).replace(tzinfo=None)
+    assert moment_text("zh-CN", due, "Europe/Berlin") in snoozed.text
+    assert moment_text("zh-CN", due, "Asia/Shanghai") not in snoozed.text
+    [view] = reminders.list_reminders(users.identify(AGENT).as_actor())
+    assert view.due_at == due
+
+
+def test_a_follow_up_moved_after_a_move_says_both_times_on_the_new_clock(chat, staff) -> None:
+    buyer = customers.create_customer(staff, customers.CustomerDraft(name="王总"))
+    chat.press(AGENT, f"lg:{buyer.id}:call")
+    [saved] = chat.send(AGENT, "谈了价格", language="zh")
+    tomorrow = saved.button("明天跟进")  # fu:<entry>:1, set on Shanghai's clock
+    first = shown(chat.press(AGENT, tomorrow))
+    assert moment_text("zh-CN", in_days_at(1, 9), "Asia/Shanghai") in first.text
+    users.set_preferences(staff, timezone="Europe/Berlin")
+    moved = shown(chat.press(AGENT, tomorrow.removesuffix("1") + "3"))
+    berlin = (dt.datetime.now(ZoneInfo("Europe/Berlin")) + dt.timedelta(days=3)).replace(
+        hour=9, minute=0, second=0, microsecond=0)
+    when = berlin.astimezone(dt.UTC).replace(tzinfo=None)
+    assert (f"跟进已从 {moment_text('zh-CN', in_days_at(1, 9), 'Europe/Berlin')} 改到"
+            f" {moment_text('zh-CN', when, 'Europe/Berlin')}") in moved.text

@@ -154,3 +154,29 @@ def test_the_system_actor_is_named_in_the_log(cast) -> None:
     entry = next(e for e in entries(cast.admin) if e.action == "user.add"
                  and e.changes["name"] == [None, "命令行添加"])
     assert entry.actor_name == "system" and entry.channel == "cli"
+
+
+def test_amounts_in_the_changes_read_as_money_in_the_currency_they_were_in(cast) -> None:
+    from crm import sales
+
+    product = sales.create_product(cast.admin, "打印纸", "PAPER-1", "10.50", currency="CNY")
+    sales.update_product(cast.admin, product.id, unit_price="1500", currency="JPY")
+    sales.update_product(cast.admin, product.id, unit_price="1600")  # no currency in the entry
+    shown = [audit.changes_json(e, "UTC") for e in entries(cast.admin)
+             if e.entity == "product"]
+    # newest first: the price in yen, from the product's own currency; the change of currency;
+    # the price in yuan (its stored 1050 minor units)
+    assert '"unit_price_minor": ["1500", "1600"]' in shown[0]
+    assert '"unit_price_minor": ["10.50", "1500"]' in shown[1]
+    assert '"unit_price_minor": [null, "10.50"]' in shown[2]
+
+
+def test_a_wrong_consent_method_is_named_as_a_consent_method_not_a_payment_method(cast) -> None:
+    from crm import consent
+    from crm.errors import ValidationError
+
+    made = customer(cast.agent)
+    with pytest.raises(ValidationError) as refused:
+        consent.record_consent(cast.agent, made.id, "sms", True, method="pigeon")
+    assert refused.value.params["field"] == "consent_method"  # labelled 同意方式, see test_i18n
+    assert not consent.consent_history(cast.agent, made.id)

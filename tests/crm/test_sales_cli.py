@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -61,3 +62,18 @@ def test_assignment_and_products_are_set_from_the_shell() -> None:
     [paper] = sales.list_products(SYSTEM, include_inactive=True)
     assert (paper.unit_price, paper.active) == (Decimal("26.00"), False)
     assert cli.main(["product", "add", "重复", "PAPER-A4", "1"]) == 1
+
+
+def test_a_chinese_operator_reads_stage_kinds_and_the_assignment_mode_in_chinese(
+        capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    assert cli.main(["pipeline", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert "赢单" in shown and "输单" in shown and not {"open", "won", "lost"} & set(
+        re.findall(r"[a-z]+", shown))
+    assert cli.main(["assignment", "mode", "rules", "--fallback", "201"]) == 0
+    assert cli.main(["assignment", "add-rule", "city", "深圳", "201"]) == 0
+    capsys.readouterr()
+    assert cli.main(["assignment", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert "模式：按规则分配" in shown and "城市 = 深圳" in shown
