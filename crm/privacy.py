@@ -68,9 +68,11 @@ def export_customer(actor: Actor, customer_id: int, *,
     """Everything held about one customer, as plain data (admins only; audited)."""
     require(actor, Action.PRIVACY)
     now = now or utcnow()
-    _load_any(customer_id)
-    card = load_card(customer_id)
     zone = zone_of(actor)  # the reader's clock, with its offset: nobody takes it for UTC
+    erased_at = as_datetime(_load_any(customer_id)[1])
+    if erased_at is not None:  # not "not found": the person must hear their data is gone
+        raise NotFound("privacy.erased", id=customer_id, at=_moment(erased_at, zone))
+    card = load_card(customer_id)
 
     def at(moment: dt.datetime) -> str:
         return _moment(moment, zone)

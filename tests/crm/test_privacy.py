@@ -162,3 +162,14 @@ def test_the_exports_times_are_on_the_readers_clock_with_their_offset(cast, pers
               data["consent"][0]["at"], *(e["at"] for e in data["timeline"]),
               *(a["at"] for a in data["audit"])]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00", s) for s in stamps), stamps
+
+
+def test_exporting_an_erased_customer_says_it_was_erased_and_when(cast, person) -> None:
+    privacy.erase_customer(cast.admin, person.id, now=dt.datetime(2026, 3, 1, 23, 30))
+    with pytest.raises(NotFound) as refused:
+        privacy.export_customer(cast.admin, person.id)
+    assert refused.value.code == "privacy.erased"
+    assert refused.value.params["at"] == "2026-03-02 07:30:00 +08:00"
+    exports = [e for e in audit.list_audit(cast.admin, limit=50).items
+               if e.action == "privacy.export"]
+    assert exports == []  # nothing was handed out
