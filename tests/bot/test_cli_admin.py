@@ -189,7 +189,7 @@ def test_privacy_export_and_confirmed_erase(capsys, tmp_path: Path, monkeypatch)
     assert code == 0
     assert json.loads((tmp_path / "p.json").read_text())["customer"]["name"] == "欧阳娜娜"
     run(capsys, "privacy", "export", str(customer_id), "--out", str(tmp_path / "p.xlsx"))
-    assert load_workbook(tmp_path / "p.xlsx").sheetnames[0] == "Customer"
+    assert load_workbook(tmp_path / "p.xlsx").sheetnames[0] == "customer"
     monkeypatch.setattr("builtins.input", lambda prompt="": "no")
     code, out, _ = run(capsys, "privacy", "erase", str(customer_id))
     assert code == 1 and "nothing erased" in out
