@@ -236,6 +236,7 @@ def test_the_spreadsheet_is_in_the_readers_language(cast, client) -> None:
     assert _rows(book["订单明细"])[0]["描述"] == "绿茶礼盒"
     assert "我们马上补发" in {r["内容"] for r in _rows(book["工单消息"])}
     assert _rows(book["提醒"])[0]["提醒状态"] == "待提醒"
+    assert all(not str(h).startswith("export.") for s in book for h in next(s.values))
     audit_rows = _rows(book["审计日志"])
     assert "新增客户" in {r["操作"] for r in audit_rows}
     assert all(r["操作"] != r["操作代码"] for r in audit_rows)
