@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.audit_text import action_with_code, wording
-from bot.data_text import header_of
+from bot.data_text import header_of, privacy_words
 from bot.render import local_time
 from bot.terminal import AddCommand, Terminal, Unanswered, action, group, telegram_id_arg
 from crm import audit, invites, privacy, system, users
@@ -269,7 +269,8 @@ def _export_audit(path: Path, filters: dict, header: Callable[[str], str],
 def cmd_privacy_export(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     if args.out.suffix.lower() == ".xlsx":
-        args.out.write_bytes(privacy.export_customer_xlsx(SYSTEM, args.customer_id))
+        args.out.write_bytes(privacy.export_customer_xlsx(
+            SYSTEM, args.customer_id, words=privacy_words(config.locale)))
     else:
         args.out.write_bytes(privacy.export_customer_json(SYSTEM, args.customer_id))
     Terminal(config.locale).say("cli.privacy.exported", id=args.customer_id, path=str(args.out))

@@ -7,15 +7,21 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bot.audit_text import wording
 from bot.i18n import catalogue, codes_named, listed, t
 from crm import exports, imports
 from crm.config import LOCALES
 from crm.imports import Problem, RejectedRow
+from crm.privacy_sheets import SheetWords
 
 # Where each export kind's statuses are worded (a kind without one has no status filter).
 STATUS_GROUPS = {"customers": "export.value.status", "deals": "export.value.deal_status",
                  "orders": "export.value.order_status", "tickets": "export.value.ticket_status"}
 KIND_GROUP = "export.column"
+# Coded values of the privacy export already worded elsewhere; the others are under
+# export.value.<group>.
+_PRIVACY_VALUES = {"payment_method": "payment.method", "assignment_reason": "timeline.assignment",
+                   "consent_channel": "more.channel", "address": "details.address"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,17 @@ def value_of(locale: str) -> Callable[[str, str], str]:
     """Coded values (statuses, kinds) in ``locale``; unknown codes as they are."""
     words = catalogue(locale)
     return lambda what, code: words.get(f"export.value.{what}.{code}", code)
+
+
+def privacy_words(locale: str) -> SheetWords:
+    """The privacy export's sheet titles, headings, coded values and audit log in ``locale``."""
+    words = catalogue(locale)
+
+    def value(group: str, code: str) -> str:
+        return words.get(f"{_PRIVACY_VALUES.get(group, 'export.value.' + group)}.{code}", code)
+
+    return SheetWords(header=header_of(locale), value=value, locale=locale,
+                      audit=wording(locale, t(locale, "cli.audit.erased", html_escape=False)))
 
 
 def export_named(locale: str, kind: str, status: str | None

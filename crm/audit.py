@@ -57,6 +57,7 @@ ACTIONS = frozenset({
     "interaction.create",
     "invite.create",
     "kb.create", "kb.delete", "kb.edit",
+    "keys.rotate_started", "keys.rotated",
     "lead.assign",
     "order.create", "order.lines", "order.status", "order.update",
     "payment.record", "payment.void",

@@ -34,6 +34,7 @@ _DEFAULTS: dict[str, str] = {
     "customer.duplicate": "this phone or e-mail is already on file",
     "customer.similar": "a customer with a similar name at the same company is already on file",
     "customer.not_found": "customer not found",
+    "privacy.erased": "customer {id} was erased on {at}: no personal data is left to export",
     "customer.field": "the field {name} cannot be edited",
     "customer.channel_not_found": "that contact detail is not on this customer",
     "customer.address_not_found": "that address is not on this customer",

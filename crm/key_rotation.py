@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from crm import runtime
+from crm import audit, runtime
 from crm.actors import Actor
 from crm.permissions import Action, require
 from storage import keys as keystore
@@ -94,13 +94,27 @@ def rotate_keys(actor: Actor, *, batch_size: int = 500, drop_old: bool = False,
             raise KeyRotationError("keys.rotate_env_needs_new_secret", key_id=ring.active)
         keystore.add_new_key(runtime.config().key_file)
         ring = runtime.reload_keys()
+    _audit(actor, "keys.rotate_started", {"key": ring.active, "key_added": key_added,
+                                          "drop_old": drop_old})
     counts = _reseal_everything(ring, batch_size, progress)
     retired = tuple(name for name in ring.keys if name != ring.active)
     dropped: tuple[str, ...] = ()
     if drop_old and not from_environment:
         dropped = _drop_retired(ring, batch_size, progress, counts)
-    return RotationReport(ring.active, key_added, from_environment, counts,
-                          tuple(k for k in retired if k not in dropped), dropped)
+    report = RotationReport(ring.active, key_added, from_environment, counts,
+                            tuple(k for k in retired if k not in dropped), dropped)
+    _audit(actor, "keys.rotated", {
+        "key": report.key_id, "values": sum(counts.values()),
+        "old_keys_dropped": list(report.retired_dropped),
+        "old_keys_kept": list(report.retired_kept)})
+    return report
+
+
+def _audit(actor: Actor, action: str, changes: dict[str, object]) -> None:
+    """One entry of the rotation, committed at once: a start without a finish shows a
+    rotation that stopped half way."""
+    with database.atomic():
+        audit.record(actor, action, "encryption_key", changes=changes)
 
 
 def keys_in_use() -> dict[str, int]:

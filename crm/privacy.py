@@ -19,11 +19,18 @@ from crm.customers.load import load_card
 from crm.errors import NotFound
 from crm.localtime import local_now, zone_of
 from crm.permissions import Action, require
+from crm.privacy_sheets import SheetWords, privacy_sheets
 from crm.spreadsheets import workbook_bytes
 from storage import search
 from storage.database import database, fetch_all, fetch_one, sql
 
 ERASED = "[erased]"
+# A stored time (naive UTC, or None) as the export's reader sees it.
+Moment = Callable[[Any], str | None]
+# Features (deals, orders, tickets, reminders) add what they hold about a person to the export:
+# a section's rows as plain data, keyed by stable English names.
+ExportSection = Callable[[int, Moment], list[dict[str, Any]]]
+EXPORT_SECTIONS: dict[str, ExportSection] = {}
 # Later features (orders, tickets, reminders) add functions that anonymise their own rows.
 ERASURE_HOOKS: list[Callable[[int], None]] = []
 
@@ -32,6 +39,11 @@ def register_erasure_hook(hook: Callable[[int], None]) -> None:
     """Add a step that anonymises a feature's rows of one customer during erasure."""
     if hook not in ERASURE_HOOKS:
         ERASURE_HOOKS.append(hook)
+
+
+def register_export_section(name: str, collect: ExportSection) -> None:
+    """Add what a feature holds about one customer to the privacy export, under ``name``."""
+    EXPORT_SECTIONS.setdefault(name, collect)
 
 
 def _load_any(customer_id: int) -> tuple:
@@ -68,12 +80,15 @@ def export_customer(actor: Actor, customer_id: int, *,
     """Everything held about one customer, as plain data (admins only; audited)."""
     require(actor, Action.PRIVACY)
     now = now or utcnow()
-    _load_any(customer_id)
-    card = load_card(customer_id)
     zone = zone_of(actor)  # the reader's clock, with its offset: nobody takes it for UTC
+    erased_at = as_datetime(_load_any(customer_id)[1])
+    if erased_at is not None:  # not "not found": the person must hear their data is gone
+        raise NotFound("privacy.erased", id=customer_id, at=_moment(erased_at, zone))
+    card = load_card(customer_id)
 
-    def at(moment: dt.datetime) -> str:
-        return _moment(moment, zone)
+    def at(value: Any) -> str | None:
+        moment = as_datetime(value)
+        return None if moment is None else _moment(moment, zone)
 
     data = {
         "exported_at": at(now),
@@ -82,6 +97,7 @@ def export_customer(actor: Actor, customer_id: int, *,
             "select name, value_enc from customer_secret where customer_id = ?",
             (customer_id,))},
         "interactions": _interactions(customer_id, zone),
+        **{name: collect(customer_id, at) for name, collect in EXPORT_SECTIONS.items()},
         "timeline": [{"at": at(e.at), "kind": e.kind, "what": e.subkind,
                       "summary": e.summary, "by": e.staff_name}
                      for e in _all_timeline(customer_id)],
@@ -90,7 +106,8 @@ def export_customer(actor: Actor, customer_id: int, *,
                                                                                   customer_id)],
         "merged_records": [{"id": r[0], "name": r[1]} for r in fetch_all(
             "select id, name from customer where merged_into_id = ?", (customer_id,))],
-        "audit": [{"at": at(e.at), "by": e.actor_name, "action": e.action,
+        "audit": [{"at": at(e.at), "by": e.actor_name, "via": e.channel, "action": e.action,
+                   "entity": e.entity, "entity_id": e.entity_id, "erased": e.erased,
                    "changes": local_changes(e.changes, zone)}
                   for e in iter_audit(actor, customer_id=customer_id)],
     }
@@ -114,6 +131,7 @@ def _card_dict(card, zone: str) -> dict[str, Any]:
         "occupation": card.occupation, "notes": card.notes, "status": card.status,
         "source": card.source, "owner": card.owner_name,
         "company": card.company.name if card.company else None,
+        "company_id": card.company.id if card.company else None,
         "channels": [{"kind": c.kind, "value": c.value, "label": c.label,
                       "primary": c.is_primary} for c in card.channels],
         "addresses": [{k: getattr(a, k) for k in ("kind", "country", "province", "city",
@@ -145,28 +163,11 @@ def export_customer_json(actor: Actor, customer_id: int) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
 
 
-def export_customer_xlsx(actor: Actor, customer_id: int) -> bytes:
-    """The export as a spreadsheet, one sheet per kind of data."""
-    data = export_customer(actor, customer_id)
-    person = data["customer"]
-    summary = [(k, v) for k, v in person.items() if k not in ("channels", "addresses", "tags")]
-    summary += [("tags", ", ".join(person["tags"]))]
-    summary += [(f"identity: {k}", v) for k, v in data["identity"].items()]
-    sheets = [
-        ("Customer", ["field", "value"], summary),
-        ("Channels", ["kind", "value", "label", "primary"],
-         [list(c.values()) for c in person["channels"]]),
-        ("Addresses", ["kind", "country", "province", "city", "district", "street",
-                       "postal_code"], [list(a.values()) for a in person["addresses"]]),
-        ("Interactions", list(_INTERACTION_HEADERS),
-         [[i[k] for k in _INTERACTION_HEADERS] for i in data["interactions"]]),
-        ("Consent", ["channel", "granted", "at", "method", "note"],
-         [list(c.values()) for c in data["consent"]]),
-        ("Audit", ["at", "by", "action", "changes"],
-         [[a["at"], a["by"], a["action"], json.dumps(a["changes"], ensure_ascii=False)
-           if a["changes"] else ""] for a in data["audit"]]),
-    ]
-    return workbook_bytes(sheets)
+def export_customer_xlsx(actor: Actor, customer_id: int, *,
+                         words: SheetWords | None = None) -> bytes:
+    """The export as a spreadsheet, one sheet per kind of data, in the reader's ``words``."""
+    return workbook_bytes(privacy_sheets(export_customer(actor, customer_id),
+                                         words or SheetWords()))
 
 
 _INTERACTION_HEADERS = ("at", "kind", "direction", "by", "summary", "outcome", "latitude",

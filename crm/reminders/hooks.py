@@ -7,13 +7,23 @@ from crm.clock import as_datetime
 from crm.customers.duplicates import register_customer_reference
 from crm.customers.interactions import register_timeline_source
 from crm.customers.views import TimelineEntry
-from crm.privacy import register_erasure_hook
+from crm.privacy import Moment, register_erasure_hook, register_export_section
 from storage.database import database, fetch_all, sql
 
 
 def erase_reminders(customer_id: int) -> None:
     """Erasure: reminders about the person say what staff wrote about them; they go."""
     database.execute_sql(sql("delete from reminder where customer_id = ?"), (customer_id,))
+
+
+def reminders_of(customer_id: int, at: Moment) -> list[dict]:
+    """Privacy export: every reminder about the customer, whoever it reminds."""
+    rows = fetch_all(
+        "select r.created_at, r.due_at, r.text, r.status, r.repeat, s.name from reminder r"
+        " left join staff_user s on s.id = r.staff_id where r.customer_id = ?"
+        " order by r.created_at, r.id", (customer_id,))
+    return [{"created_at": at(r[0]), "due_at": at(r[1]), "text": r[2], "status": r[3],
+             "repeat": r[4] or None, "staff": r[5]} for r in rows]
 
 
 def reminder_timeline(customer_id: int, count: int) -> list[TimelineEntry]:
@@ -32,3 +42,4 @@ def register() -> None:
     register_customer_reference("reminder")
     register_timeline_source(reminder_timeline)
     register_erasure_hook(erase_reminders)
+    register_export_section("reminders", reminders_of)

@@ -1,14 +1,15 @@
-"""How sales joins the customer record: timeline sources, merges and privacy erasure."""
+"""How sales joins the customer record: timeline sources, merges, privacy export and erasure."""
 
 from __future__ import annotations
 
 from crm.customers.duplicates import register_customer_reference
 from crm.customers.interactions import register_timeline_source
-from crm.privacy import ERASED, register_erasure_hook
+from crm.privacy import ERASED, register_erasure_hook, register_export_section
 from crm.sales.assignment import assignment_timeline
 from crm.sales.deal_load import deal_timeline
 from crm.sales.orders import order_timeline
 from crm.sales.payments import payment_timeline
+from crm.sales.personal_data import assignments_of, deals_of, orders_of
 from storage.database import database, sql
 
 # Rows that follow their customer into the surviving record of a merge.
@@ -39,3 +40,6 @@ def register() -> None:
     for table in MERGED_TABLES:
         register_customer_reference(table)
     register_erasure_hook(erase_sales_text)
+    register_export_section("deals", deals_of)
+    register_export_section("orders", orders_of)
+    register_export_section("assignments", assignments_of)

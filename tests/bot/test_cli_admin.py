@@ -189,7 +189,7 @@ def test_privacy_export_and_confirmed_erase(capsys, tmp_path: Path, monkeypatch)
     assert code == 0
     assert json.loads((tmp_path / "p.json").read_text())["customer"]["name"] == "欧阳娜娜"
     run(capsys, "privacy", "export", str(customer_id), "--out", str(tmp_path / "p.xlsx"))
-    assert load_workbook(tmp_path / "p.xlsx").sheetnames[0] == "Customer"
+    assert load_workbook(tmp_path / "p.xlsx").sheetnames[0] == "customer"
     monkeypatch.setattr("builtins.input", lambda prompt="": "no")
     code, out, _ = run(capsys, "privacy", "erase", str(customer_id))
     assert code == 1 and "nothing erased" in out
@@ -197,6 +197,19 @@ def test_privacy_export_and_confirmed_erase(capsys, tmp_path: Path, monkeypatch)
     code, out, _ = run(capsys, "privacy", "erase", str(customer_id))
     assert code == 0 and "erased" in out
     assert fetch_all("select name from customer where id = ?", (customer_id,))[0][0] == "[erased]"
+
+
+def test_exporting_an_erased_customer_says_so_in_the_operators_language(
+        capsys, tmp_path: Path, monkeypatch) -> None:
+    customer_id = _a_customer()
+    assert run(capsys, "privacy", "erase", str(customer_id), "--yes")[0] == 0
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, _, err = run(capsys, "privacy", "export", str(customer_id), "--out",
+                       str(tmp_path / "p.json"))
+    assert code == 1 and not (tmp_path / "p.json").exists()
+    assert re.search(rf"客户 {customer_id} 已于 \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d"
+                     " 被清除", err), err
+    assert "未找到" not in err
 
 
 def test_keys_rotate_keeps_everything_readable(capsys, tmp_path: Path) -> None:

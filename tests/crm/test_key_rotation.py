@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crm import customers, runtime
+from crm import audit, customers, runtime
 from crm.config import load_config
 from crm.errors import PermissionDenied
 from crm.key_rotation import KeyRotationError, rotate_keys
@@ -266,3 +266,30 @@ def test_a_missing_key_file_is_refused_clearly(cast: Cast, tmp_path: Path) -> No
         rotate_keys(cast.admin)
     assert caught.value.code == "keys.missing"
     assert not (tmp_path / "gone.key").exists()
+
+
+def test_a_rotation_is_audited_from_start_to_finish(cast: Cast, key_file: Path) -> None:
+    with_id_cards(cast)
+    old = runtime.keyring().active
+    report = rotate_keys(cast.admin, batch_size=2, drop_old=True)
+    entries = audit.list_audit(cast.admin, limit=10).items
+    finished, started = entries[0], entries[1]
+    assert (started.action, finished.action) == ("keys.rotate_started", "keys.rotated")
+    assert started.actor_name == cast.admin.name
+    assert started.changes["key"] == report.key_id and started.changes["drop_old"] is True
+    assert finished.changes["values"] == sum(report.counts.values())
+    assert finished.changes["old_keys_dropped"] == [old]
+    assert finished.changes["old_keys_kept"] == []
+
+
+def test_an_interrupted_rotation_shows_a_start_without_a_finish(cast: Cast,
+                                                                key_file: Path) -> None:
+    with_id_cards(cast)
+
+    def stop(table: str, done: int, total: int) -> None:
+        raise Interrupted
+
+    with pytest.raises(Interrupted):
+        rotate_keys(cast.admin, batch_size=1, progress=stop)
+    actions = [e.action for e in audit.list_audit(cast.admin, limit=10).items]
+    assert "keys.rotate_started" in actions and "keys.rotated" not in actions

@@ -56,17 +56,22 @@ def test_the_export_holds_everything_about_the_person(cast, person) -> None:
 
 
 def test_the_spreadsheet_export_opens_with_one_sheet_per_kind(cast, person) -> None:
-    book = load_workbook(io.BytesIO(privacy.export_customer_xlsx(cast.admin, person.id)))
-    assert book.sheetnames == ["Customer", "Channels", "Addresses", "Interactions", "Consent",
-                               "Audit"]
-    values = [c.value for row in book["Customer"].iter_rows() for c in row]
+    from bot.data_text import privacy_words
+
+    book = load_workbook(io.BytesIO(privacy.export_customer_xlsx(
+        cast.admin, person.id, words=privacy_words("en"))))
+    assert book.sheetnames == [
+        "customer", "contact channels", "addresses", "interactions", "deals",
+        "deal stage moves", "orders", "order lines", "payments", "tickets", "ticket messages",
+        "reminders", "owner changes", "marketing consent", "audit log"]
+    values = [c.value for row in book["customer"].iter_rows() for c in row]
     assert PERSONAL[0] in values and ID_CARD in values
 
 
 def test_exports_neutralise_formulas_typed_by_users(cast) -> None:
     sneaky = customer(cast.agent, "=HYPERLINK(\"http://x\")", notes="+1+1")
     book = load_workbook(io.BytesIO(privacy.export_customer_xlsx(cast.admin, sneaky.id)))
-    cells = {c.value for row in book["Customer"].iter_rows() for c in row}
+    cells = {c.value for row in book["customer"].iter_rows() for c in row}
     assert "'=HYPERLINK(\"http://x\")" in cells and "'+1+1" in cells
 
 
@@ -162,3 +167,81 @@ def test_the_exports_times_are_on_the_readers_clock_with_their_offset(cast, pers
               data["consent"][0]["at"], *(e["at"] for e in data["timeline"]),
               *(a["at"] for a in data["audit"])]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00", s) for s in stamps), stamps
+
+
+def test_exporting_an_erased_customer_says_it_was_erased_and_when(cast, person) -> None:
+    privacy.erase_customer(cast.admin, person.id, now=dt.datetime(2026, 3, 1, 23, 30))
+    with pytest.raises(NotFound) as refused:
+        privacy.export_customer(cast.admin, person.id)
+    assert refused.value.code == "privacy.erased"
+    assert refused.value.params["at"] == "2026-03-02 07:30:00 +08:00"
+    exports = [e for e in audit.list_audit(cast.admin, limit=50).items
+               if e.action == "privacy.export"]
+    assert exports == []  # nothing was handed out
+
+
+@pytest.fixture
+def client(cast):
+    """A customer with business of every kind: a deal moved along, an order with lines and a
+    payment, a ticket with messages, a reminder, and a change of owner."""
+    from crm import reminders, sales, service
+    from crm.sales import OrderLineInput
+
+    made = customer(cast.agent, "陈静", gender="female", status="lead")
+    deal = sales.create_deal(cast.agent, made.id, "年度采购", amount="5000")
+    contacted = next(s for s in sales.get_pipeline(cast.agent).stages if s.name_en == "Contacted")
+    sales.move_deal_to_stage(cast.agent, deal.id, contacted.id)
+    order = sales.create_order(cast.agent, made.id, [
+        OrderLineInput(quantity="2", description="绿茶礼盒", unit_price="150")])
+    sales.record_payment(cast.agent, order.id, "100", "wechat_pay", note="定金")
+    ticket = service.open_ticket(cast.agent, made.id, "礼盒破损", "收到时盒子压坏了")
+    service.reply_to_ticket(cast.agent, ticket.id, "我们马上补发")
+    reminders.create_reminder(cast.agent, dt.datetime(2030, 1, 1, 2), "回访陈静",
+                              customer_id=made.id)
+    customers.update_customer(cast.manager, made.id, "owner_id", str(cast.teammate.user_id))
+    return made
+
+
+def test_the_export_holds_deals_orders_tickets_reminders_and_owner_changes(cast,
+                                                                          client) -> None:
+    data = json.loads(privacy.export_customer_json(cast.admin, client.id))
+    deal = data["deals"][0]
+    assert deal["title"] == "年度采购" and deal["amount"] == "5000.00"
+    assert deal["status"] == "open" and deal["stage"]["zh-CN"]
+    assert [m["to_stage"]["en"] for m in deal["stage_history"]] == ["Lead", "Contacted"]
+    order = data["orders"][0]
+    assert order["lines"][0]["description"] == "绿茶礼盒" and order["total"] == "300.00"
+    assert order["payments"][0]["method"] == "wechat_pay"
+    assert order["payments"][0]["note"] == "定金"
+    bodies = [m["body"] for m in data["tickets"][0]["messages"]]
+    assert data["tickets"][0]["subject"] == "礼盒破损" and "我们马上补发" in bodies
+    assert data["reminders"][0]["text"] == "回访陈静"
+    assert data["reminders"][0]["due_at"] == "2030-01-01 10:00:00 +08:00"
+    assert data["assignments"][-1]["to_owner"] == "张伟"
+    assert data["customer"]["gender"] == "female"  # the file for machines keeps codes
+
+
+def test_the_spreadsheet_is_in_the_readers_language(cast, client) -> None:
+    from bot.data_text import privacy_words
+
+    book = load_workbook(io.BytesIO(privacy.export_customer_xlsx(
+        cast.admin, client.id, words=privacy_words("zh-CN"))))
+    assert {"客户", "商机", "商机阶段变更", "订单", "订单明细", "收款", "工单", "工单消息",
+            "提醒", "负责人变更", "审计日志"} <= set(book.sheetnames)
+    person = dict(book["客户"].iter_rows(min_row=2, values_only=True))
+    assert person["性别"] == "女" and person["状态"] == "线索"
+    deal = _rows(book["商机"])[0]
+    assert deal["商机状态"] == "进行中" and deal["阶段"] == "已联系"
+    assert _rows(book["收款"])[0]["方式"] == "微信支付"
+    assert _rows(book["订单明细"])[0]["描述"] == "绿茶礼盒"
+    assert "我们马上补发" in {r["内容"] for r in _rows(book["工单消息"])}
+    assert _rows(book["提醒"])[0]["提醒状态"] == "待提醒"
+    assert all(not str(h).startswith("export.") for s in book for h in next(s.values))
+    audit_rows = _rows(book["审计日志"])
+    assert "新增客户" in {r["操作"] for r in audit_rows}
+    assert all(r["操作"] != r["操作代码"] for r in audit_rows)
+
+
+def _rows(sheet) -> list[dict]:
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
