@@ -118,7 +118,7 @@ def _customer_rows(data: dict[str, Any], words: SheetWords) -> list[list[Any]]:
     rows = [[words.header(name), _cell(person.get(name), group, words)]
             for name, _, group in CUSTOMER_FIELDS]
     rows.append([words.header("tags"), ", ".join(person["tags"])])
-    rows += [[label(name), value] for name, value in data["identity"].items()]
+    rows += [[label(name, "customer"), value] for name, value in data["identity"].items()]
     rows += [[words.header("merged_from"), f"{r['id']} {r['name']}"]
              for r in data["merged_records"]]
     return rows
@@ -139,7 +139,7 @@ def _audit_row(entry: Row, words: Wording) -> list[Any]:
     """An audit entry as the audit log's own export words it."""
     by = words.system if entry["by"] == SYSTEM_NAME else entry["by"]
     changes = "" if not entry["changes"] else json.dumps(
-        words.fields(entry["changes"]) if isinstance(entry["changes"], dict)
+        words.fields(entry["changes"], entry["entity"] or "") if isinstance(entry["changes"], dict)
         else entry["changes"], ensure_ascii=False, default=str)
     return [entry["at"], by, words.channel(entry["via"]), words.action(entry["action"]),
             entry["action"], words.entity(entry["entity"]), entry["entity_id"],
