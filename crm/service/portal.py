@@ -19,6 +19,7 @@ from crm.service.tickets import (
     add_message,
     checked_body,
     checked_subject,
+    clock_moves,
     insert_ticket,
     load_row,
     messages_of,
@@ -205,8 +206,9 @@ def customer_reply(user: PortalUser, ticket_id: int, body: str, *,
         add_message(ticket_id, "customer", text, now, file=file)
         status = {"waiting": "open", "resolved": "reopened", "closed": "reopened"}.get(
             row[6], row[6])
-        database.execute_sql(sql("update ticket set status = ?, updated_at = ? where id = ?"),
-                             (status, now, ticket_id))
+        clock, clock_params = clock_moves(row, status, now)
+        database.execute_sql(sql(f"update ticket set status = ?, updated_at = ?{clock}"
+                                 " where id = ?"), (status, now, *clock_params, ticket_id))
         _notify_staff(row, "ticket.customer_replied",
                       {"number": row[1], "subject": row[4], "text": text[:300] or "📎",
                        "ticket_id": row[0]}, now)
