@@ -8,6 +8,7 @@ ka:<id> / kA:<id>:<staff or 0> assign · ks:<id> / kS:<id>:<status> · kp:<id> /
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 
 from telegram import InlineKeyboardMarkup, Update
@@ -57,11 +58,8 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
                                                     html_escape=False),
                priority=t(locale, f"ticket.priority.{ticket.priority}", html_escape=False),
                customer=ticket.customer_name, assignee=ticket.assignee_name or "—"),
-             t(locale, "ticket.sla_line",
-               answer=when(locale, ticket.first_responded_at, zone) if ticket.first_responded_at
-               else t(locale, "ticket.due", when=when(locale, ticket.first_response_due_at, zone),
-                      html_escape=False),
-               resolve=when(locale, ticket.resolution_due_at, zone))]
+             t(locale, "ticket.sla_line", answer=_first_answer(locale, ticket, zone),
+               resolve=_resolve_by(locale, ticket, zone))]
     if ticket.breaching(now):
         lines.append(t(locale, "ticket.breaching"))
     if not ticket.customer_on_telegram:
@@ -80,6 +78,41 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
         body = e(item.body) if item.body else "📎"
         lines.append(f"\n{icon} <i>{e(who)} · {when(locale, item.created_at, zone)}</i>\n{body}")
     return "\n".join(lines)
+
+
+def _first_answer(locale: str, ticket: TicketView, zone: str) -> str:
+    """When it was answered and how long that took, or when the answer is due."""
+    if ticket.first_responded_at is None:
+        return t(locale, "ticket.answer_due", html_escape=False,
+                 when=when(locale, ticket.first_response_due_at, zone))
+    return t(locale, "ticket.answered", html_escape=False,
+             when=when(locale, ticket.first_responded_at, zone),
+             took=span(locale, ticket.first_responded_at - ticket.created_at))
+
+
+def _resolve_by(locale: str, ticket: TicketView, zone: str) -> str:
+    """The resolution due time, saying when it is paused or was moved by waits for the
+    customer (so a later time than the priority promises is explained)."""
+    due = when(locale, ticket.resolution_due_at, zone)
+    if ticket.status == "waiting" and ticket.waiting_since is not None:
+        return t(locale, "ticket.resolve_paused", html_escape=False, when=due,
+                 since=when(locale, ticket.waiting_since, zone))
+    if ticket.resolution_paused:
+        return t(locale, "ticket.resolve_moved", html_escape=False, when=due,
+                 waited=span(locale, ticket.resolution_paused))
+    return due
+
+
+def span(locale: str, length: dt.timedelta) -> str:
+    """A length of time in words: "35 min", "2 h 5 min", "3 d 4 h"."""
+    minutes = max(int(length.total_seconds()) // 60, 0)
+    days, hours = minutes // 1440, minutes // 60 % 24
+    if days:
+        return t(locale, "ticket.span.days", html_escape=False, days=days, hours=hours)
+    if hours:
+        return t(locale, "ticket.span.hours", html_escape=False, hours=hours,
+                 minutes=minutes % 60)
+    return t(locale, "ticket.span.minutes", html_escape=False, minutes=minutes)
 
 
 def card_keyboard(locale: str, ticket: TicketView) -> InlineKeyboardMarkup:
