@@ -42,6 +42,7 @@ from crm.service.views import TicketView
 TEXT, SUBJECT = range(2)
 END = ConversationHandler.END
 PENDING = "ticket_pending"  # ("reply" | "note", ticket id) or ("new", customer id)
+LAST_LIST = "ticket_list"  # (view, offset) of the list last shown: the card's 📋 goes back there
 PAGE = 8
 CUSTOMER_TICKETS = 10  # the latest; the rest are in /tickets and the timeline
 ID = r"\d{1,9}"
@@ -115,7 +116,9 @@ def span(locale: str, length: dt.timedelta) -> str:
     return t(locale, "ticket.span.minutes", html_escape=False, minutes=minutes)
 
 
-def card_keyboard(locale: str, ticket: TicketView) -> InlineKeyboardMarkup:
+def card_keyboard(locale: str, ticket: TicketView,
+                  back_to: tuple[str, int] = ("mine", 0)) -> InlineKeyboardMarkup:
+    """The card's buttons; 📋 returns to ``back_to``, the list (and page) the user came from."""
     def b(key: str, *parts: object) -> Button:
         return t(locale, f"ticket.button.{key}", html_escape=False), data(*parts)
 
@@ -123,14 +126,19 @@ def card_keyboard(locale: str, ticket: TicketView) -> InlineKeyboardMarkup:
                      [b("assign", "ka", ticket.id), b("status", "ks", ticket.id),
                       b("priority", "kp", ticket.id)],
                      [b("customer", "c", ticket.customer_id), b("remind", "rk", ticket.id),
-                      b("list", "kv", "mine", 0)]])
+                      b("list", "kv", *back_to)]])
+
+
+def _last_list(context: session.Context) -> tuple[str, int]:
+    """The list and page this user last looked at (a manager in "all" goes back to "all")."""
+    return (context.user_data or {}).get(LAST_LIST, ("mine", 0))
 
 
 async def show_card(update: Update, context: session.Context, ticket: TicketView, *,
                     edit: bool = False) -> None:
     locale = session.locale(context)
     text = card_text(locale, ticket, session.timezone(context))
-    markup = card_keyboard(locale, ticket)
+    markup = card_keyboard(locale, ticket, _last_list(context))
     if edit and update.callback_query and fits_one_message(text):
         await update.callback_query.edit_message_text(text, reply_markup=markup)
     else:  # new, or too long to replace one message with
@@ -155,6 +163,7 @@ async def _send_list(update: Update, context: session.Context, view: str, offset
                      edit: bool = False) -> None:
     page = await session.db(context, service.list_tickets, session.actor(context), view,
                             offset=offset, limit=PAGE)
+    context.user_data[LAST_LIST] = (view, offset)
     locale = session.locale(context)
     lines = [t(locale, f"ticket.list.{view}")]
     if not page.items:
@@ -193,7 +202,7 @@ async def picker_back(update: Update, context: session.Context) -> None:
                               int(parse(update.callback_query.data)[1]))
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(
-        card_keyboard(session.locale(context), ticket))
+        card_keyboard(session.locale(context), ticket, _last_list(context)))
 
 
 async def assign_menu(update: Update, context: session.Context) -> None:

@@ -434,3 +434,28 @@ def test_the_card_says_whether_the_first_answer_was_given_or_is_due(chat, staff)
     assert "首次回复于 " in card and "（用时 0 分钟）" in card and "截止" not in card
     english = card_of(chat, MANAGER, ticket_id)
     assert "First answered " in english and "(took 0 min)" in english
+
+
+def list_button(replies) -> str:
+    [card] = [r for r in replies if r.method in ("sendMessage", "editMessageText",
+                                                 "editMessageReplyMarkup")]
+    return card.button("📋")
+
+
+def test_the_cards_list_button_returns_to_the_list_and_page_it_came_from(chat, staff) -> None:
+    manager = staff["manager"]
+    buyer = customers.create_customer(manager, customers.CustomerDraft(name="周先生"))
+    for n in range(10):
+        service.open_ticket(manager, buyer.id, f"问题 {n}")
+    chat.send(MANAGER, "/tickets open")
+    [second] = shown(chat.press(MANAGER, "kv:open:8"))
+    card = chat.press(MANAGER, second.button("T-"))
+    assert list_button(card) == "kv:open:8"
+    ticket_id = int(second.button("T-").split(":")[1])
+    # Still there after a picker and a change made on the card.
+    assert list_button(chat.press(MANAGER, f"kk:{ticket_id}")) == "kv:open:8"
+    assert list_button(chat.press(MANAGER, f"kA:{ticket_id}:0")) == "kv:open:8"
+    [back] = shown(chat.press(MANAGER, "kv:open:8"))
+    assert "All open tickets" in back.text and "◀" in str(back.buttons)
+    [nobodys] = chat.send(MANAGER, "/tickets unassigned")
+    assert list_button(chat.press(MANAGER, nobodys.button("T-"))) == "kv:unassigned:0"
