@@ -13,7 +13,7 @@ import pytest
 from bot import reminder_jobs, service_jobs
 from bot.jobs import deliver_notifications
 from bot.render import when
-from crm import customers, runtime, service, users
+from crm import consent, customers, runtime, service, users
 from crm.actors import Actor
 from crm.clock import as_datetime, utcnow
 from storage.database import database, fetch_all, fetch_one, sql
@@ -459,3 +459,42 @@ def test_the_cards_list_button_returns_to_the_list_and_page_it_came_from(chat, s
     assert "All open tickets" in back.text and "◀" in str(back.buttons)
     [nobodys] = chat.send(MANAGER, "/tickets unassigned")
     assert list_button(chat.press(MANAGER, nobodys.button("T-"))) == "kv:unassigned:0"
+
+
+def consent_now(customer_id: int) -> dict[str, bool]:
+    return {channel: view.granted for channel, view in
+            consent.current_consent(Actor.system(), customer_id).items()}
+
+
+@pytest.mark.parametrize(("word", "language", "said", "undo", "undone"), [
+    ("退订", "zh", "已退订", "撤销", "已撤销"), ("取消订阅", "zh", "已退订", "撤销", "已撤销"),
+    ("Unsubscribe", "en", "You are unsubscribed", "Undo", "Undone"),
+    ("/stop", "en", "You are unsubscribed", "Undo", "Undone")])
+def test_a_customer_unsubscribes_from_marketing_in_the_chat_and_can_undo(
+        chat, staff, word, language, said, undo, undone) -> None:
+    ticket_id = open_ticket(chat, ALICE, language, "发票问题")
+    customer_id = fetch_one("select customer_id from ticket where id = ?", (ticket_id,))[0]
+    for channel in ("email", "telegram"):
+        consent.record_consent(Actor.system(), customer_id, channel, True, method="written")
+    chat.press(ALICE, "qn")  # even halfway through a new ticket, it is not taken as one
+    [answer] = chat.send(ALICE, word, language=language)
+    assert said in answer.text and undo in answer.buttons[0][0]
+    assert consent_now(customer_id) == {"email": False, "telegram": False}
+    assert fetch_one("select count(*) from ticket")[0] == 1
+    # Audited as the customer's own doing, through the bot.
+    assert fetch_all("select actor_id, actor_name, channel from audit_log"
+                     " where action = 'consent.record' and actor_name <> 'system'") == [
+        (None, f"User{ALICE}", "bot")] * 2
+    [back] = shown(chat.press(ALICE, answer.buttons[0][1]))
+    assert undone in back.text
+    assert consent_now(customer_id) == {"email": True, "telegram": True}
+
+
+@pytest.mark.parametrize(("language", "said"), [("zh", "无需退订"),
+                                                ("en", "nothing to unsubscribe from")])
+def test_someone_not_on_any_list_is_told_there_is_nothing_to_unsubscribe_from(
+        chat, staff, language, said) -> None:
+    [answer] = chat.send(BOB, "unsubscribe", language=language)
+    assert said in answer.text and not answer.buttons
+    assert fetch_one("select count(*) from consent")[0] == 0
+    assert fetch_one("select count(*) from customer")[0] == 0
