@@ -96,6 +96,10 @@ def share_phone_keyboard(locale: str) -> ReplyKeyboardMarkup:
 async def _received(update: Update, context: session.Context) -> None:
     message, locale = update.effective_message, session.locale(context)
     text = (message.text or message.caption or "").strip()
+    if message.text and service.is_unsubscribe(text):  # never a question, whatever the step
+        context.user_data.pop(STEP, None)
+        await _unsubscribe(update, context)
+        return
     if message.text and text.split()[0].split("@")[0] in ("/start", "/help", "/cancel"):
         context.user_data.pop(STEP, None)
         await message.reply_text(t(locale, "portal.welcome", id=update.effective_user.id),
@@ -161,6 +165,18 @@ async def _open_ticket(update: Update, context: session.Context, text: str,
                _ticket_buttons(locale, ticket))
 
 
+async def _unsubscribe(update: Update, context: session.Context) -> None:
+    """Marketing consent withdrawn, said in the customer's language, with ↩ to undo."""
+    locale = session.locale(context)
+    agreed = await session.db(context, service.unsubscribe, portal_user(update, context))
+    if agreed is None:
+        await update.effective_message.reply_text(t(locale, "portal.nothing_to_unsubscribe"))
+        return
+    await update.effective_message.reply_text(
+        t(locale, "portal.unsubscribed"),
+        reply_markup=keyboard([[(t(locale, "portal.button_resubscribe"), data("qU", *agreed))]]))
+
+
 async def _search(update: Update, context: session.Context, text: str) -> None:
     locale = session.locale(context)
     found = await session.db(context, service.search_articles, text)
@@ -205,6 +221,10 @@ async def _pressed(update: Update, context: session.Context) -> None:
             await _ask_problem(update, context)
     elif action == "ql":
         await _list(update, context)
+    elif action == "qU":
+        await session.db(context, service.undo_unsubscribe, portal_user(update, context),
+                         tuple(parts[1:]))
+        await _say(update, t(locale, "portal.resubscribed"))
     elif action == "qa" and number is not None:
         article = await session.db(context, service.get_article, None, number)
         text = f"<b>{_e(article.title)}</b>\n\n{_e(article.body)}"

@@ -71,3 +71,26 @@ def may_contact(actor: Actor, customer_id: int, channel: str) -> bool:
     """Whether marketing may use this channel now."""
     view = current_consent(actor, customer_id).get(channel)
     return bool(view and view.granted)
+
+
+def latest_by_channel(customer_id: int) -> dict[str, tuple[bool, str, int | None]]:
+    """The latest word per channel as (granted, method, recorded_by_id), read without an
+    actor: for the customer's own requests, which crm has already tied to their record."""
+    latest: dict[str, tuple[bool, str, int | None]] = {}
+    for channel, granted, method, by in fetch_all(
+            "select channel, granted, method, recorded_by_id from consent where customer_id = ?"
+            " order by at desc, id desc", (customer_id,)):
+        latest.setdefault(channel, (bool(granted), method, by))
+    return latest
+
+
+def record_customer_choice(actor: Actor, customer_id: int, channels: tuple[str, ...],
+                           granted: bool, note: str, now: dt.datetime) -> None:
+    """The customer's own word on ``channels`` (already checked), given in the chat: stored and
+    audited with the customer as the actor (inside the caller's transaction)."""
+    for channel in channels:
+        insert("consent", {"customer_id": customer_id, "channel": channel, "granted": granted,
+                           "at": now, "method": "chat", "note": note, "recorded_by_id": None})
+        audit.record(actor, "consent.record", "customer", customer_id, customer_id=customer_id,
+                     changes={f"consent.{channel}": [not granted, granted],
+                              "method": [None, "chat"]}, now=now)

@@ -581,6 +581,9 @@ class Ticket(BaseModel):
     resolution_breach_alerted_at = pw.DateTimeField(null=True)
     rating = pw.SmallIntegerField(null=True)
     rated_at = pw.DateTimeField(null=True)
+    # The resolution clock stops while the ticket waits for the customer.
+    waiting_since = pw.DateTimeField(null=True)
+    resolution_paused_seconds = pw.IntegerField(default=0)
     created_at = pw.DateTimeField()
     updated_at = pw.DateTimeField()
 

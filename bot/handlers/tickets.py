@@ -8,6 +8,7 @@ ka:<id> / kA:<id>:<staff or 0> assign · ks:<id> / kS:<id>:<status> · kp:<id> /
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 
 from telegram import InlineKeyboardMarkup, Update
@@ -41,6 +42,7 @@ from crm.service.views import TicketView
 TEXT, SUBJECT = range(2)
 END = ConversationHandler.END
 PENDING = "ticket_pending"  # ("reply" | "note", ticket id) or ("new", customer id)
+LAST_LIST = "ticket_list"  # (view, offset) of the list last shown: the card's 📋 goes back there
 PAGE = 8
 CUSTOMER_TICKETS = 10  # the latest; the rest are in /tickets and the timeline
 ID = r"\d{1,9}"
@@ -57,11 +59,8 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
                                                     html_escape=False),
                priority=t(locale, f"ticket.priority.{ticket.priority}", html_escape=False),
                customer=ticket.customer_name, assignee=ticket.assignee_name or "—"),
-             t(locale, "ticket.sla_line",
-               answer=when(locale, ticket.first_responded_at, zone) if ticket.first_responded_at
-               else t(locale, "ticket.due", when=when(locale, ticket.first_response_due_at, zone),
-                      html_escape=False),
-               resolve=when(locale, ticket.resolution_due_at, zone))]
+             t(locale, "ticket.sla_line", answer=_first_answer(locale, ticket, zone),
+               resolve=_resolve_by(locale, ticket, zone))]
     if ticket.breaching(now):
         lines.append(t(locale, "ticket.breaching"))
     if not ticket.customer_on_telegram:
@@ -82,7 +81,44 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
     return "\n".join(lines)
 
 
-def card_keyboard(locale: str, ticket: TicketView) -> InlineKeyboardMarkup:
+def _first_answer(locale: str, ticket: TicketView, zone: str) -> str:
+    """When it was answered and how long that took, or when the answer is due."""
+    if ticket.first_responded_at is None:
+        return t(locale, "ticket.answer_due", html_escape=False,
+                 when=when(locale, ticket.first_response_due_at, zone))
+    return t(locale, "ticket.answered", html_escape=False,
+             when=when(locale, ticket.first_responded_at, zone),
+             took=span(locale, ticket.first_responded_at - ticket.created_at))
+
+
+def _resolve_by(locale: str, ticket: TicketView, zone: str) -> str:
+    """The resolution due time, saying when it is paused or was moved by waits for the
+    customer (so a later time than the priority promises is explained)."""
+    due = when(locale, ticket.resolution_due_at, zone)
+    if ticket.status == "waiting" and ticket.waiting_since is not None:
+        return t(locale, "ticket.resolve_paused", html_escape=False, when=due,
+                 since=when(locale, ticket.waiting_since, zone))
+    if ticket.resolution_paused:
+        return t(locale, "ticket.resolve_moved", html_escape=False, when=due,
+                 waited=span(locale, ticket.resolution_paused))
+    return due
+
+
+def span(locale: str, length: dt.timedelta) -> str:
+    """A length of time in words: "35 min", "2 h 5 min", "3 d 4 h"."""
+    minutes = max(int(length.total_seconds()) // 60, 0)
+    days, hours = minutes // 1440, minutes // 60 % 24
+    if days:
+        return t(locale, "ticket.span.days", html_escape=False, days=days, hours=hours)
+    if hours:
+        return t(locale, "ticket.span.hours", html_escape=False, hours=hours,
+                 minutes=minutes % 60)
+    return t(locale, "ticket.span.minutes", html_escape=False, minutes=minutes)
+
+
+def card_keyboard(locale: str, ticket: TicketView,
+                  back_to: tuple[str, int] = ("mine", 0)) -> InlineKeyboardMarkup:
+    """The card's buttons; 📋 returns to ``back_to``, the list (and page) the user came from."""
     def b(key: str, *parts: object) -> Button:
         return t(locale, f"ticket.button.{key}", html_escape=False), data(*parts)
 
@@ -90,14 +126,19 @@ def card_keyboard(locale: str, ticket: TicketView) -> InlineKeyboardMarkup:
                      [b("assign", "ka", ticket.id), b("status", "ks", ticket.id),
                       b("priority", "kp", ticket.id)],
                      [b("customer", "c", ticket.customer_id), b("remind", "rk", ticket.id),
-                      b("list", "kv", "mine", 0)]])
+                      b("list", "kv", *back_to)]])
+
+
+def _last_list(context: session.Context) -> tuple[str, int]:
+    """The list and page this user last looked at (a manager in "all" goes back to "all")."""
+    return (context.user_data or {}).get(LAST_LIST, ("mine", 0))
 
 
 async def show_card(update: Update, context: session.Context, ticket: TicketView, *,
                     edit: bool = False) -> None:
     locale = session.locale(context)
     text = card_text(locale, ticket, session.timezone(context))
-    markup = card_keyboard(locale, ticket)
+    markup = card_keyboard(locale, ticket, _last_list(context))
     if edit and update.callback_query and fits_one_message(text):
         await update.callback_query.edit_message_text(text, reply_markup=markup)
     else:  # new, or too long to replace one message with
@@ -122,6 +163,7 @@ async def _send_list(update: Update, context: session.Context, view: str, offset
                      edit: bool = False) -> None:
     page = await session.db(context, service.list_tickets, session.actor(context), view,
                             offset=offset, limit=PAGE)
+    context.user_data[LAST_LIST] = (view, offset)
     locale = session.locale(context)
     lines = [t(locale, f"ticket.list.{view}")]
     if not page.items:
@@ -160,7 +202,7 @@ async def picker_back(update: Update, context: session.Context) -> None:
                               int(parse(update.callback_query.data)[1]))
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(
-        card_keyboard(session.locale(context), ticket))
+        card_keyboard(session.locale(context), ticket, _last_list(context)))
 
 
 async def assign_menu(update: Update, context: session.Context) -> None:

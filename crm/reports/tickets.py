@@ -64,7 +64,7 @@ def _clocks(ctx: ReportContext) -> dict[str, tuple]:
         " sum(case when t.first_responded_at is not null then 1 else 0 end),"
         f" sum(case when {_DONE} and {_DONE_AT} <= t.resolution_due_at then 1 else 0 end),"
         f" sum(case when ({_DONE} and {_DONE_AT} > t.resolution_due_at) or (not {_DONE}"
-        " and t.resolution_due_at < ?) then 1 else 0 end),"
+        " and t.status <> 'waiting' and t.resolution_due_at < ?) then 1 else 0 end),"
         f" sum(case when {_DONE} then {resolved} end),"
         f" sum(case when {_DONE} then 1 else 0 end)"
         f" from ticket t where t.created_at >= ? and t.created_at < ?{clause}"

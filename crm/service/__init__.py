@@ -17,10 +17,13 @@ from crm.service.portal import (
     customer_reply,
     find_customer,
     get_own_ticket,
+    is_unsubscribe,
     link_by_phone,
     list_own_tickets,
     open_customer_ticket,
     rate_ticket,
+    undo_unsubscribe,
+    unsubscribe,
 )
 from crm.service.relay import claim_relays, mark_relay_failed, mark_relayed
 from crm.service.sla import OPEN_STATUSES, PRIORITIES, STATUSES
@@ -43,10 +46,11 @@ __all__ = [
     "RateLimited", "Relay", "TicketMessageView", "TicketSummary", "TicketView", "add_note",
     "alert_sla_breaches", "assign_ticket", "claim_relays", "customer_reply", "customer_tickets",
     "delete_article", "edit_article", "find_customer", "get_article", "get_own_ticket",
-    "get_ticket", "link_by_phone", "list_articles", "list_own_tickets", "list_tickets",
+    "get_ticket", "is_unsubscribe", "link_by_phone", "list_articles", "list_own_tickets",
+    "list_tickets",
     "mark_relay_failed", "mark_relayed", "open_customer_ticket", "open_ticket", "rate_ticket",
     "reply_to_ticket", "search_articles", "set_ticket_priority", "set_ticket_status",
-    "write_article",
+    "undo_unsubscribe", "unsubscribe", "write_article",
 ]
 
 hooks.register()

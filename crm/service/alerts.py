@@ -13,7 +13,9 @@ from storage.database import database, fetch_all, sql
 
 KINDS = {"sla_answer": ("first_response_due_at", "first_breach_alerted_at",
                         " and t.first_responded_at is null"),
-         "sla_resolve": ("resolution_due_at", "resolution_breach_alerted_at", "")}
+         # Not while it waits for the customer: that time does not count.
+         "sla_resolve": ("resolution_due_at", "resolution_breach_alerted_at",
+                         " and t.status <> 'waiting'")}
 
 
 def alert_sla_breaches(now: dt.datetime) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from crm import runtime
+from crm import consent, runtime
 from crm.actors import Actor, Channel
 from crm.clock import utcnow
 from crm.errors import Conflict, NotFound, ValidationError
@@ -19,6 +19,7 @@ from crm.service.tickets import (
     add_message,
     checked_body,
     checked_subject,
+    clock_moves,
     insert_ticket,
     load_row,
     messages_of,
@@ -205,8 +206,9 @@ def customer_reply(user: PortalUser, ticket_id: int, body: str, *,
         add_message(ticket_id, "customer", text, now, file=file)
         status = {"waiting": "open", "resolved": "reopened", "closed": "reopened"}.get(
             row[6], row[6])
-        database.execute_sql(sql("update ticket set status = ?, updated_at = ? where id = ?"),
-                             (status, now, ticket_id))
+        clock, clock_params = clock_moves(row, status, now)
+        database.execute_sql(sql(f"update ticket set status = ?, updated_at = ?{clock}"
+                                 " where id = ?"), (status, now, *clock_params, ticket_id))
         _notify_staff(row, "ticket.customer_replied",
                       {"number": row[1], "subject": row[4], "text": text[:300] or "📎",
                        "ticket_id": row[0]}, now)
@@ -241,3 +243,56 @@ def open_ticket_count(user: PortalUser) -> int:
     marks = ", ".join("?" * len(OPEN_STATUSES))
     return fetch_one(f"select count(*) from ticket where customer_id = ? and status in ({marks})",
                      (customer_id, *OPEN_STATUSES))[0]
+
+
+# Words a customer types to stop marketing; never searched as a question.
+UNSUBSCRIBE_WORDS = frozenset({"退订", "取消订阅", "unsubscribe", "/stop"})
+_TRAILING = " \t\n。.!！~～"
+
+
+def is_unsubscribe(text: str) -> bool:
+    """Whether the customer's message asks to stop marketing ("退订", "unsubscribe", /stop)."""
+    word = text.strip().rstrip(_TRAILING).lower()
+    return word.split("@")[0] in UNSUBSCRIBE_WORDS
+
+
+def _customer_actor(user: PortalUser) -> Actor:
+    """The customer, as the audit log names whoever acted: through the bot, not staff."""
+    return Actor(channel=Channel.BOT, telegram_id=user.telegram_id,
+                 name=(user.name or str(user.telegram_id))[:100])
+
+
+def unsubscribe(user: PortalUser, *, now: dt.datetime | None = None) -> tuple[str, ...] | None:
+    """Withdraw the customer's marketing consent on every channel (Telegram always noted);
+    returns the channels they had agreed to (what an undo gives back), or None when the chat
+    is tied to no customer record (nothing to unsubscribe from)."""
+    now = now or utcnow()
+    with database.atomic():
+        customer_id = find_customer(user)
+        if customer_id is None:
+            return None
+        latest = consent.latest_by_channel(customer_id)
+        agreed = tuple(c for c in consent.CONSENT_CHANNELS if latest.get(c, (False,))[0])
+        # Telegram is where they asked: say "declined" there even if never asked before.
+        noted = () if "telegram" in latest and not latest["telegram"][0] else ("telegram",)
+        withdrawn = tuple(dict.fromkeys((*agreed, *noted)))
+        consent.record_customer_choice(_customer_actor(user), customer_id, withdrawn, False,
+                                       "unsubscribe", now)
+    return agreed
+
+
+def undo_unsubscribe(user: PortalUser, channels: tuple[str, ...], *,
+                     now: dt.datetime | None = None) -> tuple[str, ...]:
+    """Give back consent on ``channels`` the customer withdrew themselves in the chat (a
+    forged button grants nothing they had not withdrawn); returns the channels restored."""
+    now = now or utcnow()
+    with database.atomic():
+        customer_id = find_customer(user)
+        if customer_id is None:
+            raise NotFound("customer.not_found")
+        latest = consent.latest_by_channel(customer_id)
+        restored = tuple(c for c in consent.CONSENT_CHANNELS if c in channels
+                         and latest.get(c) == (False, "chat", None))
+        consent.record_customer_choice(_customer_actor(user), customer_id, restored, True,
+                                       "unsubscribe undone", now)
+    return restored

@@ -1,6 +1,8 @@
 """Service levels: how soon a ticket must get its first answer and be resolved, by priority.
 
 A pure rule: the targets come from the config as ``"urgent 1h, high 4h, normal 8h, low 24h"``.
+The resolution clock pauses while a ticket waits for the customer ("waiting"): when the wait
+ends, the due time moves on by the time waited.
 """
 
 from __future__ import annotations
@@ -40,7 +42,17 @@ def is_targets(text: str) -> bool:
 
 
 def due_times(priority: str, opened_at: dt.datetime, first_response: str,
-              resolution: str) -> tuple[dt.datetime, dt.datetime]:
-    """When the first answer and the resolution are due for a ticket opened at ``opened_at``."""
+              resolution: str, paused: dt.timedelta = dt.timedelta(0)
+              ) -> tuple[dt.datetime, dt.datetime]:
+    """When the first answer and the resolution are due for a ticket opened at ``opened_at``
+    whose resolution clock has been paused for ``paused`` (waits for the customer)."""
     return (opened_at + parse_targets(first_response)[priority],
-            opened_at + parse_targets(resolution)[priority])
+            opened_at + parse_targets(resolution)[priority] + paused)
+
+
+def resumed_due(resolution_due_at: dt.datetime, waiting_since: dt.datetime,
+                now: dt.datetime) -> tuple[dt.datetime, dt.timedelta]:
+    """The resolution due time once a wait for the customer ends, and how long it lasted:
+    time the customer took does not count against the team."""
+    waited = max(now - waiting_since, dt.timedelta(0))
+    return resolution_due_at + waited, waited

@@ -17,7 +17,7 @@ from crm.numbering import next_number
 from crm.paging import Page
 from crm.permissions import Action, allows, require
 from crm.sales.outbox import notify
-from crm.service.sla import OPEN_STATUSES, PRIORITIES, STATUSES, due_times
+from crm.service.sla import OPEN_STATUSES, PRIORITIES, STATUSES, due_times, resumed_due
 from crm.service.views import TicketMessageView, TicketSummary, TicketView
 from crm.users import check_can_own
 from crm.visibility import can_see, scope_of
@@ -32,7 +32,8 @@ _TICKET_SQL = (
     "select t.id, t.number, t.customer_id, c.name, t.subject, t.description, t.status,"
     " t.priority, t.channel, t.assignee_id, s.name, t.first_response_due_at,"
     " t.resolution_due_at, t.first_responded_at, t.resolved_at, t.rating, t.created_at,"
-    " t.updated_at, c.owner_id, c.team_id, c.telegram_user_id"
+    " t.updated_at, c.owner_id, c.team_id, c.telegram_user_id, t.waiting_since,"
+    " t.resolution_paused_seconds"
     " from ticket t join customer c on c.id = t.customer_id"
     " left join staff_user s on s.id = t.assignee_id")
 _MESSAGES_SQL = (
@@ -56,7 +57,25 @@ def view_of(row: tuple, messages: tuple[TicketMessageView, ...] = ()) -> TicketV
                       row[9], row[10], as_datetime(row[11]), as_datetime(row[12]),
                       as_datetime(row[13]), as_datetime(row[14]), row[15],
                       as_datetime(row[16]), as_datetime(row[17]), messages,
-                      customer_on_telegram=row[20] is not None)
+                      customer_on_telegram=row[20] is not None,
+                      waiting_since=as_datetime(row[21]),
+                      resolution_paused=dt.timedelta(seconds=row[22] or 0))
+
+
+def clock_moves(row: tuple, status: str, now: dt.datetime) -> tuple[str, tuple]:
+    """The SQL assignments (", col = ?", params) that pause the resolution clock when a ticket
+    starts waiting for the customer and restart it, the due time moved on by the wait, when
+    it stops waiting (whatever the new status)."""
+    if status == "waiting" and row[6] != "waiting":
+        return ", waiting_since = ?", (now,)
+    if row[6] == "waiting" and status != "waiting" and row[21] is not None:
+        due, waited = resumed_due(as_datetime(row[12]), as_datetime(row[21]), now)
+        # Due later than now again: a later breach deserves its own alert.
+        rearm = ", resolution_breach_alerted_at = null" if due > now else ""
+        return (", waiting_since = null, resolution_due_at = ?,"
+                " resolution_paused_seconds = resolution_paused_seconds + ?" + rearm,
+                (due, int(waited.total_seconds())))
+    return "", ()
 
 
 def messages_of(ticket_id: int, *, internal: bool) -> tuple[TicketMessageView, ...]:
@@ -165,7 +184,8 @@ def _view_condition(actor: Actor, view: str, now: dt.datetime) -> tuple[str, tup
         return f"and t.assignee_id is null {visible}", params
     if view == "breaching":
         return (f"and ((t.first_responded_at is null and t.first_response_due_at < ?)"
-                f" or t.resolution_due_at < ?) {visible}", (now, now, *params))
+                f" or (t.resolution_due_at < ? and t.status <> 'waiting')) {visible}",
+                (now, now, *params))
     return visible, params
 
 
@@ -219,11 +239,12 @@ def reply_to_ticket(actor: Actor, ticket_id: int, body: str, *,
                     relay=row[20] is not None)
         status = "waiting" if row[6] in OPEN_STATUSES else row[6]
         take = row[9] is None and actor.user_id is not None
+        clock, clock_params = clock_moves(row, status, now)
         _change(actor, ticket_id, "ticket.reply",
                 {"reply": [None, text]} | ({"assignee": [None, actor.user_id]} if take else {}),
                 "status = ?, first_responded_at = coalesce(first_responded_at, ?)"
-                + (", assignee_id = ?" if take else ""),
-                (status, now, *((actor.user_id,) if take else ())), now)
+                + (", assignee_id = ?" if take else "") + clock,
+                (status, now, *((actor.user_id,) if take else ()), *clock_params), now)
     return get_ticket(actor, ticket_id)
 
 
@@ -274,8 +295,10 @@ def set_ticket_status(actor: Actor, ticket_id: int, status: str, *,
             raise ValidationError("ticket.transition", field="status", current=row[6],
                                   status=status)  # worded for the reader by bot.i18n
         stamps = {"resolved": ", resolved_at = ?", "closed": ", closed_at = ?"}.get(status, "")
+        clock, clock_params = clock_moves(row, status, now)
         _change(actor, ticket_id, "ticket.status", {"status": [row[6], status]},
-                "status = ?" + stamps, (status, now) if stamps else (status,), now)
+                "status = ?" + stamps + clock,
+                ((status, now) if stamps else (status,)) + clock_params, now)
         if status in ("resolved", "reopened"):
             add_message(ticket_id, "system", status, now, relay=row[20] is not None)
     return get_ticket(actor, ticket_id)
@@ -283,7 +306,8 @@ def set_ticket_status(actor: Actor, ticket_id: int, status: str, *,
 
 def set_ticket_priority(actor: Actor, ticket_id: int, priority: str, *,
                         now: dt.datetime | None = None) -> TicketView:
-    """A new priority resets the service-level clocks, counted from when the ticket opened."""
+    """A new priority resets the service-level clocks, counted from when the ticket opened
+    (the time it has waited for the customer still does not count)."""
     require(actor, Action.EDIT)
     now = now or utcnow()
     priority = checked_priority(priority)
@@ -292,7 +316,8 @@ def set_ticket_priority(actor: Actor, ticket_id: int, priority: str, *,
         row = _visible_row(actor, ticket_id)
         first_due, resolution_due = due_times(priority, as_datetime(row[16]),
                                               settings["service.first_response"],
-                                              settings["service.resolution"])
+                                              settings["service.resolution"],
+                                              dt.timedelta(seconds=row[22] or 0))
         _change(actor, ticket_id, "ticket.priority", {"priority": [row[7], priority]},
                 "priority = ?, first_response_due_at = ?, resolution_due_at = ?,"
                 " first_breach_alerted_at = null, resolution_breach_alerted_at = null",

@@ -41,13 +41,19 @@ class TicketView:
     messages: tuple[TicketMessageView, ...] = ()
     # Whether staff answers reach the customer's chat (they have written to the bot).
     customer_on_telegram: bool = False
+    # The resolution clock: paused since when (waiting for the customer), paused how long
+    # in earlier waits (already added to resolution_due_at).
+    waiting_since: dt.datetime | None = None
+    resolution_paused: dt.timedelta = dt.timedelta(0)
 
     def breaching(self, now: dt.datetime) -> bool:
-        """Whether a service level has been missed and the ticket is still open."""
+        """Whether a service level has been missed and the ticket is still open; a ticket
+        waiting for the customer is not late to be resolved (its clock is paused)."""
         if self.status not in ("new", "open", "waiting", "reopened"):
             return False
         late_answer = self.first_responded_at is None and self.first_response_due_at < now
-        return late_answer or self.resolution_due_at < now
+        late_resolution = self.status != "waiting" and self.resolution_due_at < now
+        return late_answer or late_resolution
 
 
 @dataclass(frozen=True)

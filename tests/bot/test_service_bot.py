@@ -12,9 +12,10 @@ import pytest
 
 from bot import reminder_jobs, service_jobs
 from bot.jobs import deliver_notifications
-from crm import customers, service, users
+from bot.render import when
+from crm import consent, customers, runtime, service, users
 from crm.actors import Actor
-from crm.clock import utcnow
+from crm.clock import as_datetime, utcnow
 from storage.database import database, fetch_all, fetch_one, sql
 
 AGENT, MANAGER = 8301, 8302
@@ -390,3 +391,110 @@ def test_a_second_press_on_the_stars_keeps_the_first_rating(chat, staff, languag
     [refused] = shown(chat.press(ALICE, f"qs:{ticket_id}:1"))  # the old message's stars
     assert already in refused.text and "⭐⭐⭐⭐⭐" in refused.text
     assert fetch_one("select rating, status from ticket") == (5, "closed")
+
+
+def card_of(chat, user_id: int, ticket_id: int) -> str:
+    return shown(chat.press(user_id, f"k:{ticket_id}"))[0].text
+
+
+def test_time_the_customer_takes_does_not_count_against_the_resolution_time(chat,
+                                                                            staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票金额不对")
+    chat.press(AGENT, f"kA:{ticket_id}:{staff['agent'].user_id}")
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "请发一下发票号")
+    assert "等待客户中，计时暂停" in card_of(chat, AGENT, ticket_id)
+    assert "paused while waiting for the customer" in card_of(chat, MANAGER, ticket_id)
+    # The customer takes five hours, and the bot checks long after the original due time.
+    due = as_datetime(fetch_one("select resolution_due_at from ticket")[0])
+    database.execute_sql(sql("update ticket set waiting_since = ?"),
+                         (utcnow() - dt.timedelta(hours=5),))
+    later = utcnow() + dt.timedelta(days=4)
+    run(chat, lambda app: service_jobs.alert_breaches(app, later))
+    run(chat, lambda app: reminder_jobs.deliver_reminders(app, later))
+    assert not any("解决已超时" in text for text in to(chat, AGENT))
+    # The customer answers: the clock runs again, five hours later than it would have.
+    chat.press(ALICE, f"qr:{ticket_id}")
+    chat.send(ALICE, "号码是 123")
+    moved = as_datetime(fetch_one("select resolution_due_at from ticket")[0])
+    assert dt.timedelta(hours=5) <= moved - due < dt.timedelta(hours=5, minutes=1)
+    card = card_of(chat, AGENT, ticket_id)
+    assert "已顺延等待客户的 5 小时" in card
+    assert when("zh-CN", moved, runtime.config().timezone) in card
+    assert "moved on by 5 h" in card_of(chat, MANAGER, ticket_id)
+
+
+def test_the_card_says_whether_the_first_answer_was_given_or_is_due(chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    assert "首次回复截止 " in card_of(chat, AGENT, ticket_id)
+    assert "First answer due by " in card_of(chat, MANAGER, ticket_id)
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "请打开后盖取出纸张")
+    card = card_of(chat, AGENT, ticket_id)
+    assert "首次回复于 " in card and "（用时 0 分钟）" in card and "截止" not in card
+    english = card_of(chat, MANAGER, ticket_id)
+    assert "First answered " in english and "(took 0 min)" in english
+
+
+def list_button(replies) -> str:
+    [card] = [r for r in replies if r.method in ("sendMessage", "editMessageText",
+                                                 "editMessageReplyMarkup")]
+    return card.button("📋")
+
+
+def test_the_cards_list_button_returns_to_the_list_and_page_it_came_from(chat, staff) -> None:
+    manager = staff["manager"]
+    buyer = customers.create_customer(manager, customers.CustomerDraft(name="周先生"))
+    for n in range(10):
+        service.open_ticket(manager, buyer.id, f"问题 {n}")
+    chat.send(MANAGER, "/tickets open")
+    [second] = shown(chat.press(MANAGER, "kv:open:8"))
+    card = chat.press(MANAGER, second.button("T-"))
+    assert list_button(card) == "kv:open:8"
+    ticket_id = int(second.button("T-").split(":")[1])
+    # Still there after a picker and a change made on the card.
+    assert list_button(chat.press(MANAGER, f"kk:{ticket_id}")) == "kv:open:8"
+    assert list_button(chat.press(MANAGER, f"kA:{ticket_id}:0")) == "kv:open:8"
+    [back] = shown(chat.press(MANAGER, "kv:open:8"))
+    assert "All open tickets" in back.text and "◀" in str(back.buttons)
+    [nobodys] = chat.send(MANAGER, "/tickets unassigned")
+    assert list_button(chat.press(MANAGER, nobodys.button("T-"))) == "kv:unassigned:0"
+
+
+def consent_now(customer_id: int) -> dict[str, bool]:
+    return {channel: view.granted for channel, view in
+            consent.current_consent(Actor.system(), customer_id).items()}
+
+
+@pytest.mark.parametrize(("word", "language", "said", "undo", "undone"), [
+    ("退订", "zh", "已退订", "撤销", "已撤销"), ("取消订阅", "zh", "已退订", "撤销", "已撤销"),
+    ("Unsubscribe", "en", "You are unsubscribed", "Undo", "Undone"),
+    ("/stop", "en", "You are unsubscribed", "Undo", "Undone")])
+def test_a_customer_unsubscribes_from_marketing_in_the_chat_and_can_undo(
+        chat, staff, word, language, said, undo, undone) -> None:
+    ticket_id = open_ticket(chat, ALICE, language, "发票问题")
+    customer_id = fetch_one("select customer_id from ticket where id = ?", (ticket_id,))[0]
+    for channel in ("email", "telegram"):
+        consent.record_consent(Actor.system(), customer_id, channel, True, method="written")
+    chat.press(ALICE, "qn")  # even halfway through a new ticket, it is not taken as one
+    [answer] = chat.send(ALICE, word, language=language)
+    assert said in answer.text and undo in answer.buttons[0][0]
+    assert consent_now(customer_id) == {"email": False, "telegram": False}
+    assert fetch_one("select count(*) from ticket")[0] == 1
+    # Audited as the customer's own doing, through the bot.
+    assert fetch_all("select actor_id, actor_name, channel from audit_log"
+                     " where action = 'consent.record' and actor_name <> 'system'") == [
+        (None, f"User{ALICE}", "bot")] * 2
+    [back] = shown(chat.press(ALICE, answer.buttons[0][1]))
+    assert undone in back.text
+    assert consent_now(customer_id) == {"email": True, "telegram": True}
+
+
+@pytest.mark.parametrize(("language", "said"), [("zh", "无需退订"),
+                                                ("en", "nothing to unsubscribe from")])
+def test_someone_not_on_any_list_is_told_there_is_nothing_to_unsubscribe_from(
+        chat, staff, language, said) -> None:
+    [answer] = chat.send(BOB, "unsubscribe", language=language)
+    assert said in answer.text and not answer.buttons
+    assert fetch_one("select count(*) from consent")[0] == 0
+    assert fetch_one("select count(*) from customer")[0] == 0

@@ -170,6 +170,8 @@ def _ticket(actor: Actor, customer_id: int, priority: str, opened: dt.datetime,
                                  now=opened)
     if answered is not None:
         service.reply_to_ticket(actor, ticket.id, "已收到", now=opened + answered)
+        # Worked on at once, not left waiting for the customer (whose time would not count).
+        service.set_ticket_status(actor, ticket.id, "open", now=opened + answered)
     if resolved is not None:
         service.set_ticket_status(actor, ticket.id, "resolved", now=opened + resolved)
 

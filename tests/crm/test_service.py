@@ -178,7 +178,38 @@ def test_sla_breaches_alert_assignee_and_managers_once_as_reminders(cast) -> Non
         (cast.agent.telegram_id, "sla_answer", ticket.id),
         (cast.manager.telegram_id, "sla_answer", ticket.id)}
     service.reply_to_ticket(cast.agent, ticket.id, "处理中", now=minutes(70))
-    assert service.alert_sla_breaches(NOW + dt.timedelta(hours=9)) == 1  # resolution now late
+    # Waiting for the customer from 70 minutes on: the 8 hours to resolve are paused.
+    assert service.alert_sla_breaches(minutes(540)) == 0
+    service.customer_reply(ALICE, ticket.id, "还是不行", now=minutes(540))  # waited 470 min
+    assert service.alert_sla_breaches(minutes(480 + 470 - 1)) == 0
+    assert service.alert_sla_breaches(minutes(480 + 470 + 1)) == 1  # resolution now late
+
+
+def test_time_waiting_for_the_customer_does_not_count_across_several_waits(cast) -> None:
+    ticket = service.open_customer_ticket(ALICE, "发票", now=NOW)  # normal: 3 days to resolve
+    service.assign_ticket(cast.admin, ticket.id, cast.agent.user_id, now=NOW)
+    three_days = 3 * 1440
+    service.reply_to_ticket(cast.agent, ticket.id, "请提供发票号", now=minutes(10))
+    waiting = service.get_ticket(cast.agent, ticket.id)
+    assert waiting.waiting_since == minutes(10) and waiting.resolution_due_at == minutes(three_days)
+    # Long past the original due time while waiting: not late, in the list or by alert.
+    assert not waiting.breaching(minutes(three_days + 60))
+    assert service.list_tickets(cast.agent, "breaching", now=minutes(three_days + 60)).items == ()
+    service.customer_reply(ALICE, ticket.id, "号码是 123", now=minutes(130))  # waited 120
+    service.reply_to_ticket(cast.agent, ticket.id, "还需要金额", now=minutes(200))
+    service.reply_to_ticket(cast.agent, ticket.id, "在吗？", now=minutes(260))  # still one wait
+    service.customer_reply(ALICE, ticket.id, "金额 99 元", now=minutes(500))  # waited 300
+    resumed = service.get_ticket(cast.agent, ticket.id)
+    assert resumed.resolution_due_at == minutes(three_days + 420)
+    assert resumed.resolution_paused == dt.timedelta(minutes=420) and not resumed.waiting_since
+    # A new priority counts from the opening again, the waits still left out.
+    service.set_ticket_priority(cast.agent, ticket.id, "high", now=minutes(510))
+    assert service.get_ticket(cast.agent, ticket.id).resolution_due_at == minutes(1440 + 420)
+    # A wait ended by staff (resolved while waiting) is left out as well.
+    service.reply_to_ticket(cast.agent, ticket.id, "已处理", now=minutes(600))
+    service.set_ticket_status(cast.agent, ticket.id, "resolved", now=minutes(700))
+    done = service.get_ticket(cast.agent, ticket.id)
+    assert done.resolution_due_at == minutes(1440 + 520) and done.waiting_since is None
 
 
 def test_tickets_show_on_the_timeline_and_lose_their_words_on_erasure(cast) -> None:
