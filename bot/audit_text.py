@@ -21,9 +21,11 @@ _STORED_SUFFIXES = ("_id", "_minor")
 VALUE_GROUPS = {
     "assignment_mode": "audit.value.assignment_mode",
     "assignment_reason": "timeline.assignment",
+    "backup_reason": "audit.value.backup_reason",
     "consent": "audit.value.consent",
     "consent_method": "audit.value.consent_method",
     "customer_status": "export.value.status",
+    "export_format": "audit.value.export_format",
     "gender": "export.value.gender",
     "interaction": "export.value.interaction",
     "kb_status": "audit.value.kb_status",
@@ -31,6 +33,7 @@ VALUE_GROUPS = {
     "order_status": "export.value.order_status",
     "payment_method": "payment.method",
     "priority": "export.value.priority",
+    "reach": "audit.value.reach",
     "repeat": "audit.value.repeat",
     "report": "reports.kind",
     "role": "role",
@@ -118,4 +121,6 @@ def wording(locale: str, erased: str) -> Wording:
                    field=lambda name, entity: field_words(locale, name, entity),
                    value=lambda kind, value, currency: value_words(locale, kind, value,
                                                                    currency),
-                   system=t(locale, "notify.by_system", html_escape=False), erased=erased)
+                   system=t(locale, "notify.by_system", html_escape=False), erased=erased,
+                   erased_customer=t(locale, "audit.erased_customer", html_escape=False),
+                   locale=locale)

@@ -13,8 +13,9 @@ import json
 import re
 import secrets
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -96,13 +97,33 @@ VALUE_KINDS: dict[tuple[str | None, str], str] = {
     ("pipeline_stage", "kind"): "stage_kind",
     ("product", "unit_price_minor"): MONEY_MINOR,
     ("reminder", "repeat"): "repeat",
-    ("report", "kind"): "report",
+    ("report", "kind"): "report", ("report", "reach"): "reach",
+    ("backup", "reason"): "backup_reason", ("export", "format"): "export_format",
     ("sales_order", "status"): "order_status",
     **{("sales_order", f"{part}_minor"): MONEY_MINOR
        for part in ("subtotal", "discount", "total", "paid")},
     ("ticket", "status"): "ticket_status", ("ticket", "priority"): "priority",
     ("ticket", "channel"): "ticket_channel",
+    **{(None, name): "staff" for name in (
+        "owner", "owner_id", "to_owner_id", "assignee", "assignee_id", "fallback_owner",
+        "fallback_owner_id", "recorded_by_id")},
+    (None, "team"): "team", (None, "team_id"): "team",
+    (None, "customer_id"): "customer", (None, "deal_id"): "deal",
+    (None, "company"): "company", (None, "company_id"): "company",
+    **{(None, name): "customer" for name in ("merged_from", "merged_into", "merged_id")},
+    # a deal's stage: its id since stages have names in both languages; older entries hold
+    # its English name
+    ("deal", "stage_id"): "stage", ("deal", "stage"): "stage",
 }
+# Kinds of value that are another record's id, shown by that record's name with the id
+# (张伟 (#3)): the table and the column holding the name (a stage's: one per language).
+REFERENCES: dict[str, tuple[str, str]] = {
+    "staff": ("staff_user", "name"), "team": ("team", "name"),
+    "customer": ("customer", "name"), "deal": ("deal", "title"),
+    "company": ("company", "name"), "stage": ("pipeline_stage", "name_zh, name_en"),
+}
+# A looked-up name: text, a stage's (Chinese, English) names, or None for an erased customer.
+Name = str | tuple[str, str] | None
 # Records whose amounts are in their own currency (the table holds it).
 _CURRENCY_TABLES = {"deal": "deal", "payment": "payment", "product": "product",
                     "sales_order": "sales_order"}
@@ -261,6 +282,9 @@ class AuditEntry:
     changes: dict[str, Any] | None
     erased: bool  # the details belonged to a customer who has since been erased
     currency: str | None = None  # the record's currency, for its amounts (deal, order...)
+    # The names of the records its changes refer to by id ((kind, id) → name); None for a
+    # customer erased since, whose name must not come back through the log.
+    names: Mapping[tuple[str, int | str], Name] = dataclass_field(default_factory=dict)
 
 
 def require_reader(actor: Actor) -> None:
@@ -279,7 +303,7 @@ def list_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | N
         "select id, at, actor_id, actor_name, channel, action, entity, entity_id, customer_id,"
         f" changes, sealed from audit_log{where} order by at desc, id desc limit ? offset ?",
         (*params, limit + 1, offset))
-    entries = tuple(_with_currencies([_entry(r) for r in rows[:limit]]))
+    entries = tuple(_with_names(_with_currencies([_entry(r) for r in rows[:limit]])))
     return Page(entries, offset, len(rows) > limit)
 
 
@@ -296,7 +320,7 @@ def iter_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | N
             "select id, at, actor_id, actor_name, channel, action, entity, entity_id,"
             f" customer_id, changes, sealed from audit_log{where}{joiner} id > ?"
             " order by id limit ?", (*params, last, batch))
-        yield from _with_currencies([_entry(r) for r in rows])
+        yield from _with_names(_with_currencies([_entry(r) for r in rows]))
         if len(rows) < batch:
             return
         last = rows[-1][0]
@@ -332,6 +356,16 @@ class Wording:
     value: Callable[[str, Any, str | None], Any] = lambda kind, value, currency: value
     system: str = SYSTEM_NAME
     erased: str = "(erased)"
+    erased_customer: str = "(erased customer)"  # stands for the name of an erased customer
+    locale: str = "en"  # the reader's language, for names kept in both (a stage's)
+
+    def name(self, name: Name) -> str:
+        """A looked-up record's name for this reader."""
+        if name is None:
+            return self.erased_customer
+        if isinstance(name, tuple):
+            return name[1] if self.locale.startswith("en") else name[0]
+        return name
 
     def actor(self, entry: AuditEntry) -> str:
         """Who acted: a staff member's name, or the system in the reader's words."""
@@ -401,12 +435,32 @@ def shown_changes(entry: AuditEntry, words: Wording = CODES) -> Any:
         kind = value_kind(entry.entity, field)
         if kind is None:
             shown[field] = value
+        elif kind in REFERENCES:
+            shown[field] = _references(entry, words, kind, value)
         elif isinstance(value, list) and len(value) == 2:
             shown[field] = [_shown_value(words, kind, value[0], old_currency),
                             _shown_value(words, kind, value[1], new_currency)]
         else:
             shown[field] = _shown_value(words, kind, value, new_currency)
     return shown
+
+
+def _references(entry: AuditEntry, words: Wording, kind: str, value: Any) -> Any:
+    """Ids of other records (alone or as a before/after pair) by name with the id."""
+    if isinstance(value, list):
+        return [_references(entry, words, kind, item) for item in value]
+    if kind == "stage" and isinstance(value, str):  # an older entry's English stage name
+        return words.name(entry.names[(kind, value)]) if (kind, value) in entry.names \
+            else value
+    if not _is_id(value):
+        return value
+    if (kind, value) not in entry.names:  # a record gone for good: its id is all there is
+        return f"#{value}"
+    return f"{words.name(entry.names[(kind, value)])} (#{value})"
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _currencies(entry: AuditEntry) -> tuple[str | None, str | None]:
@@ -507,6 +561,62 @@ def _with_currencies(entries: list[AuditEntry]) -> list[AuditEntry]:
             found |= {(entity, row_id): code for row_id, code in rows}
     return [replace(e, currency=found.get((e.entity, e.entity_id or 0))) if e.entity in wanted
             else e for e in entries]
+
+
+def _with_names(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Entries whose changes refer to other records by id (owners, teams, deals...), each
+    with those records' names, looked up once per kind of record for the whole batch."""
+    wanted: dict[str, set[int | str]] = {}
+    for entry in entries:
+        for kind, key in _referred(entry):
+            wanted.setdefault(kind, set()).add(key)
+    found: dict[tuple[str, int | str], Name] = {}
+    for kind, keys in wanted.items():
+        found |= _names(kind, sorted(k for k in keys if isinstance(k, int)))
+        if kind == "stage":
+            found |= _stages_by_english_name(sorted(k for k in keys if isinstance(k, str)))
+    return [replace(e, names={ref: found[ref] for ref in _referred(e) if ref in found})
+            if e.changes else e for e in entries]
+
+
+def _names(kind: str, ids: list[int]) -> dict[tuple[str, int | str], Name]:
+    table, columns = REFERENCES[kind]
+    erased = "erased_at" if table == "customer" else "null"
+    found: dict[tuple[str, int | str], Name] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for row_id, *names, gone in fetch_all(
+                f"select id, {columns}, {erased} from {table} where id in"
+                f" ({', '.join('?' * len(chunk))})", tuple(chunk)):
+            found[(kind, row_id)] = None if gone else names[0] if len(names) == 1 \
+                else (names[0], names[1])
+    return found
+
+
+def _stages_by_english_name(names: list[str]) -> dict[tuple[str, int | str], Name]:
+    """Stages older entries recorded by their English name, with their names in both."""
+    found: dict[tuple[str, int | str], Name] = {}
+    for start in range(0, len(names), 500):
+        chunk = names[start:start + 500]
+        for name_zh, name_en in fetch_all(
+                "select name_zh, name_en from pipeline_stage where name_en in"
+                f" ({', '.join('?' * len(chunk))}) order by id desc", tuple(chunk)):
+            found[("stage", name_en)] = (name_zh, name_en)  # the first stage of that name wins
+    return found
+
+
+def _referred(entry: AuditEntry) -> set[tuple[str, int | str]]:
+    """(kind, id) of every record the entry's changes refer to by id (a stage's English name
+    in older entries)."""
+    if not isinstance(entry.changes, dict):
+        return set()
+    found = set()
+    for name, value in entry.changes.items():
+        kind = value_kind(entry.entity, name)
+        if kind in REFERENCES:
+            found |= {(kind, item) for item in (value if isinstance(value, list) else [value])
+                      if _is_id(item) or (kind == "stage" and isinstance(item, str))}
+    return found
 
 
 def _entry(row: tuple) -> AuditEntry:

@@ -98,7 +98,9 @@ def create_reminder(actor: Actor, due_at: dt.datetime, text: str, *,
                                    created_by=actor.user_id, ticket_id=ticket_id)
         audit.record(actor, "reminder.create", "reminder", reminder_id,
                      customer_id=customer_id, changes={"due_at": [None, due.isoformat(" ")],
-                                                       "text": [None, checked]}, now=now)
+                                                       "text": [None, checked],
+                                                       "repeat": [None, repeat or "none"]},
+                     now=now)
     return load_reminder(reminder_id)
 
 

@@ -70,7 +70,7 @@ def create_deal(actor: Actor, customer_id: int, title: str, *, amount: object = 
             "created_by_id": actor.user_id, "created_at": now, "updated_at": now})
         _record_move(actor, deal_id, None, stage.id, now)
         audit.record(actor, "deal.create", "deal", deal_id, customer_id=customer_id,
-                     changes=audit.diff({}, {**values, "stage": stage.name_en,
+                     changes=audit.diff({}, {**values, "stage_id": stage.id,
                                              "owner_id": owner}), now=now)
     return load_deal(deal_id)
 
@@ -119,8 +119,8 @@ def move_deal_to_stage(actor: Actor, deal_id: int, stage_id: int, *,
         if moved.rowcount != 1:
             raise Conflict("deal.moved_meanwhile")
         _record_move(actor, deal_id, row[12], target.id, now, reason, note)
-        changes = audit.diff({"stage": load_stage(row[12]).name_en, "lost_reason": row[15]},
-                             {"stage": target.name_en, "lost_reason": reason})
+        changes = audit.diff({"stage_id": row[12], "lost_reason": row[15]},
+                             {"stage_id": target.id, "lost_reason": reason})
         audit.record(actor, "deal.move", "deal", deal_id, customer_id=row[2], changes=changes,
                      now=now)
         if target.kind == "won" and create_order:

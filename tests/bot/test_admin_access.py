@@ -174,7 +174,7 @@ def test_the_audit_log_pages_and_marks_erased_details(chat, staff) -> None:
     privacy.erase_customer(admin, erased.id)
     [first] = chat.send(ADMIN, "/audit")
     assert "Audit log" in first.text and "team.create" in first.text and len(first.text) < 4096
-    assert "Name: — → Team 9" in first.text and "Erased Person" not in first.text
+    assert "Team name: — → Team 9" in first.text and "Erased Person" not in first.text
     [older] = [r for r in chat.press(ADMIN, first.button("▶"))
                if r.method == "editMessageText"]
     assert "Role: agent → viewer" in older.text
@@ -233,6 +233,71 @@ def test_the_audit_export_words_values_and_amounts_too(chat) -> None:
     assert changes["order.create"]["合计"] == [None, "¥125.50"]
     assert changes["order.status"]["状态"] == ["草稿", "已确认"]
     assert changes["consent.record"]["同意方式"] == [None, "口头"]
+
+
+def _chinese_admin_who_sold_and_reorganised(chat) -> tuple[Actor, dict[str, int]]:
+    """A Chinese admin who put 张伟 in 华东组, opened a deal for 王小明 and won it, set a weekly
+    reminder, and merged 李四 into 王小明 before 李四 was erased."""
+    from crm import customers
+
+    admin = users.add_user(Actor.system(), 7105, "admin", "陈静", locale="zh-CN").as_actor()
+    agent = users.add_user(admin, 7106, "agent", "张伟")
+    team = users.create_team(admin, "华东组")
+    users.set_team(admin, agent.telegram_id, team.id)
+    buyer = customer(admin, "王小明")
+    deal = sales.create_deal(admin, buyer.id, "年度合同", amount="1000", owner_id=agent.id)
+    pipeline = sales.get_pipeline(admin)
+    won = next(s for s in pipeline.stages if s.kind == "won")
+    sales.move_deal_to_stage(admin, deal.id, won.id)
+    reminders.create_reminder(admin, dt.datetime(2031, 3, 2), "回访", customer_id=buyer.id,
+                              repeat="weekly", now=dt.datetime(2031, 3, 1))
+    duplicate = customer(admin, "李四")
+    customers.merge_customers(admin, buyer.id, duplicate.id)
+    privacy.erase_customer(admin, duplicate.id)
+    return admin, {"team": team.id, "agent": agent.id, "buyer": buyer.id,
+                   "duplicate": duplicate.id, "won": won.id, "first": pipeline.first_open().id}
+
+
+def stage_name(stage_id: int, locale: str = "zh-CN") -> str:
+    from crm.sales.pipelines import load_stage
+
+    return load_stage(stage_id).name(locale)
+
+
+def test_audited_ids_read_as_names_and_stages_in_the_readers_language(chat) -> None:
+    _, ids = _chinese_admin_who_sold_and_reorganised(chat)
+    [page] = chat.send(7105, "/audit")
+    assert f"团队: — → 华东组 (#{ids['team']})" in page.text
+    assert f"负责人: — → 张伟 (#{ids['agent']})" in page.text
+    first, won = (stage_name(ids[key]) for key in ("first", "won"))
+    assert f"阶段: {first} (#{ids['first']}) → {won} (#{ids['won']})" in page.text
+    assert f"阶段: — → {first} (#{ids['first']})" in page.text
+    assert stage_name(ids["won"], "en") not in page.text
+    assert "重复: — → 每周" in page.text
+
+
+def test_an_erased_customer_never_reappears_by_name_through_an_id(chat) -> None:
+    _, ids = _chinese_admin_who_sold_and_reorganised(chat)
+    [page] = chat.send(7105, "/audit")
+    assert f"已清除的客户 (#{ids['duplicate']})" in page.text and "李四 (#" not in page.text
+
+
+def test_the_audit_export_names_the_records_too(chat) -> None:
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    _, ids = _chinese_admin_who_sold_and_reorganised(chat)
+    [log] = chat.send(7105, "/audit")
+    [document] = [r for r in chat.press(7105, log.button("📤")) if r.method == "sendDocument"]
+    [(_, content, _)] = document.params["_files"].values()
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    changes = {row[4]: json.loads(row[8]) for row in rows[1:]
+               if row[8] and row[8].startswith("{")}  # not the erased customer's details
+    assert changes["user.team"]["团队"] == [None, f"华东组 (#{ids['team']})"]
+    assert changes["deal.move"]["阶段"][1] == f"{stage_name(ids['won'])} (#{ids['won']})"
+    assert changes["reminder.create"]["重复"] == [None, "每周"]
 
 
 def test_audited_moments_are_shown_in_the_readers_time_zone(chat, staff) -> None:

@@ -131,6 +131,21 @@ def test_a_chinese_installation_reads_the_audit_log_in_chinese(capsys, tmp_path,
     assert "角色" in json.loads(invited[8])
 
 
+def test_the_audit_log_names_teams_and_staff_instead_of_their_ids(capsys, tmp_path,
+                                                                   monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    run(capsys, "team", "add", "华东组")
+    run(capsys, "user", "team", "100", "华东组")
+    run(capsys, "report", "funnel", "-o", str(tmp_path / "funnel.xlsx"))
+    code, out, _ = run(capsys, "audit", "--limit", "2")
+    assert code == 0 and '"团队": [null, "华东组 (#1)"]' in out
+    assert '"范围": [null, "全部记录"]' in out and '"all"' not in out
+    run(capsys, "audit", "--export", str(tmp_path / "audit.csv"))
+    rows = list(csv.reader(io.StringIO((tmp_path / "audit.csv").read_text("utf-8-sig"))))
+    [moved] = [row for row in rows if row[4] == "user.team"]
+    assert json.loads(moved[8]) == {"团队": [None, "华东组 (#1)"]}
+
+
 def test_audit_dates_and_times_are_the_installations_local_ones(capsys, tmp_path) -> None:
     from crm import users
 

@@ -188,8 +188,10 @@ def test_a_refused_status_change_names_the_statuses_in_the_readers_words() -> No
 
 def test_every_coded_value_the_audit_log_shows_has_words_in_every_language() -> None:
     from bot.audit_text import VALUE_GROUPS
-    from crm.audit import MONEY, MONEY_MINOR, VALUE_KINDS
+    from crm.audit import MONEY, MONEY_MINOR, REFERENCES, VALUE_KINDS
+    from crm.backups import SAFETY
     from crm.consent import CONSENT_METHODS
+    from crm.exports import FORMATS
     from crm.permissions import Role
     from crm.reports import KINDS
     from crm.sales.views import ASSIGNMENT_MODES, PAYMENT_METHODS
@@ -198,15 +200,18 @@ def test_every_coded_value_the_audit_log_shows_has_words_in_every_language() -> 
     codes = {
         "assignment_mode": ASSIGNMENT_MODES, "assignment_reason": ("rule", "round_robin",
                                                                    "fallback", "manual"),
+        "backup_reason": ("manual", "scheduled", SAFETY),
         "consent": ("true", "false"), "consent_method": CONSENT_METHODS,
-        "customer_status": CUSTOMER_STATUSES, "gender": GENDERS,
+        "customer_status": CUSTOMER_STATUSES, "export_format": FORMATS, "gender": GENDERS,
         "interaction": INTERACTION_KINDS, "kb_status": kb.STATUSES, "lost_reason": LOST_REASONS,
         "order_status": ORDER_STATUSES, "payment_method": PAYMENT_METHODS,
-        "priority": sla.PRIORITIES, "repeat": ("none", "daily", "weekly", "monthly"),
+        "priority": sla.PRIORITIES, "reach": ("all", "team", "own"),
+        "repeat": ("none", "daily", "weekly", "monthly"),
         "report": tuple(KINDS), "role": tuple(r.value for r in Role),
         "stage_kind": STAGE_KINDS, "ticket_channel": ("staff", "telegram"),
         "ticket_status": sla.STATUSES, "yes_no": ("true", "false")}
-    kinds = set(VALUE_KINDS.values()) - {MONEY, MONEY_MINOR, "field"}
+    # ids of other records read as those records' names, looked up, not worded
+    kinds = set(VALUE_KINDS.values()) - {MONEY, MONEY_MINOR, "field"} - set(REFERENCES)
     assert kinds == set(VALUE_GROUPS) == set(codes)
     for locale in LOCALES:
         missing = sorted(f"{VALUE_GROUPS[kind]}.{code}" for kind in kinds

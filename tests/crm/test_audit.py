@@ -180,3 +180,58 @@ def test_a_wrong_consent_method_is_named_as_a_consent_method_not_a_payment_metho
         consent.record_consent(cast.agent, made.id, "sms", True, method="pigeon")
     assert refused.value.params["field"] == "consent_method"  # labelled 同意方式, see test_i18n
     assert not consent.consent_history(cast.agent, made.id)
+
+
+def test_ids_in_the_changes_read_as_names_looked_up_once_per_page(cast, db) -> None:
+    team = users.create_team(cast.admin, "华东组")
+    for member in (cast.agent, cast.teammate, cast.manager):
+        users.set_team(cast.admin, member.telegram_id, team.id)
+    users.reassign_customers(cast.admin, cast.agent.telegram_id, cast.teammate.telegram_id)
+    executed: list[str] = []
+    original = db.execute_sql
+
+    def counting(query, *args, **kwargs):
+        executed.append(query)
+        return original(query, *args, **kwargs)
+
+    db.execute_sql = counting
+    try:
+        page = audit.list_audit(cast.admin, limit=20)
+    finally:
+        db.execute_sql = original
+    shown = [audit.changes_json(e, "UTC") for e in page.items if e.action == "user.team"]
+    assert shown == [f'{{"team_id": [null, "华东组 (#{team.id})"]}}'] * 3
+    reassigned = next(e for e in page.items if e.action == "user.reassign")
+    assert audit.shown_changes(reassigned)["owner_id"] == [
+        f"李娜 (#{cast.agent.user_id})", f"张伟 (#{cast.teammate.user_id})"]
+    # one look-up of staff names and one of team names for the whole page
+    assert sum("from staff_user" in q for q in executed) == 1
+    assert sum("from team" in q for q in executed) == 1
+
+
+def test_older_entries_naming_a_stage_in_english_read_in_the_readers_language(cast) -> None:
+    from crm import sales
+
+    pipeline = sales.get_pipeline(cast.admin)
+    first = pipeline.first_open()
+    made = customer(cast.agent)
+    with audit.database.atomic():  # as deals were recorded before stages went by id
+        audit.record(cast.agent, "deal.create", "deal", None, changes={
+            "stage": [None, first.name_en]})
+    chinese = audit.Wording(locale="zh-CN")
+    [older] = [e for e in entries(cast.admin) if e.action == "deal.create"]
+    assert audit.shown_changes(older, chinese)["stage"] == [None, first.name_zh]
+    deal = sales.create_deal(cast.agent, made.id, "年度合同")
+    newer = next(e for e in entries(cast.admin) if e.entity_id == deal.id)
+    assert newer.changes["stage_id"] == [None, first.id]
+    assert audit.shown_changes(newer, chinese)["stage_id"] == [
+        None, f"{first.name_zh} (#{first.id})"]
+
+
+def test_a_reminder_records_how_it_repeats(cast) -> None:
+    reminders.create_reminder(cast.agent, dt.datetime(2031, 3, 2), "周报", repeat="weekly",
+                              now=dt.datetime(2031, 3, 1))
+    reminders.create_reminder(cast.agent, dt.datetime(2031, 3, 2), "回电",
+                              now=dt.datetime(2031, 3, 1))
+    made = [e.changes["repeat"] for e in entries(cast.admin) if e.action == "reminder.create"]
+    assert made == [[None, "none"], [None, "weekly"]]
