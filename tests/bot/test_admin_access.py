@@ -12,7 +12,8 @@ import peewee
 import pytest
 
 from bot.handlers import commands
-from crm import privacy, reminders, sales, users
+from bot.jobs import deliver_notifications
+from crm import invites, privacy, reminders, sales, users
 from crm.actors import Actor
 from storage.database import fetch_one
 from tests.bot.harness import ChatHarness
@@ -393,3 +394,38 @@ def test_status_shows_job_times_in_the_readers_time_zone(chat, staff) -> None:
     assert "UTC" not in text
     users.add_user(Actor.system(), 7103, "admin", "Far Admin", timezone="America/New_York")
     assert "last ran 2026-11-26 13:30" in only_text(chat.send(7103, "/status"))
+
+
+def joined_notes(chat: ChatHarness) -> dict[int, str]:
+    """Deliver the queued notifications as the bot's job does: text per recipient."""
+    chat.stub.calls.clear()
+    chat.loop.run_until_complete(deliver_notifications(chat.app))
+    return {int(c.params["chat_id"]): c.params["text"] for c in chat.stub.sent("sendMessage")}
+
+
+def test_the_admin_who_made_an_invite_is_told_who_joined_with_it(chat, staff) -> None:
+    users.add_user(Actor.system(), 6005, "admin", "Other admin")
+    team = users.create_team(Actor.system(), "<North>")
+    users.set_preferences(staff["admin"], locale="zh-CN")
+    invite = invites.create_invite(staff["admin"], "agent", team_id=team.id)
+    text = f"/start {invite.code}"
+    message = chat._message(6100, None, text=text, entities=[
+        {"type": "bot_command", "offset": 0, "length": len("/start")}])
+    message["from"]["first_name"] = "<Li>"
+    chat.deliver({"message": message})
+    notes = joined_notes(chat)
+    assert set(notes) == {ADMIN}  # the inviter, not every admin
+    assert "<b>&lt;Li&gt;</b>" in notes[ADMIN] and "业务员" in notes[ADMIN]
+    assert "&lt;North&gt;" in notes[ADMIN]
+
+
+def test_when_the_inviter_is_no_longer_admin_every_admin_is_told(chat, staff) -> None:
+    users.add_user(Actor.system(), 6005, "admin", "Other admin")
+    invite = invites.create_invite(staff["admin"], "viewer")
+    users.deactivate_user(Actor.system(), ADMIN)
+    users.add_user(Actor.system(), 6006, "admin", "Third admin", locale="en")
+    chat.send(6100, f"/start {invite.code}")
+    notes = joined_notes(chat)
+    assert set(notes) == {6005, 6006}
+    assert "as viewer, team: no team" in notes[6006]
+    assert "角色：只读用户，团队：无团队" in notes[6005]
