@@ -185,6 +185,12 @@ def change_role(actor: Actor, telegram_id: int, role: str, *,
         return _update_user(actor, telegram_id, "user.role", {"role": checked.value}, now)
 
 
+def role_change_needs_confirming(current: Role | str, new: str) -> bool:
+    """Granting or taking away the admin role asks first: it gives (or takes) power over the
+    whole staff, every customer and the backups, so one stray tap must not do it."""
+    return (Role(current) is Role.ADMIN) != (new == Role.ADMIN.value)
+
+
 def _admins() -> int:
     return fetch_one("select count(*) from staff_user where role = ? and active = ?",
                      ("admin", True))[0]

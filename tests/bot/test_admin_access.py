@@ -89,9 +89,30 @@ def test_users_lists_staff_and_a_press_changes_the_role(chat, staff) -> None:
 
 
 def test_the_last_admin_cannot_be_demoted_from_the_chat(chat, staff) -> None:
-    replies = chat.press(ADMIN, f"ar:{ADMIN}:agent")
+    replies = chat.press(ADMIN, f"ar:{ADMIN}:agent:y")
     assert any("last active admin" in alert for alert in chat.alerts(replies))
     assert users.identify(ADMIN).role == "admin"
+
+
+def test_granting_and_taking_away_admin_asks_first(chat, staff) -> None:
+    [detail] = [r for r in chat.press(ADMIN, f"au:{AGENT}") if r.method == "editMessageText"]
+    [ask] = [r for r in chat.press(ADMIN, detail.button("→ admin"))
+             if r.method == "editMessageText"]
+    assert "Make <b>Staff agent</b> an admin?" in ask.text
+    assert users.identify(AGENT).role == "agent"  # not yet
+    [kept] = [r for r in chat.press(ADMIN, ask.button("No, leave the role"))
+              if r.method == "editMessageText"]
+    assert "Role: agent" in kept.text and users.identify(AGENT).role == "agent"
+    [done] = [r for r in chat.press(ADMIN, ask.button("Yes, make them admin"))
+              if r.method == "editMessageText"]
+    assert "Role: admin" in done.text and users.identify(AGENT).role == "admin"
+    users.set_preferences(staff["admin"], locale="zh-CN")
+    [ask] = [r for r in chat.press(ADMIN, done.button("→ viewer"))
+             if r.method == "editMessageText"]
+    assert "取消 <b>Staff agent</b> 的管理员角色？其将成为只读用户" in ask.text
+    assert users.identify(AGENT).role == "admin"
+    chat.press(ADMIN, ask.button("确认设为只读用户"))
+    assert users.identify(AGENT).role == "viewer"
 
 
 def test_deactivation_asks_for_a_press_and_a_typed_yes_is_not_one(chat, staff) -> None:
