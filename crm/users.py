@@ -157,7 +157,7 @@ def deactivate_user(actor: Actor, telegram_id: int, *,
         if not current.active:
             return current
         if current.role is Role.ADMIN and _admins() <= 1:
-            raise Conflict("user.last_admin")
+            raise Conflict("user.last_admin_deactivate")
         database.execute_sql(sql("update staff_user set deactivated_at = ? where id = ?"),
                              (now, current.id))
         return _update_user(actor, telegram_id, "user.deactivate", {"active": False}, now)

@@ -94,6 +94,18 @@ def test_the_last_admin_cannot_be_demoted_from_the_chat(chat, staff) -> None:
     assert users.identify(ADMIN).role == "admin"
 
 
+def test_the_last_admin_deactivating_themselves_is_told_they_cannot_be_deactivated(
+        chat, staff) -> None:
+    [ask] = [r for r in chat.press(ADMIN, f"ad:{ADMIN}") if r.method == "editMessageText"]
+    alerts = chat.alerts(chat.press(ADMIN, ask.button("Yes, deactivate")))
+    assert any("last active admin cannot be deactivated" in alert for alert in alerts), alerts
+    users.set_preferences(staff["admin"], locale="zh-CN")
+    alerts = chat.alerts(chat.press(ADMIN, f"ax:{ADMIN}"))
+    assert any("最后一位在职管理员不能被停用" in alert for alert in alerts), alerts
+    assert not any("角色" in alert for alert in alerts)
+    assert users.identify(ADMIN).active
+
+
 def test_granting_and_taking_away_admin_asks_first(chat, staff) -> None:
     [detail] = [r for r in chat.press(ADMIN, f"au:{AGENT}") if r.method == "editMessageText"]
     [ask] = [r for r in chat.press(ADMIN, detail.button("→ admin"))
