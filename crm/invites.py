@@ -72,12 +72,12 @@ def accept_invite(code: str, *, telegram_id: int, name: str, username: str | Non
         if row is None:
             raise NotFound("invite.invalid")
         invite_id, role, team_id, expires_at, used_at, inviter_id = row
+        if identify(telegram_id) is not None:  # first: a member opening their link again
+            raise Conflict("invite.already_staff")
         if used_at is not None:
             raise Conflict("invite.used")
         if as_datetime(expires_at) <= now:
             raise Conflict("invite.expired")
-        if identify(telegram_id) is not None:
-            raise Conflict("invite.already_staff")
         user = _join(telegram_id, name, username, locale, role, team_id, now)
         database.execute_sql(sql("update invite set used_at = ?, used_by_id = ? where id = ?"),
                              (now, user.id, invite_id))

@@ -196,6 +196,10 @@ def test_an_invite_link_joins_once(chat, staff) -> None:
     assert "Welcome" in welcome and users.identify(6100).role == "agent"
     again = only_text(chat.send(6101, f"/start {link.group(1)}"))
     assert "already been used" in again and users.identify(6101) is None
+    mine_again = only_text(chat.send(6100, f"/start {link.group(1)}"))
+    assert "already a member" in mine_again and "already been used" not in mine_again
+    users.set_preferences(users.identify(6100).as_actor(), locale="zh-CN")
+    assert "您已经是员工了" in only_text(chat.send(6100, f"/start {link.group(1)}"))
     assert "not allowed" not in only_text(chat.send(6100, "/today"))
 
 
