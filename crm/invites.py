@@ -15,7 +15,7 @@ from crm.clock import as_datetime, utcnow
 from crm.errors import Conflict, NotFound, ValidationError
 from crm.permissions import Action, require
 from crm.sales.outbox import notify
-from crm.users import StaffView, _check_team, identify, validate_role
+from crm.users import StaffView, TeamView, _check_team, identify, list_teams, validate_role
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
 DEFAULT_TTL = dt.timedelta(hours=24)
@@ -56,6 +56,15 @@ def create_invite(actor: Actor, role: str, *, team_id: int | None = None,
             "role": [None, checked.value], "team_id": [None, team_id],
             "expires_at": [None, (now + ttl).isoformat(sep=" ")]}, now=now)
     return Invite(code, checked.value, team_id, now + ttl)
+
+
+def invite_teams(actor: Actor, role: str | None = None) -> list[TeamView]:
+    """The teams an invite (for ``role``, checked when given) may put a newcomer in
+    (admins)."""
+    require(actor, Action.MANAGE_USERS)
+    if role is not None:
+        validate_role(role)
+    return list_teams(actor)
 
 
 def is_invite_code(text: str) -> bool:

@@ -5,7 +5,8 @@ Every button is re-checked by crm when pressed (a button is not a grant). Callba
 ``aup:<offset>`` staff list page, ``au:<telegram id>`` one member, ``ar:<tg>:<role>`` new role
 (``ar:<tg>:<role>:y`` the confirming press when admin is granted or taken away),
 ``at:<tg>:<team id or 0>`` team, ``ad:<tg>`` ask to deactivate, ``ax:<tg>`` deactivate (the
-confirmation), ``aa:<tg>`` reactivate, ``ai:<role>`` make an invite, ``ag:<offset>`` audit page,
+confirmation), ``aa:<tg>`` reactivate, ``ai:<role>`` choose the invite's team,
+``ai:<role>:<team id or 0>`` make the invite, ``ag:<offset>`` audit page,
 ``ae`` audit export, ``ah:<tg>`` hand a member's customers over (choose who),
 ``ah:<tg>:<to tg>`` ask, ``ah:<tg>:<to tg>:y`` do it.
 """
@@ -217,11 +218,14 @@ def _delivery_error(stored: str | None) -> dict[str, Any] | str:
     return reason.as_param() if reason else "-"
 
 
-def invite_text(locale: str, invite: invites.Invite, link: str, timezone: str) -> str:
-    """The deep link of a fresh invite with its expiry in the admin's time zone."""
+def invite_text(locale: str, invite: invites.Invite, link: str, timezone: str,
+                team: str | None = None) -> str:
+    """The deep link of a fresh invite with its team and its expiry in the admin's time
+    zone."""
     until = local_time(invite.expires_at, timezone).strftime("%Y-%m-%d %H:%M")
     return t(locale, "admin.invite_link", role=_role(locale, invite.role), until=until,
-             timezone=timezone, link=link)
+             timezone=timezone, link=link,
+             team=team or t(locale, "admin.no_team", html_escape=False))
 
 
 # Handlers. -------------------------------------------------------------------------------
@@ -385,15 +389,36 @@ async def invite_command(update: Update, context: session.Context) -> None:
 
 
 async def make_invite(update: Update, context: session.Context) -> None:
-    """ai:<role>: a one-time invite; the deep link comes as a message of its own."""
-    callback = update.callback_query
-    parts = parse(callback.data)
-    invite = await session.db(context, invites.create_invite, session.actor(context),
-                              parts[1] if len(parts) > 1 else "")
+    """ai:<role> offers the teams (when there are any); ai:<role>:<team id, 0 for none> makes
+    a one-time invite, its deep link in a message of its own."""
+    callback, parts = update.callback_query, parse(update.callback_query.data)
+    actor, locale = session.actor(context), session.locale(context)
+    role = parts[1] if len(parts) > 1 else ""
+    team_id = int_part(parts, 2)
+    if len(parts) < 3:
+        teams = await session.db(context, invites.invite_teams, actor, role)
+        if teams:
+            await callback.answer()
+            await callback.edit_message_text(
+                t(locale, "admin.invite_team", role=_role(locale, role)),
+                reply_markup=_invite_team_keyboard(locale, role, teams))
+            return
+    invite = await session.db(context, invites.create_invite, actor, role,
+                              team_id=team_id or None)
+    team = await session.db(context, _team_name, actor, invite.team_id)
     await callback.answer()
-    await callback.message.reply_text(invite_text(session.locale(context), invite,
-                                                  invite.link(context.bot.username),
-                                                  session.timezone(context)))
+    await callback.message.reply_text(invite_text(locale, invite, invite.link(
+        context.bot.username), session.timezone(context), team))
+
+
+def _team_name(actor: Actor, team_id: int | None) -> str | None:
+    return next((team.name for team in invites.invite_teams(actor) if team.id == team_id), None)
+
+
+def _invite_team_keyboard(locale: str, role: str, teams: list[TeamView]) -> InlineKeyboardMarkup:
+    buttons = [(f"👥 {team.name[:30]}", data("ai", role, team.id)) for team in teams]
+    buttons.append((t(locale, "admin.no_team_button", html_escape=False), data("ai", role, 0)))
+    return keyboard([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
 
 
 async def audit_command(update: Update, context: session.Context) -> None:

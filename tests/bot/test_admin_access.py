@@ -203,6 +203,28 @@ def test_an_invite_link_joins_once(chat, staff) -> None:
     assert "not allowed" not in only_text(chat.send(6100, "/today"))
 
 
+def test_an_invite_from_the_chat_puts_the_newcomer_in_the_chosen_team(chat, staff) -> None:
+    users.create_team(Actor.system(), "South")
+    north = users.create_team(Actor.system(), "<North>")
+    [choose] = chat.send(ADMIN, "/invite")
+    [teams] = [r for r in chat.press(ADMIN, choose.button("agent"))
+               if r.method == "editMessageText"]
+    assert "Which team does the new agent join?" in teams.text
+    assert [label for label, _ in teams.buttons] == ["👥 <North>", "👥 South", "👥 No team"]
+    [message] = [r for r in chat.press(ADMIN, teams.button("<North>"))
+                 if r.method == "sendMessage"]
+    assert "new <b>agent</b> (team: &lt;North&gt;)" in message.text
+    code = re.search(r"start=(\S+)", message.text).group(1)
+    chat.send(6100, f"/start {code}")
+    assert users.identify(6100).team_id == north.id
+    users.set_preferences(staff["admin"], locale="zh-CN")
+    [message] = [r for r in chat.press(ADMIN, "ai:viewer:0") if r.method == "sendMessage"]
+    assert "新<b>只读用户</b>（团队：无团队）" in message.text
+    assert NOT_ALLOWED in chat.alerts(chat.press(MANAGER, "ai:agent"))
+    forged = chat.press(ADMIN, "ai:boss")
+    assert "角色必须是以下之一" in " ".join(chat.alerts(forged) + chat.texts(forged))
+
+
 def test_the_audit_log_pages_and_marks_erased_details(chat, staff) -> None:
     admin = staff["admin"]
     erased = customer(admin, "Erased Person", phones=("13800138000",))
