@@ -114,8 +114,8 @@ class CheckResult:
 def check_system(config: Config) -> list[CheckResult]:
     """Look at every part of the installation without changing anything (nor the running
     database binding: the probe uses a connection of its own)."""
-    results = [CheckResult("config", Status.OK, "check.config_ok",
-                           {"file": str(config.file) if config.file else "-"})]
+    results = [CheckResult("config", Status.OK, "check.config_ok", {"file": str(config.file)})
+               if config.file else CheckResult("config", Status.OK, "check.config_defaults", {})]
     ring = _check(results, "keys", lambda: load_keys(config), "check.keys_ok",
                   {"source": "CRM_SECURITY_KEY" if config["security.key"]
                    else str(config.key_file)})

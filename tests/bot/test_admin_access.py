@@ -266,12 +266,16 @@ def test_status_shows_the_checks_and_counts(chat, staff) -> None:
     users.deactivate_user(Actor.system(), VIEWER)
     text = only_text(chat.send(ADMIN, "/status"))
     assert "System status" in text and "✅ database reachable" in text
+    assert "✅ configuration is valid (no config file: defaults and environment variables)" in text
+    assert "file: -" not in text
     assert "Staff: 3 active (1 admin, 1 manager, 1 agent, 0 viewers), 1 deactivated" in text
     users.add_user(Actor.system(), 99001, "agent", "Second agent")
     text = only_text(chat.send(ADMIN, "/status"))
     assert "Staff: 4 active (1 admin, 1 manager, 2 agents, 0 viewers), 1 deactivated" in text
     assert users.identify(ADMIN) is not None  # the test database is still the bound one
     assert "Staff" in only_text(chat.send(ADMIN, "/users"))
+    assert "配置有效（无配置文件：使用默认值和环境变量）" in only_text(
+        chat.send(ADMIN, "/status", language="zh-CN"))
 
 
 def test_an_unknown_user_is_refused_everywhere_and_sees_no_staff_data(chat, staff) -> None:
