@@ -17,6 +17,7 @@ from crm.failures import from_stored
 from crm.permissions import Action, require
 from crm.reminders import FailedReminder, list_failed_reminders
 from crm.sales.pipelines import ensure_default_pipeline
+from crm.scheduling import due_time
 from storage import keys as keystore
 from storage.backup.keys import ensure_backup_key
 from storage.database import connect, fetch_all, fetch_one, redact_url, server_version
@@ -195,7 +196,7 @@ def _check_jobs(db: Database, now: dt.datetime) -> list[CheckResult]:
                                        {"job": name, "when": last}))
         elif finished is None:  # a new installation, or a job switched off in the config
             results.append(CheckResult(f"job:{name}", Status.OK, "check.job_not_yet", {
-                "job": name, "by": expected_by}) if expected_by
+                "job": name, "due": due_time(name, expected_by)}) if expected_by
                 else CheckResult(f"job:{name}", Status.OK, "check.job_off", {"job": name}))
         else:
             results.append(CheckResult(f"job:{name}", Status.OK, "check.job_ok",
