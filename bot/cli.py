@@ -103,8 +103,9 @@ def cmd_demo_data(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     counts = create_demo_data(Actor.system(Channel.CLI), customers=args.customers, seed=args.seed)
     out = Terminal(config.locale)
-    for table, count in counts.items():
-        out.say("cli.demo.row", table=table, count=count)
+    out.say("cli.demo.made")
+    for table, count in counts.items():  # each kind of record said in words
+        out.say(f"cli.demo.{table}", count=count)
     return 0
 
 

@@ -13,6 +13,7 @@ from bot import session
 from bot.i18n import job_name, resolve_locale, t
 from bot.keyboards import data, keyboard
 from bot.render import local_time
+from crm.actors import Role
 from crm.clock import utcnow
 from crm.failures import Failure, short_detail
 from crm.sales.outbox import ERROR_MAX, claim_notifications, mark_failed, mark_sent
@@ -23,6 +24,7 @@ BATCH = 20  # Telegram allows about 30 messages a second overall
 # Parameters a message's text has since been given, by the one rows queued before carry:
 # {code: {new name: old name}}. A backup alert said its cause as English text (detail).
 RENAMED_PARAMS = {"backup.alert_failed": {"reason": "detail"}}
+ROLES = {role.value for role in Role}
 
 
 async def deliver_notifications(application: Application) -> int:
@@ -76,6 +78,10 @@ def _shown_params(locale: str, timezone: str, params: dict) -> dict:
     shown = {key: _local_moment(value, timezone) for key, value in params.items()}
     if isinstance(shown.get("job"), str):  # a scheduled job's alert
         shown["job"] = job_name(locale, shown["job"])
+    if shown.get("role") in ROLES:  # a newcomer's role, stored as its code
+        shown["role"] = t(locale, f"role.{shown['role']}", html_escape=False)
+    if "team" in shown and shown["team"] is None:
+        shown["team"] = t(locale, "admin.no_team", html_escape=False)
     if "by" in shown and shown["by"] in (None, "system"):
         return shown | {"by": t(locale, "notify.by_system", html_escape=False)}
     return shown

@@ -81,22 +81,23 @@ async def _weekly_reports(application: Application, now: dt.datetime) -> str:
     return await report_jobs.send_weekly_reports(application)
 
 
+GRACE = scheduling.GRACE  # how late each job may still start (crm shows the due time from it)
 JOBS: list[JobSpec] = [
     JobSpec("reminders", reminder_jobs.deliver_reminders, _every("reminders.poll_seconds"),
-            dt.timedelta(minutes=2)),
+            GRACE["reminders"]),
     JobSpec("notifications", _notifications, _every(NOTIFICATION_SECONDS),
-            dt.timedelta(minutes=2)),
+            GRACE["notifications"]),
     JobSpec("relays", service_jobs.deliver_relays, _every(NOTIFICATION_SECONDS),
-            dt.timedelta(minutes=2)),
-    JobSpec("sla", service_jobs.alert_breaches, _every(SLA_SECONDS), dt.timedelta(minutes=5)),
+            GRACE["relays"]),
+    JobSpec("sla", service_jobs.alert_breaches, _every(SLA_SECONDS), GRACE["sla"]),
     JobSpec("agenda", reminder_jobs.send_agendas, _cron("reminders.agenda_schedule"),
-            dt.timedelta(minutes=30), cron=True),
+            GRACE["agenda"], cron=True),
     JobSpec("rules", reminder_jobs.apply_rules, _cron("reminders.rules_schedule"),
-            dt.timedelta(hours=1), cron=True),
-    JobSpec("backup", _backup, _cron("backup.schedule"), dt.timedelta(hours=2), cron=True),
+            GRACE["rules"], cron=True),
+    JobSpec("backup", _backup, _cron("backup.schedule"), GRACE["backup"], cron=True),
     JobSpec("weekly_report", _weekly_reports, _cron("reports.weekly_schedule"),
-            dt.timedelta(hours=6), cron=True),
-    JobSpec("watchdog", _watch, _every(WATCH_SECONDS), dt.timedelta(minutes=5)),
+            GRACE["weekly_report"], cron=True),
+    JobSpec("watchdog", _watch, _every(WATCH_SECONDS), GRACE["watchdog"]),
 ]
 
 

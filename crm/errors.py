@@ -18,6 +18,8 @@ _DEFAULTS: dict[str, str] = {
     "user.exists": "a staff user with Telegram id {telegram_id} already exists",
     "user.not_found": "no staff user with Telegram id {telegram_id}",
     "user.last_admin": "the last active admin cannot lose the admin role",
+    "user.last_admin_deactivate": "the last active admin cannot be deactivated; make someone"
+                                  " else admin first",
     "team.exists": "a team named {name} already exists",
     "team.not_found": "no such team",
     "invite.invalid": "this invite code is not valid",

@@ -14,8 +14,9 @@ from crm.actors import Actor, Channel
 from crm.clock import as_datetime, utcnow
 from crm.errors import Conflict, NotFound, ValidationError
 from crm.permissions import Action, require
-from crm.users import StaffView, _check_team, identify, validate_role
-from storage.database import database, fetch_one, insert, sql
+from crm.sales.outbox import notify
+from crm.users import StaffView, TeamView, _check_team, identify, list_teams, validate_role
+from storage.database import database, fetch_all, fetch_one, insert, sql
 
 DEFAULT_TTL = dt.timedelta(hours=24)
 CODE_PREFIX = "inv_"  # tells an invite from other /start parameters
@@ -57,6 +58,15 @@ def create_invite(actor: Actor, role: str, *, team_id: int | None = None,
     return Invite(code, checked.value, team_id, now + ttl)
 
 
+def invite_teams(actor: Actor, role: str | None = None) -> list[TeamView]:
+    """The teams an invite (for ``role``, checked when given) may put a newcomer in
+    (admins)."""
+    require(actor, Action.MANAGE_USERS)
+    if role is not None:
+        validate_role(role)
+    return list_teams(actor)
+
+
 def is_invite_code(text: str) -> bool:
     return text.startswith(CODE_PREFIX)
 
@@ -66,23 +76,41 @@ def accept_invite(code: str, *, telegram_id: int, name: str, username: str | Non
     """Join as staff with an invite code: used once, before it expires."""
     now = now or utcnow()
     with database.atomic():
-        row = fetch_one("select id, role, team_id, expires_at, used_at from invite"
-                        " where code_hash = ?", (_digest(code.strip()),))
+        row = fetch_one("select id, role, team_id, expires_at, used_at, created_by_id"
+                        " from invite where code_hash = ?", (_digest(code.strip()),))
         if row is None:
             raise NotFound("invite.invalid")
-        invite_id, role, team_id, expires_at, used_at = row
+        invite_id, role, team_id, expires_at, used_at, inviter_id = row
+        if identify(telegram_id) is not None:  # first: a member opening their link again
+            raise Conflict("invite.already_staff")
         if used_at is not None:
             raise Conflict("invite.used")
         if as_datetime(expires_at) <= now:
             raise Conflict("invite.expired")
-        if identify(telegram_id) is not None:
-            raise Conflict("invite.already_staff")
         user = _join(telegram_id, name, username, locale, role, team_id, now)
         database.execute_sql(sql("update invite set used_at = ?, used_by_id = ? where id = ?"),
                              (now, user.id, invite_id))
         audit.record(user.as_actor(Channel.BOT), "user.join_by_invite", "staff_user", user.id,
                      changes={"invite": [None, invite_id], "role": [None, role]}, now=now)
+        _tell_admins(inviter_id, user, now)
     return user
+
+
+JOINED = "invite.joined"  # the notification an invite's maker gets when it is used
+
+
+def _tell_admins(inviter_id: int | None, user: StaffView, now: dt.datetime) -> None:
+    """Tell the admin who made the invite that it was used; when they are no longer an active
+    admin, every active admin (someone should know a newcomer has access)."""
+    admins = [r[0] for r in fetch_all("select id from staff_user where role = ? and active = ?"
+                                      " and id <> ? order by id", ("admin", True, user.id))]
+    told = [inviter_id] if inviter_id in admins else admins
+    team = (fetch_one("select name from team where id = ?", (user.team_id,))
+            if user.team_id else None)
+    params = {"name": user.name, "role": user.role.value, "team": team[0] if team else None,
+              "telegram_id": user.telegram_id}
+    for admin_id in told:
+        notify(admin_id, JOINED, params, now)
 
 
 def _join(telegram_id: int, name: str, username: str | None, locale: str | None, role: str,

@@ -16,6 +16,20 @@ from storage.database import database, fetch_all, sql
 
 OUTCOME_MAX = 300
 ERROR_MAX = 500
+# How late each job may still start: a run this late still happens; later, admins hear of it.
+# A job's recorded "expected by" is its due time plus this.
+GRACE: dict[str, dt.timedelta] = {
+    "reminders": dt.timedelta(minutes=2), "notifications": dt.timedelta(minutes=2),
+    "relays": dt.timedelta(minutes=2), "sla": dt.timedelta(minutes=5),
+    "agenda": dt.timedelta(minutes=30), "rules": dt.timedelta(hours=1),
+    "backup": dt.timedelta(hours=2), "weekly_report": dt.timedelta(hours=6),
+    "watchdog": dt.timedelta(minutes=5),
+}
+
+
+def due_time(name: str, expected_by: dt.datetime) -> dt.datetime:
+    """When a job is due to run, from when it should have started by (minus its grace)."""
+    return expected_by - GRACE.get(name, dt.timedelta(0))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from crm.failures import from_stored
 from crm.permissions import Action, require
 from crm.reminders import FailedReminder, list_failed_reminders
 from crm.sales.pipelines import ensure_default_pipeline
+from crm.scheduling import due_time
 from storage import keys as keystore
 from storage.backup.keys import ensure_backup_key
 from storage.database import connect, fetch_all, fetch_one, redact_url, server_version
@@ -114,8 +115,8 @@ class CheckResult:
 def check_system(config: Config) -> list[CheckResult]:
     """Look at every part of the installation without changing anything (nor the running
     database binding: the probe uses a connection of its own)."""
-    results = [CheckResult("config", Status.OK, "check.config_ok",
-                           {"file": str(config.file) if config.file else "-"})]
+    results = [CheckResult("config", Status.OK, "check.config_ok", {"file": str(config.file)})
+               if config.file else CheckResult("config", Status.OK, "check.config_defaults", {})]
     ring = _check(results, "keys", lambda: load_keys(config), "check.keys_ok",
                   {"source": "CRM_SECURITY_KEY" if config["security.key"]
                    else str(config.key_file)})
@@ -195,7 +196,7 @@ def _check_jobs(db: Database, now: dt.datetime) -> list[CheckResult]:
                                        {"job": name, "when": last}))
         elif finished is None:  # a new installation, or a job switched off in the config
             results.append(CheckResult(f"job:{name}", Status.OK, "check.job_not_yet", {
-                "job": name, "by": expected_by}) if expected_by
+                "job": name, "due": due_time(name, expected_by)}) if expected_by
                 else CheckResult(f"job:{name}", Status.OK, "check.job_off", {"job": name}))
         else:
             results.append(CheckResult(f"job:{name}", Status.OK, "check.job_ok",

@@ -157,7 +157,7 @@ def deactivate_user(actor: Actor, telegram_id: int, *,
         if not current.active:
             return current
         if current.role is Role.ADMIN and _admins() <= 1:
-            raise Conflict("user.last_admin")
+            raise Conflict("user.last_admin_deactivate")
         database.execute_sql(sql("update staff_user set deactivated_at = ? where id = ?"),
                              (now, current.id))
         return _update_user(actor, telegram_id, "user.deactivate", {"active": False}, now)
@@ -183,6 +183,12 @@ def change_role(actor: Actor, telegram_id: int, role: str, *,
         if current.role is Role.ADMIN and checked is not Role.ADMIN and _admins() <= 1:
             raise Conflict("user.last_admin")
         return _update_user(actor, telegram_id, "user.role", {"role": checked.value}, now)
+
+
+def role_change_needs_confirming(current: Role | str, new: str) -> bool:
+    """Granting or taking away the admin role asks first: it gives (or takes) power over the
+    whole staff, every customer and the backups, so one stray tap must not do it."""
+    return (Role(current) is Role.ADMIN) != (new == Role.ADMIN.value)
 
 
 def _admins() -> int:

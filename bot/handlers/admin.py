@@ -2,9 +2,11 @@
 bot/handlers/backup.py).
 
 Every button is re-checked by crm when pressed (a button is not a grant). Callback data:
-``aup:<offset>`` staff list page, ``au:<telegram id>`` one member, ``ar:<tg>:<role>`` new role,
+``aup:<offset>`` staff list page, ``au:<telegram id>`` one member, ``ar:<tg>:<role>`` new role
+(``ar:<tg>:<role>:y`` the confirming press when admin is granted or taken away),
 ``at:<tg>:<team id or 0>`` team, ``ad:<tg>`` ask to deactivate, ``ax:<tg>`` deactivate (the
-confirmation), ``aa:<tg>`` reactivate, ``ai:<role>`` make an invite, ``ag:<offset>`` audit page,
+confirmation), ``aa:<tg>`` reactivate, ``ai:<role>`` choose the invite's team,
+``ai:<role>:<team id or 0>`` make the invite, ``ag:<offset>`` audit page,
 ``ae`` audit export, ``ah:<tg>`` hand a member's customers over (choose who),
 ``ah:<tg>:<to tg>`` ask, ``ah:<tg>:<to tg>:y`` do it.
 """
@@ -217,11 +219,14 @@ def _delivery_error(stored: str | None) -> dict[str, Any] | str:
     return reason.as_param() if reason else "-"
 
 
-def invite_text(locale: str, invite: invites.Invite, link: str, timezone: str) -> str:
-    """The deep link of a fresh invite with its expiry in the admin's time zone."""
+def invite_text(locale: str, invite: invites.Invite, link: str, timezone: str,
+                team: str | None = None) -> str:
+    """The deep link of a fresh invite with its team and its expiry in the admin's time
+    zone."""
     until = local_time(invite.expires_at, timezone).strftime("%Y-%m-%d %H:%M")
     return t(locale, "admin.invite_link", role=_role(locale, invite.role), until=until,
-             timezone=timezone, link=link)
+             timezone=timezone, link=link,
+             team=team or t(locale, "admin.no_team", html_escape=False))
 
 
 # Handlers. -------------------------------------------------------------------------------
@@ -267,13 +272,11 @@ async def _show_member(update: Update, context: session.Context,
 
 def _member_call(parts: list[str]) -> tuple[Callable[..., StaffView], tuple] | None:
     """The crm call a member button asks for (None for forged data): au shows the member,
-    ar:<tg>:<role> and at:<tg>:<team id, 0 for none> change them, ax deactivates (the
-    confirmed press), aa reactivates."""
+    at:<tg>:<team id, 0 for none> changes their team, ax deactivates (the confirmed press),
+    aa reactivates (a new role is role_button's)."""
     telegram_id = int_part(parts, 1)
     if telegram_id is None:
         return None
-    if parts[0] == "ar":
-        return (users.change_role, (telegram_id, parts[2])) if len(parts) >= 3 else None
     if parts[0] == "at":
         team_id = int_part(parts, 2)
         return None if team_id is None else (users.set_team, (telegram_id, team_id or None))
@@ -289,6 +292,37 @@ async def member_button(update: Update, context: session.Context) -> None:
         return
     change, args = call
     await _show_member(update, context, change, *args)
+
+
+async def role_button(update: Update, context: session.Context) -> None:
+    """ar:<tg>:<role>: a new role; granting or taking away admin asks first, and its
+    confirming press is ar:<tg>:<role>:y."""
+    callback, parts = update.callback_query, parse(update.callback_query.data)
+    telegram_id = int_part(parts, 1)
+    if telegram_id is None or len(parts) < 3:
+        await callback.answer()
+        return
+    role, confirmed = parts[2], len(parts) > 3 and parts[3] == "y"
+    if not confirmed:
+        member = await session.db(context, users.get_user, session.actor(context), telegram_id)
+        if users.role_change_needs_confirming(member.role, role):
+            await _ask_role(update, context, member, role)
+            return
+    await _show_member(update, context, users.change_role, telegram_id, role)
+
+
+async def _ask_role(update: Update, context: session.Context, member: StaffView,
+                    role: str) -> None:
+    locale, tg = session.locale(context), member.telegram_id
+    question = ("admin.confirm_grant_admin" if role == Role.ADMIN.value
+                else "admin.confirm_revoke_admin")
+    buttons = keyboard([[(t(locale, "admin.role_yes_button", html_escape=False,
+                            role=_role(locale, role)), data("ar", tg, role, "y"))],
+                        [(t(locale, "admin.role_keep_button", html_escape=False),
+                          data("au", tg))]])
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        t(locale, question, name=member.name, role=_role(locale, role)), reply_markup=buttons)
 
 
 async def ask_deactivate(update: Update, context: session.Context) -> None:
@@ -356,15 +390,36 @@ async def invite_command(update: Update, context: session.Context) -> None:
 
 
 async def make_invite(update: Update, context: session.Context) -> None:
-    """ai:<role>: a one-time invite; the deep link comes as a message of its own."""
-    callback = update.callback_query
-    parts = parse(callback.data)
-    invite = await session.db(context, invites.create_invite, session.actor(context),
-                              parts[1] if len(parts) > 1 else "")
+    """ai:<role> offers the teams (when there are any); ai:<role>:<team id, 0 for none> makes
+    a one-time invite, its deep link in a message of its own."""
+    callback, parts = update.callback_query, parse(update.callback_query.data)
+    actor, locale = session.actor(context), session.locale(context)
+    role = parts[1] if len(parts) > 1 else ""
+    team_id = int_part(parts, 2)
+    if len(parts) < 3:
+        teams = await session.db(context, invites.invite_teams, actor, role)
+        if teams:
+            await callback.answer()
+            await callback.edit_message_text(
+                t(locale, "admin.invite_team", role=_role(locale, role)),
+                reply_markup=_invite_team_keyboard(locale, role, teams))
+            return
+    invite = await session.db(context, invites.create_invite, actor, role,
+                              team_id=team_id or None)
+    team = await session.db(context, _team_name, actor, invite.team_id)
     await callback.answer()
-    await callback.message.reply_text(invite_text(session.locale(context), invite,
-                                                  invite.link(context.bot.username),
-                                                  session.timezone(context)))
+    await callback.message.reply_text(invite_text(locale, invite, invite.link(
+        context.bot.username), session.timezone(context), team))
+
+
+def _team_name(actor: Actor, team_id: int | None) -> str | None:
+    return next((team.name for team in invites.invite_teams(actor) if team.id == team_id), None)
+
+
+def _invite_team_keyboard(locale: str, role: str, teams: list[TeamView]) -> InlineKeyboardMarkup:
+    buttons = [(f"👥 {team.name[:30]}", data("ai", role, team.id)) for team in teams]
+    buttons.append((t(locale, "admin.no_team_button", html_escape=False), data("ai", role, 0)))
+    return keyboard([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
 
 
 async def audit_command(update: Update, context: session.Context) -> None:
@@ -424,7 +479,8 @@ def register(application: Application) -> None:
     for name, handler in (("users", users_command), ("invite", invite_command),
                           ("audit", audit_command), ("status", status_command)):
         application.add_handler(CommandHandler(name, handler))
-    for pattern, handler in ((r"^aup:", users_page), (r"^(au|ar|at|ax|aa):", member_button),
+    for pattern, handler in ((r"^aup:", users_page), (r"^(au|at|ax|aa):", member_button),
+                             (r"^ar:", role_button),
                              (r"^ad:", ask_deactivate), (r"^ai:", make_invite),
                              (r"^ag:", audit_page), (r"^ae$", export_audit),
                              (r"^ah:", handover)):

@@ -9,16 +9,18 @@ from telegram.ext import Application, CommandHandler
 from bot import session
 from bot.i18n import t
 from bot.progress import with_progress
-from bot.render import human_size
+from bot.render import human_size, when
 from crm import backups
 from crm.backups import BackupOutcome
 
 
-def outcome_text(locale: str, outcome: BackupOutcome) -> str:
-    """The file, its size, tables and rows, and whether verification passed."""
+def outcome_text(locale: str, outcome: BackupOutcome, timezone: str) -> str:
+    """The file, when it was taken on the reader's clock (its name keeps UTC time, which
+    retention and restores read), its size, tables and rows, and whether it was verified."""
     view = outcome.backup
     if outcome.ok and view is not None:
         return t(locale, "backup.done", file=view.name, size=human_size(view.size),
+                 taken=when(locale, view.created_at, timezone), timezone=timezone,
                  tables=view.tables, rows=f"{view.rows:,}")
     reason = t(locale, outcome.error_code or "backup.corrupt", html_escape=False,
                **outcome.error_params)
@@ -31,7 +33,8 @@ async def backup_command(update: Update, context: session.Context) -> None:
     backups.require_backup(actor)
     outcome = await with_progress(update, context, session.text(context, "backup.progress"),
                                   backups.create_backup, actor)
-    await update.effective_message.reply_text(outcome_text(session.locale(context), outcome))
+    await update.effective_message.reply_text(
+        outcome_text(session.locale(context), outcome, session.timezone(context)))
 
 
 def register(application: Application) -> None:

@@ -12,7 +12,8 @@ import peewee
 import pytest
 
 from bot.handlers import commands
-from crm import privacy, reminders, sales, users
+from bot.jobs import deliver_notifications
+from crm import invites, privacy, reminders, sales, users
 from crm.actors import Actor
 from storage.database import fetch_one
 from tests.bot.harness import ChatHarness
@@ -88,9 +89,42 @@ def test_users_lists_staff_and_a_press_changes_the_role(chat, staff) -> None:
 
 
 def test_the_last_admin_cannot_be_demoted_from_the_chat(chat, staff) -> None:
-    replies = chat.press(ADMIN, f"ar:{ADMIN}:agent")
+    replies = chat.press(ADMIN, f"ar:{ADMIN}:agent:y")
     assert any("last active admin" in alert for alert in chat.alerts(replies))
     assert users.identify(ADMIN).role == "admin"
+
+
+def test_the_last_admin_deactivating_themselves_is_told_they_cannot_be_deactivated(
+        chat, staff) -> None:
+    [ask] = [r for r in chat.press(ADMIN, f"ad:{ADMIN}") if r.method == "editMessageText"]
+    alerts = chat.alerts(chat.press(ADMIN, ask.button("Yes, deactivate")))
+    assert any("last active admin cannot be deactivated" in alert for alert in alerts), alerts
+    users.set_preferences(staff["admin"], locale="zh-CN")
+    alerts = chat.alerts(chat.press(ADMIN, f"ax:{ADMIN}"))
+    assert any("最后一位在职管理员不能被停用" in alert for alert in alerts), alerts
+    assert not any("角色" in alert for alert in alerts)
+    assert users.identify(ADMIN).active
+
+
+def test_granting_and_taking_away_admin_asks_first(chat, staff) -> None:
+    [detail] = [r for r in chat.press(ADMIN, f"au:{AGENT}") if r.method == "editMessageText"]
+    [ask] = [r for r in chat.press(ADMIN, detail.button("→ admin"))
+             if r.method == "editMessageText"]
+    assert "Make <b>Staff agent</b> an admin?" in ask.text
+    assert users.identify(AGENT).role == "agent"  # not yet
+    [kept] = [r for r in chat.press(ADMIN, ask.button("No, leave the role"))
+              if r.method == "editMessageText"]
+    assert "Role: agent" in kept.text and users.identify(AGENT).role == "agent"
+    [done] = [r for r in chat.press(ADMIN, ask.button("Yes, make them admin"))
+              if r.method == "editMessageText"]
+    assert "Role: admin" in done.text and users.identify(AGENT).role == "admin"
+    users.set_preferences(staff["admin"], locale="zh-CN")
+    [ask] = [r for r in chat.press(ADMIN, done.button("→ viewer"))
+             if r.method == "editMessageText"]
+    assert "取消 <b>Staff agent</b> 的管理员角色？其将成为只读用户" in ask.text
+    assert users.identify(AGENT).role == "admin"
+    chat.press(ADMIN, ask.button("确认设为只读用户"))
+    assert users.identify(AGENT).role == "viewer"
 
 
 def test_deactivation_asks_for_a_press_and_a_typed_yes_is_not_one(chat, staff) -> None:
@@ -162,7 +196,33 @@ def test_an_invite_link_joins_once(chat, staff) -> None:
     assert "Welcome" in welcome and users.identify(6100).role == "agent"
     again = only_text(chat.send(6101, f"/start {link.group(1)}"))
     assert "already been used" in again and users.identify(6101) is None
+    mine_again = only_text(chat.send(6100, f"/start {link.group(1)}"))
+    assert "already a member" in mine_again and "already been used" not in mine_again
+    users.set_preferences(users.identify(6100).as_actor(), locale="zh-CN")
+    assert "您已经是员工了" in only_text(chat.send(6100, f"/start {link.group(1)}"))
     assert "not allowed" not in only_text(chat.send(6100, "/today"))
+
+
+def test_an_invite_from_the_chat_puts_the_newcomer_in_the_chosen_team(chat, staff) -> None:
+    users.create_team(Actor.system(), "South")
+    north = users.create_team(Actor.system(), "<North>")
+    [choose] = chat.send(ADMIN, "/invite")
+    [teams] = [r for r in chat.press(ADMIN, choose.button("agent"))
+               if r.method == "editMessageText"]
+    assert "Which team does the new agent join?" in teams.text
+    assert [label for label, _ in teams.buttons] == ["👥 <North>", "👥 South", "👥 No team"]
+    [message] = [r for r in chat.press(ADMIN, teams.button("<North>"))
+                 if r.method == "sendMessage"]
+    assert "new <b>agent</b> (team: &lt;North&gt;)" in message.text
+    code = re.search(r"start=(\S+)", message.text).group(1)
+    chat.send(6100, f"/start {code}")
+    assert users.identify(6100).team_id == north.id
+    users.set_preferences(staff["admin"], locale="zh-CN")
+    [message] = [r for r in chat.press(ADMIN, "ai:viewer:0") if r.method == "sendMessage"]
+    assert "新<b>只读用户</b>（团队：无团队）" in message.text
+    assert NOT_ALLOWED in chat.alerts(chat.press(MANAGER, "ai:agent"))
+    forged = chat.press(ADMIN, "ai:boss")
+    assert "角色必须是以下之一" in " ".join(chat.alerts(forged) + chat.texts(forged))
 
 
 def test_the_audit_log_pages_and_marks_erased_details(chat, staff) -> None:
@@ -314,12 +374,16 @@ def test_status_shows_the_checks_and_counts(chat, staff) -> None:
     users.deactivate_user(Actor.system(), VIEWER)
     text = only_text(chat.send(ADMIN, "/status"))
     assert "System status" in text and "✅ database reachable" in text
+    assert "✅ configuration is valid (no config file: defaults and environment variables)" in text
+    assert "file: -" not in text
     assert "Staff: 3 active (1 admin, 1 manager, 1 agent, 0 viewers), 1 deactivated" in text
     users.add_user(Actor.system(), 99001, "agent", "Second agent")
     text = only_text(chat.send(ADMIN, "/status"))
     assert "Staff: 4 active (1 admin, 1 manager, 2 agents, 0 viewers), 1 deactivated" in text
     assert users.identify(ADMIN) is not None  # the test database is still the bound one
     assert "Staff" in only_text(chat.send(ADMIN, "/users"))
+    assert "配置有效（无配置文件：使用默认值和环境变量）" in only_text(
+        chat.send(ADMIN, "/status", language="zh-CN"))
 
 
 def test_an_unknown_user_is_refused_everywhere_and_sees_no_staff_data(chat, staff) -> None:
@@ -490,6 +554,18 @@ def test_the_audit_export_speaks_the_readers_language(chat) -> None:
                                                  "对象", "编号", "客户", "变更内容"]
 
 
+def test_status_shows_when_a_job_is_due_not_its_grace(chat, staff) -> None:
+    from crm import scheduling
+
+    # the weekly report due Monday 2026-11-30 08:00 Shanghai (00:00 UTC), 6 hours' grace
+    scheduling.expect_job("weekly_report", dt.datetime(2026, 11, 30, 6, 0))
+    text = only_text(chat.send(ADMIN, "/status"))
+    assert "job weekly_report: not run yet (due 2026-11-30 08:00)" in text
+    assert "14:00" not in text
+    users.set_preferences(staff["admin"], locale="zh-CN")
+    assert "尚未运行（预定于 2026-11-30 08:00 运行）" in only_text(chat.send(ADMIN, "/status"))
+
+
 def test_status_shows_job_times_in_the_readers_time_zone(chat, staff) -> None:
     from crm import scheduling
 
@@ -497,7 +573,42 @@ def test_status_shows_job_times_in_the_readers_time_zone(chat, staff) -> None:
     scheduling.expect_job("reminders", dt.datetime(2099, 1, 1, 1, 0))
     text = only_text(chat.send(ADMIN, "/status"))  # the installation's Asia/Shanghai
     assert "job backup: last ran 2026-11-27 02:30" in text
-    assert "job reminders: not run yet (expected by 2099-01-01 09:00)" in text
+    assert "job reminders: not run yet (due 2099-01-01 08:58)" in text  # 2 minutes' grace
     assert "UTC" not in text
     users.add_user(Actor.system(), 7103, "admin", "Far Admin", timezone="America/New_York")
     assert "last ran 2026-11-26 13:30" in only_text(chat.send(7103, "/status"))
+
+
+def joined_notes(chat: ChatHarness) -> dict[int, str]:
+    """Deliver the queued notifications as the bot's job does: text per recipient."""
+    chat.stub.calls.clear()
+    chat.loop.run_until_complete(deliver_notifications(chat.app))
+    return {int(c.params["chat_id"]): c.params["text"] for c in chat.stub.sent("sendMessage")}
+
+
+def test_the_admin_who_made_an_invite_is_told_who_joined_with_it(chat, staff) -> None:
+    users.add_user(Actor.system(), 6005, "admin", "Other admin")
+    team = users.create_team(Actor.system(), "<North>")
+    users.set_preferences(staff["admin"], locale="zh-CN")
+    invite = invites.create_invite(staff["admin"], "agent", team_id=team.id)
+    text = f"/start {invite.code}"
+    message = chat._message(6100, None, text=text, entities=[
+        {"type": "bot_command", "offset": 0, "length": len("/start")}])
+    message["from"]["first_name"] = "<Li>"
+    chat.deliver({"message": message})
+    notes = joined_notes(chat)
+    assert set(notes) == {ADMIN}  # the inviter, not every admin
+    assert "<b>&lt;Li&gt;</b>" in notes[ADMIN] and "业务员" in notes[ADMIN]
+    assert "&lt;North&gt;" in notes[ADMIN]
+
+
+def test_when_the_inviter_is_no_longer_admin_every_admin_is_told(chat, staff) -> None:
+    users.add_user(Actor.system(), 6005, "admin", "Other admin")
+    invite = invites.create_invite(staff["admin"], "viewer")
+    users.deactivate_user(Actor.system(), ADMIN)
+    users.add_user(Actor.system(), 6006, "admin", "Third admin", locale="en")
+    chat.send(6100, f"/start {invite.code}")
+    notes = joined_notes(chat)
+    assert set(notes) == {6005, 6006}
+    assert "as viewer, team: no team" in notes[6006]
+    assert "角色：只读用户，团队：无团队" in notes[6005]

@@ -3,11 +3,13 @@ one message, in their language; everyone else is refused and nothing is written.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import peewee
 import pytest
@@ -55,6 +57,20 @@ def test_an_admin_gets_a_verified_backup_with_progress_in_english(chat, tmp_path
     assert result.text.endswith("Verified: yes")
     view = backups.verify_backup(Actor.system(), path)  # the file is good, checked again
     assert view.row_counts["staff_user"] == 4
+
+
+def test_the_backup_reply_says_when_it_was_taken_on_the_admins_clock(chat, tmp_path) -> None:
+    users.set_preferences(users.identify(ADMIN).as_actor(), timezone="America/New_York")
+    [result] = [r for r in chat.send(ADMIN, "/backup") if r.method == "sendMessage"][1:]
+    [path] = backup_files(tmp_path)
+    stamp = re.search(r"crm-(\d{8}-\d{6})", path.name).group(1)  # the name keeps UTC
+    taken = dt.datetime.strptime(stamp, "%Y%m%d-%H%M%S").replace(tzinfo=dt.UTC)
+    local = taken.astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m-%d %H:%M")
+    assert f"Taken: {local} (America/New_York)" in result.text
+    users.set_preferences(users.identify(ADMIN).as_actor(), locale="zh-CN",
+                          timezone="Asia/Shanghai")
+    [result] = [r for r in chat.send(ADMIN, "/backup") if r.method == "sendMessage"][1:]
+    assert "备份时间：" in result.text and "（Asia/Shanghai）" in result.text
 
 
 def test_the_backup_reply_is_in_chinese_for_a_chinese_admin(chat, tmp_path) -> None:

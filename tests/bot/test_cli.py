@@ -169,3 +169,16 @@ def test_init_on_postgresql_works_the_same(capsys, monkeypatch) -> None:
         assert code == 0 and "PostgreSQL" in out and "healthy" in out
     finally:
         drop_postgres_database(url)
+
+
+def test_demo_data_says_what_it_made_in_words_in_the_operators_language(capsys,
+                                                                       monkeypatch) -> None:
+    run(capsys, "init")
+    code, out, _ = run(capsys, "demo-data", "--customers", "20")
+    assert code == 0 and out.startswith("demo data is in the database:")
+    assert "  20 customers" in out and "staff members" in out and "service ticket" in out
+    assert "staff_user" not in out and "customer_secret" not in out and ":" not in out[29:]
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, out, _ = run(capsys, "demo-data", "--customers", "5")
+    assert code == 0 and "演示数据已写入数据库" in out and "客户 25 位" in out
+    assert "staff_user" not in out and "sales_order" not in out

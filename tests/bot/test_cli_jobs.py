@@ -43,7 +43,7 @@ def test_check_reports_a_failed_job_a_late_one_and_a_healthy_one(capsys, tmp_pat
     assert "job backup failed at" in out and "the disk is full" in out
     assert "job agenda has not run since" in out
     assert "job reminders: last ran" in out
-    assert "job weekly_report: not run yet (expected by" in out  # a new installation's
+    assert "job weekly_report: not run yet (due" in out  # a new installation's
     assert "job rules: off (no schedule in the config)" in out
 
 
