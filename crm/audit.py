@@ -32,6 +32,10 @@ from storage import bulk
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
 CHANGED = "(changed)"  # what the log shows for an encrypted field instead of its values
+# What stands, in a merge entry, for the merged record's details once that customer is erased
+# (readers word it as their other erased details).
+ERASED = "(erased)"
+MERGED_SNAPSHOT = "from"  # the group of a merge entry's fields holding the merged record's details
 SYSTEM_NAME = "system"  # the name entries of the system actor (the command line, a job) carry
 _NONCE = 12
 # A moment inside an entry's changes, as the log writes it: "2026-01-15 02:30:00" (a datetime
@@ -303,7 +307,7 @@ def list_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | N
         "select id, at, actor_id, actor_name, channel, action, entity, entity_id, customer_id,"
         f" changes, sealed from audit_log{where} order by at desc, id desc limit ? offset ?",
         (*params, limit + 1, offset))
-    entries = tuple(_with_names(_with_currencies([_entry(r) for r in rows[:limit]])))
+    entries = tuple(_readable(_with_names(_with_currencies([_entry(r) for r in rows[:limit]]))))
     return Page(entries, offset, len(rows) > limit)
 
 
@@ -320,7 +324,7 @@ def iter_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | N
             "select id, at, actor_id, actor_name, channel, action, entity, entity_id,"
             f" customer_id, changes, sealed from audit_log{where}{joiner} id > ?"
             " order by id limit ?", (*params, last, batch))
-        yield from _with_names(_with_currencies([_entry(r) for r in rows]))
+        yield from _readable(_with_names(_with_currencies([_entry(r) for r in rows])))
         if len(rows) < batch:
             return
         last = rows[-1][0]
@@ -433,7 +437,9 @@ def shown_changes(entry: AuditEntry, words: Wording = CODES) -> Any:
     shown: dict[str, Any] = {}
     for field, value in entry.changes.items():
         kind = value_kind(entry.entity, field)
-        if kind is None:
+        if is_erased_snapshot(field, value):
+            shown[field] = [None, words.erased]
+        elif kind is None:
             shown[field] = value
         elif kind in REFERENCES:
             shown[field] = _references(entry, words, kind, value)
@@ -577,6 +583,28 @@ def _with_names(entries: list[AuditEntry]) -> list[AuditEntry]:
             found |= _stages_by_english_name(sorted(k for k in keys if isinstance(k, str)))
     return [replace(e, names={ref: found[ref] for ref in _referred(e) if ref in found})
             if e.changes else e for e in entries]
+
+
+def is_erased_snapshot(field: str, value: Any) -> bool:
+    """Whether a merge entry's field stands for the details of a merged record since erased."""
+    return field == MERGED_SNAPSHOT and value == [None, ERASED]
+
+
+def _readable(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Entries as anyone may read them now: a merge keeps a copy of the merged record's
+    details under the survivor (its own key), which must go when that customer is erased."""
+    return [_merged_details_erased(e) if e.action == "customer.merge" else e for e in entries]
+
+
+def _merged_details_erased(entry: AuditEntry) -> AuditEntry:
+    """A merge entry with the merged record's details as erased once that record is."""
+    merged = (entry.changes or {}).get("merged_from")
+    merged_id = merged[-1] if isinstance(merged, list) and merged else None
+    if not _is_id(merged_id) or entry.names.get(("customer", merged_id), "") is not None:
+        return entry  # not erased (or gone for good with nothing to look up)
+    prefix = MERGED_SNAPSHOT + "."
+    kept = {k: v for k, v in (entry.changes or {}).items() if not k.startswith(prefix)}
+    return replace(entry, changes=kept | {MERGED_SNAPSHOT: [None, ERASED]})
 
 
 def _names(kind: str, ids: list[int]) -> dict[tuple[str, int | str], Name]:
