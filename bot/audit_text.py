@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from bot.i18n import catalogue, money, t
-from crm.audit import EXPORT_ACTION, MONEY, Wording
+from crm.audit import EXPORT_ACTION, FAILURE, MONEY, Wording
 
 # Field names that only differ from a labelled one by how they are stored: owner_id is the
 # owner, total_minor the total (in minor units).
@@ -101,9 +101,21 @@ def value_words(locale: str, kind: str, value: Any, currency: str | None) -> Any
         return money(locale, value, currency) if currency else f"{value:,}"
     if kind == "field" and isinstance(value, str):
         return field_words(locale, value)
+    if kind == FAILURE:
+        return failure_words(locale, value)
     group = VALUE_GROUPS.get(kind)
     code = str(value).lower() if isinstance(value, bool) else str(value)
     return catalogue(locale).get(f"{group}.{code}", value) if group else value
+
+
+def failure_words(locale: str, value: Any) -> Any:
+    """Why something failed, as its message reads (a stored code, with its parameters when
+    the entry kept them); a code without words as it is stored."""
+    code, params = (value.get("code"), value.get("params") or {}) if isinstance(value, dict) \
+        else (value, {})
+    if not isinstance(code, str) or code not in catalogue(locale):
+        return value
+    return t(locale, code, html_escape=False, **params)
 
 
 def action_with_code(locale: str, code: str) -> str:

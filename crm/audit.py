@@ -86,6 +86,9 @@ ACTIONS = frozenset({
 # not listed read as they are stored (names, texts, numbers).
 MONEY_MINOR = "money_minor"  # an amount in whole minor units of the currency (12550: 125.50)
 MONEY = "money"  # an amount as decimal text ("125.50")
+# Why background work failed (crm.failures): a message's code with its parameters, or, in
+# older entries, the code alone; worded as the failure's own message.
+FAILURE = "failure"
 VALUE_KINDS: dict[tuple[str | None, str], str] = {
     (None, "role"): "role",
     (None, "active"): "yes_no", (None, "archived"): "yes_no", (None, "voided"): "yes_no",
@@ -102,7 +105,8 @@ VALUE_KINDS: dict[tuple[str | None, str], str] = {
     ("product", "unit_price_minor"): MONEY_MINOR,
     ("reminder", "repeat"): "repeat",
     ("report", "kind"): "report", ("report", "reach"): "reach",
-    ("backup", "reason"): "backup_reason", ("export", "format"): "export_format",
+    ("backup", "reason"): "backup_reason", ("backup", "error"): FAILURE,
+    ("export", "format"): "export_format",
     ("sales_order", "status"): "order_status",
     **{("sales_order", f"{part}_minor"): MONEY_MINOR
        for part in ("subtotal", "discount", "total", "paid")},
