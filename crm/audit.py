@@ -137,8 +137,20 @@ _CURRENCY_TABLES = {"deal": "deal", "payment": "payment", "product": "product",
                     "sales_order": "sales_order"}
 
 
-def value_kind(entity: str, field: str) -> str | None:
+# Kinds of value that depend on the action, not the record: an export's status filter holds
+# the statuses of the kind exported (crm.exports registers them with each kind).
+ACTION_VALUE_KINDS: dict[tuple[str, str], str] = {}
+
+
+def register_value_kind(action: str, field: str, kind: str) -> None:
+    """Say what ``field`` holds in entries of ``action`` (a kind of ``VALUE_KINDS``)."""
+    ACTION_VALUE_KINDS[(action, field)] = kind
+
+
+def value_kind(entity: str, field: str, action: str = "") -> str | None:
     """What the values of ``field`` in an entry about an ``entity`` are (``VALUE_KINDS``)."""
+    if (action, field) in ACTION_VALUE_KINDS:
+        return ACTION_VALUE_KINDS[(action, field)]
     group, _, member = field.partition(".")
     for key in ((entity, field), (None, field), (entity, group), (entity, member),
                 (None, member)):
@@ -440,7 +452,7 @@ def shown_changes(entry: AuditEntry, words: Wording = CODES) -> Any:
     old_currency, new_currency = _currencies(entry)
     shown: dict[str, Any] = {}
     for field, value in entry.changes.items():
-        kind = value_kind(entry.entity, field)
+        kind = value_kind(entry.entity, field, entry.action)
         if is_erased_snapshot(field, value):
             shown[field] = [None, words.erased]
         elif kind is None:
@@ -644,7 +656,7 @@ def _referred(entry: AuditEntry) -> set[tuple[str, int | str]]:
         return set()
     found = set()
     for name, value in entry.changes.items():
-        kind = value_kind(entry.entity, name)
+        kind = value_kind(entry.entity, name, entry.action)
         if kind in REFERENCES:
             found |= {(kind, item) for item in (value if isinstance(value, list) else [value])
                       if _is_id(item) or (kind == "stage" and isinstance(item, str))}
@@ -666,4 +678,13 @@ def _entry(row: tuple) -> AuditEntry:
     elif blob is not None:
         changes = json.loads(blob)
     return AuditEntry(row[0], as_datetime(row[1]), row[2], row[3], row[4], row[5], row[6],
-                      row[7], row[8], changes, erased)
+                      row[7], row[8], _ids_as_numbers(row[5], changes), erased)
+
+
+def _ids_as_numbers(action: str, changes: Any) -> Any:
+    """Older exports recorded their owner filter's id as text ("3"): an id, to be named."""
+    owner = changes.get("owner_id") if isinstance(changes, dict) else None
+    if not action.startswith(EXPORT_ACTION) or not isinstance(owner, list) \
+            or not all(isinstance(v, str) and v.isdigit() for v in owner if v is not None):
+        return changes
+    return changes | {"owner_id": [None if v is None else int(v) for v in owner]}
