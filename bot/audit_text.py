@@ -79,17 +79,19 @@ def field_words(locale: str, name: str, entity: str = "") -> str:
     for key in (f"audit.field.{entity}.{name}", f"field.{name}", f"export.column.{name}"):
         if key in words:
             return words[key]
-    for suffix in _STORED_SUFFIXES:
-        if name.endswith(suffix):
-            stem = field_words(locale, name.removesuffix(suffix))
-            if stem != name.removesuffix(suffix):
-                return stem
+    # A group's member is labelled as a field of its own (from.merged_id: the merged record's
+    # id), before a stored suffix is taken off the whole name (not 被合并的记录·merged).
     group, _, member = name.partition(".")
     if member:
         member_words = words.get(f"{_MEMBER_GROUPS.get(group)}.{member}")
         return t(locale, "audit.field_of", html_escape=False,
                  group=words.get(f"audit.group.{group}") or field_words(locale, group),
                  member=member_words or field_words(locale, member))
+    for suffix in _STORED_SUFFIXES:
+        if name.endswith(suffix):
+            stem = field_words(locale, name.removesuffix(suffix))
+            if stem != name.removesuffix(suffix):
+                return stem
     return name
 
 

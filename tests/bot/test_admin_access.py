@@ -282,6 +282,17 @@ def test_an_erased_customer_never_reappears_by_name_through_an_id(chat) -> None:
     assert f"已清除的客户 (#{ids['duplicate']})" in page.text and "李四 (#" not in page.text
 
 
+def test_a_merge_entry_labels_the_merged_records_id_in_words(chat) -> None:
+    from crm import customers
+
+    admin = users.add_user(Actor.system(), 7105, "admin", "陈静", locale="zh-CN").as_actor()
+    buyer, duplicate = customer(admin, "王小明"), customer(admin, "李四")
+    customers.merge_customers(admin, buyer.id, duplicate.id)
+    [page] = chat.send(7105, "/audit")
+    assert f"被合并的记录·编号: — → 李四 (#{duplicate.id})" in page.text
+    assert "merged" not in page.text.replace("customer.merged_into", "")
+
+
 def test_a_merged_customer_erased_later_is_not_named_by_the_merge_entry(chat) -> None:
     import io
     import json
