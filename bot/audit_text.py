@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from bot.i18n import catalogue, money, t
-from crm.audit import EXPORT_ACTION, MONEY, Wording
+from crm.audit import EXPORT_ACTION, FAILURE, MONEY, Wording
 
 # Field names that only differ from a labelled one by how they are stored: owner_id is the
 # owner, total_minor the total (in minor units).
@@ -79,17 +79,19 @@ def field_words(locale: str, name: str, entity: str = "") -> str:
     for key in (f"audit.field.{entity}.{name}", f"field.{name}", f"export.column.{name}"):
         if key in words:
             return words[key]
-    for suffix in _STORED_SUFFIXES:
-        if name.endswith(suffix):
-            stem = field_words(locale, name.removesuffix(suffix))
-            if stem != name.removesuffix(suffix):
-                return stem
+    # A group's member is labelled as a field of its own (from.merged_id: the merged record's
+    # id), before a stored suffix is taken off the whole name (not 被合并的记录·merged).
     group, _, member = name.partition(".")
     if member:
         member_words = words.get(f"{_MEMBER_GROUPS.get(group)}.{member}")
         return t(locale, "audit.field_of", html_escape=False,
                  group=words.get(f"audit.group.{group}") or field_words(locale, group),
                  member=member_words or field_words(locale, member))
+    for suffix in _STORED_SUFFIXES:
+        if name.endswith(suffix):
+            stem = field_words(locale, name.removesuffix(suffix))
+            if stem != name.removesuffix(suffix):
+                return stem
     return name
 
 
@@ -101,9 +103,21 @@ def value_words(locale: str, kind: str, value: Any, currency: str | None) -> Any
         return money(locale, value, currency) if currency else f"{value:,}"
     if kind == "field" and isinstance(value, str):
         return field_words(locale, value)
+    if kind == FAILURE:
+        return failure_words(locale, value)
     group = VALUE_GROUPS.get(kind)
     code = str(value).lower() if isinstance(value, bool) else str(value)
     return catalogue(locale).get(f"{group}.{code}", value) if group else value
+
+
+def failure_words(locale: str, value: Any) -> Any:
+    """Why something failed, as its message reads (a stored code, with its parameters when
+    the entry kept them); a code without words as it is stored."""
+    code, params = (value.get("code"), value.get("params") or {}) if isinstance(value, dict) \
+        else (value, {})
+    if not isinstance(code, str) or code not in catalogue(locale):
+        return value
+    return t(locale, code, html_escape=False, **params)
 
 
 def action_with_code(locale: str, code: str) -> str:

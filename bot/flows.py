@@ -2,14 +2,16 @@
 ends any other the user left unfinished, so what they type next goes where they expect.
 
 A flow ended that way with typed answers not yet saved says so once, naming what was dropped
-("新客户「李雷」未保存，已放弃。"); one with nothing typed, or already saved, ends silently."""
+("新客户「李雷」未保存，已放弃。"); one with nothing typed, or already saved, ends silently,
+unless its step showed a reply keyboard (🚗 a visit's 📍 share-location button): only a message
+can take that off the screen, so it says the flow ended ("王小明的拜访记录已取消。")."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from typing import Any
 
-from telegram import Update
+from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import ConversationHandler
 
 from bot import session
@@ -30,19 +32,28 @@ class OneFlowPerUser(ConversationHandler):
     """A ConversationHandler that, when it starts for a user, ends that user's others.
 
     ``unsaved`` names what a half-filled draft holds; ``drafts`` are the user_data keys the
-    flow keeps its draft under, dropped when another flow ends it."""
+    flow keeps its draft under, dropped when another flow ends it. ``keyboard_states`` are the
+    steps that show a reply keyboard, and ``named`` names the flow's draft even with nothing
+    typed, for the message that takes that keyboard away."""
 
     def __init__(self, *args: Any, unsaved: Unsaved | None = None,
-                 drafts: Collection[str] = (), **kwargs: Any) -> None:
+                 drafts: Collection[str] = (), keyboard_states: Collection[object] = (),
+                 named: Unsaved | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.unsaved = unsaved
         self.drafts = tuple(drafts)
+        self.keyboard_states = frozenset(keyboard_states)
+        self.named = named
+
+    def _state(self, update: Update) -> object:
+        """The user's current step in this flow, None when it is not running for them."""
+        try:
+            return self._conversations.get(self._get_key(update))
+        except RuntimeError:  # no key for this kind of update
+            return None
 
     def _active(self, update: Update) -> bool:
-        try:
-            return self._conversations.get(self._get_key(update)) is not None
-        except RuntimeError:  # no key for this kind of update
-            return False
+        return self._state(update) is not None
 
     async def handle_update(self, update: Update, application: Any, check_result: Any,
                             context: Any) -> object:
@@ -60,13 +71,26 @@ class OneFlowPerUser(ConversationHandler):
             return
         user_data = context.user_data if context.user_data is not None else {}
         locale = session.locale(context, update)
-        lost = self.unsaved(locale, user_data) if self.unsaved else None
+        notice = self._notice(locale, user_data, self._state(update) in self.keyboard_states)
         await self.end_for(update)
         for key in self.drafts:
             user_data.pop(key, None)
-        if lost and update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id,
-                                           t(locale, "flow.abandoned", what=lost))
+        if notice is not None and update.effective_chat is not None:
+            text, markup = notice
+            await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+    def _notice(self, locale: str, user_data: dict[Any, Any], keyboard_shown: bool
+                ) -> tuple[str, ReplyKeyboardRemove | None] | None:
+        """What to say as the flow ends: what was dropped, else (a reply keyboard to take off)
+        that it ended; None to end silently."""
+        markup = ReplyKeyboardRemove() if keyboard_shown else None
+        lost = self.unsaved(locale, user_data) if self.unsaved else None
+        if lost:
+            return t(locale, "flow.abandoned", what=lost), markup
+        named = self.named(locale, user_data) if keyboard_shown and self.named else None
+        if named:
+            return t(locale, "flow.ended", what=named), markup
+        return None
 
     async def end_for(self, update: Update) -> None:
         """Drop this conversation for the update's user, with its pending timeout."""

@@ -32,6 +32,10 @@ from storage import bulk
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
 CHANGED = "(changed)"  # what the log shows for an encrypted field instead of its values
+# What stands, in a merge entry, for the merged record's details once that customer is erased
+# (readers word it as their other erased details).
+ERASED = "(erased)"
+MERGED_SNAPSHOT = "from"  # the group of a merge entry's fields holding the merged record's details
 SYSTEM_NAME = "system"  # the name entries of the system actor (the command line, a job) carry
 _NONCE = 12
 # A moment inside an entry's changes, as the log writes it: "2026-01-15 02:30:00" (a datetime
@@ -82,6 +86,9 @@ ACTIONS = frozenset({
 # not listed read as they are stored (names, texts, numbers).
 MONEY_MINOR = "money_minor"  # an amount in whole minor units of the currency (12550: 125.50)
 MONEY = "money"  # an amount as decimal text ("125.50")
+# Why background work failed (crm.failures): a message's code with its parameters, or, in
+# older entries, the code alone; worded as the failure's own message.
+FAILURE = "failure"
 VALUE_KINDS: dict[tuple[str | None, str], str] = {
     (None, "role"): "role",
     (None, "active"): "yes_no", (None, "archived"): "yes_no", (None, "voided"): "yes_no",
@@ -98,7 +105,8 @@ VALUE_KINDS: dict[tuple[str | None, str], str] = {
     ("product", "unit_price_minor"): MONEY_MINOR,
     ("reminder", "repeat"): "repeat",
     ("report", "kind"): "report", ("report", "reach"): "reach",
-    ("backup", "reason"): "backup_reason", ("export", "format"): "export_format",
+    ("backup", "reason"): "backup_reason", ("backup", "error"): FAILURE,
+    ("export", "format"): "export_format",
     ("sales_order", "status"): "order_status",
     **{("sales_order", f"{part}_minor"): MONEY_MINOR
        for part in ("subtotal", "discount", "total", "paid")},
@@ -129,8 +137,20 @@ _CURRENCY_TABLES = {"deal": "deal", "payment": "payment", "product": "product",
                     "sales_order": "sales_order"}
 
 
-def value_kind(entity: str, field: str) -> str | None:
+# Kinds of value that depend on the action, not the record: an export's status filter holds
+# the statuses of the kind exported (crm.exports registers them with each kind).
+ACTION_VALUE_KINDS: dict[tuple[str, str], str] = {}
+
+
+def register_value_kind(action: str, field: str, kind: str) -> None:
+    """Say what ``field`` holds in entries of ``action`` (a kind of ``VALUE_KINDS``)."""
+    ACTION_VALUE_KINDS[(action, field)] = kind
+
+
+def value_kind(entity: str, field: str, action: str = "") -> str | None:
     """What the values of ``field`` in an entry about an ``entity`` are (``VALUE_KINDS``)."""
+    if (action, field) in ACTION_VALUE_KINDS:
+        return ACTION_VALUE_KINDS[(action, field)]
     group, _, member = field.partition(".")
     for key in ((entity, field), (None, field), (entity, group), (entity, member),
                 (None, member)):
@@ -303,7 +323,7 @@ def list_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | N
         "select id, at, actor_id, actor_name, channel, action, entity, entity_id, customer_id,"
         f" changes, sealed from audit_log{where} order by at desc, id desc limit ? offset ?",
         (*params, limit + 1, offset))
-    entries = tuple(_with_names(_with_currencies([_entry(r) for r in rows[:limit]])))
+    entries = tuple(_readable(_with_names(_with_currencies([_entry(r) for r in rows[:limit]]))))
     return Page(entries, offset, len(rows) > limit)
 
 
@@ -320,7 +340,7 @@ def iter_audit(actor: Actor, *, user_id: int | None = None, customer_id: int | N
             "select id, at, actor_id, actor_name, channel, action, entity, entity_id,"
             f" customer_id, changes, sealed from audit_log{where}{joiner} id > ?"
             " order by id limit ?", (*params, last, batch))
-        yield from _with_names(_with_currencies([_entry(r) for r in rows]))
+        yield from _readable(_with_names(_with_currencies([_entry(r) for r in rows])))
         if len(rows) < batch:
             return
         last = rows[-1][0]
@@ -432,8 +452,10 @@ def shown_changes(entry: AuditEntry, words: Wording = CODES) -> Any:
     old_currency, new_currency = _currencies(entry)
     shown: dict[str, Any] = {}
     for field, value in entry.changes.items():
-        kind = value_kind(entry.entity, field)
-        if kind is None:
+        kind = value_kind(entry.entity, field, entry.action)
+        if is_erased_snapshot(field, value):
+            shown[field] = [None, words.erased]
+        elif kind is None:
             shown[field] = value
         elif kind in REFERENCES:
             shown[field] = _references(entry, words, kind, value)
@@ -579,6 +601,28 @@ def _with_names(entries: list[AuditEntry]) -> list[AuditEntry]:
             if e.changes else e for e in entries]
 
 
+def is_erased_snapshot(field: str, value: Any) -> bool:
+    """Whether a merge entry's field stands for the details of a merged record since erased."""
+    return field == MERGED_SNAPSHOT and value == [None, ERASED]
+
+
+def _readable(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Entries as anyone may read them now: a merge keeps a copy of the merged record's
+    details under the survivor (its own key), which must go when that customer is erased."""
+    return [_merged_details_erased(e) if e.action == "customer.merge" else e for e in entries]
+
+
+def _merged_details_erased(entry: AuditEntry) -> AuditEntry:
+    """A merge entry with the merged record's details as erased once that record is."""
+    merged = (entry.changes or {}).get("merged_from")
+    merged_id = merged[-1] if isinstance(merged, list) and merged else None
+    if not _is_id(merged_id) or entry.names.get(("customer", merged_id), "") is not None:
+        return entry  # not erased (or gone for good with nothing to look up)
+    prefix = MERGED_SNAPSHOT + "."
+    kept = {k: v for k, v in (entry.changes or {}).items() if not k.startswith(prefix)}
+    return replace(entry, changes=kept | {MERGED_SNAPSHOT: [None, ERASED]})
+
+
 def _names(kind: str, ids: list[int]) -> dict[tuple[str, int | str], Name]:
     table, columns = REFERENCES[kind]
     erased = "erased_at" if table == "customer" else "null"
@@ -612,7 +656,7 @@ def _referred(entry: AuditEntry) -> set[tuple[str, int | str]]:
         return set()
     found = set()
     for name, value in entry.changes.items():
-        kind = value_kind(entry.entity, name)
+        kind = value_kind(entry.entity, name, entry.action)
         if kind in REFERENCES:
             found |= {(kind, item) for item in (value if isinstance(value, list) else [value])
                       if _is_id(item) or (kind == "stage" and isinstance(item, str))}
@@ -634,4 +678,13 @@ def _entry(row: tuple) -> AuditEntry:
     elif blob is not None:
         changes = json.loads(blob)
     return AuditEntry(row[0], as_datetime(row[1]), row[2], row[3], row[4], row[5], row[6],
-                      row[7], row[8], changes, erased)
+                      row[7], row[8], _ids_as_numbers(row[5], changes), erased)
+
+
+def _ids_as_numbers(action: str, changes: Any) -> Any:
+    """Older exports recorded their owner filter's id as text ("3"): an id, to be named."""
+    owner = changes.get("owner_id") if isinstance(changes, dict) else None
+    if not action.startswith(EXPORT_ACTION) or not isinstance(owner, list) \
+            or not all(isinstance(v, str) and v.isdigit() for v in owner if v is not None):
+        return changes
+    return changes | {"owner_id": [None if v is None else int(v) for v in owner]}

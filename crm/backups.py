@@ -140,11 +140,12 @@ def _create(actor: Actor, now: dt.datetime, reason: str,
                               busy_timeout_ms=settings["database.busy_timeout_ms"],
                               progress=progress)
     except store.BackupError as error:
-        _audit_failure(actor, now, target.name, error.code)
+        _audit_failure(actor, now, target.name, Failure(error.code, dict(error.params)))
         raise
     view = _view(result.path, result.manifest, "verified" if result.verified else "failed")
     if result.error is not None:
-        _audit_failure(actor, now, result.path.name, result.error.code)
+        _audit_failure(actor, now, result.path.name,
+                       Failure(result.error.code, dict(result.error.params)))
         told = _tell_admins(result.path.name, _unverified(Failure(
             result.error.code, dict(result.error.params))), now)
         return BackupOutcome(False, view, result.error.code, dict(result.error.params),
@@ -165,10 +166,11 @@ def _new_path(folder: Path, now: dt.datetime, reason: str) -> Path:
     return candidate
 
 
-def _audit_failure(actor: Actor, now: dt.datetime, name: str, code: str) -> None:
+def _audit_failure(actor: Actor, now: dt.datetime, name: str, reason: Failure) -> None:
+    """The failure with its reason as a message (code and parameters) the log can word."""
     with database.atomic():
         audit.record(actor, "backup.failed", "backup", changes={
-            "file": [None, name], "error": [None, code]}, now=now)
+            "file": [None, name], "error": [None, reason.as_param()]}, now=now)
 
 
 def _unverified(cause: Failure) -> Failure:
@@ -196,7 +198,7 @@ def run_scheduled_backup(now: dt.datetime) -> BackupOutcome:
     except Exception as error:  # a full disk or a locked database must reach the admins too
         reason = explain(error, doing="the scheduled backup")
         if not isinstance(error, store.BackupError):  # those are audited where they happen
-            _audit_failure(actor, now, "-", reason.code)
+            _audit_failure(actor, now, "-", reason)
         told = _tell_admins("-", reason, now)
         return BackupOutcome(False, None, reason.code, dict(reason.params),
                              admins_notified=told)

@@ -244,6 +244,14 @@ def unsaved(locale: str, user_data: dict[Any, Any]) -> str | None:
     draft = user_data.get(DRAFT)
     if draft is None or (draft.summary is None and not draft.attachments):
         return None
+    return named(locale, user_data)
+
+
+def named(locale: str, user_data: dict[Any, Any]) -> str | None:
+    """The entry being logged, typed into or not."""
+    draft = user_data.get(DRAFT)
+    if draft is None:
+        return None
     return t(locale, f"flow.log_{draft.kind}", html_escape=False, name=draft.name)
 
 
@@ -332,7 +340,7 @@ def register(application: Application) -> None:
                           MessageHandler(filters.TEXT & ~filters.COMMAND & PRIVATE, save)],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)]},
         fallbacks=[CommandHandler("cancel", cancel)], name="log", unsaved=unsaved,
-        drafts=(DRAFT,)))
+        drafts=(DRAFT,), keyboard_states=(LOCATION,), named=named))
     application.add_handler(CommandHandler("log", log_command))
     application.add_handler(CallbackQueryHandler(pick_kind, pattern=r"^lg:\d{1,9}$"))
     application.add_handler(CallbackQueryHandler(ignore, pattern=r"^lg:"))

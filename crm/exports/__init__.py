@@ -137,7 +137,8 @@ def export_records(actor: Actor, kind: str, target: BinaryIO, *, fmt: str = "xls
     with database.atomic():
         audit.record(actor, audit.EXPORT_ACTION + chosen.name, "export", None, changes={
             "format": [None, fmt], "rows": [None, count],
-            **{k: [None, str(v)] for k, v in vars(filters).items() if v is not None}},
+            **{k: [None, v if isinstance(v, int) else str(v)]  # the owner's id, to be named
+               for k, v in vars(filters).items() if v is not None}},
             now=now or utcnow())
     return ExportResult(chosen.name, fmt, count)
 

@@ -11,7 +11,7 @@ from itertools import groupby
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
-from crm import runtime
+from crm import audit, runtime
 from crm.actors import Actor
 from crm.clock import as_date, as_datetime
 from crm.customers.views import STATUSES
@@ -102,6 +102,9 @@ class ExportKind:
     statuses: tuple[str, ...]
     where: Callable[[Query], tuple[str, tuple]]  # FROM ... WHERE ... of the kind
     read: Callable[[Query, str, tuple], Iterator[Sequence[object]]]
+    # What its statuses are in the audit log's terms (crm.audit.VALUE_KINDS), so the status
+    # an export was narrowed to reads in words there.
+    status_kind: str | None = None
 
     def count(self, query: Query) -> int:
         clause, params = self.where(query)
@@ -118,6 +121,8 @@ REGISTRY: dict[str, ExportKind] = {}
 def register(kind: ExportKind) -> ExportKind:
     """Make a kind exportable (later features add theirs: tickets)."""
     REGISTRY[kind.name] = kind
+    if kind.status_kind:
+        audit.register_value_kind(audit.EXPORT_ACTION + kind.name, "status", kind.status_kind)
     return kind
 
 
@@ -291,7 +296,8 @@ def _tag_names(ids: list[int]) -> dict[int, str]:
                 f" where {condition} order by ct.customer_id, t.name", params), itemgetter(0))}
 
 
-register(ExportKind("customers", CUSTOMER_COLUMNS, STATUSES, _customers_where, _customers))
+register(ExportKind("customers", CUSTOMER_COLUMNS, STATUSES, _customers_where, _customers,
+                    "customer_status"))
 
 
 # Interactions ------------------------------------------------------------------------------
@@ -357,7 +363,7 @@ def _deals(query: Query, clause: str, params: tuple) -> Iterator[Sequence[object
                    query.local(r[14]), query.local(r[15]))
 
 
-register(ExportKind("deals", DEAL_COLUMNS, STAGE_KINDS, _deals_where, _deals))
+register(ExportKind("deals", DEAL_COLUMNS, STAGE_KINDS, _deals_where, _deals, "stage_kind"))
 
 
 # Orders ------------------------------------------------------------------------------------
@@ -392,4 +398,5 @@ def _orders(query: Query, clause: str, params: tuple) -> Iterator[Sequence[objec
                    r[11], query.local(r[12]))
 
 
-register(ExportKind("orders", ORDER_COLUMNS, ORDER_STATUSES, _orders_where, _orders))
+register(ExportKind("orders", ORDER_COLUMNS, ORDER_STATUSES, _orders_where, _orders,
+                    "order_status"))

@@ -35,4 +35,5 @@ def _tickets(query: Query, clause: str, params: tuple) -> Iterator[Sequence[obje
                    *map(query.local, r[9:14]), r[14])
 
 
-register(ExportKind("tickets", TICKET_COLUMNS, STATUSES, _tickets_where, _tickets))
+register(ExportKind("tickets", TICKET_COLUMNS, STATUSES, _tickets_where, _tickets,
+                    "ticket_status"))

@@ -342,6 +342,35 @@ def test_an_erased_customer_never_reappears_by_name_through_an_id(chat) -> None:
     assert f"已清除的客户 (#{ids['duplicate']})" in page.text and "李四 (#" not in page.text
 
 
+def test_a_merge_entry_labels_the_merged_records_id_in_words(chat) -> None:
+    from crm import customers
+
+    admin = users.add_user(Actor.system(), 7105, "admin", "陈静", locale="zh-CN").as_actor()
+    buyer, duplicate = customer(admin, "王小明"), customer(admin, "李四")
+    customers.merge_customers(admin, buyer.id, duplicate.id)
+    [page] = chat.send(7105, "/audit")
+    assert f"被合并的记录·编号: — → 李四 (#{duplicate.id})" in page.text
+    assert "merged" not in page.text.replace("customer.merged_into", "")
+
+
+def test_a_merged_customer_erased_later_is_not_named_by_the_merge_entry(chat) -> None:
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    _chinese_admin_who_sold_and_reorganised(chat)
+    [page] = chat.send(7105, "/audit")
+    assert "customer.merge" in page.text and "李四" not in page.text
+    assert "被合并的记录: — → 详情已随客户一并清除" in page.text
+    [document] = [r for r in chat.press(7105, page.button("📤")) if r.method == "sendDocument"]
+    [(_, content, _)] = document.params["_files"].values()
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    [merge] = [json.loads(row[8]) for row in rows[1:] if row[4] == "customer.merge"]
+    assert merge["被合并的记录"] == [None, "详情已随客户一并清除"]
+    assert "李四" not in json.dumps(merge, ensure_ascii=False)
+
+
 def test_the_audit_export_names_the_records_too(chat) -> None:
     import io
     import json

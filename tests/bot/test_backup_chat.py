@@ -175,6 +175,8 @@ def test_common_backup_failures_reach_admins_and_status_in_their_language(
     [status] = chat.send(ZH_ADMIN, "/status")
     assert "任务 备份（backup） 于" in status.text and chinese in status.text
     assert "backup.failed" in [e.action for e in audit.list_audit(Actor.system()).items]
+    [log] = chat.send(ZH_ADMIN, "/audit")  # why, in words, not as the failure's code
+    assert f"错误: — → {chinese}" in log.text and "failure." not in log.text
 
 
 @SQLITE_ONLY

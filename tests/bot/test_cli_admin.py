@@ -146,6 +146,19 @@ def test_the_audit_log_names_teams_and_staff_instead_of_their_ids(capsys, tmp_pa
     assert json.loads(moved[8]) == {"团队": [None, "华东组 (#1)"]}
 
 
+def test_an_export_reads_in_the_audit_log_with_its_status_and_owner_in_words(
+        capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    _a_customer()
+    code, _, _ = run(capsys, "export", "deals", "-o", str(tmp_path / "d.csv"), "--status", "赢单",
+                     "--owner", "Boss")
+    assert code == 0
+    boss = fetch_all("select id from staff_user where telegram_id = 100")[0][0]
+    code, out, _ = run(capsys, "audit", "--limit", "1")
+    assert '"状态": [null, "赢单"]' in out and f'"负责人": [null, "Boss (#{boss})"]' in out
+    assert '"won"' not in out and f'"{boss}"' not in out
+
+
 def test_audit_dates_and_times_are_the_installations_local_ones(capsys, tmp_path) -> None:
     from crm import users
 

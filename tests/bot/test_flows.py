@@ -89,3 +89,26 @@ def test_a_new_deal_with_a_title_typed_is_said_dropped(chat, zh_agent) -> None:
     chat.send(ZH_AGENT, "年度采购")
     replies = chat.send(ZH_AGENT, "/remind")
     assert "新商机「年度采购」未保存，已放弃。" in chat.texts(replies)
+
+
+def test_a_visit_ended_by_another_command_takes_the_location_keyboard_away(chat,
+                                                                           zh_agent) -> None:
+    made = customer(zh_agent, "王小明")
+    [ask] = [r for r in chat.press(ZH_AGENT, f"lg:{made.id}:visit") if r.method == "sendMessage"]
+    assert ask.params["reply_markup"]["keyboard"][0][0]["request_location"] is True  # 📍 shown
+    replies = chat.send(ZH_AGENT, "/new")
+    [ended] = [r for r in replies if "拜访记录" in r.text]
+    assert ended.text == "王小明的拜访记录已取消。"
+    assert ended.params["reply_markup"] == {"remove_keyboard": True}
+
+
+def test_a_visit_summary_dropped_while_the_location_is_asked_takes_the_keyboard_away(
+        chat, agent) -> None:
+    made = customer(agent, "Wang Xiaoming")
+    chat.press(AGENT, f"lg:{made.id}:visit")
+    chat.send(AGENT, "talked prices")  # kept while the location is asked
+    replies = chat.send(AGENT, "/remind")
+    [dropped] = [r for r in replies if "dropped" in r.text]
+    assert dropped.text == ("The visit note for Wang Xiaoming was not saved and has been"
+                            " dropped.")
+    assert dropped.params["reply_markup"] == {"remove_keyboard": True}

@@ -188,7 +188,7 @@ def test_a_refused_status_change_names_the_statuses_in_the_readers_words() -> No
 
 def test_every_coded_value_the_audit_log_shows_has_words_in_every_language() -> None:
     from bot.audit_text import VALUE_GROUPS
-    from crm.audit import MONEY, MONEY_MINOR, REFERENCES, VALUE_KINDS
+    from crm.audit import FAILURE, MONEY, MONEY_MINOR, REFERENCES, VALUE_KINDS
     from crm.backups import SAFETY
     from crm.consent import CONSENT_METHODS
     from crm.exports import FORMATS
@@ -210,8 +210,9 @@ def test_every_coded_value_the_audit_log_shows_has_words_in_every_language() -> 
         "report": tuple(KINDS), "role": tuple(r.value for r in Role),
         "stage_kind": STAGE_KINDS, "ticket_channel": ("staff", "telegram"),
         "ticket_status": sla.STATUSES, "yes_no": ("true", "false")}
-    # ids of other records read as those records' names, looked up, not worded
-    kinds = set(VALUE_KINDS.values()) - {MONEY, MONEY_MINOR, "field"} - set(REFERENCES)
+    # ids of other records read as those records' names, looked up, not worded; a failure
+    # reads as its own message
+    kinds = set(VALUE_KINDS.values()) - {MONEY, MONEY_MINOR, "field", FAILURE} - set(REFERENCES)
     assert kinds == set(VALUE_GROUPS) == set(codes)
     for locale in LOCALES:
         missing = sorted(f"{VALUE_GROUPS[kind]}.{code}" for kind in kinds
@@ -227,3 +228,16 @@ def test_a_consent_method_and_a_payment_method_have_their_own_labels() -> None:
 
     assert refused("consent_method").startswith("同意方式")
     assert refused("method").startswith("付款方式")
+
+
+def test_a_failure_in_the_audit_log_reads_as_its_message_even_without_its_details() -> None:
+    from bot.audit_text import value_words
+    from crm.audit import FAILURE
+
+    stored = {"code": "failure.no_space", "params": {"path": "/srv/backups"}}
+    assert value_words("zh-CN", FAILURE, stored, None).startswith(
+        "磁盘已满（写入 /srv/backups 时空间不足）")
+    # older entries kept the code alone
+    assert value_words("en", FAILURE, "failure.database_busy", None).startswith(
+        "the database was locked by other work")
+    assert value_words("en", FAILURE, "no.such_code", None) == "no.such_code"

@@ -235,3 +235,14 @@ def test_a_reminder_records_how_it_repeats(cast) -> None:
                               now=dt.datetime(2031, 3, 1))
     made = [e.changes["repeat"] for e in entries(cast.admin) if e.action == "reminder.create"]
     assert made == [[None, "none"], [None, "weekly"]]
+
+
+def test_an_older_export_entry_names_the_owner_it_recorded_as_text(cast) -> None:
+    from storage.database import database
+
+    with database.atomic():  # as exports recorded their owner filter before: the id as text
+        audit.record(cast.admin, "export.customers", "export", changes={
+            "owner_id": [None, str(cast.agent.user_id)], "status": [None, "lead"]})
+    [entry] = [e for e in audit.list_audit(cast.admin).items if e.action == "export.customers"]
+    assert audit.shown_changes(entry)["owner_id"] == [None, f"{cast.agent.name} (#"
+                                                      f"{cast.agent.user_id})"]

@@ -245,3 +245,31 @@ def test_the_spreadsheet_is_in_the_readers_language(cast, client) -> None:
 def _rows(sheet) -> list[dict]:
     rows = list(sheet.iter_rows(values_only=True))
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_a_merged_record_erased_later_leaves_no_name_in_the_survivors_merge_entry(
+        cast, person) -> None:
+    twin = customer(cast.agent, "欧阳娜娜的旧记录", phones=("13912345678",))
+    customers.merge_customers(cast.manager, person.id, twin.id)
+    privacy.erase_customer(cast.admin, twin.id)
+    [merge] = [e for e in audit.list_audit(cast.admin, limit=100).items
+               if e.action == "customer.merge"]
+    assert merge.changes is not None and merge.changes["from"] == [None, audit.ERASED]
+    assert not any(field.startswith("from.") for field in merge.changes)
+    exported = [row for row in audit.export_rows(cast.admin) if row[4] == "customer.merge"]
+    assert "欧阳娜娜的旧记录" not in json.dumps(exported, ensure_ascii=False, default=str)
+    data = privacy.export_customer(cast.admin, person.id)
+    [shown] = [e for e in data["audit"] if e["action"] == "customer.merge"]
+    assert shown["changes"]["from"] == [None, audit.ERASED]
+    assert "欧阳娜娜的旧记录" not in json.dumps(data["audit"], ensure_ascii=False)
+    book = load_workbook(io.BytesIO(privacy.export_customer_xlsx(cast.admin, person.id)))
+    cells = [str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row]
+    assert not any("欧阳娜娜的旧记录" in cell for cell in cells)
+
+
+def test_a_merged_record_not_erased_still_shows_its_details(cast, person) -> None:
+    twin = customer(cast.agent, "欧阳娜娜的旧记录", phones=("13912345678",))
+    customers.merge_customers(cast.manager, person.id, twin.id)
+    [merge] = [e for e in audit.list_audit(cast.admin, limit=100).items
+               if e.action == "customer.merge"]
+    assert merge.changes is not None and merge.changes["from.name"] == [None, "欧阳娜娜的旧记录"]

@@ -18,6 +18,7 @@ from crm.errors import PermissionDenied, ValidationError
 from crm.reports import segments
 from crm.reports.base import Label
 from crm.reports.timebase import Period, TimeBase
+from crm.service import tickets
 from storage.database import fetch_all
 from tests.crm.cast import SYSTEM, customer
 from tests.crm.report_book import FORMULA_SOURCE, NOW, Book, build_book
@@ -271,6 +272,23 @@ def test_tickets_are_counted_per_local_week_with_their_service_levels(book):
     assert summary(team)["tickets_opened"] == 4  # the low one is the other team's
     assert rows(team, "tickets_sla")[3] == (Label("priority.low"), 0, 0, 0, None, None, 0, 0,
                                             None, None)
+
+
+def test_time_waiting_for_the_customer_is_left_out_of_the_resolution_hours(book):
+    opened = dt.datetime(2026, 3, 17, 2)  # a week without the book's tickets
+    ticket = tickets.open_ticket(book.agent, book.customers["a1"], "发票问题",
+                                 priority="normal", now=opened)
+    # The answer asks the customer for something: the ticket waits for them.
+    tickets.reply_to_ticket(book.agent, ticket.id, "请提供发票号",
+                            now=opened + dt.timedelta(hours=1))
+    # The customer answers 40 hours later; the team resolves it 2 hours after that.
+    tickets.set_ticket_status(book.agent, ticket.id, "open", now=opened + dt.timedelta(hours=41))
+    tickets.set_ticket_status(book.agent, ticket.id, "resolved",
+                              now=opened + dt.timedelta(hours=43))
+    report = run(book.admin, "tickets", since="2026-03-16", until="2026-03-22")
+    # 43 h in all, 40 of them the customer's: 3 h of the team's time, within the 72 allowed
+    assert rows(report, "tickets_sla")[2] == (
+        Label("priority.normal"), 1, 1, 0, D("100.0"), D("1.0"), 1, 0, D("100.0"), D("3.0"))
 
 
 def test_the_rfm_scores_follow_their_thresholds() -> None:
