@@ -194,6 +194,17 @@ def erase_customer(actor: Actor, customer_id: int, *, now: dt.datetime | None = 
     search.purge_deleted()
 
 
+def _forget_merge_snapshots(customer_id: int) -> None:
+    """A survivor's "merged" event keeps the merged record's name and channels (its timeline
+    says what was merged in); once that record is erased, only its id stays."""
+    for event_id, data in fetch_all(
+            "select id, data from customer_event where kind = 'merged' and data is not null"
+            " and customer_id <> ?", (customer_id,)):
+        if json.loads(data).get("merged_id") == customer_id:
+            database.execute_sql(sql("update customer_event set data = ? where id = ?"),
+                                 (json.dumps({"merged_id": customer_id}), event_id))
+
+
 def _erase_one(customer_id: int, now: dt.datetime) -> None:
     execute = database.execute_sql
     execute(sql("update customer set name = ?, name_norm = ?, gender = null, birthday = null,"
@@ -207,6 +218,7 @@ def _erase_one(customer_id: int, now: dt.datetime) -> None:
     execute(sql("update interaction set summary = ?, outcome = null, latitude = null,"
                 " longitude = null where customer_id = ?"), (ERASED, customer_id))
     execute(sql("update customer_event set data = null where customer_id = ?"), (customer_id,))
+    _forget_merge_snapshots(customer_id)
     execute(sql("update consent set note = null where customer_id = ?"), (customer_id,))
     search.remove_document(customer_id)
     forget_customer_key(customer_id)

@@ -267,6 +267,21 @@ def test_a_merged_record_erased_later_leaves_no_name_in_the_survivors_merge_entr
     assert not any("欧阳娜娜的旧记录" in cell for cell in cells)
 
 
+def test_a_merged_record_erased_later_leaves_nothing_in_the_survivors_timeline(
+        cast, person) -> None:
+    """The survivor's "merged" event kept the merged record's name and phone in plain text
+    (the phone itself moved to the survivor with the merge, and is the survivor's now)."""
+    twin = customer(cast.agent, "欧阳娜娜的旧记录", phones=("13912345678",))
+    customers.merge_customers(cast.manager, person.id, twin.id)
+    privacy.erase_customer(cast.admin, twin.id)
+    [merged] = [item for item in customers.get_timeline(cast.admin, person.id).items
+                if item.subkind == "merged"]
+    assert merged.data == {"merged_id": twin.id}
+    everything = json.dumps(privacy.export_customer(cast.admin, person.id), ensure_ascii=False,
+                            default=str)
+    assert "欧阳娜娜的旧记录" not in everything
+
+
 def test_a_merged_record_not_erased_still_shows_its_details(cast, person) -> None:
     twin = customer(cast.agent, "欧阳娜娜的旧记录", phones=("13912345678",))
     customers.merge_customers(cast.manager, person.id, twin.id)
