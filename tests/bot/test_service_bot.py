@@ -424,6 +424,20 @@ def test_time_the_customer_takes_does_not_count_against_the_resolution_time(chat
     assert "moved on by 5 h" in card_of(chat, MANAGER, ticket_id)
 
 
+def test_a_wait_of_under_a_minute_is_not_said_to_have_moved_the_due_time(chat,
+                                                                          staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票金额不对")
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "请发一下发票号")
+    # The customer is waited for twenty seconds: nothing worth saying in minutes.
+    database.execute_sql(sql("update ticket set waiting_since = ?"),
+                         (utcnow() - dt.timedelta(seconds=20),))
+    chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    card = card_of(chat, AGENT, ticket_id)
+    assert "顺延" not in card and "0 分钟" not in card.split("解决期限")[1]
+    assert "moved on by" not in card_of(chat, MANAGER, ticket_id)
+
+
 def test_the_card_says_whether_the_first_answer_was_given_or_is_due(chat, staff) -> None:
     ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
     assert "首次回复截止 " in card_of(chat, AGENT, ticket_id)
