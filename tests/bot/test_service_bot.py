@@ -102,7 +102,16 @@ def test_an_english_customer_is_answered_in_english(chat, staff) -> None:
     chat.send(AGENT, "我们会重开发票")
     assert "我们会重开发票" in to(chat, BOB)[-1] and to(chat, BOB)[-1].startswith("💬")
     [mine] = shown(chat.press(BOB, "ql"))
-    assert "Your tickets (1)" in mine.text and "Waiting for the customer" in str(mine.buttons)
+    assert "Your tickets (1)" in mine.text and "Waiting for your reply" in str(mine.buttons)
+    assert "Waiting for the customer" not in str(mine.buttons)
+
+
+def test_a_customer_reads_that_their_ticket_waits_for_their_reply(chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票金额不对")
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "请发一下发票号")
+    [card] = shown(chat.press(ALICE, f"qt:{ticket_id}"))
+    assert "状态：⏳ 等待您的回复" in card.text and "等待客户" not in card.text
 
 
 
