@@ -13,7 +13,7 @@ import pytest
 from bot import reminder_jobs, service_jobs
 from bot.jobs import deliver_notifications
 from bot.render import when
-from crm import consent, customers, runtime, service, users
+from crm import audit, consent, customers, runtime, service, users
 from crm.actors import Actor
 from crm.clock import as_datetime, utcnow
 from storage.database import database, fetch_all, fetch_one, sql
@@ -511,6 +511,20 @@ def test_a_customer_unsubscribes_from_marketing_in_the_chat_and_can_undo(
     [back] = shown(chat.press(ALICE, answer.buttons[0][1]))
     assert undone in back.text
     assert consent_now(customer_id) == {"email": True, "telegram": True}
+
+
+def test_the_audit_log_does_not_say_an_unsubscribing_customer_had_agreed_before(chat,
+                                                                               staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    customer_id = fetch_one("select customer_id from ticket where id = ?", (ticket_id,))[0]
+    consent.record_consent(Actor.system(), customer_id, "email", True, method="written")
+    chat.send(ALICE, "退订", language="zh")
+    entries = audit.list_audit(Actor.system(), customer_id=customer_id).items
+    said = {key: value for entry in entries
+            if entry.action == "consent.record" and entry.channel == "bot"
+            for key, value in entry.changes.items() if key.startswith("consent.")}
+    # E-mail had been agreed; Telegram was never asked, so it was not "agreed" before.
+    assert said == {"consent.email": [True, False], "consent.telegram": [None, False]}
 
 
 @pytest.mark.parametrize(("language", "said"), [("zh", "无需退订"),
