@@ -129,6 +129,11 @@ _CURRENCY_TABLES = {"deal": "deal", "payment": "payment", "product": "product",
                     "sales_order": "sales_order"}
 
 
+# An export's status filter holds a status of the kind of record it exported.
+_EXPORT_STATUS_KINDS = {"customers": "customer_status", "deals": "stage_kind",
+                        "orders": "order_status", "tickets": "ticket_status"}
+
+
 def value_kind(entity: str, field: str) -> str | None:
     """What the values of ``field`` in an entry about an ``entity`` are (``VALUE_KINDS``)."""
     group, _, member = field.partition(".")
@@ -433,6 +438,8 @@ def shown_changes(entry: AuditEntry, words: Wording = CODES) -> Any:
     shown: dict[str, Any] = {}
     for field, value in entry.changes.items():
         kind = value_kind(entry.entity, field)
+        if kind is None and entry.entity == "export" and field == "status":
+            kind = _EXPORT_STATUS_KINDS.get(entry.action.removeprefix(EXPORT_ACTION))
         if kind is None:
             shown[field] = value
         elif kind in REFERENCES:
