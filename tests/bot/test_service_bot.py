@@ -527,6 +527,18 @@ def test_the_audit_log_does_not_say_an_unsubscribing_customer_had_agreed_before(
     assert said == {"consent.email": [True, False], "consent.telegram": [None, False]}
 
 
+def test_staff_read_that_the_customer_unsubscribed_themselves(chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    customer_id = fetch_one("select customer_id from ticket where id = ?", (ticket_id,))[0]
+    customers.update_customer(staff["manager"], customer_id, "owner_id",
+                              str(staff["agent"].user_id))
+    chat.send(ALICE, "退订", language="zh")
+    [zh] = shown(chat.press(AGENT, f"mo:{customer_id}:cs"))
+    assert "Telegram：❌ 不同意" in zh.text and "客户本人（聊天中）" in zh.text
+    [en] = shown(chat.press(MANAGER, f"mo:{customer_id}:cs"))
+    assert "declined" in en.text and "the customer, in the chat" in en.text
+
+
 @pytest.mark.parametrize(("language", "said"), [("zh", "无需退订"),
                                                 ("en", "nothing to unsubscribe from")])
 def test_someone_not_on_any_list_is_told_there_is_nothing_to_unsubscribe_from(
