@@ -77,7 +77,9 @@ def _register_privacy(actions: argparse._SubParsersAction) -> None:
     export = action(actions, "export", cmd_privacy_export,
                     "Export everything held about one customer (.json or .xlsx).")
     export.add_argument("customer_id", type=int, metavar="CUSTOMER_ID")
-    export.add_argument("--out", type=Path, required=True, metavar="FILE")
+    # -o/--output as crm export and crm report take it; --out as it always was.
+    export.add_argument("-o", "--output", "--out", dest="out", type=Path, required=True,
+                        metavar="FILE")
     erase = action(actions, "erase", cmd_privacy_erase,
                    "Erase a customer's personal data for good (asks for confirmation).")
     erase.add_argument("customer_id", type=int, metavar="CUSTOMER_ID")

@@ -261,7 +261,7 @@ async def _list(update: Update, context: session.Context) -> None:
     if not page.items:
         await _say(update, t(locale, "portal.no_tickets"), menu(locale))
         return
-    rows = [[(f"{item.number} · {t(locale, f'ticket.status.{item.status}', html_escape=False)}"
+    rows = [[(f"{item.number} · {status_words(locale, item.status)}"
               f" · {clip(item.subject, 30)}", data("qt", item.id))] for item in page.items]
     await _say(update, t(locale, "portal.your_tickets", count=len(page.items)), keyboard(rows))
 
@@ -274,12 +274,19 @@ async def _show(update: Update, context: session.Context, ticket_id: int) -> Non
                _ticket_buttons(locale, ticket))
 
 
+def status_words(locale: str, status: str) -> str:
+    """A ticket's status as its customer reads it: staff wait "for the customer", the
+    customer is told the ticket waits for their reply."""
+    key = "portal.status_waiting" if status == "waiting" else f"ticket.status.{status}"
+    return t(locale, key, html_escape=False)
+
+
 def ticket_text(locale: str, ticket: TicketView, zone: str) -> str:
     """A customer's view of their ticket: status and the conversation (no staff data beyond
     who answered)."""
     lines = [t(locale, "portal.ticket_title", number=ticket.number, subject=ticket.subject),
              t(locale, "portal.ticket_status",
-               status=t(locale, f"ticket.status.{ticket.status}", html_escape=False))]
+               status=status_words(locale, ticket.status))]
     for item in ticket.messages[-8:]:
         who = t(locale, "portal.you") if item.author == "customer" else t(locale, "portal.us")
         if item.author == "system":

@@ -45,8 +45,11 @@ class ProgressMessage:
 
 
 async def with_progress(update: Update, context: session.Context, title: str,
-                        work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run ``work(*args, progress=..., **kwargs)`` on the long-work thread, showing progress."""
+                        work: Callable[..., T], *args: Any, done: str | None = None,
+                        **kwargs: Any) -> T:
+    """Run ``work(*args, progress=..., **kwargs)`` on the long-work thread, showing progress;
+    ``done`` words the finished message where ``title`` says the work is under way ("正在导出"
+    would read as still running under ✅)."""
     message = await update.effective_message.reply_text(f"⏳ {title} 0%")
     tracker = ProgressMessage(message, title, asyncio.get_running_loop())
     executor = context.bot_data[session.EXECUTOR]
@@ -55,7 +58,7 @@ async def with_progress(update: Update, context: session.Context, title: str,
     except Exception:
         await tracker.finish(f"❌ {title}")
         raise
-    await tracker.finish(f"✅ {title}")
+    await tracker.finish(f"✅ {done or title}")
     return result
 
 
@@ -79,9 +82,10 @@ class Steps:
 
 
 @contextlib.asynccontextmanager
-async def progress_steps(update: Update, context: session.Context, title: str):
+async def progress_steps(update: Update, context: session.Context, title: str,
+                         done: str | None = None):
     """``async with progress_steps(...) as steps: await steps.run(0, 50, ...)``: one message,
-    ✅ when every step succeeded, ❌ when one raised."""
+    ✅ (with ``done``, else ``title``) when every step succeeded, ❌ when one raised."""
     message = await update.effective_message.reply_text(f"⏳ {title} 0%")
     tracker = ProgressMessage(message, title, asyncio.get_running_loop())
     try:
@@ -89,4 +93,4 @@ async def progress_steps(update: Update, context: session.Context, title: str):
     except Exception:
         await tracker.finish(f"❌ {title}")
         raise
-    await tracker.finish(f"✅ {title}")
+    await tracker.finish(f"✅ {done or title}")

@@ -114,7 +114,7 @@ VALUE_KINDS: dict[tuple[str | None, str], str] = {
     ("ticket", "channel"): "ticket_channel",
     **{(None, name): "staff" for name in (
         "owner", "owner_id", "to_owner_id", "assignee", "assignee_id", "fallback_owner",
-        "fallback_owner_id", "recorded_by_id")},
+        "fallback_owner_id", "recorded_by_id", "staff_id")},
     (None, "team"): "team", (None, "team_id"): "team",
     (None, "customer_id"): "customer", (None, "deal_id"): "deal",
     (None, "company"): "company", (None, "company_id"): "company",

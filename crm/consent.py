@@ -87,10 +87,13 @@ def latest_by_channel(customer_id: int) -> dict[str, tuple[bool, str, int | None
 def record_customer_choice(actor: Actor, customer_id: int, channels: tuple[str, ...],
                            granted: bool, note: str, now: dt.datetime) -> None:
     """The customer's own word on ``channels`` (already checked), given in the chat: stored and
-    audited with the customer as the actor (inside the caller's transaction)."""
+    audited with the customer as the actor (inside the caller's transaction). The audit's
+    "before" is the channel's latest word: none for a channel never asked."""
+    latest = latest_by_channel(customer_id)
     for channel in channels:
+        before = latest[channel][0] if channel in latest else None
         insert("consent", {"customer_id": customer_id, "channel": channel, "granted": granted,
                            "at": now, "method": "chat", "note": note, "recorded_by_id": None})
         audit.record(actor, "consent.record", "customer", customer_id, customer_id=customer_id,
-                     changes={f"consent.{channel}": [not granted, granted],
+                     changes={f"consent.{channel}": [before, granted],
                               "method": [None, "chat"]}, now=now)

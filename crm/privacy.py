@@ -75,9 +75,12 @@ def erasure_subject(actor: Actor, customer_id: int) -> ErasureSubject:
     return ErasureSubject(row[0], row[1], merged[0] if merged else 0, as_datetime(row[2]))
 
 
-def export_customer(actor: Actor, customer_id: int, *,
-                    now: dt.datetime | None = None) -> dict[str, Any]:
-    """Everything held about one customer, as plain data (admins only; audited)."""
+def export_customer(actor: Actor, customer_id: int, *, now: dt.datetime | None = None,
+                    audit_words: audit.Wording | None = None) -> dict[str, Any]:
+    """Everything held about one customer, as plain data (admins only; audited). Given
+    ``audit_words``, the audit entries' changes read as the audit log shows them (other
+    records by name, amounts as money, coded values in words); else as stored, for the file
+    for machines."""
     require(actor, Action.PRIVACY)
     now = now or utcnow()
     zone = zone_of(actor)  # the reader's clock, with its offset: nobody takes it for UTC
@@ -108,7 +111,8 @@ def export_customer(actor: Actor, customer_id: int, *,
             "select id, name from customer where merged_into_id = ?", (customer_id,))],
         "audit": [{"at": at(e.at), "by": e.actor_name, "via": e.channel, "action": e.action,
                    "entity": e.entity, "entity_id": e.entity_id, "erased": e.erased,
-                   "changes": local_changes(e.changes, zone)}
+                   "changes": local_changes(e.changes if audit_words is None
+                                            else audit.shown_changes(e, audit_words), zone)}
                   for e in iter_audit(actor, customer_id=customer_id)],
     }
     with database.atomic():
@@ -166,8 +170,9 @@ def export_customer_json(actor: Actor, customer_id: int) -> bytes:
 def export_customer_xlsx(actor: Actor, customer_id: int, *,
                          words: SheetWords | None = None) -> bytes:
     """The export as a spreadsheet, one sheet per kind of data, in the reader's ``words``."""
-    return workbook_bytes(privacy_sheets(export_customer(actor, customer_id),
-                                         words or SheetWords()))
+    words = words or SheetWords()
+    return workbook_bytes(privacy_sheets(
+        export_customer(actor, customer_id, audit_words=words.audit), words))
 
 
 _INTERACTION_HEADERS = ("at", "kind", "direction", "by", "summary", "outcome", "latitude",

@@ -32,7 +32,8 @@ async def backup_command(update: Update, context: session.Context) -> None:
     actor = session.actor(context)
     backups.require_backup(actor)
     outcome = await with_progress(update, context, session.text(context, "backup.progress"),
-                                  backups.create_backup, actor)
+                                  backups.create_backup, actor,
+                                  done=session.text(context, "backup.progress_done"))
     await update.effective_message.reply_text(
         outcome_text(session.locale(context), outcome, session.timezone(context)))
 

@@ -100,7 +100,9 @@ async def _export(update: Update, context: session.Context, kind: str, typed: di
     label = header_of(locale)(kind)
     path, result = await with_progress(update, context,
                                        session.text(context, "exports.running", kind=label),
-                                       write_file, actor, kind, fmt, filters, locale)
+                                       write_file, actor, kind, fmt, filters, locale,
+                                       done=session.text(context, "exports.finished",
+                                                         kind=label))
     try:
         day = local_now(context).date().isoformat()
         with path.open("rb") as handle:

@@ -109,7 +109,8 @@ async def receive_file(update: Update, context: session.Context) -> None:
     telegram_file = await document.get_file()
     content = bytes(await telegram_file.download_as_bytearray())
     title = session.text(context, "imports.checking", name=name)
-    async with progress_steps(update, context, title) as steps:
+    checked_title = session.text(context, "imports.checked", name=name)
+    async with progress_steps(update, context, title, checked_title) as steps:
         checked = await steps.run(0, 95, imports.check_file, actor, name, content)
         preview = await steps.run(95, 100, imports.keep_preview, actor, checked, writes=True)
     locale = session.locale(context)
@@ -136,7 +137,8 @@ async def import_button(update: Update, context: session.Context) -> None:
     with contextlib.suppress(TelegramError):
         await callback.edit_message_reply_markup(None)  # the buttons are spent
     title = session.text(context, "imports.running")
-    async with progress_steps(update, context, title) as steps:
+    async with progress_steps(update, context, title,
+                              session.text(context, "imports.imported")) as steps:
         loaded = await steps.run(0, 40, imports.load_import, actor, token)
         result = await steps.run(40, 100, imports.apply_import, actor, loaded, MODES[parts[2]],
                                  writes=True)

@@ -72,8 +72,16 @@ def consent_text(locale: str, current: dict[str, ConsentView], timezone: str) ->
             continue
         key = "more.consent_granted" if view.granted else "more.consent_withdrawn"
         lines.append(t(locale, key, channel=label, when=when(locale, view.at, timezone),
-                       by=view.recorded_by or "—"))
+                       by=_recorded_by(locale, view)))
     return "\n".join(lines)
+
+
+def _recorded_by(locale: str, view: ConsentView) -> str:
+    """Who gave the word: the staff member who noted it, or the customer who said it in the
+    chat themselves (no staff member: 退订 and its undo)."""
+    if view.recorded_by:
+        return view.recorded_by
+    return t(locale, "more.consent_by_customer") if view.method == "chat" else "—"
 
 
 def consent_keyboard(locale: str, customer_id: int,

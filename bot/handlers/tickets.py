@@ -98,7 +98,8 @@ def _resolve_by(locale: str, ticket: TicketView, zone: str) -> str:
     if ticket.status == "waiting" and ticket.waiting_since is not None:
         return t(locale, "ticket.resolve_paused", html_escape=False, when=due,
                  since=when(locale, ticket.waiting_since, zone))
-    if ticket.resolution_paused:
+    # Waits are said in whole minutes: one shorter than that moved nothing worth saying.
+    if ticket.resolution_paused >= dt.timedelta(minutes=1):
         return t(locale, "ticket.resolve_moved", html_escape=False, when=due,
                  waited=span(locale, ticket.resolution_paused))
     return due

@@ -246,8 +246,10 @@ def _parse_english(text: str, now: dt.datetime) -> When | None:
         if found is None:
             continue
         if not _HAS_TIME.search(phrase):
-            found = found.replace(hour=DEFAULT_HOUR, minute=0)
-        moment = found.replace(second=0, microsecond=0, tzinfo=now.tzinfo)
+            found = found.replace(hour=DEFAULT_HOUR, minute=0, second=0, microsecond=0)
+        # A time said keeps no seconds of its own; a time from now ("in 1 minute") keeps
+        # them, as 1分钟后 does: cut to the minute it could be past before it is saved.
+        moment = found.replace(tzinfo=now.tzinfo)
         if named and (named.group("which") or "").lower() == "this" and moment <= now:
             moment += dt.timedelta(weeks=1)  # "this Friday" said on Friday after that time
         elif not named:

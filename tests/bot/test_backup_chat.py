@@ -50,7 +50,7 @@ def test_an_admin_gets_a_verified_backup_with_progress_in_english(chat, tmp_path
     replies = chat.send(ADMIN, "/backup")
     progress, result = [r for r in replies if r.method == "sendMessage"]
     assert progress.text == "⏳ Backing up 0%"
-    assert [r.text for r in replies if r.method == "editMessageText"][-1] == "✅ Backing up"
+    assert [r.text for r in replies if r.method == "editMessageText"][-1] == "✅ Backed up"
     [path] = backup_files(tmp_path)
     assert f"✅ Backup <b>{path.name}</b>" in result.text
     assert "Tables: " in result.text and "rows: " in result.text

@@ -216,7 +216,8 @@ def test_privacy_export_and_confirmed_erase(capsys, tmp_path: Path, monkeypatch)
                        str(tmp_path / "p.json"))
     assert code == 0
     assert json.loads((tmp_path / "p.json").read_text())["customer"]["name"] == "欧阳娜娜"
-    run(capsys, "privacy", "export", str(customer_id), "--out", str(tmp_path / "p.xlsx"))
+    # -o, as crm export and crm report take the file
+    run(capsys, "privacy", "export", str(customer_id), "-o", str(tmp_path / "p.xlsx"))
     assert load_workbook(tmp_path / "p.xlsx").sheetnames[0] == "customer"
     monkeypatch.setattr("builtins.input", lambda prompt="": "no")
     code, out, _ = run(capsys, "privacy", "erase", str(customer_id))

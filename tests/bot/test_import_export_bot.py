@@ -191,6 +191,20 @@ def test_export_with_typed_filters_as_csv(chat) -> None:
     assert chat.alerts(chat.press(AGENT, "exf:customers:xlsx")) == [WORDS["en"]["not_allowed"]]
 
 
+@pytest.mark.parametrize(("locale", "finished"), [
+    ("zh-CN", ["✅ 已导出客户", "✅ 已检查 名单.csv", "✅ 导入完成"]),
+    ("en", ["✅ Exported customers", "✅ Checked 名单.csv", "✅ Imported"])])
+def test_finished_progress_says_the_work_is_done_not_under_way(chat, locale, finished) -> None:
+    chat.send(MANAGER, "/start", language=locale)
+    exported = chat.send(MANAGER, "/export customers csv", language=locale)
+    checked = chat.send_document(MANAGER, "名单.csv", content=csv_file(ROWS, encoding="gbk"))
+    preview = sent(checked)[-1]
+    imported = chat.press(MANAGER, preview.button(WORDS[locale]["skip"]))
+    last = [[r.text for r in replies if r.method == "editMessageText"][-1]
+            for replies in (exported, checked, imported)]
+    assert last == finished
+
+
 def test_the_kind_and_status_are_understood_as_the_files_write_them(chat) -> None:
     manager = users.identify(MANAGER).as_actor()
     customer(manager, "王小明", phones=("13800138000",), status="prospect")

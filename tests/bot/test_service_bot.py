@@ -13,7 +13,7 @@ import pytest
 from bot import reminder_jobs, service_jobs
 from bot.jobs import deliver_notifications
 from bot.render import when
-from crm import consent, customers, runtime, service, users
+from crm import audit, consent, customers, runtime, service, users
 from crm.actors import Actor
 from crm.clock import as_datetime, utcnow
 from storage.database import database, fetch_all, fetch_one, sql
@@ -102,7 +102,16 @@ def test_an_english_customer_is_answered_in_english(chat, staff) -> None:
     chat.send(AGENT, "我们会重开发票")
     assert "我们会重开发票" in to(chat, BOB)[-1] and to(chat, BOB)[-1].startswith("💬")
     [mine] = shown(chat.press(BOB, "ql"))
-    assert "Your tickets (1)" in mine.text and "Waiting for the customer" in str(mine.buttons)
+    assert "Your tickets (1)" in mine.text and "Waiting for your reply" in str(mine.buttons)
+    assert "Waiting for the customer" not in str(mine.buttons)
+
+
+def test_a_customer_reads_that_their_ticket_waits_for_their_reply(chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票金额不对")
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "请发一下发票号")
+    [card] = shown(chat.press(ALICE, f"qt:{ticket_id}"))
+    assert "状态：⏳ 等待您的回复" in card.text and "等待客户" not in card.text
 
 
 
@@ -424,6 +433,20 @@ def test_time_the_customer_takes_does_not_count_against_the_resolution_time(chat
     assert "moved on by 5 h" in card_of(chat, MANAGER, ticket_id)
 
 
+def test_a_wait_of_under_a_minute_is_not_said_to_have_moved_the_due_time(chat,
+                                                                          staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票金额不对")
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "请发一下发票号")
+    # The customer is waited for twenty seconds: nothing worth saying in minutes.
+    database.execute_sql(sql("update ticket set waiting_since = ?"),
+                         (utcnow() - dt.timedelta(seconds=20),))
+    chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    card = card_of(chat, AGENT, ticket_id)
+    assert "顺延" not in card and "0 分钟" not in card.split("解决期限")[1]
+    assert "moved on by" not in card_of(chat, MANAGER, ticket_id)
+
+
 def test_the_card_says_whether_the_first_answer_was_given_or_is_due(chat, staff) -> None:
     ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
     assert "首次回复截止 " in card_of(chat, AGENT, ticket_id)
@@ -488,6 +511,32 @@ def test_a_customer_unsubscribes_from_marketing_in_the_chat_and_can_undo(
     [back] = shown(chat.press(ALICE, answer.buttons[0][1]))
     assert undone in back.text
     assert consent_now(customer_id) == {"email": True, "telegram": True}
+
+
+def test_the_audit_log_does_not_say_an_unsubscribing_customer_had_agreed_before(chat,
+                                                                               staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    customer_id = fetch_one("select customer_id from ticket where id = ?", (ticket_id,))[0]
+    consent.record_consent(Actor.system(), customer_id, "email", True, method="written")
+    chat.send(ALICE, "退订", language="zh")
+    entries = audit.list_audit(Actor.system(), customer_id=customer_id).items
+    said = {key: value for entry in entries
+            if entry.action == "consent.record" and entry.channel == "bot"
+            for key, value in entry.changes.items() if key.startswith("consent.")}
+    # E-mail had been agreed; Telegram was never asked, so it was not "agreed" before.
+    assert said == {"consent.email": [True, False], "consent.telegram": [None, False]}
+
+
+def test_staff_read_that_the_customer_unsubscribed_themselves(chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    customer_id = fetch_one("select customer_id from ticket where id = ?", (ticket_id,))[0]
+    customers.update_customer(staff["manager"], customer_id, "owner_id",
+                              str(staff["agent"].user_id))
+    chat.send(ALICE, "退订", language="zh")
+    [zh] = shown(chat.press(AGENT, f"mo:{customer_id}:cs"))
+    assert "Telegram：❌ 不同意" in zh.text and "客户本人（聊天中）" in zh.text
+    [en] = shown(chat.press(MANAGER, f"mo:{customer_id}:cs"))
+    assert "declined" in en.text and "the customer, in the chat" in en.text
 
 
 @pytest.mark.parametrize(("language", "said"), [("zh", "无需退订"),

@@ -209,6 +209,16 @@ def test_ids_in_the_changes_read_as_names_looked_up_once_per_page(cast, db) -> N
     assert sum("from team" in q for q in executed) == 1
 
 
+def test_a_reminder_handed_over_with_its_customer_names_both_staff(cast) -> None:
+    made = customer(cast.agent, "周杰")
+    reminders.create_reminder(cast.agent, dt.datetime(2031, 3, 2), "回访", customer_id=made.id)
+    users.reassign_customers(cast.admin, cast.agent.telegram_id, cast.teammate.telegram_id)
+    [moved] = [e for e in audit.list_audit(cast.admin, limit=50).items
+               if e.action == "reminder.update"]
+    assert audit.shown_changes(moved)["staff_id"] == [
+        f"李娜 (#{cast.agent.user_id})", f"张伟 (#{cast.teammate.user_id})"]
+
+
 def test_older_entries_naming_a_stage_in_english_read_in_the_readers_language(cast) -> None:
     from crm import sales
 

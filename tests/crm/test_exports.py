@@ -261,6 +261,20 @@ def test_exports_are_audited_with_their_filters(cast, book) -> None:
     assert changes == {"format": [None, "csv"], "rows": [None, 2], "tag": [None, "VIP"]}
 
 
+@pytest.mark.parametrize(("kind", "status", "value_kind"), [
+    ("customers", "prospect", "customer_status"), ("deals", "won", "stage_kind"),
+    ("orders", "completed", "order_status"), ("tickets", "resolved", "ticket_status")])
+def test_an_exports_owner_and_status_filters_read_in_words(cast, book, kind, status,
+                                                           value_kind) -> None:
+    export(cast.admin, kind, owner_id=cast.agent.user_id, status=status)
+    [entry] = [e for e in audit.list_audit(SYSTEM).items if e.action.startswith("export.")]
+    # The reader's words for each kind of value (here: the kind, to see which was chosen).
+    words = audit.Wording(value=lambda of, value, currency: f"{of}:{value}")
+    shown = audit.shown_changes(entry, words)
+    assert shown["owner_id"] == [None, f"{cast.agent.name} (#{cast.agent.user_id})"]
+    assert shown["status"] == [None, f"{value_kind}:{status}"]
+
+
 def test_a_new_kind_registers_and_exports(cast, book) -> None:
     def where(query):
         return "from tag t where 1 = 1", ()

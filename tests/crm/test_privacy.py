@@ -242,6 +242,21 @@ def test_the_spreadsheet_is_in_the_readers_language(cast, client) -> None:
     assert all(r["操作"] != r["操作代码"] for r in audit_rows)
 
 
+def test_the_spreadsheets_audit_log_reads_as_the_audit_log_does(cast, client) -> None:
+    from bot.data_text import privacy_words
+
+    book = load_workbook(io.BytesIO(privacy.export_customer_xlsx(
+        cast.admin, client.id, words=privacy_words("zh-CN"))))
+    changes = {r["操作代码"]: json.loads(r["变更内容"]) for r in _rows(book["审计日志"])
+               if r["变更内容"]}
+    # Amounts as money, staff and stages by name, coded values in words: not 500000, 3, "lead".
+    assert changes["deal.create"]["金额"] == [None, "¥5,000.00"]
+    assert changes["deal.create"]["负责人"] == [None, f"李娜 (#{cast.agent.user_id})"]
+    assert changes["deal.move"]["阶段"][1].startswith("已联系 (#")
+    assert changes["customer.create"]["状态"] == [None, "线索"]
+    assert changes["reminder.create"]["重复"] == [None, "一次"]
+
+
 def _rows(sheet) -> list[dict]:
     rows = list(sheet.iter_rows(values_only=True))
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]

@@ -276,3 +276,13 @@ def test_english_next_and_this_name_one_day(words, now, expected) -> None:
     assert (found.moment.month, found.moment.day, found.moment.hour, found.moment.minute) == \
         expected
     assert found.rest == ("call Zhang" if "Zhang" in words else "")
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("in 1 minute", "1分钟后"), ("in 2 hours", "2小时后"), ("in 10 minutes", "10分钟后")])
+def test_a_time_from_now_is_as_far_ahead_in_english_as_in_chinese(english, chinese) -> None:
+    # Said at 19:52:40: "in 1 minute" is 19:53:40, not 19:53:00, which a tap on ✅ Save a few
+    # seconds later would refuse as already past.
+    now = dt.datetime(2026, 11, 26, 19, 52, 40, tzinfo=SHANGHAI)
+    assert parse_when(f"{english} call", now).moment == parse_when(f"{chinese} call", now).moment
+    assert parse_when(f"{english} call", now).moment - now >= dt.timedelta(minutes=1)
