@@ -14,7 +14,7 @@ from crm.config import LOCALES
 from crm.errors import Conflict, NotFound, ValidationError
 from crm.handover import WHOLE_BOOK, HandedOver, hand_over_customers
 from crm.permissions import Action, require, role_allows
-from crm.search_terms import normalise_text
+from crm.search_terms import name_order, normalise_text
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
 NAME_MAX = 100
@@ -125,12 +125,14 @@ def get_user(actor: Actor, telegram_id: int) -> StaffView:
 
 
 def list_users(actor: Actor, *, include_inactive: bool = True) -> list[StaffView]:
-    """Staff users, active first, then by name."""
+    """Staff users, active first, then by name as a Chinese reader orders names (pinyin,
+    mixed alphabetically with Latin names: ``name_order``), as reports list them."""
     require(actor, Action.MANAGE_USERS)
     where = "" if include_inactive else " where active = ?"
-    rows = fetch_all(f"select {_COLUMNS} from staff_user{where}"
-                     " order by active desc, name, id", () if include_inactive else (True,))
-    return [_view(r) for r in rows]
+    rows = fetch_all(f"select {_COLUMNS} from staff_user{where}",
+                     () if include_inactive else (True,))
+    return sorted((_view(r) for r in rows),
+                  key=lambda user: (not user.active, name_order(user.name), user.id))
 
 
 def _update_user(actor: Actor, telegram_id: int, action: str, changes: dict[str, object],

@@ -67,6 +67,15 @@ def test_list_puts_active_staff_first(db: peewee.Database) -> None:
     assert [u.telegram_id for u in users.list_users(SYSTEM, include_inactive=False)] == [2]
 
 
+def test_staff_are_listed_by_pinyin_with_latin_names_among_them(db: peewee.Database) -> None:
+    """As reports list them: 陈静, Emily Chen, 李娜, 王经理, 张伟 (not by code point, which
+    put Emily Chen first and 陈静 last)."""
+    for number, name in enumerate(("张伟", "李娜", "Emily Chen", "王经理", "陈静"), start=1):
+        users.add_user(SYSTEM, number, "agent", name)
+    assert [u.name for u in users.list_users(SYSTEM)] == [
+        "陈静", "Emily Chen", "李娜", "王经理", "张伟"]
+
+
 @pytest.mark.parametrize("role", ["manager", "agent", "viewer"])
 def test_only_admins_manage_staff(db: peewee.Database, role: str) -> None:
     staff = users.add_user(SYSTEM, 7000, role, "Staff").as_actor()
