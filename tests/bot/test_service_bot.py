@@ -449,8 +449,10 @@ def test_a_wait_of_under_a_minute_is_not_said_to_have_moved_the_due_time(chat,
 
 def test_the_card_says_whether_the_first_answer_was_given_or_is_due(chat, staff) -> None:
     ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
-    assert "首次回复截止 " in card_of(chat, AGENT, ticket_id)
-    assert "First answer due by " in card_of(chat, MANAGER, ticket_id)
+    chinese, english = card_of(chat, AGENT, ticket_id), card_of(chat, MANAGER, ticket_id)
+    assert "首次回复截止 " in chinese and "First answer due by " in english
+    # both deadlines on the line are worded alike, neither with a colon of its own
+    assert " · 解决期限 " in chinese and " · Resolve by " in english
     chat.press(AGENT, f"kr:{ticket_id}")
     chat.send(AGENT, "请打开后盖取出纸张")
     card = card_of(chat, AGENT, ticket_id)
