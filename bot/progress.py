@@ -26,6 +26,10 @@ class ProgressMessage:
         self.message, self.title, self.loop = message, title, loop
         self.last_edit = 0.0
         self.last_percent = -1
+        # Edits one at a time, and none after the last: a step scheduled from the worker just
+        # before the work ended must not land after "✅ done" and leave "⏳ 40%" on screen.
+        self.editing = asyncio.Lock()
+        self.finished = False
 
     def report(self, done: int, total: int) -> None:
         """Thread-safe: schedule an edit when enough time and progress have passed."""
@@ -34,14 +38,21 @@ class ProgressMessage:
         if percent == self.last_percent or now - self.last_edit < EDIT_EVERY:
             return
         self.last_edit, self.last_percent = now, percent
-        asyncio.run_coroutine_threadsafe(self._edit(f"⏳ {self.title} {percent}%"), self.loop)
+        asyncio.run_coroutine_threadsafe(self._step(f"⏳ {self.title} {percent}%"), self.loop)
+
+    async def _step(self, text: str) -> None:
+        async with self.editing:
+            if not self.finished:
+                await self._edit(text)
 
     async def _edit(self, text: str) -> None:
         with contextlib.suppress(TelegramError):  # a skipped progress step is harmless
             await self.message.edit_text(text)
 
     async def finish(self, text: str) -> None:
-        await self._edit(text)
+        self.finished = True
+        async with self.editing:  # after a step already under way, never before it
+            await self._edit(text)
 
 
 async def with_progress(update: Update, context: session.Context, title: str,

@@ -205,6 +205,25 @@ def test_finished_progress_says_the_work_is_done_not_under_way(chat, locale, fin
     assert last == finished
 
 
+def test_a_progress_step_scheduled_as_the_work_ends_never_lands_after_done(chat) -> None:
+    """The worker's last "40%" may be scheduled just before the work returns: it must not
+    reach Telegram after "✅ done" and leave the message saying the work is under way."""
+    import asyncio
+
+    from bot.progress import ProgressMessage
+
+    async def end_of_the_work() -> None:
+        message = await chat.app.bot.send_message(MANAGER, "⏳ Importing 0%")
+        tracker = ProgressMessage(message, "Importing", asyncio.get_running_loop())
+        tracker.report(40, 100)  # scheduled on the loop, not yet run...
+        await tracker.finish("✅ Imported")  # ...when the work ends
+        await asyncio.sleep(0.05)  # let the step run, were it to edit
+
+    chat.loop.run_until_complete(end_of_the_work())
+    edits = [call.params["text"] for call in chat.stub.sent("editMessageText")]
+    assert edits[-1] == "✅ Imported"
+
+
 def test_the_kind_and_status_are_understood_as_the_files_write_them(chat) -> None:
     manager = users.identify(MANAGER).as_actor()
     customer(manager, "王小明", phones=("13800138000",), status="prospect")
