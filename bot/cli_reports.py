@@ -7,8 +7,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bot.data_text import named_in
 from bot.handlers.report import labels_for
-from bot.i18n import codes_named, listed, resolve_locale, t
+from bot.i18n import listed, resolve_locale, t
 from bot.terminal import AddCommand, Terminal, telegram_id_arg
 from crm import reports, system, users
 from crm.actors import Actor, Channel
@@ -49,13 +50,9 @@ def _kind_named(locale: str, word: str) -> str | list[str]:
     else in another); the candidates when it names none or several."""
     if word.strip().casefold() == ALL:
         return ALL
-    for language in (locale, *(other for other in LOCALES if other != locale)):
-        found = codes_named(language, ("reports.kind",), word, reports.KINDS)
-        if len(found) == 1:
-            return found[0]
-        if found:
-            return found
-    return []
+    languages = (locale, *(other for other in LOCALES if other != locale))
+    found = named_in(languages, ("reports.kind",), word, reports.KINDS)
+    return found[0] if len(found) == 1 else found
 
 
 def _unclear(locale: str, word: str, candidates: list[str]) -> str:

@@ -83,7 +83,7 @@ def export_named(locale: str, kind: str, status: str | None
     Unclear when either names nothing or several things."""
     locales = (locale, *(other for other in LOCALES if other != locale))
     kinds = exports.export_kinds()
-    found = _named(locales, (KIND_GROUP,), kind, kinds)
+    found = named_in(locales, (KIND_GROUP,), kind, kinds)
     if len(found) != 1:
         key = "exports.ambiguous_kind" if found else "exports.unknown_kind"
         return Unclear(key, kind, tuple(found or kinds), KIND_GROUP)
@@ -93,14 +93,14 @@ def export_named(locale: str, kind: str, status: str | None
     statuses, group = exports.export_statuses(code), STATUS_GROUPS.get(code, "")
     if not statuses:
         return Unclear("exports.no_status", status, (), group, code)
-    named = _named(locales, (group,), status, statuses)
+    named = named_in(locales, (group,), status, statuses)
     if len(named) != 1:
         key = "exports.ambiguous_status" if named else "exports.unknown_status"
         return Unclear(key, status, tuple(named or statuses), group, code)
     return code, named[0]
 
 
-def _named(locales: Sequence[str], groups: tuple[str, ...], word: str,
+def named_in(locales: Sequence[str], groups: tuple[str, ...], word: str,
            codes: Sequence[str]) -> list[str]:
     """What ``word`` names in the first of ``locales`` where it names anything."""
     for locale in locales:
