@@ -76,7 +76,7 @@ def test_the_list_and_the_merge_read_in_english(chat, people) -> None:
 
 
 def test_a_spent_merge_button_merges_nothing_twice(chat, people) -> None:
-    manager, agent = people
+    _, agent = people
     first, second = _twins(agent)
     merge = f"du:y:{first.id}:{first.id}.{second.id}"
     chat.press(MANAGER, merge)
