@@ -144,8 +144,11 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
     if mode is None:
         return _stop(out, actor, preview, rejects_path, 1)
     result = imports.confirm_import(actor, preview.token, mode, progress=_progress(out))
-    out.say("cli.import.done", name=result.file_name, created=result.created,
-            updated=result.updated, skipped=result.skipped, rejected=result.rejected,
+    # An update says how many existing customers had nothing new, so the counts add up to
+    # the rows of the file, as the chat's summary does.
+    out.say("cli.import.done_update" if result.mode == "update" else "cli.import.done",
+            name=result.file_name, created=result.created, updated=result.updated,
+            unchanged=result.unchanged, skipped=result.skipped, rejected=result.rejected,
             assigned=result.assigned)
     _write_rejects(out, rejects_path, result.headers, result.rejects)
     return 0

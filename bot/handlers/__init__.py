@@ -10,6 +10,7 @@ from bot.handlers import (
     card,
     commands,
     create,
+    duplicates,
     edit,
     exports,
     fallback,
@@ -32,6 +33,7 @@ def register_all(application: Application) -> None:
     """Add every handler; conversations first, so their steps win over plain-text search
     (which sits in a later group)."""
     for module in (create, edit, log, remind, tickets, kb, sales, settings, admin, backup, more,
+                   duplicates,
                    inline, imports, exports, commands, start, card, report, search):
         module.register(application)
     fallback.register(application)  # last: only what nothing above took

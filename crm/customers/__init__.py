@@ -3,8 +3,10 @@
 from crm.customers.company import update_company
 from crm.customers.duplicates import (
     DuplicateGroup,
+    compare_duplicates,
     contact_matches,
     merge_customers,
+    merge_duplicates,
     scan_duplicates,
     similar_names,
 )
@@ -34,11 +36,10 @@ from crm.customers.write import (
 
 __all__ = [
     "AddressInput", "ChannelInput", "CustomerDraft", "DuplicateGroup", "add_address",
-    "add_channel", "add_tags", "contact_matches", "create_customer", "delete_customer",
-    "draft_field",
-    "find_by_secret", "get_customer", "get_timeline", "list_deleted", "log_interaction",
-    "merge_customers", "remove_address", "remove_channel", "remove_tag", "restore_customer",
-    "reveal_secret", "scan_duplicates", "search_customers", "set_secret", "similar_names",
-    "split_channels",
-    "update_company", "update_customer",
+    "add_channel", "add_tags", "compare_duplicates", "contact_matches", "create_customer",
+    "delete_customer", "draft_field", "find_by_secret", "get_customer", "get_timeline",
+    "list_deleted", "log_interaction", "merge_customers", "merge_duplicates", "remove_address",
+    "remove_channel", "remove_tag", "restore_customer", "reveal_secret", "scan_duplicates",
+    "search_customers", "set_secret", "similar_names", "split_channels", "update_company",
+    "update_customer",
 ]

@@ -15,7 +15,7 @@ from crm import audit
 from crm.actors import Actor
 from crm.clock import utcnow
 from crm.customers.events import record_event
-from crm.customers.views import DuplicateMatch
+from crm.customers.views import CustomerCard, DuplicateMatch
 from crm.errors import Duplicate, ValidationError
 from crm.handover import MERGE, hand_over_work, record_owner_changes, staff_name, tell_new_owner
 from crm.permissions import Action, require
@@ -117,8 +117,12 @@ def scan_duplicates(actor: Actor, *, limit: int = 200) -> list[DuplicateGroup]:
     """Groups of likely duplicates over the whole database, for cleaning up."""
     require(actor, Action.MERGE)
     scope = scope_of(actor)
-    groups = _same_contact_groups(scope, limit) + _similar_name_groups(scope, limit)
-    return groups[:limit]
+    by_contact = _same_contact_groups(scope, limit)
+    # The same people found again by their names adds nothing: each group is listed once.
+    found = [set(group.customer_ids) for group in by_contact]
+    by_name = [group for group in _similar_name_groups(scope, limit)
+               if not any(set(group.customer_ids) <= ids for ids in found)]
+    return (by_contact + by_name)[:limit]
 
 
 def _visible_clause(scope: Scope | None) -> tuple[str, tuple]:
@@ -310,3 +314,52 @@ def _refresh_last_interaction(customer_id: int) -> None:
 def describe_merge(data: str | None) -> dict:
     """The snapshot kept with a merge event."""
     return json.loads(data) if data else {}
+
+
+MAX_GROUP = 5  # customers compared and merged at once (a button carries their ids)
+
+
+def compare_duplicates(actor: Actor, customer_ids: Iterable[int]) -> list[CustomerCard]:
+    """The cards of a group of likely duplicates, side by side, to choose the one to keep.
+    Each must still be visible and not merged away meanwhile (else NotFound)."""
+    from crm.customers.load import load_card, require_visible
+
+    require(actor, Action.MERGE)
+    ids = _group_ids(customer_ids)
+    for customer_id in ids:
+        require_visible(actor, customer_id)
+    return [load_card(customer_id) for customer_id in ids]
+
+
+@dataclass(frozen=True)
+class MergedGroup:
+    """What a merge of duplicates did: the record kept and those merged into it."""
+
+    keep_id: int
+    keep_name: str
+    merged: tuple[tuple[int, str], ...]  # (id, name) of each record merged away
+
+
+def merge_duplicates(actor: Actor, keep_id: int, customer_ids: Iterable[int], *,
+                     now: dt.datetime | None = None) -> MergedGroup:
+    """Merge every other customer of the group ``customer_ids`` into ``keep_id``, one of
+    them, in one transaction (all or none)."""
+    ids = _group_ids(customer_ids)
+    if keep_id not in ids:
+        raise ValidationError("customer.merge_group", field="customer", max=MAX_GROUP)
+    cards = compare_duplicates(actor, ids)
+    now = now or utcnow()
+    with database.atomic():
+        for card in cards:
+            if card.id != keep_id:
+                merge_customers(actor, keep_id, card.id, now=now)
+    keep = next(card for card in cards if card.id == keep_id)
+    return MergedGroup(keep.id, keep.name,
+                       tuple((card.id, card.name) for card in cards if card.id != keep_id))
+
+
+def _group_ids(customer_ids: Iterable[int]) -> list[int]:
+    ids = list(dict.fromkeys(customer_ids))
+    if not 2 <= len(ids) <= MAX_GROUP:
+        raise ValidationError("customer.merge_group", field="customer", max=MAX_GROUP)
+    return ids

@@ -42,6 +42,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "street": ("地址", "详细地址", "街道", "街道地址", "联系地址", "address", "street",
                "streetaddress"),
     "postal_code": ("邮编", "邮政编码", "postalcode", "postcode", "zip", "zipcode"),
+    # A customers export's further addresses, each on one line, " | " between them.
+    "other_addresses": ("其他地址", "otheraddresses"),
     "tags": ("标签", "客户标签", "tags", "tag", "labels"),
     "owner": ("负责人", "归属人", "所属销售", "客户经理", "销售", "跟进人", "owner",
               "assignedto", "salesrep", "accountmanager"),

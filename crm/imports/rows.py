@@ -202,7 +202,15 @@ def _status(value: str | None) -> str:
 
 def _addresses(one: Callable[[str], str | None]) -> tuple[inputs.AddressInput, ...]:
     parts = {name: one(name) for name in ADDRESS_FIELDS}
-    return (inputs.AddressInput(**parts),) if any(parts.values()) else ()
+    primary = (inputs.AddressInput(**parts),) if any(parts.values()) else ()
+    return primary + other_addresses(one("other_addresses"))
+
+
+def other_addresses(cell: str | None) -> tuple[inputs.AddressInput, ...]:
+    """An export's 其他地址 cell (``广东 深圳 科技园2号 | 上海 浦东 世纪大道8号``): each line an
+    address of kind other, kept as written, as one typed in the chat is."""
+    lines = [line.strip() for line in (cell or "").split("|") if line.strip()]
+    return tuple(inputs.AddressInput(kind="other", street=line) for line in lines)
 
 
 @dataclass
@@ -360,7 +368,9 @@ class Checker:
             "status": once(("status", get("status")), _checked_status, get("status")),
             "source": once(("source", get("source")), _optional, get("source"), "source", 50),
             "channels": channels,
-            "addresses": list(once(("address", address), _checked_address, address)),
+            "addresses": list(once(("address", address), _checked_address, address)) + list(
+                once(("other addresses", get("other_addresses")), _checked_other_addresses,
+                     get("other_addresses"))),
             "tags": list(once(("tags", tags), _checked_tags, tags)),
             "secrets": {"id_card": once(("id_card", id_digits), inputs.secret, "id_card",
                                         id_digits, self.today)} if id_digits else {},
@@ -412,6 +422,10 @@ def _checked_address(parts: tuple[str | None, ...]) -> tuple[inputs.AddressInput
         return ()
     return tuple(_primary_address([inputs.address(inputs.AddressInput(
         **dict(zip(ADDRESS_FIELDS, parts, strict=True))))]))
+
+
+def _checked_other_addresses(cell: str | None) -> tuple[inputs.AddressInput, ...]:
+    return tuple(inputs.address(item) for item in other_addresses(cell))
 
 
 def _checked_tags(tags: tuple[str, ...]) -> tuple[str, ...]:

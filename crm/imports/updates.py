@@ -53,9 +53,21 @@ def _address_key(values: Sequence[str | None]) -> tuple[str, ...]:
 def _held(key: tuple[str, ...], held: set[tuple[str, ...]]) -> bool:
     """Whether a stored address agrees with every part the row gives: a row leaves out what
     its file has no column for (an export has no country or postal code), which is not a
-    different address."""
-    return key in held or any(all(not part or part == have for part, have in
-                                  zip(key, stored, strict=True)) for stored in held)
+    different address. A line of an export's other addresses (only a street) is the stored
+    address whose parts it joins."""
+    if key in held or any(all(not part or part == have for part, have in
+                              zip(key, stored, strict=True)) for stored in held):
+        return True
+    street = ADDRESS_PARTS.index("street")
+    if any(part for i, part in enumerate(key) if i != street):
+        return False
+    return any(" ".join(stored[i] for i in _EXPORTED_PARTS if stored[i]) == key[street]
+               for stored in held)
+
+
+# The parts an export writes of each further address, in its order (no country, no postcode).
+_EXPORTED_PARTS = tuple(ADDRESS_PARTS.index(p) for p in ("province", "city", "district",
+                                                          "street"))
 
 
 def _load(ids: Sequence[int]) -> dict[int, _Current]:

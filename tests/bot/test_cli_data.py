@@ -235,3 +235,16 @@ def test_a_chinese_tickets_export_has_every_coded_column_in_chinese(capsys, tmp_
     assert code == 0
     assert [(r["工单状态"], r["优先级"], r["渠道"]) for r in by_heading] == [
         ("新建", "紧急", "员工创建"), ("新建", "普通", "Telegram（客户提交）")]
+
+
+def test_an_update_counts_the_customers_the_file_had_nothing_new_for(capsys, tmp_path,
+                                                                      monkeypatch) -> None:
+    source = tmp_path / "名单.csv"
+    source.write_bytes(csv_file([ROWS[0], ROWS[1], ROWS[3]]))
+    assert run(capsys, "import", str(source), "--yes")[0] == 0
+    source.write_bytes(csv_file([ROWS[0], ["王小明", "13800138000", "", "老客户"], ROWS[3],
+                                 ["刘洋", "13911112222", "", ""]]))
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, out, _ = run(capsys, "import", str(source), "--yes", "--update")
+    # 3 rows: one new, one updated, one already as the file says; the line adds up to 3.
+    assert code == 0 and "新建 1，更新 1，没有新内容 1，未导入 0" in out

@@ -145,3 +145,36 @@ def test_merge_needs_two_visible_records_and_the_right_role(cast) -> None:
     customers.delete_customer(cast.manager, theirs.id)
     with pytest.raises(NotFound):
         customers.merge_customers(cast.manager, mine.id, theirs.id)
+
+
+def test_the_scan_lists_people_found_by_phone_and_by_name_once(cast) -> None:
+    a = customer(cast.agent, "刘洋", phones=("13911112222",), company="华信科技")
+    b = customer(cast.agent, "刘洋", phones=("13911112222",), company="华信科技")
+    groups = customers.scan_duplicates(cast.manager)
+    assert [(g.reason, g.customer_ids) for g in groups] == [("phone", (a.id, b.id))]
+
+
+def test_a_group_of_three_merges_into_the_one_kept_all_or_none(cast, monkeypatch) -> None:
+    a, b, c = (customer(cast.agent, "刘洋", phones=(f"1391111222{i}",), company="华信科技")
+               for i in range(3))
+    from crm.customers import duplicates
+
+    calls = []
+
+    def second_fails(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)
+
+    real = duplicates._refresh_last_interaction
+    monkeypatch.setattr(duplicates, "_refresh_last_interaction", second_fails)
+    with pytest.raises(RuntimeError):
+        customers.merge_duplicates(cast.manager, b.id, [a.id, b.id, c.id])
+    assert customers.get_customer(cast.manager, a.id).id == a.id  # the first merge undone too
+    monkeypatch.undo()
+    done = customers.merge_duplicates(cast.manager, b.id, [a.id, b.id, c.id])
+    assert (done.keep_id, done.merged) == (b.id, ((a.id, "刘洋"), (c.id, "刘洋")))
+    assert len(customers.get_customer(cast.manager, b.id).channels) == 3
+    with pytest.raises(ValidationError):
+        customers.merge_duplicates(cast.manager, b.id, [a.id, c.id])  # keep one of the group

@@ -224,12 +224,36 @@ def test_an_export_imports_again_as_the_same_customers(cast, book) -> None:
         preview = imports.preview_import(cast.admin, f"back.{fmt}", buffer.getvalue(), now=T0)
         assert (preview.new, preview.existing, preview.invalid) == (0, 5, 0)
         # columns only an export has (last contact is empty here, so not even mentioned)
-        assert set(preview.unknown_columns) == {"created_at", "other_addresses"}
+        assert set(preview.unknown_columns) == {"created_at"}
         result = imports.confirm_import(cast.admin, preview.token, "update", now=T0)
         assert (result.created, result.updated, result.unchanged) == (0, 0, 5)
     assert {table: count(table) for table in tables} == before
     actions = {a for (a,) in fetch_all("select action from audit_log where id > ?", (last_entry,))}
     assert not {a for a in actions if a.startswith("customer.")}, actions
+
+
+def test_an_exports_other_addresses_come_back_as_addresses_not_notes(cast, book) -> None:
+    """A customer deleted since comes back with every address; a line added to the column of
+    a customer on file is added to their addresses, once."""
+    rows = records(export(cast.admin, "customers", "csv"))
+    header = list(rows["王小明"])
+    wang, li = rows["王小明"], rows["李娜"]
+    assert wang["other_addresses"] == "东莞"
+    customers.delete_customer(cast.admin, book["wang"].id)
+    li["other_addresses"] = "上海 浦东 世纪大道8号"
+    written = io.StringIO()
+    csv.writer(written).writerows([header, *([row[h] for h in header] for row in (wang, li))])
+    content = written.getvalue().encode()
+    for _ in range(2):
+        preview = imports.preview_import(cast.admin, "back.csv", content, now=T0)
+        assert "other_addresses" not in preview.unknown_columns, preview
+        imports.confirm_import(cast.admin, preview.token, "update", now=T0)
+    [again] = [c for c in customers.search_customers(cast.admin, "王小明").items]
+    card = customers.get_customer(cast.admin, again.id)
+    assert [(a.city, a.street) for a in card.addresses] == [("深圳", "坂田"), (None, "东莞")]
+    assert "东莞" not in (card.notes or "")
+    assert [a.street for a in customers.get_customer(cast.admin, book["li"].id).addresses] \
+        == ["上海 浦东 世纪大道8号"]
 
 
 def test_an_id_from_elsewhere_matches_nobody_and_is_kept_in_the_notes(cast, book) -> None:
