@@ -67,6 +67,7 @@ class ValidRow:
     new_notes: str | None = None  # a new customer's notes: the notes cell, then the cells of
     # columns no field takes as "header: value" lines (an update leaves those out)
     birth_month: str | None = None  # a birthday cell with no day, as written (BIRTH_MONTH)
+    birth_month_unsure: bool = False  # ... a number whose month may be 1 or 10 (1975.1)
 
     @property
     def new_record(self) -> dict[str, Any]:
@@ -75,14 +76,14 @@ class ValidRow:
             **self.record, "notes": self.new_notes}
 
 
-def collect(row: Sequence[Cell], columns: ColumnMap) -> dict[str, list[Cell]]:
+def collect(row: Sequence[Cell], columns: ColumnMap, today: dt.date) -> dict[str, list[Cell]]:
     """The non-empty cells of a row, per field, in column order."""
     found: dict[str, list[Cell]] = {}
     for index, name in columns.mapped:
         if index < len(row):
             cell = row[index]
             if not (cell is None or (type(cell) is str and (not cell or cell.isspace()))):
-                if name == "birthday" and _is_birth_month(cell):
+                if name == "birthday" and _is_birth_month(cell, today):
                     found.setdefault(BIRTH_MONTH, []).append(cell)
                     found.setdefault(EXTRA, []).append(f"{columns.labels[index]}: "
                                                        f"{cells.text(cell)}")
@@ -95,10 +96,18 @@ def collect(row: Sequence[Cell], columns: ColumnMap) -> dict[str, list[Cell]]:
     return found
 
 
-def _is_birth_month(cell: Cell) -> bool:
-    """A text cell with a year and month only; a number cell is not read so (1975.1 could be
-    January or October)."""
-    return isinstance(cell, str) and validation.parse_year_month(cell) is not None
+def _is_birth_month(cell: Cell, today: dt.date) -> bool:
+    """A text cell with a year and month only, or a number Excel made of one (1975.3)."""
+    if isinstance(cell, str):
+        return validation.parse_year_month(cell) is not None
+    return cells.is_year_month_number(cell, today)
+
+
+def unsure_month(found: dict[str, list[Cell]]) -> bool:
+    """The row's year and month is a number whose month cannot be told (1975.1: January, or a
+    typed 1975.10)."""
+    cell = found.get(BIRTH_MONTH)
+    return bool(cell) and cells.is_unsure_month(cell[0])
 
 
 def birth_month(found: dict[str, list[Cell]], today: dt.date) -> str | None:
@@ -265,7 +274,8 @@ def validate(actor: Actor, number: int, found: dict[str, list[Cell]], staff: Sta
     industry = inputs.optional_text(values.industry, field="industry")
     keys = tuple((c.kind, c.value) for c in record["channels"] if c.kind in ("phone", "email"))
     return ValidRow(number, record, owner_id, industry, keys + record_key(found, record["name"]),
-                    given_fields(found), new_notes(found, record["notes"]), month)
+                    given_fields(found), new_notes(found, record["notes"]), month,
+                    unsure_month(found))
 
 
 class Checker:
@@ -310,7 +320,7 @@ class Checker:
         keys = tuple((c.kind, c.value) for c in channels if c.kind in ("phone", "email"))
         return ValidRow(number, record, owner_id, industry,
                         keys + record_key(found, record["name"]), given_fields(found),
-                        new_notes(found, record["notes"]), month)
+                        new_notes(found, record["notes"]), month, unsure_month(found))
 
     def _channels(self, phones: list[str], found: dict[str, list[Cell]],
                   text: dict[str, str]) -> list[inputs.ChannelInput]:

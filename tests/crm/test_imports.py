@@ -161,6 +161,29 @@ def test_a_birthday_with_a_year_and_month_only_imports_the_row_and_keeps_the_mon
     assert customers.get_customer(SYSTEM, on_file.id).birthday == dt.date(1970, 6, 15)
 
 
+def test_a_year_month_excel_kept_as_a_number_is_noted_like_the_text(cast) -> None:
+    """Excel turns a typed 1975.3 into the number 1975.3, and a typed 1975.10 into 1975.1:
+    the month of a number ending in .1 cannot be told, and the dry run says so."""
+    rows = [["姓名", "手机", "出生年月"],
+            ["王小明", "13800138000", 1975.3],
+            ["李娜", "13900139000", 1980.12],
+            ["张伟", "13700137000", 1985.1],  # typed 1985.1 or 1985.10
+            ["陈静", "13600136000", 1990.01],  # typed 1990.01: January
+            ["未来", "13300133000", 2030.5],  # no year to come: a bad date, as before
+            ["无月", "13200132000", 1975.13]]
+    preview = imports.preview_import(cast.manager, "名单.xlsx", xlsx_file(rows), now=T0)
+    assert (preview.new, preview.invalid) == (4, 2)
+    assert [(p.row, p.code) for p in preview.problems] == [
+        (6, "validation.date"), (7, "validation.date")]
+    assert [(n.row, n.code, n.params["value"]) for n in preview.notices] == [
+        (2, "import.birth_month_noted", "1975.3"), (3, "import.birth_month_noted", "1980.12"),
+        (4, "import.birth_month_unsure", "1985.1"), (5, "import.birth_month_noted", "1990.01")]
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    wang = card_by_phone("+8613800138000")
+    assert (wang.birthday, wang.notes) == (None, "出生年月: 1975.3")
+    assert card_by_phone("+8613700137000").notes == "出生年月: 1985.1"
+
+
 def test_bad_rows_are_reported_with_their_column_and_reason(cast) -> None:
     content = csv_file([
         ["姓名", "手机", "生日", "客户等级"],
