@@ -37,6 +37,8 @@ STATUS_WORDS = {
 # (备注：以上数据仅供内部使用), written where the names are or further left.
 _FOOTER = re.compile(r"(合计|总计|小计|共计|汇总|备注|注|说明|total|subtotal|grand total|note)"
                      r"([\s:].*)?", re.IGNORECASE | re.DOTALL)
+_DIGIT = re.compile(r"\d")
+_FEWEST_PHONE_DIGITS = 7  # a local number without its area code; a count of rows has fewer
 ADDRESS_FIELDS = ("country", "province", "city", "district", "street", "postal_code")
 EXTRA = "extra"  # cells of columns no field takes, as "header: value" lines
 # A birthday cell with a year and month but no day (出生年月: 1975年3月). The day is unknown and
@@ -126,13 +128,20 @@ def checked_birth_month(text: str, today: dt.date) -> str:
 
 def is_footer(row: Sequence[Cell], columns: ColumnMap) -> bool:
     """A totals or note row under the list (合计 / 备注：…), not a customer: it starts at or
-    before the name column with such a word and has no phone or e-mail."""
+    before the name column with such a word and has no phone number or e-mail address (a
+    count such as 共9人 under the phone column is no phone)."""
     first = next((i for i, cell in enumerate(row) if not cells.is_empty(cell)), None)
     if first is None or first > columns.fields.index("name") or _FOOTER.fullmatch(
             unicodedata.normalize("NFKC", cells.text(row[first]))) is None:
         return False
-    return not any(name in ("phone", "email") and index < len(row)
-                   and not cells.is_empty(row[index]) for index, name in columns.mapped)
+    return not any(index < len(row) and _holds_contact(name, cells.text(row[index]))
+                   for index, name in columns.mapped)
+
+
+def _holds_contact(field: str, value: str) -> bool:
+    if field == "phone":
+        return len(_DIGIT.findall(value)) >= _FEWEST_PHONE_DIGITS
+    return field == "email" and "@" in value
 
 
 def notes_of(found: dict[str, list[Cell]]) -> str | None:

@@ -281,6 +281,35 @@ def test_an_office_workbook_keeps_its_customers_and_drops_row_numbers_totals_and
     assert set(card_by_phone("+8613812345681").tags) == {"潜在", "华东"}
 
 
+def test_a_messy_office_register_counts_only_its_customers(cast) -> None:
+    """A register as offices keep them: title and 制表 rows, a merged 联系方式 group, headers
+    with full-width brackets and spaces, names padded to line up (张 伟), phones and dates as
+    Excel stores them, and a totals row whose count sits under the phone column."""
+    content = xlsx_file([
+        ["华东区2025年度客户信息登记表"],
+        ["制表部门：销售一部", None, None, None, None, None, "制表日期：", dt.datetime(2025, 3, 1)],
+        ["序号", "客户 名称", "联系方式", None, "出生日期", "客户等级", "所属\u3000行业",
+         "备注（选填）"],
+        [None, None, "手机号码（必填）", "电子邮箱", None, None, None, None],
+        [1, "王小明", 13800138000, "wang@example.com", dt.datetime(1990, 3, 7), "A", "通信", None],
+        [2, "张 伟", 13900139000.0, None, None, "B", None, "老客户介绍"],
+        [3, "李\u3000娜", "139 0013 9001", None, dt.datetime(2030, 1, 1), None, None, None],
+        ["合计", None, "共3人", None, None, None, None, None],
+        ["备注：以上数据仅供内部使用，请勿外传。"],
+    ], merges=["A1:H1", "A3:A4", "B3:B4", "C3:D3", "E3:E4", "F3:F4", "G3:G4", "H3:H4",
+               "A9:H9"])
+    preview = imports.preview_import(cast.manager, "客户登记表.xlsx", content, now=T0)
+    assert dict(preview.columns) == {"客户 名称": "name", "手机号码（必填）": "phone",
+                                     "电子邮箱": "email", "出生日期": "birthday",
+                                     "所属\u3000行业": "industry", "备注（选填）": "notes"}
+    assert preview.unknown_columns == ("客户等级",)
+    assert (preview.rows, preview.new, preview.invalid) == (3, 2, 1)  # the totals are no row
+    assert [(p.row, p.code) for p in preview.problems] == [(7, "validation.birthday_future")]
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert card_by_phone("+8613900139000").notes == "老客户介绍\n客户等级: B"
+    assert card_by_phone("+8613800138000").birthday == dt.date(1990, 3, 7)
+
+
 def test_a_wps_csv_with_a_totals_line_imports_only_its_customers(cast) -> None:
     content = csv_file([["客户名单"], ["姓名", "手机", "生日"],
                         ["周杰", "13700001111", "1979/1/18"], ["", "", ""],
