@@ -37,6 +37,11 @@ STATUS_WORDS = {
 # (备注：以上数据仅供内部使用), written where the names are or further left.
 _FOOTER = re.compile(r"(合计|总计|小计|共计|汇总|备注|注|说明|total|subtotal|grand total|note)"
                      r"([\s:].*)?", re.IGNORECASE | re.DOTALL)
+# A space between two Chinese characters of a name cell: lists pad two-character names to line
+# up with three-character ones (张 伟, 张　伟). The customer is 张伟, found by 张伟 (a name typed
+# in the chat keeps the space its writer chose).
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_NAME_PADDING = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")  # \s takes 　 too
 _DIGIT = re.compile(r"\d")
 _FEWEST_PHONE_DIGITS = 7  # a local number without its area code; a count of rows has fewer
 ADDRESS_FIELDS = ("country", "province", "city", "district", "street", "postal_code")
@@ -191,13 +196,18 @@ def row_values(found: dict[str, list[Cell]]) -> RowValues:
     birthday = found.get("birthday")
     id_card = found.get("id_card")
     draft = inputs.CustomerDraft(
-        name=one("name") or "", phones=tuple(phones), emails=tuple(emails),
+        name=unpadded(one("name") or ""), phones=tuple(phones), emails=tuple(emails),
         company=one("company"), tags=tuple(tags), gender=one("gender"),
         birthday=cells.date_value(birthday[0]) if birthday else None,
         occupation=one("occupation"), notes=one("notes"), status=_status(one("status")),
         source=one("source"), channels=accounts, addresses=_addresses(one),
         secrets={"id_card": cells.digits(id_card[0], "id_card")} if id_card else {})
     return RowValues(draft, one("owner") or "", one("industry"))
+
+
+def unpadded(name: str) -> str:
+    """A name cell without the spaces that line it up in the list (张 伟 → 张伟)."""
+    return _NAME_PADDING.sub("", name)
 
 
 def _channel_pairs(value: str) -> list[inputs.ChannelInput]:
@@ -367,7 +377,7 @@ class Checker:
         tags = tuple(t for cell in found.get("tags", ())
                      for t in cells.split_tags(cells.text(cell)))
         return {
-            "name": inputs.name(get("name") or ""),
+            "name": inputs.name(unpadded(get("name") or "")),
             "company": once(("company", get("company")), _optional, get("company"), "company",
                             inputs.COMPANY_MAX),
             "gender": once(("gender", get("gender")), inputs.gender, get("gender")),

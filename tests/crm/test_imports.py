@@ -310,6 +310,19 @@ def test_a_messy_office_register_counts_only_its_customers(cast) -> None:
     assert card_by_phone("+8613800138000").birthday == dt.date(1990, 3, 7)
 
 
+def test_names_padded_to_line_up_are_imported_whole_and_found_by_name(cast) -> None:
+    """Lists pad two-character names to the width of three (张 伟, 李　娜): the customer is
+    张伟, shown, matched and searched as such."""
+    content = xlsx_file([["姓名", "手机"], ["张 伟", 13900139000], ["李\u3000娜", 13800138000],
+                         ["欧阳 娜娜", 13700137000], ["Emily Chen", 13600136000]])
+    run_import(cast.manager, "名单.xlsx", content)
+    assert [card_by_phone(f"+86{p}").name for p in (13900139000, 13800138000, 13700137000,
+                                                    13600136000)] == [
+        "张伟", "李娜", "欧阳娜娜", "Emily Chen"]
+    for name in ("张伟", "李娜", "欧阳娜娜"):
+        assert [c.name for c in customers.search_customers(cast.manager, name).items] == [name]
+
+
 def test_a_wps_csv_with_a_totals_line_imports_only_its_customers(cast) -> None:
     content = csv_file([["客户名单"], ["姓名", "手机", "生日"],
                         ["周杰", "13700001111", "1979/1/18"], ["", "", ""],
