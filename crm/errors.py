@@ -120,6 +120,9 @@ _DEFAULTS: dict[str, str] = {
     "import.birth_month_noted": "{value} has no day: the birthday is left empty and the new"
                                 " customer's notes keep the year and month",
     "import.birth_month_kept": "{value} has no day: the birthday on file is left as it is",
+    "import.birth_month_unsure": "{value} has no day, and it is a number: Excel stores a typed"
+                                 " {october} as {value} too, so the month is January or"
+                                 " October; the birthday is left empty",
     "import.matches_several": "its phone and e-mail belong to {count} different customers",
     "import.not_visible": "its phone or e-mail belongs to a customer you cannot see",
     "import.owner_unknown": "no staff member is called {value}",

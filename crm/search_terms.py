@@ -33,6 +33,9 @@ _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NON_DIGITS = re.compile(r"\D")
 MIN_PHONE_DIGITS = 4
 _CN_MOBILE_E164 = re.compile(r"\+861[3-9]\d{9}")
+# 1-3 digits standing as a word of their own (李 2, Wang 13, 李2), not joined to letters or
+# digits the way an id or a mailbox is written (wang13, wang_13, li2, no.2).
+_LOOSE_NUMBER = re.compile(r"(?<![a-z0-9._\-])\d{1,3}(?![a-z0-9._\-])")
 
 
 def normalise_text(text: str) -> str:
@@ -185,16 +188,14 @@ class ParsedQuery:
     prefix: str  # a last Latin word to also try as a prefix ("" when not applicable)
     checks: tuple[str, ...]  # substrings a candidate's haystack must contain
     digits: str  # the query's digits when it looks like a phone number
+    # 1-3 digits standing alone, the whole query or a word of it: too few to be part of a
+    # phone number, WeChat id or e-mail (they would match half the book), so they are looked
+    # for in names and other text only.
+    short_numbers: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
         return not self.tokens
-
-    @property
-    def short_number(self) -> bool:
-        """1-3 digits alone: too few to be part of a phone number, WeChat id or e-mail (they
-        would match half the book), so they are looked for in names and other text only."""
-        return self.text.isdigit() and len(self.text) < MIN_PHONE_DIGITS
 
 
 def parse_query(text: str) -> ParsedQuery:
@@ -229,5 +230,6 @@ def parse_query(text: str) -> ParsedQuery:
         checks.append(normal)
     last = segments[-1] if segments else ""
     prefix = last if last.isascii() and last.isalpha() and len(last) >= 2 else ""
+    short = () if phone_like else tuple(dict.fromkeys(_LOOSE_NUMBER.findall(normal)))
     return ParsedQuery(normal, tuple(dict.fromkeys(tokens)), prefix, tuple(checks),
-                       digits if phone_like else "")
+                       digits if phone_like else "", short)

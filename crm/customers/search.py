@@ -174,7 +174,7 @@ def _verified(query: ParsedQuery, scope: Scope | None, need: int, *,
                                   after_id=after, with_text=bool(query.checks))
             hits = [cid for cid, hay in result.rows
                     if all(check in hay for check in query.checks)]
-            found += _named_with(hits, query.text) if query.short_number else hits
+            found += _named_with(hits, query.short_numbers) if query.short_numbers else hits
             after = result.last_id if result.last_id is not None else after
             if len(found) >= need or result.exhausted:
                 return found
@@ -182,19 +182,23 @@ def _verified(query: ParsedQuery, scope: Scope | None, need: int, *,
     return found
 
 
-def _named_with(ids: list[int], digits: str) -> list[int]:
-    """Those of ``ids`` whose name, a merged record's name, company or a tag holds ``digits``
-    (the index cannot tell those tokens from a contact's)."""
+_NAMED_WITH = ("(c.name_norm like ? or co.name_norm like ?"
+               " or exists (select 1 from customer_tag ct join tag t on t.id = ct.tag_id"
+               "  where ct.customer_id = c.id and t.name_norm like ?)"
+               " or exists (select 1 from customer m where m.merged_into_id = c.id"
+               "  and m.name_norm like ?))")
+
+
+def _named_with(ids: list[int], numbers: tuple[str, ...]) -> list[int]:
+    """Those of ``ids`` whose name, a merged record's name, company or a tag holds each of
+    ``numbers`` (the index cannot tell those tokens from a contact's)."""
     if not ids:
         return []
     marks = ", ".join("?" * len(ids))
-    pattern = f"%{digits}%"
+    patterns = [f"%{number}%" for number in numbers for _ in range(4)]
     rows = fetch_all(
         "select c.id from customer c left join company co on co.id = c.company_id"
-        f" where c.id in ({marks}) and (c.name_norm like ? or co.name_norm like ?"
-        " or exists (select 1 from customer_tag ct join tag t on t.id = ct.tag_id"
-        "  where ct.customer_id = c.id and t.name_norm like ?)"
-        " or exists (select 1 from customer m where m.merged_into_id = c.id"
-        "  and m.name_norm like ?))", (*ids, pattern, pattern, pattern, pattern))
+        f" where c.id in ({marks}) and {' and '.join([_NAMED_WITH] * len(numbers))}",
+        (*ids, *patterns))
     kept = {row[0] for row in rows}
     return [cid for cid in ids if cid in kept]

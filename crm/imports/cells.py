@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from crm import validation
 from crm.errors import ValidationError
 from crm.imports.reading import Cell
 from crm.search_terms import is_cjk
@@ -15,6 +16,7 @@ from crm.spreadsheets import FORMULA_STARTS
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's 1900 leap-year bug aside)
 SERIAL_MAX = 2_958_465  # 9999-12-31
+EARLIEST_BIRTH_YEAR = 1900
 EXACT_FLOAT = 2 ** 53  # beyond this a float no longer holds every whole number
 _SCIENTIFIC = re.compile(r"[+-]?(\d+)(?:\.(\d*))?[eE]([+-]?\d+)")
 _WHOLE_DECIMAL = re.compile(r"(\d+)\.0+")
@@ -94,6 +96,22 @@ def _serial(number: float) -> dt.date | None:
     if number.is_integer() and 1 <= number <= SERIAL_MAX:
         return EXCEL_EPOCH + dt.timedelta(days=int(number))
     return None
+
+
+def is_year_month_number(cell: Cell, today: dt.date) -> bool:
+    """A number cell Excel made of a typed year and month (1975.3 → 1975.3): a year from 1900
+    to this one and a month 1 to 12 after the point. Any other number stays a date cell."""
+    if not isinstance(cell, float):
+        return False
+    parsed = validation.parse_year_month(text(cell))
+    return (parsed is not None and EARLIEST_BIRTH_YEAR <= parsed[0] <= today.year
+            and 1 <= parsed[1] <= 12)
+
+
+def is_unsure_month(cell: Cell) -> bool:
+    """A year-and-month number whose month cannot be told: Excel stores a typed 1975.10 as
+    the number 1975.1, so 1975.1 is January or October."""
+    return isinstance(cell, float) and text(cell).endswith(".1")
 
 
 def split_list(value: str) -> list[str]:

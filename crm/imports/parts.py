@@ -134,7 +134,7 @@ def _check_part(actor: Actor, staff: Staff, columns: ColumnMap,
             if progress and done % PROGRESS_EVERY == 0:
                 progress(done, len(data))
             try:
-                part.outcomes.append((number, checker.check(number, collect(row, columns))))
+                part.outcomes.append((number, checker.check(number, collect(row, columns, today))))
             except CrmError as error:
                 part.outcomes.append((number, error))
         part.national = checker.national

@@ -101,7 +101,7 @@ def _check_rows(actor: Actor, table: Table, columns: ColumnMap,
     for (number, row), (_, outcome) in zip(data, checked.outcomes, strict=True):
         if not isinstance(outcome, ValidRow):
             checker = checker or Checker(actor, staff, today)
-            more = other_problems(checker, number, collect(row, columns), outcome)
+            more = other_problems(checker, number, collect(row, columns, today), outcome)
             parsed.rejects.append(_reject(row, number, columns, outcome, more))
             continue
         earlier = next((first_with[k] for k in outcome.keys if k in first_with), None)
@@ -198,10 +198,18 @@ def match(actor: Actor, parsed: Parsed) -> Matched:
 
 def birth_month_notices(columns: ColumnMap, matched: Matched) -> list[Problem]:
     """The rows to import whose birthday has a year and month but no day, by row: a new
-    customer gets no birthday and the month in its notes, an existing one keeps its birthday."""
+    customer gets no birthday and the month in its notes (said when the month may be 1 or
+    10), an existing one keeps its birthday."""
     label = columns.label_of("birthday")
-    found = [(row, "import.birth_month_noted") for row in matched.new if row.birth_month]
+    found = [(row, "import.birth_month_unsure" if row.birth_month_unsure
+              else "import.birth_month_noted") for row in matched.new if row.birth_month]
     found += [(row, "import.birth_month_kept") for row, _ in matched.existing
               if row.birth_month]
-    return sorted((Problem(row.row, label, code, {"value": row.birth_month})
+    return sorted((Problem(row.row, label, code, _month_params(code, row.birth_month))
                    for row, code in found), key=lambda problem: problem.row)
+
+
+def _month_params(code: str, value: str) -> dict[str, str]:
+    if code == "import.birth_month_unsure":
+        return {"value": value, "october": value + "0"}  # 1975.1 → 1975.10
+    return {"value": value}

@@ -37,6 +37,13 @@ STATUS_WORDS = {
 # (备注：以上数据仅供内部使用), written where the names are or further left.
 _FOOTER = re.compile(r"(合计|总计|小计|共计|汇总|备注|注|说明|total|subtotal|grand total|note)"
                      r"([\s:].*)?", re.IGNORECASE | re.DOTALL)
+# A space between two Chinese characters of a name cell: lists pad two-character names to line
+# up with three-character ones (张 伟, 张　伟). The customer is 张伟, found by 张伟 (a name typed
+# in the chat keeps the space its writer chose).
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_NAME_PADDING = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")  # \s takes 　 too
+_DIGIT = re.compile(r"\d")
+_FEWEST_PHONE_DIGITS = 7  # a local number without its area code; a count of rows has fewer
 ADDRESS_FIELDS = ("country", "province", "city", "district", "street", "postal_code")
 EXTRA = "extra"  # cells of columns no field takes, as "header: value" lines
 # A birthday cell with a year and month but no day (出生年月: 1975年3月). The day is unknown and
@@ -67,6 +74,7 @@ class ValidRow:
     new_notes: str | None = None  # a new customer's notes: the notes cell, then the cells of
     # columns no field takes as "header: value" lines (an update leaves those out)
     birth_month: str | None = None  # a birthday cell with no day, as written (BIRTH_MONTH)
+    birth_month_unsure: bool = False  # ... a number whose month may be 1 or 10 (1975.1)
 
     @property
     def new_record(self) -> dict[str, Any]:
@@ -75,14 +83,14 @@ class ValidRow:
             **self.record, "notes": self.new_notes}
 
 
-def collect(row: Sequence[Cell], columns: ColumnMap) -> dict[str, list[Cell]]:
+def collect(row: Sequence[Cell], columns: ColumnMap, today: dt.date) -> dict[str, list[Cell]]:
     """The non-empty cells of a row, per field, in column order."""
     found: dict[str, list[Cell]] = {}
     for index, name in columns.mapped:
         if index < len(row):
             cell = row[index]
             if not (cell is None or (type(cell) is str and (not cell or cell.isspace()))):
-                if name == "birthday" and _is_birth_month(cell):
+                if name == "birthday" and _is_birth_month(cell, today):
                     found.setdefault(BIRTH_MONTH, []).append(cell)
                     found.setdefault(EXTRA, []).append(f"{columns.labels[index]}: "
                                                        f"{cells.text(cell)}")
@@ -95,10 +103,18 @@ def collect(row: Sequence[Cell], columns: ColumnMap) -> dict[str, list[Cell]]:
     return found
 
 
-def _is_birth_month(cell: Cell) -> bool:
-    """A text cell with a year and month only; a number cell is not read so (1975.1 could be
-    January or October)."""
-    return isinstance(cell, str) and validation.parse_year_month(cell) is not None
+def _is_birth_month(cell: Cell, today: dt.date) -> bool:
+    """A text cell with a year and month only, or a number Excel made of one (1975.3)."""
+    if isinstance(cell, str):
+        return validation.parse_year_month(cell) is not None
+    return cells.is_year_month_number(cell, today)
+
+
+def unsure_month(found: dict[str, list[Cell]]) -> bool:
+    """The row's year and month is a number whose month cannot be told (1975.1: January, or a
+    typed 1975.10)."""
+    cell = found.get(BIRTH_MONTH)
+    return bool(cell) and cells.is_unsure_month(cell[0])
 
 
 def birth_month(found: dict[str, list[Cell]], today: dt.date) -> str | None:
@@ -117,13 +133,20 @@ def checked_birth_month(text: str, today: dt.date) -> str:
 
 def is_footer(row: Sequence[Cell], columns: ColumnMap) -> bool:
     """A totals or note row under the list (合计 / 备注：…), not a customer: it starts at or
-    before the name column with such a word and has no phone or e-mail."""
+    before the name column with such a word and has no phone number or e-mail address (a
+    count such as 共9人 under the phone column is no phone)."""
     first = next((i for i, cell in enumerate(row) if not cells.is_empty(cell)), None)
     if first is None or first > columns.fields.index("name") or _FOOTER.fullmatch(
             unicodedata.normalize("NFKC", cells.text(row[first]))) is None:
         return False
-    return not any(name in ("phone", "email") and index < len(row)
-                   and not cells.is_empty(row[index]) for index, name in columns.mapped)
+    return not any(index < len(row) and _holds_contact(name, cells.text(row[index]))
+                   for index, name in columns.mapped)
+
+
+def _holds_contact(field: str, value: str) -> bool:
+    if field == "phone":
+        return len(_DIGIT.findall(value)) >= _FEWEST_PHONE_DIGITS
+    return field == "email" and "@" in value
 
 
 def notes_of(found: dict[str, list[Cell]]) -> str | None:
@@ -173,13 +196,18 @@ def row_values(found: dict[str, list[Cell]]) -> RowValues:
     birthday = found.get("birthday")
     id_card = found.get("id_card")
     draft = inputs.CustomerDraft(
-        name=one("name") or "", phones=tuple(phones), emails=tuple(emails),
+        name=unpadded(one("name") or ""), phones=tuple(phones), emails=tuple(emails),
         company=one("company"), tags=tuple(tags), gender=one("gender"),
         birthday=cells.date_value(birthday[0]) if birthday else None,
         occupation=one("occupation"), notes=one("notes"), status=_status(one("status")),
         source=one("source"), channels=accounts, addresses=_addresses(one),
         secrets={"id_card": cells.digits(id_card[0], "id_card")} if id_card else {})
     return RowValues(draft, one("owner") or "", one("industry"))
+
+
+def unpadded(name: str) -> str:
+    """A name cell without the spaces that line it up in the list (张 伟 → 张伟)."""
+    return _NAME_PADDING.sub("", name)
 
 
 def _channel_pairs(value: str) -> list[inputs.ChannelInput]:
@@ -273,7 +301,8 @@ def validate(actor: Actor, number: int, found: dict[str, list[Cell]], staff: Sta
     industry = inputs.optional_text(values.industry, field="industry")
     keys = tuple((c.kind, c.value) for c in record["channels"] if c.kind in ("phone", "email"))
     return ValidRow(number, record, owner_id, industry, keys + record_key(found, record["name"]),
-                    given_fields(found), new_notes(found, record["notes"]), month)
+                    given_fields(found), new_notes(found, record["notes"]), month,
+                    unsure_month(found))
 
 
 class Checker:
@@ -318,7 +347,7 @@ class Checker:
         keys = tuple((c.kind, c.value) for c in channels if c.kind in ("phone", "email"))
         return ValidRow(number, record, owner_id, industry,
                         keys + record_key(found, record["name"]), given_fields(found),
-                        new_notes(found, record["notes"]), month)
+                        new_notes(found, record["notes"]), month, unsure_month(found))
 
     def _channels(self, phones: list[str], found: dict[str, list[Cell]],
                   text: dict[str, str]) -> list[inputs.ChannelInput]:
@@ -356,7 +385,7 @@ class Checker:
         tags = tuple(t for cell in found.get("tags", ())
                      for t in cells.split_tags(cells.text(cell)))
         return {
-            "name": inputs.name(get("name") or ""),
+            "name": inputs.name(unpadded(get("name") or "")),
             "company": once(("company", get("company")), _optional, get("company"), "company",
                             inputs.COMPANY_MAX),
             "gender": once(("gender", get("gender")), inputs.gender, get("gender")),

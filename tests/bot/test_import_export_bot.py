@@ -131,6 +131,22 @@ def test_a_year_and_month_birthday_is_imported_with_a_word_in_the_dry_run(chat, 
     assert customers.get_customer(SYSTEM, card.id).notes == "出生年月: 1975年3月"
 
 
+@pytest.mark.parametrize(("locale", "notice"), [
+    ("zh-CN", "• 第 2 行：出生年月：1985.1 没有具体日期，且是数字：Excel 会把输入的 1985.10 也存成"
+              " 1985.1，月份是1月还是10月无法分辨。"),
+    ("en", "• row 2: 出生年月: 1985.1 has no day, and it is a number: Excel stores a typed"
+           " 1985.10 as 1985.1 too, so the month is January or October.")])
+def test_a_year_and_month_excel_made_a_number_of_is_imported_with_its_doubt_said(
+        chat, locale, notice) -> None:
+    chat.send(MANAGER, "/start", language=locale)
+    rows = [["姓名", "手机", "出生年月"], ["王小明", "13800138000", 1985.1]]
+    preview = sent(chat.send_document(MANAGER, "名单.xlsx", content=xlsx_file(rows)))[-1]
+    assert notice in preview.text, preview.text
+    chat.press(MANAGER, preview.buttons[0][1])
+    card = customers.search_customers(users.identify(MANAGER).as_actor(), "王小明").items[0]
+    assert customers.get_customer(SYSTEM, card.id).notes == "出生年月: 1985.1"
+
+
 def test_refusals_are_clear_and_fetch_nothing(chat) -> None:
     replies = chat.send_document(MANAGER, "huge.xlsx", size=30 * 1024 * 1024)
     assert WORDS["en"]["too_large"] in sent(replies)[-1].text

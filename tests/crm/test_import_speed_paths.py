@@ -84,7 +84,8 @@ def _rows() -> list[list[object]]:
             person.name, person.phone if index % 7 else float(person.phone[-11:] or 0),
             person.email or "", person.wechat or "",
             ["男", "女", "F", "先生", "?", ""][index % 6],
-            [person.birthday, "1990/3/7", 32939, "1990-13-45", "2030-01-01", ""][index % 6],
+            [person.birthday, "1990/3/7", 32939, "1990-13-45", "2030-01-01", "", "1975年3月",
+             1985.1, 1975.3][index % 9],
             f"公司{index % 40}" if index % 3 else "", "广东" if index % 2 else "",
             "深圳" if index % 4 else "", ["VIP、华南", "VIP,华南", "#vip", ""][index % 4],
             person.source or "", person.occupation or "", person.notes or "",
@@ -105,7 +106,7 @@ def test_the_row_checker_gives_what_validate_gives(cast) -> None:
     checker = Checker(cast.manager, staff, TODAY)
     outcomes = {"valid": 0, "invalid": 0}
     for number, row in enumerate(rows, start=2):
-        found = collect(row, columns)
+        found = collect(row, columns, TODAY)
         try:
             expected = validate(cast.manager, number, found, staff, TODAY)
         except CrmError as error:
@@ -126,7 +127,7 @@ def test_search_entries_are_what_build_document_makes(cast) -> None:
     compared = 0
     for number, row in enumerate(rows, start=2):
         try:
-            checked = checker.check(number, collect(row, columns))
+            checked = checker.check(number, collect(row, columns, TODAY))
         except CrmError:
             continue
         record, owner = checked.record, owner_of(cast.manager, checked)

@@ -161,6 +161,29 @@ def test_a_birthday_with_a_year_and_month_only_imports_the_row_and_keeps_the_mon
     assert customers.get_customer(SYSTEM, on_file.id).birthday == dt.date(1970, 6, 15)
 
 
+def test_a_year_month_excel_kept_as_a_number_is_noted_like_the_text(cast) -> None:
+    """Excel turns a typed 1975.3 into the number 1975.3, and a typed 1975.10 into 1975.1:
+    the month of a number ending in .1 cannot be told, and the dry run says so."""
+    rows = [["姓名", "手机", "出生年月"],
+            ["王小明", "13800138000", 1975.3],
+            ["李娜", "13900139000", 1980.12],
+            ["张伟", "13700137000", 1985.1],  # typed 1985.1 or 1985.10
+            ["陈静", "13600136000", 1990.01],  # typed 1990.01: January
+            ["未来", "13300133000", 2030.5],  # no year to come: a bad date, as before
+            ["无月", "13200132000", 1975.13]]
+    preview = imports.preview_import(cast.manager, "名单.xlsx", xlsx_file(rows), now=T0)
+    assert (preview.new, preview.invalid) == (4, 2)
+    assert [(p.row, p.code) for p in preview.problems] == [
+        (6, "validation.date"), (7, "validation.date")]
+    assert [(n.row, n.code, n.params["value"]) for n in preview.notices] == [
+        (2, "import.birth_month_noted", "1975.3"), (3, "import.birth_month_noted", "1980.12"),
+        (4, "import.birth_month_unsure", "1985.1"), (5, "import.birth_month_noted", "1990.01")]
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    wang = card_by_phone("+8613800138000")
+    assert (wang.birthday, wang.notes) == (None, "出生年月: 1975.3")
+    assert card_by_phone("+8613700137000").notes == "出生年月: 1985.1"
+
+
 def test_bad_rows_are_reported_with_their_column_and_reason(cast) -> None:
     content = csv_file([
         ["姓名", "手机", "生日", "客户等级"],
@@ -256,6 +279,48 @@ def test_an_office_workbook_keeps_its_customers_and_drops_row_numbers_totals_and
     assert (set(wang.tags), wang.notes) == ({"VIP", "华东"}, "老客户")
     assert card_by_phone("+8613812345679").tags == ("hot lead",)
     assert set(card_by_phone("+8613812345681").tags) == {"潜在", "华东"}
+
+
+def test_a_messy_office_register_counts_only_its_customers(cast) -> None:
+    """A register as offices keep them: title and 制表 rows, a merged 联系方式 group, headers
+    with full-width brackets and spaces, names padded to line up (张 伟), phones and dates as
+    Excel stores them, and a totals row whose count sits under the phone column."""
+    content = xlsx_file([
+        ["华东区2025年度客户信息登记表"],
+        ["制表部门：销售一部", None, None, None, None, None, "制表日期：", dt.datetime(2025, 3, 1)],
+        ["序号", "客户 名称", "联系方式", None, "出生日期", "客户等级", "所属\u3000行业",
+         "备注（选填）"],
+        [None, None, "手机号码（必填）", "电子邮箱", None, None, None, None],
+        [1, "王小明", 13800138000, "wang@example.com", dt.datetime(1990, 3, 7), "A", "通信", None],
+        [2, "张 伟", 13900139000.0, None, None, "B", None, "老客户介绍"],
+        [3, "李\u3000娜", "139 0013 9001", None, dt.datetime(2030, 1, 1), None, None, None],
+        ["合计", None, "共3人", None, None, None, None, None],
+        ["备注：以上数据仅供内部使用，请勿外传。"],
+    ], merges=["A1:H1", "A3:A4", "B3:B4", "C3:D3", "E3:E4", "F3:F4", "G3:G4", "H3:H4",
+               "A9:H9"])
+    preview = imports.preview_import(cast.manager, "客户登记表.xlsx", content, now=T0)
+    assert dict(preview.columns) == {"客户 名称": "name", "手机号码（必填）": "phone",
+                                     "电子邮箱": "email", "出生日期": "birthday",
+                                     "所属\u3000行业": "industry", "备注（选填）": "notes"}
+    assert preview.unknown_columns == ("客户等级",)
+    assert (preview.rows, preview.new, preview.invalid) == (3, 2, 1)  # the totals are no row
+    assert [(p.row, p.code) for p in preview.problems] == [(7, "validation.birthday_future")]
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert card_by_phone("+8613900139000").notes == "老客户介绍\n客户等级: B"
+    assert card_by_phone("+8613800138000").birthday == dt.date(1990, 3, 7)
+
+
+def test_names_padded_to_line_up_are_imported_whole_and_found_by_name(cast) -> None:
+    """Lists pad two-character names to the width of three (张 伟, 李　娜): the customer is
+    张伟, shown, matched and searched as such."""
+    content = xlsx_file([["姓名", "手机"], ["张 伟", 13900139000], ["李\u3000娜", 13800138000],
+                         ["欧阳 娜娜", 13700137000], ["Emily Chen", 13600136000]])
+    run_import(cast.manager, "名单.xlsx", content)
+    assert [card_by_phone(f"+86{p}").name for p in (13900139000, 13800138000, 13700137000,
+                                                    13600136000)] == [
+        "张伟", "李娜", "欧阳娜娜", "Emily Chen"]
+    for name in ("张伟", "李娜", "欧阳娜娜"):
+        assert [c.name for c in customers.search_customers(cast.manager, name).items] == [name]
 
 
 def test_a_wps_csv_with_a_totals_line_imports_only_its_customers(cast) -> None:

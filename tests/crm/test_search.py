@@ -161,3 +161,24 @@ def test_one_to_three_digits_match_names_and_text_not_phones_wechat_or_mail(cast
     assert names(cast.agent, "22") == ["Room 22 Trading"]
     assert names(cast.agent, "360") == ["韩梅梅"]
     assert names(cast.agent, "8222") == ["李雷"]  # four digits: a phone's, as before
+
+
+def test_a_short_number_beside_other_words_matches_names_and_text_not_contacts(cast) -> None:
+    from crm.customers.inputs import ChannelInput
+
+    customer(cast.agent, "李雷", emails=("li2@163.com",), channels=(ChannelInput("wechat",
+                                                                                "lilei_13"),))
+    customer(cast.agent, "李娜", tags=("2号仓",))
+    customer(cast.agent, "Wang Lei", emails=("wang13@qq.com",),
+             channels=(ChannelInput("wechat", "wang_13"),))
+    customer(cast.agent, "Wang 13 Studio")
+    customer(cast.agent, "王小明", emails=("xm@163.com",))
+    assert names(cast.agent, "李 2") == ["李娜"]  # by the tag 2号仓, not 李雷's e-mail li2@
+    assert names(cast.agent, "李2") == ["李娜"]
+    assert names(cast.agent, "Wang 13") == ["Wang 13 Studio"]  # not Wang Lei's wang_13
+    assert names(cast.agent, "13 wang") == ["Wang 13 Studio"]
+    assert names(cast.agent, "王 163") == []  # the mail domain is no word of 王小明's
+    # digits joined to letters are an id or a mailbox typed as such: found as before
+    assert set(names(cast.agent, "wang13")) == {"Wang Lei", "Wang 13 Studio"}
+    assert set(names(cast.agent, "wang_13")) == {"Wang Lei", "Wang 13 Studio"}
+    assert "李雷" in names(cast.agent, "li2")
