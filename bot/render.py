@@ -50,6 +50,18 @@ def when(locale: str, moment: dt.datetime | None, timezone: str) -> str:
     return local_time(moment, timezone).strftime("%Y-%m-%d %H:%M")
 
 
+def span(locale: str, length: dt.timedelta) -> str:
+    """A length of time in words: "35 min", "2 h 5 min", "3 d 4 h"."""
+    minutes = max(int(length.total_seconds()) // 60, 0)
+    days, hours = minutes // 1440, minutes // 60 % 24
+    if days:
+        return t(locale, "ticket.span.days", html_escape=False, days=days, hours=hours)
+    if hours:
+        return t(locale, "ticket.span.hours", html_escape=False, hours=hours,
+                 minutes=minutes % 60)
+    return t(locale, "ticket.span.minutes", html_escape=False, minutes=minutes)
+
+
 def phone_text(value: str) -> str:
     """A phone number in international form (+86 138 0013 8000): Telegram makes it tappable."""
     return format_phone(value, "ZZ")
