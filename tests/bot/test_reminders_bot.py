@@ -427,7 +427,7 @@ def test_a_scheduled_run_missed_while_the_bot_was_stopped_is_reported_at_start(c
 
     chat.loop.run_until_complete(deliver_notifications(chat.app))
     texts = [c.params["text"] for c in chat.stub.sent() if int(c.params["chat_id"]) == ADMIN]
-    assert len(texts) == 1 and "agenda" in texts[0] and "did not run" in texts[0]
+    assert len(texts) == 1 and "<b>daily agenda (agenda)</b> did not run" in texts[0]
     assert get_job("agenda").expected_by > utcnow()  # rescheduled
 
 
