@@ -303,3 +303,18 @@ def test_a_merged_record_not_erased_still_shows_its_details(cast, person) -> Non
     [merge] = [e for e in audit.list_audit(cast.admin, limit=100).items
                if e.action == "customer.merge"]
     assert merge.changes is not None and merge.changes["from.name"] == [None, "欧阳娜娜的旧记录"]
+
+
+def test_a_staff_member_named_system_is_not_taken_for_the_system(cast) -> None:
+    from bot.data_text import privacy_words
+    from crm import users
+    from tests.crm.cast import SYSTEM
+
+    named_system = users.add_user(SYSTEM, 9100, "admin", "system").as_actor()
+    made = customer(SYSTEM, "韩梅梅")  # by the system itself (the command line)
+    customers.log_interaction(named_system, made.id, "call", "问了价格")
+    book = load_workbook(io.BytesIO(privacy.export_customer_xlsx(
+        cast.admin, made.id, words=privacy_words("zh-CN"))))
+    by = {r["操作代码"]: r["操作人"] for r in _rows(book["审计日志"])}
+    assert by["customer.create"] == "系统"
+    assert by["interaction.create"] == "system"
