@@ -15,6 +15,7 @@ from crm.customers.views import (
     AddressView,
     CustomerCard,
     CustomerSummary,
+    MergedFrom,
     Page,
     TimelineEntry,
 )
@@ -262,7 +263,16 @@ def _entry_heading(locale: str, entry: TimelineEntry, timezone: str) -> str:
         line += f" · {html.escape(entry.staff_name)}"
     if entry.data.get("latitude") is not None:
         line += " 📍"
+    if entry.merged_from is not None:
+        line += " " + merged_from_text(locale, entry.merged_from)
     return line
+
+
+def merged_from_text(locale: str, origin: MergedFrom) -> str:
+    """Which merged record an entry came from (its name only while it is not erased)."""
+    if origin.name is None:
+        return t(locale, "timeline.merged_from_erased", id=origin.id)
+    return t(locale, "timeline.merged_from", name=origin.name, id=origin.id)
 
 
 def _stage_move(locale: str, entry: TimelineEntry) -> str:

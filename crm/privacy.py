@@ -102,7 +102,8 @@ def export_customer(actor: Actor, customer_id: int, *, now: dt.datetime | None =
         "interactions": _interactions(customer_id, zone),
         **{name: collect(customer_id, at) for name, collect in EXPORT_SECTIONS.items()},
         "timeline": [{"at": at(e.at), "kind": e.kind, "what": e.subkind,
-                      "summary": e.summary, "by": e.staff_name}
+                      "summary": e.summary, "by": e.staff_name,
+                      "merged_from": e.merged_from.id if e.merged_from else None}
                      for e in _all_timeline(customer_id)],
         "consent": [{"channel": c.channel, "granted": c.granted, "at": at(c.at),
                      "method": c.method, "note": c.note} for c in consent_history(actor,

@@ -292,9 +292,13 @@ def test_a_merged_record_erased_later_leaves_nothing_in_the_survivors_timeline(
     [merged] = [item for item in customers.get_timeline(cast.admin, person.id).items
                 if item.subkind == "merged"]
     assert merged.data == {"merged_id": twin.id}
-    everything = json.dumps(privacy.export_customer(cast.admin, person.id), ensure_ascii=False,
-                            default=str)
-    assert "欧阳娜娜的旧记录" not in everything
+    [moved] = [item for item in customers.get_timeline(cast.admin, person.id).items
+               if item.merged_from is not None]
+    assert (moved.subkind, moved.merged_from.id, moved.merged_from.name) == (
+        "created", twin.id, None)  # where it came from, not who that was
+    data = privacy.export_customer(cast.admin, person.id)
+    assert [e["merged_from"] for e in data["timeline"] if e["merged_from"]] == [twin.id]
+    assert "欧阳娜娜的旧记录" not in json.dumps(data, ensure_ascii=False, default=str)
 
 
 def test_a_merged_record_not_erased_still_shows_its_details(cast, person) -> None:
