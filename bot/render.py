@@ -264,7 +264,7 @@ def _entry_heading(locale: str, entry: TimelineEntry, timezone: str) -> str:
     if entry.data.get("latitude") is not None:
         line += " 📍"
     if entry.merged_from is not None:
-        line += " " + merged_from_text(locale, entry.merged_from)
+        line += " · " + merged_from_text(locale, entry.merged_from)
     return line
 
 

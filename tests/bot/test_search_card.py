@@ -137,11 +137,11 @@ def test_the_survivors_timeline_marks_what_came_from_the_merged_record(chat, age
         return {summary.strip(): heading for heading, summary in pairwise(entries)}
 
     marked = lines()
-    assert f"来自合并的记录 李雷旧档 #{twin.id}" in marked["旧记录的拜访"]
+    assert f"· 来自合并的记录 李雷旧档 #{twin.id}" in marked["旧记录的拜访"]
     assert "来自合并" not in marked["本人的通话"]  # what was said is left as it was said
     created = [line for line in chat.texts(chat.press(AGENT, f"tl:{keep.id}:0"))[0].split("\n")
                if "创建" in line]
     assert len(created) == 2 and sum(f"#{twin.id}" in line for line in created) == 1
     privacy.erase_customer(manager, twin.id)
     erased = lines()["旧记录的拜访"]
-    assert f"（来自合并的记录 #{twin.id}，已清除）" in erased and "李雷旧档" not in erased
+    assert f"· 来自合并的记录 #{twin.id}（已清除）" in erased and "李雷旧档" not in erased
