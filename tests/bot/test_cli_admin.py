@@ -211,7 +211,7 @@ def test_check_gives_job_times_in_the_installations_zone(capsys) -> None:
                             failure=Failure("failure.no_space", {"path": "/srv"}),
                             alert=False)  # UTC
     out = run(capsys, "check")[1]  # a failed job only warns
-    assert "job backup failed at 2026-11-27 02:30: the disk is full" in out
+    assert "job scheduled backup (backup) failed at 2026-11-27 02:30: the disk is full" in out
     assert "UTC" not in out
 
 
