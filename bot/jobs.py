@@ -12,7 +12,8 @@ from telegram.ext import Application
 from bot import session
 from bot.i18n import job_name, resolve_locale, t
 from bot.keyboards import data, keyboard
-from bot.render import local_time
+from bot.render import local_time, span
+from crm import scheduling
 from crm.actors import Role
 from crm.clock import utcnow
 from crm.failures import Failure, short_detail
@@ -68,7 +69,20 @@ def _upgraded(code: str, params: dict) -> dict:
     new names (a parameter still lacking is said to be unrecorded, see bot.i18n)."""
     renamed = {new: params[old] for new, old in RENAMED_PARAMS.get(code, {}).items()
                if new not in params and old in params}
+    if code == "job.missed" and "late_minutes" not in params:
+        return _missed_with_due_time(params | renamed)
     return params | renamed
+
+
+def _missed_with_due_time(params: dict) -> dict:
+    """A missed job's alert queued when it said the end of the job's grace as its due time:
+    the time it was due instead, and how late it is now."""
+    deadline = params.get("due")
+    if not isinstance(params.get("job"), str) or not isinstance(deadline, dict) \
+            or not isinstance(deadline.get("utc"), str):
+        return params
+    return params | scheduling.missed_params(
+        params["job"], dt.datetime.fromisoformat(deadline["utc"]), utcnow())
 
 
 def _shown_params(locale: str, timezone: str, params: dict) -> dict:
@@ -78,6 +92,8 @@ def _shown_params(locale: str, timezone: str, params: dict) -> dict:
     shown = {key: _local_moment(value, timezone) for key, value in params.items()}
     if isinstance(shown.get("job"), str):  # a scheduled job's alert
         shown["job"] = job_name(locale, shown["job"])
+    if isinstance(shown.get("late_minutes"), int):  # how late a missed job is
+        shown["late"] = span(locale, dt.timedelta(minutes=shown["late_minutes"]))
     if shown.get("role") in ROLES:  # a newcomer's role, stored as its code
         shown["role"] = t(locale, f"role.{shown['role']}", html_escape=False)
     if "team" in shown and shown["team"] is None:

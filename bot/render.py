@@ -15,6 +15,7 @@ from crm.customers.views import (
     AddressView,
     CustomerCard,
     CustomerSummary,
+    MergedFrom,
     Page,
     TimelineEntry,
 )
@@ -48,6 +49,18 @@ def when(locale: str, moment: dt.datetime | None, timezone: str) -> str:
     if moment is None:
         return t(locale, "card.never")
     return local_time(moment, timezone).strftime("%Y-%m-%d %H:%M")
+
+
+def span(locale: str, length: dt.timedelta) -> str:
+    """A length of time in words: "35 min", "2 h 5 min", "3 d 4 h"."""
+    minutes = max(int(length.total_seconds()) // 60, 0)
+    days, hours = minutes // 1440, minutes // 60 % 24
+    if days:
+        return t(locale, "ticket.span.days", html_escape=False, days=days, hours=hours)
+    if hours:
+        return t(locale, "ticket.span.hours", html_escape=False, hours=hours,
+                 minutes=minutes % 60)
+    return t(locale, "ticket.span.minutes", html_escape=False, minutes=minutes)
 
 
 def phone_text(value: str) -> str:
@@ -250,7 +263,16 @@ def _entry_heading(locale: str, entry: TimelineEntry, timezone: str) -> str:
         line += f" · {html.escape(entry.staff_name)}"
     if entry.data.get("latitude") is not None:
         line += " 📍"
+    if entry.merged_from is not None:
+        line += " · " + merged_from_text(locale, entry.merged_from)
     return line
+
+
+def merged_from_text(locale: str, origin: MergedFrom) -> str:
+    """Which merged record an entry came from (its name only while it is not erased)."""
+    if origin.name is None:
+        return t(locale, "timeline.merged_from_erased", id=origin.id)
+    return t(locale, "timeline.merged_from", name=origin.name, id=origin.id)
 
 
 def _stage_move(locale: str, entry: TimelineEntry) -> str:

@@ -115,6 +115,7 @@ VALUE_KINDS: dict[tuple[str | None, str], str] = {
     **{(None, name): "staff" for name in (
         "owner", "owner_id", "to_owner_id", "assignee", "assignee_id", "fallback_owner",
         "fallback_owner_id", "recorded_by_id", "staff_id")},
+    ("audit_log", "user_id"): "staff",  # an export of the log: whose actions it held
     (None, "team"): "team", (None, "team_id"): "team",
     (None, "customer_id"): "customer", (None, "deal_id"): "deal",
     (None, "company"): "company", (None, "company_id"): "company",
@@ -353,7 +354,8 @@ def export_audit(actor: Actor, *, user_id: int | None = None, customer_id: int |
     filters = {"user_id": user_id, "customer_id": customer_id, "since": since, "until": until}
     with database.atomic():
         record(actor, "audit.export", "audit_log", changes={
-            k: [None, str(v)] for k, v in filters.items() if v is not None} or None)
+            k: [None, v if _is_id(v) else str(v)] for k, v in filters.items()
+            if v is not None} or None)
     return iter_audit(actor, **filters)
 
 
@@ -681,10 +683,22 @@ def _entry(row: tuple) -> AuditEntry:
                       row[7], row[8], _ids_as_numbers(row[5], changes), erased)
 
 
+# Filters older entries recorded as text ("3") though they hold ids: by action (any kind of
+# export by its prefix) and field. Read as ids, they are named as new entries are.
+_IDS_AS_TEXT = {EXPORT_ACTION: ("owner_id",), "audit.export": ("user_id", "customer_id")}
+
+
 def _ids_as_numbers(action: str, changes: Any) -> Any:
-    """Older exports recorded their owner filter's id as text ("3"): an id, to be named."""
-    owner = changes.get("owner_id") if isinstance(changes, dict) else None
-    if not action.startswith(EXPORT_ACTION) or not isinstance(owner, list) \
-            or not all(isinstance(v, str) and v.isdigit() for v in owner if v is not None):
+    """An entry's changes with ids an older entry recorded as text as numbers, to be named;
+    other text (a name typed as a filter) as it is."""
+    if not isinstance(changes, dict):
         return changes
-    return changes | {"owner_id": [None if v is None else int(v) for v in owner]}
+    fields = _IDS_AS_TEXT.get(EXPORT_ACTION if action.startswith(EXPORT_ACTION) else action, ())
+    fixed = {name: [_as_id(v) for v in changes[name]] for name in fields
+             if isinstance(changes.get(name), list)}
+    return changes | fixed if fixed else changes
+
+
+def _as_id(value: Any) -> Any:
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() \
+        else value

@@ -78,9 +78,9 @@ def erasure_subject(actor: Actor, customer_id: int) -> ErasureSubject:
 def export_customer(actor: Actor, customer_id: int, *, now: dt.datetime | None = None,
                     audit_words: audit.Wording | None = None) -> dict[str, Any]:
     """Everything held about one customer, as plain data (admins only; audited). Given
-    ``audit_words``, the audit entries' changes read as the audit log shows them (other
-    records by name, amounts as money, coded values in words); else as stored, for the file
-    for machines."""
+    ``audit_words``, the audit entries read as the audit log shows them (the system in words,
+    a person by name; changes with other records by name, amounts as money, coded values in
+    words); else as stored, for the file for machines."""
     require(actor, Action.PRIVACY)
     now = now or utcnow()
     zone = zone_of(actor)  # the reader's clock, with its offset: nobody takes it for UTC
@@ -102,14 +102,16 @@ def export_customer(actor: Actor, customer_id: int, *, now: dt.datetime | None =
         "interactions": _interactions(customer_id, zone),
         **{name: collect(customer_id, at) for name, collect in EXPORT_SECTIONS.items()},
         "timeline": [{"at": at(e.at), "kind": e.kind, "what": e.subkind,
-                      "summary": e.summary, "by": e.staff_name}
+                      "summary": e.summary, "by": e.staff_name,
+                      "merged_from": e.merged_from.id if e.merged_from else None}
                      for e in _all_timeline(customer_id)],
         "consent": [{"channel": c.channel, "granted": c.granted, "at": at(c.at),
                      "method": c.method, "note": c.note} for c in consent_history(actor,
                                                                                   customer_id)],
         "merged_records": [{"id": r[0], "name": r[1]} for r in fetch_all(
             "select id, name from customer where merged_into_id = ?", (customer_id,))],
-        "audit": [{"at": at(e.at), "by": e.actor_name, "via": e.channel, "action": e.action,
+        "audit": [{"at": at(e.at), "by": e.actor_name if audit_words is None
+                   else audit_words.actor(e), "via": e.channel, "action": e.action,
                    "entity": e.entity, "entity_id": e.entity_id, "erased": e.erased,
                    "changes": local_changes(e.changes if audit_words is None
                                             else audit.shown_changes(e, audit_words), zone)}

@@ -102,10 +102,22 @@ def check_overdue_jobs(now: dt.datetime, *, names: list[str] | None = None) -> l
     told = []
     with database.atomic():
         for name, expected_by in rows:
-            due = as_datetime(expected_by)
-            if _alert(name, "job.missed", {"job": name, "due": moment(due)}, now):
+            if _alert(name, "job.missed", missed_params(name, as_datetime(expected_by), now),
+                      now):
                 told.append(name)
     return told
+
+
+def missed_params(name: str, expected_by: dt.datetime, now: dt.datetime) -> dict:
+    """A missed job's alert: when the run was due (not the end of its grace, which is no
+    time anyone scheduled) and how many minutes late it is now."""
+    due = due_time(name, expected_by)
+    return {"job": name, "due": moment(due), "late_minutes": late_minutes(due, now)}
+
+
+def late_minutes(due: dt.datetime, now: dt.datetime) -> int:
+    """Whole minutes from ``due`` to ``now`` (never negative)."""
+    return max(int((now - due).total_seconds()) // 60, 0)
 
 
 def _alert(name: str, code: str, params: dict, now: dt.datetime) -> bool:

@@ -144,6 +144,7 @@ class Interaction(BaseModel):
     latitude = pw.DoubleField(null=True)
     longitude = pw.DoubleField(null=True)
     created_at = pw.DateTimeField()
+    merged_from_id = pw.IntegerField(null=True)  # the record it belonged to before a merge
 
     class Meta:
         table_name = "interaction"
@@ -182,6 +183,7 @@ class CustomerEvent(BaseModel):
     at = pw.DateTimeField()
     staff = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
     data = pw.TextField(null=True)
+    merged_from_id = pw.IntegerField(null=True)  # the record it belonged to before a merge
 
     class Meta:
         table_name = "customer_event"

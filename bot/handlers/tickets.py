@@ -29,7 +29,7 @@ from bot.i18n import t
 from bot.keyboards import Button, data, keyboard, parse
 from bot.long_text import fits_one_message, reply_in_parts
 from bot.portal import file_of
-from bot.render import clip, pager, when
+from bot.render import clip, pager, span, when
 from bot.service_jobs import deliver_relays
 from crm import customers, service, users
 from crm.actors import Actor, Channel
@@ -103,18 +103,6 @@ def _resolve_by(locale: str, ticket: TicketView, zone: str) -> str:
         return t(locale, "ticket.resolve_moved", html_escape=False, when=due,
                  waited=span(locale, ticket.resolution_paused))
     return due
-
-
-def span(locale: str, length: dt.timedelta) -> str:
-    """A length of time in words: "35 min", "2 h 5 min", "3 d 4 h"."""
-    minutes = max(int(length.total_seconds()) // 60, 0)
-    days, hours = minutes // 1440, minutes // 60 % 24
-    if days:
-        return t(locale, "ticket.span.days", html_escape=False, days=days, hours=hours)
-    if hours:
-        return t(locale, "ticket.span.hours", html_escape=False, hours=hours,
-                 minutes=minutes % 60)
-    return t(locale, "ticket.span.minutes", html_escape=False, minutes=minutes)
 
 
 def card_keyboard(locale: str, ticket: TicketView,

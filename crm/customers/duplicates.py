@@ -35,6 +35,9 @@ CUSTOMER_REFERENCES: list[tuple[str, str]] = [
     ("address", "customer_id"),
 ]
 
+# History rows that remember, once merged, the record they came from (the timeline marks them).
+MARKED_HISTORY = ("interaction", "customer_event")
+
 
 def register_customer_reference(table: str, column: str = "customer_id") -> None:
     """Declare a table whose rows follow their customer through a merge."""
@@ -210,6 +213,7 @@ def merge_customers(actor: Actor, keep_id: int, other_id: int, *,
         _hand_over_merged_work(actor, keep, other, now)
         if "owner" in filled:  # the survivor had no owner and takes the merged record's
             record_owner_changes(actor, [(keep_id, None, other.owner_id)], now, MERGE)
+        _mark_origin(other_id)
         for table, column in CUSTOMER_REFERENCES:
             database.execute_sql(sql(f"update {table} set {column} = ? where {column} = ?"),
                                  (keep_id, other_id))
@@ -228,6 +232,15 @@ def merge_customers(actor: Actor, keep_id: int, other_id: int, *,
         audit.record(actor, "customer.merged_into", "customer", other_id,
                      customer_id=other_id, changes={"merged_into": [None, keep_id]}, now=now)
     return keep_id
+
+
+def _mark_origin(other_id: int) -> None:
+    """The merged record's history says it came from there, so the survivor's timeline tells
+    its own entries from the merged ones; rows the merged record got from an earlier merge
+    keep the record they first belonged to."""
+    for table in MARKED_HISTORY:
+        database.execute_sql(sql(f"update {table} set merged_from_id = ? where customer_id = ?"
+                                 " and merged_from_id is null"), (other_id, other_id))
 
 
 def _hand_over_merged_work(actor: Actor, keep: Customer, other: Customer,

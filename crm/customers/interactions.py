@@ -12,7 +12,13 @@ from crm.actors import Actor
 from crm.clock import as_datetime, utcnow
 from crm.customers import inputs
 from crm.customers.load import require_visible
-from crm.customers.views import AttachmentInput, InteractionView, Page, TimelineEntry
+from crm.customers.views import (
+    AttachmentInput,
+    InteractionView,
+    MergedFrom,
+    Page,
+    TimelineEntry,
+)
 from crm.errors import NotFound, ValidationError
 from crm.permissions import Action, require
 from storage.database import database, fetch_all, fetch_one, sql
@@ -95,21 +101,33 @@ def _interactions(customer_id: int, count: int) -> list[TimelineEntry]:
     rows = fetch_all(
         "select i.id, i.kind, i.direction, i.occurred_at, i.summary, i.outcome, s.name,"
         " i.latitude, i.longitude, (select count(*) from interaction_attachment a"
-        " where a.interaction_id = i.id) from interaction i"
-        " left join staff_user s on s.id = i.staff_id where i.customer_id = ?"
+        " where a.interaction_id = i.id), i.merged_from_id, m.name, m.erased_at"
+        " from interaction i left join staff_user s on s.id = i.staff_id"
+        " left join customer m on m.id = i.merged_from_id where i.customer_id = ?"
         " order by i.occurred_at desc, i.id desc limit ?", (customer_id, count))
     return [TimelineEntry(as_datetime(r[3]), "interaction", r[1], r[4], r[6], r[0],
                           {"direction": r[2], "outcome": r[5], "latitude": r[7],
-                           "longitude": r[8], "attachments": r[9]}) for r in rows]
+                           "longitude": r[8], "attachments": r[9]},
+                          merged_from(*r[10:13])) for r in rows]
 
 
 def _events(customer_id: int, count: int) -> list[TimelineEntry]:
     rows = fetch_all(
-        "select e.id, e.kind, e.at, e.data, s.name from customer_event e"
-        " left join staff_user s on s.id = e.staff_id where e.customer_id = ?"
+        "select e.id, e.kind, e.at, e.data, s.name, e.merged_from_id, m.name, m.erased_at"
+        " from customer_event e left join staff_user s on s.id = e.staff_id"
+        " left join customer m on m.id = e.merged_from_id where e.customer_id = ?"
         " and e.kind <> 'revealed' order by e.at desc, e.id desc limit ?", (customer_id, count))
     return [TimelineEntry(as_datetime(r[2]), "event", r[1], "", r[4], r[0],
-                          json.loads(r[3]) if r[3] else {}) for r in rows]
+                          json.loads(r[3]) if r[3] else {}, merged_from(*r[5:8]))
+            for r in rows]
+
+
+def merged_from(record_id: int | None, name: str | None,
+                erased_at: object) -> MergedFrom | None:
+    """Where a merged-in entry came from; the record's name only while it is not erased."""
+    if record_id is None:
+        return None
+    return MergedFrom(record_id, None if erased_at is not None else name)
 
 
 # Later features (deals, orders, tickets, reminders) register their own sources here.

@@ -127,6 +127,14 @@ class InteractionView:
 
 
 @dataclass(frozen=True)
+class MergedFrom:
+    """The record a history entry belonged to before that record was merged into this one."""
+
+    id: int
+    name: str | None  # None once that record is erased: its name is gone for good
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     """One thing that happened to a customer; ``kind`` says which table it came from."""
 
@@ -137,6 +145,7 @@ class TimelineEntry:
     staff_name: str | None
     ref_id: int
     data: dict = field(default_factory=dict)
+    merged_from: MergedFrom | None = None  # came with a merged record (interactions, events)
 
 
 @dataclass(frozen=True)

@@ -589,7 +589,7 @@ def test_status_shows_when_a_job_is_due_not_its_grace(chat, staff) -> None:
     # the weekly report due Monday 2026-11-30 08:00 Shanghai (00:00 UTC), 6 hours' grace
     scheduling.expect_job("weekly_report", dt.datetime(2026, 11, 30, 6, 0))
     text = only_text(chat.send(ADMIN, "/status"))
-    assert "job weekly_report: not run yet (due 2026-11-30 08:00)" in text
+    assert "job weekly report (weekly_report): not run yet (due 2026-11-30 08:00)" in text
     assert "14:00" not in text
     users.set_preferences(staff["admin"], locale="zh-CN")
     assert "尚未运行（预定于 2026-11-30 08:00 运行）" in only_text(chat.send(ADMIN, "/status"))
@@ -601,8 +601,9 @@ def test_status_shows_job_times_in_the_readers_time_zone(chat, staff) -> None:
     scheduling.job_finished("backup", dt.datetime(2026, 11, 26, 18, 30), ok=True)  # UTC
     scheduling.expect_job("reminders", dt.datetime(2099, 1, 1, 1, 0))
     text = only_text(chat.send(ADMIN, "/status"))  # the installation's Asia/Shanghai
-    assert "job backup: last ran 2026-11-27 02:30" in text
-    assert "job reminders: not run yet (due 2099-01-01 08:58)" in text  # 2 minutes' grace
+    assert "job scheduled backup (backup): last ran 2026-11-27 02:30" in text
+    # 2 minutes' grace
+    assert "job reminder delivery (reminders): not run yet (due 2099-01-01 08:58)" in text
     assert "UTC" not in text
     users.add_user(Actor.system(), 7103, "admin", "Far Admin", timezone="America/New_York")
     assert "last ran 2026-11-26 13:30" in only_text(chat.send(7103, "/status"))

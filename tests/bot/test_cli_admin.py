@@ -159,6 +159,19 @@ def test_an_export_reads_in_the_audit_log_with_its_status_and_owner_in_words(
     assert '"won"' not in out and f'"{boss}"' not in out
 
 
+def test_an_export_of_the_audit_log_reads_with_whose_actions_it_held_by_name(
+        capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    made = _a_customer()
+    code, _, _ = run(capsys, "audit", "--user", "100", "--customer", str(made), "--export",
+                     str(tmp_path / "log.csv"))
+    assert code == 0
+    boss = fetch_all("select id from staff_user where telegram_id = 100")[0][0]
+    code, out, _ = run(capsys, "audit", "--limit", "1")
+    assert f'[null, "Boss (#{boss})"]' in out and f'[null, "欧阳娜娜 (#{made})"]' in out
+    assert f'"{boss}"' not in out and f'"{made}"' not in out
+
+
 def test_audit_dates_and_times_are_the_installations_local_ones(capsys, tmp_path) -> None:
     from crm import users
 
@@ -198,7 +211,7 @@ def test_check_gives_job_times_in_the_installations_zone(capsys) -> None:
                             failure=Failure("failure.no_space", {"path": "/srv"}),
                             alert=False)  # UTC
     out = run(capsys, "check")[1]  # a failed job only warns
-    assert "job backup failed at 2026-11-27 02:30: the disk is full" in out
+    assert "job scheduled backup (backup) failed at 2026-11-27 02:30: the disk is full" in out
     assert "UTC" not in out
 
 

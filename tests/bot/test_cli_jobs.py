@@ -40,11 +40,11 @@ def test_check_reports_a_failed_job_a_late_one_and_a_healthy_one(capsys, tmp_pat
     scheduling.expect_job("rules", None)
     db.close()
     out = _check(capsys)
-    assert "job backup failed at" in out and "the disk is full" in out
-    assert "job agenda has not run since" in out
-    assert "job reminders: last ran" in out
-    assert "job weekly_report: not run yet (due" in out  # a new installation's
-    assert "job rules: off (no schedule in the config)" in out
+    assert "job scheduled backup (backup) failed at" in out and "the disk is full" in out
+    assert "job daily agenda (agenda) has not run since" in out
+    assert "job reminder delivery (reminders): last ran" in out
+    assert "job weekly report (weekly_report): not run yet (due" in out  # a new installation's
+    assert "job reminder rules (rules): off (no schedule in the config)" in out
 
 
 def _check(capsys) -> str:

@@ -241,3 +241,15 @@ def test_a_failure_in_the_audit_log_reads_as_its_message_even_without_its_detail
     assert value_words("en", FAILURE, "failure.database_busy", None).startswith(
         "the database was locked by other work")
     assert value_words("en", FAILURE, "no.such_code", None) == "no.such_code"
+
+
+def test_every_scheduled_job_is_named_in_words_in_every_language() -> None:
+    """Admins read a job's name in alerts, /status and `crm check`: words, not only the
+    name the config uses (weekly_report)."""
+    from bot.i18n import job_name
+    from bot.scheduler import JOBS
+
+    for locale in LOCALES:
+        for spec in JOBS:
+            named = job_name(locale, spec.name)
+            assert named != spec.name and spec.name in named, (locale, spec.name)

@@ -5,6 +5,7 @@ given up for a blocked user, repeated, and driven by the real APScheduler."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ import pytest
 
 from bot import reminder_jobs, scheduler
 from bot.reminder_text import moment_text
+from bot.render import local_time
 from crm import customers, reminders, sales, users
 from crm.actors import Actor
 from crm.clock import utcnow
@@ -425,7 +427,7 @@ def test_a_scheduled_run_missed_while_the_bot_was_stopped_is_reported_at_start(c
 
     chat.loop.run_until_complete(deliver_notifications(chat.app))
     texts = [c.params["text"] for c in chat.stub.sent() if int(c.params["chat_id"]) == ADMIN]
-    assert len(texts) == 1 and "agenda" in texts[0] and "did not run" in texts[0]
+    assert len(texts) == 1 and "<b>daily agenda (agenda)</b> did not run" in texts[0]
     assert get_job("agenda").expected_by > utcnow()  # rescheduled
 
 
@@ -534,14 +536,34 @@ def test_a_missed_job_is_reported_on_each_admins_own_clock(chat, staff) -> None:
 
     users.add_user(Actor.system(), 8203, "admin", "纽约管理员", locale="zh-CN",
                    timezone="America/New_York")
-    expect_job("agenda", dt.datetime(2026, 11, 26, 18, 30))  # UTC
+    # due at 18:00 UTC, expected by the end of its 30 minutes' grace; checked at 19:00
+    expect_job("agenda", dt.datetime(2026, 11, 26, 18, 30))
     assert check_overdue_jobs(dt.datetime(2026, 11, 26, 19, 0)) == ["agenda"]
     chat.loop.run_until_complete(deliver_notifications(chat.app))
     texts = {int(c.params["chat_id"]): c.params["text"] for c in chat.stub.sent()}
-    assert "due by 2026-11-27 02:30" in texts[ADMIN]  # the installation's Asia/Shanghai
+    # the installation's Asia/Shanghai
+    assert "it was due at 2026-11-27 02:00 and is 1 h 0 min late" in texts[ADMIN]
     assert "定时任务 <b>每日安排（agenda）</b> 没有按时运行" in texts[8203]
-    assert "应在 2026-11-26 13:30 前运行" in texts[8203]
-    assert not any("UTC" in text for text in texts.values())
+    assert "原定 2026-11-26 13:00 运行，现已晚了 1 小时 0 分钟" in texts[8203]
+    assert not any("UTC" in text or ":30" in text for text in texts.values())
+
+
+def test_a_missed_job_alert_queued_before_an_upgrade_says_when_it_was_due(chat,
+                                                                          staff) -> None:
+    """An alert queued by the previous version carried the end of the grace as "due"."""
+    from bot.jobs import deliver_notifications
+    from crm.sales.outbox import notify
+
+    admin_id = users.identify(ADMIN).id
+    # the backup's 2 hours' grace ended 10 minutes ago
+    deadline = (utcnow() - dt.timedelta(minutes=10)).replace(second=0, microsecond=0)
+    notify(admin_id, "job.missed", {"job": "backup", "due": {
+        "utc": deadline.isoformat(sep=" ", timespec="minutes")}}, utcnow())
+    chat.loop.run_until_complete(deliver_notifications(chat.app))
+    [text] = [c.params["text"] for c in chat.stub.sent()]
+    due = local_time(deadline - dt.timedelta(hours=2), "Asia/Shanghai")
+    assert f"it was due at {due:%Y-%m-%d %H:%M} and is 2 h 1" in text
+    assert re.search(r"is 2 h 1[01] min late", text), text
 
 
 def test_tomorrow_evening_is_set_for_the_evening_not_the_morning(chat, staff) -> None:

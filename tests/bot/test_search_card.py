@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import peewee
 import pytest
 
@@ -116,3 +118,30 @@ def test_a_digit_does_not_open_a_customer_by_their_wechat_id(chat, agent) -> Non
     customer(agent, "李雷", channels=(ChannelInput("wechat", "lilei_2"),))
     [reply] = chat.send(AGENT, "/find 2")
     assert reply.text == "没有找到“2”。" and reply.buttons == []
+
+
+def test_the_survivors_timeline_marks_what_came_from_the_merged_record(chat, agent) -> None:
+    from crm import privacy
+
+    manager = users.add_user(Actor.system(), 5104, "admin", "王经理", locale="zh-CN").as_actor()
+    keep = customer(agent, "李雷")
+    twin = customer(agent, "李雷旧档")
+    customers.log_interaction(agent, keep.id, "call", "本人的通话")
+    customers.log_interaction(agent, twin.id, "visit", "旧记录的拜访")
+    customers.merge_customers(manager, keep.id, twin.id)
+
+    def lines() -> dict[str, str]:
+        [timeline] = [r for r in chat.press(AGENT, f"tl:{keep.id}:0")
+                      if r.method == "sendMessage"]
+        entries = timeline.text.split("\n")
+        return {summary.strip(): heading for heading, summary in pairwise(entries)}
+
+    marked = lines()
+    assert f"· 来自合并的记录 李雷旧档 #{twin.id}" in marked["旧记录的拜访"]
+    assert "来自合并" not in marked["本人的通话"]  # what was said is left as it was said
+    created = [line for line in chat.texts(chat.press(AGENT, f"tl:{keep.id}:0"))[0].split("\n")
+               if "创建" in line]
+    assert len(created) == 2 and sum(f"#{twin.id}" in line for line in created) == 1
+    privacy.erase_customer(manager, twin.id)
+    erased = lines()["旧记录的拜访"]
+    assert f"· 来自合并的记录 #{twin.id}（已清除）" in erased and "李雷旧档" not in erased

@@ -256,3 +256,18 @@ def test_an_older_export_entry_names_the_owner_it_recorded_as_text(cast) -> None
     [entry] = [e for e in audit.list_audit(cast.admin).items if e.action == "export.customers"]
     assert audit.shown_changes(entry)["owner_id"] == [None, f"{cast.agent.name} (#"
                                                       f"{cast.agent.user_id})"]
+
+
+def test_an_export_of_the_log_names_the_staff_member_and_customer_it_was_narrowed_to(
+        cast) -> None:
+    from storage.database import database
+
+    made = customer(cast.agent, "王小明")
+    list(audit.export_audit(cast.admin, user_id=cast.agent.user_id, customer_id=made.id))
+    with database.atomic():  # as the log recorded its own exports before: ids as text
+        audit.record(cast.admin, "audit.export", "audit_log", changes={
+            "user_id": [None, str(cast.agent.user_id)], "customer_id": [None, str(made.id)]})
+    old, new = [audit.shown_changes(e) for e in entries(cast.admin)
+                if e.action == "audit.export"]
+    assert new == old == {"user_id": [None, f"李娜 (#{cast.agent.user_id})"],
+                          "customer_id": [None, f"王小明 (#{made.id})"]}

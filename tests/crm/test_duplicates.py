@@ -7,7 +7,7 @@ import pytest
 
 from crm import customers
 from crm.customers import AddressInput, ChannelInput, CustomerDraft
-from crm.customers.views import AttachmentInput
+from crm.customers.views import AttachmentInput, MergedFrom
 from crm.errors import Duplicate, NotFound, PermissionDenied, ValidationError
 from storage.database import fetch_all
 from tests.crm.cast import customer, make_cast
@@ -178,3 +178,17 @@ def test_a_group_of_three_merges_into_the_one_kept_all_or_none(cast, monkeypatch
     assert len(customers.get_customer(cast.manager, b.id).channels) == 3
     with pytest.raises(ValidationError):
         customers.merge_duplicates(cast.manager, b.id, [a.id, c.id])  # keep one of the group
+
+
+def test_entries_merged_twice_still_say_which_record_they_first_came_from(cast) -> None:
+    first, second, survivor = (customer(cast.agent, name) for name in ("韩梅梅", "韩梅", "梅梅"))
+    for made in (first, second, survivor):
+        customers.log_interaction(cast.agent, made.id, "call", f"{made.name}的通话")
+    customers.merge_customers(cast.manager, second.id, first.id)
+    customers.merge_customers(cast.manager, survivor.id, second.id)
+    timeline = customers.get_timeline(cast.manager, survivor.id, limit=20).items
+    origins = {e.summary: e.merged_from for e in timeline if e.kind == "interaction"}
+    assert origins == {"韩梅梅的通话": MergedFrom(first.id, "韩梅梅"),
+                       "韩梅的通话": MergedFrom(second.id, "韩梅"), "梅梅的通话": None}
+    merges = [e.merged_from for e in timeline if e.subkind == "merged"]
+    assert merges == [None, MergedFrom(second.id, "韩梅")]  # the first merge was the second's

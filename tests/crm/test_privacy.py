@@ -292,9 +292,13 @@ def test_a_merged_record_erased_later_leaves_nothing_in_the_survivors_timeline(
     [merged] = [item for item in customers.get_timeline(cast.admin, person.id).items
                 if item.subkind == "merged"]
     assert merged.data == {"merged_id": twin.id}
-    everything = json.dumps(privacy.export_customer(cast.admin, person.id), ensure_ascii=False,
-                            default=str)
-    assert "欧阳娜娜的旧记录" not in everything
+    [moved] = [item for item in customers.get_timeline(cast.admin, person.id).items
+               if item.merged_from is not None]
+    assert (moved.subkind, moved.merged_from.id, moved.merged_from.name) == (
+        "created", twin.id, None)  # where it came from, not who that was
+    data = privacy.export_customer(cast.admin, person.id)
+    assert [e["merged_from"] for e in data["timeline"] if e["merged_from"]] == [twin.id]
+    assert "欧阳娜娜的旧记录" not in json.dumps(data, ensure_ascii=False, default=str)
 
 
 def test_a_merged_record_not_erased_still_shows_its_details(cast, person) -> None:
@@ -303,3 +307,18 @@ def test_a_merged_record_not_erased_still_shows_its_details(cast, person) -> Non
     [merge] = [e for e in audit.list_audit(cast.admin, limit=100).items
                if e.action == "customer.merge"]
     assert merge.changes is not None and merge.changes["from.name"] == [None, "欧阳娜娜的旧记录"]
+
+
+def test_a_staff_member_named_system_is_not_taken_for_the_system(cast) -> None:
+    from bot.data_text import privacy_words
+    from crm import users
+    from tests.crm.cast import SYSTEM
+
+    named_system = users.add_user(SYSTEM, 9100, "admin", "system").as_actor()
+    made = customer(SYSTEM, "韩梅梅")  # by the system itself (the command line)
+    customers.log_interaction(named_system, made.id, "call", "问了价格")
+    book = load_workbook(io.BytesIO(privacy.export_customer_xlsx(
+        cast.admin, made.id, words=privacy_words("zh-CN"))))
+    by = {r["操作代码"]: r["操作人"] for r in _rows(book["审计日志"])}
+    assert by["customer.create"] == "系统"
+    assert by["interaction.create"] == "system"

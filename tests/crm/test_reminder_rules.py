@@ -165,7 +165,9 @@ def test_a_job_that_does_not_run_in_time_is_reported_once(cast) -> None:
     assert scheduling.check_overdue_jobs(NOW + dt.timedelta(minutes=40)) == ["agenda"]
     assert scheduling.check_overdue_jobs(NOW + dt.timedelta(minutes=50)) == []
     [(code, params, _)] = pending_for(cast.admin.user_id)
-    assert code == "job.missed" and params["job"] == "agenda"
+    # due at NOW + 5 minutes (its 30 minutes' grace ends at NOW + 35), told at NOW + 40
+    assert (code, params) == ("job.missed", {"job": "agenda", "due": {"utc": "2026-12-07 01:05"},
+                                             "late_minutes": 35})
     assert scheduling.get_job("agenda").overdue(NOW + dt.timedelta(minutes=40))
     # It runs again: the problem is over, and a later one is reported afresh.
     scheduling.job_started("agenda", NOW + dt.timedelta(hours=1))
