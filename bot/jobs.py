@@ -87,7 +87,8 @@ def _missed_with_due_time(params: dict) -> dict:
 
 def _shown_params(locale: str, timezone: str, params: dict) -> dict:
     """A change made by no one in particular (the command line, a rule) is by "the system",
-    said in the reader's language (crm records the system actor's name, "system"); a time
+    said in the reader's language (crm records no name for it: a person may be called
+    "system"); a time
     (``crm.sales.outbox.moment``) is shown on the reader's clock."""
     shown = {key: _local_moment(value, timezone) for key, value in params.items()}
     if isinstance(shown.get("job"), str):  # a scheduled job's alert
@@ -98,7 +99,7 @@ def _shown_params(locale: str, timezone: str, params: dict) -> dict:
         shown["role"] = t(locale, f"role.{shown['role']}", html_escape=False)
     if "team" in shown and shown["team"] is None:
         shown["team"] = t(locale, "admin.no_team", html_escape=False)
-    if "by" in shown and shown["by"] in (None, "system"):
+    if "by" in shown and shown["by"] is None:
         return shown | {"by": t(locale, "notify.by_system", html_escape=False)}
     return shown
 

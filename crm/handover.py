@@ -166,7 +166,7 @@ def tell_new_owner(actor: Actor, owner_id: int, code: str, work: HandedOver,
         return
     from crm.sales.outbox import notify  # the outbox lives in sales, which builds on this module
 
-    shown = {**(params or {}), "by": actor.name or "system", **work.params()}
+    shown = {**(params or {}), "by": None if actor.is_system else actor.name, **work.params()}
     if customer_id is not None:
         shown["customer_id"] = customer_id
     notify(owner_id, f"{code}_with_work" if work else code, shown, now, customer_id=customer_id)

@@ -277,7 +277,8 @@ def assign_ticket(actor: Actor, ticket_id: int, assignee_id: int | None, *,
                 "assignee_id = ?", (assignee_id,), now)
         if assignee_id is not None and assignee_id != actor.user_id:
             notify(assignee_id, "ticket.assigned_to_you",
-                   {"number": row[1], "subject": row[4], "by": actor.name,
+                   {"number": row[1], "subject": row[4],
+                    "by": None if actor.is_system else actor.name,
                     "ticket_id": row[0]}, now,
                    customer_id=row[2])
     return get_ticket(actor, ticket_id)
