@@ -106,3 +106,54 @@ def test_a_failing_migration_changes_nothing(empty_db: peewee.Database, monkeypa
     with pytest.raises(RuntimeError):
         migrate(empty_db)
     assert current_version(empty_db) == before
+
+
+OPENED = dt.datetime(2026, 3, 2, 1, 0)
+CUSTOMER_TELEGRAM_ID = 70001
+
+
+def _at(hours: float) -> dt.datetime:
+    return OPENED + dt.timedelta(hours=hours)
+
+
+def _insert(db: peewee.Database, table: str, values: dict) -> int:
+    marks = ", ".join([db.param] * len(values))
+    db.execute_sql(f"insert into {table} ({', '.join(values)}) values ({marks})",
+                   tuple(values.values()))
+    return db.execute_sql(f"select max(id) from {table}").fetchone()[0]
+
+
+def _old_customer(db: peewee.Database) -> int:
+    """A customer who writes to the bot, as the program before the resolution pause kept it."""
+    return _insert(db, "customer", {
+        "name": "Alice", "name_norm": "alice", "status": "lead", "created_at": OPENED,
+        "updated_at": OPENED, "telegram_user_id": CUSTOMER_TELEGRAM_ID})
+
+
+def _old_ticket(db: peewee.Database, customer_id: int, number: str, updated_hours: float) -> int:
+    """A ticket waiting for the customer, as that program stored it."""
+    return _insert(db, "ticket", {
+        "number": number, "customer_id": customer_id, "subject": "打印机坏了",
+        "description": "", "status": "waiting", "priority": "normal", "channel": "telegram",
+        "first_response_due_at": _at(8), "resolution_due_at": _at(72), "created_at": OPENED,
+        "updated_at": _at(updated_hours)})
+
+
+def _message(db: peewee.Database, ticket_id: int, author: str, hours: float, *,
+             internal: bool = False, body: str = "…") -> None:
+    _insert(db, "ticket_message", {"ticket_id": ticket_id, "author": author, "body": body,
+                                   "internal": internal, "relay_attempts": 0,
+                                   "created_at": _at(hours)})
+
+
+def test_upgrading_keeps_every_tickets_conversation(empty_db: peewee.Database) -> None:
+    migrate(empty_db, target=8)
+    ticket_id = _old_ticket(empty_db, _old_customer(empty_db), "T-2026-000001", 1)
+    _message(empty_db, ticket_id, "customer", 0, body="开不了机")
+    _message(empty_db, ticket_id, "staff", 1, body="请重启试试")
+    migrate(empty_db)
+    bind(empty_db)
+    from crm import service
+
+    seen = service.get_own_ticket(service.PortalUser(CUSTOMER_TELEGRAM_ID, "Alice"), ticket_id)
+    assert [m.body for m in seen.messages] == ["开不了机", "请重启试试"]
