@@ -113,7 +113,8 @@ async def _received(update: Update, context: session.Context) -> None:
         await _step(update, context, step, text, file_of(message))
         return
     if text and not text.startswith("/"):
-        await _search(update, context, text)
+        if not (message.text and await _acknowledged(update, context, text)):
+            await _search(update, context, text)
         return
     await message.reply_text(t(locale, "portal.welcome", id=update.effective_user.id),
                              reply_markup=menu(locale))
@@ -150,8 +151,30 @@ async def _step(update: Update, context: session.Context, step: tuple, text: str
         return
     ticket = await session.db(context, service.customer_reply, user, step[1], text, file=file)
     context.user_data.pop(STEP, None)
-    await update.effective_message.reply_text(t(locale, "portal.sent", number=ticket.number),
+    await update.effective_message.reply_text(_sent_text(locale, ticket),
                                               reply_markup=_ticket_buttons(locale, ticket))
+
+
+def _sent_text(locale: str, ticket: TicketView) -> str:
+    """What the customer is told of their words on a ticket: still resolved or closed means
+    crm took them for a thank-you, kept without reopening the ticket."""
+    if ticket.status in ("resolved", "closed"):
+        return t(locale, "portal.acknowledged", number=ticket.number,
+                 status=status_words(locale, ticket.status),
+                 button=t(locale, "portal.button_write", html_escape=False))
+    return t(locale, "portal.sent", number=ticket.number)
+
+
+async def _acknowledged(update: Update, context: session.Context, text: str) -> bool:
+    """A thank-you after a resolution, kept on the ticket (True); else nothing happened."""
+    locale = session.locale(context)
+    ticket = await session.db(context, service.acknowledge_resolution,
+                              portal_user(update, context), text)
+    if ticket is None:
+        return False
+    await update.effective_message.reply_text(_sent_text(locale, ticket),
+                                              reply_markup=_ticket_buttons(locale, ticket))
+    return True
 
 
 async def _open_ticket(update: Update, context: session.Context, text: str,

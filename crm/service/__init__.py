@@ -14,6 +14,7 @@ from crm.service.kb import (
 from crm.service.portal import (
     PortalUser,
     RateLimited,
+    acknowledge_resolution,
     customer_reply,
     find_customer,
     get_own_ticket,
@@ -43,7 +44,8 @@ from crm.service.views import ArticleView, Relay, TicketMessageView, TicketSumma
 
 __all__ = [
     "OPEN_STATUSES", "PRIORITIES", "STATUSES", "VIEWS", "ArticleView", "PortalUser",
-    "RateLimited", "Relay", "TicketMessageView", "TicketSummary", "TicketView", "add_note",
+    "RateLimited", "Relay", "TicketMessageView", "TicketSummary", "TicketView",
+    "acknowledge_resolution", "add_note",
     "alert_sla_breaches", "assign_ticket", "claim_relays", "customer_reply", "customer_tickets",
     "delete_article", "edit_article", "find_customer", "get_article", "get_own_ticket",
     "get_ticket", "is_unsubscribe", "link_by_phone", "list_articles", "list_own_tickets",

@@ -13,6 +13,7 @@ from crm.clock import utcnow
 from crm.errors import Conflict, NotFound, ValidationError
 from crm.paging import Page
 from crm.sales.outbox import notify
+from crm.service.acknowledgements import is_acknowledgement
 from crm.service.sla import OPEN_STATUSES
 from crm.service.tickets import (
     _TICKET_SQL,
@@ -30,6 +31,7 @@ from crm.validation import normalise_phone
 from storage.database import database, fetch_all, fetch_one, sql
 
 RATE_WINDOW = dt.timedelta(minutes=1)
+RESOLVED_STATUSES = ("resolved", "closed")
 
 
 class RateLimited(ValidationError):
@@ -197,22 +199,61 @@ def customer_reply(user: PortalUser, ticket_id: int, body: str, *,
                    file: tuple[str, str, str | None] | None = None,
                    now: dt.datetime | None = None) -> TicketView:
     """The customer writes on their ticket: waiting → open, resolved or closed → reopened; the
-    assignee (or the support team) is told."""
+    assignee (or the support team) is told. A mere thank-you on a resolved or closed ticket
+    is kept on it and reopens nothing: nobody needs to answer it."""
     now = now or utcnow()
     text = checked_body(body, required=file is None)
     with database.atomic():
         row = _own_row(user, ticket_id)
         check_rate(row[2], user.telegram_id, now)
         add_message(ticket_id, "customer", text, now, file=file)
-        status = {"waiting": "open", "resolved": "reopened", "closed": "reopened"}.get(
-            row[6], row[6])
-        clock, clock_params = clock_moves(row, status, now)
-        database.execute_sql(sql(f"update ticket set status = ?, updated_at = ?{clock}"
-                                 " where id = ?"), (status, now, *clock_params, ticket_id))
-        _notify_staff(row, "ticket.customer_replied",
-                      {"number": row[1], "subject": row[4], "text": text[:300] or "📎",
-                       "ticket_id": row[0]}, now)
+        if row[6] in RESOLVED_STATUSES and file is None and is_acknowledgement(text):
+            _touch(ticket_id, now)
+        else:
+            _continue(row, text, now)
     return get_own_ticket(user, ticket_id)
+
+
+def _continue(row: tuple, text: str, now: dt.datetime) -> None:
+    """The customer's words need an answer: the ticket is open (again) and staff are told."""
+    status = {"waiting": "open", "resolved": "reopened", "closed": "reopened"}.get(
+        row[6], row[6])
+    clock, clock_params = clock_moves(row, status, now)
+    database.execute_sql(sql(f"update ticket set status = ?, updated_at = ?{clock}"
+                             " where id = ?"), (status, now, *clock_params, row[0]))
+    _notify_staff(row, "ticket.customer_replied",
+                  {"number": row[1], "subject": row[4], "text": text[:300] or "📎",
+                   "ticket_id": row[0]}, now)
+
+
+def _touch(ticket_id: int, now: dt.datetime) -> None:
+    database.execute_sql(sql("update ticket set updated_at = ? where id = ?"), (now, ticket_id))
+
+
+def acknowledge_resolution(user: PortalUser, text: str, *,
+                           now: dt.datetime | None = None) -> TicketView | None:
+    """Words typed outside any ticket that only thank or agree ("谢谢", "好的", 👍), from a
+    customer whose tickets are all resolved or closed: kept on the one resolved last, which
+    stays as it is. None when the words say more or no such ticket is there (then they are
+    a question, searched as usual)."""
+    if not is_acknowledgement(text):
+        return None
+    now = now or utcnow()
+    with database.atomic():
+        customer_id = find_customer(user)
+        if customer_id is None or open_ticket_count(user) > 0:
+            return None
+        marks = ", ".join("?" * len(RESOLVED_STATUSES))
+        latest = fetch_one(
+            f"select id from ticket where customer_id = ? and status in ({marks})"
+            " order by coalesce(resolved_at, closed_at, created_at) desc, id desc limit 1",
+            (customer_id, *RESOLVED_STATUSES))
+        if latest is None:
+            return None
+        check_rate(customer_id, user.telegram_id, now)
+        add_message(latest[0], "customer", checked_body(text), now)
+        _touch(latest[0], now)
+    return get_own_ticket(user, latest[0])
 
 
 def rate_ticket(user: PortalUser, ticket_id: int, rating: int, *,

@@ -402,6 +402,46 @@ def test_a_second_press_on_the_stars_keeps_the_first_rating(chat, staff, languag
     assert fetch_one("select rating, status from ticket") == (5, "closed")
 
 
+def answered_and_resolved(chat, staff, language: str) -> int:
+    """A customer's ticket the agent took, answered and resolved; the agent's news sent."""
+    ticket_id = open_ticket(chat, ALICE, language, "打印机坏了")
+    chat.press(AGENT, f"kA:{ticket_id}:{staff['agent'].user_id}")
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "请拔掉电源线再试")
+    chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    run(chat, deliver_notifications)
+    return ticket_id
+
+
+@pytest.mark.parametrize(("language", "thanks", "welcome", "status", "question", "added"), [
+    ("zh", "好的，谢谢！", "不客气", "✅ 已解决", "谢谢，不过又卡纸了", "已添加到工单"),
+    ("en", "Thank you 👍", "You're welcome", "✅ Resolved", "Thanks, but it jams again",
+     "Added to ticket")])
+def test_a_thank_you_after_the_resolution_is_kept_and_reopens_nothing(
+        chat, staff, language, thanks, welcome, status, question, added) -> None:
+    ticket_id = answered_and_resolved(chat, staff, language)
+    told_agent = len(to(chat, AGENT))
+    chat.press(ALICE, f"qr:{ticket_id}")
+    [on_ticket] = chat.send(ALICE, thanks, language=language)
+    # Typed outside the ticket too: not searched as a question to open a ticket with.
+    [outside] = chat.send(ALICE, thanks, language=language)
+    for said in (on_ticket, outside):
+        assert welcome in said.text and status in said.text
+        assert said.button("5⭐")  # still asked to rate
+    run(chat, deliver_notifications)
+    assert to(chat, AGENT)[told_agent:] == []
+    assert fetch_one("select status from ticket")[0] == "resolved"
+    assert fetch_all("select body from ticket_message where author = 'customer'") == \
+        [(thanks,), (thanks,)]
+    # A real question still reopens the ticket, and the agent hears of it.
+    chat.press(ALICE, f"qr:{ticket_id}")
+    [sent] = chat.send(ALICE, question, language=language)
+    assert added in sent.text
+    run(chat, deliver_notifications)
+    assert question in to(chat, AGENT)[-1]
+    assert fetch_one("select status from ticket")[0] == "reopened"
+
+
 def card_of(chat, user_id: int, ticket_id: int) -> str:
     return shown(chat.press(user_id, f"k:{ticket_id}"))[0].text
 

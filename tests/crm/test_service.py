@@ -120,6 +120,64 @@ def test_resolving_asks_for_a_rating_which_closes_the_ticket(cast) -> None:
         service.set_ticket_status(cast.admin, ticket.id, "waiting", now=minutes(5))
 
 
+def resolved_ticket(cast, subject: str = "打印机坏了", *, resolved_at: float = 2) -> int:
+    """A customer's ticket the agent answered and resolved; the agent's news read."""
+    ticket = service.open_customer_ticket(ALICE, subject, now=NOW)
+    service.assign_ticket(cast.manager, ticket.id, cast.agent.user_id, now=NOW)
+    service.reply_to_ticket(cast.agent, ticket.id, "请重启", now=minutes(1))
+    service.set_ticket_status(cast.agent, ticket.id, "resolved", now=minutes(resolved_at))
+    pending_for(cast.agent.user_id)
+    return ticket.id
+
+
+def customer_replied_news(cast) -> list[dict]:
+    return [params for code, params, _ in pending_for(cast.agent.user_id)
+            if code == "ticket.customer_replied"]
+
+
+@pytest.mark.parametrize("thanks", ["谢谢！", "好的，谢谢", "👍", "Thank you so much!"])
+def test_a_thank_you_after_the_resolution_is_kept_without_reopening_the_ticket(
+        cast, thanks) -> None:
+    ticket_id = resolved_ticket(cast)
+    after = service.customer_reply(ALICE, ticket_id, thanks, now=minutes(5))
+    assert after.status == "resolved" and after.rating is None  # still asked to rate
+    card = service.get_ticket(cast.agent, ticket_id)
+    assert (card.messages[-1].author, card.messages[-1].body) == ("customer", thanks)
+    assert customer_replied_news(cast) == []
+    # Rated and closed, a later thank-you leaves it closed too.
+    service.rate_ticket(ALICE, ticket_id, 5, now=minutes(6))
+    assert service.customer_reply(ALICE, ticket_id, thanks, now=minutes(7)).status == "closed"
+    assert customer_replied_news(cast) == []
+
+
+@pytest.mark.parametrize(("question", "file"), [
+    ("谢谢，不过打印机又卡纸了", None), ("ok?", None), ("Thanks, but it fails again", None),
+    ("谢谢", ("file-1", "photo", None))])
+def test_after_a_thank_you_a_real_question_still_reopens_the_ticket(cast, question,
+                                                                    file) -> None:
+    ticket_id = resolved_ticket(cast)
+    assert service.customer_reply(ALICE, ticket_id, "谢谢", now=minutes(4)).status == "resolved"
+    assert service.customer_reply(ALICE, ticket_id, question, file=file,
+                                  now=minutes(5)).status == "reopened"
+    assert [news["text"] for news in customer_replied_news(cast)] == [question]
+
+
+def test_a_thank_you_typed_outside_a_ticket_is_kept_on_the_one_resolved_last(cast) -> None:
+    later = resolved_ticket(cast, "打印机坏了", resolved_at=3)
+    earlier = resolved_ticket(cast, "发票", resolved_at=2)
+    kept = service.acknowledge_resolution(ALICE, "谢谢啦 🙏", now=minutes(9))
+    assert kept is not None and (kept.id, kept.status) == (later, "resolved")
+    assert kept.messages[-1].body == "谢谢啦 🙏" and customer_replied_news(cast) == []
+    assert "customer" not in [m.author for m in service.get_ticket(cast.agent, earlier).messages]
+    # A question is searched as usual; so is any word while a ticket is still open.
+    assert service.acknowledge_resolution(ALICE, "怎么开发票", now=minutes(10)) is None
+    service.open_customer_ticket(ALICE, "新问题", now=minutes(11))
+    assert service.acknowledge_resolution(ALICE, "谢谢", now=minutes(12)) is None
+    assert service.acknowledge_resolution(BOB, "谢谢", now=minutes(12)) is None  # no tickets
+    customer_words = fetch_one("select count(*) from ticket_message where author = 'customer'")
+    assert customer_words[0] == 1
+
+
 def test_one_customer_writing_too_fast_is_slowed_down(cast) -> None:
     ticket = service.open_customer_ticket(ALICE, "问题", now=NOW)
     for n in range(5):  # with the ticket itself: 6 in a minute

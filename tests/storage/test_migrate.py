@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import peewee
 import pytest
 
+from crm.clock import as_datetime
 from storage.database import bind, open_database
 from storage.errors import StorageError
 from storage.migrate import (
@@ -106,3 +107,106 @@ def test_a_failing_migration_changes_nothing(empty_db: peewee.Database, monkeypa
     with pytest.raises(RuntimeError):
         migrate(empty_db)
     assert current_version(empty_db) == before
+
+
+OPENED = dt.datetime(2026, 3, 2, 1, 0)
+CUSTOMER_TELEGRAM_ID = 70001
+
+
+def _at(hours: float) -> dt.datetime:
+    return OPENED + dt.timedelta(hours=hours)
+
+
+def _insert(db: peewee.Database, table: str, values: dict) -> int:
+    marks = ", ".join([db.param] * len(values))
+    db.execute_sql(f"insert into {table} ({', '.join(values)}) values ({marks})",
+                   tuple(values.values()))
+    return db.execute_sql(f"select max(id) from {table}").fetchone()[0]
+
+
+def _old_customer(db: peewee.Database) -> int:
+    """A customer who writes to the bot, as the program before the resolution pause kept it."""
+    return _insert(db, "customer", {
+        "name": "Alice", "name_norm": "alice", "status": "lead", "created_at": OPENED,
+        "updated_at": OPENED, "telegram_user_id": CUSTOMER_TELEGRAM_ID})
+
+
+def _old_ticket(db: peewee.Database, customer_id: int, number: str, updated_hours: float) -> int:
+    """A ticket waiting for the customer, as that program stored it."""
+    return _insert(db, "ticket", {
+        "number": number, "customer_id": customer_id, "subject": "打印机坏了",
+        "description": "", "status": "waiting", "priority": "normal", "channel": "telegram",
+        "first_response_due_at": _at(8), "resolution_due_at": _at(72), "created_at": OPENED,
+        "updated_at": _at(updated_hours)})
+
+
+def _message(db: peewee.Database, ticket_id: int, author: str, hours: float, *,
+             internal: bool = False, body: str = "…") -> None:
+    _insert(db, "ticket_message", {"ticket_id": ticket_id, "author": author, "body": body,
+                                   "internal": internal, "relay_attempts": 0,
+                                   "created_at": _at(hours)})
+
+
+def test_upgrading_keeps_every_tickets_conversation(empty_db: peewee.Database) -> None:
+    migrate(empty_db, target=8)
+    ticket_id = _old_ticket(empty_db, _old_customer(empty_db), "T-2026-000001", 1)
+    _message(empty_db, ticket_id, "customer", 0, body="开不了机")
+    _message(empty_db, ticket_id, "staff", 1, body="请重启试试")
+    migrate(empty_db)
+    bind(empty_db)
+    from crm import service
+
+    seen = service.get_own_ticket(service.PortalUser(CUSTOMER_TELEGRAM_ID, "Alice"), ticket_id)
+    assert [m.body for m in seen.messages] == ["开不了机", "请重启试试"]
+
+
+def _audited(db: peewee.Database, ticket_id: int, customer_id: int, action: str,
+             hours: float) -> None:
+    """An audit entry as the log keeps it: the details sealed, only action and time readable."""
+    _insert(db, "audit_log", {"at": _at(hours), "actor_name": "Agent", "channel": "telegram",
+                              "action": action, "entity": "ticket", "entity_id": ticket_id,
+                              "customer_id": customer_id, "changes": b"\x00sealed",
+                              "sealed": True})
+
+
+def test_a_ticket_already_waiting_pauses_from_when_its_history_says_it_began(
+        empty_db: peewee.Database) -> None:
+    migrate(empty_db, target=8)
+    customer_id = _old_customer(empty_db)
+    # Answered an hour in, then a note and a reassignment five and six hours in.
+    answered = _old_ticket(empty_db, customer_id, "T-2026-000001", 6)
+    _message(empty_db, answered, "staff", 1)
+    _audited(empty_db, answered, customer_id, "ticket.reply", 1)
+    _message(empty_db, answered, "staff", 5, internal=True)
+    _audited(empty_db, answered, customer_id, "ticket.assign", 6)
+    # Set to waiting by hand two hours in, its priority changed four hours in.
+    by_hand = _old_ticket(empty_db, customer_id, "T-2026-000002", 4)
+    _audited(empty_db, by_hand, customer_id, "ticket.status", 2)
+    _audited(empty_db, by_hand, customer_id, "ticket.priority", 4)
+    # Taken up (a status change) and answered; the customer wrote back and was answered again.
+    again = _old_ticket(empty_db, customer_id, "T-2026-000003", 7)
+    _audited(empty_db, again, customer_id, "ticket.status", 0.5)
+    for author, hours in (("staff", 1), ("customer", 3), ("staff", 4)):
+        _message(empty_db, again, author, hours)
+    _audited(empty_db, again, customer_id, "ticket.assign", 7)
+    # Resolved, then reopened and answered.
+    reopened = _old_ticket(empty_db, customer_id, "T-2026-000004", 8)
+    for action, body, hours in (("ticket.status", "resolved", 2), ("ticket.status", "reopened", 3)):
+        _audited(empty_db, reopened, customer_id, action, hours)
+        _message(empty_db, reopened, "system", hours, body=body)
+    _message(empty_db, reopened, "staff", 5)
+    _audited(empty_db, reopened, customer_id, "ticket.assign", 8)
+    unknown = _old_ticket(empty_db, customer_id, "T-2026-000005", 9)  # inserted in bulk
+
+    migrate(empty_db)
+    rows = empty_db.execute_sql("select id, waiting_since from ticket order by id").fetchall()
+    assert {ticket: as_datetime(at) for ticket, at in rows} == {
+        answered: _at(1), by_hand: _at(2), again: _at(4), reopened: _at(5), unknown: _at(9)}
+
+    # The customer writes ten hours in: all nine hours waited move the due time on.
+    bind(empty_db)
+    from crm import service
+
+    reply = service.customer_reply(service.PortalUser(CUSTOMER_TELEGRAM_ID, "Alice"), answered,
+                                   "还是不行", now=_at(10))
+    assert reply.resolution_due_at == _at(72 + 9)
