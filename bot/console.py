@@ -40,6 +40,7 @@ CONSOLE_BOT = {"id": 1, "is_bot": True, "first_name": "CRM", "username": "local_
                "can_join_groups": False, "can_read_all_group_messages": False,
                "supports_inline_queries": True}
 _TAGS = re.compile(r"<[^>]+>")
+_LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
 
 
 FILES = "_files"  # in the parameters handed to ``show``: {field: (file name, bytes, type)}
@@ -160,8 +161,8 @@ def inline_keyboard(markup: Any) -> dict[str, Any] | None:
 
 
 def plain(text: str) -> str:
-    """HTML message text as a terminal shows it."""
-    return html.unescape(_TAGS.sub("", text))
+    """HTML message text as a terminal shows it; a link keeps its address, to open from here."""
+    return html.unescape(_TAGS.sub("", _LINK.sub(r"\2 (\1)", text)))
 
 
 def console_update_ids() -> Iterator[int]:

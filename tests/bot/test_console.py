@@ -70,6 +70,12 @@ def test_html_becomes_plain_text() -> None:
     assert plain("<b>张&amp;伟</b> &lt;x&gt;") == "张&伟 <x>"
 
 
+def test_a_link_keeps_its_address_in_the_terminal() -> None:
+    link = '<a href="https://uri.amap.com/marker?position=121.47,31.23&amp;a=b">📍 地图</a>'
+    assert plain(f"拜访 · {link}") == ("拜访 · 📍 地图"
+                                     " (https://uri.amap.com/marker?position=121.47,31.23&a=b)")
+
+
 def test_a_new_installation_makes_the_person_at_the_terminal_its_first_admin(installed) -> None:
     out = io.StringIO()
     lines = io.StringIO("123456789\nChen Jing\n/help\n/quit\n")

@@ -92,12 +92,42 @@ def test_log_a_visit_with_the_shared_location_and_a_document(bot, agent) -> None
     [attached] = sent(bot.send_document(AGENT, "报价单.pdf", mime_type="application/pdf"))
     assert "报价单.pdf" in attached.text
     [done] = sent(bot.send(AGENT, "看了样品，下周下单"))
-    assert "拜访" in done.text and "📍" in done.text and "📎" in done.text
+    assert done.text == f"✅ 已为 <b>陈静</b> 保存拜访记录。 {AMAP}\n📎 已附 1 个文件。"
+    assert done.params["link_preview_options"] == {"is_disabled": True}
     [entry, _created] = timeline(agent, made.id)
     assert (entry.data["latitude"], entry.data["longitude"]) == (31.2304, 121.4737)
     assert entry.data["attachments"] == 1
     [shown] = sent(bot.press(AGENT, f"tl:{made.id}:0"))
     assert "看了样品" in shown.text and "📍" in shown.text
+
+
+AMAP = ('<a href="https://uri.amap.com/marker?position=121.4737,31.2304&amp;coordinate=wgs84">'
+        "📍 地图</a>")
+
+
+def test_a_visit_with_its_place_reads_as_one_timeline_line_with_a_map_link(bot, agent) -> None:
+    made = customer(agent, "陈静")
+    bot.press(AGENT, f"lg:{made.id}:visit")
+    bot.share_location(AGENT, 31.2304, 121.4737)
+    bot.send(AGENT, "看了样品")
+    [shown] = sent(bot.press(AGENT, f"tl:{made.id}:0"))
+    visit, summary = shown.text.splitlines()[1:3]
+    assert visit.startswith("🚗 ") and visit.endswith(f"拜访 · 李娜 · {AMAP}")
+    assert summary.strip() == "看了样品"  # the place is on the visit's line, not a line apart
+    assert shown.params["link_preview_options"] == {"is_disabled": True}
+
+
+def test_an_english_visit_links_its_place_on_openstreetmap(bot, db) -> None:
+    me = staff(AGENT, "agent", "Li Na", locale="en")
+    made = customer(me, "Chen Jing")
+    bot.press(AGENT, f"lg:{made.id}:visit")
+    bot.share_location(AGENT, 31.2304, 121.4737)
+    [done] = sent(bot.send(AGENT, "saw the samples"))
+    link = ('<a href="https://www.openstreetmap.org/?mlat=31.2304&amp;mlon=121.4737'
+            '#map=17/31.2304/121.4737">📍 map</a>')
+    assert done.text == f"✅ Visit saved for <b>Chen Jing</b>. {link}"
+    [shown] = sent(bot.press(AGENT, f"tl:{made.id}:0"))
+    assert shown.text.splitlines()[1].endswith(f"Visit · Li Na · {link}")
 
 
 def test_a_visit_may_skip_the_location(bot, agent) -> None:
@@ -129,8 +159,10 @@ def test_a_summary_typed_before_the_location_is_saved_with_it(bot, agent) -> Non
     bot.press(AGENT, f"lg:{made.id}:visit")
     bot.send(AGENT, "看了样品")
     bot.send(AGENT, "下周下单")  # a second message adds to the first
-    located, done = sent(bot.share_location(AGENT, 31.2304, 121.4737))
-    assert "已附上位置" in located.text and "📍" in done.text and "拜访" in done.text
+    saved, follow_up = sent(bot.share_location(AGENT, 31.2304, 121.4737))
+    assert saved.text == ("✅ 已为 <b>陈静</b> 保存拜访记录。 " + AMAP) and \
+        markup(saved).get("remove_keyboard")  # one line, the place on it; the 📍 keyboard goes
+    assert "跟进" in follow_up.text and follow_up.buttons[-1][1] == f"c:{made.id}"
     [entry, _created] = timeline(agent, made.id)
     assert entry.summary == "看了样品\n下周下单" and entry.data["latitude"] == 31.2304
     [again] = bot.send(AGENT, "陈静")  # the visit is over: text is a search again
