@@ -349,11 +349,29 @@ def test_details_with_long_notes_come_whole_in_several_messages(bot, agent) -> N
     assert parts[-1].button("名片") == f"c:{made.id}"
 
 
-def test_share_is_an_inline_query_with_the_name(bot, agent) -> None:
-    made = customer(agent, "王小明")
-    [menu] = sent(bot.press(AGENT, f"mo:{made.id}"))
+def share_query(bot: ChatHarness, customer_id: int) -> str:
+    [menu] = sent(bot.press(AGENT, f"mo:{customer_id}"))
     [share] = [b for row in markup(menu)["inline_keyboard"] for b in row if "分享" in b["text"]]
-    assert share["switch_inline_query"] == "王小明"
+    return share["switch_inline_query"]
+
+
+def test_share_offers_this_customer_not_a_namesake(bot, agent) -> None:
+    customer(agent, "张伟", phones=("13900139000",), company="华为")
+    made = customer(agent, "张伟", phones=("13800138000",), company="华为")
+    query = share_query(bot, made.id)
+    assert query.startswith("张伟 ")
+    [shared] = results(bot.inline(AGENT, query))
+    assert shared["id"] == f"c{made.id}" and "+86 138 0013 8000" in shared["description"]
+
+
+def test_share_of_a_customer_without_a_phone_narrows_by_company(bot, agent) -> None:
+    customer(agent, "张伟", company="腾讯")
+    made = customer(agent, "张伟", company="华为")
+    assert share_query(bot, made.id) == "张伟 华为"
+    [shared] = results(bot.inline(AGENT, "张伟 华为"))
+    assert shared["id"] == f"c{made.id}"
+    lone = customer(agent, "李雷")
+    assert share_query(bot, lone.id) == "李雷"
 
 
 def test_delete_asks_first_and_a_typed_yes_is_no_confirmation(bot, agent, manager) -> None:
