@@ -29,7 +29,7 @@ from telegram.request import BaseRequest, RequestData
 from bot import scheduler
 from bot.app import build_application
 from bot.i18n import t
-from crm import system, users
+from crm import service, system, users
 from crm.actors import Actor, Channel, Role
 from crm.config import Config
 from crm.users import StaffView
@@ -40,6 +40,7 @@ CONSOLE_BOT = {"id": 1, "is_bot": True, "first_name": "CRM", "username": "local_
                "can_join_groups": False, "can_read_all_group_messages": False,
                "supports_inline_queries": True}
 _TAGS = re.compile(r"<[^>]+>")
+_LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
 
 
 FILES = "_files"  # in the parameters handed to ``show``: {field: (file name, bytes, type)}
@@ -160,8 +161,8 @@ def inline_keyboard(markup: Any) -> dict[str, Any] | None:
 
 
 def plain(text: str) -> str:
-    """HTML message text as a terminal shows it."""
-    return html.unescape(_TAGS.sub("", text))
+    """HTML message text as a terminal shows it; a link keeps its address, to open from here."""
+    return html.unescape(_TAGS.sub("", _LINK.sub(r"\2 (\1)", text)))
 
 
 def console_update_ids() -> Iterator[int]:
@@ -425,14 +426,20 @@ def _staff_member(config: Config, telegram_id: int | None, lines: TextIO, out: T
 
 
 def _customer(config: Config, telegram_id: int, out: TextIO) -> Person | None:
-    """Someone who is not staff, to try the customer's side of the bot; welcomed."""
+    """Someone who is not staff, to try the customer's side of the bot; welcomed. Telegram
+    tells the bot their name, which a new lead is named after: a linked customer's own, else a
+    neutral one in the installation's language."""
     if users.identify(telegram_id) is not None:
         print(t(config.locale, "console.is_staff", html_escape=False, telegram_id=telegram_id),
               file=out)
         return None
-    print(t(config.locale, "console.welcome_customer", html_escape=False,
+    linked = service.linked_customer(telegram_id)
+    name = linked.name if linked else t(config.locale, "console.customer_name",
+                                        html_escape=False, telegram_id=telegram_id)
+    locale = (linked.locale if linked else None) or config.locale
+    print(t(locale, "console.welcome_customer", html_escape=False, name=name,
             telegram_id=telegram_id), file=out)
-    return Person(telegram_id, "Customer", config.locale)
+    return Person(telegram_id, name, locale)
 
 
 def _newcomer(config: Config, telegram_id: int, lines: TextIO, out: TextIO,

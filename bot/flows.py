@@ -2,9 +2,10 @@
 ends any other the user left unfinished, so what they type next goes where they expect.
 
 A flow ended that way with typed answers not yet saved says so once, naming what was dropped
-("新客户「李雷」未保存，已放弃。"); one with nothing typed, or already saved, ends silently,
-unless its step showed a reply keyboard (🚗 a visit's 📍 share-location button): only a message
-can take that off the screen, so it says the flow ended ("王小明的拜访记录已取消。")."""
+("新客户「李雷」未保存，已放弃。") before the new flow's first question; one with nothing typed,
+or already saved, ends silently, unless its step showed a reply keyboard (🚗 a visit's 📍
+share-location button): only a message can take that off the screen, so it says the flow ended
+("王小明的拜访记录已取消。")."""
 
 from __future__ import annotations
 
@@ -57,13 +58,13 @@ class OneFlowPerUser(ConversationHandler):
 
     async def handle_update(self, update: Update, application: Any, check_result: Any,
                             context: Any) -> object:
-        starting = not self._active(update)
-        result = await super().handle_update(update, application, check_result, context)
-        if starting and self._active(update):
+        # Not running yet, so one of its entry points took the update: the user has moved on.
+        # The others end first, so what they dropped is said above this flow's first question.
+        if not self._active(update):
             for other in _flows_of(application):
                 if other is not self:
                     await other.abandon(update, context)
-        return result
+        return await super().handle_update(update, application, check_result, context)
 
     async def abandon(self, update: Update, context: Any) -> None:
         """End this flow for the update's user because another began; say what was lost."""

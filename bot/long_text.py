@@ -9,6 +9,7 @@ import re
 from telegram import (
     ForceReply,
     InlineKeyboardMarkup,
+    LinkPreviewOptions,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -95,10 +96,12 @@ def _opening(tags: list[tuple[str, str]]) -> str:
 
 
 async def reply_in_parts(message: Message, text: str,
-                         reply_markup: Markup | None = None) -> None:
-    """Answer with ``text`` in as many messages as it needs; buttons go under the last."""
+                         reply_markup: Markup | None = None, *, previews: bool = True) -> None:
+    """Answer with ``text`` in as many messages as it needs; buttons go under the last.
+    ``previews=False`` keeps links (a visit's map) from unfolding into previews."""
+    options = None if previews else LinkPreviewOptions(is_disabled=True)
     parts = split_html(text)
     for part in parts[:-1]:
-        await message.reply_text(part)
-    await message.reply_text(parts[-1], reply_markup=reply_markup)
+        await message.reply_text(part, link_preview_options=options)
+    await message.reply_text(parts[-1], reply_markup=reply_markup, link_preview_options=options)
 

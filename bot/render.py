@@ -6,7 +6,7 @@ import datetime as dt
 import html
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.i18n import job_name, t
 from bot.keyboards import Button, data, keyboard
@@ -22,6 +22,7 @@ from crm.customers.views import (
 from crm.validation import format_phone
 
 SUMMARY_IN_LIST = 300  # a page of 8 entries stays well under Telegram's 4096 characters
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a map link must not unfold into a preview
 ICONS = {"call": "📞", "visit": "🚗", "meeting": "👥", "message": "💬", "email": "✉️",
          "note": "📝", "created": "✨", "merged": "🔗", "deleted": "🗑", "restored": "♻️"}
 
@@ -261,8 +262,9 @@ def _entry_heading(locale: str, entry: TimelineEntry, timezone: str) -> str:
     line = f"{icon} {when(locale, entry.at, timezone)} {what}"
     if entry.staff_name:
         line += f" · {html.escape(entry.staff_name)}"
-    if entry.data.get("latitude") is not None:
-        line += " 📍"
+    latitude, longitude = entry.data.get("latitude"), entry.data.get("longitude")
+    if latitude is not None and longitude is not None:
+        line += f" · {map_link(locale, latitude, longitude)}"
     if entry.merged_from is not None:
         line += " · " + merged_from_text(locale, entry.merged_from)
     return line
@@ -273,6 +275,13 @@ def merged_from_text(locale: str, origin: MergedFrom) -> str:
     if origin.name is None:
         return t(locale, "timeline.merged_from_erased", id=origin.id)
     return t(locale, "timeline.merged_from", name=origin.name, id=origin.id)
+
+
+def map_link(locale: str, latitude: float, longitude: float) -> str:
+    """📍 as a link that opens the place on a map, from a map service that suits the language
+    (the catalogue names it). Messages carrying it turn link previews off."""
+    return t(locale, "timeline.map_link", latitude=round(latitude, 6),
+             longitude=round(longitude, 6))
 
 
 def _stage_move(locale: str, entry: TimelineEntry) -> str:

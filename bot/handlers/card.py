@@ -12,6 +12,7 @@ from bot.keyboards import data, int_part, keyboard, parse
 from bot.long_text import reply_in_parts
 from bot.reminder_text import moment_text, subject
 from bot.render import (
+    NO_PREVIEW,
     card_keyboard,
     customer_card,
     is_cut,
@@ -84,9 +85,11 @@ async def show_timeline(update: Update, context: session.Context) -> None:
                         [(session.text(context, "button.back_to_card"), data("c", customer_id))]])
     await callback.answer()
     if parts[0] == "tl":
-        await callback.message.reply_text(text, reply_markup=buttons)
+        await callback.message.reply_text(text, reply_markup=buttons,
+                                          link_preview_options=NO_PREVIEW)
     else:
-        await callback.edit_message_text(text, reply_markup=buttons)
+        await callback.edit_message_text(text, reply_markup=buttons,
+                                         link_preview_options=NO_PREVIEW)
 
 
 async def show_entry(update: Update, context: session.Context) -> None:
@@ -108,7 +111,7 @@ async def show_entry(update: Update, context: session.Context) -> None:
     await reply_in_parts(callback.message,
                          timeline_entry_text(locale, card.name, entry, session.timezone(context)),
                          keyboard([[(session.text(context, "button.back_to_card"),
-                                     data("c", customer_id))]]))
+                                     data("c", customer_id))]]), previews=False)
 
 
 def _entry_at(page: Page[TimelineEntry], number: int | None,

@@ -36,7 +36,7 @@ from bot import session
 from bot.flows import OneFlowPerUser
 from bot.i18n import catalogue, describe_error, t
 from bot.keyboards import Button, data, keyboard, parse
-from bot.render import clip, summary_label
+from bot.render import NO_PREVIEW, clip, map_link, summary_label
 from crm import customers, reminders
 from crm.config import LOCALES
 from crm.customers.views import AttachmentInput, CustomerSummary, InteractionView, Page
@@ -133,11 +133,13 @@ def card_button(locale: str, customer_id: int) -> Button:
 
 
 def saved_text(locale: str, draft: Draft, view: InteractionView) -> str:
-    """The confirmation: what was saved, for whom, with what."""
-    lines = [t(locale, "log.saved", kind=t(locale, f"timeline.interaction.{draft.kind}"),
-               name=draft.name)]
-    if view.latitude is not None:
-        lines.append(t(locale, "log.saved_location"))
+    """The confirmation: what was saved, for whom, where (one line with its map link), with
+    what."""
+    saved = t(locale, "log.saved", kind=t(locale, f"timeline.interaction.{draft.kind}"),
+              name=draft.name)
+    if view.latitude is not None and view.longitude is not None:
+        saved += " " + map_link(locale, view.latitude, view.longitude)
+    lines = [saved]
     if view.attachments:
         lines.append(t(locale, "log.saved_files", count=len(view.attachments)))
     return "\n".join(lines)
@@ -171,16 +173,16 @@ async def start_log(update: Update, context: session.Context) -> int:
 
 
 async def got_location(update: Update, context: session.Context) -> int:
-    """A shared location goes with the visit."""
+    """A shared location goes with the visit; with the summary typed already, it completes
+    the visit, and the confirmation itself takes the location keyboard away."""
     draft = _draft(context)
     location = update.effective_message.location
     draft.latitude, draft.longitude = location.latitude, location.longitude
     draft.step = SUMMARY
-    key = "log.location_attached" if draft.summary is not None else "log.location_saved"
-    await update.effective_message.reply_text(session.text(context, key),
+    if draft.summary is not None:
+        await _finish(update, context, draft.summary, closes_keyboard=True)
+    await update.effective_message.reply_text(session.text(context, "log.location_saved"),
                                               reply_markup=ReplyKeyboardRemove())
-    if draft.summary is not None:  # typed already: the visit is complete
-        await _finish(update, context, draft.summary)
     raise ApplicationHandlerStop(SUMMARY)
 
 
@@ -224,8 +226,12 @@ async def save(update: Update, context: session.Context) -> int:
     await _finish(update, context, update.effective_message.text)
 
 
-async def _finish(update: Update, context: session.Context, summary: str) -> NoReturn:
-    """One crm call, a short confirmation, a way back to the card."""
+async def _finish(update: Update, context: session.Context, summary: str, *,
+                  closes_keyboard: bool = False) -> NoReturn:
+    """One crm call, a short confirmation, follow-ups and a way back to the card.
+
+    ``closes_keyboard``: the confirmation takes a reply keyboard away, and as a message holds
+    one keyboard only, the buttons follow under a short question of their own."""
     draft, message = _draft(context), update.effective_message
     view = await crm_step(update, context, SUMMARY, customers.log_interaction,
                           session.actor(context), draft.customer_id, draft.kind, summary,
@@ -233,9 +239,14 @@ async def _finish(update: Update, context: session.Context, summary: str) -> NoR
                           attachments=tuple(draft.attachments))
     context.user_data.pop(DRAFT, None)
     locale = session.locale(context)
-    follow_ups = follow_up_rows(locale, view.id, summary, session.local_now(context))
-    await message.reply_text(saved_text(locale, draft, view), reply_markup=keyboard([
-        *follow_ups, [card_button(locale, draft.customer_id)]]))
+    buttons = keyboard([*follow_up_rows(locale, view.id, summary, session.local_now(context)),
+                        [card_button(locale, draft.customer_id)]])
+    text = saved_text(locale, draft, view)
+    if closes_keyboard:
+        await message.reply_text(text, reply_markup=ReplyKeyboardRemove(),
+                                 link_preview_options=NO_PREVIEW)
+        text = t(locale, "log.what_next", name=draft.name)
+    await message.reply_text(text, reply_markup=buttons, link_preview_options=NO_PREVIEW)
     raise ApplicationHandlerStop(END)
 
 

@@ -50,11 +50,24 @@ def more_keyboard(locale: str, card: CustomerCard, actor: Actor) -> InlineKeyboa
         rows.append([_button(t(locale, "more.reveal"), "mo", card.id, "id")])
     rows.append([_button(t(locale, "deal.card.orders"), "co", card.id)])  # repeat buyers too
     rows.append([_button(t(locale, "more.consent"), "mo", card.id, "cs")])
-    rows.append([InlineKeyboardButton(t(locale, "more.share"), switch_inline_query=card.name)])
+    rows.append([InlineKeyboardButton(t(locale, "more.share"),
+                                      switch_inline_query=share_query(card))])
     if allows(actor, Action.DELETE):
         rows.append([_button(t(locale, "more.delete"), "mo", card.id, "del")])
     rows.append([_button(*_back(locale, card.id))])
     return InlineKeyboardMarkup(rows)
+
+
+INLINE_QUERY_MAX = 256  # Telegram's limit on an inline query's text
+
+
+def share_query(card: CustomerCard) -> str:
+    """What 📤 Share types after @bot: the name, narrowed to this customer by their phone (else
+    their company), so a namesake (two 张伟) is not offered in its place. Inline mode runs the
+    same search as typed text, which takes a name and a number together."""
+    narrower = card.primary("phone") or (card.company.name if card.company else None)
+    query = f"{card.name} {narrower}" if narrower else card.name
+    return query if len(query) <= INLINE_QUERY_MAX else card.name
 
 
 def _button(label: str, *parts: object) -> InlineKeyboardButton:

@@ -54,6 +54,23 @@ def find_customer(user: PortalUser) -> int | None:
     return row[0] if row else None
 
 
+@dataclass(frozen=True)
+class LinkedCustomer:
+    """The customer record a Telegram account is linked to, as that person is known."""
+
+    customer_id: int
+    name: str
+    locale: str | None
+
+
+def linked_customer(telegram_id: int) -> LinkedCustomer | None:
+    """Who this Telegram account is as a customer (their name, the language they wrote in),
+    if it is linked to a record."""
+    row = fetch_one("select id, name, telegram_locale from customer where telegram_user_id = ?"
+                    " and deleted_at is null and merged_into_id is null", (telegram_id,))
+    return LinkedCustomer(*row) if row else None
+
+
 def _remember_locale(customer_id: int, user: PortalUser) -> None:
     if user.locale:
         database.execute_sql(sql("update customer set telegram_locale = ? where id = ?"),

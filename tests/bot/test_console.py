@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -68,6 +69,12 @@ def test_run_without_a_token_and_without_a_terminal_explains(installed, capsys) 
 
 def test_html_becomes_plain_text() -> None:
     assert plain("<b>张&amp;伟</b> &lt;x&gt;") == "张&伟 <x>"
+
+
+def test_a_link_keeps_its_address_in_the_terminal() -> None:
+    link = '<a href="https://uri.amap.com/marker?position=121.47,31.23&amp;a=b">📍 地图</a>'
+    assert plain(f"拜访 · {link}") == ("拜访 · 📍 地图"
+                                     " (https://uri.amap.com/marker?position=121.47,31.23&a=b)")
 
 
 def test_a_new_installation_makes_the_person_at_the_terminal_its_first_admin(installed) -> None:
@@ -173,10 +180,49 @@ def test_a_customer_console_shows_the_customers_side(installed) -> None:
     code = run_console(installed, lines=io.StringIO("printer offline\n1\n/users\n/quit\n"),
                        out=out, customer=True)
     shown = out.getvalue()
-    assert code == 0 and "you are a customer" in shown
+    assert code == 0 and "a customer (Telegram id" in shown
     assert "No article matches" in shown  # its button opens the ticket with the question
     assert fetch_one("select subject from ticket")[0] == "printer offline"
     assert "Chen Jing" not in shown and "Staff (" not in shown  # /users is not theirs
+
+
+def _lead_of_the_ticket() -> str:
+    return fetch_one("select c.name from ticket t join customer c on c.id = t.customer_id")[0]
+
+
+def test_a_customer_console_without_a_record_is_a_guest_in_the_installations_language(
+        installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    out = io.StringIO()
+    lines = io.StringIO("2\nPrinter offline\n/quit\n")
+    assert run_console(installed, lines=lines, out=out, customer=True) == 0
+    assert "you are Guest 1000000001, a customer" in out.getvalue()
+    assert _lead_of_the_ticket() == "Guest 1000000001"  # the new lead staff see, not "Customer"
+
+
+def test_a_chinese_installations_customer_console_is_a_chinese_guest(installed) -> None:
+    users.add_user(Actor.system(), 42, "admin", "陈静", locale="zh-CN")
+    chinese = dataclasses.replace(installed, values={**installed.values, "locale": "zh-CN"})
+    out = io.StringIO()
+    lines = io.StringIO("2\n打印机坏了\n/quit\n")
+    assert run_console(chinese, lines=lines, out=out, customer=True) == 0
+    assert "您的身份是客户 访客 1000000001" in out.getvalue()
+    assert _lead_of_the_ticket() == "访客 1000000001"
+
+
+def test_a_customer_console_of_a_linked_customer_acts_under_their_name(installed) -> None:
+    boss = users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en").as_actor()
+    wang = customers.create_customer(boss, customers.CustomerDraft(
+        name="王小明", phones=("13800138000",)))
+    linking = io.StringIO("2\n/contact 13800138000\n/quit\n")
+    assert run_console(installed, lines=linking, out=io.StringIO(), customer=True) == 0
+    out = io.StringIO()
+    assert run_console(installed, lines=io.StringIO("unsubscribe\n/quit\n"), out=out,
+                       customer=True) == 0
+    assert "you are 王小明, a customer" in out.getvalue()
+    [by] = fetch_all("select actor_name from audit_log where action like 'consent%'"
+                     " and entity_id = ?", (wang.id,)) or [("",)]
+    assert by == ("王小明",)  # staff read who withdrew consent: the customer, by name
 
 
 def test_a_customer_console_refuses_a_staff_members_id(installed) -> None:

@@ -112,3 +112,22 @@ def test_a_visit_summary_dropped_while_the_location_is_asked_takes_the_keyboard_
     assert dropped.text == ("The visit note for Wang Xiaoming was not saved and has been"
                             " dropped.")
     assert dropped.params["reply_markup"] == {"remove_keyboard": True}
+
+
+def test_the_drop_notice_comes_before_the_next_commands_first_question(chat, zh_agent) -> None:
+    chat.send(ZH_AGENT, "/new")
+    chat.send(ZH_AGENT, "李雷")
+    replies = [r for r in chat.send(ZH_AGENT, "/remind") if r.method == "sendMessage"]
+    assert len(replies) == 2
+    assert replies[0].text == "新客户「李雷」未保存，已放弃。"
+    assert "李雷" not in replies[1].text  # then the reminder's own question
+
+
+def test_the_drop_notice_comes_before_a_buttons_first_question(chat, agent) -> None:
+    made = customer(agent, "Wang Xiaoming")
+    chat.press(AGENT, f"lg:{made.id}:visit")
+    chat.send(AGENT, "talked prices")  # kept while the location is asked
+    replies = [r for r in chat.press(AGENT, f"dn:{made.id}") if r.method == "sendMessage"]
+    assert replies[0].text == ("The visit note for Wang Xiaoming was not saved and has been"
+                               " dropped.")
+    assert len(replies) == 2 and "dropped" not in replies[1].text

@@ -92,12 +92,42 @@ def test_log_a_visit_with_the_shared_location_and_a_document(bot, agent) -> None
     [attached] = sent(bot.send_document(AGENT, "报价单.pdf", mime_type="application/pdf"))
     assert "报价单.pdf" in attached.text
     [done] = sent(bot.send(AGENT, "看了样品，下周下单"))
-    assert "拜访" in done.text and "📍" in done.text and "📎" in done.text
+    assert done.text == f"✅ 已为 <b>陈静</b> 保存拜访记录。 {AMAP}\n📎 已附 1 个文件。"
+    assert done.params["link_preview_options"] == {"is_disabled": True}
     [entry, _created] = timeline(agent, made.id)
     assert (entry.data["latitude"], entry.data["longitude"]) == (31.2304, 121.4737)
     assert entry.data["attachments"] == 1
     [shown] = sent(bot.press(AGENT, f"tl:{made.id}:0"))
     assert "看了样品" in shown.text and "📍" in shown.text
+
+
+AMAP = ('<a href="https://uri.amap.com/marker?position=121.4737,31.2304&amp;coordinate=wgs84">'
+        "📍 地图</a>")
+
+
+def test_a_visit_with_its_place_reads_as_one_timeline_line_with_a_map_link(bot, agent) -> None:
+    made = customer(agent, "陈静")
+    bot.press(AGENT, f"lg:{made.id}:visit")
+    bot.share_location(AGENT, 31.2304, 121.4737)
+    bot.send(AGENT, "看了样品")
+    [shown] = sent(bot.press(AGENT, f"tl:{made.id}:0"))
+    visit, summary = shown.text.splitlines()[1:3]
+    assert visit.startswith("🚗 ") and visit.endswith(f"拜访 · 李娜 · {AMAP}")
+    assert summary.strip() == "看了样品"  # the place is on the visit's line, not a line apart
+    assert shown.params["link_preview_options"] == {"is_disabled": True}
+
+
+def test_an_english_visit_links_its_place_on_openstreetmap(bot, db) -> None:
+    me = staff(AGENT, "agent", "Li Na", locale="en")
+    made = customer(me, "Chen Jing")
+    bot.press(AGENT, f"lg:{made.id}:visit")
+    bot.share_location(AGENT, 31.2304, 121.4737)
+    [done] = sent(bot.send(AGENT, "saw the samples"))
+    link = ('<a href="https://www.openstreetmap.org/?mlat=31.2304&amp;mlon=121.4737'
+            '#map=17/31.2304/121.4737">📍 map</a>')
+    assert done.text == f"✅ Visit saved for <b>Chen Jing</b>. {link}"
+    [shown] = sent(bot.press(AGENT, f"tl:{made.id}:0"))
+    assert shown.text.splitlines()[1].endswith(f"Visit · Li Na · {link}")
 
 
 def test_a_visit_may_skip_the_location(bot, agent) -> None:
@@ -129,8 +159,10 @@ def test_a_summary_typed_before_the_location_is_saved_with_it(bot, agent) -> Non
     bot.press(AGENT, f"lg:{made.id}:visit")
     bot.send(AGENT, "看了样品")
     bot.send(AGENT, "下周下单")  # a second message adds to the first
-    located, done = sent(bot.share_location(AGENT, 31.2304, 121.4737))
-    assert "已附上位置" in located.text and "📍" in done.text and "拜访" in done.text
+    saved, follow_up = sent(bot.share_location(AGENT, 31.2304, 121.4737))
+    assert saved.text == ("✅ 已为 <b>陈静</b> 保存拜访记录。 " + AMAP) and \
+        markup(saved).get("remove_keyboard")  # one line, the place on it; the 📍 keyboard goes
+    assert "跟进" in follow_up.text and follow_up.buttons[-1][1] == f"c:{made.id}"
     [entry, _created] = timeline(agent, made.id)
     assert entry.summary == "看了样品\n下周下单" and entry.data["latitude"] == 31.2304
     [again] = bot.send(AGENT, "陈静")  # the visit is over: text is a search again
@@ -317,11 +349,29 @@ def test_details_with_long_notes_come_whole_in_several_messages(bot, agent) -> N
     assert parts[-1].button("名片") == f"c:{made.id}"
 
 
-def test_share_is_an_inline_query_with_the_name(bot, agent) -> None:
-    made = customer(agent, "王小明")
-    [menu] = sent(bot.press(AGENT, f"mo:{made.id}"))
+def share_query(bot: ChatHarness, customer_id: int) -> str:
+    [menu] = sent(bot.press(AGENT, f"mo:{customer_id}"))
     [share] = [b for row in markup(menu)["inline_keyboard"] for b in row if "分享" in b["text"]]
-    assert share["switch_inline_query"] == "王小明"
+    return share["switch_inline_query"]
+
+
+def test_share_offers_this_customer_not_a_namesake(bot, agent) -> None:
+    customer(agent, "张伟", phones=("13900139000",), company="华为")
+    made = customer(agent, "张伟", phones=("13800138000",), company="华为")
+    query = share_query(bot, made.id)
+    assert query.startswith("张伟 ")
+    [shared] = results(bot.inline(AGENT, query))
+    assert shared["id"] == f"c{made.id}" and "+86 138 0013 8000" in shared["description"]
+
+
+def test_share_of_a_customer_without_a_phone_narrows_by_company(bot, agent) -> None:
+    customer(agent, "张伟", company="腾讯")
+    made = customer(agent, "张伟", company="华为")
+    assert share_query(bot, made.id) == "张伟 华为"
+    [shared] = results(bot.inline(AGENT, "张伟 华为"))
+    assert shared["id"] == f"c{made.id}"
+    lone = customer(agent, "李雷")
+    assert share_query(bot, lone.id) == "李雷"
 
 
 def test_delete_asks_first_and_a_typed_yes_is_no_confirmation(bot, agent, manager) -> None:
