@@ -31,6 +31,9 @@ SURNAME_READINGS = {
 _SEGMENT_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9]+|[a-z]+")
 _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NON_DIGITS = re.compile(r"\D")
+# spaces between two Chinese characters, as in a name spaced out to line up (王 小明)
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]) +"
+                      r"(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
 MIN_PHONE_DIGITS = 4
 _CN_MOBILE_E164 = re.compile(r"\+861[3-9]\d{9}")
 # 1-3 digits standing as a word of their own (李 2, Wang 13, 李2), not joined to letters or
@@ -158,7 +161,11 @@ def _name_entry(name: str) -> tuple[tuple[str, ...], tuple[str, str]]:
     """Tokens and haystack parts of a name: most of an entry's cost, and names repeat (a common
     Chinese name thousands of times in an imported file)."""
     tokens, pinyin_text = name_tokens(name)
-    return tuple(tokens), (normalise_text(name), pinyin_text)
+    normal = normalise_text(name)
+    joined = _CJK_GAP.sub("", normal)
+    if joined != normal:  # 王 小明 is found by 王小明 too, as people type it
+        return (*tokens, *text_tokens(joined)), (f"{normal} {joined}", pinyin_text)
+    return tuple(tokens), (normal, pinyin_text)
 
 
 @lru_cache(maxsize=20_000)

@@ -182,3 +182,16 @@ def test_a_short_number_beside_other_words_matches_names_and_text_not_contacts(c
     assert set(names(cast.agent, "wang13")) == {"Wang Lei", "Wang 13 Studio"}
     assert set(names(cast.agent, "wang_13")) == {"Wang Lei", "Wang 13 Studio"}
     assert "李雷" in names(cast.agent, "li2")
+
+
+def test_a_name_typed_with_spaces_between_characters_is_found_as_people_type_it(cast) -> None:
+    spaced = customer(cast.agent, "王 小明")
+    customer(cast.agent, "王大明")
+
+    def names(query: str) -> list[str]:
+        return [c.name for c in customers.search_customers(cast.agent, query).items]
+
+    assert names("王小明") == ["王 小明"]
+    assert names("小明") == ["王 小明"]
+    assert names("王 小明") == ["王 小明"]
+    assert customers.search_customers(cast.agent, "王小明").items[0].id == spaced.id
