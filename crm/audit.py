@@ -120,7 +120,8 @@ VALUE_KINDS: dict[tuple[str | None, str], str] = {
     (None, "team"): "team", (None, "team_id"): "team",
     (None, "customer_id"): "customer", (None, "deal_id"): "deal",
     (None, "company"): "company", (None, "company_id"): "company",
-    **{(None, name): "customer" for name in ("merged_from", "merged_into", "merged_id")},
+    **{(None, name): "customer" for name in ("merged_from", "merged_into", "merged_id",
+                                             "not_duplicate_of")},
     # a deal's stage: its id since stages have names in both languages; older entries hold
     # its English name
     ("deal", "stage_id"): "stage", ("deal", "stage"): "stage",

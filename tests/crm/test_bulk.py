@@ -12,6 +12,7 @@ import pytest
 
 from crm import audit, bulk, customers, reminders, runtime, sales
 from crm.config import load_config
+from crm.customers.index import reindex_customers
 from crm.errors import Conflict, PermissionDenied, ValidationError
 from crm.exports import Filters
 from storage.database import fetch_all, fetch_one
@@ -38,6 +39,17 @@ def found(actor, text: str) -> set[int]:
     return {c.id for c in customers.search_customers(actor, text, limit=50).items}
 
 
+def entries_as_rebuilt() -> None:
+    """Every search entry holds the words a full rebuild gives it (bulk actions change the
+    entries by a statement instead of rebuilding them one by one)."""
+    stored = {cid: (set(terms.split()), set(hay.split(" | "))) for cid, terms, hay
+              in fetch_all("select customer_id, terms, haystack from customer_search")}
+    reindex_customers(list(stored))
+    rebuilt = {cid: (set(terms.split()), set(hay.split(" | "))) for cid, terms, hay
+               in fetch_all("select customer_id, terms, haystack from customer_search")}
+    assert stored == rebuilt
+
+
 def leads_of_li_na(cast: Cast) -> tuple[list[int], int, int]:
     """Three leads of the agent 李娜 tagged 潜在, one of them a customer already; one lead of
     Emily's tagged 潜在; returns (the agent's 潜在 leads, her customer, Emily's lead)."""
@@ -57,6 +69,7 @@ def test_a_manager_tags_every_customer_the_filters_choose_once(cast: Cast) -> No
     assert [tags_of(i) for i in leads] == [{"潜在", "华东"}] * 2
     assert tags_of(customer_) == tags_of(emilys) == {"潜在"}
     assert found(cast.manager, "华东") == set(leads)  # searchable by the new tag at once
+    entries_as_rebuilt()
     # Each customer's own log says its tags changed; one entry says what was done to whom.
     entry = audit.list_audit(cast.admin, customer_id=leads[0]).items[0]
     assert entry.action == "customer.tags" and entry.changes == {
@@ -76,6 +89,7 @@ def test_a_tag_comes_off_every_chosen_customer_that_has_it(cast: Cast) -> None:
     assert [tags_of(i) for i in (*leads, emilys)] == [set()] * 3
     assert tags_of(customer_) == {"潜在"}
     assert found(cast.manager, "潜在") == {customer_}
+    entries_as_rebuilt()
     nothing = bulk.remove_tag(cast.manager, Filters(status="lead"), "没有这个标签", now=NOW)
     assert (nothing.matched, nothing.changed) == (3, 0)
 
@@ -98,6 +112,7 @@ def test_a_set_handed_over_takes_its_open_work_and_the_new_owner_is_told_once(
         (cast.agent.user_id,)
     assert found(cast.teammate, "王小明") == {leads[0]}  # the new owner finds them
     assert found(cast.agent, "王小明") == set()
+    entries_as_rebuilt()
     history = fetch_all("select customer_id, reason from lead_assignment order by customer_id")
     assert history == [(leads[0], "bulk"), (leads[1], "bulk")]
     told = fetch_all("select staff_id, code, params from notification")

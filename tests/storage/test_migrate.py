@@ -106,3 +106,31 @@ def test_a_failing_migration_changes_nothing(empty_db: peewee.Database, monkeypa
     with pytest.raises(RuntimeError):
         migrate(empty_db)
     assert current_version(empty_db) == before
+
+
+def test_customers_told_apart_are_kept_once_per_pair_after_an_upgrade(
+        empty_db: peewee.Database) -> None:
+    """Migration 10 adds the pairs someone said are not duplicates to a database that already
+    holds customers: each pair once, gone with its customer."""
+    migrate(empty_db, target=9)
+    now, param = dt.datetime(2026, 11, 26, 2, 0), empty_db.param
+    for name in ("刘洋", "刘阳"):
+        empty_db.execute_sql(
+            "insert into customer (name, name_norm, status, created_at, updated_at)"
+            f" values ({param}, {param}, {param}, {param}, {param})",
+            (name, name, "lead", now, now))
+    first, second = (row[0] for row in empty_db.execute_sql(
+        "select id from customer order by id").fetchall())
+    migrate(empty_db)
+    assert current_version(empty_db) == 10
+    insert = ("insert into duplicate_dismissal (first_id, second_id, reason, dismissed_at)"
+              f" values ({param}, {param}, {param}, {param})")
+    with empty_db.atomic():
+        empty_db.execute_sql(insert, (first, second, "similar_name", now))
+    with pytest.raises(peewee.IntegrityError), empty_db.atomic():
+        empty_db.execute_sql(insert, (first, second, "similar_name", now))
+    if empty_db.param == "?":
+        empty_db.execute_sql("pragma foreign_keys = on")
+    with empty_db.atomic():
+        empty_db.execute_sql(f"delete from customer where id = {param}", (second,))
+    assert empty_db.execute_sql("select count(*) from duplicate_dismissal").fetchone()[0] == 0
