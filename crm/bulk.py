@@ -76,6 +76,36 @@ def read_bulk_filters(actor: Actor, *, tag: str | None = None, owner: str | None
     return filters
 
 
+@dataclass(frozen=True)
+class BulkPreview:
+    """What the filters choose, before anything is done: the filters read, how many
+    customers they choose, and the actions the actor may take on them."""
+
+    filters: Filters
+    matched: int
+    actions: tuple[str, ...]
+    owner_name: str | None = None  # the owner filter's staff member
+    own_only: bool = False  # an agent: only the customers they own are chosen
+
+
+def preview(actor: Actor, **typed: str | None) -> BulkPreview:
+    """The filters as typed (``read_bulk_filters``), how many customers they choose, and what
+    the actor may do with them."""
+    filters = read_bulk_filters(actor, **typed)
+    return BulkPreview(filters, count_matching(actor, filters), bulk_actions(actor),
+                       staff_name(filters.owner_id) if filters.owner_id else None,
+                       actor.role is Role.AGENT)
+
+
+def tag_name(actor: Actor, text: str) -> str:
+    """A tag as typed for a bulk action, checked ('#' and spaces trimmed)."""
+    require(actor, Action.EDIT)
+    cleaned = inputs.tags([text])
+    if not cleaned:
+        raise ValidationError("validation.required", field="tags")
+    return cleaned[0]
+
+
 def count_matching(actor: Actor, filters: Filters) -> int:
     """How many customers the filters choose among those the actor may act on."""
     require(actor, Action.EDIT)
@@ -83,11 +113,12 @@ def count_matching(actor: Actor, filters: Filters) -> int:
     return int(fetch_one(f"select count(*) {clause}", params)[0])
 
 
-def new_owner(actor: Actor, written: str) -> tuple[int, str]:
-    """The staff member a set is to be handed to, by Telegram id, @username or name: (staff
-    id, name); they must be active and work on customers."""
+def new_owner(actor: Actor, written: str | int) -> tuple[int, str]:
+    """The staff member a set is to be handed to, by staff id (a button), or by Telegram
+    id, @username or name as typed: (staff id, name); they must be active and work on
+    customers."""
     require(actor, Action.REASSIGN)
-    staff_id = exports.owner_named(written)
+    staff_id = written if isinstance(written, int) else exports.owner_named(written)
     if staff_id is None:
         raise ValidationError("validation.required", field="owner")
     check_can_own(staff_id)
@@ -137,14 +168,11 @@ def hand_over(actor: Actor, filters: Filters, owner_id: int, *, expected: int | 
 
 def _change_tag(actor: Actor, filters: Filters, tag: str, remove: bool, expected: int | None,
                 progress: Progress | None, now: dt.datetime) -> BulkResult:
-    require(actor, Action.EDIT)
-    cleaned = inputs.tags([tag])
-    if not cleaned:
-        raise ValidationError("validation.required", field="tags")
+    name = tag_name(actor, tag)
     action = REMOVE_TAG if remove else ADD_TAG
     with database.atomic():
         clause, params, matched = _matching(actor, filters, expected)
-        tag_id, stored = _tag(cleaned[0], now, create=not remove)
+        tag_id, stored = _tag(name, now, create=not remove)
         ids: list[int] = []
         if tag_id is not None:
             ids = _write_tag(clause, params, tag_id, remove, now)
