@@ -1,7 +1,7 @@
 """Run every benchmark on SQLite (and PostgreSQL when CRM_BENCH_POSTGRES_URL is set).
 
 Usage: python -m bench [NAME ...]   (names: storage, customers, bot, backup, reminders, reports,
-import_export)
+import_export, bulk)
 CRM_BENCH_POSTGRES_URL adds PostgreSQL; CRM_BENCH_REUSE_POSTGRES=1 reuses its filled databases.
 """
 
@@ -19,7 +19,8 @@ from crm.config import load_config
 from storage.database import bind, open_database, server_version
 from storage.migrate import migrate
 
-BENCHMARKS = ["storage", "customers", "bot", "backup", "reminders", "reports", "import_export"]
+BENCHMARKS = ["storage", "customers", "bot", "backup", "reminders", "reports", "import_export",
+              "bulk"]
 BENCH_KEY = "YmVuY2htYXJrLWtleS1ub3QtZm9yLXJlYWwtZGF0YSE="  # sample data only
 
 

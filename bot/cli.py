@@ -8,7 +8,15 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot import cli_backup, cli_data, cli_keys, cli_reports, cli_sales, cli_users
+from bot import (
+    cli_backup,
+    cli_customers,
+    cli_data,
+    cli_keys,
+    cli_reports,
+    cli_sales,
+    cli_users,
+)
 from bot.i18n import resolve_locale, t
 from bot.render import check_params
 from bot.terminal import Handler, Terminal, telegram_id_arg
@@ -156,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_users.register(add)
     cli_sales.register(add)
     cli_data.register(add)
+    cli_customers.register(add)
     cli_reports.register(add)
     cli_backup.register(add)
     return parser

@@ -60,7 +60,8 @@ def register(add: AddCommand) -> None:
         export.add_argument(f"--{name}", help=help_text)
 
 
-def _actor(telegram_id: int | None) -> Actor:
+def cli_actor(telegram_id: int | None) -> Actor:
+    """Who a command acts as: the system, or with --as that staff member (channel cli)."""
     if telegram_id is None:
         return SYSTEM
     return dataclasses.replace(users.get_user(SYSTEM, telegram_id).as_actor(),
@@ -124,7 +125,7 @@ def _chosen_mode(args: argparse.Namespace, out: Terminal, preview: ImportPreview
 
 def cmd_import(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
-    out, actor = Terminal(config.locale), _actor(args.as_user)
+    out, actor = Terminal(config.locale), cli_actor(args.as_user)
     preview = imports.preview_import(actor, args.file.name, args.file.read_bytes(),
                                      progress=_progress(out))
     _show_preview(out, preview)
@@ -172,7 +173,7 @@ def _write_rejects(out: Terminal, path: Path, headers: tuple[str, ...], rejects:
 
 def cmd_export(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
-    out, actor = Terminal(config.locale), _actor(args.as_user)
+    out, actor = Terminal(config.locale), cli_actor(args.as_user)
     named = export_named(config.locale, args.kind, args.status)
     if isinstance(named, Unclear):
         return out.refuse(unclear_text(config.locale, named, html_escape=False))

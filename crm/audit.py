@@ -53,9 +53,11 @@ ACTIONS = frozenset({
     "backup.created", "backup.failed", "backup.pruned", "backup.restored",
     "company.update",
     "consent.record",
-    "customer.address_add", "customer.address_remove", "customer.channel_add",
+    "customer.address_add", "customer.address_remove", "customer.bulk_hand_over",
+    "customer.bulk_tag", "customer.bulk_untag", "customer.channel_add",
     "customer.channel_remove", "customer.create", "customer.delete", "customer.merge",
-    "customer.merged_into", "customer.restore", "customer.reveal", "customer.secret_set",
+    "customer.merged_into", "customer.not_duplicates", "customer.restore", "customer.reveal",
+    "customer.secret_set",
     "customer.tags", "customer.update",
     "deal.create", "deal.delete", "deal.move", "deal.restore", "deal.update",
     "import.apply", "import.cancel", "import.preview",
@@ -119,7 +121,8 @@ VALUE_KINDS: dict[tuple[str | None, str], str] = {
     (None, "team"): "team", (None, "team_id"): "team",
     (None, "customer_id"): "customer", (None, "deal_id"): "deal",
     (None, "company"): "company", (None, "company_id"): "company",
-    **{(None, name): "customer" for name in ("merged_from", "merged_into", "merged_id")},
+    **{(None, name): "customer" for name in ("merged_from", "merged_into", "merged_id",
+                                             "not_duplicate_of")},
     # a deal's stage: its id since stages have names in both languages; older entries hold
     # its English name
     ("deal", "stage_id"): "stage", ("deal", "stage"): "stage",

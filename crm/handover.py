@@ -29,8 +29,10 @@ CHUNK = 500
 # The doors an owner change comes through, as its history row names them (``reason``), beside
 # the assignment rules' own (rule, round_robin, fallback): a manager's reassignment, an edit of
 # the record, an import, a whole book handed over, a merge giving an ownerless survivor the
-# merged record's owner. The bot's timeline has a label for each.
+# merged record's owner, a filtered set handed over at once (crm.bulk). The bot's timeline has
+# a label for each.
 MANUAL, EDIT, IMPORT, WHOLE_BOOK, MERGE = "manual", "edit", "import", "whole_book", "merge"
+BULK = "bulk"
 _HISTORY_COLUMNS = ("customer_id", "from_owner_id", "to_owner_id", "reason", "rule_id", "note",
                     "at", "by_id")
 

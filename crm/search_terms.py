@@ -149,11 +149,22 @@ def build_document(*, name: str, owner_id: int | None, team_id: int | None = Non
         shared, normal = _shared_text(value)
         tokens += shared
         hay.append(normal)
-    tokens.append(f"o{owner_id or 0}")
+    tokens.append(owner_token(owner_id))
     if team_id:
         tokens.append(f"t{team_id}")
     unique = list(dict.fromkeys(tokens))
     return SearchDocument(" ".join(unique), " | ".join(h for h in hay if h))
+
+
+def owner_token(owner_id: int | None) -> str:
+    """The token that files an entry under its owner (search keeps to what one may see)."""
+    return f"o{owner_id or 0}"
+
+
+def tag_entry(tag: str) -> tuple[str, str]:
+    """What a tag adds to an entry: its tokens, and its text for the haystack."""
+    tokens, normal = _shared_text(tag)
+    return " ".join(tokens), normal
 
 
 @lru_cache(maxsize=20_000)

@@ -8,13 +8,14 @@ Callers assign primary keys themselves (``next_id``) so related rows can be link
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import io
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from storage.database import database, fetch_one, is_sqlite
+from storage.database import database, fetch_one, is_sqlite, sql
 
 BATCH = 5_000
 
@@ -121,3 +122,22 @@ def sync_sequence(table: str) -> None:
         database.execute_sql(
             f"select setval(pg_get_serial_sequence('{table}', 'id'),"
             f" greatest((select max(id) from {table}), 1))")
+
+
+SELECTION = "bulk_selection"  # the temporary table ``held_selection`` fills
+
+
+@contextlib.contextmanager
+def held_selection(query: str, params: tuple = ()) -> Iterator[str]:
+    """The (id, owner_id) rows ``query`` selects, held in a temporary table of this
+    connection while the block runs (inside the caller's transaction); yields the table's
+    name. A bulk change then reads and writes the same rows by joining it, whatever another
+    writer does meanwhile, instead of sending their ids back and forth."""
+    database.execute_sql(f"create temporary table if not exists {SELECTION}"
+                         " (id bigint primary key, owner_id bigint)")
+    database.execute_sql(f"delete from {SELECTION}")
+    try:
+        database.execute_sql(sql(f"insert into {SELECTION} (id, owner_id) {query}"), params)
+        yield SELECTION
+    finally:
+        database.execute_sql(f"delete from {SELECTION}")

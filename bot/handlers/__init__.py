@@ -7,6 +7,7 @@ from telegram.ext import Application
 from bot.handlers import (
     admin,
     backup,
+    bulk,
     card,
     commands,
     create,
@@ -33,7 +34,7 @@ def register_all(application: Application) -> None:
     """Add every handler; conversations first, so their steps win over plain-text search
     (which sits in a later group)."""
     for module in (create, edit, log, remind, tickets, kb, sales, settings, admin, backup, more,
-                   duplicates,
+                   duplicates, bulk,
                    inline, imports, exports, commands, start, card, report, search):
         module.register(application)
     fallback.register(application)  # last: only what nothing above took

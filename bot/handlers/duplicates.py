@@ -2,7 +2,9 @@
 at the same company), compared side by side and merged into the one chosen to keep.
 
 Callback data: du:p:<offset> (a page of groups) · du:g:<ids> (compare) · du:k:<keep>:<ids>
-(confirm) · du:y:<keep>:<ids> (merge); <ids> are the group's customer ids joined by dots.
+(confirm) · du:y:<keep>:<ids> (merge) · du:n:<ids> (not duplicates: people with similar names
+told apart, no longer listed for their names); <ids> are the group's customer ids joined by
+dots.
 """
 
 from __future__ import annotations
@@ -94,11 +96,15 @@ def compare_text(locale: str, cards: list[CustomerCard], timezone: str) -> str:
     return "\n".join(lines)
 
 
-def compare_keyboard(locale: str, cards: list[CustomerCard]) -> list[list[Button]]:
+def compare_keyboard(locale: str, cards: list[CustomerCard], *,
+                     may_tell_apart: bool = False) -> list[list[Button]]:
+    """A keep button per record; "not duplicates" for people grouped by their names."""
     ids = _ids_part([card.id for card in cards])
     rows: list[list[Button]] = [
         [(t(locale, "duplicates.keep", number=number, name=card.name, html_escape=False)[:60],
           data("du", "k", card.id, ids))] for number, card in enumerate(cards, start=1)]
+    if may_tell_apart:
+        rows.append([(t(locale, "duplicates.not_duplicates"), data("du", "n", ids))])
     return [*rows, [(t(locale, "duplicates.back_to_list"), data("du", "p", 0))]]
 
 
@@ -133,12 +139,13 @@ async def groups_page(update: Update, context: session.Context) -> None:
 async def compare(update: Update, context: session.Context) -> None:
     """du:g:<ids>: the group's records side by side, a keep button each."""
     ids = _ids_of(parse(update.callback_query.data)[2])
-    cards = await session.db(context, customers.compare_duplicates, session.actor(context), ids)
+    group = await session.db(context, customers.compare_group, session.actor(context), ids)
     locale = session.locale(context)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        compare_text(locale, cards, session.timezone(context)),
-        reply_markup=keyboard(compare_keyboard(locale, cards)))
+        compare_text(locale, group.cards, session.timezone(context)),
+        reply_markup=keyboard(compare_keyboard(locale, group.cards,
+                                               may_tell_apart=group.may_tell_apart)))
 
 
 async def ask_merge(update: Update, context: session.Context) -> None:
@@ -172,10 +179,22 @@ async def merge(update: Update, context: session.Context) -> None:
                                [(t(locale, "duplicates.next"), data("du", "p", 0))]]))
 
 
+async def not_duplicates(update: Update, context: session.Context) -> None:
+    """du:n:<ids>: the group's people are different people; remembered, then the list."""
+    people = await session.db(context, customers.tell_apart, session.actor(context),
+                              _ids_of(parse(update.callback_query.data)[2]))
+    locale = session.locale(context)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        t(locale, "duplicates.told_apart", names=_listed(locale, people)),
+        reply_markup=keyboard([[(t(locale, "duplicates.next"), data("du", "p", 0))]]))
+
+
 def register(application: Application) -> None:
     """/duplicates and its buttons."""
     application.add_handler(CommandHandler("duplicates", duplicates_command))
     for callback, pattern in ((groups_page, r"^du:p:\d{1,4}$"), (compare, rf"^du:g:{IDS}$"),
                               (ask_merge, rf"^du:k:\d{{1,9}}:{IDS}$"),
-                              (merge, rf"^du:y:\d{{1,9}}:{IDS}$")):
+                              (merge, rf"^du:y:\d{{1,9}}:{IDS}$"),
+                              (not_duplicates, rf"^du:n:{IDS}$")):
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))

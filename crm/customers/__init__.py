@@ -1,6 +1,7 @@
 """Customers: the complete record, validation, duplicates, search and timeline."""
 
 from crm.customers.company import update_company
+from crm.customers.dismissals import ComparedGroup, compare_group, tell_apart
 from crm.customers.duplicates import (
     DuplicateGroup,
     compare_duplicates,
@@ -35,11 +36,11 @@ from crm.customers.write import (
 )
 
 __all__ = [
-    "AddressInput", "ChannelInput", "CustomerDraft", "DuplicateGroup", "add_address",
-    "add_channel", "add_tags", "compare_duplicates", "contact_matches", "create_customer",
-    "delete_customer", "draft_field", "find_by_secret", "get_customer", "get_timeline",
-    "list_deleted", "log_interaction", "merge_customers", "merge_duplicates", "remove_address",
-    "remove_channel", "remove_tag", "restore_customer", "reveal_secret", "scan_duplicates",
-    "search_customers", "set_secret", "similar_names", "split_channels", "update_company",
-    "update_customer",
+    "AddressInput", "ChannelInput", "ComparedGroup", "CustomerDraft", "DuplicateGroup",
+    "add_address", "add_channel", "add_tags", "compare_duplicates", "compare_group",
+    "contact_matches", "create_customer", "delete_customer", "draft_field", "find_by_secret",
+    "get_customer", "get_timeline", "list_deleted", "log_interaction", "merge_customers",
+    "merge_duplicates", "remove_address", "remove_channel", "remove_tag", "restore_customer",
+    "reveal_secret", "scan_duplicates", "search_customers", "set_secret", "similar_names",
+    "split_channels", "tell_apart", "update_company", "update_customer",
 ]

@@ -27,6 +27,7 @@ from storage.models import Customer
 
 SIMILAR_NAME_SCORE = 85
 DUPLICATE_KINDS = ("phone", "email", "wechat", "qq", "whatsapp")
+SIMILAR_NAME = "similar_name"  # a group's reason when found by names, not a shared contact
 
 # Tables whose rows belong to one customer: a merge moves them. Later features add theirs.
 CUSTOMER_REFERENCES: list[tuple[str, str]] = [
@@ -88,7 +89,7 @@ def similar_names(actor: Actor, name: str, company: str | None, *,
         (normalise_text(company), exclude_id or 0))
     scored = [(name_similarity(name, other), cid, (owner, team), other)
               for cid, owner, team, other in rows]
-    found = [_match(actor, cid, seen_by, other, "similar_name", company, score)
+    found = [_match(actor, cid, seen_by, other, SIMILAR_NAME, company, score)
              for score, cid, seen_by, other in scored if score >= SIMILAR_NAME_SCORE]
     return sorted(found, key=lambda m: -m.score)
 
@@ -149,6 +150,14 @@ def _same_contact_groups(scope: Scope | None, limit: int) -> list[DuplicateGroup
             for (kind, value), members in list(grouped.items())[:limit] if len(members) > 1]
 
 
+def told_apart_pairs() -> set[tuple[int, int]]:
+    """Pairs (lower id first) someone said are not duplicates by their similar names
+    (crm.customers.dismissals): the scan does not group them by name."""
+    return {(first, second) for first, second in fetch_all(
+        "select first_id, second_id from duplicate_dismissal where reason = ?",
+        (SIMILAR_NAME,))}
+
+
 def _similar_name_groups(scope: Scope | None, limit: int) -> list[DuplicateGroup]:
     clause, params = _visible_clause(scope)
     rows = fetch_all(
@@ -162,9 +171,10 @@ def _similar_name_groups(scope: Scope | None, limit: int) -> list[DuplicateGroup
     for company, customer_id, name in rows:
         by_company[company].append((customer_id, name))
     groups = []
+    apart = told_apart_pairs()
     for company, people in by_company.items():
-        for cluster in _clusters(people):
-            groups.append(DuplicateGroup("similar_name", company,
+        for cluster in _clusters(people, apart):
+            groups.append(DuplicateGroup(SIMILAR_NAME, company,
                                          tuple(p[0] for p in cluster),
                                          tuple(p[1] for p in cluster)))
             if len(groups) >= limit:
@@ -172,14 +182,17 @@ def _similar_name_groups(scope: Scope | None, limit: int) -> list[DuplicateGroup
     return groups
 
 
-def _clusters(people: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
-    """People whose names are close, grouped (each person in at most one cluster)."""
+def _clusters(people: list[tuple[int, str]],
+              apart: set[tuple[int, int]]) -> list[list[tuple[int, str]]]:
+    """People whose names are close, grouped (each person in at most one cluster); a pair
+    told ``apart`` is not grouped together."""
     used: set[int] = set()
     clusters = []
     for i, first in enumerate(people):
         if first[0] in used:
             continue
         cluster = [first] + [p for p in people[i + 1:] if p[0] not in used
+                             and (min(first[0], p[0]), max(first[0], p[0])) not in apart
                              and name_similarity(first[1], p[1]) >= SIMILAR_NAME_SCORE]
         if len(cluster) > 1:
             used.update(p[0] for p in cluster)
@@ -338,7 +351,7 @@ def compare_duplicates(actor: Actor, customer_ids: Iterable[int]) -> list[Custom
     from crm.customers.load import load_card, require_visible
 
     require(actor, Action.MERGE)
-    ids = _group_ids(customer_ids)
+    ids = group_ids(customer_ids)
     for customer_id in ids:
         require_visible(actor, customer_id)
     return [load_card(customer_id) for customer_id in ids]
@@ -357,7 +370,7 @@ def merge_duplicates(actor: Actor, keep_id: int, customer_ids: Iterable[int], *,
                      now: dt.datetime | None = None) -> MergedGroup:
     """Merge every other customer of the group ``customer_ids`` into ``keep_id``, one of
     them, in one transaction (all or none)."""
-    ids = _group_ids(customer_ids)
+    ids = group_ids(customer_ids)
     if keep_id not in ids:
         raise ValidationError("customer.merge_group", field="customer", max=MAX_GROUP)
     cards = compare_duplicates(actor, ids)
@@ -371,7 +384,7 @@ def merge_duplicates(actor: Actor, keep_id: int, customer_ids: Iterable[int], *,
                        tuple((card.id, card.name) for card in cards if card.id != keep_id))
 
 
-def _group_ids(customer_ids: Iterable[int]) -> list[int]:
+def group_ids(customer_ids: Iterable[int]) -> list[int]:
     ids = list(dict.fromkeys(customer_ids))
     if not 2 <= len(ids) <= MAX_GROUP:
         raise ValidationError("customer.merge_group", field="customer", max=MAX_GROUP)

@@ -29,8 +29,10 @@ Progress = Callable[[int, int], None]
 Header = Callable[[str], str]  # a column's field name → its heading in the reader's language
 Value = Callable[[str, str], str]  # (what, code) → the code in the reader's words
 
-__all__ = ["FORMATS", "ExportKind", "ExportResult", "Filters", "export_kinds", "export_records",
-           "export_rows", "export_statuses", "filters_from_text", "register", "require_exporter"]
+__all__ = ["FORMATS", "ExportKind", "ExportResult", "Filters", "check_filters",
+           "customer_selection", "export_kinds", "export_records", "export_rows",
+           "export_statuses", "filters_from_text", "owner_named", "read_filters", "register",
+           "require_exporter"]
 
 
 @dataclass(frozen=True)
@@ -61,13 +63,41 @@ def filters_from_text(actor: Actor, kind: str, fmt: str, *, tag: str | None = No
     """An export request as typed (a chat message, command-line options), checked: the kind,
     the format, the owner by Telegram id, @username or name, dates like 2026-03-31."""
     require(actor, Action.EXPORT)
-    filters = Filters(
+    filters = read_filters(tag=tag, owner=owner, status=status, since=since, until=until)
+    _checked(_kind(kind), filters, (fmt or "").strip().lower())
+    return filters
+
+
+def read_filters(*, tag: str | None = None, owner: str | None = None,
+                 status: str | None = None, since: str | None = None,
+                 until: str | None = None) -> Filters:
+    """Filters as typed, each value read (the owner by Telegram id, @username or name, dates
+    like 2026-03-31); what a kind takes is checked by ``check_filters``."""
+    return Filters(
         tag=(tag or "").strip().lstrip("#") or None, owner_id=_owner(owner),
         status=(status or "").strip().lower() or None,
         since=parse_date(since, field="since") if since else None,
         until=parse_date(until, field="until") if until else None)
-    _checked(_kind(kind), filters, (fmt or "").strip().lower())
-    return filters
+
+
+def check_filters(kind: str, filters: Filters) -> None:
+    """Refuse filters the kind does not take: a status it has not, dates the wrong way round,
+    an owner who is no staff member."""
+    _checked_filters(_kind(kind), filters)
+
+
+def customer_selection(actor: Actor, filters: Filters) -> tuple[str, tuple]:
+    """``from ... where ...`` of the live customers (aliased ``c``) a customers export with
+    these filters would write for ``actor``: the same visibility and the same local days."""
+    settings = runtime.config()
+    query = Query(actor, filters, ZoneInfo(actor.timezone or settings.timezone),
+                  actor.locale or settings.locale, lambda _what, code: code)
+    return REGISTRY["customers"].where(query)
+
+
+def owner_named(text: str | None) -> int | None:
+    """The staff member ``text`` names, as the owner filter reads it (None for no text)."""
+    return _owner(text)
 
 
 def _owner(text: str | None) -> int | None:
@@ -106,6 +136,10 @@ def _checked(kind: ExportKind, filters: Filters, fmt: str) -> None:
     if fmt not in FORMATS:
         raise ValidationError("validation.choice", field="format", value=fmt,
                               allowed=", ".join(FORMATS))
+    _checked_filters(kind, filters)
+
+
+def _checked_filters(kind: ExportKind, filters: Filters) -> None:
     if filters.status and filters.status not in kind.statuses:
         raise ValidationError("validation.choice", field="status", value=filters.status,
                               allowed=", ".join(kind.statuses) or "-")

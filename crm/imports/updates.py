@@ -13,13 +13,14 @@ from typing import Any
 
 from crm import audit, runtime
 from crm.actors import Actor
+from crm.customers.index import reindex_customers, tag_names
 from crm.customers.secrets import store_secret
 from crm.customers.write import _address_text
 from crm.handover import IMPORT, Move, hand_over_customers
 from crm.imports.rows import ValidRow
 from crm.permissions import Action, require
-from crm.search_terms import build_document, normalise_text
-from storage import bulk, search
+from crm.search_terms import normalise_text
+from storage import bulk
 from storage.database import database, fetch_all, sql
 from storage.models import Customer
 
@@ -34,7 +35,7 @@ class _Current:
 
     values: dict[str, Any]  # the scalar fields, company_id, owner_id and company_norm
     channels: set[tuple[str, str]] = field(default_factory=set)
-    tags: list[str] = field(default_factory=list)  # names, as _tag_names orders them
+    tags: list[str] = field(default_factory=list)  # names, as tag_names orders them
     addresses: set[tuple[str, ...]] = field(default_factory=set)
     secrets: dict[str, str] = field(default_factory=dict)  # name → blind index
     changed: dict[str, Any] = field(default_factory=dict)  # columns to write
@@ -219,51 +220,10 @@ def _write(plan: _Plan, current: dict[int, _Current], changed: list[int], actor:
                      plan.addresses)
     for customer_id, name, value in plan.secrets:
         store_secret(customer_id, name, value)
-    tags_after = _tag_names(list(plan.tag_before))
+    tags_after = tag_names(list(plan.tag_before))
     entries = [(action, customer_id, changes if changes is not None else audit.diff(
         {"tags": plan.tag_before[customer_id]}, {"tags": tags_after.get(customer_id, [])}))
         for action, customer_id, changes in plan.audit]
     audit.record_for_customers(actor, entries, now)
-    reindex(changed)
+    reindex_customers(changed)
     hand_over_customers(actor, plan.handovers, now, reason=IMPORT)
-
-
-def _tag_names(ids: Sequence[int]) -> dict[int, list[str]]:
-    names: dict[int, list[str]] = {}
-    for chunk, marks in _chunks(ids):
-        for customer_id, name in fetch_all(
-                "select ct.customer_id, t.name from tag t join customer_tag ct on ct.tag_id = t.id"
-                f" where ct.customer_id in ({marks}) order by t.name", chunk):
-            names.setdefault(customer_id, []).append(name)
-    return names
-
-
-def reindex(ids: Sequence[int]) -> None:
-    """crm.customers.write.reindex for many customers: their search entries rebuilt."""
-    documents = []
-    for chunk, marks in _chunks(sorted(ids)):
-        records = fetch_all(
-            "select c.id, c.name, c.owner_id, co.name, c.team_id from customer c left join"
-            f" company co on co.id = c.company_id where c.id in ({marks})", chunk)
-        channels: dict[int, list[tuple[str, str]]] = {}
-        for customer_id, kind, value in fetch_all(
-                "select customer_id, kind, value from contact_channel where customer_id in"
-                f" ({marks}) order by id", chunk):
-            channels.setdefault(customer_id, []).append((kind, value))
-        aliases: dict[int, list[str]] = {}
-        for merged_into, name in fetch_all(
-                f"select merged_into_id, name from customer where merged_into_id in ({marks})"
-                " order by id", chunk):
-            aliases.setdefault(merged_into, []).append(name)
-        tags = _tag_names(chunk)
-        for customer_id, name, owner_id, company, team_id in records:
-            held = channels.get(customer_id, [])
-            document = build_document(
-                name=name, owner_id=owner_id, team_id=team_id, company=company,
-                aliases=aliases.get(customer_id, []),
-                phones=[v for k, v in held if k in ("phone", "whatsapp")],
-                emails=[v for k, v in held if k == "email"],
-                accounts=[v for k, v in held if k not in ("phone", "whatsapp", "email")],
-                tags=tags.get(customer_id, []))
-            documents.append((customer_id, document.terms, document.haystack))
-    search.replace_documents(documents)

@@ -223,7 +223,7 @@ class AssignmentView:
     customer_id: int
     from_owner_id: int | None
     to_owner_id: int | None
-    reason: str  # rule, round_robin, fallback; manual, edit, import, whole_book, merge
+    reason: str  # rule, round_robin, fallback; manual, edit, import, whole_book, merge, bulk
     rule_id: int | None
     note: str | None
     at: dt.datetime

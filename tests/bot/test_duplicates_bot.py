@@ -7,7 +7,7 @@ from __future__ import annotations
 import peewee
 import pytest
 
-from crm import customers, users
+from crm import audit, customers, users
 from crm.errors import NotFound
 from storage.database import fetch_one
 from tests.crm.cast import SYSTEM, customer
@@ -93,3 +93,44 @@ def test_an_agent_may_not_look_for_or_merge_duplicates(chat, people) -> None:
     assert any("not allowed" in r.text for r in replies)
     chat.press(AGENT, f"du:y:{first.id}:{first.id}.{second.id}")
     assert fetch_one("select merged_into_id from customer where id = ?", (second.id,)) == (None,)
+
+
+def _namesakes(owner):
+    """Two people with similar names at one company, nothing else in common."""
+    first = customer(owner, "刘洋", phones=("13911112222",), company="华信科技")
+    second = customer(owner, "刘阳", phones=("13922223333",), company="华信科技")
+    return first, second
+
+
+def test_people_told_apart_are_no_longer_listed_until_they_share_a_phone(chat, people) -> None:
+    _, agent = people
+    first, second = _namesakes(agent)
+    [listing] = chat.send(MANAGER, "/duplicates", language="zh")
+    assert "华信科技 里姓名相近" in listing.text
+    [compared] = [r for r in chat.press(MANAGER, listing.buttons[0][1])
+                  if r.method == "editMessageText"]
+    [told] = [r for r in chat.press(MANAGER, compared.button("不是重复"))
+              if r.method == "editMessageText"]
+    assert f"已记下：刘洋 #{first.id}、刘阳 #{second.id} 不是同一人" in told.text
+    [after] = chat.send(MANAGER, "/duplicates")
+    assert "没有发现可能重复的客户" in after.text
+    entry = audit.list_audit(SYSTEM, customer_id=first.id).items[0]
+    assert entry.action == "customer.not_duplicates"
+    assert entry.changes == {"not_duplicate_of": [None, second.id]}
+    customers.add_channel(agent, second.id, "phone", "13911112222", allow_duplicate=True)
+    [again] = chat.send(MANAGER, "/duplicates")
+    assert "电话 +86 139 1111 2222" in again.text and f"刘阳 #{second.id}" in again.text
+
+
+def test_a_group_sharing_a_phone_offers_no_not_duplicates(chat, people) -> None:
+    _, agent = people
+    first, second = _twins(agent)
+    [listing] = chat.send(MANAGER, "/duplicates")
+    [compared] = [r for r in chat.press(MANAGER, listing.buttons[0][1])
+                  if r.method == "editMessageText"]
+    assert not any("不是重复" in label for label, _ in compared.buttons)
+    refused = chat.press(MANAGER, f"du:n:{first.id}.{second.id}")  # an old or forged button
+    assert any("有相同的电话、邮箱或账号" in alert for alert in chat.alerts(refused))
+    assert fetch_one("select count(*) from duplicate_dismissal") == (0,)
+    assert chat.press(AGENT, f"du:n:{first.id}.{second.id}")  # refused, nothing stored
+    assert fetch_one("select count(*) from duplicate_dismissal") == (0,)

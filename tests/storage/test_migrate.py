@@ -210,3 +210,31 @@ def test_a_ticket_already_waiting_pauses_from_when_its_history_says_it_began(
     reply = service.customer_reply(service.PortalUser(CUSTOMER_TELEGRAM_ID, "Alice"), answered,
                                    "还是不行", now=_at(10))
     assert reply.resolution_due_at == _at(72 + 9)
+
+
+def test_customers_told_apart_are_kept_once_per_pair_after_an_upgrade(
+        empty_db: peewee.Database) -> None:
+    """Migration 11 adds the pairs someone said are not duplicates to a database that already
+    holds customers: each pair once, gone with its customer."""
+    migrate(empty_db, target=10)
+    now, param = dt.datetime(2026, 11, 26, 2, 0), empty_db.param
+    for name in ("刘洋", "刘阳"):
+        empty_db.execute_sql(
+            "insert into customer (name, name_norm, status, created_at, updated_at)"
+            f" values ({param}, {param}, {param}, {param}, {param})",
+            (name, name, "lead", now, now))
+    first, second = (row[0] for row in empty_db.execute_sql(
+        "select id from customer order by id").fetchall())
+    migrate(empty_db)
+    assert current_version(empty_db) == 11
+    insert = ("insert into duplicate_dismissal (first_id, second_id, reason, dismissed_at)"
+              f" values ({param}, {param}, {param}, {param})")
+    with empty_db.atomic():
+        empty_db.execute_sql(insert, (first, second, "similar_name", now))
+    with pytest.raises(peewee.IntegrityError), empty_db.atomic():
+        empty_db.execute_sql(insert, (first, second, "similar_name", now))
+    if empty_db.param == "?":
+        empty_db.execute_sql("pragma foreign_keys = on")
+    with empty_db.atomic():
+        empty_db.execute_sql(f"delete from customer where id = {param}", (second,))
+    assert empty_db.execute_sql("select count(*) from duplicate_dismissal").fetchone()[0] == 0
