@@ -179,8 +179,7 @@ def _change_tag(actor: Actor, filters: Filters, tag: str, remove: bool, expected
         _tell(progress, 1, 10)
         _audit_each(actor, now, progress, lambda chunk: _tag_entries(chunk, stored, remove), ids)
         if remove:  # the tag's words may also come from a name or company: entries rebuilt
-            for start in range(0, len(ids), STEP):
-                reindex_customers(ids[start:start + STEP])
+            reindex_customers(ids)
         result = BulkResult(action, matched, len(ids), tag=stored)
         _audit_whole(actor, result, filters, now, {"tag": [None, stored]})
     return result

@@ -32,18 +32,24 @@ def index_new_documents(rows: Sequence[tuple[int, str, str]]) -> None:
 
 
 @contextlib.contextmanager
-def documents_in_bulk() -> Iterator[Callable[[Sequence[tuple[int, str, str]]], None]]:
-    """``add(rows)`` as often as needed; the entries are in the index when the block ends.
+def documents_in_bulk(*, replacing: bool = False
+                      ) -> Iterator[Callable[[Sequence[tuple[int, str, str]]], None]]:
+    """``add(rows)`` as often as needed; the entries are in the index when the block ends
+    (``replacing``: the customers' current entries are taken out first).
 
-    On SQLite the rows wait in a temporary table and move by one statement at the end: the
-    trigger feeding FTS5 then runs inside a single statement, while a statement per row
-    (executemany) makes FTS5 flush its pending terms row by row, 4-5x slower (measured: 100,000
-    entries in ~2.3 s against ~10-14 s), and each further statement leaves one more segment to
-    merge.
+    On SQLite the rows wait in a temporary table and move by one statement at the end (and
+    the entries they replace go by one more): the triggers feeding FTS5 then run inside a
+    single statement, while a statement per row (executemany) or per chunk makes FTS5 flush
+    its pending terms each time, 4-5x slower (measured: 100,000 entries in ~2.3 s against
+    ~10-14 s), and each further statement leaves one more segment to merge.
     """
     if not is_sqlite(database):
-        yield lambda rows: bulk.insert_rows("customer_search",
-                                            ("customer_id", "terms", "haystack"), rows)
+        def add(rows: Sequence[tuple[int, str, str]]) -> None:
+            if replacing:
+                _delete_entries([row[0] for row in rows])
+            bulk.insert_rows("customer_search", ("customer_id", "terms", "haystack"), rows)
+
+        yield add
         return
     cursor = database.cursor()
     cursor.execute("create temp table if not exists import_search"
@@ -52,6 +58,9 @@ def documents_in_bulk() -> Iterator[Callable[[Sequence[tuple[int, str, str]]], N
     try:
         yield lambda rows: cursor.executemany(
             "insert into temp.import_search values (?, ?, ?)", rows)
+        if replacing:
+            cursor.execute("delete from customer_search where customer_id in"
+                           " (select customer_id from temp.import_search)")
         cursor.execute("insert into customer_search (customer_id, terms, haystack)"
                        " select customer_id, terms, haystack from temp.import_search")
     finally:
@@ -60,12 +69,15 @@ def documents_in_bulk() -> Iterator[Callable[[Sequence[tuple[int, str, str]]], N
 
 def replace_documents(rows: Sequence[tuple[int, str, str]]) -> None:
     """``index_document`` for many customers: their entries replaced in bulk."""
-    ids = [row[0] for row in rows]
+    with documents_in_bulk(replacing=True) as add:
+        add(rows)
+
+
+def _delete_entries(ids: Sequence[int]) -> None:
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         database.execute_sql(sql("delete from customer_search where customer_id in"
                                  f" ({', '.join('?' * len(chunk))})"), tuple(chunk))
-    index_new_documents(rows)
 
 
 def remove_document(customer_id: int) -> None:

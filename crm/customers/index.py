@@ -30,31 +30,38 @@ def tag_names(ids: Sequence[int]) -> dict[int, list[str]]:
 
 
 def reindex_customers(ids: Sequence[int]) -> None:
-    """crm.customers.write.reindex for many customers: their search entries rebuilt."""
+    """crm.customers.write.reindex for many customers: their search entries rebuilt, all
+    replaced at once at the end (one pass through the index, however many there are)."""
+    with search.documents_in_bulk(replacing=True) as replace:
+        for chunk, marks in _chunks(sorted(ids)):
+            replace(_documents(chunk, marks))
+
+
+def _documents(chunk: tuple[int, ...], marks: str) -> list[tuple[int, str, str]]:
+    """The search entries of a chunk of customers, from their current records."""
+    records = fetch_all(
+        "select c.id, c.name, c.owner_id, co.name, c.team_id from customer c left join"
+        f" company co on co.id = c.company_id where c.id in ({marks})", chunk)
+    channels: dict[int, list[tuple[str, str]]] = {}
+    for customer_id, kind, value in fetch_all(
+            "select customer_id, kind, value from contact_channel where customer_id in"
+            f" ({marks}) order by id", chunk):
+        channels.setdefault(customer_id, []).append((kind, value))
+    aliases: dict[int, list[str]] = {}
+    for merged_into, name in fetch_all(
+            f"select merged_into_id, name from customer where merged_into_id in ({marks})"
+            " order by id", chunk):
+        aliases.setdefault(merged_into, []).append(name)
+    tags = tag_names(chunk)
     documents = []
-    for chunk, marks in _chunks(sorted(ids)):
-        records = fetch_all(
-            "select c.id, c.name, c.owner_id, co.name, c.team_id from customer c left join"
-            f" company co on co.id = c.company_id where c.id in ({marks})", chunk)
-        channels: dict[int, list[tuple[str, str]]] = {}
-        for customer_id, kind, value in fetch_all(
-                "select customer_id, kind, value from contact_channel where customer_id in"
-                f" ({marks}) order by id", chunk):
-            channels.setdefault(customer_id, []).append((kind, value))
-        aliases: dict[int, list[str]] = {}
-        for merged_into, name in fetch_all(
-                f"select merged_into_id, name from customer where merged_into_id in ({marks})"
-                " order by id", chunk):
-            aliases.setdefault(merged_into, []).append(name)
-        tags = tag_names(chunk)
-        for customer_id, name, owner_id, company, team_id in records:
-            held = channels.get(customer_id, [])
-            document = build_document(
-                name=name, owner_id=owner_id, team_id=team_id, company=company,
-                aliases=aliases.get(customer_id, []),
-                phones=[v for k, v in held if k in ("phone", "whatsapp")],
-                emails=[v for k, v in held if k == "email"],
-                accounts=[v for k, v in held if k not in ("phone", "whatsapp", "email")],
-                tags=tags.get(customer_id, []))
-            documents.append((customer_id, document.terms, document.haystack))
-    search.replace_documents(documents)
+    for customer_id, name, owner_id, company, team_id in records:
+        held = channels.get(customer_id, [])
+        document = build_document(
+            name=name, owner_id=owner_id, team_id=team_id, company=company,
+            aliases=aliases.get(customer_id, []),
+            phones=[v for k, v in held if k in ("phone", "whatsapp")],
+            emails=[v for k, v in held if k == "email"],
+            accounts=[v for k, v in held if k not in ("phone", "whatsapp", "email")],
+            tags=tags.get(customer_id, []))
+        documents.append((customer_id, document.terms, document.haystack))
+    return documents
