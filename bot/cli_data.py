@@ -17,8 +17,8 @@ from bot.data_text import (
     unclear_text,
     value_of,
 )
-from bot.terminal import AddCommand, Terminal, telegram_id_arg
-from crm import exports, imports, system, users
+from bot.terminal import STAFF_METAVAR, AddCommand, Terminal, staff_member
+from crm import exports, imports, system
 from crm.actors import Actor, Channel
 from crm.config import Config
 from crm.imports import ImportPreview
@@ -31,8 +31,9 @@ def register(add: AddCommand) -> None:
     loader = add("import", cmd_import, "Import customers from a CSV or Excel file: shows the "
                  "dry run, then asks (or --yes).")
     loader.add_argument("file", type=Path, metavar="FILE")
-    loader.add_argument("--as", dest="as_user", type=telegram_id_arg, metavar="TELEGRAM_ID",
-                        help="import as this staff member (default: the system)")
+    loader.add_argument("--as", dest="as_user", metavar=STAFF_METAVAR,
+                        help="import as this staff member, by Telegram id, @username or name "
+                        "(default: the system)")
     mode = loader.add_mutually_exclusive_group()
     mode.add_argument("--update", dest="mode", action="store_const", const="update",
                       help="update customers already on file (same phone or e-mail)")
@@ -48,8 +49,9 @@ def register(add: AddCommand) -> None:
     export.add_argument("--format", dest="fmt", choices=exports.FORMATS, default=None,
                         help="default: from the output file's extension, else xlsx")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
-    export.add_argument("--as", dest="as_user", type=telegram_id_arg, metavar="TELEGRAM_ID",
-                        help="export what this staff member may see (default: everything)")
+    export.add_argument("--as", dest="as_user", metavar=STAFF_METAVAR,
+                        help="export what this staff member (Telegram id, @username or name) "
+                        "may see (default: everything)")
     for name, help_text in (("tag", "only customers with this tag"),
                             ("owner", "owner: Telegram id, @username or name"),
                             ("status", "status (customers: lead, prospect, customer, inactive; "
@@ -60,11 +62,10 @@ def register(add: AddCommand) -> None:
         export.add_argument(f"--{name}", help=help_text)
 
 
-def _actor(telegram_id: int | None) -> Actor:
-    if telegram_id is None:
+def _actor(written: str | None) -> Actor:
+    if written is None:
         return SYSTEM
-    return dataclasses.replace(users.get_user(SYSTEM, telegram_id).as_actor(),
-                               channel=Channel.CLI)
+    return dataclasses.replace(staff_member(written).as_actor(), channel=Channel.CLI)
 
 
 def _progress(out: Terminal):

@@ -17,6 +17,8 @@ _DEFAULTS: dict[str, str] = {
     "config.unreadable": "config file {path} cannot be read: {reason}",
     "user.exists": "a staff user with Telegram id {telegram_id} already exists",
     "user.not_found": "no staff user with Telegram id {telegram_id}",
+    "user.not_named": "no staff member is called {name}",
+    "user.ambiguous": "{name} could be any of {names}; give their Telegram id",
     "user.last_admin": "the last active admin cannot lose the admin role",
     "user.last_admin_deactivate": "the last active admin cannot be deactivated; make someone"
                                   " else admin first",
