@@ -166,10 +166,10 @@ def _print_assignment(config: Config, settings: AssignmentSettings) -> int:
             mode=value_words(config.locale, "assignment_mode", settings.mode, None),
             fallback=names.get(settings.fallback_owner_id, "-"),
             team=teams.get(settings.team_id, "-"))
-    if not settings.rules:
-        out.say("cli.assignment.none")
+    # One number per rule, the one move-rule and remove-rule take: the order shows itself.
+    out.say("cli.assignment.rules" if settings.rules else "cli.assignment.none")
     for rule in settings.rules:
-        out.say("cli.assignment.rule", id=rule.id, position=rule.position,
+        out.say("cli.assignment.rule", id=rule.id,
                 field=field_words(config.locale, rule.field),
                 value=rule.value, assignee=rule.assignee_name)
     return 0

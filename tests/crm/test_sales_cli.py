@@ -95,3 +95,19 @@ def test_a_chinese_operator_adds_a_rule_in_chinese_words_for_a_named_agent(
     assert cli.main(["assignment", "add-rule", "city", "广州", "王五"]) == 1
     assert capsys.readouterr().err.strip() == "错误：没有名为“王五”的员工。"
     assert len(sales.get_assignment_settings(SYSTEM).rules) == 1
+
+
+def test_assignment_show_numbers_each_rule_once_with_the_number_move_and_remove_take(
+        capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    for city in ("深圳", "广州"):
+        assert cli.main(["assignment", "add-rule", "city", city, "201"]) == 0
+    capsys.readouterr()
+    assert cli.main(["assignment", "show"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "规则（自上而下依次尝试；move-rule、remove-rule 用 # 后的编号）："
+    shenzhen, guangzhou = (r.id for r in sales.get_assignment_settings(SYSTEM).rules)
+    assert lines[2:] == [f"  #{shenzhen}  城市 = 深圳 → Li Na",
+                         f"  #{guangzhou}  城市 = 广州 → Li Na"]
+    assert cli.main(["assignment", "remove-rule", str(guangzhou)]) == 0
+    assert capsys.readouterr().out.splitlines()[2:] == [f"  #{shenzhen}  城市 = 深圳 → Li Na"]
