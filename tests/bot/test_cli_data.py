@@ -248,3 +248,16 @@ def test_an_update_counts_the_customers_the_file_had_nothing_new_for(capsys, tmp
     code, out, _ = run(capsys, "import", str(source), "--yes", "--update")
     # 3 rows: one new, one updated, one already as the file says; the line adds up to 3.
     assert code == 0 and "新建 1，更新 1，没有新内容 1，未导入 0" in out
+
+
+def test_an_export_imported_again_names_its_bookkeeping_columns_as_left_out(
+        capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    source = tmp_path / "list.csv"
+    source.write_bytes(csv_file(ROWS))
+    run(capsys, "import", str(source), "--yes")
+    run(capsys, "export", "客户", "-o", str(tmp_path / "客户.xlsx"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    _, out, _ = run(capsys, "import", str(tmp_path / "客户.xlsx"))
+    assert "不导入（导出文件自带的记录列，只读）：创建时间" in out
+    assert "无法识别" not in out
