@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from pathlib import Path
 
@@ -48,7 +49,9 @@ def register(add: AddCommand) -> None:
                         "or as the files name them (客户, 商机, 订单…)")
     export.add_argument("--format", dest="fmt", choices=exports.FORMATS, default=None,
                         help="default: from the output file's extension, else xlsx")
-    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
+                        help="the file to write, or - for standard output (CSV unless --format "
+                        "xlsx, which goes only into a pipe or a redirected file)")
     export.add_argument("--as", dest="as_user", metavar=STAFF_METAVAR,
                         help="export what this staff member (Telegram id, @username or name) "
                         "may see (default: everything)")
@@ -174,6 +177,10 @@ def _write_rejects(out: Terminal, path: Path, headers: tuple[str, ...], rejects:
         out.say("cli.import.rejects", path=str(path))
 
 
+STDOUT = "-"  # -o - : the export goes to standard output, for a pipe
+PIPE_CLOSED = 141  # the shell's status for a writer whose reader went away (128 + SIGPIPE)
+
+
 def cmd_export(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     out, actor = Terminal(config.locale), _actor(args.as_user)
@@ -181,17 +188,48 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
     if isinstance(named, Unclear):
         return out.refuse(unclear_text(config.locale, named, html_escape=False))
     kind, status = named
-    fmt = args.fmt or ("csv" if args.output.suffix.lower() == ".csv" else "xlsx")
+    to_stdout = str(args.output) == STDOUT
+    fmt = args.fmt or ("csv" if to_stdout or args.output.suffix.lower() == ".csv" else "xlsx")
+    if to_stdout and fmt == "xlsx" and sys.stdout.isatty():  # binary garbage on the screen
+        return out.refuse(out.text("cli.export.xlsx_terminal"))
     filters = exports.filters_from_text(actor, kind, fmt, tag=args.tag, owner=args.owner,
                                         status=status, since=args.since, until=args.until)
-    try:
-        with args.output.open("wb") as handle:
-            result = exports.export_records(actor, kind, handle, fmt=fmt, filters=filters,
-                                            header=header_of(config.locale),
-                                            value=value_of(config.locale))
-    except BaseException:
-        args.output.unlink(missing_ok=True)  # no half-written file left behind
-        raise
-    out.say("cli.export.done", count=result.rows, kind=header_of(config.locale)(result.kind),
-            path=str(args.output))
+    options = {"fmt": fmt, "filters": filters, "header": header_of(config.locale),
+               "value": value_of(config.locale)}
+    if to_stdout:
+        result = _export_to_stdout(actor, kind, options)
+        if result is None:
+            return PIPE_CLOSED
+        path = out.text("cli.export.stdout")
+    else:
+        result = _export_to_file(actor, kind, args.output, options)
+        path = str(args.output)
+    # on standard error when the data itself is on standard output
+    print(out.text("cli.export.done", count=result.rows,
+                   kind=header_of(config.locale)(result.kind), path=path),
+          file=sys.stderr if to_stdout else sys.stdout)
     return 0
+
+
+def _export_to_stdout(actor: Actor, kind: str, options: dict) -> exports.ExportResult | None:
+    """The export on standard output; None when the reader stopped early (``| head``)."""
+    sys.stdout.flush()
+    try:
+        result = exports.export_records(actor, kind, sys.stdout.buffer, **options)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        # Nobody reads the rest: quiet, as other tools in a pipe are, and no second error
+        # when Python flushes standard output on the way out.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return None
+    return result
+
+
+def _export_to_file(actor: Actor, kind: str, path: Path, options: dict
+                    ) -> exports.ExportResult:
+    try:
+        with path.open("wb") as handle:
+            return exports.export_records(actor, kind, handle, **options)
+    except BaseException:
+        path.unlink(missing_ok=True)  # no half-written file left behind
+        raise
