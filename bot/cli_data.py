@@ -18,6 +18,7 @@ from bot.data_text import (
     unclear_text,
     value_of,
 )
+from bot.i18n import spaced
 from bot.terminal import STAFF_METAVAR, AddCommand, Terminal, staff_member
 from crm import exports, imports, system
 from crm.actors import Actor, Channel
@@ -106,7 +107,7 @@ class _NoAnswer(Exception):
 
 def _ask(prompt: str) -> str:
     try:
-        return input(prompt + " ")
+        return input(spaced(prompt))
     except EOFError:
         print()  # end the prompt's line before the explanation
         raise _NoAnswer from None

@@ -199,6 +199,15 @@ def code_named(locale: str, prefixes: tuple[str, ...], word: str,
     return found[0] if len(found) == 1 else word
 
 
+_FULL_WIDTH_ENDS = tuple("：，。；！？、")
+
+
+def spaced(text: str) -> str:
+    """``text`` followed by what goes on the line after it (a prompt's answer, a heading's
+    value): a space, but none after full-width punctuation, which has its own (提醒：解决)."""
+    return text if text.rstrip().endswith(_FULL_WIDTH_ENDS) else text + " "
+
+
 def listed(locale: str, texts: Iterable[str]) -> str:
     """Names one after another as the language lists them (漏斗、活动 / Funnel, Activity)."""
     return t(locale, "list_separator", html_escape=False).join(texts)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.data_text import named_in
-from bot.i18n import catalogue, describe_error, t
+from bot.i18n import catalogue, describe_error, spaced, t
 from crm import users
 from crm.actors import Actor, Channel
 from crm.config import LOCALES, Config
@@ -47,7 +47,7 @@ class Terminal:
         """The operator's answer to a question; Unanswered when nobody can answer (said in
         their language: nothing was changed) or on Ctrl-C, never a traceback."""
         try:
-            return input(self.text(key, **params) + " ")
+            return input(spaced(self.text(key, **params)))
         except EOFError:
             print()  # end the question's line before the explanation
             self.warn("cli.no_answer")

@@ -241,3 +241,10 @@ def test_a_failure_in_the_audit_log_reads_as_its_message_even_without_its_detail
     assert value_words("en", FAILURE, "failure.database_busy", None).startswith(
         "the database was locked by other work")
     assert value_words("en", FAILURE, "no.such_code", None) == "no.such_code"
+
+
+def test_chinese_full_width_punctuation_is_never_followed_by_a_space() -> None:
+    """：and ，carry their own spacing; a space after them shows as a gap (提醒： 解决)."""
+    spaced_out = {key: text for key, text in catalogue("zh-CN").items()
+                  if any(f"{mark} " in text for mark in "：，；。、！？")}
+    assert spaced_out == {}
