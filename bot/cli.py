@@ -19,7 +19,7 @@ from bot import (
 )
 from bot.i18n import resolve_locale, t
 from bot.render import check_params
-from bot.terminal import Handler, Terminal, telegram_id_arg
+from bot.terminal import STAFF_METAVAR, Handler, Terminal, staff_member, telegram_id
 from crm import __version__, runtime, system
 from crm.actors import Actor, Channel
 from crm.config import SETTINGS, Config, load_config
@@ -102,7 +102,19 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 def cmd_console(args: argparse.Namespace, config: Config) -> int:
     from bot.console import run_console
 
-    return run_console(config, args.as_user, customer=args.customer)
+    return run_console(config, _console_person(args, config), customer=args.customer)
+
+
+def _console_person(args: argparse.Namespace, config: Config) -> int | None:
+    """The Telegram id to chat as: a customer's (or a newcomer's) as typed, a staff
+    member's also by @username or name."""
+    written = args.as_user
+    if written is None:
+        return None
+    if args.customer or written.strip().isdigit():
+        return telegram_id(written)
+    system.open_database(config)
+    return staff_member(written).telegram_id
 
 
 def cmd_demo_data(args: argparse.Namespace, config: Config) -> int:
@@ -148,9 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="where the webhook server listens (default: telegram.webhook_listen)")
     run.add_argument("--secret", help="webhook secret token (default: telegram.webhook_secret)")
     console = add("console", cmd_console, "Chat with the bot in this terminal, no token needed.")
-    console.add_argument("--as", dest="as_user", type=telegram_id_arg, metavar="TELEGRAM_ID",
-                         help="act as this staff member (default: the first admin), or as "
-                         "this customer with --customer")
+    console.add_argument("--as", dest="as_user", metavar=STAFF_METAVAR,
+                         help="act as this staff member, by Telegram id, @username or name "
+                         "(default: the first admin), or as this customer's Telegram id with "
+                         "--customer")
     console.add_argument("--customer", action="store_true",
                          help="be a customer (someone who is not staff): the customer's side "
                          "of the bot, as the people you serve see it")

@@ -9,7 +9,7 @@ import argparse
 from bot.cli_data import cli_actor
 from bot.data_text import Unclear, export_named, unclear_text
 from bot.handlers.bulk import result_text
-from bot.terminal import AddCommand, Terminal, Unanswered, action, group, telegram_id_arg
+from bot.terminal import STAFF_METAVAR, AddCommand, Terminal, Unanswered, action, group
 from crm import bulk, system
 from crm.actors import Actor
 from crm.config import Config
@@ -45,8 +45,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
                             ("since", "created from this day (YYYY-MM-DD)"),
                             ("until", "created until this day, included (YYYY-MM-DD)")):
         parser.add_argument(f"--{name}", help=help_text)
-    parser.add_argument("--as", dest="as_user", type=telegram_id_arg, metavar="TELEGRAM_ID",
-                        help="act as this staff member (default: the system)")
+    parser.add_argument("--as", dest="as_user", metavar=STAFF_METAVAR,
+                        help="act as this staff member, by Telegram id, @username or name "
+                        "(default: the system)")
     parser.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from bot.data_text import (
     unclear_text,
     value_of,
 )
-from bot.terminal import AddCommand, Terminal, telegram_id_arg
-from crm import exports, imports, system, users
+from bot.i18n import spaced
+from bot.terminal import STAFF_METAVAR, AddCommand, Terminal, staff_member
+from crm import exports, imports, system
 from crm.actors import Actor, Channel
 from crm.config import Config
 from crm.imports import ImportPreview
@@ -31,8 +33,9 @@ def register(add: AddCommand) -> None:
     loader = add("import", cmd_import, "Import customers from a CSV or Excel file: shows the "
                  "dry run, then asks (or --yes).")
     loader.add_argument("file", type=Path, metavar="FILE")
-    loader.add_argument("--as", dest="as_user", type=telegram_id_arg, metavar="TELEGRAM_ID",
-                        help="import as this staff member (default: the system)")
+    loader.add_argument("--as", dest="as_user", metavar=STAFF_METAVAR,
+                        help="import as this staff member, by Telegram id, @username or name "
+                        "(default: the system)")
     mode = loader.add_mutually_exclusive_group()
     mode.add_argument("--update", dest="mode", action="store_const", const="update",
                       help="update customers already on file (same phone or e-mail)")
@@ -47,9 +50,12 @@ def register(add: AddCommand) -> None:
                         "or as the files name them (客户, 商机, 订单…)")
     export.add_argument("--format", dest="fmt", choices=exports.FORMATS, default=None,
                         help="default: from the output file's extension, else xlsx")
-    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
-    export.add_argument("--as", dest="as_user", type=telegram_id_arg, metavar="TELEGRAM_ID",
-                        help="export what this staff member may see (default: everything)")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
+                        help="the file to write, or - for standard output (CSV unless --format "
+                        "xlsx, which goes only into a pipe or a redirected file)")
+    export.add_argument("--as", dest="as_user", metavar=STAFF_METAVAR,
+                        help="export what this staff member (Telegram id, @username or name) "
+                        "may see (default: everything)")
     for name, help_text in (("tag", "only customers with this tag"),
                             ("owner", "owner: Telegram id, @username or name"),
                             ("status", "status (customers: lead, prospect, customer, inactive; "
@@ -60,12 +66,11 @@ def register(add: AddCommand) -> None:
         export.add_argument(f"--{name}", help=help_text)
 
 
-def cli_actor(telegram_id: int | None) -> Actor:
+def cli_actor(written: str | None) -> Actor:
     """Who a command acts as: the system, or with --as that staff member (channel cli)."""
-    if telegram_id is None:
+    if written is None:
         return SYSTEM
-    return dataclasses.replace(users.get_user(SYSTEM, telegram_id).as_actor(),
-                               channel=Channel.CLI)
+    return dataclasses.replace(staff_member(written).as_actor(), channel=Channel.CLI)
 
 
 def _progress(out: Terminal):
@@ -84,6 +89,9 @@ def _show_preview(out: Terminal, preview: ImportPreview) -> None:
             existing=preview.existing, duplicates=preview.duplicates, invalid=preview.invalid)
     if preview.unknown_columns:
         out.say("cli.import.unknown_columns", columns=", ".join(preview.unknown_columns))
+    if preview.bookkeeping_columns:
+        out.say("cli.import.bookkeeping_columns",
+                columns=", ".join(preview.bookkeeping_columns))
     for problem in preview.problems:
         out.say("cli.import.problem", row=problem.row,
                 message=problem_text(out.locale, problem, html_escape=False))
@@ -100,7 +108,7 @@ class _NoAnswer(Exception):
 
 def _ask(prompt: str) -> str:
     try:
-        return input(prompt + " ")
+        return input(spaced(prompt))
     except EOFError:
         print()  # end the prompt's line before the explanation
         raise _NoAnswer from None
@@ -171,6 +179,10 @@ def _write_rejects(out: Terminal, path: Path, headers: tuple[str, ...], rejects:
         out.say("cli.import.rejects", path=str(path))
 
 
+STDOUT = "-"  # -o - : the export goes to standard output, for a pipe
+PIPE_CLOSED = 141  # the shell's status for a writer whose reader went away (128 + SIGPIPE)
+
+
 def cmd_export(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     out, actor = Terminal(config.locale), cli_actor(args.as_user)
@@ -178,17 +190,48 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
     if isinstance(named, Unclear):
         return out.refuse(unclear_text(config.locale, named, html_escape=False))
     kind, status = named
-    fmt = args.fmt or ("csv" if args.output.suffix.lower() == ".csv" else "xlsx")
+    to_stdout = str(args.output) == STDOUT
+    fmt = args.fmt or ("csv" if to_stdout or args.output.suffix.lower() == ".csv" else "xlsx")
+    if to_stdout and fmt == "xlsx" and sys.stdout.isatty():  # binary garbage on the screen
+        return out.refuse(out.text("cli.export.xlsx_terminal"))
     filters = exports.filters_from_text(actor, kind, fmt, tag=args.tag, owner=args.owner,
                                         status=status, since=args.since, until=args.until)
-    try:
-        with args.output.open("wb") as handle:
-            result = exports.export_records(actor, kind, handle, fmt=fmt, filters=filters,
-                                            header=header_of(config.locale),
-                                            value=value_of(config.locale))
-    except BaseException:
-        args.output.unlink(missing_ok=True)  # no half-written file left behind
-        raise
-    out.say("cli.export.done", count=result.rows, kind=header_of(config.locale)(result.kind),
-            path=str(args.output))
+    options = {"fmt": fmt, "filters": filters, "header": header_of(config.locale),
+               "value": value_of(config.locale)}
+    if to_stdout:
+        result = _export_to_stdout(actor, kind, options)
+        if result is None:
+            return PIPE_CLOSED
+        path = out.text("cli.export.stdout")
+    else:
+        result = _export_to_file(actor, kind, args.output, options)
+        path = str(args.output)
+    # on standard error when the data itself is on standard output
+    print(out.text("cli.export.done", count=result.rows,
+                   kind=header_of(config.locale)(result.kind), path=path),
+          file=sys.stderr if to_stdout else sys.stdout)
     return 0
+
+
+def _export_to_stdout(actor: Actor, kind: str, options: dict) -> exports.ExportResult | None:
+    """The export on standard output; None when the reader stopped early (``| head``)."""
+    sys.stdout.flush()
+    try:
+        result = exports.export_records(actor, kind, sys.stdout.buffer, **options)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        # Nobody reads the rest: quiet, as other tools in a pipe are, and no second error
+        # when Python flushes standard output on the way out.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return None
+    return result
+
+
+def _export_to_file(actor: Actor, kind: str, path: Path, options: dict
+                    ) -> exports.ExportResult:
+    try:
+        with path.open("wb") as handle:
+            return exports.export_records(actor, kind, handle, **options)
+    except BaseException:
+        path.unlink(missing_ok=True)  # no half-written file left behind
+        raise

@@ -10,8 +10,8 @@ from pathlib import Path
 from bot.data_text import named_in
 from bot.handlers.report import labels_for
 from bot.i18n import listed, resolve_locale, t
-from bot.terminal import AddCommand, Terminal, telegram_id_arg
-from crm import reports, system, users
+from bot.terminal import STAFF_METAVAR, AddCommand, Terminal, staff_member
+from crm import reports, system
 from crm.actors import Actor, Channel
 from crm.config import LOCALES, Config
 from crm.errors import NotFound
@@ -29,19 +29,20 @@ def register(add: AddCommand) -> None:
     command.add_argument("--from", dest="since", metavar="DATE",
                          help="first day, e.g. 2026-01-01 (default: the report's usual period)")
     command.add_argument("--to", dest="until", metavar="DATE", help="last day, included")
-    command.add_argument("--as", dest="as_user", type=telegram_id_arg, metavar="TELEGRAM_ID",
-                         help="run as this staff member (default: the system, every record)")
+    command.add_argument("--as", dest="as_user", metavar=STAFF_METAVAR,
+                         help="run as this staff member, by Telegram id, @username or name "
+                         "(default: the system, every record)")
     command.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.xlsx")
     command.add_argument("--png", type=Path, metavar="FILE.png",
                          help="also write the headline chart as a picture")
 
 
-def _actor(telegram_id: int | None) -> Actor:
-    if telegram_id is None:
+def _actor(written: str | None) -> Actor:
+    if written is None:
         return Actor.system(Channel.CLI)
-    staff = users.identify(telegram_id)
-    if staff is None:
-        raise NotFound("user.not_found", telegram_id=telegram_id)
+    staff = staff_member(written)
+    if not staff.active:  # a deactivated member sees nothing in the chat either
+        raise NotFound("user.not_found", telegram_id=staff.telegram_id)
     return staff.as_actor(Channel.CLI)
 
 

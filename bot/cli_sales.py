@@ -5,8 +5,17 @@ from __future__ import annotations
 
 import argparse
 
-from bot.audit_text import field_words, value_words
-from bot.terminal import AddCommand, Terminal, action, group, telegram_id_arg
+from bot.audit_text import VALUE_GROUPS, field_words, value_words
+from bot.terminal import (
+    STAFF_HELP,
+    STAFF_METAVAR,
+    AddCommand,
+    Terminal,
+    action,
+    code_named,
+    group,
+    staff_member,
+)
 from crm import sales, system, users
 from crm.actors import Actor, Channel
 from crm.config import Config
@@ -58,13 +67,14 @@ def _register_pipeline(actions: argparse._SubParsersAction) -> None:
 def _register_assignment(actions: argparse._SubParsersAction) -> None:
     action(actions, "show", cmd_assignment_show, "Show the mode and the rules in order.")
     mode = action(actions, "mode", cmd_assignment_mode, "Set the mode and the fallback owner.")
-    mode.add_argument("mode", choices=ASSIGNMENT_MODES)
-    mode.add_argument("--fallback", type=telegram_id_arg, metavar="TELEGRAM_ID")
+    mode.add_argument("mode", help=f"{', '.join(ASSIGNMENT_MODES)}, or as the bot names it "
+                      "(按规则分配)")
+    mode.add_argument("--fallback", metavar=STAFF_METAVAR, help=STAFF_HELP)
     mode.add_argument("--team", help="round robin among this team's agents only")
     rule = action(actions, "add-rule", cmd_rule_add, "Leads whose FIELD is VALUE go to someone.")
-    rule.add_argument("field", choices=RULE_FIELDS)
+    rule.add_argument("field", help=f"{', '.join(RULE_FIELDS)}, or as the bot names it (城市)")
     rule.add_argument("value")
-    rule.add_argument("assignee", type=telegram_id_arg, metavar="TELEGRAM_ID")
+    rule.add_argument("assignee", metavar=STAFF_METAVAR, help=STAFF_HELP)
     rule.add_argument("--position", type=int, help="0 = tried first (default: last)")
     moved = action(actions, "move-rule", cmd_rule_move, "Change where a rule is tried.")
     moved.add_argument("rule_id", type=int)
@@ -144,8 +154,8 @@ def cmd_stage_restore(args: argparse.Namespace, config: Config) -> int:
     return _print_pipeline(config, sales.restore_stage(SYSTEM, args.stage_id))
 
 
-def _staff_id(telegram_id: int | None) -> int | None:
-    return users.get_user(SYSTEM, telegram_id).id if telegram_id is not None else None
+def _staff_id(written: str | None) -> int | None:
+    return staff_member(written).id if written is not None else None
 
 
 def _print_assignment(config: Config, settings: AssignmentSettings) -> int:
@@ -156,10 +166,10 @@ def _print_assignment(config: Config, settings: AssignmentSettings) -> int:
             mode=value_words(config.locale, "assignment_mode", settings.mode, None),
             fallback=names.get(settings.fallback_owner_id, "-"),
             team=teams.get(settings.team_id, "-"))
-    if not settings.rules:
-        out.say("cli.assignment.none")
+    # One number per rule, the one move-rule and remove-rule take: the order shows itself.
+    out.say("cli.assignment.rules" if settings.rules else "cli.assignment.none")
     for rule in settings.rules:
-        out.say("cli.assignment.rule", id=rule.id, position=rule.position,
+        out.say("cli.assignment.rule", id=rule.id,
                 field=field_words(config.locale, rule.field),
                 value=rule.value, assignee=rule.assignee_name)
     return 0
@@ -173,14 +183,17 @@ def cmd_assignment_show(args: argparse.Namespace, config: Config) -> int:
 def cmd_assignment_mode(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     team_id = users.find_team(SYSTEM, args.team).id if args.team else None
+    mode = code_named(config.locale, (VALUE_GROUPS["assignment_mode"],), args.mode,
+                      ASSIGNMENT_MODES, "mode")
     return _print_assignment(config, sales.configure_assignment(
-        SYSTEM, args.mode, fallback_owner_id=_staff_id(args.fallback), team_id=team_id))
+        SYSTEM, mode, fallback_owner_id=_staff_id(args.fallback), team_id=team_id))
 
 
 def cmd_rule_add(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
+    field = code_named(config.locale, ("field",), args.field, RULE_FIELDS, "field")
     return _print_assignment(config, sales.add_assignment_rule(
-        SYSTEM, args.field, args.value, _staff_id(args.assignee), position=args.position))
+        SYSTEM, field, args.value, _staff_id(args.assignee), position=args.position))
 
 
 def cmd_rule_move(args: argparse.Namespace, config: Config) -> int:

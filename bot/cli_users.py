@@ -14,13 +14,25 @@ from pathlib import Path
 from bot.audit_text import action_with_code, wording
 from bot.data_text import header_of, privacy_words
 from bot.render import local_time
-from bot.terminal import AddCommand, Terminal, Unanswered, action, group, telegram_id_arg
+from bot.terminal import (
+    STAFF_HELP,
+    STAFF_METAVAR,
+    AddCommand,
+    Terminal,
+    Unanswered,
+    action,
+    code_named,
+    group,
+    staff_member,
+    telegram_id,
+)
 from crm import audit, invites, privacy, system, users
 from crm.actors import Actor, Channel, Role
 from crm.config import LOCALES, Config
 from crm.spreadsheets import workbook_bytes
 
 SYSTEM = Actor.system(Channel.CLI)
+ROLE_HELP = f"{', '.join(r.value for r in Role)}, or as the bot names it (业务员)"
 
 
 def register(add: AddCommand) -> None:
@@ -31,7 +43,7 @@ def register(add: AddCommand) -> None:
     created.add_argument("name")
     action(teams, "list", cmd_team_list, "List teams and their members.")
     log = add("audit", cmd_audit, "Read or export the audit log (newest first).")
-    log.add_argument("--user", type=telegram_id_arg, metavar="TELEGRAM_ID")
+    log.add_argument("--user", metavar=STAFF_METAVAR, help=STAFF_HELP)
     log.add_argument("--customer", type=int, metavar="CUSTOMER_ID")
     log.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
                      help="from this day (in the installation's time zone)")
@@ -45,30 +57,30 @@ def register(add: AddCommand) -> None:
 
 def _register_users(actions: argparse._SubParsersAction) -> None:
     added = action(actions, "add", cmd_user_add, "Add a staff user by Telegram user id.")
-    added.add_argument("telegram_id", type=telegram_id_arg, metavar="TELEGRAM_ID")
-    added.add_argument("--role", required=True, choices=[r.value for r in Role])
+    added.add_argument("telegram_id", metavar="TELEGRAM_ID")
+    added.add_argument("--role", required=True, help=ROLE_HELP)
     added.add_argument("--name", required=True)
     added.add_argument("--username", help="Telegram @username, for display")
     added.add_argument("--locale", choices=LOCALES, help="language (default: the config's)")
     added.add_argument("--team", help="team name")
     action(actions, "list", cmd_user_list, "List staff users, active first.")
     off = action(actions, "deactivate", cmd_user_deactivate, "Cut a staff user's access at once.")
-    off.add_argument("telegram_id", type=telegram_id_arg, metavar="TELEGRAM_ID")
+    off.add_argument("staff", metavar=STAFF_METAVAR, help=STAFF_HELP)
     on = action(actions, "reactivate", cmd_user_reactivate, "Give a staff user access again.")
-    on.add_argument("telegram_id", type=telegram_id_arg, metavar="TELEGRAM_ID")
+    on.add_argument("staff", metavar=STAFF_METAVAR, help=STAFF_HELP)
     role = action(actions, "role", cmd_user_role, "Change a staff user's role.")
-    role.add_argument("telegram_id", type=telegram_id_arg, metavar="TELEGRAM_ID")
-    role.add_argument("role", choices=[r.value for r in Role])
+    role.add_argument("staff", metavar=STAFF_METAVAR, help=STAFF_HELP)
+    role.add_argument("role", help=ROLE_HELP)
     team = action(actions, "team", cmd_user_team, "Put a staff user in a team ('-' for none).")
-    team.add_argument("telegram_id", type=telegram_id_arg, metavar="TELEGRAM_ID")
+    team.add_argument("staff", metavar=STAFF_METAVAR, help=STAFF_HELP)
     team.add_argument("team", help="team name, or - for none")
     move = action(actions, "reassign", cmd_user_reassign,
                   "Hand every customer of one staff user to another.")
-    move.add_argument("from_id", type=telegram_id_arg, metavar="FROM_TELEGRAM_ID")
-    move.add_argument("to_id", type=telegram_id_arg, metavar="TO_TELEGRAM_ID")
+    move.add_argument("source", metavar="FROM", help=STAFF_HELP)
+    move.add_argument("target", metavar="TO", help=STAFF_HELP)
     invite = action(actions, "invite", cmd_user_invite,
                     "Make a one-time invite link for a role (valid 24 hours by default).")
-    invite.add_argument("--role", required=True, choices=[r.value for r in Role])
+    invite.add_argument("--role", required=True, help=ROLE_HELP)
     invite.add_argument("--team", help="team name")
     invite.add_argument("--hours", type=float, default=24.0)
 
@@ -97,6 +109,11 @@ def _team_id(name: str | None) -> int | None:
     return users.find_team(SYSTEM, name).id if name and name != "-" else None
 
 
+def _role_named(config: Config, word: str) -> str:
+    """A role as typed: its code, or its name in the bot's words (业务员 → agent)."""
+    return code_named(config.locale, ("role",), word, [r.value for r in Role], "role")
+
+
 def _role(out: Terminal, role: Role) -> str:
     """A role in the operator's words (业务员), as the bot names it."""
     return out.text(f"role.{role.value}")
@@ -104,7 +121,8 @@ def _role(out: Terminal, role: Role) -> str:
 
 def cmd_user_add(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
-    user = users.add_user(SYSTEM, args.telegram_id, args.role, args.name,
+    user = users.add_user(SYSTEM, telegram_id(args.telegram_id), _role_named(config, args.role),
+                          args.name,
                           username=args.username, locale=args.locale,
                           team_id=_team_id(args.team))
     out = Terminal(config.locale)
@@ -128,21 +146,22 @@ def cmd_user_list(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_user_deactivate(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
-    user = users.deactivate_user(SYSTEM, args.telegram_id)
+    user = users.deactivate_user(SYSTEM, staff_member(args.staff).telegram_id)
     Terminal(config.locale).say("cli.user.deactivated", name=user.name, id=user.telegram_id)
     return 0
 
 
 def cmd_user_reactivate(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
-    user = users.reactivate_user(SYSTEM, args.telegram_id)
+    user = users.reactivate_user(SYSTEM, staff_member(args.staff).telegram_id)
     Terminal(config.locale).say("cli.user.reactivated", name=user.name, id=user.telegram_id)
     return 0
 
 
 def cmd_user_role(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
-    user = users.change_role(SYSTEM, args.telegram_id, args.role)
+    user = users.change_role(SYSTEM, staff_member(args.staff).telegram_id,
+                             _role_named(config, args.role))
     out = Terminal(config.locale)
     out.say("cli.user.role", name=user.name, role=_role(out, user.role))
     return 0
@@ -151,8 +170,9 @@ def cmd_user_role(args: argparse.Namespace, config: Config) -> int:
 def cmd_user_team(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     out, team_id = Terminal(config.locale), _team_id(args.team)
-    before = users.get_user(SYSTEM, args.telegram_id).team_id
-    user = users.set_team(SYSTEM, args.telegram_id, team_id)
+    member = staff_member(args.staff)
+    user = users.set_team(SYSTEM, member.telegram_id, team_id)
+    before = member.team_id
     if team_id is not None:
         out.say("cli.user.team", name=user.name, team=args.team)
     elif before is not None:  # "-": say which team they left, not that they joined "-"
@@ -166,11 +186,12 @@ def cmd_user_team(args: argparse.Namespace, config: Config) -> int:
 def cmd_user_reassign(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
     out = Terminal(config.locale)
-    if args.from_id == args.to_id:  # their own book: nothing would change hands
-        return out.refuse(out.text("cli.user.reassign_same", id=args.to_id))
-    moved = users.reassign_customers(SYSTEM, args.from_id, args.to_id)
-    target = users.get_user(SYSTEM, args.to_id)
-    out.say("cli.user.reassigned", count=moved.customers, to=f"{target.name} ({args.to_id})")
+    source, target = staff_member(args.source), staff_member(args.target)
+    if source.id == target.id:  # their own book: nothing would change hands
+        return out.refuse(out.text("cli.user.reassign_same", id=target.telegram_id))
+    moved = users.reassign_customers(SYSTEM, source.telegram_id, target.telegram_id)
+    out.say("cli.user.reassigned", count=moved.customers,
+            to=f"{target.name} ({target.telegram_id})")
     if moved.work:
         out.say("cli.user.reassigned_work", **moved.work.params())
     return 0
@@ -178,7 +199,8 @@ def cmd_user_reassign(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_user_invite(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
-    invite = invites.create_invite(SYSTEM, args.role, team_id=_team_id(args.team),
+    invite = invites.create_invite(SYSTEM, _role_named(config, args.role),
+                                   team_id=_team_id(args.team),
                                    ttl=dt.timedelta(hours=args.hours))
     out = Terminal(config.locale)
     username = _bot_username(config)
@@ -227,7 +249,7 @@ def cmd_team_list(args: argparse.Namespace, config: Config) -> int:
 
 
 def _audit_filters(args: argparse.Namespace) -> dict:
-    user_id = users.get_user(SYSTEM, args.user).id if args.user else None
+    user_id = staff_member(args.user).id if args.user else None
     return {"user_id": user_id, "customer_id": args.customer, "since": args.since,
             "until": args.until}
 

@@ -28,7 +28,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot import scheduler
 from bot.app import build_application
-from bot.i18n import t
+from bot.i18n import spaced, t
 from crm import service, system, users
 from crm.actors import Actor, Channel, Role
 from crm.config import Config
@@ -456,8 +456,8 @@ def _newcomer(config: Config, telegram_id: int, lines: TextIO, out: TextIO,
     name = ""
     if lines.isatty() if interactive is None else interactive:
         # Telegram tells the bot a newcomer's name; here the person at the terminal does.
-        print(t(config.locale, "console.ask_name", html_escape=False), end=" ", file=out,
-              flush=True)
+        print(spaced(t(config.locale, "console.ask_name", html_escape=False)), end="",
+              file=out, flush=True)
         name = lines.readline().strip()
     print(t(config.locale, "console.welcome_newcomer", html_escape=False,
             telegram_id=telegram_id), file=out)
@@ -466,8 +466,8 @@ def _newcomer(config: Config, telegram_id: int, lines: TextIO, out: TextIO,
 
 def first_admin(config: Config, lines: TextIO, out: TextIO) -> StaffView | None:
     """On a brand-new installation, make the person at the terminal its first admin."""
-    say = lambda key: print(t(config.locale, key, html_escape=False), end=" ",  # noqa: E731
-                            file=out, flush=True)
+    say = lambda key: print(spaced(t(config.locale, key, html_escape=False)),  # noqa: E731
+                            end="", file=out, flush=True)
     say("console.first_admin")
     say("console.ask_id")
     answer = lines.readline().strip()

@@ -106,11 +106,14 @@ class _Lacking(dict):
 
 def _translated(locale: str, value: Any) -> Any:
     """A parameter that is itself a message (``{"code": ..., "params": ...}``, e.g. why a job
-    failed) in the same language, a list of them one a line; any other value as it is."""
+    failed) in the same language, a list of them one a line; a tuple of names listed (张伟、李娜);
+    any other value as it is."""
     if _is_message(value):
         return t(locale, value["code"], html_escape=False, **(value.get("params") or {}))
     if isinstance(value, list) and value and all(_is_message(item) for item in value):
         return "\n".join(_translated(locale, item) for item in value)
+    if isinstance(value, tuple) and all(isinstance(item, str) for item in value):
+        return listed(locale, value)  # names to choose from, listed as the language lists
     return value
 
 
@@ -194,6 +197,15 @@ def code_named(locale: str, prefixes: tuple[str, ...], word: str,
     it is, for crm to refuse with what it takes."""
     found = codes_named(locale, prefixes, word, codes)
     return found[0] if len(found) == 1 else word
+
+
+_FULL_WIDTH_ENDS = tuple("：，。；！？、")
+
+
+def spaced(text: str) -> str:
+    """``text`` followed by what goes on the line after it (a prompt's answer, a heading's
+    value): a space, but none after full-width punctuation, which has its own (提醒：解决)."""
+    return text if text.rstrip().endswith(_FULL_WIDTH_ENDS) else text + " "
 
 
 def listed(locale: str, texts: Iterable[str]) -> str:

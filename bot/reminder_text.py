@@ -7,7 +7,7 @@ import html
 
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import t
+from bot.i18n import spaced, t
 from bot.keyboards import Button, data, keyboard
 from bot.render import clip, local_time
 from crm.reminders.agenda import Agenda
@@ -38,7 +38,7 @@ def subject(locale: str, reminder: ReminderView) -> str:
 
 def reminder_message(locale: str, reminder: ReminderView, timezone: str) -> str:
     """The reminder as delivered: what, about whom, when (and whether late)."""
-    lines = [t(locale, "reminder.title") + " " + html.escape(subject(locale, reminder))]
+    lines = [spaced(t(locale, "reminder.title")) + html.escape(subject(locale, reminder))]
     lines.extend(_about(locale, reminder))
     lines.append(t(locale, "reminder.at", when=moment_text(locale, reminder.due_at, timezone)))
     if reminder.repeat:

@@ -1,15 +1,21 @@
-"""What the command-line modules share: translated output and argument helpers."""
+"""What the command-line modules share: translated output and argument helpers (arguments
+are read after the config, so a refusal is said in the installation's language)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from bot.i18n import describe_error, t
-from crm.config import Config
+from bot.data_text import named_in
+from bot.i18n import catalogue, describe_error, spaced, t
+from crm import users
+from crm.actors import Actor, Channel
+from crm.config import LOCALES, Config
+from crm.errors import ValidationError
 from crm.failures import Failure
+from crm.users import StaffView
 from storage.errors import CodedError
 
 Handler = Callable[[argparse.Namespace, Config], int]
@@ -41,7 +47,7 @@ class Terminal:
         """The operator's answer to a question; Unanswered when nobody can answer (said in
         their language: nothing was changed) or on Ctrl-C, never a traceback."""
         try:
-            return input(self.text(key, **params) + " ")
+            return input(spaced(self.text(key, **params)))
         except EOFError:
             print()  # end the question's line before the explanation
             self.warn("cli.no_answer")
@@ -73,15 +79,40 @@ class Terminal:
         return 1
 
 
-def telegram_id_arg(text: str) -> int:
-    """An argparse type for Telegram user ids."""
+STAFF_METAVAR = "STAFF"
+STAFF_HELP = "a staff member: Telegram id, @username or name"
+
+
+def staff_member(written: str) -> StaffView:
+    """The staff member a command-line argument names (Telegram id, @username or name), for
+    every command that takes one; none or several is refused in the operator's language."""
+    return users.find_staff(Actor.system(Channel.CLI), written)
+
+
+def telegram_id(text: str) -> int:
+    """A Telegram user id as typed (a new staff member's, a customer's in the console)."""
     try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError("a Telegram user id is a whole number") from exc
-    if value <= 0:
-        raise argparse.ArgumentTypeError("a Telegram user id is a positive number")
+        value = int(text.strip())
+    except ValueError:
+        value = 0
+    if value <= 0:  # no field label: the message already names the Telegram ID
+        raise ValidationError("validation.telegram_id")
     return value
+
+
+def code_named(locale: str, groups: tuple[str, ...], word: str, codes: Sequence[str],
+               field: str) -> str:
+    """The code an argument names: the code itself, or its name in the operator's language,
+    else in another (城市 → city), as the chat reads report and export kinds. Names nothing or
+    several: refused, listing the names to choose from."""
+    languages = (locale, *(other for other in LOCALES if other != locale))
+    found = named_in(languages, groups, word, codes)
+    if len(found) == 1:
+        return found[0]
+    words = catalogue(locale)
+    names = tuple(next((words[key] for group in groups if (key := f"{group}.{code}") in words),
+                       code) for code in found or codes)
+    raise ValidationError("validation.choice", field=field, value=word, allowed=names)
 
 
 def group(add: AddCommand, name: str, help_text: str) -> argparse._SubParsersAction:

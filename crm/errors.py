@@ -17,6 +17,8 @@ _DEFAULTS: dict[str, str] = {
     "config.unreadable": "config file {path} cannot be read: {reason}",
     "user.exists": "a staff user with Telegram id {telegram_id} already exists",
     "user.not_found": "no staff user with Telegram id {telegram_id}",
+    "user.not_named": "no staff member is called {name}",
+    "user.ambiguous": "{name} could be any of {names}; give their Telegram id",
     "user.last_admin": "the last active admin cannot lose the admin role",
     "user.last_admin_deactivate": "the last active admin cannot be deactivated; make someone"
                                   " else admin first",
@@ -42,6 +44,7 @@ _DEFAULTS: dict[str, str] = {
     "customer.address_not_found": "that address is not on this customer",
     "customer.secret_missing": "no {name} is on file for this customer",
     "customer.merge_self": "a customer cannot be merged with itself",
+    "customer.already_merged": "{name} #{id} was already merged into {into_name} #{into_id}",
     "customer.not_deleted": "this customer is not deleted",
     "customer.no_company": "this customer has no company yet",
     "company.duplicate_credit_code": "another company already has the credit code {value}",
@@ -195,3 +198,11 @@ class Duplicate(Conflict):
     def __init__(self, code: str, matches: list[Any], **params: Any) -> None:
         self.matches = matches
         super().__init__(code, **params)
+
+
+class AlreadyMerged(Conflict):
+    """A customer asked to be merged is already merged into another, ``into_id``."""
+
+    def __init__(self, code: str, into_id: int, **params: Any) -> None:
+        self.into_id = into_id
+        super().__init__(code, into_id=into_id, **params)

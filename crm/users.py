@@ -124,6 +124,38 @@ def get_user(actor: Actor, telegram_id: int) -> StaffView:
     return found
 
 
+def staff_named(written: str) -> list[StaffView]:
+    """The staff members ``written`` may mean: the one with that Telegram id, @username or name
+    (case and width folded), else those whose name starts with it; inactive ones included, as
+    one names them to reactivate them or hand their customers over."""
+    key = normalise_text(written or "")
+    if not key:
+        return []
+    staff = [_view(row) for row in fetch_all(
+        f"select {_COLUMNS} from staff_user order by name, id")]
+
+    def exact(user: StaffView) -> bool:
+        return (key in (str(user.telegram_id), normalise_text(user.name))
+                or (bool(user.username)
+                    and key.removeprefix("@") == normalise_text(user.username or "")))
+
+    return ([user for user in staff if exact(user)]
+            or [user for user in staff if normalise_text(user.name).startswith(key.lstrip("@"))])
+
+
+def find_staff(actor: Actor, written: str) -> StaffView:
+    """One staff member by Telegram id, @username or name (admins); none is NotFound, several
+    are refused with each one's name and Telegram id, so the id can be given instead."""
+    require(actor, Action.MANAGE_USERS)
+    found = staff_named(written)
+    if not found:
+        raise NotFound("user.not_named", name=written.strip())
+    if len(found) > 1:
+        raise ValidationError("user.ambiguous", name=written.strip(),
+                              names=tuple(f"{user.name} ({user.telegram_id})" for user in found))
+    return found[0]
+
+
 def list_users(actor: Actor, *, include_inactive: bool = True) -> list[StaffView]:
     """Staff users, active first, then by name as a Chinese reader orders names (pinyin,
     mixed alphabetically with Latin names: ``name_order``), as reports list them."""

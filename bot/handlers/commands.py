@@ -24,7 +24,7 @@ STAFF_MENU: tuple[tuple[str, Action], ...] = (
     ("remind", Action.READ), ("reminders", Action.READ), ("deals", Action.READ),
     ("forecast", Action.FORECAST), ("tickets", Action.READ), ("kb", Action.READ),
     ("report", Action.REPORT), ("export", Action.EXPORT), ("import", Action.IMPORT),
-    ("duplicates", Action.MERGE), ("bulk", Action.EDIT),
+    ("duplicates", Action.MERGE), ("bulk", Action.EDIT), ("deleted", Action.DELETE),
     ("settings", Action.READ), ("cancel", Action.READ), ("help", Action.READ),
     ("users", Action.MANAGE_USERS), ("invite", Action.MANAGE_USERS), ("audit", Action.AUDIT),
     ("status", Action.MANAGE_USERS), ("backup", Action.BACKUP),

@@ -27,6 +27,7 @@ from bot.handlers.card import send_card
 from bot.i18n import describe_error, t
 from bot.keyboards import Button, data, keyboard
 from bot.long_text import reply_in_parts
+from bot.render import phone_text
 from crm import customers
 from crm.customers.views import CustomerCard, DuplicateMatch
 from crm.errors import Duplicate, ValidationError
@@ -120,7 +121,9 @@ def _match_line(locale: str, match: DuplicateMatch) -> str:
     if match.customer_id is None:
         return t(locale, "dup.hidden")
     field = "company" if match.reason == "similar_name" else match.reason
-    return t(locale, "dup.visible", name=match.name, value=match.value,
+    # A phone is stored in E.164; shown as the card shows it (+86 139 1111 2222).
+    value = phone_text(match.value) if match.reason == "phone" else match.value
+    return t(locale, "dup.visible", name=match.name, value=value,
              what=t(locale, f"field.{field}"))
 
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import html
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import session
-from bot.i18n import listed, t
+from bot.i18n import describe_error, listed, t
 from bot.keyboards import Button, data, int_part, keyboard, parse
 from bot.render import phone_text, when
 from crm import customers
 from crm.customers.duplicates import MAX_GROUP, DuplicateGroup
 from crm.customers.views import CustomerCard
+from crm.errors import AlreadyMerged
 
 PAGE = 8
 SCAN_LIMIT = 200
@@ -139,7 +140,10 @@ async def groups_page(update: Update, context: session.Context) -> None:
 async def compare(update: Update, context: session.Context) -> None:
     """du:g:<ids>: the group's records side by side, a keep button each."""
     ids = _ids_of(parse(update.callback_query.data)[2])
-    group = await session.db(context, customers.compare_group, session.actor(context), ids)
+    try:
+        group = await session.db(context, customers.compare_group, session.actor(context), ids)
+    except AlreadyMerged as error:
+        return await _already_merged(update, context, error)
     locale = session.locale(context)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
@@ -152,8 +156,11 @@ async def ask_merge(update: Update, context: session.Context) -> None:
     """du:k:<keep>:<ids>: what the merge will do, confirmed by one more press."""
     parts = parse(update.callback_query.data)
     keep_id = int(parts[2])
-    cards = await session.db(context, customers.compare_duplicates, session.actor(context),
-                             [keep_id, *_ids_of(parts[3])])
+    try:
+        cards = await session.db(context, customers.compare_duplicates, session.actor(context),
+                                 [keep_id, *_ids_of(parts[3])])
+    except AlreadyMerged as error:
+        return await _already_merged(update, context, error)
     keep, others = cards[0], [(card.id, card.name) for card in cards[1:]]
     locale = session.locale(context)
     await update.callback_query.answer()
@@ -167,22 +174,41 @@ async def ask_merge(update: Update, context: session.Context) -> None:
 async def merge(update: Update, context: session.Context) -> None:
     """du:y:<keep>:<ids>: merge the others into the kept record, then offer it and the list."""
     parts = parse(update.callback_query.data)
-    done = await session.db(context, customers.merge_duplicates, session.actor(context),
-                            int(parts[2]), _ids_of(parts[3]))
+    try:
+        done = await session.db(context, customers.merge_duplicates, session.actor(context),
+                                int(parts[2]), _ids_of(parts[3]))
+    except AlreadyMerged as error:  # pressed again, or merged meanwhile by someone else
+        return await _already_merged(update, context, error)
     locale = session.locale(context)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         t(locale, "duplicates.merged", others=_listed(locale, done.merged), name=done.keep_name,
-          id=done.keep_id),
-        reply_markup=keyboard([[(t(locale, "duplicates.open", name=done.keep_name,
-                                   html_escape=False), data("c", done.keep_id))],
-                               [(t(locale, "duplicates.next"), data("du", "p", 0))]]))
+          id=done.keep_id), reply_markup=_after_merge(locale, done.keep_id, done.keep_name))
+
+
+async def _already_merged(update: Update, context: session.Context,
+                          error: AlreadyMerged) -> None:
+    """A record of the group went into another already: say where, and offer to open it."""
+    locale = session.locale(context)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        describe_error(locale, error),
+        reply_markup=_after_merge(locale, error.into_id, error.params["into_name"]))
+
+
+def _after_merge(locale: str, keep_id: int, keep_name: str) -> InlineKeyboardMarkup:
+    return keyboard([[(t(locale, "duplicates.open", name=keep_name, html_escape=False),
+                       data("c", keep_id))],
+                     [(t(locale, "duplicates.next"), data("du", "p", 0))]])
 
 
 async def not_duplicates(update: Update, context: session.Context) -> None:
     """du:n:<ids>: the group's people are different people; remembered, then the list."""
-    people = await session.db(context, customers.tell_apart, session.actor(context),
-                              _ids_of(parse(update.callback_query.data)[2]))
+    try:
+        people = await session.db(context, customers.tell_apart, session.actor(context),
+                                  _ids_of(parse(update.callback_query.data)[2]))
+    except AlreadyMerged as error:  # merged meanwhile: nothing left to tell apart
+        return await _already_merged(update, context, error)
     locale = session.locale(context)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(

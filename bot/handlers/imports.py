@@ -38,6 +38,9 @@ def preview_text(locale: str, preview: ImportPreview) -> str:
     if preview.unknown_columns:
         lines.append(t(locale, "imports.unknown_columns",
                        columns=", ".join(preview.unknown_columns)))
+    if preview.bookkeeping_columns:
+        lines.append(t(locale, "imports.bookkeeping_columns",
+                       columns=", ".join(preview.bookkeeping_columns)))
     if preview.problems:
         lines.append(t(locale, "imports.problems_title"))
         lines += [t(locale, "imports.problem_line", row=p.row) + problem_text(locale, p)

@@ -16,7 +16,7 @@ from crm.actors import Actor
 from crm.clock import utcnow
 from crm.customers.events import record_event
 from crm.customers.views import CustomerCard, DuplicateMatch
-from crm.errors import Duplicate, ValidationError
+from crm.errors import AlreadyMerged, Duplicate, ValidationError
 from crm.handover import MERGE, hand_over_work, record_owner_changes, staff_name, tell_new_owner
 from crm.permissions import Action, require
 from crm.search_terms import name_pinyin, normalise_text
@@ -353,8 +353,22 @@ def compare_duplicates(actor: Actor, customer_ids: Iterable[int]) -> list[Custom
     require(actor, Action.MERGE)
     ids = group_ids(customer_ids)
     for customer_id in ids:
+        _refuse_merged_away(actor, customer_id)
         require_visible(actor, customer_id)
     return [load_card(customer_id) for customer_id in ids]
+
+
+def _refuse_merged_away(actor: Actor, customer_id: int) -> None:
+    """AlreadyMerged for a record merged into one the actor may see (a merge button pressed
+    again, or a group merged meanwhile by someone else): says where it went."""
+    from crm.customers.load import require_visible
+
+    merged = Customer.get_or_none(Customer.id == customer_id)
+    if merged is None or merged.merged_into_id is None:
+        return
+    survivor = require_visible(actor, merged.merged_into_id)
+    raise AlreadyMerged("customer.already_merged", survivor.id, id=customer_id,
+                        name=merged.name, into_name=survivor.name)
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from crm.errors import ValidationError
 from crm.exports.kinds import REGISTRY, ExportKind, Filters, Query, register
 from crm.exports.writers import FORMATS, safe_row, safe_xlsx_row, write_csv, write_xlsx
 from crm.permissions import Action, require
-from crm.search_terms import normalise_text
+from crm.users import staff_named
 from crm.validation import parse_date
-from storage.database import database, fetch_all, fetch_one, is_sqlite
+from storage.database import database, fetch_one, is_sqlite
 
 LEAN_CACHE_KIB = 2_000  # SQLite's page cache while an export reads (negative size: KiB)
 Progress = Callable[[int, int], None]
@@ -101,27 +101,18 @@ def owner_named(text: str | None) -> int | None:
 
 
 def _owner(text: str | None) -> int | None:
-    """A staff member by Telegram id, @username or name (case and width folded); else the
-    one whose name starts with the text. None found, or several, is said as such."""
+    """A staff member by Telegram id, @username or name (``users.staff_named``, as every
+    interface names staff). None found, or several, is said as such."""
     written = (text or "").strip()
     if not written:
         return None
-    key = normalise_text(written)
-    staff = fetch_all("select id, telegram_id, username, name from staff_user order by name, id")
-
-    def exact(row: tuple) -> bool:
-        _, telegram_id, username, name = row
-        return (key in (str(telegram_id), normalise_text(name))
-                or (bool(username) and key.removeprefix("@") == normalise_text(username)))
-
-    found = ([row for row in staff if exact(row)]
-             or [row for row in staff if normalise_text(row[3]).startswith(key.lstrip("@"))])
+    found = staff_named(written)
     if not found:
         raise ValidationError("export.owner_unknown", field="owner", name=written)
     if len(found) > 1:
         raise ValidationError("export.owner_ambiguous", field="owner", name=written,
-                              names=", ".join(row[3] for row in found))
-    return found[0][0]
+                              names=", ".join(user.name for user in found))
+    return found[0].id
 
 
 def _kind(name: str) -> ExportKind:

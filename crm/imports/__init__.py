@@ -79,6 +79,8 @@ class ImportPreview:
     # many, and the first few.
     notices: tuple[Problem, ...] = ()
     notice_count: int = 0
+    # A customers export's read-only columns (创建时间, 最近联系): known, and left out.
+    bookkeeping_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,8 @@ def keep_preview(actor: Actor, checked: CheckedFile, *, progress: Progress | Non
         problems=tuple(sorted((r.problem for r in rejects), key=lambda p: p.row)
                        [:PROBLEMS_SHOWN]),
         headers=columns.labels, rejects=tuple(rejects), expires_at=expires,
-        notices=tuple(notices[:PROBLEMS_SHOWN]), notice_count=len(notices))
+        notices=tuple(notices[:PROBLEMS_SHOWN]), notice_count=len(notices),
+        bookkeeping_columns=columns.bookkeeping)
 
 
 def preview_import(actor: Actor, file_name: str, content: bytes, *,

@@ -61,6 +61,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
 # row-number one (a list of customers may well have a column of its own called 原因).
 ROW_NUMBER_HEADERS = frozenset({"序号", "序", "行号", "no", "row", "rowno"})
 REASON_HEADERS = frozenset({"原因", "reason", "reasons"})
+# A customers export's own bookkeeping (when the record was created, when it was last
+# contacted), headed in either language: read-only, kept by the CRM itself, so known columns
+# that an import leaves out, never "column: value" lines in the notes. A file with them is an
+# export of this CRM, so its 编号 is that export's own number: it finds the customer, and is
+# no number from elsewhere to keep in a new customer's notes either.
+EXPORT_BOOKKEEPING_HEADERS = frozenset({"创建时间", "最近联系", "created", "createdat",
+                                        "lastcontact", "lastcontactat"})
 _BY_ALIAS = {alias: field for field, names in ALIASES.items() for alias in names}
 _BRACKETS = re.compile(r"[(（\[【<《].*?[)）\]】>》]")
 _NOISE = re.compile(r"[\s*＊:：_\-./·・#]+")
@@ -87,6 +94,7 @@ class ColumnMap:
     fields: tuple[str | None, ...]  # each column's field; None when unknown or empty
     unknown: tuple[str, ...]  # labels of columns with data that no field takes
     kept: tuple[int, ...] = ()  # their indexes: kept in the notes as "header: value" lines
+    bookkeeping: tuple[str, ...] = ()  # labels of an export's read-only columns, left out
 
     @cached_property
     def mapped(self) -> tuple[tuple[int, str], ...]:
@@ -152,12 +160,15 @@ def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:
         raise ValidationError("import.no_name_column", field="file",
                               expected=", ".join(ALIASES["name"][:4]))
     # The id column is kept in new customers' notes too: a number from another system is
-    # worth keeping when it matches nobody here.
-    skipped = _bookkeeping(labels)
-    kept = tuple(c for c in range(width) if fields[c] in (None, "id") and c not in skipped
+    # worth keeping when it matches nobody here (but not an export's own number).
+    exported = {c for c in range(width) if header_key(labels[c]) in EXPORT_BOOKKEEPING_HEADERS}
+    skipped = _bookkeeping(labels) | exported
+    notes_take = (None,) if exported else (None, "id")
+    kept = tuple(c for c in range(width) if fields[c] in notes_take and c not in skipped
                  and _has_data(rows, last + 1, c))
     return ColumnMap(last + 1, tuple(labels), tuple(fields),
-                     tuple(labels[c] for c in kept if fields[c] is None), kept)
+                     tuple(labels[c] for c in kept if fields[c] is None), kept,
+                     tuple(labels[c] for c in sorted(exported) if _has_data(rows, last + 1, c)))
 
 
 def _bookkeeping(labels: Sequence[str]) -> set[int]:

@@ -458,8 +458,8 @@ def test_the_stranger_menu_is_published_in_each_language(chat) -> None:
 
 @pytest.mark.parametrize(("role", "has", "lacks"), [
     ("admin", {"new", "export", *ADMIN_MENU}, set()),
-    ("manager", {"new", "export", "import", "find"}, ADMIN_MENU),
-    ("agent", {"new", "find", "remind", "today"}, {"export", "import", *ADMIN_MENU}),
+    ("manager", {"new", "export", "import", "find", "deleted"}, ADMIN_MENU),
+    ("agent", {"new", "find", "remind", "today"}, {"export", "import", "deleted", *ADMIN_MENU}),
     # Reminders are one's own: a viewer may set them too.
     ("viewer", {"find", "today", "deals", "remind", "kb"}, {"new", "export", *ADMIN_MENU}),
 ])

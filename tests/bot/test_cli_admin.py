@@ -322,3 +322,48 @@ def test_erase_of_an_unknown_or_erased_customer_asks_nothing(capsys, monkeypatch
     code, out, _ = run(capsys, "privacy", "erase", str(customer_id))
     assert code == 0 and f"customer {customer_id} was already erased on" in out
     assert len(fetch_all("select id from audit_log where action = 'privacy.erase'")) == 1
+
+
+def _owned_by(telegram_id: int) -> int:
+    return fetch_all("select count(*) from customer c join staff_user s on s.id = c.owner_id"
+                     " where s.telegram_id = ? and c.deleted_at is null", (telegram_id,))[0][0]
+
+
+def test_a_chinese_operator_names_staff_instead_of_giving_their_ids(capsys, monkeypatch) -> None:
+    from crm import users
+
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    run(capsys, "user", "add", "201", "--role", "业务员", "--name", "李娜")
+    run(capsys, "user", "add", "202", "--role", "agent", "--name", "张伟")
+    li = users.identify(201).as_actor()
+    customers.create_customer(li, customers.CustomerDraft(name="甲"))
+    code, out, err = run(capsys, "user", "reassign", "李娜", "张伟")
+    assert code == 0 and "已将 1 位客户转交给 张伟 (202)" in out, err
+    assert (_owned_by(201), _owned_by(202)) == (0, 1)
+    code, out, _ = run(capsys, "user", "role", "李娜", "经理")
+    assert code == 0 and out.strip() == "李娜 的角色已改为 经理"
+
+
+def test_a_name_several_staff_share_lists_them_and_changes_nothing(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    run(capsys, "user", "add", "201", "--role", "agent", "--name", "李娜")
+    run(capsys, "user", "add", "202", "--role", "agent", "--name", "李娜")
+    code, out, err = run(capsys, "user", "deactivate", "李娜")
+    assert code == 1 and out == ""
+    assert err.strip() == "错误：“李娜”对应多位员工：李娜 (201)、李娜 (202)。请改用其 Telegram ID。"
+    code, out, _ = run(capsys, "user", "deactivate", "202")
+    assert code == 0 and "202" in out
+    code, _, err = run(capsys, "user", "deactivate", "王五")
+    assert code == 1 and err.strip() == "错误：没有名为“王五”的员工。"
+    assert [row[0] for row in fetch_all("select active from staff_user where telegram_id = 201")
+            ] == [True]
+
+
+def test_a_mistyped_telegram_id_is_refused_in_the_installations_language(capsys,
+                                                                         monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, _, err = run(capsys, "user", "add", "李娜", "--role", "agent", "--name", "李娜")
+    assert code == 1 and err.strip() == "错误：Telegram ID 必须是正整数"
+    code, _, err = run(capsys, "user", "add", "301", "--role", "老板", "--name", "李娜")
+    assert code == 1 and "老板 不在可选范围内：管理员、经理、业务员、只读用户" in err
+    assert fetch_all("select count(*) from staff_user")[0][0] == 1

@@ -248,3 +248,55 @@ def test_an_update_counts_the_customers_the_file_had_nothing_new_for(capsys, tmp
     code, out, _ = run(capsys, "import", str(source), "--yes", "--update")
     # 3 rows: one new, one updated, one already as the file says; the line adds up to 3.
     assert code == 0 and "新建 1，更新 1，没有新内容 1，未导入 0" in out
+
+
+def test_an_export_imported_again_names_its_bookkeeping_columns_as_left_out(
+        capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    source = tmp_path / "list.csv"
+    source.write_bytes(csv_file(ROWS))
+    run(capsys, "import", str(source), "--yes")
+    run(capsys, "export", "客户", "-o", str(tmp_path / "客户.xlsx"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    _, out, _ = run(capsys, "import", str(tmp_path / "客户.xlsx"))
+    assert "不导入（导出文件自带的记录列，只读）：创建时间" in out
+    assert "无法识别" not in out
+
+
+def test_export_to_a_dash_writes_csv_to_standard_output_not_a_file(capsys, tmp_path) -> None:
+    source = tmp_path / "list.csv"
+    source.write_bytes(csv_file(ROWS))
+    run(capsys, "import", str(source), "--yes")
+    code, out, err = run(capsys, "export", "customers", "-o", "-", "--format", "csv")
+    rows = list(csv.reader(io.StringIO(out.removeprefix("\ufeff"))))
+    assert code == 0 and sorted(row[1] for row in rows[1:]) == ["张伟", "王小明"]
+    assert err.strip() == "customers: 2 rows written to standard output"
+    assert not (tmp_path / "-").exists()
+
+
+class _Pipe(io.TextIOWrapper):
+    """Standard output into a pipe (bytes kept), or a terminal."""
+
+    def __init__(self, terminal: bool) -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8")
+        self.terminal = terminal
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+
+def test_an_xlsx_export_to_standard_output_goes_into_a_pipe_but_not_onto_a_terminal(
+        capsys, tmp_path, monkeypatch) -> None:
+    source = tmp_path / "list.csv"
+    source.write_bytes(csv_file(ROWS))
+    run(capsys, "import", str(source), "--yes")
+    monkeypatch.setattr("sys.stdout", pipe := _Pipe(terminal=False))
+    assert main(["export", "customers", "-o", "-", "--format", "xlsx"]) == 0
+    rows = read_sheet(pipe.buffer.getvalue())
+    assert sorted(row[1] for row in rows[1:]) == ["张伟", "王小明"]
+    monkeypatch.setattr("sys.stdout", screen := _Pipe(terminal=True))
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    assert main(["export", "客户", "-o", "-", "--format", "xlsx"]) == 1
+    assert screen.buffer.getvalue() == b""
+    assert "XLSX 是二进制文件，不能输出到终端" in capsys.readouterr().err
+    assert not (tmp_path / "-").exists()

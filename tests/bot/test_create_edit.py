@@ -195,6 +195,15 @@ def test_a_duplicate_offers_open_existing_and_create_anyway(bot, agent) -> None:
     assert sorted(names_of(agent, "13800138000")) == ["王小明", "王晓明"]
 
 
+def test_a_duplicate_phone_is_shown_as_the_card_shows_it(bot, agent) -> None:
+    made = customer(agent, "刘洋", phones=("13911112222",))
+    offer = last(bot.send(AGENT, "/new 刘洋 13911112222"))
+    assert "• <b>刘洋</b>（电话：+86 139 1111 2222）" in offer.text
+    card = last(bot.press(AGENT, offer.button("打开")))
+    assert card.text.startswith("<b>刘洋</b>") and "+86 139 1111 2222" in card.text
+    assert names_of(agent, "刘洋") == [made.name]
+
+
 def test_a_colleagues_duplicate_is_not_described(bot, english, other) -> None:
     customer(other, "Secret Person", phones=("13800138000",))
     offer = last(bot.send(ENGLISH_AGENT, "/new Bob 13800138000"))

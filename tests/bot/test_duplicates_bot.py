@@ -8,7 +8,7 @@ import peewee
 import pytest
 
 from crm import audit, customers, users
-from crm.errors import NotFound
+from crm.errors import AlreadyMerged, NotFound
 from storage.database import fetch_one
 from tests.crm.cast import SYSTEM, customer
 
@@ -71,19 +71,32 @@ def test_the_list_and_the_merge_read_in_english(chat, people) -> None:
     [merged] = [r for r in chat.press(MANAGER, asked.button("Merge"))
                 if r.method == "editMessageText"]
     assert "merged into <b>刘洋</b>" in merged.text and "Open 刘洋" in merged.buttons[0][0]
-    with pytest.raises(NotFound):
+    with pytest.raises(AlreadyMerged):
         customers.compare_duplicates(manager, [first.id, second.id])
 
 
-def test_a_spent_merge_button_merges_nothing_twice(chat, people) -> None:
+def test_a_spent_merge_button_says_where_the_record_went_and_merges_nothing_twice(
+        chat, people) -> None:
     _, agent = people
     first, second = _twins(agent)
     merge = f"du:y:{first.id}:{first.id}.{second.id}"
     chat.press(MANAGER, merge)
-    replies = chat.press(MANAGER, merge)
-    assert "未找到该客户，或您无权查看。" in chat.alerts(replies)
+    for button in (merge, f"du:k:{first.id}:{first.id}.{second.id}",
+                   f"du:g:{first.id}.{second.id}"):
+        [told] = [r for r in chat.press(MANAGER, button) if r.method == "editMessageText"]
+        assert told.text == f"刘洋 #{second.id} 已经并入 <b>刘洋</b>（#{first.id}），无需再合并。"
+        assert told.button("打开 刘洋") == f"c:{first.id}"
     assert fetch_one("select merged_into_id from customer where id = ?", (second.id,)) \
         == (first.id,)
+
+
+def test_a_record_merged_into_one_out_of_reach_is_not_found(chat, people) -> None:
+    manager, agent = people
+    first, second = _twins(agent)
+    customers.merge_customers(SYSTEM, first.id, second.id)
+    customers.delete_customer(SYSTEM, first.id)
+    with pytest.raises(NotFound):
+        customers.compare_duplicates(manager, [first.id, second.id])
 
 
 def test_an_agent_may_not_look_for_or_merge_duplicates(chat, people) -> None:

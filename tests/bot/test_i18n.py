@@ -253,3 +253,10 @@ def test_every_scheduled_job_is_named_in_words_in_every_language() -> None:
         for spec in JOBS:
             named = job_name(locale, spec.name)
             assert named != spec.name and spec.name in named, (locale, spec.name)
+
+
+def test_chinese_full_width_punctuation_is_never_followed_by_a_space() -> None:
+    """：and ，carry their own spacing; a space after them shows as a gap (提醒： 解决)."""
+    spaced_out = {key: text for key, text in catalogue("zh-CN").items()
+                  if any(f"{mark} " in text for mark in "：，；。、！？")}
+    assert spaced_out == {}

@@ -156,6 +156,20 @@ def test_a_due_reminder_arrives_once_with_its_buttons(chat, staff) -> None:
     assert "已完成" in done.text and status_of(reminder_id) == "done"
 
 
+def test_a_rules_reminder_reads_without_a_gap_after_the_chinese_colon(chat, staff) -> None:
+    from crm import service
+
+    buyer = customers.create_customer(staff, customers.CustomerDraft(name="张伟"))
+    service.open_ticket(staff, buyer.id, "打印机坏了", priority="urgent",
+                        now=utcnow() - dt.timedelta(days=3))
+    assert service.alert_sla_breaches(utcnow()) >= 1
+    deliver(chat)
+    firsts = [m.params["text"].splitlines()[0] for m in chat.stub.sent()]
+    assert any(text.startswith("⏰ <b>提醒</b>：解决已超时：T-") and text.endswith("打印机坏了")
+               for text in firsts), firsts
+    assert not any("： " in text for text in firsts)
+
+
 def test_a_reminder_due_while_the_bot_was_down_is_delivered_marked_late(chat, staff) -> None:
     due_reminder(staff, minutes_ago=90)
     deliver(chat)

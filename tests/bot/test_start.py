@@ -60,3 +60,7 @@ def test_help_lists_the_commands_of_the_members_role(chat, language: str, log_li
     assert export_line not in agent and "/users" not in agent and "/backup" not in agent
     assert export_line in admin and "/users" in admin and "/backup" in admin
     assert "/log" not in viewer and "/new" not in viewer and "/find" in viewer
+    # /deleted (restore) for those who may delete, named in the reader's language
+    deleted = {"en": "/deleted — Recently deleted customers, to restore",
+               "zh-CN": "/deleted — 最近删除的客户，可恢复"}[language]
+    assert deleted in admin and "/deleted" not in agent and "/deleted" not in viewer

@@ -223,8 +223,9 @@ def test_an_export_imports_again_as_the_same_customers(cast, book) -> None:
         exports.export_records(cast.admin, "customers", buffer, fmt=fmt, now=T0)
         preview = imports.preview_import(cast.admin, f"back.{fmt}", buffer.getvalue(), now=T0)
         assert (preview.new, preview.existing, preview.invalid) == (0, 5, 0)
-        # columns only an export has (last contact is empty here, so not even mentioned)
-        assert set(preview.unknown_columns) == {"created_at"}
+        # columns only an export has are known and left out (last contact is empty here, so
+        # not even mentioned)
+        assert (preview.unknown_columns, preview.bookkeeping_columns) == ((), ("created_at",))
         result = imports.confirm_import(cast.admin, preview.token, "update", now=T0)
         assert (result.created, result.updated, result.unchanged) == (0, 0, 5)
     assert {table: count(table) for table in tables} == before
@@ -254,6 +255,28 @@ def test_an_exports_other_addresses_come_back_as_addresses_not_notes(cast, book)
     assert "东莞" not in (card.notes or "")
     assert [a.street for a in customers.get_customer(cast.admin, book["li"].id).addresses] \
         == ["上海 浦东 世纪大道8号"]
+
+
+@pytest.mark.parametrize("headings", [
+    {"id": "编号", "created_at": "创建时间", "last_contact": "最近联系"},
+    {"id": "id", "created_at": "created", "last_contact": "last contact"}])
+def test_an_exports_bookkeeping_columns_are_left_out_not_written_to_notes(cast, book,
+                                                                          headings) -> None:
+    """A customer deleted since the export comes back with the notes they had, not with
+    "创建时间: ..." or the export's own "编号: N" lines added."""
+    customers.log_interaction(cast.agent, book["wang"].id, "call", "报价", now=T0)
+    buffer = io.BytesIO()
+    exports.export_records(cast.admin, "customers", buffer, fmt="csv",
+                           header=lambda field: headings.get(field, field), now=T0)
+    customers.delete_customer(cast.admin, book["wang"].id)
+    preview = imports.preview_import(cast.admin, "back.csv", buffer.getvalue(), now=T0)
+    assert preview.unknown_columns == ()
+    assert preview.bookkeeping_columns == (headings["created_at"], headings["last_contact"])
+    assert (preview.new, preview.existing) == (1, 2)
+    imports.confirm_import(cast.admin, preview.token, "skip", now=T0)
+    [again] = [c for c in customers.search_customers(cast.admin, "王小明").items]
+    assert again.id != book["wang"].id
+    assert customers.get_customer(cast.admin, again.id).notes == "对价格敏感"
 
 
 def test_an_id_from_elsewhere_matches_nobody_and_is_kept_in_the_notes(cast, book) -> None:

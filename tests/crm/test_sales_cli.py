@@ -77,3 +77,37 @@ def test_a_chinese_operator_reads_stage_kinds_and_the_assignment_mode_in_chinese
     assert cli.main(["assignment", "show"]) == 0
     shown = capsys.readouterr().out
     assert "模式：按规则分配" in shown and "城市 = 深圳" in shown
+
+
+def test_a_chinese_operator_adds_a_rule_in_chinese_words_for_a_named_agent(
+        capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    assert cli.main(["assignment", "mode", "按规则分配", "--fallback", "Li Na"]) == 0
+    assert cli.main(["assignment", "add-rule", "城市", "深圳", "li na"]) == 0
+    settings = sales.get_assignment_settings(SYSTEM)
+    assert settings.mode == "rules"
+    assert [(r.field, r.value, r.assignee_name) for r in settings.rules] == [
+        ("city", "深圳", "Li Na")]
+    capsys.readouterr()
+    assert cli.main(["assignment", "add-rule", "颜色", "红", "Li Na"]) == 1
+    assert capsys.readouterr().err.strip() == \
+        "错误：字段：颜色 不在可选范围内：城市、省份、行业、来源"
+    assert cli.main(["assignment", "add-rule", "city", "广州", "王五"]) == 1
+    assert capsys.readouterr().err.strip() == "错误：没有名为“王五”的员工。"
+    assert len(sales.get_assignment_settings(SYSTEM).rules) == 1
+
+
+def test_assignment_show_numbers_each_rule_once_with_the_number_move_and_remove_take(
+        capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    for city in ("深圳", "广州"):
+        assert cli.main(["assignment", "add-rule", "city", city, "201"]) == 0
+    capsys.readouterr()
+    assert cli.main(["assignment", "show"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "规则（自上而下依次尝试；move-rule、remove-rule 用 # 后的编号）："
+    shenzhen, guangzhou = (r.id for r in sales.get_assignment_settings(SYSTEM).rules)
+    assert lines[2:] == [f"  #{shenzhen}  城市 = 深圳 → Li Na",
+                         f"  #{guangzhou}  城市 = 广州 → Li Na"]
+    assert cli.main(["assignment", "remove-rule", str(guangzhou)]) == 0
+    assert capsys.readouterr().out.splitlines()[2:] == [f"  #{shenzhen}  城市 = 深圳 → Li Na"]
