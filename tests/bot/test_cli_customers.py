@@ -54,7 +54,7 @@ def test_bulk_tag_asks_with_the_count_and_a_no_changes_nothing(capsys, monkeypat
     asked: list[str] = []
     monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or "n")
     code, out, _ = run(capsys, "customers", "bulk-tag", "--add", "华东", "--owner", "李娜")
-    assert code == 1 and asked == ["给 2 位客户加标签「华东」？ 输入 y 确认： "]
+    assert code == 1 and asked == ["给 2 位客户加标签「华东」？ 输入 y 确认："]
     assert "未确认，未做任何更改。" in out and tagged("华东") == []
     monkeypatch.setattr("builtins.input", lambda prompt: "y")
     code, out, _ = run(capsys, "customers", "bulk-tag", "--add", "华东", "--owner", "李娜",
