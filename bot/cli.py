@@ -17,6 +17,7 @@ from bot import (
     cli_sales,
     cli_users,
 )
+from bot.cli_args import argparse_speaking
 from bot.i18n import resolve_locale, t
 from bot.render import check_params
 from bot.terminal import STAFF_METAVAR, Handler, Terminal, staff_member, telegram_id
@@ -31,6 +32,18 @@ def _terminal_locale(config: Config | None) -> str:
     if config is not None:
         return config.locale
     return resolve_locale(os.environ.get("CRM_LOCALE"), "zh-CN")
+
+
+def _locale_before_parsing(argv: Sequence[str] | None) -> str:
+    """The installation's language, to word a mistyped command line in: from --config (if
+    given), the environment or the config file, as the command would read them."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--config")
+    known, _ = early.parse_known_args(argv)
+    try:
+        return load_config(known.config).locale
+    except Exception:  # a broken config is reported once the command line is read
+        return _terminal_locale(None)
 
 
 def cmd_version(args: argparse.Namespace, config: Config) -> int:
@@ -185,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `crm` command."""
-    args = build_parser().parse_args(argv)
+    with argparse_speaking(_locale_before_parsing(argv)):
+        args = build_parser().parse_args(argv)
     config = None
     try:
         config = load_config(args.config)
