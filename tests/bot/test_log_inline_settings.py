@@ -169,6 +169,52 @@ def test_a_summary_typed_before_the_location_is_saved_with_it(bot, agent) -> Non
     assert "<b>陈静</b>" in again.text
 
 
+def test_a_too_long_visit_completed_by_the_location_takes_the_keyboard_away_and_waits(
+        bot, agent) -> None:
+    made = customer(agent, "陈静")
+    bot.press(AGENT, f"lg:{made.id}:visit")
+    bot.send(AGENT, "长" * 4001)
+    [refused] = sent(bot.share_location(AGENT, 31.2304, 121.4737))
+    assert "4000" in refused.text and "/cancel" in refused.text and "位置" in refused.text
+    assert markup(refused).get("remove_keyboard")  # the 📍 keyboard does not stay behind
+    [done] = sent(bot.send(AGENT, "看了样品"))  # the summary again: saved with the place
+    assert done.text.startswith("✅ 已为 <b>陈静</b> 保存拜访记录。") and AMAP in done.text
+    [entry, _created] = timeline(agent, made.id)
+    assert entry.summary == "看了样品" and entry.data["latitude"] == 31.2304
+
+
+def test_a_visit_whose_customer_went_meanwhile_ends_without_its_keyboard(
+        bot, agent, manager) -> None:
+    made = customer(agent, "Chen Jing")
+    users.set_preferences(agent, locale="en")
+    bot.press(AGENT, f"lg:{made.id}:visit")
+    bot.send(AGENT, "Saw the samples")
+    customers.delete_customer(manager, made.id)
+    [gone] = sent(bot.share_location(AGENT, 31.2304, 121.4737))
+    assert "not found" in gone.text.lower() and markup(gone).get("remove_keyboard")
+    [search] = bot.send(AGENT, "Saw the samples")  # the entry is over: text is a search again
+    assert "Saw the samples" in search.text and "saved" not in search.text
+
+
+def test_a_visit_that_fails_unexpectedly_apologises_drops_the_keyboard_and_can_be_retried(
+        bot, agent, monkeypatch) -> None:
+    made = customer(agent, "陈静")
+    bot.press(AGENT, f"lg:{made.id}:visit")
+    bot.send(AGENT, "看了样品")
+    real = customers.log_interaction
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(customers, "log_interaction", broken)
+    apology, again = sent(bot.share_location(AGENT, 31.2304, 121.4737))
+    assert "错误编号" in apology.text
+    assert "重新发送" in again.text and markup(again).get("remove_keyboard")
+    monkeypatch.setattr(customers, "log_interaction", real)
+    [done] = sent(bot.send(AGENT, "看了样品"))
+    assert "已为" in done.text and AMAP in done.text
+
+
 def test_cancel_ends_the_entry_and_nothing_is_saved(bot, agent) -> None:
     made = customer(agent, "王小明")
     bot.press(AGENT, f"lg:{made.id}:note")
