@@ -405,19 +405,29 @@ def test_share_offers_this_customer_not_a_namesake(bot, agent) -> None:
     customer(agent, "张伟", phones=("13900139000",), company="华为")
     made = customer(agent, "张伟", phones=("13800138000",), company="华为")
     query = share_query(bot, made.id)
-    assert query.startswith("张伟 ")
+    assert query == f"张伟 #{made.id}"
     [shared] = results(bot.inline(AGENT, query))
     assert shared["id"] == f"c{made.id}" and "+86 138 0013 8000" in shared["description"]
 
 
-def test_share_of_a_customer_without_a_phone_narrows_by_company(bot, agent) -> None:
-    customer(agent, "张伟", company="腾讯")
-    made = customer(agent, "张伟", company="华为")
-    assert share_query(bot, made.id) == "张伟 华为"
-    [shared] = results(bot.inline(AGENT, "张伟 华为"))
+def test_share_of_a_namesake_without_phone_or_company_offers_only_that_one(bot, agent) -> None:
+    customer(agent, "张伟")
+    made = customer(agent, "张伟")
+    assert [r["id"] for r in results(bot.inline(AGENT, "张伟"))] == [f"c{made.id}",
+                                                                    f"c{made.id - 1}"]
+    [shared] = results(bot.inline(AGENT, share_query(bot, made.id)))
     assert shared["id"] == f"c{made.id}"
-    lone = customer(agent, "李雷")
-    assert share_query(bot, lone.id) == "李雷"
+
+
+def test_a_shared_reference_shows_nothing_the_user_may_not_see(bot, agent, manager) -> None:
+    theirs = customer(staff(OTHER, "agent", "别人"), "张伟")
+    mine = customer(agent, "张伟")
+    [shared] = results(bot.inline(AGENT, f"张伟 #{mine.id}"))
+    assert shared["id"] == f"c{mine.id}"
+    assert results(bot.inline(AGENT, f"张伟 #{theirs.id}")) == []  # not theirs to see
+    assert results(bot.inline(AGENT, f"李雷 #{mine.id}")) == []  # not the name of that record
+    customers.delete_customer(manager, mine.id)
+    assert results(bot.inline(AGENT, f"张伟 #{mine.id}")) == []  # deleted since
 
 
 def test_delete_asks_first_and_a_typed_yes_is_no_confirmation(bot, agent, manager) -> None:
