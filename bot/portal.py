@@ -32,6 +32,8 @@ from storage.errors import CodedError
 
 STEP = "portal_step"  # ("new",) or ("reply", ticket id)
 QUESTION = "portal_question"  # the words last searched for, to open a ticket with them
+UNPLACED = "portal_unplaced"  # words typed while several tickets wait: which one they answer
+ADDED = "portal_added"  # (ticket id, message id) → words added to a waiting ticket, to take back
 BURST_WINDOW = 60.0
 FLOOD_PER_MINUTE = 40
 
@@ -113,7 +115,8 @@ async def _received(update: Update, context: session.Context) -> None:
         await _step(update, context, step, text, file_of(message))
         return
     if text and not text.startswith("/"):
-        if not (message.text and await _acknowledged(update, context, text)):
+        if not (message.text and (await _to_waiting(update, context, text)
+                                  or await _acknowledged(update, context, text))):
             await _search(update, context, text)
         return
     await message.reply_text(t(locale, "portal.welcome", id=update.effective_user.id),
@@ -163,6 +166,72 @@ def _sent_text(locale: str, ticket: TicketView) -> str:
                  status=status_words(locale, ticket.status),
                  button=t(locale, "portal.button_write", html_escape=False))
     return t(locale, "portal.sent", number=ticket.number)
+
+
+async def _to_waiting(update: Update, context: session.Context, text: str) -> bool:
+    """Words for a ticket waiting for the customer's reply (True): added to the one waiting,
+    with a way to say they were a new question, or, with several waiting, which one?"""
+    locale = session.locale(context)
+    placed = await session.db(context, service.reply_to_waiting, portal_user(update, context),
+                              text)
+    if placed.ticket is not None and placed.message_id is not None:
+        ticket = placed.ticket
+        context.user_data[ADDED] = {(ticket.id, placed.message_id): text}  # the latest only
+        await update.effective_message.reply_text(
+            t(locale, "portal.added_to_waiting", number=ticket.number, subject=ticket.subject),
+            reply_markup=keyboard([
+                [(t(locale, "portal.button_new_question"), data("qm", ticket.id,
+                                                                placed.message_id))],
+                [(t(locale, "portal.button_view"), data("qt", ticket.id))]]))
+        return True
+    if not placed.waiting:
+        return False
+    earlier = context.user_data.get(UNPLACED)  # typed on before choosing: one message
+    context.user_data[UNPLACED] = f"{earlier}\n{text}" if earlier else text
+    rows = [[(f"{item.number} · {clip(item.subject, 40)}", data("qw", item.id))]
+            for item in placed.waiting]
+    rows.append([(t(locale, "portal.button_new_question"), data("qo"))])
+    await update.effective_message.reply_text(
+        t(locale, "portal.which_ticket", count=len(placed.waiting)), reply_markup=keyboard(rows))
+    return True
+
+
+async def _placed(update: Update, context: session.Context, ticket_id: int) -> None:
+    """qw:<ticket>: the words typed while several tickets waited go to this one."""
+    locale = session.locale(context)
+    text = context.user_data.pop(UNPLACED, None)
+    if not text:  # asked before a restart: the words are gone, ask for them on this ticket
+        await session.db(context, service.get_own_ticket, portal_user(update, context),
+                         ticket_id)
+        context.user_data[STEP] = ("reply", ticket_id)
+        await _say(update, t(locale, "portal.ask_reply"))
+        return
+    ticket = await session.db(context, service.customer_reply, portal_user(update, context),
+                              ticket_id, text)
+    await _say(update, _sent_text(locale, ticket), _ticket_buttons(locale, ticket))
+
+
+async def _new_question(update: Update, context: session.Context, parts: list[str]) -> None:
+    """qm:<ticket>:<message> takes the words back off the ticket they were added to, qo
+    leaves them unplaced; either way they are a question, searched as one."""
+    locale = session.locale(context)
+    ticket_id, message_id = _int(parts, 1), _int(parts, 2)
+    if ticket_id is not None and message_id is not None:
+        user = portal_user(update, context)
+        ticket = await session.db(context, service.get_own_ticket, user, ticket_id)
+        # Words from before a restart are gone: the ticket keeps them (crm says so).
+        text = context.user_data.get(ADDED, {}).get((ticket_id, message_id), "")
+        await session.db(context, service.take_back_reply, user, ticket_id, message_id, text)
+        context.user_data.pop(ADDED, None)
+        await _say(update, t(locale, "portal.taken_back", number=ticket.number))
+    else:
+        text = context.user_data.pop(UNPLACED, None)
+        await update.callback_query.answer()
+    if text:
+        await _search(update, context, text)
+    else:
+        context.user_data[STEP] = ("new",)
+        await _ask_problem(update, context)
 
 
 async def _acknowledged(update: Update, context: session.Context, text: str) -> bool:
@@ -244,6 +313,10 @@ async def _pressed(update: Update, context: session.Context) -> None:
             await _ask_problem(update, context)
     elif action == "ql":
         await _list(update, context)
+    elif action == "qw" and number is not None:
+        await _placed(update, context, number)
+    elif action in ("qm", "qo"):
+        await _new_question(update, context, parts)
     elif action == "qU":
         await session.db(context, service.undo_unsubscribe, portal_user(update, context),
                          tuple(parts[1:]))

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import spaced, t
 from bot.keyboards import Button, data, keyboard
-from bot.render import clip, local_time
+from bot.render import WEEKDAYS, clip, moment_text
 from crm.reminders.agenda import Agenda
 from crm.reminders.views import ReminderDraft, ReminderView
 
 TEXT_IN_LIST = 80
-WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-            "zh-CN": ("周一", "周二", "周三", "周四", "周五", "周六", "周日")}
-
-
-def moment_text(locale: str, moment: dt.datetime, timezone: str) -> str:
-    """A stored time as the user reads it: ``周五 2026-11-27 15:00``."""
-    local = local_time(moment, timezone)
-    weekday = WEEKDAYS.get(locale, WEEKDAYS["en"])[local.weekday()]
-    return f"{weekday} {local:%Y-%m-%d %H:%M}"
 
 
 def subject(locale: str, reminder: ReminderView) -> str:

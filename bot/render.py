@@ -46,6 +46,17 @@ def check_params(locale: str, params: dict, timezone: str) -> dict:
     return shown
 
 
+WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+            "zh-CN": ("周一", "周二", "周三", "周四", "周五", "周六", "周日")}
+
+
+def moment_text(locale: str, moment: dt.datetime, timezone: str) -> str:
+    """A coming time as the user reads it, with its weekday: ``周五 2026-11-27 15:00``."""
+    local = local_time(moment, timezone)
+    weekday = WEEKDAYS.get(locale, WEEKDAYS["en"])[local.weekday()]
+    return f"{weekday} {local:%Y-%m-%d %H:%M}"
+
+
 def when(locale: str, moment: dt.datetime | None, timezone: str) -> str:
     if moment is None:
         return t(locale, "card.never")
@@ -257,8 +268,12 @@ def timeline_entry_text(locale: str, name: str, entry: TimelineEntry, timezone: 
 
 def _entry_heading(locale: str, entry: TimelineEntry, timezone: str) -> str:
     icon = ICONS.get(entry.subkind, "•")
-    what = (_stage_move(locale, entry) if entry.kind == "deal_stage"
-            else t(locale, f"timeline.{entry.kind}.{entry.subkind}"))
+    if entry.kind == "deal_stage":
+        what = _stage_move(locale, entry)
+    elif entry.kind == "reminder":
+        what = _reminder_set(locale, entry, timezone)
+    else:
+        what = t(locale, f"timeline.{entry.kind}.{entry.subkind}")
     line = f"{icon} {when(locale, entry.at, timezone)} {what}"
     if entry.staff_name:
         line += f" · {html.escape(entry.staff_name)}"
@@ -267,7 +282,17 @@ def _entry_heading(locale: str, entry: TimelineEntry, timezone: str) -> str:
         line += f" · {map_link(locale, latitude, longitude)}"
     if entry.merged_from is not None:
         line += " · " + merged_from_text(locale, entry.merged_from)
+    if entry.data.get("follows"):
+        line += "\n    " + t(locale, "timeline.follows", when=when(
+            locale, entry.data["follows_at"], timezone),
+            kind=t(locale, f"timeline.interaction.{entry.data['follows']}"))
     return line
+
+
+def _reminder_set(locale: str, entry: TimelineEntry, timezone: str) -> str:
+    """"Follow-up set for Thu 2026-12-10 09:00": when it is due, on the reader's clock."""
+    return t(locale, f"timeline.reminder.{entry.subkind}",
+             due=moment_text(locale, entry.data["due_at"], timezone))
 
 
 def merged_from_text(locale: str, origin: MergedFrom) -> str:

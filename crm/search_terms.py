@@ -197,6 +197,18 @@ def _national_digits(e164: str) -> str:
         return _NON_DIGITS.sub("", e164)
 
 
+# A customer's name and record number, as the card's 📤 Share types it ("张伟 #42"): the name
+# is for the reader, the number says which 张伟. A bare "#42" is no reference: # marks tags.
+_RECORD_REFERENCE = re.compile(r"(\S.*?)\s*#(\d{1,9})")
+
+
+def record_reference(text: str) -> tuple[str, int] | None:
+    """``张伟 #42`` → (``张伟``, 42): a name (normalised) and a record number; None for any
+    other text."""
+    found = _RECORD_REFERENCE.fullmatch(normalise_text(text))
+    return (found[1], int(found[2])) if found else None
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     """A typed query turned into index tokens (all must match)."""

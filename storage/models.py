@@ -495,6 +495,7 @@ class Reminder(BaseModel):
     customer = pw.ForeignKeyField(Customer, null=True, on_delete="CASCADE")
     deal = pw.ForeignKeyField(Deal, null=True, on_delete="CASCADE")
     ticket_id = pw.IntegerField(null=True)
+    interaction_id = pw.IntegerField(null=True)  # the call or visit a follow-up follows
     text = pw.CharField(max_length=500)
     due_at = pw.DateTimeField()
     first_due_at = pw.DateTimeField()

@@ -233,10 +233,7 @@ async def _finish(update: Update, context: session.Context, summary: str, *,
     ``closes_keyboard``: the confirmation takes a reply keyboard away, and as a message holds
     one keyboard only, the buttons follow under a short question of their own."""
     draft, message = _draft(context), update.effective_message
-    view = await crm_step(update, context, SUMMARY, customers.log_interaction,
-                          session.actor(context), draft.customer_id, draft.kind, summary,
-                          latitude=draft.latitude, longitude=draft.longitude,
-                          attachments=tuple(draft.attachments))
+    view = await _log(update, context, draft, summary, closes_keyboard=closes_keyboard)
     context.user_data.pop(DRAFT, None)
     locale = session.locale(context)
     buttons = keyboard([*follow_up_rows(locale, view.id, summary, session.local_now(context)),
@@ -248,6 +245,40 @@ async def _finish(update: Update, context: session.Context, summary: str, *,
         text = t(locale, "log.what_next", name=draft.name)
     await message.reply_text(text, reply_markup=buttons, link_preview_options=NO_PREVIEW)
     raise ApplicationHandlerStop(END)
+
+
+async def _log(update: Update, context: session.Context, draft: Draft, summary: str, *,
+               closes_keyboard: bool) -> InteractionView:
+    """Save the entry; whatever goes wrong, the user reads why in their language, a reply
+    keyboard still shown goes (it would otherwise stay on screen with nothing to answer it),
+    and the draft waits for the summary again unless it can no longer be saved at all."""
+    markup = ReplyKeyboardRemove() if closes_keyboard else None
+    locale = session.locale(context)
+    try:
+        return await session.db(context, customers.log_interaction, session.actor(context),
+                                draft.customer_id, draft.kind, summary,
+                                latitude=draft.latitude, longitude=draft.longitude,
+                                attachments=tuple(draft.attachments))
+    except CodedError as error:
+        retry = isinstance(error, ValidationError)
+        text = describe_error(locale, error)
+        if retry:
+            text += "\n" + send_again(locale, draft)
+        else:
+            context.user_data.pop(DRAFT, None)
+        await update.effective_message.reply_text(text, reply_markup=markup)
+        raise ApplicationHandlerStop(SUMMARY if retry else END) from error
+    except Exception as error:  # unexpected: the error handler logs it and apologises
+        await context.application.process_error(update, error)
+        await update.effective_message.reply_text(send_again(locale, draft), reply_markup=markup)
+        raise ApplicationHandlerStop(SUMMARY) from error
+
+
+def send_again(locale: str, draft: Draft) -> str:
+    """How to go on after a failed save: the summary again (what is attached stays), or
+    /cancel."""
+    kept = draft.latitude is not None or draft.attachments
+    return t(locale, "log.send_again_kept" if kept else "log.send_again")
 
 
 def unsaved(locale: str, user_data: dict[Any, Any]) -> str | None:

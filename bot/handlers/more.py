@@ -58,16 +58,10 @@ def more_keyboard(locale: str, card: CustomerCard, actor: Actor) -> InlineKeyboa
     return InlineKeyboardMarkup(rows)
 
 
-INLINE_QUERY_MAX = 256  # Telegram's limit on an inline query's text
-
-
 def share_query(card: CustomerCard) -> str:
-    """What 📤 Share types after @bot: the name, narrowed to this customer by their phone (else
-    their company), so a namesake (two 张伟) is not offered in its place. Inline mode runs the
-    same search as typed text, which takes a name and a number together."""
-    narrower = card.primary("phone") or (card.company.name if card.company else None)
-    query = f"{card.name} {narrower}" if narrower else card.name
-    return query if len(query) <= INLINE_QUERY_MAX else card.name
+    """What 📤 Share types after @bot: the name and the record's number (张伟 #42), which inline
+    search reads as this one customer, so a namesake is never offered in its place."""
+    return f"{card.name} #{card.id}"  # a name is at most 100 characters, a query 256
 
 
 def _button(label: str, *parts: object) -> InlineKeyboardButton:

@@ -68,17 +68,11 @@ def log_interaction(actor: Actor, customer_id: int, kind: str, summary: str, *,
                          "kind": [None, checked_kind], "summary": [None, checked_summary],
                          "occurred_at": [None, when.isoformat(sep=" ")]}, now=now)
         if follow_up is not None:
-            _add_follow_up(actor, customer_id, checked_summary or "", follow_up, now)
+            # Imported here: reminders build on customers, not the other way round.
+            from crm.reminders.service import add_follow_up
+
+            add_follow_up(actor, row.id, customer_id, checked_summary or "", follow_up, now)
     return get_interaction(actor, row.id)
-
-
-def _add_follow_up(actor: Actor, customer_id: int, summary: str, due_at: dt.datetime,
-                   now: dt.datetime) -> None:
-    # Imported here: reminders build on customers, not the other way round.
-    from crm.reminders.service import add_reminder, zone_of
-
-    add_reminder(actor.user_id, due_at, summary[:500], zone_of(actor), now,
-                 customer_id=customer_id, source="follow_up", created_by=actor.user_id)
 
 
 def get_interaction(actor: Actor, interaction_id: int) -> InteractionView:

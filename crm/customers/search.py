@@ -1,5 +1,6 @@
 """One search box for everything: names (Chinese, Latin, pinyin), phone digits, e-mail,
-company, tag. Ranked exact, then prefix, then anywhere; limited to what the actor may see."""
+company, tag. Ranked exact, then prefix, then anywhere; limited to what the actor may see.
+A name with its record number ("张伟 #42", what the card's 📤 Share types) finds that one record."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from crm.customers.load import summaries
 from crm.customers.views import CustomerSummary, Page
 from crm.errors import ValidationError
 from crm.permissions import Action, require
-from crm.search_terms import ParsedQuery, parse_query
+from crm.search_terms import ParsedQuery, parse_query, record_reference
 from crm.validation import normalise_phone
-from crm.visibility import Scope, scope_of
+from crm.visibility import Scope, can_see, scope_of
 from storage import search
-from storage.database import bytewise, fetch_all
+from storage.database import bytewise, fetch_all, fetch_one
 from storage.search import Filter
 
 MAX_LIMIT = 50
@@ -35,6 +36,10 @@ def search_customers(actor: Actor, text: str, *, offset: int = 0,
     require(actor, Action.READ)
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)
+    reference = record_reference(text)
+    named = _referenced(actor, *reference) if reference is not None else []
+    if named:
+        return Page(tuple(summaries(named[offset:offset + limit])), offset, False)
     query = parse_query(text)
     if query.empty:
         return Page((), offset, False)
@@ -48,6 +53,16 @@ def search_customers(actor: Actor, text: str, *, offset: int = 0,
             found.setdefault(customer_id)
     ids = list(found)
     return Page(tuple(summaries(ids[offset:offset + limit])), offset, len(ids) > offset + limit)
+
+
+def _referenced(actor: Actor, name: str, customer_id: int) -> list[int]:
+    """The one customer a reference ("张伟 #42") names, when it bears that name and the actor
+    may see it; else none, and the text is searched as any other."""
+    row = fetch_one("select name_norm, owner_id, team_id from customer where id = ?"
+                    " and deleted_at is null and merged_into_id is null", (customer_id,))
+    if row is None or row[0] != name or not can_see(actor, row[1], row[2]):
+        return []
+    return [customer_id]
 
 
 def _exact_tiers(query: ParsedQuery, scope: Scope | None, wanted: int) -> list[int]:

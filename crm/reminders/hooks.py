@@ -27,14 +27,25 @@ def reminders_of(customer_id: int, at: Moment) -> list[dict]:
 
 
 def reminder_timeline(customer_id: int, count: int) -> list[TimelineEntry]:
-    """Follow-ups and reminders set about the customer, when they were set."""
+    """Follow-ups and reminders set about the customer, when they were set, and when they are
+    due. A follow-up of a logged entry points to it (its kind and time) rather than repeating
+    its text, which stands just below it."""
     rows = fetch_all(
-        "select r.id, r.created_at, r.text, s.name, r.due_at, r.status, r.source"
-        " from reminder r left join staff_user s on s.id = r.staff_id"
+        "select r.id, r.created_at, r.text, s.name, r.due_at, r.status, r.source, i.kind,"
+        " i.occurred_at from reminder r left join staff_user s on s.id = r.staff_id"
+        " left join interaction i on i.id = r.interaction_id and i.customer_id = r.customer_id"
         " where r.customer_id = ? and r.source in ('manual', 'follow_up')"
         " order by r.created_at desc, r.id desc limit ?", (customer_id, count))
-    return [TimelineEntry(as_datetime(r[1]), "reminder", r[6], r[2], r[3], r[0],
-                          {"due_at": as_datetime(r[4]), "status": r[5]}) for r in rows]
+    return [_entry(row) for row in rows]
+
+
+def _entry(row: tuple) -> TimelineEntry:
+    data = {"due_at": as_datetime(row[4]), "status": row[5]}
+    if row[7] is None:
+        return TimelineEntry(as_datetime(row[1]), "reminder", row[6], row[2], row[3], row[0],
+                             data)
+    data |= {"follows": row[7], "follows_at": as_datetime(row[8])}
+    return TimelineEntry(as_datetime(row[1]), "reminder", row[6], "", row[3], row[0], data)
 
 
 def register() -> None:

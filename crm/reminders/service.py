@@ -142,7 +142,7 @@ def follow_up_interaction(actor: Actor, interaction_id: int, days: int | None, *
     entry = get_interaction(actor, interaction_id)
     zone = zone_of(actor)
     due = to_utc(_follow_up_moment(entry.summary, days, local_now(zone, now)))
-    key = f"follow_up:{interaction_id}:{actor.user_id}"
+    key = follow_up_key(interaction_id, actor.user_id)
     with database.atomic():
         found = fetch_one("select id, status, due_at from reminder where rule_key = ?", (key,))
         if found:
@@ -152,11 +152,26 @@ def follow_up_interaction(actor: Actor, interaction_id: int, days: int | None, *
             before = as_datetime(found[2])
             moved = found[1] == "pending" and before != due
             return FollowUp(load_reminder(found[0]), before if moved else None)
-        reminder_id = insert("reminder", _row(actor.user_id, due, entry.summary[:TEXT_MAX], zone,
-                                              now, customer_id=entry.customer_id,
-                                              source="follow_up", created_by=actor.user_id)
-                             | {"rule_key": key})
+        reminder_id = add_follow_up(actor, interaction_id, entry.customer_id, entry.summary,
+                                    due, now)
     return FollowUp(load_reminder(reminder_id), None)
+
+
+def follow_up_key(interaction_id: int, staff_id: int | None) -> str:
+    """What makes a follow-up one per entry and person (a second ⏰ moves the first)."""
+    return f"follow_up:{interaction_id}:{staff_id}"
+
+
+def add_follow_up(actor: Actor, interaction_id: int, customer_id: int, summary: str,
+                  due_at: dt.datetime, now: dt.datetime) -> int:
+    """Insert the actor's follow-up of a logged entry (inside the caller's transaction): it
+    remembers the entry, which the timeline points to, and says what was logged, which the
+    reminder shows when it comes."""
+    return insert("reminder", _row(actor.user_id, due_at, summary[:TEXT_MAX], zone_of(actor),
+                                   now, customer_id=customer_id, source="follow_up",
+                                   created_by=actor.user_id)
+                  | {"rule_key": follow_up_key(interaction_id, actor.user_id),
+                     "interaction_id": interaction_id})
 
 
 def _follow_up_moment(summary: str, days: int | None, now: dt.datetime) -> dt.datetime:

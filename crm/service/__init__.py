@@ -42,9 +42,10 @@ from crm.service.tickets import (
     set_ticket_status,
 )
 from crm.service.views import ArticleView, Relay, TicketMessageView, TicketSummary, TicketView
+from crm.service.waiting import FreeText, reply_to_waiting, take_back_reply, waiting_tickets
 
 __all__ = [
-    "OPEN_STATUSES", "PRIORITIES", "STATUSES", "VIEWS", "ArticleView", "PortalUser",
+    "OPEN_STATUSES", "PRIORITIES", "STATUSES", "VIEWS", "ArticleView", "FreeText", "PortalUser",
     "RateLimited", "Relay", "TicketMessageView", "TicketSummary", "TicketView",
     "acknowledge_resolution", "add_note",
     "alert_sla_breaches", "assign_ticket", "claim_relays", "customer_reply", "customer_tickets",
@@ -52,8 +53,9 @@ __all__ = [
     "get_ticket", "is_unsubscribe", "link_by_phone", "linked_customer", "list_articles",
     "list_own_tickets", "list_tickets",
     "mark_relay_failed", "mark_relayed", "open_customer_ticket", "open_ticket", "rate_ticket",
-    "reply_to_ticket", "search_articles", "set_ticket_priority", "set_ticket_status",
-    "undo_unsubscribe", "unsubscribe", "write_article",
+    "reply_to_ticket", "reply_to_waiting", "search_articles", "set_ticket_priority",
+    "set_ticket_status", "take_back_reply", "undo_unsubscribe", "unsubscribe", "waiting_tickets",
+    "write_article",
 ]
 
 hooks.register()

@@ -169,6 +169,52 @@ def test_a_summary_typed_before_the_location_is_saved_with_it(bot, agent) -> Non
     assert "<b>陈静</b>" in again.text
 
 
+def test_a_too_long_visit_completed_by_the_location_takes_the_keyboard_away_and_waits(
+        bot, agent) -> None:
+    made = customer(agent, "陈静")
+    bot.press(AGENT, f"lg:{made.id}:visit")
+    bot.send(AGENT, "长" * 4001)
+    [refused] = sent(bot.share_location(AGENT, 31.2304, 121.4737))
+    assert "4000" in refused.text and "/cancel" in refused.text and "位置" in refused.text
+    assert markup(refused).get("remove_keyboard")  # the 📍 keyboard does not stay behind
+    [done] = sent(bot.send(AGENT, "看了样品"))  # the summary again: saved with the place
+    assert done.text.startswith("✅ 已为 <b>陈静</b> 保存拜访记录。") and AMAP in done.text
+    [entry, _created] = timeline(agent, made.id)
+    assert entry.summary == "看了样品" and entry.data["latitude"] == 31.2304
+
+
+def test_a_visit_whose_customer_went_meanwhile_ends_without_its_keyboard(
+        bot, agent, manager) -> None:
+    made = customer(agent, "Chen Jing")
+    users.set_preferences(agent, locale="en")
+    bot.press(AGENT, f"lg:{made.id}:visit")
+    bot.send(AGENT, "Saw the samples")
+    customers.delete_customer(manager, made.id)
+    [gone] = sent(bot.share_location(AGENT, 31.2304, 121.4737))
+    assert "not found" in gone.text.lower() and markup(gone).get("remove_keyboard")
+    [search] = bot.send(AGENT, "Saw the samples")  # the entry is over: text is a search again
+    assert "Saw the samples" in search.text and "saved" not in search.text
+
+
+def test_a_visit_that_fails_unexpectedly_apologises_drops_the_keyboard_and_can_be_retried(
+        bot, agent, monkeypatch) -> None:
+    made = customer(agent, "陈静")
+    bot.press(AGENT, f"lg:{made.id}:visit")
+    bot.send(AGENT, "看了样品")
+    real = customers.log_interaction
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(customers, "log_interaction", broken)
+    apology, again = sent(bot.share_location(AGENT, 31.2304, 121.4737))
+    assert "错误编号" in apology.text
+    assert "重新发送" in again.text and markup(again).get("remove_keyboard")
+    monkeypatch.setattr(customers, "log_interaction", real)
+    [done] = sent(bot.send(AGENT, "看了样品"))
+    assert "已为" in done.text and AMAP in done.text
+
+
 def test_cancel_ends_the_entry_and_nothing_is_saved(bot, agent) -> None:
     made = customer(agent, "王小明")
     bot.press(AGENT, f"lg:{made.id}:note")
@@ -359,19 +405,29 @@ def test_share_offers_this_customer_not_a_namesake(bot, agent) -> None:
     customer(agent, "张伟", phones=("13900139000",), company="华为")
     made = customer(agent, "张伟", phones=("13800138000",), company="华为")
     query = share_query(bot, made.id)
-    assert query.startswith("张伟 ")
+    assert query == f"张伟 #{made.id}"
     [shared] = results(bot.inline(AGENT, query))
     assert shared["id"] == f"c{made.id}" and "+86 138 0013 8000" in shared["description"]
 
 
-def test_share_of_a_customer_without_a_phone_narrows_by_company(bot, agent) -> None:
-    customer(agent, "张伟", company="腾讯")
-    made = customer(agent, "张伟", company="华为")
-    assert share_query(bot, made.id) == "张伟 华为"
-    [shared] = results(bot.inline(AGENT, "张伟 华为"))
+def test_share_of_a_namesake_without_phone_or_company_offers_only_that_one(bot, agent) -> None:
+    customer(agent, "张伟")
+    made = customer(agent, "张伟")
+    assert [r["id"] for r in results(bot.inline(AGENT, "张伟"))] == [f"c{made.id}",
+                                                                    f"c{made.id - 1}"]
+    [shared] = results(bot.inline(AGENT, share_query(bot, made.id)))
     assert shared["id"] == f"c{made.id}"
-    lone = customer(agent, "李雷")
-    assert share_query(bot, lone.id) == "李雷"
+
+
+def test_a_shared_reference_shows_nothing_the_user_may_not_see(bot, agent, manager) -> None:
+    theirs = customer(staff(OTHER, "agent", "别人"), "张伟")
+    mine = customer(agent, "张伟")
+    [shared] = results(bot.inline(AGENT, f"张伟 #{mine.id}"))
+    assert shared["id"] == f"c{mine.id}"
+    assert results(bot.inline(AGENT, f"张伟 #{theirs.id}")) == []  # not theirs to see
+    assert results(bot.inline(AGENT, f"李雷 #{mine.id}")) == []  # not the name of that record
+    customers.delete_customer(manager, mine.id)
+    assert results(bot.inline(AGENT, f"张伟 #{mine.id}")) == []  # deleted since
 
 
 def test_delete_asks_first_and_a_typed_yes_is_no_confirmation(bot, agent, manager) -> None:

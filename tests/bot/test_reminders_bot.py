@@ -13,7 +13,7 @@ import peewee
 import pytest
 
 from bot import reminder_jobs, scheduler
-from bot.reminder_text import moment_text
+from bot.reminder_text import moment_text, reminder_message
 from bot.render import local_time
 from crm import customers, reminders, sales, users
 from crm.actors import Actor
@@ -637,3 +637,27 @@ def test_a_follow_up_moved_after_a_move_says_both_times_on_the_new_clock(chat, s
     when = berlin.astimezone(dt.UTC).replace(tzinfo=None)
     assert (f"跟进已从 {moment_text('zh-CN', in_days_at(1, 9), 'Europe/Berlin')} 改到"
             f" {moment_text('zh-CN', when, 'Europe/Berlin')}") in moved.text
+
+
+@pytest.mark.parametrize(("language", "button", "set_for", "follows", "call"), [
+    ("zh-CN", "3天后", "⏰ 设置了跟进：{due}", "↳ 跟进 {at} 的电话记录", "电话"),
+    ("en", "In 3 days", "⏰ Follow-up set for {due}", "↳ follows up: Call, {at}", "Call")])
+def test_a_follow_up_on_the_timeline_says_when_it_is_due_and_points_to_its_call(
+        chat, staff, language, button, set_for, follows, call) -> None:
+    users.set_preferences(staff, locale=language, timezone="Europe/Berlin")
+    buyer = customers.create_customer(staff, customers.CustomerDraft(name="张伟"))
+    chat.press(AGENT, f"lg:{buyer.id}:call")
+    summary = "谈了价格，下周报价，对方要求先寄样品再谈付款方式"
+    [saved] = chat.send(AGENT, summary)
+    chat.press(AGENT, saved.button(button))
+    [timeline] = [r for r in chat.press(AGENT, f"tl:{buyer.id}:0") if r.text]
+    [view] = reminders.list_reminders(staff)
+    [logged] = [e for e in customers.get_timeline(staff, buyer.id).items
+                if e.kind == "interaction"]
+    due = moment_text(language, view.due_at, "Europe/Berlin")  # on the reader's clock
+    at = local_time(logged.at, "Europe/Berlin").strftime("%Y-%m-%d %H:%M")
+    assert set_for.format(due=due) in timeline.text
+    assert follows.format(at=at) in timeline.text and f" {call} · 李娜" in timeline.text
+    assert timeline.text.count(summary) == 1  # the call says it; its follow-up does not repeat it
+    # The reminder itself, when it comes, still says what was logged.
+    assert summary in reminder_message(language, view, "Europe/Berlin")

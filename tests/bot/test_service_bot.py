@@ -589,3 +589,68 @@ def test_someone_not_on_any_list_is_told_there_is_nothing_to_unsubscribe_from(
     assert said in answer.text and not answer.buttons
     assert fetch_one("select count(*) from consent")[0] == 0
     assert fetch_one("select count(*) from customer")[0] == 0
+
+
+def waiting_for_alice(chat, language: str, problem: str, question: str) -> int:
+    """Alice's ticket, answered with a question: it waits for her reply."""
+    ticket_id = open_ticket(chat, ALICE, language, problem)
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, question)
+    return ticket_id
+
+
+@pytest.mark.parametrize(("language", "reply", "added", "new_question", "taken_back"), [
+    ("zh", "好的，明天下午可以", "已添加到等待您回复的工单", "新问题", "已从工单"),
+    ("en", "the code is 1234", "Added to ticket", "new question", "Taken off ticket")])
+def test_words_typed_outside_a_ticket_waiting_for_them_go_to_it(
+        chat, staff, language, reply, added, new_question, taken_back) -> None:
+    ticket_id = waiting_for_alice(chat, language, "打印机坏了", "请问什么时候方便上门？")
+    [told] = chat.send(ALICE, reply, language=language)
+    assert added in told.text and "打印机坏了" in told.text  # not a knowledge-base search
+    assert fetch_one("select status from ticket")[0] == "open"
+    assert fetch_all("select body from ticket_message where author = 'customer'"
+                     " order by id")[-1] == (reply,)
+    run(chat, deliver_notifications)
+    assert reply in to(chat, AGENT)[-1]  # the agent hears of it, as of any reply
+    # It was a new question after all: off the ticket, which waits again, and searched.
+    replies = shown(chat.press(ALICE, told.button(new_question)))
+    assert taken_back in replies[0].text and replies[-1].button("🆕")
+    assert fetch_one("select status from ticket")[0] == "waiting"
+    assert (reply,) not in fetch_all("select body from ticket_message where ticket_id = ?",
+                                     (ticket_id,))
+
+
+def test_with_several_tickets_waiting_the_customer_says_which_one(chat, staff) -> None:
+    first = waiting_for_alice(chat, "zh", "打印机坏了", "请问型号是？")
+    second = waiting_for_alice(chat, "zh", "发票金额不对", "请发一下发票号")
+    [which] = chat.send(ALICE, "号码是 FP-2026-0087")
+    assert "2 个工单在等您的回复" in which.text
+    assert fetch_one("select count(*) from ticket_message where body = ?",
+                     ("号码是 FP-2026-0087",))[0] == 0  # nothing stored before she says
+    [sent] = shown(chat.press(ALICE, which.button("发票金额不对")))
+    assert "已添加到工单" in sent.text
+    assert fetch_all("select ticket_id from ticket_message where body = ?",
+                     ("号码是 FP-2026-0087",)) == [(second,)]
+    statuses = dict(fetch_all("select id, status from ticket"))
+    assert statuses == {first: "waiting", second: "open"}
+    # Neither: a new question, searched as one.
+    [again] = chat.send(ALICE, "打印机开不了机")
+    assert "回复哪一个" not in again.text  # one ticket waits now: it goes there
+    chat.press(ALICE, again.button("新问题"))
+    assert fetch_one("select status from ticket where id = ?", (first,))[0] == "waiting"
+
+
+def test_a_reply_taken_back_after_the_ticket_moved_on_stays_there(chat, staff) -> None:
+    ticket_id = waiting_for_alice(chat, "zh", "打印机坏了", "请问型号是？")
+    [told] = chat.send(ALICE, "HP M428")
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "好的，明天上门")
+    [kept] = shown(chat.press(ALICE, told.button("新问题")))
+    assert "已有新的进展" in kept.text and "/start" in kept.text
+    assert ("HP M428",) in fetch_all("select body from ticket_message")
+
+
+def test_a_customer_without_a_waiting_ticket_is_searched_as_before(chat, staff) -> None:
+    open_ticket(chat, ALICE, "zh", "打印机坏了")  # open, not waiting for her
+    [found] = chat.send(ALICE, "打印机开不了机")
+    assert "可能有帮助的文章" in found.text

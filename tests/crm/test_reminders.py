@@ -181,6 +181,19 @@ def test_logging_a_call_can_set_a_follow_up(cast) -> None:
         ("follow_up", "谈了价格", buyer.id, at(72))
 
 
+def test_a_follow_up_points_to_its_entry_on_the_timeline_instead_of_repeating_it(cast) -> None:
+    buyer = customer(cast.agent)
+    call = customers.log_interaction(cast.agent, buyer.id, "call", "谈了价格",
+                                     follow_up=at(72), now=NOW)
+    [entry] = [e for e in customers.get_timeline(cast.agent, buyer.id).items
+               if e.kind == "reminder"]
+    assert entry.summary == "" and entry.data["due_at"] == at(72)
+    assert (entry.data["follows"], entry.data["follows_at"]) == ("call", NOW)
+    # One follow-up per entry, however it was set: the ⏰ button moves this one.
+    moved = reminders.follow_up_interaction(cast.agent, call.id, 1, now=NOW)
+    assert moved.moved_from == at(72) and len(reminders.list_reminders(cast.agent)) == 1
+
+
 def test_a_follow_up_in_the_past_changes_nothing(cast) -> None:
     buyer = customer(cast.agent)
     with pytest.raises(ValidationError):

@@ -195,3 +195,21 @@ def test_a_name_typed_with_spaces_between_characters_is_found_as_people_type_it(
     assert names("小明") == ["王 小明"]
     assert names("王 小明") == ["王 小明"]
     assert customers.search_customers(cast.agent, "王小明").items[0].id == spaced.id
+
+
+def ids(actor, text: str) -> list[int]:
+    return [c.id for c in customers.search_customers(actor, text).items]
+
+
+def test_a_record_number_after_a_hash_finds_that_one_namesake_if_visible(cast) -> None:
+    customer(cast.agent, "张伟")
+    mine = customer(cast.agent, "张伟")
+    theirs = customer(cast.other_agent, "张伟")
+    assert ids(cast.agent, f"张伟 #{mine.id}") == [mine.id]
+    assert ids(cast.agent, f"张伟＃{mine.id}") == [mine.id]  # full-width, as Chinese keyboards type
+    assert ids(cast.agent, f"张伟 #{theirs.id}") == []  # a number shows no one else's record
+    assert ids(cast.manager, f"张伟 #{theirs.id}") == [theirs.id]
+    assert ids(cast.agent, f"李雷 #{mine.id}") == []  # not that record's name: searched as text
+    assert ids(cast.agent, f"#{mine.id}") == []  # a bare # marks a tag
+    customers.delete_customer(cast.manager, mine.id)
+    assert ids(cast.agent, f"张伟 #{mine.id}") == []

@@ -9,7 +9,7 @@ import peewee
 import pytest
 
 from crm import customers, reminders, service
-from crm.errors import NotFound, PermissionDenied, ValidationError
+from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm.sales.outbox import pending_for
 from crm.service import PortalUser
 from storage.database import fetch_all, fetch_one
@@ -304,3 +304,42 @@ def test_knowledge_base_found_in_chinese_and_english_published_only(cast) -> Non
     assert draft.id in [a.id for a in service.search_articles("卡纸")]
     service.delete_article(cast.admin, printer.id, now=NOW)
     assert service.search_articles("电源") == []
+
+
+def test_words_outside_a_ticket_go_to_the_one_waiting_or_ask_which(cast) -> None:
+    assert service.reply_to_waiting(ALICE, "好的", now=NOW) == service.FreeText()  # no ticket
+    first = service.open_customer_ticket(ALICE, "发票", now=NOW)
+    assert service.reply_to_waiting(ALICE, "好的", now=NOW) == service.FreeText()  # not waiting
+    service.reply_to_ticket(cast.admin, first.id, "请提供发票号", now=minutes(10))
+    placed = service.reply_to_waiting(ALICE, "号码是 123", now=minutes(20))
+    assert placed.ticket is not None and placed.ticket.id == first.id
+    assert placed.ticket.status == "open" and placed.ticket.messages[-1].body == "号码是 123"
+    service.reply_to_ticket(cast.admin, first.id, "金额呢？", now=minutes(30))
+    second = service.open_customer_ticket(ALICE, "打印机", now=minutes(40))
+    service.reply_to_ticket(cast.admin, second.id, "型号？", now=minutes(50))
+    several = service.reply_to_waiting(ALICE, "99 元", now=minutes(60))
+    assert [t.id for t in several.waiting] == [first.id, second.id] and several.ticket is None
+    assert fetch_one("select count(*) from ticket_message where body = ?", ("99 元",))[0] == 0
+    assert service.reply_to_waiting(BOB, "好的", now=NOW) == service.FreeText()  # not hers
+
+
+def test_words_taken_back_as_a_new_question_leave_the_clock_as_if_never_written(cast) -> None:
+    ticket = service.open_customer_ticket(ALICE, "发票", now=NOW)  # 3 days to resolve
+    service.reply_to_ticket(cast.admin, ticket.id, "请提供发票号", now=minutes(10))
+    placed = service.reply_to_waiting(ALICE, "另外想问一下保修", now=minutes(70))
+    with pytest.raises(Conflict):  # other words than those added: nothing to take back
+        service.take_back_reply(ALICE, ticket.id, placed.message_id, "号码", now=minutes(71))
+    service.take_back_reply(ALICE, ticket.id, placed.message_id, "另外想问一下保修",
+                            now=minutes(71))
+    back = service.get_ticket(cast.admin, ticket.id)
+    assert back.status == "waiting" and [m.body for m in back.messages] == ["请提供发票号"]
+    service.customer_reply(ALICE, ticket.id, "号码是 123", now=minutes(130))
+    # Waited from minute 10 to 130 in all: the due time moves by those 120 minutes.
+    assert service.get_ticket(cast.admin, ticket.id).resolution_due_at == \
+        minutes(3 * 1440 + 120)
+    with pytest.raises(NotFound):  # someone else's ticket
+        service.take_back_reply(BOB, ticket.id, placed.message_id, "号码是 123",
+                                now=minutes(131))
+    with pytest.raises(Conflict):  # a later reply, even one given the same id, stays
+        service.take_back_reply(ALICE, ticket.id, placed.message_id, "另外想问一下保修",
+                                now=minutes(131))

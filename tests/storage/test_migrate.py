@@ -226,7 +226,7 @@ def test_customers_told_apart_are_kept_once_per_pair_after_an_upgrade(
     first, second = (row[0] for row in empty_db.execute_sql(
         "select id from customer order by id").fetchall())
     migrate(empty_db)
-    assert current_version(empty_db) == 11
+    assert current_version(empty_db) == latest_version()
     insert = ("insert into duplicate_dismissal (first_id, second_id, reason, dismissed_at)"
               f" values ({param}, {param}, {param}, {param})")
     with empty_db.atomic():
@@ -238,3 +238,30 @@ def test_customers_told_apart_are_kept_once_per_pair_after_an_upgrade(
     with empty_db.atomic():
         empty_db.execute_sql(f"delete from customer where id = {param}", (second,))
     assert empty_db.execute_sql("select count(*) from duplicate_dismissal").fetchone()[0] == 0
+
+
+def _old_reminder(db: peewee.Database, staff_id: int, customer_id: int,
+                  rule_key: str | None, source: str = "follow_up") -> int:
+    return _insert(db, "reminder", {
+        "staff_id": staff_id, "customer_id": customer_id, "text": "谈了价格", "due_at": _at(72),
+        "first_due_at": _at(72), "timezone": "Asia/Shanghai", "repeat": "", "status": "pending",
+        "source": source, "rule_key": rule_key, "next_attempt_at": _at(72), "attempts": 0,
+        "late": False, "created_at": OPENED, "updated_at": OPENED})
+
+
+def test_follow_ups_set_before_the_upgrade_know_their_call_after_it(
+        empty_db: peewee.Database) -> None:
+    """Migration 12 links each follow-up set by a ⏰ button to its entry, by its key."""
+    migrate(empty_db, target=11)
+    staff_id = _insert(empty_db, "staff_user", {
+        "telegram_id": 4242, "name": "李娜", "role": "agent", "active": True,
+        "created_at": OPENED, "updated_at": OPENED})
+    customer_id = _old_customer(empty_db)
+    call = _insert(empty_db, "interaction", {
+        "customer_id": customer_id, "kind": "call", "occurred_at": OPENED, "staff_id": staff_id,
+        "summary": "谈了价格", "created_at": OPENED})
+    by_button = _old_reminder(empty_db, staff_id, customer_id, f"follow_up:{call}:{staff_id}")
+    by_hand = _old_reminder(empty_db, staff_id, customer_id, None, source="manual")
+    migrate(empty_db)
+    linked = dict(empty_db.execute_sql("select id, interaction_id from reminder").fetchall())
+    assert linked == {by_button: call, by_hand: None}

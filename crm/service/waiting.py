@@ -1,0 +1,76 @@
+"""Words a customer types outside any ticket while one of their tickets waits for their reply:
+most often that reply ("好的，明天下午可以", "the code is 1234"), so it goes to the ticket
+rather than to a knowledge-base search. With one ticket waiting the words are added to it, and
+the customer may take them back as a new question; with several, they say which."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from crm.clock import utcnow
+from crm.errors import Conflict
+from crm.service.portal import PortalUser, _own_row, customer_reply, find_customer
+from crm.service.tickets import _TICKET_SQL, view_of
+from crm.service.views import TicketSummary, TicketView
+from storage.database import database, fetch_all, fetch_one, sql
+
+
+@dataclass(frozen=True)
+class FreeText:
+    """Where words typed outside any ticket went: to the one ticket waiting for them (with
+    the message's id, to take it back), or nowhere yet when several wait (``waiting``: the
+    customer picks one); neither: no ticket waits, the words are a question as before."""
+
+    ticket: TicketView | None = None
+    message_id: int | None = None
+    waiting: tuple[TicketSummary, ...] = ()
+
+
+def reply_to_waiting(user: PortalUser, text: str, *,
+                     now: dt.datetime | None = None) -> FreeText:
+    """Add ``text`` to the customer's ticket waiting for their reply when exactly one waits;
+    when several wait, list them and store nothing."""
+    now = now or utcnow()
+    with database.atomic():
+        waiting = waiting_tickets(user)
+        if len(waiting) != 1:
+            return FreeText(waiting=waiting if len(waiting) > 1 else ())
+        ticket = customer_reply(user, waiting[0].id, text, now=now)
+        message = fetch_one("select max(id) from ticket_message where ticket_id = ?"
+                            " and author = 'customer'", (ticket.id,))
+    return FreeText(ticket=ticket, message_id=message[0])
+
+
+def waiting_tickets(user: PortalUser) -> tuple[TicketSummary, ...]:
+    """The customer's tickets waiting for their reply, the longest waiting first."""
+    customer_id = find_customer(user)
+    if customer_id is None:
+        return ()
+    rows = fetch_all(_TICKET_SQL + " where t.customer_id = ? and t.status = 'waiting'"
+                     " order by t.waiting_since, t.id", (customer_id,))
+    return tuple(TicketSummary(v.id, v.number, v.subject, v.status, v.priority, "", None, False)
+                 for v in map(view_of, rows))
+
+
+def take_back_reply(user: PortalUser, ticket_id: int, message_id: int, text: str, *,
+                    now: dt.datetime | None = None) -> None:
+    """The customer says ``text``, added to a waiting ticket as message ``message_id``, was a
+    new question: it leaves the ticket, which waits again as if it had never been written
+    (its resolution clock paused from then on). Only while nothing happened on the ticket
+    since; else it stays (Conflict). The words are compared too: a message id can be given
+    again once its message is gone."""
+    now = now or utcnow()
+    with database.atomic():
+        row = _own_row(user, ticket_id)
+        last = fetch_one("select id, author, body, created_at from ticket_message"
+                         " where ticket_id = ? order by created_at desc, id desc limit 1",
+                         (ticket_id,))
+        if last is None or (last[0], last[1], last[2]) != (message_id, "customer", text) \
+                or row[6] != "open":
+            raise Conflict("ticket.reply_kept", number=row[1])
+        database.execute_sql(sql("delete from ticket_message where id = ?"), (message_id,))
+        # Waiting again from the moment it stopped: the wait until then already moved the
+        # resolution due time, so the clock ends up as if the wait had never been broken.
+        database.execute_sql(sql("update ticket set status = 'waiting', waiting_since = ?,"
+                                 " updated_at = ? where id = ?"), (last[3], now, ticket_id))
