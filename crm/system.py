@@ -18,8 +18,9 @@ from crm.permissions import Action, require
 from crm.reminders import FailedReminder, list_failed_reminders
 from crm.sales.pipelines import ensure_default_pipeline
 from crm.scheduling import due_time
+from storage import backup as backup_store
 from storage import keys as keystore
-from storage.backup.keys import ensure_backup_key
+from storage.backup.keys import ensure_backup_key, load_backup_key
 from storage.database import connect, fetch_all, fetch_one, redact_url, server_version
 from storage.database import open_database as open_database_url
 from storage.errors import CodedError, EncryptionKeyError, StorageError
@@ -130,6 +131,7 @@ def check_system(config: Config) -> list[CheckResult]:
             if ring is not None and schema_ok:
                 _check(results, "key_match", lambda: _match_key(probe, ring),
                        "check.key_match_ok", {})
+            results.append(_check_backups(config, probe))
             if schema_ok:
                 results.extend(_check_jobs(probe, utcnow()))
         finally:
@@ -176,6 +178,24 @@ def _check_schema(results: list[CheckResult], db: Database) -> None:
                                    {"found": found, "known": known}))
     else:
         results.append(CheckResult("schema", Status.OK, "check.schema_ok", {"found": found}))
+
+
+def _check_backups(config: Config, db: Database) -> CheckResult:
+    """Whether the nightly backup can work: its key, and on PostgreSQL the client programs and
+    the right to create the database each backup is verified in (a role without it passes
+    every other check, then fails every backup)."""
+    source = "CRM_BACKUP_KEY" if config["backup.key"] else str(config.backup_key_file)
+    try:
+        tools = backup_store.check_ready(db)
+        load_backup_key(config.backup_key_file, config["backup.key"])
+    except backup_store.BackupError as exc:
+        # The first backup makes a missing key; anything else stops every backup.
+        status = Status.WARN if exc.code == "backup.key_missing" else Status.FAIL
+        return CheckResult("backup", status, exc.code, dict(exc.params))
+    if tools is None:
+        return CheckResult("backup", Status.OK, "check.backup_ready", {"source": source})
+    return CheckResult("backup", Status.OK, "check.backup_ready_postgres",
+                       {"source": source, "version": tools})
 
 
 def _check_jobs(db: Database, now: dt.datetime) -> list[CheckResult]:

@@ -41,8 +41,8 @@ from storage.database import is_sqlite
 from storage.migrate import latest_version
 
 __all__ = ["FAILED", "SUFFIX", "BackupError", "CreateResult", "Manifest", "check_key",
-           "create", "engine", "ensure_backup_key", "exclusive", "key_id", "load_backup_key",
-           "read_manifest", "restore", "verify"]
+           "check_ready", "create", "engine", "ensure_backup_key", "exclusive", "key_id",
+           "load_backup_key", "read_manifest", "restore", "verify"]
 
 SUFFIX = ".crmbak"
 COMPRESS_THREADS = min(2, os.cpu_count() or 1)
@@ -65,6 +65,15 @@ class CreateResult:
 
 def engine(db: Database) -> str:
     return "sqlite" if is_sqlite(db) else "postgresql"
+
+
+def check_ready(db: Database) -> int | None:
+    """Whether backups of ``db`` can be made and verified, without making one: on PostgreSQL
+    the client programs and the role's right to create the verification database (pg_dump's
+    major version is returned); nothing to check for SQLite (None). BackupError otherwise."""
+    if is_sqlite(db):
+        return None
+    return postgres.check_ready(postgres.Server.of(db))
 
 
 @contextlib.contextmanager

@@ -47,6 +47,15 @@ class BackupError(CodedError):
             "cannot make the temporary database a PostgreSQL backup is verified in: {reason}; "
             "the database role needs the CREATEDB privilege"
         ),
+        "backup.tool_too_old": (
+            "{tool} {found} cannot back up a PostgreSQL {server} server; install the "
+            "PostgreSQL {server} client programs (or newer) and put them first on PATH"
+        ),
+        "backup.no_createdb": (
+            "the database role {role} may not create databases, and each backup is verified "
+            "in a temporary one: every backup would fail; as a superuser run "
+            "ALTER ROLE \"{role}\" CREATEDB"
+        ),
         "backup.busy": "another backup or restore is running; try again when it has finished",
         "backup.not_found": "no backup file {path}",
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -79,6 +80,46 @@ def tool(name: str) -> str:
     if candidates:
         return candidates[-1]
     raise BackupError("backup.tool_missing", tool=name)
+
+
+def check_ready(server: Server) -> int:
+    """What every backup of this server needs, checked without making one: the client
+    programs, a pg_dump no older than the server (it refuses to dump a newer one), and a role
+    that may create the database each backup is verified in. Returns pg_dump's major version;
+    BackupError for the first thing missing."""
+    conn = server.connect()
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("select current_user, rolcreatedb or rolsuper from pg_roles"
+                           " where rolname = current_user")
+            role, may_create = cursor.fetchone()
+        server_major = conn.server_version // 10000
+    finally:
+        conn.close()
+    dump_major = _major_version(tool("pg_dump"))
+    for name in ("pg_restore", "psql"):
+        tool(name)
+    if dump_major < server_major:
+        raise BackupError("backup.tool_too_old", tool="pg_dump", found=dump_major,
+                          server=server_major)
+    if not may_create:
+        raise BackupError("backup.no_createdb", role=role)
+    return dump_major
+
+
+def _major_version(program: str) -> int:
+    """A PostgreSQL client program's major version, from ``--version``."""
+    try:
+        shown = subprocess.run([program, "--version"], capture_output=True, text=True,
+                               timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise BackupError("backup.tool_failed", tool=Path(program).name,
+                          reason=_first_line(exc)) from exc
+    found = re.search(r"\)\s*(\d+)", shown)  # pg_dump (PostgreSQL) 15.18 (Debian ...)
+    if found is None:
+        raise BackupError("backup.tool_failed", tool=Path(program).name,
+                          reason=shown.strip() or "no version")
+    return int(found.group(1))
 
 
 def _tables(cursor) -> list[str]:

@@ -175,3 +175,13 @@ def test_a_damaged_backup_is_refused_before_anything_is_done(capsys, tmp_path) -
     assert code == 1 and "is damaged or was altered" in err, err
     assert not list((tmp_path / "data" / "backups").glob("*-before-restore.crmbak"))
     assert "Newcomer" in staff_names(capsys)
+
+
+def test_check_says_whether_backups_can_be_made(capsys, tmp_path) -> None:
+    code, out, _ = run(capsys, "check")
+    [line] = [x for x in out.splitlines() if " backup: " in x]
+    assert code == 0 and line.startswith("  ok ") and "backup.key" in line
+    (tmp_path / "data" / "backup.key").unlink()  # a new machine the key was not copied to
+    code, out, _ = run(capsys, "check")
+    [line] = [x for x in out.splitlines() if " backup: " in x]
+    assert code == 0 and line.startswith("  warn") and "does not exist" in line

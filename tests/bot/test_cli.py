@@ -6,6 +6,8 @@ import os
 import stat
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from tests.conftest import (
     POSTGRES_URL,
     create_postgres_database,
     drop_postgres_database,
+    postgres_admin,
 )
 
 
@@ -182,3 +185,65 @@ def test_demo_data_says_what_it_made_in_words_in_the_operators_language(capsys,
     code, out, _ = run(capsys, "demo-data", "--customers", "5")
     assert code == 0 and "演示数据已写入数据库" in out and "客户 25 位" in out
     assert "staff_user" not in out and "sales_order" not in out
+
+
+@pytest.fixture
+def postgres_role_without_createdb() -> Iterator[str]:
+    """A database owned by a login role that may not create databases (as a DBA sets one up
+    for an application); yields its URL with that role."""
+    if not POSTGRES_URL:
+        pytest.skip(POSTGRES_SKIP)
+    role = f"crm_app_{uuid.uuid4().hex[:8]}"
+    admin = postgres_admin()
+    admin.execute_sql(f'create role "{role}" login')
+    url = create_postgres_database("crm_cli_role")
+    name = url.rpartition("/")[2]
+    admin.execute_sql(f'alter database "{name}" owner to "{role}"')
+    scheme, _, rest = url.partition("://")
+    yield f"{scheme}://{role}@{rest.partition('@')[2] or rest}", role
+    drop_postgres_database(url)
+    admin.execute_sql(f'drop role if exists "{role}"')
+    admin.close()
+
+
+def backup_line(out: str) -> str:
+    [line] = [x for x in out.splitlines() if " backup: " in x or " backup：" in x]
+    return line
+
+
+def test_check_fails_when_the_postgresql_role_cannot_verify_backups(
+        capsys, monkeypatch, postgres_role_without_createdb) -> None:
+    url, role = postgres_role_without_createdb
+    monkeypatch.setenv("CRM_DATABASE_URL", url)
+    assert run(capsys, "init")[0] == 0
+    code, out, _ = run(capsys, "check")
+    assert code == 1 and "not healthy" in out
+    line = backup_line(out)
+    assert line.startswith("  FAIL") and f'ALTER ROLE "{role}" CREATEDB' in line
+    admin = postgres_admin()
+    admin.execute_sql(f'alter role "{role}" createdb')
+    admin.close()
+    code, out, _ = run(capsys, "check")
+    assert code == 0 and backup_line(out).startswith("  ok ") and "pg_dump" in out
+
+
+def test_check_fails_when_pg_dump_is_older_than_the_server(capsys, monkeypatch,
+                                                          tmp_path: Path) -> None:
+    if not POSTGRES_URL:
+        pytest.skip(POSTGRES_SKIP)
+    old = tmp_path / "old-client"
+    old.mkdir()
+    (old / "pg_dump").write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
+    (old / "pg_dump").chmod(0o755)
+    url = create_postgres_database("crm_cli")
+    try:
+        monkeypatch.setenv("CRM_DATABASE_URL", url)
+        run(capsys, "init")
+        monkeypatch.setenv("PATH", f"{old}:{os.environ['PATH']}")
+        monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+        code, out, _ = run(capsys, "check")
+        assert code == 1
+        line = backup_line(out)
+        assert "pg_dump 9 无法备份 PostgreSQL" in line and "客户端程序" in line
+    finally:
+        drop_postgres_database(url)
