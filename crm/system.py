@@ -211,6 +211,9 @@ def _check_jobs(db: Database, now: dt.datetime) -> list[CheckResult]:
             reason = from_stored(error)
             results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_failed", {
                 "job": name, "when": last, "error": reason.as_param() if reason else "-"}))
+        elif expected_by is not None and expected_by < now and finished is None:
+            results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_never_ran",
+                                       {"job": name, "due": due_time(name, expected_by)}))
         elif expected_by is not None and expected_by < now:
             results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_late",
                                        {"job": name, "when": last}))
