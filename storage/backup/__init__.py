@@ -227,12 +227,14 @@ def _compare(path: Path, expected: dict[str, int], found: dict[str, int]) -> Non
 
 def restore(path: Path, key: bytes, db: Database, *, work_dir: Path,
             busy_timeout_ms: int = 5000, progress: Progress | None = None,
-            before_swap: Callable[[], None] | None = None) -> Manifest:
+            before_swap: Callable[[Callable[[str], str | None]], None] | None = None,
+            ) -> Manifest:
     """Replace the database's content with the backup's (checked first, then swapped in one
     transaction). The schema is left at the backup's version: migrate afterwards.
 
     ``before_swap`` runs once the whole file has been read back and checked, just before the
-    database is touched (the safety backup: a damaged file must not leave one behind)."""
+    database is touched (the safety backup: a damaged file must not leave one behind); it is
+    given a reader of the backup's ``app_meta`` values, to refuse data it could not open."""
     manifest = read_manifest(path)
     if manifest.engine != engine(db):
         raise BackupError("backup.engine_mismatch", path=str(path), found=manifest.engine,
@@ -246,7 +248,8 @@ def restore(path: Path, key: bytes, db: Database, *, work_dir: Path,
         if is_sqlite(db):
             _compare(path, manifest.row_counts, sqlite.check(scratch))
         if before_swap is not None:
-            before_swap()
+            reader = sqlite.meta_value if is_sqlite(db) else postgres.meta_value
+            before_swap(lambda key: reader(scratch, key))
         if is_sqlite(db):
             sqlite.restore(scratch, Path(db.database), busy_timeout_ms)
         else:

@@ -56,6 +56,11 @@ class BackupError(CodedError):
             "in a temporary one: every backup would fail; as a superuser run "
             "ALTER ROLE \"{role}\" CREATEDB"
         ),
+        "backup.data_key_mismatch": (
+            "the encryption key configured here does not open the data in {path}; put back "
+            "the key file of that time (security.key_file) or CRM_SECURITY_KEY, then restore "
+            "again; nothing was changed"
+        ),
         "backup.busy": "another backup or restore is running; try again when it has finished",
         "backup.not_found": "no backup file {path}",
     }

@@ -250,6 +250,28 @@ def _admin(server: Server, statement: str) -> None:
         conn.close()
 
 
+def meta_value(archive: Path, key: str) -> str | None:
+    """One ``app_meta`` value as a pg_dump archive holds it (None when it has none), read
+    without a database: pg_restore prints the table's rows in COPY's text format."""
+    shown = subprocess.run([tool("pg_restore"), "--data-only", "--table=app_meta", "--file=-",
+                            str(archive)], capture_output=True, check=False)
+    if shown.returncode != 0:
+        raise BackupError("backup.tool_failed", tool="pg_restore",
+                          reason=_first_line(Exception(shown.stderr.decode(errors="replace"))))
+    columns: list[str] | None = None
+    for line in shown.stdout.decode().splitlines():
+        if line.startswith("COPY public.app_meta ("):
+            columns = [c.strip().strip('"') for c in line.split("(", 1)[1].split(")")[0]
+                       .split(",")]
+        elif line == "\\.":
+            columns = None
+        elif columns is not None:
+            row = dict(zip(columns, line.split("\t"), strict=False))
+            if row.get("key") == key:  # values are base64 and keys plain: nothing escaped
+                return row.get("value")
+    return None
+
+
 def restore(server: Server, archive: Path, expected: dict[str, int]) -> None:
     """Replace the whole public schema by the archive's, in one transaction that also checks
     the row counts: on any failure the database is left as it was."""
