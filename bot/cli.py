@@ -58,6 +58,8 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
     out = Terminal(config.locale)
     report = system.init_system(config)
     out.say("cli.init.data_dir", path=report.data_dir)
+    if report.database_created:
+        out.say("cli.init.database_created", name=report.database_created)
     out.say("cli.init.database", url=report.database, version=report.schema_version)
     for name in report.migrations_applied:
         out.say("cli.migrate.applied", name=name)

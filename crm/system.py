@@ -21,7 +21,14 @@ from crm.scheduling import due_time
 from storage import backup as backup_store
 from storage import keys as keystore
 from storage.backup.keys import ensure_backup_key, load_backup_key
-from storage.database import connect, fetch_all, fetch_one, redact_url, server_version
+from storage.database import (
+    connect,
+    create_missing_database,
+    fetch_all,
+    fetch_one,
+    redact_url,
+    server_version,
+)
 from storage.database import open_database as open_database_url
 from storage.errors import CodedError, EncryptionKeyError, StorageError
 from storage.migrate import check_schema, latest_version, migrate
@@ -55,11 +62,13 @@ class InitReport:
     migrations_applied: list[str] = field(default_factory=list)
     schema_version: int = 0
     backup_key_file: str | None = None  # made by this run (None: kept, or CRM_BACKUP_KEY)
+    database_created: str | None = None  # the PostgreSQL database this run created
 
 
 def init_system(config: Config) -> InitReport:
     """Create what an installation needs; safe to run again (it never replaces a key)."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    created = create_missing_database(config.database_url)
     db = open_database(config, apply_migrations=False)
     applied = migrate(db)
     ensure_default_pipeline()
@@ -80,6 +89,7 @@ def init_system(config: Config) -> InitReport:
         migrations_applied=[f"{m.version:04d}_{m.name}" for m in applied],
         schema_version=latest_version(),
         backup_key_file=str(config.backup_key_file) if backup_key_created else None,
+        database_created=created,
     )
 
 

@@ -247,3 +247,32 @@ def test_check_fails_when_pg_dump_is_older_than_the_server(capsys, monkeypatch,
         assert "pg_dump 9 无法备份 PostgreSQL" in line and "客户端程序" in line
     finally:
         drop_postgres_database(url)
+
+
+def test_init_creates_a_missing_postgresql_database_as_it_creates_a_sqlite_file(
+        capsys, monkeypatch) -> None:
+    if not POSTGRES_URL:
+        pytest.skip(POSTGRES_SKIP)
+    name = f"crm_cli_new_{uuid.uuid4().hex[:8]}"
+    url = f"{POSTGRES_URL.rpartition('/')[0]}/{name}"
+    monkeypatch.setenv("CRM_DATABASE_URL", url)
+    try:
+        code, out, _ = run(capsys, "init")
+        assert code == 0 and f"created the PostgreSQL database {name}\n" in out
+        code, out, _ = run(capsys, "check")
+        assert code == 0 and "schema is at version" in out
+        code, out, _ = run(capsys, "init")  # run again: the database is there
+        assert code == 0 and "created the PostgreSQL database" not in out
+    finally:
+        drop_postgres_database(url)
+
+
+def test_init_without_the_right_to_create_the_database_says_how_to_make_it(
+        capsys, monkeypatch, postgres_role_without_createdb) -> None:
+    url, _ = postgres_role_without_createdb
+    missing = f"{url.rpartition('/')[0]}/crm_cli_absent_{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("CRM_DATABASE_URL", missing)
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, out, err = run(capsys, "init")
+    assert code == 1 and "不存在，也无法创建" in err and "createdb --owner" in err
+    assert "Traceback" not in err
