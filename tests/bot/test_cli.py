@@ -276,3 +276,19 @@ def test_init_without_the_right_to_create_the_database_says_how_to_make_it(
     code, out, err = run(capsys, "init")
     assert code == 1 and "不存在，也无法创建" in err and "createdb --owner" in err
     assert "Traceback" not in err
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_without_a_traceback(
+        capsys, tmp_path: Path) -> None:
+    run(capsys, "init")
+    for number in range(30):
+        run(capsys, "user", "add", str(1000 + number), "--role", "agent", "--name", f"A{number}")
+    env = {**os.environ, "CRM_DATA_DIR": str(tmp_path / "data"), "CRM_LOCALE": "en",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}  # this checkout's code
+    # `crm user list | head -1`: the reader is gone before anything is written
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "user", "list"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait() == 0  # as `crm export -o - | head` ends
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors
