@@ -273,7 +273,7 @@ def test_init_without_the_right_to_create_the_database_says_how_to_make_it(
     missing = f"{url.rpartition('/')[0]}/crm_cli_absent_{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv("CRM_DATABASE_URL", missing)
     monkeypatch.setenv("CRM_LOCALE", "zh-CN")
-    code, out, err = run(capsys, "init")
+    code, _, err = run(capsys, "init")
     assert code == 1 and "不存在，也无法创建" in err and "createdb --owner" in err
     assert "Traceback" not in err
 
