@@ -23,7 +23,7 @@ from crm.failures import Failure, explain
 from crm.permissions import Action, require
 from crm.sales.outbox import notify
 from storage import backup as store
-from storage.database import database, fetch_all, fetch_one
+from storage.database import database, fetch_all, fetch_one, is_sqlite
 from storage.errors import EncryptionKeyError
 from storage.migrate import current_version, migrate
 
@@ -297,6 +297,8 @@ def restore_backup(actor: Actor, path: str | Path, *, now: dt.datetime | None = 
     found = resolve_path(path)
     key = backup_key()
     store.check_key(found, key)
+    if store.read_manifest(found).engine == "sqlite" and not is_sqlite(database.obj):
+        migrate(database.obj)  # moving to PostgreSQL: the tables the rows are copied into
     safety: BackupView | None = None
 
     def back_up_current(meta: Callable[[str], str | None]) -> None:

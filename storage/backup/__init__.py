@@ -36,6 +36,7 @@ from storage.backup.container import (
     write_payload,
 )
 from storage.backup.errors import BackupError
+from storage.backup.from_sqlite import restore_sqlite as from_sqlite_file
 from storage.backup.keys import ensure_backup_key, load_backup_key
 from storage.database import is_sqlite
 from storage.migrate import latest_version
@@ -236,25 +237,33 @@ def restore(path: Path, key: bytes, db: Database, *, work_dir: Path,
     database is touched (the safety backup: a damaged file must not leave one behind); it is
     given a reader of the backup's ``app_meta`` values, to refuse data it could not open."""
     manifest = read_manifest(path)
-    if manifest.engine != engine(db):
+    moving = manifest.engine == "sqlite" and not is_sqlite(db)  # outgrown SQLite
+    if manifest.engine != engine(db) and not moving:
         raise BackupError("backup.engine_mismatch", path=str(path), found=manifest.engine,
                           expected=engine(db))
     if manifest.schema_version > latest_version():
         raise BackupError("backup.schema_too_new", path=str(path),
                           found=manifest.schema_version, known=latest_version())
-    scratch = _scratch(work_dir, ".db" if is_sqlite(db) else ".dump")
+    if moving and manifest.schema_version != latest_version():
+        raise BackupError("backup.move_older", path=str(path),
+                          found=manifest.schema_version, known=latest_version())
+    from_sqlite = manifest.engine == "sqlite"
+    scratch = _scratch(work_dir, ".db" if from_sqlite else ".dump")
     try:
         write_payload(path, key, scratch, progress, (0, 60))
-        if is_sqlite(db):
+        if from_sqlite:
             _compare(path, manifest.row_counts, sqlite.check(scratch))
         if before_swap is not None:
-            reader = sqlite.meta_value if is_sqlite(db) else postgres.meta_value
+            reader = sqlite.meta_value if from_sqlite else postgres.meta_value
             before_swap(lambda key: reader(scratch, key))
         if is_sqlite(db):
             sqlite.restore(scratch, Path(db.database), busy_timeout_ms)
         else:
             db.close()  # our own idle connection must not hold locks the restore waits for
-            postgres.restore(postgres.Server.of(db), scratch, manifest.row_counts)
+            if moving:
+                from_sqlite_file(postgres.Server.of(db), scratch, manifest.row_counts)
+            else:
+                postgres.restore(postgres.Server.of(db), scratch, manifest.row_counts)
             db.connect(reuse_if_open=True)
     finally:
         _discard(scratch)

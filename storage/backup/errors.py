@@ -61,6 +61,14 @@ class BackupError(CodedError):
             "the key file of that time (security.key_file) or CRM_SECURITY_KEY, then restore "
             "again; nothing was changed"
         ),
+        "backup.move_older": (
+            "{path} is a SQLite backup of schema version {found}; to move it to PostgreSQL, "
+            "restore it on SQLite with this program first (it upgrades to {known}), back up "
+            "again and restore that backup here"
+        ),
+        "backup.move_schema": (
+            "table {table} of this PostgreSQL database is missing from the SQLite backup"
+        ),
         "backup.busy": "another backup or restore is running; try again when it has finished",
         "backup.not_found": "no backup file {path}",
     }

@@ -122,7 +122,7 @@ def _major_version(program: str) -> int:
     return int(found.group(1))
 
 
-def _tables(cursor) -> list[str]:
+def public_tables(cursor) -> list[str]:
     cursor.execute("select table_name from information_schema.tables where table_schema ="
                    " 'public' and table_type = 'BASE TABLE' order by table_name")
     return [name for (name,) in cursor.fetchall()]
@@ -130,7 +130,7 @@ def _tables(cursor) -> list[str]:
 
 def describe(cursor) -> tuple[dict[str, int], int]:
     """Row counts per table and the schema version, as the cursor's snapshot sees them."""
-    names = _tables(cursor)
+    names = public_tables(cursor)
     counts = {}
     for name in names:
         cursor.execute(f'select count(*) from public."{name}"')

@@ -292,3 +292,46 @@ def test_output_piped_into_a_reader_that_stops_early_ends_without_a_traceback(
     errors = process.stderr.read().decode()
     assert process.wait() == 0  # as `crm export -o - | head` ends
     assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors
+
+
+def test_a_sqlite_backup_moves_the_whole_installation_to_postgresql(capsys, monkeypatch,
+                                                                    tmp_path: Path) -> None:
+    import json
+
+    from crm import users
+    from crm.validation import id_card_check_char
+    from tests.crm.cast import customer
+
+    if not POSTGRES_URL:
+        pytest.skip(POSTGRES_SKIP)
+    run(capsys, "init")
+    run(capsys, "user", "add", "100", "--role", "admin", "--name", "Boss")
+    run(capsys, "demo-data", "--customers", "29")
+    card = "11010519900307001"
+    secretive = customer(users.identify(100).as_actor(), "欧阳娜娜", phones=("13812345678",),
+                         secrets={"id_card": card + id_card_check_char(card)}).id
+    run(capsys, "privacy", "export", str(secretive), "-o", str(tmp_path / "before.json"))
+    code, out, _ = run(capsys, "backup")
+    backup = out.split(": ", 1)[1].split(" (")[0]
+    staff = run(capsys, "user", "list")[1]
+    url = create_postgres_database("crm_cli_move")  # empty: restore makes the tables
+    try:
+        monkeypatch.setenv("CRM_DATABASE_URL", url)
+        code, out, err = run(capsys, "restore", backup, "--yes")
+        assert code == 0 and "restored" in out, err
+        code, out, _ = run(capsys, "check")
+        assert code == 0 and "PostgreSQL" in out and "the key opens" in out
+        assert run(capsys, "user", "list")[1] == staff
+        run(capsys, "privacy", "export", str(secretive), "-o", str(tmp_path / "after.json"))
+        before, after = (json.loads((tmp_path / f"{name}.json").read_text())
+                         for name in ("before", "after"))
+        assert before["identity"] and after["identity"] == before["identity"]
+        assert after["customer"] == before["customer"]
+        # new rows take ids after the copied ones
+        code, out, _ = run(capsys, "team", "add", "华东组")
+        assert code == 0 and run(capsys, "team", "list")[1].count("\n") >= 1
+        code, out, _ = run(capsys, "export", "customers", "--format", "csv", "-o",
+                           str(tmp_path / "moved.csv"))
+        assert code == 0 and "30 rows" in out
+    finally:
+        drop_postgres_database(url)
