@@ -13,8 +13,10 @@ import io
 import sqlite3
 from pathlib import Path
 
+import psycopg2
+
 from storage.backup.errors import BackupError
-from storage.backup.postgres import LOCK_TIMEOUT, Server, public_tables
+from storage.backup.postgres import LOCK_TIMEOUT, Server, first_line, public_tables
 from storage.bulk import copy_text
 
 _CHUNK = 5_000
@@ -39,6 +41,10 @@ def restore_sqlite(server: Server, source: Path, expected: dict[str, int]) -> No
             _move_sequences(cursor)
             _check_counts(cursor, source, tables, expected)
         conn.commit()
+    except (psycopg2.Error, ValueError) as exc:  # a row PostgreSQL refuses: said, not a trace
+        conn.rollback()
+        raise BackupError("backup.tool_failed", tool="PostgreSQL",
+                          reason=first_line(exc)) from exc
     except BaseException:
         conn.rollback()
         raise

@@ -61,10 +61,10 @@ class Server:
                                     user=self.user, password=self.password)
         except psycopg2.Error as exc:
             raise BackupError("backup.tool_failed", tool="PostgreSQL",
-                              reason=_first_line(exc)) from exc
+                              reason=first_line(exc)) from exc
 
 
-def _first_line(error: Exception) -> str:
+def first_line(error: Exception) -> str:
     lines = str(error).strip().splitlines()
     return lines[0] if lines else type(error).__name__
 
@@ -114,7 +114,7 @@ def _major_version(program: str) -> int:
                                timeout=30, check=True).stdout
     except (OSError, subprocess.SubprocessError) as exc:
         raise BackupError("backup.tool_failed", tool=Path(program).name,
-                          reason=_first_line(exc)) from exc
+                          reason=first_line(exc)) from exc
     found = re.search(r"\)\s*(\d+)", shown)  # pg_dump (PostgreSQL) 15.18 (Debian ...)
     if found is None:
         raise BackupError("backup.tool_failed", tool=Path(program).name,
@@ -245,7 +245,7 @@ def _admin(server: Server, statement: str) -> None:
         with conn.cursor() as cursor:
             cursor.execute(statement)
     except psycopg2.Error as exc:
-        raise BackupError("backup.scratch_database", reason=_first_line(exc)) from exc
+        raise BackupError("backup.scratch_database", reason=first_line(exc)) from exc
     finally:
         conn.close()
 
@@ -257,7 +257,7 @@ def meta_value(archive: Path, key: str) -> str | None:
                             str(archive)], capture_output=True, check=False)
     if shown.returncode != 0:
         raise BackupError("backup.tool_failed", tool="pg_restore",
-                          reason=_first_line(Exception(shown.stderr.decode(errors="replace"))))
+                          reason=first_line(Exception(shown.stderr.decode(errors="replace"))))
     columns: list[str] | None = None
     for line in shown.stdout.decode().splitlines():
         if line.startswith("COPY public.app_meta ("):
