@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
 import sys
@@ -58,6 +59,8 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
     out = Terminal(config.locale)
     report = system.init_system(config)
     out.say("cli.init.data_dir", path=report.data_dir)
+    if report.database_created:
+        out.say("cli.init.database_created", name=report.database_created)
     out.say("cli.init.database", url=report.database, version=report.schema_version)
     for name in report.migrations_applied:
         out.say("cli.migrate.applied", name=name)
@@ -198,6 +201,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `crm` command."""
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # inside the try: a reader gone by now is met here, not at exit
+        return code
+    except BrokenPipeError:  # `crm audit | head`: quiet, as `crm export -o - | head` is
+        _discard_stdout()
+        return 0
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush meets no closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (captured output): nothing is left to flush into a pipe
+
+
+def _run(argv: Sequence[str] | None) -> int:
     with argparse_speaking(_locale_before_parsing(argv)):
         args = build_parser().parse_args(argv)
     config = None

@@ -263,7 +263,11 @@ def cmd_audit(args: argparse.Namespace, config: Config) -> int:
         count = _export_audit(args.export, filters, header_of(config.locale), words)
         out.say("cli.audit.exported", count=count, path=str(args.export))
         return 0
-    for entry in audit.list_audit(SYSTEM, limit=args.limit, **filters).items:
+    entries = audit.list_audit(SYSTEM, limit=args.limit, **filters).items
+    if not entries:  # silence would read as a command that did nothing
+        out.say("cli.audit.none" if any(v is not None for v in filters.values())
+                else "cli.audit.empty")
+    for entry in entries:
         out.say("cli.audit.row", at=local_time(entry.at, config.timezone).strftime(
                     "%Y-%m-%d %H:%M:%S"),
                 user=words.actor(entry), via=words.channel(entry.channel),

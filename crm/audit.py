@@ -448,6 +448,12 @@ def changes_json(entry: AuditEntry, timezone: str, words: Wording = CODES) -> st
     return json.dumps(changes, ensure_ascii=False, default=str)
 
 
+# Fields holding a list of items, not a [before, after] pair: shown as one value listing them
+# all (old keys removed: a, b, c), never read as "a → b" with the rest lost; an empty list is
+# left out.
+ITEM_LISTS = {("keys.rotated", "old_keys_dropped"), ("keys.rotated", "old_keys_kept")}
+
+
 def shown_changes(entry: AuditEntry, words: Wording = CODES) -> Any:
     """An entry's changes, still keyed by field, with the values of every field listed in
     ``VALUE_KINDS`` in the reader's ``words``: coded values worded, amounts as money in the
@@ -458,7 +464,10 @@ def shown_changes(entry: AuditEntry, words: Wording = CODES) -> Any:
     shown: dict[str, Any] = {}
     for field, value in entry.changes.items():
         kind = value_kind(entry.entity, field, entry.action)
-        if is_erased_snapshot(field, value):
+        if (entry.action, field) in ITEM_LISTS and isinstance(value, list):
+            if value:
+                shown[field] = [None, ", ".join(str(item) for item in value)]
+        elif is_erased_snapshot(field, value):
             shown[field] = [None, words.erased]
         elif kind is None:
             shown[field] = value

@@ -23,7 +23,7 @@ from crm.failures import Failure, explain
 from crm.permissions import Action, require
 from crm.sales.outbox import notify
 from storage import backup as store
-from storage.database import database, fetch_all, fetch_one
+from storage.database import database, fetch_all, fetch_one, is_sqlite
 from storage.errors import EncryptionKeyError
 from storage.migrate import current_version, migrate
 
@@ -297,10 +297,15 @@ def restore_backup(actor: Actor, path: str | Path, *, now: dt.datetime | None = 
     found = resolve_path(path)
     key = backup_key()
     store.check_key(found, key)
+    if store.read_manifest(found).engine == "sqlite" and not is_sqlite(database.obj):
+        migrate(database.obj)  # moving to PostgreSQL: the tables the rows are copied into
     safety: BackupView | None = None
 
-    def back_up_current() -> None:  # once the file proved whole: a damaged one leaves none
+    def back_up_current(meta: Callable[[str], str | None]) -> None:
+        # Once the file proved whole (a damaged one leaves no safety backup), and its data
+        # opens with the configured key: nothing is replaced by data nobody could read.
         nonlocal safety
+        _require_key_opens(found, meta(system.KEY_CHECK))
         if current_version(database.obj) > 0:
             outcome = _create(actor, now, SAFETY, None)
             if not outcome.ok:
@@ -320,6 +325,16 @@ def restore_backup(actor: Actor, path: str | Path, *, now: dt.datetime | None = 
             "schema": [manifest.schema_version, current_version(database.obj)]}, now=now)
     return RestoreReport(_view(found, manifest, "verified"), safety,
                          tuple(f"{m.version:04d}_{m.name}" for m in applied), _key_matches())
+
+
+def _require_key_opens(path: Path, sealed: str | None) -> None:
+    """BackupError unless the configured encryption key opens a backup's key check."""
+    if sealed is None:
+        return
+    try:
+        system.verify_key(runtime.reload_keys(), sealed)
+    except EncryptionKeyError as exc:
+        raise store.BackupError("backup.data_key_mismatch", path=str(path)) from exc
 
 
 def _key_matches() -> bool:

@@ -18,9 +18,17 @@ from crm.permissions import Action, require
 from crm.reminders import FailedReminder, list_failed_reminders
 from crm.sales.pipelines import ensure_default_pipeline
 from crm.scheduling import due_time
+from storage import backup as backup_store
 from storage import keys as keystore
-from storage.backup.keys import ensure_backup_key
-from storage.database import connect, fetch_all, fetch_one, redact_url, server_version
+from storage.backup.keys import ensure_backup_key, load_backup_key
+from storage.database import (
+    connect,
+    create_missing_database,
+    fetch_all,
+    fetch_one,
+    redact_url,
+    server_version,
+)
 from storage.database import open_database as open_database_url
 from storage.errors import CodedError, EncryptionKeyError, StorageError
 from storage.migrate import check_schema, latest_version, migrate
@@ -54,11 +62,13 @@ class InitReport:
     migrations_applied: list[str] = field(default_factory=list)
     schema_version: int = 0
     backup_key_file: str | None = None  # made by this run (None: kept, or CRM_BACKUP_KEY)
+    database_created: str | None = None  # the PostgreSQL database this run created
 
 
 def init_system(config: Config) -> InitReport:
     """Create what an installation needs; safe to run again (it never replaces a key)."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    created = create_missing_database(config.database_url)
     db = open_database(config, apply_migrations=False)
     applied = migrate(db)
     ensure_default_pipeline()
@@ -79,6 +89,7 @@ def init_system(config: Config) -> InitReport:
         migrations_applied=[f"{m.version:04d}_{m.name}" for m in applied],
         schema_version=latest_version(),
         backup_key_file=str(config.backup_key_file) if backup_key_created else None,
+        database_created=created,
     )
 
 
@@ -130,6 +141,7 @@ def check_system(config: Config) -> list[CheckResult]:
             if ring is not None and schema_ok:
                 _check(results, "key_match", lambda: _match_key(probe, ring),
                        "check.key_match_ok", {})
+            results.append(_check_backups(config, probe))
             if schema_ok:
                 results.extend(_check_jobs(probe, utcnow()))
         finally:
@@ -178,6 +190,24 @@ def _check_schema(results: list[CheckResult], db: Database) -> None:
         results.append(CheckResult("schema", Status.OK, "check.schema_ok", {"found": found}))
 
 
+def _check_backups(config: Config, db: Database) -> CheckResult:
+    """Whether the nightly backup can work: its key, and on PostgreSQL the client programs and
+    the right to create the database each backup is verified in (a role without it passes
+    every other check, then fails every backup)."""
+    source = "CRM_BACKUP_KEY" if config["backup.key"] else str(config.backup_key_file)
+    try:
+        tools = backup_store.check_ready(db)
+        load_backup_key(config.backup_key_file, config["backup.key"])
+    except backup_store.BackupError as exc:
+        # The first backup makes a missing key; anything else stops every backup.
+        status = Status.WARN if exc.code == "backup.key_missing" else Status.FAIL
+        return CheckResult("backup", status, exc.code, dict(exc.params))
+    if tools is None:
+        return CheckResult("backup", Status.OK, "check.backup_ready", {"source": source})
+    return CheckResult("backup", Status.OK, "check.backup_ready_postgres",
+                       {"source": source, "version": tools})
+
+
 def _check_jobs(db: Database, now: dt.datetime) -> list[CheckResult]:
     """How each scheduled job last ended, whether one is overdue, and undelivered reminders.
     Moments go out as naive UTC datetimes: interfaces show them in the reader's time zone."""
@@ -191,6 +221,9 @@ def _check_jobs(db: Database, now: dt.datetime) -> list[CheckResult]:
             reason = from_stored(error)
             results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_failed", {
                 "job": name, "when": last, "error": reason.as_param() if reason else "-"}))
+        elif expected_by is not None and expected_by < now and finished is None:
+            results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_never_ran",
+                                       {"job": name, "due": due_time(name, expected_by)}))
         elif expected_by is not None and expected_by < now:
             results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_late",
                                        {"job": name, "when": last}))

@@ -59,6 +59,33 @@ def open_database(url: str, *, busy_timeout_ms: int = 5000) -> Database:
     raise StorageError("storage.bad_url", url=redact_url(url))
 
 
+def create_missing_database(url: str) -> str | None:
+    """Create the PostgreSQL database ``url`` names when its server has none by that name, as
+    `crm init` makes SQLite's file; returns its name when it did (None: SQLite, or it exists).
+    Without the CREATEDB privilege: StorageError saying how to create it."""
+    if not url.startswith(("postgresql://", "postgres://")):
+        return None
+    target = open_database(url)
+    server = PostgresqlDatabase("postgres", **target.connect_params)
+    try:
+        server.connect()
+    except peewee.OperationalError:
+        return None  # the server itself refuses: opening the database says why
+    try:
+        if server.execute_sql("select 1 from pg_database where datname = %s",
+                              (target.database,)).fetchone():
+            return None
+        server.connection().autocommit = True  # CREATE DATABASE runs outside a transaction
+        quoted = target.database.replace('"', '""')
+        server.execute_sql(f'create database "{quoted}"')
+    except peewee.DatabaseError as exc:
+        raise StorageError("storage.create_refused", name=target.database,
+                           reason=str(exc).strip().splitlines()[0]) from exc
+    finally:
+        server.close()
+    return target.database
+
+
 def redact_url(url: str) -> str:
     """The URL with any password replaced, safe to print."""
     parts = urlsplit(url)

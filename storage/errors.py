@@ -33,6 +33,10 @@ class StorageError(CodedError):
         "storage.not_initialised": (
             "the database has no schema yet; run `crm init` or `crm migrate`"
         ),
+        "storage.create_refused": (
+            "the PostgreSQL database {name} does not exist and could not be created: {reason}; "
+            "create it as a superuser (createdb --owner ROLE {name}) and run `crm init` again"
+        ),
         "storage.bad_url": "database URL {url} is not sqlite:///... or postgresql://...",
     }
 

@@ -36,13 +36,14 @@ from storage.backup.container import (
     write_payload,
 )
 from storage.backup.errors import BackupError
+from storage.backup.from_sqlite import restore_sqlite as from_sqlite_file
 from storage.backup.keys import ensure_backup_key, load_backup_key
 from storage.database import is_sqlite
 from storage.migrate import latest_version
 
 __all__ = ["FAILED", "SUFFIX", "BackupError", "CreateResult", "Manifest", "check_key",
-           "create", "engine", "ensure_backup_key", "exclusive", "key_id", "load_backup_key",
-           "read_manifest", "restore", "verify"]
+           "check_ready", "create", "engine", "ensure_backup_key", "exclusive", "key_id",
+           "load_backup_key", "read_manifest", "restore", "verify"]
 
 SUFFIX = ".crmbak"
 COMPRESS_THREADS = min(2, os.cpu_count() or 1)
@@ -65,6 +66,15 @@ class CreateResult:
 
 def engine(db: Database) -> str:
     return "sqlite" if is_sqlite(db) else "postgresql"
+
+
+def check_ready(db: Database) -> int | None:
+    """Whether backups of ``db`` can be made and verified, without making one: on PostgreSQL
+    the client programs and the role's right to create the verification database (pg_dump's
+    major version is returned); nothing to check for SQLite (None). BackupError otherwise."""
+    if is_sqlite(db):
+        return None
+    return postgres.check_ready(postgres.Server.of(db))
 
 
 @contextlib.contextmanager
@@ -218,31 +228,42 @@ def _compare(path: Path, expected: dict[str, int], found: dict[str, int]) -> Non
 
 def restore(path: Path, key: bytes, db: Database, *, work_dir: Path,
             busy_timeout_ms: int = 5000, progress: Progress | None = None,
-            before_swap: Callable[[], None] | None = None) -> Manifest:
+            before_swap: Callable[[Callable[[str], str | None]], None] | None = None,
+            ) -> Manifest:
     """Replace the database's content with the backup's (checked first, then swapped in one
     transaction). The schema is left at the backup's version: migrate afterwards.
 
     ``before_swap`` runs once the whole file has been read back and checked, just before the
-    database is touched (the safety backup: a damaged file must not leave one behind)."""
+    database is touched (the safety backup: a damaged file must not leave one behind); it is
+    given a reader of the backup's ``app_meta`` values, to refuse data it could not open."""
     manifest = read_manifest(path)
-    if manifest.engine != engine(db):
+    moving = manifest.engine == "sqlite" and not is_sqlite(db)  # outgrown SQLite
+    if manifest.engine != engine(db) and not moving:
         raise BackupError("backup.engine_mismatch", path=str(path), found=manifest.engine,
                           expected=engine(db))
     if manifest.schema_version > latest_version():
         raise BackupError("backup.schema_too_new", path=str(path),
                           found=manifest.schema_version, known=latest_version())
-    scratch = _scratch(work_dir, ".db" if is_sqlite(db) else ".dump")
+    if moving and manifest.schema_version != latest_version():
+        raise BackupError("backup.move_older", path=str(path),
+                          found=manifest.schema_version, known=latest_version())
+    from_sqlite = manifest.engine == "sqlite"
+    scratch = _scratch(work_dir, ".db" if from_sqlite else ".dump")
     try:
         write_payload(path, key, scratch, progress, (0, 60))
-        if is_sqlite(db):
+        if from_sqlite:
             _compare(path, manifest.row_counts, sqlite.check(scratch))
         if before_swap is not None:
-            before_swap()
+            reader = sqlite.meta_value if from_sqlite else postgres.meta_value
+            before_swap(lambda key: reader(scratch, key))
         if is_sqlite(db):
             sqlite.restore(scratch, Path(db.database), busy_timeout_ms)
         else:
             db.close()  # our own idle connection must not hold locks the restore waits for
-            postgres.restore(postgres.Server.of(db), scratch, manifest.row_counts)
+            if moving:
+                from_sqlite_file(postgres.Server.of(db), scratch, manifest.row_counts)
+            else:
+                postgres.restore(postgres.Server.of(db), scratch, manifest.row_counts)
             db.connect(reuse_if_open=True)
     finally:
         _discard(scratch)

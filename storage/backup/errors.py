@@ -47,6 +47,28 @@ class BackupError(CodedError):
             "cannot make the temporary database a PostgreSQL backup is verified in: {reason}; "
             "the database role needs the CREATEDB privilege"
         ),
+        "backup.tool_too_old": (
+            "{tool} {found} cannot back up a PostgreSQL {server} server; install the "
+            "PostgreSQL {server} client programs (or newer) and put them first on PATH"
+        ),
+        "backup.no_createdb": (
+            "the database role {role} may not create databases, and each backup is verified "
+            "in a temporary one: every backup would fail; as a superuser run "
+            "ALTER ROLE \"{role}\" CREATEDB"
+        ),
+        "backup.data_key_mismatch": (
+            "the encryption key configured here does not open the data in {path}; put back "
+            "the key file of that time (security.key_file) or CRM_SECURITY_KEY, then restore "
+            "again; nothing was changed"
+        ),
+        "backup.move_older": (
+            "{path} is a SQLite backup of schema version {found}; to move it to PostgreSQL, "
+            "restore it on SQLite with this program first (it upgrades to {known}), back up "
+            "again and restore that backup here"
+        ),
+        "backup.move_schema": (
+            "table {table} of this PostgreSQL database is missing from the SQLite backup"
+        ),
         "backup.busy": "another backup or restore is running; try again when it has finished",
         "backup.not_found": "no backup file {path}",
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -60,10 +61,10 @@ class Server:
                                     user=self.user, password=self.password)
         except psycopg2.Error as exc:
             raise BackupError("backup.tool_failed", tool="PostgreSQL",
-                              reason=_first_line(exc)) from exc
+                              reason=first_line(exc)) from exc
 
 
-def _first_line(error: Exception) -> str:
+def first_line(error: Exception) -> str:
     lines = str(error).strip().splitlines()
     return lines[0] if lines else type(error).__name__
 
@@ -81,7 +82,47 @@ def tool(name: str) -> str:
     raise BackupError("backup.tool_missing", tool=name)
 
 
-def _tables(cursor) -> list[str]:
+def check_ready(server: Server) -> int:
+    """What every backup of this server needs, checked without making one: the client
+    programs, a pg_dump no older than the server (it refuses to dump a newer one), and a role
+    that may create the database each backup is verified in. Returns pg_dump's major version;
+    BackupError for the first thing missing."""
+    conn = server.connect()
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("select current_user, rolcreatedb or rolsuper from pg_roles"
+                           " where rolname = current_user")
+            role, may_create = cursor.fetchone()
+        server_major = conn.server_version // 10000
+    finally:
+        conn.close()
+    dump_major = _major_version(tool("pg_dump"))
+    for name in ("pg_restore", "psql"):
+        tool(name)
+    if dump_major < server_major:
+        raise BackupError("backup.tool_too_old", tool="pg_dump", found=dump_major,
+                          server=server_major)
+    if not may_create:
+        raise BackupError("backup.no_createdb", role=role)
+    return dump_major
+
+
+def _major_version(program: str) -> int:
+    """A PostgreSQL client program's major version, from ``--version``."""
+    try:
+        shown = subprocess.run([program, "--version"], capture_output=True, text=True,
+                               timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise BackupError("backup.tool_failed", tool=Path(program).name,
+                          reason=first_line(exc)) from exc
+    found = re.search(r"\)\s*(\d+)", shown)  # pg_dump (PostgreSQL) 15.18 (Debian ...)
+    if found is None:
+        raise BackupError("backup.tool_failed", tool=Path(program).name,
+                          reason=shown.strip() or "no version")
+    return int(found.group(1))
+
+
+def public_tables(cursor) -> list[str]:
     cursor.execute("select table_name from information_schema.tables where table_schema ="
                    " 'public' and table_type = 'BASE TABLE' order by table_name")
     return [name for (name,) in cursor.fetchall()]
@@ -89,7 +130,7 @@ def _tables(cursor) -> list[str]:
 
 def describe(cursor) -> tuple[dict[str, int], int]:
     """Row counts per table and the schema version, as the cursor's snapshot sees them."""
-    names = _tables(cursor)
+    names = public_tables(cursor)
     counts = {}
     for name in names:
         cursor.execute(f'select count(*) from public."{name}"')
@@ -204,9 +245,31 @@ def _admin(server: Server, statement: str) -> None:
         with conn.cursor() as cursor:
             cursor.execute(statement)
     except psycopg2.Error as exc:
-        raise BackupError("backup.scratch_database", reason=_first_line(exc)) from exc
+        raise BackupError("backup.scratch_database", reason=first_line(exc)) from exc
     finally:
         conn.close()
+
+
+def meta_value(archive: Path, key: str) -> str | None:
+    """One ``app_meta`` value as a pg_dump archive holds it (None when it has none), read
+    without a database: pg_restore prints the table's rows in COPY's text format."""
+    shown = subprocess.run([tool("pg_restore"), "--data-only", "--table=app_meta", "--file=-",
+                            str(archive)], capture_output=True, check=False)
+    if shown.returncode != 0:
+        raise BackupError("backup.tool_failed", tool="pg_restore",
+                          reason=first_line(Exception(shown.stderr.decode(errors="replace"))))
+    columns: list[str] | None = None
+    for line in shown.stdout.decode().splitlines():
+        if line.startswith("COPY public.app_meta ("):
+            columns = [c.strip().strip('"') for c in line.split("(", 1)[1].split(")")[0]
+                       .split(",")]
+        elif line == "\\.":
+            columns = None
+        elif columns is not None:
+            row = dict(zip(columns, line.split("\t"), strict=False))
+            if row.get("key") == key:  # values are base64 and keys plain: nothing escaped
+                return row.get("value")
+    return None
 
 
 def restore(server: Server, archive: Path, expected: dict[str, int]) -> None:

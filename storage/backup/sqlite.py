@@ -57,6 +57,18 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return conn.execute(f"select coalesce(max(version), 0) from {HISTORY_TABLE}").fetchone()[0]
 
 
+def meta_value(path: Path, key: str) -> str | None:
+    """One ``app_meta`` value of a database file (None when it has none)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        if "app_meta" not in tables(conn):
+            return None
+        row = conn.execute('select value from app_meta where "key" = ?', (key,)).fetchone()
+        return row[0] if row else None
+    finally:
+        conn.close()
+
+
 def describe(path: Path) -> tuple[dict[str, int], int]:
     """Row counts per table and the schema version of a database file."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

@@ -642,3 +642,24 @@ def test_when_the_inviter_is_no_longer_admin_every_admin_is_told(chat, staff) ->
     assert set(notes) == {6005, 6006}
     assert "as viewer, team: no team" in notes[6006]
     assert "角色：只读用户，团队：无团队" in notes[6005]
+
+
+def test_a_key_rotation_lists_every_old_key_it_removed_or_kept(chat, staff, tmp_path) -> None:
+    from crm import runtime
+    from crm.config import load_config
+    from crm.key_rotation import rotate_keys
+    from storage.keys import new_keyring, write_keyring
+
+    key_file = tmp_path / "crm.key"
+    write_keyring(key_file, new_keyring())
+    runtime.configure(load_config(environ={"CRM_SECURITY_KEY_FILE": str(key_file)},
+                                  look_in_cwd=False))
+    first = rotate_keys(staff["admin"]).retired_kept  # the original key, kept
+    second = rotate_keys(staff["admin"]).retired_kept  # and the first new one
+    dropped = rotate_keys(staff["admin"], drop_old=True).retired_dropped
+    assert len(dropped) == 3
+    [page] = chat.send(ADMIN, "/audit")
+    assert f"Old keys removed: — → {', '.join(dropped)}" in page.text
+    assert f"Old keys kept: — → {', '.join(second)}" in page.text
+    assert f"Old keys kept: — → {first[0]}" in page.text
+    assert f"{dropped[0]} → {dropped[1]}" not in page.text

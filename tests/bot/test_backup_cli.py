@@ -175,3 +175,28 @@ def test_a_damaged_backup_is_refused_before_anything_is_done(capsys, tmp_path) -
     assert code == 1 and "is damaged or was altered" in err, err
     assert not list((tmp_path / "data" / "backups").glob("*-before-restore.crmbak"))
     assert "Newcomer" in staff_names(capsys)
+
+
+def test_check_says_whether_backups_can_be_made(capsys, tmp_path) -> None:
+    code, out, _ = run(capsys, "check")
+    [line] = [x for x in out.splitlines() if " backup: " in x]
+    assert code == 0 and line.startswith("  ok ") and "backup.key" in line
+    (tmp_path / "data" / "backup.key").unlink()  # a new machine the key was not copied to
+    code, out, _ = run(capsys, "check")
+    [line] = [x for x in out.splitlines() if " backup: " in x]
+    assert code == 0 and line.startswith("  warn") and "does not exist" in line
+
+
+def test_a_backup_the_configured_key_cannot_open_is_refused_before_anything_is_done(
+        capsys, tmp_path) -> None:
+    from storage.keys import new_keyring, write_keyring
+
+    path = make_backup(capsys)
+    run(capsys, "user", "add", "101", "--role", "agent", "--name", "Newcomer")
+    key_file = tmp_path / "data" / "crm.key"
+    key_file.unlink()  # `crm init` on a new machine, the old key file not copied over
+    write_keyring(key_file, new_keyring())
+    code, _, err = run(capsys, "restore", str(path), "--yes")
+    assert code == 1 and "does not open the data in" in err and "nothing was changed" in err
+    assert not list((tmp_path / "data" / "backups").glob("*-before-restore.crmbak"))
+    assert "Newcomer" in staff_names(capsys)

@@ -183,7 +183,7 @@ def test_audit_dates_and_times_are_the_installations_local_ones(capsys, tmp_path
     assert code == 0 and out.startswith(
         "2025-01-15 05:25:00  Boss (Telegram)  Customer added [customer.create]")
     code, out, _ = run(capsys, "audit", "--customer", str(made.id), "--until", "2025-01-15")
-    assert code == 0 and out == ""
+    assert code == 0 and out == "no audit entries match these filters\n"
     run(capsys, "audit", "--export", str(tmp_path / "day.csv"), "--since", "2025-01-15",
         "--until", "2025-01-16")
     rows = list(csv.reader(io.StringIO((tmp_path / "day.csv").read_text("utf-8-sig"))))
@@ -367,3 +367,11 @@ def test_a_mistyped_telegram_id_is_refused_in_the_installations_language(capsys,
     code, _, err = run(capsys, "user", "add", "301", "--role", "老板", "--name", "李娜")
     assert code == 1 and "老板 不在可选范围内：管理员、经理、业务员、只读用户" in err
     assert fetch_all("select count(*) from staff_user")[0][0] == 1
+
+
+def test_audit_filters_that_match_nothing_say_so(capsys, monkeypatch) -> None:
+    code, out, _ = run(capsys, "audit", "--user", "100")  # the boss has not acted yet
+    assert code == 0 and out == "no audit entries match these filters\n"
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, out, _ = run(capsys, "audit", "--since", "2999-01-01")
+    assert code == 0 and out == "没有符合这些条件的审计记录\n"

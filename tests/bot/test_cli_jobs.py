@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.render import local_time
 from crm import scheduling
 from crm.clock import utcnow
 from crm.failures import Failure
@@ -41,7 +42,9 @@ def test_check_reports_a_failed_job_a_late_one_and_a_healthy_one(capsys, tmp_pat
     db.close()
     out = _check(capsys)
     assert "job scheduled backup (backup) failed at" in out and "the disk is full" in out
-    assert "job daily agenda (agenda) has not run since" in out
+    due = local_time(now - dt.timedelta(minutes=35), "Asia/Shanghai")  # minus its grace
+    assert f"job daily agenda (agenda) has never run: it was due {due:%Y-%m-%d %H:%M}" in out
+    assert "since -" not in out
     assert "job reminder delivery (reminders): last ran" in out
     assert "job weekly report (weekly_report): not run yet (due" in out  # a new installation's
     assert "job reminder rules (rules): off (no schedule in the config)" in out

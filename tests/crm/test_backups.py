@@ -161,18 +161,20 @@ def test_an_older_backup_is_migrated_after_restore(settings, db, old_database) -
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_a_backup_of_another_engine_is_refused(settings, db, tmp_path: Path) -> None:
+def test_a_postgresql_backup_is_refused_by_sqlite(settings, db, tmp_path: Path) -> None:
+    made = backups.create_backup(SYSTEM, now=T0)  # on PostgreSQL
     other = open_database(f"sqlite:///{tmp_path / 'other.db'}")
     other.connect()
     migrate(other)
     bind(other)
-    made = backups.create_backup(SYSTEM, now=T0)
-    bind(db)
-    other.close()
-    with pytest.raises(store.BackupError) as caught:
-        backups.restore_backup(SYSTEM, made.backup.path)
+    try:
+        with pytest.raises(store.BackupError) as caught:
+            backups.restore_backup(SYSTEM, made.backup.path)
+    finally:
+        bind(db)
+        other.close()
     assert caught.value.code == "backup.engine_mismatch"
-    assert caught.value.params["found"] == "sqlite"
+    assert caught.value.params["found"] == "postgresql"
 
 
 def test_only_admins_and_the_system_back_up_or_restore(settings, db) -> None:
@@ -295,3 +297,70 @@ def test_retention_keeps_the_newest_of_each_day_week_and_month(settings, db) -> 
     ])
     assert len(deleted) == len(days) + 2 - len(left)
     assert "crm-20260302-023000.crmbak" in deleted and "crm-20251201-023000.crmbak" in deleted
+
+
+@pytest.fixture
+def sqlite_installation(db, tmp_path: Path) -> Iterator[peewee.Database]:
+    """A SQLite database of this version bound while the block runs; the test's own
+    (PostgreSQL) database is bound again afterwards."""
+    lite = open_database(f"sqlite:///{tmp_path / 'lite.db'}")
+    lite.connect()
+    migrate(lite)
+    bind(lite)
+    yield lite
+    bind(db)
+    lite.close()
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_sqlite_backup_moves_merged_customers_to_postgresql(settings, db,
+                                                              sqlite_installation) -> None:
+    cast = make_cast()
+    kept = customer(cast.manager, "张三", phones=("13800000001",))
+    twin = customer(cast.manager, "张三丰", phones=("13800000002",))
+    customers.merge_customers(cast.manager, kept.id, twin.id, now=T0)  # a row pointing at
+    made = backups.create_backup(SYSTEM, now=T0)                      # another in its table
+    bind(db)
+    users.add_user(SYSTEM, 777, "admin", "Replaced")
+    backups.restore_backup(SYSTEM, made.backup.path, now=T0)
+    assert users.identify(777) is None
+    manager = users.identify(cast.manager.telegram_id).as_actor()
+    found = customers.search_customers(manager, "张三").items
+    assert [c.id for c in found] == [kept.id]
+    assert "customer.merge" in [e.action for e in list_audit(SYSTEM, limit=20).items]
+    later = customer(manager, "李四")
+    assert later.id > twin.id  # the id sequence moved past the copied rows
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_an_older_sqlite_backup_is_not_moved_and_changes_nothing(settings, db,
+                                                                 tmp_path: Path) -> None:
+    old = open_database(f"sqlite:///{tmp_path / 'old.db'}")
+    old.connect()
+    migrate(old, target=OLD_VERSION)
+    bind(old)
+    made = backups.create_backup(SYSTEM, now=T0)
+    bind(db)
+    old.close()
+    users.add_user(SYSTEM, 777, "admin", "Still here")
+    with pytest.raises(store.BackupError) as caught:
+        backups.restore_backup(SYSTEM, made.backup.path)
+    assert caught.value.code == "backup.move_older"
+    assert users.identify(777).name == "Still here"
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_row_postgresql_refuses_stops_the_move_and_changes_nothing(
+        settings, db, sqlite_installation) -> None:
+    cast = make_cast()
+    made_customer = customer(cast.manager, "张三")
+    # SQLite keeps a NUL character in text; PostgreSQL text cannot hold one
+    sqlite_installation.execute_sql("update customer set notes = ? where id = ?",
+                                    ("a\x00b", made_customer.id))
+    made = backups.create_backup(SYSTEM, now=T0)
+    bind(db)
+    users.add_user(SYSTEM, 777, "admin", "Still here")
+    with pytest.raises(store.BackupError) as caught:
+        backups.restore_backup(SYSTEM, made.backup.path)
+    assert caught.value.code == "backup.tool_failed" and "NUL" in caught.value.params["reason"]
+    assert users.identify(777).name == "Still here"
