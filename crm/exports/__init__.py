@@ -20,7 +20,7 @@ from crm.errors import ValidationError
 from crm.exports.kinds import REGISTRY, ExportKind, Filters, Query, register
 from crm.exports.writers import FORMATS, safe_row, safe_xlsx_row, write_csv, write_xlsx
 from crm.permissions import Action, require
-from crm.users import staff_named
+from crm.users import StaffNames
 from crm.validation import parse_date
 from storage.database import database, fetch_one, is_sqlite
 
@@ -101,18 +101,12 @@ def owner_named(text: str | None) -> int | None:
 
 
 def _owner(text: str | None) -> int | None:
-    """A staff member by Telegram id, @username or name (``users.staff_named``, as every
-    interface names staff). None found, or several, is said as such."""
+    """A staff member by Telegram id, @username or name, with the words every interface uses
+    when that names nobody or several (``users.StaffNames.one``)."""
     written = (text or "").strip()
     if not written:
         return None
-    found = staff_named(written)
-    if not found:
-        raise ValidationError("export.owner_unknown", field="owner", name=written)
-    if len(found) > 1:
-        raise ValidationError("export.owner_ambiguous", field="owner", name=written,
-                              names=", ".join(user.name for user in found))
-    return found[0].id
+    return StaffNames.load().one(written, field="owner").id
 
 
 def _kind(name: str) -> ExportKind:
@@ -139,7 +133,7 @@ def _checked_filters(kind: ExportKind, filters: Filters) -> None:
                               until=filters.until.isoformat())
     if filters.owner_id is not None and fetch_one("select 1 from staff_user where id = ?",
                                                   (filters.owner_id,)) is None:
-        raise ValidationError("export.owner_unknown", field="owner", name=str(filters.owner_id))
+        raise ValidationError("user.not_named", field="owner", name=str(filters.owner_id))
 
 
 def export_records(actor: Actor, kind: str, target: BinaryIO, *, fmt: str = "xlsx",

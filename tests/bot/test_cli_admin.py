@@ -350,7 +350,8 @@ def test_a_name_several_staff_share_lists_them_and_changes_nothing(capsys, monke
     run(capsys, "user", "add", "202", "--role", "agent", "--name", "李娜")
     code, out, err = run(capsys, "user", "deactivate", "李娜")
     assert code == 1 and out == ""
-    assert err.strip() == "错误：“李娜”对应多位员工：李娜 (201)、李娜 (202)。请改用其 Telegram ID。"
+    assert err.strip() == ("错误：“李娜”对应多位员工：李娜（201）、李娜（202）。"
+                           "请改用其 Telegram ID。")
     code, out, _ = run(capsys, "user", "deactivate", "202")
     assert code == 0 and "202" in out
     code, _, err = run(capsys, "user", "deactivate", "王五")
