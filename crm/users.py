@@ -72,7 +72,7 @@ def _by_id(user_id: int | None) -> StaffView:
 def validate_role(role: str) -> Role:
     if role not in {r.value for r in Role}:
         raise ValidationError("validation.role", field="role",
-                              allowed=", ".join(r.value for r in Role))
+                              allowed=tuple(r.value for r in Role))
     return Role(role)
 
 
@@ -84,7 +84,7 @@ def _validate(telegram_id: int, role: str, name: str, locale: str | None,
     if not name.strip() or len(name.strip()) > NAME_MAX:
         raise ValidationError("validation.name", field="name", max=NAME_MAX)
     if locale is not None and locale not in LOCALES:
-        raise ValidationError("validation.locale", field="locale", allowed=", ".join(LOCALES))
+        raise ValidationError("validation.locale", field="locale", allowed=tuple(LOCALES))
     if timezone is not None:
         try:
             ZoneInfo(timezone)
@@ -298,7 +298,7 @@ def set_preferences(actor: Actor, *, locale: str | None = None, timezone: str | 
     """A staff user's own language and time zone (None leaves a value as it is)."""
     require(actor, Action.READ)
     if locale is not None and locale not in LOCALES:
-        raise ValidationError("validation.locale", field="locale", allowed=", ".join(LOCALES))
+        raise ValidationError("validation.locale", field="locale", allowed=tuple(LOCALES))
     if timezone is not None:
         _validate(actor.telegram_id or 1, "agent", "x", None, timezone)
     now = now or utcnow()

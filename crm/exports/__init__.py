@@ -113,21 +113,21 @@ def _kind(name: str) -> ExportKind:
     kind = REGISTRY.get((name or "").strip().lower())
     if kind is None:
         raise ValidationError("validation.choice", field="export", value=name,
-                              allowed=", ".join(REGISTRY))
+                              allowed=tuple(REGISTRY))
     return kind
 
 
 def _checked(kind: ExportKind, filters: Filters, fmt: str) -> None:
     if fmt not in FORMATS:
         raise ValidationError("validation.choice", field="format", value=fmt,
-                              allowed=", ".join(FORMATS))
+                              allowed=tuple(FORMATS))
     _checked_filters(kind, filters)
 
 
 def _checked_filters(kind: ExportKind, filters: Filters) -> None:
     if filters.status and filters.status not in kind.statuses:
         raise ValidationError("validation.choice", field="status", value=filters.status,
-                              allowed=", ".join(kind.statuses) or "-")
+                              allowed=tuple(kind.statuses) or ("-",))
     if filters.since and filters.until and filters.since > filters.until:
         raise ValidationError("export.dates", field="since", since=filters.since.isoformat(),
                               until=filters.until.isoformat())

@@ -306,6 +306,17 @@ def test_an_export_imported_again_names_its_bookkeeping_columns_as_left_out(
     assert "无法识别" not in out
 
 
+def test_a_chinese_dry_run_lists_the_columns_it_cannot_place_with_the_enumeration_comma(
+        capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    source = tmp_path / "list.csv"
+    source.write_bytes(csv_file([["姓名", "手机", "客户等级", "介绍人"],
+                                 ["王小明", "13800138000", "A", "老李"]]))
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    _, out, _ = run(capsys, "import", str(source))
+    assert "记入新客户的备注：客户等级、介绍人" in out, out
+
+
 def test_export_to_a_dash_writes_csv_to_standard_output_not_a_file(capsys, tmp_path) -> None:
     source = tmp_path / "list.csv"
     source.write_bytes(csv_file(ROWS))
