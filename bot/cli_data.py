@@ -88,10 +88,10 @@ def _show_preview(out: Terminal, preview: ImportPreview) -> None:
     out.say("cli.import.preview", name=preview.file_name, rows=preview.rows, new=preview.new,
             existing=preview.existing, duplicates=preview.duplicates, invalid=preview.invalid)
     if preview.unknown_columns:
-        out.say("cli.import.unknown_columns", columns=", ".join(preview.unknown_columns))
+        out.say("cli.import.unknown_columns", columns=tuple(preview.unknown_columns))
     if preview.bookkeeping_columns:
         out.say("cli.import.bookkeeping_columns",
-                columns=", ".join(preview.bookkeeping_columns))
+                columns=tuple(preview.bookkeeping_columns))
     for problem in preview.problems:
         out.say("cli.import.problem", row=problem.row,
                 message=problem_text(out.locale, problem, html_escape=False))

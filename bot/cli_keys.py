@@ -57,9 +57,9 @@ def _print_report(config: Config, report: RotationReport) -> None:
     if report.from_environment:
         _say(config, "cli.keys.env_secrets")
     if report.retired_dropped:
-        _say(config, "cli.keys.dropped", keys=", ".join(report.retired_dropped))
+        _say(config, "cli.keys.dropped", keys=tuple(report.retired_dropped))
     elif report.retired_kept and not report.from_environment:
-        _say(config, "cli.keys.kept", keys=", ".join(report.retired_kept))
+        _say(config, "cli.keys.kept", keys=tuple(report.retired_kept))
 
 
 def _say(config: Config, code: str, **params: Any) -> None:

@@ -191,7 +191,8 @@ def cmd_user_reassign(args: argparse.Namespace, config: Config) -> int:
         return out.refuse(out.text("cli.user.reassign_same", id=target.telegram_id))
     moved = users.reassign_customers(SYSTEM, source.telegram_id, target.telegram_id)
     out.say("cli.user.reassigned", count=moved.customers,
-            to=f"{target.name} ({target.telegram_id})")
+            to={"code": "user.with_id",
+                "params": {"name": target.name, "telegram_id": target.telegram_id}})
     if moved.work:
         out.say("cli.user.reassigned_work", **moved.work.params())
     return 0
@@ -205,8 +206,8 @@ def cmd_user_invite(args: argparse.Namespace, config: Config) -> int:
     out = Terminal(config.locale)
     username = _bot_username(config)
     # on the operator's clock (the installation's zone), named, as the bot's /invite does
-    expires = (f"{local_time(invite.expires_at, config.timezone):%Y-%m-%d %H:%M}"
-               f" ({config.timezone})")
+    expires = out.text("cli.invite.until", timezone=config.timezone,
+                       time=f"{local_time(invite.expires_at, config.timezone):%Y-%m-%d %H:%M}")
     role = out.text(f"role.{invite.role}")
     if username:
         out.say("cli.invite.link", link=invite.link(username), role=role, until=expires)

@@ -106,14 +106,16 @@ class _Lacking(dict):
 
 def _translated(locale: str, value: Any) -> Any:
     """A parameter that is itself a message (``{"code": ..., "params": ...}``, e.g. why a job
-    failed) in the same language, a list of them one a line; a tuple of names listed (张伟、李娜);
-    any other value as it is."""
+    failed) in the same language, a list of them one a line; a tuple of names, or of such
+    messages, listed (张伟、李娜 / 张伟（900000003）、张伟（900000007）); any other value as
+    it is."""
     if _is_message(value):
         return t(locale, value["code"], html_escape=False, **(value.get("params") or {}))
     if isinstance(value, list) and value and all(_is_message(item) for item in value):
         return "\n".join(_translated(locale, item) for item in value)
-    if isinstance(value, tuple) and all(isinstance(item, str) for item in value):
-        return listed(locale, value)  # names to choose from, listed as the language lists
+    if isinstance(value, tuple) and all(isinstance(item, str) or _is_message(item)
+                                        for item in value):
+        return listed(locale, (_translated(locale, item) for item in value))
     return value
 
 

@@ -329,7 +329,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     for name in flat:
         if name not in known:
             raise ConfigError("config.unknown_key", key=name, path=str(path),
-                              allowed=", ".join(sorted(known)))
+                              allowed=tuple(sorted(known)))
     return flat
 
 

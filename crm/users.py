@@ -4,6 +4,7 @@ interface. Joining by invite lives in crm.invites."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -71,7 +72,7 @@ def _by_id(user_id: int | None) -> StaffView:
 def validate_role(role: str) -> Role:
     if role not in {r.value for r in Role}:
         raise ValidationError("validation.role", field="role",
-                              allowed=", ".join(r.value for r in Role))
+                              allowed=tuple(r.value for r in Role))
     return Role(role)
 
 
@@ -83,7 +84,7 @@ def _validate(telegram_id: int, role: str, name: str, locale: str | None,
     if not name.strip() or len(name.strip()) > NAME_MAX:
         raise ValidationError("validation.name", field="name", max=NAME_MAX)
     if locale is not None and locale not in LOCALES:
-        raise ValidationError("validation.locale", field="locale", allowed=", ".join(LOCALES))
+        raise ValidationError("validation.locale", field="locale", allowed=tuple(LOCALES))
     if timezone is not None:
         try:
             ZoneInfo(timezone)
@@ -124,36 +125,88 @@ def get_user(actor: Actor, telegram_id: int) -> StaffView:
     return found
 
 
-def staff_named(written: str) -> list[StaffView]:
-    """The staff members ``written`` may mean: the one with that Telegram id, @username or name
-    (case and width folded), else those whose name starts with it; inactive ones included, as
-    one names them to reactivate them or hand their customers over."""
-    key = normalise_text(written or "")
-    if not key:
-        return []
-    staff = [_view(row) for row in fetch_all(
-        f"select {_COLUMNS} from staff_user order by name, id")]
+class StaffNames:
+    """Every staff member by each way they are named (Telegram id, @username, name), read once
+    for many look-ups: an import's owner cells ask per row, a command line once."""
 
-    def exact(user: StaffView) -> bool:
-        return (key in (str(user.telegram_id), normalise_text(user.name))
-                or (bool(user.username)
-                    and key.removeprefix("@") == normalise_text(user.username or "")))
+    def __init__(self, staff: Sequence[StaffView]) -> None:
+        self._staff = tuple(staff)  # by name, then id: the order several are listed in
+        self._exact: dict[str, list[int]] = {}
+        for place, user in enumerate(self._staff):
+            for key in _keys_of(user):
+                found = self._exact.setdefault(key, [])
+                if place not in found:
+                    found.append(place)
+        self._named: dict[str, tuple[StaffView, ...]] = {}  # each distinct text worked out once
 
-    return ([user for user in staff if exact(user)]
-            or [user for user in staff if normalise_text(user.name).startswith(key.lstrip("@"))])
+    @classmethod
+    def load(cls) -> StaffNames:
+        return cls([_view(row) for row in fetch_all(
+            f"select {_COLUMNS} from staff_user order by name, id")])
+
+    @property
+    def everyone(self) -> tuple[StaffView, ...]:
+        return self._staff
+
+    def named(self, written: str) -> tuple[StaffView, ...]:
+        """The staff members ``written`` may mean: the one with that Telegram id, @username or
+        name (case and width folded), else those whose name starts with it."""
+        key = normalise_text(written or "")
+        if key not in self._named:
+            self._named[key] = self._look_up(key)
+        return self._named[key]
+
+    def one(self, written: str, *, field: str | None = None) -> StaffView:
+        """The one staff member ``written`` names; none is NotFound (a ValidationError of
+        ``field`` when given), several are refused with each one's name and Telegram id, so
+        the id can be given instead."""
+        name = (written or "").strip()
+        found = self.named(name)
+        if not found:
+            if field is None:
+                raise NotFound("user.not_named", name=name)
+            raise ValidationError("user.not_named", field=field, name=name)
+        if len(found) > 1:
+            raise ValidationError("user.ambiguous", field=field or "", name=name,
+                                  names=tuple(_with_id(user) for user in found))
+        return found[0]
+
+    def _look_up(self, key: str) -> tuple[StaffView, ...]:
+        if not key:
+            return ()
+        places = self._exact.get(key)
+        if places:
+            return tuple(self._staff[place] for place in places)
+        start = key.lstrip("@")
+        return tuple(user for user in self._staff if normalise_text(user.name).startswith(start))
+
+
+def _keys_of(user: StaffView) -> set[str]:
+    """The texts that name ``user`` exactly; a username with and without its @."""
+    keys = {str(user.telegram_id), normalise_text(user.name)}
+    if user.username:
+        keys |= {"@" + normalise_text(user.username).removeprefix("@"),
+                 normalise_text(user.username).removeprefix("@")}
+    return keys
+
+
+def _with_id(user: StaffView) -> dict[str, object]:
+    """A staff member as a message (张伟（900000003）/ 张伟 (900000003)), listed where a name
+    is ambiguous."""
+    return {"code": "user.with_id", "params": {"name": user.name,
+                                               "telegram_id": user.telegram_id}}
+
+
+def staff_named(written: str) -> tuple[StaffView, ...]:
+    """The staff members ``written`` may mean (``StaffNames.named``); inactive ones included,
+    as one names them to reactivate them or hand their customers over."""
+    return StaffNames.load().named(written)
 
 
 def find_staff(actor: Actor, written: str) -> StaffView:
-    """One staff member by Telegram id, @username or name (admins); none is NotFound, several
-    are refused with each one's name and Telegram id, so the id can be given instead."""
+    """One staff member by Telegram id, @username or name (admins): ``StaffNames.one``."""
     require(actor, Action.MANAGE_USERS)
-    found = staff_named(written)
-    if not found:
-        raise NotFound("user.not_named", name=written.strip())
-    if len(found) > 1:
-        raise ValidationError("user.ambiguous", name=written.strip(),
-                              names=tuple(f"{user.name} ({user.telegram_id})" for user in found))
-    return found[0]
+    return StaffNames.load().one(written)
 
 
 def list_users(actor: Actor, *, include_inactive: bool = True) -> list[StaffView]:
@@ -245,7 +298,7 @@ def set_preferences(actor: Actor, *, locale: str | None = None, timezone: str | 
     """A staff user's own language and time zone (None leaves a value as it is)."""
     require(actor, Action.READ)
     if locale is not None and locale not in LOCALES:
-        raise ValidationError("validation.locale", field="locale", allowed=", ".join(LOCALES))
+        raise ValidationError("validation.locale", field="locale", allowed=tuple(LOCALES))
     if timezone is not None:
         _validate(actor.telegram_id or 1, "agent", "x", None, timezone)
     now = now or utcnow()

@@ -15,10 +15,18 @@ class CodedError(Exception):
         self.params = params
         template = self.defaults.get(code, code)
         try:
-            message = template.format(**params)
+            message = template.format(**{key: _listed(value) for key, value in params.items()})
         except (KeyError, IndexError):
             message = template
         super().__init__(message)
+
+
+def _listed(value: Any) -> Any:
+    """A tuple of names (the choices a refusal offers) as English lists them; interfaces list
+    them as the reader's language does (张伟、李娜)."""
+    if isinstance(value, tuple) and all(isinstance(item, str) for item in value):
+        return ", ".join(value)
+    return value
 
 
 class StorageError(CodedError):

@@ -24,7 +24,7 @@ from telegram.ext import (
 
 from bot import session
 from bot.handlers.card import send_card
-from bot.i18n import describe_error, t
+from bot.i18n import describe_error, listed, t
 from bot.keyboards import Button, data, keyboard
 from bot.long_text import reply_in_parts
 from bot.render import phone_text
@@ -218,9 +218,9 @@ def _draft(context: session.Context) -> dict[str, Any]:
     return context.user_data.setdefault(DRAFT, {})
 
 
-def _shown(values: dict[str, Any], field: str) -> str:
+def _shown(locale: str, values: dict[str, Any], field: str) -> str:
     value = values.get(field)
-    return ", ".join(value) if isinstance(value, list) else (value or "")
+    return listed(locale, value) if isinstance(value, list) else (value or "")
 
 
 def _step_keyboard(context: session.Context, step: str) -> InlineKeyboardMarkup:
@@ -241,8 +241,9 @@ async def ask(update: Update, context: session.Context, step: str) -> str:
         return await confirm(update, context)
     field = FIELD_OF[step]
     text = session.text(context, f"create.ask_{field}", name=values.get("name") or "")
-    if _shown(values, field):
-        text += "\n" + session.text(context, "create.now", value=_shown(values, field))
+    shown = _shown(session.locale(context), values, field)
+    if shown:
+        text += "\n" + session.text(context, "create.now", value=shown)
     await say(update, text, _step_keyboard(context, step))
     return step
 
@@ -255,7 +256,7 @@ async def confirm(update: Update, context: session.Context) -> str:
     lines = [t(locale, "create.confirm")]
     for field in FIELD_OF.values():
         lines.append(t(locale, "create.line", field=t(locale, f"field.{field}"),
-                       value=_shown(values, field) or "—"))
+                       value=_shown(locale, values, field) or "—"))
     for item in values.get("channels") or ():  # from the one-line form
         lines.append(t(locale, "create.line", field=t(locale, f"field.{item.kind}"),
                        value=item.value))

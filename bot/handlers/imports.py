@@ -37,10 +37,10 @@ def preview_text(locale: str, preview: ImportPreview) -> str:
              t(locale, "imports.count_invalid", count=preview.invalid)]
     if preview.unknown_columns:
         lines.append(t(locale, "imports.unknown_columns",
-                       columns=", ".join(preview.unknown_columns)))
+                       columns=tuple(preview.unknown_columns)))
     if preview.bookkeeping_columns:
         lines.append(t(locale, "imports.bookkeeping_columns",
-                       columns=", ".join(preview.bookkeeping_columns)))
+                       columns=tuple(preview.bookkeeping_columns)))
     if preview.problems:
         lines.append(t(locale, "imports.problems_title"))
         lines += [t(locale, "imports.problem_line", row=p.row) + problem_text(locale, p)

@@ -77,7 +77,7 @@ def choice(value: str, allowed: tuple[str, ...], *, field: str) -> str:
     lowered = (value or "").strip().lower()
     if lowered not in allowed:
         raise ValidationError("validation.choice", field=field, value=value,
-                              allowed=", ".join(allowed))
+                              allowed=tuple(allowed))
     return lowered
 
 
@@ -151,7 +151,7 @@ def secret(name: str, value: str, today: dt.date) -> str:
     """A sensitive identity value; ID-card numbers are checked."""
     if name not in runtime.sensitive_fields():
         raise ValidationError("validation.choice", field="secret", value=name,
-                              allowed=", ".join(runtime.sensitive_fields()))
+                              allowed=tuple(runtime.sensitive_fields()))
     if name == "id_card":
         return validation.normalise_id_card(value, today=today)
     checked = validation.check_length(value, field=name, max_length=64, required=True)

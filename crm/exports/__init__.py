@@ -20,7 +20,7 @@ from crm.errors import ValidationError
 from crm.exports.kinds import REGISTRY, ExportKind, Filters, Query, register
 from crm.exports.writers import FORMATS, safe_row, safe_xlsx_row, write_csv, write_xlsx
 from crm.permissions import Action, require
-from crm.users import staff_named
+from crm.users import StaffNames
 from crm.validation import parse_date
 from storage.database import database, fetch_one, is_sqlite
 
@@ -101,45 +101,39 @@ def owner_named(text: str | None) -> int | None:
 
 
 def _owner(text: str | None) -> int | None:
-    """A staff member by Telegram id, @username or name (``users.staff_named``, as every
-    interface names staff). None found, or several, is said as such."""
+    """A staff member by Telegram id, @username or name, with the words every interface uses
+    when that names nobody or several (``users.StaffNames.one``)."""
     written = (text or "").strip()
     if not written:
         return None
-    found = staff_named(written)
-    if not found:
-        raise ValidationError("export.owner_unknown", field="owner", name=written)
-    if len(found) > 1:
-        raise ValidationError("export.owner_ambiguous", field="owner", name=written,
-                              names=", ".join(user.name for user in found))
-    return found[0].id
+    return StaffNames.load().one(written, field="owner").id
 
 
 def _kind(name: str) -> ExportKind:
     kind = REGISTRY.get((name or "").strip().lower())
     if kind is None:
         raise ValidationError("validation.choice", field="export", value=name,
-                              allowed=", ".join(REGISTRY))
+                              allowed=tuple(REGISTRY))
     return kind
 
 
 def _checked(kind: ExportKind, filters: Filters, fmt: str) -> None:
     if fmt not in FORMATS:
         raise ValidationError("validation.choice", field="format", value=fmt,
-                              allowed=", ".join(FORMATS))
+                              allowed=tuple(FORMATS))
     _checked_filters(kind, filters)
 
 
 def _checked_filters(kind: ExportKind, filters: Filters) -> None:
     if filters.status and filters.status not in kind.statuses:
         raise ValidationError("validation.choice", field="status", value=filters.status,
-                              allowed=", ".join(kind.statuses) or "-")
+                              allowed=tuple(kind.statuses) or ("-",))
     if filters.since and filters.until and filters.since > filters.until:
         raise ValidationError("export.dates", field="since", since=filters.since.isoformat(),
                               until=filters.until.isoformat())
     if filters.owner_id is not None and fetch_one("select 1 from staff_user where id = ?",
                                                   (filters.owner_id,)) is None:
-        raise ValidationError("export.owner_unknown", field="owner", name=str(filters.owner_id))
+        raise ValidationError("user.not_named", field="owner", name=str(filters.owner_id))
 
 
 def export_records(actor: Actor, kind: str, target: BinaryIO, *, fmt: str = "xlsx",

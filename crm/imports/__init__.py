@@ -223,7 +223,7 @@ def apply_import(actor: Actor, loaded: LoadedImport, mode: str, *,
     require(actor, Action.IMPORT)
     if mode not in MODES:
         raise ValidationError("validation.choice", field="mode", value=mode,
-                              allowed=", ".join(MODES))
+                              allowed=tuple(MODES))
     now = now or utcnow()
     parsed, job = loaded.parsed, loaded.job
     with collector_paused(), database.atomic():

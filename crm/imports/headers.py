@@ -145,7 +145,7 @@ def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:
     best = max(range(len(scan)), key=lambda i: (len(set(found[i].values())), -i))
     if not found[best]:
         raise ValidationError("import.no_header", field="file",
-                              expected=", ".join(ALIASES["name"][:3] + ALIASES["phone"][:2]))
+                              expected=tuple(ALIASES["name"][:3] + ALIASES["phone"][:2]))
     last = best
     below = found[best + 1] if best + 1 < len(scan) else {}
     if below and "name" not in below.values() and not set(below) & set(found[best]):
@@ -158,7 +158,7 @@ def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:
         fields.append(field)
     if "name" not in fields:
         raise ValidationError("import.no_name_column", field="file",
-                              expected=", ".join(ALIASES["name"][:4]))
+                              expected=tuple(ALIASES["name"][:4]))
     # The id column is kept in new customers' notes too: a number from another system is
     # worth keeping when it matches nobody here (but not an export's own number).
     exported = {c for c in range(width) if header_key(labels[c]) in EXPORT_BOOKKEEPING_HEADERS}

@@ -15,13 +15,13 @@ from crm.actors import Actor
 from crm.customers import inputs
 from crm.customers.views import CHANNEL_KINDS
 from crm.customers.write import _primary_address, check_owner, checked_draft
-from crm.errors import CrmError, ValidationError
+from crm.errors import CrmError
 from crm.imports import cells
 from crm.imports import phones as phones_module
 from crm.imports.headers import ColumnMap
 from crm.imports.reading import Cell
 from crm.search_terms import normalise_text
-from storage.database import fetch_all
+from crm.users import StaffNames
 
 # Status words Chinese spreadsheets use, beside the stored English ones.
 STATUS_WORDS = {
@@ -243,32 +243,22 @@ def other_addresses(cell: str | None) -> tuple[inputs.AddressInput, ...]:
 
 @dataclass
 class Staff:
-    """Staff members an owner cell may name: by Telegram id, @username or name."""
+    """Staff members an owner cell may name: by Telegram id, @username or name, read as every
+    interface reads a staff member's name (``users.StaffNames``), loaded once per import."""
 
-    by_key: dict[str, list[int]] = field(default_factory=dict)
+    names: StaffNames
     checked: dict[int, CrmError | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> Staff:
-        staff = cls()
-        for staff_id, telegram_id, username, name in fetch_all(
-                "select id, telegram_id, username, name from staff_user"):
-            keys = {str(telegram_id), _key(name)} | ({"@" + _key(username)} if username else set())
-            for key in keys:
-                staff.by_key.setdefault(key, []).append(staff_id)
-        return staff
+        return cls(StaffNames.load())
 
     def resolve(self, actor: Actor, written: str) -> int | None:
-        """The staff id an owner cell names (checked once per owner like create_customer)."""
+        """The staff id an owner cell names (checked once per owner like create_customer);
+        none or several refused with the words the command line uses."""
         if not written:
             return None
-        key = _key(written)
-        found = (self.by_key.get("@" + key) if written.startswith("@")
-                 else self.by_key.get(key) or self.by_key.get("@" + key))
-        if not found or len(found) > 1:
-            raise ValidationError("import.owner_unknown" if not found else "import.owner_ambiguous",
-                                  field="owner", value=written)
-        owner_id = found[0]
+        owner_id = self.names.one(written, field="owner").id
         problem = self.check(actor, owner_id)
         if problem is not None:
             raise problem
@@ -284,10 +274,6 @@ class Staff:
             except CrmError as error:
                 self.checked[owner_id] = error
         return self.checked[owner_id]
-
-
-def _key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).lower().split()).removeprefix("@")
 
 
 def validate(actor: Actor, number: int, found: dict[str, list[Cell]], staff: Staff,

@@ -51,7 +51,7 @@ def require_kind(actor: Actor, key: str) -> ReportKind:
     kind = KINDS.get(key)
     if kind is None:
         raise ValidationError("report.unknown", field="report", value=key,
-                              allowed=", ".join(KINDS))
+                              allowed=tuple(KINDS))
     for action in kind.actions:
         require(actor, action)
     return kind

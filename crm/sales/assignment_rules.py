@@ -60,7 +60,7 @@ def configure_assignment(actor: Actor, mode: str, *, fallback_owner_id: int | No
     checked = (mode or "").strip().lower()
     if checked not in ASSIGNMENT_MODES:
         raise ValidationError("validation.choice", field="mode", value=mode,
-                              allowed=", ".join(ASSIGNMENT_MODES))
+                              allowed=tuple(ASSIGNMENT_MODES))
     _check_staff(fallback_owner_id, "fallback_owner")
     if team_id is not None and not fetch_one("select 1 from team where id = ?", (team_id,)):
         raise NotFound("team.not_found")
@@ -88,7 +88,7 @@ def add_assignment_rule(actor: Actor, field: str, value: str, assignee_id: int, 
     checked_field = (field or "").strip().lower()
     if checked_field not in RULE_FIELDS:
         raise ValidationError("validation.choice", field="field", value=field,
-                              allowed=", ".join(RULE_FIELDS))
+                              allowed=tuple(RULE_FIELDS))
     text = check_length(value, field="value", max_length=VALUE_MAX, required=True)
     assert text is not None
     _check_staff(assignee_id, "assignee")

@@ -28,7 +28,7 @@ def currency(value: str | None) -> str:
     code = (value or DEFAULT_CURRENCY).strip().upper()
     if code not in MINOR_UNITS:
         raise ValidationError("validation.choice", field="currency", value=value,
-                              allowed=", ".join(MINOR_UNITS))
+                              allowed=tuple(MINOR_UNITS))
     return code
 
 

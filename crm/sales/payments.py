@@ -39,7 +39,7 @@ def _method(value: str) -> str:
     lowered = (value or "").strip().lower()
     if lowered not in PAYMENT_METHODS:
         raise ValidationError("validation.choice", field="method", value=value,
-                              allowed=", ".join(PAYMENT_METHODS))
+                              allowed=tuple(PAYMENT_METHODS))
     return lowered
 
 

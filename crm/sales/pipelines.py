@@ -175,7 +175,7 @@ def _kind(value: str) -> str:
     lowered = (value or "").strip().lower()
     if lowered not in STAGE_KINDS:
         raise ValidationError("validation.choice", field="kind", value=value,
-                              allowed=", ".join(STAGE_KINDS))
+                              allowed=tuple(STAGE_KINDS))
     return lowered
 
 

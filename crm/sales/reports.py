@@ -63,7 +63,7 @@ def get_pipeline_figures(actor: Actor, *, pipeline_id: int | None = None,
         return {None: figures.pipeline_by_stage(facts, pipeline.stages)}
     if group_by not in GROUPS:
         raise ValidationError("validation.choice", field="group_by", value=group_by,
-                              allowed=", ".join(GROUPS))
+                              allowed=tuple(GROUPS))
     groups = figures.group_facts(facts, lambda f: f.owner_id if group_by == "owner"
                                  else f.team_id)
     return {key: figures.pipeline_by_stage(group, pipeline.stages)

@@ -50,11 +50,11 @@ def check_stage_move(target: StageView, lost_reason: str | None,
         return None, None
     if not (lost_reason or "").strip():
         raise ValidationError("deal.lost_reason_required", field="lost_reason",
-                              allowed=", ".join(LOST_REASONS))
+                              allowed=tuple(LOST_REASONS))
     reason = lost_reason.strip().lower()  # type: ignore[union-attr]
     if reason not in LOST_REASONS:
         raise ValidationError("validation.choice", field="lost_reason", value=lost_reason,
-                              allowed=", ".join(LOST_REASONS))
+                              allowed=tuple(LOST_REASONS))
     note = check_length(lost_note, field="lost_note", max_length=LOST_NOTE_MAX)
     if reason == "other" and note is None:
         raise ValidationError("deal.lost_note_required", field="lost_note")
@@ -65,7 +65,7 @@ def check_order_transition(current: str, wanted: str) -> None:
     """Refuse a status change the order's life cycle does not allow."""
     if wanted not in ORDER_TRANSITIONS:
         raise ValidationError("validation.choice", field="status", value=wanted,
-                              allowed=", ".join(ORDER_TRANSITIONS))
+                              allowed=tuple(ORDER_TRANSITIONS))
     if wanted not in ORDER_TRANSITIONS[current]:
         raise ValidationError("order.transition", field="status", current=current,
                               status=wanted)

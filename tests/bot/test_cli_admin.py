@@ -99,6 +99,14 @@ def test_an_invites_expiry_is_on_the_installations_clock(capsys) -> None:
     assert "UTC" not in out
 
 
+def test_a_chinese_invites_expiry_names_its_zone_in_full_width_brackets(capsys,
+                                                                        monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, out, _ = run(capsys, "user", "invite", "--role", "agent", "--hours", "2")
+    until = re.search(r"有效期至 \d{4}-\d\d-\d\d \d\d:\d\d（Asia/Shanghai）：", out)
+    assert code == 0 and until, out
+
+
 def test_the_audit_log_reads_and_exports(capsys, tmp_path: Path) -> None:
     run(capsys, "user", "add", "204", "--role", "viewer", "--name", "Zhao Min")
     code, out, _ = run(capsys, "audit", "--limit", "5")
@@ -338,7 +346,7 @@ def test_a_chinese_operator_names_staff_instead_of_giving_their_ids(capsys, monk
     li = users.identify(201).as_actor()
     customers.create_customer(li, customers.CustomerDraft(name="甲"))
     code, out, err = run(capsys, "user", "reassign", "李娜", "张伟")
-    assert code == 0 and "已将 1 位客户转交给 张伟 (202)" in out, err
+    assert code == 0 and "已将 1 位客户转交给 张伟（202）" in out, err
     assert (_owned_by(201), _owned_by(202)) == (0, 1)
     code, out, _ = run(capsys, "user", "role", "李娜", "经理")
     assert code == 0 and out.strip() == "李娜 的角色已改为 经理"
@@ -350,7 +358,8 @@ def test_a_name_several_staff_share_lists_them_and_changes_nothing(capsys, monke
     run(capsys, "user", "add", "202", "--role", "agent", "--name", "李娜")
     code, out, err = run(capsys, "user", "deactivate", "李娜")
     assert code == 1 and out == ""
-    assert err.strip() == "错误：“李娜”对应多位员工：李娜 (201)、李娜 (202)。请改用其 Telegram ID。"
+    assert err.strip() == ("错误：“李娜”对应多位员工：李娜（201）、李娜（202）。"
+                           "请改用其 Telegram ID。")
     code, out, _ = run(capsys, "user", "deactivate", "202")
     assert code == 0 and "202" in out
     code, _, err = run(capsys, "user", "deactivate", "王五")

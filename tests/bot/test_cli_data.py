@@ -219,6 +219,49 @@ def test_an_unknown_owner_is_named_as_nobody_on_the_staff(capsys, tmp_path, monk
     assert not (tmp_path / "x.xlsx").exists()
 
 
+def _two_staff_called_li(capsys) -> None:
+    assert main(["user", "add", "301", "--role", "agent", "--name", "李娜",
+                 "--username", "lina"]) == 0
+    assert main(["user", "add", "302", "--role", "agent", "--name", "李雷"]) == 0
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("locale, expected", [
+    ("en", "“李” could be any of 李娜 (301), 李雷 (302); give their Telegram id instead."),
+    ("zh-CN", "“李”对应多位员工：李娜（301）、李雷（302）。请改用其 Telegram ID。")])
+def test_an_export_owner_several_staff_share_lists_them_with_their_ids(capsys, tmp_path,
+                                                                      monkeypatch, locale,
+                                                                      expected) -> None:
+    _two_staff_called_li(capsys)
+    monkeypatch.setenv("CRM_LOCALE", locale)
+    code, _, err = run(capsys, "export", "customers", "--owner", "李",
+                       "-o", str(tmp_path / "x.xlsx"))
+    assert code == 1 and expected in err, err
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_import_owner_cells_name_staff_as_the_command_line_does(capsys, tmp_path,
+                                                                monkeypatch) -> None:
+    """A name someone on the staff starts with, an @username or a Telegram id gives the row its
+    owner; a name several share, or nobody has, refuses the row with the command line's words
+    in the operator's language."""
+    _two_staff_called_li(capsys)
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    source = tmp_path / "owners.csv"
+    source.write_bytes(csv_file([
+        ["姓名", "手机", "负责人"], ["王小明", "13800138000", "@lina"],
+        ["张伟", "13700137000", "302"], ["赵敏", "13600136000", "李雷"],
+        ["周杰", "13500135000", "李"], ["吴磊", "13400134000", "无此人"]]))
+    code, _, _ = run(capsys, "import", str(source), "--yes", "--as", "100")
+    owners = dict(fetch_all("select c.name, s.telegram_id from customer c"
+                            " join staff_user s on s.id = c.owner_id"))
+    assert code == 0 and owners == {"王小明": 301, "张伟": 302, "赵敏": 302}
+    report = read_sheet((tmp_path / "owners.rejected.xlsx").read_bytes())
+    reasons = {row[0]: row[-1] for row in report[1:]}
+    assert "“李”对应多位员工：李娜（301）、李雷（302）。请改用其 Telegram ID。" in reasons["周杰"]
+    assert "没有名为“无此人”的员工。" in reasons["吴磊"]
+
+
 def test_a_chinese_tickets_export_has_every_coded_column_in_chinese(capsys, tmp_path,
                                                                      monkeypatch) -> None:
     from crm import service, users
@@ -261,6 +304,17 @@ def test_an_export_imported_again_names_its_bookkeeping_columns_as_left_out(
     _, out, _ = run(capsys, "import", str(tmp_path / "客户.xlsx"))
     assert "不导入（导出文件自带的记录列，只读）：创建时间" in out
     assert "无法识别" not in out
+
+
+def test_a_chinese_dry_run_lists_the_columns_it_cannot_place_with_the_enumeration_comma(
+        capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    source = tmp_path / "list.csv"
+    source.write_bytes(csv_file([["姓名", "手机", "客户等级", "介绍人"],
+                                 ["王小明", "13800138000", "A", "老李"]]))
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    _, out, _ = run(capsys, "import", str(source))
+    assert "记入新客户的备注：客户等级、介绍人" in out, out
 
 
 def test_export_to_a_dash_writes_csv_to_standard_output_not_a_file(capsys, tmp_path) -> None:

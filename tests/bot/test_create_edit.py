@@ -74,7 +74,7 @@ def test_guided_create_with_skip_and_back(bot, agent) -> None:
     bot.send(AGENT, "华为")
     summary = last(bot.send(AGENT, "#VIP, 老客户 重要"))
     assert "王晓明" in summary.text and "电话：—" in summary.text
-    assert "VIP, 老客户, 重要" in summary.text
+    assert "标签：VIP、老客户、重要" in summary.text
     card = last(bot.press(AGENT, summary.button("保存")))
     assert "已保存" in card.text and "<b>王晓明</b> · 华为" in card.text and "重要" in card.text
     assert names_of(agent, "王晓明") == ["王晓明"]

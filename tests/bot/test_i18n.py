@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
+
+import pytest
 
 import crm
 from bot.i18n import catalogue, describe_error, placeholders, resolve_locale, t
+from crm import users
 from crm.config import LOCALES
 from crm.customers.views import DIRECTIONS, GENDERS, INTERACTION_KINDS
 from crm.customers.views import STATUSES as CUSTOMER_STATUSES
@@ -260,3 +264,32 @@ def test_chinese_full_width_punctuation_is_never_followed_by_a_space() -> None:
     spaced_out = {key: text for key, text in catalogue("zh-CN").items()
                   if any(f"{mark} " in text for mark in "：，；。、！？")}
     assert spaced_out == {}
+
+
+# What is code in a Chinese message and keeps ASCII brackets: `crm ...` commands, argparse's
+# %(name)s placeholders, /commands with their arguments.
+_CODE_IN_CHINESE = re.compile(r"`[^`]*`|%\(\w+\)[a-z]|/\w+\([^)]*\)")
+
+
+def test_chinese_messages_bracket_with_full_width_parentheses() -> None:
+    """张伟（900000003）, not 张伟 (900000003): a half-width bracket in Chinese text, even around
+    a placeholder, reads as a typo; only code keeps its own."""
+    half_width = {key: text for key, text in catalogue("zh-CN").items()
+                  if "(" in _CODE_IN_CHINESE.sub("", text) or ")" in _CODE_IN_CHINESE.sub("", text)}
+    assert half_width == {}
+
+
+def test_lists_in_chinese_output_are_joined_with_the_enumeration_comma() -> None:
+    """Choices a refusal offers, and names a staff member shares, are listed as Chinese lists
+    them (甲、乙), with each name's id in full-width brackets; English keeps its commas."""
+    several = {"code": "user.with_id", "params": {"name": "张伟", "telegram_id": 900000003}}
+    other = {"code": "user.with_id", "params": {"name": "张伟", "telegram_id": 900000007}}
+    error = ValidationError("user.ambiguous", name="张伟", names=(several, other))
+    assert describe_error("zh-CN", error) == (
+        "“张伟”对应多位员工：张伟（900000003）、张伟（900000007）。请改用其 Telegram ID。")
+    assert describe_error("en", error) == ("“张伟” could be any of 张伟 (900000003), "
+                                           "张伟 (900000007); give their Telegram id instead.")
+    with pytest.raises(ValidationError) as refused:
+        users.validate_role("boss")
+    assert "admin、manager、agent、viewer" in describe_error("zh-CN", refused.value)
+    assert "admin, manager, agent, viewer" in str(refused.value)  # the English default lists alike

@@ -157,7 +157,7 @@ def test_wrong_filters_and_owners_are_refused_before_anything_changes(cast: Cast
     assert reversed_dates.value.code == "export.dates"
     with pytest.raises(ValidationError) as nobody:
         bulk.read_bulk_filters(cast.manager, owner="没有这个人")
-    assert nobody.value.code == "export.owner_unknown"
+    assert nobody.value.code == "user.not_named"
     with pytest.raises(ValidationError) as viewer:
         bulk.new_owner(cast.manager, "赵敏")  # a viewer works on no customers
     assert viewer.value.code == "validation.cannot_own"

@@ -226,11 +226,11 @@ def test_a_refused_row_comes_back_with_every_problem_at_once(cast) -> None:
     preview = imports.preview_import(cast.manager, "bad.csv", content, now=T0)
     assert preview.invalid == 3  # the dry run still lists one problem a row
     assert [(p.row, p.code) for p in preview.problems] == [
-        (2, "import.owner_unknown"), (3, "validation.required"), (4, "validation.date")]
+        (2, "user.not_named"), (3, "validation.required"), (4, "validation.date")]
     report = read_sheet(imports.rejects_workbook(
         preview.headers, preview.rejects, lambda p: f"{p.code}@{p.column}"))
     reasons = {row[0]: row[-1].split("\n") for row in report[1:]}
-    assert reasons["多处错误"] == ["import.owner_unknown@负责人", "validation.phone@手机",
+    assert reasons["多处错误"] == ["user.not_named@负责人", "validation.phone@手机",
                                    "validation.email@邮箱", "validation.date@生日",
                                    "validation.wechat@微信"]
     assert reasons[""] == ["validation.required@姓名", "validation.birthday_future@生日"]
@@ -495,7 +495,7 @@ def test_owner_cells_name_staff_by_name_id_or_username(cast) -> None:
             ["丙", "13800138003", "无此人"], ["丁", "13800138004", "赵敏"]]
     preview, result = run_import(cast.manager, "owners.csv", csv_file(rows))
     assert [(p.row, p.column, p.code) for p in preview.problems] == [
-        (4, "负责人", "import.owner_unknown"), (5, "负责人", "validation.cannot_own")]
+        (4, "负责人", "user.not_named"), (5, "负责人", "validation.cannot_own")]
     assert (result.created, result.rejected) == (2, 2)  # a viewer owns nothing
     assert card_by_phone("+8613800138001").owner_id == cast.teammate.user_id
     assert card_by_phone("+8613800138002").owner_id == cast.other_agent.user_id
