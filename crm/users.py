@@ -129,8 +129,9 @@ class StaffNames:
     """Every staff member by each way they are named (Telegram id, @username, name), read once
     for many look-ups: an import's owner cells ask per row, a command line once."""
 
-    def __init__(self, staff: Sequence[StaffView]) -> None:
+    def __init__(self, staff: Sequence[StaffView], *, by_start: bool = True) -> None:
         self._staff = tuple(staff)  # by name, then id: the order several are listed in
+        self._by_start = by_start  # a name's first characters name someone too
         self._exact: dict[str, list[int]] = {}
         for place, user in enumerate(self._staff):
             for key in _keys_of(user):
@@ -140,9 +141,11 @@ class StaffNames:
         self._named: dict[str, tuple[StaffView, ...]] = {}  # each distinct text worked out once
 
     @classmethod
-    def load(cls) -> StaffNames:
+    def load(cls, *, by_start: bool = True) -> StaffNames:
+        """Every staff member; ``by_start`` off when only a whole name, @username or id may
+        name one (a file's cells: nobody is there to see whom a shortened name picked)."""
         return cls([_view(row) for row in fetch_all(
-            f"select {_COLUMNS} from staff_user order by name, id")])
+            f"select {_COLUMNS} from staff_user order by name, id")], by_start=by_start)
 
     @property
     def everyone(self) -> tuple[StaffView, ...]:
@@ -177,6 +180,8 @@ class StaffNames:
         places = self._exact.get(key)
         if places:
             return tuple(self._staff[place] for place in places)
+        if not self._by_start:
+            return ()
         start = key.lstrip("@")
         return tuple(user for user in self._staff if normalise_text(user.name).startswith(start))
 

@@ -243,15 +243,17 @@ def other_addresses(cell: str | None) -> tuple[inputs.AddressInput, ...]:
 
 @dataclass
 class Staff:
-    """Staff members an owner cell may name: by Telegram id, @username or name, read as every
-    interface reads a staff member's name (``users.StaffNames``), loaded once per import."""
+    """Staff members an owner cell may name: by Telegram id, @username or whole name, read as
+    every interface reads a staff member's name (``users.StaffNames``, without shortened
+    names), loaded once per import."""
 
     names: StaffNames
     checked: dict[int, CrmError | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> Staff:
-        return cls(StaffNames.load())
+        # Whole names only: a former colleague's 王 must not become the one 王经理 on file.
+        return cls(StaffNames.load(by_start=False))
 
     def resolve(self, actor: Actor, written: str) -> int | None:
         """The staff id an owner cell names (checked once per owner like create_customer);

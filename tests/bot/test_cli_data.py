@@ -242,9 +242,9 @@ def test_an_export_owner_several_staff_share_lists_them_with_their_ids(capsys, t
 
 def test_import_owner_cells_name_staff_as_the_command_line_does(capsys, tmp_path,
                                                                 monkeypatch) -> None:
-    """A name someone on the staff starts with, an @username or a Telegram id gives the row its
-    owner; a name several share, or nobody has, refuses the row with the command line's words
-    in the operator's language."""
+    """A whole name, an @username or a Telegram id gives the row its owner; a shortened name
+    (李 for 李娜 or 李雷: a file may hold a former colleague's) or a name nobody has refuses
+    the row with the command line's words in the operator's language."""
     _two_staff_called_li(capsys)
     monkeypatch.setenv("CRM_LOCALE", "zh-CN")
     source = tmp_path / "owners.csv"
@@ -258,7 +258,7 @@ def test_import_owner_cells_name_staff_as_the_command_line_does(capsys, tmp_path
     assert code == 0 and owners == {"王小明": 301, "张伟": 302, "赵敏": 302}
     report = read_sheet((tmp_path / "owners.rejected.xlsx").read_bytes())
     reasons = {row[0]: row[-1] for row in report[1:]}
-    assert "“李”对应多位员工：李娜（301）、李雷（302）。请改用其 Telegram ID。" in reasons["周杰"]
+    assert "没有名为“李”的员工。" in reasons["周杰"]
     assert "没有名为“无此人”的员工。" in reasons["吴磊"]
 
 
