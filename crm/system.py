@@ -257,8 +257,10 @@ class SystemStatus:
     inactive_staff: int
     teams: int
     customers: int
-    deleted_customers: int
+    deleted_customers: int  # in the recycle bin: may be restored
     failed_reminders: tuple[FailedReminder, ...] = ()
+    merged_customers: int = 0  # went into another record
+    erased_customers: int = 0  # a person's data erased on request
 
 
 def get_status(actor: Actor, config: Config) -> SystemStatus:
@@ -267,9 +269,13 @@ def get_status(actor: Actor, config: Config) -> SystemStatus:
     roles = dict(fetch_all("select role, count(*) from staff_user where active = ?"
                            " group by role", (True,)))
     inactive = fetch_one("select count(*) from staff_user where active = ?", (False,))[0]
-    customers, deleted = fetch_one(
+    customers, deleted, merged, erased = fetch_one(
         "select sum(case when deleted_at is null then 1 else 0 end),"
-        " sum(case when deleted_at is not null then 1 else 0 end) from customer")
+        " sum(case when deleted_at is not null and erased_at is null"
+        "  and merged_into_id is null then 1 else 0 end),"
+        " sum(case when erased_at is null and merged_into_id is not null then 1 else 0 end),"
+        " sum(case when erased_at is not null then 1 else 0 end) from customer")
     return SystemStatus(check_system(config), roles, inactive,
                         fetch_one("select count(*) from team")[0], customers or 0,
-                        deleted or 0, tuple(list_failed_reminders(actor, limit=5)))
+                        deleted or 0, tuple(list_failed_reminders(actor, limit=5)),
+                        merged_customers=merged or 0, erased_customers=erased or 0)

@@ -203,7 +203,8 @@ def status_text(locale: str, status: SystemStatus, timezone: str) -> str:
                    inactive=status.inactive_staff, **by_role))
     lines.append(t(locale, "admin.status_teams", teams=status.teams))
     lines.append(t(locale, "admin.status_customers", customers=status.customers,
-                   deleted=status.deleted_customers))
+                   deleted=status.deleted_customers, merged=status.merged_customers,
+                   erased=status.erased_customers))
     lines += [t(locale, "check.failed_reminder", name=item.staff_name,
                 what=clip(subject(locale, item.reminder), 60),
                 error=_delivery_error(item.reminder.last_error))

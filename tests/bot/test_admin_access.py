@@ -415,6 +415,21 @@ def test_status_shows_the_checks_and_counts(chat, staff) -> None:
         chat.send(ADMIN, "/status", language="zh-CN"))
 
 
+def test_status_counts_deleted_merged_and_erased_customers_apart(chat, staff) -> None:
+    from crm import customers
+
+    manager = staff["manager"]
+    kept, gone, merged, erased = (customer(staff["agent"], name) for name in
+                                  ("张伟", "李雷", "张 伟", "韩梅梅"))
+    customers.delete_customer(manager, gone.id)
+    customers.merge_customers(manager, kept.id, merged.id)
+    privacy.erase_customer(staff["admin"], erased.id)
+    text = only_text(chat.send(ADMIN, "/status"))
+    assert "Customers: 1 (1 deleted, 1 merged into others, 1 erased)" in text
+    assert "客户：1（已删除 1，已合并 1，已清除 1）" in only_text(
+        chat.send(ADMIN, "/status", language="zh-CN"))
+
+
 def test_an_unknown_user_is_refused_everywhere_and_sees_no_staff_data(chat, staff) -> None:
     made = customer(staff["agent"], "张伟", phones=("13800138000",))
     secrets_ = ("张伟", "Staff admin", "Staff agent", "13800138000", "inv_")
