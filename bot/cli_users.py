@@ -200,8 +200,9 @@ def cmd_user_reassign(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_user_invite(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
+    team = users.find_team(SYSTEM, args.team) if args.team and args.team != "-" else None
     invite = invites.create_invite(SYSTEM, _role_named(config, args.role),
-                                   team_id=_team_id(args.team),
+                                   team_id=team.id if team else None,
                                    ttl=dt.timedelta(hours=args.hours))
     out = Terminal(config.locale)
     username = _bot_username(config)
@@ -209,6 +210,8 @@ def cmd_user_invite(args: argparse.Namespace, config: Config) -> int:
     expires = out.text("cli.invite.until", timezone=config.timezone,
                        time=f"{local_time(invite.expires_at, config.timezone):%Y-%m-%d %H:%M}")
     role = out.text(f"role.{invite.role}")
+    if team is not None:  # the newcomer joins it: say so, as the bot's /invite does
+        role = out.text("cli.invite.with_team", role=role, team=team.name)
     if username:
         out.say("cli.invite.link", link=invite.link(username), role=role, until=expires)
     else:

@@ -87,6 +87,15 @@ def test_an_invite_without_a_token_prints_the_code_to_send(capsys) -> None:
     assert joined.role.value == "agent"
 
 
+def test_an_invite_for_a_team_says_which_team_the_newcomer_joins(capsys, monkeypatch) -> None:
+    assert run(capsys, "team", "add", "华东组")[0] == 0
+    code, out, _ = run(capsys, "user", "invite", "--role", "agent", "--team", "华东组")
+    assert code == 0 and "invite code for a new agent (team 华东组), valid until" in out
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, out, _ = run(capsys, "user", "invite", "--role", "agent", "--team", "华东组")
+    assert code == 0 and "新业务员（团队：华东组）的邀请码" in out
+
+
 def test_an_invites_expiry_is_on_the_installations_clock(capsys) -> None:
     from zoneinfo import ZoneInfo
 
