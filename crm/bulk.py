@@ -23,15 +23,15 @@ from crm.actors import Actor, Role
 from crm.clock import utcnow
 from crm.customers import inputs
 from crm.customers.index import reindex_customers, tag_names
+from crm.customers.write import tag_row
 from crm.errors import Conflict, ValidationError
-from crm.exports import Filters
+from crm.exports import Filters, logged_filter
 from crm.handover import BULK, HandedOver, hand_over_customers, staff_name
 from crm.permissions import Action, allows, require
-from crm.search_terms import normalise_text, owner_token, tag_entry
+from crm.search_terms import owner_token, tag_entry
 from crm.users import check_can_own
 from storage import bulk
 from storage.database import database, fetch_all, fetch_one, sql
-from storage.models import Tag
 
 ADD_TAG, REMOVE_TAG, HAND_OVER = "add_tag", "remove_tag", "hand_over"
 ACTIONS = (ADD_TAG, REMOVE_TAG, HAND_OVER)
@@ -175,7 +175,7 @@ def _change_tag(actor: Actor, filters: Filters, tag: str, remove: bool, expected
         tag_id, stored = _tag(name, now, create=not remove)
         ids: list[int] = []
         if tag_id is not None:
-            ids = _write_tag(clause, params, tag_id, remove, now)
+            ids = _write_tag(clause, params, (tag_id, stored), remove, now)
         _tell(progress, 1, 10)
         _audit_each(actor, now, progress, lambda chunk: _tag_entries(chunk, stored, remove), ids)
         if remove:  # the tag's words may also come from a name or company: entries rebuilt
@@ -185,9 +185,11 @@ def _change_tag(actor: Actor, filters: Filters, tag: str, remove: bool, expected
     return result
 
 
-def _write_tag(clause: str, params: tuple, tag_id: int, remove: bool,
+def _write_tag(clause: str, params: tuple, tag: tuple[int, str], remove: bool,
                now: dt.datetime) -> list[int]:
-    """Link or unlink the tag on the chosen customers that lack or have it; their ids."""
+    """Link or unlink the tag (id, stored name) on the chosen customers that lack or have
+    it; their ids."""
+    tag_id, stored = tag
     has = "exists (select 1 from customer_tag ct where ct.customer_id = c.id and ct.tag_id = ?)"
     with bulk.held_selection(f"select c.id, c.owner_id {clause} and {'' if remove else 'not '}"
                              f"{has}", (*params, tag_id)) as held:
@@ -198,7 +200,7 @@ def _write_tag(clause: str, params: tuple, tag_id: int, remove: bool,
         else:
             database.execute_sql(sql(f"insert into customer_tag (customer_id, tag_id)"
                                      f" select id, ? from {held}"), (tag_id,))
-            _add_to_search(held, stored_name(tag_id))
+            _add_to_search(held, stored)
         database.execute_sql(sql(f"update customer set updated_at = ?"
                                  f" where id in (select id from {held})"), (now,))
     return ids
@@ -206,12 +208,8 @@ def _write_tag(clause: str, params: tuple, tag_id: int, remove: bool,
 
 def _tag(name: str, now: dt.datetime, *, create: bool) -> tuple[int | None, str]:
     """The tag's id and stored name (``vip`` finds VIP); made when ``create``, else None."""
-    norm = normalise_text(name)
-    found = fetch_one("select id, name from tag where name_norm = ?", (norm,))
-    if found is None and create:
-        Tag.insert(name=name, name_norm=norm, created_at=now).on_conflict_ignore().execute()
-        found = fetch_one("select id, name from tag where name_norm = ?", (norm,))
-    return (found[0], found[1]) if found else (None, name)
+    found = tag_row(name, now, create=create)
+    return found if found else (None, name)
 
 
 def _tag_entries(chunk: Sequence[int], stored: str,
@@ -258,11 +256,6 @@ def _refile_search(held: str, owner_id: int) -> None:
         (prefix, f" {owner_token(owner_id)} "))
 
 
-def stored_name(tag_id: int) -> str:
-    """A tag's name as stored."""
-    return fetch_one("select name from tag where id = ?", (tag_id,))[0]
-
-
 def _selection(actor: Actor, filters: Filters) -> tuple[str, tuple]:
     """``from ... where ...`` of the customers the filters choose for this actor."""
     clause, params = exports.customer_selection(actor, filters)
@@ -285,7 +278,7 @@ def _matching(actor: Actor, filters: Filters,
 def _audit_whole(actor: Actor, result: BulkResult, filters: Filters, now: dt.datetime,
                  what: dict[str, list[Any]]) -> None:
     """One entry for the whole action: what was done, to how many, chosen by which filters."""
-    chosen = {f"filter.{name}": [None, value if isinstance(value, int) else str(value)]
+    chosen = {f"filter.{name}": [None, logged_filter(value)]
               for name, value in vars(filters).items() if value is not None}
     audit.record(actor, _AUDITED[result.action], "customer", None, changes={
         **what, "customers": [None, result.changed], "matched": [None, result.matched],

@@ -28,12 +28,12 @@ SURNAME_READINGS = {
     "句": "gou", "隗": "wei", "折": "she", "都": "du", "万": "wan", "沈": "shen", "曲": "qu",
 }
 
-_SEGMENT_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9]+|[a-z]+")
-_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # Chinese characters, for a [...] class
+_SEGMENT_RE = re.compile(rf"[{CJK_CHARS}]+|[0-9]+|[a-z]+")
+_CJK_RE = re.compile(rf"[{CJK_CHARS}]")
 _NON_DIGITS = re.compile(r"\D")
 # spaces between two Chinese characters, as in a name spaced out to line up (王 小明)
-_CJK_GAP = re.compile(r"(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]) +"
-                      r"(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
+_CJK_GAP = re.compile(rf"(?<=[{CJK_CHARS}]) +(?=[{CJK_CHARS}])")
 MIN_PHONE_DIGITS = 4
 _CN_MOBILE_E164 = re.compile(r"\+861[3-9]\d{9}")
 # 1-3 digits standing as a word of their own (李 2, Wang 13, 李2), not joined to letters or

@@ -202,12 +202,6 @@ def _with_id(user: StaffView) -> dict[str, object]:
                                                "telegram_id": user.telegram_id}}
 
 
-def staff_named(written: str) -> tuple[StaffView, ...]:
-    """The staff members ``written`` may mean (``StaffNames.named``); inactive ones included,
-    as one names them to reactivate them or hand their customers over."""
-    return StaffNames.load().named(written)
-
-
 def find_staff(actor: Actor, written: str) -> StaffView:
     """One staff member by Telegram id, @username or name (admins): ``StaffNames.one``."""
     require(actor, Action.MANAGE_USERS)

@@ -12,7 +12,7 @@ from storage.database import fetch_all
 CHUNK = 500
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[tuple[tuple[int, ...], str]]:
+def chunks(ids: Sequence[int]) -> Iterator[tuple[tuple[int, ...], str]]:
     for start in range(0, len(ids), CHUNK):
         chunk = tuple(ids[start:start + CHUNK])
         yield chunk, ", ".join("?" * len(chunk))
@@ -21,7 +21,7 @@ def _chunks(ids: Sequence[int]) -> Iterator[tuple[tuple[int, ...], str]]:
 def tag_names(ids: Sequence[int]) -> dict[int, list[str]]:
     """Each customer's tag names, by name."""
     names: dict[int, list[str]] = {}
-    for chunk, marks in _chunks(ids):
+    for chunk, marks in chunks(ids):
         for customer_id, name in fetch_all(
                 "select ct.customer_id, t.name from tag t join customer_tag ct on ct.tag_id = t.id"
                 f" where ct.customer_id in ({marks}) order by t.name", chunk):
@@ -33,7 +33,7 @@ def reindex_customers(ids: Sequence[int]) -> None:
     """crm.customers.write.reindex for many customers: their search entries rebuilt, all
     replaced at once at the end (one pass through the index, however many there are)."""
     with search.documents_in_bulk(replacing=True) as replace:
-        for chunk, marks in _chunks(sorted(ids)):
+        for chunk, marks in chunks(sorted(ids)):
             replace(_documents(chunk, marks))
 
 

@@ -179,13 +179,20 @@ def _insert_address(customer_id: int, item: inputs.AddressInput) -> None:
                    street=item.street, postal_code=item.postal_code, is_primary=item.primary)
 
 
+def tag_row(name: str, now: dt.datetime, *, create: bool = True) -> tuple[int, str] | None:
+    """The tag ``name`` means, as (id, stored name): ``vip`` finds VIP; made when missing and
+    ``create``, else None."""
+    norm = normalise_text(name)
+    found = fetch_one("select id, name from tag where name_norm = ?", (norm,))
+    if found is None and create:
+        Tag.insert(name=name, name_norm=norm, created_at=now).on_conflict_ignore().execute()
+        found = fetch_one("select id, name from tag where name_norm = ?", (norm,))
+    return (found[0], found[1]) if found else None
+
+
 def _attach_tags(customer_id: int, names: list[str], now: dt.datetime) -> None:
     for tag_name in names:
-        norm = normalise_text(tag_name)
-        found = fetch_one("select id from tag where name_norm = ?", (norm,))
-        if found is None:
-            Tag.insert(name=tag_name, name_norm=norm, created_at=now).on_conflict_ignore().execute()
-            found = fetch_one("select id from tag where name_norm = ?", (norm,))
+        found = tag_row(tag_name, now)
         if not fetch_one("select 1 from customer_tag where customer_id = ? and tag_id = ?",
                          (customer_id, found[0])):
             insert_link("customer_tag", customer_id, found[0])

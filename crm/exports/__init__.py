@@ -156,12 +156,12 @@ def export_records(actor: Actor, kind: str, target: BinaryIO, *, fmt: str = "xls
     with database.atomic():
         audit.record(actor, audit.EXPORT_ACTION + chosen.name, "export", None, changes={
             "format": [None, fmt], "rows": [None, count],
-            **{k: [None, _logged(v)] for k, v in vars(filters).items() if v is not None}},
+            **{k: [None, logged_filter(v)] for k, v in vars(filters).items() if v is not None}},
             now=now or utcnow())
     return ExportResult(chosen.name, fmt, count)
 
 
-def _logged(value: object) -> object:
+def logged_filter(value: object) -> object:
     """A filter as the audit log keeps it: an owner's id stays a number (read back as their
     name), dates and words as text."""
     return value if isinstance(value, int) and not isinstance(value, bool) else str(value)

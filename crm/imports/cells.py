@@ -16,7 +16,6 @@ from crm.spreadsheets import FORMULA_STARTS
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's 1900 leap-year bug aside)
 SERIAL_MAX = 2_958_465  # 9999-12-31
-EARLIEST_BIRTH_YEAR = 1900
 EXACT_FLOAT = 2 ** 53  # beyond this a float no longer holds every whole number
 _SCIENTIFIC = re.compile(r"[+-]?(\d+)(?:\.(\d*))?[eE]([+-]?\d+)")
 _WHOLE_DECIMAL = re.compile(r"(\d+)\.0+")
@@ -104,7 +103,7 @@ def is_year_month_number(cell: Cell, today: dt.date) -> bool:
     if not isinstance(cell, float):
         return False
     parsed = validation.parse_year_month(text(cell))
-    return (parsed is not None and EARLIEST_BIRTH_YEAR <= parsed[0] <= today.year
+    return (parsed is not None and validation.EARLIEST_BIRTHDAY.year <= parsed[0] <= today.year
             and 1 <= parsed[1] <= 12)
 
 

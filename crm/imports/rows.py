@@ -20,7 +20,7 @@ from crm.imports import cells
 from crm.imports import phones as phones_module
 from crm.imports.headers import ColumnMap
 from crm.imports.reading import Cell
-from crm.search_terms import normalise_text
+from crm.search_terms import CJK_CHARS, normalise_text
 from crm.users import StaffNames
 
 # Status words Chinese spreadsheets use, beside the stored English ones.
@@ -40,8 +40,7 @@ _FOOTER = re.compile(r"(合计|总计|小计|共计|汇总|备注|注|说明|tot
 # A space between two Chinese characters of a name cell: lists pad two-character names to line
 # up with three-character ones (张 伟, 张　伟). The customer is 张伟, found by 张伟 (a name typed
 # in the chat keeps the space its writer chose).
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_NAME_PADDING = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")  # \s takes 　 too
+_NAME_PADDING = re.compile(rf"(?<=[{CJK_CHARS}])\s+(?=[{CJK_CHARS}])")  # \s takes 　 too
 _DIGIT = re.compile(r"\d")
 _FEWEST_PHONE_DIGITS = 7  # a local number without its area code; a count of rows has fewer
 ADDRESS_FIELDS = ("country", "province", "city", "district", "street", "postal_code")

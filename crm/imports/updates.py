@@ -13,7 +13,7 @@ from typing import Any
 
 from crm import audit, runtime
 from crm.actors import Actor
-from crm.customers.index import reindex_customers, tag_names
+from crm.customers.index import chunks, reindex_customers, tag_names
 from crm.customers.secrets import store_secret
 from crm.customers.write import _address_text
 from crm.handover import IMPORT, Move, hand_over_customers
@@ -24,7 +24,6 @@ from storage import bulk
 from storage.database import database, fetch_all, sql
 from storage.models import Customer
 
-CHUNK = 500
 SCALAR_FIELDS = ("name", "gender", "birthday", "occupation", "notes", "status", "source")
 ADDRESS_PARTS = ("country", "province", "city", "district", "street", "postal_code")
 
@@ -39,12 +38,6 @@ class _Current:
     addresses: set[tuple[str, ...]] = field(default_factory=set)
     secrets: dict[str, str] = field(default_factory=dict)  # name → blind index
     changed: dict[str, Any] = field(default_factory=dict)  # columns to write
-
-
-def _chunks(ids: Sequence[int]):
-    for start in range(0, len(ids), CHUNK):
-        chunk = tuple(ids[start:start + CHUNK])
-        yield chunk, ", ".join("?" * len(chunk))
 
 
 def _address_key(values: Sequence[str | None]) -> tuple[str, ...]:
@@ -75,7 +68,7 @@ def _load(ids: Sequence[int]) -> dict[int, _Current]:
     """The stored state of ``ids``: a handful of queries per 500 customers."""
     found: dict[int, _Current] = {}
     columns = [getattr(Customer, name) for name in SCALAR_FIELDS]
-    for chunk, marks in _chunks(ids):
+    for chunk, marks in chunks(ids):
         query = (Customer.select(Customer.id, *columns, Customer.company, Customer.owner)
                  .where(Customer.id.in_(chunk)).tuples())
         for customer_id, *values in query:

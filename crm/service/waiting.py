@@ -37,9 +37,9 @@ def reply_to_waiting(user: PortalUser, text: str, *,
         if len(waiting) != 1:
             return FreeText(waiting=waiting if len(waiting) > 1 else ())
         ticket = customer_reply(user, waiting[0].id, text, now=now)
-        message = fetch_one("select max(id) from ticket_message where ticket_id = ?"
-                            " and author = 'customer'", (ticket.id,))
-    return FreeText(ticket=ticket, message_id=message[0])
+    # the reply just added: the customer's newest message on the ticket it returns
+    added = max(m.id for m in ticket.messages if m.author == "customer")
+    return FreeText(ticket=ticket, message_id=added)
 
 
 def waiting_tickets(user: PortalUser) -> tuple[TicketSummary, ...]:
