@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import logging
 import os
 import sys
@@ -21,7 +20,7 @@ from bot import (
 from bot.cli_args import argparse_speaking
 from bot.i18n import resolve_locale, t
 from bot.render import check_params
-from bot.terminal import STAFF_METAVAR, Handler, Terminal, staff_member, telegram_id
+from bot.terminal import STAFF_METAVAR, Handler, Terminal, discard_stdout, staff_member, telegram_id
 from crm import __version__, runtime, system
 from crm.actors import Actor, Channel
 from crm.config import SETTINGS, Config, load_config
@@ -206,17 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # inside the try: a reader gone by now is met here, not at exit
         return code
     except BrokenPipeError:  # `crm audit | head`: quiet, as `crm export -o - | head` is
-        _discard_stdout()
+        discard_stdout()
         return 0
-
-
-def _discard_stdout() -> None:
-    """Point stdout at /dev/null, so the interpreter's last flush meets no closed pipe."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, io.UnsupportedOperation):
-        pass  # not a real file (captured output): nothing is left to flush into a pipe
 
 
 def _run(argv: Sequence[str] | None) -> int:

@@ -8,7 +8,7 @@ import argparse
 
 from bot.cli_data import cli_actor
 from bot.data_text import Unclear, export_named, unclear_text
-from bot.handlers.bulk import result_text
+from bot.handlers.bulk import RUN, result_text
 from bot.terminal import STAFF_METAVAR, AddCommand, Terminal, Unanswered, action, group
 from crm import bulk, system
 from crm.actors import Actor
@@ -71,27 +71,28 @@ def _confirmed(args: argparse.Namespace, out: Terminal, question: str) -> bool:
     return answer.strip().lower() in YES
 
 
-def _run(args: argparse.Namespace, config: Config, key: str, run, target: object,
+def _run(args: argparse.Namespace, config: Config, action: str, target: object,
          **shown: object) -> int:
+    """Ask with the count, then run ``action`` (crm.bulk's code) on the chosen customers."""
     system.open_database(config)
     out, actor = Terminal(config.locale), cli_actor(args.as_user)
     filters = _chosen(args, out, actor)
     if isinstance(filters, int):
         return filters
-    if isinstance(target, str) and key == "hand_over":
+    if action == bulk.HAND_OVER:
         target, shown["owner"] = bulk.new_owner(actor, target)
     count = bulk.count_matching(actor, filters)
     if not count:
         out.say("bulk.none")
         return 0
     try:
-        if not _confirmed(args, out, out.text(f"bulk.confirm_{key}", count=f"{count:,}",
+        if not _confirmed(args, out, out.text(f"bulk.confirm_{action}", count=f"{count:,}",
                                                **shown)):
             out.say("cli.bulk.not_confirmed")
             return 1
     except Unanswered as unanswered:
         return unanswered.exit_code
-    result = run(actor, filters, target, expected=count)
+    result = RUN[action](actor, filters, target, expected=count)
     print(result_text(out.locale, result, html_escape=False))
     return 0
 
@@ -99,9 +100,8 @@ def _run(args: argparse.Namespace, config: Config, key: str, run, target: object
 def cmd_bulk_tag(args: argparse.Namespace, config: Config) -> int:
     adding = args.add is not None
     tag = bulk.tag_name(cli_actor(None), args.add if adding else args.remove)
-    return _run(args, config, "add_tag" if adding else "remove_tag",
-                bulk.add_tag if adding else bulk.remove_tag, tag, tag=tag)
+    return _run(args, config, bulk.ADD_TAG if adding else bulk.REMOVE_TAG, tag, tag=tag)
 
 
 def cmd_hand_over(args: argparse.Namespace, config: Config) -> int:
-    return _run(args, config, "hand_over", bulk.hand_over, args.to)
+    return _run(args, config, bulk.HAND_OVER, args.to)

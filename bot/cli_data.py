@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from bot.data_text import (
     value_of,
 )
 from bot.i18n import spaced
-from bot.terminal import STAFF_METAVAR, AddCommand, Terminal, staff_member
+from bot.terminal import STAFF_METAVAR, AddCommand, Terminal, discard_stdout, staff_member
 from crm import exports, imports, system
 from crm.actors import Actor, Channel
 from crm.config import Config
@@ -222,7 +221,7 @@ def _export_to_stdout(actor: Actor, kind: str, options: dict) -> exports.ExportR
     except BrokenPipeError:
         # Nobody reads the rest: quiet, as other tools in a pipe are, and no second error
         # when Python flushes standard output on the way out.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        discard_stdout()
         return None
     return result
 

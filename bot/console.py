@@ -32,6 +32,7 @@ from bot.i18n import spaced, t
 from crm import service, system, users
 from crm.actors import Actor, Channel, Role
 from crm.config import Config
+from crm.errors import NotFound
 from crm.users import StaffView
 from storage.errors import CodedError
 from storage.executor import DatabaseExecutor
@@ -447,8 +448,10 @@ def _newcomer(config: Config, telegram_id: int, lines: TextIO, out: TextIO,
     """Someone not (or no longer) staff, as Telegram would see them: a deactivated member is
     told how to come back; anyone else may join with an invite (/start CODE)."""
     system_actor = Actor.system(Channel.CLI)
-    former = next((u for u in users.list_users(system_actor) if u.telegram_id == telegram_id),
-                  None)
+    try:
+        former: StaffView | None = users.get_user(system_actor, telegram_id)
+    except NotFound:
+        former = None
     if former is not None:
         print(t(config.locale, "console.inactive", html_escape=False, name=former.name,
                 telegram_id=telegram_id), file=out)

@@ -4,6 +4,8 @@ are read after the config, so a refusal is said in the installation's language).
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -131,3 +133,14 @@ def action(actions: argparse._SubParsersAction, name: str, handler: Handler,
 def _help(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
     return 2
+
+
+def discard_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush meets no closed pipe (a
+    reader such as ``| head`` went away)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (captured output): nothing is left to flush into a pipe

@@ -405,16 +405,20 @@ async def make_invite(update: Update, context: session.Context) -> None:
                 t(locale, "admin.invite_team", role=_role(locale, role)),
                 reply_markup=_invite_team_keyboard(locale, role, teams))
             return
-    invite = await session.db(context, invites.create_invite, actor, role,
-                              team_id=team_id or None)
-    team = await session.db(context, _team_name, actor, invite.team_id)
+    invite, team = await session.db(context, _invite_with_team, actor, role, team_id or None)
     await callback.answer()
     await callback.message.reply_text(invite_text(locale, invite, invite.link(
         context.bot.username), session.timezone(context), team))
 
 
-def _team_name(actor: Actor, team_id: int | None) -> str | None:
-    return next((team.name for team in invites.invite_teams(actor) if team.id == team_id), None)
+def _invite_with_team(actor: Actor, role: str, team_id: int | None
+                      ) -> tuple[invites.Invite, str | None]:
+    """The new invite and its team's name, in one trip to the database thread."""
+    invite = invites.create_invite(actor, role, team_id=team_id)
+    if invite.team_id is None:
+        return invite, None
+    return invite, next((team.name for team in invites.invite_teams(actor)
+                         if team.id == invite.team_id), None)
 
 
 def _invite_team_keyboard(locale: str, role: str, teams: list[TeamView]) -> InlineKeyboardMarkup:
