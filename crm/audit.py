@@ -137,8 +137,8 @@ REFERENCES: dict[str, tuple[str, str]] = {
 # A looked-up name: text, a stage's (Chinese, English) names, or None for an erased customer.
 Name = str | tuple[str, str] | None
 # Records whose amounts are in their own currency (the table holds it).
-_CURRENCY_TABLES = {"deal": "deal", "payment": "payment", "product": "product",
-                    "sales_order": "sales_order"}
+# record kinds whose amounts carry their own currency; each is also its table's name
+_CURRENCY_TABLES = frozenset({"deal", "payment", "product", "sales_order"})
 
 
 # Kinds of value that depend on the action, not the record: an export's status filter holds
@@ -592,7 +592,7 @@ def _with_currencies(entries: list[AuditEntry]) -> list[AuditEntry]:
         ordered = sorted(ids)
         for start in range(0, len(ordered), 500):
             chunk = ordered[start:start + 500]
-            rows = fetch_all(f"select id, currency from {_CURRENCY_TABLES[entity]} where id in"
+            rows = fetch_all(f"select id, currency from {entity} where id in"
                              f" ({', '.join('?' * len(chunk))})", tuple(chunk))
             found |= {(entity, row_id): code for row_id, code in rows}
     return [replace(e, currency=found.get((e.entity, e.entity_id or 0))) if e.entity in wanted
