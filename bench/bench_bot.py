@@ -14,8 +14,10 @@ import json
 import os
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
@@ -31,6 +33,7 @@ from crm.actors import Actor, Channel
 from crm.config import load_config
 from storage.database import fetch_all, sqlite_path
 from storage.executor import DatabaseExecutor
+from storage.models import StaffUser
 
 UPDATES = 3_000
 WARM_UP = 200  # updates handled before measuring (caches, first-use code paths)
@@ -119,8 +122,10 @@ async def _measure(app: Application, replies: Replies, warm_up: list[bytes],
     return Run(p50, p95, per_second, loop_cpu, db_cpu)
 
 
-def _echo_app(replies: Replies, *, with_keyboard: bool = False) -> Application:
-    """A bare bot that answers every text; with a keyboard shaped like a page of results."""
+def _echo_app(replies: Replies, *, with_keyboard: bool = False,
+              answer: Callable[[Update, Any], Awaitable[None]] | None = None) -> Application:
+    """A bare bot that answers every text (by ``answer`` when given); with a keyboard shaped
+    like a page of results."""
     async def echo(update: Update, context) -> None:
         # Built the way the product builds its keyboards, so the difference is the search.
         markup = keyboard([[(f"张伟{i} · 华为技术 · …1234", f"c:{100_000 + i}")] for i in range(8)]
@@ -134,31 +139,44 @@ def _echo_app(replies: Replies, *, with_keyboard: bool = False) -> Application:
     sender = RetryingRequest(request) if with_keyboard else request
     app = (ApplicationBuilder().token("1:bench").request(sender).get_updates_request(request)
            .concurrent_updates(PerUserUpdateProcessor(256)).build())
-    app.add_handler(MessageHandler(filters.TEXT, echo))
+    app.add_handler(MessageHandler(filters.TEXT, answer or echo))
     return app
 
 
-async def _process_one_at_a_time(payloads: list[bytes]) -> tuple[float, float]:
+async def _looking_up(update: Update, context) -> None:
+    """The reference's "one Peewee get_or_none in the handler": the sender looked up, then the
+    reply, both on the event loop."""
+    StaffUser.get_or_none(StaffUser.telegram_id == update.effective_user.id)
+    await update.effective_message.reply_text(update.effective_message.text)
+
+
+async def _process_one_at_a_time(payloads: list[bytes]) -> tuple[float, float, float]:
     """python-telegram-bot's own floor, measured the way the machine's reference figures are
     (``process_update`` with a handler that replies, no queue): updates per second for an
-    update parsed from JSON each time, and for one update built once and processed again."""
+    update parsed from JSON each time, for one update built once and processed again, and
+    for an update from JSON whose handler makes one Peewee look-up before replying."""
     replies = Replies()
     app = _echo_app(replies)
     await app.initialize()
+
+    async def per_second(updates: list[Update] | None = None) -> float:
+        start = time.perf_counter()
+        for payload in payloads:
+            await app.process_update(updates[0] if updates else
+                                     Update.de_json(json.loads(payload), app.bot))
+        return len(payloads) / (time.perf_counter() - start)
+
     for payload in payloads[:WARM_UP]:
         await app.process_update(Update.de_json(json.loads(payload), app.bot))
-    start = time.perf_counter()
-    for payload in payloads:
-        await app.process_update(Update.de_json(json.loads(payload), app.bot))
-    from_json = len(payloads) / (time.perf_counter() - start)
-    prebuilt = Update.de_json(json.loads(payloads[0]), app.bot)
-    start = time.perf_counter()
-    for _ in payloads:
-        await app.process_update(prebuilt)
-    built_once = len(payloads) / (time.perf_counter() - start)
+    from_json = await per_second()
+    built_once = await per_second([Update.de_json(json.loads(payloads[0]), app.bot)])
     await app.shutdown()
-    assert replies.count == WARM_UP + 2 * len(payloads)
-    return from_json, built_once
+    app = _echo_app(replies, answer=_looking_up)
+    await app.initialize()
+    with_lookup = await per_second()
+    await app.shutdown()
+    assert replies.count == WARM_UP + 3 * len(payloads)
+    return from_json, built_once, with_lookup
 
 
 def _queries(rnd: random.Random) -> list[str]:
@@ -205,7 +223,7 @@ def run(db, label: str) -> list[Figure]:
     echo = asyncio.run(_measure(_echo_app(echo_replies), echo_replies, warm_up, payloads))
     shaped = asyncio.run(_measure(_echo_app(shaped_replies, with_keyboard=True), shaped_replies,
                                   warm_up, payloads))
-    floor, prebuilt = asyncio.run(_process_one_at_a_time(payloads))
+    floor, prebuilt, lookup = asyncio.run(_process_one_at_a_time(payloads))
     return [
         Figure("SQLite 1M: search-and-reply update p95", search.p95, "ms",
                f"p50 {search.p50:.2f}"),
@@ -226,4 +244,7 @@ def run(db, label: str) -> list[Figure]:
                f"slower; the 1,000/s target scaled alike is {1_000 * floor / 6_000:,.0f}/s"),
         Figure("python-telegram-bot alone: process_update, update built once", prebuilt, "/s",
                f"the reference figure is ~13,000/s: {13_000 / prebuilt:.1f}x"),
+        Figure("python-telegram-bot + one Peewee look-up in the handler, from JSON", lookup,
+               "/s", f"the reference figure is ~3,700/s: {3_700 / lookup:.1f}x; the 1,000/s "
+               f"target is {1_000 / 3_700:.0%} of it there, {1_000 / lookup:.0%} of it here"),
     ]
