@@ -20,6 +20,15 @@ class CodedError(Exception):
             message = template
         super().__init__(message)
 
+    def kept(self) -> CodedError:
+        """This error ready to be stored as an outcome: without the frames it was raised
+        through (or the exception it interrupted), whose locals would keep the store holding
+        it alive, a cycle that only the garbage collector frees, long after the store itself
+        is dropped."""
+        self.__traceback__ = None
+        self.__context__ = None
+        return self
+
 
 def _listed(value: Any) -> Any:
     """A tuple of names (the choices a refusal offers) as English lists them; interfaces list

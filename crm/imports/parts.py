@@ -136,7 +136,7 @@ def _check_part(actor: Actor, staff: Staff, columns: ColumnMap,
             try:
                 part.outcomes.append((number, checker.check(number, collect(row, columns, today))))
             except CrmError as error:
-                part.outcomes.append((number, error))
+                part.outcomes.append((number, error.kept()))
         part.national = checker.national
         valid = [outcome for _, outcome in part.outcomes if isinstance(outcome, ValidRow)]
         part.prepared = prepare_new(actor, valid, part.national)

@@ -273,7 +273,7 @@ class Staff:
                 check_owner(actor, owner_id)
                 self.checked[owner_id] = None
             except CrmError as error:
-                self.checked[owner_id] = error
+                self.checked[owner_id] = error.kept()
         return self.checked[owner_id]
 
 
@@ -310,7 +310,7 @@ class Checker:
             try:
                 found = work(*args)
             except CrmError as error:
-                found = error
+                found = error.kept()
             self._seen[key] = found
         if isinstance(found, CrmError):
             raise found.with_traceback(None)
@@ -409,7 +409,8 @@ def other_problems(checker: Checker, number: int, found: dict[str, list[Cell]],
     for row in alone:
         try:
             checker.check(number, row)
-        except CrmError as error:
+        except CrmError as raised:
+            error = raised.kept()
             key = (error.code, error.params.get("field"))
             if key not in seen:
                 seen.add(key)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import gc
 import logging
 import random
+import weakref
 from pathlib import Path
 
 import peewee
@@ -193,3 +195,23 @@ def test_when_the_helper_cannot_run_this_process_does_its_part(cast, monkeypatch
             two = _checked_on(monkeypatch, 100, cast.manager, columns, data)
         assert _comparable(two) == one
         assert "helper" in caplog.text and not list(store.imports_dir().iterdir())
+
+
+def test_a_checked_file_is_freed_as_soon_as_it_is_dropped(cast) -> None:
+    """The checked rows, refusals included, hold no reference cycles: a large file's rows go
+    when the import is done with them, not at some later full garbage collection (a stored
+    refusal used to keep the frames it was raised through, and through them the whole file)."""
+    columns = map_columns([HEADER, *_rows()])
+    data = list(enumerate(_rows(), start=2))
+    gc.collect()
+    gc.disable()
+    try:
+        part = parts.check_rows(cast.manager, Staff.load(), columns, data, TODAY)
+        refused = [o for _, o in part.outcomes if isinstance(o, CrmError)]
+        assert len(refused) > 100 and all(o.__traceback__ is None for o in refused)
+        watched = [weakref.ref(part)] + [weakref.ref(o) for _, o in part.outcomes]
+        del part, refused
+        alive = sum(ref() is not None for ref in watched)
+    finally:
+        gc.enable()
+    assert alive == 0
