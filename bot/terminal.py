@@ -45,14 +45,15 @@ class Terminal:
     def say(self, key: str, /, **params: Any) -> None:
         print(self.text(key, **params))
 
-    def ask(self, key: str, /, **params: Any) -> str:
+    def ask(self, key: str, /, *, no_answer: str = "cli.no_answer", **params: Any) -> str:
         """The operator's answer to a question; Unanswered when nobody can answer (said in
-        their language: nothing was changed) or on Ctrl-C, never a traceback."""
+        their language by the message ``no_answer``: by default, nothing was changed) or on
+        Ctrl-C, never a traceback."""
         try:
             return input(spaced(self.text(key, **params)))
         except EOFError:
             print()  # end the question's line before the explanation
-            self.warn("cli.no_answer")
+            self.warn(no_answer)
             raise Unanswered(1) from None
         except KeyboardInterrupt:
             print()
