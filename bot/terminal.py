@@ -14,7 +14,7 @@ from bot.data_text import named_in
 from bot.i18n import catalogue, describe_error, spaced, t
 from crm import users
 from crm.actors import Actor, Channel
-from crm.config import LOCALES, Config
+from crm.config import Config
 from crm.errors import ValidationError
 from crm.failures import Failure
 from crm.users import StaffView
@@ -108,8 +108,7 @@ def code_named(locale: str, groups: tuple[str, ...], word: str, codes: Sequence[
     """The code an argument names: the code itself, or its name in the operator's language,
     else in another (城市 → city), as the chat reads report and export kinds. Names nothing or
     several: refused, listing the names to choose from."""
-    languages = (locale, *(other for other in LOCALES if other != locale))
-    found = named_in(languages, groups, word, codes)
+    found = named_in(locale, groups, word, codes)
     if len(found) == 1:
         return found[0]
     words = catalogue(locale)
