@@ -17,8 +17,14 @@ from bot.data_text import (
     unclear_text,
     value_of,
 )
-from bot.i18n import spaced
-from bot.terminal import STAFF_METAVAR, AddCommand, Terminal, discard_stdout, staff_member
+from bot.terminal import (
+    STAFF_METAVAR,
+    AddCommand,
+    Terminal,
+    Unanswered,
+    discard_stdout,
+    staff_member,
+)
 from crm import exports, imports, system
 from crm.actors import Actor, Channel
 from crm.config import Config
@@ -101,32 +107,24 @@ def _show_preview(out: Terminal, preview: ImportPreview) -> None:
                 message=problem_text(out.locale, notice, html_escape=False))
 
 
-class _NoAnswer(Exception):
-    """Standard input closed before the question was answered (cron, a pipe, /dev/null)."""
-
-
-def _ask(prompt: str) -> str:
-    try:
-        return input(spaced(prompt))
-    except EOFError:
-        print()  # end the prompt's line before the explanation
-        raise _NoAnswer from None
+# Nobody answering says how to import without the question.
+NO_ANSWER = "cli.import.no_answer"
 
 
 def _chosen_mode(args: argparse.Namespace, out: Terminal, preview: ImportPreview) -> str | None:
-    """The mode to import in, asking when not told; None to stop. Raises _NoAnswer when
-    nobody can answer, KeyboardInterrupt on Ctrl-C."""
+    """The mode to import in, asking when not told; None to stop. Raises Unanswered when
+    nobody can answer or on Ctrl-C."""
     if args.yes:
         if preview.existing and args.mode is None:
             out.say("cli.import.choose_mode")
             return None
         return args.mode or "skip"
     if not preview.existing:
-        answer = _ask(out.text("cli.import.ask_new", new=preview.new))
+        answer = out.ask("cli.import.ask_new", no_answer=NO_ANSWER, new=preview.new)
         return "skip" if answer.strip().lower() in ("y", "yes", "是") else None
     how = out.text("cli.import.how_update" if args.mode == "update" else "cli.import.how_skip")
-    answer = _ask(out.text("cli.import.ask", new=preview.new, existing=preview.existing,
-                           how=how)).strip().lower()
+    answer = out.ask("cli.import.ask", no_answer=NO_ANSWER, new=preview.new,
+                     existing=preview.existing, how=how).strip().lower()
     return {"u": "update", "s": "skip"}.get(answer[:1])
 
 
@@ -143,12 +141,8 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
         return 1
     try:
         mode = _chosen_mode(args, out, preview)
-    except _NoAnswer:
-        out.warn("cli.import.no_answer")
-        return _stop(out, actor, preview, rejects_path, 1)
-    except KeyboardInterrupt:  # Ctrl-C at the question: a clean "no", not a traceback
-        print()
-        return _stop(out, actor, preview, rejects_path, 130)
+    except Unanswered as unanswered:  # no input, or Ctrl-C: a clean "no", not a traceback
+        return _stop(out, actor, preview, rejects_path, unanswered.exit_code)
     if mode is None:
         return _stop(out, actor, preview, rejects_path, 1)
     result = imports.confirm_import(actor, preview.token, mode, progress=_progress(out))

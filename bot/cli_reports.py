@@ -13,7 +13,7 @@ from bot.i18n import listed, resolve_locale, t
 from bot.terminal import STAFF_METAVAR, AddCommand, Terminal, staff_member
 from crm import reports, system
 from crm.actors import Actor, Channel
-from crm.config import LOCALES, Config
+from crm.config import Config
 from crm.errors import NotFound
 from crm.reports.labels import figure_text
 
@@ -51,8 +51,7 @@ def _kind_named(locale: str, word: str) -> str | list[str]:
     else in another); the candidates when it names none or several."""
     if word.strip().casefold() == ALL:
         return ALL
-    languages = (locale, *(other for other in LOCALES if other != locale))
-    found = named_in(languages, ("reports.kind",), word, reports.KINDS)
+    found = named_in(locale, ("reports.kind",), word, reports.KINDS)
     return found[0] if len(found) == 1 else found
 
 

@@ -81,9 +81,8 @@ def export_named(locale: str, kind: str, status: str | None
     """The export kind and status codes a user typed (``/export 客户 status=线索``, ``crm
     export 商机 --status 赢单``), read in their ``locale``, else in the other languages;
     Unclear when either names nothing or several things."""
-    locales = (locale, *(other for other in LOCALES if other != locale))
     kinds = exports.export_kinds()
-    found = named_in(locales, (KIND_GROUP,), kind, kinds)
+    found = named_in(locale, (KIND_GROUP,), kind, kinds)
     if len(found) != 1:
         key = "exports.ambiguous_kind" if found else "exports.unknown_kind"
         return Unclear(key, kind, tuple(found or kinds), KIND_GROUP)
@@ -93,18 +92,19 @@ def export_named(locale: str, kind: str, status: str | None
     statuses, group = exports.export_statuses(code), STATUS_GROUPS.get(code, "")
     if not statuses:
         return Unclear("exports.no_status", status, (), group, code)
-    named = named_in(locales, (group,), status, statuses)
+    named = named_in(locale, (group,), status, statuses)
     if len(named) != 1:
         key = "exports.ambiguous_status" if named else "exports.unknown_status"
         return Unclear(key, status, tuple(named or statuses), group, code)
     return code, named[0]
 
 
-def named_in(locales: Sequence[str], groups: tuple[str, ...], word: str,
-           codes: Sequence[str]) -> list[str]:
-    """What ``word`` names in the first of ``locales`` where it names anything."""
-    for locale in locales:
-        found = codes_named(locale, groups, word, codes)
+def named_in(locale: str, groups: tuple[str, ...], word: str,
+             codes: Sequence[str]) -> list[str]:
+    """What ``word`` names in the user's ``locale``, else in the first other language where it
+    names anything (城市 → city for an English speaker)."""
+    for language in (locale, *(other for other in LOCALES if other != locale)):
+        found = codes_named(language, groups, word, codes)
         if found:
             return found
     return []

@@ -14,7 +14,7 @@ from bot.data_text import named_in
 from bot.i18n import catalogue, describe_error, spaced, t
 from crm import users
 from crm.actors import Actor, Channel
-from crm.config import LOCALES, Config
+from crm.config import Config
 from crm.errors import ValidationError
 from crm.failures import Failure
 from crm.users import StaffView
@@ -45,14 +45,15 @@ class Terminal:
     def say(self, key: str, /, **params: Any) -> None:
         print(self.text(key, **params))
 
-    def ask(self, key: str, /, **params: Any) -> str:
+    def ask(self, key: str, /, *, no_answer: str = "cli.no_answer", **params: Any) -> str:
         """The operator's answer to a question; Unanswered when nobody can answer (said in
-        their language: nothing was changed) or on Ctrl-C, never a traceback."""
+        their language by the message ``no_answer``: by default, nothing was changed) or on
+        Ctrl-C, never a traceback."""
         try:
             return input(spaced(self.text(key, **params)))
         except EOFError:
             print()  # end the question's line before the explanation
-            self.warn("cli.no_answer")
+            self.warn(no_answer)
             raise Unanswered(1) from None
         except KeyboardInterrupt:
             print()
@@ -107,8 +108,7 @@ def code_named(locale: str, groups: tuple[str, ...], word: str, codes: Sequence[
     """The code an argument names: the code itself, or its name in the operator's language,
     else in another (城市 → city), as the chat reads report and export kinds. Names nothing or
     several: refused, listing the names to choose from."""
-    languages = (locale, *(other for other in LOCALES if other != locale))
-    found = named_in(languages, groups, word, codes)
+    found = named_in(locale, groups, word, codes)
     if len(found) == 1:
         return found[0]
     words = catalogue(locale)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm.audit import CODES, Wording, is_erased_snapshot
+from crm.audit import CODES, Wording
 
 Row = dict[str, Any]
 # A column: its heading's key, the key of the value in the exported data, and the group its
@@ -136,18 +136,13 @@ def _cell(value: Any, group: str | None, words: SheetWords) -> Any:
 
 
 def _audit_row(entry: Row, words: Wording) -> list[Any]:
-    """An audit entry as the audit log's own export words it (who acted is already worded:
-    only the entry's actor id tells the system from a person named "system")."""
+    """An audit entry as the audit log's own export words it (its changes and who acted are
+    already worded, by ``audit.shown_changes`` and the entry's actor id: only that id tells
+    the system from a person named "system")."""
     changes = "" if not entry["changes"] else json.dumps(
-        words.fields(_erased_worded(entry["changes"], words), entry["entity"] or "")
+        words.fields(entry["changes"], entry["entity"] or "")
         if isinstance(entry["changes"], dict) else entry["changes"],
         ensure_ascii=False, default=str)
     return [entry["at"], entry["by"], words.channel(entry["via"]), words.action(entry["action"]),
             entry["action"], words.entity(entry["entity"]), entry["entity_id"],
             words.erased if entry["erased"] else changes]
-
-
-def _erased_worded(changes: dict[str, Any], words: Wording) -> dict[str, Any]:
-    """A merged record's details erased since, in the reader's words."""
-    return {field: [None, words.erased] if is_erased_snapshot(field, value) else value
-            for field, value in changes.items()}

@@ -27,7 +27,7 @@ from telegram.ext import (
 from bot import session
 from bot.data_text import Unclear, export_named, unclear_text
 from bot.handlers.create import answer, say, stops_search
-from bot.handlers.exports import FILTER_KEYS, FILTER_WORDS, split_words
+from bot.handlers.exports import split_words, typed_filters
 from bot.handlers.log import conversation, crm_step
 from bot.i18n import describe_error, t
 from bot.keyboards import Button, data, int_part, keyboard, parse
@@ -55,23 +55,6 @@ class Draft:
     owner_id: int | None = None
     owner_name: str | None = None
     nonce: str = ""  # the confirm button's: a spent or older button does nothing
-
-
-def typed_filters(words: list[str]) -> dict[str, str]:
-    """``标签=潜在 负责人=Max Manager`` → the export filters by their keys; a bare word after a
-    filter goes on with its value, any other is kept as ``unknown``."""
-    typed: dict[str, str] = {}
-    last = None
-    for word in words:
-        key, sep, value = word.partition("=")
-        key = FILTER_WORDS.get(key.strip(), key.strip().lower())
-        if sep and key in FILTER_KEYS:
-            last, typed[key] = key, value
-        elif last is not None:
-            typed[last] = f"{typed[last]} {word}"
-        else:
-            typed.setdefault("unknown", word)
-    return typed
 
 
 def _filters_text(locale: str, found: bulk.BulkPreview) -> str:

@@ -65,28 +65,69 @@ def split_words(text: str) -> list[str]:
     return shlex.split(rest.translate(QUOTES))
 
 
-def parse_args(words: list[str]) -> tuple[str | None, str | None, dict[str, str]]:
-    """``customers csv tag=VIP owner=Max Manager`` → kind, format (None: not given), typed
-    filters; a bare word after a filter continues its value (a name with spaces), and another
-    file format's name is taken as the format asked for. crm checks every value."""
-    kind, fmt, typed, last = None, None, {}, None
-    for word in words:
+class TypedFilters:
+    """The filters typed after a command, by their keys: ``标签=VIP 负责人=Max Manager`` (keys in
+    either language); a bare word right after a filter may go on with its value (a name with
+    spaces). Each command says what its other words are."""
+
+    def __init__(self) -> None:
+        self.typed: dict[str, str] = {}
+        self._last: str | None = None
+
+    def starts(self, word: str) -> bool:
+        """``key=value`` with a filter's key: kept, and the value is open to bare words."""
         key, sep, value = word.partition("=")
         key = FILTER_WORDS.get(key.strip(), key.strip().lower())
-        if sep and key in FILTER_KEYS:
-            last = key
-            typed[last] = value
-        elif word.lower() in exports.FORMATS:
-            fmt, last = word.lower(), None
+        if not (sep and key in FILTER_KEYS):
+            return False
+        self._last, self.typed[key] = key, value
+        return True
+
+    def continues(self, word: str) -> bool:
+        """A bare word after a filter: the rest of its value."""
+        if self._last is None:
+            return False
+        self.typed[self._last] += f" {word}"
+        return True
+
+    def ends(self) -> None:
+        """The word read closes the value: the next bare word does not continue it."""
+        self._last = None
+
+    def unknown(self, word: str) -> None:
+        """A word that means nothing here: the first one is kept as ``unknown`` to quote back."""
+        self.typed.setdefault("unknown", word)
+
+
+def typed_filters(words: list[str]) -> dict[str, str]:
+    """Only filters (/bulk): any other word is kept as ``unknown``."""
+    reader = TypedFilters()
+    for word in words:
+        if not (reader.starts(word) or reader.continues(word)):
+            reader.unknown(word)
+    return reader.typed
+
+
+def parse_args(words: list[str]) -> tuple[str | None, str | None, dict[str, str]]:
+    """``customers csv tag=VIP owner=Max Manager`` → kind, format (None: not given), typed
+    filters; another file format's name is taken as the format asked for. crm checks every
+    value."""
+    kind, fmt, reader = None, None, TypedFilters()
+    for word in words:
+        if reader.starts(word):
+            continue
+        if word.lower() in exports.FORMATS:
+            fmt = word.lower()
+            reader.ends()
         elif kind is None:
             kind = word.lower()
-        elif last is not None:
-            typed[last] = f"{typed[last]} {word}"
+        elif reader.continues(word):
+            continue
         elif fmt is None and word.lower().lstrip(".") in OTHER_FORMATS:
             fmt = word.lower().lstrip(".")  # crm answers which formats there are
         else:
-            typed.setdefault("unknown", word)
-    return kind, fmt, typed
+            reader.unknown(word)
+    return kind, fmt, reader.typed
 
 
 async def _export(update: Update, context: session.Context, kind: str, typed: dict[str, str],

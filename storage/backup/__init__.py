@@ -74,7 +74,7 @@ def check_ready(db: Database) -> int | None:
     major version is returned); nothing to check for SQLite (None). BackupError otherwise."""
     if is_sqlite(db):
         return None
-    return postgres.check_ready(postgres.Server.of(db))
+    return postgres.check_ready(db)
 
 
 @contextlib.contextmanager

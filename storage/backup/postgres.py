@@ -4,6 +4,7 @@ transaction."""
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import re
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import peewee
 import psycopg2
 from peewee import PostgresqlDatabase
 
@@ -82,20 +84,20 @@ def tool(name: str) -> str:
     raise BackupError("backup.tool_missing", tool=name)
 
 
-def check_ready(server: Server) -> int:
-    """What every backup of this server needs, checked without making one: the client
-    programs, a pg_dump no older than the server (it refuses to dump a newer one), and a role
-    that may create the database each backup is verified in. Returns pg_dump's major version;
-    BackupError for the first thing missing."""
-    conn = server.connect()
+def check_ready(db: PostgresqlDatabase) -> int:
+    """What every backup of the server ``db`` is connected to needs, checked without making
+    one (on that connection): the client programs, a pg_dump no older than the server (it
+    refuses to dump a newer one), and a role that may create the database each backup is
+    verified in. Returns pg_dump's major version; BackupError for the first thing missing."""
     try:
-        with conn.cursor() as cursor:
-            cursor.execute("select current_user, rolcreatedb or rolsuper from pg_roles"
-                           " where rolname = current_user")
-            role, may_create = cursor.fetchone()
-        server_major = conn.server_version // 10000
-    finally:
-        conn.close()
+        role, may_create, server_number = db.execute_sql(
+            "select current_user, rolcreatedb or rolsuper,"
+            " current_setting('server_version_num')::int"
+            " from pg_roles where rolname = current_user").fetchone()
+    except peewee.Error as exc:  # the connection lost meanwhile: a failed check, no traceback
+        raise BackupError("backup.tool_failed", tool="PostgreSQL",
+                          reason=first_line(exc)) from exc
+    server_major = server_number // 10000
     dump_major = _major_version(tool("pg_dump"))
     for name in ("pg_restore", "psql"):
         tool(name)
@@ -107,6 +109,7 @@ def check_ready(server: Server) -> int:
     return dump_major
 
 
+@functools.cache  # once per process: every `crm check` and /status asks, the answer stays
 def _major_version(program: str) -> int:
     """A PostgreSQL client program's major version, from ``--version``."""
     try:
