@@ -14,7 +14,8 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import session
-from bot.i18n import codes_named, listed, t
+from bot.data_text import named_in
+from bot.i18n import listed, t
 from bot.keyboards import data, keyboard, parse
 from bot.progress import with_progress
 from crm import reports
@@ -55,7 +56,7 @@ async def report_command(update: Update, context: session.Context) -> None:
             session.text(context, "reports.choose"),
             reply_markup=_buttons(locale, kinds, first, last))
         return
-    named = codes_named(locale, ("reports.kind",), typed, reports.KINDS)
+    named = named_in(locale, ("reports.kind",), typed, reports.KINDS)
     runnable = [kind for kind in named if kind in kinds]
     if len(named) == 1 or len(runnable) == 1:  # crm says if the user may not run it
         await _run(update, context, runnable[0] if runnable else named[0], first, last)

@@ -135,6 +135,7 @@ def test_import_with_nobody_to_answer_cancels_the_preview(tmp_path) -> None:
     out, err = (stream.decode() for stream in process.communicate(timeout=120))
     assert process.returncode == 1 and "Traceback" not in err
     assert "error: no answer to the question" in err and "--yes" in err
+    assert "--skip-existing" in err  # the import's own way round the question
     assert "nothing imported; the preview was cancelled" in out and names() == []
     report = read_sheet((tmp_path / "fix.xlsx").read_bytes())
     assert report[1][0] == "李娜" and "not a date" in report[1][-1]

@@ -134,7 +134,8 @@ def test_a_report_named_in_the_command_runs_at_once(book, chat) -> None:
 
 @pytest.mark.parametrize(("language", "named", "kind"), [
     ("zh-CN", "销售漏斗", "funnel"), ("zh-CN", "漏斗", "funnel"), ("zh-CN", "工单", "tickets"),
-    ("en", "funnel", "funnel"), ("en", "Forecast", "forecast")])
+    ("en", "funnel", "funnel"), ("en", "Forecast", "forecast"),
+    ("zh-CN", "Pipeline", "pipeline"), ("en", "漏斗", "funnel")])  # the other language too
 def test_a_report_named_in_the_users_own_words_runs_at_once(book, chat, language, named,
                                                             kind) -> None:
     replies = chat.send(ADMIN, f"/report {named} 2026-01-01 2026-03-31", language=language)
