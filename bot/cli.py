@@ -38,13 +38,13 @@ def _locale_before_parsing(argv: Sequence[str] | None) -> str:
     """The installation's language, to word the help and a mistyped command line in: from
     --config (if given), the environment or the config file, as the command would read them;
     the default language while the config cannot be read."""
-    early = argparse.ArgumentParser(add_help=False)
+    early = argparse.ArgumentParser(add_help=False, exit_on_error=False)
     early.add_argument("--config")
-    known, _ = early.parse_known_args(argv)
     try:
+        known, _ = early.parse_known_args(argv)
         return load_config(known.config).locale
-    except Exception:  # a broken config is reported once the command line is read
-        return _terminal_locale(None)
+    except Exception:  # a broken config, or --config without its FILE, is reported once the
+        return _terminal_locale(None)  # command line is read
 
 
 def cmd_version(args: argparse.Namespace, config: Config) -> int:

@@ -56,3 +56,11 @@ def test_a_broken_config_still_gets_a_worded_mistake_and_argparse_is_left_as_it_
     with pytest.raises(SystemExit), pytest.MonkeyPatch.context():
         argparse.ArgumentParser(prog="other").parse_args(["--nope"])
     assert "other: error: unrecognized arguments: --nope" in capsys.readouterr().err
+
+
+def test_config_without_its_file_is_answered_in_the_installation_language(capsys,
+                                                                           monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    said = mistyped(capsys, "--config")
+    assert "crm：命令有误：参数 --config：后面需要跟一个值" in said
+    assert "cli.py" not in said and "error" not in said
