@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
-from bot.i18n import t
+from bot.i18n import FALLBACK, t
 from crm.config import Config
 
 # argparse's message templates (Python 3.11) and their keys in the catalogue
@@ -66,6 +66,13 @@ def _speaking(locale: str) -> Iterator[None]:
     finally:
         argparse._ = before  # type: ignore[attr-defined]
         _speaking_in.reset(token)
+
+
+def type_error(key: str) -> argparse.ArgumentTypeError:
+    """An argument's type check refusing a value (argparse calls it while a CommandParser
+    reads the command line), worded by ``cli_args.KEY`` in that parser's language."""
+    locale = _speaking_in.get() or FALLBACK
+    return argparse.ArgumentTypeError(t(locale, f"cli_args.{key}", html_escape=False))
 
 
 P = ParamSpec("P")

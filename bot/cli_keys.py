@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.cli_args import CommandParser
+from bot.cli_args import CommandParser, type_error
 from bot.i18n import t
 from bot.terminal import group
 from crm import system
@@ -60,8 +60,8 @@ def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError("a whole number is expected") from exc
+        raise type_error("whole_number") from exc
     if value < 1:
-        raise argparse.ArgumentTypeError("at least 1")
+        raise type_error("at_least_one")
     return value
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.audit_text import action_with_code, wording
-from bot.cli_args import CommandParser
+from bot.cli_args import CommandParser, type_error
 from bot.data_text import header_of, privacy_words
 from bot.render import local_time
 from bot.terminal import (
@@ -95,7 +95,7 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError("a date like 2026-03-31") from exc
+        raise type_error("date") from exc
 
 
 def _team_id(name: str | None) -> int | None:
