@@ -151,7 +151,7 @@ def build_parser(locale: str) -> CommandParser:
     parser.description = parser.text("cli_help.about")
     parser.epilog = parser.text("cli_help.epilog", names=tuple(s.env_var for s in SETTINGS))
     parser.add_argument("--config", metavar="FILE", help=parser.text("cli_help.config_file"))
-    parser.commands("command", required=True)
+    parser.commands("command", metavar="COMMAND", required=True)
     add = parser.command
     add("init", cmd_init, "cli_help.init.about")
     add("migrate", cmd_migrate, "cli_help.migrate.about")

@@ -109,12 +109,16 @@ class CommandParser(argparse.ArgumentParser):
         """A help text of the catalogue, in this parser's language."""
         return t(self.locale, key, html_escape=False, **params)
 
-    def commands(self, dest: str, *, required: bool = False) -> None:
-        """Let this parser take a sub-command (named ``COMMAND`` or ``ACTION``)."""
-        metavar = "COMMAND" if required else "ACTION"
+    def commands(self, dest: str, *, metavar: str = "ACTION", required: bool = False) -> None:
+        """Let this parser take a sub-command, stored as ``dest``."""
         self._commands = self.add_subparsers(
             dest=dest, metavar=metavar, required=required,
             parser_class=functools.partial(CommandParser, locale=self.locale))
+
+    @property
+    def sub_commands(self) -> dict[str, CommandParser]:
+        """This command's sub-commands by name (none when it takes none)."""
+        return dict(self._commands.choices) if self._commands else {}
 
     def command(self, name: str, handler: Handler, key: str, /, *,
                 description: str | None = None, **params: Any) -> CommandParser:

@@ -41,7 +41,7 @@ def helped(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 def commands(parser: CommandParser, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
     """Every command and sub-command, as typed after `crm`."""
     yield path
-    for name, sub in (parser._commands.choices.items() if parser._commands else ()):
+    for name, sub in parser.sub_commands.items():
         yield from commands(sub, (*path, name))
 
 
@@ -114,7 +114,7 @@ def test_every_chinese_help_text_is_chinese() -> None:
     for path in commands(parser):
         command = parser
         for name in path:
-            command = command._commands.choices[name]
+            command = command.sub_commands[name]
         texts = [command.description, *(action.help for action in command._actions)]
         for text in filter(None, texts):
             assert CHINESE.search(text), (path, text)
