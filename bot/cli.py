@@ -17,10 +17,10 @@ from bot import (
     cli_sales,
     cli_users,
 )
-from bot.cli_args import argparse_speaking
+from bot.cli_args import CommandParser
 from bot.i18n import resolve_locale, t
 from bot.render import check_params
-from bot.terminal import STAFF_METAVAR, Handler, Terminal, discard_stdout, staff_member, telegram_id
+from bot.terminal import STAFF_METAVAR, Terminal, discard_stdout, staff_member, telegram_id
 from crm import __version__, runtime, system
 from crm.actors import Actor, Channel
 from crm.config import SETTINGS, Config, load_config
@@ -35,15 +35,16 @@ def _terminal_locale(config: Config | None) -> str:
 
 
 def _locale_before_parsing(argv: Sequence[str] | None) -> str:
-    """The installation's language, to word a mistyped command line in: from --config (if
-    given), the environment or the config file, as the command would read them."""
-    early = argparse.ArgumentParser(add_help=False)
+    """The installation's language, to word the help and a mistyped command line in: from
+    --config (if given), the environment or the config file, as the command would read them;
+    the default language while the config cannot be read."""
+    early = argparse.ArgumentParser(add_help=False, exit_on_error=False)
     early.add_argument("--config")
-    known, _ = early.parse_known_args(argv)
     try:
+        known, _ = early.parse_known_args(argv)
         return load_config(known.config).locale
-    except Exception:  # a broken config is reported once the command line is read
-        return _terminal_locale(None)
+    except Exception:  # a broken config, or --config without its FILE, is reported once the
+        return _terminal_locale(None)  # command line is read
 
 
 def cmd_version(args: argparse.Namespace, config: Config) -> int:
@@ -144,57 +145,37 @@ def cmd_demo_data(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every command and its --help."""
-    parser = argparse.ArgumentParser(
-        prog="crm", description="A chat-first CRM run from a Telegram bot.",
-        epilog="Every setting can also be set from the environment: " +
-               ", ".join(s.env_var for s in SETTINGS) + ".")
-    parser.add_argument("--config", metavar="FILE",
-                        help="TOML config file (default: $CRM_CONFIG, else ./config.toml)")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.set_defaults(handler=handler)
-        return sub
-
-    add("init", cmd_init, "Create the data folder, key file and database, and migrate it "
-        "(safe to run again).")
-    add("migrate", cmd_migrate, "Apply pending database migrations.")
-    add("check", cmd_check, "Check the config, key, database, schema and token; "
-        "exit 1 when something is broken.")
-    add("version", cmd_version, "Print the program and schema versions.")
-    add("config", cmd_config, "Show the effective settings and where each came from "
-        "(secrets hidden).")
-    run = add("run", cmd_run, "Run the Telegram bot (long polling, or --webhook); without a "
-              "token, explain how to get one and open the local console.")
-    run.add_argument("--webhook", action="store_true", help="receive updates on a webhook")
-    run.add_argument("--url", help="public webhook URL (default: telegram.webhook_url)")
-    run.add_argument("--listen", metavar="HOST:PORT",
-                     help="where the webhook server listens (default: telegram.webhook_listen)")
-    run.add_argument("--secret", help="webhook secret token (default: telegram.webhook_secret)")
-    console = add("console", cmd_console, "Chat with the bot in this terminal, no token needed.")
+def build_parser(locale: str) -> CommandParser:
+    """The argument parser with every command and its --help, in ``locale``."""
+    parser = CommandParser(locale=locale, prog="crm")
+    parser.description = parser.text("cli_help.about")
+    parser.epilog = parser.text("cli_help.epilog", names=tuple(s.env_var for s in SETTINGS))
+    parser.add_argument("--config", metavar="FILE", help=parser.text("cli_help.config_file"))
+    parser.commands("command", metavar="COMMAND", required=True)
+    add = parser.command
+    add("init", cmd_init, "cli_help.init.about")
+    add("migrate", cmd_migrate, "cli_help.migrate.about")
+    add("check", cmd_check, "cli_help.check.about")
+    add("version", cmd_version, "cli_help.version.about")
+    add("config", cmd_config, "cli_help.config.about")
+    run = add("run", cmd_run, "cli_help.run.about")
+    run.add_argument("--webhook", action="store_true", help=run.text("cli_help.run.webhook"))
+    run.add_argument("--url", help=run.text("cli_help.run.url"))
+    run.add_argument("--listen", metavar="HOST:PORT", help=run.text("cli_help.run.listen"))
+    run.add_argument("--secret", help=run.text("cli_help.run.secret"))
+    console = add("console", cmd_console, "cli_help.console.about")
     console.add_argument("--as", dest="as_user", metavar=STAFF_METAVAR,
-                         help="act as this staff member, by Telegram id, @username or name "
-                         "(default: the first admin), or as this customer's Telegram id with "
-                         "--customer")
+                         help=console.text("cli_help.console.as"))
     console.add_argument("--customer", action="store_true",
-                         help="be a customer (someone who is not staff): the customer's side "
-                         "of the bot, as the people you serve see it")
-    demo = add("demo-data", cmd_demo_data, "Fill the database with realistic sample data "
-               "(deterministic).")
+                         help=console.text("cli_help.console.customer"))
+    demo = add("demo-data", cmd_demo_data, "cli_help.demo_data.about")
     demo.add_argument("--customers", type=int, default=200, metavar="N",
-                      help="how many customers to create (default 200)")
-    demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+                      help=demo.text("cli_help.demo_data.customers"))
+    demo.add_argument("--seed", type=int, default=42, help=demo.text("cli_help.demo_data.seed"))
 
-    cli_keys.register(add)
-    cli_users.register(add)
-    cli_sales.register(add)
-    cli_data.register(add)
-    cli_customers.register(add)
-    cli_reports.register(add)
-    cli_backup.register(add)
+    for module in (cli_keys, cli_users, cli_sales, cli_data, cli_customers, cli_reports,
+                   cli_backup):
+        module.register(parser)
     return parser
 
 
@@ -210,8 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    with argparse_speaking(_locale_before_parsing(argv)):
-        args = build_parser().parse_args(argv)
+    args = build_parser(_locale_before_parsing(argv)).parse_args(argv)
     config = None
     try:
         config = load_config(args.config)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from bot.cli_args import CommandParser
 from bot.render import human_size, local_time
-from bot.terminal import AddCommand, Terminal, Unanswered, action
+from bot.terminal import Terminal, Unanswered
 from crm import backups, system
 from crm.actors import Actor, Channel
 from crm.config import Config
@@ -16,22 +17,17 @@ SYSTEM = Actor.system(Channel.CLI)
 YES = ("yes", "y", "是", "是的")
 
 
-def register(add: AddCommand) -> None:
+def register(crm: CommandParser) -> None:
     """Add the backup and restore commands to the parser."""
-    parent = add("backup", cmd_backup_create,
-                 "Make a verified, encrypted backup now (also: list, verify FILE).")
-    actions = parent.add_subparsers(dest="backup_command", metavar="ACTION")
-    action(actions, "create", cmd_backup_create,
-           "Back up the database now (online), then verify the file by restoring it aside.")
-    action(actions, "list", cmd_backup_list, "List the backups in the backup folder.")
-    verify = action(actions, "verify", cmd_backup_verify,
-                    "Restore a backup aside and check it; exit 1 when it fails.")
-    verify.add_argument("file", metavar="FILE", help="a backup file, or its name in the folder")
-    restore = add("restore", cmd_restore,
-                  "Replace the database with a backup (stop the bot first); the current "
-                  "database is backed up first, and an older backup is migrated.")
-    restore.add_argument("file", metavar="FILE", help="a backup file, or its name in the folder")
-    restore.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
+    backup = crm.command("backup", cmd_backup_create, "cli_help.backup.about")
+    backup.commands("backup_command")  # bare, it backs up
+    backup.command("create", cmd_backup_create, "cli_help.backup.create.about")
+    backup.command("list", cmd_backup_list, "cli_help.backup.list.about")
+    verify = backup.command("verify", cmd_backup_verify, "cli_help.backup.verify.about")
+    verify.add_argument("file", metavar="FILE", help=verify.text("cli_help.backup.file"))
+    restore = crm.command("restore", cmd_restore, "cli_help.restore.about")
+    restore.add_argument("file", metavar="FILE", help=restore.text("cli_help.backup.file"))
+    restore.add_argument("--yes", action="store_true", help=restore.text("cli_help.yes"))
 
 
 def _when(config: Config, moment: dt.datetime | None) -> str:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import argparse
 
+from bot.cli_args import CommandParser
 from bot.cli_data import cli_actor
 from bot.data_text import Unclear, export_named, unclear_text
 from bot.handlers.bulk import RUN, result_text
-from bot.terminal import STAFF_METAVAR, AddCommand, Terminal, Unanswered, action, group
+from bot.terminal import STAFF_METAVAR, Terminal, Unanswered, group
 from crm import bulk, system
 from crm.actors import Actor
 from crm.config import Config
@@ -18,37 +19,27 @@ from crm.exports import Filters
 YES = ("y", "yes", "是", "好", "确认")
 
 
-def register(add: AddCommand) -> None:
+def register(crm: CommandParser) -> None:
     """Add `crm customers ...` to the parser."""
-    actions = group(add, "customers", "Change many customers at once, chosen by the filters "
-                    "of crm export.")
-    tagging = action(actions, "bulk-tag", cmd_bulk_tag,
-                     "Add a tag to, or take it off, every customer the filters choose.")
+    customers = group(crm, "customers", "cli_help.customers.about")
+    tagging = customers.command("bulk-tag", cmd_bulk_tag, "cli_help.customers.bulk_tag.about")
     which = tagging.add_mutually_exclusive_group(required=True)
-    which.add_argument("--add", metavar="TAG", help="the tag to add")
-    which.add_argument("--remove", metavar="TAG", help="the tag to take off")
+    which.add_argument("--add", metavar="TAG", help=tagging.text("cli_help.customers.bulk_tag.add"))
+    which.add_argument("--remove", metavar="TAG",
+                       help=tagging.text("cli_help.customers.bulk_tag.remove"))
     _common(tagging)
-    moving = action(actions, "hand-over", cmd_hand_over,
-                    "Hand every customer the filters choose to another staff member, with "
-                    "their open deals, orders and reminders.")
+    moving = customers.command("hand-over", cmd_hand_over, "cli_help.customers.hand_over.about")
     moving.add_argument("--to", required=True, metavar="STAFF",
-                        help="the new owner: Telegram id, @username or name")
+                        help=moving.text("cli_help.customers.hand_over.to"))
     _common(moving)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    for name, help_text in (("tag", "only customers with this tag"),
-                            ("owner", "only this owner's customers: Telegram id, @username "
-                                      "or name"),
-                            ("status", "only this status (lead, prospect, customer, inactive, "
-                                       "or as the files write it: 线索…)"),
-                            ("since", "created from this day (YYYY-MM-DD)"),
-                            ("until", "created until this day, included (YYYY-MM-DD)")):
-        parser.add_argument(f"--{name}", help=help_text)
+def _common(parser: CommandParser) -> None:
+    for name in ("tag", "owner", "status", "since", "until"):
+        parser.add_argument(f"--{name}", help=parser.text(f"cli_help.customers.filter.{name}"))
     parser.add_argument("--as", dest="as_user", metavar=STAFF_METAVAR,
-                        help="act as this staff member, by Telegram id, @username or name "
-                        "(default: the system)")
-    parser.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
+                        help=parser.text("cli_help.customers.as"))
+    parser.add_argument("--yes", action="store_true", help=parser.text("cli_help.yes"))
 
 
 def _chosen(args: argparse.Namespace, out: Terminal, actor: Actor) -> Filters | int:

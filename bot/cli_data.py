@@ -8,6 +8,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from bot.cli_args import CommandParser
 from bot.data_text import (
     Unclear,
     export_named,
@@ -19,7 +20,6 @@ from bot.data_text import (
 )
 from bot.terminal import (
     STAFF_METAVAR,
-    AddCommand,
     Terminal,
     Unanswered,
     discard_stdout,
@@ -33,42 +33,37 @@ from crm.imports import ImportPreview
 SYSTEM = Actor.system(Channel.CLI)
 
 
-def register(add: AddCommand) -> None:
+def register(crm: CommandParser) -> None:
     """Add `crm import` and `crm export` to the parser."""
-    loader = add("import", cmd_import, "Import customers from a CSV or Excel file: shows the "
-                 "dry run, then asks (or --yes).")
+    _register_import(crm.command("import", cmd_import, "cli_help.import.about"))
+    _register_export(crm.command("export", cmd_export, "cli_help.export.about"))
+
+
+def _register_import(loader: CommandParser) -> None:
     loader.add_argument("file", type=Path, metavar="FILE")
     loader.add_argument("--as", dest="as_user", metavar=STAFF_METAVAR,
-                        help="import as this staff member, by Telegram id, @username or name "
-                        "(default: the system)")
+                        help=loader.text("cli_help.import.as"))
     mode = loader.add_mutually_exclusive_group()
     mode.add_argument("--update", dest="mode", action="store_const", const="update",
-                      help="update customers already on file (same phone or e-mail)")
+                      help=loader.text("cli_help.import.update"))
     mode.add_argument("--skip-existing", dest="mode", action="store_const", const="skip",
-                      help="leave customers already on file as they are")
-    loader.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
+                      help=loader.text("cli_help.import.skip_existing"))
+    loader.add_argument("--yes", action="store_true", help=loader.text("cli_help.yes"))
     loader.add_argument("--rejects", type=Path, metavar="FILE.xlsx",
-                        help="where the rows not imported go (default: beside FILE)")
-    export = add("export", cmd_export, "Export customers, interactions, deals, orders or tickets "
-                 "to XLSX or CSV (UTF-8 with BOM).")
-    export.add_argument("kind", metavar="KIND", help=f"{', '.join(exports.export_kinds())}, "
-                        "or as the files name them (客户, 商机, 订单…)")
+                        help=loader.text("cli_help.import.rejects"))
+
+
+def _register_export(export: CommandParser) -> None:
+    export.add_argument("kind", metavar="KIND", help=export.text(
+        "cli_help.export.kind", kinds=tuple(exports.export_kinds())))
     export.add_argument("--format", dest="fmt", choices=exports.FORMATS, default=None,
-                        help="default: from the output file's extension, else xlsx")
+                        help=export.text("cli_help.export.format"))
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
-                        help="the file to write, or - for standard output (CSV unless --format "
-                        "xlsx, which goes only into a pipe or a redirected file)")
+                        help=export.text("cli_help.export.output"))
     export.add_argument("--as", dest="as_user", metavar=STAFF_METAVAR,
-                        help="export what this staff member (Telegram id, @username or name) "
-                        "may see (default: everything)")
-    for name, help_text in (("tag", "only customers with this tag"),
-                            ("owner", "owner: Telegram id, @username or name"),
-                            ("status", "status (customers: lead, prospect, customer, inactive; "
-                                       "deals: open, won, lost; orders: draft ... cancelled), "
-                                       "also as the files write it (线索, 赢单…)"),
-                            ("since", "from this day (YYYY-MM-DD)"),
-                            ("until", "until this day, included (YYYY-MM-DD)")):
-        export.add_argument(f"--{name}", help=help_text)
+                        help=export.text("cli_help.export.as"))
+    for name in ("tag", "owner", "status", "since", "until"):
+        export.add_argument(f"--{name}", help=export.text(f"cli_help.export.{name}"))
 
 
 def cli_actor(written: str | None) -> Actor:

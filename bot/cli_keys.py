@@ -3,36 +3,26 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import Any
 
+from bot.cli_args import CommandParser, type_error
 from bot.i18n import t
+from bot.terminal import group
 from crm import system
 from crm.actors import Actor
 from crm.config import Config
 from crm.key_rotation import RotationReport, rotate_keys
 
-Handler = Callable[[argparse.Namespace, Config], int]
-Add = Callable[[str, Handler, str], argparse.ArgumentParser]
 
-
-def register(add: Add) -> None:
+def register(crm: CommandParser) -> None:
     """Add `crm keys` and its actions to the command line."""
-    keys = add("keys", lambda args, config: _usage(keys), "Manage the encryption keys.")
-    actions = keys.add_subparsers(dest="keys_command", metavar="ACTION")
-    rotate = actions.add_parser(
-        "rotate", help="Re-encrypt every sensitive value under a new key, without downtime.",
-        description="Make a new active key (or, with CRM_SECURITY_KEY=NEW,OLD, use the first "
-                    "secret) and re-encrypt every sensitive value under it in small batches, "
-                    "while the old keys still open what is not done yet; safe to run again "
-                    "after an interruption.")
+    keys = group(crm, "keys", "cli_help.keys.about")
+    rotate = keys.command("rotate", cmd_keys_rotate, "cli_help.keys.rotate.about",
+                          description="cli_help.keys.rotate.description")
     rotate.add_argument("--batch-size", type=_positive, default=500, metavar="N",
-                        help="values re-encrypted per transaction (default 500)")
+                        help=rotate.text("cli_help.keys.rotate.batch_size"))
     rotate.add_argument("--drop-old", action="store_true",
-                        help="remove the old keys from the key file once every value is "
-                             "verified under the new one (backups made before can then no "
-                             "longer be read)")
-    rotate.set_defaults(handler=cmd_keys_rotate)
+                        help=rotate.text("cli_help.keys.rotate.drop_old"))
 
 
 def cmd_keys_rotate(args: argparse.Namespace, config: Config) -> int:
@@ -70,12 +60,8 @@ def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError("a whole number is expected") from exc
+        raise type_error("whole_number") from exc
     if value < 1:
-        raise argparse.ArgumentTypeError("at least 1")
+        raise type_error("at_least_one")
     return value
 
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 2

@@ -7,10 +7,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bot.cli_args import CommandParser
 from bot.data_text import named_in
 from bot.handlers.report import labels_for
 from bot.i18n import listed, resolve_locale, t
-from bot.terminal import STAFF_METAVAR, AddCommand, Terminal, staff_member
+from bot.terminal import STAFF_METAVAR, Terminal, staff_member
 from crm import reports, system
 from crm.actors import Actor, Channel
 from crm.config import Config
@@ -20,21 +21,20 @@ from crm.reports.labels import figure_text
 ALL = "all"
 
 
-def register(add: AddCommand) -> None:
+def register(crm: CommandParser) -> None:
     """Add `crm report` to the parser."""
-    command = add("report", cmd_report, "Write a report as an XLSX workbook with charts "
-                  f"(KIND: {', '.join(reports.KINDS)}, or {ALL} for the weekly workbook).")
-    command.add_argument("kind", metavar="KIND",
-                         help="the report's code or its name in Chinese or English (漏斗)")
+    command = crm.command("report", cmd_report, "cli_help.report.about",
+                          kinds=tuple(reports.KINDS), all=ALL)
+    command.add_argument("kind", metavar="KIND", help=command.text("cli_help.report.kind"))
     command.add_argument("--from", dest="since", metavar="DATE",
-                         help="first day, e.g. 2026-01-01 (default: the report's usual period)")
-    command.add_argument("--to", dest="until", metavar="DATE", help="last day, included")
+                         help=command.text("cli_help.report.from"))
+    command.add_argument("--to", dest="until", metavar="DATE",
+                         help=command.text("cli_help.report.to"))
     command.add_argument("--as", dest="as_user", metavar=STAFF_METAVAR,
-                         help="run as this staff member, by Telegram id, @username or name "
-                         "(default: the system, every record)")
+                         help=command.text("cli_help.report.as"))
     command.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.xlsx")
     command.add_argument("--png", type=Path, metavar="FILE.png",
-                         help="also write the headline chart as a picture")
+                         help=command.text("cli_help.report.png"))
 
 
 def _actor(written: str | None) -> Actor:

@@ -6,16 +6,8 @@ from __future__ import annotations
 import argparse
 
 from bot.audit_text import VALUE_GROUPS, field_words, value_words
-from bot.terminal import (
-    STAFF_HELP,
-    STAFF_METAVAR,
-    AddCommand,
-    Terminal,
-    action,
-    code_named,
-    group,
-    staff_member,
-)
+from bot.cli_args import CommandParser
+from bot.terminal import STAFF_METAVAR, Terminal, code_named, group, staff_member
 from crm import sales, system, users
 from crm.actors import Actor, Channel
 from crm.config import Config
@@ -31,73 +23,83 @@ from crm.sales.views import (
 SYSTEM = Actor.system(Channel.CLI)
 
 
-def register(add: AddCommand) -> None:
+def register(crm: CommandParser) -> None:
     """Add the sales settings commands to the parser."""
-    _register_pipeline(group(add, "pipeline", "Show and change the sales pipeline's stages."))
-    _register_assignment(group(add, "assignment", "How new leads get an owner."))
-    _register_product(group(add, "product", "The product catalogue."))
+    _register_pipeline(group(crm, "pipeline", "cli_help.pipeline.about"))
+    _register_assignment(group(crm, "assignment", "cli_help.assignment.about"))
+    _register_product(group(crm, "product", "cli_help.product.about"))
 
 
-def _register_pipeline(actions: argparse._SubParsersAction) -> None:
-    show = action(actions, "show", cmd_pipeline_show, "List the stages in order.")
-    show.add_argument("--pipeline", type=int, metavar="ID", help="default: the default one")
-    added = action(actions, "add-stage", cmd_stage_add, "Add a stage.")
+def _register_pipeline(pipeline: CommandParser) -> None:
+    show = pipeline.command("show", cmd_pipeline_show, "cli_help.pipeline.show.about")
+    show.add_argument("--pipeline", type=int, metavar="ID",
+                      help=show.text("cli_help.pipeline.show.pipeline"))
+    added = pipeline.command("add-stage", cmd_stage_add, "cli_help.pipeline.add_stage.about")
     added.add_argument("name_zh")
     added.add_argument("name_en")
     added.add_argument("--kind", choices=STAGE_KINDS, default="open")
-    added.add_argument("--probability", type=int, required=True, help="win probability, %%")
-    added.add_argument("--position", type=int, help="0 = first (default: before Won/Lost)")
+    added.add_argument("--probability", type=int, required=True,
+                       help=added.text("cli_help.pipeline.add_stage.probability"))
+    added.add_argument("--position", type=int,
+                       help=added.text("cli_help.pipeline.add_stage.position"))
     added.add_argument("--pipeline", type=int, metavar="ID")
-    renamed = action(actions, "rename-stage", cmd_stage_rename, "Rename a stage.")
+    renamed = pipeline.command("rename-stage", cmd_stage_rename,
+                               "cli_help.pipeline.rename_stage.about")
     renamed.add_argument("stage_id", type=int)
     renamed.add_argument("--zh")
     renamed.add_argument("--en")
-    chance = action(actions, "probability", cmd_stage_probability, "Set a win probability.")
+    chance = pipeline.command("probability", cmd_stage_probability,
+                              "cli_help.pipeline.probability.about")
     chance.add_argument("stage_id", type=int)
     chance.add_argument("percent", type=int)
-    order = action(actions, "reorder", cmd_stage_reorder, "Put every stage in a new order.")
+    order = pipeline.command("reorder", cmd_stage_reorder, "cli_help.pipeline.reorder.about")
     order.add_argument("stage_ids", type=int, nargs="+")
     order.add_argument("--pipeline", type=int, metavar="ID")
-    archived = action(actions, "archive-stage", cmd_stage_archive, "Retire an empty stage.")
+    archived = pipeline.command("archive-stage", cmd_stage_archive,
+                                "cli_help.pipeline.archive_stage.about")
     archived.add_argument("stage_id", type=int)
-    back = action(actions, "restore-stage", cmd_stage_restore, "Bring a stage back.")
+    back = pipeline.command("restore-stage", cmd_stage_restore,
+                            "cli_help.pipeline.restore_stage.about")
     back.add_argument("stage_id", type=int)
 
 
-def _register_assignment(actions: argparse._SubParsersAction) -> None:
-    action(actions, "show", cmd_assignment_show, "Show the mode and the rules in order.")
-    mode = action(actions, "mode", cmd_assignment_mode, "Set the mode and the fallback owner.")
-    mode.add_argument("mode", help=f"{', '.join(ASSIGNMENT_MODES)}, or as the bot names it "
-                      "(按规则分配)")
-    mode.add_argument("--fallback", metavar=STAFF_METAVAR, help=STAFF_HELP)
-    mode.add_argument("--team", help="round robin among this team's agents only")
-    rule = action(actions, "add-rule", cmd_rule_add, "Leads whose FIELD is VALUE go to someone.")
-    rule.add_argument("field", help=f"{', '.join(RULE_FIELDS)}, or as the bot names it (城市)")
+def _register_assignment(assignment: CommandParser) -> None:
+    assignment.command("show", cmd_assignment_show, "cli_help.assignment.show.about")
+    mode = assignment.command("mode", cmd_assignment_mode, "cli_help.assignment.mode.about")
+    mode.add_argument("mode", help=mode.text("cli_help.assignment.mode.mode",
+                                             modes=tuple(ASSIGNMENT_MODES)))
+    mode.add_argument("--fallback", metavar=STAFF_METAVAR, help=mode.text("cli_help.staff"))
+    mode.add_argument("--team", help=mode.text("cli_help.assignment.mode.team"))
+    rule = assignment.command("add-rule", cmd_rule_add, "cli_help.assignment.add_rule.about")
+    rule.add_argument("field", help=rule.text("cli_help.assignment.add_rule.field",
+                                              fields=tuple(RULE_FIELDS)))
     rule.add_argument("value")
-    rule.add_argument("assignee", metavar=STAFF_METAVAR, help=STAFF_HELP)
-    rule.add_argument("--position", type=int, help="0 = tried first (default: last)")
-    moved = action(actions, "move-rule", cmd_rule_move, "Change where a rule is tried.")
+    rule.add_argument("assignee", metavar=STAFF_METAVAR, help=rule.text("cli_help.staff"))
+    rule.add_argument("--position", type=int,
+                      help=rule.text("cli_help.assignment.add_rule.position"))
+    moved = assignment.command("move-rule", cmd_rule_move, "cli_help.assignment.move_rule.about")
     moved.add_argument("rule_id", type=int)
     moved.add_argument("position", type=int)
-    removed = action(actions, "remove-rule", cmd_rule_remove, "Delete a rule.")
+    removed = assignment.command("remove-rule", cmd_rule_remove,
+                                 "cli_help.assignment.remove_rule.about")
     removed.add_argument("rule_id", type=int)
 
 
-def _register_product(actions: argparse._SubParsersAction) -> None:
-    added = action(actions, "add", cmd_product_add, "Add a product.")
+def _register_product(product: CommandParser) -> None:
+    added = product.command("add", cmd_product_add, "cli_help.product.add.about")
     added.add_argument("name")
     added.add_argument("sku")
-    added.add_argument("price", help="unit price, e.g. 25.50")
-    added.add_argument("--currency", default=None, help="default CNY")
-    listed = action(actions, "list", cmd_product_list, "List products by name.")
-    listed.add_argument("--all", action="store_true", help="include products no longer sold")
-    listed.add_argument("--query", help="start of a name or SKU")
-    price = action(actions, "price", cmd_product_price, "Change a product's unit price.")
+    added.add_argument("price", help=added.text("cli_help.product.add.price"))
+    added.add_argument("--currency", default=None,
+                       help=added.text("cli_help.product.add.currency"))
+    listed = product.command("list", cmd_product_list, "cli_help.product.list.about")
+    listed.add_argument("--all", action="store_true", help=listed.text("cli_help.product.list.all"))
+    listed.add_argument("--query", help=listed.text("cli_help.product.list.query"))
+    price = product.command("price", cmd_product_price, "cli_help.product.price.about")
     price.add_argument("sku")
     price.add_argument("price")
-    for name, active, text in (("deactivate", False, "Stop selling a product."),
-                               ("activate", True, "Sell a product again.")):
-        toggled = action(actions, name, cmd_product_active, text)
+    for name, active in (("deactivate", False), ("activate", True)):
+        toggled = product.command(name, cmd_product_active, f"cli_help.product.{name}.about")
         toggled.add_argument("sku")
         toggled.set_defaults(active=active)
 

@@ -12,15 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.audit_text import action_with_code, wording
+from bot.cli_args import CommandParser, type_error
 from bot.data_text import header_of, privacy_words
 from bot.render import local_time
 from bot.terminal import (
-    STAFF_HELP,
     STAFF_METAVAR,
-    AddCommand,
     Terminal,
     Unanswered,
-    action,
     code_named,
     group,
     staff_member,
@@ -32,77 +30,72 @@ from crm.config import LOCALES, Config
 from crm.spreadsheets import workbook_bytes
 
 SYSTEM = Actor.system(Channel.CLI)
-ROLE_HELP = f"{', '.join(r.value for r in Role)}, or as the bot names it (业务员)"
+ROLES = tuple(r.value for r in Role)
 
 
-def register(add: AddCommand) -> None:
+def register(crm: CommandParser) -> None:
     """Add the administration commands to the parser."""
-    _register_users(group(add, "user", "Manage staff users."))
-    teams = group(add, "team", "Manage teams (a manager sees their team's customers).")
-    created = action(teams, "add", cmd_team_add, "Create a team.")
+    _register_users(group(crm, "user", "cli_help.user.about"))
+    teams = group(crm, "team", "cli_help.team.about")
+    created = teams.command("add", cmd_team_add, "cli_help.team.add.about")
     created.add_argument("name")
-    action(teams, "list", cmd_team_list, "List teams and their members.")
-    log = add("audit", cmd_audit, "Read or export the audit log (newest first).")
-    log.add_argument("--user", metavar=STAFF_METAVAR, help=STAFF_HELP)
+    teams.command("list", cmd_team_list, "cli_help.team.list.about")
+    log = crm.command("audit", cmd_audit, "cli_help.audit.about")
+    log.add_argument("--user", metavar=STAFF_METAVAR, help=log.text("cli_help.staff"))
     log.add_argument("--customer", type=int, metavar="CUSTOMER_ID")
     log.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
-                     help="from this day (in the installation's time zone)")
+                     help=log.text("cli_help.audit.since"))
     log.add_argument("--until", type=_date, metavar="YYYY-MM-DD",
-                     help="before this day (exclusive)")
+                     help=log.text("cli_help.audit.until"))
     log.add_argument("--limit", type=int, default=50)
-    log.add_argument("--export", type=Path, metavar="FILE",
-                     help="write every matching entry to FILE (.xlsx or .csv)")
-    _register_privacy(group(add, "privacy", "A person's data: export it, or erase it."))
+    log.add_argument("--export", type=Path, metavar="FILE", help=log.text("cli_help.audit.export"))
+    _register_privacy(group(crm, "privacy", "cli_help.privacy.about"))
 
 
-def _register_users(actions: argparse._SubParsersAction) -> None:
-    added = action(actions, "add", cmd_user_add, "Add a staff user by Telegram user id.")
+def _register_users(user: CommandParser) -> None:
+    added = user.command("add", cmd_user_add, "cli_help.user.add.about")
     added.add_argument("telegram_id", metavar="TELEGRAM_ID")
-    added.add_argument("--role", required=True, help=ROLE_HELP)
+    added.add_argument("--role", required=True, help=added.text("cli_help.role", roles=ROLES))
     added.add_argument("--name", required=True)
-    added.add_argument("--username", help="Telegram @username, for display")
-    added.add_argument("--locale", choices=LOCALES, help="language (default: the config's)")
-    added.add_argument("--team", help="team name")
-    action(actions, "list", cmd_user_list, "List staff users, active first.")
-    off = action(actions, "deactivate", cmd_user_deactivate, "Cut a staff user's access at once.")
-    off.add_argument("staff", metavar=STAFF_METAVAR, help=STAFF_HELP)
-    on = action(actions, "reactivate", cmd_user_reactivate, "Give a staff user access again.")
-    on.add_argument("staff", metavar=STAFF_METAVAR, help=STAFF_HELP)
-    role = action(actions, "role", cmd_user_role, "Change a staff user's role.")
-    role.add_argument("staff", metavar=STAFF_METAVAR, help=STAFF_HELP)
-    role.add_argument("role", help=ROLE_HELP)
-    team = action(actions, "team", cmd_user_team, "Put a staff user in a team ('-' for none).")
-    team.add_argument("staff", metavar=STAFF_METAVAR, help=STAFF_HELP)
-    team.add_argument("team", help="team name, or - for none")
-    move = action(actions, "reassign", cmd_user_reassign,
-                  "Hand every customer of one staff user to another.")
-    move.add_argument("source", metavar="FROM", help=STAFF_HELP)
-    move.add_argument("target", metavar="TO", help=STAFF_HELP)
-    invite = action(actions, "invite", cmd_user_invite,
-                    "Make a one-time invite link for a role (valid 24 hours by default).")
-    invite.add_argument("--role", required=True, help=ROLE_HELP)
-    invite.add_argument("--team", help="team name")
+    added.add_argument("--username", help=added.text("cli_help.user.add.username"))
+    added.add_argument("--locale", choices=LOCALES, help=added.text("cli_help.user.add.locale"))
+    added.add_argument("--team", help=added.text("cli_help.team_name"))
+    user.command("list", cmd_user_list, "cli_help.user.list.about")
+    for name, handler in (("deactivate", cmd_user_deactivate),
+                          ("reactivate", cmd_user_reactivate)):
+        switched = user.command(name, handler, f"cli_help.user.{name}.about")
+        switched.add_argument("staff", metavar=STAFF_METAVAR, help=switched.text("cli_help.staff"))
+    role = user.command("role", cmd_user_role, "cli_help.user.role.about")
+    role.add_argument("staff", metavar=STAFF_METAVAR, help=role.text("cli_help.staff"))
+    role.add_argument("role", help=role.text("cli_help.role", roles=ROLES))
+    team = user.command("team", cmd_user_team, "cli_help.user.team.about")
+    team.add_argument("staff", metavar=STAFF_METAVAR, help=team.text("cli_help.staff"))
+    team.add_argument("team", help=team.text("cli_help.user.team.team"))
+    move = user.command("reassign", cmd_user_reassign, "cli_help.user.reassign.about")
+    move.add_argument("source", metavar="FROM", help=move.text("cli_help.staff"))
+    move.add_argument("target", metavar="TO", help=move.text("cli_help.staff"))
+    invite = user.command("invite", cmd_user_invite, "cli_help.user.invite.about")
+    invite.add_argument("--role", required=True, help=invite.text("cli_help.role", roles=ROLES))
+    invite.add_argument("--team", help=invite.text("cli_help.team_name"))
     invite.add_argument("--hours", type=float, default=24.0)
 
 
-def _register_privacy(actions: argparse._SubParsersAction) -> None:
-    export = action(actions, "export", cmd_privacy_export,
-                    "Export everything held about one customer (.json or .xlsx).")
+def _register_privacy(privacy: CommandParser) -> None:
+    export = privacy.command("export", cmd_privacy_export, "cli_help.privacy.export.about")
     export.add_argument("customer_id", type=int, metavar="CUSTOMER_ID")
     # -o/--output as crm export and crm report take it; --out as it always was.
     export.add_argument("-o", "--output", "--out", dest="out", type=Path, required=True,
                         metavar="FILE")
-    erase = action(actions, "erase", cmd_privacy_erase,
-                   "Erase a customer's personal data for good (asks for confirmation).")
+    erase = privacy.command("erase", cmd_privacy_erase, "cli_help.privacy.erase.about")
     erase.add_argument("customer_id", type=int, metavar="CUSTOMER_ID")
-    erase.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
+    erase.add_argument("--yes", action="store_true", help=erase.text("cli_help.yes"))
 
 
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError("a date like 2026-03-31") from exc
+        raise type_error("date") from exc
 
 
 def _team_id(name: str | None) -> int | None:

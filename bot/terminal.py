@@ -7,21 +7,18 @@ import argparse
 import io
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from bot.cli_args import CommandParser
 from bot.data_text import named_in
 from bot.i18n import catalogue, describe_error, spaced, t
 from crm import users
 from crm.actors import Actor, Channel
-from crm.config import Config
 from crm.errors import ValidationError
 from crm.failures import Failure
 from crm.users import StaffView
 from storage.errors import CodedError
-
-Handler = Callable[[argparse.Namespace, Config], int]
-AddCommand = Callable[[str, Handler, str], argparse.ArgumentParser]
 
 
 class Unanswered(Exception):
@@ -83,7 +80,6 @@ class Terminal:
 
 
 STAFF_METAVAR = "STAFF"
-STAFF_HELP = "a staff member: Telegram id, @username or name"
 
 
 def staff_member(written: str) -> StaffView:
@@ -117,17 +113,11 @@ def code_named(locale: str, groups: tuple[str, ...], word: str, codes: Sequence[
     raise ValidationError("validation.choice", field=field, value=word, allowed=names)
 
 
-def group(add: AddCommand, name: str, help_text: str) -> argparse._SubParsersAction:
+def group(parent: CommandParser, name: str, key: str) -> CommandParser:
     """A command with sub-commands (``crm user add``); bare, it prints its help."""
-    parent = add(name, lambda args, config: _help(parent), help_text)
-    return parent.add_subparsers(dest=f"{name}_command", metavar="ACTION")
-
-
-def action(actions: argparse._SubParsersAction, name: str, handler: Handler,
-           help_text: str) -> argparse.ArgumentParser:
-    sub = actions.add_parser(name, help=help_text, description=help_text)
-    sub.set_defaults(handler=handler)
-    return sub
+    command = parent.command(name, lambda args, config: _help(command), key)
+    command.commands(f"{name}_command")
+    return command
 
 
 def _help(parser: argparse.ArgumentParser) -> int:

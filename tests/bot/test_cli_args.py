@@ -56,3 +56,24 @@ def test_a_broken_config_still_gets_a_worded_mistake_and_argparse_is_left_as_it_
     with pytest.raises(SystemExit), pytest.MonkeyPatch.context():
         argparse.ArgumentParser(prog="other").parse_args(["--nope"])
     assert "other: error: unrecognized arguments: --nope" in capsys.readouterr().err
+
+
+def test_config_without_its_file_is_answered_in_the_installation_language(capsys,
+                                                                           monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    said = mistyped(capsys, "--config")
+    assert "crm：命令有误：参数 --config：后面需要跟一个值" in said
+    assert "cli.py" not in said and "error" not in said
+
+
+def test_a_value_an_argument_refuses_is_explained_in_the_installation_language(
+        capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    assert "参数 --batch-size：至少为 1" in mistyped(capsys, "keys", "rotate", "--batch-size", "0")
+    assert "参数 --batch-size：应为整数" in mistyped(capsys, "keys", "rotate", "--batch-size", "x")
+    said = mistyped(capsys, "audit", "--since", "2026-13-01")
+    assert "参数 --since：应为 2026-03-31 这样的日期" in said
+    monkeypatch.setenv("CRM_LOCALE", "en")
+    said = mistyped(capsys, "audit", "--until", "tomorrow")
+    assert "argument --until: a date like 2026-03-31" in said
+    assert not Path("data").exists()

@@ -1,0 +1,142 @@
+"""`crm --help` and every command's --help speak the installation's language."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import bot
+from bot.cli import build_parser, main
+from bot.cli_args import CommandParser, columns
+from crm.config import LOCALES
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(autouse=True)
+def _no_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.chdir(tmp_path)
+
+
+def helped(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """What `crm ARGV --help` prints; it must end well."""
+    with pytest.raises(SystemExit) as done:
+        main([*argv, "--help"])
+    assert done.value.code == 0
+    out, err = capsys.readouterr()
+    assert not err
+    return out
+
+
+def commands(parser: CommandParser, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every command and sub-command, as typed after `crm`."""
+    yield path
+    for name, sub in parser.sub_commands.items():
+        yield from commands(sub, (*path, name))
+
+
+def test_crm_help_in_a_chinese_installation_is_chinese(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    said = helped(capsys)
+    assert said.startswith("用法：crm [-h] [--config FILE] COMMAND ...")
+    assert "以 Telegram 机器人为入口的聊天式 CRM。" in said
+    assert "参数:" in said and "选项:" in said
+    assert "-h, --help     显示本帮助并退出" in said
+    assert "init         创建数据目录、密钥文件和数据库" in said
+    assert "--config FILE  TOML 配置文件（默认：$CRM_CONFIG，否则为 ./config.toml）" in said
+    assert "每项设置也可以用环境变量设置：CRM_DATA_DIR、CRM_TIMEZONE、" in said
+    for english in ("usage:", "positional arguments", "options:", "show this help", "Create"):
+        assert english not in said
+
+
+def test_crm_help_in_an_english_installation_is_english(capsys, tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('locale = "en"\n', encoding="utf-8")
+    said = helped(capsys)
+    assert said.startswith("usage: crm [-h] [--config FILE] COMMAND ...")
+    assert "A chat-first CRM run from a Telegram bot." in said
+    assert "positional arguments:" in said and "options:" in said
+    assert "-h, --help     show this help message and exit" in said
+    assert "Every setting can also be set from the environment: CRM_DATA_DIR, CRM_TIMEZONE," in said
+    assert not CHINESE.search(said)
+
+
+def test_a_command_help_is_in_the_installation_language(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    said = helped(capsys, "user", "add")
+    assert said.startswith("用法：crm user add [-h] --role ROLE --name NAME")
+    assert "按 Telegram 用户 ID 添加员工。" in said
+    assert "--role ROLE          admin、manager、agent、viewer，或机器人里的叫法（业务员）" in said
+    assert "--locale {zh-CN,en}  语言（默认：配置中的语言）" in said
+    monkeypatch.setenv("CRM_LOCALE", "en")
+    said = helped(capsys, "user", "add")
+    assert said.startswith("usage: crm user add [-h] --role ROLE --name NAME")
+    assert "Add a staff user by Telegram user id." in said
+    assert "--role ROLE          admin, manager, agent, viewer, or as the bot names it" in said
+
+
+def test_a_bare_command_group_prints_its_help_in_the_installation_language(capsys,
+                                                                           monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    assert main(["pipeline"]) == 2
+    said = capsys.readouterr().out
+    assert said.startswith("用法：crm pipeline [-h] ACTION ...")
+    assert "add-stage    添加阶段。" in said
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_command_help_runs_and_is_wholly_in_the_language(capsys, monkeypatch,
+                                                               locale: str) -> None:
+    monkeypatch.setenv("CRM_LOCALE", locale)
+    every = list(commands(build_parser(locale)))
+    assert len(every) > 50 and ("pipeline", "add-stage") in every
+    usage = "用法：" if locale == "zh-CN" else "usage: "
+    for path in every:
+        said = helped(capsys, *path)
+        assert said.startswith(f"{usage}crm {' '.join(path)}".rstrip()), path
+        assert "cli_help." not in said and "cli_args." not in said, path
+        if locale == "en":
+            assert not re.search(r"用法|参数|选项|显示本帮助", said), path
+
+
+def test_every_chinese_help_text_is_chinese() -> None:
+    """No text falls back to English: a description and every argument's help."""
+    parser = build_parser("zh-CN")
+    for path in commands(parser):
+        command = parser
+        for name in path:
+            command = command.sub_commands[name]
+        texts = [command.description, *(action.help for action in command._actions)]
+        for text in filter(None, texts):
+            assert CHINESE.search(text), (path, text)
+
+
+def test_chinese_help_is_wrapped_to_the_terminal_width(capsys, monkeypatch) -> None:
+    """A Chinese character takes two columns: no line may run past the terminal's edge."""
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    monkeypatch.setenv("COLUMNS", "60")
+    for path in (("export",), ("report",), ("keys", "rotate"), ()):
+        said = helped(capsys, *path)
+        widest = max(said.splitlines(), key=columns)
+        assert columns(widest) <= 60, widest
+
+
+def test_help_from_a_fresh_process_follows_the_config(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('locale = "zh-CN"\n', encoding="utf-8")
+    source = Path(bot.__file__).parent.parent
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("CRM_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "report", "--help"], capture_output=True, text=True,
+        check=False, cwd=tmp_path, env={**environment, "PYTHONPATH": str(source)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("用法：crm report")
+    assert "把报表写成带图表的 XLSX 工作簿（KIND：funnel、pipeline、" in result.stdout
