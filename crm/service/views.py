@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from crm.customers.views import MergedFrom
+
 
 @dataclass(frozen=True)
 class TicketMessageView:
@@ -45,6 +47,7 @@ class TicketView:
     # in earlier waits (already added to resolution_due_at).
     waiting_since: dt.datetime | None = None
     resolution_paused: dt.timedelta = dt.timedelta(0)
+    merged_from: MergedFrom | None = None  # came with a customer record merged into this one
 
     def breaching(self, now: dt.datetime) -> bool:
         """Whether a service level has been missed and the ticket is still open; a ticket
