@@ -482,6 +482,7 @@ class Notification(BaseModel):
     failed_at = pw.DateTimeField(null=True)
     attempts = pw.IntegerField(default=0)
     last_error = pw.CharField(max_length=500, null=True)
+    telegram_message_id = pw.BigIntegerField(null=True)  # the message that carried it
 
     class Meta:
         table_name = "notification"

@@ -87,6 +87,19 @@ class Relay:
 
 
 @dataclass(frozen=True)
+class SentNotice:
+    """A staff notification about a customer's words, already sent: the Telegram message to
+    correct (``message_id`` None when it was sent before its id was kept: follow it up)."""
+
+    telegram_id: int
+    message_id: int | None
+    locale: str | None
+    timezone: str | None
+    code: str
+    params: dict
+
+
+@dataclass(frozen=True)
 class ArticleView:
     id: int
     title: str
