@@ -426,6 +426,12 @@ def _staff_member(config: Config, telegram_id: int | None, lines: TextIO, out: T
     return staff
 
 
+def guest_name(config: Config, telegram_id: int) -> str:
+    """The name the console gives someone who is not staff and has not said theirs (Telegram
+    always tells the bot a name): "Guest 5001", in the installation's language."""
+    return t(config.locale, "console.customer_name", html_escape=False, telegram_id=telegram_id)
+
+
 def _customer(config: Config, telegram_id: int, out: TextIO) -> Person | None:
     """Someone who is not staff, to try the customer's side of the bot; welcomed. Telegram
     tells the bot their name, which a new lead is named after: a linked customer's own, else a
@@ -435,8 +441,7 @@ def _customer(config: Config, telegram_id: int, out: TextIO) -> Person | None:
               file=out)
         return None
     linked = service.linked_customer(telegram_id)
-    name = linked.name if linked else t(config.locale, "console.customer_name",
-                                        html_escape=False, telegram_id=telegram_id)
+    name = linked.name if linked else guest_name(config, telegram_id)
     locale = (linked.locale if linked else None) or config.locale
     print(t(locale, "console.welcome_customer", html_escape=False, name=name,
             telegram_id=telegram_id), file=out)
@@ -446,7 +451,8 @@ def _customer(config: Config, telegram_id: int, out: TextIO) -> Person | None:
 def _newcomer(config: Config, telegram_id: int, lines: TextIO, out: TextIO,
               interactive: bool | None) -> Person | None:
     """Someone not (or no longer) staff, as Telegram would see them: a deactivated member is
-    told how to come back; anyone else may join with an invite (/start CODE)."""
+    told how to come back; anyone else may join with an invite (/start CODE), under the name
+    they typed, or without a terminal to type it at, the console's guest name."""
     system_actor = Actor.system(Channel.CLI)
     try:
         former: StaffView | None = users.get_user(system_actor, telegram_id)
@@ -464,7 +470,7 @@ def _newcomer(config: Config, telegram_id: int, lines: TextIO, out: TextIO,
         name = lines.readline().strip()
     print(t(config.locale, "console.welcome_newcomer", html_escape=False,
             telegram_id=telegram_id), file=out)
-    return Person(telegram_id, name or str(telegram_id), config.locale)
+    return Person(telegram_id, name or guest_name(config, telegram_id), config.locale)
 
 
 def first_admin(config: Config, lines: TextIO, out: TextIO) -> StaffView | None:

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
+from telegram import InlineKeyboardMarkup
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
 
 from bot import session
 from bot.i18n import job_name, resolve_locale, t
 from bot.keyboards import data, keyboard
-from bot.render import local_time, span
+from bot.render import clip, local_time, span
 from crm import scheduling
 from crm.actors import Role
 from crm.clock import utcnow
 from crm.failures import Failure, short_detail
 from crm.sales.outbox import ERROR_MAX, claim_notifications, mark_failed, mark_sent
 from crm.sales.views import NotificationView
+from crm.service import SentNotice, TicketView
 
 log = logging.getLogger(__name__)
 BATCH = 20  # Telegram allows about 30 messages a second overall
@@ -47,10 +49,61 @@ async def _deliver(application: Application, note: NotificationView) -> int:
         [[(t(locale, "button.open_customer"), data("c", customer_id))]] if customer_id else [])
     return int(await deliver_once(
         application, lambda: application.bot.send_message(
-            note.telegram_id, t(locale, note.code, **_shown_params(
-                locale, timezone, _upgraded(note.code, note.params))),
+            note.telegram_id, notice_text(locale, timezone, note.code, note.params),
             reply_markup=keyboard(buttons) if buttons else None),
-        mark_sent, mark_failed, note.id, "notification"))
+        mark_sent, mark_failed, note.id, "notification", keeps_message_id=True))
+
+
+def notice_text(locale: str, timezone: str, code: str, params: dict) -> str:
+    """A staff notification's text, as it was sent (and as it is corrected later)."""
+    return t(locale, code, **_shown_params(locale, timezone, _upgraded(code, params)))
+
+
+async def correct_taken_back(application: Application, notices: Sequence[SentNotice],
+                             taken_from: str, ticket: TicketView | None = None) -> None:
+    """Staff were told of a customer's words on ticket ``taken_from``, which the customer took
+    back as a new question: each notice is edited to say so (and once the words became
+    ``ticket``, which one), so nobody answers them as part of the old ticket; a notice that
+    cannot be edited is followed up in a short message."""
+    config = application.bot_data[session.CONFIG]
+    key = "ticket.reply_became_ticket" if ticket else "ticket.reply_taken_back"
+    for notice in notices:
+        locale = resolve_locale(notice.locale, config.locale)
+        params = {"number": taken_from} | ({"new": ticket.number} if ticket else {})
+        opens = ticket.id if ticket else notice.params.get("ticket_id")
+        markup = keyboard([[(t(locale, "button.open_ticket"), data("k", opens))]])
+        if notice.message_id is not None and await _edited(
+                application, notice, notice_text(
+                    locale, notice.timezone or config.timezone, notice.code, notice.params)
+                + "\n\n" + t(locale, key, **params), markup):
+            continue
+        follow_up = t(locale, f"{key}_follow_up", text=clip(str(notice.params.get("text")), 60),
+                      **params)
+        await _sent_quietly(application, notice.telegram_id, follow_up, markup)
+
+
+async def _edited(application: Application, notice: SentNotice, text: str,
+                  markup: InlineKeyboardMarkup) -> bool:
+    try:
+        await application.bot.edit_message_text(text, chat_id=notice.telegram_id,
+                                                message_id=notice.message_id,
+                                                reply_markup=markup)
+    except Forbidden:
+        return True  # they blocked the bot: a follow-up would not reach them either
+    except TelegramError as error:  # deleted, or too old to edit
+        log.info("notice %s in chat %s not edited: %s", notice.message_id, notice.telegram_id,
+                 error)
+        return False
+    return True
+
+
+async def _sent_quietly(application: Application, chat_id: int, text: str,
+                        markup: InlineKeyboardMarkup) -> None:
+    """A message that matters less than what the sender is doing: a refusal is logged."""
+    try:
+        await application.bot.send_message(chat_id, text, reply_markup=markup)
+    except TelegramError as error:
+        log.info("follow-up to chat %s not sent: %s", chat_id, error)
 
 
 def telegram_failure(error: TelegramError) -> Failure:
@@ -113,12 +166,13 @@ def _local_moment(value: object, timezone: str) -> object:
 
 async def deliver_once(application: Application, send: Callable[[], Awaitable[object]],
                        mark_sent: Callable[..., bool], mark_failed: Callable[..., bool],
-                       item_id: int, what: str) -> bool:
-    """Send, then record the outcome: sent once Telegram accepted it; given up at once when
-    the user blocked the bot (trying again will not help); otherwise left to be retried."""
+                       item_id: int, what: str, *, keeps_message_id: bool = False) -> bool:
+    """Send, then record the outcome: sent once Telegram accepted it (``keeps_message_id``:
+    with the sent message's id, to correct it later); given up at once when the user blocked
+    the bot (trying again will not help); otherwise left to be retried."""
     executor = application.bot_data[session.EXECUTOR]
     try:
-        await send()
+        sent = await send()
     except Forbidden as error:
         log.info("%s %s not delivered for good: %s", what, item_id, error)
         await executor.run(mark_failed, item_id, _why(error), utcnow(), permanent=True)
@@ -127,5 +181,6 @@ async def deliver_once(application: Application, send: Callable[[], Awaitable[ob
         log.warning("%s %s not delivered: %s", what, item_id, error)
         await executor.run(mark_failed, item_id, _why(error), utcnow(), permanent=False)
         return False
-    await executor.run(mark_sent, item_id, utcnow())
+    kept = {"message_id": getattr(sent, "message_id", None)} if keeps_message_id else {}
+    await executor.run(mark_sent, item_id, utcnow(), **kept)
     return True

@@ -23,6 +23,7 @@ from telegram import (
 
 from bot import session
 from bot.i18n import describe_error, t
+from bot.jobs import correct_taken_back
 from bot.keyboards import Button, data, keyboard, parse
 from bot.long_text import reply_in_parts
 from bot.render import clip, when
@@ -34,6 +35,9 @@ STEP = "portal_step"  # ("new",) or ("reply", ticket id)
 QUESTION = "portal_question"  # the words last searched for, to open a ticket with them
 UNPLACED = "portal_unplaced"  # words typed while several tickets wait: which one they answer
 ADDED = "portal_added"  # (ticket id, message id) → words added to a waiting ticket, to take back
+# (words, ticket number, staff notices): words taken back off a ticket, whose staff notices
+# say which ticket they became once the customer opens one with them
+TAKEN = "portal_taken"
 BURST_WINDOW = 60.0
 FLOOD_PER_MINUTE = 40
 
@@ -221,9 +225,12 @@ async def _new_question(update: Update, context: session.Context, parts: list[st
         ticket = await session.db(context, service.get_own_ticket, user, ticket_id)
         # Words from before a restart are gone: the ticket keeps them (crm says so).
         text = context.user_data.get(ADDED, {}).get((ticket_id, message_id), "")
-        await session.db(context, service.take_back_reply, user, ticket_id, message_id, text)
+        notices = await session.db(context, service.take_back_reply, user, ticket_id,
+                                   message_id, text)
         context.user_data.pop(ADDED, None)
         await _say(update, t(locale, "portal.taken_back", number=ticket.number))
+        await correct_taken_back(context.application, notices, ticket.number)
+        context.user_data[TAKEN] = (text, ticket.number, notices)
     else:
         text = context.user_data.pop(UNPLACED, None)
         await update.callback_query.answer()
@@ -247,7 +254,7 @@ async def _acknowledged(update: Update, context: session.Context, text: str) -> 
 
 
 async def _open_ticket(update: Update, context: session.Context, text: str,
-                       file: tuple[str, str, str | None] | None) -> None:
+                       file: tuple[str, str, str | None] | None) -> TicketView:
     """A ticket from the customer's words: the first line is its title."""
     locale = session.locale(context)
     subject = clip(text.splitlines()[0] if text else t(locale, "portal.photo_subject"), 200)
@@ -255,6 +262,14 @@ async def _open_ticket(update: Update, context: session.Context, text: str,
                               portal_user(update, context), subject, text, file=file)
     await _say(update, t(locale, "portal.opened", number=ticket.number),
                _ticket_buttons(locale, ticket))
+    return ticket
+
+
+async def _became_ticket(context: session.Context, question: str, ticket: TicketView) -> None:
+    """Words taken back off a ticket became this one: staff told of them read which."""
+    taken = context.user_data.pop(TAKEN, None)
+    if taken is not None and taken[0] == question:
+        await correct_taken_back(context.application, taken[2], taken[1], ticket)
 
 
 async def _unsubscribe(update: Update, context: session.Context) -> None:
@@ -307,7 +322,8 @@ async def _pressed(update: Update, context: session.Context) -> None:
     elif action == "qq":
         question = context.user_data.pop(QUESTION, None)
         if question:
-            await _open_ticket(update, context, question, None)
+            ticket = await _open_ticket(update, context, question, None)
+            await _became_ticket(context, question, ticket)
         else:  # asked before a restart: the words are gone, ask for them
             context.user_data[STEP] = ("new",)
             await _ask_problem(update, context)

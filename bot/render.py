@@ -295,11 +295,17 @@ def _reminder_set(locale: str, entry: TimelineEntry, timezone: str) -> str:
              due=moment_text(locale, entry.data["due_at"], timezone))
 
 
-def merged_from_text(locale: str, origin: MergedFrom) -> str:
-    """Which merged record an entry came from (its name only while it is not erased)."""
+def merged_from_text(locale: str, origin: MergedFrom, *, section: str = "timeline") -> str:
+    """Which merged record an entry came from (its name only while it is not erased); the
+    ``card`` section words it as a line of a deal, order or ticket card."""
     if origin.name is None:
-        return t(locale, "timeline.merged_from_erased", id=origin.id)
-    return t(locale, "timeline.merged_from", name=origin.name, id=origin.id)
+        return t(locale, f"{section}.merged_from_erased", id=origin.id)
+    return t(locale, f"{section}.merged_from", name=origin.name, id=origin.id)
+
+
+def merged_from_lines(locale: str, origin: MergedFrom | None) -> list[str]:
+    """A card's line saying it came with a merged record; none for its own work."""
+    return [] if origin is None else [merged_from_text(locale, origin, section="card")]
 
 
 def map_link(locale: str, latitude: float, longitude: float) -> str:

@@ -320,6 +320,7 @@ class Deal(BaseModel):
     created_at = pw.DateTimeField()
     updated_at = pw.DateTimeField()
     deleted_at = pw.DateTimeField(null=True)
+    merged_from_id = pw.IntegerField(null=True)  # the record it belonged to before a merge
 
     class Meta:
         table_name = "deal"
@@ -378,6 +379,7 @@ class SalesOrder(BaseModel):
     created_by = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)
     created_at = pw.DateTimeField()
     updated_at = pw.DateTimeField()
+    merged_from_id = pw.IntegerField(null=True)  # the record it belonged to before a merge
 
     class Meta:
         table_name = "sales_order"
@@ -480,6 +482,7 @@ class Notification(BaseModel):
     failed_at = pw.DateTimeField(null=True)
     attempts = pw.IntegerField(default=0)
     last_error = pw.CharField(max_length=500, null=True)
+    telegram_message_id = pw.BigIntegerField(null=True)  # the message that carried it
 
     class Meta:
         table_name = "notification"
@@ -589,6 +592,7 @@ class Ticket(BaseModel):
     resolution_paused_seconds = pw.IntegerField(default=0)
     created_at = pw.DateTimeField()
     updated_at = pw.DateTimeField()
+    merged_from_id = pw.IntegerField(null=True)  # the record it belonged to before a merge
 
     class Meta:
         table_name = "ticket"

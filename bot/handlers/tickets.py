@@ -29,7 +29,7 @@ from bot.i18n import t
 from bot.keyboards import Button, data, keyboard, parse
 from bot.long_text import fits_one_message, reply_in_parts
 from bot.portal import file_of
-from bot.render import clip, pager, span, when
+from bot.render import clip, merged_from_lines, pager, span, when
 from bot.service_jobs import deliver_relays
 from crm import customers, service, users
 from crm.actors import Actor, Channel
@@ -59,6 +59,7 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
                                                     html_escape=False),
                priority=t(locale, f"ticket.priority.{ticket.priority}", html_escape=False),
                customer=ticket.customer_name, assignee=ticket.assignee_name or "—"),
+             *merged_from_lines(locale, ticket.merged_from),
              t(locale, "ticket.sla_line", answer=_first_answer(locale, ticket, zone),
                resolve=_resolve_by(locale, ticket, zone))]
     if ticket.breaching(now):

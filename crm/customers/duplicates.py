@@ -36,14 +36,19 @@ CUSTOMER_REFERENCES: list[tuple[str, str]] = [
     ("address", "customer_id"),
 ]
 
-# History rows that remember, once merged, the record they came from (the timeline marks them).
-MARKED_HISTORY = ("interaction", "customer_event")
+# Rows that remember, once merged, the record they came from (a merged_from_id column): the
+# timeline marks history rows, the cards of deals, orders and tickets say where they came from.
+MARKED_ORIGIN: list[str] = ["interaction", "customer_event"]
 
 
-def register_customer_reference(table: str, column: str = "customer_id") -> None:
-    """Declare a table whose rows follow their customer through a merge."""
+def register_customer_reference(table: str, column: str = "customer_id", *,
+                                marks_origin: bool = False) -> None:
+    """Declare a table whose rows follow their customer through a merge; ``marks_origin``
+    when its rows keep the merged record's id in their ``merged_from_id``."""
     if (table, column) not in CUSTOMER_REFERENCES:
         CUSTOMER_REFERENCES.append((table, column))
+    if marks_origin and table not in MARKED_ORIGIN:
+        MARKED_ORIGIN.append(table)
 
 
 def _match(actor: Actor, customer_id: int, visibility: tuple[int | None, int | None], name: str,
@@ -248,10 +253,10 @@ def merge_customers(actor: Actor, keep_id: int, other_id: int, *,
 
 
 def _mark_origin(other_id: int) -> None:
-    """The merged record's history says it came from there, so the survivor's timeline tells
-    its own entries from the merged ones; rows the merged record got from an earlier merge
-    keep the record they first belonged to."""
-    for table in MARKED_HISTORY:
+    """The merged record's history and work say they came from there, so the survivor tells
+    its own entries, deals, orders and tickets from the merged ones; rows the merged record got
+    from an earlier merge keep the record they first belonged to."""
+    for table in MARKED_ORIGIN:
         database.execute_sql(sql(f"update {table} set merged_from_id = ? where customer_id = ?"
                                  " and merged_from_id is null"), (other_id, other_id))
 

@@ -145,7 +145,7 @@ class TimelineEntry:
     staff_name: str | None
     ref_id: int
     data: dict = field(default_factory=dict)
-    merged_from: MergedFrom | None = None  # came with a merged record (interactions, events)
+    merged_from: MergedFrom | None = None  # came with a merged record (history, orders, tickets)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crm.actors import Actor
 from crm.clock import as_date, as_datetime
+from crm.customers.interactions import merged_from
 from crm.customers.load import require_visible
 from crm.customers.views import TimelineEntry
 from crm.errors import NotFound
@@ -19,9 +20,11 @@ _DEAL_SQL = (
     " d.amount_minor, d.currency, d.expected_close, d.pipeline_id, d.stage_id, d.source,"
     " d.notes, d.lost_reason, d.lost_note, d.closed_at, d.created_at, d.updated_at,"
     " d.deleted_at, c.owner_id, c.team_id, c.deleted_at,"
-    " (select max(o.id) from sales_order o where o.deal_id = d.id)"
+    " (select max(o.id) from sales_order o where o.deal_id = d.id),"
+    " d.merged_from_id, m.name, m.erased_at"
     " from deal d join customer c on c.id = d.customer_id"
     " left join company co on co.id = d.company_id"
+    " left join customer m on m.id = d.merged_from_id"
     " left join staff_user s on s.id = d.owner_id where d.id = ?"
 )
 _SUMMARY_COLUMNS = ("d.id, d.title, d.customer_id, c.name, d.owner_id, d.amount_minor,"
@@ -36,7 +39,7 @@ def _view(row: tuple) -> DealView:
         pipeline_id=row[11], stage=load_stage(row[12]), source=row[13], notes=row[14],
         lost_reason=row[15], lost_note=row[16], closed_at=as_datetime(row[17]),
         created_at=as_datetime(row[18]), updated_at=as_datetime(row[19]),
-        deleted_at=as_datetime(row[20]), order_id=row[24])
+        deleted_at=as_datetime(row[20]), order_id=row[24], merged_from=merged_from(*row[25:28]))
 
 
 def visible_row(actor: Actor, deal_id: int, *, deleted: bool = False) -> tuple:

@@ -12,8 +12,10 @@ from crm.sales.payments import payment_timeline
 from crm.sales.personal_data import assignments_of, deals_of, orders_of
 from storage.database import database, sql
 
-# Rows that follow their customer into the surviving record of a merge.
+# Rows that follow their customer into the surviving record of a merge; deals and orders
+# remember the record they came from (their cards say so).
 MERGED_TABLES = ("deal", "sales_order", "payment", "lead_assignment", "notification")
+MARKED_TABLES = ("deal", "sales_order")
 
 
 def erase_sales_text(customer_id: int) -> None:
@@ -38,7 +40,7 @@ def register() -> None:
     for source in (deal_timeline, order_timeline, payment_timeline, assignment_timeline):
         register_timeline_source(source)
     for table in MERGED_TABLES:
-        register_customer_reference(table)
+        register_customer_reference(table, marks_origin=table in MARKED_TABLES)
     register_erasure_hook(erase_sales_text)
     register_export_section("deals", deals_of)
     register_export_section("orders", orders_of)

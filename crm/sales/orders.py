@@ -10,6 +10,7 @@ from typing import Any
 from crm import audit
 from crm.actors import Actor
 from crm.clock import as_date, as_datetime, utcnow
+from crm.customers.interactions import merged_from
 from crm.customers.load import require_visible
 from crm.customers.views import TimelineEntry
 from crm.errors import Conflict, NotFound, ValidationError
@@ -38,8 +39,9 @@ _STATUS_STAMPS = {"confirmed": "confirmed_at", "shipped": "shipped_at",
 _ORDER_SQL = (
     "select o.id, o.number, o.customer_id, c.name, o.deal_id, o.owner_id, o.currency, o.status,"
     " o.subtotal_minor, o.discount_minor, o.total_minor, o.paid_minor, o.notes, o.ordered_on,"
-    " o.created_at, c.owner_id, c.team_id, c.deleted_at"
-    " from sales_order o join customer c on c.id = o.customer_id where o.id = ?"
+    " o.created_at, c.owner_id, c.team_id, c.deleted_at, o.merged_from_id, m.name, m.erased_at"
+    " from sales_order o join customer c on c.id = o.customer_id"
+    " left join customer m on m.id = o.merged_from_id where o.id = ?"
 )
 
 
@@ -229,7 +231,8 @@ def load_order(order_id: int) -> OrderView:
         paid=money.from_minor(row[11], code),
         outstanding=money.from_minor(row[10], code) - money.from_minor(row[11], code),
         notes=row[12], ordered_on=as_date(row[13]), created_at=as_datetime(row[14]),
-        lines=_lines(order_id, code), payments=order_payments(order_id))
+        lines=_lines(order_id, code), payments=order_payments(order_id),
+        merged_from=merged_from(*row[18:21]))
 
 
 def get_order(actor: Actor, order_id: int) -> OrderView:
@@ -262,13 +265,17 @@ def list_customer_orders(actor: Actor, customer_id: int, *, offset: int = 0,
 
 
 def order_timeline(customer_id: int, count: int) -> list[TimelineEntry]:
-    """Timeline source: a customer's orders, newest first."""
+    """Timeline source: a customer's orders, newest first (and the merged record each came
+    with)."""
     rows = fetch_all(
         "select o.id, o.number, o.status, o.currency, o.total_minor, o.paid_minor, o.created_at,"
-        " s.name from sales_order o left join staff_user s on s.id = o.created_by_id"
+        " s.name, o.merged_from_id, m.name, m.erased_at from sales_order o"
+        " left join staff_user s on s.id = o.created_by_id"
+        " left join customer m on m.id = o.merged_from_id"
         " where o.customer_id = ? order by o.created_at desc, o.id desc limit ?",
         (customer_id, count))
     return [TimelineEntry(as_datetime(r[6]), "order", r[2], r[1], r[7], r[0],
                           {"number": r[1], "currency": r[3],
                            "total": money.from_minor(r[4], r[3]),
-                           "paid": money.from_minor(r[5], r[3])}) for r in rows]
+                           "paid": money.from_minor(r[5], r[3])}, merged_from(*r[8:11]))
+            for r in rows]

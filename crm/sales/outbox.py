@@ -60,13 +60,14 @@ def claim_notifications(limit: int, now: dt.datetime) -> list[NotificationView]:
             for r in found]
 
 
-def mark_sent(notification_id: int, now: dt.datetime) -> bool:
-    """Record a message as delivered; False when it was not claimed (or already settled)."""
+def mark_sent(notification_id: int, now: dt.datetime, *, message_id: int | None = None) -> bool:
+    """Record a message as delivered, with the id of the Telegram message that carried it (to
+    correct it later); False when it was not claimed (or already settled)."""
     with database.atomic():
         cursor = database.execute_sql(sql(
-            "update notification set sent_at = ?, last_error = null where id = ?"
-            " and sent_at is null and failed_at is null and claimed_at is not null"),
-            (now, notification_id))
+            "update notification set sent_at = ?, last_error = null, telegram_message_id = ?"
+            " where id = ? and sent_at is null and failed_at is null and claimed_at is not null"),
+            (now, message_id, notification_id))
     return cursor.rowcount == 1
 
 

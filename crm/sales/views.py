@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from crm.customers.views import MergedFrom
 from crm.paging import Page
 
 __all__ = ["Page"]
@@ -76,6 +77,7 @@ class DealView:
     updated_at: dt.datetime
     deleted_at: dt.datetime | None = None
     order_id: int | None = None  # the latest order made from this deal
+    merged_from: MergedFrom | None = None  # came with a customer record merged into this one
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,7 @@ class OrderView:
     created_at: dt.datetime
     lines: tuple[OrderLineView, ...] = ()
     payments: tuple[PaymentView, ...] = ()
+    merged_from: MergedFrom | None = None  # came with a customer record merged into this one
 
 
 @dataclass(frozen=True)

@@ -41,12 +41,19 @@ from crm.service.tickets import (
     set_ticket_priority,
     set_ticket_status,
 )
-from crm.service.views import ArticleView, Relay, TicketMessageView, TicketSummary, TicketView
+from crm.service.views import (
+    ArticleView,
+    Relay,
+    SentNotice,
+    TicketMessageView,
+    TicketSummary,
+    TicketView,
+)
 from crm.service.waiting import FreeText, reply_to_waiting, take_back_reply, waiting_tickets
 
 __all__ = [
     "OPEN_STATUSES", "PRIORITIES", "STATUSES", "VIEWS", "ArticleView", "FreeText", "PortalUser",
-    "RateLimited", "Relay", "TicketMessageView", "TicketSummary", "TicketView",
+    "RateLimited", "Relay", "SentNotice", "TicketMessageView", "TicketSummary", "TicketView",
     "acknowledge_resolution", "add_note",
     "alert_sla_breaches", "assign_ticket", "claim_relays", "customer_reply", "customer_tickets",
     "delete_article", "edit_article", "find_customer", "get_article", "get_own_ticket",

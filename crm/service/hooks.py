@@ -5,19 +5,23 @@ from __future__ import annotations
 
 from crm.clock import as_datetime
 from crm.customers.duplicates import register_customer_reference
-from crm.customers.interactions import register_timeline_source
+from crm.customers.interactions import merged_from, register_timeline_source
 from crm.customers.views import TimelineEntry
 from crm.privacy import ERASED, Moment, register_erasure_hook, register_export_section
 from storage.database import database, fetch_all, sql
 
 
 def ticket_timeline(customer_id: int, count: int) -> list[TimelineEntry]:
-    """Each ticket when it was opened, with its number, subject and status now."""
-    rows = fetch_all("select id, number, subject, status, created_at, priority from ticket"
-                     " where customer_id = ? order by created_at desc, id desc limit ?",
-                     (customer_id, count))
+    """Each ticket when it was opened, with its number, subject and status now (and the
+    merged record it came with)."""
+    rows = fetch_all(
+        "select t.id, t.number, t.subject, t.status, t.created_at, t.priority, t.merged_from_id,"
+        " m.name, m.erased_at from ticket t left join customer m on m.id = t.merged_from_id"
+        " where t.customer_id = ? order by t.created_at desc, t.id desc limit ?",
+        (customer_id, count))
     return [TimelineEntry(as_datetime(r[4]), "ticket", "opened", f"{r[1]} {r[2]}", None, r[0],
-                          {"status": r[3], "priority": r[5]}) for r in rows]
+                          {"status": r[3], "priority": r[5]}, merged_from(*r[6:9]))
+            for r in rows]
 
 
 def tickets_of(customer_id: int, at: Moment) -> list[dict]:
@@ -58,7 +62,7 @@ def erase_service_text(customer_id: int) -> None:
 
 def register() -> None:
     """Plug the service desk into the customer record (idempotent)."""
-    register_customer_reference("ticket")
+    register_customer_reference("ticket", marks_origin=True)
     register_timeline_source(ticket_timeline)
     register_erasure_hook(erase_service_text)
     register_export_section("tickets", tickets_of)

@@ -223,16 +223,17 @@ def customer_reply(user: PortalUser, ticket_id: int, body: str, *,
     with database.atomic():
         row = _own_row(user, ticket_id)
         check_rate(row[2], user.telegram_id, now)
-        add_message(ticket_id, "customer", text, now, file=file)
+        message_id = add_message(ticket_id, "customer", text, now, file=file)
         if row[6] in RESOLVED_STATUSES and file is None and is_acknowledgement(text):
             _touch(ticket_id, now)
         else:
-            _continue(row, text, now)
+            _continue(row, text, message_id, now)
     return get_own_ticket(user, ticket_id)
 
 
-def _continue(row: tuple, text: str, now: dt.datetime) -> None:
-    """The customer's words need an answer: the ticket is open (again) and staff are told."""
+def _continue(row: tuple, text: str, message_id: int, now: dt.datetime) -> None:
+    """The customer's words (ticket message ``message_id``) need an answer: the ticket is open
+    (again) and staff are told."""
     status = {"waiting": "open", "resolved": "reopened", "closed": "reopened"}.get(
         row[6], row[6])
     clock, clock_params = clock_moves(row, status, now)
@@ -240,7 +241,7 @@ def _continue(row: tuple, text: str, now: dt.datetime) -> None:
                              " where id = ?"), (status, now, *clock_params, row[0]))
     _notify_staff(row, "ticket.customer_replied",
                   {"number": row[1], "subject": row[4], "text": text[:300] or "📎",
-                   "ticket_id": row[0]}, now)
+                   "ticket_id": row[0], "message_id": message_id}, now)
 
 
 def _touch(ticket_id: int, now: dt.datetime) -> None:

@@ -10,6 +10,7 @@ from crm import audit, runtime
 from crm.actors import Actor
 from crm.clock import as_datetime, utcnow
 from crm.customers import inputs
+from crm.customers.interactions import merged_from
 from crm.customers.load import require_visible
 from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.localtime import installation_today
@@ -33,9 +34,10 @@ _TICKET_SQL = (
     " t.priority, t.channel, t.assignee_id, s.name, t.first_response_due_at,"
     " t.resolution_due_at, t.first_responded_at, t.resolved_at, t.rating, t.created_at,"
     " t.updated_at, c.owner_id, c.team_id, c.telegram_user_id, t.waiting_since,"
-    " t.resolution_paused_seconds"
+    " t.resolution_paused_seconds, t.merged_from_id, m.name, m.erased_at"
     " from ticket t join customer c on c.id = t.customer_id"
-    " left join staff_user s on s.id = t.assignee_id")
+    " left join staff_user s on s.id = t.assignee_id"
+    " left join customer m on m.id = t.merged_from_id")
 _MESSAGES_SQL = (
     "select m.id, m.author, s.name, m.body, m.internal, m.file_id, m.file_kind, m.created_at"
     " from ticket_message m left join staff_user s on s.id = m.staff_id"
@@ -59,7 +61,8 @@ def view_of(row: tuple, messages: tuple[TicketMessageView, ...] = ()) -> TicketV
                       as_datetime(row[16]), as_datetime(row[17]), messages,
                       customer_on_telegram=row[20] is not None,
                       waiting_since=as_datetime(row[21]),
-                      resolution_paused=dt.timedelta(seconds=row[22] or 0))
+                      resolution_paused=dt.timedelta(seconds=row[22] or 0),
+                      merged_from=merged_from(*row[23:26]))
 
 
 def clock_moves(row: tuple, status: str, now: dt.datetime) -> tuple[str, tuple]:

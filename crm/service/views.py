@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from crm.customers.views import MergedFrom
+
 
 @dataclass(frozen=True)
 class TicketMessageView:
@@ -45,6 +47,7 @@ class TicketView:
     # in earlier waits (already added to resolution_due_at).
     waiting_since: dt.datetime | None = None
     resolution_paused: dt.timedelta = dt.timedelta(0)
+    merged_from: MergedFrom | None = None  # came with a customer record merged into this one
 
     def breaching(self, now: dt.datetime) -> bool:
         """Whether a service level has been missed and the ticket is still open; a ticket
@@ -81,6 +84,19 @@ class Relay:
     file_kind: str | None
     staff_name: str | None
     status: str  # the ticket's status when sent
+
+
+@dataclass(frozen=True)
+class SentNotice:
+    """A staff notification about a customer's words, already sent: the Telegram message to
+    correct (``message_id`` None when it was sent before its id was kept: follow it up)."""
+
+    telegram_id: int
+    message_id: int | None
+    locale: str | None
+    timezone: str | None
+    code: str
+    params: dict
 
 
 @dataclass(frozen=True)

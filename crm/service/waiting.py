@@ -6,14 +6,17 @@ the customer may take them back as a new question; with several, they say which.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from crm.clock import utcnow
 from crm.errors import Conflict
 from crm.service.portal import PortalUser, _own_row, customer_reply, find_customer
 from crm.service.tickets import _TICKET_SQL, view_of
-from crm.service.views import TicketSummary, TicketView
+from crm.service.views import SentNotice, TicketSummary, TicketView
 from storage.database import database, fetch_all, fetch_one, sql
+
+CUSTOMER_REPLIED = "ticket.customer_replied"  # the staff notice of a customer's words
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,13 @@ def waiting_tickets(user: PortalUser) -> tuple[TicketSummary, ...]:
 
 
 def take_back_reply(user: PortalUser, ticket_id: int, message_id: int, text: str, *,
-                    now: dt.datetime | None = None) -> None:
+                    now: dt.datetime | None = None) -> tuple[SentNotice, ...]:
     """The customer says ``text``, added to a waiting ticket as message ``message_id``, was a
     new question: it leaves the ticket, which waits again as if it had never been written
     (its resolution clock paused from then on). Only while nothing happened on the ticket
     since; else it stays (Conflict). The words are compared too: a message id can be given
-    again once its message is gone."""
+    again once its message is gone. Staff notices of the words not sent yet are withdrawn;
+    the ones sent are returned, for the bot to correct."""
     now = now or utcnow()
     with database.atomic():
         row = _own_row(user, ticket_id)
@@ -74,3 +78,30 @@ def take_back_reply(user: PortalUser, ticket_id: int, message_id: int, text: str
         # resolution due time, so the clock ends up as if the wait had never been broken.
         database.execute_sql(sql("update ticket set status = 'waiting', waiting_since = ?,"
                                  " updated_at = ? where id = ?"), (last[3], now, ticket_id))
+        return _withdraw_notices(row[2], ticket_id, message_id, last[3])
+
+
+def _withdraw_notices(customer_id: int, ticket_id: int, message_id: int,
+                      written_at: object) -> tuple[SentNotice, ...]:
+    """The staff notices of one customer message (queued with it, in its transaction): the
+    unsent are dropped, so nobody reads the words as part of the ticket; the sent are
+    returned. A notice being sent this very moment is neither: it goes out as it was."""
+    rows = fetch_all(
+        "select n.id, n.params, n.sent_at, n.claimed_at, n.telegram_message_id, s.telegram_id,"
+        " s.locale, s.timezone from notification n join staff_user s on s.id = n.staff_id"
+        " where n.customer_id = ? and n.code = ? and n.created_at = ? and n.failed_at is null",
+        (customer_id, CUSTOMER_REPLIED, written_at))
+    sent = []
+    for notice_id, stored, sent_at, claimed_at, telegram_message_id, chat, locale, zone in rows:
+        params = json.loads(stored)
+        # notices queued before they named their message: the ticket and the moment tell
+        if (params.get("ticket_id"), params.get("message_id", message_id)) != (
+                ticket_id, message_id):
+            continue
+        if sent_at is not None:
+            sent.append(SentNotice(chat, telegram_message_id, locale, zone, CUSTOMER_REPLIED,
+                                   params))
+        elif claimed_at is None:
+            database.execute_sql(sql("delete from notification where id = ? and claimed_at"
+                                     " is null and sent_at is null"), (notice_id,))
+    return tuple(sent)

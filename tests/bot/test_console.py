@@ -427,6 +427,24 @@ def test_a_newcomer_joins_with_an_invite_at_the_console(installed) -> None:
     assert "Li Lei" in shown.split("> ")[1]  # the bot welcomed them by the name they gave
 
 
+def test_a_newcomer_joining_through_a_pipe_is_named_to_the_admin_as_the_consoles_guest(
+        installed, monkeypatch) -> None:
+    """Nobody at a terminal types a name: the admin reads the name the console gives anyone
+    who is not staff, as the customer's side does, not a bare number."""
+    from crm import invites
+
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    invite = invites.create_invite(users.identify(42).as_actor(), "agent")
+    out = io.StringIO()
+    lines = _SlowLines(f"/start {invite.code}\n/quit\n", 4.0)  # the notice goes out meanwhile
+    assert run_console(installed, 5001, lines=lines, out=out) == 0
+    [told] = [line.split("→ Chen Jing: ")[1] for line in out.getvalue().splitlines()
+              if "→ Chen Jing: " in line]
+    assert told.startswith("🆕 Guest 5001 (Telegram id 5001) joined the staff")
+    joined = users.identify(5001)
+    assert joined is not None and joined.name == "Guest 5001"
+
+
 def test_a_deactivated_members_console_says_so(installed) -> None:
     users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
     users.add_user(Actor.system(), 43, "agent", "Li Na", locale="en")

@@ -147,3 +147,31 @@ def test_a_group_sharing_a_phone_offers_no_not_duplicates(chat, people) -> None:
     assert fetch_one("select count(*) from duplicate_dismissal") == (0,)
     assert chat.press(AGENT, f"du:n:{first.id}.{second.id}")  # refused, nothing stored
     assert fetch_one("select count(*) from duplicate_dismissal") == (0,)
+
+
+def _card(chat, user_id: int, button: str) -> str:
+    [card] = [r for r in chat.press(user_id, button) if r.text]
+    return card.text
+
+
+def test_the_cards_of_a_merged_records_deal_order_and_ticket_say_where_they_came_from(
+        chat, people) -> None:
+    from crm import privacy, sales, service
+
+    _, agent = people
+    sales.ensure_default_pipeline()
+    keep, other = customer(agent, "韩梅梅"), customer(agent, "李雷")
+    own = sales.create_deal(agent, keep.id, "自己的商机")
+    deal = sales.create_deal(agent, other.id, "带过来的商机")
+    order = sales.create_order(agent, other.id, [])
+    ticket = service.open_ticket(agent, other.id, "带过来的工单")
+    chat.press(MANAGER, f"du:y:{keep.id}:{keep.id}.{other.id}")
+    for button in (f"d:{deal.id}", f"o:{order.id}", f"k:{ticket.id}"):
+        assert f"🔀 来自合并的记录 李雷 #{other.id}" in _card(chat, MANAGER, button)
+        assert f"🔀 From merged record 李雷 #{other.id}" in _card(chat, AGENT, button)
+    assert "🔀" not in _card(chat, MANAGER, f"d:{own.id}")
+    privacy.erase_customer(SYSTEM, other.id)
+    for button in (f"d:{deal.id}", f"o:{order.id}", f"k:{ticket.id}"):
+        chinese, english = _card(chat, MANAGER, button), _card(chat, AGENT, button)
+        assert f"🔀 来自合并的记录 #{other.id}（已清除）" in chinese and "李雷" not in chinese
+        assert f"🔀 From merged record #{other.id}, since erased" in english

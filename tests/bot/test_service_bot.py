@@ -6,6 +6,7 @@ another's ticket or any staff screen by guessing numbers or forging buttons."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import peewee
 import pytest
@@ -654,3 +655,57 @@ def test_a_customer_without_a_waiting_ticket_is_searched_as_before(chat, staff) 
     open_ticket(chat, ALICE, "zh", "打印机坏了")  # open, not waiting for her
     [found] = chat.send(ALICE, "打印机开不了机")
     assert "可能有帮助的文章" in found.text
+
+
+def _notice_of(chat, words: str) -> tuple[int, str]:
+    """The agent's notice of the customer's words, sent: (its Telegram message id, the
+    number of the ticket it names)."""
+    run(chat, deliver_notifications)
+    [(kept, params)] = fetch_all("select telegram_message_id, params from notification"
+                                 " where code = 'ticket.customer_replied' and params like ?",
+                                 (f"%{words}%",))
+    return kept, json.loads(params)["number"]
+
+
+def _edits_to_agent(chat) -> list:
+    return [c for c in chat.stub.calls
+            if c.method == "editMessageText" and int(c.params["chat_id"]) == AGENT]
+
+
+def test_words_taken_back_as_a_new_question_are_corrected_in_the_agents_notice(
+        chat, staff) -> None:
+    waiting_for_alice(chat, "zh", "打印机坏了", "请问型号是？")
+    [told] = chat.send(ALICE, "发票还没收到")
+    kept, old_number = _notice_of(chat, "发票还没收到")
+    assert kept is not None and "发票还没收到" in to(chat, AGENT)[-1]
+    found = shown(chat.press(ALICE, told.button("新问题")))[-1]
+    [taken] = _edits_to_agent(chat)
+    assert int(taken.params["message_id"]) == kept  # the notice itself, not a new message
+    assert "发票还没收到" in taken.params["text"]
+    assert f"客户已把这条留言从 <b>{old_number}</b> 撤回：这是个新问题" in taken.params["text"]
+    # She opens a ticket with those words: the notice says which one they became.
+    chat.press(ALICE, found.button("🆕"))
+    new_id, new_number = fetch_one("select id, number from ticket order by id desc limit 1")
+    became = _edits_to_agent(chat)[-1]
+    assert int(became.params["message_id"]) == kept
+    assert f"撤回：已成为工单 <b>{new_number}</b>" in became.params["text"]
+    assert became.buttons() == [("🎫 打开工单", f"k:{new_id}")]
+
+
+def test_a_notice_not_sent_yet_is_withdrawn_with_the_words(chat, staff) -> None:
+    waiting_for_alice(chat, "en", "Printer broken", "Which model is it?")
+    [told] = chat.send(ALICE, "my invoice never came", language="en")
+    chat.press(ALICE, told.button("new question"))
+    run(chat, deliver_notifications)
+    assert not any("my invoice never came" in text for text in to(chat, AGENT))
+    assert _edits_to_agent(chat) == []
+
+
+def test_a_notice_that_cannot_be_edited_is_followed_up(chat, staff) -> None:
+    waiting_for_alice(chat, "zh", "打印机坏了", "请问型号是？")
+    [told] = chat.send(ALICE, "发票还没收到")
+    _, old_number = _notice_of(chat, "发票还没收到")
+    chat.stub.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
+    chat.press(ALICE, told.button("新问题"))
+    assert f"↩ 客户已撤回在 <b>{old_number}</b> 的留言（“发票还没收到”）：这是个新问题" \
+        in to(chat, AGENT)[-1]

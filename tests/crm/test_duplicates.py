@@ -192,3 +192,28 @@ def test_entries_merged_twice_still_say_which_record_they_first_came_from(cast) 
                        "韩梅的通话": MergedFrom(second.id, "韩梅"), "梅梅的通话": None}
     merges = [e.merged_from for e in timeline if e.subkind == "merged"]
     assert merges == [None, MergedFrom(second.id, "韩梅")]  # the first merge was the second's
+
+
+def test_deals_orders_and_tickets_a_merge_brought_say_which_record_they_came_from(cast) -> None:
+    from crm import privacy, sales, service
+
+    sales.ensure_default_pipeline()
+    keep, other = customer(cast.agent, "韩梅梅"), customer(cast.agent, "李雷")
+    own_deal = sales.create_deal(cast.agent, keep.id, "自己的商机")
+    deal = sales.create_deal(cast.agent, other.id, "带过来的商机")
+    order = sales.create_order(cast.agent, other.id, [])
+    ticket = service.open_ticket(cast.agent, other.id, "带过来的工单")
+    customers.merge_customers(cast.manager, keep.id, other.id)
+    came = MergedFrom(other.id, "李雷")
+    assert sales.get_deal(cast.agent, deal.id).merged_from == came
+    assert sales.get_order(cast.agent, order.id).merged_from == came
+    assert service.get_ticket(cast.agent, ticket.id).merged_from == came
+    assert sales.get_deal(cast.agent, own_deal.id).merged_from is None
+    timeline = customers.get_timeline(cast.agent, keep.id, limit=30).items
+    assert {e.kind: e.merged_from for e in timeline if e.kind in ("order", "ticket")} == {
+        "order": came, "ticket": came}
+    privacy.erase_customer(cast.admin, other.id)
+    gone = MergedFrom(other.id, None)  # its number stays, its name went with the erasure
+    assert sales.get_deal(cast.agent, deal.id).merged_from == gone
+    assert sales.get_order(cast.agent, order.id).merged_from == gone
+    assert service.get_ticket(cast.agent, ticket.id).merged_from == gone

@@ -11,7 +11,7 @@ from bot.handlers.sales.trips import LinesScreen
 from bot.handlers.sales.view import LABEL_MAX, button, day, money, rows_of
 from bot.i18n import t
 from bot.keyboards import Button, data, keyboard
-from bot.render import clip, pager
+from bot.render import clip, merged_from_lines, pager
 from crm.customers.views import CustomerCard
 from crm.sales.views import PAYMENT_METHODS, OrderLineView, OrderSummary, OrderView, Page
 
@@ -47,7 +47,8 @@ def order_text(locale: str, order: OrderView) -> str:
     code = order.currency
     lines = [t(locale, "order.card.title", number=order.number,
                status=status(locale, order.status)),
-             t(locale, "order.card.customer", customer=order.customer_name)]
+             t(locale, "order.card.customer", customer=order.customer_name),
+             *merged_from_lines(locale, order.merged_from)]
     lines += [_line(locale, i, x, code) for i, x in enumerate(order.lines, start=1)] or [
         t(locale, "order.card.no_lines")]
     if order.discount:

@@ -14,7 +14,7 @@ from telegram import InlineKeyboardMarkup
 from bot.handlers.sales.trips import DealScreen, Forecast, Overview
 from bot.i18n import money, t
 from bot.keyboards import Button, data, keyboard
-from bot.render import clip, pager, when
+from bot.render import clip, merged_from_lines, pager, when
 from crm.sales.figures import MonthFigure
 from crm.sales.money import DEFAULT_CURRENCY
 from crm.sales.views import LOST_REASONS, DealSummary, DealView, Page, StageMove, StageView
@@ -130,7 +130,8 @@ def deal_text(locale: str, deal: DealView) -> str:
     """Everything about a deal, one fact a line."""
     stage = stage_name(locale, deal.stage)
     lines = [t(locale, "deal.card.title", title=deal.title),
-             t(locale, "deal.card.customer", customer=deal.customer_name)]
+             t(locale, "deal.card.customer", customer=deal.customer_name),
+             *merged_from_lines(locale, deal.merged_from)]
     if deal.company_name:
         lines.append(t(locale, "deal.card.company", company=deal.company_name))
     lines += [t(locale, "deal.card.owner", owner=deal.owner_name or "—"),
