@@ -67,9 +67,9 @@ async def correct_taken_back(application: Application, notices: Sequence[SentNot
     cannot be edited is followed up in a short message."""
     config = application.bot_data[session.CONFIG]
     key = "ticket.reply_became_ticket" if ticket else "ticket.reply_taken_back"
+    params = {"number": taken_from} | ({"new": ticket.number} if ticket else {})
     for notice in notices:
         locale = resolve_locale(notice.locale, config.locale)
-        params = {"number": taken_from} | ({"new": ticket.number} if ticket else {})
         opens = ticket.id if ticket else notice.params.get("ticket_id")
         markup = keyboard([[(t(locale, "button.open_ticket"), data("k", opens))]])
         if notice.message_id is not None and await _edited(

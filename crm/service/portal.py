@@ -30,6 +30,8 @@ from crm.service.views import TicketSummary, TicketView
 from crm.validation import normalise_phone
 from storage.database import database, fetch_all, fetch_one, sql
 
+CUSTOMER_REPLIED = "ticket.customer_replied"  # the staff notice of a customer's words
+
 RATE_WINDOW = dt.timedelta(minutes=1)
 RESOLVED_STATUSES = ("resolved", "closed")
 
@@ -239,7 +241,7 @@ def _continue(row: tuple, text: str, message_id: int, now: dt.datetime) -> None:
     clock, clock_params = clock_moves(row, status, now)
     database.execute_sql(sql(f"update ticket set status = ?, updated_at = ?{clock}"
                              " where id = ?"), (status, now, *clock_params, row[0]))
-    _notify_staff(row, "ticket.customer_replied",
+    _notify_staff(row, CUSTOMER_REPLIED,
                   {"number": row[1], "subject": row[4], "text": text[:300] or "📎",
                    "ticket_id": row[0], "message_id": message_id}, now)
 

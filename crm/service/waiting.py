@@ -11,12 +11,16 @@ from dataclasses import dataclass
 
 from crm.clock import utcnow
 from crm.errors import Conflict
-from crm.service.portal import PortalUser, _own_row, customer_reply, find_customer
+from crm.service.portal import (
+    CUSTOMER_REPLIED,
+    PortalUser,
+    _own_row,
+    customer_reply,
+    find_customer,
+)
 from crm.service.tickets import _TICKET_SQL, view_of
 from crm.service.views import SentNotice, TicketSummary, TicketView
 from storage.database import database, fetch_all, fetch_one, sql
-
-CUSTOMER_REPLIED = "ticket.customer_replied"  # the staff notice of a customer's words
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ def _withdraw_notices(customer_id: int, ticket_id: int, message_id: int,
         " s.locale, s.timezone from notification n join staff_user s on s.id = n.staff_id"
         " where n.customer_id = ? and n.code = ? and n.created_at = ? and n.failed_at is null",
         (customer_id, CUSTOMER_REPLIED, written_at))
-    sent = []
+    sent, unsent = [], []
     for notice_id, stored, sent_at, claimed_at, telegram_message_id, chat, locale, zone in rows:
         params = json.loads(stored)
         # notices queued before they named their message: the ticket and the moment tell
@@ -102,6 +106,9 @@ def _withdraw_notices(customer_id: int, ticket_id: int, message_id: int,
             sent.append(SentNotice(chat, telegram_message_id, locale, zone, CUSTOMER_REPLIED,
                                    params))
         elif claimed_at is None:
-            database.execute_sql(sql("delete from notification where id = ? and claimed_at"
-                                     " is null and sent_at is null"), (notice_id,))
+            unsent.append(notice_id)
+    if unsent:
+        marks = ", ".join("?" * len(unsent))
+        database.execute_sql(sql(f"delete from notification where id in ({marks})"
+                                 " and claimed_at is null and sent_at is null"), tuple(unsent))
     return tuple(sent)
