@@ -15,13 +15,13 @@ import contextlib
 import functools
 import gettext
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
 from bot.i18n import FALLBACK, t
 from crm.config import Config
+from crm.spreadsheets import columns
 
 # argparse's message templates (Python 3.11) and their keys in the catalogue
 MESSAGES = {
@@ -56,15 +56,18 @@ def _said(message: str) -> str:
     return t(locale, f"cli_args.{key}", html_escape=False)
 
 
+# argparse looks its words up through this; outside a CommandParser's work it answers as
+# argparse's own look-up does.
+argparse._ = _said  # type: ignore[attr-defined]
+
+
 @contextlib.contextmanager
 def _speaking(locale: str) -> Iterator[None]:
     """argparse's words in ``locale`` inside the block, for this thread's work only."""
     token = _speaking_in.set(locale)
-    before, argparse._ = argparse._, _said  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        argparse._ = before  # type: ignore[attr-defined]
         _speaking_in.reset(token)
 
 
@@ -146,11 +149,6 @@ _WIDE = ("\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
 _OPENING = r"（《「『【〔“‘(\["
 _CLOSING = r"，。、；：？！）》」』】〕”’…),.;:!?\]"
 _PIECES = re.compile(rf"\s+|[{_OPENING}]*(?:[^\s{_WIDE}]+|[{_WIDE}])[{_CLOSING}]*")
-
-
-def columns(text: str) -> int:
-    """How many columns a terminal gives ``text``."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def wrap(text: str, width: int) -> list[str]:

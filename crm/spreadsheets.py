@@ -51,9 +51,14 @@ def text_width(value: Any) -> int:
         return len(f"{value:,}")
     if isinstance(value, float | Decimal):
         return len(f"{value:,.2f}")
-    return max((sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line)
-                for line in str(value).split("\n")), default=0)
+    return max((columns(line) for line in str(value).split("\n")), default=0)
 
+
+
+def columns(text: str) -> int:
+    """How many columns ``text`` takes in a terminal or a spreadsheet cell: Chinese,
+    Japanese, Korean and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 def set_widths(sheet: Any, rows: Iterable[Sequence[Any]]) -> None:
     """Each column as wide as the widest of ``rows`` (headers included) shows; on a streamed
