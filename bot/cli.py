@@ -18,8 +18,8 @@ from bot import (
     cli_users,
 )
 from bot.cli_args import argparse_speaking
-from bot.i18n import resolve_locale, t
-from bot.render import check_params
+from bot.i18n import resolve_locale
+from bot.status_text import check_message, healthy, status_plain
 from bot.terminal import STAFF_METAVAR, Handler, Terminal, discard_stdout, staff_member, telegram_id
 from crm import __version__, runtime, system
 from crm.actors import Actor, Channel
@@ -92,12 +92,32 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
     out = Terminal(config.locale)
     results = system.check_system(config)
     for result in results:
-        line = t(config.locale, result.code, html_escape=False,
-                 **check_params(config.locale, result.params, config.timezone))
-        out.say(f"cli.check.{result.status.value}", name=result.name, message=line)
+        out.say(f"cli.check.{result.status.value}", name=result.name,
+                message=check_message(config.locale, result, config.timezone))
     failed = any(r.status is system.Status.FAIL for r in results)
     out.say("cli.check.unhealthy" if failed else "cli.check.healthy")
     return 1 if failed else 0
+
+
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    """/status at a terminal; a database that cannot be counted in (unreachable, not set up,
+    or behind this program's schema) gets the checks alone, which say why."""
+    if not _schema_current(config):
+        Terminal(config.locale).say("cli.status.title")
+        return cmd_check(args, config)
+    status = system.get_status(Actor.system(Channel.CLI), config)
+    print(status_plain(config.locale, status, config.timezone))
+    return 0 if healthy(status) else 1
+
+
+def _schema_current(config: Config) -> bool:
+    from storage.migrate import current_version, latest_version
+
+    try:
+        db = system.open_database(config, apply_migrations=False)
+    except CodedError:
+        return False
+    return current_version(db) == latest_version()
 
 
 def cmd_config(args: argparse.Namespace, config: Config) -> int:
@@ -164,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("migrate", cmd_migrate, "Apply pending database migrations.")
     add("check", cmd_check, "Check the config, key, database, schema and token; "
         "exit 1 when something is broken.")
+    add("status", cmd_status, "The installation's checks and size, as admins see /status in "
+        "the chat; exit 1 when something is broken.")
     add("version", cmd_version, "Print the program and schema versions.")
     add("config", cmd_config, "Show the effective settings and where each came from "
         "(secrets hidden).")
