@@ -1,17 +1,24 @@
 """The scheduler's record of its own jobs: when each last ran, how it ended, and when it should
 run next; admins are told (once per problem) when a job fails or does not run in time, because
-a reminder system that fails silently is worse than none."""
+a reminder system that fails silently is worse than none.
+
+A verified backup made by hand (`crm backup`, /backup) counts as a run of the backup job: made
+after the scheduled one was due, it stands in for it. The backup folder says when one was made
+(each file's manifest records why it was made), so nothing else has to be kept in step."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
+from crm import runtime
 from crm.actors import Actor
 from crm.clock import as_datetime
 from crm.failures import Failure
 from crm.permissions import Action, require
 from crm.sales.outbox import moment, notify
+from storage import backup as backup_store
 from storage.database import database, fetch_all, sql
 
 OUTCOME_MAX = 300
@@ -27,9 +34,26 @@ GRACE: dict[str, dt.timedelta] = {
 }
 
 
+BACKUP = "backup"  # the scheduled backup job
+BY_HAND = "manual"  # why a backup made with `crm backup` or /backup was made, in its manifest
+
+
 def due_time(name: str, expected_by: dt.datetime) -> dt.datetime:
     """When a job is due to run, from when it should have started by (minus its grace)."""
     return expected_by - GRACE.get(name, dt.timedelta(0))
+
+
+def last_backup_by_hand(folder: Path | None = None) -> dt.datetime | None:
+    """When the newest verified backup made by hand was taken (naive UTC), in ``folder`` or
+    the configured backup folder; a failed one never counts."""
+    return backup_store.last_verified(folder or runtime.config().backup_dir, reason=BY_HAND)
+
+
+def made_up_by_hand(name: str, expected_by: dt.datetime | None,
+                    by_hand: dt.datetime | None) -> bool:
+    """Whether a backup made by hand after the scheduled backup was due stands in for it."""
+    return (name == BACKUP and expected_by is not None and by_hand is not None
+            and by_hand >= due_time(name, expected_by))
 
 
 @dataclass(frozen=True)
@@ -95,15 +119,20 @@ def job_finished(name: str, now: dt.datetime, *, ok: bool, outcome: str = "",
 
 def check_overdue_jobs(now: dt.datetime, *, names: list[str] | None = None) -> list[str]:
     """Jobs that should have started and have not (of ``names``, else all): tell the admins
-    once; returns their names."""
-    rows = [row for row in fetch_all("select name, expected_by from job_run where expected_by < ?"
-                                     " and alerted_at is null order by name", (now,))
-            if names is None or row[0] in names]
+    once; returns their names. A backup made by hand since the scheduled one was due is no
+    missed backup."""
+    rows = [(name, as_datetime(expected_by)) for name, expected_by in fetch_all(
+                "select name, expected_by from job_run where expected_by < ?"
+                " and alerted_at is null order by name", (now,))
+            if names is None or name in names]
+    if any(name == BACKUP for name, _ in rows):
+        by_hand = last_backup_by_hand()
+        rows = [(name, expected_by) for name, expected_by in rows
+                if not made_up_by_hand(name, expected_by, by_hand)]
     told = []
     with database.atomic():
         for name, expected_by in rows:
-            if _alert(name, "job.missed", missed_params(name, as_datetime(expected_by), now),
-                      now):
+            if _alert(name, "job.missed", missed_params(name, expected_by, now), now):
                 told.append(name)
     return told
 

@@ -10,6 +10,7 @@ from enum import StrEnum
 import peewee
 from peewee import Database
 
+from crm import scheduling
 from crm.actors import Actor
 from crm.clock import as_datetime, utcnow
 from crm.config import Config
@@ -17,7 +18,6 @@ from crm.failures import from_stored
 from crm.permissions import Action, require
 from crm.reminders import FailedReminder, list_failed_reminders
 from crm.sales.pipelines import ensure_default_pipeline
-from crm.scheduling import due_time
 from storage import backup as backup_store
 from storage import keys as keystore
 from storage.backup.keys import ensure_backup_key, load_backup_key
@@ -143,7 +143,8 @@ def check_system(config: Config) -> list[CheckResult]:
                        "check.key_match_ok", {})
             results.append(_check_backups(config, probe))
             if schema_ok:
-                results.extend(_check_jobs(probe, utcnow()))
+                results.extend(_check_jobs(probe, utcnow(),
+                                           scheduling.last_backup_by_hand(config.backup_dir)))
         finally:
             probe.close()
     if config.telegram_token:
@@ -208,37 +209,84 @@ def _check_backups(config: Config, db: Database) -> CheckResult:
                        {"source": source, "version": tools})
 
 
-def _check_jobs(db: Database, now: dt.datetime) -> list[CheckResult]:
-    """How each scheduled job last ended, whether one is overdue, and undelivered reminders.
-    Moments go out as naive UTC datetimes: interfaces show them in the reader's time zone."""
+def _check_jobs(db: Database, now: dt.datetime,
+                by_hand: dt.datetime | None = None) -> list[CheckResult]:
+    """How each scheduled job last ended, whether one is overdue, and undelivered reminders;
+    ``by_hand``: when the newest verified backup made by hand was taken, which counts as a
+    run of the backup job. Moments go out as naive UTC datetimes: interfaces show them in the
+    reader's time zone."""
     rows = db.execute_sql("select name, last_finished_at, last_ok, last_error, expected_by"
                           " from job_run order by name").fetchall()
     results = [] if rows else [CheckResult("jobs", Status.WARN, "check.jobs_none", {})]
     for name, finished, ok, error, expected_by in rows:
-        finished, expected_by = as_datetime(finished), as_datetime(expected_by)
-        last = finished or "-"
-        if ok is not None and not ok:
-            reason = from_stored(error)
-            results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_failed", {
-                "job": name, "when": last, "error": reason.as_param() if reason else "-"}))
-        elif expected_by is not None and expected_by < now and finished is None:
-            results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_never_ran",
-                                       {"job": name, "due": due_time(name, expected_by)}))
-        elif expected_by is not None and expected_by < now:
-            results.append(CheckResult(f"job:{name}", Status.WARN, "check.job_late",
-                                       {"job": name, "when": last}))
-        elif finished is None:  # a new installation, or a job switched off in the config
-            results.append(CheckResult(f"job:{name}", Status.OK, "check.job_not_yet", {
-                "job": name, "due": due_time(name, expected_by)}) if expected_by
-                else CheckResult(f"job:{name}", Status.OK, "check.job_off", {"job": name}))
-        else:
-            results.append(CheckResult(f"job:{name}", Status.OK, "check.job_ok",
-                                       {"job": name, "when": last}))
+        run = _JobRow(name, as_datetime(finished), ok, error, as_datetime(expected_by))
+        results.append(_backup_result(run, by_hand, now) if name == scheduling.BACKUP
+                       else _job_result(run, now))
+    if by_hand is not None and not any(row[0] == scheduling.BACKUP for row in rows):
+        # backups made by hand while the bot (and so the backup job) has never run
+        results.append(_by_hand(by_hand))
     failed = db.execute_sql("select count(*) from reminder where status = 'failed'").fetchone()[0]
     if failed:
         results.append(CheckResult("reminders", Status.WARN, "check.reminders_failed",
                                    {"count": failed}))
     return results
+
+
+@dataclass(frozen=True)
+class _JobRow:
+    name: str
+    finished: dt.datetime | None
+    ok: bool | None
+    error: str | None
+    expected_by: dt.datetime | None
+
+
+def _job_result(run: _JobRow, now: dt.datetime) -> CheckResult:
+    """One job's line from its own record."""
+    name, finished, expected_by = run.name, run.finished, run.expected_by
+    last = finished or "-"
+    if run.ok is not None and not run.ok:
+        reason = from_stored(run.error)
+        return CheckResult(f"job:{name}", Status.WARN, "check.job_failed", {
+            "job": name, "when": last, "error": reason.as_param() if reason else "-"})
+    if expected_by is not None and expected_by < now and finished is None:
+        return CheckResult(f"job:{name}", Status.WARN, "check.job_never_ran",
+                           {"job": name, "due": scheduling.due_time(name, expected_by)})
+    if expected_by is not None and expected_by < now:
+        return CheckResult(f"job:{name}", Status.WARN, "check.job_late",
+                           {"job": name, "when": last})
+    if finished is None:  # a new installation, or a job switched off in the config
+        return CheckResult(f"job:{name}", Status.OK, "check.job_not_yet", {
+            "job": name, "due": scheduling.due_time(name, expected_by)}) if expected_by \
+            else CheckResult(f"job:{name}", Status.OK, "check.job_off", {"job": name})
+    return CheckResult(f"job:{name}", Status.OK, "check.job_ok", {"job": name, "when": last})
+
+
+def _backup_result(run: _JobRow, by_hand: dt.datetime | None,
+                   now: dt.datetime) -> CheckResult:
+    """The backup job's line, where a verified backup made by hand since its last run counts:
+    it makes up for a missed run, and is named beside a failed one (the schedule still needs
+    looking at)."""
+    own = _job_result(run, now)
+    # a backup's time is kept to the second: one taken in the second the run ended is newer
+    if by_hand is None or (run.finished is not None
+                           and by_hand < run.finished.replace(microsecond=0)):
+        return own  # the scheduled run is the newest
+    if run.ok is not None and not run.ok:
+        return CheckResult(own.name, Status.WARN, "check.job_failed_by_hand",
+                           {**own.params, "made": by_hand})
+    if run.expected_by is not None and run.expected_by < now \
+            and not scheduling.made_up_by_hand(run.name, run.expected_by, by_hand):
+        return own  # made before the missed run was due: that run is still missing
+    if own.code == "check.job_off":
+        return CheckResult(own.name, Status.OK, "check.job_off_by_hand",
+                           {"job": run.name, "when": by_hand})
+    return _by_hand(by_hand)
+
+
+def _by_hand(made: dt.datetime) -> CheckResult:
+    return CheckResult(f"job:{scheduling.BACKUP}", Status.OK, "check.job_by_hand",
+                       {"job": scheduling.BACKUP, "when": made})
 
 
 def _match_key(db: Database, ring: keystore.KeyRing) -> None:

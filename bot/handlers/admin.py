@@ -27,15 +27,13 @@ from bot.handlers.commands import publish_user_menu
 from bot.i18n import resolve_locale, t
 from bot.keyboards import Button, data, int_part, keyboard, parse
 from bot.progress import with_progress
-from bot.reminder_text import subject
-from bot.render import check_params, clip, local_time, pager, when
+from bot.render import local_time, pager, when
+from bot.status_text import status_text
 from crm import audit, invites, system, users
 from crm.actors import Actor, Role
 from crm.audit import AuditEntry
-from crm.failures import from_stored
 from crm.paging import Page
 from crm.permissions import Action, require
-from crm.system import Status, SystemStatus
 from crm.users import StaffView, TeamView
 
 USERS_PAGE = 10
@@ -189,35 +187,6 @@ def audit_text(locale: str, page: Page[AuditEntry], timezone: str) -> str:
         if details:
             lines.append(f"    {details}")
     return "\n".join(lines)
-
-
-def status_text(locale: str, status: SystemStatus, timezone: str) -> str:
-    """The installation's checks and counts, job times in the reader's time zone."""
-    lines = [t(locale, "admin.status_title")]
-    lines += [t(locale, f"admin.status_{check.status.value}",
-                message=t(locale, check.code, html_escape=False,
-                          **check_params(locale, check.params, timezone)))
-              for check in status.checks]
-    by_role = {r.value: status.staff_by_role.get(r.value, 0) for r in Role}
-    lines.append(t(locale, "admin.status_staff", active=sum(by_role.values()),
-                   inactive=status.inactive_staff, **by_role))
-    lines.append(t(locale, "admin.status_teams", teams=status.teams))
-    lines.append(t(locale, "admin.status_customers", customers=status.customers,
-                   deleted=status.deleted_customers, merged=status.merged_customers,
-                   erased=status.erased_customers))
-    lines += [t(locale, "check.failed_reminder", name=item.staff_name,
-                what=clip(subject(locale, item.reminder), 60),
-                error=_delivery_error(item.reminder.last_error))
-              for item in status.failed_reminders]
-    failed = any(check.status is Status.FAIL for check in status.checks)
-    lines.append(t(locale, "admin.status_unhealthy" if failed else "admin.status_healthy"))
-    return "\n".join(lines)
-
-
-def _delivery_error(stored: str | None) -> dict[str, Any] | str:
-    """Why a reminder was not delivered, as a reason the catalogue translates."""
-    reason = from_stored(stored)
-    return reason.as_param() if reason else "-"
 
 
 def invite_text(locale: str, invite: invites.Invite, link: str, timezone: str,

@@ -43,7 +43,7 @@ from storage.migrate import latest_version
 
 __all__ = ["FAILED", "SUFFIX", "BackupError", "CreateResult", "Manifest", "check_key",
            "check_ready", "create", "engine", "ensure_backup_key", "exclusive", "key_id",
-           "load_backup_key", "read_manifest", "restore", "verify"]
+           "last_verified", "load_backup_key", "read_manifest", "restore", "verify"]
 
 SUFFIX = ".crmbak"
 COMPRESS_THREADS = min(2, os.cpu_count() or 1)
@@ -91,6 +91,22 @@ def exclusive(folder: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def last_verified(folder: Path, *, reason: str) -> dt.datetime | None:
+    """When the newest verified backup in ``folder`` made for ``reason`` was taken (naive UTC),
+    None when there is none. Only a verified backup has the plain suffix (one that failed is
+    set aside as ``.failed``); a file whose manifest cannot be read is passed over."""
+    newest: dt.datetime | None = None
+    for path in folder.glob("*" + SUFFIX):
+        try:
+            manifest = read_manifest(path)
+        except (BackupError, OSError):
+            continue
+        if manifest.reason == reason:
+            taken = dt.datetime.fromisoformat(manifest.created_at.removesuffix("Z"))
+            newest = taken if newest is None else max(newest, taken)
+    return newest
 
 
 def _remove_leftovers(folder: Path) -> None:

@@ -1,17 +1,26 @@
 """PostgreSQL: pg_dump of one exported snapshot (so the row counts match the dump exactly),
 verification in a temporary database, and a restore that replaces everything in one
-transaction."""
+transaction.
+
+A temporary database is named ``crm_verify_<token>`` and its run holds a session advisory lock
+on the token from before the database is made until after it is dropped. A run killed in the
+middle leaves its database behind but not the lock (the server ends a dead client's session),
+so the next verification drops every such database whose lock nobody holds, and never one a
+running verification, of this installation or another on the same server, is using.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
+import logging
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +32,11 @@ from peewee import PostgresqlDatabase
 
 from storage.backup.errors import BackupError
 
+log = logging.getLogger(__name__)
 HISTORY_TABLE = "schema_migrations"
+VERIFY_PREFIX = "crm_verify_"
+_VERIFY_NAME = f"^{VERIFY_PREFIX}[0-9a-f]{{8}}$"
+_VERIFY_LOCK = 0x63726D76  # the advisory locks' first key ("crmv"); the second is the token
 LOCK_TIMEOUT = "30s"  # a restore waits this long for the bot's locks, then gives up unchanged
 _COPY = 1 << 20
 
@@ -225,9 +238,7 @@ def verify(server: Server, blocks: Iterator[bytes]) -> dict[str, int]:
     pg_restore rebuilds every primary key, unique and foreign-key constraint there, so a
     restore that succeeds is also the integrity check. Needs the CREATEDB privilege.
     """
-    name = f"crm_verify_{uuid.uuid4().hex[:12]}"
-    _admin(server, f'create database "{name}"')
-    try:
+    with scratch_database(server) as name:
         temporary = server.other(name)
         _run_writing([tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
                       "--dbname", name], temporary.environ(), blocks, "pg_restore")
@@ -237,8 +248,68 @@ def verify(server: Server, blocks: Iterator[bytes]) -> dict[str, int]:
                 return describe(cursor)[0]
         finally:
             conn.close()
-    finally:
+
+
+@contextlib.contextmanager
+def scratch_database(server: Server) -> Iterator[str]:
+    """A new empty database to verify in, claimed (see the module's notes) for as long as
+    the block runs and dropped after it; the ones runs killed before left behind are dropped
+    first."""
+    guard = server.connect()
+    try:
+        guard.autocommit = True
+        name = f"{VERIFY_PREFIX}{_claim_token(guard):08x}"
+        drop_abandoned(server)
+        # one of the same name is a leftover too (its token was free to claim)
         _admin(server, f'drop database if exists "{name}" with (force)')
+        _admin(server, f'create database "{name}"')
+        try:
+            yield name
+        finally:
+            _admin(server, f'drop database if exists "{name}" with (force)')
+    finally:
+        guard.close()  # lets go of the claim, only once the database is gone
+
+
+def _claim_token(guard) -> int:
+    """A token no running verification holds, held from now on by ``guard``'s session."""
+    with guard.cursor() as cursor:
+        while True:
+            token = secrets.randbelow(1 << 31)  # the lock's key is a positive int4
+            cursor.execute("select pg_try_advisory_lock(%s, %s)", (_VERIFY_LOCK, token))
+            if cursor.fetchone()[0]:
+                return token
+
+
+def drop_abandoned(server: Server) -> list[str]:
+    """Drop this role's verification databases that no running verification holds (left by a
+    run that was killed); each is logged. Returns their names. A database that cannot be
+    dropped is logged and left: it must not stop the backup."""
+    conn = server.connect()
+    try:
+        with conn.cursor() as cursor:
+            # the databases first: one made after this query is not looked at, and one made
+            # before it was claimed before it was made, so its lock shows in the second query
+            cursor.execute("select datname from pg_database where datname ~ %s"
+                           " and pg_get_userbyid(datdba) = current_user", (_VERIFY_NAME,))
+            found = [name for (name,) in cursor.fetchall()]
+            cursor.execute("select objid::bigint from pg_locks where locktype = 'advisory'"
+                           " and classid = %s and objsubid = 2", (_VERIFY_LOCK,))
+            held = {f"{VERIFY_PREFIX}{token:08x}" for (token,) in cursor.fetchall()}
+    finally:
+        conn.close()
+    dropped = []
+    for name in sorted(set(found) - held):
+        try:
+            _admin(server, f'drop database if exists "{name}" with (force)')
+        except BackupError as error:
+            log.warning("could not drop %s, left behind by a backup verification that did"
+                        " not finish: %s", name, error.params.get("reason"))
+            continue
+        log.warning("dropped %s, a temporary database left behind by a backup verification"
+                    " that did not finish", name)
+        dropped.append(name)
+    return dropped
 
 
 def _admin(server: Server, statement: str) -> None:

@@ -198,3 +198,38 @@ def test_an_unknown_backup_failure_gives_an_id_that_is_in_the_log(admins, monkey
     assert "stack detail" in str(logged.exc_info[1])  # the full text is kept for the operator
     [status] = chat.send(ZH_ADMIN, "/status")
     assert f"错误编号 {error_id}" in status.text
+
+
+# /status counts a backup made with /backup. ------------------------------------------------
+
+
+def test_status_names_a_backup_made_with_backup_as_the_last_one(admins) -> None:
+    chat = admins()
+    [before] = chat.send(EN_ADMIN, "/status")
+    assert "last backup" not in before.text
+    chat.send(EN_ADMIN, "/backup")
+    [status] = chat.send(EN_ADMIN, "/status")
+    [line] = [x for x in status.text.splitlines() if "(backup)" in x]
+    assert line.startswith("✅ job scheduled backup (backup): last backup ")
+    assert line.endswith(" (made by hand)")
+    [status] = chat.send(ZH_ADMIN, "/status")
+    assert "✅ 任务 备份（backup）：最近一次备份于 " in status.text and "（手动）" in status.text
+
+
+@SQLITE_ONLY
+def test_status_keeps_a_failed_scheduled_backup_in_sight_beside_a_good_one_made_by_hand(
+        admins, monkeypatch) -> None:
+    chat = admins()
+
+    def fail(*args, **kwargs) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "/srv/crm/backups/x.tmp")
+
+    monkeypatch.setattr(backup_sqlite, "snapshot", fail)
+    scheduled_backup(chat)
+    monkeypatch.undo()  # space was freed; the admin makes one by hand
+    chat.send(EN_ADMIN, "/backup")
+    [status] = chat.send(EN_ADMIN, "/status")
+    [line] = [x for x in status.text.splitlines() if "(backup)" in x]
+    assert line.startswith("⚠️ job scheduled backup (backup) failed at ")
+    assert "the disk is full" in line and "a backup made by hand since, at " in line
+    assert line.endswith(", is good")

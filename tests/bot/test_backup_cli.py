@@ -3,6 +3,7 @@ the confirmation, and what ends up in the database, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import stat
@@ -12,6 +13,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from crm import scheduling
+from crm.clock import utcnow
+from storage import backup as store
+from storage.database import bind, open_database
 from tests.conftest import (
     POSTGRES_SKIP,
     POSTGRES_URL,
@@ -200,3 +205,96 @@ def test_a_backup_the_configured_key_cannot_open_is_refused_before_anything_is_d
     assert code == 1 and "does not open the data in" in err and "nothing was changed" in err
     assert not list((tmp_path / "data" / "backups").glob("*-before-restore.crmbak"))
     assert "Newcomer" in staff_names(capsys)
+
+
+# A backup made by hand counts as the last backup. ------------------------------------------
+
+
+def job_line(capsys, name: str = "job:backup") -> str:
+    [line] = [x for x in run(capsys, "check")[1].splitlines()
+              if f" {name}: " in x or f" {name}：" in x]
+    return line
+
+
+def installation_database(tmp_path: Path):
+    """The installation's database, bound to the models (as the bot's process has it)."""
+    url = os.environ.get("CRM_DATABASE_URL") or f"sqlite:///{tmp_path / 'data' / 'crm.db'}"
+    db = open_database(url)
+    db.connect()
+    return bind(db)
+
+
+def miss_the_scheduled_backup(tmp_path: Path) -> dt.datetime:
+    """The bot was stopped over night: the scheduled backup was due hours ago (longer than
+    it may start late) and did not run. Returns when it was due."""
+    db = installation_database(tmp_path)
+    due = utcnow().replace(microsecond=0) - scheduling.GRACE["backup"] - dt.timedelta(hours=1)
+    scheduling.expect_job("backup", due + scheduling.GRACE["backup"])
+    db.close()
+    return due
+
+
+def missed_jobs_told(tmp_path: Path) -> list[str]:
+    """What the bot's watchdog would tell the admins about now."""
+    db = installation_database(tmp_path)
+    try:
+        return scheduling.check_overdue_jobs(utcnow())
+    finally:
+        db.close()
+
+
+def test_a_backup_made_by_hand_is_the_last_backup_check_reports(capsys, tmp_path) -> None:
+    assert "job:backup" not in run(capsys, "check")[1]  # the bot has never run
+    make_backup(capsys)
+    line = job_line(capsys)
+    assert line.startswith("  ok ") and "last backup " in line and line.endswith(
+        "(made by hand)"), line
+
+
+def test_a_backup_made_by_hand_makes_up_for_a_missed_scheduled_one(capsys, tmp_path,
+                                                                     monkeypatch) -> None:
+    miss_the_scheduled_backup(tmp_path)
+    line = job_line(capsys)
+    assert line.startswith("  warn") and "has never run" in line, line
+    path = make_backup(capsys)
+    line = job_line(capsys)
+    taken = dt.datetime.strptime(path.name[4:19], "%Y%m%d-%H%M%S").replace(tzinfo=dt.UTC)
+    shown = taken.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+    assert line == ("  ok    job:backup: job scheduled backup (backup): last backup "
+                    f"{shown} (made by hand)"), line
+    assert missed_jobs_told(tmp_path) == []  # the watchdog does not call it missed
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    assert job_line(capsys) == (
+        f"  正常  job:backup：任务 备份（backup）：最近一次备份于 {shown}（手动）")
+
+
+def test_a_backup_made_by_hand_that_failed_verification_does_not_count(
+        capsys, tmp_path, monkeypatch) -> None:
+    miss_the_scheduled_backup(tmp_path)
+
+    def damaged(path: Path, *args, **kwargs):
+        raise store.BackupError("backup.corrupt", path=str(path))
+
+    monkeypatch.setattr(store, "verify", damaged)
+    code, out, _ = run(capsys, "backup")
+    assert code == 1 and "FAILED verification" in out
+    assert list((tmp_path / "data" / "backups").glob("*.crmbak.failed"))
+    line = job_line(capsys)
+    assert line.startswith("  warn") and "has never run" in line, line
+    assert missed_jobs_told(tmp_path) == ["backup"]
+
+
+def test_a_backup_made_by_hand_before_the_missed_one_was_due_does_not_make_up_for_it(
+        capsys, tmp_path) -> None:
+    make_backup(capsys)
+    db = installation_database(tmp_path)
+    scheduling.expect_job("backup", utcnow() + dt.timedelta(minutes=1)
+                          + scheduling.GRACE["backup"])  # due after the backup was made
+    db.close()
+    assert missed_jobs_told(tmp_path) == []  # not due yet
+    later = utcnow() + dt.timedelta(hours=3)
+    db = installation_database(tmp_path)
+    try:
+        assert scheduling.check_overdue_jobs(later) == ["backup"]
+    finally:
+        db.close()

@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,12 +22,14 @@ from crm.config import Config, load_config
 from crm.demo import create_demo_data
 from crm.errors import PermissionDenied
 from storage import backup as store
+from storage.backup import postgres
 from storage.database import bind, open_database
 from storage.migrate import current_version, latest_version, migrate
 from tests.conftest import (
     TEST_SECRET,
     create_postgres_database,
     drop_postgres_database,
+    postgres_admin,
 )
 from tests.crm.cast import customer, make_cast
 
@@ -364,3 +369,78 @@ def test_a_row_postgresql_refuses_stops_the_move_and_changes_nothing(
         backups.restore_backup(SYSTEM, made.backup.path)
     assert caught.value.code == "backup.tool_failed" and "NUL" in caught.value.params["reason"]
     assert users.identify(777).name == "Still here"
+
+
+# PostgreSQL verification databases left behind by a killed backup. -----------------------
+
+POSTGRES_ONLY = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+# A backup verifying in a process of its own: it prints its temporary database's name, then
+# waits there to be killed.
+VERIFYING = """
+import sys, time
+from storage.backup import postgres
+from storage.database import open_database
+with postgres.scratch_database(postgres.Server.of(open_database(sys.argv[1]))) as name:
+    print(name, flush=True)
+    time.sleep(600)
+"""
+
+
+def verify_databases() -> set[str]:
+    admin = postgres_admin()
+    try:
+        return {name for (name,) in admin.execute_sql(
+            "select datname from pg_database where starts_with(datname, 'crm_verify_')")}
+    finally:
+        admin.close()
+
+
+def wait_for_the_server_to_end_its_session(name: str) -> None:
+    """A killed client's session ends (and its locks go) as soon as the server notices."""
+    admin = postgres_admin()
+    try:
+        for _ in range(100):
+            if not _claimed(admin, name):
+                return
+            time.sleep(0.1)
+    finally:
+        admin.close()
+    pytest.fail(f"the session that claimed {name} did not end")
+
+
+def _claimed(admin: peewee.Database, name: str) -> bool:
+    token = int(name.removeprefix(postgres.VERIFY_PREFIX), 16)
+    return bool(admin.execute_sql("select 1 from pg_locks where locktype = 'advisory'"
+                                  " and objid::bigint = %s and objsubid = 2",
+                                  (token,)).fetchall())
+
+
+@POSTGRES_ONLY
+def test_the_next_backup_drops_the_verification_database_a_killed_one_left(
+        settings, db, db_url, caplog) -> None:
+    child = subprocess.Popen([sys.executable, "-c", VERIFYING, db_url],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        left = child.stdout.readline().strip()
+        assert left.startswith("crm_verify_") and left in verify_databases()
+    finally:
+        child.kill()  # killed in the middle: no clean-up of its own
+        child.wait()
+        child.stdout.close()
+    wait_for_the_server_to_end_its_session(left)
+    assert left in verify_databases()  # left behind
+    outcome = backups.create_backup(SYSTEM, now=T0)
+    assert outcome.ok
+    assert left not in verify_databases()
+    assert f"dropped {left}, a temporary database left behind by a backup verification" \
+        in caplog.text
+
+
+@POSTGRES_ONLY
+def test_a_backup_leaves_the_verification_database_of_a_running_one_alone(settings,
+                                                                          db) -> None:
+    with postgres.scratch_database(postgres.Server.of(db)) as running:  # verifying now
+        outcome = backups.create_backup(SYSTEM, now=T0)
+        assert outcome.ok and backups.verify_backup(SYSTEM, outcome.backup.path)
+        assert running in verify_databases()
+    assert running not in verify_databases()
