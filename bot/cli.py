@@ -115,7 +115,7 @@ def _schema_current(config: Config) -> bool:
     from storage.migrate import current_version, latest_version
 
     try:
-        db = system.open_database(config, apply_migrations=False)
+        db = system.open_existing(config)
     except CodedError:
         return False
     return current_version(db) == latest_version()

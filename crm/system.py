@@ -27,6 +27,7 @@ from storage.database import (
     fetch_all,
     fetch_one,
     redact_url,
+    require_existing,
     server_version,
 )
 from storage.database import open_database as open_database_url
@@ -46,6 +47,13 @@ def open_database(config: Config, *, apply_migrations: bool = True) -> Database:
     else:
         check_schema(db)
     return db
+
+
+def open_existing(config: Config) -> Database:
+    """The configured database as it is, its schema checked: StorageError when it is not
+    there (a SQLite file is never made by looking at it)."""
+    require_existing(config.database_url)
+    return open_database(config, apply_migrations=False)
 
 
 def load_keys(config: Config) -> keystore.KeyRing:
@@ -155,6 +163,7 @@ def check_system(config: Config) -> list[CheckResult]:
 
 
 def _probe(config: Config) -> Database:
+    require_existing(config.database_url)
     db = open_database_url(config.database_url,
                            busy_timeout_ms=config["database.busy_timeout_ms"])
     try:

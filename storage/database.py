@@ -26,6 +26,13 @@ def sqlite_path(url: str) -> Path:
     return Path(unquote(url[len("sqlite:///"):]))
 
 
+def require_existing(url: str) -> None:
+    """StorageError unless the database a sqlite:/// URL names is there already (opening a
+    SQLite file makes it: a look that must change nothing asks this first)."""
+    if url.startswith("sqlite:///") and not sqlite_path(url).exists():
+        raise StorageError("storage.no_file", path=str(sqlite_path(url)))
+
+
 def open_database(url: str, *, busy_timeout_ms: int = 5000) -> Database:
     """Make a Peewee database from a URL, without binding it to the models."""
     if url.startswith("sqlite:///"):

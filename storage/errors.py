@@ -47,6 +47,7 @@ class StorageError(CodedError):
             "({known}); upgrade the program before using this database"
         ),
         "storage.unreachable": "cannot open the database {url}: {reason}",
+        "storage.no_file": "the database file {path} does not exist; run `crm init`",
         "storage.not_initialised": (
             "the database has no schema yet; run `crm init` or `crm migrate`"
         ),
