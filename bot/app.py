@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
+import time
 from collections.abc import Awaitable
 from typing import Any
 
@@ -33,6 +35,9 @@ from storage.errors import CodedError
 from storage.executor import DatabaseExecutor
 
 log = logging.getLogger(__name__)
+# Seconds a long write may hold the database before those waiting behind it are told.
+WAIT_NOTICE_AFTER = 2.0
+WAIT_NOTICES = "wait_notices"  # bot_data: the long write told of, and the chats told
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -121,6 +126,7 @@ async def admit(update: Update, context: session.Context) -> None:
     fresh on every update (deactivation is instant); anyone else is a customer, served by the
     customer's side of the bot only (a newcomer's invite aside)."""
     user = update.effective_user
+    await _tell_if_waiting(update, context)
     first_time, staff = await session.db(context, updates.admit, update.update_id,
                                          user.id if user else None)
     if not first_time:
@@ -138,6 +144,27 @@ async def admit(update: Update, context: session.Context) -> None:
         else:
             await portal.handle(update, context)
         raise ApplicationHandlerStop
+
+
+async def _tell_if_waiting(update: Update, context: session.Context) -> None:
+    """While a long write (an import, a bulk change) holds SQLite's one database thread, every
+    other message waits for it: each chat is told so once per write, at once, instead of
+    wondering whether the bot is down."""
+    since = context.bot_data[session.EXECUTOR].long_write_since()
+    chat = update.effective_chat
+    if since is None or chat is None or chat.type != "private" or \
+            time.monotonic() - since < WAIT_NOTICE_AFTER:
+        return
+    told = context.bot_data.setdefault(WAIT_NOTICES, {})
+    if told.get("since") != since:  # a new write: nobody has been told of it yet
+        told.clear()
+        told.update(since=since, chats=set())
+    if chat.id in told["chats"]:
+        return
+    told["chats"].add(chat.id)
+    with contextlib.suppress(TelegramError):
+        await context.bot.send_message(chat.id, t(session.locale(context, update),
+                                                  "access.busy_writing"))
 
 
 def _invite(update: Update) -> bool:

@@ -88,7 +88,7 @@ class Steps:
             self.tracker.report(start * total + (end - start) * done, 100 * total)
 
         executor = self.context.bot_data[session.EXECUTOR]
-        runner = executor.run if writes else executor.run_long
+        runner = executor.run_long_write if writes else executor.run_long
         return await runner(work, *args, progress=share, **kwargs)
 
 

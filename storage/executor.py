@@ -7,6 +7,7 @@ import concurrent.futures
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from queue import SimpleQueue
 from typing import Any, ParamSpec, TypeVar
@@ -103,6 +104,7 @@ class DatabaseExecutor:
         # chat's short queries never wait behind it (SQLite's WAL lets readers run alongside).
         self._long = _Workers(db, "crm-long", 1)
         self._stop = threading.Event()
+        self._long_write_since: float | None = None
         self._checkpointer: threading.Thread | None = None
         if is_sqlite(db):
             self._pool.call(self._writer_without_checkpoints)
@@ -128,6 +130,25 @@ class DatabaseExecutor:
     async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Await ``fn(*args, **kwargs)`` run on a database thread."""
         return await self._pool.submit(fn, args, kwargs)
+
+    async def run_long_write(self, fn: Callable[P, T], /, *args: P.args,
+                             **kwargs: P.kwargs) -> T:
+        """``run`` for long writing work (an import, a bulk change): while it runs,
+        ``long_write_since`` says since when."""
+        return await self._pool.submit(self._marked, (fn, args, kwargs), {})
+
+    def _marked(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+        self._long_write_since = time.monotonic()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self._long_write_since = None
+
+    def long_write_since(self) -> float | None:
+        """When (``time.monotonic()``) the long write now holding SQLite's one database
+        thread started, so everyone else's work waits for it; None when there is none, and on
+        PostgreSQL, whose other threads serve the rest meanwhile."""
+        return self._long_write_since if is_sqlite(self.db) else None
 
     async def run_long(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Await long read-only ``fn`` on the long-work thread."""

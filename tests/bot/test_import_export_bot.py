@@ -4,14 +4,21 @@ confirm with a button (typing "yes" confirms nothing), get the result and the re
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import itertools
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import peewee
 import pytest
+from telegram import Update
 
+from bot import app as bot_app
+from bot.i18n import t
 from crm import customers, runtime, users
 from crm.actors import Actor
 from crm.config import load_config
@@ -338,3 +345,62 @@ def test_a_format_we_do_not_write_is_answered_with_the_formats_we_do(chat, langu
 def test_an_unclosed_quote_is_pointed_out(chat) -> None:
     [answer] = sent(chat.send(MANAGER, '/export customers owner="Max Manager'))
     assert answer.text.startswith("A quote is not closed.")
+
+
+_update_ids = itertools.count(900_000)
+
+
+def _searches(chat: ChatHarness, *typed: tuple[int, str]) -> list[Reply]:
+    """Searches typed at the same moment by several people; what the bot sent meanwhile."""
+    before = len(chat.stub.calls)
+    found = [Update.de_json({"update_id": next(_update_ids), "message": {
+        "message_id": next(_update_ids), "date": int(time.time()), "text": text,
+        "chat": {"id": user, "type": "private"},
+        "from": {"id": user, "is_bot": False, "first_name": "Staff", "language_code": "en"}}},
+        chat.app.bot) for user, text in typed]
+
+    async def together() -> None:
+        await asyncio.gather(*map(chat.app.process_update, found))
+
+    chat.loop.run_until_complete(together())
+    return sent([Reply(c.method, str(c.params.get("text", "")), [], c.params)
+                 for c in chat.stub.calls[before:]])
+
+
+def test_while_a_long_write_holds_the_database_others_are_told_why_they_wait(
+        chat, monkeypatch, is_postgres) -> None:
+    monkeypatch.setattr(bot_app, "WAIT_NOTICE_AFTER", 0.0)
+    users.set_preferences(users.get_user(Actor.system(), AGENT).as_actor(), locale="zh-CN")
+    customer(SYSTEM, "Lina Wang")
+    _searches(chat, (AGENT, "Lina"))  # the agent's language is known from now on
+    started, release = threading.Event(), threading.Event()
+
+    def long_write() -> None:  # an import's write, say
+        started.set()
+        release.wait(30)
+
+    writing = chat.loop.create_task(chat.executor.run_long_write(long_write))
+    chat.loop.run_until_complete(asyncio.sleep(0.05))
+    assert started.wait(10)
+    if is_postgres:  # the pool's other threads serve everyone meanwhile: nobody waits
+        replies = _searches(chat, (AGENT, "Lina"), (MANAGER, "Lina"))
+        assert not release.is_set() and not writing.done()
+        assert sorted(r.params["chat_id"] for r in replies) == [MANAGER, AGENT]
+        assert not any(r.text.startswith("⏳") for r in replies)
+        release.set()
+        chat.loop.run_until_complete(writing)
+        return
+    threading.Timer(1.0, release.set).start()
+    replies = _searches(chat, (AGENT, "Lina"), (AGENT, "Wang"), (MANAGER, "Lina"))
+    told = {r.params["chat_id"]: r.text for r in replies if r.text.startswith("⏳")}
+    # once each, in the language known without the database: the agent's setting from their
+    # last message, Telegram's for the manager, who has not written since the start
+    assert told == {AGENT: t("zh-CN", "access.busy_writing"),
+                    MANAGER: t("en", "access.busy_writing")}
+    answered = [r for r in replies if not r.text.startswith("⏳")]
+    assert len(answered) == 3 and writing.done()  # answered once the write was done
+    for person in (AGENT, MANAGER):  # each was told before their answer came
+        theirs = [r.text.startswith("⏳") for r in replies if r.params["chat_id"] == person]
+        assert theirs[0] and not any(theirs[1:])
+    [after] = _searches(chat, (AGENT, "Lina"))  # nothing long is writing now: no notice
+    assert not after.text.startswith("⏳")
