@@ -40,7 +40,7 @@ def register(crm: CommandParser) -> None:
 
 
 def _register_import(loader: CommandParser) -> None:
-    loader.add_argument("file", type=Path, metavar="FILE")
+    loader.add_argument("file", type=Path, metavar="FILE", help=loader.text("cli_help.import.file"))
     loader.add_argument("--as", dest="as_user", metavar=STAFF_METAVAR,
                         help=loader.text("cli_help.import.as"))
     mode = loader.add_mutually_exclusive_group()

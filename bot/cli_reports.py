@@ -32,7 +32,8 @@ def register(crm: CommandParser) -> None:
                          help=command.text("cli_help.report.to"))
     command.add_argument("--as", dest="as_user", metavar=STAFF_METAVAR,
                          help=command.text("cli_help.report.as"))
-    command.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.xlsx")
+    command.add_argument("-o", "--output", required=True, type=Path, metavar="FILE.xlsx",
+                         help=command.text("cli_help.report.output"))
     command.add_argument("--png", type=Path, metavar="FILE.png",
                          help=command.text("cli_help.report.png"))
 

@@ -32,35 +32,45 @@ def register(crm: CommandParser) -> None:
 
 def _register_pipeline(pipeline: CommandParser) -> None:
     show = pipeline.command("show", cmd_pipeline_show, "cli_help.pipeline.show.about")
-    show.add_argument("--pipeline", type=int, metavar="ID",
-                      help=show.text("cli_help.pipeline.show.pipeline"))
+    _pipeline_option(show)
     added = pipeline.command("add-stage", cmd_stage_add, "cli_help.pipeline.add_stage.about")
-    added.add_argument("name_zh")
-    added.add_argument("name_en")
-    added.add_argument("--kind", choices=STAGE_KINDS, default="open")
+    added.add_argument("name_zh", help=added.text("cli_help.pipeline.add_stage.name_zh"))
+    added.add_argument("name_en", help=added.text("cli_help.pipeline.add_stage.name_en"))
+    added.add_argument("--kind", choices=STAGE_KINDS, default="open",
+                       help=added.text("cli_help.pipeline.add_stage.kind"))
     added.add_argument("--probability", type=int, required=True,
-                       help=added.text("cli_help.pipeline.add_stage.probability"))
+                       help=added.text("cli_help.pipeline.percent"))
     added.add_argument("--position", type=int,
                        help=added.text("cli_help.pipeline.add_stage.position"))
-    added.add_argument("--pipeline", type=int, metavar="ID")
+    _pipeline_option(added)
     renamed = pipeline.command("rename-stage", cmd_stage_rename,
                                "cli_help.pipeline.rename_stage.about")
-    renamed.add_argument("stage_id", type=int)
-    renamed.add_argument("--zh")
-    renamed.add_argument("--en")
+    _stage_argument(renamed)
+    renamed.add_argument("--zh", help=renamed.text("cli_help.pipeline.rename_stage.zh"))
+    renamed.add_argument("--en", help=renamed.text("cli_help.pipeline.rename_stage.en"))
     chance = pipeline.command("probability", cmd_stage_probability,
                               "cli_help.pipeline.probability.about")
-    chance.add_argument("stage_id", type=int)
-    chance.add_argument("percent", type=int)
+    _stage_argument(chance)
+    chance.add_argument("percent", type=int, help=chance.text("cli_help.pipeline.percent"))
     order = pipeline.command("reorder", cmd_stage_reorder, "cli_help.pipeline.reorder.about")
-    order.add_argument("stage_ids", type=int, nargs="+")
-    order.add_argument("--pipeline", type=int, metavar="ID")
+    order.add_argument("stage_ids", type=int, nargs="+",
+                       help=order.text("cli_help.pipeline.reorder.stage_ids"))
+    _pipeline_option(order)
     archived = pipeline.command("archive-stage", cmd_stage_archive,
                                 "cli_help.pipeline.archive_stage.about")
-    archived.add_argument("stage_id", type=int)
+    _stage_argument(archived)
     back = pipeline.command("restore-stage", cmd_stage_restore,
                             "cli_help.pipeline.restore_stage.about")
-    back.add_argument("stage_id", type=int)
+    _stage_argument(back, "cli_help.pipeline.restore_stage.stage_id")
+
+
+def _pipeline_option(command: CommandParser) -> None:
+    command.add_argument("--pipeline", type=int, metavar="ID",
+                         help=command.text("cli_help.pipeline.pipeline_id"))
+
+
+def _stage_argument(command: CommandParser, key: str = "cli_help.pipeline.stage_id") -> None:
+    command.add_argument("stage_id", type=int, help=command.text(key))
 
 
 def _register_assignment(assignment: CommandParser) -> None:
@@ -73,22 +83,23 @@ def _register_assignment(assignment: CommandParser) -> None:
     rule = assignment.command("add-rule", cmd_rule_add, "cli_help.assignment.add_rule.about")
     rule.add_argument("field", help=rule.text("cli_help.assignment.add_rule.field",
                                               fields=tuple(RULE_FIELDS)))
-    rule.add_argument("value")
+    rule.add_argument("value", help=rule.text("cli_help.assignment.add_rule.value"))
     rule.add_argument("assignee", metavar=STAFF_METAVAR, help=rule.text("cli_help.staff"))
     rule.add_argument("--position", type=int,
                       help=rule.text("cli_help.assignment.add_rule.position"))
     moved = assignment.command("move-rule", cmd_rule_move, "cli_help.assignment.move_rule.about")
-    moved.add_argument("rule_id", type=int)
-    moved.add_argument("position", type=int)
+    moved.add_argument("rule_id", type=int, help=moved.text("cli_help.assignment.rule_id"))
+    moved.add_argument("position", type=int,
+                       help=moved.text("cli_help.assignment.move_rule.position"))
     removed = assignment.command("remove-rule", cmd_rule_remove,
                                  "cli_help.assignment.remove_rule.about")
-    removed.add_argument("rule_id", type=int)
+    removed.add_argument("rule_id", type=int, help=removed.text("cli_help.assignment.rule_id"))
 
 
 def _register_product(product: CommandParser) -> None:
     added = product.command("add", cmd_product_add, "cli_help.product.add.about")
-    added.add_argument("name")
-    added.add_argument("sku")
+    added.add_argument("name", help=added.text("cli_help.product.add.name"))
+    added.add_argument("sku", help=added.text("cli_help.product.add.sku"))
     added.add_argument("price", help=added.text("cli_help.product.add.price"))
     added.add_argument("--currency", default=None,
                        help=added.text("cli_help.product.add.currency"))
@@ -96,11 +107,11 @@ def _register_product(product: CommandParser) -> None:
     listed.add_argument("--all", action="store_true", help=listed.text("cli_help.product.list.all"))
     listed.add_argument("--query", help=listed.text("cli_help.product.list.query"))
     price = product.command("price", cmd_product_price, "cli_help.product.price.about")
-    price.add_argument("sku")
-    price.add_argument("price")
+    price.add_argument("sku", help=price.text("cli_help.product.sku"))
+    price.add_argument("price", help=price.text("cli_help.product.price.price"))
     for name, active in (("deactivate", False), ("activate", True)):
         toggled = product.command(name, cmd_product_active, f"cli_help.product.{name}.about")
-        toggled.add_argument("sku")
+        toggled.add_argument("sku", help=toggled.text("cli_help.product.sku"))
         toggled.set_defaults(active=active)
 
 

@@ -38,25 +38,27 @@ def register(crm: CommandParser) -> None:
     _register_users(group(crm, "user", "cli_help.user.about"))
     teams = group(crm, "team", "cli_help.team.about")
     created = teams.command("add", cmd_team_add, "cli_help.team.add.about")
-    created.add_argument("name")
+    created.add_argument("name", help=created.text("cli_help.team.add.name"))
     teams.command("list", cmd_team_list, "cli_help.team.list.about")
     log = crm.command("audit", cmd_audit, "cli_help.audit.about")
     log.add_argument("--user", metavar=STAFF_METAVAR, help=log.text("cli_help.staff"))
-    log.add_argument("--customer", type=int, metavar="CUSTOMER_ID")
+    log.add_argument("--customer", type=int, metavar="CUSTOMER_ID",
+                     help=log.text("cli_help.audit.customer"))
     log.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
                      help=log.text("cli_help.audit.since"))
     log.add_argument("--until", type=_date, metavar="YYYY-MM-DD",
                      help=log.text("cli_help.audit.until"))
-    log.add_argument("--limit", type=int, default=50)
+    log.add_argument("--limit", type=int, default=50, help=log.text("cli_help.audit.limit"))
     log.add_argument("--export", type=Path, metavar="FILE", help=log.text("cli_help.audit.export"))
     _register_privacy(group(crm, "privacy", "cli_help.privacy.about"))
 
 
 def _register_users(user: CommandParser) -> None:
     added = user.command("add", cmd_user_add, "cli_help.user.add.about")
-    added.add_argument("telegram_id", metavar="TELEGRAM_ID")
+    added.add_argument("telegram_id", metavar="TELEGRAM_ID",
+                       help=added.text("cli_help.user.add.telegram_id"))
     added.add_argument("--role", required=True, help=added.text("cli_help.role", roles=ROLES))
-    added.add_argument("--name", required=True)
+    added.add_argument("--name", required=True, help=added.text("cli_help.user.add.name"))
     added.add_argument("--username", help=added.text("cli_help.user.add.username"))
     added.add_argument("--locale", choices=LOCALES, help=added.text("cli_help.user.add.locale"))
     added.add_argument("--team", help=added.text("cli_help.team_name"))
@@ -77,17 +79,20 @@ def _register_users(user: CommandParser) -> None:
     invite = user.command("invite", cmd_user_invite, "cli_help.user.invite.about")
     invite.add_argument("--role", required=True, help=invite.text("cli_help.role", roles=ROLES))
     invite.add_argument("--team", help=invite.text("cli_help.team_name"))
-    invite.add_argument("--hours", type=float, default=24.0)
+    invite.add_argument("--hours", type=float, default=24.0,
+                        help=invite.text("cli_help.user.invite.hours"))
 
 
 def _register_privacy(privacy: CommandParser) -> None:
     export = privacy.command("export", cmd_privacy_export, "cli_help.privacy.export.about")
-    export.add_argument("customer_id", type=int, metavar="CUSTOMER_ID")
+    export.add_argument("customer_id", type=int, metavar="CUSTOMER_ID",
+                        help=export.text("cli_help.customer_id"))
     # -o/--output as crm export and crm report take it; --out as it always was.
     export.add_argument("-o", "--output", "--out", dest="out", type=Path, required=True,
-                        metavar="FILE")
+                        metavar="FILE", help=export.text("cli_help.privacy.export.output"))
     erase = privacy.command("erase", cmd_privacy_erase, "cli_help.privacy.erase.about")
-    erase.add_argument("customer_id", type=int, metavar="CUSTOMER_ID")
+    erase.add_argument("customer_id", type=int, metavar="CUSTOMER_ID",
+                       help=erase.text("cli_help.customer_id"))
     erase.add_argument("--yes", action="store_true", help=erase.text("cli_help.yes"))
 
 

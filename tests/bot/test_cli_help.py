@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import subprocess
@@ -108,13 +109,50 @@ def test_every_command_help_runs_and_is_wholly_in_the_language(capsys, monkeypat
             assert not re.search(r"用法|参数|选项|显示本帮助", said), path
 
 
+def command_at(parser: CommandParser, path: tuple[str, ...]) -> CommandParser:
+    """The parser of the command typed as ``path`` after `crm`."""
+    for name in path:
+        parser = parser.sub_commands[name]
+    return parser
+
+
+def unexplained(command: CommandParser) -> list[str]:
+    """The arguments of ``command`` its --help leaves blank (a sub-command choice counts as
+    one: the list of sub-commands shows each one's help, not the COMMAND line's own)."""
+    blank = []
+    for action in command._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        if isinstance(action, argparse._SubParsersAction):
+            blank += [choice.dest for choice in action._choices_actions if not choice.help]
+        elif not action.help or action.help == argparse.SUPPRESS:
+            blank.append("/".join(action.option_strings) or action.metavar or action.dest)
+    return blank
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_argument_of_every_command_is_explained(locale: str) -> None:
+    parser = build_parser(locale)
+    blank = {path: unexplained(command_at(parser, path)) for path in commands(parser)}
+    assert {path: names for path, names in blank.items() if names} == {}
+
+
+def test_add_stage_help_explains_its_names_kind_and_pipeline(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    said = helped(capsys, "pipeline", "add-stage")
+    assert "  name_zh               阶段的中文名称\n" in said
+    assert "--pipeline ID         销售管道在 crm pipeline show 中 # 后的编号" in said
+    monkeypatch.setenv("CRM_LOCALE", "en")
+    said = helped(capsys, "pipeline", "add-stage")
+    assert "  name_en               the stage's name in English\n" in said
+    assert "--kind {open,won,lost}\n                        open for a stage deals move" in said
+
+
 def test_every_chinese_help_text_is_chinese() -> None:
     """No text falls back to English: a description and every argument's help."""
     parser = build_parser("zh-CN")
     for path in commands(parser):
-        command = parser
-        for name in path:
-            command = command.sub_commands[name]
+        command = command_at(parser, path)
         texts = [command.description, *(action.help for action in command._actions)]
         for text in filter(None, texts):
             assert CHINESE.search(text), (path, text)
