@@ -78,6 +78,17 @@ def type_error(key: str) -> argparse.ArgumentTypeError:
     return argparse.ArgumentTypeError(t(locale, f"cli_args.{key}", html_escape=False))
 
 
+def positive(text: str) -> int:
+    """An argument's value as a whole number of at least 1 (a count, a size, a limit)."""
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise type_error("whole_number") from exc
+    if value < 1:
+        raise type_error("at_least_one")
+    return value
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
 

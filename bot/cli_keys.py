@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bot.cli_args import CommandParser, type_error
+from bot.cli_args import CommandParser, positive
 from bot.i18n import t
 from bot.terminal import group
 from crm import system
@@ -19,7 +19,7 @@ def register(crm: CommandParser) -> None:
     keys = group(crm, "keys", "cli_help.keys.about")
     rotate = keys.command("rotate", cmd_keys_rotate, "cli_help.keys.rotate.about",
                           description="cli_help.keys.rotate.description")
-    rotate.add_argument("--batch-size", type=_positive, default=500, metavar="N",
+    rotate.add_argument("--batch-size", type=positive, default=500, metavar="N",
                         help=rotate.text("cli_help.keys.rotate.batch_size"))
     rotate.add_argument("--drop-old", action="store_true",
                         help=rotate.text("cli_help.keys.rotate.drop_old"))
@@ -56,12 +56,4 @@ def _say(config: Config, code: str, **params: Any) -> None:
     print(t(config.locale, code, html_escape=False, **params), flush=True)
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise type_error("whole_number") from exc
-    if value < 1:
-        raise type_error("at_least_one")
-    return value
 

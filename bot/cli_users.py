@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.audit_text import action_with_code, wording
-from bot.cli_args import CommandParser, type_error
+from bot.cli_args import CommandParser, positive, type_error
 from bot.data_text import header_of, privacy_words
 from bot.render import local_time
 from bot.terminal import (
@@ -48,7 +48,7 @@ def register(crm: CommandParser) -> None:
                      help=log.text("cli_help.audit.since"))
     log.add_argument("--until", type=_date, metavar="YYYY-MM-DD",
                      help=log.text("cli_help.audit.until"))
-    log.add_argument("--limit", type=int, default=50, help=log.text("cli_help.audit.limit"))
+    log.add_argument("--limit", type=positive, default=50, help=log.text("cli_help.audit.limit"))
     log.add_argument("--export", type=Path, metavar="FILE", help=log.text("cli_help.audit.export"))
     _register_privacy(group(crm, "privacy", "cli_help.privacy.about"))
 

@@ -75,6 +75,7 @@ _DEFAULTS: dict[str, str] = {
     "money.zero": "the amount must be more than 0",
     "pipeline.not_found": "pipeline not found",
     "stage.not_found": "stage not found",
+    "stage.no_new_name": "give the stage a new Chinese name, a new English name or both",
     "stage.probability": "win probability must be a whole number from 0 to 100",
     "stage.order": "list every active stage of the pipeline exactly once",
     "stage.not_empty": "{count} deals are still in this stage; move them first",

@@ -189,6 +189,8 @@ def rename_stage(actor: Actor, stage_id: int, *, name_zh: str | None = None,
                  name_en: str | None = None, now: dt.datetime | None = None) -> StageView:
     """Give a stage new names; its history shows the new names from now on."""
     require_settings(actor)
+    if name_zh is None and name_en is None:
+        raise ValidationError("stage.no_new_name", field="name")
     now = now or utcnow()
     with database.atomic():
         current = load_stage(stage_id)

@@ -76,4 +76,6 @@ def test_a_value_an_argument_refuses_is_explained_in_the_installation_language(
     monkeypatch.setenv("CRM_LOCALE", "en")
     said = mistyped(capsys, "audit", "--until", "tomorrow")
     assert "argument --until: a date like 2026-03-31" in said
+    for limit in ("0", "-3"):  # not "the audit log is empty"
+        assert "argument --limit: at least 1" in mistyped(capsys, "audit", "--limit", limit)
     assert not Path("data").exists()

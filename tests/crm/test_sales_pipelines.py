@@ -54,6 +54,15 @@ def test_renaming_a_stage_keeps_the_moves_into_it(cast) -> None:
         ("线索", "Lead"), ("已沟通", "Reached")]
 
 
+def test_renaming_a_stage_to_nothing_is_refused_and_leaves_no_audit_entry(cast) -> None:
+    stage = by_name(sales.get_pipeline(cast.admin), "Contacted")
+    before = fetch_one("select count(*) from audit_log")[0]
+    with pytest.raises(ValidationError) as refused:
+        sales.rename_stage(cast.admin, stage.id)
+    assert refused.value.code == "stage.no_new_name"
+    assert fetch_one("select count(*) from audit_log")[0] == before
+
+
 def test_reordering_needs_every_active_stage_exactly_once(cast) -> None:
     pipeline = sales.get_pipeline(cast.admin)
     ids = [s.id for s in pipeline.stages]
