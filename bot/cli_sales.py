@@ -123,6 +123,12 @@ def _print_pipeline(config: Config, pipeline: PipelineView) -> int:
                 name_zh=stage.name_zh, name_en=stage.name_en,
                 kind=value_words(config.locale, "stage_kind", stage.kind, None),
                 probability=stage.probability)
+    archived = sales.archived_stages(SYSTEM, pipeline.id)
+    if archived:  # their numbers are what restore-stage takes
+        out.say("cli.pipeline.archived")
+        for stage in archived:
+            out.say("cli.pipeline.archived_stage", id=stage.id, name_zh=stage.name_zh,
+                    name_en=stage.name_en)
     return 0
 
 

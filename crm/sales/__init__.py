@@ -47,6 +47,7 @@ from crm.sales.payments import record_payment, void_payment
 from crm.sales.pipelines import (
     add_stage,
     archive_stage,
+    archived_stages,
     create_pipeline,
     ensure_default_pipeline,
     get_pipeline,
@@ -83,6 +84,7 @@ __all__ = [
     "add_assignment_rule",
     "add_stage",
     "archive_stage",
+    "archived_stages",
     "assign_lead",
     "assign_new_lead",
     "change_order_status",

@@ -99,6 +99,12 @@ def get_pipeline(actor: Actor, pipeline_id: int | None = None) -> PipelineView:
     return load_pipeline(pipeline_id)
 
 
+def archived_stages(actor: Actor, pipeline_id: int) -> tuple[StageView, ...]:
+    """A pipeline's archived stages, which ``restore_stage`` brings back."""
+    require(actor, Action.READ)
+    return tuple(s for s in stages_of(pipeline_id, include_archived=True) if s.archived)
+
+
 def list_pipelines(actor: Actor) -> list[PipelineView]:
     """Every pipeline in use, the default one first."""
     require(actor, Action.READ)

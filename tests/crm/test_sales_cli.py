@@ -49,6 +49,21 @@ def test_the_pipeline_is_changed_from_the_shell() -> None:
     assert cli.main(["pipeline", "probability", str(stages[0].id), "150"]) == 1
 
 
+def test_an_archived_stage_is_listed_with_the_number_that_brings_it_back(capsys) -> None:
+    assert cli.main(["pipeline", "add-stage", "样品", "Trial", "--probability", "50"]) == 0
+    trial = sales.get_pipeline(SYSTEM).stages[5]
+    assert cli.main(["pipeline", "archive-stage", str(trial.id)]) == 0
+    capsys.readouterr()
+    assert cli.main(["pipeline", "show"]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[-2:] == ["Archived (crm pipeline restore-stage takes the number after #):",
+                          f"  #{trial.id}  样品 / Trial"]
+    assert cli.main(["pipeline", "restore-stage", str(trial.id)]) == 0
+    capsys.readouterr()
+    assert cli.main(["pipeline", "show"]) == 0
+    assert "Archived" not in capsys.readouterr().out
+
+
 def test_assignment_and_products_are_set_from_the_shell() -> None:
     assert cli.main(["assignment", "mode", "rules", "--fallback", "201"]) == 0
     assert cli.main(["assignment", "add-rule", "city", "深圳", "201"]) == 0
