@@ -124,7 +124,8 @@ class Tag(BaseModel):
 
 
 class CustomerTag(BaseModel):
-    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE")
+    # looked up by customer through the table's composite index, which starts with it
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE", index=False)
     tag = pw.ForeignKeyField(Tag, on_delete="CASCADE", index=False)
 
     class Meta:
@@ -134,7 +135,8 @@ class CustomerTag(BaseModel):
 
 
 class Interaction(BaseModel):
-    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE")
+    # looked up by customer through the table's composite index, which starts with it
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE", index=False)
     kind = pw.CharField(max_length=16)
     direction = pw.CharField(max_length=8, null=True)
     occurred_at = pw.DateTimeField()
@@ -163,7 +165,8 @@ class InteractionAttachment(BaseModel):
 
 
 class CustomerSecret(BaseModel):
-    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE")
+    # looked up by customer through the table's composite index, which starts with it
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE", index=False)
     name = pw.CharField(max_length=32)
     value_enc = pw.BlobField()
     value_hash = pw.CharField(max_length=64)
@@ -178,7 +181,8 @@ class CustomerSecret(BaseModel):
 
 
 class CustomerEvent(BaseModel):
-    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE")
+    # looked up by customer through the table's composite index, which starts with it
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE", index=False)
     kind = pw.CharField(max_length=16)
     at = pw.DateTimeField()
     staff = pw.ForeignKeyField(StaffUser, null=True, on_delete="SET NULL", index=False)

@@ -59,6 +59,44 @@ def test_a_fresh_database_is_brought_to_the_latest_version(empty_db: peewee.Data
     assert rows == latest_version()
 
 
+_PG_INDEXES = """
+select t.relname, i.relname, array_agg(a.attname::text order by k.ord), ix.indisunique,
+       ix.indpred is not null
+from pg_index ix join pg_class i on i.oid = ix.indexrelid join pg_class t on t.oid = ix.indrelid
+join pg_namespace n on n.oid = t.relnamespace
+cross join lateral unnest(ix.indkey) with ordinality as k(attnum, ord)
+join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum
+where n.nspname = current_schema() group by t.relname, i.relname, ix.indisunique, ix.indpred
+"""
+
+
+def _indexes(db: peewee.Database) -> list[tuple[str, str, tuple[str, ...], bool, bool]]:
+    """(table, index, columns, unique, partial) of every index of the schema."""
+    if isinstance(db, peewee.PostgresqlDatabase):
+        return [(t, i, tuple(c), u, p) for t, i, c, u, p in db.execute_sql(_PG_INDEXES)]
+    found = []
+    for (table,) in db.execute_sql("select name from sqlite_master where type = 'table'"):
+        for _, name, unique, _, partial in db.execute_sql(f"pragma index_list('{table}')"):
+            columns = tuple(r[2] for r in db.execute_sql(f"pragma index_info('{name}')"))
+            found.append((table, name, columns, bool(unique), bool(partial)))
+    return found
+
+
+def test_no_index_only_repeats_the_start_of_another(empty_db: peewee.Database) -> None:
+    """Every index earns its cost on each insert: none is a plain index on the leading columns
+    of another index of its table, which serves those look-ups as well."""
+    migrate(empty_db)
+    indexes = _indexes(empty_db)
+    assert len(indexes) > 40
+    redundant = [(table, name) for table, name, columns, unique, partial in indexes
+                 if not unique and not partial and any(
+                     other_table == table and other != name and not other_partial
+                     and len(other_columns) > len(columns)
+                     and other_columns[:len(columns)] == columns
+                     for other_table, other, other_columns, _, other_partial in indexes)]
+    assert redundant == []
+
+
 def test_an_old_populated_database_upgrades_in_place(empty_db: peewee.Database) -> None:
     migrate(empty_db, target=1)
     assert current_version(empty_db) == 1
