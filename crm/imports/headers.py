@@ -132,6 +132,12 @@ def _fields(row: Sequence[Cell]) -> dict[int, str]:
     return found
 
 
+def names_customers(rows: Sequence[Sequence[Cell]]) -> bool:
+    """Whether a header naming the customer's name is among the first rows: a sheet holding
+    the list, not a cover page or instructions in front of it."""
+    return any("name" in _fields(row).values() for row in rows[:HEADER_SCAN])
+
+
 def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:
     """Find the header among the first rows (the one naming most fields) and map its columns.
 

@@ -1,0 +1,50 @@
+"""Customer lists as offices keep them: a cover page in front of the list, phones in numbered
+or differently named columns, numbers kept as text behind an apostrophe."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import peewee
+import pytest
+
+from crm import customers, imports
+from crm.errors import ValidationError
+from storage.database import fetch_one
+from tests.crm.cast import SYSTEM, keep_files_in, make_cast
+from tests.crm.import_files import xlsx_file
+
+T0 = dt.datetime(2026, 4, 1, 9, 0)
+
+
+@pytest.fixture
+def cast(db: peewee.Database, tmp_path: Path):
+    """The cast, with uploads kept under this test's data folder."""
+    keep_files_in(tmp_path / "data")
+    return make_cast()
+
+
+def card_by_phone(e164: str):
+    row = fetch_one("select customer_id from contact_channel where kind = 'phone'"
+                    " and value = ?", (e164,))
+    assert row, e164
+    return customers.get_customer(SYSTEM, row[0])
+
+
+def test_a_workbook_with_a_cover_page_imports_the_list_on_its_second_sheet(cast) -> None:
+    content = xlsx_file([["客户姓名", "手机"], ["张三", "13800138001"], ["李四", "13800138002"]],
+                        sheet="客户", before=[("封面", [["2024年客户名单"], [],
+                                                         ["制表：行政部"]])])
+    preview = imports.preview_import(cast.manager, "名单.xlsx", content, now=T0)
+    assert (preview.rows, preview.new, preview.invalid) == (2, 2, 0)
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert card_by_phone("+8613800138002").name == "李四"
+
+
+def test_a_workbook_without_any_list_still_says_its_header_is_missing(cast) -> None:
+    content = xlsx_file([["说明"], ["请在下一页填写"]], sheet="说明",
+                        before=[("封面", [["2024年客户名单"]])])
+    with pytest.raises(ValidationError) as raised:
+        imports.preview_import(cast.manager, "名单.xlsx", content, now=T0)
+    assert raised.value.code == "import.no_header"
