@@ -13,7 +13,7 @@ from crm import customers, imports
 from crm.errors import ValidationError
 from storage.database import fetch_one
 from tests.crm.cast import SYSTEM, keep_files_in, make_cast
-from tests.crm.import_files import xlsx_file
+from tests.crm.import_files import csv_file, xlsx_file
 
 T0 = dt.datetime(2026, 4, 1, 9, 0)
 
@@ -48,3 +48,20 @@ def test_a_workbook_without_any_list_still_says_its_header_is_missing(cast) -> N
     with pytest.raises(ValidationError) as raised:
         imports.preview_import(cast.manager, "名单.xlsx", content, now=T0)
     assert raised.value.code == "import.no_header"
+
+
+def test_numbered_and_landline_phone_columns_become_the_customers_phones(cast) -> None:
+    content = csv_file([
+        ["客户名称", "手机1", "手机2", "固定电话", "Email 1", "E-mail 2", "联系人2"],
+        ["张伟", "13800138021", "13900139021", "010-88886666", "zw@example.com",
+         "zw2@example.com", "李娜"],
+    ], encoding="gbk")
+    preview = imports.preview_import(cast.manager, "名单.csv", content, now=T0)
+    assert preview.unknown_columns == ("联系人2",)  # a second contact is no phone
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    zhang = card_by_phone("+8613900139021")
+    assert [c.value for c in zhang.channels if c.kind == "phone"] == [
+        "+8613800138021", "+8613900139021", "+861088886666"]
+    assert [c.value for c in zhang.channels if c.kind == "email"] == [
+        "zw@example.com", "zw2@example.com"]
+    assert zhang.notes == "联系人2: 李娜"
