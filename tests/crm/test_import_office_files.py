@@ -65,3 +65,12 @@ def test_numbered_and_landline_phone_columns_become_the_customers_phones(cast) -
     assert [c.value for c in zhang.channels if c.kind == "email"] == [
         "zw@example.com", "zw2@example.com"]
     assert zhang.notes == "联系人2: 李娜"
+
+
+def test_numbers_kept_as_text_behind_an_apostrophe_are_read_as_typed(cast) -> None:
+    content = csv_file([["姓名", "手机", "身份证号", "生日"],
+                        ["甲一", "'13800138031", "'11010519491231002X", "'1990-03-05"]])
+    preview = imports.preview_import(cast.manager, "名单.csv", content, now=T0)
+    assert (preview.new, preview.invalid, preview.problems) == (1, 0, ())
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert card_by_phone("+8613800138031").birthday == dt.date(1990, 3, 5)
