@@ -54,6 +54,7 @@ _DEFAULTS: dict[str, str] = {
     "validation.date": "{value} is not a date; write it like 1990-03-07",
     "validation.birthday_future": "{value} is in the future",
     "validation.birthday_too_old": "{value} is before 1900",
+    "validation.birthday_age": "{value} looks like an age, not a birthday",
     "validation.id_card_length": (
         "must be 18 characters (or 15 digits for an old card), not {length}"),
     "validation.id_card_format": "must be digits only, with X allowed as the last character",

@@ -19,6 +19,7 @@ from crm.clock import utcnow
 from crm.errors import ValidationError
 
 EARLIEST_BIRTHDAY = dt.date(1900, 1, 1)
+MAX_AGE = 150
 # Chinese digits as people write them in dates, times and amounts (两 is 2 before a unit).
 CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
                   "六": 6, "七": 7, "八": 8, "九": 9}
@@ -157,6 +158,13 @@ def parse_date(text: str, *, field: str) -> dt.date:
             except ValueError:
                 break
     raise ValidationError("validation.date", field=field, value=cleaned)
+
+
+def is_age(text: str) -> bool:
+    """A whole number a person's age could be (35, 35岁): what a birthday column often holds
+    instead of the date."""
+    cleaned = _clean(text).removesuffix("岁").strip()
+    return cleaned.isascii() and cleaned.isdigit() and 0 < int(cleaned) <= MAX_AGE
 
 
 def parse_year_month(text: str) -> tuple[int, int] | None:

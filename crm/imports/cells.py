@@ -85,6 +85,8 @@ def date_value(cell: Cell) -> dt.date | str:
     if isinstance(cell, dt.date):
         return cell
     if isinstance(cell, int | float) and not isinstance(cell, bool):
+        if 0 < cell <= validation.MAX_AGE:
+            return text(cell)  # an age typed where the birthday goes, not a day of 1900
         return _serial(float(cell)) or text(cell)
     value = text(cell)
     if _SERIAL_TEXT.fullmatch(value):

@@ -74,3 +74,14 @@ def test_numbers_kept_as_text_behind_an_apostrophe_are_read_as_typed(cast) -> No
     assert (preview.new, preview.invalid, preview.problems) == (1, 0, ())
     imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
     assert card_by_phone("+8613800138031").birthday == dt.date(1990, 3, 5)
+
+
+def test_an_age_in_the_birthday_column_is_refused_as_an_age_not_read_as_1900(cast) -> None:
+    content = xlsx_file([["姓名", "手机", "生日"], ["年龄一", "13800138051", 35],
+                         ["年龄二", "13800138052", "42岁"],
+                         ["生日三", "13800138053", dt.date(1990, 3, 5)]])
+    preview = imports.preview_import(cast.manager, "名单.xlsx", content, now=T0)
+    assert (preview.new, preview.invalid) == (1, 2)
+    assert [(p.row, p.column, p.code, p.params["value"]) for p in preview.problems] == [
+        (2, "生日", "validation.birthday_age", "35"),
+        (3, "生日", "validation.birthday_age", "42岁")]
