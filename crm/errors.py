@@ -49,10 +49,12 @@ _DEFAULTS: dict[str, str] = {
     "customer.no_company": "this customer has no company yet",
     "company.duplicate_credit_code": "another company already has the credit code {value}",
     "validation.phone": "{value} is not a valid phone number",
+    "validation.phone_extension": "{value} has an extension, which a phone number cannot keep",
     "validation.email": "{value} is not a valid e-mail address",
     "validation.date": "{value} is not a date; write it like 1990-03-07",
     "validation.birthday_future": "{value} is in the future",
     "validation.birthday_too_old": "{value} is before 1900",
+    "validation.birthday_age": "{value} looks like an age, not a birthday",
     "validation.id_card_length": (
         "must be 18 characters (or 15 digits for an old card), not {length}"),
     "validation.id_card_format": "must be digits only, with X allowed as the last character",

@@ -19,10 +19,12 @@ from crm.clock import utcnow
 from crm.errors import ValidationError
 
 EARLIEST_BIRTHDAY = dt.date(1900, 1, 1)
+MAX_AGE = 150
 # Chinese digits as people write them in dates, times and amounts (两 is 2 before a unit).
 CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
                   "六": 6, "七": 7, "八": 8, "九": 9}
 EMAIL_MAX = 254
+EXTENSION_MARKS = ("转", "分机")  # 010-12345678转123, 010-12345678 分机 123
 HANDLE_MAX = 64
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
@@ -64,15 +66,23 @@ def normalise_phone(text: str, region: str = "CN", *, field: str = "phone") -> s
     mobile = chinese_mobile(cleaned, region)
     if mobile is not None:
         if not mobile:
-            raise ValidationError("validation.phone", field=field, value=cleaned)
+            raise phone_error(cleaned, field)
         return mobile
     try:
         number = phonenumbers.parse(cleaned, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError("validation.phone", field=field, value=cleaned) from exc
+        raise phone_error(cleaned, field) from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError("validation.phone", field=field, value=cleaned)
+        raise phone_error(cleaned, field)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_error(cleaned: str, field: str) -> ValidationError:
+    """Why ``cleaned`` is no phone number: an extension written the Chinese way (转 / 分机),
+    which a stored number cannot hold, said as such rather than as a wrong number."""
+    code = ("validation.phone_extension" if any(mark in cleaned for mark in EXTENSION_MARKS)
+            else "validation.phone")
+    return ValidationError(code, field=field, value=cleaned)
 
 
 def chinese_mobile(cleaned: str, region: str) -> str | None:
@@ -148,6 +158,13 @@ def parse_date(text: str, *, field: str) -> dt.date:
             except ValueError:
                 break
     raise ValidationError("validation.date", field=field, value=cleaned)
+
+
+def is_age(text: str) -> bool:
+    """A whole number a person's age could be (35, 35岁): what a birthday column often holds
+    instead of the date."""
+    cleaned = _clean(text).removesuffix("岁").strip()
+    return cleaned.isascii() and cleaned.isdigit() and 0 < int(cleaned) <= MAX_AGE
 
 
 def parse_year_month(text: str) -> tuple[int, int] | None:

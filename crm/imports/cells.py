@@ -29,8 +29,10 @@ def text(cell: Cell) -> str:
     """Any cell as trimmed text (whole floats without their ``.0``)."""
     if type(cell) is str:  # most cells: test the common type first
         value = cell.strip()
-        if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
-            return value[1:]  # neutralised by an export (safe_cell): the value as it was typed
+        if value[:1] == "'" and (value[1:2] in FORMULA_STARTS or value[1:2].isdigit()):
+            # Neutralised by an export (safe_cell), or a number some system kept as text
+            # ('13800138000, '1990-03-05): the value as it was typed.
+            return value[1:]
         return value
     if cell is None:
         return ""
@@ -83,6 +85,8 @@ def date_value(cell: Cell) -> dt.date | str:
     if isinstance(cell, dt.date):
         return cell
     if isinstance(cell, int | float) and not isinstance(cell, bool):
+        if 0 < cell <= validation.MAX_AGE:
+            return text(cell)  # an age typed where the birthday goes, not a day of 1900
         return _serial(float(cell)) or text(cell)
     value = text(cell)
     if _SERIAL_TEXT.fullmatch(value):

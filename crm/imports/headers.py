@@ -24,11 +24,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "birthday": ("生日", "出生日期", "出生年月日", "出生年月", "birthday", "birthdate",
                  "dateofbirth", "dob"),
     "phone": ("手机", "手机号", "手机号码", "电话", "电话号码", "联系电话", "移动电话", "手机电话",
-              "座机", "phone", "phones", "mobile", "mobilephone", "cell", "cellphone", "tel",
-              "telephone", "phonenumber"),
-    "email": ("邮箱", "电子邮箱", "邮件", "电子邮件", "邮箱地址", "email", "emails", "mail",
-              "emailaddress"),
-    "wechat": ("微信", "微信号", "wechat", "weixin", "wechatid"),
+              "座机", "座机号", "座机号码", "座机电话", "固定电话", "固话", "办公电话", "公司电话",
+              "单位电话", "家庭电话", "住宅电话", "备用电话", "备用手机", "备用号码", "其他电话",
+              "其它电话", "联系号码", "phone", "phones", "mobile", "mobilephone", "mobilenumber",
+              "cell", "cellphone", "tel", "telephone", "phonenumber", "businessphone",
+              "workphone", "officephone", "homephone", "otherphone"),
+    "email": ("邮箱", "电子邮箱", "邮件", "电子邮件", "邮箱地址", "邮件地址", "备用邮箱",
+              "其他邮箱", "email", "emails", "mail", "emailaddress", "workemail",
+              "personalemail"),
+    "wechat": ("微信", "微信号", "微信号码", "微信账号", "wechat", "weixin", "wechatid"),
     "qq": ("qq", "qq号", "qq号码"),
     "other_channels": ("其他联系方式", "otherchannels"),  # kind:value pairs, as exported
     "company": ("公司", "公司名称", "单位", "工作单位", "企业", "企业名称", "所属公司", "company",
@@ -69,6 +73,10 @@ REASON_HEADERS = frozenset({"原因", "reason", "reasons"})
 EXPORT_BOOKKEEPING_HEADERS = frozenset({"创建时间", "最近联系", "created", "createdat",
                                         "lastcontact", "lastcontactat"})
 _BY_ALIAS = {alias: field for field, names in ALIASES.items() for alias in names}
+# Fields several columns feed: their headers are often numbered (手机1, 手机2, 电话2, Email 1).
+# Other fields take one column, so a numbered name (联系人2, a second contact) is no such field.
+NUMBERED_FIELDS = frozenset({"phone", "email", "tags"})
+_DIGITS = "0123456789"
 _BRACKETS = re.compile(r"[(（\[【<《].*?[)）\]】>》]")
 _NOISE = re.compile(r"[\s*＊:：_\-./·・#]+")
 
@@ -81,8 +89,13 @@ def header_key(text: object) -> str:
 
 
 def field_of(text: object) -> str | None:
-    """The field a header names, or None."""
-    return _BY_ALIAS.get(header_key(text))
+    """The field a header names, or None (``手机2`` names a phone, ``联系人2`` nothing)."""
+    key = header_key(text)
+    field = _BY_ALIAS.get(key)
+    if field is None and key[-1:].isdigit():
+        numbered = _BY_ALIAS.get(key.rstrip(_DIGITS))
+        return numbered if numbered in NUMBERED_FIELDS else None
+    return field
 
 
 @dataclass(frozen=True)
@@ -130,6 +143,12 @@ def _fields(row: Sequence[Cell]) -> dict[int, str]:
         if field:
             found[column] = field
     return found
+
+
+def names_customers(rows: Sequence[Sequence[Cell]]) -> bool:
+    """Whether a header naming the customer's name is among the first rows: a sheet holding
+    the list, not a cover page or instructions in front of it."""
+    return any("name" in _fields(row).values() for row in rows[:HEADER_SCAN])
 
 
 def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:

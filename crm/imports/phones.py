@@ -18,7 +18,7 @@ import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, PhoneNumber
 from phonenumbers.phonenumberutil import national_significant_number
 
-from crm.errors import ValidationError
+from crm.validation import phone_error
 
 _CN_MOBILE = re.compile(r"(\+86)?(1[3-9]\d{9})")
 _MOBILE_SEPARATORS = re.compile(r"[ \-]")
@@ -45,13 +45,13 @@ def checked_phone(text: str, region: str, *, field: str = "phone") -> tuple[str,
             and not match[2].startswith("179"):
         if _valid_national(86, "CN", match[2]):
             return "+86" + match[2], match[2]
-        raise ValidationError("validation.phone", field=field, value=cleaned)
+        raise phone_error(cleaned, field)
     try:
         number = phonenumbers.parse(cleaned, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError("validation.phone", field=field, value=cleaned) from exc
+        raise phone_error(cleaned, field) from exc
     if not is_valid(number):
-        raise ValidationError("validation.phone", field=field, value=cleaned)
+        raise phone_error(cleaned, field)
     return (f"+{number.country_code}{national_significant_number(number)}",
             str(number.national_number))
 

@@ -12,7 +12,7 @@ from crm.actors import Actor
 from crm.errors import CrmError, ValidationError
 from crm.imports import cells
 from crm.imports.apply import NewCustomer
-from crm.imports.headers import ColumnMap, map_columns
+from crm.imports.headers import ColumnMap, map_columns, names_customers
 from crm.imports.parts import check_rows
 from crm.imports.reading import Cell, Table, read_table
 from crm.imports.rows import Checker, Staff, ValidRow, collect, is_footer, other_problems
@@ -75,7 +75,7 @@ class Matched:
 def parse(actor: Actor, content: bytes, file_name: str, today: dt.date, *,
           max_rows: int, progress: Progress | None = None) -> Parsed:
     """Read the file and check every row; refuses a file that is not a table of customers."""
-    table = read_table(content, file_name)
+    table = read_table(content, file_name, names_customers)
     columns = map_columns(table.rows)
     data = [(number, row) for number, row in enumerate(table.rows[columns.first_data_row:],
                                                         start=columns.first_data_row + 1)

@@ -11,7 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
@@ -19,6 +19,9 @@ from charset_normalizer import from_bytes
 from crm.errors import ValidationError
 
 Cell = str | float | int | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
+# Whether a sheet's rows are the list to import (its header found): the workbook's first such
+# visible sheet is read, so a cover page or instructions in front of the list are passed over.
+SheetTest = Callable[[Sequence[Sequence[Cell]]], bool]
 DELIMITERS = (",", ";", "\t", "|")
 SNIFF_LINES = 50
 DETECT_BYTES = 1 << 20  # the encoding is guessed from the first MiB
@@ -39,7 +42,7 @@ _CHINESE = {"gbk", "gb2312", "gb18030", "hz", "cp936"}
 
 @dataclass(frozen=True)
 class Table:
-    """The rows of the first sheet, as read (title rows and the header row included)."""
+    """The rows of the sheet read, as read (title rows and the header row included)."""
 
     rows: list[list[Cell]]
     kind: str  # xlsx (any workbook) or csv
@@ -47,12 +50,14 @@ class Table:
     delimiter: str | None = None
 
 
-def read_table(content: bytes, file_name: str = "") -> Table:
-    """Every row of the file; ValidationError for an empty file or one that is not a table."""
+def read_table(content: bytes, file_name: str = "", wanted: SheetTest | None = None) -> Table:
+    """Every row of the file (of a workbook, its first visible sheet that is ``wanted``, else
+    its first visible sheet with any cell); ValidationError for an empty file or one that is
+    not a table."""
     if not content.strip():
         raise ValidationError("import.empty", field="file")
     if content.startswith((_ZIP, _OLE)):
-        return Table(_workbook_rows(content), "xlsx")
+        return Table(_workbook_rows(content, wanted), "xlsx")
     if content.startswith(_NOT_TABLES):
         raise ValidationError("import.not_spreadsheet", field="file", name=file_name)
     text, encoding = decode(content, file_name)
@@ -61,24 +66,28 @@ def read_table(content: bytes, file_name: str = "") -> Table:
     return Table(rows, "csv", encoding, delimiter)
 
 
-def _workbook_rows(content: bytes) -> list[list[Cell]]:
+def _workbook_rows(content: bytes, wanted: SheetTest | None) -> list[list[Cell]]:
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        return [list(row) for row in _first_sheet(book)]
+        first: list[list[Cell]] | None = None
+        for rows in _visible_sheets(book):
+            if wanted is None or wanted(rows):
+                return rows
+            first = rows if first is None else first
+        return first or []
     except (CalamineError, ValueError, OSError) as exc:
         raise ValidationError("import.not_spreadsheet", field="file", name="") from exc
 
 
-def _first_sheet(book) -> Iterator[list[Cell]]:
-    """The rows of the first visible worksheet that has any cell."""
+def _visible_sheets(book) -> Iterator[list[list[Cell]]]:
+    """The rows of each visible worksheet that has any cell, in the workbook's order."""
     for index, meta in enumerate(book.sheets_metadata):
         if str(meta.visible).endswith("Visible") and str(meta.typ).endswith("WorkSheet"):
             sheet = book.get_sheet_by_index(index)
             if sheet.height:
-                return sheet.iter_rows()
-    return iter(())
+                yield [list(row) for row in sheet.iter_rows()]
 
 
 def decode(content: bytes, file_name: str = "") -> tuple[str, str]:

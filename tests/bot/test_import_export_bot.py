@@ -178,6 +178,15 @@ def test_a_file_with_nothing_to_import_comes_back_at_once(chat) -> None:
     assert name == "bad.rejected.xlsx" and len(read_sheet(content)) == 3
 
 
+@pytest.mark.parametrize(("locale", "words"), [("en", "has an extension"),
+                                               ("zh-CN", "分机号写在备注里")])
+def test_a_phone_with_an_extension_is_refused_saying_so(chat, locale, words) -> None:
+    chat.send(MANAGER, "/start", language=locale)
+    rows = [["姓名", "电话"], ["王五", "010-12345678转123"], ["赵六", "13800138000"]]
+    preview = sent(chat.send_document(MANAGER, "名单.csv", content=csv_file(rows)))[-1]
+    assert "010-12345678转123" in preview.text and words in preview.text, preview.text
+
+
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
 def test_export_with_buttons_sends_a_spreadsheet(chat, locale) -> None:
     manager = users.identify(MANAGER).as_actor()

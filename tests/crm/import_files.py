@@ -19,11 +19,17 @@ def csv_file(rows: Sequence[Sequence[object]], *, encoding: str = "utf-8",
 
 
 def xlsx_file(rows: Sequence[Sequence[object]], *, merges: Sequence[str] = (),
-              sheet: str = "客户") -> bytes:
-    """A workbook whose first sheet holds ``rows`` (None leaves a cell empty)."""
+              sheet: str = "客户",
+              before: Sequence[tuple[str, Sequence[Sequence[object]]]] = ()) -> bytes:
+    """A workbook whose sheet ``sheet`` holds ``rows`` (None leaves a cell empty), after the
+    sheets ``before`` ((title, rows): a cover page, instructions)."""
     book = Workbook()
-    page = book.active
-    page.title = sheet
+    book.remove(book.active)
+    for title, cover in before:
+        front = book.create_sheet(title)
+        for row in cover:
+            front.append(list(row))
+    page = book.create_sheet(sheet)
     for row in rows:
         page.append(list(row))
     for cells in merges:

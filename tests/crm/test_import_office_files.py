@@ -1,0 +1,87 @@
+"""Customer lists as offices keep them: a cover page in front of the list, phones in numbered
+or differently named columns, numbers kept as text behind an apostrophe."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import peewee
+import pytest
+
+from crm import customers, imports
+from crm.errors import ValidationError
+from storage.database import fetch_one
+from tests.crm.cast import SYSTEM, keep_files_in, make_cast
+from tests.crm.import_files import csv_file, xlsx_file
+
+T0 = dt.datetime(2026, 4, 1, 9, 0)
+
+
+@pytest.fixture
+def cast(db: peewee.Database, tmp_path: Path):
+    """The cast, with uploads kept under this test's data folder."""
+    keep_files_in(tmp_path / "data")
+    return make_cast()
+
+
+def card_by_phone(e164: str):
+    row = fetch_one("select customer_id from contact_channel where kind = 'phone'"
+                    " and value = ?", (e164,))
+    assert row, e164
+    return customers.get_customer(SYSTEM, row[0])
+
+
+def test_a_workbook_with_a_cover_page_imports_the_list_on_its_second_sheet(cast) -> None:
+    content = xlsx_file([["客户姓名", "手机"], ["张三", "13800138001"], ["李四", "13800138002"]],
+                        sheet="客户", before=[("封面", [["2024年客户名单"], [],
+                                                         ["制表：行政部"]])])
+    preview = imports.preview_import(cast.manager, "名单.xlsx", content, now=T0)
+    assert (preview.rows, preview.new, preview.invalid) == (2, 2, 0)
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert card_by_phone("+8613800138002").name == "李四"
+
+
+def test_a_workbook_without_any_list_still_says_its_header_is_missing(cast) -> None:
+    content = xlsx_file([["说明"], ["请在下一页填写"]], sheet="说明",
+                        before=[("封面", [["2024年客户名单"]])])
+    with pytest.raises(ValidationError) as raised:
+        imports.preview_import(cast.manager, "名单.xlsx", content, now=T0)
+    assert raised.value.code == "import.no_header"
+
+
+def test_numbered_and_landline_phone_columns_become_the_customers_phones(cast) -> None:
+    content = csv_file([
+        ["客户名称", "手机1", "手机2", "固定电话", "Email 1", "E-mail 2", "联系人2"],
+        ["张伟", "13800138021", "13900139021", "010-88886666", "zw@example.com",
+         "zw2@example.com", "李娜"],
+    ], encoding="gbk")
+    preview = imports.preview_import(cast.manager, "名单.csv", content, now=T0)
+    assert preview.unknown_columns == ("联系人2",)  # a second contact is no phone
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    zhang = card_by_phone("+8613900139021")
+    assert [c.value for c in zhang.channels if c.kind == "phone"] == [
+        "+8613800138021", "+8613900139021", "+861088886666"]
+    assert [c.value for c in zhang.channels if c.kind == "email"] == [
+        "zw@example.com", "zw2@example.com"]
+    assert zhang.notes == "联系人2: 李娜"
+
+
+def test_numbers_kept_as_text_behind_an_apostrophe_are_read_as_typed(cast) -> None:
+    content = csv_file([["姓名", "手机", "身份证号", "生日"],
+                        ["甲一", "'13800138031", "'11010519491231002X", "'1990-03-05"]])
+    preview = imports.preview_import(cast.manager, "名单.csv", content, now=T0)
+    assert (preview.new, preview.invalid, preview.problems) == (1, 0, ())
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert card_by_phone("+8613800138031").birthday == dt.date(1990, 3, 5)
+
+
+def test_an_age_in_the_birthday_column_is_refused_as_an_age_not_read_as_1900(cast) -> None:
+    content = xlsx_file([["姓名", "手机", "生日"], ["年龄一", "13800138051", 35],
+                         ["年龄二", "13800138052", "42岁"],
+                         ["生日三", "13800138053", dt.date(1990, 3, 5)]])
+    preview = imports.preview_import(cast.manager, "名单.xlsx", content, now=T0)
+    assert (preview.new, preview.invalid) == (1, 2)
+    assert [(p.row, p.column, p.code, p.params["value"]) for p in preview.problems] == [
+        (2, "生日", "validation.birthday_age", "35"),
+        (3, "生日", "validation.birthday_age", "42岁")]
