@@ -1,0 +1,49 @@
+"""A day at work in the English interface: what an English-speaking salesperson, manager,
+viewer and admin type, and what they read back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import peewee
+import pytest
+
+from crm import users
+from crm.actors import Actor
+from tests.bot.harness import ChatHarness, Reply
+
+AGENT, VIEWER = 6101, 6102
+
+
+def staff(telegram_id: int, role: str, name: str) -> Actor:
+    return users.add_user(Actor.system(), telegram_id, role, name, locale="en").as_actor()
+
+
+@pytest.fixture
+def bot(db: peewee.Database) -> Iterator[ChatHarness]:
+    chat = ChatHarness(db)
+    yield chat
+    chat.close()
+
+
+def sent(replies: list[Reply]) -> list[Reply]:
+    return [r for r in replies if r.method in ("sendMessage", "editMessageText")]
+
+
+# /settings ------------------------------------------------------------------------------------
+def test_a_zone_area_typed_as_a_time_zone_is_refused_not_an_error(bot, db) -> None:
+    staff(AGENT, "agent", "Mike Sales")
+    [menu] = bot.send(AGENT, "/settings")
+    sent(bot.press(AGENT, menu.button("Another")))
+    [wrong] = sent(bot.send(AGENT, "Pacific"))
+    assert "“Pacific” is not a time zone" in wrong.text
+    assert users.identify(AGENT).timezone is None
+
+
+def test_a_city_typed_alone_finds_its_time_zone(bot, db) -> None:
+    staff(AGENT, "agent", "Mike Sales")
+    [menu] = bot.send(AGENT, "/settings")
+    sent(bot.press(AGENT, menu.button("Another")))
+    [saved] = sent(bot.send(AGENT, "los angeles"))
+    assert "Time zone: America/Los_Angeles" in saved.text
+    assert users.identify(AGENT).timezone == "America/Los_Angeles"
