@@ -11,6 +11,7 @@ import pytest
 from crm import users
 from crm.actors import Actor
 from tests.bot.harness import ChatHarness, Reply
+from tests.crm.cast import customer
 
 AGENT, VIEWER = 6101, 6102
 
@@ -47,3 +48,20 @@ def test_a_city_typed_alone_finds_its_time_zone(bot, db) -> None:
     [saved] = sent(bot.send(AGENT, "los angeles"))
     assert "Time zone: America/Los_Angeles" in saved.text
     assert users.identify(AGENT).timezone == "America/Los_Angeles"
+
+
+# a viewer -------------------------------------------------------------------------------------
+def test_a_viewer_is_refused_new_before_any_question(bot, db) -> None:
+    staff(VIEWER, "viewer", "Vic Viewer")
+    [guided] = sent(bot.send(VIEWER, "/new"))
+    assert guided.text == "You are not allowed to do this."
+    [typed] = sent(bot.send(VIEWER, "Bob Jones"))  # no name step caught it: a search
+    assert "Nobody found" in typed.text
+
+
+def test_a_viewer_is_refused_log_before_picking_a_customer(bot, db) -> None:
+    agent = staff(AGENT, "agent", "Mike Sales")
+    customer(agent, "Wang Cheng")
+    staff(VIEWER, "viewer", "Vic Viewer")
+    [refused] = sent(bot.send(VIEWER, "/log Wang Cheng"))
+    assert refused.text == "You are not allowed to do this." and not refused.buttons
