@@ -4,11 +4,12 @@ viewer and admin type, and what they read back."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import peewee
 import pytest
 
-from crm import users
+from crm import sales, users
 from crm.actors import Actor
 from tests.bot.harness import ChatHarness, Reply
 from tests.crm.cast import customer
@@ -65,3 +66,33 @@ def test_a_viewer_is_refused_log_before_picking_a_customer(bot, db) -> None:
     staff(VIEWER, "viewer", "Vic Viewer")
     [refused] = sent(bot.send(VIEWER, "/log Wang Cheng"))
     assert refused.text == "You are not allowed to do this." and not refused.buttons
+
+
+# deals ----------------------------------------------------------------------------------------
+def only(replies: list[Reply]) -> Reply:
+    [message] = sent(replies)
+    return message
+
+
+def test_a_dollar_amount_is_saved_in_dollars_not_yuan(bot, db) -> None:
+    me = staff(AGENT, "agent", "Mike Sales")
+    deal = sales.create_deal(me, customer(me, "Grace Cheung").id, "Website redesign",
+                             amount="454302")
+    menu = only(bot.press(AGENT, f"de:{deal.id}"))
+    only(bot.press(AGENT, menu.button("Amount")))
+    saved = only(bot.send(AGENT, "$50,000"))
+    assert "USD 50,000.00" in saved.text
+    changed = sales.get_deal(me, deal.id)
+    assert (changed.amount, changed.currency) == (Decimal("50000.00"), "USD")
+
+
+@pytest.mark.parametrize(("typed", "shown_as"), [("€1,200", "EUR 1,200.00"),
+                                                 ("HK$ 8k", "HKD 8,000.00"),
+                                                 ("£12k", "GBP 12,000.00")])
+def test_a_new_deal_amount_reads_its_currency_sign(bot, db, typed, shown_as) -> None:
+    me = staff(AGENT, "agent", "Mike Sales")
+    bot.press(AGENT, f"dl:{customer(me, 'Acme').id}")
+    bot.send(AGENT, "Servers")
+    bot.send(AGENT, typed)
+    summary = only(bot.press(AGENT, "sx:skip"))
+    assert shown_as in summary.text
