@@ -3,13 +3,14 @@ viewer and admin type, and what they read back."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 
 import peewee
 import pytest
 
-from crm import sales, users
+from crm import customers, sales, users
 from crm.actors import Actor
 from tests.bot.harness import ChatHarness, Reply
 from tests.crm.cast import customer
@@ -96,3 +97,17 @@ def test_a_new_deal_amount_reads_its_currency_sign(bot, db, typed, shown_as) -> 
     bot.send(AGENT, typed)
     summary = only(bot.press(AGENT, "sx:skip"))
     assert shown_as in summary.text
+
+
+# editing a customer ---------------------------------------------------------------------------
+def test_a_wrong_birthday_is_said_back_as_typed_and_an_english_date_is_taken(bot, db) -> None:
+    me = staff(AGENT, "agent", "Mike Sales")
+    made = customer(me, "Wang Cheng")
+    menu = sent(bot.press(AGENT, f"ed:{made.id}"))[-1]
+    sent(bot.press(AGENT, menu.button("Birthday")))
+    [wrong] = sent(bot.send(AGENT, "April 31 1983"))
+    assert wrong.text == ("Birthday: April 31 1983 is not a date; write it like 1990-03-07 "
+                          "or 7 March 1990")
+    saved = sent(bot.send(AGENT, "April 11, 1983"))[-1]
+    assert "Saved" in saved.text
+    assert customers.get_customer(me, made.id).birthday == dt.date(1983, 4, 11)
