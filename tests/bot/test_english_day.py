@@ -10,8 +10,9 @@ from decimal import Decimal
 import peewee
 import pytest
 
-from crm import customers, sales, users
+from crm import customers, sales, scheduling, users
 from crm.actors import Actor
+from crm.clock import utcnow
 from tests.bot.harness import ChatHarness, Reply
 from tests.crm.cast import customer
 
@@ -111,3 +112,26 @@ def test_a_wrong_birthday_is_said_back_as_typed_and_an_english_date_is_taken(bot
     saved = sent(bot.send(AGENT, "April 11, 1983"))[-1]
     assert "Saved" in saved.text
     assert customers.get_customer(me, made.id).birthday == dt.date(1983, 4, 11)
+
+
+def test_a_deal_lost_for_another_reason_reads_as_that_reason(bot, db) -> None:
+    me = staff(AGENT, "agent", "Mike Sales")
+    deal = sales.create_deal(me, customer(me, "Grace Cheung").id, "Website redesign")
+    lost = next(s.id for s in sales.get_pipeline(Actor.system()).stages if s.kind == "lost")
+    question = only(bot.press(AGENT, f"dm:{deal.id}:{lost}"))
+    only(bot.press(AGENT, question.button("Other")))
+    card = only(bot.send(AGENT, "Price too high vs. competitor"))
+    assert "✖ Lost because: Price too high vs. competitor" in card.text
+    assert "Other…" not in card.text
+    history = only(bot.press(AGENT, card.button("History")))
+    assert "✖ Price too high vs. competitor" in history.text and "Other…" not in history.text
+
+
+# an admin -------------------------------------------------------------------------------------
+def test_status_names_each_job_once_as_a_job(chat, db) -> None:
+    staff(7001, "admin", "Alice Admin")
+    scheduling.job_started("watchdog", utcnow())
+    scheduling.job_finished("watchdog", utcnow(), ok=True)
+    status = " ".join(r.text for r in sent(chat.send(7001, "/status")))
+    assert "job scheduler watchdog (watchdog): last ran" in status
+    assert "job job" not in status
