@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
 from crm.errors import ConfigError
+from crm.timezones import is_zone
 
 LOCALES = ("zh-CN", "en")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -50,11 +50,7 @@ class Setting:
 
 
 def _is_timezone(value: str) -> bool:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    return is_zone(value)
 
 
 def _is_http_url(value: str) -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crm import audit
 from crm.actors import Actor, Channel, Role
@@ -16,6 +15,7 @@ from crm.errors import Conflict, NotFound, ValidationError
 from crm.handover import WHOLE_BOOK, HandedOver, hand_over_customers
 from crm.permissions import Action, require, role_allows
 from crm.search_terms import name_order, normalise_text
+from crm.timezones import find_zone, is_zone
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
 NAME_MAX = 100
@@ -85,13 +85,17 @@ def _validate(telegram_id: int, role: str, name: str, locale: str | None,
         raise ValidationError("validation.name", field="name", max=NAME_MAX)
     if locale is not None and locale not in LOCALES:
         raise ValidationError("validation.locale", field="locale", allowed=tuple(LOCALES))
-    if timezone is not None:
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValidationError("validation.timezone", field="timezone",
-                                  value=timezone) from exc
+    if timezone is not None and not is_zone(timezone):
+        raise ValidationError("validation.timezone", field="timezone", value=timezone)
     return checked
+
+
+def _typed_zone(typed: str) -> str:
+    """The IANA name of a zone as a member types it (``Los Angeles`` → America/Los_Angeles)."""
+    found = find_zone(typed)
+    if found is None:
+        raise ValidationError("validation.timezone", field="timezone", value=typed)
+    return found
 
 
 def add_user(actor: Actor, telegram_id: int, role: str, name: str, *,
@@ -299,7 +303,7 @@ def set_preferences(actor: Actor, *, locale: str | None = None, timezone: str | 
     if locale is not None and locale not in LOCALES:
         raise ValidationError("validation.locale", field="locale", allowed=tuple(LOCALES))
     if timezone is not None:
-        _validate(actor.telegram_id or 1, "agent", "x", None, timezone)
+        timezone = _typed_zone(timezone)
     now = now or utcnow()
     with database.atomic():
         changes = {k: v for k, v in (("locale", locale), ("timezone", timezone)) if v}

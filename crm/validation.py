@@ -33,6 +33,18 @@ _DATE_PATTERNS = (
     re.compile(r"(\d{4})()(\d{2})(\d{2})"),
     re.compile(r"(\d{4})年()(\d{1,2})月(\d{1,2})[日号]?"),
 )
+# English dates with the month's name: 7 March 1990, March 7, 1990, 7-Mar-1990, Mar 7th 1990.
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
+                "september", "october", "november", "december")
+_MONTHS = {word: number for number, name in enumerate(_MONTH_NAMES, 1)
+           for word in (name, name[:3], "sept" if name == "september" else name)}
+_MONTH_NAME = r"([A-Za-z]{3,9})\.?"
+_DAY_OF = r"(\d{1,2})(?:st|nd|rd|th)?"
+_NAMED_MONTH_DATES = (
+    (re.compile(rf"{_DAY_OF}[\s-]+(?:of\s+)?{_MONTH_NAME}[\s,-]+(\d{{4}})", re.IGNORECASE),
+     (3, 2, 1)),
+    (re.compile(rf"{_MONTH_NAME}\s+{_DAY_OF},?\s+(\d{{4}})", re.IGNORECASE), (3, 1, 2)),
+)
 # A year and month without a day, as 出生年月 columns hold them: 1975年3月, 1975-03, 1975/3, 1975.3.
 _YEAR_MONTH = re.compile(r"(\d{4})年(\d{1,2})月?|(\d{4})[-/.](\d{1,2})")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -148,8 +160,10 @@ def normalise_email(text: str, *, field: str = "email") -> str:
 
 
 def parse_date(text: str, *, field: str) -> dt.date:
-    """Read a date typed as 1990-03-07, 1990/3/7, 1990.3.7, 19900307 or 1990年3月7日."""
-    cleaned = _clean(text).replace(" ", "")
+    """Read a date typed as 1990-03-07, 1990/3/7, 1990.3.7, 19900307, 1990年3月7日, or with
+    the month's English name: 7 March 1990, March 7, 1990."""
+    typed = " ".join(_clean(text).split())
+    cleaned = typed.replace(" ", "")
     for pattern in _DATE_PATTERNS:
         match = pattern.fullmatch(cleaned)
         if match:
@@ -157,7 +171,23 @@ def parse_date(text: str, *, field: str) -> dt.date:
                 return dt.date(int(match[1]), int(match[3]), int(match[4]))
             except ValueError:
                 break
-    raise ValidationError("validation.date", field=field, value=cleaned)
+    else:
+        found = _named_month_date(typed)
+        if found is not None:
+            return found
+    # said back as it was typed: "April 31 1983", not "April311983"
+    raise ValidationError("validation.date", field=field, value=typed)
+
+
+def _named_month_date(typed: str) -> dt.date | None:
+    for pattern, (year, month, day) in _NAMED_MONTH_DATES:
+        match = pattern.fullmatch(typed)
+        if match and match[month].lower() in _MONTHS:
+            try:
+                return dt.date(int(match[year]), _MONTHS[match[month].lower()], int(match[day]))
+            except ValueError:
+                return None
+    return None
 
 
 def is_age(text: str) -> bool:

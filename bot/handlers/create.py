@@ -31,6 +31,7 @@ from bot.render import phone_text
 from crm import customers
 from crm.customers.views import CustomerCard, DuplicateMatch
 from crm.errors import Duplicate, ValidationError
+from crm.permissions import Action, require
 from crm.search_terms import is_cjk
 
 Callback = Callable[[Update, session.Context], Awaitable[Any]]
@@ -305,8 +306,10 @@ def went_back(step: str) -> Callback:
 
 
 async def start_new(update: Update, context: session.Context) -> object:
-    """/new asks step by step; /new 张伟 13800138000 华为 saves at once."""
+    """/new asks step by step; /new 张伟 13800138000 华为 saves at once. Someone who may not
+    add customers (a viewer) is told before any question, and no draft is left behind."""
     forget(context)
+    require(session.actor(context), Action.CREATE)
     if context.args:
         context.user_data[DRAFT] = parse_one_line(" ".join(context.args))
         return await save(update, context)

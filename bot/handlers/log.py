@@ -335,6 +335,7 @@ def _attachment(message: Message) -> AttachmentInput:
 async def log_command(update: Update, context: session.Context) -> None:
     """/log <search text>: one match offers the kinds, several ask whom."""
     query, message = " ".join(context.args or []).strip(), update.effective_message
+    require(session.actor(context), Action.EDIT)  # a viewer is told before picking anyone
     if not query:
         await message.reply_text(session.text(context, "log.usage"))
         return

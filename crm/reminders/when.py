@@ -228,19 +228,44 @@ _EN_CLOCK_WORDS = re.compile(r"(?<![A-Za-z])(?:at|[ap]\.?m\.?|noon|midnight)(?![
                              re.IGNORECASE)
 
 
+# A period named by its first or last day, as the Chinese words are: "next month" the 1st
+# (下个月), "end of the month" its last day (月底), "this weekend" Saturday (周末).
+_EN_PERIOD = re.compile(r"^(?:by\s+)?(?:(?P<end>(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?"
+                        r"(?P<end_next>next\s+)?(?P<end_of>month|year))|(?P<month>next\s+month)|"
+                        r"(?P<weekend>(?:this\s+|the\s+)?(?P<weekend_next>next\s+)?weekend))\b",
+                        re.IGNORECASE)
+
+
+def _english_period(match: re.Match[str], today: dt.date) -> dt.date:
+    """The day an English period names (see ``_EN_PERIOD``)."""
+    if match.group("month"):
+        return _add_months(today.replace(day=1), 1)
+    if match.group("weekend"):
+        if match.group("weekend_next"):
+            return today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1, days=5)
+        return today + dt.timedelta(days=(5 - today.weekday()) % 7)
+    if match.group("end_of").lower() == "year":
+        return dt.date(today.year + (1 if match.group("end_next") else 0), 12, 31)
+    first = _add_months(today.replace(day=1), 1 if match.group("end_next") else 0)
+    return first.replace(day=_month_days(first.year, first.month))
+
+
 def _parse_english(text: str, now: dt.datetime) -> When | None:
     import dateparser  # loading its language data takes a moment: only when needed
 
     words = text.split()
     named = _EN_NAMED_DAY.match(text)
+    period = None if named else _EN_PERIOD.match(text)
     if named:  # the day as a date, so dateparser reads only the time said after it
         words = [_named_day(named, now.date()).isoformat(), *text[named.end():].split()]
+    elif period:
+        words = [_english_period(period, now.date()).isoformat(), *text[period.end():].split()]
     read = [_SHORT_FORMS.get(word.lower(), word) for word in words]  # as dateparser knows them
     settings = {"PREFER_DATES_FROM": "future", "RELATIVE_BASE": now.replace(tzinfo=None),
                 "RETURN_AS_TIMEZONE_AWARE": False}
     for count in range(min(len(words), ENGLISH_MAX_WORDS), 0, -1):
         phrase = " ".join(read[:count])
-        if not (named or _WORDY.search(phrase)):
+        if not (named or period or _WORDY.search(phrase)):
             continue
         found = dateparser.parse(phrase, languages=["en"], settings=settings)
         if found is None:
@@ -252,7 +277,7 @@ def _parse_english(text: str, now: dt.datetime) -> When | None:
         moment = found.replace(tzinfo=now.tzinfo)
         if named and (named.group("which") or "").lower() == "this" and moment <= now:
             moment += dt.timedelta(weeks=1)  # "this Friday" said on Friday after that time
-        elif not named:
+        elif not (named or period):
             moment = _bare_weekday(phrase, moment, now)
         return When(moment, " ".join(words[count:]))
     return None

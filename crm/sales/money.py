@@ -21,6 +21,10 @@ THOUSANDS = {"k": 1_000, "K": 1_000}
 # Biggest first: a number is split at its biggest unit (1亿2千万 = 1亿 + 2千万).
 UNITS = (("亿", 100_000_000), ("万", 10_000), ("千", 1_000), ("百", 100), ("十", 10))
 _ARABIC = re.compile(r"[+-]?\d+(\.\d+)?")
+# A sign in front of an amount that names its currency ("$5,000" is no yuan). ¥ and ￥ name
+# none: yuan and yen share them, and the default currency reads them as it always has.
+SIGNS = {"US$": "USD", "HK$": "HKD", "S$": "SGD", "A$": "AUD", "C$": "CAD", "$": "USD",
+         "€": "EUR", "£": "GBP"}
 
 
 def currency(value: str | None) -> str:
@@ -30,6 +34,15 @@ def currency(value: str | None) -> str:
         raise ValidationError("validation.choice", field="currency", value=value,
                               allowed=tuple(MINOR_UNITS))
     return code
+
+
+def currency_of_sign(amount: str) -> str | None:
+    """The currency a sign in front of ``amount`` names (``$5,000`` → USD), else None."""
+    text = amount.strip()
+    for sign in sorted(SIGNS, key=len, reverse=True):  # HK$ before $
+        if text.upper().startswith(sign):
+            return SIGNS[sign]
+    return None
 
 
 def quantum(code: str) -> Decimal:
@@ -58,7 +71,9 @@ def parse_decimal(value: object, *, field: str) -> Decimal:
 def _typed_number(typed: str) -> Decimal | None:
     """120000, ¥1,200.50, 20k, or as people say it: 8万, 1.5亿, 3万8, 一万二, 十万, 两千五."""
     text = "".join(typed.split()).replace(",", "").replace("，", "")
-    text = text.lstrip("¥￥$€£").removesuffix("元")
+    for sign in sorted(SIGNS, key=len, reverse=True):
+        text = text.removeprefix(sign).removeprefix(sign.lower())
+    text = text.lstrip("¥￥").removesuffix("元")
     scale = THOUSANDS.get(text[-1:], 1)
     try:
         return Decimal(text[:-1] if scale != 1 else text) * scale

@@ -88,6 +88,20 @@ def test_next_week_in_english_is_next_monday_as_in_chinese(chat, staff) -> None:
     assert f"Fri {friday:%Y-%m-%d} 09:00" in english.text
 
 
+def test_next_month_and_the_end_of_the_month_in_english_read_as_in_chinese(chat,
+                                                                          staff) -> None:
+    today = dt.datetime.now(SHANGHAI).date()
+    first = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    [english] = chat.send(ADMIN, "/remind next month review the price list")
+    [chinese] = chat.send(AGENT, "/remind 下个月 检查价目表")
+    assert f"{first:%Y-%m-%d} 09:00" in english.text and f"{first:%Y-%m-%d} 09:00" in chinese.text
+    chat.send(ADMIN, "/cancel")
+    [english] = chat.send(ADMIN, "/remind end of next month 3pm send the invoices")
+    assert f"{last:%Y-%m-%d} 15:00" in english.text and "send the invoices" in english.text
+    assert "could not find" not in english.text
+
+
 def test_a_time_the_bot_cannot_read_is_explained_and_nothing_is_saved(chat, staff) -> None:
     [reply] = chat.send(AGENT, "/remind 改天 给张伟打电话", language="zh")
     assert "没能从" in reply.text and "明天下午3点" in reply.text

@@ -155,7 +155,7 @@ def test_the_reason_other_asks_for_a_note(bot, agent) -> None:
     ask = shown(bot.press(AGENT, question.button("其他")))
     assert "写几句" in ask.text
     done = shown(bot.send(AGENT, "客户 <公司> 被收购"))
-    assert "其他" in done.text and "客户 &lt;公司&gt; 被收购" in done.text
+    assert "✖ 输单原因：客户 &lt;公司&gt; 被收购" in done.text and "其他…" not in done.text
     assert sales.get_deal(agent, deal.id).lost_note == "客户 <公司> 被收购"
 
 

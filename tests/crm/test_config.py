@@ -73,6 +73,7 @@ def test_config_file_from_flag_then_crm_config(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("env", "key"), [
     ({"CRM_TIMEZONE": "Mars/Olympus"}, "timezone"),
+    ({"CRM_TIMEZONE": "Pacific"}, "timezone"),  # a folder of the zone database
     ({"CRM_LOCALE": "fr"}, "locale"),
     ({"CRM_DATABASE_URL": "mysql://x/y"}, "database.url"),
     ({"CRM_TELEGRAM_TOKEN": "not-a-token"}, "telegram.token"),

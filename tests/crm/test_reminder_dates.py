@@ -56,6 +56,13 @@ NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)
     ("in 30 minutes call back", (11, 26, 10, 30), "call back"),
     ("next Monday send quote", (11, 30, 9, 0), "send quote"),
     ("friday 9am", (11, 27, 9, 0), ""),
+    # periods by their first or last day, as 下个月, 月底, 周末 read
+    ("next month review prices", (12, 1, 9, 0), "review prices"),
+    ("end of the month 3pm invoices", (11, 30, 15, 0), "invoices"),
+    ("by the end of next month", (12, 31, 9, 0), ""),
+    ("this weekend tidy up", (11, 28, 9, 0), "tidy up"),
+    ("next weekend", (12, 5, 9, 0), ""),
+    ("end of year", (12, 31, 9, 0), ""),
 ])
 def test_natural_dates_are_read_in_the_users_zone(words, expected, rest) -> None:
     found = parse_when(words, NOW)
@@ -134,6 +141,8 @@ def test_a_daily_reminder_keeps_its_wall_clock_time_across_daylight_saving() -> 
     ("3个月后", dt.date(2027, 2, 26)), ("12月31日", dt.date(2026, 12, 31)),
     ("1/15", dt.date(2027, 1, 15)), ("2027-01-15", dt.date(2027, 1, 15)),
     ("next Friday", dt.date(2026, 12, 4)), ("this Friday", dt.date(2026, 11, 27)),
+    ("end of month", dt.date(2026, 11, 30)), ("end of next month", dt.date(2026, 12, 31)),
+    ("end of the year", dt.date(2026, 12, 31)),
 ])
 def test_deadline_days_are_read_as_people_name_them(words: str, expected: dt.date) -> None:
     assert parse_day(words, NOW.date()) == expected

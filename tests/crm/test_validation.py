@@ -122,11 +122,21 @@ def test_dates_are_read_in_common_chinese_and_iso_forms(typed: str) -> None:
 
 
 @pytest.mark.parametrize("typed", [
+    "7 March 1990", "March 7, 1990", "Mar 7 1990", "7-Mar-1990", "7th of March 1990",
+    "march 7th, 1990", "Mar. 7 1990",
+])
+def test_dates_are_read_with_the_english_month_name(typed: str) -> None:
+    assert v.parse_date(typed, field="birthday") == dt.date(1990, 3, 7)
+
+
+@pytest.mark.parametrize("typed", [
     "", "yesterday", "1990-02-30", "1990-13-01", "1990/3-7", "07/03/1990", "9000307", "1990年3月",
+    "February 30 1990", "7 Marsh 1990", "March 1990",
 ])
 def test_unreadable_or_impossible_dates_are_refused(typed: str) -> None:
     error = raises("validation.date", v.parse_date, typed, field="signed_on")
     assert error.field == "signed_on"
+    assert error.params["value"] == " ".join(typed.split())  # said back as typed
 
 
 @pytest.mark.parametrize(("typed", "read"), [

@@ -39,13 +39,15 @@ _AMOUNT = re.compile(r"([A-Za-z]{3})?\s*([^A-Za-z]*?)\s*([A-Za-z]{3})?")
 
 # parsing what was typed -------------------------------------------------------------------------
 def split_amount(text: str) -> tuple[str, str | None]:
-    """'120000', '5000 USD', 'USD 5,000', '¥8000元' → (amount text, currency code or None)."""
+    """'120000', '5000 USD', 'USD 5,000', '¥8000元', '$5,000' → (amount text, currency code
+    or None); a code typed beside a sign is the one meant ('$5000 HKD')."""
     cleaned = text.strip().removesuffix("元").strip()
+    sign = money.currency_of_sign(cleaned)
     match = _AMOUNT.fullmatch(cleaned)
     if match is None or not match[2].strip():  # "abc" is no amount, not a currency
-        return cleaned, None
+        return cleaned, sign
     code = match[1] or match[3]
-    return match[2], code.upper() if code else None
+    return match[2], code.upper() if code else sign
 
 
 def check_amount(amount: str, code: str | None) -> str:

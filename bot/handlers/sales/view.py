@@ -21,6 +21,8 @@ from crm.sales.views import LOST_REASONS, DealSummary, DealView, Page, StageMove
 
 LABEL_MAX = 60
 
+OTHER_REASON = "other"  # the lost reason that asks for a note
+
 
 def button(locale: str, key: str, *parts: object, **params: object) -> Button:
     """A (label, callback data) pair; the label is plain text."""
@@ -143,14 +145,23 @@ def deal_text(locale: str, deal: DealView) -> str:
     if deal.notes:
         lines.append(t(locale, "deal.card.notes", notes=deal.notes))
     if deal.lost_reason:
-        lines.append(t(locale, "deal.card.lost", reason=reason(locale, deal.lost_reason)))
-        if deal.lost_note:
-            lines.append(t(locale, "deal.card.lost_note", note=deal.lost_note))
+        shown, note = lost_because(locale, deal.lost_reason, deal.lost_note)
+        lines.append(t(locale, "deal.card.lost", reason=shown))
+        if note:
+            lines.append(t(locale, "deal.card.lost_note", note=note))
     return "\n".join(lines)
 
 
 def reason(locale: str, code: str) -> str:
     return t(locale, f"deal.reason.{code}", html_escape=False)
+
+
+def lost_because(locale: str, code: str, note: str | None) -> tuple[str, str | None]:
+    """Why a deal was lost, and the note below it: "Other…" is a button's word, so a reason
+    given as other reads as its note."""
+    if code == OTHER_REASON and note:
+        return note, None
+    return reason(locale, code), note
 
 
 def move_buttons(locale: str, screen: DealScreen) -> list[Button]:
@@ -223,8 +234,8 @@ def history_text(locale: str, deal: DealView, moves: list[StageMove], timezone: 
         lines.append(t(locale, key, when=when(locale, move.moved_at, timezone),
                        source=names[0] or "", target=names[1], who=move.moved_by_name or "—"))
         if move.lost_reason:
-            lines.append(t(locale, "deal.history.reason", reason=reason(locale, move.lost_reason),
-                           note=move.lost_note or ""))
+            shown, note = lost_because(locale, move.lost_reason, move.lost_note)
+            lines.append(t(locale, "deal.history.reason", reason=shown, note=note or ""))
     return "\n".join(lines)
 
 
