@@ -85,3 +85,17 @@ def test_an_age_in_the_birthday_column_is_refused_as_an_age_not_read_as_1900(cas
     assert [(p.row, p.column, p.code, p.params["value"]) for p in preview.problems] == [
         (2, "生日", "validation.birthday_age", "35"),
         (3, "生日", "validation.birthday_age", "42岁")]
+
+
+def test_a_phone_with_an_extension_is_refused_in_every_written_form_not_cut_off(cast) -> None:
+    written = ["010-12345678 ext. 123", "010-12345678 x123", "010-12345678#123",
+               "010-12345678分机123", "010-12345678转123", "010-12345678-8008"]
+    rows = [["姓名", "电话"], *([f"分机{i}", phone] for i, phone in enumerate(written)),
+            ["总机", "010-12345679"]]
+    preview = imports.preview_import(cast.manager, "名单.csv", csv_file(rows), now=T0)
+    assert (preview.new, preview.invalid) == (1, len(written))
+    assert [(p.column, p.code, p.params["value"]) for p in preview.problems] == [
+        ("电话", "validation.phone_extension", phone) for phone in written]
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert fetch_one("select count(*) from contact_channel where value = '+861012345678'")[0] == 0
+    assert card_by_phone("+861012345679").name == "总机"
