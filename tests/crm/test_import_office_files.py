@@ -4,6 +4,9 @@ or differently named columns, numbers kept as text behind an apostrophe."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
+import zipfile
 from pathlib import Path
 
 import peewee
@@ -171,3 +174,32 @@ def test_a_crm_export_in_english_maps_names_phones_company_address_and_owner(cas
     [address] = emily.addresses
     assert (address.street, address.city, address.province, address.country,
             address.postal_code) == ("1 Main St", "Mountain View", "CA", "US", "94043")
+
+
+def _with_saved_results(content: bytes, results: dict[str, str]) -> bytes:
+    """The workbook as Excel saves it: each formula cell keeps its result as text."""
+    source, target = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(target, "w") as saved:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                for cell, value in results.items():
+                    data = re.sub(rf'<c r="{cell}"><f>(.*?)</f><v\s*/>'.encode(),
+                                  rf'<c r="{cell}" t="str"><f>\1</f><v>{value}</v>'.encode(),
+                                  data)
+            saved.writestr(item, data)
+    return target.getvalue()
+
+
+def test_a_column_of_formulas_without_results_is_explained_once_in_the_dry_run(cast) -> None:
+    rows = [["客户名单"], ["姓", "名", "姓名", "手机", "微信"],
+            ["王", "五", "=A3&B3", "13800138101", None],
+            ["赵", "六", "=CONCATENATE(A4,B4)", "13800138102", None]]
+    preview = imports.preview_import(cast.manager, "名单.xlsx", xlsx_file(rows), now=T0)
+    assert preview.unsaved_formulas == ("姓名",)
+    assert (preview.new, preview.invalid) == (0, 2)
+    saved = _with_saved_results(xlsx_file(rows), {"C3": "王五", "C4": "赵六"})
+    preview = imports.preview_import(cast.manager, "名单.xlsx", saved, now=T0)
+    assert (preview.unsaved_formulas, preview.new) == ((), 2)  # the empty 微信 says nothing
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert card_by_phone("+8613800138102").name == "赵六"
