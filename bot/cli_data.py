@@ -87,6 +87,8 @@ def _progress(out: Terminal):
 def _show_preview(out: Terminal, preview: ImportPreview) -> None:
     out.say("cli.import.preview", name=preview.file_name, rows=preview.rows, new=preview.new,
             existing=preview.existing, duplicates=preview.duplicates, invalid=preview.invalid)
+    if preview.unsaved_formulas:
+        out.say("cli.import.unsaved_formulas", columns=tuple(preview.unsaved_formulas))
     if preview.unknown_columns:
         out.say("cli.import.unknown_columns", columns=tuple(preview.unknown_columns))
     if preview.bookkeeping_columns:

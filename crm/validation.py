@@ -24,7 +24,12 @@ MAX_AGE = 150
 CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
                   "六": 6, "七": 7, "八": 8, "九": 9}
 EMAIL_MAX = 254
-EXTENSION_MARKS = ("转", "分机")  # 010-12345678转123, 010-12345678 分机 123
+# Extensions written the Chinese way, which phonenumbers does not read: 010-12345678转123,
+# 010-12345678 分机 123 (in both scripts). ext., x and # it reads itself (PhoneNumber.extension).
+EXTENSION_MARKS = ("转", "轉", "分机", "分機", "内线", "內線")
+# An extension written as a word of its own after a number (ext. 123, x123, 转 123): the mark,
+# then its digits in the same word or the next.
+EXTENSION_WORD = re.compile(r"(?:ext(?:ension)?\.?|x|转|轉|分机|分機|内线|內線)(\d*)", re.I)
 HANDLE_MAX = 64
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
@@ -55,6 +60,8 @@ _WECHAT = re.compile(r"[A-Za-z][A-Za-z0-9_-]{5,19}")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-()]")
 _CN_MOBILE = re.compile(r"(\+86)?(1[3-9]\d{9})")
 _MOBILE_SEPARATORS = re.compile(r"[ \-]")
+# A trailing group after a dash, as business cards write an extension: 010-12345678-8008.
+_DASH_EXTENSION = re.compile(r"(.*\d)\s*[-—]\s*\d{1,6}")
 _E164_CN_MOBILE = re.compile(r"\+86(1[3-9]\d{9})")
 _QQ = re.compile(r"[1-9]\d{4,11}")
 _HOST = re.compile(r"[^\s.:@/]+(\.[^\s.:@/]+)+")
@@ -78,23 +85,38 @@ def normalise_phone(text: str, region: str = "CN", *, field: str = "phone") -> s
     mobile = chinese_mobile(cleaned, region)
     if mobile is not None:
         if not mobile:
-            raise phone_error(cleaned, field)
+            raise phone_error(cleaned, field, region)
         return mobile
     try:
         number = phonenumbers.parse(cleaned, region)
     except phonenumbers.NumberParseException as exc:
-        raise phone_error(cleaned, field) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise phone_error(cleaned, field)
+        raise phone_error(cleaned, field, region) from exc
+    if number.extension or not phonenumbers.is_valid_number(number):
+        raise phone_error(cleaned, field, region, number)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def phone_error(cleaned: str, field: str) -> ValidationError:
-    """Why ``cleaned`` is no phone number: an extension written the Chinese way (转 / 分机),
-    which a stored number cannot hold, said as such rather than as a wrong number."""
-    code = ("validation.phone_extension" if any(mark in cleaned for mark in EXTENSION_MARKS)
-            else "validation.phone")
-    return ValidationError(code, field=field, value=cleaned)
+def phone_error(cleaned: str, field: str, region: str,
+                number: phonenumbers.PhoneNumber | None = None) -> ValidationError:
+    """Why ``cleaned`` (``number`` once parsed) is no phone number. An extension in any of its
+    written forms (ext. 123, x123, #123, 转123, 分机123, a last group after a dash) is said as
+    such, as a stored number cannot hold one: never dropped, nor called a wrong number."""
+    extension = (number is not None and bool(number.extension)) or any(
+        mark in cleaned for mark in EXTENSION_MARKS) or _dash_extension(cleaned, region)
+    return ValidationError("validation.phone_extension" if extension else "validation.phone",
+                           field=field, value=cleaned)
+
+
+def _dash_extension(cleaned: str, region: str) -> bool:
+    """``010-12345678-8008``: a valid number, then a dash and a few digits."""
+    match = _DASH_EXTENSION.fullmatch(cleaned)
+    if match is None:
+        return False
+    try:
+        number = phonenumbers.parse(match[1], region)
+    except phonenumbers.NumberParseException:
+        return False
+    return not number.extension and phonenumbers.is_valid_number(number)
 
 
 def chinese_mobile(cleaned: str, region: str) -> str | None:

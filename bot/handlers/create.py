@@ -33,6 +33,7 @@ from crm.customers.views import CustomerCard, DuplicateMatch
 from crm.errors import Duplicate, ValidationError
 from crm.permissions import Action, require
 from crm.search_terms import is_cjk
+from crm.validation import EXTENSION_WORD
 
 Callback = Callable[[Update, session.Context], Awaitable[Any]]
 END = ConversationHandler.END
@@ -53,6 +54,8 @@ _TAG_LIST_SEPARATORS = re.compile(r"\s*[,，、;；]+\s*")
 _TAG_MARK = re.compile(r"\s+(?=#)")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _PHONE_LIKE = re.compile(r"\+?[\d\-().]+")
+# A number and its extension in one word (010-12345678转123, 010-12345678x123).
+_PHONE_WITH_EXTENSION = re.compile(rf"\+?[\d\-().]+{EXTENSION_WORD.pattern}", re.I)
 
 
 # shared by the create and edit flows -------------------------------------------------------
@@ -189,7 +192,9 @@ def parse_one_line(text: str) -> dict[str, Any]:
         return found | {"name": words[0] if words else "", "phone": None,
                         "company": " ".join(words[1:]) or None}
     start, end = run
-    return found | {"name": " ".join(words[:start]), "phone": "".join(words[start:end]),
+    number, end = "".join(words[start:end]), _extension_end(words, end)
+    phone = " ".join([number, *words[run[1]:end]])
+    return found | {"name": " ".join(words[:start]), "phone": phone,
                     "company": " ".join(words[end:]) or None}
 
 
@@ -200,10 +205,23 @@ def _phone_run(words: list[str]) -> tuple[int, int] | None:
         end = start
         while end < len(words) and _PHONE_LIKE.fullmatch(words[end]):
             end += 1
+        if end < len(words) and _PHONE_WITH_EXTENSION.fullmatch(words[end]):
+            end += 1
         if sum(c.isdigit() for word in words[start:end] for c in word) >= MIN_PHONE_DIGITS:
             return start, end
         start = max(end, start + 1)
     return None
+
+
+def _extension_end(words: list[str], end: int) -> int:
+    """Past an extension written after the number (ext. 123, x123, 转 123): it goes with the
+    phone, which crm refuses saying a phone cannot keep one, rather than into the company."""
+    mark = EXTENSION_WORD.fullmatch(words[end]) if end < len(words) else None
+    if mark is None:
+        return end
+    if mark[1]:
+        return end + 1
+    return end + 2 if end + 1 < len(words) and words[end + 1].isdigit() else end
 
 
 def contact_name(contact: Contact) -> str:

@@ -35,6 +35,9 @@ def preview_text(locale: str, preview: ImportPreview) -> str:
              t(locale, "imports.count_existing", count=preview.existing),
              t(locale, "imports.count_duplicates", count=preview.duplicates),
              t(locale, "imports.count_invalid", count=preview.invalid)]
+    if preview.unsaved_formulas:
+        lines.append(t(locale, "imports.unsaved_formulas",
+                       columns=tuple(preview.unsaved_formulas)))
     if preview.unknown_columns:
         lines.append(t(locale, "imports.unknown_columns",
                        columns=tuple(preview.unknown_columns)))

@@ -81,6 +81,9 @@ class ImportPreview:
     notice_count: int = 0
     # A customers export's read-only columns (创建时间, 最近联系): known, and left out.
     bookkeeping_columns: tuple[str, ...] = ()
+    # Columns of formulas saved without their results (a file written by a program): they
+    # read as empty until the file is opened and saved in Excel or WPS.
+    unsaved_formulas: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,7 @@ def keep_preview(actor: Actor, checked: CheckedFile, *, progress: Progress | Non
                        [:PROBLEMS_SHOWN]),
         headers=columns.labels, rejects=tuple(rejects), expires_at=expires,
         notices=tuple(notices[:PROBLEMS_SHOWN]), notice_count=len(notices),
-        bookkeeping_columns=columns.bookkeeping)
+        bookkeeping_columns=columns.bookkeeping, unsaved_formulas=parsed.unsaved_formulas)
 
 
 def preview_import(actor: Actor, file_name: str, content: bytes, *,

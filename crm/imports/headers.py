@@ -20,6 +20,10 @@ HEADER_SCAN = 10  # rows looked at for the header (title rows may come first)
 ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "客户名称", "客户姓名", "客户名", "名称", "客户", "联系人", "联系人姓名",
              "name", "fullname", "customer", "customername", "contact", "contactname"),
+    # A name in two columns (surname and given name), joined into the name when the file has
+    # no whole-name column (crm.imports.rows.joined_name). 名字 alone is the whole name.
+    "family_name": ("姓", "姓氏", "lastname", "familyname", "surname"),
+    "given_name": ("名", "名字", "firstname", "givenname"),
     "gender": ("性别", "gender", "sex"),
     "birthday": ("生日", "出生日期", "出生年月日", "出生年月", "birthday", "birthdate",
                  "dateofbirth", "dob"),
@@ -28,7 +32,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
               "单位电话", "家庭电话", "住宅电话", "备用电话", "备用手机", "备用号码", "其他电话",
               "其它电话", "联系号码", "phone", "phones", "mobile", "mobilephone", "mobilenumber",
               "cell", "cellphone", "tel", "telephone", "phonenumber", "businessphone",
-              "workphone", "officephone", "homephone", "otherphone"),
+              "workphone", "officephone", "homephone", "otherphone", "mobilephonenumber"),
     "email": ("邮箱", "电子邮箱", "邮件", "电子邮件", "邮箱地址", "邮件地址", "备用邮箱",
               "其他邮箱", "email", "emails", "mail", "emailaddress", "workemail",
               "personalemail"),
@@ -36,21 +40,25 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "qq": ("qq", "qq号", "qq号码"),
     "other_channels": ("其他联系方式", "otherchannels"),  # kind:value pairs, as exported
     "company": ("公司", "公司名称", "单位", "工作单位", "企业", "企业名称", "所属公司", "company",
-                "companyname", "organization", "organisation", "employer"),
+                "companyname", "organization", "organisation", "employer", "accountname",
+                "associatedcompany"),
     "industry": ("行业", "所属行业", "industry"),
     "occupation": ("职位", "职务", "职业", "职称", "title", "jobtitle", "position", "occupation"),
-    "country": ("国家", "国家地区", "country"),
-    "province": ("省", "省份", "所在省", "省市", "province", "state"),
-    "city": ("市", "城市", "所在城市", "city"),
+    # HubSpot and Salesforce exports write Country/Region, State/Region, Mailing City...
+    "country": ("国家", "国家地区", "country", "countryregion", "mailingcountry"),
+    "province": ("省", "省份", "所在省", "省市", "province", "state", "stateregion",
+                 "stateprovince", "mailingstate", "mailingstateprovince"),
+    "city": ("市", "城市", "所在城市", "city", "mailingcity"),
     "district": ("区", "区县", "县区", "县", "district", "county"),
     "street": ("地址", "详细地址", "街道", "街道地址", "联系地址", "address", "street",
-               "streetaddress"),
-    "postal_code": ("邮编", "邮政编码", "postalcode", "postcode", "zip", "zipcode"),
+               "streetaddress", "mailingstreet"),
+    "postal_code": ("邮编", "邮政编码", "postalcode", "postcode", "zip", "zipcode",
+                    "zippostalcode", "mailingpostalcode", "mailingzip", "mailingzippostalcode"),
     # A customers export's further addresses, each on one line, " | " between them.
     "other_addresses": ("其他地址", "otheraddresses"),
     "tags": ("标签", "客户标签", "tags", "tag", "labels"),
     "owner": ("负责人", "归属人", "所属销售", "客户经理", "销售", "跟进人", "owner",
-              "assignedto", "salesrep", "accountmanager"),
+              "assignedto", "salesrep", "accountmanager", "contactowner", "leadowner"),
     "source": ("来源", "客户来源", "线索来源", "source", "leadsource"),
     "notes": ("备注", "说明", "描述", "notes", "note", "remark", "remarks", "comment",
               "comments", "description"),
@@ -72,6 +80,8 @@ REASON_HEADERS = frozenset({"原因", "reason", "reasons"})
 # no number from elsewhere to keep in a new customer's notes either.
 EXPORT_BOOKKEEPING_HEADERS = frozenset({"创建时间", "最近联系", "created", "createdat",
                                         "lastcontact", "lastcontactat"})
+NAME_PARTS = ("family_name", "given_name")
+_NAME_FIELDS = frozenset({"name", *NAME_PARTS})
 _BY_ALIAS = {alias: field for field, names in ALIASES.items() for alias in names}
 # Fields several columns feed: their headers are often numbered (手机1, 手机2, 电话2, Email 1).
 # Other fields take one column, so a numbered name (联系人2, a second contact) is no such field.
@@ -114,11 +124,21 @@ class ColumnMap:
         """(column index, field) of the columns that feed a field."""
         return tuple((i, name) for i, name in enumerate(self.fields) if name is not None)
 
+    @cached_property
+    def name_column(self) -> int:
+        """The first column the customer's name comes from (its own, or a part's)."""
+        return next(i for i, name in enumerate(self.fields) if name in _NAME_FIELDS)
+
     def label_of(self, field: str) -> str:
-        """The header of the first column feeding ``field`` (for problem reports)."""
+        """The header of the first column feeding ``field`` (for problem reports); a name
+        joined from two columns names both (姓 + 名)."""
         for label, name in zip(self.labels, self.fields, strict=True):
             if name == field:
                 return label
+        if field == "name":
+            parts = [label for label, name in zip(self.labels, self.fields, strict=True)
+                     if name in NAME_PARTS]
+            return " + ".join(parts) or field
         return field
 
 
@@ -148,7 +168,7 @@ def _fields(row: Sequence[Cell]) -> dict[int, str]:
 def names_customers(rows: Sequence[Sequence[Cell]]) -> bool:
     """Whether a header naming the customer's name is among the first rows: a sheet holding
     the list, not a cover page or instructions in front of it."""
-    return any("name" in _fields(row).values() for row in rows[:HEADER_SCAN])
+    return any(_NAME_FIELDS & set(_fields(row).values()) for row in rows[:HEADER_SCAN])
 
 
 def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:
@@ -167,7 +187,8 @@ def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:
                               expected=tuple(ALIASES["name"][:3] + ALIASES["phone"][:2]))
     last = best
     below = found[best + 1] if best + 1 < len(scan) else {}
-    if below and "name" not in below.values() and not set(below) & set(found[best]):
+    if (below and "name" not in below.values() and not set(below) & set(found[best])) \
+            or _splits_name(found[best], below):
         last = best + 1  # a second header row under merged group titles
     width = max(len(row) for row in rows[best:last + 1000])
     labels, fields = [], []
@@ -175,7 +196,10 @@ def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:
         label, field = _header(scan, found, last, column)
         labels.append(label or f"column {column_letter(column)}")
         fields.append(field)
-    if "name" not in fields:
+    if "name" in fields:
+        # The whole name wins; the parts are kept in the notes like any unknown column.
+        fields = [None if field in NAME_PARTS else field for field in fields]
+    elif not _NAME_FIELDS & set(fields):
         raise ValidationError("import.no_name_column", field="file",
                               expected=tuple(ALIASES["name"][:4]))
     # The id column is kept in new customers' notes too: a number from another system is
@@ -188,6 +212,12 @@ def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:
     return ColumnMap(last + 1, tuple(labels), tuple(fields),
                      tuple(labels[c] for c in kept if fields[c] is None), kept,
                      tuple(labels[c] for c in sorted(exported) if _has_data(rows, last + 1, c)))
+
+
+def _splits_name(header: dict[int, str], below: dict[int, str]) -> bool:
+    """The row below parts the name column: 姓名 merged over 姓 and 名."""
+    return bool(below) and set(below.values()) <= set(NAME_PARTS) and \
+        "name" in header.values() and all(header.get(c) in (None, "name") for c in below)
 
 
 def _bookkeeping(labels: Sequence[str]) -> set[int]:

@@ -45,13 +45,13 @@ def checked_phone(text: str, region: str, *, field: str = "phone") -> tuple[str,
             and not match[2].startswith("179"):
         if _valid_national(86, "CN", match[2]):
             return "+86" + match[2], match[2]
-        raise phone_error(cleaned, field)
+        raise phone_error(cleaned, field, region)
     try:
         number = phonenumbers.parse(cleaned, region)
     except phonenumbers.NumberParseException as exc:
-        raise phone_error(cleaned, field) from exc
-    if not is_valid(number):
-        raise phone_error(cleaned, field)
+        raise phone_error(cleaned, field, region) from exc
+    if number.extension or not is_valid(number):
+        raise phone_error(cleaned, field, region, number)
     return (f"+{number.country_code}{national_significant_number(number)}",
             str(number.national_number))
 

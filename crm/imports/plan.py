@@ -12,6 +12,7 @@ from crm.actors import Actor
 from crm.errors import CrmError, ValidationError
 from crm.imports import cells
 from crm.imports.apply import NewCustomer
+from crm.imports.formulas import unsaved_formula_columns
 from crm.imports.headers import ColumnMap, map_columns, names_customers
 from crm.imports.parts import check_rows
 from crm.imports.reading import Cell, Table, read_table
@@ -56,6 +57,8 @@ class Parsed:
     national: dict[str, str] = field(default_factory=dict)  # phones' home digits (Checker)
     # Each valid row's rows as a new customer, by row number (crm.imports.apply.prepare_new).
     prepared: dict[int, NewCustomer] = field(default_factory=dict)
+    # Columns whose cells are formulas without a saved value (crm.imports.formulas).
+    unsaved_formulas: tuple[str, ...] = ()
 
     @property
     def invalid(self) -> int:
@@ -85,7 +88,9 @@ def parse(actor: Actor, content: bytes, file_name: str, today: dt.date, *,
     if len(data) > max_rows:
         raise ValidationError("import.too_many_rows", field="file", rows=len(data),
                               max=max_rows)
-    return _check_rows(actor, table, columns, data, today, progress)
+    parsed = _check_rows(actor, table, columns, data, today, progress)
+    parsed.unsaved_formulas = unsaved_formula_columns(table.place, table.rows, columns)
+    return parsed
 
 
 def _check_rows(actor: Actor, table: Table, columns: ColumnMap,

@@ -41,6 +41,17 @@ _CHINESE = {"gbk", "gb2312", "gb18030", "hz", "cp936"}
 
 
 @dataclass(frozen=True)
+class SheetPlace:
+    """Where the sheet read lies in its workbook: its name, and the sheet's row and column of
+    the first cell read (python-calamine reads from the first used column)."""
+
+    content: bytes
+    name: str
+    first_row: int
+    first_column: int
+
+
+@dataclass(frozen=True)
 class Table:
     """The rows of the sheet read, as read (title rows and the header row included)."""
 
@@ -48,6 +59,7 @@ class Table:
     kind: str  # xlsx (any workbook) or csv
     encoding: str | None = None
     delimiter: str | None = None
+    place: SheetPlace | None = None  # a workbook's sheet (crm.imports.formulas)
 
 
 def read_table(content: bytes, file_name: str = "", wanted: SheetTest | None = None) -> Table:
@@ -57,7 +69,8 @@ def read_table(content: bytes, file_name: str = "", wanted: SheetTest | None = N
     if not content.strip():
         raise ValidationError("import.empty", field="file")
     if content.startswith((_ZIP, _OLE)):
-        return Table(_workbook_rows(content, wanted), "xlsx")
+        rows, place = _workbook_rows(content, wanted)
+        return Table(rows, "xlsx", place=place)
     if content.startswith(_NOT_TABLES):
         raise ValidationError("import.not_spreadsheet", field="file", name=file_name)
     text, encoding = decode(content, file_name)
@@ -66,28 +79,35 @@ def read_table(content: bytes, file_name: str = "", wanted: SheetTest | None = N
     return Table(rows, "csv", encoding, delimiter)
 
 
-def _workbook_rows(content: bytes, wanted: SheetTest | None) -> list[list[Cell]]:
+def _workbook_rows(content: bytes,
+                   wanted: SheetTest | None) -> tuple[list[list[Cell]], SheetPlace | None]:
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        first: list[list[Cell]] | None = None
-        for rows in _visible_sheets(book):
+        first: tuple[list[list[Cell]], SheetPlace] | None = None
+        for rows, place in _visible_sheets(book, content):
             if wanted is None or wanted(rows):
-                return rows
-            first = rows if first is None else first
-        return first or []
+                return rows, place
+            first = (rows, place) if first is None else first
+        return first or ([], None)
     except (CalamineError, ValueError, OSError) as exc:
         raise ValidationError("import.not_spreadsheet", field="file", name="") from exc
 
 
-def _visible_sheets(book) -> Iterator[list[list[Cell]]]:
-    """The rows of each visible worksheet that has any cell, in the workbook's order."""
+def _visible_sheets(book, content: bytes) -> Iterator[tuple[list[list[Cell]], SheetPlace]]:
+    """The rows of each visible worksheet that has any cell, in the workbook's order, and
+    where they lie."""
     for index, meta in enumerate(book.sheets_metadata):
         if str(meta.visible).endswith("Visible") and str(meta.typ).endswith("WorkSheet"):
             sheet = book.get_sheet_by_index(index)
             if sheet.height:
-                yield [list(row) for row in sheet.iter_rows()]
+                rows = [list(row) for row in sheet.iter_rows()]
+                start_row, start_column = sheet.start or (0, 0)
+                # Rows are read from the sheet's first row or its first used one (versions
+                # differ), columns from the first used one.
+                yield rows, SheetPlace(content, meta.name,
+                                       start_row - (len(rows) - sheet.height), start_column)
 
 
 def decode(content: bytes, file_name: str = "") -> tuple[str, str]:

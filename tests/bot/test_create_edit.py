@@ -115,6 +115,25 @@ def test_a_bad_phone_is_refused_at_its_step_which_stays(bot, english) -> None:
     assert "Bob Lee" in card.text and "+86 138 0013 8000" in card.text
 
 
+def test_a_phone_with_an_extension_is_refused_at_its_step_saying_why(bot, english) -> None:
+    bot.send(ENGLISH_AGENT, "/new")
+    bot.send(ENGLISH_AGENT, "Bob Lee")
+    error, prompt = messages(bot.send(ENGLISH_AGENT, "010-12345678 ext. 123"))
+    assert error.text == ("Phone: 010-12345678 ext. 123 has an extension, which a phone number"
+                          " cannot keep; give the number alone and put the extension in the"
+                          " notes")
+    assert "Phone number of <b>Bob Lee</b>" in prompt.text
+
+
+def test_an_extension_after_the_number_in_one_line_is_refused_not_taken_as_the_company(
+        bot, agent) -> None:
+    replies = bot.send(AGENT, "/new 王五 010-12345678 转 123 华为")
+    assert messages(replies)[0].text == ("电话：010-12345678 转 123 带有分机号，电话号码无法保存"
+                                         "分机号；请只填总机号码，分机号写在备注里")
+    card = last(bot.send(AGENT, "010-12345678"))
+    assert "华为" in card.text and "转 123" not in card.text
+
+
 def test_a_too_long_name_or_tag_is_refused_at_its_step(bot, agent) -> None:
     bot.send(AGENT, "/new")
     error, prompt = messages(bot.send(AGENT, "王" * 300))

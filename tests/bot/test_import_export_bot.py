@@ -187,6 +187,19 @@ def test_a_phone_with_an_extension_is_refused_saying_so(chat, locale, words) -> 
     assert "010-12345678转123" in preview.text and words in preview.text, preview.text
 
 
+@pytest.mark.parametrize(("locale", "words"), [
+    ("en", "Formulas without their results: 姓名. The file was written by a program"),
+    ("zh-CN", "这些列是公式，文件里没有保存计算结果：姓名。"),
+])
+def test_a_workbook_of_formulas_without_results_says_so_once(chat, locale, words) -> None:
+    chat.send(MANAGER, "/start", language=locale)
+    rows = [["姓", "名", "姓名", "电话"], ["王", "五", "=A2&B2", "13800138061"],
+            ["赵", "六", "=A3&B3", "13800138062"]]
+    preview = sent(chat.send_document(MANAGER, "名单.xlsx", content=xlsx_file(rows)))[-1]
+    assert preview.text.count(words) == 1, preview.text
+    assert preview.text.index("WPS") < preview.text.index("•")  # before the refused rows
+
+
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
 def test_export_with_buttons_sends_a_spreadsheet(chat, locale) -> None:
     manager = users.identify(MANAGER).as_actor()

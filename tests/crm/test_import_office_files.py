@@ -4,6 +4,9 @@ or differently named columns, numbers kept as text behind an apostrophe."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
+import zipfile
 from pathlib import Path
 
 import peewee
@@ -13,7 +16,7 @@ from crm import customers, imports
 from crm.errors import ValidationError
 from storage.database import fetch_one
 from tests.crm.cast import SYSTEM, keep_files_in, make_cast
-from tests.crm.import_files import csv_file, xlsx_file
+from tests.crm.import_files import csv_file, read_sheet, xlsx_file
 
 T0 = dt.datetime(2026, 4, 1, 9, 0)
 
@@ -85,3 +88,118 @@ def test_an_age_in_the_birthday_column_is_refused_as_an_age_not_read_as_1900(cas
     assert [(p.row, p.column, p.code, p.params["value"]) for p in preview.problems] == [
         (2, "生日", "validation.birthday_age", "35"),
         (3, "生日", "validation.birthday_age", "42岁")]
+
+
+def test_a_phone_with_an_extension_is_refused_in_every_written_form_not_cut_off(cast) -> None:
+    written = ["010-12345678 ext. 123", "010-12345678 x123", "010-12345678#123",
+               "010-12345678分机123", "010-12345678转123", "010-12345678-8008"]
+    rows = [["姓名", "电话"], *([f"分机{i}", phone] for i, phone in enumerate(written)),
+            ["总机", "010-12345679"]]
+    preview = imports.preview_import(cast.manager, "名单.csv", csv_file(rows), now=T0)
+    assert (preview.new, preview.invalid) == (1, len(written))
+    assert [(p.column, p.code, p.params["value"]) for p in preview.problems] == [
+        ("电话", "validation.phone_extension", phone) for phone in written]
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert fetch_one("select count(*) from contact_channel where value = '+861012345678'")[0] == 0
+    assert card_by_phone("+861012345679").name == "总机"
+
+
+@pytest.mark.parametrize(("family", "given"), [
+    ("姓", "名"), ("姓氏", "名字"), ("Last Name", "First Name"), ("Family Name", "Given Name"),
+    ("SURNAME", "first name"),
+])
+@pytest.mark.parametrize("given_first", [False, True])
+def test_surname_and_given_name_columns_are_joined_into_the_name(
+        cast, family, given, given_first) -> None:
+    parts = [("王", "小明"), ("Chen", "Emily"), ("欧阳", ""), ("", "Lucy")]
+    rows = [([given, family] if given_first else [family, given]) + ["手机"]]
+    for number, (surname, name) in enumerate(parts):
+        rows.append(([name, surname] if given_first else [surname, name]) +
+                    [f"1380013806{number}"])
+    preview = imports.preview_import(cast.manager, "名单.csv", csv_file(rows), now=T0)
+    assert (preview.new, preview.invalid, preview.unknown_columns) == (4, 0, ())
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    names = [card_by_phone(f"+861380013806{n}").name for n in range(4)]
+    assert names == ["王小明", "Emily Chen", "欧阳", "Lucy"]
+    assert card_by_phone("+8613800138060").notes is None  # the parts are the name, not notes
+
+
+def test_a_row_without_either_part_of_the_name_is_refused_naming_both_columns(cast) -> None:
+    rows = [["姓", "名", "手机", "生日"], ["", "", "13800138070", ""],
+            ["李", "雷", "13800138071", "1990-13-45"]]
+    preview = imports.preview_import(cast.manager, "名单.csv", csv_file(rows), now=T0)
+    assert [(p.row, p.column, p.code) for p in preview.problems] == [
+        (2, "姓 + 名", "validation.required"), (3, "生日", "validation.date")]
+    report = read_sheet(imports.rejects_workbook(
+        preview.headers, preview.rejects, lambda p: f"{p.code}@{p.column}"))
+    assert report[0][:4] == ["姓", "名", "手机", "生日"]  # the file's own columns
+    assert report[2][:4] == ["李", "雷", "13800138071", "1990-13-45"]
+
+
+def test_a_whole_name_column_wins_over_the_parts_which_are_kept_in_the_notes(cast) -> None:
+    rows = [["姓名", "姓", "名", "手机"], ["王小明", "王", "晓明", "13800138080"]]
+    preview = imports.preview_import(cast.manager, "名单.csv", csv_file(rows), now=T0)
+    assert preview.unknown_columns == ("姓", "名")
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    wang = card_by_phone("+8613800138080")
+    assert (wang.name, wang.notes) == ("王小明", "姓: 王\n名: 晓明")
+
+
+def test_a_name_merged_over_its_surname_and_given_name_columns_is_joined(cast) -> None:
+    content = xlsx_file([["姓名", None, "手机"], ["姓", "名", None],
+                         ["司马", "相如", "13800138090"]], merges=["A1:B1", "C1:C2"])
+    preview = imports.preview_import(cast.manager, "名单.xlsx", content, now=T0)
+    assert (preview.new, preview.unknown_columns) == (1, ())
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert card_by_phone("+8613800138090").name == "司马相如"
+
+
+def test_a_crm_export_in_english_maps_names_phones_company_address_and_owner(cast) -> None:
+    rows = [["Record ID", "First Name", "Last Name", "Email", "Phone Number",
+             "Mobile Phone Number", "Company Name", "Job Title", "Lead Status",
+             "Contact owner", "Street Address", "City", "State/Region", "Country/Region",
+             "Postal Code"],
+            ["51", "Emily", "Chen", "emily@example.com", "+1 650-253-0000", "13800138095",
+             "Acme", "Buyer", "New", "李娜", "1 Main St", "Mountain View", "CA", "US",
+             "94043"]]
+    preview = imports.preview_import(cast.admin, "hubspot-contacts.csv", csv_file(rows), now=T0)
+    assert (preview.new, preview.invalid) == (1, 0)
+    assert preview.unknown_columns == ("Record ID", "Lead Status")
+    imports.confirm_import(cast.admin, preview.token, "skip", now=T0)
+    emily = card_by_phone("+8613800138095")
+    assert (emily.name, emily.company.name, emily.occupation) == ("Emily Chen", "Acme", "Buyer")
+    assert emily.owner_id == cast.agent.user_id and emily.notes == "Record ID: 51\nLead Status: New"
+    assert [c.value for c in emily.channels if c.kind == "phone"] == [
+        "+16502530000", "+8613800138095"]
+    [address] = emily.addresses
+    assert (address.street, address.city, address.province, address.country,
+            address.postal_code) == ("1 Main St", "Mountain View", "CA", "US", "94043")
+
+
+def _with_saved_results(content: bytes, results: dict[str, str]) -> bytes:
+    """The workbook as Excel saves it: each formula cell keeps its result as text."""
+    source, target = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(target, "w") as saved:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                for cell, value in results.items():
+                    data = re.sub(rf'<c r="{cell}"><f>(.*?)</f><v\s*/>'.encode(),
+                                  rf'<c r="{cell}" t="str"><f>\1</f><v>{value}</v>'.encode(),
+                                  data)
+            saved.writestr(item, data)
+    return target.getvalue()
+
+
+def test_a_column_of_formulas_without_results_is_explained_once_in_the_dry_run(cast) -> None:
+    rows = [["客户名单"], ["姓", "名", "姓名", "手机", "微信"],
+            ["王", "五", "=A3&B3", "13800138101", None],
+            ["赵", "六", "=CONCATENATE(A4,B4)", "13800138102", None]]
+    preview = imports.preview_import(cast.manager, "名单.xlsx", xlsx_file(rows), now=T0)
+    assert preview.unsaved_formulas == ("姓名",)
+    assert (preview.new, preview.invalid) == (0, 2)
+    saved = _with_saved_results(xlsx_file(rows), {"C3": "王五", "C4": "赵六"})
+    preview = imports.preview_import(cast.manager, "名单.xlsx", saved, now=T0)
+    assert (preview.unsaved_formulas, preview.new) == ((), 2)  # the empty 微信 says nothing
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert card_by_phone("+8613800138102").name == "赵六"

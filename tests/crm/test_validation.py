@@ -70,6 +70,23 @@ def test_invalid_phone_numbers_are_refused_with_the_value(typed: str) -> None:
     assert error.params["value"] == typed.strip()
 
 
+@pytest.mark.parametrize("typed", [
+    "010-12345678 ext. 123", "010-12345678 ext 123", "010-12345678x123", "010-12345678 X 123",
+    "010-12345678 #123", "010-12345678 extension 123", "010-12345678;ext=123",
+    "010-12345678转123", "010-12345678 分机 123", "010-12345678 轉 123", "010-12345678内线8",
+    "010-12345678-8008", "+1 650-253-0000 ext. 5",
+])
+def test_a_phone_with_an_extension_is_refused_saying_so_in_every_written_form(
+        typed: str) -> None:
+    error = raises("validation.phone_extension", v.normalise_phone, typed)
+    assert error.params["value"] == typed  # the extension is never dropped silently
+
+
+@pytest.mark.parametrize("typed", ["010-1234-5678", "138-0013-8000"])
+def test_dashes_between_a_numbers_own_groups_are_no_extension(typed: str) -> None:
+    assert v.normalise_phone(typed).startswith("+86")
+
+
 def test_phone_is_shown_nationally_at_home_and_internationally_abroad() -> None:
     assert v.format_phone("+8613800138000") == "138 0013 8000"
     assert v.format_phone("+861065529988") == "010 6552 9988"
