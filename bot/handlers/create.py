@@ -29,10 +29,10 @@ from bot.keyboards import Button, data, keyboard
 from bot.long_text import reply_in_parts
 from bot.render import phone_text
 from crm import customers
+from crm.customers.inputs import name_from_parts
 from crm.customers.views import CustomerCard, DuplicateMatch
 from crm.errors import Duplicate, ValidationError
 from crm.permissions import Action, require
-from crm.search_terms import is_cjk
 from crm.validation import EXTENSION_WORD
 
 Callback = Callable[[Update, session.Context], Awaitable[Any]]
@@ -225,11 +225,8 @@ def _extension_end(words: list[str], end: int) -> int:
 
 
 def contact_name(contact: Contact) -> str:
-    """张 + 伟 → 张伟 (Chinese: family name first, no space); Emily + Chen → Emily Chen."""
-    first, last = contact.first_name or "", contact.last_name or ""
-    if first and last and all(is_cjk(c) for c in first + last):
-        return last + first
-    return " ".join(part for part in (first, last) if part)
+    """张 + 伟 → 张伟, Emily + Chen → Emily Chen (crm's rule for a name in two parts)."""
+    return name_from_parts(contact.last_name or "", contact.first_name or "")
 
 
 # the guided steps --------------------------------------------------------------------------

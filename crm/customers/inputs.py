@@ -18,6 +18,7 @@ from crm.customers.views import (
     STATUSES,
 )
 from crm.errors import ValidationError
+from crm.search_terms import is_cjk
 
 NAME_MAX = 100
 TEXT_MAX = 100
@@ -79,6 +80,19 @@ def choice(value: str, allowed: tuple[str, ...], *, field: str) -> str:
         raise ValidationError("validation.choice", field=field, value=value,
                               allowed=tuple(allowed))
     return lowered
+
+
+def name_from_parts(family: str, given: str) -> str:
+    """A person's name from its two parts (a file's 姓 and 名 columns, a shared contact's last
+    and first name), written the way its language writes it: all Chinese, surname first with
+    no space (王 + 小明 → 王小明); otherwise given name first with a space (Chen + Emily →
+    Emily Chen, 陈 + Emily → Emily 陈); one part alone is the name."""
+    family, given = family.strip(), given.strip()
+    if not (family and given):
+        return family or given
+    if all(is_cjk(char) for char in family + given):
+        return family + given
+    return f"{given} {family}"
 
 
 def name(value: str) -> str:

@@ -21,7 +21,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "客户名称", "客户姓名", "客户名", "名称", "客户", "联系人", "联系人姓名",
              "name", "fullname", "customer", "customername", "contact", "contactname"),
     # A name in two columns (surname and given name), joined into the name when the file has
-    # no whole-name column (crm.imports.rows.joined_name). 名字 alone is the whole name.
+    # no whole-name column (crm.customers.inputs.name_from_parts). 名字 alone is the whole name.
     "family_name": ("姓", "姓氏", "lastname", "familyname", "surname"),
     "given_name": ("名", "名字", "firstname", "givenname"),
     "gender": ("性别", "gender", "sex"),

@@ -20,7 +20,7 @@ from crm.imports import cells
 from crm.imports import phones as phones_module
 from crm.imports.headers import ColumnMap
 from crm.imports.reading import Cell
-from crm.search_terms import CJK_CHARS, is_cjk, normalise_text
+from crm.search_terms import CJK_CHARS, normalise_text
 from crm.users import StaffNames
 
 # Status words Chinese spreadsheets use, beside the stored English ones.
@@ -101,20 +101,9 @@ def collect(row: Sequence[Cell], columns: ColumnMap, today: dt.date) -> dict[str
                                                f"{cells.text(row[index])}")
     if "family_name" in found or "given_name" in found:
         family, given = found.pop("family_name", None), found.pop("given_name", None)
-        found["name"] = [joined_name(cells.text(family[0]) if family else "",
+        found["name"] = [inputs.name_from_parts(cells.text(family[0]) if family else "",
                                      cells.text(given[0]) if given else "")]
     return found
-
-
-def joined_name(family: str, given: str) -> str:
-    """A name from its two columns, written the way its language writes it: Chinese surname
-    first with no space (王 + 小明 → 王小明), others given name first with a space (Emily +
-    Chen → Emily Chen); one part alone is the name."""
-    if not (family and given):
-        return family or given
-    if any(is_cjk(char) for char in family + given):
-        return family + given
-    return f"{given} {family}"
 
 
 def _is_birth_month(cell: Cell, today: dt.date) -> bool:

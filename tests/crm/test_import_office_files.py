@@ -111,16 +111,17 @@ def test_a_phone_with_an_extension_is_refused_in_every_written_form_not_cut_off(
 @pytest.mark.parametrize("given_first", [False, True])
 def test_surname_and_given_name_columns_are_joined_into_the_name(
         cast, family, given, given_first) -> None:
-    parts = [("王", "小明"), ("Chen", "Emily"), ("欧阳", ""), ("", "Lucy")]
+    parts = [("王", "小明"), ("Chen", "Emily"), ("欧阳", ""), ("", "Lucy"), ("陈", "Emily")]
     rows = [([given, family] if given_first else [family, given]) + ["手机"]]
     for number, (surname, name) in enumerate(parts):
         rows.append(([name, surname] if given_first else [surname, name]) +
                     [f"1380013806{number}"])
     preview = imports.preview_import(cast.manager, "名单.csv", csv_file(rows), now=T0)
-    assert (preview.new, preview.invalid, preview.unknown_columns) == (4, 0, ())
+    assert (preview.new, preview.invalid, preview.unknown_columns) == (5, 0, ())
     imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
-    names = [card_by_phone(f"+861380013806{n}").name for n in range(4)]
-    assert names == ["王小明", "Emily Chen", "欧阳", "Lucy"]
+    names = [card_by_phone(f"+861380013806{n}").name for n in range(5)]
+    # as a shared contact's two names are joined (bot: contact_name): one rule for both doors
+    assert names == ["王小明", "Emily Chen", "欧阳", "Lucy", "Emily 陈"]
     assert card_by_phone("+8613800138060").notes is None  # the parts are the name, not notes
 
 
