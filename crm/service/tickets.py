@@ -12,11 +12,11 @@ from crm.clock import as_datetime, utcnow
 from crm.customers import inputs
 from crm.customers.interactions import merged_from
 from crm.customers.load import require_visible
-from crm.errors import NotFound, PermissionDenied, ValidationError
+from crm.errors import NotFound, ValidationError
 from crm.localtime import installation_today
 from crm.numbering import next_number
 from crm.paging import Page
-from crm.permissions import Action, allows, require
+from crm.permissions import Action, allows, denied, require
 from crm.sales.outbox import notify
 from crm.service.sla import OPEN_STATUSES, PRIORITIES, STATUSES, due_times, resumed_due
 from crm.service.views import TicketMessageView, TicketSummary, TicketView
@@ -271,7 +271,7 @@ def assign_ticket(actor: Actor, ticket_id: int, assignee_id: int | None, *,
     require(actor, Action.EDIT)
     now = now or utcnow()
     if assignee_id not in (None, actor.user_id) and not allows(actor, Action.REASSIGN):
-        raise PermissionDenied("permission.denied", action=str(Action.REASSIGN))
+        raise denied(Action.REASSIGN)
     with database.atomic():
         row = _visible_row(actor, ticket_id)
         if assignee_id is not None:

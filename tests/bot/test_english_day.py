@@ -57,7 +57,7 @@ def test_a_city_typed_alone_finds_its_time_zone(bot, db) -> None:
 def test_a_viewer_is_refused_new_before_any_question(bot, db) -> None:
     staff(VIEWER, "viewer", "Vic Viewer")
     [guided] = sent(bot.send(VIEWER, "/new"))
-    assert guided.text == "You are not allowed to do this."
+    assert guided.text == "Only agents, managers and admins can add records."
     [typed] = sent(bot.send(VIEWER, "Bob Jones"))  # no name step caught it: a search
     assert "Nobody found" in typed.text
 
@@ -67,7 +67,8 @@ def test_a_viewer_is_refused_log_before_picking_a_customer(bot, db) -> None:
     customer(agent, "Wang Cheng")
     staff(VIEWER, "viewer", "Vic Viewer")
     [refused] = sent(bot.send(VIEWER, "/log Wang Cheng"))
-    assert refused.text == "You are not allowed to do this." and not refused.buttons
+    assert refused.text == "Only agents, managers and admins can change records."
+    assert not refused.buttons
 
 
 # deals ----------------------------------------------------------------------------------------
