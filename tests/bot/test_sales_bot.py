@@ -295,6 +295,22 @@ def test_a_viewer_sees_the_deals_but_no_new_deal_button(bot, agent) -> None:
     assert bot.alerts(bot.press(5399, f"dn:{buyer.id}"))  # forged: crm refuses
 
 
+@pytest.mark.parametrize(("locale", "buttons"), [
+    ("en", ["🕑 History", "⏰ Remind", "👤 Customer", "🧾 Orders"]),
+    ("zh-CN", ["🕑 阶段记录", "⏰ 提醒", "👤 客户", "🧾 订单列表"])])
+def test_a_viewer_is_shown_only_the_deal_buttons_they_may_use(bot, agent, locale,
+                                                              buttons) -> None:
+    deal = a_deal(agent)
+    won = a_deal(agent, "已赢的单")
+    sales.move_deal_to_stage(agent, won.id, stage_id("won"))
+    staff(5399, "viewer", "赵敏", locale=locale)
+    for shown_deal in (deal, won):  # no moves, no edit, no new order
+        card = shown(bot.press(5399, f"d:{shown_deal.id}"))
+        assert [label for label, _ in card.buttons] == buttons
+    own = shown(bot.press(AGENT, f"d:{won.id}"))
+    assert own.button("新建订单").startswith("on:") and own.button("编辑") == f"de:{won.id}"
+
+
 def test_new_deal_in_english_with_a_currency_skip_and_back(bot, db) -> None:
     me = staff(AGENT, "agent", "Emily", locale="en")
     buyer = customer(me, "Acme")

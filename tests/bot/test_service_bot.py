@@ -502,6 +502,19 @@ def test_the_card_says_whether_the_first_answer_was_given_or_is_due(chat, staff)
     assert "First answered " in english and "(took 0 min)" in english
 
 
+@pytest.mark.parametrize(("locale", "buttons"), [
+    ("en", ["👤 Customer", "⏰ Remind", "📋 Tickets"]),
+    ("zh-CN", ["👤 客户", "⏰ 提醒", "📋 工单列表"])])
+def test_a_viewer_is_shown_only_the_ticket_buttons_they_may_use(chat, staff, locale,
+                                                                buttons) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    users.add_user(Actor.system(), 8303, "viewer", "Vic", locale=locale)
+    [card] = shown(chat.press(8303, f"k:{ticket_id}"))
+    assert [label for label, _ in card.buttons] == buttons
+    [own] = shown(chat.press(AGENT, f"k:{ticket_id}"))
+    assert "💬 回复" in str(own.buttons) and "📂 状态" in str(own.buttons)
+
+
 def list_button(replies) -> str:
     [card] = [r for r in replies if r.method in ("sendMessage", "editMessageText",
                                                  "editMessageReplyMarkup")]

@@ -184,17 +184,19 @@ def move_buttons(locale: str, screen: DealScreen) -> list[Button]:
 
 
 def deal_keyboard(locale: str, screen: DealScreen) -> InlineKeyboardMarkup:
-    """Move, win, lose, edit, the customer, the history and the order."""
+    """Move, win, lose, edit, the customer, the history and the order; moves and edits only
+    for whoever may change the deal, a new order for whoever may make one."""
     deal = screen.deal
     if deal.order_id:
         order = button(locale, "deal.card.order", "o", deal.order_id)
-    elif deal.stage.kind == "won":
+    elif deal.stage.kind == "won" and screen.may_order:
         order = button(locale, "deal.card.new_order", "on", deal.customer_id, deal.id)
     else:
         order = button(locale, "deal.card.orders", "co", deal.customer_id)
-    return keyboard([*rows_of(move_buttons(locale, screen)),
-                     [button(locale, "deal.card.edit", "de", deal.id),
-                      button(locale, "deal.card.history", "dh", deal.id),
+    moves = move_buttons(locale, screen) if screen.may_edit else []
+    edit = [button(locale, "deal.card.edit", "de", deal.id)] if screen.may_edit else []
+    return keyboard([*rows_of(moves),
+                     [*edit, button(locale, "deal.card.history", "dh", deal.id),
                       button(locale, "button.remind", "rq", deal.id)],
                      [button(locale, "deal.card.customer_button", "c", deal.customer_id),
                       order]])
