@@ -128,6 +128,23 @@ def test_a_deal_lost_for_another_reason_reads_as_that_reason(bot, db) -> None:
     assert "✖ Price too high vs. competitor" in history.text and "Other…" not in history.text
 
 
+def test_a_lost_reason_typed_at_the_question_is_the_reason_not_a_search(bot, db) -> None:
+    me = staff(AGENT, "agent", "Mike Sales")
+    deal = sales.create_deal(me, customer(me, "Grace Cheung").id, "Website redesign")
+    question = only(bot.press(AGENT, only(bot.press(AGENT, f"d:{deal.id}")).button("Lost")))
+    only(bot.press(AGENT, question.button("Deal")))  # taken back: nothing waits for words
+    assert "Nobody found" in only(bot.send(AGENT, "Acme")).text
+    question = only(bot.press(AGENT, only(bot.press(AGENT, f"d:{deal.id}")).button("Lost")))
+    assert "Why was <b>Website redesign</b> lost? Tap a reason, or type it" in question.text
+    lost = only(bot.send(AGENT, "Price too high"))
+    assert "Nobody found" not in lost.text
+    assert "✖ Lost because: Price too high" in lost.text
+    saved = sales.get_deal(me, deal.id)
+    assert (saved.stage.kind, saved.lost_reason, saved.lost_note) == ("lost", "other",
+                                                                      "Price too high")
+    assert "Nobody found" in only(bot.send(AGENT, "Price too high")).text  # the question ended
+
+
 # an admin -------------------------------------------------------------------------------------
 def test_status_names_each_job_once_as_a_job(chat, db) -> None:
     staff(7001, "admin", "Alice Admin")

@@ -159,6 +159,16 @@ def test_the_reason_other_asks_for_a_note(bot, agent) -> None:
     assert sales.get_deal(agent, deal.id).lost_note == "客户 <公司> 被收购"
 
 
+def test_a_lost_reason_typed_at_the_question_is_taken_in_chinese_too(bot, agent) -> None:
+    deal = a_deal(agent)
+    card = shown(bot.press(AGENT, f"d:{deal.id}"))
+    question = shown(bot.press(AGENT, card.button("输单")))
+    assert "点一个原因，或直接写几句说明" in question.text
+    done = shown(bot.send(AGENT, "预算被砍"))
+    assert "✖ 输单原因：预算被砍" in done.text and "没有找到" not in done.text
+    assert sales.get_deal(agent, deal.id).lost_note == "预算被砍"
+
+
 @pytest.mark.parametrize(("locale", "yes", "total"), [
     ("zh-CN", "建订单", "合计 ¥12,345.00"), ("en", "create an order", "Total CNY 12,345.00")])
 def test_win_a_deal_and_create_its_order(bot, db, locale, yes, total) -> None:

@@ -173,8 +173,9 @@ def move_buttons(locale: str, screen: DealScreen) -> list[Button]:
         here.kind != "open" or s.position > here.position)]
     keys = {"open": "deal.card.move_to", "won": "deal.card.won", "lost": "deal.card.lost_button"}
     closing = [s for s in stages if s.kind != "open" and s.id != here.id]
-    moves = [button(locale, keys[s.kind], "dm", deal.id, s.id, stage=stage_name(locale, s))
-             for s in [*later, *closing]]
+    # ✖ Lost asks why in a conversation (dq), so a reason typed there is taken as the reason
+    moves = [button(locale, keys[s.kind], "dq" if s.kind == "lost" else "dm", deal.id, s.id,
+                    stage=stage_name(locale, s)) for s in [*later, *closing]]
     earlier = [s for s in stages if s.kind == "open" and here.kind == "open"
                and s.position < here.position]
     if earlier:
