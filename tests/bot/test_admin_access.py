@@ -221,11 +221,39 @@ def test_an_invite_from_the_chat_puts_the_newcomer_in_the_chosen_team(chat, staf
     chat.send(6100, f"/start {code}")
     assert users.identify(6100).team_id == north.id
     users.set_preferences(staff["admin"], locale="zh-CN")
-    [message] = [r for r in chat.press(ADMIN, "ai:viewer:0") if r.method == "sendMessage"]
+    [choose] = chat.send(ADMIN, "/invite")
+    menu = choose.button("只读用户").split(":")[1]
+    [message] = [r for r in chat.press(ADMIN, f"ai:{menu}:viewer:0")
+                 if r.method == "sendMessage"]
     assert "新<b>只读用户</b>（团队：无团队）" in message.text
-    assert chat.alerts(chat.press(MANAGER, "ai:agent"))[0].startswith(ONLY_ADMINS)
-    forged = chat.press(ADMIN, "ai:boss")
+    assert chat.alerts(chat.press(MANAGER, f"ai:{menu}:agent"))[0].startswith(ONLY_ADMINS)
+    [choose] = chat.send(ADMIN, "/invite")
+    forged = chat.press(ADMIN, f"ai:{choose.button('经理').split(':')[1]}:boss")
     assert "角色必须是以下之一" in " ".join(chat.alerts(forged) + chat.texts(forged))
+
+
+@pytest.mark.parametrize(("locale", "made", "already"), [
+    ("en", "Invite made for a new <b>agent</b>", "This menu already made its invite"),
+    ("zh-CN", "已为新<b>业务员</b>生成邀请", "这个菜单已经生成过邀请")])
+def test_an_invite_menu_makes_one_invite_and_shows_it_when_pressed_again(chat, staff, locale,
+                                                                         made,
+                                                                         already) -> None:
+    users.set_preferences(staff["admin"], locale=locale)
+    [choose] = chat.send(ADMIN, "/invite")
+    pressed = chat.press(ADMIN, choose.buttons[2][1])  # agent
+    [menu] = [r for r in pressed if r.method == "editMessageText"]
+    assert menu.text.startswith(made) and not menu.buttons  # the menu is spent
+    [link] = [r.text for r in pressed if r.method == "sendMessage"]
+    again = chat.press(ADMIN, choose.buttons[0][1])  # admin, on the same menu
+    [shown] = [r.text for r in again if r.method == "sendMessage"]
+    assert shown.startswith(already) and shown.endswith(link)
+    invites_made = fetch_one("select count(*), min(role), max(role) from invite")
+    assert invites_made == (1, "agent", "agent")
+    chat.send(ADMIN, "1")  # typed, not a press: a search, no invite
+    assert fetch_one("select count(*) from invite") == (1,)
+    [fresh] = chat.send(ADMIN, "/invite")  # a new menu makes a new one
+    chat.press(ADMIN, fresh.buttons[0][1])
+    assert fetch_one("select count(*) from invite where role = 'admin'") == (1,)
 
 
 def test_the_audit_log_pages_and_marks_erased_details(chat, staff) -> None:
