@@ -256,6 +256,22 @@ def test_an_invite_menu_makes_one_invite_and_shows_it_when_pressed_again(chat, s
     assert fetch_one("select count(*) from invite where role = 'admin'") == (1,)
 
 
+@pytest.mark.parametrize(("locale", "typed", "listed"), [
+    ("en", "Lost because: — → Price too high", "Lost because: — → Price;"),
+    ("zh-CN", "输单原因: — → Price too high", "输单原因: — → 价格;")])
+def test_the_audit_log_words_a_lost_reason_as_the_deal_card_does(chat, staff, locale, typed,
+                                                                  listed) -> None:
+    agent, admin = staff["agent"], staff["admin"]
+    users.set_preferences(admin, locale=locale)
+    lost = next(s.id for s in sales.get_pipeline(admin).stages if s.kind == "lost")
+    for title, reason, note in (("Typed", "other", "Price too high"), ("Listed", "price", None)):
+        deal = sales.create_deal(agent, customer(agent, "Grace").id, title)
+        sales.move_deal_to_stage(agent, deal.id, lost, lost_reason=reason, lost_note=note)
+    log = only_text(chat.send(ADMIN, "/audit"))
+    assert typed in log and listed in log
+    assert "→ other" not in log and "→ price" not in log
+
+
 def test_the_audit_log_pages_and_marks_erased_details(chat, staff) -> None:
     admin = staff["admin"]
     erased = customer(admin, "Erased Person", phones=("13800138000",))
