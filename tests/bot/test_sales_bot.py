@@ -415,6 +415,42 @@ def test_an_amount_typed_before_the_method_is_kept_not_searched(bot, db, locale,
     assert sales.get_order(me, order_id).paid == Decimal("12000.00")
 
 
+@pytest.mark.parametrize(("locale", "refused"), [
+    ("en", "$50 is in USD, but this order is in CNY: an order has one currency"),
+    ("zh-CN", "$50 是 USD，但这张订单的币种是 CNY：一张订单只有一种币种")])
+def test_an_amount_in_another_currency_is_refused_on_an_order_naming_both(bot, db, locale,
+                                                                          refused) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    order_id = confirmed_order(me, "1000")
+    bot.press(AGENT, f"pa:{order_id}")
+    early = shown(bot.send(AGENT, "$50"))  # before the method
+    assert refused in early.text and early.buttons[0][1].startswith("pm:")
+    bot.press(AGENT, "pm:cash")
+    for typed in ("$50", "€20", "US$50", "HK$100", "50 USD"):
+        assert "CNY" in shown(bot.send(AGENT, typed)).text
+    assert sales.get_order(me, order_id).paid == Decimal("0.00")  # nothing recorded
+    paid = shown(bot.send(AGENT, "50 CNY"))  # the order's own currency named is fine
+    assert sales.get_order(me, order_id).paid == Decimal("50.00") and paid.buttons
+    draft = sales.create_order(me, customer(me, "王五").id, [])
+    lines = shown(bot.press(AGENT, f"oe:{draft.id}"))
+    assert "品名" in lines.text or "name" in lines.text.lower()
+    line = shown(bot.send(AGENT, "Widget 2 $50"))
+    assert refused in line.text
+    assert sales.get_order(me, draft.id).lines == ()
+
+
+def test_a_bare_dollar_is_the_orders_own_dollar(bot, agent) -> None:
+    deal = sales.create_deal(agent, customer(agent, "陈静").id, "港币单", amount="1000",
+                             currency="HKD")
+    won = sales.move_deal_to_stage(agent, deal.id, stage_id("won"), create_order=True)
+    sales.change_order_status(agent, won.order_id, "confirmed")
+    bot.press(AGENT, f"pa:{won.order_id}")
+    bot.press(AGENT, "pm:cash")
+    assert "US$100 是 USD，但这张订单的币种是 HKD" in shown(bot.send(AGENT, "US$100")).text
+    shown(bot.send(AGENT, "$100"))
+    assert sales.get_order(agent, won.order_id).paid == Decimal("100.00")
+
+
 def test_a_kept_amount_too_big_is_explained_and_the_amount_asked(bot, agent) -> None:
     order_id = confirmed_order(agent, "38000")
     bot.press(AGENT, f"pa:{order_id}")
