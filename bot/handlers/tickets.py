@@ -62,7 +62,7 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
              *merged_from_lines(locale, ticket.merged_from),
              t(locale, "ticket.sla_line", answer=_first_answer(locale, ticket, zone),
                resolve=_resolve_by(locale, ticket, zone))]
-    if ticket.breaching(now):
+    if ticket.missed_service_level(now):  # still said once resolved: a miss stays a miss
         lines.append(t(locale, "ticket.breaching"))
     if not ticket.customer_on_telegram:
         lines.append(t(locale, "ticket.not_on_telegram"))

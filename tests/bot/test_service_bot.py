@@ -521,6 +521,24 @@ def list_button(replies) -> str:
     return card.button("📋")
 
 
+@pytest.mark.parametrize(("user", "missed"), [(AGENT, "⚠️ 已超出服务时限"),
+                                             (MANAGER, "⚠️ Service level missed")])
+def test_a_ticket_resolved_after_its_deadline_still_says_the_service_level_was_missed(
+        chat, staff, user, missed) -> None:
+    on_time, late = (open_ticket(chat, ALICE, "zh", text) for text in ("打印机卡纸", "无法登录"))
+    agent = staff["agent"]
+    for ticket_id in (on_time, late):
+        service.reply_to_ticket(agent, ticket_id, "马上处理")
+        service.set_ticket_status(agent, ticket_id, "open")  # no longer waiting for them
+    due = service.get_ticket(agent, late).resolution_due_at
+    service.set_ticket_status(agent, on_time, "resolved")
+    service.set_ticket_status(agent, late, "resolved", now=due + dt.timedelta(hours=1))
+    assert missed in card_of(chat, user, late)
+    assert missed not in card_of(chat, user, on_time)
+    service.set_ticket_status(agent, late, "closed", now=due + dt.timedelta(hours=2))
+    assert missed in card_of(chat, user, late)  # closed too: the miss stays on record
+
+
 def test_the_cards_list_button_returns_to_the_list_and_page_it_came_from(chat, staff) -> None:
     manager = staff["manager"]
     buyer = customers.create_customer(manager, customers.CustomerDraft(name="周先生"))
