@@ -29,7 +29,7 @@ VALUE_GROUPS = {
     "gender": "export.value.gender",
     "interaction": "export.value.interaction",
     "kb_status": "audit.value.kb_status",
-    "lost_reason": "export.value.lost_reason",
+    "lost_reason": "audit.value.lost_reason",
     "order_status": "export.value.order_status",
     "payment_method": "payment.method",
     "priority": "export.value.priority",

@@ -147,7 +147,9 @@ _STATUS_WORDS = {"order.transition": "order.status", "ticket.transition": "ticke
 
 def _shown_params(locale: str, code: str, params: dict[str, Any]) -> dict[str, Any]:
     """An error's params as shown: amounts of money (Decimal beside a currency) formatted,
-    statuses in the reader's words."""
+    statuses, roles and actions in the reader's words."""
+    if code == "permission.only":
+        return {**params, **_who_may(locale, params)}
     group = _STATUS_WORDS.get(code)
     if group:
         words = catalogue(locale)
@@ -158,6 +160,15 @@ def _shown_params(locale: str, code: str, params: dict[str, Any]) -> dict[str, A
         return params
     return {key: money(locale, value, currency) if isinstance(value, Decimal) else value
             for key, value in params.items()}
+
+
+def _who_may(locale: str, params: dict[str, Any]) -> dict[str, str]:
+    """A refusal's roles and action in words: "managers and admins", "export"."""
+    words = catalogue(locale)
+    roles = [words.get(f"permission.roles.{role}", role) for role in params.get("roles", ())]
+    action = str(params.get("action", ""))
+    return {"roles": listed_and(locale, roles),
+            "what": words.get(f"permission.action.{action}", action)}
 
 
 def describe_error(locale: str, error: Any, *, html_escape: bool = True) -> str:
@@ -213,3 +224,12 @@ def spaced(text: str) -> str:
 def listed(locale: str, texts: Iterable[str]) -> str:
     """Names one after another as the language lists them (漏斗、活动 / Funnel, Activity)."""
     return t(locale, "list_separator", html_escape=False).join(texts)
+
+
+def listed_and(locale: str, texts: Iterable[str]) -> str:
+    """Names with "and" before the last (agents, managers and admins / 业务员、经理和管理员)."""
+    items = list(texts)
+    if len(items) < 2:
+        return "".join(items)
+    return t(locale, "list_and", html_escape=False, items=listed(locale, items[:-1]),
+             last=items[-1])

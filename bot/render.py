@@ -10,6 +10,7 @@ from telegram import InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.i18n import job_name, t
 from bot.keyboards import Button, data, keyboard
+from crm.actors import Actor
 from crm.customers.views import (
     CHANNEL_KINDS,
     AddressView,
@@ -19,6 +20,7 @@ from crm.customers.views import (
     Page,
     TimelineEntry,
 )
+from crm.permissions import Action, allows
 from crm.validation import format_phone
 
 SUMMARY_IN_LIST = 300  # a page of 8 entries stays well under Telegram's 4096 characters
@@ -189,17 +191,19 @@ def address_text(address: AddressView) -> str:
     return " ".join(parts)
 
 
-def card_keyboard(locale: str, customer_id: int) -> InlineKeyboardMarkup:
-    """Buttons under a customer card."""
+def card_keyboard(locale: str, customer_id: int, actor: Actor) -> InlineKeyboardMarkup:
+    """Buttons under a customer card: only those the actor's role may use (a viewer reads,
+    reminds themself, looks at deals and tickets); crm checks every press again."""
     def b(key: str, *parts: object) -> Button:
         return t(locale, f"button.{key}"), data(*parts)
 
+    edits = allows(actor, Action.EDIT)  # logging, tags and edits change the record
     return keyboard([
         [b("log_call", "lg", customer_id, "call"), b("log_visit", "lg", customer_id, "visit"),
-         b("note", "lg", customer_id, "note")],
+         b("note", "lg", customer_id, "note")] if edits else [],
         [b("remind", "rm", customer_id), b("deal", "dl", customer_id),
          b("ticket", "tk", customer_id)],
-        [b("edit", "ed", customer_id), b("tags", "tg", customer_id),
+        [*([b("edit", "ed", customer_id), b("tags", "tg", customer_id)] if edits else []),
          b("timeline", "tl", customer_id, 0), b("more", "mo", customer_id)],
     ])
 

@@ -454,15 +454,22 @@ def changes_json(entry: AuditEntry, timezone: str, words: Wording = CODES) -> st
 ITEM_LISTS = {("keys.rotated", "old_keys_dropped"), ("keys.rotated", "old_keys_kept")}
 
 
+# A coded value that stands for words typed beside it, as the record's card shows it: a deal
+# lost for the reason "other" reads as its note (why it was lost, in the seller's words).
+TYPED_INSTEAD = {("deal", "lost_reason", "other"): "lost_note"}
+
+
 def shown_changes(entry: AuditEntry, words: Wording = CODES) -> Any:
     """An entry's changes, still keyed by field, with the values of every field listed in
     ``VALUE_KINDS`` in the reader's ``words``: coded values worded, amounts as money in the
-    currency they were in (the entry's own change of currency, else the record's)."""
+    currency they were in (the entry's own change of currency, else the record's); a code
+    in ``TYPED_INSTEAD`` as the words typed for it."""
     if not isinstance(entry.changes, dict):
         return entry.changes
     old_currency, new_currency = _currencies(entry)
     shown: dict[str, Any] = {}
-    for field, value in entry.changes.items():
+    changes = _typed_instead(entry)
+    for field, value in changes.items():
         kind = value_kind(entry.entity, field, entry.action)
         if (entry.action, field) in ITEM_LISTS and isinstance(value, list):
             if value:
@@ -479,6 +486,26 @@ def shown_changes(entry: AuditEntry, words: Wording = CODES) -> Any:
         else:
             shown[field] = _shown_value(words, kind, value, new_currency)
     return shown
+
+
+def _typed_instead(entry: AuditEntry) -> dict[str, Any]:
+    """The entry's changes with each code of ``TYPED_INSTEAD`` replaced by the words typed
+    beside it in the same entry (then not listed twice); a code without them stays."""
+    changes = dict(entry.changes)
+    for (entity, field, code), typed in TYPED_INSTEAD.items():
+        pair, words = changes.get(field), changes.get(typed)
+        if entity != entry.entity or not isinstance(pair, list) or not isinstance(words, list):
+            continue
+        replaced = [_Typed(text) if value == code and text else value
+                    for value, text in zip(pair, words, strict=False)]
+        if any(isinstance(value, _Typed) for value in replaced):
+            changes[field] = replaced
+            del changes[typed]
+    return changes
+
+
+class _Typed(str):
+    """Words typed in place of a code: shown as they are, never worded as a code."""
 
 
 def _references(entry: AuditEntry, words: Wording, kind: str, value: Any) -> Any:
@@ -509,8 +536,8 @@ def _currencies(entry: AuditEntry) -> tuple[str | None, str | None]:
 
 
 def _shown_value(words: Wording, kind: str, value: Any, currency: str | None) -> Any:
-    if value is None or value == CHANGED:
-        return value
+    if value is None or value == CHANGED or isinstance(value, _Typed):
+        return str(value) if isinstance(value, _Typed) else value
     if kind not in (MONEY, MONEY_MINOR):
         return words.value(kind, value, currency)
     amount = _amount(kind, value, currency)

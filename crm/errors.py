@@ -35,6 +35,9 @@ _DEFAULTS: dict[str, str] = {
     "validation.locale": "language must be one of {allowed}",
     "validation.timezone": "time zone {value} is not known",
     "permission.denied": "you are not allowed to do this",
+    "permission.only": "only these roles may {action}: {roles}",
+    "money.other_currency": "{value} is in {typed}, but this order is in {currency}: an order"
+                            " has one currency, so type the amount in {currency}",
     "customer.duplicate": "this phone or e-mail is already on file",
     "customer.similar": "a customer with a similar name at the same company is already on file",
     "customer.not_found": "customer not found",

@@ -53,7 +53,23 @@ def role_allows(role: Role, action: Action) -> bool:
     return action in MATRIX[role]
 
 
+def roles_allowed(action: Action) -> tuple[Role, ...]:
+    """The roles that include ``action``, the widest role last (agent, manager, admin)."""
+    return tuple(role for role in reversed(Role) if role_allows(role, action))
+
+
+def denied(action: Action) -> PermissionDenied:
+    """The refusal of ``action``, naming the roles that may do it (a refusal that only says
+    "no" leaves the user guessing whom to ask); every role's action is refused only to
+    someone who is not staff, which needs no names."""
+    roles = roles_allowed(action)
+    if not roles or len(roles) == len(Role):
+        return PermissionDenied("permission.denied", action=str(action))
+    return PermissionDenied("permission.only", action=str(action),
+                            roles=tuple(str(role) for role in roles))
+
+
 def require(actor: Actor, action: Action) -> None:
     """Raise PermissionDenied unless ``actor`` may perform ``action``."""
     if not allows(actor, action):
-        raise PermissionDenied("permission.denied", action=str(action))
+        raise denied(action)

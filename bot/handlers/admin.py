@@ -5,8 +5,9 @@ Every button is re-checked by crm when pressed (a button is not a grant). Callba
 ``aup:<offset>`` staff list page, ``au:<telegram id>`` one member, ``ar:<tg>:<role>`` new role
 (``ar:<tg>:<role>:y`` the confirming press when admin is granted or taken away),
 ``at:<tg>:<team id or 0>`` team, ``ad:<tg>`` ask to deactivate, ``ax:<tg>`` deactivate (the
-confirmation), ``aa:<tg>`` reactivate, ``ai:<role>`` choose the invite's team,
-``ai:<role>:<team id or 0>`` make the invite, ``ag:<offset>`` audit page,
+confirmation), ``aa:<tg>`` reactivate, ``ai:<menu>:<role>`` choose the invite's team,
+``ai:<menu>:<role>:<team id or 0>`` make the invite (``<menu>``: the /invite it came from,
+whose buttons make one invite), ``ag:<offset>`` audit page,
 ``ae`` audit export, ``ah:<tg>`` hand a member's customers over (choose who),
 ``ah:<tg>:<to tg>`` ask, ``ah:<tg>:<to tg>:y`` do it.
 """
@@ -14,6 +15,7 @@ confirmation), ``aa:<tg>`` reactivate, ``ai:<role>`` choose the invite's team,
 from __future__ import annotations
 
 import html
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -350,34 +352,70 @@ async def handover(update: Update, context: session.Context) -> None:
                                  data("ah", source, target, "y"))], [back]]))
 
 
+INVITE_MENUS = "invite_menus"  # user_data: /invite menu → None, or the invite it made
+INVITE_MENUS_KEPT = 20
+_MAKING = ""  # a menu whose invite is being made (a second press must not make another)
+
+
 async def invite_command(update: Update, context: session.Context) -> None:
-    """/invite: choose the newcomer's role."""
+    """/invite: choose the newcomer's role; the menu's buttons make one invite."""
     require(session.actor(context), Action.MANAGE_USERS)
-    locale = session.locale(context)
-    buttons = keyboard([[(_role(locale, r), data("ai", r.value)) for r in Role]])
+    locale, menu = session.locale(context), secrets.token_hex(4)
+    menus: dict[str, str | None] = context.user_data.setdefault(INVITE_MENUS, {})
+    menus[menu] = None
+    for old in list(menus)[:-INVITE_MENUS_KEPT]:
+        del menus[old]
+    buttons = keyboard([[(_role(locale, r), data("ai", menu, r.value)) for r in Role]])
     await update.effective_message.reply_text(t(locale, "admin.invite_choose"),
                                               reply_markup=buttons)
 
 
 async def make_invite(update: Update, context: session.Context) -> None:
-    """ai:<role> offers the teams (when there are any); ai:<role>:<team id, 0 for none> makes
-    a one-time invite, its deep link in a message of its own."""
+    """ai:<menu>:<role> offers the teams (when there are any); ai:<menu>:<role>:<team id, 0
+    for none> makes a one-time invite, its deep link in a message of its own. A menu's
+    buttons make one invite: pressed again, they say it was made and show it."""
     callback, parts = update.callback_query, parse(update.callback_query.data)
     actor, locale = session.actor(context), session.locale(context)
-    role = parts[1] if len(parts) > 1 else ""
-    team_id = int_part(parts, 2)
-    if len(parts) < 3:
+    require(actor, Action.MANAGE_USERS)
+    menus: dict[str, str | None] = context.user_data.setdefault(INVITE_MENUS, {})
+    menu, role = [*parts, "", ""][1:3]
+    if menu not in menus or menus[menu] is not None:
+        await _spent_invite_menu(update, context, menus.get(menu))
+        return
+    if len(parts) < 4:
         teams = await session.db(context, invites.invite_teams, actor, role)
         if teams:
             await callback.answer()
             await callback.edit_message_text(
                 t(locale, "admin.invite_team", role=_role(locale, role)),
-                reply_markup=_invite_team_keyboard(locale, role, teams))
+                reply_markup=_invite_team_keyboard(locale, menu, role, teams))
             return
-    invite, team = await session.db(context, _invite_with_team, actor, role, team_id or None)
+    menus[menu] = _MAKING
+    try:
+        invite, team = await session.db(context, _invite_with_team, actor, role,
+                                        int_part(parts, 3) or None)
+    except Exception:
+        menus[menu] = None  # refused, nothing made: the menu still works
+        raise
+    menus[menu] = invite_text(locale, invite, invite.link(context.bot.username),
+                              session.timezone(context), team)
     await callback.answer()
-    await callback.message.reply_text(invite_text(locale, invite, invite.link(
-        context.bot.username), session.timezone(context), team))
+    await callback.edit_message_text(t(locale, "admin.invite_made",
+                                       role=_role(locale, invite.role)))
+    await callback.message.reply_text(menus[menu])
+
+
+async def _spent_invite_menu(update: Update, context: session.Context,
+                             made: str | None) -> None:
+    """A press on a menu that already made its invite (shown again), or one this bot does not
+    know (from before a restart): never a second invite."""
+    callback = update.callback_query
+    if not made:
+        await callback.answer(session.text(context, "admin.invite_stale"), show_alert=True)
+        return
+    await callback.answer()
+    await callback.message.reply_text(session.text(context, "admin.invite_already") + "\n\n"
+                                      + made)
 
 
 def _invite_with_team(actor: Actor, role: str, team_id: int | None
@@ -390,9 +428,11 @@ def _invite_with_team(actor: Actor, role: str, team_id: int | None
                          if team.id == invite.team_id), None)
 
 
-def _invite_team_keyboard(locale: str, role: str, teams: list[TeamView]) -> InlineKeyboardMarkup:
-    buttons = [(f"👥 {team.name[:30]}", data("ai", role, team.id)) for team in teams]
-    buttons.append((t(locale, "admin.no_team_button", html_escape=False), data("ai", role, 0)))
+def _invite_team_keyboard(locale: str, menu: str, role: str,
+                          teams: list[TeamView]) -> InlineKeyboardMarkup:
+    buttons = [(f"👥 {team.name[:30]}", data("ai", menu, role, team.id)) for team in teams]
+    buttons.append((t(locale, "admin.no_team_button", html_escape=False),
+                    data("ai", menu, role, 0)))
     return keyboard([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
 
 

@@ -37,8 +37,8 @@ async def send_card(update: Update, context: session.Context, customer_id: int, 
     text = customer_card(locale, screen.card, timezone=zone, **card_extras(locale, screen, zone))
     if saved:
         text = t(locale, "create.saved") + "\n\n" + text
-    await update.effective_message.reply_text(text,
-                                              reply_markup=card_keyboard(locale, screen.card.id))
+    markup = card_keyboard(locale, screen.card.id, session.actor(context))
+    await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 def card_extras(locale: str, screen: CardScreen, zone: str) -> dict[str, str]:

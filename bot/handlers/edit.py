@@ -30,7 +30,7 @@ from bot.render import address_text, phone_text
 from crm import customers, sales
 from crm.customers.views import GENDERS, STATUSES, CustomerCard
 from crm.errors import Duplicate, NotFound, PermissionDenied, ValidationError
-from crm.permissions import Action, allows
+from crm.permissions import Action, allows, require
 
 END = ConversationHandler.END
 MENU, VALUE, REMOVE, TAGS = "edit.menu", "edit.value", "edit.remove", "edit.tags"
@@ -67,7 +67,9 @@ def _menu_keyboard(context: session.Context, customer_id: int) -> InlineKeyboard
 
 
 async def open_menu(update: Update, context: session.Context) -> str:
-    """ed:<id>: what to change (crm checks the customer is visible: a button is not a grant)."""
+    """ed:<id>: what to change (crm checks the customer is visible: a button is not a grant;
+    a role that may not edit is told at once, not after typing the new value)."""
+    require(session.actor(context), Action.EDIT)
     card = await session.db(context, customers.get_customer, session.actor(context),
                             _customer_id(update))
     create.forget(context)
@@ -288,7 +290,9 @@ def _tags_view(context: session.Context, card: CustomerCard) -> tuple[str, Inlin
 
 
 async def open_tags(update: Update, context: session.Context) -> str:
-    """tg:<id>: the tags, each a button that removes it; typed words add tags."""
+    """tg:<id>: the tags, each a button that removes it; typed words add tags (for a role
+    that may edit)."""
+    require(session.actor(context), Action.EDIT)
     card = await session.db(context, customers.get_customer, session.actor(context),
                             _customer_id(update))
     create.forget(context)

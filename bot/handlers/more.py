@@ -91,11 +91,12 @@ def _recorded_by(locale: str, view: ConsentView) -> str:
     return t(locale, "more.consent_by_customer") if view.method == "chat" else "—"
 
 
-def consent_keyboard(locale: str, customer_id: int,
-                     current: dict[str, ConsentView]) -> InlineKeyboardMarkup:
-    """One toggle per channel, two a row, and the way back."""
+def consent_keyboard(locale: str, customer_id: int, current: dict[str, ConsentView],
+                     actor: Actor) -> InlineKeyboardMarkup:
+    """One toggle per channel, two a row, for those who may change the record; the way
+    back."""
     buttons: list[Button] = []
-    for channel in CONSENT_CHANNELS:
+    for channel in CONSENT_CHANNELS if allows(actor, Action.EDIT) else ():
         granted = bool(current.get(channel) and current[channel].granted)
         key = "more.withdraw" if granted else "more.grant"
         buttons.append((t(locale, key, channel=t(locale, f"more.channel.{channel}")),
@@ -189,7 +190,7 @@ async def _edit_consent(update: Update, context: session.Context, customer_id: i
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         consent_text(locale, current, session.timezone(context)),
-        reply_markup=consent_keyboard(locale, customer_id, current))
+        reply_markup=consent_keyboard(locale, customer_id, current, session.actor(context)))
 
 
 # /deleted and restore -------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from crm import customers, service, users
 from crm.actors import Actor, Channel
 from crm.clock import utcnow
 from crm.customers.views import CustomerCard
-from crm.permissions import Action, allows
+from crm.permissions import Action, allows, require
 from crm.service.tickets import TRANSITIONS
 from crm.service.views import TicketView
 
@@ -62,7 +62,7 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
              *merged_from_lines(locale, ticket.merged_from),
              t(locale, "ticket.sla_line", answer=_first_answer(locale, ticket, zone),
                resolve=_resolve_by(locale, ticket, zone))]
-    if ticket.breaching(now):
+    if ticket.missed_service_level(now):  # still said once resolved: a miss stays a miss
         lines.append(t(locale, "ticket.breaching"))
     if not ticket.customer_on_telegram:
         lines.append(t(locale, "ticket.not_on_telegram"))
@@ -106,15 +106,17 @@ def _resolve_by(locale: str, ticket: TicketView, zone: str) -> str:
     return due
 
 
-def card_keyboard(locale: str, ticket: TicketView,
+def card_keyboard(locale: str, ticket: TicketView, actor: Actor,
                   back_to: tuple[str, int] = ("mine", 0)) -> InlineKeyboardMarkup:
-    """The card's buttons; 📋 returns to ``back_to``, the list (and page) the user came from."""
+    """The card's buttons, those that change the ticket only for whoever may (a viewer
+    reads); 📋 returns to ``back_to``, the list (and page) the user came from."""
     def b(key: str, *parts: object) -> Button:
         return t(locale, f"ticket.button.{key}", html_escape=False), data(*parts)
 
-    return keyboard([[b("reply", "kr", ticket.id), b("note", "kn", ticket.id)],
+    edits = allows(actor, Action.EDIT)
+    return keyboard([[b("reply", "kr", ticket.id), b("note", "kn", ticket.id)] if edits else [],
                      [b("assign", "ka", ticket.id), b("status", "ks", ticket.id),
-                      b("priority", "kp", ticket.id)],
+                      b("priority", "kp", ticket.id)] if edits else [],
                      [b("customer", "c", ticket.customer_id), b("remind", "rk", ticket.id),
                       b("list", "kv", *back_to)]])
 
@@ -128,7 +130,7 @@ async def show_card(update: Update, context: session.Context, ticket: TicketView
                     edit: bool = False) -> None:
     locale = session.locale(context)
     text = card_text(locale, ticket, session.timezone(context))
-    markup = card_keyboard(locale, ticket, _last_list(context))
+    markup = card_keyboard(locale, ticket, session.actor(context), _last_list(context))
     if edit and update.callback_query and fits_one_message(text):
         await update.callback_query.edit_message_text(text, reply_markup=markup)
     else:  # new, or too long to replace one message with
@@ -192,7 +194,8 @@ async def picker_back(update: Update, context: session.Context) -> None:
                               int(parse(update.callback_query.data)[1]))
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(
-        card_keyboard(session.locale(context), ticket, _last_list(context)))
+        card_keyboard(session.locale(context), ticket, session.actor(context),
+                      _last_list(context)))
 
 
 async def assign_menu(update: Update, context: session.Context) -> None:
@@ -307,11 +310,14 @@ async def got_text(update: Update, context: session.Context) -> int:
 
 async def start_new(update: Update, context: session.Context) -> int:
     """🎫 on the customer card (tk:<customer id>): their tickets when there are any, with ➕;
-    otherwise, and from ➕ (tn:<customer id>), a new ticket for this customer."""
-    parts = parse(update.callback_query.data)
-    card = await crm_step(update, context, END, customers.get_customer, session.actor(context),
-                          int(parts[1]))
-    if parts[0] == "tk" and await _customer_tickets(update, context, card):
+    otherwise, and from ➕ (tn:<customer id>), a new ticket for this customer. A role that may
+    not open tickets (a viewer) reads the list, without ➕, and is refused ➕ at once."""
+    parts, actor = parse(update.callback_query.data), session.actor(context)
+    may_open = allows(actor, Action.EDIT)
+    if parts[0] == "tn":
+        require(actor, Action.EDIT)
+    card = await crm_step(update, context, END, customers.get_customer, actor, int(parts[1]))
+    if parts[0] == "tk" and await _customer_tickets(update, context, card, may_open):
         return END
     context.user_data[PENDING] = ("new", card.id)
     await update.callback_query.answer()
@@ -321,14 +327,21 @@ async def start_new(update: Update, context: session.Context) -> int:
 
 
 async def _customer_tickets(update: Update, context: session.Context,
-                            card: CustomerCard) -> bool:
-    """The customer's latest tickets with ➕ New ticket; False when they have none."""
+                            card: CustomerCard, may_open: bool) -> bool:
+    """The customer's latest tickets with ➕ New ticket (``may_open``); False when they have
+    none and a new one may be opened."""
     customer_id = card.id
     found = await session.db(context, service.customer_tickets, session.actor(context),
                              customer_id, limit=CUSTOMER_TICKETS)
-    if not found:
-        return False
     locale = session.locale(context)
+    back = (t(locale, "button.back_to_card", html_escape=False), data("c", customer_id))
+    if not found and may_open:
+        return False
+    if not found:
+        await update.callback_query.answer()
+        await update.callback_query.message.reply_text(
+            t(locale, "ticket.customer_none", name=card.name), reply_markup=keyboard([[back]]))
+        return True
     lines = [session.text(context, "ticket.customer_title", name=card.name)]
     lines += [t(locale, "ticket.customer_line", number=item.number, subject=item.subject,
                 status=t(locale, f"ticket.status.{item.status}", html_escape=False))
@@ -336,8 +349,8 @@ async def _customer_tickets(update: Update, context: session.Context,
     rows: list[list[Button]] = [[(("⚠️ " if item.breaching else "") + f"{item.number} · "
                                   + clip(item.subject, 30), data("k", item.id))]
                                 for item in found]
-    rows.append([(t(locale, "ticket.customer_new", html_escape=False), data("tn", customer_id)),
-                 (t(locale, "button.back_to_card", html_escape=False), data("c", customer_id))])
+    new = [(t(locale, "ticket.customer_new", html_escape=False), data("tn", customer_id))]
+    rows.append([*(new if may_open else []), back])
     await update.callback_query.answer()
     await reply_in_parts(update.callback_query.message, "\n".join(lines), keyboard(rows))
     return True

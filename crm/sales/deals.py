@@ -119,8 +119,8 @@ def move_deal_to_stage(actor: Actor, deal_id: int, stage_id: int, *,
         if moved.rowcount != 1:
             raise Conflict("deal.moved_meanwhile")
         _record_move(actor, deal_id, row[12], target.id, now, reason, note)
-        changes = audit.diff({"stage_id": row[12], "lost_reason": row[15]},
-                             {"stage_id": target.id, "lost_reason": reason})
+        changes = audit.diff({"stage_id": row[12], "lost_reason": row[15], "lost_note": row[16]},
+                             {"stage_id": target.id, "lost_reason": reason, "lost_note": note})
         audit.record(actor, "deal.move", "deal", deal_id, customer_id=row[2], changes=changes,
                      now=now)
         if target.kind == "won" and create_order:

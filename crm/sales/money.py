@@ -45,6 +45,35 @@ def currency_of_sign(amount: str) -> str | None:
     return None
 
 
+# The currencies a bare "$" may mean: in an order in one of them, "$50" is that dollar.
+DOLLARS = frozenset({"USD", "HKD", "SGD", "AUD", "CAD", "TWD"})
+_CODE_BEFORE = re.compile(r"([A-Za-z]{3})\s*([^A-Za-z].*)")
+_CODE_AFTER = re.compile(r"(.*[^A-Za-z])\s*([A-Za-z]{3})")
+
+
+def typed_in(value: object, code: str, *, field: str = "amount") -> object:
+    """An amount typed for something kept in ``code`` (an order's lines and payments: an
+    order has one currency), the currency code typed beside it taken off (``50 USD``): a
+    code or sign naming another currency (``$50`` in a yuan order, ``HK$100`` in a dollar
+    one) is refused naming both, never dropped or converted; a bare ``$`` is the order's
+    own dollar."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    number, named = text, None
+    for pattern, at_code, at_number in ((_CODE_BEFORE, 1, 2), (_CODE_AFTER, 2, 1)):
+        match = pattern.fullmatch(text)
+        if match and match[at_code].upper() in MINOR_UNITS:
+            number, named = match[at_number].strip(), match[at_code].upper()
+            break
+    bare_dollar = number.startswith("$") and code in DOLLARS
+    meant = named or (None if bare_dollar else currency_of_sign(number))
+    if meant is not None and meant != code:
+        raise ValidationError("money.other_currency", field=field, value=text, typed=meant,
+                              currency=code)
+    return number
+
+
 def quantum(code: str) -> Decimal:
     """The smallest unit of a currency as a Decimal exponent: 0.01 for CNY, 1 for JPY."""
     return Decimal(1).scaleb(-MINOR_UNITS[code])

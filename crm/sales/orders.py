@@ -59,12 +59,14 @@ def _checked_line(item: OrderLineInput, code: str) -> dict[str, Any]:
                                   product_currency=product.currency, currency=code)
         price = money.to_minor(product.unit_price, code, field="unit_price")
     else:
-        price = money.to_minor(item.unit_price, code, field="unit_price")
+        price = money.to_minor(money.typed_in(item.unit_price, code, field="unit_price"), code,
+                               field="unit_price")
     description = check_length(item.description or (product.name if product else None),
                                field="description", max_length=DESCRIPTION_MAX, required=True)
     quantity = rules.quantity_milli(item.quantity)
     percent = rules.discount_bp(item.discount_percent)
-    amount_off = (money.to_minor(item.discount_amount, code, field="discount")
+    amount_off = (money.to_minor(money.typed_in(item.discount_amount, code, field="discount"),
+                                 code, field="discount")
                   if item.discount_amount not in (None, "") else None)
     sums = rules.line_amounts(quantity, price, percent, amount_off, code)
     return {"product_id": product.id if product else None, "description": description,

@@ -63,7 +63,7 @@ def record_payment(actor: Actor, order_id: int, amount: object, method: str, *,
     with database.atomic():
         row = visible_order(actor, order_id)
         code = row[6]
-        minor = money.to_minor(amount, code)
+        minor = money.to_minor(money.typed_in(amount, code), code)
         if minor == 0:
             raise ValidationError("money.zero", field="amount")
         if row[7] == "cancelled":

@@ -12,11 +12,11 @@ from crm.clock import as_datetime, utcnow
 from crm.customers import inputs
 from crm.customers.interactions import merged_from
 from crm.customers.load import require_visible
-from crm.errors import NotFound, PermissionDenied, ValidationError
+from crm.errors import NotFound, ValidationError
 from crm.localtime import installation_today
 from crm.numbering import next_number
 from crm.paging import Page
-from crm.permissions import Action, allows, require
+from crm.permissions import Action, allows, denied, require
 from crm.sales.outbox import notify
 from crm.service.sla import OPEN_STATUSES, PRIORITIES, STATUSES, due_times, resumed_due
 from crm.service.views import TicketMessageView, TicketSummary, TicketView
@@ -34,7 +34,7 @@ _TICKET_SQL = (
     " t.priority, t.channel, t.assignee_id, s.name, t.first_response_due_at,"
     " t.resolution_due_at, t.first_responded_at, t.resolved_at, t.rating, t.created_at,"
     " t.updated_at, c.owner_id, c.team_id, c.telegram_user_id, t.waiting_since,"
-    " t.resolution_paused_seconds, t.merged_from_id, m.name, m.erased_at"
+    " t.resolution_paused_seconds, t.merged_from_id, m.name, m.erased_at, t.closed_at"
     " from ticket t join customer c on c.id = t.customer_id"
     " left join staff_user s on s.id = t.assignee_id"
     " left join customer m on m.id = t.merged_from_id")
@@ -62,7 +62,8 @@ def view_of(row: tuple, messages: tuple[TicketMessageView, ...] = ()) -> TicketV
                       customer_on_telegram=row[20] is not None,
                       waiting_since=as_datetime(row[21]),
                       resolution_paused=dt.timedelta(seconds=row[22] or 0),
-                      merged_from=merged_from(*row[23:26]))
+                      merged_from=merged_from(*row[23:26]),
+                      closed_at=as_datetime(row[26]))
 
 
 def clock_moves(row: tuple, status: str, now: dt.datetime) -> tuple[str, tuple]:
@@ -271,7 +272,7 @@ def assign_ticket(actor: Actor, ticket_id: int, assignee_id: int | None, *,
     require(actor, Action.EDIT)
     now = now or utcnow()
     if assignee_id not in (None, actor.user_id) and not allows(actor, Action.REASSIGN):
-        raise PermissionDenied("permission.denied", action=str(Action.REASSIGN))
+        raise denied(Action.REASSIGN)
     with database.atomic():
         row = _visible_row(actor, ticket_id)
         if assignee_id is not None:

@@ -48,6 +48,7 @@ class TicketView:
     waiting_since: dt.datetime | None = None
     resolution_paused: dt.timedelta = dt.timedelta(0)
     merged_from: MergedFrom | None = None  # came with a customer record merged into this one
+    closed_at: dt.datetime | None = None
 
     def breaching(self, now: dt.datetime) -> bool:
         """Whether a service level has been missed and the ticket is still open; a ticket
@@ -56,6 +57,20 @@ class TicketView:
             return False
         late_answer = self.first_responded_at is None and self.first_response_due_at < now
         late_resolution = self.status != "waiting" and self.resolution_due_at < now
+        return late_answer or late_resolution
+
+    def missed_service_level(self, now: dt.datetime) -> bool:
+        """Whether a service level was missed, whatever the ticket's status now, as the
+        tickets report counts it: the first answer came after its due time (or is still
+        missing past it), or the resolution did (or, still open and not waiting for the
+        customer, its due time has passed). A resolved ticket keeps its miss on record."""
+        answered = self.first_responded_at
+        late_answer = (answered or now) > self.first_response_due_at
+        if self.status in ("resolved", "closed"):
+            done = self.resolved_at or self.closed_at
+            late_resolution = done is not None and done > self.resolution_due_at
+        else:
+            late_resolution = self.status != "waiting" and self.resolution_due_at < now
         return late_answer or late_resolution
 
 

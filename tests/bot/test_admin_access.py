@@ -21,7 +21,8 @@ from tests.crm.cast import customer
 
 ADMIN, MANAGER, AGENT, VIEWER, STRANGER = 6001, 6002, 6003, 6004, 6999
 ROLES = {"admin": ADMIN, "manager": MANAGER, "agent": AGENT, "viewer": VIEWER}
-NOT_ALLOWED = "You are not allowed to do this."
+NOT_ALLOWED = "You are not allowed to do this."  # to anyone who is not staff
+ONLY_ADMINS = "Only admins can "  # to staff: the refusal names who may
 ADMIN_COMMANDS = ("/users", "/invite", "/audit", "/status")  # /backup: test_backup_chat.py
 STAFF_COMMANDS = ("/new", "/find 张伟", "/today", "/remind", "/deals", "/tickets", "/report",
                   "/export", "/import", "/settings", "/cancel", *ADMIN_COMMANDS)
@@ -51,20 +52,22 @@ def only_text(replies) -> str:
 def test_admin_commands_are_allowed_or_refused_as_crm_decides(chat, staff, role) -> None:
     for command in ADMIN_COMMANDS:
         text = only_text(chat.send(ROLES[role], command))
-        assert (text == NOT_ALLOWED) is (role != "admin"), (role, command, text)
+        assert text.startswith(ONLY_ADMINS) is (role != "admin"), (role, command, text)
 
 
 def test_admin_replies_in_both_languages(chat, staff) -> None:
     assert "员工" in only_text(chat.send(ADMIN, "/users", language="zh-CN"))
     assert "系统状态" in only_text(chat.send(ADMIN, "/status"))
-    assert "您无权执行此操作" in only_text(chat.send(VIEWER, "/users", language="zh-CN"))
+    refused = only_text(chat.send(VIEWER, "/users", language="zh-CN"))
+    assert refused == "只有管理员可以管理员工、团队和邀请。"
 
 
 def test_admin_buttons_are_checked_again_when_pressed(chat, staff) -> None:
     for forged in (f"au:{AGENT}", f"ar:{AGENT}:admin", f"at:{AGENT}:0", f"ad:{AGENT}",
                    f"ax:{AGENT}", f"aa:{AGENT}", "ai:admin", "ag:0", "aup:0"):
         replies = chat.press(MANAGER, forged)
-        assert chat.alerts(replies) == [NOT_ALLOWED], forged
+        [alert] = chat.alerts(replies)
+        assert alert.startswith(ONLY_ADMINS), forged
         assert not [r for r in replies if r.method in ("sendMessage", "editMessageText")]
     agent = users.identify(AGENT)
     assert agent is not None and agent.role == "agent"
@@ -181,7 +184,7 @@ def test_a_leaving_members_customers_are_handed_over_from_the_chat(chat, staff) 
     [refused] = edits(chat.press(ADMIN, f"ah:{AGENT}:{VIEWER}"))  # a forged button
     assert "can no longer take customers" in refused.text
     pressed = chat.press(MANAGER, f"ah:{AGENT}")  # the staff list is the admins'
-    assert NOT_ALLOWED in " ".join(chat.alerts(pressed) + chat.texts(pressed))
+    assert ONLY_ADMINS in " ".join(chat.alerts(pressed) + chat.texts(pressed))
 
 
 def test_an_invite_link_joins_once(chat, staff) -> None:
@@ -218,11 +221,55 @@ def test_an_invite_from_the_chat_puts_the_newcomer_in_the_chosen_team(chat, staf
     chat.send(6100, f"/start {code}")
     assert users.identify(6100).team_id == north.id
     users.set_preferences(staff["admin"], locale="zh-CN")
-    [message] = [r for r in chat.press(ADMIN, "ai:viewer:0") if r.method == "sendMessage"]
+    [choose] = chat.send(ADMIN, "/invite")
+    menu = choose.button("只读用户").split(":")[1]
+    [message] = [r for r in chat.press(ADMIN, f"ai:{menu}:viewer:0")
+                 if r.method == "sendMessage"]
     assert "新<b>只读用户</b>（团队：无团队）" in message.text
-    assert NOT_ALLOWED in chat.alerts(chat.press(MANAGER, "ai:agent"))
-    forged = chat.press(ADMIN, "ai:boss")
+    assert chat.alerts(chat.press(MANAGER, f"ai:{menu}:agent"))[0].startswith(ONLY_ADMINS)
+    [choose] = chat.send(ADMIN, "/invite")
+    forged = chat.press(ADMIN, f"ai:{choose.button('经理').split(':')[1]}:boss")
     assert "角色必须是以下之一" in " ".join(chat.alerts(forged) + chat.texts(forged))
+
+
+@pytest.mark.parametrize(("locale", "made", "already"), [
+    ("en", "Invite made for a new <b>agent</b>", "This menu already made its invite"),
+    ("zh-CN", "已为新<b>业务员</b>生成邀请", "这个菜单已经生成过邀请")])
+def test_an_invite_menu_makes_one_invite_and_shows_it_when_pressed_again(chat, staff, locale,
+                                                                         made,
+                                                                         already) -> None:
+    users.set_preferences(staff["admin"], locale=locale)
+    [choose] = chat.send(ADMIN, "/invite")
+    pressed = chat.press(ADMIN, choose.buttons[2][1])  # agent
+    [menu] = [r for r in pressed if r.method == "editMessageText"]
+    assert menu.text.startswith(made) and not menu.buttons  # the menu is spent
+    [link] = [r.text for r in pressed if r.method == "sendMessage"]
+    again = chat.press(ADMIN, choose.buttons[0][1])  # admin, on the same menu
+    [shown] = [r.text for r in again if r.method == "sendMessage"]
+    assert shown.startswith(already) and shown.endswith(link)
+    invites_made = fetch_one("select count(*), min(role), max(role) from invite")
+    assert invites_made == (1, "agent", "agent")
+    chat.send(ADMIN, "1")  # typed, not a press: a search, no invite
+    assert fetch_one("select count(*) from invite") == (1,)
+    [fresh] = chat.send(ADMIN, "/invite")  # a new menu makes a new one
+    chat.press(ADMIN, fresh.buttons[0][1])
+    assert fetch_one("select count(*) from invite where role = 'admin'") == (1,)
+
+
+@pytest.mark.parametrize(("locale", "typed", "listed"), [
+    ("en", "Lost because: — → Price too high", "Lost because: — → Price;"),
+    ("zh-CN", "输单原因: — → Price too high", "输单原因: — → 价格;")])
+def test_the_audit_log_words_a_lost_reason_as_the_deal_card_does(chat, staff, locale, typed,
+                                                                  listed) -> None:
+    agent, admin = staff["agent"], staff["admin"]
+    users.set_preferences(admin, locale=locale)
+    lost = next(s.id for s in sales.get_pipeline(admin).stages if s.kind == "lost")
+    for title, reason, note in (("Typed", "other", "Price too high"), ("Listed", "price", None)):
+        deal = sales.create_deal(agent, customer(agent, "Grace").id, title)
+        sales.move_deal_to_stage(agent, deal.id, lost, lost_reason=reason, lost_note=note)
+    log = only_text(chat.send(ADMIN, "/audit"))
+    assert typed in log and listed in log
+    assert "→ other" not in log and "→ price" not in log
 
 
 def test_the_audit_log_pages_and_marks_erased_details(chat, staff) -> None:

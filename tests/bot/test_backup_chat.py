@@ -85,9 +85,9 @@ def test_the_backup_reply_is_in_chinese_for_a_chinese_admin(chat, tmp_path) -> N
 def test_everyone_but_admins_is_refused_and_nothing_is_written(chat, tmp_path, role) -> None:
     replies = chat.send(ROLES[role], "/backup")
     assert [(r.method, r.text) for r in replies] == [
-        ("sendMessage", "You are not allowed to do this.")]
+        ("sendMessage", "Only admins can back up and restore.")]
     zh = chat.send(ROLES[role], "/backup", language="zh-CN")
-    assert [r.text for r in zh] == ["您无权执行此操作。"]
+    assert [r.text for r in zh] == ["只有管理员可以备份和恢复。"]
     assert backup_files(tmp_path) == []
 
 

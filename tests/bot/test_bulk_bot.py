@@ -93,7 +93,8 @@ def test_an_agent_tags_only_their_own_and_a_viewer_nothing(chat, people) -> None
     chat.press(AGENT, question.button("✅"))
     assert [tags_of(i) for i in (*leads, others)] == [set(), set(), {"潜在"}]
     refused = chat.send(VIEWER, "/bulk", language="en")
-    assert any("not allowed" in r.text for r in refused)
+    assert any("Only agents, managers and admins can change records." in r.text
+               for r in refused)
 
 
 def test_wrong_filters_are_explained_and_change_nothing(chat, people) -> None:

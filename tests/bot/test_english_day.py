@@ -57,7 +57,7 @@ def test_a_city_typed_alone_finds_its_time_zone(bot, db) -> None:
 def test_a_viewer_is_refused_new_before_any_question(bot, db) -> None:
     staff(VIEWER, "viewer", "Vic Viewer")
     [guided] = sent(bot.send(VIEWER, "/new"))
-    assert guided.text == "You are not allowed to do this."
+    assert guided.text == "Only agents, managers and admins can add records."
     [typed] = sent(bot.send(VIEWER, "Bob Jones"))  # no name step caught it: a search
     assert "Nobody found" in typed.text
 
@@ -67,7 +67,8 @@ def test_a_viewer_is_refused_log_before_picking_a_customer(bot, db) -> None:
     customer(agent, "Wang Cheng")
     staff(VIEWER, "viewer", "Vic Viewer")
     [refused] = sent(bot.send(VIEWER, "/log Wang Cheng"))
-    assert refused.text == "You are not allowed to do this." and not refused.buttons
+    assert refused.text == "Only agents, managers and admins can change records."
+    assert not refused.buttons
 
 
 # deals ----------------------------------------------------------------------------------------
@@ -125,6 +126,23 @@ def test_a_deal_lost_for_another_reason_reads_as_that_reason(bot, db) -> None:
     assert "Other…" not in card.text
     history = only(bot.press(AGENT, card.button("History")))
     assert "✖ Price too high vs. competitor" in history.text and "Other…" not in history.text
+
+
+def test_a_lost_reason_typed_at_the_question_is_the_reason_not_a_search(bot, db) -> None:
+    me = staff(AGENT, "agent", "Mike Sales")
+    deal = sales.create_deal(me, customer(me, "Grace Cheung").id, "Website redesign")
+    question = only(bot.press(AGENT, only(bot.press(AGENT, f"d:{deal.id}")).button("Lost")))
+    only(bot.press(AGENT, question.button("Deal")))  # taken back: nothing waits for words
+    assert "Nobody found" in only(bot.send(AGENT, "Acme")).text
+    question = only(bot.press(AGENT, only(bot.press(AGENT, f"d:{deal.id}")).button("Lost")))
+    assert "Why was <b>Website redesign</b> lost? Tap a reason, or type it" in question.text
+    lost = only(bot.send(AGENT, "Price too high"))
+    assert "Nobody found" not in lost.text
+    assert "✖ Lost because: Price too high" in lost.text
+    saved = sales.get_deal(me, deal.id)
+    assert (saved.stage.kind, saved.lost_reason, saved.lost_note) == ("lost", "other",
+                                                                      "Price too high")
+    assert "Nobody found" in only(bot.send(AGENT, "Price too high")).text  # the question ended
 
 
 # an admin -------------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ def test_as_a_staff_member_the_report_covers_what_they_would_get(capsys) -> None
     out = capsys.readouterr().out
     assert "Covers: your team's records" in out and "  Deals created: 6" in out
     assert cli.main(["report", "funnel", "--as", "9006", "-o", "no.xlsx"]) == 1
-    assert "not allowed" in capsys.readouterr().err
+    assert "Only agents, managers and admins can run reports." in capsys.readouterr().err
     assert not Path("no.xlsx").exists()
     assert cli.main(["report", "funnel", "--as", "4242", "-o", "no.xlsx"]) == 1
     assert "4242" in capsys.readouterr().err

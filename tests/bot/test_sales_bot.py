@@ -159,6 +159,16 @@ def test_the_reason_other_asks_for_a_note(bot, agent) -> None:
     assert sales.get_deal(agent, deal.id).lost_note == "客户 <公司> 被收购"
 
 
+def test_a_lost_reason_typed_at_the_question_is_taken_in_chinese_too(bot, agent) -> None:
+    deal = a_deal(agent)
+    card = shown(bot.press(AGENT, f"d:{deal.id}"))
+    question = shown(bot.press(AGENT, card.button("输单")))
+    assert "点一个原因，或直接写几句说明" in question.text
+    done = shown(bot.send(AGENT, "预算被砍"))
+    assert "✖ 输单原因：预算被砍" in done.text and "没有找到" not in done.text
+    assert sales.get_deal(agent, deal.id).lost_note == "预算被砍"
+
+
 @pytest.mark.parametrize(("locale", "yes", "total"), [
     ("zh-CN", "建订单", "合计 ¥12,345.00"), ("en", "create an order", "Total CNY 12,345.00")])
 def test_win_a_deal_and_create_its_order(bot, db, locale, yes, total) -> None:
@@ -295,6 +305,22 @@ def test_a_viewer_sees_the_deals_but_no_new_deal_button(bot, agent) -> None:
     assert bot.alerts(bot.press(5399, f"dn:{buyer.id}"))  # forged: crm refuses
 
 
+@pytest.mark.parametrize(("locale", "buttons"), [
+    ("en", ["🕑 History", "⏰ Remind", "👤 Customer", "🧾 Orders"]),
+    ("zh-CN", ["🕑 阶段记录", "⏰ 提醒", "👤 客户", "🧾 订单列表"])])
+def test_a_viewer_is_shown_only_the_deal_buttons_they_may_use(bot, agent, locale,
+                                                              buttons) -> None:
+    deal = a_deal(agent)
+    won = a_deal(agent, "已赢的单")
+    sales.move_deal_to_stage(agent, won.id, stage_id("won"))
+    staff(5399, "viewer", "赵敏", locale=locale)
+    for shown_deal in (deal, won):  # no moves, no edit, no new order
+        card = shown(bot.press(5399, f"d:{shown_deal.id}"))
+        assert [label for label, _ in card.buttons] == buttons
+    own = shown(bot.press(AGENT, f"d:{won.id}"))
+    assert own.button("新建订单").startswith("on:") and own.button("编辑") == f"de:{won.id}"
+
+
 def test_new_deal_in_english_with_a_currency_skip_and_back(bot, db) -> None:
     me = staff(AGENT, "agent", "Emily", locale="en")
     buyer = customer(me, "Acme")
@@ -330,7 +356,7 @@ def test_forecast_for_a_manager(bot, db) -> None:
 
 def test_forecast_is_refused_to_an_agent(bot, agent) -> None:
     [reply] = bot.send(AGENT, "/forecast")
-    assert "无权" in reply.text
+    assert reply.text == "只有经理和管理员可以查看销售预测。"
 
 
 # orders and payments --------------------------------------------------------------------------
@@ -387,6 +413,42 @@ def test_an_amount_typed_before_the_method_is_kept_not_searched(bot, db, locale,
     [recorded] = messages(bot.press(AGENT, early.button(method)))
     assert paid in recorded.text
     assert sales.get_order(me, order_id).paid == Decimal("12000.00")
+
+
+@pytest.mark.parametrize(("locale", "refused"), [
+    ("en", "$50 is in USD, but this order is in CNY: an order has one currency"),
+    ("zh-CN", "$50 是 USD，但这张订单的币种是 CNY：一张订单只有一种币种")])
+def test_an_amount_in_another_currency_is_refused_on_an_order_naming_both(bot, db, locale,
+                                                                          refused) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    order_id = confirmed_order(me, "1000")
+    bot.press(AGENT, f"pa:{order_id}")
+    early = shown(bot.send(AGENT, "$50"))  # before the method
+    assert refused in early.text and early.buttons[0][1].startswith("pm:")
+    bot.press(AGENT, "pm:cash")
+    for typed in ("$50", "€20", "US$50", "HK$100", "50 USD"):
+        assert "CNY" in shown(bot.send(AGENT, typed)).text
+    assert sales.get_order(me, order_id).paid == Decimal("0.00")  # nothing recorded
+    paid = shown(bot.send(AGENT, "50 CNY"))  # the order's own currency named is fine
+    assert sales.get_order(me, order_id).paid == Decimal("50.00") and paid.buttons
+    draft = sales.create_order(me, customer(me, "王五").id, [])
+    lines = shown(bot.press(AGENT, f"oe:{draft.id}"))
+    assert "品名" in lines.text or "name" in lines.text.lower()
+    line = shown(bot.send(AGENT, "Widget 2 $50"))
+    assert refused in line.text
+    assert sales.get_order(me, draft.id).lines == ()
+
+
+def test_a_bare_dollar_is_the_orders_own_dollar(bot, agent) -> None:
+    deal = sales.create_deal(agent, customer(agent, "陈静").id, "港币单", amount="1000",
+                             currency="HKD")
+    won = sales.move_deal_to_stage(agent, deal.id, stage_id("won"), create_order=True)
+    sales.change_order_status(agent, won.order_id, "confirmed")
+    bot.press(AGENT, f"pa:{won.order_id}")
+    bot.press(AGENT, "pm:cash")
+    assert "US$100 是 USD，但这张订单的币种是 HKD" in shown(bot.send(AGENT, "US$100")).text
+    shown(bot.send(AGENT, "$100"))
+    assert sales.get_order(agent, won.order_id).paid == Decimal("100.00")
 
 
 def test_a_kept_amount_too_big_is_explained_and_the_amount_asked(bot, agent) -> None:
@@ -508,7 +570,7 @@ def test_a_paid_order_offers_no_cancel_and_a_viewer_no_status_buttons(bot, agent
     assert not any(value.startswith(("os:", "ox:", "oc:")) for _, value in seen.buttons)
     refused = bot.press(ADMIN, f"os:{order_id}:shipped")  # a forged press: crm refuses
     assert sales.get_order(viewer, order_id).status == "confirmed"
-    assert "您无权执行此操作。" in bot.alerts(refused)
+    assert "只有业务员、经理和管理员可以修改记录。" in bot.alerts(refused)
 
 
 @pytest.mark.parametrize(("locale", "moved", "won", "opened"), [

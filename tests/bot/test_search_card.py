@@ -145,3 +145,29 @@ def test_the_survivors_timeline_marks_what_came_from_the_merged_record(chat, age
     privacy.erase_customer(manager, twin.id)
     erased = lines()["旧记录的拜访"]
     assert f"· 来自合并的记录 #{twin.id}（已清除）" in erased and "李雷旧档" not in erased
+
+
+@pytest.mark.parametrize(("locale", "reading", "changing", "no_tickets"), [
+    ("en", ["⏰ Remind", "💼 Deals", "🎫 Ticket", "🕑 Timeline", "⋯ More"],
+     ["Call", "Visit", "Note", "Edit", "Tags"], "🎫 <b>Wang Cheng</b> has no tickets."),
+    ("zh-CN", ["⏰ 提醒", "💼 商机", "🎫 工单", "🕑 时间线", "⋯ 更多"],
+     ["电话", "拜访", "备注", "编辑", "标签"], "🎫 <b>Wang Cheng</b> 还没有工单。")])
+def test_a_viewer_is_shown_only_the_card_buttons_they_may_use(chat, agent, locale, reading,
+                                                              changing, no_tickets) -> None:
+    made = customer(agent, "Wang Cheng")
+    users.add_user(Actor.system(), 5102, "viewer", "Vic", locale=locale)
+    [card] = [r for r in chat.press(5102, f"c:{made.id}") if r.method == "sendMessage"]
+    labels = [label for label, _ in card.buttons]
+    assert labels == reading
+    assert not [word for word in changing if word in str(labels)]
+    [more] = [r for r in chat.press(5102, card.button(reading[-1])) if r.method == "sendMessage"]
+    [consent] = [r for r in chat.press(5102, more.button("✅")) if r.method.startswith("edit")]
+    assert [value for _, value in consent.buttons] == [f"c:{made.id}"]  # nothing to mark
+    [tickets] = [r for r in chat.press(5102, card.button("🎫")) if r.method == "sendMessage"]
+    assert tickets.text == no_tickets and tickets.buttons[0][1] == f"c:{made.id}"
+    assert chat.alerts(chat.press(5102, f"tn:{made.id}"))  # ➕ pressed anyway: refused at once
+    for pressed in (f"ed:{made.id}", f"tg:{made.id}"):  # an old card's buttons
+        replies = chat.press(5102, pressed)
+        assert chat.alerts(replies) and not [r for r in replies if r.method == "sendMessage"]
+    [own] = [r for r in chat.press(AGENT, f"c:{made.id}") if r.method == "sendMessage"]
+    assert len(own.buttons) == 10  # the agent still has every button

@@ -502,10 +502,41 @@ def test_the_card_says_whether_the_first_answer_was_given_or_is_due(chat, staff)
     assert "First answered " in english and "(took 0 min)" in english
 
 
+@pytest.mark.parametrize(("locale", "buttons"), [
+    ("en", ["👤 Customer", "⏰ Remind", "📋 Tickets"]),
+    ("zh-CN", ["👤 客户", "⏰ 提醒", "📋 工单列表"])])
+def test_a_viewer_is_shown_only_the_ticket_buttons_they_may_use(chat, staff, locale,
+                                                                buttons) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    users.add_user(Actor.system(), 8303, "viewer", "Vic", locale=locale)
+    [card] = shown(chat.press(8303, f"k:{ticket_id}"))
+    assert [label for label, _ in card.buttons] == buttons
+    [own] = shown(chat.press(AGENT, f"k:{ticket_id}"))
+    assert "💬 回复" in str(own.buttons) and "📂 状态" in str(own.buttons)
+
+
 def list_button(replies) -> str:
     [card] = [r for r in replies if r.method in ("sendMessage", "editMessageText",
                                                  "editMessageReplyMarkup")]
     return card.button("📋")
+
+
+@pytest.mark.parametrize(("user", "missed"), [(AGENT, "⚠️ 已超出服务时限"),
+                                             (MANAGER, "⚠️ Service level missed")])
+def test_a_ticket_resolved_after_its_deadline_still_says_the_service_level_was_missed(
+        chat, staff, user, missed) -> None:
+    on_time, late = (open_ticket(chat, ALICE, "zh", text) for text in ("打印机卡纸", "无法登录"))
+    agent = staff["agent"]
+    for ticket_id in (on_time, late):
+        service.reply_to_ticket(agent, ticket_id, "马上处理")
+        service.set_ticket_status(agent, ticket_id, "open")  # no longer waiting for them
+    due = service.get_ticket(agent, late).resolution_due_at
+    service.set_ticket_status(agent, on_time, "resolved")
+    service.set_ticket_status(agent, late, "resolved", now=due + dt.timedelta(hours=1))
+    assert missed in card_of(chat, user, late)
+    assert missed not in card_of(chat, user, on_time)
+    service.set_ticket_status(agent, late, "closed", now=due + dt.timedelta(hours=2))
+    assert missed in card_of(chat, user, late)  # closed too: the miss stays on record
 
 
 def test_the_cards_list_button_returns_to_the_list_and_page_it_came_from(chat, staff) -> None:

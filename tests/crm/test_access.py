@@ -10,7 +10,7 @@ import pytest
 from crm import customers, invites, users
 from crm.actors import Actor, Channel, Role
 from crm.errors import Conflict, NotFound, PermissionDenied
-from crm.permissions import MATRIX, Action
+from crm.permissions import MATRIX, Action, require
 from tests.crm.cast import SYSTEM, customer, make_cast
 
 NOW = dt.datetime(2026, 6, 1, 8, 0)
@@ -74,6 +74,18 @@ def test_the_documented_matrix_is_the_enforced_one() -> None:
     assert Action.BACKUP in MATRIX[Role.ADMIN] and Action.BACKUP not in MATRIX[Role.MANAGER]
     assert Action.EXPORT in MATRIX[Role.MANAGER] and Action.EXPORT not in MATRIX[Role.AGENT]
     assert Action.IMPORT in MATRIX[Role.MANAGER] and Action.IMPORT not in MATRIX[Role.AGENT]
+
+
+@pytest.mark.parametrize("action", [a for a in Action if a is not Action.READ])
+def test_a_refusal_names_exactly_the_roles_that_may(action: Action) -> None:
+    allowed = {role.value for role in Role if action in MATRIX[role]}
+    refused = next(role for role in (Role.VIEWER, Role.AGENT, Role.MANAGER)
+                   if role.value not in allowed)
+    actor = Actor(Channel.BOT, 1, 1, refused, "someone")
+    with pytest.raises(PermissionDenied) as raised:
+        require(actor, action)
+    assert raised.value.code == "permission.only"
+    assert set(raised.value.params["roles"]) == allowed
 
 
 def _in_team(cast, name: str, *members: Actor) -> int:

@@ -4,6 +4,7 @@ orders and payments.
 Callback data (every press is checked again by crm):
 ``dp`` pipeline · ``ds:<stage>:<offset>`` a stage's deals · ``d:<deal>[:e]`` the deal card
 (``e``: in place) · ``dm:<deal>:<stage>`` move (won asks about an order, lost asks why) ·
+``dq:<deal>:<stage>`` lost: why, pressed or typed ·
 ``dr:<deal>:<stage>:<reason>`` lost for a reason · ``dw:<deal>:<stage>:<1|0>`` won with or
 without an order · ``dh:<deal>`` history · ``de:<deal>`` edit menu · ``df:<deal>:<field>`` edit a
 field · ``dl:<customer>`` the customer's deals (a new one when none) · ``cd:<customer>:<offset>``
@@ -35,13 +36,14 @@ from bot.handlers.sales.view import EDIT_FIELDS
 
 TEXT = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
 ID = r"\d{1,9}"
-STALE = r"^(dp|ds|d|dm|dr|dw|dh|de|df|dn|co|cp|o|on|oe|og|op|ou|oc|pa|pm|sx)(:|$)"
+STALE = r"^(dp|ds|d|dm|dq|dr|dw|dh|de|df|dn|co|cp|o|on|oe|og|op|ou|oc|pa|pm|sx)(:|$)"
 
 
 def _entry_points() -> list[BaseHandler]:
     fields = "|".join(EDIT_FIELDS)
     return [CallbackQueryHandler(flows.start_new, pattern=rf"^d[ln]:{ID}$"),
             CallbackQueryHandler(flows.start_edit, pattern=rf"^df:{ID}:({fields})$"),
+            CallbackQueryHandler(flows.ask_lost_reason, pattern=rf"^dq:{ID}:{ID}$"),
             CallbackQueryHandler(flows.start_lost_note, pattern=rf"^dr:{ID}:{ID}:other$"),
             *orders.entry_points()]
 
@@ -65,7 +67,10 @@ def _states() -> dict[object, list[BaseHandler]]:
     return {**_new_deal_states(),
             flows.EDIT: [MessageHandler(TEXT, flows.typed_edit),
                          CallbackQueryHandler(flows.cleared, pattern=r"^sx:clear$")],
-            flows.LOST_NOTE: [MessageHandler(TEXT, flows.typed_lost_note)],
+            flows.LOST_NOTE: [MessageHandler(TEXT, flows.typed_lost_note),
+                              CallbackQueryHandler(flows.picked_reason,
+                                                   pattern=rf"^dr:{ID}:{ID}:\w{{1,20}}$"),
+                              CallbackQueryHandler(flows.left_question, pattern=rf"^d:{ID}$")],
             **orders.states(TEXT),
             ConversationHandler.TIMEOUT: [TypeHandler(Update, flows.timed_out)]}
 

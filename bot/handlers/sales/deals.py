@@ -14,6 +14,7 @@ from bot.keyboards import keyboard
 from bot.session import local_now, timezone
 from crm import sales
 from crm.permissions import Action, allows
+from crm.sales.views import StageView
 
 STAGE_PAGE = 8
 CUSTOMER_PAGE = 8
@@ -78,15 +79,21 @@ async def move(update: Update, context: session.Context) -> None:
     deal_id, stage_id = numbers(update, 2)
     screen, target = await session.db(context, trips.move_or_ask, session.actor(context),
                                       deal_id, stage_id)
-    locale = session.locale(context)
+    await answer_move(update, context, screen, target)
+
+
+async def answer_move(update: Update, context: session.Context, screen: trips.DealScreen,
+                      target: StageView | None) -> None:
+    """The card after a move to an open stage, else the question a won or lost one asks."""
+    locale, deal_id = session.locale(context), screen.deal.id
     if target is None:
         await show_moved(update, context, screen)
     elif target.kind == "lost":
         await show(update, t(locale, "deal.lost.ask_reason", title=screen.deal.title),
-                   view.reasons_keyboard(locale, deal_id, stage_id))
+                   view.reasons_keyboard(locale, deal_id, target.id))
     else:
         await show(update, t(locale, "deal.won.ask_order", title=screen.deal.title),
-                   view.won_keyboard(locale, deal_id, stage_id))
+                   view.won_keyboard(locale, deal_id, target.id))
 
 
 async def show_moved(update: Update, context: session.Context, screen: trips.DealScreen) -> None:

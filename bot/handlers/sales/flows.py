@@ -1,5 +1,6 @@
 """The deal conversations: a new deal from the customer card (dl:<customer id>), changing one
-field of a deal (df:<deal>:<field>), and a lost reason that needs a few words (dr:...:other).
+field of a deal (df:<deal>:<field>), why a deal was lost (dq:<deal>:<stage>: a reason pressed
+or typed), and a lost reason that needs a few words (dr:...:other).
 
 Each collects a draft and makes one crm call at the end; a value crm refuses keeps its step.
 Controls: sx:skip, sx:back, sx:save, sx:clear, sx:x (cancel)."""
@@ -331,6 +332,38 @@ async def _edited(update: Update, context: session.Context, screen: trips.DealSc
 
 
 # a lost reason in a few words -------------------------------------------------------------------
+async def ask_lost_reason(update: Update, context: session.Context) -> str | int:
+    """dq:<deal>:<stage> (✖ Lost on the card): why, as a button or typed in a few words, which
+    is the reason "other" with those words (the question invites an answer: it must not become
+    a search). A stage that is no longer a lost one moves, or asks, as the card's other
+    buttons do."""
+    deal_id, stage_id = numbers(update, 2)
+    screen, target = await session.db(context, trips.move_or_ask, session.actor(context),
+                                      deal_id, stage_id)
+    if target is None or target.kind != "lost":
+        await deals.answer_move(update, context, screen, target)
+        return END
+    context.user_data[DRAFT] = {"deal_id": deal_id, "stage_id": stage_id}
+    locale = session.locale(context)
+    await show(update, t(locale, "deal.lost.ask_reason_or_type", title=screen.deal.title),
+               view.reasons_keyboard(locale, deal_id, stage_id))
+    return LOST_NOTE
+
+
+async def picked_reason(update: Update, context: session.Context) -> int:
+    """dr:<deal>:<stage>:<reason> at the question: lost for that reason, the question ends."""
+    context.user_data.pop(DRAFT, None)
+    await deals.lose(update, context)
+    return END
+
+
+async def left_question(update: Update, context: session.Context) -> int:
+    """↩ Deal at the question: the card again, nothing lost."""
+    context.user_data.pop(DRAFT, None)
+    await deals.open_deal(update, context)
+    return END
+
+
 async def start_lost_note(update: Update, context: session.Context) -> str:
     """dr:<deal>:<stage>:other: ask what happened (the deal must be visible)."""
     actor = session.actor(context)

@@ -26,6 +26,7 @@ from bot.i18n import describe_error, t
 from crm import sales
 from crm.errors import ValidationError
 from crm.sales import money
+from crm.sales.money import MINOR_UNITS
 from crm.sales.views import PAYMENT_METHODS, OrderLineInput, OrderView
 
 END = ConversationHandler.END
@@ -38,6 +39,8 @@ def parse_line(text: str) -> OrderLineInput | None:
     """'样品 2 150' or '样品 2 150 10%': a name, a quantity, a unit price, maybe a discount."""
     words = text.split()
     percent = words.pop() if len(words) >= 4 and words[-1].endswith("%") else None
+    if len(words) >= 4 and words[-1].upper() in MINOR_UNITS:  # '样品 2 150 USD': the price's
+        words[-2:] = [" ".join(words[-2:])]
     if len(words) < 3:
         return None
     return OrderLineInput(quantity=words[-2], description=" ".join(words[:-2]),
@@ -191,7 +194,7 @@ async def amount_before_method(update: Update, context: session.Context) -> str:
     values, locale = draft(context), session.locale(context)
     text = update.effective_message.text.strip()
     try:
-        amount = money.parse_decimal(text, field="amount")
+        amount = money.parse_decimal(money.typed_in(text, values["currency"]), field="amount")
     except ValidationError as error:
         await update.effective_message.reply_text(
             describe_error(locale, error) + "\n" + t(locale, "payment.flow.pick_method"),

@@ -10,7 +10,7 @@ from crm import customers, sales
 from crm.actors import Actor
 from crm.customers.views import CustomerCard
 from crm.errors import NotFound
-from crm.permissions import Action, require
+from crm.permissions import Action, allows, require
 from crm.sales import figures, reports
 from crm.sales.figures import MonthFigure, StageFigure
 from crm.sales.views import (
@@ -31,10 +31,14 @@ from crm.sales.views import (
 
 @dataclass(frozen=True)
 class DealScreen:
-    """A deal with the stages of its pipeline (for the "move to" buttons)."""
+    """A deal with the stages of its pipeline (for the "move to" buttons), and whether the
+    viewer's role may change it and make its order (crm.permissions: only buttons they may
+    use are shown)."""
 
     deal: DealView
     pipeline: PipelineView
+    may_edit: bool = True
+    may_order: bool = True
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,8 @@ class LinesScreen:
 
 
 def _screen(actor: Actor, deal: DealView) -> DealScreen:
-    return DealScreen(deal, sales.get_pipeline(actor, deal.pipeline_id))
+    return DealScreen(deal, sales.get_pipeline(actor, deal.pipeline_id),
+                      may_edit=allows(actor, Action.EDIT), may_order=allows(actor, Action.CREATE))
 
 
 def deal_screen(actor: Actor, deal_id: int) -> DealScreen:

@@ -173,8 +173,9 @@ def move_buttons(locale: str, screen: DealScreen) -> list[Button]:
         here.kind != "open" or s.position > here.position)]
     keys = {"open": "deal.card.move_to", "won": "deal.card.won", "lost": "deal.card.lost_button"}
     closing = [s for s in stages if s.kind != "open" and s.id != here.id]
-    moves = [button(locale, keys[s.kind], "dm", deal.id, s.id, stage=stage_name(locale, s))
-             for s in [*later, *closing]]
+    # ✖ Lost asks why in a conversation (dq), so a reason typed there is taken as the reason
+    moves = [button(locale, keys[s.kind], "dq" if s.kind == "lost" else "dm", deal.id, s.id,
+                    stage=stage_name(locale, s)) for s in [*later, *closing]]
     earlier = [s for s in stages if s.kind == "open" and here.kind == "open"
                and s.position < here.position]
     if earlier:
@@ -184,17 +185,19 @@ def move_buttons(locale: str, screen: DealScreen) -> list[Button]:
 
 
 def deal_keyboard(locale: str, screen: DealScreen) -> InlineKeyboardMarkup:
-    """Move, win, lose, edit, the customer, the history and the order."""
+    """Move, win, lose, edit, the customer, the history and the order; moves and edits only
+    for whoever may change the deal, a new order for whoever may make one."""
     deal = screen.deal
     if deal.order_id:
         order = button(locale, "deal.card.order", "o", deal.order_id)
-    elif deal.stage.kind == "won":
+    elif deal.stage.kind == "won" and screen.may_order:
         order = button(locale, "deal.card.new_order", "on", deal.customer_id, deal.id)
     else:
         order = button(locale, "deal.card.orders", "co", deal.customer_id)
-    return keyboard([*rows_of(move_buttons(locale, screen)),
-                     [button(locale, "deal.card.edit", "de", deal.id),
-                      button(locale, "deal.card.history", "dh", deal.id),
+    moves = move_buttons(locale, screen) if screen.may_edit else []
+    edit = [button(locale, "deal.card.edit", "de", deal.id)] if screen.may_edit else []
+    return keyboard([*rows_of(moves),
+                     [*edit, button(locale, "deal.card.history", "dh", deal.id),
                       button(locale, "button.remind", "rq", deal.id)],
                      [button(locale, "deal.card.customer_button", "c", deal.customer_id),
                       order]])
