@@ -27,7 +27,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 import crm.sales  # noqa: F401 (registers the sales parts of merges, timelines, erasure)
 from bot import portal, scheduler, session
 from bot.handlers import commands, register_all
-from bot.i18n import describe_error, resolve_locale, t
+from bot.i18n import describe_error, plain, resolve_locale, t
 from bot.transport import RetryingRequest
 from crm import invites, updates
 from crm.config import Config
@@ -223,7 +223,7 @@ def _error_locale(update: Update, context: session.Context) -> str:
 async def _tell(update: Update, message: str) -> None:
     try:
         if update.callback_query:
-            await update.callback_query.answer(message[:200], show_alert=True)
+            await update.callback_query.answer(plain(message)[:200], show_alert=True)
         elif update.effective_message:
             await update.effective_message.reply_text(message)
     except TelegramError:

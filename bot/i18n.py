@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import tomllib
 from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
@@ -169,6 +170,15 @@ def _who_may(locale: str, params: dict[str, Any]) -> dict[str, str]:
     action = str(params.get("action", ""))
     return {"roles": listed_and(locale, roles),
             "what": words.get(f"permission.action.{action}", action)}
+
+
+_TAG = re.compile(r"</?[a-z][^>]*>")  # the catalogue's own tags (what users typed is escaped)
+
+
+def plain(message: str) -> str:
+    """A message made for HTML as plain text, for a pop-up (which shows no formatting): its
+    tags dropped and its escapes read back, so a typed `12 & <34>` shows as typed."""
+    return html.unescape(_TAG.sub("", message))
 
 
 def describe_error(locale: str, error: Any, *, html_escape: bool = True) -> str:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import peewee
 import pytest
+from telegram.ext import CallbackQueryHandler
 
 from crm import customers, sales, users
 from crm.actors import Actor
+from crm.errors import ValidationError
 from tests.bot.harness import ChatHarness, Reply
 from tests.crm.cast import customer
 
@@ -53,6 +55,20 @@ def test_picking_the_current_owner_says_so_in_each_language_and_changes_nothing(
     assert chat.alerts(replies) == ["李娜 already owns 王小明; nothing changed."]
     assert sales.list_assignment_history(SYSTEM, made.id) == []
     assert "转交负责人" not in timeline(chat, MANAGER, made.id)
+
+
+def test_a_pop_up_shows_a_typed_name_as_typed(chat, agent, managers) -> None:
+    """A pop-up is plain text: what the user typed shows as typed, not as HTML escapes."""
+    made = customer(agent, "Li & <Na>")
+    replies = pick_owner(chat, ENGLISH_MANAGER, made.id, "Owner", "✓ 李娜")
+    assert chat.alerts(replies) == ["李娜 already owns Li & <Na>; nothing changed."]
+
+    async def refused(update, context) -> None:  # any button whose work crm refuses
+        raise ValidationError("validation.phone", field="phone", value="12 & <34>")
+
+    chat.app.add_handler(CallbackQueryHandler(refused, pattern="^refuse$"), group=-2)
+    [alert] = chat.alerts(chat.press(ENGLISH_MANAGER, "refuse"))
+    assert "12 & <34>" in alert and "&amp;" not in alert and "<b>" not in alert
 
 
 def test_owner_changes_by_every_door_read_alike_on_the_timeline(chat, agent, managers) -> None:
