@@ -12,6 +12,7 @@ from decimal import Decimal
 import peewee
 import pytest
 
+from bot.i18n import t
 from crm import sales, users
 from crm.actors import Actor
 from crm.sales.views import DealView, OrderLineInput
@@ -319,6 +320,9 @@ def test_a_viewer_is_shown_only_the_deal_buttons_they_may_use(bot, agent, locale
         assert [label for label, _ in card.buttons] == buttons
     own = shown(bot.press(AGENT, f"d:{won.id}"))
     assert own.button("新建订单").startswith("on:") and own.button("编辑") == f"de:{won.id}"
+    nothing_yet = customer(agent, "还没商机")  # 💼 on their card: nothing to list, nothing to add
+    replies = bot.press(5399, f"dl:{nothing_yet.id}")
+    assert bot.alerts(replies) == [t(locale, "deals.customer_empty")]
 
 
 def test_new_deal_in_english_with_a_currency_skip_and_back(bot, db) -> None:

@@ -23,7 +23,7 @@ from bot.keyboards import keyboard
 from bot.session import local_now
 from crm import customers
 from crm.errors import ValidationError
-from crm.permissions import Action, require
+from crm.permissions import Action, allows, require
 from crm.reminders.when import parse_day
 from crm.sales import money, rules
 from crm.validation import parse_date
@@ -129,6 +129,10 @@ async def start_new(update: Update, context: session.Context) -> str | int:
     [customer_id] = numbers(update, 1)
     if word(update, 0) == "dl" and await deals.show_customer_deals(update, context,
                                                                    customer_id, 0):
+        return END
+    if word(update, 0) == "dl" and not allows(actor, Action.CREATE):  # nothing to show or do
+        await update.callback_query.answer(session.text(context, "deals.customer_empty"),
+                                           show_alert=True)
         return END
     require(actor, Action.CREATE)
     card = await session.db(context, customers.get_customer, actor, customer_id)
