@@ -274,9 +274,11 @@ async def _pass_on(context: session.Context) -> None:
 async def start_text(update: Update, context: session.Context) -> int:
     """kr:<id> or kn:<id>: the next message is the reply (to the customer) or a note."""
     parts = parse(update.callback_query.data)
-    ticket = await crm_step(update, context, END, service.get_ticket, session.actor(context),
-                            int(parts[1]))
     kind = "reply" if parts[0] == "kr" else "note"
+    # A closed ticket takes no reply: said now, not after the answer is typed.
+    ticket = await crm_step(update, context, END,
+                            service.ticket_to_answer if kind == "reply" else service.get_ticket,
+                            session.actor(context), int(parts[1]))
     context.user_data[PENDING] = (kind, ticket.id)
     # Promising "the customer gets it in the chat" to someone who never wrote to the bot
     # would leave them waiting for an answer that goes nowhere.

@@ -12,7 +12,7 @@ from crm.clock import as_datetime, utcnow
 from crm.customers import inputs
 from crm.customers.interactions import merged_from
 from crm.customers.load import require_visible
-from crm.errors import NotFound, PermissionDenied, ValidationError
+from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm.localtime import installation_today
 from crm.numbering import next_number
 from crm.paging import Page
@@ -236,8 +236,7 @@ def reply_to_ticket(actor: Actor, ticket_id: int, body: str, *,
     text = checked_body(body, required=file is None)
     with database.atomic():
         row = _visible_row(actor, ticket_id)
-        if row[6] == "closed":
-            raise ValidationError("ticket.closed", field="status")
+        _require_answerable(row)
         add_message(ticket_id, "staff", text, now, staff_id=actor.user_id, file=file,
                     relay=row[20] is not None)
         status = "waiting" if row[6] in OPEN_STATUSES else row[6]
@@ -249,6 +248,20 @@ def reply_to_ticket(actor: Actor, ticket_id: int, body: str, *,
                 + (", assignee_id = ?" if take else "") + clock,
                 (status, now, *((actor.user_id,) if take else ()), *clock_params), now)
     return get_ticket(actor, ticket_id)
+
+
+def ticket_to_answer(actor: Actor, ticket_id: int) -> TicketView:
+    """The ticket a staff reply is about to be written for; a closed one takes none."""
+    row = _visible_row(actor, ticket_id)
+    _require_answerable(row)
+    return view_of(row)
+
+
+def _require_answerable(row: tuple) -> None:
+    """A closed ticket must be reopened before it is answered: no retyping changes that, so
+    it is a Conflict (the reply step ends) rather than a value to correct."""
+    if row[6] == "closed":
+        raise Conflict("ticket.closed", number=row[1])
 
 
 def add_note(actor: Actor, ticket_id: int, body: str, *,

@@ -709,3 +709,27 @@ def test_a_notice_that_cannot_be_edited_is_followed_up(chat, staff) -> None:
     chat.press(ALICE, told.button("新问题"))
     assert f"↩ 客户已撤回在 <b>{old_number}</b> 的留言（“发票还没收到”）：这是个新问题" \
         in to(chat, AGENT)[-1]
+
+
+@pytest.mark.parametrize(("language", "closed"), [("zh-CN", "工单已关闭，请先重新打开"),
+                                                  ("en", "This ticket is closed; reopen it first")])
+def test_a_closed_ticket_refuses_a_reply_at_once_and_lets_the_next_message_go(
+        chat, staff, language, closed) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    chat.press(AGENT, f"kS:{ticket_id}:closed")
+    # Pressed on the closed ticket: said before anything is typed.
+    [refused] = shown(chat.press(AGENT, f"kr:{ticket_id}"))
+    assert closed in refused.text
+    [searched] = chat.send(AGENT, "发票问题的客户")
+    assert closed not in searched.text
+    # Closed by a colleague while the answer was being typed: said once, and the next
+    # message is the agent's own again (a search), not refused over and over.
+    chat.press(AGENT, f"kS:{ticket_id}:reopened")
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.press(MANAGER, f"kS:{ticket_id}:closed")
+    [kept_out] = chat.send(AGENT, "请重启打印机")
+    assert closed in kept_out.text
+    [searched] = chat.send(AGENT, "发票问题的客户")
+    assert closed not in searched.text
+    assert fetch_one("select count(*) from ticket_message where author = 'staff'")[0] == 0
