@@ -21,14 +21,14 @@ from telegram import (
     Update,
 )
 
-from bot import session
+from bot import session, ticket_files
 from bot.i18n import describe_error, t
 from bot.jobs import correct_taken_back
 from bot.keyboards import Button, data, keyboard, parse
 from bot.long_text import reply_in_parts
 from bot.render import clip, when
 from crm import service
-from crm.service import PortalUser, TicketView
+from crm.service import PortalUser, TicketMessageView, TicketView
 from storage.errors import CodedError
 
 STEP = "portal_step"  # ("new",) or ("reply", ticket id)
@@ -38,6 +38,7 @@ ADDED = "portal_added"  # (ticket id, message id) → words added to a waiting t
 # (words, ticket number, staff notices): words taken back off a ticket, whose staff notices
 # say which ticket they became once the customer opens one with them
 TAKEN = "portal_taken"
+TICKET_MESSAGES = 8  # the latest of the conversation in the customer's view of a ticket
 BURST_WINDOW = 60.0
 FLOOD_PER_MINUTE = 40
 
@@ -343,6 +344,8 @@ async def _pressed(update: Update, context: session.Context) -> None:
         await _say(update, text, keyboard([[(t(locale, "portal.button_ask"), data("qq"))]]))
     elif action == "qt" and number is not None:
         await _show(update, context, number)
+    elif action == "qf" and number is not None and _int(parts, 2) is not None:
+        await _send_file(update, context, number, _int(parts, 2))
     elif action == "qr" and number is not None:
         await session.db(context, service.get_own_ticket, portal_user(update, context), number)
         context.user_data[STEP] = ("reply", number)
@@ -383,7 +386,19 @@ async def _show(update: Update, context: session.Context, ticket_id: int) -> Non
     ticket = await session.db(context, service.get_own_ticket, portal_user(update, context),
                               ticket_id)
     await _say(update, ticket_text(locale, ticket, session.config(context).timezone),
-               _ticket_buttons(locale, ticket))
+               _ticket_buttons(locale, ticket, files=True))
+
+
+async def _send_file(update: Update, context: session.Context, ticket_id: int,
+                     message_id: int) -> None:
+    """qf:<ticket>:<message>: a photo or file of their own ticket's conversation."""
+    locale = session.locale(context)
+    ticket = await session.db(context, service.get_own_ticket, portal_user(update, context),
+                              ticket_id)
+    if await ticket_files.send(update.callback_query.message, locale, ticket, message_id):
+        await update.callback_query.answer()
+    else:
+        await update.callback_query.answer(t(locale, "ticket.not_found"), show_alert=True)
 
 
 def status_words(locale: str, status: str) -> str:
@@ -399,17 +414,34 @@ def ticket_text(locale: str, ticket: TicketView, zone: str) -> str:
     lines = [t(locale, "portal.ticket_title", number=ticket.number, subject=ticket.subject),
              t(locale, "portal.ticket_status",
                status=status_words(locale, ticket.status))]
-    for item in ticket.messages[-8:]:
-        who = t(locale, "portal.you") if item.author == "customer" else t(locale, "portal.us")
-        if item.author == "system":
-            continue
-        body = item.body or "📎"
-        lines.append(f"\n<i>{_e(who)} · {when(locale, item.created_at, zone)}</i>\n{_e(body)}")
+    you = t(locale, "portal.you")
+    # What they wrote to open it, when more than its title: their own words, read back.
+    if ticket.description and ticket.description.strip() != ticket.subject.strip():
+        lines.append(f"\n<i>{you} · {when(locale, ticket.created_at, zone)}</i>\n"
+                     f"{_e(ticket.description)}")
+    files = ticket_files.numbered(ticket)
+    for item in _shown(ticket):
+        who = you if item.author == "customer" else t(locale, "portal.us")
+        said = [_e(item.body)] if item.body else []
+        if item.id in files:  # named and numbered as on its button below
+            said.append(_e(ticket_files.label(locale, files[item.id], item)))
+        body = "\n".join(said) or "📎"
+        lines.append(f"\n<i>{who} · {when(locale, item.created_at, zone)}</i>\n{body}")
     return "\n".join(lines)
 
 
-def _ticket_buttons(locale: str, ticket: TicketView) -> InlineKeyboardMarkup:
-    rows: list[list[Button]] = [[(t(locale, "portal.button_write"), data("qr", ticket.id))]]
+def _shown(ticket: TicketView) -> list[TicketMessageView]:
+    """The conversation's latest messages, as the customer's view of the ticket shows them."""
+    return [m for m in ticket.messages[-TICKET_MESSAGES:] if m.author != "system"]
+
+
+def _ticket_buttons(locale: str, ticket: TicketView, *,
+                    files: bool = False) -> InlineKeyboardMarkup:
+    """Write, the stars once resolved, their tickets; with ``files``, a button per photo or
+    file the view shows."""
+    shown = ticket_files.buttons(locale, ticket, _shown(ticket), "qf") if files else []
+    rows: list[list[Button]] = [*shown, [(t(locale, "portal.button_write"),
+                                          data("qr", ticket.id))]]
     if ticket.status == "resolved" and ticket.rating is None:
         rows.append([(str(n) + "⭐", data("qs", ticket.id, n)) for n in range(1, 6)])
     rows.append([(t(locale, "portal.button_mine"), data("ql"))])

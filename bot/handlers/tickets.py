@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import session
+from bot import session, ticket_files
 from bot.handlers.log import conversation, crm_step
 from bot.i18n import t
 from bot.keyboards import Button, data, keyboard, parse
@@ -37,13 +37,14 @@ from crm.clock import utcnow
 from crm.customers.views import CustomerCard
 from crm.permissions import Action, allows
 from crm.service.tickets import TRANSITIONS
-from crm.service.views import TicketView
+from crm.service.views import TicketMessageView, TicketView
 
 TEXT, SUBJECT = range(2)
 END = ConversationHandler.END
 PENDING = "ticket_pending"  # ("reply" | "note", ticket id) or ("new", customer id)
 LAST_LIST = "ticket_list"  # (view, offset) of the list last shown: the card's 📋 goes back there
 PAGE = 8
+CARD_MESSAGES = 6  # the latest of the conversation on the card
 CUSTOMER_TICKETS = 10  # the latest; the rest are in /tickets and the timeline
 ID = r"\d{1,9}"
 PRIVATE = filters.ChatType.PRIVATE
@@ -72,14 +73,21 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
     # the subject already).
     if ticket.description and ticket.description.strip() != ticket.subject.strip():
         lines.append(f"\n{e(ticket.description)}")
-    for item in ticket.messages[-6:]:
-        if item.author == "system":
-            continue
+    files = ticket_files.numbered(ticket)
+    for item in _shown(ticket):
         icon = "🔒" if item.internal else AUTHOR_ICONS.get(item.author, "•")
         who = item.staff_name or t(locale, "ticket.customer")
-        body = e(item.body) if item.body else "📎"
+        said = [e(item.body)] if item.body else []
+        if item.id in files:  # named and numbered as on its button below
+            said.append(e(ticket_files.label(locale, files[item.id], item)))
+        body = "\n".join(said) or "📎"
         lines.append(f"\n{icon} <i>{e(who)} · {when(locale, item.created_at, zone)}</i>\n{body}")
     return "\n".join(lines)
+
+
+def _shown(ticket: TicketView) -> list[TicketMessageView]:
+    """The conversation's latest messages, as the card shows them."""
+    return [m for m in ticket.messages[-CARD_MESSAGES:] if m.author != "system"]
 
 
 def _first_answer(locale: str, ticket: TicketView, zone: str) -> str:
@@ -112,7 +120,8 @@ def card_keyboard(locale: str, ticket: TicketView,
     def b(key: str, *parts: object) -> Button:
         return t(locale, f"ticket.button.{key}", html_escape=False), data(*parts)
 
-    return keyboard([[b("reply", "kr", ticket.id), b("note", "kn", ticket.id)],
+    return keyboard([*ticket_files.buttons(locale, ticket, _shown(ticket), "kf"),
+                     [b("reply", "kr", ticket.id), b("note", "kn", ticket.id)],
                      [b("assign", "ka", ticket.id), b("status", "ks", ticket.id),
                       b("priority", "kp", ticket.id)],
                      [b("customer", "c", ticket.customer_id), b("remind", "rk", ticket.id),
@@ -178,6 +187,19 @@ async def open_card(update: Update, context: session.Context) -> None:
                               int(parse(update.callback_query.data)[1]))
     await update.callback_query.answer()
     await show_card(update, context, ticket)
+
+
+async def send_file(update: Update, context: session.Context) -> None:
+    """kf:<ticket>:<message>: a photo or file of the conversation, sent here (crm checks the
+    ticket is visible: a button is not a grant)."""
+    parts = parse(update.callback_query.data)
+    ticket = await session.db(context, service.get_ticket, session.actor(context),
+                              int(parts[1]))
+    locale = session.locale(context)
+    if await ticket_files.send(update.callback_query.message, locale, ticket, int(parts[2])):
+        await update.callback_query.answer()
+    else:
+        await update.callback_query.answer(t(locale, "ticket.not_found"), show_alert=True)
 
 
 # assign, status, priority ---------------------------------------------------------------------
@@ -380,7 +402,8 @@ def register(application: Application) -> None:
         fallbacks=[CommandHandler("cancel", cancel)], name="tickets"))
     application.add_handler(CommandHandler("tickets", tickets_command))
     for callback, pattern in (
-            (open_card, rf"^k:{ID}$"), (list_view, r"^kv:(mine|unassigned|breaching|open):\d+$"),
+            (open_card, rf"^k:{ID}$"), (send_file, rf"^kf:{ID}:{ID}$"),
+            (list_view, r"^kv:(mine|unassigned|breaching|open):\d+$"),
             (assign_menu, rf"^ka:{ID}$"), (assign, rf"^kA:{ID}:{ID}$"),
             (status_menu, rf"^ks:{ID}$"), (set_status, rf"^kS:{ID}:[a-z]+$"),
             (priority_menu, rf"^kp:{ID}$"), (set_priority, rf"^kP:{ID}:[a-z]+$"),

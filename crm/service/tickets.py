@@ -39,8 +39,8 @@ _TICKET_SQL = (
     " left join staff_user s on s.id = t.assignee_id"
     " left join customer m on m.id = t.merged_from_id")
 _MESSAGES_SQL = (
-    "select m.id, m.author, s.name, m.body, m.internal, m.file_id, m.file_kind, m.created_at"
-    " from ticket_message m left join staff_user s on s.id = m.staff_id"
+    "select m.id, m.author, s.name, m.body, m.internal, m.file_id, m.file_kind, m.created_at,"
+    " m.file_name from ticket_message m left join staff_user s on s.id = m.staff_id"
     " where m.ticket_id = ? order by m.created_at, m.id")
 # Which moves a ticket may make; "waiting" means waiting for the customer.
 TRANSITIONS = {
@@ -84,7 +84,7 @@ def clock_moves(row: tuple, status: str, now: dt.datetime) -> tuple[str, tuple]:
 def messages_of(ticket_id: int, *, internal: bool) -> tuple[TicketMessageView, ...]:
     """A ticket's messages, oldest first; internal notes only when asked."""
     return tuple(TicketMessageView(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6],
-                                   as_datetime(r[7]))
+                                   as_datetime(r[7]), r[8])
                  for r in fetch_all(_MESSAGES_SQL, (ticket_id,)) if internal or not r[4])
 
 

@@ -733,3 +733,58 @@ def test_a_closed_ticket_refuses_a_reply_at_once_and_lets_the_next_message_go(
     [searched] = chat.send(AGENT, "发票问题的客户")
     assert closed not in searched.text
     assert fetch_one("select count(*) from ticket_message where author = 'staff'")[0] == 0
+
+
+def _customer_sends_photo_and_file(chat) -> int:
+    """Alice opens a ticket with a photo, then sends a log file on it."""
+    chat.send(ALICE, "/start", language="zh")
+    chat.press(ALICE, "qn")
+    photo = [{"file_id": "small", "file_unique_id": "s", "width": 90, "height": 90},
+             {"file_id": "big-photo", "file_unique_id": "b", "width": 900, "height": 900}]
+    chat.deliver({"message": chat._message(ALICE, "zh", photo=photo,
+                                           caption="屏幕显示错误\n错误代码 E42，重启也没用")})
+    ticket_id = fetch_one("select id from ticket")[0]
+    chat.press(ALICE, f"qr:{ticket_id}")
+    document = {"file_id": "log-file", "file_unique_id": "l", "file_name": "error.log"}
+    chat.deliver({"message": chat._message(ALICE, "zh", document=document)})
+    return ticket_id
+
+
+@pytest.mark.parametrize(("language", "photo", "document"), [
+    ("zh-CN", "📷 1 · 照片", "📎 2 · error.log"), ("en", "📷 1 · Photo", "📎 2 · error.log")])
+def test_staff_get_the_photo_and_file_a_customer_sent(chat, staff, language, photo,
+                                                      document) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    ticket_id = _customer_sends_photo_and_file(chat)
+    [card] = shown(chat.press(AGENT, f"k:{ticket_id}"))
+    assert photo in card.text and document in card.text
+    for label, method, file_id in ((photo, "sendPhoto", "big-photo"),
+                                   (document, "sendDocument", "log-file")):
+        before = len(chat.stub.calls)
+        chat.press(AGENT, card.button(label))
+        [sent] = [c for c in chat.stub.calls[before:] if c.method == method]
+        assert (int(sent.params["chat_id"]), sent.params[method.removeprefix("send").lower()]) \
+            == (AGENT, file_id)
+        assert sent.params["caption"].startswith("T-") and label in sent.params["caption"]
+    # A forged button (a message without a file) sends nothing.
+    text_only = fetch_one("select min(id) from ticket_message where file_id is null")[0]
+    replies = chat.press(AGENT, f"kf:{ticket_id}:{text_only or 0}")
+    assert chat.alerts(replies) and not [r for r in replies if r.method.startswith("sendD")]
+
+
+def test_a_customer_reads_what_they_wrote_and_gets_their_files_back(chat, staff) -> None:
+    ticket_id = _customer_sends_photo_and_file(chat)
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "收到，我们看一下")
+    [view] = shown(chat.press(ALICE, f"qt:{ticket_id}"))
+    assert "错误代码 E42，重启也没用" in view.text  # the words the ticket was opened with
+    assert "📷 1 · 照片" in view.text and "📎 2 · error.log" in view.text
+    before = len(chat.stub.calls)
+    chat.press(ALICE, view.button("📎 2"))
+    [sent] = [c for c in chat.stub.calls[before:] if c.method == "sendDocument"]
+    assert (int(sent.params["chat_id"]), sent.params["document"]) == (ALICE, "log-file")
+    # Another customer's forged button: not there, nothing sent.
+    before = len(chat.stub.calls)
+    replies = chat.press(BOB, view.button("📎 2"))
+    assert any("not there" in r.text for r in shown(replies))
+    assert not [c for c in chat.stub.calls[before:] if c.method == "sendDocument"]
