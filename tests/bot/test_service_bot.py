@@ -788,3 +788,24 @@ def test_a_customer_reads_what_they_wrote_and_gets_their_files_back(chat, staff)
     replies = chat.press(BOB, view.button("📎 2"))
     assert any("not there" in r.text for r in shown(replies))
     assert not [c for c in chat.stub.calls[before:] if c.method == "sendDocument"]
+
+
+@pytest.mark.parametrize(("language", "question"), [
+    ("en", "How do I change my delivery address?"), ("en", "I want my money back"),
+    ("zh", "我的快递怎么还没到"), ("zh", "如何修改收货地址")])
+def test_a_question_sharing_only_question_words_with_an_article_finds_none(
+        chat, staff, language, question) -> None:
+    # "How invoices work" and "打印机无法开机怎么办" say nothing about either question.
+    [answer] = chat.send(BOB, question, language=language)
+    assert answer.text.startswith(("No article matches", "没有找到相关文章"))
+    assert [label for label, _ in answer.buttons] == [
+        "🆕 Open a ticket with this question" if language == "en" else "🆕 用这个问题提交工单"]
+
+
+@pytest.mark.parametrize(("question", "article"), [
+    ("how do invoices work", "How invoices work"), ("when is my invoice sent", "How invoices work"),
+    ("我的打印机怎么开不了机", "打印机无法开机怎么办")])
+def test_a_question_sharing_a_real_word_with_an_article_still_finds_it(chat, staff, question,
+                                                                       article) -> None:
+    [answer] = chat.send(BOB, question, language="en")
+    assert answer.button(article)
