@@ -9,6 +9,7 @@ crm only ever shows the customer their own tickets.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import html
 import time
 
@@ -32,6 +33,10 @@ from crm.service import PortalUser, TicketMessageView, TicketView
 from storage.errors import CodedError
 
 STEP = "portal_step"  # ("new",) or ("reply", ticket id)
+ASKED_AT = "portal_step_asked_at"  # when the bot asked for the step's words
+# A customer who tapped ✍️ or 🆕 and went away: what they type on coming back is theirs again
+# (a new question, a reply to a waiting ticket), not the words asked for back then.
+STEP_LIFETIME = dt.timedelta(hours=1)
 QUESTION = "portal_question"  # the words last searched for, to open a ticket with them
 UNPLACED = "portal_unplaced"  # words typed while several tickets wait: which one they answer
 ADDED = "portal_added"  # (ticket id, message id) → words added to a waiting ticket, to take back
@@ -115,7 +120,7 @@ async def _received(update: Update, context: session.Context) -> None:
     if message.contact:
         await _contact(update, context, message)
         return
-    step = context.user_data.get(STEP)
+    step = _asked_step(context, message)
     if step is not None and (text or message.photo or message.document):
         await _step(update, context, step, text, file_of(message))
         return
@@ -126,6 +131,23 @@ async def _received(update: Update, context: session.Context) -> None:
         return
     await message.reply_text(t(locale, "portal.welcome", id=update.effective_user.id),
                              reply_markup=menu(locale))
+
+
+def _ask(context: session.Context, step: tuple) -> None:
+    """The customer's next message is the words ``step`` asks for (for a while)."""
+    context.user_data[STEP] = step
+    context.user_data[ASKED_AT] = dt.datetime.now(dt.UTC)
+
+
+def _asked_step(context: session.Context, message: Message) -> tuple | None:
+    """The step waiting for this message's words; None, and the step forgotten, when the
+    message comes long after the bot asked (the customer came back another day)."""
+    step = context.user_data.get(STEP)
+    asked_at = context.user_data.get(ASKED_AT)
+    if step is not None and asked_at is not None and message.date - asked_at > STEP_LIFETIME:
+        context.user_data.pop(STEP, None)
+        return None
+    return step
 
 
 def file_of(message: Message) -> tuple[str, str, str | None] | None:
@@ -208,7 +230,7 @@ async def _placed(update: Update, context: session.Context, ticket_id: int) -> N
     if not text:  # asked before a restart: the words are gone, ask for them on this ticket
         await session.db(context, service.get_own_ticket, portal_user(update, context),
                          ticket_id)
-        context.user_data[STEP] = ("reply", ticket_id)
+        _ask(context, ("reply", ticket_id))
         await _say(update, t(locale, "portal.ask_reply"))
         return
     ticket = await session.db(context, service.customer_reply, portal_user(update, context),
@@ -238,7 +260,7 @@ async def _new_question(update: Update, context: session.Context, parts: list[st
     if text:
         await _search(update, context, text)
     else:
-        context.user_data[STEP] = ("new",)
+        _ask(context, ("new",))
         await _ask_problem(update, context)
 
 
@@ -318,7 +340,7 @@ async def _pressed(update: Update, context: session.Context) -> None:
     if action == "qh":
         await _say(update, t(locale, "portal.ask_search"))
     elif action == "qn":
-        context.user_data[STEP] = ("new",)
+        _ask(context, ("new",))
         await _ask_problem(update, context)
     elif action == "qq":
         question = context.user_data.pop(QUESTION, None)
@@ -326,7 +348,7 @@ async def _pressed(update: Update, context: session.Context) -> None:
             ticket = await _open_ticket(update, context, question, None)
             await _became_ticket(context, question, ticket)
         else:  # asked before a restart: the words are gone, ask for them
-            context.user_data[STEP] = ("new",)
+            _ask(context, ("new",))
             await _ask_problem(update, context)
     elif action == "ql":
         await _list(update, context)
@@ -348,7 +370,7 @@ async def _pressed(update: Update, context: session.Context) -> None:
         await _send_file(update, context, number, _int(parts, 2))
     elif action == "qr" and number is not None:
         await session.db(context, service.get_own_ticket, portal_user(update, context), number)
-        context.user_data[STEP] = ("reply", number)
+        _ask(context, ("reply", number))
         await _say(update, t(locale, "portal.ask_reply"))
     elif action == "qs" and number is not None and _int(parts, 2) is not None:
         ticket = await session.db(context, service.rate_ticket, portal_user(update, context),

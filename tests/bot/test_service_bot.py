@@ -809,3 +809,28 @@ def test_a_question_sharing_a_real_word_with_an_article_still_finds_it(chat, sta
                                                                        article) -> None:
     [answer] = chat.send(BOB, question, language="en")
     assert answer.button(article)
+
+
+def _written_later(chat, user_id: int, text: str, later: dt.timedelta):
+    """A message written ``later`` than now, as Telegram dates it."""
+    message = chat._message(user_id, None, text=text)
+    message["date"] += int(later.total_seconds())
+    return chat.deliver({"message": message})
+
+
+@pytest.mark.parametrize(("language", "searched"), [("zh", "没有找到相关文章"),
+                                                    ("en", "No article matches")])
+def test_a_customer_back_days_after_tapping_write_is_not_taken_for_that_reply(
+        chat, staff, language, searched) -> None:
+    ticket_id = open_ticket(chat, ALICE, language, "Printer jammed")
+    chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    chat.press(ALICE, f"qr:{ticket_id}")  # ✍️, then nothing typed: gone for two days
+    [answer] = _written_later(chat, ALICE, "我想换一台新的 / exchange for a new one",
+                              dt.timedelta(days=2))
+    assert searched in answer.text  # a question of its own, with 🆕 to open a ticket
+    assert fetch_one("select status from ticket")[0] == "resolved"
+    assert fetch_one("select count(*) from ticket_message where author = 'customer'")[0] == 0
+    # Within the hour the words are the reply asked for, as before.
+    chat.press(ALICE, f"qr:{ticket_id}")
+    _written_later(chat, ALICE, "still jammed", dt.timedelta(minutes=50))
+    assert fetch_one("select status from ticket")[0] == "reopened"
