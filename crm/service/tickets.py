@@ -5,6 +5,7 @@ and to all staff while it waits in the open queue (nobody's ticket of nobody's c
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from crm import audit, runtime
 from crm.actors import Actor
@@ -28,6 +29,8 @@ SUBJECT_MAX = 200
 BODY_MAX = 4000
 NUMBER_PREFIX = "T"
 VIEWS = ("mine", "unassigned", "breaching", "open")
+# A ticket number as typed: T-, the year (or a demo's D), the count.
+_TYPED_NUMBER = re.compile(rf"^{NUMBER_PREFIX}-(\d{{4}}|D)-(\d{{1,9}})$", re.IGNORECASE)
 
 _TICKET_SQL = (
     "select t.id, t.number, t.customer_id, c.name, t.subject, t.description, t.status,"
@@ -109,6 +112,26 @@ def get_ticket(actor: Actor, ticket_id: int) -> TicketView:
     """A ticket with its whole conversation, internal notes included."""
     row = _visible_row(actor, ticket_id)
     return view_of(row, messages_of(ticket_id, internal=True))
+
+
+def is_ticket_number(text: str) -> bool:
+    """Whether ``text`` is written like a ticket number (T-2026-000123, t-2026-123)."""
+    return _TYPED_NUMBER.match(text.strip()) is not None
+
+
+def find_ticket(actor: Actor, number: str) -> TicketView:
+    """A ticket by its number as people type it: any case, the year's count with or without
+    its leading zeros (t-2026-123 is T-2026-000123); NotFound when not there or not
+    visible."""
+    typed = number.strip().upper()
+    match = _TYPED_NUMBER.match(typed)
+    padded = f"{NUMBER_PREFIX}-{match[1]}-{int(match[2]):06d}" if match and match[1].isdigit() \
+        else typed
+    row = fetch_one("select id from ticket where number in (?, ?) order by id limit 1",
+                    (typed, padded))
+    if row is None:
+        raise NotFound("ticket.not_found")
+    return get_ticket(actor, row[0])
 
 
 def checked_subject(subject: str | None) -> str:

@@ -834,3 +834,22 @@ def test_a_customer_back_days_after_tapping_write_is_not_taken_for_that_reply(
     chat.press(ALICE, f"qr:{ticket_id}")
     _written_later(chat, ALICE, "still jammed", dt.timedelta(minutes=50))
     assert fetch_one("select status from ticket")[0] == "reopened"
+
+
+@pytest.mark.parametrize("typed", ["{number}", "{lower}", "{short}", "/find {number}"])
+def test_a_ticket_number_typed_by_staff_opens_its_card(chat, staff, typed) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    number = fetch_one("select number from ticket")[0]
+    short = number.rsplit("-", 1)[0] + "-" + str(int(number.rsplit("-", 1)[1]))
+    [card] = shown(chat.send(AGENT, typed.format(number=number, lower=number.lower(),
+                                                 short=short.lower())))
+    assert card.text.startswith(f"🎫 <b>{number}</b> · 发票问题")
+    assert card.button("回复") == f"kr:{ticket_id}"
+
+
+def test_a_ticket_number_staff_may_not_see_is_not_there(chat, staff) -> None:
+    theirs = customers.create_customer(staff["manager"], customers.CustomerDraft(name="王小明"))
+    hidden = service.open_ticket(staff["manager"], theirs.id, "合同问题")
+    [answer] = chat.send(AGENT, hidden.number)
+    assert "工单不存在，或您无权查看" in answer.text
+    assert "合同问题" not in answer.text
