@@ -39,10 +39,12 @@ ASKED_AT = "portal_step_asked_at"  # when the bot asked for the step's words
 STEP_LIFETIME = dt.timedelta(hours=1)
 QUESTION = "portal_question"  # the words last searched for, to open a ticket with them
 UNPLACED = "portal_unplaced"  # words typed while several tickets wait: which one they answer
+FILE = "portal_file"  # (file, caption): a photo or file sent outside any ticket, to place
 ADDED = "portal_added"  # (ticket id, message id) → words added to a waiting ticket, to take back
 # (words, ticket number, staff notices): words taken back off a ticket, whose staff notices
 # say which ticket they became once the customer opens one with them
 TAKEN = "portal_taken"
+PLACES = 5  # open tickets offered for a photo or file sent outside any ticket
 TICKET_MESSAGES = 8  # the latest of the conversation in the customer's view of a ticket
 BURST_WINDOW = 60.0
 FLOOD_PER_MINUTE = 40
@@ -124,6 +126,10 @@ async def _received(update: Update, context: session.Context) -> None:
     if step is not None and (text or message.photo or message.document):
         await _step(update, context, step, text, file_of(message))
         return
+    file = file_of(message)
+    if file is not None:
+        await _place_file(update, context, text, file)
+        return
     if text and not text.startswith("/"):
         if not (message.text and (await _to_waiting(update, context, text)
                                   or await _acknowledged(update, context, text))):
@@ -157,6 +163,51 @@ def file_of(message: Message) -> tuple[str, str, str | None] | None:
     if message.document:
         return message.document.file_id, "document", message.document.file_name
     return None
+
+
+async def _place_file(update: Update, context: session.Context, caption: str,
+                      file: tuple[str, str, str | None]) -> None:
+    """A photo or file sent outside any ticket is not dropped: kept until the customer says
+    which of their open tickets it goes with, or that it opens a new one."""
+    locale = session.locale(context)
+    page = await session.db(context, service.list_own_tickets, portal_user(update, context),
+                            limit=PLACES, open_only=True)
+    context.user_data[FILE] = (file, caption)
+    rows: list[list[Button]] = [[(f"✍️ {item.number} · {clip(item.subject, 30)}",
+                                  data("qF", item.id))] for item in page.items]
+    rows.append([(t(locale, "portal.button_new_with_file"), data("qN"))])
+    key = "portal.file_where" if page.items else "portal.file_new"
+    await update.effective_message.reply_text(t(locale, key), reply_markup=keyboard(rows))
+
+
+async def _file_placed(update: Update, context: session.Context,
+                       ticket_id: int | None) -> None:
+    """qF:<ticket> adds the kept photo or file to that ticket, qN opens a ticket with it;
+    kept from before a restart, it is gone: the customer is asked for it."""
+    kept = context.user_data.pop(FILE, None)
+    if kept is None:
+        await _ask_for_words(update, context, ticket_id)
+        return
+    file, caption = kept
+    if ticket_id is None:
+        await _open_ticket(update, context, caption, file)
+        return
+    locale = session.locale(context)
+    ticket = await session.db(context, service.customer_reply, portal_user(update, context),
+                              ticket_id, caption, file=file)
+    await _say(update, _sent_text(locale, ticket), _ticket_buttons(locale, ticket))
+
+
+async def _ask_for_words(update: Update, context: session.Context,
+                         ticket_id: int | None) -> None:
+    """Ask for the customer's words (or a photo): on this ticket, or for a new one."""
+    if ticket_id is None:
+        _ask(context, ("new",))
+        await _ask_problem(update, context)
+        return
+    await session.db(context, service.get_own_ticket, portal_user(update, context), ticket_id)
+    _ask(context, ("reply", ticket_id))
+    await _say(update, t(session.locale(context), "portal.ask_reply"))
 
 
 async def _contact(update: Update, context: session.Context, message: Message) -> None:
@@ -228,10 +279,7 @@ async def _placed(update: Update, context: session.Context, ticket_id: int) -> N
     locale = session.locale(context)
     text = context.user_data.pop(UNPLACED, None)
     if not text:  # asked before a restart: the words are gone, ask for them on this ticket
-        await session.db(context, service.get_own_ticket, portal_user(update, context),
-                         ticket_id)
-        _ask(context, ("reply", ticket_id))
-        await _say(update, t(locale, "portal.ask_reply"))
+        await _ask_for_words(update, context, ticket_id)
         return
     ticket = await session.db(context, service.customer_reply, portal_user(update, context),
                               ticket_id, text)
@@ -260,8 +308,7 @@ async def _new_question(update: Update, context: session.Context, parts: list[st
     if text:
         await _search(update, context, text)
     else:
-        _ask(context, ("new",))
-        await _ask_problem(update, context)
+        await _ask_for_words(update, context, None)
 
 
 async def _acknowledged(update: Update, context: session.Context, text: str) -> bool:
@@ -340,16 +387,14 @@ async def _pressed(update: Update, context: session.Context) -> None:
     if action == "qh":
         await _say(update, t(locale, "portal.ask_search"))
     elif action == "qn":
-        _ask(context, ("new",))
-        await _ask_problem(update, context)
+        await _ask_for_words(update, context, None)
     elif action == "qq":
         question = context.user_data.pop(QUESTION, None)
         if question:
             ticket = await _open_ticket(update, context, question, None)
             await _became_ticket(context, question, ticket)
         else:  # asked before a restart: the words are gone, ask for them
-            _ask(context, ("new",))
-            await _ask_problem(update, context)
+            await _ask_for_words(update, context, None)
     elif action == "ql":
         await _list(update, context)
     elif action == "qw" and number is not None:
@@ -366,12 +411,12 @@ async def _pressed(update: Update, context: session.Context) -> None:
         await _say(update, text, keyboard([[(t(locale, "portal.button_ask"), data("qq"))]]))
     elif action == "qt" and number is not None:
         await _show(update, context, number)
+    elif (action == "qF" and number is not None) or action == "qN":
+        await _file_placed(update, context, number if action == "qF" else None)
     elif action == "qf" and number is not None and _int(parts, 2) is not None:
         await _send_file(update, context, number, _int(parts, 2))
     elif action == "qr" and number is not None:
-        await session.db(context, service.get_own_ticket, portal_user(update, context), number)
-        _ask(context, ("reply", number))
-        await _say(update, t(locale, "portal.ask_reply"))
+        await _ask_for_words(update, context, number)
     elif action == "qs" and number is not None and _int(parts, 2) is not None:
         ticket = await session.db(context, service.rate_ticket, portal_user(update, context),
                                   number, _int(parts, 2))

@@ -853,3 +853,36 @@ def test_a_ticket_number_staff_may_not_see_is_not_there(chat, staff) -> None:
     [answer] = chat.send(AGENT, hidden.number)
     assert "工单不存在，或您无权查看" in answer.text
     assert "合同问题" not in answer.text
+
+
+PHOTO = [{"file_id": "stray-photo", "file_unique_id": "p", "width": 900, "height": 900}]
+
+
+@pytest.mark.parametrize(("language", "where", "new"), [
+    ("zh", "它属于您的哪个工单", "🆕 用它提交新工单"),
+    ("en", "Which of your tickets does it go with", "🆕 Open a new ticket with it")])
+def test_a_photo_sent_outside_any_ticket_is_kept_until_the_customer_says_where(
+        chat, staff, language, where, new) -> None:
+    ticket_id = open_ticket(chat, ALICE, language, "Printer jammed")
+    number = fetch_one("select number from ticket")[0]
+    [asked] = chat.deliver({"message": chat._message(ALICE, language, photo=PHOTO,
+                                                     caption="the paper tray")})
+    assert where in asked.text and [label for label, _ in asked.buttons] == [
+        f"✍️ {number} · Printer jammed", new]
+    assert fetch_one("select count(*) from ticket_message")[0] == 0  # nothing until told
+    chat.press(ALICE, asked.button(number))
+    assert fetch_all("select ticket_id, body, file_id from ticket_message") == [
+        (ticket_id, "the paper tray", "stray-photo")]
+    # Another one, this time a ticket of its own; the agent gets it on the card.
+    [asked] = chat.deliver({"message": chat._message(ALICE, language, photo=PHOTO)})
+    [opened] = shown(chat.press(ALICE, asked.button(new)))
+    assert "T-" in opened.text and fetch_one("select count(*) from ticket")[0] == 2
+    newest = fetch_one("select max(id) from ticket")[0]
+    [card] = shown(chat.press(AGENT, f"k:{newest}"))
+    assert card.button("📷 1")
+
+
+def test_a_newcomers_photo_offers_a_ticket_with_it(chat, staff) -> None:
+    [asked] = chat.deliver({"message": chat._message(BOB, "en", photo=PHOTO)})
+    assert "Open a ticket with it?" in asked.text
+    assert [label for label, _ in asked.buttons] == ["🆕 Open a new ticket with it"]
