@@ -60,9 +60,10 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
                                                     html_escape=False),
                priority=t(locale, f"ticket.priority.{ticket.priority}", html_escape=False),
                customer=ticket.customer_name, assignee=ticket.assignee_name or "—"),
-             *merged_from_lines(locale, ticket.merged_from),
-             t(locale, "ticket.sla_line", answer=_first_answer(locale, ticket, zone),
-               resolve=_resolve_by(locale, ticket, zone))]
+             *merged_from_lines(locale, ticket.merged_from)]
+    levels = _service_levels(locale, ticket, zone)
+    if levels:
+        lines.append(levels)
     if ticket.breaching(now):
         lines.append(t(locale, "ticket.breaching"))
     if not ticket.customer_on_telegram:
@@ -88,6 +89,19 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
 def _shown(ticket: TicketView) -> list[TicketMessageView]:
     """The conversation's latest messages, as the card shows them."""
     return [m for m in ticket.messages[-CARD_MESSAGES:] if m.author != "system"]
+
+
+def _service_levels(locale: str, ticket: TicketView, zone: str) -> str:
+    """When the first answer and the resolution are due while the ticket is open; once it is
+    resolved or closed, what was done and when (a due time then reads as work still to do)."""
+    if ticket.status not in ("resolved", "closed"):
+        return t(locale, "ticket.sla_line", answer=_first_answer(locale, ticket, zone),
+                 resolve=_resolve_by(locale, ticket, zone))
+    done = [_first_answer(locale, ticket, zone)] if ticket.first_responded_at else []
+    if ticket.resolved_at is not None:
+        done.append(t(locale, "ticket.resolved_at", html_escape=False,
+                      when=when(locale, ticket.resolved_at, zone)))
+    return html.escape(" · ".join(done))
 
 
 def _first_answer(locale: str, ticket: TicketView, zone: str) -> str:

@@ -482,7 +482,7 @@ def test_a_wait_of_under_a_minute_is_not_said_to_have_moved_the_due_time(chat,
     # The customer is waited for twenty seconds: nothing worth saying in minutes.
     database.execute_sql(sql("update ticket set waiting_since = ?"),
                          (utcnow() - dt.timedelta(seconds=20),))
-    chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    chat.press(AGENT, f"kS:{ticket_id}:open")
     card = card_of(chat, AGENT, ticket_id)
     assert "顺延" not in card and "0 分钟" not in card.split("解决期限")[1]
     assert "moved on by" not in card_of(chat, MANAGER, ticket_id)
@@ -886,3 +886,20 @@ def test_a_newcomers_photo_offers_a_ticket_with_it(chat, staff) -> None:
     [asked] = chat.deliver({"message": chat._message(BOB, "en", photo=PHOTO)})
     assert "Open a ticket with it?" in asked.text
     assert [label for label, _ in asked.buttons] == ["🆕 Open a new ticket with it"]
+
+
+def test_a_resolved_or_closed_card_says_when_not_by_when(chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "请打开后盖取出纸张")
+    chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    resolved_at = as_datetime(fetch_one("select resolved_at from ticket")[0])
+    chinese, english = card_of(chat, AGENT, ticket_id), card_of(chat, MANAGER, ticket_id)
+    assert f"已解决于 {when('zh-CN', resolved_at, 'Asia/Shanghai')}" in chinese
+    assert "Resolved " in english and "首次回复于 " in chinese
+    assert "解决期限" not in chinese and "Resolve by" not in english
+    # Closed without an answer or a resolution: no due time is left to promise.
+    other = open_ticket(chat, ALICE, "zh", "发票问题")
+    chat.press(AGENT, f"kS:{other}:closed")
+    card = card_of(chat, AGENT, other)
+    assert "截止" not in card and "期限" not in card and "已解决于" not in card
