@@ -327,12 +327,20 @@ async def _open_ticket(update: Update, context: session.Context, text: str,
                        file: tuple[str, str, str | None] | None) -> TicketView:
     """A ticket from the customer's words: the first line is its title."""
     locale = session.locale(context)
-    subject = clip(text.splitlines()[0] if text else t(locale, "portal.photo_subject"), 200)
+    subject = clip(text.splitlines()[0] if text else _untitled(locale, file), 200)
     ticket = await session.db(context, service.open_customer_ticket,
                               portal_user(update, context), subject, text, file=file)
     await _say(update, t(locale, "portal.opened", number=ticket.number),
                _ticket_buttons(locale, ticket))
     return ticket
+
+
+def _untitled(locale: str, file: tuple[str, str, str | None] | None) -> str:
+    """The title of a ticket opened with a photo or file and no words: a file's own name
+    (a document is no "Photo"), else "Photo"."""
+    if file is not None and file[1] == "document" and file[2]:
+        return file[2]
+    return t(locale, "portal.photo_subject", html_escape=False)
 
 
 async def _became_ticket(context: session.Context, question: str, ticket: TicketView) -> None:

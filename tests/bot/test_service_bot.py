@@ -903,3 +903,10 @@ def test_a_resolved_or_closed_card_says_when_not_by_when(chat, staff) -> None:
     chat.press(AGENT, f"kS:{other}:closed")
     card = card_of(chat, AGENT, other)
     assert "截止" not in card and "期限" not in card and "已解决于" not in card
+
+
+def test_a_file_sent_without_words_opens_a_ticket_named_after_it(chat, staff) -> None:
+    document = {"file_id": "invoice-scan", "file_unique_id": "i", "file_name": "发票扫描.pdf"}
+    [asked] = chat.deliver({"message": chat._message(ALICE, "zh", document=document)})
+    chat.press(ALICE, asked.button("🆕"))
+    assert fetch_one("select subject from ticket")[0] == "发票扫描.pdf"  # not "照片"
