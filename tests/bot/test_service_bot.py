@@ -910,3 +910,22 @@ def test_a_file_sent_without_words_opens_a_ticket_named_after_it(chat, staff) ->
     [asked] = chat.deliver({"message": chat._message(ALICE, "zh", document=document)})
     chat.press(ALICE, asked.button("🆕"))
     assert fetch_one("select subject from ticket")[0] == "发票扫描.pdf"  # not "照片"
+
+
+@pytest.mark.parametrize(("language", "live", "draft"), [
+    ("en", "customers see the new version at once", "It stays a draft until you publish it"),
+    ("zh-CN", "客户会立即看到新版本", "发布前一直是草稿")])
+def test_a_new_version_of_a_published_article_is_said_to_go_live_at_once(
+        chat, staff, language, live, draft) -> None:
+    users.set_preferences(staff["manager"], locale=language)
+    published = service.search_articles("invoices")[0]
+    [asked] = shown(chat.press(MANAGER, f"be:{published.id}"))
+    assert live in asked.text and draft not in asked.text and "How invoices work" in asked.text
+    chat.send(MANAGER, "How invoices work\nInvoices are sent on the 1st.")
+    assert service.get_article(None, published.id).body == "Invoices are sent on the 1st."
+    [found] = chat.send(BOB, "invoices", language="en")  # live for customers, as promised
+    assert found.button("How invoices work")
+    # A draft's new version is still said to stay a draft.
+    chat.press(MANAGER, f"bp:{published.id}:draft")
+    [asked] = shown(chat.press(MANAGER, f"be:{published.id}"))
+    assert draft in asked.text and live not in asked.text
