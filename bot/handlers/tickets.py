@@ -31,8 +31,7 @@ from bot.long_text import fits_one_message, reply_in_parts
 from bot.portal import file_of
 from bot.render import clip, merged_from_lines, pager, span, when
 from bot.service_jobs import deliver_relays
-from crm import customers, service, users
-from crm.actors import Actor, Channel
+from crm import customers, sales, service
 from crm.clock import utcnow
 from crm.customers.views import CustomerCard
 from crm.permissions import Action, allows
@@ -239,11 +238,11 @@ async def assign_menu(update: Update, context: session.Context) -> None:
     rows = [[(t(locale, "ticket.assign_me", html_escape=False), data("kA", ticket_id,
                                                                      actor.user_id)),
              (t(locale, "ticket.assign_nobody", html_escape=False), data("kA", ticket_id, 0))]]
-    if allows(actor, Action.REASSIGN):
-        staff = await session.db(context, users.list_users, Actor.system(Channel.BOT),
-                                 include_inactive=False)
-        others = [s for s in staff if s.id != actor.user_id and s.role.value != "viewer"][:8]
-        rows += [[(clip(s.name, 30), data("kA", ticket_id, s.id))] for s in others]
+    if allows(actor, Action.REASSIGN):  # everyone who can work it, namesakes told apart
+        choices = await session.db(context, sales.owner_choices, actor)
+        others = [(clip(name, 30), data("kA", ticket_id, staff_id))
+                  for staff_id, name in choices if staff_id != actor.user_id]
+        rows += [others[i:i + 2] for i in range(0, len(others), 2)]
     rows.append([back_button(locale, ticket_id)])
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(keyboard(rows))

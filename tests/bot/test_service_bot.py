@@ -929,3 +929,18 @@ def test_a_new_version_of_a_published_article_is_said_to_go_live_at_once(
     chat.press(MANAGER, f"bp:{published.id}:draft")
     [asked] = shown(chat.press(MANAGER, f"be:{published.id}"))
     assert draft in asked.text and live not in asked.text
+
+
+def test_a_manager_can_hand_a_ticket_to_anyone_on_a_larger_team(chat, staff) -> None:
+    for n in range(12):
+        users.add_user(Actor.system(), 9100 + n, "agent", f"客服{n:02d}")
+    users.add_user(Actor.system(), 9200, "viewer", "只读的人")
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    [menu] = [r for r in chat.press(MANAGER, f"ka:{ticket_id}")
+              if r.method == "editMessageReplyMarkup"]
+    labels = [label for label, _ in menu.buttons]
+    assert all(f"客服{n:02d}" in labels for n in range(12)) and "李娜" in labels
+    assert "只读的人" not in labels and "Wang Manager" not in labels  # "Me" is there for that
+    chat.press(MANAGER, menu.button("客服11"))
+    assert fetch_one("select s.name from ticket t join staff_user s on s.id = t.assignee_id")[
+        0] == "客服11"
