@@ -12,6 +12,7 @@ import collections
 import datetime as dt
 import html
 import time
+from typing import Any
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -33,7 +34,7 @@ from crm.service import PortalUser, TicketMessageView, TicketView
 from storage.errors import CodedError
 
 STEP = "portal_step"  # ("new",) or ("reply", ticket id)
-ASKED_AT = "portal_step_asked_at"  # when the bot asked for the step's words
+AT = "_at"  # beside a kept value, when it was kept
 # A customer who tapped ✍️ or 🆕 and went away: what they type on coming back is theirs again
 # (a new question, a reply to a waiting ticket), not the words asked for back then.
 STEP_LIFETIME = dt.timedelta(hours=1)
@@ -141,19 +142,29 @@ async def _received(update: Update, context: session.Context) -> None:
 
 def _ask(context: session.Context, step: tuple) -> None:
     """The customer's next message is the words ``step`` asks for (for a while)."""
-    context.user_data[STEP] = step
-    context.user_data[ASKED_AT] = dt.datetime.now(dt.UTC)
+    _remember(context, STEP, step)
 
 
 def _asked_step(context: session.Context, message: Message) -> tuple | None:
-    """The step waiting for this message's words; None, and the step forgotten, when the
-    message comes long after the bot asked (the customer came back another day)."""
-    step = context.user_data.get(STEP)
-    asked_at = context.user_data.get(ASKED_AT)
-    if step is not None and asked_at is not None and message.date - asked_at > STEP_LIFETIME:
-        context.user_data.pop(STEP, None)
+    """The step waiting for this message's words; None when the message comes long after the
+    bot asked (the customer came back another day)."""
+    return _recent(context, STEP, message)
+
+
+def _remember(context: session.Context, key: str, value: object) -> None:
+    """Keep ``value`` for the customer's next messages, with when it was kept."""
+    context.user_data[key] = value
+    context.user_data[key + AT] = dt.datetime.now(dt.UTC)
+
+
+def _recent(context: session.Context, key: str, message: Message) -> Any:
+    """What was kept under ``key``, unless ``message`` comes more than STEP_LIFETIME later:
+    then it is forgotten, and None."""
+    value, kept_at = context.user_data.get(key), context.user_data.get(key + AT)
+    if value is not None and kept_at is not None and message.date - kept_at > STEP_LIFETIME:
+        context.user_data.pop(key, None)
         return None
-    return step
+    return value
 
 
 def file_of(message: Message) -> tuple[str, str, str | None] | None:
@@ -264,8 +275,9 @@ async def _to_waiting(update: Update, context: session.Context, text: str) -> bo
         return True
     if not placed.waiting:
         return False
-    earlier = context.user_data.get(UNPLACED)  # typed on before choosing: one message
-    context.user_data[UNPLACED] = f"{earlier}\n{text}" if earlier else text
+    # typed on before choosing: one message (not with words left unplaced another day)
+    earlier = _recent(context, UNPLACED, update.effective_message)
+    _remember(context, UNPLACED, f"{earlier}\n{text}" if earlier else text)
     rows = [[(f"{item.number} · {clip(item.subject, 40)}", data("qw", item.id))]
             for item in placed.waiting]
     rows.append([(t(locale, "portal.button_new_question"), data("qo"))])

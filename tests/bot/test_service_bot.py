@@ -944,3 +944,13 @@ def test_a_manager_can_hand_a_ticket_to_anyone_on_a_larger_team(chat, staff) -> 
     chat.press(MANAGER, menu.button("客服11"))
     assert fetch_one("select s.name from ticket t join staff_user s on s.id = t.assignee_id")[
         0] == "客服11"
+
+
+def test_words_left_unplaced_another_day_do_not_join_the_next_ones(chat, staff) -> None:
+    waiting_for_alice(chat, "zh", "打印机坏了", "请问型号是？")
+    second = waiting_for_alice(chat, "zh", "发票金额不对", "请发一下发票号")
+    chat.send(ALICE, "号码是 FP-2026-0087")  # asked which ticket; she never says
+    [which] = _written_later(chat, ALICE, "发票号是 FP-2026-0099", dt.timedelta(days=3))
+    chat.press(ALICE, which.button("发票金额不对"))
+    assert fetch_all("select body from ticket_message where ticket_id = ? and author = ?",
+                     (second, "customer")) == [("发票号是 FP-2026-0099",)]
