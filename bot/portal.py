@@ -509,11 +509,8 @@ def ticket_text(locale: str, ticket: TicketView, zone: str) -> str:
     files = ticket_files.numbered(ticket)
     for item in _shown(ticket):
         who = you if item.author == "customer" else t(locale, "portal.us")
-        said = [_e(item.body)] if item.body else []
-        if item.id in files:  # named and numbered as on its button below
-            said.append(_e(ticket_files.label(locale, files[item.id], item)))
-        body = "\n".join(said) or "📎"
-        lines.append(f"\n<i>{who} · {when(locale, item.created_at, zone)}</i>\n{body}")
+        lines.append(f"\n<i>{who} · {when(locale, item.created_at, zone)}</i>\n"
+                     + ticket_files.said(locale, item, files))
     return "\n".join(lines)
 
 

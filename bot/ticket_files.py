@@ -33,6 +33,15 @@ def label(locale: str, number: int, message: TicketMessageView) -> str:
                                               html_escape=False), NAME_LENGTH))
 
 
+def said(locale: str, message: TicketMessageView, numbers: dict[int, int]) -> str:
+    """A message as the conversation shows it, as HTML: its words, then its file named and
+    numbered as on its button (``numbers`` from ``numbered``)."""
+    parts = [html.escape(message.body)] if message.body else []
+    if message.id in numbers:
+        parts.append(html.escape(label(locale, numbers[message.id], message)))
+    return "\n".join(parts) or "📎"  # a file erased with its sender: something was sent
+
+
 def buttons(locale: str, ticket: TicketView, shown: Sequence[TicketMessageView],
             prefix: str) -> list[list[Button]]:
     """A button per file among the ``shown`` messages, two a row (``prefix``: kf for staff,

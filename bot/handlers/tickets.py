@@ -77,11 +77,8 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
     for item in _shown(ticket):
         icon = "🔒" if item.internal else AUTHOR_ICONS.get(item.author, "•")
         who = item.staff_name or t(locale, "ticket.customer")
-        said = [e(item.body)] if item.body else []
-        if item.id in files:  # named and numbered as on its button below
-            said.append(e(ticket_files.label(locale, files[item.id], item)))
-        body = "\n".join(said) or "📎"
-        lines.append(f"\n{icon} <i>{e(who)} · {when(locale, item.created_at, zone)}</i>\n{body}")
+        lines.append(f"\n{icon} <i>{e(who)} · {when(locale, item.created_at, zone)}</i>\n"
+                     + ticket_files.said(locale, item, files))
     return "\n".join(lines)
 
 
