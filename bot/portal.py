@@ -30,6 +30,7 @@ from bot.keyboards import Button, data, keyboard, parse
 from bot.long_text import reply_in_parts
 from bot.render import clip, when
 from crm import service
+from crm.errors import ValidationError
 from crm.service import PortalUser, TicketMessageView, TicketView
 from storage.errors import CodedError
 
@@ -347,6 +348,19 @@ async def _open_ticket(update: Update, context: session.Context, text: str,
     return ticket
 
 
+async def _open_with_question(update: Update, context: session.Context,
+                              question: str) -> None:
+    """🆕 under the articles found: a ticket with the question as typed; one it cannot take
+    (longer than a ticket holds) is said, and the ticket asked for again, not dropped."""
+    try:
+        ticket = await _open_ticket(update, context, question, None)
+    except ValidationError as error:
+        await _say(update, describe_error(session.locale(context), error))
+        await _ask_for_words(update, context, None)
+        return
+    await _became_ticket(context, question, ticket)
+
+
 def _untitled(locale: str, file: tuple[str, str, str | None] | None) -> str:
     """The title of a ticket opened with a photo or file and no words: a file's own name
     (a document is no "Photo"), else "Photo"."""
@@ -411,8 +425,7 @@ async def _pressed(update: Update, context: session.Context) -> None:
     elif action == "qq":
         question = context.user_data.pop(QUESTION, None)
         if question:
-            ticket = await _open_ticket(update, context, question, None)
-            await _became_ticket(context, question, ticket)
+            await _open_with_question(update, context, question)
         else:  # asked before a restart: the words are gone, ask for them
             await _ask_for_words(update, context, None)
     elif action == "ql":

@@ -954,3 +954,17 @@ def test_words_left_unplaced_another_day_do_not_join_the_next_ones(chat, staff) 
     chat.press(ALICE, which.button("发票金额不对"))
     assert fetch_all("select body from ticket_message where ticket_id = ? and author = ?",
                      (second, "customer")) == [("发票号是 FP-2026-0099",)]
+
+
+@pytest.mark.parametrize(("language", "too_long", "asked"), [
+    ("zh", "不能超过 4000 个字符", "请用一条消息描述问题"),
+    ("en", "at most 4000 characters", "Describe the problem in one message")])
+def test_a_question_too_long_for_a_ticket_is_asked_for_again_not_dropped(
+        chat, staff, language, too_long, asked) -> None:
+    question = "打印机卡纸。" * 680  # 4,080 characters: one Telegram message, too long a ticket
+    [found] = chat.send(ALICE, question, language=language)
+    said = " ".join(r.text for r in shown(chat.press(ALICE, found.button("🆕"))))
+    assert too_long in said and asked in said
+    assert fetch_one("select count(*) from ticket")[0] == 0
+    chat.send(ALICE, "打印机卡纸\n每打印十页就卡一次")
+    assert fetch_one("select subject from ticket")[0] == "打印机卡纸"
