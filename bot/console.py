@@ -219,6 +219,10 @@ class Console:
             print(f"  {'⚠' if params.get('show_alert') else 'ℹ'} {text}", file=self.out)
         for name, content, _ in (params.get(FILES) or {}).values():
             print(f"  📎 {self._keep(name, content)}", file=self.out)
+        for kind in ("photo", "document"):
+            again = params.get(kind)
+            if isinstance(again, str):  # one sent before, sent again by its id: where it is
+                print(f"  📎 {again.removeprefix('local:')}", file=self.out)
         message = params.get(SENT)
         if method.startswith("edit") and message is not None:
             self._show_edit(method, message)

@@ -9,8 +9,10 @@ crm only ever shows the customer their own tickets.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import html
 import time
+from typing import Any
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -21,23 +23,31 @@ from telegram import (
     Update,
 )
 
-from bot import session
+from bot import session, ticket_files
 from bot.i18n import describe_error, t
 from bot.jobs import correct_taken_back
 from bot.keyboards import Button, data, keyboard, parse
 from bot.long_text import reply_in_parts
 from bot.render import clip, when
 from crm import service
-from crm.service import PortalUser, TicketView
+from crm.errors import ValidationError
+from crm.service import PortalUser, TicketMessageView, TicketView
 from storage.errors import CodedError
 
 STEP = "portal_step"  # ("new",) or ("reply", ticket id)
+AT = "_at"  # beside a kept value, when it was kept
+# A customer who tapped ✍️ or 🆕 and went away: what they type on coming back is theirs again
+# (a new question, a reply to a waiting ticket), not the words asked for back then.
+STEP_LIFETIME = dt.timedelta(hours=1)
 QUESTION = "portal_question"  # the words last searched for, to open a ticket with them
 UNPLACED = "portal_unplaced"  # words typed while several tickets wait: which one they answer
+FILE = "portal_file"  # (file, caption): a photo or file sent outside any ticket, to place
 ADDED = "portal_added"  # (ticket id, message id) → words added to a waiting ticket, to take back
 # (words, ticket number, staff notices): words taken back off a ticket, whose staff notices
 # say which ticket they became once the customer opens one with them
 TAKEN = "portal_taken"
+PLACES = 5  # open tickets offered for a photo or file sent outside any ticket
+TICKET_MESSAGES = 8  # the latest of the conversation in the customer's view of a ticket
 BURST_WINDOW = 60.0
 FLOOD_PER_MINUTE = 40
 
@@ -114,9 +124,13 @@ async def _received(update: Update, context: session.Context) -> None:
     if message.contact:
         await _contact(update, context, message)
         return
-    step = context.user_data.get(STEP)
+    step = _asked_step(context, message)
     if step is not None and (text or message.photo or message.document):
         await _step(update, context, step, text, file_of(message))
+        return
+    file = file_of(message)
+    if file is not None:
+        await _place_file(update, context, text, file)
         return
     if text and not text.startswith("/"):
         if not (message.text and (await _to_waiting(update, context, text)
@@ -127,6 +141,33 @@ async def _received(update: Update, context: session.Context) -> None:
                              reply_markup=menu(locale))
 
 
+def _ask(context: session.Context, step: tuple) -> None:
+    """The customer's next message is the words ``step`` asks for (for a while)."""
+    _remember(context, STEP, step)
+
+
+def _asked_step(context: session.Context, message: Message) -> tuple | None:
+    """The step waiting for this message's words; None when the message comes long after the
+    bot asked (the customer came back another day)."""
+    return _recent(context, STEP, message)
+
+
+def _remember(context: session.Context, key: str, value: object) -> None:
+    """Keep ``value`` for the customer's next messages, with when it was kept."""
+    context.user_data[key] = value
+    context.user_data[key + AT] = dt.datetime.now(dt.UTC)
+
+
+def _recent(context: session.Context, key: str, message: Message) -> Any:
+    """What was kept under ``key``, unless ``message`` comes more than STEP_LIFETIME later:
+    then it is forgotten, and None."""
+    value, kept_at = context.user_data.get(key), context.user_data.get(key + AT)
+    if value is not None and kept_at is not None and message.date - kept_at > STEP_LIFETIME:
+        context.user_data.pop(key, None)
+        return None
+    return value
+
+
 def file_of(message: Message) -> tuple[str, str, str | None] | None:
     """A photo (its largest size) or file sent with a ticket message: (id, kind, name)."""
     if message.photo:
@@ -134,6 +175,51 @@ def file_of(message: Message) -> tuple[str, str, str | None] | None:
     if message.document:
         return message.document.file_id, "document", message.document.file_name
     return None
+
+
+async def _place_file(update: Update, context: session.Context, caption: str,
+                      file: tuple[str, str, str | None]) -> None:
+    """A photo or file sent outside any ticket is not dropped: kept until the customer says
+    which of their open tickets it goes with, or that it opens a new one."""
+    locale = session.locale(context)
+    page = await session.db(context, service.list_own_tickets, portal_user(update, context),
+                            limit=PLACES, open_only=True)
+    context.user_data[FILE] = (file, caption)
+    rows: list[list[Button]] = [[(f"✍️ {item.number} · {clip(item.subject, 30)}",
+                                  data("qF", item.id))] for item in page.items]
+    rows.append([(t(locale, "portal.button_new_with_file"), data("qN"))])
+    key = "portal.file_where" if page.items else "portal.file_new"
+    await update.effective_message.reply_text(t(locale, key), reply_markup=keyboard(rows))
+
+
+async def _file_placed(update: Update, context: session.Context,
+                       ticket_id: int | None) -> None:
+    """qF:<ticket> adds the kept photo or file to that ticket, qN opens a ticket with it;
+    kept from before a restart, it is gone: the customer is asked for it."""
+    kept = context.user_data.pop(FILE, None)
+    if kept is None:
+        await _ask_for_words(update, context, ticket_id)
+        return
+    file, caption = kept
+    if ticket_id is None:
+        await _open_ticket(update, context, caption, file)
+        return
+    locale = session.locale(context)
+    ticket = await session.db(context, service.customer_reply, portal_user(update, context),
+                              ticket_id, caption, file=file)
+    await _say(update, _sent_text(locale, ticket), _ticket_buttons(locale, ticket))
+
+
+async def _ask_for_words(update: Update, context: session.Context,
+                         ticket_id: int | None) -> None:
+    """Ask for the customer's words (or a photo): on this ticket, or for a new one."""
+    if ticket_id is None:
+        _ask(context, ("new",))
+        await _ask_problem(update, context)
+        return
+    await session.db(context, service.get_own_ticket, portal_user(update, context), ticket_id)
+    _ask(context, ("reply", ticket_id))
+    await _say(update, t(session.locale(context), "portal.ask_reply"))
 
 
 async def _contact(update: Update, context: session.Context, message: Message) -> None:
@@ -190,8 +276,9 @@ async def _to_waiting(update: Update, context: session.Context, text: str) -> bo
         return True
     if not placed.waiting:
         return False
-    earlier = context.user_data.get(UNPLACED)  # typed on before choosing: one message
-    context.user_data[UNPLACED] = f"{earlier}\n{text}" if earlier else text
+    # typed on before choosing: one message (not with words left unplaced another day)
+    earlier = _recent(context, UNPLACED, update.effective_message)
+    _remember(context, UNPLACED, f"{earlier}\n{text}" if earlier else text)
     rows = [[(f"{item.number} · {clip(item.subject, 40)}", data("qw", item.id))]
             for item in placed.waiting]
     rows.append([(t(locale, "portal.button_new_question"), data("qo"))])
@@ -205,10 +292,7 @@ async def _placed(update: Update, context: session.Context, ticket_id: int) -> N
     locale = session.locale(context)
     text = context.user_data.pop(UNPLACED, None)
     if not text:  # asked before a restart: the words are gone, ask for them on this ticket
-        await session.db(context, service.get_own_ticket, portal_user(update, context),
-                         ticket_id)
-        context.user_data[STEP] = ("reply", ticket_id)
-        await _say(update, t(locale, "portal.ask_reply"))
+        await _ask_for_words(update, context, ticket_id)
         return
     ticket = await session.db(context, service.customer_reply, portal_user(update, context),
                               ticket_id, text)
@@ -237,8 +321,7 @@ async def _new_question(update: Update, context: session.Context, parts: list[st
     if text:
         await _search(update, context, text)
     else:
-        context.user_data[STEP] = ("new",)
-        await _ask_problem(update, context)
+        await _ask_for_words(update, context, None)
 
 
 async def _acknowledged(update: Update, context: session.Context, text: str) -> bool:
@@ -257,12 +340,33 @@ async def _open_ticket(update: Update, context: session.Context, text: str,
                        file: tuple[str, str, str | None] | None) -> TicketView:
     """A ticket from the customer's words: the first line is its title."""
     locale = session.locale(context)
-    subject = clip(text.splitlines()[0] if text else t(locale, "portal.photo_subject"), 200)
+    subject = clip(text.splitlines()[0] if text else _untitled(locale, file), 200)
     ticket = await session.db(context, service.open_customer_ticket,
                               portal_user(update, context), subject, text, file=file)
     await _say(update, t(locale, "portal.opened", number=ticket.number),
                _ticket_buttons(locale, ticket))
     return ticket
+
+
+async def _open_with_question(update: Update, context: session.Context,
+                              question: str) -> None:
+    """🆕 under the articles found: a ticket with the question as typed; one it cannot take
+    (longer than a ticket holds) is said, and the ticket asked for again, not dropped."""
+    try:
+        ticket = await _open_ticket(update, context, question, None)
+    except ValidationError as error:
+        await _say(update, describe_error(session.locale(context), error))
+        await _ask_for_words(update, context, None)
+        return
+    await _became_ticket(context, question, ticket)
+
+
+def _untitled(locale: str, file: tuple[str, str, str | None] | None) -> str:
+    """The title of a ticket opened with a photo or file and no words: a file's own name
+    (a document is no "Photo"), else "Photo"."""
+    if file is not None and file[1] == "document" and file[2]:
+        return file[2]
+    return t(locale, "portal.photo_subject", html_escape=False)
 
 
 async def _became_ticket(context: session.Context, question: str, ticket: TicketView) -> None:
@@ -317,16 +421,13 @@ async def _pressed(update: Update, context: session.Context) -> None:
     if action == "qh":
         await _say(update, t(locale, "portal.ask_search"))
     elif action == "qn":
-        context.user_data[STEP] = ("new",)
-        await _ask_problem(update, context)
+        await _ask_for_words(update, context, None)
     elif action == "qq":
         question = context.user_data.pop(QUESTION, None)
         if question:
-            ticket = await _open_ticket(update, context, question, None)
-            await _became_ticket(context, question, ticket)
+            await _open_with_question(update, context, question)
         else:  # asked before a restart: the words are gone, ask for them
-            context.user_data[STEP] = ("new",)
-            await _ask_problem(update, context)
+            await _ask_for_words(update, context, None)
     elif action == "ql":
         await _list(update, context)
     elif action == "qw" and number is not None:
@@ -343,10 +444,12 @@ async def _pressed(update: Update, context: session.Context) -> None:
         await _say(update, text, keyboard([[(t(locale, "portal.button_ask"), data("qq"))]]))
     elif action == "qt" and number is not None:
         await _show(update, context, number)
+    elif (action == "qF" and number is not None) or action == "qN":
+        await _file_placed(update, context, number if action == "qF" else None)
+    elif action == "qf" and number is not None and _int(parts, 2) is not None:
+        await _send_file(update, context, number, _int(parts, 2))
     elif action == "qr" and number is not None:
-        await session.db(context, service.get_own_ticket, portal_user(update, context), number)
-        context.user_data[STEP] = ("reply", number)
-        await _say(update, t(locale, "portal.ask_reply"))
+        await _ask_for_words(update, context, number)
     elif action == "qs" and number is not None and _int(parts, 2) is not None:
         ticket = await session.db(context, service.rate_ticket, portal_user(update, context),
                                   number, _int(parts, 2))
@@ -383,7 +486,19 @@ async def _show(update: Update, context: session.Context, ticket_id: int) -> Non
     ticket = await session.db(context, service.get_own_ticket, portal_user(update, context),
                               ticket_id)
     await _say(update, ticket_text(locale, ticket, session.config(context).timezone),
-               _ticket_buttons(locale, ticket))
+               _ticket_buttons(locale, ticket, files=True))
+
+
+async def _send_file(update: Update, context: session.Context, ticket_id: int,
+                     message_id: int) -> None:
+    """qf:<ticket>:<message>: a photo or file of their own ticket's conversation."""
+    locale = session.locale(context)
+    ticket = await session.db(context, service.get_own_ticket, portal_user(update, context),
+                              ticket_id)
+    if await ticket_files.send(update.callback_query.message, locale, ticket, message_id):
+        await update.callback_query.answer()
+    else:
+        await update.callback_query.answer(t(locale, "ticket.not_found"), show_alert=True)
 
 
 def status_words(locale: str, status: str) -> str:
@@ -399,17 +514,31 @@ def ticket_text(locale: str, ticket: TicketView, zone: str) -> str:
     lines = [t(locale, "portal.ticket_title", number=ticket.number, subject=ticket.subject),
              t(locale, "portal.ticket_status",
                status=status_words(locale, ticket.status))]
-    for item in ticket.messages[-8:]:
-        who = t(locale, "portal.you") if item.author == "customer" else t(locale, "portal.us")
-        if item.author == "system":
-            continue
-        body = item.body or "📎"
-        lines.append(f"\n<i>{_e(who)} · {when(locale, item.created_at, zone)}</i>\n{_e(body)}")
+    you = t(locale, "portal.you")
+    # What they wrote to open it, when more than its title: their own words, read back.
+    if ticket.description and ticket.description.strip() != ticket.subject.strip():
+        lines.append(f"\n<i>{you} · {when(locale, ticket.created_at, zone)}</i>\n"
+                     f"{_e(ticket.description)}")
+    files = ticket_files.numbered(ticket)
+    for item in _shown(ticket):
+        who = you if item.author == "customer" else t(locale, "portal.us")
+        lines.append(f"\n<i>{who} · {when(locale, item.created_at, zone)}</i>\n"
+                     + ticket_files.said(locale, item, files))
     return "\n".join(lines)
 
 
-def _ticket_buttons(locale: str, ticket: TicketView) -> InlineKeyboardMarkup:
-    rows: list[list[Button]] = [[(t(locale, "portal.button_write"), data("qr", ticket.id))]]
+def _shown(ticket: TicketView) -> list[TicketMessageView]:
+    """The conversation's latest messages, as the customer's view of the ticket shows them."""
+    return [m for m in ticket.messages[-TICKET_MESSAGES:] if m.author != "system"]
+
+
+def _ticket_buttons(locale: str, ticket: TicketView, *,
+                    files: bool = False) -> InlineKeyboardMarkup:
+    """Write, the stars once resolved, their tickets; with ``files``, a button per photo or
+    file the view shows."""
+    shown = ticket_files.buttons(locale, ticket, _shown(ticket), "qf") if files else []
+    rows: list[list[Button]] = [*shown, [(t(locale, "portal.button_write"),
+                                          data("qr", ticket.id))]]
     if ticket.status == "resolved" and ticket.rating is None:
         rows.append([(str(n) + "⭐", data("qs", ticket.id, n)) for n in range(1, 6)])
     rows.append([(t(locale, "portal.button_mine"), data("ql"))])

@@ -97,9 +97,14 @@ async def start_writing(update: Update, context: session.Context) -> int:
     """bn (new) or be:<id> (a new version): the next message is the article."""
     require(session.actor(context), Action.MANAGE_KB)
     parts = parse(update.callback_query.data)
+    prompt = session.text(context, "kb.ask_article")
+    if parts[0] == "be":  # a published article's new version goes live at once: say so
+        article = await crm_step(update, context, END, service.get_article,
+                                 session.actor(context), int(parts[1]))
+        prompt = session.text(context, f"kb.ask_version_{article.status}", title=article.title)
     context.user_data[EDITING] = int(parts[1]) if parts[0] == "be" else None
     await update.callback_query.answer()
-    await update.callback_query.message.reply_text(session.text(context, "kb.ask_article"))
+    await update.callback_query.message.reply_text(prompt)
     return WRITING
 
 

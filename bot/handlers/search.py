@@ -10,9 +10,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import session
 from bot.handlers.card import send_card
+from bot.handlers.tickets import show_card
 from bot.keyboards import int_part, parse
 from bot.render import results_keyboard
-from crm import customers
+from crm import customers, service
 
 PAGE = 8
 QUERIES = "queries"  # recent queries by short key, so buttons stay under 64 bytes
@@ -45,6 +46,10 @@ async def find_command(update: Update, context: session.Context) -> None:
 
 
 async def run_search(update: Update, context: session.Context, query: str) -> None:
+    if service.is_ticket_number(query):  # read out by a customer: that ticket, not a name
+        ticket = await session.db(context, service.find_ticket, session.actor(context), query)
+        await show_card(update, context, ticket)
+        return
     page = await session.db(context, customers.search_customers, session.actor(context),
                             query, limit=PAGE)
     message = update.effective_message

@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import session
+from bot import session, ticket_files
 from bot.handlers.log import conversation, crm_step
 from bot.i18n import t
 from bot.keyboards import Button, data, keyboard, parse
@@ -31,19 +31,20 @@ from bot.long_text import fits_one_message, reply_in_parts
 from bot.portal import file_of
 from bot.render import clip, merged_from_lines, pager, span, when
 from bot.service_jobs import deliver_relays
-from crm import customers, service, users
-from crm.actors import Actor, Channel
+from crm import customers, sales, service
+from crm.actors import Actor
 from crm.clock import utcnow
 from crm.customers.views import CustomerCard
 from crm.permissions import Action, allows, require
 from crm.service.tickets import TRANSITIONS
-from crm.service.views import TicketView
+from crm.service.views import TicketMessageView, TicketView
 
 TEXT, SUBJECT = range(2)
 END = ConversationHandler.END
 PENDING = "ticket_pending"  # ("reply" | "note", ticket id) or ("new", customer id)
 LAST_LIST = "ticket_list"  # (view, offset) of the list last shown: the card's 📋 goes back there
 PAGE = 8
+CARD_MESSAGES = 6  # the latest of the conversation on the card
 CUSTOMER_TICKETS = 10  # the latest; the rest are in /tickets and the timeline
 ID = r"\d{1,9}"
 PRIVATE = filters.ChatType.PRIVATE
@@ -59,9 +60,10 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
                                                     html_escape=False),
                priority=t(locale, f"ticket.priority.{ticket.priority}", html_escape=False),
                customer=ticket.customer_name, assignee=ticket.assignee_name or "—"),
-             *merged_from_lines(locale, ticket.merged_from),
-             t(locale, "ticket.sla_line", answer=_first_answer(locale, ticket, zone),
-               resolve=_resolve_by(locale, ticket, zone))]
+             *merged_from_lines(locale, ticket.merged_from)]
+    levels = _service_levels(locale, ticket, zone)
+    if levels:
+        lines.append(levels)
     if ticket.missed_service_level(now):  # still said once resolved: a miss stays a miss
         lines.append(t(locale, "ticket.breaching"))
     if not ticket.customer_on_telegram:
@@ -72,14 +74,31 @@ def card_text(locale: str, ticket: TicketView, zone: str) -> str:
     # the subject already).
     if ticket.description and ticket.description.strip() != ticket.subject.strip():
         lines.append(f"\n{e(ticket.description)}")
-    for item in ticket.messages[-6:]:
-        if item.author == "system":
-            continue
+    files = ticket_files.numbered(ticket)
+    for item in _shown(ticket):
         icon = "🔒" if item.internal else AUTHOR_ICONS.get(item.author, "•")
         who = item.staff_name or t(locale, "ticket.customer")
-        body = e(item.body) if item.body else "📎"
-        lines.append(f"\n{icon} <i>{e(who)} · {when(locale, item.created_at, zone)}</i>\n{body}")
+        lines.append(f"\n{icon} <i>{e(who)} · {when(locale, item.created_at, zone)}</i>\n"
+                     + ticket_files.said(locale, item, files))
     return "\n".join(lines)
+
+
+def _shown(ticket: TicketView) -> list[TicketMessageView]:
+    """The conversation's latest messages, as the card shows them."""
+    return [m for m in ticket.messages[-CARD_MESSAGES:] if m.author != "system"]
+
+
+def _service_levels(locale: str, ticket: TicketView, zone: str) -> str:
+    """When the first answer and the resolution are due while the ticket is open; once it is
+    resolved or closed, what was done and when (a due time then reads as work still to do)."""
+    if ticket.status not in ("resolved", "closed"):
+        return t(locale, "ticket.sla_line", answer=_first_answer(locale, ticket, zone),
+                 resolve=_resolve_by(locale, ticket, zone))
+    done = [_first_answer(locale, ticket, zone)] if ticket.first_responded_at else []
+    if ticket.resolved_at is not None:
+        done.append(t(locale, "ticket.resolved_at", html_escape=False,
+                      when=when(locale, ticket.resolved_at, zone)))
+    return html.escape(" · ".join(done))
 
 
 def _first_answer(locale: str, ticket: TicketView, zone: str) -> str:
@@ -114,7 +133,8 @@ def card_keyboard(locale: str, ticket: TicketView, actor: Actor,
         return t(locale, f"ticket.button.{key}", html_escape=False), data(*parts)
 
     edits = allows(actor, Action.EDIT)
-    return keyboard([[b("reply", "kr", ticket.id), b("note", "kn", ticket.id)] if edits else [],
+    return keyboard([*ticket_files.buttons(locale, ticket, _shown(ticket), "kf"),
+                     [b("reply", "kr", ticket.id), b("note", "kn", ticket.id)] if edits else [],
                      [b("assign", "ka", ticket.id), b("status", "ks", ticket.id),
                       b("priority", "kp", ticket.id)] if edits else [],
                      [b("customer", "c", ticket.customer_id), b("remind", "rk", ticket.id),
@@ -182,6 +202,19 @@ async def open_card(update: Update, context: session.Context) -> None:
     await show_card(update, context, ticket)
 
 
+async def send_file(update: Update, context: session.Context) -> None:
+    """kf:<ticket>:<message>: a photo or file of the conversation, sent here (crm checks the
+    ticket is visible: a button is not a grant)."""
+    parts = parse(update.callback_query.data)
+    ticket = await session.db(context, service.get_ticket, session.actor(context),
+                              int(parts[1]))
+    locale = session.locale(context)
+    if await ticket_files.send(update.callback_query.message, locale, ticket, int(parts[2])):
+        await update.callback_query.answer()
+    else:
+        await update.callback_query.answer(t(locale, "ticket.not_found"), show_alert=True)
+
+
 # assign, status, priority ---------------------------------------------------------------------
 def back_button(locale: str, ticket_id: int) -> Button:
     """Out of a picker without choosing: a wrong tap must not force a change."""
@@ -206,11 +239,11 @@ async def assign_menu(update: Update, context: session.Context) -> None:
     rows = [[(t(locale, "ticket.assign_me", html_escape=False), data("kA", ticket_id,
                                                                      actor.user_id)),
              (t(locale, "ticket.assign_nobody", html_escape=False), data("kA", ticket_id, 0))]]
-    if allows(actor, Action.REASSIGN):
-        staff = await session.db(context, users.list_users, Actor.system(Channel.BOT),
-                                 include_inactive=False)
-        others = [s for s in staff if s.id != actor.user_id and s.role.value != "viewer"][:8]
-        rows += [[(clip(s.name, 30), data("kA", ticket_id, s.id))] for s in others]
+    if allows(actor, Action.REASSIGN):  # everyone who can work it, namesakes told apart
+        choices = await session.db(context, sales.owner_choices, actor)
+        others = [(clip(name, 30), data("kA", ticket_id, staff_id))
+                  for staff_id, name in choices if staff_id != actor.user_id]
+        rows += [others[i:i + 2] for i in range(0, len(others), 2)]
     rows.append([back_button(locale, ticket_id)])
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(keyboard(rows))
@@ -277,9 +310,11 @@ async def _pass_on(context: session.Context) -> None:
 async def start_text(update: Update, context: session.Context) -> int:
     """kr:<id> or kn:<id>: the next message is the reply (to the customer) or a note."""
     parts = parse(update.callback_query.data)
-    ticket = await crm_step(update, context, END, service.get_ticket, session.actor(context),
-                            int(parts[1]))
     kind = "reply" if parts[0] == "kr" else "note"
+    # A closed ticket takes no reply: said now, not after the answer is typed.
+    ticket = await crm_step(update, context, END,
+                            service.ticket_to_answer if kind == "reply" else service.get_ticket,
+                            session.actor(context), int(parts[1]))
     context.user_data[PENDING] = (kind, ticket.id)
     # Promising "the customer gets it in the chat" to someone who never wrote to the bot
     # would leave them waiting for an answer that goes nowhere.
@@ -391,7 +426,8 @@ def register(application: Application) -> None:
         fallbacks=[CommandHandler("cancel", cancel)], name="tickets"))
     application.add_handler(CommandHandler("tickets", tickets_command))
     for callback, pattern in (
-            (open_card, rf"^k:{ID}$"), (list_view, r"^kv:(mine|unassigned|breaching|open):\d+$"),
+            (open_card, rf"^k:{ID}$"), (send_file, rf"^kf:{ID}:{ID}$"),
+            (list_view, r"^kv:(mine|unassigned|breaching|open):\d+$"),
             (assign_menu, rf"^ka:{ID}$"), (assign, rf"^kA:{ID}:{ID}$"),
             (status_menu, rf"^ks:{ID}$"), (set_status, rf"^kS:{ID}:[a-z]+$"),
             (priority_menu, rf"^kp:{ID}$"), (set_priority, rf"^kP:{ID}:[a-z]+$"),

@@ -34,12 +34,15 @@ from crm.service.tickets import (
     add_note,
     assign_ticket,
     customer_tickets,
+    find_ticket,
     get_ticket,
+    is_ticket_number,
     list_tickets,
     open_ticket,
     reply_to_ticket,
     set_ticket_priority,
     set_ticket_status,
+    ticket_to_answer,
 )
 from crm.service.views import (
     ArticleView,
@@ -56,12 +59,14 @@ __all__ = [
     "RateLimited", "Relay", "SentNotice", "TicketMessageView", "TicketSummary", "TicketView",
     "acknowledge_resolution", "add_note",
     "alert_sla_breaches", "assign_ticket", "claim_relays", "customer_reply", "customer_tickets",
-    "delete_article", "edit_article", "find_customer", "get_article", "get_own_ticket",
-    "get_ticket", "is_unsubscribe", "link_by_phone", "linked_customer", "list_articles",
+    "delete_article", "edit_article", "find_customer", "find_ticket", "get_article",
+    "get_own_ticket", "get_ticket", "is_ticket_number", "is_unsubscribe", "link_by_phone",
+    "linked_customer", "list_articles",
     "list_own_tickets", "list_tickets",
     "mark_relay_failed", "mark_relayed", "open_customer_ticket", "open_ticket", "rate_ticket",
     "reply_to_ticket", "reply_to_waiting", "search_articles", "set_ticket_priority",
-    "set_ticket_status", "take_back_reply", "undo_unsubscribe", "unsubscribe", "waiting_tickets",
+    "set_ticket_status", "take_back_reply", "ticket_to_answer", "undo_unsubscribe",
+    "unsubscribe", "waiting_tickets",
     "write_article",
 ]
 

@@ -12,7 +12,7 @@ from crm.clock import as_datetime, utcnow
 from crm.customers import inputs
 from crm.errors import NotFound, ValidationError
 from crm.permissions import Action, require
-from crm.search_terms import name_pinyin, normalise_text, parse_query, text_tokens
+from crm.search_terms import encode_cjk, name_pinyin, normalise_text, parse_query, text_tokens
 from crm.service.views import ArticleView
 from storage.database import database, fetch_all, fetch_one, insert, sql
 from storage.kb_index import index_article, match_articles, remove_article
@@ -22,6 +22,20 @@ BODY_MAX = 4000
 STATUSES = ("draft", "published")
 _COLUMNS = "id, title, body, tags, status, updated_at"
 _ENCODED = re.compile(r"^(u[0-9a-f]{4,}|p\d{4})$")  # Chinese and phone tokens, not words
+# Words every question has ("how do I…", "我的…怎么…"): an article sharing only these with
+# a question has nothing to do with it, so they alone never make a partial match.
+_QUESTION_WORDS = frozenset({
+    "a", "an", "the", "i", "im", "me", "my", "we", "our", "us", "you", "your", "it", "its",
+    "is", "are", "am", "was", "be", "been", "do", "does", "did", "can", "could", "would",
+    "should", "will", "how", "what", "when", "where", "why", "who", "which", "to", "of",
+    "in", "on", "for", "with", "at", "by", "from", "about", "this", "that", "these", "and",
+    "or", "if", "so", "please", "hi", "hello", "want", "need", "get", "have", "has", "there",
+    "any", "some", "not", "no", "yes", "still", "just",
+    *(encode_cjk(word) for word in (
+        "我", "你", "您", "的", "了", "吗", "呢", "是", "我的", "我们", "你们", "您的",
+        "如何", "怎么", "怎样", "什么", "为什", "为何", "请问", "一下", "可以", "能不", "不能",
+        "是不", "不是", "哪里", "还是", "还没", "没有", "有没", "想要", "需要")),
+})
 
 
 def _view(row: tuple) -> ArticleView:
@@ -135,7 +149,8 @@ def search_articles(text: str, *, include_drafts: bool = False,
              and not _ENCODED.match(t)]
     exact = [t for t in tokens if t not in words]
     found = (match_articles(exact, every=True, prefixes=words)
-             or match_articles(exact, every=False, prefixes=words))
+             or match_articles([t for t in exact if t not in _QUESTION_WORDS], every=False,
+                               prefixes=[w for w in words if w not in _QUESTION_WORDS]))
     if not found:
         return []
     marks = ", ".join("?" * len(found))

@@ -202,13 +202,17 @@ def get_own_ticket(user: PortalUser, ticket_id: int) -> TicketView:
     return view_of(row, messages_of(ticket_id, internal=False))
 
 
-def list_own_tickets(user: PortalUser, *, offset: int = 0, limit: int = 10) -> Page[TicketSummary]:
-    """The customer's tickets, newest first."""
+def list_own_tickets(user: PortalUser, *, offset: int = 0, limit: int = 10,
+                     open_only: bool = False) -> Page[TicketSummary]:
+    """The customer's tickets (``open_only``: those not resolved or closed), newest first."""
     customer_id = find_customer(user)
     if customer_id is None:
         return Page((), offset, False)
-    rows = fetch_all(_TICKET_SQL + " where t.customer_id = ? order by t.created_at desc, t.id desc"
-                     " limit ? offset ?", (customer_id, limit + 1, offset))
+    marks = ", ".join("?" * len(OPEN_STATUSES))
+    still_open = f" and t.status in ({marks})" if open_only else ""
+    rows = fetch_all(_TICKET_SQL + f" where t.customer_id = ?{still_open}"
+                     " order by t.created_at desc, t.id desc limit ? offset ?",
+                     (customer_id, *(OPEN_STATUSES if open_only else ()), limit + 1, offset))
     items = [view_of(r) for r in rows[:limit]]
     return Page(tuple(TicketSummary(t.id, t.number, t.subject, t.status, t.priority, "", None,
                                     False) for t in items), offset, len(rows) > limit)

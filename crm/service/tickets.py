@@ -5,6 +5,7 @@ and to all staff while it waits in the open queue (nobody's ticket of nobody's c
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from crm import audit, runtime
 from crm.actors import Actor
@@ -12,7 +13,7 @@ from crm.clock import as_datetime, utcnow
 from crm.customers import inputs
 from crm.customers.interactions import merged_from
 from crm.customers.load import require_visible
-from crm.errors import NotFound, ValidationError
+from crm.errors import Conflict, NotFound, ValidationError
 from crm.localtime import installation_today
 from crm.numbering import next_number
 from crm.paging import Page
@@ -28,6 +29,8 @@ SUBJECT_MAX = 200
 BODY_MAX = 4000
 NUMBER_PREFIX = "T"
 VIEWS = ("mine", "unassigned", "breaching", "open")
+# A ticket number as typed: T-, the year (or a demo's D), the count.
+_TYPED_NUMBER = re.compile(rf"^{NUMBER_PREFIX}-(\d{{4}}|D)-(\d{{1,9}})$", re.IGNORECASE)
 
 _TICKET_SQL = (
     "select t.id, t.number, t.customer_id, c.name, t.subject, t.description, t.status,"
@@ -39,8 +42,8 @@ _TICKET_SQL = (
     " left join staff_user s on s.id = t.assignee_id"
     " left join customer m on m.id = t.merged_from_id")
 _MESSAGES_SQL = (
-    "select m.id, m.author, s.name, m.body, m.internal, m.file_id, m.file_kind, m.created_at"
-    " from ticket_message m left join staff_user s on s.id = m.staff_id"
+    "select m.id, m.author, s.name, m.body, m.internal, m.file_id, m.file_kind, m.created_at,"
+    " m.file_name from ticket_message m left join staff_user s on s.id = m.staff_id"
     " where m.ticket_id = ? order by m.created_at, m.id")
 # Which moves a ticket may make; "waiting" means waiting for the customer.
 TRANSITIONS = {
@@ -85,7 +88,7 @@ def clock_moves(row: tuple, status: str, now: dt.datetime) -> tuple[str, tuple]:
 def messages_of(ticket_id: int, *, internal: bool) -> tuple[TicketMessageView, ...]:
     """A ticket's messages, oldest first; internal notes only when asked."""
     return tuple(TicketMessageView(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6],
-                                   as_datetime(r[7]))
+                                   as_datetime(r[7]), r[8])
                  for r in fetch_all(_MESSAGES_SQL, (ticket_id,)) if internal or not r[4])
 
 
@@ -110,6 +113,26 @@ def get_ticket(actor: Actor, ticket_id: int) -> TicketView:
     """A ticket with its whole conversation, internal notes included."""
     row = _visible_row(actor, ticket_id)
     return view_of(row, messages_of(ticket_id, internal=True))
+
+
+def is_ticket_number(text: str) -> bool:
+    """Whether ``text`` is written like a ticket number (T-2026-000123, t-2026-123)."""
+    return _TYPED_NUMBER.match(text.strip()) is not None
+
+
+def find_ticket(actor: Actor, number: str) -> TicketView:
+    """A ticket by its number as people type it: any case, the year's count with or without
+    its leading zeros (t-2026-123 is T-2026-000123); NotFound when not there or not
+    visible."""
+    typed = number.strip().upper()
+    match = _TYPED_NUMBER.match(typed)
+    padded = f"{NUMBER_PREFIX}-{match[1]}-{int(match[2]):06d}" if match and match[1].isdigit() \
+        else typed
+    row = fetch_one("select id from ticket where number in (?, ?) order by id limit 1",
+                    (typed, padded))
+    if row is None:
+        raise NotFound("ticket.not_found")
+    return get_ticket(actor, row[0])
 
 
 def checked_subject(subject: str | None) -> str:
@@ -237,8 +260,7 @@ def reply_to_ticket(actor: Actor, ticket_id: int, body: str, *,
     text = checked_body(body, required=file is None)
     with database.atomic():
         row = _visible_row(actor, ticket_id)
-        if row[6] == "closed":
-            raise ValidationError("ticket.closed", field="status")
+        _require_answerable(row)
         add_message(ticket_id, "staff", text, now, staff_id=actor.user_id, file=file,
                     relay=row[20] is not None)
         status = "waiting" if row[6] in OPEN_STATUSES else row[6]
@@ -250,6 +272,20 @@ def reply_to_ticket(actor: Actor, ticket_id: int, body: str, *,
                 + (", assignee_id = ?" if take else "") + clock,
                 (status, now, *((actor.user_id,) if take else ()), *clock_params), now)
     return get_ticket(actor, ticket_id)
+
+
+def ticket_to_answer(actor: Actor, ticket_id: int) -> TicketView:
+    """The ticket a staff reply is about to be written for; a closed one takes none."""
+    row = _visible_row(actor, ticket_id)
+    _require_answerable(row)
+    return view_of(row)
+
+
+def _require_answerable(row: tuple) -> None:
+    """A closed ticket must be reopened before it is answered: no retyping changes that, so
+    it is a Conflict (the reply step ends) rather than a value to correct."""
+    if row[6] == "closed":
+        raise Conflict("ticket.closed", number=row[1])
 
 
 def add_note(actor: Actor, ticket_id: int, body: str, *,

@@ -16,8 +16,9 @@ class TicketMessageView:
     body: str
     internal: bool
     file_id: str | None
-    file_kind: str | None
+    file_kind: str | None  # photo, document
     created_at: dt.datetime
+    file_name: str | None = None  # a document's, as sent
 
 
 @dataclass(frozen=True)

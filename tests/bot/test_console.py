@@ -453,3 +453,19 @@ def test_a_deactivated_members_console_says_so(installed) -> None:
     assert run_console(installed, 43, lines=io.StringIO("/quit\n"), out=out) == 1
     assert out.getvalue().strip() == ("Li Na (Telegram id 43) is deactivated: they have no"
                                       " access. To let them back in: crm user reactivate 43")
+
+
+def test_a_file_a_customer_sent_is_shown_where_it_lies_when_staff_open_it(installed,
+                                                                          tmp_path) -> None:
+    log = tmp_path / "error.log"
+    log.write_text("E42 paper jam\n")
+    users.add_user(Actor.system(), 42, "admin", "Chen Jing", locale="en")
+    customer = io.StringIO()
+    assert run_console(installed, 555, customer=True, out=customer, lines=io.StringIO(
+        f"/file {log}\n1\n/quit\n")) == 0
+    assert "Open a ticket with it?" in customer.getvalue()
+    out = io.StringIO()
+    assert run_console(installed, lines=io.StringIO("/tickets unassigned\n1\n1\n/quit\n"),
+                       out=out) == 0
+    assert "📎 1 · error.log" in out.getvalue()
+    assert f"📎 {log}" in out.getvalue()  # pressed: the file itself, not a caption alone

@@ -482,7 +482,7 @@ def test_a_wait_of_under_a_minute_is_not_said_to_have_moved_the_due_time(chat,
     # The customer is waited for twenty seconds: nothing worth saying in minutes.
     database.execute_sql(sql("update ticket set waiting_since = ?"),
                          (utcnow() - dt.timedelta(seconds=20),))
-    chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    chat.press(AGENT, f"kS:{ticket_id}:open")
     card = card_of(chat, AGENT, ticket_id)
     assert "顺延" not in card and "0 分钟" not in card.split("解决期限")[1]
     assert "moved on by" not in card_of(chat, MANAGER, ticket_id)
@@ -740,3 +740,262 @@ def test_a_notice_that_cannot_be_edited_is_followed_up(chat, staff) -> None:
     chat.press(ALICE, told.button("新问题"))
     assert f"↩ 客户已撤回在 <b>{old_number}</b> 的留言（“发票还没收到”）：这是个新问题" \
         in to(chat, AGENT)[-1]
+
+
+@pytest.mark.parametrize(("language", "closed"), [("zh-CN", "工单已关闭，请先重新打开"),
+                                                  ("en", "This ticket is closed; reopen it first")])
+def test_a_closed_ticket_refuses_a_reply_at_once_and_lets_the_next_message_go(
+        chat, staff, language, closed) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    chat.press(AGENT, f"kS:{ticket_id}:closed")
+    # Pressed on the closed ticket: said before anything is typed.
+    [refused] = shown(chat.press(AGENT, f"kr:{ticket_id}"))
+    assert closed in refused.text
+    [searched] = chat.send(AGENT, "发票问题的客户")
+    assert closed not in searched.text
+    # Closed by a colleague while the answer was being typed: said once, and the next
+    # message is the agent's own again (a search), not refused over and over.
+    chat.press(AGENT, f"kS:{ticket_id}:reopened")
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.press(MANAGER, f"kS:{ticket_id}:closed")
+    [kept_out] = chat.send(AGENT, "请重启打印机")
+    assert closed in kept_out.text
+    [searched] = chat.send(AGENT, "发票问题的客户")
+    assert closed not in searched.text
+    assert fetch_one("select count(*) from ticket_message where author = 'staff'")[0] == 0
+
+
+def _customer_sends_photo_and_file(chat) -> int:
+    """Alice opens a ticket with a photo, then sends a log file on it."""
+    chat.send(ALICE, "/start", language="zh")
+    chat.press(ALICE, "qn")
+    photo = [{"file_id": "small", "file_unique_id": "s", "width": 90, "height": 90},
+             {"file_id": "big-photo", "file_unique_id": "b", "width": 900, "height": 900}]
+    chat.deliver({"message": chat._message(ALICE, "zh", photo=photo,
+                                           caption="屏幕显示错误\n错误代码 E42，重启也没用")})
+    ticket_id = fetch_one("select id from ticket")[0]
+    chat.press(ALICE, f"qr:{ticket_id}")
+    document = {"file_id": "log-file", "file_unique_id": "l", "file_name": "error.log"}
+    chat.deliver({"message": chat._message(ALICE, "zh", document=document)})
+    return ticket_id
+
+
+@pytest.mark.parametrize(("language", "photo", "document"), [
+    ("zh-CN", "📷 1 · 照片", "📎 2 · error.log"), ("en", "📷 1 · Photo", "📎 2 · error.log")])
+def test_staff_get_the_photo_and_file_a_customer_sent(chat, staff, language, photo,
+                                                      document) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    ticket_id = _customer_sends_photo_and_file(chat)
+    [card] = shown(chat.press(AGENT, f"k:{ticket_id}"))
+    assert photo in card.text and document in card.text
+    for label, method, file_id in ((photo, "sendPhoto", "big-photo"),
+                                   (document, "sendDocument", "log-file")):
+        before = len(chat.stub.calls)
+        chat.press(AGENT, card.button(label))
+        [sent] = [c for c in chat.stub.calls[before:] if c.method == method]
+        assert (int(sent.params["chat_id"]), sent.params[method.removeprefix("send").lower()]) \
+            == (AGENT, file_id)
+        assert sent.params["caption"].startswith("T-") and label in sent.params["caption"]
+    # A forged button (a message without a file) sends nothing.
+    text_only = fetch_one("select min(id) from ticket_message where file_id is null")[0]
+    replies = chat.press(AGENT, f"kf:{ticket_id}:{text_only or 0}")
+    assert chat.alerts(replies) and not [r for r in replies if r.method.startswith("sendD")]
+
+
+def test_a_customer_reads_what_they_wrote_and_gets_their_files_back(chat, staff) -> None:
+    ticket_id = _customer_sends_photo_and_file(chat)
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "收到，我们看一下")
+    [view] = shown(chat.press(ALICE, f"qt:{ticket_id}"))
+    assert "错误代码 E42，重启也没用" in view.text  # the words the ticket was opened with
+    assert "📷 1 · 照片" in view.text and "📎 2 · error.log" in view.text
+    before = len(chat.stub.calls)
+    chat.press(ALICE, view.button("📎 2"))
+    [sent] = [c for c in chat.stub.calls[before:] if c.method == "sendDocument"]
+    assert (int(sent.params["chat_id"]), sent.params["document"]) == (ALICE, "log-file")
+    # Another customer's forged button: not there, nothing sent.
+    before = len(chat.stub.calls)
+    replies = chat.press(BOB, view.button("📎 2"))
+    assert any("not there" in r.text for r in shown(replies))
+    assert not [c for c in chat.stub.calls[before:] if c.method == "sendDocument"]
+
+
+@pytest.mark.parametrize(("language", "question"), [
+    ("en", "How do I change my delivery address?"), ("en", "I want my money back"),
+    ("zh", "我的快递怎么还没到"), ("zh", "如何修改收货地址")])
+def test_a_question_sharing_only_question_words_with_an_article_finds_none(
+        chat, staff, language, question) -> None:
+    # "How invoices work" and "打印机无法开机怎么办" say nothing about either question.
+    [answer] = chat.send(BOB, question, language=language)
+    assert answer.text.startswith(("No article matches", "没有找到相关文章"))
+    assert [label for label, _ in answer.buttons] == [
+        "🆕 Open a ticket with this question" if language == "en" else "🆕 用这个问题提交工单"]
+
+
+@pytest.mark.parametrize(("question", "article"), [
+    ("how do invoices work", "How invoices work"), ("when is my invoice sent", "How invoices work"),
+    ("我的打印机怎么开不了机", "打印机无法开机怎么办")])
+def test_a_question_sharing_a_real_word_with_an_article_still_finds_it(chat, staff, question,
+                                                                       article) -> None:
+    [answer] = chat.send(BOB, question, language="en")
+    assert answer.button(article)
+
+
+def _written_later(chat, user_id: int, text: str, later: dt.timedelta):
+    """A message written ``later`` than now, as Telegram dates it."""
+    message = chat._message(user_id, None, text=text)
+    message["date"] += int(later.total_seconds())
+    return chat.deliver({"message": message})
+
+
+@pytest.mark.parametrize(("language", "searched"), [("zh", "没有找到相关文章"),
+                                                    ("en", "No article matches")])
+def test_a_customer_back_days_after_tapping_write_is_not_taken_for_that_reply(
+        chat, staff, language, searched) -> None:
+    ticket_id = open_ticket(chat, ALICE, language, "Printer jammed")
+    chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    chat.press(ALICE, f"qr:{ticket_id}")  # ✍️, then nothing typed: gone for two days
+    [answer] = _written_later(chat, ALICE, "我想换一台新的 / exchange for a new one",
+                              dt.timedelta(days=2))
+    assert searched in answer.text  # a question of its own, with 🆕 to open a ticket
+    assert fetch_one("select status from ticket")[0] == "resolved"
+    assert fetch_one("select count(*) from ticket_message where author = 'customer'")[0] == 0
+    # Within the hour the words are the reply asked for, as before.
+    chat.press(ALICE, f"qr:{ticket_id}")
+    _written_later(chat, ALICE, "still jammed", dt.timedelta(minutes=50))
+    assert fetch_one("select status from ticket")[0] == "reopened"
+
+
+@pytest.mark.parametrize("typed", ["{number}", "{lower}", "{short}", "/find {number}"])
+def test_a_ticket_number_typed_by_staff_opens_its_card(chat, staff, typed) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    number = fetch_one("select number from ticket")[0]
+    short = number.rsplit("-", 1)[0] + "-" + str(int(number.rsplit("-", 1)[1]))
+    [card] = shown(chat.send(AGENT, typed.format(number=number, lower=number.lower(),
+                                                 short=short.lower())))
+    assert card.text.startswith(f"🎫 <b>{number}</b> · 发票问题")
+    assert card.button("回复") == f"kr:{ticket_id}"
+
+
+def test_a_ticket_number_staff_may_not_see_is_not_there(chat, staff) -> None:
+    theirs = customers.create_customer(staff["manager"], customers.CustomerDraft(name="王小明"))
+    hidden = service.open_ticket(staff["manager"], theirs.id, "合同问题")
+    [answer] = chat.send(AGENT, hidden.number)
+    assert "工单不存在，或您无权查看" in answer.text
+    assert "合同问题" not in answer.text
+
+
+PHOTO = [{"file_id": "stray-photo", "file_unique_id": "p", "width": 900, "height": 900}]
+
+
+@pytest.mark.parametrize(("language", "where", "new"), [
+    ("zh", "它属于您的哪个工单", "🆕 用它提交新工单"),
+    ("en", "Which of your tickets does it go with", "🆕 Open a new ticket with it")])
+def test_a_photo_sent_outside_any_ticket_is_kept_until_the_customer_says_where(
+        chat, staff, language, where, new) -> None:
+    ticket_id = open_ticket(chat, ALICE, language, "Printer jammed")
+    number = fetch_one("select number from ticket")[0]
+    [asked] = chat.deliver({"message": chat._message(ALICE, language, photo=PHOTO,
+                                                     caption="the paper tray")})
+    assert where in asked.text and [label for label, _ in asked.buttons] == [
+        f"✍️ {number} · Printer jammed", new]
+    assert fetch_one("select count(*) from ticket_message")[0] == 0  # nothing until told
+    chat.press(ALICE, asked.button(number))
+    assert fetch_all("select ticket_id, body, file_id from ticket_message") == [
+        (ticket_id, "the paper tray", "stray-photo")]
+    # Another one, this time a ticket of its own; the agent gets it on the card.
+    [asked] = chat.deliver({"message": chat._message(ALICE, language, photo=PHOTO)})
+    [opened] = shown(chat.press(ALICE, asked.button(new)))
+    assert "T-" in opened.text and fetch_one("select count(*) from ticket")[0] == 2
+    newest = fetch_one("select max(id) from ticket")[0]
+    [card] = shown(chat.press(AGENT, f"k:{newest}"))
+    assert card.button("📷 1")
+
+
+def test_a_newcomers_photo_offers_a_ticket_with_it(chat, staff) -> None:
+    [asked] = chat.deliver({"message": chat._message(BOB, "en", photo=PHOTO)})
+    assert "Open a ticket with it?" in asked.text
+    assert [label for label, _ in asked.buttons] == ["🆕 Open a new ticket with it"]
+
+
+def test_a_resolved_or_closed_card_says_when_not_by_when(chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "请打开后盖取出纸张")
+    chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    resolved_at = as_datetime(fetch_one("select resolved_at from ticket")[0])
+    chinese, english = card_of(chat, AGENT, ticket_id), card_of(chat, MANAGER, ticket_id)
+    assert f"已解决于 {when('zh-CN', resolved_at, 'Asia/Shanghai')}" in chinese
+    assert "Resolved " in english and "首次回复于 " in chinese
+    assert "解决期限" not in chinese and "Resolve by" not in english
+    # Closed without an answer or a resolution: no due time is left to promise.
+    other = open_ticket(chat, ALICE, "zh", "发票问题")
+    chat.press(AGENT, f"kS:{other}:closed")
+    card = card_of(chat, AGENT, other)
+    assert "截止" not in card and "期限" not in card and "已解决于" not in card
+
+
+def test_a_file_sent_without_words_opens_a_ticket_named_after_it(chat, staff) -> None:
+    document = {"file_id": "invoice-scan", "file_unique_id": "i", "file_name": "发票扫描.pdf"}
+    [asked] = chat.deliver({"message": chat._message(ALICE, "zh", document=document)})
+    chat.press(ALICE, asked.button("🆕"))
+    assert fetch_one("select subject from ticket")[0] == "发票扫描.pdf"  # not "照片"
+
+
+@pytest.mark.parametrize(("language", "live", "draft"), [
+    ("en", "customers see the new version at once", "It stays a draft until you publish it"),
+    ("zh-CN", "客户会立即看到新版本", "发布前一直是草稿")])
+def test_a_new_version_of_a_published_article_is_said_to_go_live_at_once(
+        chat, staff, language, live, draft) -> None:
+    users.set_preferences(staff["manager"], locale=language)
+    published = service.search_articles("invoices")[0]
+    [asked] = shown(chat.press(MANAGER, f"be:{published.id}"))
+    assert live in asked.text and draft not in asked.text and "How invoices work" in asked.text
+    chat.send(MANAGER, "How invoices work\nInvoices are sent on the 1st.")
+    assert service.get_article(None, published.id).body == "Invoices are sent on the 1st."
+    [found] = chat.send(BOB, "invoices", language="en")  # live for customers, as promised
+    assert found.button("How invoices work")
+    # A draft's new version is still said to stay a draft.
+    chat.press(MANAGER, f"bp:{published.id}:draft")
+    [asked] = shown(chat.press(MANAGER, f"be:{published.id}"))
+    assert draft in asked.text and live not in asked.text
+
+
+def test_a_manager_can_hand_a_ticket_to_anyone_on_a_larger_team(chat, staff) -> None:
+    for n in range(12):
+        users.add_user(Actor.system(), 9100 + n, "agent", f"客服{n:02d}")
+    users.add_user(Actor.system(), 9200, "viewer", "只读的人")
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    [menu] = [r for r in chat.press(MANAGER, f"ka:{ticket_id}")
+              if r.method == "editMessageReplyMarkup"]
+    labels = [label for label, _ in menu.buttons]
+    assert all(f"客服{n:02d}" in labels for n in range(12)) and "李娜" in labels
+    assert "只读的人" not in labels and "Wang Manager" not in labels  # "Me" is there for that
+    chat.press(MANAGER, menu.button("客服11"))
+    assert fetch_one("select s.name from ticket t join staff_user s on s.id = t.assignee_id")[
+        0] == "客服11"
+
+
+def test_words_left_unplaced_another_day_do_not_join_the_next_ones(chat, staff) -> None:
+    waiting_for_alice(chat, "zh", "打印机坏了", "请问型号是？")
+    second = waiting_for_alice(chat, "zh", "发票金额不对", "请发一下发票号")
+    chat.send(ALICE, "号码是 FP-2026-0087")  # asked which ticket; she never says
+    [which] = _written_later(chat, ALICE, "发票号是 FP-2026-0099", dt.timedelta(days=3))
+    chat.press(ALICE, which.button("发票金额不对"))
+    assert fetch_all("select body from ticket_message where ticket_id = ? and author = ?",
+                     (second, "customer")) == [("发票号是 FP-2026-0099",)]
+
+
+@pytest.mark.parametrize(("language", "too_long", "asked"), [
+    ("zh", "不能超过 4000 个字符", "请用一条消息描述问题"),
+    ("en", "at most 4000 characters", "Describe the problem in one message")])
+def test_a_question_too_long_for_a_ticket_is_asked_for_again_not_dropped(
+        chat, staff, language, too_long, asked) -> None:
+    question = "打印机卡纸。" * 680  # 4,080 characters: one Telegram message, too long a ticket
+    [found] = chat.send(ALICE, question, language=language)
+    said = " ".join(r.text for r in shown(chat.press(ALICE, found.button("🆕"))))
+    assert too_long in said and asked in said
+    assert fetch_one("select count(*) from ticket")[0] == 0
+    chat.send(ALICE, "打印机卡纸\n每打印十页就卡一次")
+    assert fetch_one("select subject from ticket")[0] == "打印机卡纸"
