@@ -18,6 +18,14 @@ POSTGRES_URL = os.environ.get("CRM_TEST_POSTGRES_URL", "")
 POSTGRES_SKIP = "PostgreSQL leg skipped: CRM_TEST_POSTGRES_URL is not set"
 
 
+def without_outside_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No CRM_* setting from the environment the tests run in (the test server's URL aside),
+    for tests of the command line, which reads them."""
+    for name in list(os.environ):
+        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     if POSTGRES_URL:
         return f"PostgreSQL leg: on ({_redacted(POSTGRES_URL)})"

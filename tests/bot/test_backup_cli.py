@@ -22,6 +22,7 @@ from tests.conftest import (
     POSTGRES_URL,
     create_postgres_database,
     drop_postgres_database,
+    without_outside_settings,
 )
 
 
@@ -29,9 +30,7 @@ from tests.conftest import (
 def installation(request: pytest.FixtureRequest, tmp_path: Path,
                  monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """An initialised installation in a fresh folder, English output, on each engine."""
-    for name in list(os.environ):
-        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
-            monkeypatch.delenv(name)
+    without_outside_settings(monkeypatch)
     monkeypatch.setenv("CRM_LOCALE", "en")
     monkeypatch.chdir(tmp_path)
     url = None

@@ -19,15 +19,14 @@ from tests.conftest import (
     create_postgres_database,
     drop_postgres_database,
     postgres_admin,
+    without_outside_settings,
 )
 
 
 @pytest.fixture(autouse=True)
 def _clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A fresh working folder and no CRM_* settings from the outside, English output."""
-    for name in list(os.environ):
-        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
-            monkeypatch.delenv(name)
+    without_outside_settings(monkeypatch)
     monkeypatch.setenv("CRM_LOCALE", "en")
     monkeypatch.chdir(tmp_path)
 

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import re
 from pathlib import Path
 
@@ -18,14 +17,13 @@ from crm import customers
 from crm.actors import Actor
 from crm.failures import Failure
 from storage.database import fetch_all
+from tests.conftest import without_outside_settings
 
 
 @pytest.fixture(autouse=True)
 def _installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     """A fresh installation in a temporary folder, English output."""
-    for name in list(os.environ):
-        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
-            monkeypatch.delenv(name)
+    without_outside_settings(monkeypatch)
     monkeypatch.setenv("CRM_LOCALE", "en")
     monkeypatch.chdir(tmp_path)
     assert main(["init"]) == 0

@@ -4,21 +4,19 @@ installation's language."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from storage.database import fetch_all
+from tests.conftest import without_outside_settings
 
 
 @pytest.fixture(autouse=True)
 def _installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     """A fresh installation with a manager, two agents and three of their customers."""
-    for name in list(os.environ):
-        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
-            monkeypatch.delenv(name)
+    without_outside_settings(monkeypatch)
     monkeypatch.setenv("CRM_LOCALE", "zh-CN")
     monkeypatch.chdir(tmp_path)
     assert main(["init"]) == 0

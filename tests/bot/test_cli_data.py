@@ -18,6 +18,7 @@ import pytest
 from bot.cli import main
 from crm import customers
 from storage.database import fetch_all
+from tests.conftest import without_outside_settings
 from tests.crm.import_files import csv_file, read_sheet
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -28,9 +29,7 @@ ROWS = [["姓名", "手机", "生日", "标签"], ["王小明", "13800138000", "
 @pytest.fixture(autouse=True)
 def _installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     """A fresh installation in a temporary folder, English output."""
-    for name in list(os.environ):
-        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
-            monkeypatch.delenv(name)
+    without_outside_settings(monkeypatch)
     monkeypatch.setenv("CRM_LOCALE", "en")
     monkeypatch.chdir(tmp_path)
     assert main(["init"]) == 0

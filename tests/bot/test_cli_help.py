@@ -16,15 +16,14 @@ import bot
 from bot.cli import build_parser, main
 from bot.cli_args import CommandParser, columns
 from crm.config import LOCALES
+from tests.conftest import without_outside_settings
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(autouse=True)
 def _no_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
-            monkeypatch.delenv(name)
+    without_outside_settings(monkeypatch)
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.chdir(tmp_path)
 

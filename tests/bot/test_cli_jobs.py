@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,12 @@ from crm import scheduling
 from crm.clock import utcnow
 from crm.failures import Failure
 from storage.database import bind, open_database
+from tests.conftest import without_outside_settings
 
 
 @pytest.fixture(autouse=True)
 def _clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
-            monkeypatch.delenv(name)
+    without_outside_settings(monkeypatch)
     monkeypatch.setenv("CRM_LOCALE", "en")
     monkeypatch.chdir(tmp_path)
 

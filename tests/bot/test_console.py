@@ -18,13 +18,12 @@ from crm.actors import Actor
 from crm.clock import utcnow
 from crm.config import load_config
 from storage.database import fetch_all, fetch_one
+from tests.conftest import without_outside_settings
 
 
 @pytest.fixture
 def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    for name in list(os.environ):
-        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
-            monkeypatch.delenv(name)
+    without_outside_settings(monkeypatch)
     monkeypatch.setenv("CRM_LOCALE", "en")
     monkeypatch.chdir(tmp_path)
     assert main(["init"]) == 0

@@ -4,7 +4,6 @@ tests/crm/report_book.py (figures as worked out in tests/crm/test_reports.py).""
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from openpyxl import load_workbook
 
 from bot import cli
 from crm import audit, reports
+from tests.conftest import without_outside_settings
 from tests.crm.cast import SYSTEM
 from tests.crm.report_book import build_book
 
@@ -20,9 +20,7 @@ Q1 = ["--from", "2026-01-01", "--to", "2026-03-31"]
 
 @pytest.fixture(autouse=True)
 def _installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    for name in list(os.environ):
-        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
-            monkeypatch.delenv(name)
+    without_outside_settings(monkeypatch)
     monkeypatch.setenv("CRM_LOCALE", "en")
     monkeypatch.chdir(tmp_path)
     assert cli.main(["init"]) == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -11,15 +10,14 @@ import pytest
 
 from bot import cli, cli_sales
 from crm import sales
+from tests.conftest import without_outside_settings
 from tests.crm.cast import SYSTEM
 
 
 @pytest.fixture(autouse=True)
 def _installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     """A fresh installation with the sales commands registered."""
-    for name in list(os.environ):
-        if name.startswith("CRM_") and name != "CRM_TEST_POSTGRES_URL":
-            monkeypatch.delenv(name)
+    without_outside_settings(monkeypatch)
     monkeypatch.setenv("CRM_LOCALE", "en")
     monkeypatch.chdir(tmp_path)
     if not hasattr(cli, "cli_sales"):  # until bot/cli.py registers the sales commands
