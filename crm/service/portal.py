@@ -297,6 +297,10 @@ def rate_ticket(user: PortalUser, ticket_id: int, rating: int, *,
             "update ticket set rating = ?, rated_at = ?, status = 'closed',"
             " closed_at = coalesce(closed_at, ?), updated_at = ? where id = ?"),
             (rating, now, now, now, ticket_id))
+        # whoever worked it hears how it went (a 1-star rating was only seen on the card)
+        _notify_staff(row, "ticket.rated", {"number": row[1], "subject": row[4],
+                                            "rating": rating, "stars": "⭐" * rating,
+                                            "ticket_id": ticket_id}, now)
     return get_own_ticket(user, ticket_id)
 
 

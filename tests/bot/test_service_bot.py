@@ -403,6 +403,21 @@ def test_a_second_press_on_the_stars_keeps_the_first_rating(chat, staff, languag
     assert fetch_one("select rating, status from ticket") == (5, "closed")
 
 
+@pytest.mark.parametrize(("language", "rated"), [
+    ("zh-CN", "打了 1 分（满分 5 分）"), ("en", "The customer rated")])
+def test_whoever_worked_the_ticket_is_told_its_rating(chat, staff, language, rated) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    ticket_id = answered_and_resolved(chat, staff, "zh")
+    told = len(to(chat, AGENT))
+    chat.press(ALICE, f"qs:{ticket_id}:1")
+    run(chat, deliver_notifications)
+    [news] = to(chat, AGENT)[told:]
+    assert rated in news and "⭐" in news and "⭐⭐" not in news
+    chat.press(ALICE, f"qs:{ticket_id}:5")  # a second press changes nothing: no second notice
+    run(chat, deliver_notifications)
+    assert len(to(chat, AGENT)) == told + 1
+
+
 def answered_and_resolved(chat, staff, language: str) -> int:
     """A customer's ticket the agent took, answered and resolved; the agent's news sent."""
     ticket_id = open_ticket(chat, ALICE, language, "打印机坏了")
