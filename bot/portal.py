@@ -255,6 +255,8 @@ def _sent_text(locale: str, ticket: TicketView) -> str:
         return t(locale, "portal.acknowledged", number=ticket.number,
                  status=status_words(locale, ticket.status),
                  button=t(locale, "portal.button_write", html_escape=False))
+    if ticket.status == "reopened":  # their words opened it again: say so
+        return t(locale, "portal.sent_reopened", number=ticket.number)
     return t(locale, "portal.sent", number=ticket.number)
 
 

@@ -429,12 +429,14 @@ def answered_and_resolved(chat, staff, language: str) -> int:
     return ticket_id
 
 
-@pytest.mark.parametrize(("language", "thanks", "welcome", "status", "question", "added"), [
-    ("zh", "好的，谢谢！", "不客气", "✅ 已解决", "谢谢，不过又卡纸了", "已添加到工单"),
+@pytest.mark.parametrize(("language", "thanks", "welcome", "status", "question", "added",
+                          "reopened"), [
+    ("zh", "好的，谢谢！", "不客气", "✅ 已解决", "谢谢，不过又卡纸了", "已添加到工单",
+     "已重新打开"),
     ("en", "Thank you 👍", "You're welcome", "✅ Resolved", "Thanks, but it jams again",
-     "Added to ticket")])
+     "Added to ticket", "open again")])
 def test_a_thank_you_after_the_resolution_is_kept_and_reopens_nothing(
-        chat, staff, language, thanks, welcome, status, question, added) -> None:
+        chat, staff, language, thanks, welcome, status, question, added, reopened) -> None:
     ticket_id = answered_and_resolved(chat, staff, language)
     told_agent = len(to(chat, AGENT))
     chat.press(ALICE, f"qr:{ticket_id}")
@@ -452,7 +454,7 @@ def test_a_thank_you_after_the_resolution_is_kept_and_reopens_nothing(
     # A real question still reopens the ticket, and the agent hears of it.
     chat.press(ALICE, f"qr:{ticket_id}")
     [sent] = chat.send(ALICE, question, language=language)
-    assert added in sent.text
+    assert added in sent.text and reopened in sent.text  # told it is open again
     run(chat, deliver_notifications)
     assert question in to(chat, AGENT)[-1]
     assert fetch_one("select status from ticket")[0] == "reopened"
