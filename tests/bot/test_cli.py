@@ -154,7 +154,7 @@ def test_every_command_has_help() -> None:
 def test_the_console_script_is_installed() -> None:
     result = subprocess.run([sys.executable, "-m", "bot.cli", "version"], capture_output=True,
                             text=True, check=False, env={**os.environ, "CRM_LOCALE": "en"})
-    assert result.returncode == 0 and result.stdout.startswith("crm ")
+    assert result.returncode == 0 and result.stdout.startswith("crm "), result.stderr
 
 
 def test_init_on_postgresql_works_the_same(capsys, monkeypatch) -> None:
