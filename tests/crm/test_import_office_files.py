@@ -193,14 +193,31 @@ def _with_saved_results(content: bytes, results: dict[str, str]) -> bytes:
 
 
 def test_a_column_of_formulas_without_results_is_explained_once_in_the_dry_run(cast) -> None:
-    rows = [["客户名单"], ["姓", "名", "姓名", "手机", "微信"],
-            ["王", "五", "=A3&B3", "13800138101", None],
-            ["赵", "六", "=CONCATENATE(A4,B4)", "13800138102", None]]
+    rows = [["客户名单"], ["手机", "微信", "姓名", "公司"],
+            ["13800138101", None, "=A3", "=B3"], ["13800138102", None, "=A4", "=B4"]]
     preview = imports.preview_import(cast.manager, "名单.xlsx", xlsx_file(rows), now=T0)
-    assert preview.unsaved_formulas == ("姓名",)
+    assert preview.unsaved_formulas == ("姓名", "公司")
     assert (preview.new, preview.invalid) == (0, 2)
-    saved = _with_saved_results(xlsx_file(rows), {"C3": "王五", "C4": "赵六"})
+    saved = _with_saved_results(xlsx_file(rows), {"C3": "王五", "C4": "赵六", "D3": "甲",
+                                                  "D4": "乙"})
     preview = imports.preview_import(cast.manager, "名单.xlsx", saved, now=T0)
     assert (preview.unsaved_formulas, preview.new) == ((), 2)  # the empty 微信 says nothing
     imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
     assert card_by_phone("+8613800138102").name == "赵六"
+
+
+def test_a_name_column_of_formulas_without_results_gives_way_to_the_name_parts(cast) -> None:
+    rows = [["客户名单"], ["姓", "名", "姓名", "手机"],
+            ["王", "五", "=A3&B3", "13800138103"],
+            ["赵", "六", "=CONCATENATE(A4,B4)", "13800138104"]]
+    preview = imports.preview_import(cast.manager, "名单.xlsx", xlsx_file(rows), now=T0)
+    assert preview.unsaved_formulas == ("姓名",)  # still said, so the file gets fixed
+    assert (preview.new, preview.invalid, preview.unknown_columns) == (2, 0, ())
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    wang = card_by_phone("+8613800138103")
+    assert (wang.name, wang.notes) == ("王五", None)
+    assert card_by_phone("+8613800138104").name == "赵六"
+    # Saved by Excel, the name column has its values again and is the name, as before.
+    saved = _with_saved_results(xlsx_file(rows), {"C3": "王小五", "C4": "赵小六"})
+    preview = imports.preview_import(cast.manager, "名单.xlsx", saved, now=T0)
+    assert preview.unknown_columns == ("姓", "名") and preview.unsaved_formulas == ()
