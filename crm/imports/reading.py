@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,16 @@ _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NOT_TABLES = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!", b"\x1f\x8b", b"7z\xbc\xaf",
                b"BM", b"OggS", b"ID3", b"RIFF")
 _CHINESE = {"gbk", "gb2312", "gb18030", "hz", "cp936"}
+# Characters that show nothing (zero-width space and non-joiner, word joiner, byte order mark,
+# direction marks, soft hyphen): text pasted from web pages and WeChat carries them, and a
+# header holding one names no column. The zero-width joiner stays: it binds emoji sequences.
+_INVISIBLE = "\u00ad\u061c\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+# Spaces other than the plain one (no-break, thin, narrow no-break...) read as a plain one.
+# The ideographic space stays: lists line names up with it (crm.imports.rows).
+_OTHER_SPACES = "\u00a0\u2000-\u200a\u202f\u205f"
+_UNUSUAL = re.compile(f"[{_INVISIBLE}{_OTHER_SPACES}]")
+_INVISIBLE_CHARS = re.compile(f"[{_INVISIBLE}]")
+_SPACE_CHARS = re.compile(f"[{_OTHER_SPACES}]")
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,8 @@ def read_table(content: bytes, file_name: str = "", wanted: SheetTest | None = N
     if content.startswith(_NOT_TABLES):
         raise ValidationError("import.not_spreadsheet", field="file", name=file_name)
     text, encoding = decode(content, file_name)
+    if _UNUSUAL.search(text):  # one look at C speed; nearly every file has none
+        text = plain_text(text)
     delimiter = detect_delimiter(text)
     rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     return Table(rows, "csv", encoding, delimiter)
@@ -102,12 +115,31 @@ def _visible_sheets(book, content: bytes) -> Iterator[tuple[list[list[Cell]], Sh
         if str(meta.visible).endswith("Visible") and str(meta.typ).endswith("WorkSheet"):
             sheet = book.get_sheet_by_index(index)
             if sheet.height:
-                rows = [list(row) for row in sheet.iter_rows()]
+                rows = _plain_rows([list(row) for row in sheet.iter_rows()])
                 start_row, start_column = sheet.start or (0, 0)
                 # Rows are read from the sheet's first row or its first used one (versions
                 # differ), columns from the first used one.
                 yield rows, SheetPlace(content, meta.name,
                                        start_row - (len(rows) - sheet.height), start_column)
+
+
+def plain_text(value: str) -> str:
+    """``value`` without the characters that show nothing, its unusual spaces plain ones
+    (a no-break space inside a company's name becomes a space)."""
+    return _SPACE_CHARS.sub(" ", _INVISIBLE_CHARS.sub("", value))
+
+
+def _plain_rows(rows: list[list[Cell]]) -> list[list[Cell]]:
+    """The rows with every text cell as ``plain_text`` makes it. Looked for once in the whole
+    sheet's text (nearly every file has none); only then is each cell looked at."""
+    texts = "\x1f".join([cell for row in rows for cell in row if type(cell) is str])
+    if _UNUSUAL.search(texts) is None:
+        return rows
+    for row in rows:
+        for index, cell in enumerate(row):
+            if type(cell) is str and _UNUSUAL.search(cell):
+                row[index] = plain_text(cell)
+    return rows
 
 
 def decode(content: bytes, file_name: str = "") -> tuple[str, str]:

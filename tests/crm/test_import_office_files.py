@@ -221,3 +221,20 @@ def test_a_name_column_of_formulas_without_results_gives_way_to_the_name_parts(c
     saved = _with_saved_results(xlsx_file(rows), {"C3": "王小五", "C4": "赵小六"})
     preview = imports.preview_import(cast.manager, "名单.xlsx", saved, now=T0)
     assert preview.unknown_columns == ("姓", "名") and preview.unsaved_formulas == ()
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_invisible_characters_pasted_from_web_pages_do_not_hide_columns_or_values(
+        cast, kind) -> None:
+    # A zero-width space, a byte order mark, a word joiner and a no-break space, as copying
+    # from a web page or WeChat leaves them.
+    rows = [["\u200b姓名", "手机\ufeff", "公司\u2060", "标签"],
+            ["张伟\u200b", "\u200b13800138111", "Acme\u00a0Trading", "VIP\u200d😀"]]
+    content = csv_file(rows, encoding="utf-8-sig") if kind == "csv" else xlsx_file(rows)
+    preview = imports.preview_import(cast.manager, f"名单.{kind}", content, now=T0)
+    assert (preview.new, preview.invalid, preview.unknown_columns) == (1, 0, ())
+    assert [label for label, _ in preview.columns] == ["姓名", "手机", "公司", "标签"]
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    zhang = card_by_phone("+8613800138111")
+    assert (zhang.name, zhang.company.name) == ("张伟", "Acme Trading")
+    assert zhang.tags == ("VIP\u200d😀",)  # a joiner inside an emoji sequence is content
