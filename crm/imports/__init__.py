@@ -84,6 +84,10 @@ class ImportPreview:
     # Columns of formulas saved without their results (a file written by a program): they
     # read as empty until the file is opened and saved in Excel or WPS.
     unsaved_formulas: tuple[str, ...] = ()
+    # The sheet read when the workbook has several visible ones (all named in ``sheets``), so
+    # that whoever meant another notices.
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,8 @@ def keep_preview(actor: Actor, checked: CheckedFile, *, progress: Progress | Non
                        [:PROBLEMS_SHOWN]),
         headers=columns.labels, rejects=tuple(rejects), expires_at=expires,
         notices=tuple(notices[:PROBLEMS_SHOWN]), notice_count=len(notices),
-        bookkeeping_columns=columns.bookkeeping, unsaved_formulas=parsed.unsaved_formulas)
+        bookkeeping_columns=columns.bookkeeping, unsaved_formulas=parsed.unsaved_formulas,
+        sheet=parsed.sheet, sheets=parsed.sheets)
 
 
 def preview_import(actor: Actor, file_name: str, content: bytes, *,

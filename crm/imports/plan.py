@@ -59,6 +59,9 @@ class Parsed:
     prepared: dict[int, NewCustomer] = field(default_factory=dict)
     # Columns whose cells are formulas without a saved value (crm.imports.formulas).
     unsaved_formulas: tuple[str, ...] = ()
+    # The sheet read and the workbook's visible worksheets, when it has several.
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
 
     @property
     def invalid(self) -> int:
@@ -90,6 +93,8 @@ def parse(actor: Actor, content: bytes, file_name: str, today: dt.date, *,
                               max=max_rows)
     parsed = _check_rows(actor, table, columns, data, today, progress)
     parsed.unsaved_formulas = unsaved_formula_columns(table.place, table.rows, columns)
+    if table.sheet is not None:
+        parsed.sheet, parsed.sheets = table.sheet, table.sheets
     return parsed
 
 

@@ -71,6 +71,12 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     place: SheetPlace | None = None  # a workbook's sheet (crm.imports.formulas)
+    sheets: tuple[str, ...] = ()  # a workbook's visible worksheets, in its order
+
+    @property
+    def sheet(self) -> str | None:
+        """The name of the sheet read, when the workbook has others it might have been."""
+        return self.place.name if self.place is not None and len(self.sheets) > 1 else None
 
 
 def read_table(content: bytes, file_name: str = "", wanted: SheetTest | None = None) -> Table:
@@ -80,8 +86,8 @@ def read_table(content: bytes, file_name: str = "", wanted: SheetTest | None = N
     if not content.strip():
         raise ValidationError("import.empty", field="file")
     if content.startswith((_ZIP, _OLE)):
-        rows, place = _workbook_rows(content, wanted)
-        return Table(rows, "xlsx", place=place)
+        rows, place, sheets = _workbook_rows(content, wanted)
+        return Table(rows, "xlsx", place=place, sheets=sheets)
     if content.startswith(_NOT_TABLES):
         raise ValidationError("import.not_spreadsheet", field="file", name=file_name)
     text, encoding = decode(content, file_name)
@@ -92,27 +98,34 @@ def read_table(content: bytes, file_name: str = "", wanted: SheetTest | None = N
     return Table(rows, "csv", encoding, delimiter)
 
 
-def _workbook_rows(content: bytes,
-                   wanted: SheetTest | None) -> tuple[list[list[Cell]], SheetPlace | None]:
+def _workbook_rows(content: bytes, wanted: SheetTest | None
+                   ) -> tuple[list[list[Cell]], SheetPlace | None, tuple[str, ...]]:
+    """The rows of the sheet to read, where it lies, and the names of the visible worksheets
+    (from the workbook's list: the other sheets are not read)."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        names = tuple(meta.name for meta in book.sheets_metadata if _is_visible_worksheet(meta))
         first: tuple[list[list[Cell]], SheetPlace] | None = None
         for rows, place in _visible_sheets(book, content):
             if wanted is None or wanted(rows):
-                return rows, place
+                return rows, place, names
             first = (rows, place) if first is None else first
-        return first or ([], None)
+        return (*(first or ([], None)), names)
     except (CalamineError, ValueError, OSError) as exc:
         raise ValidationError("import.not_spreadsheet", field="file", name="") from exc
+
+
+def _is_visible_worksheet(meta) -> bool:
+    return str(meta.visible).endswith("Visible") and str(meta.typ).endswith("WorkSheet")
 
 
 def _visible_sheets(book, content: bytes) -> Iterator[tuple[list[list[Cell]], SheetPlace]]:
     """The rows of each visible worksheet that has any cell, in the workbook's order, and
     where they lie."""
     for index, meta in enumerate(book.sheets_metadata):
-        if str(meta.visible).endswith("Visible") and str(meta.typ).endswith("WorkSheet"):
+        if _is_visible_worksheet(meta):
             sheet = book.get_sheet_by_index(index)
             if sheet.height:
                 rows = _plain_rows([list(row) for row in sheet.iter_rows()])
