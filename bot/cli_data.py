@@ -90,6 +90,8 @@ def _show_preview(out: Terminal, preview: ImportPreview) -> None:
     if preview.sheet is not None:
         out.say("cli.import.sheet", sheet=preview.sheet, count=len(preview.sheets),
                 sheets=preview.sheets)
+    for column, way, row, value in preview.date_orders:
+        out.say(f"cli.import.dates_{way}", column=column, row=row, value=value)
     if preview.unsaved_formulas:
         out.say("cli.import.unsaved_formulas", columns=tuple(preview.unsaved_formulas))
     if preview.unknown_columns:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from crm.errors import ValidationError
+from crm.imports.dates import DateOrder
 from crm.imports.reading import Cell
 
 HEADER_SCAN = 10  # rows looked at for the header (title rows may come first)
@@ -118,6 +119,9 @@ class ColumnMap:
     unknown: tuple[str, ...]  # labels of columns with data that no field takes
     kept: tuple[int, ...] = ()  # their indexes: kept in the notes as "header: value" lines
     bookkeeping: tuple[str, ...] = ()  # labels of an export's read-only columns, left out
+    # The order of day and month in each date column that writes them as numbers (03/04/1990),
+    # by column index: decided once for the column (crm.imports.dates).
+    date_orders: dict[int, DateOrder] = field(default_factory=dict)
 
     @cached_property
     def mapped(self) -> tuple[tuple[int, str], ...]:
