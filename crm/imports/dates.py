@@ -40,7 +40,7 @@ class DateOrder:
     def settled(self) -> bool:
         return (self.day_first is None) != (self.month_first is None)
 
-    def read(self, cell: Cell) -> Cell:
+    def read(self, cell: Cell) -> Cell | UnsettledDate:
         """The cell as a date when its reading is known; an ``UnsettledDate`` when it could
         be either and the column does not settle it; otherwise the cell as it is (not such a
         date, or no day of the calendar: the date check refuses it as written)."""
@@ -53,10 +53,9 @@ class DateOrder:
         first, second, year = int(match[1]), int(match[3]), int(match[4])
         day_first = _date(year, second, first)
         month_first = _date(year, first, second)
-        if first > MONTHS or second > MONTHS or first == second:
-            return day_first or month_first or cell  # one reading at most
-        assert day_first is not None and month_first is not None
-        if self.settled:  # both readings are days of the calendar (day and month are 1-12)
+        if day_first is None or month_first is None or first == second:
+            return day_first or month_first or cell  # one reading at most (00/04/1990: none)
+        if self.settled:
             return day_first if self.day_first is not None else month_first
         return UnsettledDate(written, day_first, month_first, self)
 

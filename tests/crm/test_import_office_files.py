@@ -262,10 +262,12 @@ def test_a_date_column_whose_other_rows_settle_the_order_reads_every_row_so(
 
 def test_a_date_nothing_settles_is_refused_with_both_readings_and_how_to_write_it(cast) -> None:
     rows = [["姓名", "手机", "生日"], ["甲", "13800138131", "03/04/1990"],
-            ["乙", "13800138132", "1990-05-06"], ["丙", "13800138133", "31/04/1990"]]
+            ["乙", "13800138132", "1990-05-06"], ["丙", "13800138133", "31/04/1990"],
+            ["丁", "13800138134", "00/04/1990"]]
     preview = imports.preview_import(cast.manager, "名单.csv", csv_file(rows), now=T0)
     assert [(p.row, p.column, p.code) for p in preview.problems] == [
-        (2, "生日", "import.date_ambiguous"), (4, "生日", "validation.date")]
+        (2, "生日", "import.date_ambiguous"), (4, "生日", "validation.date"),
+        (5, "生日", "validation.date")]
     params = preview.problems[0].params
     assert (params["value"], params["day_first_iso"], params["month_first_iso"]) == (
         "03/04/1990", "1990-04-03", "1990-03-04")
