@@ -87,6 +87,11 @@ def _progress(out: Terminal):
 def _show_preview(out: Terminal, preview: ImportPreview) -> None:
     out.say("cli.import.preview", name=preview.file_name, rows=preview.rows, new=preview.new,
             existing=preview.existing, duplicates=preview.duplicates, invalid=preview.invalid)
+    if preview.sheet is not None:
+        out.say("cli.import.sheet", sheet=preview.sheet, count=len(preview.sheets),
+                sheets=preview.sheets)
+    for column, way, row, value in preview.date_orders:
+        out.say(f"cli.import.dates_{way}", column=column, row=row, value=value)
     if preview.unsaved_formulas:
         out.say("cli.import.unsaved_formulas", columns=tuple(preview.unsaved_formulas))
     if preview.unknown_columns:

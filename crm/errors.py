@@ -125,6 +125,14 @@ _DEFAULTS: dict[str, str] = {
     "import.too_many_rows": "the file has {rows} rows; at most {max} can be imported at once",
     "import.too_large": "{name} is {size_mb} MB; files up to {max_mb} MB can be imported",
     "import.number_rounded": "{value} was stored as a number and Excel rounded it",
+    "import.date_ambiguous": "{value} could be {day_first_iso} (day first) or {month_first_iso}"
+                             " (month first), and no other row of the column tells which;"
+                             " write it as {day_first_iso} or {month_first_iso}",
+    "import.date_orders_mixed": "{value} could be {day_first_iso} (day first) or"
+                                " {month_first_iso} (month first), and the column writes"
+                                " dates both ways ({day_first_example} in row {day_first_row},"
+                                " {month_first_example} in row {month_first_row}); write it"
+                                " as {day_first_iso} or {month_first_iso}",
     "import.duplicate_in_file": "the same phone or e-mail as row {row} of the file",
     "import.birth_month_noted": "{value} has no day: the birthday is left empty and the new"
                                 " customer's notes keep the year and month",

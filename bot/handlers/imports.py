@@ -35,6 +35,11 @@ def preview_text(locale: str, preview: ImportPreview) -> str:
              t(locale, "imports.count_existing", count=preview.existing),
              t(locale, "imports.count_duplicates", count=preview.duplicates),
              t(locale, "imports.count_invalid", count=preview.invalid)]
+    if preview.sheet is not None:
+        lines.insert(1, t(locale, "imports.sheet", sheet=preview.sheet,
+                          count=len(preview.sheets), sheets=preview.sheets))
+    lines += [t(locale, f"imports.dates_{way}", column=column, row=row, value=value)
+              for column, way, row, value in preview.date_orders]
     if preview.unsaved_formulas:
         lines.append(t(locale, "imports.unsaved_formulas",
                        columns=tuple(preview.unsaved_formulas)))

@@ -32,6 +32,7 @@ from crm.imports.apply import (
     update_existing,
 )
 from crm.imports.gcpause import collector_paused
+from crm.imports.headers import ColumnMap
 from crm.imports.plan import (
     Matched,
     Parsed,
@@ -84,6 +85,13 @@ class ImportPreview:
     # Columns of formulas saved without their results (a file written by a program): they
     # read as empty until the file is opened and saved in Excel or WPS.
     unsaved_formulas: tuple[str, ...] = ()
+    # The sheet read when the workbook has several visible ones (all named in ``sheets``), so
+    # that whoever meant another notices.
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+    # Date columns whose day-and-month dates (03/04/1990) are read in the order other rows
+    # show: (column, "day_first" or "month_first", the row that shows it, its value).
+    date_orders: tuple[tuple[str, str, int, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,7 +190,20 @@ def keep_preview(actor: Actor, checked: CheckedFile, *, progress: Progress | Non
                        [:PROBLEMS_SHOWN]),
         headers=columns.labels, rejects=tuple(rejects), expires_at=expires,
         notices=tuple(notices[:PROBLEMS_SHOWN]), notice_count=len(notices),
-        bookkeeping_columns=columns.bookkeeping, unsaved_formulas=parsed.unsaved_formulas)
+        bookkeeping_columns=columns.bookkeeping, unsaved_formulas=parsed.unsaved_formulas,
+        sheet=parsed.sheet, sheets=parsed.sheets, date_orders=_date_orders(columns))
+
+
+def _date_orders(columns: ColumnMap) -> tuple[tuple[str, str, int, str], ...]:
+    """The date columns read in an order their rows settle, with the row that settles it."""
+    found = []
+    for index, order in sorted(columns.date_orders.items()):
+        if order.settled:
+            way, example = (("day_first", order.day_first) if order.day_first
+                            else ("month_first", order.month_first))
+            assert example is not None
+            found.append((columns.labels[index], way, example.row, example.value))
+    return tuple(found)
 
 
 def preview_import(actor: Actor, file_name: str, content: bytes, *,

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from crm import validation
 from crm.errors import ValidationError
+from crm.imports.dates import UnsettledDate
 from crm.imports.reading import Cell
 from crm.search_terms import is_cjk
 from crm.spreadsheets import FORMULA_STARTS
@@ -79,7 +80,10 @@ def _from_scientific(value: str, match: re.Match[str], field: str) -> str:
 def date_value(cell: Cell) -> dt.date | str:
     """A date column: date cells as they are, Excel serial numbers (a number cell, or five
     digits as text) as the day they count, date-times without their time; other text as is,
-    for the date validation to read or refuse."""
+    for the date validation to read or refuse. A day-and-month date its column does not settle
+    (crm.imports.dates) is refused with its two readings."""
+    if isinstance(cell, UnsettledDate):
+        raise cell.error("birthday")
     if isinstance(cell, dt.datetime):
         return cell.date()
     if isinstance(cell, dt.date):

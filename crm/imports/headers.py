@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from crm.errors import ValidationError
+from crm.imports.dates import DateOrder
 from crm.imports.reading import Cell
 
 HEADER_SCAN = 10  # rows looked at for the header (title rows may come first)
@@ -118,6 +119,9 @@ class ColumnMap:
     unknown: tuple[str, ...]  # labels of columns with data that no field takes
     kept: tuple[int, ...] = ()  # their indexes: kept in the notes as "header: value" lines
     bookkeeping: tuple[str, ...] = ()  # labels of an export's read-only columns, left out
+    # The order of day and month in each date column that writes them as numbers (03/04/1990),
+    # by column index: decided once for the column (crm.imports.dates).
+    date_orders: dict[int, DateOrder] = field(default_factory=dict)
 
     @cached_property
     def mapped(self) -> tuple[tuple[int, str], ...]:
@@ -196,6 +200,7 @@ def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:
         label, field = _header(scan, found, last, column)
         labels.append(label or f"column {column_letter(column)}")
         fields.append(field)
+    fields = _name_source(rows, last + 1, fields)
     if "name" in fields:
         # The whole name wins; the parts are kept in the notes like any unknown column.
         fields = [None if field in NAME_PARTS else field for field in fields]
@@ -212,6 +217,19 @@ def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:
     return ColumnMap(last + 1, tuple(labels), tuple(fields),
                      tuple(labels[c] for c in kept if fields[c] is None), kept,
                      tuple(labels[c] for c in sorted(exported) if _has_data(rows, last + 1, c)))
+
+
+def _name_source(rows: Sequence[Sequence[Cell]], first: int,
+                 fields: list[str | None]) -> list[str | None]:
+    """The fields with the whole-name column left out when it holds no value in any row but
+    the surname or given-name columns do (a column of formulas saved without their results,
+    or one nobody filled in): the parts then make the name."""
+    names = [c for c, field in enumerate(fields) if field == "name"]
+    parts = [c for c, field in enumerate(fields) if field in NAME_PARTS]
+    if not names or not parts or any(_has_data(rows, first, c) for c in names) \
+            or not any(_has_data(rows, first, c) for c in parts):
+        return fields
+    return [None if field == "name" else field for field in fields]
 
 
 def _splits_name(header: dict[int, str], below: dict[int, str]) -> bool:

@@ -3,6 +3,7 @@ matched to an existing customer by phone or e-mail (new, update, or refused)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from crm.actors import Actor
 from crm.errors import CrmError, ValidationError
 from crm.imports import cells
 from crm.imports.apply import NewCustomer
+from crm.imports.dates import column_order
 from crm.imports.formulas import unsaved_formula_columns
 from crm.imports.headers import ColumnMap, map_columns, names_customers
 from crm.imports.parts import check_rows
@@ -59,6 +61,9 @@ class Parsed:
     prepared: dict[int, NewCustomer] = field(default_factory=dict)
     # Columns whose cells are formulas without a saved value (crm.imports.formulas).
     unsaved_formulas: tuple[str, ...] = ()
+    # The sheet read and the workbook's visible worksheets, when it has several.
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
 
     @property
     def invalid(self) -> int:
@@ -88,9 +93,21 @@ def parse(actor: Actor, content: bytes, file_name: str, today: dt.date, *,
     if len(data) > max_rows:
         raise ValidationError("import.too_many_rows", field="file", rows=len(data),
                               max=max_rows)
+    columns = _with_date_orders(columns, data)
     parsed = _check_rows(actor, table, columns, data, today, progress)
     parsed.unsaved_formulas = unsaved_formula_columns(table.place, table.rows, columns)
+    if table.sheet is not None:
+        parsed.sheet, parsed.sheets = table.sheet, table.sheets
     return parsed
+
+
+def _with_date_orders(columns: ColumnMap, data: list[tuple[int, list[Cell]]]) -> ColumnMap:
+    """The columns with the order of day and month each date column shows, decided once for
+    the whole column before any row is checked."""
+    orders = {index: order for index, name in columns.mapped if name == "birthday"
+              for order in [column_order((number, row[index]) for number, row in data
+                                         if index < len(row))] if order is not None}
+    return dataclasses.replace(columns, date_orders=orders) if orders else columns
 
 
 def _check_rows(actor: Actor, table: Table, columns: ColumnMap,

@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,16 @@ _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NOT_TABLES = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!", b"\x1f\x8b", b"7z\xbc\xaf",
                b"BM", b"OggS", b"ID3", b"RIFF")
 _CHINESE = {"gbk", "gb2312", "gb18030", "hz", "cp936"}
+# Characters that show nothing (zero-width space and non-joiner, word joiner, byte order mark,
+# direction marks, soft hyphen): text pasted from web pages and WeChat carries them, and a
+# header holding one names no column. The zero-width joiner stays: it binds emoji sequences.
+_INVISIBLE = "\u00ad\u061c\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+# Spaces other than the plain one (no-break, thin, narrow no-break...) read as a plain one.
+# The ideographic space stays: lists line names up with it (crm.imports.rows).
+_OTHER_SPACES = "\u00a0\u2000-\u200a\u202f\u205f"
+_UNUSUAL = re.compile(f"[{_INVISIBLE}{_OTHER_SPACES}]")
+_INVISIBLE_CHARS = re.compile(f"[{_INVISIBLE}]")
+_SPACE_CHARS = re.compile(f"[{_OTHER_SPACES}]")
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,12 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     place: SheetPlace | None = None  # a workbook's sheet (crm.imports.formulas)
+    sheets: tuple[str, ...] = ()  # a workbook's visible worksheets, in its order
+
+    @property
+    def sheet(self) -> str | None:
+        """The name of the sheet read, when the workbook has others it might have been."""
+        return self.place.name if self.place is not None and len(self.sheets) > 1 else None
 
 
 def read_table(content: bytes, file_name: str = "", wanted: SheetTest | None = None) -> Table:
@@ -69,45 +86,73 @@ def read_table(content: bytes, file_name: str = "", wanted: SheetTest | None = N
     if not content.strip():
         raise ValidationError("import.empty", field="file")
     if content.startswith((_ZIP, _OLE)):
-        rows, place = _workbook_rows(content, wanted)
-        return Table(rows, "xlsx", place=place)
+        rows, place, sheets = _workbook_rows(content, wanted)
+        return Table(rows, "xlsx", place=place, sheets=sheets)
     if content.startswith(_NOT_TABLES):
         raise ValidationError("import.not_spreadsheet", field="file", name=file_name)
     text, encoding = decode(content, file_name)
+    if _UNUSUAL.search(text):  # one look at C speed; nearly every file has none
+        text = plain_text(text)
     delimiter = detect_delimiter(text)
     rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     return Table(rows, "csv", encoding, delimiter)
 
 
-def _workbook_rows(content: bytes,
-                   wanted: SheetTest | None) -> tuple[list[list[Cell]], SheetPlace | None]:
+def _workbook_rows(content: bytes, wanted: SheetTest | None
+                   ) -> tuple[list[list[Cell]], SheetPlace | None, tuple[str, ...]]:
+    """The rows of the sheet to read, where it lies, and the names of the visible worksheets
+    (from the workbook's list: the other sheets are not read)."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        names = tuple(meta.name for meta in book.sheets_metadata if _is_visible_worksheet(meta))
         first: tuple[list[list[Cell]], SheetPlace] | None = None
         for rows, place in _visible_sheets(book, content):
             if wanted is None or wanted(rows):
-                return rows, place
+                return rows, place, names
             first = (rows, place) if first is None else first
-        return first or ([], None)
+        return (*(first or ([], None)), names)
     except (CalamineError, ValueError, OSError) as exc:
         raise ValidationError("import.not_spreadsheet", field="file", name="") from exc
+
+
+def _is_visible_worksheet(meta) -> bool:
+    return str(meta.visible).endswith("Visible") and str(meta.typ).endswith("WorkSheet")
 
 
 def _visible_sheets(book, content: bytes) -> Iterator[tuple[list[list[Cell]], SheetPlace]]:
     """The rows of each visible worksheet that has any cell, in the workbook's order, and
     where they lie."""
     for index, meta in enumerate(book.sheets_metadata):
-        if str(meta.visible).endswith("Visible") and str(meta.typ).endswith("WorkSheet"):
+        if _is_visible_worksheet(meta):
             sheet = book.get_sheet_by_index(index)
             if sheet.height:
-                rows = [list(row) for row in sheet.iter_rows()]
+                rows = _plain_rows([list(row) for row in sheet.iter_rows()])
                 start_row, start_column = sheet.start or (0, 0)
                 # Rows are read from the sheet's first row or its first used one (versions
                 # differ), columns from the first used one.
                 yield rows, SheetPlace(content, meta.name,
                                        start_row - (len(rows) - sheet.height), start_column)
+
+
+def plain_text(value: str) -> str:
+    """``value`` without the characters that show nothing, its unusual spaces plain ones
+    (a no-break space inside a company's name becomes a space)."""
+    return _SPACE_CHARS.sub(" ", _INVISIBLE_CHARS.sub("", value))
+
+
+def _plain_rows(rows: list[list[Cell]]) -> list[list[Cell]]:
+    """The rows with every text cell as ``plain_text`` makes it. Looked for once in the whole
+    sheet's text (nearly every file has none); only then is each cell looked at."""
+    texts = "\x1f".join([cell for row in rows for cell in row if type(cell) is str])
+    if _UNUSUAL.search(texts) is None:
+        return rows
+    for row in rows:
+        for index, cell in enumerate(row):
+            if type(cell) is str and _UNUSUAL.search(cell):
+                row[index] = plain_text(cell)
+    return rows
 
 
 def decode(content: bytes, file_name: str = "") -> tuple[str, str]:

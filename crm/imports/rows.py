@@ -89,11 +89,15 @@ def collect(row: Sequence[Cell], columns: ColumnMap, today: dt.date) -> dict[str
         if index < len(row):
             cell = row[index]
             if not (cell is None or (type(cell) is str and (not cell or cell.isspace()))):
-                if name == "birthday" and _is_birth_month(cell, today):
-                    found.setdefault(BIRTH_MONTH, []).append(cell)
-                    found.setdefault(EXTRA, []).append(f"{columns.labels[index]}: "
-                                                       f"{cells.text(cell)}")
-                    continue
+                if name == "birthday":
+                    if _is_birth_month(cell, today):
+                        found.setdefault(BIRTH_MONTH, []).append(cell)
+                        found.setdefault(EXTRA, []).append(f"{columns.labels[index]}: "
+                                                           f"{cells.text(cell)}")
+                        continue
+                    order = columns.date_orders.get(index)
+                    if order is not None:  # 03/04/1990: read in the column's order
+                        cell = order.read(cell)
                 found.setdefault(name, []).append(cell)
     for index in columns.kept:
         if index < len(row) and not cells.is_empty(row[index]):

@@ -19,7 +19,7 @@ from bot.cli import main
 from crm import customers
 from storage.database import fetch_all
 from tests.conftest import without_outside_settings
-from tests.crm.import_files import csv_file, read_sheet
+from tests.crm.import_files import csv_file, read_sheet, xlsx_file
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 ROWS = [["姓名", "手机", "生日", "标签"], ["王小明", "13800138000", "1990-03-07", "VIP"],
@@ -305,6 +305,19 @@ def test_an_export_imported_again_names_its_bookkeeping_columns_as_left_out(
     _, out, _ = run(capsys, "import", str(tmp_path / "客户.xlsx"))
     assert "不导入（导出文件自带的记录列，只读）：创建时间" in out
     assert "无法识别" not in out
+
+
+def test_the_dry_run_of_a_workbook_of_several_sheets_names_the_sheet_read(
+        capsys, tmp_path, monkeypatch) -> None:
+    source = tmp_path / "list.xlsx"
+    source.write_bytes(xlsx_file([["Name", "Phone"], ["Wang Wu", "13800138000"]],
+                                 sheet="2024", after=[("2023", [["Name", "Phone"],
+                                                                ["Zhao Liu", "13900139000"]])]))
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    _, out, _ = run(capsys, "import", str(source))
+    assert "list.xlsx: 1 row — 1 new" in out
+    assert "read from the sheet “2024” (the workbook has 2: 2024, 2023); if the list is on" \
+        " another sheet, move it first" in out, out
 
 
 def test_a_chinese_dry_run_lists_the_columns_it_cannot_place_with_the_enumeration_comma(

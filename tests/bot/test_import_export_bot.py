@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import io
 import itertools
 import threading
@@ -193,11 +194,53 @@ def test_a_phone_with_an_extension_is_refused_saying_so(chat, locale, words) -> 
 ])
 def test_a_workbook_of_formulas_without_results_says_so_once(chat, locale, words) -> None:
     chat.send(MANAGER, "/start", language=locale)
-    rows = [["姓", "名", "姓名", "电话"], ["王", "五", "=A2&B2", "13800138061"],
-            ["赵", "六", "=A3&B3", "13800138062"]]
+    rows = [["电话", "姓名"], ["13800138061", "=A2"], ["13800138062", "=A3"]]
     preview = sent(chat.send_document(MANAGER, "名单.xlsx", content=xlsx_file(rows)))[-1]
     assert preview.text.count(words) == 1, preview.text
     assert preview.text.index("WPS") < preview.text.index("•")  # before the refused rows
+
+
+@pytest.mark.parametrize(("locale", "words"), [
+    ("en", "📄 Read from the sheet “客户名单” (the workbook has 3: 说明, 客户名单, 旧名单)."),
+    ("zh-CN", "📄 读取的是工作表“客户名单”（本文件共 3 个工作表：说明、客户名单、旧名单）。"),
+])
+def test_the_dry_run_of_a_workbook_of_several_sheets_names_the_sheet_read(chat, locale,
+                                                                          words) -> None:
+    chat.send(MANAGER, "/start", language=locale)
+    book = xlsx_file([["姓名", "手机"], ["王五", "13800138063"]], sheet="客户名单",
+                     before=[("说明", [["请在下一页填写客户"]])],
+                     after=[("旧名单", [["姓名", "手机"], ["赵六", "13800138064"]])])
+    preview = sent(chat.send_document(MANAGER, "名单.xlsx", content=book))[-1]
+    assert words in preview.text, preview.text
+    chat.press(MANAGER, preview.buttons[0][1])
+    assert customer_count() == 1 and fetch_one("select name from customer")[0] == "王五"
+    one_sheet = xlsx_file([["姓名", "手机"], ["李四", "13800138065"]])
+    preview = sent(chat.send_document(MANAGER, "名单.xlsx", content=one_sheet))[-1]
+    assert "📄" not in preview.text  # a workbook of one sheet: nothing to mistake
+
+
+@pytest.mark.parametrize(("locale", "refusal", "settled"), [
+    ("en", "• row 2: 生日: 03/04/1990 could be 3 April 1990 (day first) or 4 March 1990 (month"
+           " first), and no other row of this column tells which; write it as 1990-04-03 or"
+           " 1990-03-04",
+     "📅 生日: dates such as 03/04/1990 are read day first (3 April), as row 3 shows"
+     " (25/03/1990)"),
+    ("zh-CN", "• 第 2 行：生日：03/04/1990 可能是 1990年4月3日（日在前），也可能是 1990年3月4日"
+              "（月在前），本列其他行也看不出是哪种写法；请写成 1990-04-03 或 1990-03-04",
+     "📅 生日：03/04/1990 这样的日期按日在前读取（4月3日），第 3 行的 25/03/1990 表明了这种写法"),
+])
+def test_a_date_that_reads_two_ways_is_refused_with_both_unless_the_column_settles_it(
+        chat, locale, refusal, settled) -> None:
+    chat.send(MANAGER, "/start", language=locale)
+    rows = [["姓名", "手机", "生日"], ["王五", "13800138071", "03/04/1990"]]
+    preview = sent(chat.send_document(MANAGER, "名单.csv", content=csv_file(rows)))[-1]
+    assert refusal in preview.text, preview.text
+    rows.append(["赵六", "13800138072", "25/03/1990"])
+    preview = sent(chat.send_document(MANAGER, "名单.csv", content=csv_file(rows)))[-1]
+    assert settled in preview.text and "•" not in preview.text, preview.text
+    chat.press(MANAGER, preview.buttons[0][1])
+    assert fetch_one("select birthday from customer where name = '王五'")[0] in (
+        dt.date(1990, 4, 3), "1990-04-03")
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])

@@ -20,9 +20,10 @@ def csv_file(rows: Sequence[Sequence[object]], *, encoding: str = "utf-8",
 
 def xlsx_file(rows: Sequence[Sequence[object]], *, merges: Sequence[str] = (),
               sheet: str = "客户",
-              before: Sequence[tuple[str, Sequence[Sequence[object]]]] = ()) -> bytes:
+              before: Sequence[tuple[str, Sequence[Sequence[object]]]] = (),
+              after: Sequence[tuple[str, Sequence[Sequence[object]]]] = ()) -> bytes:
     """A workbook whose sheet ``sheet`` holds ``rows`` (None leaves a cell empty), after the
-    sheets ``before`` ((title, rows): a cover page, instructions)."""
+    sheets ``before`` ((title, rows): a cover page, instructions) and before ``after``."""
     book = Workbook()
     book.remove(book.active)
     for title, cover in before:
@@ -34,6 +35,10 @@ def xlsx_file(rows: Sequence[Sequence[object]], *, merges: Sequence[str] = (),
         page.append(list(row))
     for cells in merges:
         page.merge_cells(cells)
+    for title, others in after:
+        back = book.create_sheet(title)
+        for row in others:
+            back.append(list(row))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -193,14 +193,100 @@ def _with_saved_results(content: bytes, results: dict[str, str]) -> bytes:
 
 
 def test_a_column_of_formulas_without_results_is_explained_once_in_the_dry_run(cast) -> None:
-    rows = [["客户名单"], ["姓", "名", "姓名", "手机", "微信"],
-            ["王", "五", "=A3&B3", "13800138101", None],
-            ["赵", "六", "=CONCATENATE(A4,B4)", "13800138102", None]]
+    rows = [["客户名单"], ["手机", "微信", "姓名", "公司"],
+            ["13800138101", None, "=A3", "=B3"], ["13800138102", None, "=A4", "=B4"]]
     preview = imports.preview_import(cast.manager, "名单.xlsx", xlsx_file(rows), now=T0)
-    assert preview.unsaved_formulas == ("姓名",)
+    assert preview.unsaved_formulas == ("姓名", "公司")
     assert (preview.new, preview.invalid) == (0, 2)
-    saved = _with_saved_results(xlsx_file(rows), {"C3": "王五", "C4": "赵六"})
+    saved = _with_saved_results(xlsx_file(rows), {"C3": "王五", "C4": "赵六", "D3": "甲",
+                                                  "D4": "乙"})
     preview = imports.preview_import(cast.manager, "名单.xlsx", saved, now=T0)
     assert (preview.unsaved_formulas, preview.new) == ((), 2)  # the empty 微信 says nothing
     imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
     assert card_by_phone("+8613800138102").name == "赵六"
+
+
+def test_a_name_column_of_formulas_without_results_gives_way_to_the_name_parts(cast) -> None:
+    rows = [["客户名单"], ["姓", "名", "姓名", "手机"],
+            ["王", "五", "=A3&B3", "13800138103"],
+            ["赵", "六", "=CONCATENATE(A4,B4)", "13800138104"]]
+    preview = imports.preview_import(cast.manager, "名单.xlsx", xlsx_file(rows), now=T0)
+    assert preview.unsaved_formulas == ("姓名",)  # still said, so the file gets fixed
+    assert (preview.new, preview.invalid, preview.unknown_columns) == (2, 0, ())
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    wang = card_by_phone("+8613800138103")
+    assert (wang.name, wang.notes) == ("王五", None)
+    assert card_by_phone("+8613800138104").name == "赵六"
+    # Saved by Excel, the name column has its values again and is the name, as before.
+    saved = _with_saved_results(xlsx_file(rows), {"C3": "王小五", "C4": "赵小六"})
+    preview = imports.preview_import(cast.manager, "名单.xlsx", saved, now=T0)
+    assert preview.unknown_columns == ("姓", "名") and preview.unsaved_formulas == ()
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_invisible_characters_pasted_from_web_pages_do_not_hide_columns_or_values(
+        cast, kind) -> None:
+    # A zero-width space, a byte order mark, a word joiner and a no-break space, as copying
+    # from a web page or WeChat leaves them.
+    rows = [["\u200b姓名", "手机\ufeff", "公司\u2060", "标签"],
+            ["张伟\u200b", "\u200b13800138111", "Acme\u00a0Trading", "VIP\u200d😀"]]
+    content = csv_file(rows, encoding="utf-8-sig") if kind == "csv" else xlsx_file(rows)
+    preview = imports.preview_import(cast.manager, f"名单.{kind}", content, now=T0)
+    assert (preview.new, preview.invalid, preview.unknown_columns) == (1, 0, ())
+    assert [label for label, _ in preview.columns] == ["姓名", "手机", "公司", "标签"]
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    zhang = card_by_phone("+8613800138111")
+    assert (zhang.name, zhang.company.name) == ("张伟", "Acme Trading")
+    assert zhang.tags == ("VIP\u200d😀",)  # a joiner inside an emoji sequence is content
+
+
+@pytest.mark.parametrize(("telling", "read_as"), [
+    ("25/03/1990", dt.date(1990, 4, 3)),  # a day above 12 first: the column is day first
+    ("03/25/1990", dt.date(1990, 3, 4)),  # ... second: month first
+])
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_date_column_whose_other_rows_settle_the_order_reads_every_row_so(
+        cast, telling, read_as, kind) -> None:
+    rows = [["姓名", "手机", "生日"], ["甲", "13800138121", "03/04/1990"],
+            ["乙", "13800138122", telling], ["丙", "13800138123", "'07/07/1990"],
+            ["丁", "13800138124", "03.04.1990 00:00"]]
+    content = csv_file(rows) if kind == "csv" else xlsx_file(rows)
+    preview = imports.preview_import(cast.manager, f"名单.{kind}", content, now=T0)
+    assert (preview.new, preview.invalid, preview.problems) == (4, 0, ())
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert card_by_phone("+8613800138121").birthday == read_as
+    assert card_by_phone("+8613800138122").birthday == dt.date(1990, 3, 25)
+    assert card_by_phone("+8613800138123").birthday == dt.date(1990, 7, 7)
+    assert card_by_phone("+8613800138124").birthday == read_as
+
+
+def test_a_date_nothing_settles_is_refused_with_both_readings_and_how_to_write_it(cast) -> None:
+    rows = [["姓名", "手机", "生日"], ["甲", "13800138131", "03/04/1990"],
+            ["乙", "13800138132", "1990-05-06"], ["丙", "13800138133", "31/04/1990"],
+            ["丁", "13800138134", "00/04/1990"]]
+    preview = imports.preview_import(cast.manager, "名单.csv", csv_file(rows), now=T0)
+    assert [(p.row, p.column, p.code) for p in preview.problems] == [
+        (2, "生日", "import.date_ambiguous"), (4, "生日", "validation.date"),
+        (5, "生日", "validation.date")]
+    params = preview.problems[0].params
+    assert (params["value"], params["day_first_iso"], params["month_first_iso"]) == (
+        "03/04/1990", "1990-04-03", "1990-03-04")
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert fetch_one("select count(*) from customer")[0] == 1  # only 乙, nothing guessed
+
+
+def test_a_date_column_written_both_ways_refuses_the_rows_it_cannot_settle(cast) -> None:
+    rows = [["姓名", "手机", "生日"], ["甲", "13800138141", "25/03/1990"],
+            ["乙", "13800138142", "03/25/1991"], ["丙", "13800138143", "03/04/1990"]]
+    preview = imports.preview_import(cast.manager, "名单.csv", csv_file(rows), now=T0)
+    [problem] = preview.problems
+    assert (problem.row, problem.column, problem.code) == (4, "生日", "import.date_orders_mixed")
+    assert {key: problem.params[key] for key in ("day_first_row", "day_first_example",
+                                                 "month_first_row", "month_first_example")} == {
+        "day_first_row": 2, "day_first_example": "25/03/1990",
+        "month_first_row": 3, "month_first_example": "03/25/1991"}
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    # A value with one reading only is that day, whichever way the column writes others.
+    assert card_by_phone("+8613800138141").birthday == dt.date(1990, 3, 25)
+    assert card_by_phone("+8613800138142").birthday == dt.date(1991, 3, 25)
+    assert fetch_one("select count(*) from customer")[0] == 2
