@@ -326,7 +326,8 @@ def assign_ticket(actor: Actor, ticket_id: int, assignee_id: int | None, *,
 
 def set_ticket_status(actor: Actor, ticket_id: int, status: str, *,
                       now: dt.datetime | None = None) -> TicketView:
-    """Move a ticket along; resolving asks the customer to rate it."""
+    """Move a ticket along; resolving asks the customer to rate it, closing one that was not
+    resolved tells them it is closed (and asks too)."""
     require(actor, Action.EDIT)
     now = now or utcnow()
     status = inputs.choice(status, STATUSES, field="status")
@@ -340,9 +341,16 @@ def set_ticket_status(actor: Actor, ticket_id: int, status: str, *,
         _change(actor, ticket_id, "ticket.status", {"status": [row[6], status]},
                 "status = ?" + stamps + clock,
                 ((status, now) if stamps else (status,)) + clock_params, now)
-        if status in ("resolved", "reopened"):
+        if _customer_hears(row[6], status):
             add_message(ticket_id, "system", status, now, relay=row[20] is not None)
     return get_ticket(actor, ticket_id)
+
+
+def _customer_hears(current: str, status: str) -> bool:
+    """Whether the customer is told of a staff move from ``current`` to ``status``: resolved
+    (asked to rate), reopened, and closed unless it was resolved first (they heard then, and
+    a second word about the same ending would only confuse)."""
+    return status in ("resolved", "reopened") or (status == "closed" and current != "resolved")
 
 
 def set_ticket_priority(actor: Actor, ticket_id: int, priority: str, *,

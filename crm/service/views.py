@@ -100,6 +100,7 @@ class Relay:
     file_kind: str | None
     staff_name: str | None
     status: str  # the ticket's status when sent
+    rated: bool = False  # the customer has rated it: the stars are not offered again
 
 
 @dataclass(frozen=True)

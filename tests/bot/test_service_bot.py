@@ -1016,3 +1016,59 @@ def test_a_question_too_long_for_a_ticket_is_asked_for_again_not_dropped(
     assert fetch_one("select count(*) from ticket")[0] == 0
     chat.send(ALICE, "打印机卡纸\n每打印十页就卡一次")
     assert fetch_one("select subject from ticket")[0] == "打印机卡纸"
+
+
+@pytest.mark.parametrize(("language", "closed", "write", "rate", "reopened"), [
+    ("zh", "已关闭", "✍️ 留言", "请为我们的服务评分", "已重新打开"),
+    ("en", "is closed", "✍️ Write", "How did we do?", "open again")])
+def test_a_customer_is_told_when_staff_close_their_ticket_without_resolving_it(
+        chat, staff, language, closed, write, rate, reopened) -> None:
+    ticket_id = open_ticket(chat, ALICE, language, "打印机卡纸")
+    told = len(to(chat, ALICE))
+    chat.press(AGENT, f"kS:{ticket_id}:closed")
+    [news] = [c for c in chat.stub.sent() if int(c.params["chat_id"]) == ALICE][told:]
+    assert closed in news.params["text"] and rate in news.params["text"]
+    labels = [label for label, _ in news.buttons()]
+    assert "5⭐" in labels and write in labels
+    # Writing on it, as the message says, opens it again.
+    chat.press(ALICE, dict(news.buttons())[write])
+    [sent] = chat.send(ALICE, "还是卡纸", language=language)
+    assert reopened in sent.text
+    assert fetch_one("select status from ticket")[0] == "reopened"
+
+
+def test_a_customer_hears_of_the_end_of_a_ticket_once(chat, staff) -> None:
+    closed = open_ticket(chat, ALICE, "zh", "无法登录")
+    told = len(to(chat, ALICE))
+    chat.press(AGENT, f"kS:{closed}:closed")
+    [news] = to(chat, ALICE)[told:]
+    assert "已关闭" in news
+    resolved = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    told = len(to(chat, ALICE))
+    chat.press(AGENT, f"kS:{resolved}:resolved")
+    chat.press(AGENT, f"kS:{resolved}:closed")  # resolved first: they heard then
+    [news] = to(chat, ALICE)[told:]
+    assert "已解决" in news and "已关闭" not in news
+    # Closed by their own rating: nothing to tell them but the thanks.
+    rated = open_ticket(chat, ALICE, "zh", "发票问题")
+    chat.press(AGENT, f"kS:{rated}:resolved")
+    told = len(to(chat, ALICE))
+    chat.press(ALICE, f"qs:{rated}:4")
+    run(chat, service_jobs.deliver_relays)
+    [thanks] = to(chat, ALICE)[told:]
+    assert "谢谢" in thanks and "已关闭" not in thanks
+
+
+def test_closing_tickets_tells_only_the_customers_on_telegram(chat, staff) -> None:
+    caller = customers.create_customer(staff["agent"], customers.CustomerDraft(
+        name="王小明", phones=("13800138000",)))
+    by_phone = service.open_ticket(staff["agent"], caller.id, "电话里说发票开错了")
+    in_chat = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    before = len(chat.stub.sent())
+    chat.press(AGENT, f"kS:{by_phone.id}:closed")
+    chat.press(AGENT, f"kS:{in_chat}:closed")
+    run(chat, service_jobs.deliver_relays)
+    [news] = [c for c in chat.stub.sent()[before:] if int(c.params["chat_id"]) != AGENT]
+    assert int(news.params["chat_id"]) == ALICE and "已关闭" in news.params["text"]
+    assert fetch_one("select count(*) from ticket_message where relay_status is not null"
+                     " and ticket_id = ?", (by_phone.id,))[0] == 0
