@@ -18,7 +18,7 @@ from crm.localtime import installation_today
 from crm.numbering import next_number
 from crm.paging import Page
 from crm.permissions import Action, allows, denied, require
-from crm.sales.outbox import notify
+from crm.sales.outbox import moment, notify
 from crm.service.sla import OPEN_STATUSES, PRIORITIES, STATUSES, due_times, resumed_due
 from crm.service.views import TicketMessageView, TicketSummary, TicketView
 from crm.users import check_can_own
@@ -371,7 +371,22 @@ def set_ticket_priority(actor: Actor, ticket_id: int, priority: str, *,
                 "priority = ?, first_response_due_at = ?, resolution_due_at = ?,"
                 " first_breach_alerted_at = null, resolution_breach_alerted_at = null",
                 (priority, first_due, resolution_due), now)
+        if priority != row[7]:
+            _tell_assignee_of_priority(actor, row, priority, resolution_due, now)
     return get_ticket(actor, ticket_id)
+
+
+def _tell_assignee_of_priority(actor: Actor, row: tuple, priority: str,
+                               resolution_due: dt.datetime, now: dt.datetime) -> None:
+    """Whoever works the ticket hears when someone else changes its priority (a manager
+    raising it to urgent), with the new resolution time: their plan for the day may change."""
+    if row[9] is None or row[9] == actor.user_id:
+        return
+    notify(row[9], "ticket.priority_changed",
+           {"number": row[1], "subject": row[4], "by": None if actor.is_system else actor.name,
+            "previous": {"code": f"ticket.priority.{row[7]}"},
+            "priority": {"code": f"ticket.priority.{priority}"},
+            "due": moment(resolution_due), "ticket_id": row[0]}, now, customer_id=row[2])
 
 
 def customer_tickets(actor: Actor, customer_id: int, *, limit: int = 10) -> list[TicketSummary]:

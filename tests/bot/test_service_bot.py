@@ -1072,3 +1072,24 @@ def test_closing_tickets_tells_only_the_customers_on_telegram(chat, staff) -> No
     assert int(news.params["chat_id"]) == ALICE and "已关闭" in news.params["text"]
     assert fetch_one("select count(*) from ticket_message where relay_status is not null"
                      " and ticket_id = ?", (by_phone.id,))[0] == 0
+
+
+@pytest.mark.parametrize(("language", "changed", "due", "button"), [
+    ("zh-CN", "的优先级从 高 改为 🔥 紧急", "前解决", "🎫 打开工单"),
+    ("en", "from High to 🔥 Urgent", "resolve by", "🎫 Open the ticket")])
+def test_the_assignee_is_told_when_someone_else_changes_their_tickets_priority(
+        chat, staff, language, changed, due, button) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    chat.press(AGENT, f"kA:{ticket_id}:{staff['agent'].user_id}")
+    chat.press(AGENT, f"kP:{ticket_id}:high")  # their own change: nothing to tell them
+    run(chat, deliver_notifications)
+    told, manager_told = len(to(chat, AGENT)), len(to(chat, MANAGER))
+    chat.press(MANAGER, f"kP:{ticket_id}:urgent")
+    chat.press(MANAGER, f"kP:{ticket_id}:urgent")  # the same again changes nothing
+    run(chat, deliver_notifications)
+    [news] = [c for c in chat.stub.sent() if int(c.params["chat_id"]) == AGENT][told:]
+    assert "Wang Manager" in news.params["text"] and changed in news.params["text"]
+    assert due in news.params["text"] and "打印机卡纸" in news.params["text"]
+    assert news.buttons() == [(button, f"k:{ticket_id}")]
+    assert len(to(chat, MANAGER)) == manager_told  # who made the change is not told of it
