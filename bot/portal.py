@@ -385,9 +385,10 @@ async def _unsubscribe(update: Update, context: session.Context) -> None:
     if agreed is None:
         await update.effective_message.reply_text(t(locale, "portal.nothing_to_unsubscribe"))
         return
-    await update.effective_message.reply_text(
-        t(locale, "portal.unsubscribed"),
-        reply_markup=keyboard([[(t(locale, "portal.button_resubscribe"), data("qU", *agreed))]]))
+    # ↩ gives back what they had agreed to: with nothing, it would have nothing to undo.
+    undo = [[(t(locale, "portal.button_resubscribe"), data("qU", *agreed))]] if agreed else []
+    await update.effective_message.reply_text(t(locale, "portal.unsubscribed"),
+                                              reply_markup=keyboard(undo) if undo else None)
 
 
 async def _search(update: Update, context: session.Context, text: str) -> None:

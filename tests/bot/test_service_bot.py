@@ -1093,3 +1093,26 @@ def test_the_assignee_is_told_when_someone_else_changes_their_tickets_priority(
     assert due in news.params["text"] and "打印机卡纸" in news.params["text"]
     assert news.buttons() == [(button, f"k:{ticket_id}")]
     assert len(to(chat, MANAGER)) == manager_told  # who made the change is not told of it
+
+
+@pytest.mark.parametrize(("language", "undone", "already"), [
+    ("zh", "已撤销", "已经撤销过了"), ("en", "Undone", "already undone")])
+def test_a_second_press_on_undo_says_it_was_already_undone_and_changes_nothing(
+        chat, staff, language, undone, already) -> None:
+    ticket_id = open_ticket(chat, ALICE, language, "发票问题")
+    customer_id = fetch_one("select customer_id from ticket where id = ?", (ticket_id,))[0]
+    consent.record_consent(Actor.system(), customer_id, "email", True, method="written")
+    [answer] = chat.send(ALICE, "unsubscribe", language=language)
+    [first] = shown(chat.press(ALICE, answer.buttons[0][1]))
+    assert undone in first.text
+    recorded = fetch_one("select count(*) from consent")[0]
+    [second] = shown(chat.press(ALICE, answer.buttons[0][1]))
+    assert already in second.text and undone not in second.text
+    assert fetch_one("select count(*) from consent")[0] == recorded
+    assert consent_now(customer_id) == {"email": True, "telegram": False}
+
+
+def test_an_unsubscribe_that_withdrew_nothing_offers_no_undo(chat, staff) -> None:
+    open_ticket(chat, ALICE, "en", "Invoice")  # on file, but never agreed to marketing
+    [answer] = chat.send(ALICE, "unsubscribe", language="en")
+    assert "You are unsubscribed" in answer.text and answer.buttons == []
