@@ -6,21 +6,29 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 from crm import audit, runtime
 from crm.actors import Actor
 from crm.clock import as_datetime, utcnow
 from crm.customers import inputs
 from crm.customers.interactions import merged_from
-from crm.customers.load import require_visible
+from crm.customers.load import load_card, require_visible
+from crm.customers.views import CustomerCard
 from crm.errors import Conflict, NotFound, ValidationError
-from crm.localtime import installation_today
+from crm.localtime import installation_today, local_today
 from crm.numbering import next_number
 from crm.paging import Page
 from crm.permissions import Action, allows, denied, require
 from crm.sales.outbox import moment, notify
 from crm.service.sla import OPEN_STATUSES, PRIORITIES, STATUSES, due_times, resumed_due
-from crm.service.views import TicketMessageView, TicketSummary, TicketView
+from crm.service.views import (
+    CUSTOMER_CARD,
+    CUSTOMER_READ,
+    TicketMessageView,
+    TicketSummary,
+    TicketView,
+)
 from crm.users import check_can_own
 from crm.visibility import can_see, scope_of
 from storage.database import database, fetch_all, fetch_one, insert, sql
@@ -110,9 +118,29 @@ def _visible_row(actor: Actor, ticket_id: int) -> tuple:
 
 
 def get_ticket(actor: Actor, ticket_id: int) -> TicketView:
-    """A ticket with its whole conversation, internal notes included."""
+    """A ticket with its whole conversation, internal notes included, and how the actor may
+    open its customer."""
     row = _visible_row(actor, ticket_id)
-    return view_of(row, messages_of(ticket_id, internal=True))
+    return replace(view_of(row, messages_of(ticket_id, internal=True)),
+                   customer_access=_customer_access(actor, row))
+
+
+def _customer_access(actor: Actor, row: tuple) -> str | None:
+    """The whole card for whoever sees the customer; for the assignee who does not (support
+    working the ticket of a customer sales own), the card to read, so they can call the
+    customer back; for anyone else (the open queue), nothing."""
+    if can_see(actor, row[18], row[19]):
+        return CUSTOMER_CARD
+    return CUSTOMER_READ if row[9] is not None and row[9] == actor.user_id else None
+
+
+def ticket_customer(actor: Actor, ticket_id: int) -> CustomerCard:
+    """The card of a ticket's customer, to read, for whoever may open it from the ticket (see
+    ``_customer_access``); NotFound for anyone else."""
+    row = _visible_row(actor, ticket_id)
+    if _customer_access(actor, row) is None:
+        raise NotFound("customer.not_found")
+    return load_card(row[2], today=local_today(actor, utcnow()))
 
 
 def is_ticket_number(text: str) -> bool:

@@ -1116,3 +1116,38 @@ def test_an_unsubscribe_that_withdrew_nothing_offers_no_undo(chat, staff) -> Non
     open_ticket(chat, ALICE, "en", "Invoice")  # on file, but never agreed to marketing
     [answer] = chat.send(ALICE, "unsubscribe", language="en")
     assert "You are unsubscribed" in answer.text and answer.buttons == []
+
+
+@pytest.mark.parametrize(("language", "read_only"), [
+    ("zh-CN", "仅供查看"), ("en", "To read only")])
+def test_support_working_a_ticket_can_read_the_customer_that_sales_own(
+        chat, staff, language, read_only) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    sales = users.add_user(Actor.system(), 8304, "agent", "Zhao Sales").as_actor()
+    buyer = customers.create_customer(sales, customers.CustomerDraft(
+        name="王小明", phones=("13800138000",)))
+    own = {"phone_number": "+8613800138000", "first_name": "王", "user_id": ALICE}
+    chat.deliver({"message": chat._message(ALICE, "zh", contact=own)})
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    chat.press(MANAGER, f"kA:{ticket_id}:{staff['agent'].user_id}")  # support works it
+    [card] = shown(chat.press(AGENT, f"k:{ticket_id}"))
+    [customer] = shown(chat.press(AGENT, card.button("👤")))
+    assert "王小明" in customer.text and "138" in customer.text and read_only in customer.text
+    assert "Zhao Sales" in customer.text
+    assert customer.buttons == [(customer.buttons[0][0], f"k:{ticket_id}")]  # back, nothing else
+    # The owner still gets the whole card, its buttons with it.
+    [whole] = shown(chat.press(8304, shown(chat.press(8304, f"k:{ticket_id}"))[0].button("👤")))
+    assert read_only not in whole.text and f"lg:{buyer.id}:call" in str(whole.buttons)
+
+
+def test_a_ticket_in_the_open_queue_shows_no_customer_button_to_staff_who_cannot_open_it(
+        chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")  # a newcomer: nobody's customer
+    [card] = shown(chat.press(AGENT, f"k:{ticket_id}"))
+    assert "👤" not in str(card.buttons) and "💬 回复" in str(card.buttons)
+    # a forged button is no grant: crm refuses it
+    assert chat.alerts(chat.press(AGENT, f"kc:{ticket_id}")) == ["未找到该客户，或您无权查看。"]
+    chat.press(AGENT, f"kA:{ticket_id}:{staff['agent'].user_id}")  # taken: now they work it
+    [card] = shown(chat.press(AGENT, f"k:{ticket_id}"))
+    [customer] = shown(chat.press(AGENT, card.button("👤")))
+    assert "User8401" in customer.text
