@@ -385,9 +385,10 @@ async def _unsubscribe(update: Update, context: session.Context) -> None:
     if agreed is None:
         await update.effective_message.reply_text(t(locale, "portal.nothing_to_unsubscribe"))
         return
-    await update.effective_message.reply_text(
-        t(locale, "portal.unsubscribed"),
-        reply_markup=keyboard([[(t(locale, "portal.button_resubscribe"), data("qU", *agreed))]]))
+    # ↩ gives back what they had agreed to: with nothing, it would have nothing to undo.
+    undo = [[(t(locale, "portal.button_resubscribe"), data("qU", *agreed))]] if agreed else []
+    await update.effective_message.reply_text(t(locale, "portal.unsubscribed"),
+                                              reply_markup=keyboard(undo) if undo else None)
 
 
 async def _search(update: Update, context: session.Context, text: str) -> None:
@@ -542,17 +543,31 @@ def _ticket_buttons(locale: str, ticket: TicketView, *,
     rows: list[list[Button]] = [*shown, [(t(locale, "portal.button_write"),
                                           data("qr", ticket.id))]]
     if ticket.status == "resolved" and ticket.rating is None:
-        rows.append([(str(n) + "⭐", data("qs", ticket.id, n)) for n in range(1, 6)])
+        rows.append(_star_row(ticket.id))
     rows.append([(t(locale, "portal.button_mine"), data("ql"))])
     return keyboard(rows)
 
 
 def rating_buttons(ticket_id: int) -> InlineKeyboardMarkup:
     """1-5 stars under the "resolved" message."""
-    return keyboard([[(str(n) + "⭐", data("qs", ticket_id, n)) for n in range(1, 6)]])
+    return keyboard([_star_row(ticket_id)])
+
+
+def closed_buttons(locale: str, ticket_id: int, *, stars: bool) -> InlineKeyboardMarkup:
+    """Under "your ticket is closed": the stars (``stars``), then write (which opens it
+    again) or see the ticket."""
+    return keyboard([_star_row(ticket_id) if stars else [], _reply_row(locale, ticket_id)])
 
 
 def reply_buttons(locale: str, ticket_id: int) -> InlineKeyboardMarkup:
     """Under a relayed staff answer: write back, or see the whole ticket."""
-    return keyboard([[(t(locale, "portal.button_write"), data("qr", ticket_id)),
-                      (t(locale, "portal.button_view"), data("qt", ticket_id))]])
+    return keyboard([_reply_row(locale, ticket_id)])
+
+
+def _star_row(ticket_id: int) -> list[Button]:
+    return [(str(n) + "⭐", data("qs", ticket_id, n)) for n in range(1, 6)]
+
+
+def _reply_row(locale: str, ticket_id: int) -> list[Button]:
+    return [(t(locale, "portal.button_write"), data("qr", ticket_id)),
+            (t(locale, "portal.button_view"), data("qt", ticket_id))]

@@ -82,10 +82,10 @@ def phone_text(value: str) -> str:
     return format_phone(value, "ZZ")
 
 
-def customer_card(locale: str, card: CustomerCard, *, timezone: str, open_deals: str = "—",
-                  next_reminder: str = "—") -> str:
+def customer_card(locale: str, card: CustomerCard, *, timezone: str,
+                  open_deals: str | None = "—", next_reminder: str | None = "—") -> str:
     """The customer card as an HTML message (``open_deals`` and ``next_reminder`` are already
-    rendered lines' values)."""
+    rendered lines' values; None leaves the line out, for a reader not shown them)."""
     e = html.escape
     lines = [f"<b>{e(card.name)}</b>" + (f" · {e(card.company.name)}" if card.company else "")]
     phone, email = card.primary("phone"), card.primary("email")
@@ -105,8 +105,10 @@ def customer_card(locale: str, card: CustomerCard, *, timezone: str, open_deals:
                    status=t(locale, f"status.{card.status}")))
     lines.append(t(locale, "card.last_contact",
                    when=when(locale, card.last_interaction_at, timezone)))
-    lines.append(t(locale, "card.open_deals", deals=open_deals))
-    lines.append(t(locale, "card.next_reminder", reminder=next_reminder))
+    if open_deals is not None:
+        lines.append(t(locale, "card.open_deals", deals=open_deals))
+    if next_reminder is not None:
+        lines.append(t(locale, "card.next_reminder", reminder=next_reminder))
     return "\n".join(lines)
 
 

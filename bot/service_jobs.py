@@ -6,19 +6,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from telegram import InlineKeyboardMarkup
 from telegram.ext import Application
 
 from bot import session
 from bot.i18n import resolve_locale, t
 from bot.jobs import deliver_once
 from bot.long_text import MAX_CAPTION, units
-from bot.portal import rating_buttons, reply_buttons
+from bot.portal import closed_buttons, rating_buttons, reply_buttons
 from crm import service
 from crm.clock import utcnow
 from crm.service.views import Relay
 
 log = logging.getLogger(__name__)
 BATCH = 30
+STATUS_NEWS = ("resolved", "reopened", "closed")  # system messages: a staff move, said
 
 
 async def deliver_relays(application: Application, now: dt.datetime | None = None) -> str:
@@ -41,11 +43,9 @@ async def _relay(application: Application, relay: Relay, customer_locale: str | 
 
 async def _send(application: Application, relay: Relay, locale: str) -> None:
     bot = application.bot
-    if relay.body in ("resolved", "reopened") and relay.staff_name is None:
-        await bot.send_message(relay.telegram_id, t(locale, f"portal.{relay.body}",
-                                                    number=relay.ticket_number),
-                               reply_markup=rating_buttons(relay.ticket_id)
-                               if relay.body == "resolved" else None)
+    if relay.body in STATUS_NEWS and relay.staff_name is None:
+        text, markup = _status_news(locale, relay)
+        await bot.send_message(relay.telegram_id, text, reply_markup=markup)
         return
     def answer(body: str) -> str:
         return t(locale, "portal.answer", number=relay.ticket_number,
@@ -61,6 +61,22 @@ async def _send(application: Application, relay: Relay, locale: str) -> None:
     else:  # a caption holds 1,024 characters: the words follow the file, whole
         await send(relay.telegram_id, relay.file_id, caption=answer("").rstrip())
         await bot.send_message(relay.telegram_id, text, reply_markup=markup)
+
+
+def _status_news(locale: str, relay: Relay) -> tuple[str, InlineKeyboardMarkup | None]:
+    """What the customer reads when staff move their ticket on: resolved or closed, the stars
+    (unless rated already); closed, also how to open it again."""
+    stars = None if relay.rated else rating_buttons(relay.ticket_id)
+    if relay.body == "closed":
+        text = t(locale, "portal.closed", number=relay.ticket_number,
+                 button=t(locale, "portal.button_write", html_escape=False))
+        if stars is not None:
+            text += "\n" + t(locale, "portal.how_did_we_do")
+        return text, closed_buttons(locale, relay.ticket_id, stars=stars is not None)
+    if relay.body == "resolved":
+        key = "portal.resolved_rated" if relay.rated else "portal.resolved"
+        return t(locale, key, number=relay.ticket_number), stars
+    return t(locale, "portal.reopened", number=relay.ticket_number), None
 
 
 async def alert_breaches(application: Application, now: dt.datetime) -> str:

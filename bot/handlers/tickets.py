@@ -2,14 +2,15 @@
 with Reply, Note, Assign, Status and Priority, and a new ticket from the customer card.
 
 Callback data: k:<id> card · kv:<view>:<offset> lists · kr:<id> reply · kn:<id> note ·
-ka:<id> / kA:<id>:<staff or 0> assign · ks:<id> / kS:<id>:<status> · kp:<id> / kP:<id>:<prio>
-· kk:<id> back from those pickers to the card's buttons.
+kc:<id> the customer to read · ka:<id> / kA:<id>:<staff or 0> assign · ks:<id> / kS:<id>:<status>
+· kp:<id> / kP:<id>:<prio> · kk:<id> back from those pickers to the card's buttons.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Callable
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -29,7 +30,7 @@ from bot.i18n import t
 from bot.keyboards import Button, data, keyboard, parse
 from bot.long_text import fits_one_message, reply_in_parts
 from bot.portal import file_of
-from bot.render import clip, merged_from_lines, pager, span, when
+from bot.render import clip, customer_card, merged_from_lines, pager, span, when
 from bot.service_jobs import deliver_relays
 from crm import customers, sales, service
 from crm.actors import Actor
@@ -137,8 +138,18 @@ def card_keyboard(locale: str, ticket: TicketView, actor: Actor,
                      [b("reply", "kr", ticket.id), b("note", "kn", ticket.id)] if edits else [],
                      [b("assign", "ka", ticket.id), b("status", "ks", ticket.id),
                       b("priority", "kp", ticket.id)] if edits else [],
-                     [b("customer", "c", ticket.customer_id), b("remind", "rk", ticket.id),
+                     [*_customer_button(b, ticket), b("remind", "rk", ticket.id),
                       b("list", "kv", *back_to)]])
+
+
+def _customer_button(b: Callable[..., Button], ticket: TicketView) -> list[Button]:
+    """👤 opens the customer's card as crm allows the reader: whole, to read from the ticket,
+    or not at all (no button that would end in "not found")."""
+    if ticket.customer_access == service.CUSTOMER_CARD:
+        return [b("customer", "c", ticket.customer_id)]
+    if ticket.customer_access == service.CUSTOMER_READ:
+        return [b("customer", "kc", ticket.id)]
+    return []
 
 
 def _last_list(context: session.Context) -> tuple[str, int]:
@@ -200,6 +211,20 @@ async def open_card(update: Update, context: session.Context) -> None:
                               int(parse(update.callback_query.data)[1]))
     await update.callback_query.answer()
     await show_card(update, context, ticket)
+
+
+async def customer_to_read(update: Update, context: session.Context) -> None:
+    """kc:<id>: the customer of a ticket the reader works but whose customer they do not see,
+    to read (crm checks again), with the way back to the ticket."""
+    ticket_id = int(parse(update.callback_query.data)[1])
+    card = await session.db(context, service.ticket_customer, session.actor(context), ticket_id)
+    locale = session.locale(context)
+    text = (customer_card(locale, card, timezone=session.timezone(context), open_deals=None,
+                          next_reminder=None)
+            + "\n\n" + t(locale, "ticket.customer_read_only"))
+    await update.callback_query.answer()
+    back = (t(locale, "ticket.button.back", html_escape=False), data("k", ticket_id))
+    await update.callback_query.message.reply_text(text, reply_markup=keyboard([[back]]))
 
 
 async def send_file(update: Update, context: session.Context) -> None:
@@ -427,6 +452,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("tickets", tickets_command))
     for callback, pattern in (
             (open_card, rf"^k:{ID}$"), (send_file, rf"^kf:{ID}:{ID}$"),
+            (customer_to_read, rf"^kc:{ID}$"),
             (list_view, r"^kv:(mine|unassigned|breaching|open):\d+$"),
             (assign_menu, rf"^ka:{ID}$"), (assign, rf"^kA:{ID}:{ID}$"),
             (status_menu, rf"^ks:{ID}$"), (set_status, rf"^kS:{ID}:[a-z]+$"),

@@ -42,9 +42,12 @@ from crm.service.tickets import (
     reply_to_ticket,
     set_ticket_priority,
     set_ticket_status,
+    ticket_customer,
     ticket_to_answer,
 )
 from crm.service.views import (
+    CUSTOMER_CARD,
+    CUSTOMER_READ,
     ArticleView,
     Relay,
     SentNotice,
@@ -55,7 +58,8 @@ from crm.service.views import (
 from crm.service.waiting import FreeText, reply_to_waiting, take_back_reply, waiting_tickets
 
 __all__ = [
-    "OPEN_STATUSES", "PRIORITIES", "STATUSES", "VIEWS", "ArticleView", "FreeText", "PortalUser",
+    "CUSTOMER_CARD", "CUSTOMER_READ", "OPEN_STATUSES", "PRIORITIES", "STATUSES", "VIEWS",
+    "ArticleView", "FreeText", "PortalUser",
     "RateLimited", "Relay", "SentNotice", "TicketMessageView", "TicketSummary", "TicketView",
     "acknowledge_resolution", "add_note",
     "alert_sla_breaches", "assign_ticket", "claim_relays", "customer_reply", "customer_tickets",
@@ -65,8 +69,8 @@ __all__ = [
     "list_own_tickets", "list_tickets",
     "mark_relay_failed", "mark_relayed", "open_customer_ticket", "open_ticket", "rate_ticket",
     "reply_to_ticket", "reply_to_waiting", "search_articles", "set_ticket_priority",
-    "set_ticket_status", "take_back_reply", "ticket_to_answer", "undo_unsubscribe",
-    "unsubscribe", "waiting_tickets",
+    "set_ticket_status", "take_back_reply", "ticket_customer", "ticket_to_answer",
+    "undo_unsubscribe", "unsubscribe", "waiting_tickets",
     "write_article",
 ]
 

@@ -353,7 +353,9 @@ def unsubscribe(user: PortalUser, *, now: dt.datetime | None = None) -> tuple[st
 def undo_unsubscribe(user: PortalUser, channels: tuple[str, ...], *,
                      now: dt.datetime | None = None) -> tuple[str, ...]:
     """Give back consent on ``channels`` the customer withdrew themselves in the chat (a
-    forged button grants nothing they had not withdrawn); returns the channels restored."""
+    forged button grants nothing they had not withdrawn); returns the channels restored.
+    Nothing left to give back (a second press on ↩) is a Conflict: nothing changes, and the
+    customer is not told it was undone again."""
     now = now or utcnow()
     with database.atomic():
         customer_id = find_customer(user)
@@ -362,6 +364,8 @@ def undo_unsubscribe(user: PortalUser, channels: tuple[str, ...], *,
         latest = consent.latest_by_channel(customer_id)
         restored = tuple(c for c in consent.CONSENT_CHANNELS if c in channels
                          and latest.get(c) == (False, "chat", None))
+        if not restored:
+            raise Conflict("portal.already_undone")
         consent.record_customer_choice(_customer_actor(user), customer_id, restored, True,
                                        "unsubscribe undone", now)
     return restored

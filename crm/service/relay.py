@@ -32,12 +32,12 @@ def claim_relays(limit: int, now: dt.datetime) -> list[tuple[Relay, str | None]]
             return []
         rows = fetch_all(
             "select m.id, t.id, t.number, c.telegram_user_id, m.body, m.file_id, m.file_kind,"
-            " s.name, t.status, c.telegram_locale from ticket_message m"
+            " s.name, t.status, t.rating is not null, c.telegram_locale from ticket_message m"
             " join ticket t on t.id = m.ticket_id join customer c on c.id = t.customer_id"
             " left join staff_user s on s.id = m.staff_id"
             f" where m.id in ({', '.join('?' * len(ids))}) order by m.created_at, m.id",
             tuple(ids))
-    return [(Relay(*r[:9]), r[9]) for r in rows]
+    return [(Relay(*r[:9], rated=bool(r[9])), r[10]) for r in rows]
 
 
 def mark_relayed(message_id: int, now: dt.datetime) -> bool:

@@ -6,21 +6,29 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 from crm import audit, runtime
 from crm.actors import Actor
 from crm.clock import as_datetime, utcnow
 from crm.customers import inputs
 from crm.customers.interactions import merged_from
-from crm.customers.load import require_visible
+from crm.customers.load import load_card, require_visible
+from crm.customers.views import CustomerCard
 from crm.errors import Conflict, NotFound, ValidationError
-from crm.localtime import installation_today
+from crm.localtime import installation_today, local_today
 from crm.numbering import next_number
 from crm.paging import Page
 from crm.permissions import Action, allows, denied, require
-from crm.sales.outbox import notify
+from crm.sales.outbox import moment, notify
 from crm.service.sla import OPEN_STATUSES, PRIORITIES, STATUSES, due_times, resumed_due
-from crm.service.views import TicketMessageView, TicketSummary, TicketView
+from crm.service.views import (
+    CUSTOMER_CARD,
+    CUSTOMER_READ,
+    TicketMessageView,
+    TicketSummary,
+    TicketView,
+)
 from crm.users import check_can_own
 from crm.visibility import can_see, scope_of
 from storage.database import database, fetch_all, fetch_one, insert, sql
@@ -110,9 +118,29 @@ def _visible_row(actor: Actor, ticket_id: int) -> tuple:
 
 
 def get_ticket(actor: Actor, ticket_id: int) -> TicketView:
-    """A ticket with its whole conversation, internal notes included."""
+    """A ticket with its whole conversation, internal notes included, and how the actor may
+    open its customer."""
     row = _visible_row(actor, ticket_id)
-    return view_of(row, messages_of(ticket_id, internal=True))
+    return replace(view_of(row, messages_of(ticket_id, internal=True)),
+                   customer_access=_customer_access(actor, row))
+
+
+def _customer_access(actor: Actor, row: tuple) -> str | None:
+    """The whole card for whoever sees the customer; for the assignee who does not (support
+    working the ticket of a customer sales own), the card to read, so they can call the
+    customer back; for anyone else (the open queue), nothing."""
+    if can_see(actor, row[18], row[19]):
+        return CUSTOMER_CARD
+    return CUSTOMER_READ if row[9] is not None and row[9] == actor.user_id else None
+
+
+def ticket_customer(actor: Actor, ticket_id: int) -> CustomerCard:
+    """The card of a ticket's customer, to read, for whoever may open it from the ticket (see
+    ``_customer_access``); NotFound for anyone else."""
+    row = _visible_row(actor, ticket_id)
+    if _customer_access(actor, row) is None:
+        raise NotFound("customer.not_found")
+    return load_card(row[2], today=local_today(actor, utcnow()))
 
 
 def is_ticket_number(text: str) -> bool:
@@ -326,7 +354,8 @@ def assign_ticket(actor: Actor, ticket_id: int, assignee_id: int | None, *,
 
 def set_ticket_status(actor: Actor, ticket_id: int, status: str, *,
                       now: dt.datetime | None = None) -> TicketView:
-    """Move a ticket along; resolving asks the customer to rate it."""
+    """Move a ticket along; resolving asks the customer to rate it, closing one that was not
+    resolved tells them it is closed (and asks too)."""
     require(actor, Action.EDIT)
     now = now or utcnow()
     status = inputs.choice(status, STATUSES, field="status")
@@ -340,9 +369,16 @@ def set_ticket_status(actor: Actor, ticket_id: int, status: str, *,
         _change(actor, ticket_id, "ticket.status", {"status": [row[6], status]},
                 "status = ?" + stamps + clock,
                 ((status, now) if stamps else (status,)) + clock_params, now)
-        if status in ("resolved", "reopened"):
+        if _customer_hears(row[6], status):
             add_message(ticket_id, "system", status, now, relay=row[20] is not None)
     return get_ticket(actor, ticket_id)
+
+
+def _customer_hears(current: str, status: str) -> bool:
+    """Whether the customer is told of a staff move from ``current`` to ``status``: resolved
+    (asked to rate), reopened, and closed unless it was resolved first (they heard then, and
+    a second word about the same ending would only confuse)."""
+    return status in ("resolved", "reopened") or (status == "closed" and current != "resolved")
 
 
 def set_ticket_priority(actor: Actor, ticket_id: int, priority: str, *,
@@ -363,7 +399,22 @@ def set_ticket_priority(actor: Actor, ticket_id: int, priority: str, *,
                 "priority = ?, first_response_due_at = ?, resolution_due_at = ?,"
                 " first_breach_alerted_at = null, resolution_breach_alerted_at = null",
                 (priority, first_due, resolution_due), now)
+        if priority != row[7]:
+            _tell_assignee_of_priority(actor, row, priority, resolution_due, now)
     return get_ticket(actor, ticket_id)
+
+
+def _tell_assignee_of_priority(actor: Actor, row: tuple, priority: str,
+                               resolution_due: dt.datetime, now: dt.datetime) -> None:
+    """Whoever works the ticket hears when someone else changes its priority (a manager
+    raising it to urgent), with the new resolution time: their plan for the day may change."""
+    if row[9] is None or row[9] == actor.user_id:
+        return
+    notify(row[9], "ticket.priority_changed",
+           {"number": row[1], "subject": row[4], "by": None if actor.is_system else actor.name,
+            "previous": {"code": f"ticket.priority.{row[7]}"},
+            "priority": {"code": f"ticket.priority.{priority}"},
+            "due": moment(resolution_due), "ticket_id": row[0]}, now, customer_id=row[2])
 
 
 def customer_tickets(actor: Actor, customer_id: int, *, limit: int = 10) -> list[TicketSummary]:

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from crm.customers.views import MergedFrom
 
+CUSTOMER_CARD = "card"
+CUSTOMER_READ = "read"
+
 
 @dataclass(frozen=True)
 class TicketMessageView:
@@ -50,6 +53,10 @@ class TicketView:
     resolution_paused: dt.timedelta = dt.timedelta(0)
     merged_from: MergedFrom | None = None  # came with a customer record merged into this one
     closed_at: dt.datetime | None = None
+    # How the reader may open the ticket's customer: CUSTOMER_CARD (they see the customer: the
+    # whole card), CUSTOMER_READ (they work the ticket of a customer they do not see: the card
+    # to read, from the ticket), or None (not at all).
+    customer_access: str | None = None
 
     def breaching(self, now: dt.datetime) -> bool:
         """Whether a service level has been missed and the ticket is still open; a ticket
@@ -100,6 +107,7 @@ class Relay:
     file_kind: str | None
     staff_name: str | None
     status: str  # the ticket's status when sent
+    rated: bool = False  # the customer has rated it: the stars are not offered again
 
 
 @dataclass(frozen=True)

@@ -1016,3 +1016,138 @@ def test_a_question_too_long_for_a_ticket_is_asked_for_again_not_dropped(
     assert fetch_one("select count(*) from ticket")[0] == 0
     chat.send(ALICE, "打印机卡纸\n每打印十页就卡一次")
     assert fetch_one("select subject from ticket")[0] == "打印机卡纸"
+
+
+@pytest.mark.parametrize(("language", "closed", "write", "rate", "reopened"), [
+    ("zh", "已关闭", "✍️ 留言", "请为我们的服务评分", "已重新打开"),
+    ("en", "is closed", "✍️ Write", "How did we do?", "open again")])
+def test_a_customer_is_told_when_staff_close_their_ticket_without_resolving_it(
+        chat, staff, language, closed, write, rate, reopened) -> None:
+    ticket_id = open_ticket(chat, ALICE, language, "打印机卡纸")
+    told = len(to(chat, ALICE))
+    chat.press(AGENT, f"kS:{ticket_id}:closed")
+    [news] = [c for c in chat.stub.sent() if int(c.params["chat_id"]) == ALICE][told:]
+    assert closed in news.params["text"] and rate in news.params["text"]
+    labels = [label for label, _ in news.buttons()]
+    assert "5⭐" in labels and write in labels
+    # Writing on it, as the message says, opens it again.
+    chat.press(ALICE, dict(news.buttons())[write])
+    [sent] = chat.send(ALICE, "还是卡纸", language=language)
+    assert reopened in sent.text
+    assert fetch_one("select status from ticket")[0] == "reopened"
+
+
+def test_a_customer_hears_of_the_end_of_a_ticket_once(chat, staff) -> None:
+    closed = open_ticket(chat, ALICE, "zh", "无法登录")
+    told = len(to(chat, ALICE))
+    chat.press(AGENT, f"kS:{closed}:closed")
+    [news] = to(chat, ALICE)[told:]
+    assert "已关闭" in news
+    resolved = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    told = len(to(chat, ALICE))
+    chat.press(AGENT, f"kS:{resolved}:resolved")
+    chat.press(AGENT, f"kS:{resolved}:closed")  # resolved first: they heard then
+    [news] = to(chat, ALICE)[told:]
+    assert "已解决" in news and "已关闭" not in news
+    # Closed by their own rating: nothing to tell them but the thanks.
+    rated = open_ticket(chat, ALICE, "zh", "发票问题")
+    chat.press(AGENT, f"kS:{rated}:resolved")
+    told = len(to(chat, ALICE))
+    chat.press(ALICE, f"qs:{rated}:4")
+    run(chat, service_jobs.deliver_relays)
+    [thanks] = to(chat, ALICE)[told:]
+    assert "谢谢" in thanks and "已关闭" not in thanks
+
+
+def test_closing_tickets_tells_only_the_customers_on_telegram(chat, staff) -> None:
+    caller = customers.create_customer(staff["agent"], customers.CustomerDraft(
+        name="王小明", phones=("13800138000",)))
+    by_phone = service.open_ticket(staff["agent"], caller.id, "电话里说发票开错了")
+    in_chat = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    before = len(chat.stub.sent())
+    chat.press(AGENT, f"kS:{by_phone.id}:closed")
+    chat.press(AGENT, f"kS:{in_chat}:closed")
+    run(chat, service_jobs.deliver_relays)
+    [news] = [c for c in chat.stub.sent()[before:] if int(c.params["chat_id"]) != AGENT]
+    assert int(news.params["chat_id"]) == ALICE and "已关闭" in news.params["text"]
+    assert fetch_one("select count(*) from ticket_message where relay_status is not null"
+                     " and ticket_id = ?", (by_phone.id,))[0] == 0
+
+
+@pytest.mark.parametrize(("language", "changed", "due", "button"), [
+    ("zh-CN", "的优先级从 高 改为 🔥 紧急", "前解决", "🎫 打开工单"),
+    ("en", "from High to 🔥 Urgent", "resolve by", "🎫 Open the ticket")])
+def test_the_assignee_is_told_when_someone_else_changes_their_tickets_priority(
+        chat, staff, language, changed, due, button) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    chat.press(AGENT, f"kA:{ticket_id}:{staff['agent'].user_id}")
+    chat.press(AGENT, f"kP:{ticket_id}:high")  # their own change: nothing to tell them
+    run(chat, deliver_notifications)
+    told, manager_told = len(to(chat, AGENT)), len(to(chat, MANAGER))
+    chat.press(MANAGER, f"kP:{ticket_id}:urgent")
+    chat.press(MANAGER, f"kP:{ticket_id}:urgent")  # the same again changes nothing
+    run(chat, deliver_notifications)
+    [news] = [c for c in chat.stub.sent() if int(c.params["chat_id"]) == AGENT][told:]
+    assert "Wang Manager" in news.params["text"] and changed in news.params["text"]
+    assert due in news.params["text"] and "打印机卡纸" in news.params["text"]
+    assert news.buttons() == [(button, f"k:{ticket_id}")]
+    assert len(to(chat, MANAGER)) == manager_told  # who made the change is not told of it
+
+
+@pytest.mark.parametrize(("language", "undone", "already"), [
+    ("zh", "已撤销", "已经撤销过了"), ("en", "Undone", "already undone")])
+def test_a_second_press_on_undo_says_it_was_already_undone_and_changes_nothing(
+        chat, staff, language, undone, already) -> None:
+    ticket_id = open_ticket(chat, ALICE, language, "发票问题")
+    customer_id = fetch_one("select customer_id from ticket where id = ?", (ticket_id,))[0]
+    consent.record_consent(Actor.system(), customer_id, "email", True, method="written")
+    [answer] = chat.send(ALICE, "unsubscribe", language=language)
+    [first] = shown(chat.press(ALICE, answer.buttons[0][1]))
+    assert undone in first.text
+    recorded = fetch_one("select count(*) from consent")[0]
+    [second] = shown(chat.press(ALICE, answer.buttons[0][1]))
+    assert already in second.text and undone not in second.text
+    assert fetch_one("select count(*) from consent")[0] == recorded
+    assert consent_now(customer_id) == {"email": True, "telegram": False}
+
+
+def test_an_unsubscribe_that_withdrew_nothing_offers_no_undo(chat, staff) -> None:
+    open_ticket(chat, ALICE, "en", "Invoice")  # on file, but never agreed to marketing
+    [answer] = chat.send(ALICE, "unsubscribe", language="en")
+    assert "You are unsubscribed" in answer.text and answer.buttons == []
+
+
+@pytest.mark.parametrize(("language", "read_only"), [
+    ("zh-CN", "仅供查看"), ("en", "To read only")])
+def test_support_working_a_ticket_can_read_the_customer_that_sales_own(
+        chat, staff, language, read_only) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    sales = users.add_user(Actor.system(), 8304, "agent", "Zhao Sales").as_actor()
+    buyer = customers.create_customer(sales, customers.CustomerDraft(
+        name="王小明", phones=("13800138000",)))
+    own = {"phone_number": "+8613800138000", "first_name": "王", "user_id": ALICE}
+    chat.deliver({"message": chat._message(ALICE, "zh", contact=own)})
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
+    chat.press(MANAGER, f"kA:{ticket_id}:{staff['agent'].user_id}")  # support works it
+    [card] = shown(chat.press(AGENT, f"k:{ticket_id}"))
+    [customer] = shown(chat.press(AGENT, card.button("👤")))
+    assert "王小明" in customer.text and "138" in customer.text and read_only in customer.text
+    assert "Zhao Sales" in customer.text
+    assert customer.buttons == [(customer.buttons[0][0], f"k:{ticket_id}")]  # back, nothing else
+    # The owner still gets the whole card, its buttons with it.
+    [whole] = shown(chat.press(8304, shown(chat.press(8304, f"k:{ticket_id}"))[0].button("👤")))
+    assert read_only not in whole.text and f"lg:{buyer.id}:call" in str(whole.buttons)
+
+
+def test_a_ticket_in_the_open_queue_shows_no_customer_button_to_staff_who_cannot_open_it(
+        chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")  # a newcomer: nobody's customer
+    [card] = shown(chat.press(AGENT, f"k:{ticket_id}"))
+    assert "👤" not in str(card.buttons) and "💬 回复" in str(card.buttons)
+    # a forged button is no grant: crm refuses it
+    assert chat.alerts(chat.press(AGENT, f"kc:{ticket_id}")) == ["未找到该客户，或您无权查看。"]
+    chat.press(AGENT, f"kA:{ticket_id}:{staff['agent'].user_id}")  # taken: now they work it
+    [card] = shown(chat.press(AGENT, f"k:{ticket_id}"))
+    [customer] = shown(chat.press(AGENT, card.button("👤")))
+    assert "User8401" in customer.text
