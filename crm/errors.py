@@ -93,6 +93,9 @@ _DEFAULTS: dict[str, str] = {
     "deal.lost_reason_required": "say why the deal was lost: one of {allowed}",
     "deal.lost_note_required": "for the reason \"other\", add a few words",
     "deal.moved_meanwhile": "someone else moved this deal meanwhile; open it again",
+    "deal.already_won": "{title} was already won on {day}; nothing changed",
+    "deal.already_lost": "{title} was already lost on {day}; nothing changed",
+    "deal.moved_since": "{title} has moved to another stage since; nothing changed",
     "product.not_found": "product not found",
     "product.sku": "{value} is not a valid SKU (no spaces)",
     "product.sku_taken": "another product already has the SKU {sku}",
@@ -192,6 +195,11 @@ class PermissionDenied(CrmError):
 
 class Conflict(CrmError):
     """The action clashes with existing data (a duplicate, a stale edit)."""
+
+
+class ChangedSince(Conflict):
+    """The action was chosen on a view of the record that is out of date (it was won, paid,
+    closed or done since): nothing changed, and the record should be shown again as it is."""
 
 
 class Duplicate(Conflict):

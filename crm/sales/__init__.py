@@ -27,6 +27,7 @@ from crm.sales.deal_load import (
     list_stage_deals,
 )
 from crm.sales.deals import (
+    check_deal_unmoved,
     create_deal,
     delete_deal,
     move_deal_to_stage,
@@ -88,6 +89,7 @@ __all__ = [
     "assign_lead",
     "assign_new_lead",
     "change_order_status",
+    "check_deal_unmoved",
     "choose_assignee",
     "claim_notifications",
     "configure_assignment",
