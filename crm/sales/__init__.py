@@ -41,10 +41,11 @@ from crm.sales.orders import (
     get_order,
     list_customer_orders,
     order_moves,
+    order_to_cancel,
     update_order_lines,
 )
 from crm.sales.outbox import claim_notifications, mark_failed, mark_sent
-from crm.sales.payments import record_payment, void_payment
+from crm.sales.payments import order_to_pay, record_payment, void_payment
 from crm.sales.pipelines import (
     add_stage,
     archive_stage,
@@ -127,6 +128,8 @@ __all__ = [
     "move_assignment_rule",
     "move_deal_to_stage",
     "order_moves",
+    "order_to_cancel",
+    "order_to_pay",
     "owner_choices",
     "reassign_lead",
     "record_payment",

@@ -79,6 +79,8 @@ def check_order_transition(current: str, wanted: str) -> None:
     if wanted not in ORDER_TRANSITIONS:
         raise ValidationError("validation.choice", field="status", value=wanted,
                               allowed=tuple(ORDER_TRANSITIONS))
+    if wanted == current:  # asked again, e.g. from an older card
+        raise ValidationError("order.already", field="status", status=wanted)
     if wanted not in ORDER_TRANSITIONS[current]:
         raise ValidationError("order.transition", field="status", current=current,
                               status=wanted)

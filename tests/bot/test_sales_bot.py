@@ -232,6 +232,44 @@ def test_the_current_card_of_a_won_deal_still_reopens_it(bot, agent) -> None:
     assert sales.get_deal(agent, deal.id).stage.name_en == "Contacted"
 
 
+@pytest.mark.parametrize(("locale", "presses", "cancelled"), [
+    ("en", {"Mark shipped": "An order that is cancelled cannot become shipped",
+            "Record a payment": "This order is cancelled and takes no payments",
+            "Cancel the order": "The order is already cancelled; nothing changed"},
+     "· cancelled"),
+    ("zh-CN", {"发货": "订单状态不能从 已取消 变为 已发货", "登记收款": "该订单已取消，不能再收款",
+               "取消订单": "订单已经是已取消状态，未做任何更改"}, "· 已取消")])
+def test_an_older_order_cards_buttons_on_an_order_cancelled_since_change_nothing(
+        bot, db, locale, presses, cancelled) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    order_id = sales.move_deal_to_stage(me, a_deal(me).id, stage_id("won"),
+                                        create_order=True).order_id
+    sales.change_order_status(me, order_id, "confirmed")
+    old = shown(bot.press(AGENT, f"o:{order_id}"))
+    sales.change_order_status(me, order_id, "cancelled")
+    for label, told in presses.items():
+        replies = bot.press(AGENT, old.button(label))
+        assert told in bot.alerts(replies)[0], label
+        redrawn = shown(replies)
+        assert redrawn.method == "editMessageText" and cancelled in redrawn.text
+        assert [name for name, _ in redrawn.buttons if "💰" in name or "🚚" in name] == []
+    order = sales.get_order(me, order_id)
+    assert (order.status, order.paid) == ("cancelled", Decimal(0))
+
+
+def test_an_older_order_cards_payment_button_on_an_order_paid_since_asks_nothing(bot,
+                                                                                 agent) -> None:
+    order_id = sales.move_deal_to_stage(agent, a_deal(agent, amount="500").id,
+                                        stage_id("won"), create_order=True).order_id
+    sales.change_order_status(agent, order_id, "confirmed")
+    old = shown(bot.press(AGENT, f"o:{order_id}"))
+    sales.record_payment(agent, order_id, "500", "cash")
+    replies = bot.press(AGENT, old.button("登记收款"))
+    assert "已全额付清" in bot.alerts(replies)[0]
+    assert "登记收款" not in [name for name, _ in shown(replies).buttons]
+    assert "未付 <b>¥0.00</b>" in shown(replies).text
+
+
 def test_the_reason_other_asks_for_a_note(bot, agent) -> None:
     deal = a_deal(agent)
     question = shown(bot.press(AGENT, f"dm:{deal.id}:{stage_id('lost')}"))
