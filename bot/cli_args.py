@@ -198,6 +198,22 @@ def _fitting(text: str, width: int) -> int:
 class ColumnsFormatter(argparse.HelpFormatter):
     """argparse's help layout, wrapped by the columns a terminal shows (Chinese is two wide)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._wide_headings: set[str] = set()
+
+    def start_section(self, heading: str | None) -> None:
+        if heading and columns(heading[-1]) == 2:
+            self._wide_headings.add(heading)
+        super().start_section(heading)
+
+    def format_help(self) -> str:
+        # argparse ends every heading with an ASCII colon; after Chinese words it is "："
+        text = super().format_help()
+        for heading in self._wide_headings:
+            text = re.sub(rf"(?m)^( *){re.escape(heading)}:$", rf"\g<1>{heading}：", text)
+        return text
+
     def _split_lines(self, text: str, width: int) -> list[str]:
         return wrap(text, width)
 

@@ -143,7 +143,8 @@ def money(locale: str, amount: Decimal | None, code: str) -> str:
 
 
 # Errors whose ``current`` and ``status`` are status codes, and where their words are.
-_STATUS_WORDS = {"order.transition": "order.status", "ticket.transition": "ticket.status"}
+_STATUS_WORDS = {"order.transition": "order.status", "order.already": "order.status",
+                 "ticket.transition": "ticket.status"}
 
 
 def _shown_params(locale: str, code: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -93,6 +93,9 @@ _DEFAULTS: dict[str, str] = {
     "deal.lost_reason_required": "say why the deal was lost: one of {allowed}",
     "deal.lost_note_required": "for the reason \"other\", add a few words",
     "deal.moved_meanwhile": "someone else moved this deal meanwhile; open it again",
+    "deal.already_won": "{title} was already won on {day}; nothing changed",
+    "deal.already_lost": "{title} was already lost on {day}; nothing changed",
+    "deal.moved_since": "{title} has moved to another stage since; nothing changed",
     "product.not_found": "product not found",
     "product.sku": "{value} is not a valid SKU (no spaces)",
     "product.sku_taken": "another product already has the SKU {sku}",
@@ -108,11 +111,13 @@ _DEFAULTS: dict[str, str] = {
     "order.not_draft": "only a draft order's lines can change (this one is {status})",
     "order.total_below_paid": "the new total {total} is less than the {paid} already paid",
     "order.transition": "an order that is {current} cannot become {status}",
+    "order.already": "the order is already {status}; nothing changed",
     "order.empty": "an order needs at least one line",
     "order.has_payments": "{paid} has been paid on this order; void the payments first",
     "payment.not_found": "payment not found",
     "payment.overpayment": "{amount} is more than the {outstanding} still outstanding",
     "payment.order_cancelled": "this order is cancelled and takes no payments",
+    "payment.paid_in_full": "{number} is paid in full; nothing is outstanding",
     "payment.voided": "this payment is already void",
     "lead.not_lead": "only customers with status lead are assigned by the rules",
     "lead.same_owner": "{owner} already owns {customer_name}; nothing changed",
@@ -200,6 +205,11 @@ class PermissionDenied(CrmError):
 
 class Conflict(CrmError):
     """The action clashes with existing data (a duplicate, a stale edit)."""
+
+
+class ChangedSince(Conflict):
+    """The action was chosen on a view of the record that is out of date (it was won, paid,
+    closed or done since): nothing changed, and the record should be shown again as it is."""
 
 
 class Duplicate(Conflict):

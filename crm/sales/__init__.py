@@ -27,6 +27,7 @@ from crm.sales.deal_load import (
     list_stage_deals,
 )
 from crm.sales.deals import (
+    check_deal_unmoved,
     create_deal,
     delete_deal,
     move_deal_to_stage,
@@ -40,10 +41,11 @@ from crm.sales.orders import (
     get_order,
     list_customer_orders,
     order_moves,
+    order_to_cancel,
     update_order_lines,
 )
 from crm.sales.outbox import claim_notifications, mark_failed, mark_sent
-from crm.sales.payments import record_payment, void_payment
+from crm.sales.payments import order_to_pay, record_payment, void_payment
 from crm.sales.pipelines import (
     add_stage,
     archive_stage,
@@ -88,6 +90,7 @@ __all__ = [
     "assign_lead",
     "assign_new_lead",
     "change_order_status",
+    "check_deal_unmoved",
     "choose_assignee",
     "claim_notifications",
     "configure_assignment",
@@ -125,6 +128,8 @@ __all__ = [
     "move_assignment_rule",
     "move_deal_to_stage",
     "order_moves",
+    "order_to_cancel",
+    "order_to_pay",
     "owner_choices",
     "reassign_lead",
     "record_payment",

@@ -10,12 +10,13 @@ from crm.actors import Actor
 from crm.clock import utcnow
 from crm.customers.load import require_visible
 from crm.errors import Conflict, NotFound, ValidationError
+from crm.localtime import zone_of
 from crm.permissions import Action, require
 from crm.sales import money
 from crm.sales.access import check_assignee
 from crm.sales.deal_load import load_deal, visible_row
 from crm.sales.pipelines import load_pipeline, load_stage
-from crm.sales.rules import check_stage_move
+from crm.sales.rules import check_seen_stage, check_stage_move
 from crm.sales.views import DealView, PipelineView, StageView
 from crm.validation import check_length, parse_date
 from storage.database import database, fetch_one, insert, sql
@@ -94,16 +95,21 @@ def _record_move(actor: Actor, deal_id: int, from_stage: int | None, to_stage: i
 
 def move_deal_to_stage(actor: Actor, deal_id: int, stage_id: int, *,
                        lost_reason: str | None = None, lost_note: str | None = None,
-                       create_order: bool = False, now: dt.datetime | None = None) -> DealView:
+                       create_order: bool = False, seen_stage_id: int | None = None,
+                       now: dt.datetime | None = None) -> DealView:
     """Move a deal to another stage of its pipeline, keeping the move in its history.
 
     A lost stage needs a reason (see LOST_REASONS); a won stage can open a draft order for the
-    deal's amount (``create_order``); moving back to an open stage reopens the deal.
+    deal's amount (``create_order``); moving back to an open stage reopens the deal. With
+    ``seen_stage_id`` (the stage the actor saw it in), a deal moved since is left alone:
+    ChangedSince says it was won, lost or moved.
     """
     require(actor, Action.EDIT)
     now = now or utcnow()
     with database.atomic():
         row = visible_row(actor, deal_id)
+        if seen_stage_id is not None and row[12] != seen_stage_id:
+            check_deal_unmoved(actor, load_deal(deal_id), seen_stage_id)
         target = load_stage(stage_id)
         _check_target(row[11], target)
         if target.id == row[12]:
@@ -126,6 +132,12 @@ def move_deal_to_stage(actor: Actor, deal_id: int, stage_id: int, *,
         if target.kind == "won" and create_order:
             _order_from_deal(actor, deal_id, now)
     return load_deal(deal_id)
+
+
+def check_deal_unmoved(actor: Actor, deal: DealView, seen_stage_id: int | None) -> None:
+    """Raise ChangedSince when ``deal`` has left the stage the actor saw it in (its closing day
+    in the actor's time zone)."""
+    check_seen_stage(deal, seen_stage_id, zone_of(actor))
 
 
 def _check_target(pipeline_id: int, target: StageView) -> None:

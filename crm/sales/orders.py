@@ -177,6 +177,17 @@ def order_moves(actor: Actor, order: OrderView) -> tuple[str, ...]:
                                      paid=order.paid > 0)
 
 
+def order_to_cancel(actor: Actor, order_id: int) -> OrderView:
+    """The order about to be cancelled (the user is asked first), refused at once when it can
+    no longer be: cancelled, shipped or completed already, or paid on."""
+    require(actor, Action.EDIT)
+    order = get_order(actor, order_id)
+    rules.check_order_transition(order.status, "cancelled")
+    if order.paid > 0:
+        raise Conflict("order.has_payments", paid=order.paid, currency=order.currency)
+    return order
+
+
 def change_order_status(actor: Actor, order_id: int, status: str, *,
                         now: dt.datetime | None = None) -> OrderView:
     """Move an order along draft → confirmed → shipped → completed, or cancel it."""

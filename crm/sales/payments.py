@@ -12,14 +12,26 @@ from crm.errors import Conflict, NotFound, ValidationError
 from crm.localtime import local_today
 from crm.permissions import Action, require
 from crm.sales import money
-from crm.sales.orders import visible_order
-from crm.sales.views import PAYMENT_METHODS, PaymentView
+from crm.sales.orders import get_order, visible_order
+from crm.sales.views import PAYMENT_METHODS, OrderView, PaymentView
 from crm.validation import check_length, parse_date
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
 NOTE_MAX = 500
 _COLUMNS = ("id, order_id, customer_id, amount_minor, currency, method, paid_on, note,"
             " recorded_by_id, created_at, voided_at, void_reason")
+
+
+def order_to_pay(actor: Actor, order_id: int) -> OrderView:
+    """The order a payment is about to be recorded on, refused before the amount is asked when
+    it takes none (cancelled, or paid in full since its card was shown)."""
+    require(actor, Action.EDIT)
+    order = get_order(actor, order_id)
+    if order.status == "cancelled":
+        raise Conflict("payment.order_cancelled")
+    if order.outstanding <= 0:
+        raise Conflict("payment.paid_in_full", number=order.number)
+    return order
 
 
 def _view(row: tuple) -> PaymentView:

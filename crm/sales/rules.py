@@ -6,9 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from crm.errors import ValidationError
+from crm.errors import ChangedSince, ValidationError
+from crm.localtime import local_naive
 from crm.sales import money
-from crm.sales.views import LOST_REASONS, StageView
+from crm.sales.views import LOST_REASONS, DealView, StageView
 from crm.validation import check_length
 
 LOST_NOTE_MAX = 500
@@ -18,6 +19,18 @@ def close_date_passed(day: dt.date, today: dt.date) -> bool:
     """A new deal expected to close before today is most likely a typo (2025 for 2026): the
     user confirms it first. (Still allowed: an old deal may be entered late.)"""
     return day < today
+
+def check_seen_stage(deal: DealView, seen_stage_id: int | None, timezone: str) -> None:
+    """A move chosen while the deal stood at ``seen_stage_id`` (an older card's button) is
+    refused once the deal has left that stage: an old card must not reopen a won deal, lose
+    it, or move it back from where a colleague took it."""
+    if seen_stage_id is None or deal.stage.id == seen_stage_id:
+        return
+    if deal.stage.kind == "open" or deal.closed_at is None:
+        raise ChangedSince("deal.moved_since", title=deal.title)
+    day = local_naive(deal.closed_at, timezone).date().isoformat()
+    raise ChangedSince(f"deal.already_{deal.stage.kind}", title=deal.title, day=day)
+
 
 # Which status an order may take next. Completed and cancelled are final.
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -66,6 +79,8 @@ def check_order_transition(current: str, wanted: str) -> None:
     if wanted not in ORDER_TRANSITIONS:
         raise ValidationError("validation.choice", field="status", value=wanted,
                               allowed=tuple(ORDER_TRANSITIONS))
+    if wanted == current:  # asked again, e.g. from an older card
+        raise ValidationError("order.already", field="status", status=wanted)
     if wanted not in ORDER_TRANSITIONS[current]:
         raise ValidationError("order.transition", field="status", current=current,
                               status=wanted)

@@ -50,7 +50,7 @@ def test_crm_help_in_a_chinese_installation_is_chinese(capsys, monkeypatch) -> N
     said = helped(capsys)
     assert said.startswith("用法：crm [-h] [--config FILE] COMMAND ...")
     assert "以 Telegram 机器人为入口的聊天式 CRM。" in said
-    assert "参数:" in said and "选项:" in said
+    assert "\n参数：\n" in said and "\n选项：\n" in said
     assert "-h, --help     显示本帮助并退出" in said
     assert "init         创建数据目录、密钥文件和数据库" in said
     assert "--config FILE  TOML 配置文件（默认：$CRM_CONFIG，否则为 ./config.toml）" in said
@@ -106,6 +106,18 @@ def test_every_command_help_runs_and_is_wholly_in_the_language(capsys, monkeypat
         assert "cli_help." not in said and "cli_args." not in said, path
         if locale == "en":
             assert not re.search(r"用法|参数|选项|显示本帮助", said), path
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_help_headings_end_with_the_colon_of_their_language(capsys, monkeypatch,
+                                                            locale: str) -> None:
+    """参数：and 选项：(Chinese takes the full-width colon); positional arguments: and options:."""
+    monkeypatch.setenv("CRM_LOCALE", locale)
+    headings = {"zh-CN": ("参数：", "选项："), "en": ("positional arguments:", "options:")}
+    for path in commands(build_parser(locale)):
+        said = helped(capsys, *path)
+        assert not re.search(r"(?m)^ *\S*[\u4e00-\u9fff]:$", said), path
+        assert "\n" + headings[locale][1] + "\n" in said, path
 
 
 def command_at(parser: CommandParser, path: tuple[str, ...]) -> CommandParser:

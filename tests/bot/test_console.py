@@ -404,7 +404,7 @@ def test_the_visit_keyboard_is_numbered_skip_sends_its_text_location_says_what_t
     assert run_console(installed, lines=lines, out=out) == 0
     _card, asked, location, skipped, saved = _answers(out.getvalue())[:5]
     assert "[1] 📍 Send location (type /location LAT LON)   [2] Skip" in asked
-    assert "type /location LAT LON, e.g. /location 31.23 121.47" in location
+    assert "type /location LAT LON, e.g. /location 51.5072 -0.1276" in location
     assert "summary of the visit" in skipped and "Visit saved for 王小明" in saved
     [visit] = [i for i in customers.get_timeline(boss, wang.id).items if i.subkind == "visit"]
     assert visit.summary == "Talked prices"

@@ -15,6 +15,7 @@ import pytest
 from bot.i18n import t
 from crm import sales, users
 from crm.actors import Actor
+from crm.localtime import local_naive
 from crm.sales.views import DealView, OrderLineInput
 from tests.bot.harness import ChatHarness, Reply
 from tests.crm.cast import customer
@@ -148,6 +149,125 @@ def test_lose_a_deal_with_a_reason(bot, db, locale, ask, price, because) -> None
     done = shown(bot.press(AGENT, question.button(price)))
     assert because in done.text
     assert sales.get_deal(me, deal.id).lost_reason == "price"
+
+
+def closed_day(deal_id: int) -> str:
+    """The day a deal was closed on the agent's clock (the installation's zone)."""
+    closed = sales.get_deal(Actor.system(), deal_id).closed_at
+    return local_naive(closed, "Asia/Shanghai").date().isoformat()
+
+
+def history_length(actor: Actor, deal_id: int) -> int:
+    return len(sales.get_deal_history(actor, deal_id))
+
+
+@pytest.mark.parametrize(("locale", "pressed", "told", "won_label"), [
+    ("zh-CN", ("➡ 已联系", "✖ 输单", "🏆 赢单"), "已于 {day} 赢单，未做任何更改", "🏆 赢单"),
+    ("en", ("➡ Contacted", "✖ Lost", "🏆 Won"), "was already won on {day}; nothing changed",
+     "🏆 Won")])
+def test_an_older_cards_buttons_leave_a_deal_won_since_as_it_is(bot, db, locale, pressed,
+                                                                 told, won_label) -> None:
+    """A colleague (or the user, on another card) won the deal: the old card's moves must not
+    reopen it, lose it or win it again; the card is redrawn in place as it now is."""
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    deal = a_deal(me)
+    old = shown(bot.press(AGENT, f"d:{deal.id}"))
+    sales.move_deal_to_stage(me, deal.id, stage_id("won"))
+    moves = history_length(me, deal.id)
+    for label in pressed:
+        replies = bot.press(AGENT, old.button(label))
+        [alert] = bot.alerts(replies)
+        assert told.format(day=closed_day(deal.id)) in alert and "年度采购" in alert
+        redrawn = shown(replies)
+        assert redrawn.method == "editMessageText"
+        assert ("赢单（100%）" if locale == "zh-CN" else "Won (100%)") in redrawn.text
+        assert won_label not in [name for name, _ in redrawn.buttons]
+        after = sales.get_deal(me, deal.id)
+        assert (after.stage.kind, after.order_id) == ("won", None)
+        assert history_length(me, deal.id) == moves
+
+
+def test_a_won_question_answered_after_the_deal_was_lost_changes_nothing(bot, agent) -> None:
+    deal = a_deal(agent)
+    card = shown(bot.press(AGENT, f"d:{deal.id}"))
+    question = shown(bot.press(AGENT, card.button("🏆")))
+    sales.move_deal_to_stage(agent, deal.id, stage_id("lost"), lost_reason="price")
+    replies = bot.press(AGENT, question.button("建订单"))
+    assert f"已于 {closed_day(deal.id)} 输单" in bot.alerts(replies)[0]
+    assert "输单原因：价格" in shown(replies).text
+    after = sales.get_deal(agent, deal.id)
+    assert (after.stage.kind, after.order_id) == ("lost", None)
+
+
+def test_an_older_card_of_a_deal_a_colleague_moved_on_does_not_move_it_back(bot, db) -> None:
+    me = staff(AGENT, "agent", "Li Na", locale="en")
+    deal = a_deal(me)
+    old = shown(bot.press(AGENT, f"d:{deal.id}"))
+    sales.move_deal_to_stage(me, deal.id, stage_id("Proposal"))
+    replies = bot.press(AGENT, old.button("Contacted"))
+    assert "has moved to another stage since this card was shown" in bot.alerts(replies)[0]
+    assert "Proposal (60%)" in shown(replies).text
+    assert sales.get_deal(me, deal.id).stage.name_en == "Proposal"
+    fresh = shown(replies)  # the redrawn card's buttons work
+    assert "Moved to Negotiation" in shown(bot.press(AGENT, fresh.button("Negotiation"))).text
+
+
+def test_a_lost_note_typed_after_the_deal_was_won_keeps_it_won(bot, agent) -> None:
+    deal = a_deal(agent)
+    card = shown(bot.press(AGENT, f"d:{deal.id}"))
+    question = shown(bot.press(AGENT, card.button("✖")))
+    shown(bot.press(AGENT, question.button("其他")))
+    sales.move_deal_to_stage(agent, deal.id, stage_id("won"))
+    said = [r.text for r in messages(bot.send(AGENT, "客户被收购"))]
+    assert f"已于 {closed_day(deal.id)} 赢单" in said[0] and "赢单（100%）" in said[-1]
+    assert sales.get_deal(agent, deal.id).stage.kind == "won"
+    assert "没有找到" in " ".join(bot.texts(bot.send(AGENT, "客户被收购")))  # a search now
+
+
+def test_the_current_card_of_a_won_deal_still_reopens_it(bot, agent) -> None:
+    deal = a_deal(agent)
+    sales.move_deal_to_stage(agent, deal.id, stage_id("won"))
+    card = shown(bot.press(AGENT, f"d:{deal.id}"))
+    assert "已移到已联系" in shown(bot.press(AGENT, card.button("已联系"))).text
+    assert sales.get_deal(agent, deal.id).stage.name_en == "Contacted"
+
+
+@pytest.mark.parametrize(("locale", "presses", "cancelled"), [
+    ("en", {"Mark shipped": "An order that is cancelled cannot become shipped",
+            "Record a payment": "This order is cancelled and takes no payments",
+            "Cancel the order": "The order is already cancelled; nothing changed"},
+     "· cancelled"),
+    ("zh-CN", {"发货": "订单状态不能从 已取消 变为 已发货", "登记收款": "该订单已取消，不能再收款",
+               "取消订单": "订单已经是已取消状态，未做任何更改"}, "· 已取消")])
+def test_an_older_order_cards_buttons_on_an_order_cancelled_since_change_nothing(
+        bot, db, locale, presses, cancelled) -> None:
+    me = staff(AGENT, "agent", "李娜", locale=locale)
+    order_id = sales.move_deal_to_stage(me, a_deal(me).id, stage_id("won"),
+                                        create_order=True).order_id
+    sales.change_order_status(me, order_id, "confirmed")
+    old = shown(bot.press(AGENT, f"o:{order_id}"))
+    sales.change_order_status(me, order_id, "cancelled")
+    for label, told in presses.items():
+        replies = bot.press(AGENT, old.button(label))
+        assert told in bot.alerts(replies)[0], label
+        redrawn = shown(replies)
+        assert redrawn.method == "editMessageText" and cancelled in redrawn.text
+        assert [name for name, _ in redrawn.buttons if "💰" in name or "🚚" in name] == []
+    order = sales.get_order(me, order_id)
+    assert (order.status, order.paid) == ("cancelled", Decimal(0))
+
+
+def test_an_older_order_cards_payment_button_on_an_order_paid_since_asks_nothing(bot,
+                                                                                 agent) -> None:
+    order_id = sales.move_deal_to_stage(agent, a_deal(agent, amount="500").id,
+                                        stage_id("won"), create_order=True).order_id
+    sales.change_order_status(agent, order_id, "confirmed")
+    old = shown(bot.press(AGENT, f"o:{order_id}"))
+    sales.record_payment(agent, order_id, "500", "cash")
+    replies = bot.press(AGENT, old.button("登记收款"))
+    assert "已全额付清" in bot.alerts(replies)[0]
+    assert "登记收款" not in [name for name, _ in shown(replies).buttons]
+    assert "未付 <b>¥0.00</b>" in shown(replies).text
 
 
 def test_the_reason_other_asks_for_a_note(bot, agent) -> None:

@@ -77,6 +77,27 @@ def test_assignment_and_products_are_set_from_the_shell() -> None:
     assert cli.main(["product", "add", "重复", "PAPER-A4", "1"]) == 1
 
 
+def test_an_english_operator_types_the_words_the_help_gives_as_they_are(capsys,
+                                                                       monkeypatch) -> None:
+    """English help shows English samples (no 城市 or 深圳), and each works when typed."""
+    monkeypatch.setenv("COLUMNS", "200")
+    samples = {}
+    for command in ("mode", "add-rule"):
+        with pytest.raises(SystemExit):
+            cli.main(["assignment", command, "--help"])
+        said = capsys.readouterr().out
+        assert not re.search(r"[\u4e00-\u9fff]", said)
+        samples[command] = re.findall(r"as the bot names it \(([^)]+)\)|e\.g\. (\w+)", said)
+    [(mode, _)] = samples["mode"]
+    [(field, _), (_, value)] = samples["add-rule"]
+    assert (mode, field, value) == ("by rules", "City", "Manchester")
+    assert cli.main(["assignment", "mode", mode, "--fallback", "Li Na"]) == 0
+    assert cli.main(["assignment", "add-rule", field, value, "Li Na"]) == 0
+    settings = sales.get_assignment_settings(SYSTEM)
+    assert settings.mode == "rules"
+    assert [(r.field, r.value) for r in settings.rules] == [("city", "Manchester")]
+
+
 def test_a_chinese_operator_reads_stage_kinds_and_the_assignment_mode_in_chinese(
         capsys, monkeypatch) -> None:
     monkeypatch.setenv("CRM_LOCALE", "zh-CN")

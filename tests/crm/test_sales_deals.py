@@ -10,7 +10,7 @@ import peewee
 import pytest
 
 from crm import customers, privacy, sales
-from crm.errors import NotFound, PermissionDenied, ValidationError
+from crm.errors import ChangedSince, NotFound, PermissionDenied, ValidationError
 from storage.database import fetch_all, fetch_one
 from tests.crm.cast import SYSTEM, customer, make_cast
 
@@ -98,6 +98,30 @@ def test_reopening_a_lost_deal_clears_the_reason_and_keeps_the_history(cast) -> 
     assert (reopened.stage.kind, reopened.lost_reason, reopened.closed_at) == ("open", None, None)
     assert [m.to_kind for m in sales.get_deal_history(cast.agent, deal.id)] == [
         "open", "lost", "open"]
+
+
+def test_a_move_chosen_on_an_older_view_of_the_deal_is_refused_saying_when_it_closed(
+        cast) -> None:
+    """Won late on 2 March in UTC is 3 March in Shanghai: the day is the actor's."""
+    buyer = customer(cast.agent)
+    deal = sales.create_deal(cast.agent, buyer.id, "旧卡片", amount=100)
+    lead = deal.stage.id
+    sales.move_deal_to_stage(cast.agent, deal.id, stage("Won").id,
+                             now=dt.datetime(2026, 3, 2, 20, 0))
+    for target, reason in ((stage("Contacted"), None), (stage("Lost"), "price")):
+        with pytest.raises(ChangedSince) as refused:
+            sales.move_deal_to_stage(cast.agent, deal.id, target.id, lost_reason=reason,
+                                     seen_stage_id=lead)
+        assert (refused.value.code, refused.value.params["day"]) == ("deal.already_won",
+                                                                     "2026-03-03")
+    assert sales.get_deal(cast.agent, deal.id).stage.kind == "won"
+    assert len(sales.get_deal_history(cast.agent, deal.id)) == 2
+    reopened = sales.move_deal_to_stage(cast.agent, deal.id, stage("Contacted").id,
+                                        seen_stage_id=stage("Won").id)
+    assert reopened.stage.name_en == "Contacted"
+    with pytest.raises(ChangedSince) as moved:
+        sales.move_deal_to_stage(cast.agent, deal.id, stage("Proposal").id, seen_stage_id=lead)
+    assert moved.value.code == "deal.moved_since"
 
 
 def test_winning_can_create_a_draft_order_for_the_amount_once(cast) -> None:

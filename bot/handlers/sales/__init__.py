@@ -3,12 +3,14 @@ orders and payments.
 
 Callback data (every press is checked again by crm):
 ``dp`` pipeline · ``ds:<stage>:<offset>`` a stage's deals · ``d:<deal>[:e]`` the deal card
-(``e``: in place) · ``dm:<deal>:<stage>`` move (won asks about an order, lost asks why) ·
-``dq:<deal>:<stage>`` lost: why, pressed or typed ·
-``dr:<deal>:<stage>:<reason>`` lost for a reason · ``dw:<deal>:<stage>:<1|0>`` won with or
-without an order · ``dh:<deal>`` history · ``de:<deal>`` edit menu · ``df:<deal>:<field>`` edit a
-field · ``dl:<customer>`` the customer's deals (a new one when none) · ``cd:<customer>:<offset>``
-their pages · ``dn:<customer>`` new deal · ``co:<customer>`` / ``cp:<customer>:<offset>`` orders ·
+(``e``: in place) · ``dm:<deal>:<stage>:<seen>`` move (won asks about an order, lost asks why) ·
+``dq:<deal>:<stage>:<seen>`` lost: why, pressed or typed ·
+``dr:<deal>:<stage>:<reason>:<seen>`` lost for a reason · ``dw:<deal>:<stage>:<1|0>:<seen>`` won
+with or without an order (``<seen>``: the stage the card showed; a deal moved since is not
+moved, its card is redrawn) · ``dh:<deal>`` history · ``de:<deal>`` edit menu ·
+``df:<deal>:<field>`` edit a field · ``dl:<customer>`` the customer's deals (a new one when
+none) · ``cd:<customer>:<offset>`` their pages · ``dn:<customer>`` new deal ·
+``co:<customer>`` / ``cp:<customer>:<offset>`` orders ·
 ``o:<order>`` an order (``ov:<order>`` in place) · ``os:<order>:<status>`` ship, complete or
 cancel it (``ox:<order>`` asks before cancelling) · ``on:<customer>[:<deal>]`` new order ·
 ``oe:<order>`` / ``og:<order>:<offset>`` add lines · ``op:<order>:<product>`` add a product ·
@@ -32,6 +34,7 @@ from telegram.ext import (
 
 from bot.handlers.log import conversation
 from bot.handlers.sales import deals, flows, orders
+from bot.handlers.sales.deals import SEEN
 from bot.handlers.sales.view import EDIT_FIELDS
 
 TEXT = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
@@ -43,8 +46,8 @@ def _entry_points() -> list[BaseHandler]:
     fields = "|".join(EDIT_FIELDS)
     return [CallbackQueryHandler(flows.start_new, pattern=rf"^d[ln]:{ID}$"),
             CallbackQueryHandler(flows.start_edit, pattern=rf"^df:{ID}:({fields})$"),
-            CallbackQueryHandler(flows.ask_lost_reason, pattern=rf"^dq:{ID}:{ID}$"),
-            CallbackQueryHandler(flows.start_lost_note, pattern=rf"^dr:{ID}:{ID}:other$"),
+            CallbackQueryHandler(flows.ask_lost_reason, pattern=rf"^dq:{ID}:{ID}{SEEN}$"),
+            CallbackQueryHandler(flows.start_lost_note, pattern=rf"^dr:{ID}:{ID}:other{SEEN}$"),
             *orders.entry_points()]
 
 
@@ -69,7 +72,7 @@ def _states() -> dict[object, list[BaseHandler]]:
                          CallbackQueryHandler(flows.cleared, pattern=r"^sx:clear$")],
             flows.LOST_NOTE: [MessageHandler(TEXT, flows.typed_lost_note),
                               CallbackQueryHandler(flows.picked_reason,
-                                                   pattern=rf"^dr:{ID}:{ID}:\w{{1,20}}$"),
+                                                   pattern=rf"^dr:{ID}:{ID}:\w{{1,20}}{SEEN}$"),
                               CallbackQueryHandler(flows.left_question, pattern=rf"^d:{ID}$")],
             **orders.states(TEXT),
             ConversationHandler.TIMEOUT: [TypeHandler(Update, flows.timed_out)]}

@@ -3,22 +3,55 @@ the edit menu). Every press goes through crm again: a button is not a grant."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import session
 from bot.handlers.sales import order_view, trips, view
 from bot.handlers.sales.common import month_start, numbers, send, show, word, year_start
-from bot.i18n import t
-from bot.keyboards import keyboard
+from bot.i18n import describe_error, t
+from bot.keyboards import int_part, keyboard, parse
 from bot.session import local_now, timezone
 from crm import sales
+from crm.errors import ChangedSince
 from crm.permissions import Action, allows
 from crm.sales.views import StageView
 
 STAGE_PAGE = 8
 CUSTOMER_PAGE = 8
 ID = r"\d{1,9}"
+SEEN = rf"(:{ID})?"  # the stage the card showed; absent on buttons drawn before it was added
+
+
+Press = Callable[[Update, session.Context], Awaitable[Any]]
+
+
+def seen_stage(update: Update, index: int) -> int | None:
+    """The stage the pressed card showed the deal in (None on a button drawn before cards
+    carried it)."""
+    return int_part(parse(update.callback_query.data), index)
+
+
+def redrawn_when_moved(press: Press) -> Press:
+    """A move pressed on a card drawn before the deal moved changes nothing: the user is told
+    (won or lost on which day, or moved) and the card is drawn again as the deal now is."""
+    @functools.wraps(press)
+    async def checked(update: Update, context: session.Context) -> Any:
+        try:
+            return await press(update, context)
+        except ChangedSince as error:
+            [deal_id] = numbers(update, 1)
+            screen = await session.db(context, trips.deal_screen, session.actor(context),
+                                      deal_id)
+            locale = session.locale(context)
+            await show(update, view.deal_text(locale, screen.deal),
+                       view.deal_keyboard(locale, screen), alert=describe_error(locale, error))
+            return None
+    return checked
 
 
 async def deals_command(update: Update, context: session.Context) -> None:
@@ -74,26 +107,28 @@ async def open_deal(update: Update, context: session.Context) -> None:
     await deliver(update, view.deal_text(locale, screen.deal), view.deal_keyboard(locale, screen))
 
 
+@redrawn_when_moved
 async def move(update: Update, context: session.Context) -> None:
-    """dm:<deal>:<stage>: an open stage moves at once; won asks about an order, lost why."""
+    """dm:<deal>:<stage>:<seen stage>: an open stage moves at once; won asks about an order,
+    lost why."""
     deal_id, stage_id = numbers(update, 2)
     screen, target = await session.db(context, trips.move_or_ask, session.actor(context),
-                                      deal_id, stage_id)
+                                      deal_id, stage_id, seen_stage(update, 3))
     await answer_move(update, context, screen, target)
 
 
 async def answer_move(update: Update, context: session.Context, screen: trips.DealScreen,
                       target: StageView | None) -> None:
     """The card after a move to an open stage, else the question a won or lost one asks."""
-    locale, deal_id = session.locale(context), screen.deal.id
+    locale, deal = session.locale(context), screen.deal
     if target is None:
         await show_moved(update, context, screen)
     elif target.kind == "lost":
-        await show(update, t(locale, "deal.lost.ask_reason", title=screen.deal.title),
-                   view.reasons_keyboard(locale, deal_id, target.id))
+        await show(update, t(locale, "deal.lost.ask_reason", title=deal.title),
+                   view.reasons_keyboard(locale, deal.id, target.id, deal.stage.id))
     else:
-        await show(update, t(locale, "deal.won.ask_order", title=screen.deal.title),
-                   view.won_keyboard(locale, deal_id, target.id))
+        await show(update, t(locale, "deal.won.ask_order", title=deal.title),
+                   view.won_keyboard(locale, deal.id, target.id, deal.stage.id))
 
 
 async def show_moved(update: Update, context: session.Context, screen: trips.DealScreen) -> None:
@@ -104,19 +139,22 @@ async def show_moved(update: Update, context: session.Context, screen: trips.Dea
                view.deal_keyboard(locale, screen))
 
 
+@redrawn_when_moved
 async def lose(update: Update, context: session.Context) -> None:
-    """dr:<deal>:<stage>:<reason>: lost for a reason from the list (crm requires one)."""
+    """dr:<deal>:<stage>:<reason>:<seen stage>: lost for a reason from the list (crm requires
+    one)."""
     deal_id, stage_id = numbers(update, 2)
     screen = await session.db(context, trips.move, session.actor(context), deal_id, stage_id,
-                              lost_reason=word(update, 3))
+                              lost_reason=word(update, 3), seen_stage_id=seen_stage(update, 4))
     await show_moved(update, context, screen)
 
 
+@redrawn_when_moved
 async def win(update: Update, context: session.Context) -> None:
-    """dw:<deal>:<stage>:<1|0>: won, with a draft order when asked for."""
+    """dw:<deal>:<stage>:<1|0>:<seen stage>: won, with a draft order when asked for."""
     deal_id, stage_id, with_order = numbers(update, 3)
     screen, order = await session.db(context, trips.win, session.actor(context), deal_id,
-                                     stage_id, bool(with_order))
+                                     stage_id, bool(with_order), seen_stage(update, 4))
     await show_moved(update, context, screen)
     if order is not None:
         locale, moves = session.locale(context), sales.order_moves(session.actor(context), order)
@@ -159,7 +197,7 @@ def register(application: Application) -> None:
     for callback, pattern in (
             (deals_command, r"^dp$"), (stage_deals, rf"^ds:{ID}:{ID}$"),
             (customer_deals_page, rf"^cd:{ID}:{ID}$"),
-            (open_deal, rf"^d:{ID}(:e)?$"), (move, rf"^dm:{ID}:{ID}$"),
-            (lose, rf"^dr:{ID}:{ID}:\w{{0,20}}$"), (win, rf"^dw:{ID}:{ID}:[01]$"),
+            (open_deal, rf"^d:{ID}(:e)?$"), (move, rf"^dm:{ID}:{ID}{SEEN}$"),
+            (lose, rf"^dr:{ID}:{ID}:\w{{0,20}}{SEEN}$"), (win, rf"^dw:{ID}:{ID}:[01]{SEEN}$"),
             (history, rf"^dh:{ID}$"), (edit_menu, rf"^de:{ID}$")):
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))

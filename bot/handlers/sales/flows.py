@@ -22,7 +22,7 @@ from bot.i18n import describe_error, t
 from bot.keyboards import keyboard
 from bot.session import local_now
 from crm import customers
-from crm.errors import ValidationError
+from crm.errors import ChangedSince, ValidationError
 from crm.permissions import Action, allows, require
 from crm.reminders.when import parse_day
 from crm.sales import money, rules
@@ -336,21 +336,23 @@ async def _edited(update: Update, context: session.Context, screen: trips.DealSc
 
 
 # a lost reason in a few words -------------------------------------------------------------------
+@deals.redrawn_when_moved
 async def ask_lost_reason(update: Update, context: session.Context) -> str | int:
-    """dq:<deal>:<stage> (✖ Lost on the card): why, as a button or typed in a few words, which
-    is the reason "other" with those words (the question invites an answer: it must not become
-    a search). A stage that is no longer a lost one moves, or asks, as the card's other
-    buttons do."""
+    """dq:<deal>:<stage>:<seen stage> (✖ Lost on the card): why, as a button or typed in a few
+    words, which is the reason "other" with those words (the question invites an answer: it
+    must not become a search). A stage that is no longer a lost one moves, or asks, as the
+    card's other buttons do."""
     deal_id, stage_id = numbers(update, 2)
     screen, target = await session.db(context, trips.move_or_ask, session.actor(context),
-                                      deal_id, stage_id)
+                                      deal_id, stage_id, deals.seen_stage(update, 3))
     if target is None or target.kind != "lost":
         await deals.answer_move(update, context, screen, target)
         return END
-    context.user_data[DRAFT] = {"deal_id": deal_id, "stage_id": stage_id}
+    seen = screen.deal.stage.id
+    context.user_data[DRAFT] = {"deal_id": deal_id, "stage_id": stage_id, "seen": seen}
     locale = session.locale(context)
     await show(update, t(locale, "deal.lost.ask_reason_or_type", title=screen.deal.title),
-               view.reasons_keyboard(locale, deal_id, stage_id))
+               view.reasons_keyboard(locale, deal_id, stage_id, seen))
     return LOST_NOTE
 
 
@@ -374,7 +376,8 @@ async def start_lost_note(update: Update, context: session.Context) -> str:
     require(actor, Action.EDIT)
     deal_id, stage_id = numbers(update, 2)
     screen = await session.db(context, trips.deal_screen, actor, deal_id)
-    context.user_data[DRAFT] = {"deal_id": deal_id, "stage_id": stage_id}
+    context.user_data[DRAFT] = {"deal_id": deal_id, "stage_id": stage_id,
+                                "seen": deals.seen_stage(update, 4)}
     locale = session.locale(context)
     await show(update, t(locale, "deal.lost.ask_note", title=screen.deal.title),
                controls(locale))
@@ -383,14 +386,21 @@ async def start_lost_note(update: Update, context: session.Context) -> str:
 
 async def typed_lost_note(update: Update, context: session.Context) -> str:
     """The note: the deal moves to the lost stage with reason "other"."""
-    values = draft(context)
-    screen = await crm_step(update, context, LOST_NOTE, trips.move, session.actor(context),
-                            values["deal_id"], values["stage_id"], lost_reason="other",
-                            lost_note=update.effective_message.text)
+    values, actor, locale = draft(context), session.actor(context), session.locale(context)
+    try:
+        screen = await crm_step(update, context, LOST_NOTE, trips.move, actor,
+                                values["deal_id"], values["stage_id"], lost_reason="other",
+                                lost_note=update.effective_message.text,
+                                seen_stage_id=values.get("seen"))
+        done = t(locale, "deal.card.moved", stage=view.stage_name(locale, screen.deal.stage))
+    except ApplicationHandlerStop as stop:
+        if not isinstance(stop.__cause__, ChangedSince):
+            raise
+        # won or lost meanwhile: said above; the card as the deal now is follows
+        screen, done = await session.db(context, trips.deal_screen, actor,
+                                        values["deal_id"]), ""
     context.user_data.pop(DRAFT, None)
-    locale = session.locale(context)
-    done = t(locale, "deal.card.moved", stage=view.stage_name(locale, screen.deal.stage))
     await update.effective_message.reply_text(
-        done + "\n\n" + view.deal_text(locale, screen.deal),
+        "\n\n".join(filter(None, [done, view.deal_text(locale, screen.deal)])),
         reply_markup=view.deal_keyboard(locale, screen))
     raise ApplicationHandlerStop(END)

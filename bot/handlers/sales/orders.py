@@ -5,7 +5,9 @@ first, ox:<order>), and recording a payment (pa:<order> → pm:<method> → the 
 
 from __future__ import annotations
 
-from typing import NoReturn
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -24,7 +26,7 @@ from bot.handlers.sales.common import numbers, send, show, word
 from bot.handlers.sales.flows import DRAFT, controls, draft
 from bot.i18n import describe_error, t
 from crm import sales
-from crm.errors import ValidationError
+from crm.errors import Conflict, ValidationError
 from crm.sales import money
 from crm.sales.money import MINOR_UNITS
 from crm.sales.views import PAYMENT_METHODS, OrderLineInput, OrderView
@@ -58,6 +60,28 @@ def order_keyboard(context: session.Context, order: OrderView) -> InlineKeyboard
                                      sales.order_moves(session.actor(context), order))
 
 
+Press = Callable[[Update, session.Context], Awaitable[Any]]
+
+
+def redrawn_when_refused(press: Press) -> Press:
+    """A status or payment button the order no longer takes (an older card: the order was
+    cancelled, shipped or paid since) changes nothing: the user is told why, and the card is
+    drawn again in place with the buttons the order has now."""
+    @functools.wraps(press)
+    async def checked(update: Update, context: session.Context) -> Any:
+        try:
+            return await press(update, context)
+        except (ValidationError, Conflict) as error:
+            [order_id] = numbers(update, 1)
+            order = await session.db(context, sales.get_order, session.actor(context),
+                                     order_id)
+            locale = session.locale(context)
+            await show(update, order_view.order_text(locale, order),
+                       order_keyboard(context, order), alert=describe_error(locale, error))
+            return None
+    return checked
+
+
 # screens without a conversation -----------------------------------------------------------------
 async def open_order(update: Update, context: session.Context) -> int:
     """o:<order> sends the order with its lines, totals and payments; ov:<order> shows it in
@@ -70,15 +94,18 @@ async def open_order(update: Update, context: session.Context) -> int:
     return END
 
 
+@redrawn_when_refused
 async def ask_cancel(update: Update, context: session.Context) -> None:
-    """ox:<order>: cancelling cannot be undone, so it is asked first."""
+    """ox:<order>: cancelling cannot be undone, so it is asked first (not when the order can
+    no longer be cancelled)."""
     [order_id] = numbers(update, 1)
-    order = await session.db(context, sales.get_order, session.actor(context), order_id)
+    order = await session.db(context, sales.order_to_cancel, session.actor(context), order_id)
     locale = session.locale(context)
     await show(update, order_view.cancel_question(locale, order),
                order_view.cancel_keyboard(locale, order))
 
 
+@redrawn_when_refused
 async def change_status(update: Update, context: session.Context) -> None:
     """os:<order>:<status>: shipped, completed or cancelled (crm checks the move and the
     user's right to make it)."""
@@ -102,6 +129,7 @@ async def customer_orders(update: Update, context: session.Context) -> None:
                   order_view.orders_keyboard(locale, card, page, ORDERS_PAGE))
 
 
+@redrawn_when_refused
 async def confirm(update: Update, context: session.Context) -> int:
     """oc:<order>: draft → confirmed (crm refuses an empty order)."""
     [order_id] = numbers(update, 1)
@@ -175,10 +203,12 @@ async def typed_line(update: Update, context: session.Context) -> str:
 
 
 # recording a payment -----------------------------------------------------------------------------
+@redrawn_when_refused
 async def start_payment(update: Update, context: session.Context) -> str:
-    """pa:<order>: how was it paid (the outstanding balance shown)."""
+    """pa:<order>: how was it paid (the outstanding balance shown); an order that takes no
+    payment now is refused before anything is asked."""
     [order_id] = numbers(update, 1)
-    order = await session.db(context, sales.get_order, session.actor(context), order_id)
+    order = await session.db(context, sales.order_to_pay, session.actor(context), order_id)
     locale = session.locale(context)
     outstanding = order_view.money(locale, order.outstanding, order.currency)
     context.user_data[DRAFT] = {"order_id": order.id, "outstanding": outstanding,

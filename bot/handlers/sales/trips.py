@@ -74,30 +74,36 @@ def deal_screen(actor: Actor, deal_id: int) -> DealScreen:
     return _screen(actor, sales.get_deal(actor, deal_id))
 
 
-def move_or_ask(actor: Actor, deal_id: int, stage_id: int) -> tuple[DealScreen, StageView | None]:
-    """Move to an open stage at once; a won or lost stage comes back so the user is asked."""
+def move_or_ask(actor: Actor, deal_id: int, stage_id: int,
+                seen_stage_id: int | None = None) -> tuple[DealScreen, StageView | None]:
+    """Move to an open stage at once; a won or lost stage comes back so the user is asked.
+    A deal that has left ``seen_stage_id`` since is neither moved nor asked about."""
     screen = deal_screen(actor, deal_id)
+    sales.check_deal_unmoved(actor, screen.deal, seen_stage_id)
     target = screen.pipeline.stage(stage_id)
     if target is None:
         raise NotFound("stage.not_found")
     if target.kind != "open":
         require(actor, Action.EDIT)
         return screen, target
-    return move(actor, deal_id, stage_id), None
+    return move(actor, deal_id, stage_id, seen_stage_id=seen_stage_id), None
 
 
 def move(actor: Actor, deal_id: int, stage_id: int, *, lost_reason: str | None = None,
-         lost_note: str | None = None, create_order: bool = False) -> DealScreen:
+         lost_note: str | None = None, create_order: bool = False,
+         seen_stage_id: int | None = None) -> DealScreen:
     """Move a deal (the history row, the lost reason and the order are crm's)."""
     deal = sales.move_deal_to_stage(actor, deal_id, stage_id, lost_reason=lost_reason,
-                                    lost_note=lost_note, create_order=create_order)
+                                    lost_note=lost_note, create_order=create_order,
+                                    seen_stage_id=seen_stage_id)
     return _screen(actor, deal)
 
 
-def win(actor: Actor, deal_id: int, stage_id: int,
-        create_order: bool) -> tuple[DealScreen, OrderView | None]:
+def win(actor: Actor, deal_id: int, stage_id: int, create_order: bool,
+        seen_stage_id: int | None = None) -> tuple[DealScreen, OrderView | None]:
     """Move to a won stage; the order made for it, when one was asked for."""
-    screen = move(actor, deal_id, stage_id, create_order=create_order)
+    screen = move(actor, deal_id, stage_id, create_order=create_order,
+                  seen_stage_id=seen_stage_id)
     order_id = screen.deal.order_id if create_order else None
     return screen, sales.get_order(actor, order_id) if order_id else None
 

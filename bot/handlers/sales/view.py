@@ -173,14 +173,15 @@ def move_buttons(locale: str, screen: DealScreen) -> list[Button]:
         here.kind != "open" or s.position > here.position)]
     keys = {"open": "deal.card.move_to", "won": "deal.card.won", "lost": "deal.card.lost_button"}
     closing = [s for s in stages if s.kind != "open" and s.id != here.id]
-    # ✖ Lost asks why in a conversation (dq), so a reason typed there is taken as the reason
+    # ✖ Lost asks why in a conversation (dq), so a reason typed there is taken as the reason.
+    # Each move carries the stage the card shows: pressed after the deal moved, it is refused.
     moves = [button(locale, keys[s.kind], "dq" if s.kind == "lost" else "dm", deal.id, s.id,
-                    stage=stage_name(locale, s)) for s in [*later, *closing]]
+                    here.id, stage=stage_name(locale, s)) for s in [*later, *closing]]
     earlier = [s for s in stages if s.kind == "open" and here.kind == "open"
                and s.position < here.position]
     if earlier:
         moves.append(button(locale, "deal.card.move_back", "dm", deal.id, earlier[-1].id,
-                            stage=stage_name(locale, earlier[-1])))
+                            here.id, stage=stage_name(locale, earlier[-1])))
     return moves
 
 
@@ -203,17 +204,22 @@ def deal_keyboard(locale: str, screen: DealScreen) -> InlineKeyboardMarkup:
                       order]])
 
 
-def reasons_keyboard(locale: str, deal_id: int, stage_id: int) -> InlineKeyboardMarkup:
-    """The domain's lost reasons, and the way back."""
-    reasons = [(reason(locale, code), data("dr", deal_id, stage_id, code))
+def reasons_keyboard(locale: str, deal_id: int, stage_id: int,
+                     seen_stage_id: int) -> InlineKeyboardMarkup:
+    """The domain's lost reasons (each with the stage the deal was seen in), and the way
+    back."""
+    reasons = [(reason(locale, code), data("dr", deal_id, stage_id, code, seen_stage_id))
                for code in LOST_REASONS]
     return keyboard([*rows_of(reasons), [button(locale, "deal.history.back", "d", deal_id)]])
 
 
-def won_keyboard(locale: str, deal_id: int, stage_id: int) -> InlineKeyboardMarkup:
-    """Win with or without an order."""
-    return keyboard([[button(locale, "deal.won.with_order", "dw", deal_id, stage_id, 1)],
-                     [button(locale, "deal.won.without_order", "dw", deal_id, stage_id, 0)],
+def won_keyboard(locale: str, deal_id: int, stage_id: int,
+                 seen_stage_id: int) -> InlineKeyboardMarkup:
+    """Win with or without an order (from the stage the deal was seen in)."""
+    return keyboard([[button(locale, "deal.won.with_order", "dw", deal_id, stage_id, 1,
+                             seen_stage_id)],
+                     [button(locale, "deal.won.without_order", "dw", deal_id, stage_id, 0,
+                             seen_stage_id)],
                      [button(locale, "deal.history.back", "d", deal_id)]])
 
 
