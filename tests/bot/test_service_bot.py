@@ -699,6 +699,39 @@ def test_a_reply_taken_back_after_the_ticket_moved_on_stays_there(chat, staff) -
     assert ("HP M428",) in fetch_all("select body from ticket_message")
 
 
+def _ticket_state(ticket_id: int) -> tuple:
+    return (fetch_one("select status, waiting_since, resolution_due_at from ticket"
+                      " where id = ?", (ticket_id,)),
+            fetch_all("select id, body from ticket_message where ticket_id = ? order by id",
+                      (ticket_id,)),
+            fetch_all("select id, sent_at from notification order by id"))
+
+
+@pytest.mark.parametrize(("language", "taken_back", "already", "moved_on"), [
+    ("zh", "已从工单", "已经从工单", "已有新的进展"),
+    ("en", "Taken off ticket", "already taken off ticket", "has moved on")])
+def test_a_second_press_on_new_question_says_the_words_were_already_taken_back(
+        chat, staff, language, taken_back, already, moved_on) -> None:
+    ticket_id = waiting_for_alice(chat, language, "Printer", "When can we come?")
+    [told] = chat.send(ALICE, "tomorrow 3pm", language=language)
+    again = told.button("🆕")
+    assert taken_back in shown(chat.press(ALICE, again))[0].text
+    run(chat, deliver_notifications)
+    before, edits, said = _ticket_state(ticket_id), len(_edits_to_agent(chat)), len(to(chat, ALICE))
+    [second] = shown(chat.press(ALICE, again))
+    assert already in second.text and moved_on not in second.text
+    number = fetch_one("select number from ticket where id = ?", (ticket_id,))[0]
+    assert f"<b>{number}</b>" in second.text
+    run(chat, deliver_notifications)
+    assert _ticket_state(ticket_id) == before  # nothing changed, nobody told again
+    assert len(_edits_to_agent(chat)) == edits and len(to(chat, ALICE)) == said + 1
+    # Staff answer again later: the old button still says what happened to those words.
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "3pm is fine")
+    [later] = shown(chat.press(ALICE, again))
+    assert already in later.text and moved_on not in later.text
+
+
 def test_a_customer_without_a_waiting_ticket_is_searched_as_before(chat, staff) -> None:
     open_ticket(chat, ALICE, "zh", "打印机坏了")  # open, not waiting for her
     [found] = chat.send(ALICE, "打印机开不了机")
