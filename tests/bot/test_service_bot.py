@@ -1128,6 +1128,53 @@ def test_the_assignee_is_told_when_someone_else_changes_their_tickets_priority(
     assert len(to(chat, MANAGER)) == manager_told  # who made the change is not told of it
 
 
+def news_to(chat, user_id: int, since: int) -> list:
+    """What the notification job sent ``user_id`` after the first ``since`` messages."""
+    run(chat, deliver_notifications)
+    return [c for c in chat.stub.sent() if int(c.params["chat_id"]) == user_id][since:]
+
+
+@pytest.mark.parametrize(("language", "handed", "taken_over", "unassigned", "button"), [
+    ("zh-CN", "Wang Manager 把你的工单", "Wang Manager 接手了你的工单", "退回到“未指派”队列",
+     "🎫 打开工单"),
+    ("en", "Wang Manager handed your ticket", "Wang Manager took over your ticket",
+     "it is nobody's now", "🎫 Open the ticket")])
+def test_the_previous_assignee_is_told_their_ticket_was_handed_to_someone_else(
+        chat, staff, language, handed, taken_over, unassigned, button) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    zhou = users.add_user(Actor.system(), 8305, "agent", "Zhou Support", locale=language).id
+    mine = customers.create_customer(staff["agent"], customers.CustomerDraft(name="王小明"))
+    own = service.open_ticket(staff["agent"], mine.id, "合同续签").id  # the agent's customer
+    newcomers = open_ticket(chat, ALICE, "zh", "打印机卡纸")  # nobody's customer
+    chat.press(AGENT, f"kA:{newcomers}:{staff['agent'].user_id}")
+    run(chat, deliver_notifications)  # the managers' news of the new ticket
+    told, zhou_told = len(to(chat, AGENT)), len(to(chat, 8305))
+    manager_told = len(to(chat, MANAGER))
+    chat.press(MANAGER, f"kA:{own}:{zhou}")
+    chat.press(MANAGER, f"kA:{own}:{zhou}")  # the same hands again: nobody is told twice
+    chat.press(MANAGER, f"kA:{newcomers}:{zhou}")
+    [still_sees, gone] = news_to(chat, AGENT, told)
+    assert handed in still_sees.params["text"] and "Zhou Support" in still_sees.params["text"]
+    assert "合同续签" in still_sees.params["text"]
+    assert still_sees.buttons() == [(button, f"k:{own}")]  # their customer: they still see it
+    assert handed in gone.params["text"] and "打印机卡纸" in gone.params["text"]
+    assert gone.buttons() == []  # not theirs to open any more: no button to "not there"
+    assert len(news_to(chat, 8305, zhou_told)) == 2  # the new assignee, once a ticket
+    assert len(to(chat, MANAGER)) == manager_told  # who made the change is not told of it
+    # Taken over by the manager, then put back among nobody's tickets.
+    chat.press(MANAGER, f"kA:{own}:{staff['manager'].user_id}")
+    chat.press(MANAGER, f"kA:{newcomers}:0")
+    [took, back] = news_to(chat, 8305, zhou_told + 2)
+    assert taken_over in took.params["text"] and took.buttons() == []
+    assert unassigned in back.params["text"]
+    assert back.buttons() == [(button, f"k:{newcomers}")]  # the open queue: anyone opens it
+    # The agent takes their customer's ticket back from the manager: the manager hears it.
+    chat.press(AGENT, f"kA:{own}:{staff['agent'].user_id}")
+    [back_to_agent] = news_to(chat, MANAGER, manager_told)
+    assert "李娜 took over your ticket" in back_to_agent.params["text"]
+    assert news_to(chat, AGENT, told + 2) == []  # their own change
+
+
 @pytest.mark.parametrize(("language", "undone", "already"), [
     ("zh", "已撤销", "已经撤销过了"), ("en", "Undone", "already undone")])
 def test_a_second_press_on_undo_says_it_was_already_undone_and_changes_nothing(
