@@ -403,8 +403,20 @@ def set_ticket_status(actor: Actor, ticket_id: int, status: str, *,
                 ((status, now) if stamps else (status,)) + clock_params, now)
         if _customer_hears(row[6], status):
             add_message(ticket_id, "system", status, now, relay=row[20] is not None)
+        _tell_assignee_of_status(actor, row, status, now)
     return get_ticket(actor, ticket_id)
 
+
+def _tell_assignee_of_status(actor: Actor, row: tuple, status: str, now: dt.datetime) -> None:
+    """Whoever works the ticket hears when someone else moves it (a manager resolving,
+    closing or reopening it): it left, or came back to, their list."""
+    if row[9] is None or row[9] == actor.user_id:
+        return
+    notify(row[9], "ticket.status_changed",
+           {"number": row[1], "subject": row[4], "by": None if actor.is_system else actor.name,
+            "previous": {"code": f"ticket.status.{row[6]}"},
+            "status": {"code": f"ticket.status.{status}"}, "ticket_id": row[0]}, now,
+           customer_id=row[2])
 
 
 def _customer_hears(current: str, status: str) -> bool:

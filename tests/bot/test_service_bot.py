@@ -1134,6 +1134,35 @@ def news_to(chat, user_id: int, since: int) -> list:
     return [c for c in chat.stub.sent() if int(c.params["chat_id"]) == user_id][since:]
 
 
+@pytest.mark.parametrize(("language", "moves", "button"), [
+    ("zh-CN", ["的状态从 🆕 新建 改为 ✅ 已解决", "从 ✅ 已解决 改为 🔒 已关闭",
+               "从 🔒 已关闭 改为 🔄 重新打开"], "🎫 打开工单"),
+    ("en", ["status of your ticket", "from ✅ Resolved to 🔒 Closed",
+            "from 🔒 Closed to 🔄 Reopened"], "🎫 Open the ticket")])
+def test_the_assignee_is_told_when_someone_else_resolves_closes_or_reopens_their_ticket(
+        chat, staff, language, moves, button) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    chat.press(AGENT, f"kA:{ticket_id}:{staff['agent'].user_id}")
+    run(chat, deliver_notifications)  # the managers' news of the new ticket
+    told, manager_told = len(to(chat, AGENT)), len(to(chat, MANAGER))
+    for status in ("resolved", "closed", "reopened"):
+        chat.press(MANAGER, f"kS:{ticket_id}:{status}")
+        chat.press(MANAGER, f"kS:{ticket_id}:{status}")  # an old button again: no change
+    news = news_to(chat, AGENT, told)
+    assert len(news) == 3  # one notice a change
+    for notice, move in zip(news, moves, strict=True):
+        assert "Wang Manager" in notice.params["text"] and move in notice.params["text"]
+        assert "打印机卡纸" in notice.params["text"]
+        assert notice.buttons() == [(button, f"k:{ticket_id}")]
+    assert "✅" in news[0].params["text"]  # resolved, in the reader's words
+    assert len(to(chat, MANAGER)) == manager_told  # who made the change is not told of it
+    # Their own moves are news to nobody.
+    told = len(to(chat, AGENT))
+    chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    assert news_to(chat, AGENT, told) == [] and len(to(chat, MANAGER)) == manager_told
+
+
 @pytest.mark.parametrize(("language", "handed", "taken_over", "unassigned", "button"), [
     ("zh-CN", "Wang Manager 把你的工单", "Wang Manager 接手了你的工单", "退回到“未指派”队列",
      "🎫 打开工单"),
