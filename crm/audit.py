@@ -76,7 +76,8 @@ ACTIONS = frozenset({
     "stage.add", "stage.archive", "stage.probability", "stage.rename", "stage.reorder",
     "stage.restore",
     "team.create",
-    "ticket.assign", "ticket.create", "ticket.priority", "ticket.reply", "ticket.status",
+    "ticket.assign", "ticket.create", "ticket.priority", "ticket.reply",
+    "ticket.reply_taken_back", "ticket.status",
     "user.add", "user.deactivate", "user.join_by_invite", "user.reactivate", "user.reassign",
     "user.role", "user.team",
 })
@@ -309,6 +310,19 @@ class AuditEntry:
     # The names of the records its changes refer to by id ((kind, id) → name); None for a
     # customer erased since, whose name must not come back through the log.
     names: Mapping[tuple[str, int | str], Name] = dataclass_field(default_factory=dict)
+
+
+def changes_of(action: str, entity: str, entity_id: int, *,
+               customer_id: int) -> list[dict[str, Any]]:
+    """The changes of every entry of ``action`` about one record of a customer, oldest first:
+    for a service to learn what was done before where the record itself keeps no trace (not
+    for reading the log, which is the admins'); details erased with the customer are left
+    out. The customer narrows the search to their entries (an index has them)."""
+    rows = fetch_all(
+        "select id, at, actor_id, actor_name, channel, action, entity, entity_id, customer_id,"
+        " changes, sealed from audit_log where customer_id = ? and action = ? and entity = ?"
+        " and entity_id = ? order by at, id", (customer_id, action, entity, entity_id))
+    return [entry.changes for entry in map(_entry, rows) if isinstance(entry.changes, dict)]
 
 
 def require_reader(actor: Actor) -> None:

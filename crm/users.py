@@ -69,6 +69,13 @@ def _by_id(user_id: int | None) -> StaffView:
     return found
 
 
+def staff_actor(staff_id: int) -> Actor | None:
+    """The actor a staff member acts as, to check what a notice to them may open; None when
+    there is no such member."""
+    found = _load("id = ?", (staff_id,))
+    return found.as_actor() if found else None
+
+
 def validate_role(role: str) -> Role:
     if role not in {r.value for r in Role}:
         raise ValidationError("validation.role", field="role",

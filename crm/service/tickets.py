@@ -29,7 +29,7 @@ from crm.service.views import (
     TicketSummary,
     TicketView,
 )
-from crm.users import check_can_own
+from crm.users import check_can_own, staff_actor
 from crm.visibility import can_see, scope_of
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
@@ -110,11 +110,15 @@ def _visible_row(actor: Actor, ticket_id: int) -> tuple:
     else NotFound."""
     require(actor, Action.READ)
     row = load_row(ticket_id)
-    queue = row is not None and row[9] is None and row[18] is None
-    if row is None or not (queue or can_see(actor, row[18], row[19])
-                           or row[9] == actor.user_id):
+    if row is None or not _may_open(actor, row):
         raise NotFound("ticket.not_found")
     return row
+
+
+def _may_open(actor: Actor, row: tuple) -> bool:
+    """Whether the actor sees the ticket of ``row`` (see ``_visible_row``)."""
+    queue = row[9] is None and row[18] is None
+    return queue or can_see(actor, row[18], row[19]) or row[9] == actor.user_id
 
 
 def get_ticket(actor: Actor, ticket_id: int) -> TicketView:
@@ -343,13 +347,41 @@ def assign_ticket(actor: Actor, ticket_id: int, assignee_id: int | None, *,
             check_can_own(assignee_id, field="assignee")
         _change(actor, ticket_id, "ticket.assign", {"assignee": [row[9], assignee_id]},
                 "assignee_id = ?", (assignee_id,), now)
-        if assignee_id is not None and assignee_id != actor.user_id:
-            notify(assignee_id, "ticket.assigned_to_you",
-                   {"number": row[1], "subject": row[4],
-                    "by": None if actor.is_system else actor.name,
-                    "ticket_id": row[0]}, now,
-                   customer_id=row[2])
+        if assignee_id != row[9]:  # the same hands again: nobody's work changed
+            _tell_of_hand_over(actor, row, assignee_id, now)
     return get_ticket(actor, ticket_id)
+
+
+def _tell_of_hand_over(actor: Actor, row: tuple, assignee_id: int | None,
+                       now: dt.datetime) -> None:
+    """The new assignee hears the ticket is theirs, and the previous one that it left them
+    (to whom), unless either made the change: each is told once, in their own words."""
+    by = None if actor.is_system else actor.name
+    about = {"number": row[1], "subject": row[4], "by": by}
+    if assignee_id is not None and assignee_id != actor.user_id:
+        notify(assignee_id, "ticket.assigned_to_you", about | {"ticket_id": row[0]}, now,
+               customer_id=row[2])
+    previous = row[9]
+    if previous is None or previous == actor.user_id:
+        return
+    if assignee_id is None:
+        code, to = "ticket.unassigned_from_you", {}
+    elif assignee_id == actor.user_id:
+        code, to = "ticket.taken_over", {}
+    else:
+        code, to = "ticket.handed_over", {"to": fetch_one(
+            "select name from staff_user where id = ?", (assignee_id,))[0]}
+    notify(previous, code, about | to | _ticket_button(previous, row[0]), now,
+           customer_id=row[2])
+
+
+def _ticket_button(staff_id: int, ticket_id: int) -> dict[str, int]:
+    """``ticket_id`` for a notice's button to the ticket, when the member may still open it
+    (handed to someone else, support may no longer see a customer sales own): a button that
+    answers "not there" is worse than none."""
+    member = staff_actor(staff_id)
+    return {"ticket_id": ticket_id} if member and _may_open(member, load_row(ticket_id)) \
+        else {}
 
 
 def set_ticket_status(actor: Actor, ticket_id: int, status: str, *,
@@ -371,7 +403,20 @@ def set_ticket_status(actor: Actor, ticket_id: int, status: str, *,
                 ((status, now) if stamps else (status,)) + clock_params, now)
         if _customer_hears(row[6], status):
             add_message(ticket_id, "system", status, now, relay=row[20] is not None)
+        _tell_assignee_of_status(actor, row, status, now)
     return get_ticket(actor, ticket_id)
+
+
+def _tell_assignee_of_status(actor: Actor, row: tuple, status: str, now: dt.datetime) -> None:
+    """Whoever works the ticket hears when someone else moves it (a manager resolving,
+    closing or reopening it): it left, or came back to, their list."""
+    if row[9] is None or row[9] == actor.user_id:
+        return
+    notify(row[9], "ticket.status_changed",
+           {"number": row[1], "subject": row[4], "by": None if actor.is_system else actor.name,
+            "previous": {"code": f"ticket.status.{row[6]}"},
+            "status": {"code": f"ticket.status.{status}"}, "ticket_id": row[0]}, now,
+           customer_id=row[2])
 
 
 def _customer_hears(current: str, status: str) -> bool:

@@ -9,11 +9,13 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from crm import audit
 from crm.clock import utcnow
 from crm.errors import Conflict
 from crm.service.portal import (
     CUSTOMER_REPLIED,
     PortalUser,
+    _customer_actor,
     _own_row,
     customer_reply,
     find_customer,
@@ -21,6 +23,9 @@ from crm.service.portal import (
 from crm.service.tickets import _TICKET_SQL, view_of
 from crm.service.views import SentNotice, TicketSummary, TicketView
 from storage.database import database, fetch_all, fetch_one, sql
+
+# The audit entry of words taken back: the only trace they leave, deleted from the ticket.
+TAKEN_BACK = "ticket.reply_taken_back"
 
 
 @dataclass(frozen=True)
@@ -65,9 +70,10 @@ def take_back_reply(user: PortalUser, ticket_id: int, message_id: int, text: str
     """The customer says ``text``, added to a waiting ticket as message ``message_id``, was a
     new question: it leaves the ticket, which waits again as if it had never been written
     (its resolution clock paused from then on). Only while nothing happened on the ticket
-    since; else it stays (Conflict). The words are compared too: a message id can be given
-    again once its message is gone. Staff notices of the words not sent yet are withdrawn;
-    the ones sent are returned, for the bot to correct."""
+    since; else it stays (Conflict), or was taken back already (a second press: Conflict,
+    saying so). The words are compared too: a message id can be given again once its
+    message is gone. Staff notices of the words not sent yet are withdrawn; the ones sent
+    are returned, for the bot to correct."""
     now = now or utcnow()
     with database.atomic():
         row = _own_row(user, ticket_id)
@@ -76,13 +82,24 @@ def take_back_reply(user: PortalUser, ticket_id: int, message_id: int, text: str
                          (ticket_id,))
         if last is None or (last[0], last[1], last[2]) != (message_id, "customer", text) \
                 or row[6] != "open":
+            if _taken_back_before(row[2], ticket_id, message_id):
+                raise Conflict("ticket.reply_already_taken_back", number=row[1])
             raise Conflict("ticket.reply_kept", number=row[1])
         database.execute_sql(sql("delete from ticket_message where id = ?"), (message_id,))
+        audit.record(_customer_actor(user), TAKEN_BACK, "ticket", ticket_id,
+                     customer_id=row[2], changes={"message_id": [message_id, None]}, now=now)
         # Waiting again from the moment it stopped: the wait until then already moved the
         # resolution due time, so the clock ends up as if the wait had never been broken.
         database.execute_sql(sql("update ticket set status = 'waiting', waiting_since = ?,"
                                  " updated_at = ? where id = ?"), (last[3], now, ticket_id))
         return _withdraw_notices(row[2], ticket_id, message_id, last[3])
+
+
+def _taken_back_before(customer_id: int, ticket_id: int, message_id: int) -> bool:
+    """Whether the customer already took message ``message_id`` back off this ticket."""
+    return any(changes.get("message_id") == [message_id, None]
+               for changes in audit.changes_of(TAKEN_BACK, "ticket", ticket_id,
+                                               customer_id=customer_id))
 
 
 def _withdraw_notices(customer_id: int, ticket_id: int, message_id: int,

@@ -699,6 +699,39 @@ def test_a_reply_taken_back_after_the_ticket_moved_on_stays_there(chat, staff) -
     assert ("HP M428",) in fetch_all("select body from ticket_message")
 
 
+def _ticket_state(ticket_id: int) -> tuple:
+    return (fetch_one("select status, waiting_since, resolution_due_at from ticket"
+                      " where id = ?", (ticket_id,)),
+            fetch_all("select id, body from ticket_message where ticket_id = ? order by id",
+                      (ticket_id,)),
+            fetch_all("select id, sent_at from notification order by id"))
+
+
+@pytest.mark.parametrize(("language", "taken_back", "already", "moved_on"), [
+    ("zh", "已从工单", "已经从工单", "已有新的进展"),
+    ("en", "Taken off ticket", "already taken off ticket", "has moved on")])
+def test_a_second_press_on_new_question_says_the_words_were_already_taken_back(
+        chat, staff, language, taken_back, already, moved_on) -> None:
+    ticket_id = waiting_for_alice(chat, language, "Printer", "When can we come?")
+    [told] = chat.send(ALICE, "tomorrow 3pm", language=language)
+    again = told.button("🆕")
+    assert taken_back in shown(chat.press(ALICE, again))[0].text
+    run(chat, deliver_notifications)
+    before, edits, said = _ticket_state(ticket_id), len(_edits_to_agent(chat)), len(to(chat, ALICE))
+    [second] = shown(chat.press(ALICE, again))
+    assert already in second.text and moved_on not in second.text
+    number = fetch_one("select number from ticket where id = ?", (ticket_id,))[0]
+    assert f"<b>{number}</b>" in second.text
+    run(chat, deliver_notifications)
+    assert _ticket_state(ticket_id) == before  # nothing changed, nobody told again
+    assert len(_edits_to_agent(chat)) == edits and len(to(chat, ALICE)) == said + 1
+    # Staff answer again later: the old button still says what happened to those words.
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "3pm is fine")
+    [later] = shown(chat.press(ALICE, again))
+    assert already in later.text and moved_on not in later.text
+
+
 def test_a_customer_without_a_waiting_ticket_is_searched_as_before(chat, staff) -> None:
     open_ticket(chat, ALICE, "zh", "打印机坏了")  # open, not waiting for her
     [found] = chat.send(ALICE, "打印机开不了机")
@@ -1093,6 +1126,82 @@ def test_the_assignee_is_told_when_someone_else_changes_their_tickets_priority(
     assert due in news.params["text"] and "打印机卡纸" in news.params["text"]
     assert news.buttons() == [(button, f"k:{ticket_id}")]
     assert len(to(chat, MANAGER)) == manager_told  # who made the change is not told of it
+
+
+def news_to(chat, user_id: int, since: int) -> list:
+    """What the notification job sent ``user_id`` after the first ``since`` messages."""
+    run(chat, deliver_notifications)
+    return [c for c in chat.stub.sent() if int(c.params["chat_id"]) == user_id][since:]
+
+
+@pytest.mark.parametrize(("language", "moves", "button"), [
+    ("zh-CN", ["的状态从 🆕 新建 改为 ✅ 已解决", "从 ✅ 已解决 改为 🔒 已关闭",
+               "从 🔒 已关闭 改为 🔄 重新打开"], "🎫 打开工单"),
+    ("en", ["status of your ticket", "from ✅ Resolved to 🔒 Closed",
+            "from 🔒 Closed to 🔄 Reopened"], "🎫 Open the ticket")])
+def test_the_assignee_is_told_when_someone_else_resolves_closes_or_reopens_their_ticket(
+        chat, staff, language, moves, button) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    chat.press(AGENT, f"kA:{ticket_id}:{staff['agent'].user_id}")
+    run(chat, deliver_notifications)  # the managers' news of the new ticket
+    told, manager_told = len(to(chat, AGENT)), len(to(chat, MANAGER))
+    for status in ("resolved", "closed", "reopened"):
+        chat.press(MANAGER, f"kS:{ticket_id}:{status}")
+        chat.press(MANAGER, f"kS:{ticket_id}:{status}")  # an old button again: no change
+    news = news_to(chat, AGENT, told)
+    assert len(news) == 3  # one notice a change
+    for notice, move in zip(news, moves, strict=True):
+        assert "Wang Manager" in notice.params["text"] and move in notice.params["text"]
+        assert "打印机卡纸" in notice.params["text"]
+        assert notice.buttons() == [(button, f"k:{ticket_id}")]
+    assert "✅" in news[0].params["text"]  # resolved, in the reader's words
+    assert len(to(chat, MANAGER)) == manager_told  # who made the change is not told of it
+    # Their own moves are news to nobody.
+    told = len(to(chat, AGENT))
+    chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    assert news_to(chat, AGENT, told) == [] and len(to(chat, MANAGER)) == manager_told
+
+
+@pytest.mark.parametrize(("language", "handed", "taken_over", "unassigned", "button"), [
+    ("zh-CN", "Wang Manager 把你的工单", "Wang Manager 接手了你的工单", "退回到“未指派”队列",
+     "🎫 打开工单"),
+    ("en", "Wang Manager handed your ticket", "Wang Manager took over your ticket",
+     "it is nobody's now", "🎫 Open the ticket")])
+def test_the_previous_assignee_is_told_their_ticket_was_handed_to_someone_else(
+        chat, staff, language, handed, taken_over, unassigned, button) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    zhou = users.add_user(Actor.system(), 8305, "agent", "Zhou Support", locale=language).id
+    mine = customers.create_customer(staff["agent"], customers.CustomerDraft(name="王小明"))
+    own = service.open_ticket(staff["agent"], mine.id, "合同续签").id  # the agent's customer
+    newcomers = open_ticket(chat, ALICE, "zh", "打印机卡纸")  # nobody's customer
+    chat.press(AGENT, f"kA:{newcomers}:{staff['agent'].user_id}")
+    run(chat, deliver_notifications)  # the managers' news of the new ticket
+    told, zhou_told = len(to(chat, AGENT)), len(to(chat, 8305))
+    manager_told = len(to(chat, MANAGER))
+    chat.press(MANAGER, f"kA:{own}:{zhou}")
+    chat.press(MANAGER, f"kA:{own}:{zhou}")  # the same hands again: nobody is told twice
+    chat.press(MANAGER, f"kA:{newcomers}:{zhou}")
+    [still_sees, gone] = news_to(chat, AGENT, told)
+    assert handed in still_sees.params["text"] and "Zhou Support" in still_sees.params["text"]
+    assert "合同续签" in still_sees.params["text"]
+    assert still_sees.buttons() == [(button, f"k:{own}")]  # their customer: they still see it
+    assert handed in gone.params["text"] and "打印机卡纸" in gone.params["text"]
+    assert gone.buttons() == []  # not theirs to open any more: no button to "not there"
+    assert len(news_to(chat, 8305, zhou_told)) == 2  # the new assignee, once a ticket
+    assert len(to(chat, MANAGER)) == manager_told  # who made the change is not told of it
+    # Taken over by the manager, then put back among nobody's tickets.
+    chat.press(MANAGER, f"kA:{own}:{staff['manager'].user_id}")
+    chat.press(MANAGER, f"kA:{newcomers}:0")
+    [took, back] = news_to(chat, 8305, zhou_told + 2)
+    assert taken_over in took.params["text"] and took.buttons() == []
+    assert unassigned in back.params["text"]
+    assert back.buttons() == [(button, f"k:{newcomers}")]  # the open queue: anyone opens it
+    # The agent takes their customer's ticket back from the manager: the manager hears it.
+    chat.press(AGENT, f"kA:{own}:{staff['agent'].user_id}")
+    [back_to_agent] = news_to(chat, MANAGER, manager_told)
+    assert "李娜 took over your ticket" in back_to_agent.params["text"]
+    assert news_to(chat, AGENT, told + 2) == []  # their own change
 
 
 @pytest.mark.parametrize(("language", "undone", "already"), [
