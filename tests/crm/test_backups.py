@@ -371,6 +371,24 @@ def test_a_row_postgresql_refuses_stops_the_move_and_changes_nothing(
     assert users.identify(777).name == "Still here"
 
 
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_nul_character_sqlite_kept_is_dropped_in_the_move_to_postgresql(
+        settings, db, sqlite_installation) -> None:
+    """SQLite stored a NUL typed into a name or note (it shows as nothing); PostgreSQL's text
+    cannot hold one, and the move was refused with no way to find or mend the row."""
+    cast = make_cast()
+    made_customer = customer(cast.manager, "张三")
+    sqlite_installation.connection().execute(  # as this version no longer writes it
+        "update customer set name = ?, notes = ? where id = ?",
+        ("张\x00三", "a\x00b", made_customer.id))
+    made = backups.create_backup(SYSTEM, now=T0)
+    bind(db)
+    backups.restore_backup(SYSTEM, made.backup.path, now=T0)
+    manager = users.identify(cast.manager.telegram_id).as_actor()
+    moved = customers.get_customer(manager, made_customer.id)
+    assert (moved.name, moved.notes) == ("张三", "ab")
+
+
 # PostgreSQL verification databases left behind by a killed backup. -----------------------
 
 POSTGRES_ONLY = pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
