@@ -24,7 +24,7 @@ from crm.search_terms import build_document, normalise_text
 from crm.users import check_can_own
 from crm.visibility import can_see
 from storage import search
-from storage.database import database, fetch_all, fetch_one, insert, sql
+from storage.database import database, fetch_all, fetch_one, insert, one_at_a_time, sql
 from storage.models import (
     Address,
     ContactChannel,
@@ -157,6 +157,7 @@ def _company_id(name: str | None, now: dt.datetime) -> int | None:
     if not name:
         return None
     norm = normalise_text(name)
+    one_at_a_time(f"company:{norm}")  # two people of a new company added at once: one company
     row = fetch_one("select id from company where name_norm = ? order by id limit 1", (norm,))
     if row:
         return row[0]

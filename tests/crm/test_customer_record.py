@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import peewee
 import pytest
@@ -52,6 +53,38 @@ def test_one_company_has_many_people_and_tags_are_shared(cast) -> None:
     assert first.company.id == second.company.id
     assert fetch_all("select count(*) from tag")[0][0] == 1
     assert second.tags == ("VIP",)
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # SQLite: one writer thread
+def test_two_people_of_a_new_company_added_at_once_share_one_company(cast, db) -> None:
+    """The bot serves PostgreSQL from several threads: two agents adding people of a company
+    not yet on file at the same moment made it twice, its people split between the two."""
+    first_done, release = threading.Event(), threading.Event()
+
+    def first_adds_and_holds_its_transaction() -> None:
+        with db.atomic():
+            customer(cast.agent, "张伟", company="并发科技")
+            first_done.set()
+            release.wait(10)
+        db.close()
+
+    def second_adds() -> None:
+        customer(cast.manager, "Emily Chen", company="并发科技")
+        db.close()
+
+    first = threading.Thread(target=first_adds_and_holds_its_transaction)
+    first.start()
+    assert first_done.wait(10)
+    second = threading.Thread(target=second_adds)
+    second.start()
+    second.join(0.5)  # it waits for the first to commit (else it is done by now)
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert fetch_all("select count(*) from company where name = '并发科技'")[0][0] == 1
+    people = customers.search_customers(cast.manager, "并发科技").items
+    assert len(people) == 2
+    assert len({customers.get_customer(cast.manager, p.id).company.id for p in people}) == 1
 
 
 @pytest.mark.parametrize(("draft", "field", "code"), [
