@@ -19,6 +19,7 @@ from crm.timezones import find_zone, is_zone
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
 NAME_MAX = 100
+TELEGRAM_ID_MAX = 2**53 - 1  # Telegram: "at most 52 significant bits"
 _COLUMNS = ("id, telegram_id, name, username, role, locale, timezone, active, created_at,"
             " team_id")
 
@@ -76,9 +77,16 @@ def validate_role(role: str) -> Role:
     return Role(role)
 
 
+def is_telegram_id(value: object) -> bool:
+    """Whether ``value`` can be a Telegram user id: Telegram's have at most 52 significant bits
+    (a larger number failed in the database: too large for SQLite's integers and PostgreSQL's
+    bigint alike)."""
+    return not isinstance(value, bool) and isinstance(value, int) and 0 < value <= TELEGRAM_ID_MAX
+
+
 def _validate(telegram_id: int, role: str, name: str, locale: str | None,
               timezone: str | None) -> Role:
-    if isinstance(telegram_id, bool) or not isinstance(telegram_id, int) or telegram_id <= 0:
+    if not is_telegram_id(telegram_id):
         raise ValidationError("validation.telegram_id", field="telegram_id")
     checked = validate_role(role)
     if not name.strip() or len(name.strip()) > NAME_MAX:
