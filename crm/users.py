@@ -16,7 +16,7 @@ from crm.handover import WHOLE_BOOK, HandedOver, hand_over_customers
 from crm.permissions import Action, require, role_allows
 from crm.search_terms import name_order, normalise_text
 from crm.timezones import find_zone, is_zone
-from storage.database import database, fetch_all, fetch_one, insert, sql
+from storage.database import bytewise, database, fetch_all, fetch_one, insert, sql
 
 NAME_MAX = 100
 TELEGRAM_ID_MAX = 2**53 - 1  # Telegram: "at most 52 significant bits"
@@ -367,7 +367,8 @@ def list_teams(actor: Actor) -> list[TeamView]:
     """Teams with their number of active members."""
     require(actor, Action.READ)
     rows = fetch_all("select t.id, t.name, (select count(*) from staff_user s where"
-                     " s.team_id = t.id and s.active = ?) from team t order by t.name", (True,))
+                     " s.team_id = t.id and s.active = ?) from team t"
+                     f" order by {bytewise('t.name')}", (True,))
     return [TeamView(*r) for r in rows]
 
 
