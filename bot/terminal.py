@@ -94,7 +94,7 @@ def telegram_id(text: str) -> int:
         value = int(text.strip())
     except ValueError:
         value = 0
-    if value <= 0:  # no field label: the message already names the Telegram ID
+    if not users.is_telegram_id(value):  # no field label: the message names the Telegram ID
         raise ValidationError("validation.telegram_id")
     return value
 

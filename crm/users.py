@@ -16,9 +16,10 @@ from crm.handover import WHOLE_BOOK, HandedOver, hand_over_customers
 from crm.permissions import Action, require, role_allows
 from crm.search_terms import name_order, normalise_text
 from crm.timezones import find_zone, is_zone
-from storage.database import database, fetch_all, fetch_one, insert, sql
+from storage.database import bytewise, database, fetch_all, fetch_one, insert, sql
 
 NAME_MAX = 100
+TELEGRAM_ID_MAX = 2**53 - 1  # Telegram: "at most 52 significant bits"
 _COLUMNS = ("id, telegram_id, name, username, role, locale, timezone, active, created_at,"
             " team_id")
 
@@ -83,9 +84,16 @@ def validate_role(role: str) -> Role:
     return Role(role)
 
 
+def is_telegram_id(value: object) -> bool:
+    """Whether ``value`` can be a Telegram user id: Telegram's have at most 52 significant bits
+    (a larger number failed in the database: too large for SQLite's integers and PostgreSQL's
+    bigint alike)."""
+    return not isinstance(value, bool) and isinstance(value, int) and 0 < value <= TELEGRAM_ID_MAX
+
+
 def _validate(telegram_id: int, role: str, name: str, locale: str | None,
               timezone: str | None) -> Role:
-    if isinstance(telegram_id, bool) or not isinstance(telegram_id, int) or telegram_id <= 0:
+    if not is_telegram_id(telegram_id):
         raise ValidationError("validation.telegram_id", field="telegram_id")
     checked = validate_role(role)
     if not name.strip() or len(name.strip()) > NAME_MAX:
@@ -366,7 +374,8 @@ def list_teams(actor: Actor) -> list[TeamView]:
     """Teams with their number of active members."""
     require(actor, Action.READ)
     rows = fetch_all("select t.id, t.name, (select count(*) from staff_user s where"
-                     " s.team_id = t.id and s.active = ?) from team t order by t.name", (True,))
+                     " s.team_id = t.id and s.active = ?) from team t"
+                     f" order by {bytewise('t.name')}", (True,))
     return [TeamView(*r) for r in rows]
 
 

@@ -13,6 +13,43 @@ from storage.errors import StorageError
 database = DatabaseProxy()
 
 
+NUL = "\0"
+
+
+def _without_nul(params: object) -> object:
+    """``params`` with every NUL character taken out of its texts (the same object when none
+    holds one, the common case, checked without copying)."""
+    if isinstance(params, dict):
+        values = params.values()
+    elif isinstance(params, list | tuple):
+        values = params
+    else:
+        return params
+    if not any(type(v) is str and NUL in v for v in values):
+        return params
+    if isinstance(params, dict):
+        return {k: v.replace(NUL, "") if type(v) is str else v for k, v in params.items()}
+    return type(params)(v.replace(NUL, "") if type(v) is str else v for v in params)
+
+
+class _TextWithoutNul:
+    """PostgreSQL's text cannot hold a NUL character (the driver refuses the whole statement,
+    which the user met as an unexpected error) while SQLite stores it: no engine is given one,
+    so a NUL typed or pasted (it shows as nothing) is dropped alike on both, in what is written
+    and in what is looked for."""
+
+    def execute_sql(self, sql: str, params: object = None) -> object:
+        return super().execute_sql(sql, _without_nul(params))
+
+
+class CrmSqliteDatabase(_TextWithoutNul, SqliteDatabase):
+    """SQLite as the application uses it."""
+
+
+class CrmPostgresqlDatabase(_TextWithoutNul, PostgresqlDatabase):
+    """PostgreSQL as the application uses it."""
+
+
 class BaseModel(peewee.Model):
     """Every model of the application is bound to the one database proxy."""
 
@@ -38,7 +75,7 @@ def open_database(url: str, *, busy_timeout_ms: int = 5000) -> Database:
     if url.startswith("sqlite:///"):
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteDatabase(
+        return CrmSqliteDatabase(
             str(path),
             timeout=busy_timeout_ms / 1000,
             pragmas={
@@ -56,7 +93,7 @@ def open_database(url: str, *, busy_timeout_ms: int = 5000) -> Database:
         )
     if url.startswith(("postgresql://", "postgres://")):
         parts = urlsplit(url)
-        return PostgresqlDatabase(
+        return CrmPostgresqlDatabase(
             unquote(parts.path.lstrip("/")),
             user=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
@@ -171,3 +208,15 @@ def insert(table: str, values: dict[str, object]) -> int:
     cursor = database.execute_sql(
         f"insert into {table} ({columns}) values ({marks}) returning id", tuple(values.values()))
     return cursor.fetchone()[0]
+
+
+_ONE_AT_A_TIME = 0x63726D6E  # the advisory locks' first key ("crmn"); the second, the name's hash
+
+
+def one_at_a_time(name: str) -> None:
+    """Until this transaction ends, another transaction calling this with the same ``name``
+    waits: for a look-up-then-insert on a column that is not unique (a company's name), which
+    several PostgreSQL threads could otherwise both find missing. SQLite has one writer."""
+    if not is_sqlite(database):
+        database.execute_sql("select pg_advisory_xact_lock(%s, hashtext(%s))",
+                             (_ONE_AT_A_TIME, name))

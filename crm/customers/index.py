@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 
 from crm.search_terms import build_document
 from storage import search
-from storage.database import fetch_all
+from storage.database import bytewise, fetch_all
 
 CHUNK = 500
 
@@ -24,7 +24,7 @@ def tag_names(ids: Sequence[int]) -> dict[int, list[str]]:
     for chunk, marks in chunks(ids):
         for customer_id, name in fetch_all(
                 "select ct.customer_id, t.name from tag t join customer_tag ct on ct.tag_id = t.id"
-                f" where ct.customer_id in ({marks}) order by t.name", chunk):
+                f" where ct.customer_id in ({marks}) order by {bytewise('t.name')}", chunk):
             names.setdefault(customer_id, []).append(name)
     return names
 

@@ -20,7 +20,7 @@ from crm.localtime import installation_today, local_today
 from crm.permissions import Action, require
 from crm.validation import age_on
 from crm.visibility import can_see, scope_of
-from storage.database import fetch_all, fetch_one
+from storage.database import bytewise, fetch_all, fetch_one
 from storage.models import Customer
 
 _CARD_SQL = (
@@ -99,7 +99,7 @@ def _addresses(customer_id: int) -> tuple[AddressView, ...]:
 
 def _tags(customer_id: int) -> tuple[str, ...]:
     rows = fetch_all("select t.name from tag t join customer_tag ct on ct.tag_id = t.id"
-                     " where ct.customer_id = ? order by t.name", (customer_id,))
+                     f" where ct.customer_id = ? order by {bytewise('t.name')}", (customer_id,))
     return tuple(r[0] for r in rows)
 
 

@@ -24,7 +24,15 @@ from crm.search_terms import build_document, normalise_text
 from crm.users import check_can_own
 from crm.visibility import can_see
 from storage import search
-from storage.database import database, fetch_all, fetch_one, insert, sql
+from storage.database import (
+    bytewise,
+    database,
+    fetch_all,
+    fetch_one,
+    insert,
+    one_at_a_time,
+    sql,
+)
 from storage.models import (
     Address,
     ContactChannel,
@@ -157,6 +165,7 @@ def _company_id(name: str | None, now: dt.datetime) -> int | None:
     if not name:
         return None
     norm = normalise_text(name)
+    one_at_a_time(f"company:{norm}")  # two people of a new company added at once: one company
     row = fetch_one("select id from company where name_norm = ? order by id limit 1", (norm,))
     if row:
         return row[0]
@@ -206,7 +215,7 @@ def insert_link(table: str, customer_id: int, tag_id: int) -> None:
 def _tag_names(customer_id: int) -> list[str]:
     return [r[0] for r in fetch_all(
         "select t.name from tag t join customer_tag ct on ct.tag_id = t.id"
-        " where ct.customer_id = ? order by t.name", (customer_id,))]
+        f" where ct.customer_id = ? order by {bytewise('t.name')}", (customer_id,))]
 
 
 def reindex(customer_id: int) -> None:

@@ -21,7 +21,7 @@ from crm.sales.views import ORDER_STATUSES, STAGE_KINDS
 from crm.search_terms import normalise_text
 from crm.validation import format_phone
 from crm.visibility import scope_of
-from storage.database import fetch_all, fetch_one
+from storage.database import bytewise, fetch_all, fetch_one
 
 BATCH = 2_000
 _UNKNOWN = object()
@@ -293,7 +293,8 @@ def _tag_names(ids: list[int]) -> dict[int, str]:
     return {customer_id: ", ".join([name for _, name in held])
             for customer_id, held in groupby(fetch_all(
                 "select ct.customer_id, t.name from customer_tag ct join tag t on t.id = ct.tag_id"
-                f" where {condition} order by ct.customer_id, t.name", params), itemgetter(0))}
+                f" where {condition} order by ct.customer_id, {bytewise('t.name')}", params),
+                itemgetter(0))}
 
 
 register(ExportKind("customers", CUSTOMER_COLUMNS, STATUSES, _customers_where, _customers,

@@ -42,7 +42,13 @@ _CHINESE = {"gbk", "gb2312", "gb18030", "hz", "cp936"}
 # Characters that show nothing (zero-width space and non-joiner, word joiner, byte order mark,
 # direction marks, soft hyphen): text pasted from web pages and WeChat carries them, and a
 # header holding one names no column. The zero-width joiner stays: it binds emoji sequences.
-_INVISIBLE = "\u00ad\u061c\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+# So are control characters (tab and line breaks aside; Excel saves them in a workbook as
+# _x0000_ escapes, read back as such), which besides cannot be kept everywhere: PostgreSQL's
+# text refuses a NUL (the whole import failed), a spreadsheet cell any of them (the rejects
+# file, a later export).
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f"
+_INVISIBLE = ("\u00ad\u061c\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+              + _CONTROLS)
 # Spaces other than the plain one (no-break, thin, narrow no-break...) read as a plain one.
 # The ideographic space stays: lists line names up with it (crm.imports.rows).
 _OTHER_SPACES = "\u00a0\u2000-\u200a\u202f\u205f"
@@ -145,7 +151,7 @@ def plain_text(value: str) -> str:
 def _plain_rows(rows: list[list[Cell]]) -> list[list[Cell]]:
     """The rows with every text cell as ``plain_text`` makes it. Looked for once in the whole
     sheet's text (nearly every file has none); only then is each cell looked at."""
-    texts = "\x1f".join([cell for row in rows for cell in row if type(cell) is str])
+    texts = "\n".join([cell for row in rows for cell in row if type(cell) is str])
     if _UNUSUAL.search(texts) is None:
         return rows
     for row in rows:

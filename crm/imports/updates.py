@@ -21,7 +21,7 @@ from crm.imports.rows import ValidRow
 from crm.permissions import Action, require
 from crm.search_terms import normalise_text
 from storage import bulk
-from storage.database import database, fetch_all, sql
+from storage.database import bytewise, database, fetch_all, sql
 from storage.models import Customer
 
 SCALAR_FIELDS = ("name", "gender", "birthday", "occupation", "notes", "status", "source")
@@ -84,7 +84,7 @@ def _load(ids: Sequence[int]) -> dict[int, _Current]:
             found[customer_id].channels.add((kind, value))
         for customer_id, name in fetch_all(
                 "select ct.customer_id, t.name from tag t join customer_tag ct on ct.tag_id = t.id"
-                f" where ct.customer_id in ({marks}) order by t.name", chunk):
+                f" where ct.customer_id in ({marks}) order by {bytewise('t.name')}", chunk):
             found[customer_id].tags.append(name)
         for customer_id, *parts in fetch_all(
                 f"select customer_id, {', '.join(ADDRESS_PARTS)} from address"

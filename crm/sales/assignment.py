@@ -22,7 +22,7 @@ from crm.sales.assignment_rules import SETTING_ID, ensure_setting, load_settings
 from crm.sales.views import AssignmentRuleView, AssignmentSettings, AssignmentView
 from crm.search_terms import normalise_text
 from crm.validation import check_length
-from storage.database import database, fetch_all, fetch_one, sql
+from storage.database import bytewise, database, fetch_all, fetch_one, sql
 
 NOTE_MAX = 200
 _CURSOR_TRIES = 5
@@ -169,7 +169,8 @@ def owner_choices(actor: Actor, *, limit: int = 60) -> list[tuple[int, str]]:
     require(actor, Action.REASSIGN)
     rows = fetch_all("select s.id, s.name, s.username, t.name from staff_user s"
                      " left join team t on t.id = s.team_id where s.active = ? and s.role <> ?"
-                     " order by s.name, s.id limit ?", (True, Role.VIEWER.value, limit))
+                     f" order by {bytewise('s.name')}, s.id limit ?",
+                     (True, Role.VIEWER.value, limit))
     names = Counter(row[1] for row in rows)
     return [(staff_id, name if names[name] == 1 else _told_apart(staff_id, name, user, team))
             for staff_id, name, user, team in rows]

@@ -14,7 +14,7 @@ from crm.sales.access import require_settings
 from crm.sales.views import ProductView
 from crm.search_terms import normalise_text
 from crm.validation import check_length
-from storage.database import database, fetch_all, fetch_one, insert, sql
+from storage.database import bytewise, database, fetch_all, fetch_one, insert, sql
 
 NAME_MAX = 200
 SKU_MAX = 64
@@ -132,6 +132,6 @@ def list_products(actor: Actor, *, query: str | None = None,
         parts.append("(name_norm like ? or sku like ?)")
         params += [normalise_text(query) + "%", query.strip().upper() + "%"]
     where = f" where {' and '.join(parts)}" if parts else ""
-    rows = fetch_all(f"select {_COLUMNS} from product{where} order by name_norm, id",
+    rows = fetch_all(f"select {_COLUMNS} from product{where} order by {bytewise('name_norm')}, id",
                      tuple(params))
     return [_view(r) for r in rows]

@@ -18,6 +18,7 @@ import psycopg2
 from storage.backup.errors import BackupError
 from storage.backup.postgres import LOCK_TIMEOUT, Server, first_line, public_tables
 from storage.bulk import copy_text
+from storage.database import NUL
 
 _CHUNK = 5_000
 
@@ -80,7 +81,18 @@ def _copy_table(cursor, lite: sqlite3.Connection, table: str) -> None:
     rows = lite.execute(f'select {listed} from "{table}"')
     while batch := rows.fetchmany(_CHUNK):
         cursor.copy_expert(f'copy "{table}" ({listed}) from stdin',
-                           io.StringIO(copy_text(batch)))
+                           io.StringIO(_copied(batch)))
+
+
+def _copied(batch: list[tuple]) -> str:
+    """The rows in COPY's text format. A NUL character, which SQLite kept in text until this
+    version and PostgreSQL's text cannot hold, is dropped: it shows as nothing, and the
+    database no longer takes one from anyone (``storage.database``)."""
+    try:
+        return copy_text(batch)
+    except ValueError:  # looked for only once a batch holds one
+        return copy_text([tuple(v.replace(NUL, "") if type(v) is str else v for v in row)
+                          for row in batch])
 
 
 def _move_sequences(cursor) -> None:

@@ -379,7 +379,10 @@ def test_a_mistyped_telegram_id_is_refused_in_the_installations_language(capsys,
                                                                          monkeypatch) -> None:
     monkeypatch.setenv("CRM_LOCALE", "zh-CN")
     code, _, err = run(capsys, "user", "add", "李娜", "--role", "agent", "--name", "李娜")
-    assert code == 1 and err.strip() == "错误：Telegram ID 必须是正整数"
+    assert code == 1 and err.strip() == "错误：Telegram ID 必须是正整数，且不超过 9007199254740991"
+    # more than a database integer holds: was a traceback on either engine
+    code, _, err = run(capsys, "user", "add", "9" * 20, "--role", "agent", "--name", "李娜")
+    assert code == 1 and err.strip() == "错误：Telegram ID 必须是正整数，且不超过 9007199254740991"
     code, _, err = run(capsys, "user", "add", "301", "--role", "老板", "--name", "李娜")
     assert code == 1 and "老板 不在可选范围内：管理员、经理、业务员、只读用户" in err
     assert fetch_all("select count(*) from staff_user")[0][0] == 1

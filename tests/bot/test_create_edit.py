@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import time
 from collections.abc import Iterator
 
 import peewee
 import pytest
+from openpyxl import load_workbook
 
 from bot.handlers import edit
 from bot.jobs import deliver_notifications
-from crm import customers, sales, users
+from crm import customers, exports, sales, users
 from crm.actors import Actor
 from crm.clock import utcnow
 from tests.bot.harness import ChatHarness, Reply
@@ -166,6 +168,16 @@ def test_one_line_create(bot, agent, english) -> None:
     card = last(bot.send(ENGLISH_AGENT, "/new Emily Chen 13900139000 Acme Trading"))
     assert "Saved" in card.text and "<b>Emily Chen</b> · Acme Trading" in card.text
     assert "Nobody found" in last(bot.send(ENGLISH_AGENT, "Acme Trading Ltd")).text
+
+
+def test_a_nul_character_in_typed_text_is_dropped_alike_on_either_engine(bot, agent) -> None:
+    # It shows as nothing; PostgreSQL cannot store one (this was an unexpected error there).
+    card = last(bot.send(AGENT, "/new 测试\x00人 13912345678 星\x00祥"))
+    assert "已保存" in card.text and "<b>测试人</b> · 星祥" in card.text
+    assert names_of(agent, "测试\x00人") == names_of(agent, "测试人") == ["测试人"]
+    target = io.BytesIO()
+    exports.export_records(Actor.system(), "customers", target)  # a sheet refuses a NUL
+    assert "测试人" in [row[1] for row in load_workbook(target).active.iter_rows(values_only=True)]
 
 
 def test_one_line_create_recognises_an_email_and_a_labelled_wechat_id(bot, agent,

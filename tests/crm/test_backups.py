@@ -359,16 +359,34 @@ def test_a_row_postgresql_refuses_stops_the_move_and_changes_nothing(
         settings, db, sqlite_installation) -> None:
     cast = make_cast()
     made_customer = customer(cast.manager, "张三")
-    # SQLite keeps a NUL character in text; PostgreSQL text cannot hold one
-    sqlite_installation.execute_sql("update customer set notes = ? where id = ?",
-                                    ("a\x00b", made_customer.id))
+    # SQLite keeps text longer than its column's declared length; PostgreSQL refuses it
+    sqlite_installation.execute_sql("update customer set name = ? where id = ?",
+                                    ("张" * 101, made_customer.id))
     made = backups.create_backup(SYSTEM, now=T0)
     bind(db)
     users.add_user(SYSTEM, 777, "admin", "Still here")
     with pytest.raises(store.BackupError) as caught:
         backups.restore_backup(SYSTEM, made.backup.path)
-    assert caught.value.code == "backup.tool_failed" and "NUL" in caught.value.params["reason"]
+    assert caught.value.code == "backup.tool_failed" and "too long" in caught.value.params["reason"]
     assert users.identify(777).name == "Still here"
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_nul_character_sqlite_kept_is_dropped_in_the_move_to_postgresql(
+        settings, db, sqlite_installation) -> None:
+    """SQLite stored a NUL typed into a name or note (it shows as nothing); PostgreSQL's text
+    cannot hold one, and the move was refused with no way to find or mend the row."""
+    cast = make_cast()
+    made_customer = customer(cast.manager, "张三")
+    sqlite_installation.connection().execute(  # as this version no longer writes it
+        "update customer set name = ?, notes = ? where id = ?",
+        ("张\x00三", "a\x00b", made_customer.id))
+    made = backups.create_backup(SYSTEM, now=T0)
+    bind(db)
+    backups.restore_backup(SYSTEM, made.backup.path, now=T0)
+    manager = users.identify(cast.manager.telegram_id).as_actor()
+    moved = customers.get_customer(manager, made_customer.id)
+    assert (moved.name, moved.notes) == ("张三", "ab")
 
 
 # PostgreSQL verification databases left behind by a killed backup. -----------------------

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import uuid
+from collections.abc import Iterator
 
 import peewee
 import pytest
 
-from crm import customers
+from crm import customers, exports
 from crm.customers import AddressInput, ChannelInput, CustomerDraft
 from crm.errors import NotFound, PermissionDenied, ValidationError
-from storage.database import fetch_all
+from storage.database import bind, fetch_all, open_database
+from storage.migrate import migrate
+from tests.conftest import POSTGRES_URL, drop_postgres_database, postgres_admin
 from tests.crm.cast import customer, make_cast
 
 VALID_ID = "11010519491231002X"
@@ -52,6 +57,74 @@ def test_one_company_has_many_people_and_tags_are_shared(cast) -> None:
     assert first.company.id == second.company.id
     assert fetch_all("select count(*) from tag")[0][0] == 1
     assert second.tags == ("VIP",)
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)  # SQLite: one writer thread
+def test_two_people_of_a_new_company_added_at_once_share_one_company(cast, db) -> None:
+    """The bot serves PostgreSQL from several threads: two agents adding people of a company
+    not yet on file at the same moment made it twice, its people split between the two."""
+    first_done, release = threading.Event(), threading.Event()
+
+    def first_adds_and_holds_its_transaction() -> None:
+        with db.atomic():
+            customer(cast.agent, "张伟", company="并发科技")
+            first_done.set()
+            release.wait(10)
+        db.close()
+
+    def second_adds() -> None:
+        customer(cast.manager, "Emily Chen", company="并发科技")
+        db.close()
+
+    first = threading.Thread(target=first_adds_and_holds_its_transaction)
+    first.start()
+    assert first_done.wait(10)
+    second = threading.Thread(target=second_adds)
+    second.start()
+    second.join(0.5)  # it waits for the first to commit (else it is done by now)
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert fetch_all("select count(*) from company where name = '并发科技'")[0][0] == 1
+    people = customers.search_customers(cast.manager, "并发科技").items
+    assert len(people) == 2
+    assert len({customers.get_customer(cast.manager, p.id).company.id for p in people}) == 1
+
+
+@pytest.fixture
+def english_sorting_server(db: peewee.Database, is_postgres: bool) -> Iterator[peewee.Database]:
+    """On PostgreSQL, a database that sorts text as English readers do (a server set up with
+    a language's collation, as most are), bound for the test; SQLite as it is."""
+    if not is_postgres:
+        yield db
+        return
+    name = f"crm_test_icu_{uuid.uuid4().hex[:10]}"
+    admin = postgres_admin()
+    try:
+        admin.execute_sql(f'create database "{name}" template template0 encoding \'UTF8\''
+                          " locale_provider icu icu_locale 'en-US'")
+    except peewee.DatabaseError:
+        admin.close()
+        pytest.skip("this PostgreSQL server has no ICU collations")
+    admin.close()
+    linguistic = open_database(f"{POSTGRES_URL.rpartition('/')[0]}/{name}")
+    migrate(linguistic)
+    bind(linguistic)
+    yield linguistic
+    bind(db)
+    linguistic.close()
+    drop_postgres_database(f"{POSTGRES_URL.rpartition('/')[0]}/{name}")
+
+
+def test_tags_come_in_one_order_whatever_the_server_sorts_text_by(english_sorting_server) -> None:
+    """SQLite orders text by its characters; PostgreSQL by its database's collation, which
+    on a server set up for a language put "trade show" before "VIP" and Chinese elsewhere."""
+    cast = make_cast()
+    made = customer(cast.agent, "张伟", tags=("trade show", "华东", "VIP"))
+    assert made.tags == customers.get_customer(cast.agent, made.id).tags == (
+        "VIP", "trade show", "华东")
+    rows = [row for row in exports.export_rows(cast.manager, "customers") if row[1] == "张伟"]
+    assert "VIP, trade show, 华东" in rows[0]
 
 
 @pytest.mark.parametrize(("draft", "field", "code"), [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import time
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import peewee
 import pytest
 from openpyxl import load_workbook
 
-from crm import customers, imports, runtime, sales, users
+from crm import customers, exports, imports, runtime, sales, users
 from crm.config import load_config
 from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm.imports import kept
@@ -253,6 +254,32 @@ def test_long_numbers_in_the_rejects_file_show_whole_in_excel(cast) -> None:
     assert [sheet.cell(row, 2).value for row in (2, 3)] == [139444455040, 13800138000]
     assert sheet.cell(2, 2).number_format == "0"
     assert sheet.cell(3, 2).number_format == "General"  # 11 digits show whole anyway
+
+
+def as_excel_writes_controls(rows: list[list[str]]) -> bytes:
+    """A workbook as Excel saves control characters in it: _x0000_ escapes."""
+    return xlsx_file([[re.sub(r"[\x00-\x1f]", lambda m: f"_x{ord(m[0]):04X}_", cell)
+                       for cell in row] for row in rows])
+
+
+@pytest.mark.parametrize("make", [csv_file, as_excel_writes_controls], ids=["csv", "xlsx"])
+def test_control_characters_in_a_file_are_dropped_and_its_rows_imported(cast, make) -> None:
+    """A NUL (which PostgreSQL's text cannot hold: the whole import failed there) or another
+    control character (no spreadsheet cell holds one: the rejects file and a later export
+    failed) shows as nothing; the rows import without them on either engine."""
+    content = make([["姓名", "手机", "备注"], ["测试\x00人", "13911112224", "N\x00UL\x01备注"],
+                    ["坏号\x1b码", "12345", "\x00"]])
+    name = "controls.csv" if make is csv_file else "controls.xlsx"
+    preview, result = run_import(cast.manager, name, content)
+    assert (result.created, result.rejected) == (1, 1)
+    card = card_by_phone("+8613911112224")
+    assert (card.name, card.notes) == ("测试人", "NUL备注")
+    rejects = read_sheet(imports.rejects_workbook(preview.headers, preview.rejects,
+                                                  lambda p: p.code))
+    assert rejects[1][:2] == ["坏号码", "12345"]
+    target = io.BytesIO()
+    exports.export_records(SYSTEM, "customers", target)
+    assert "测试人" in [row[1] for row in load_workbook(target).active.iter_rows(values_only=True)]
 
 
 def test_an_office_workbook_keeps_its_customers_and_drops_row_numbers_totals_and_notes(
