@@ -18,6 +18,9 @@ from openpyxl.utils import get_column_letter
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL = 32_767  # Excel's limit for one cell
+# Control characters an XLSX file cannot hold (tab and line breaks aside): openpyxl refuses
+# the whole file for one of them, and in a CSV they only confuse the reader.
+UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def safe_cell(value: Any) -> Any:
@@ -28,6 +31,8 @@ def safe_cell(value: Any) -> Any:
         return value
     else:
         text = str(value)
+    if UNWRITABLE.search(text):
+        text = UNWRITABLE.sub("", text)
     if text.startswith(FORMULA_STARTS):
         text = "'" + text
     return text[:MAX_CELL]

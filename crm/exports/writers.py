@@ -19,6 +19,7 @@ from openpyxl.styles import Font
 from crm.spreadsheets import (
     FORMULA_STARTS,
     MAX_CELL,
+    UNWRITABLE,
     WIDTH_SAMPLE,
     safe_cell,
     safe_xlsx_cell,
@@ -27,6 +28,7 @@ from crm.spreadsheets import (
 
 FORMATS = ("xlsx", "csv")
 Tick = Callable[[int], None]  # rows written so far
+_unwritable = UNWRITABLE.search
 _AS_IS = frozenset({type(None), int, float, bool, Decimal, dt.date, dt.datetime})
 
 
@@ -45,7 +47,8 @@ def safe_xlsx_row(row: Iterable[Any]) -> list[Any]:
 def _neutralised(row: Iterable[Any], safe: Callable[[Any], Any]) -> list[Any]:
     return [value if value.__class__ in _AS_IS or (
         value.__class__ is str and not value.startswith(FORMULA_STARTS)
-        and len(value) <= MAX_CELL) else safe(value) for value in row]
+        and len(value) <= MAX_CELL and not _unwritable(value)) else safe(value)
+        for value in row]
 
 
 def write_xlsx(target: BinaryIO, title: str, headers: Sequence[str],
