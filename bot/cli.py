@@ -72,7 +72,7 @@ def cmd_init(args: argparse.Namespace, config: Config) -> int:
         out.say("cli.init.key_kept", path=report.key_file)
     if report.backup_key_file:
         out.say("cli.init.backup_key_created", path=report.backup_key_file)
-    out.say("cli.init.next_steps")
+    out.say("cli.init.next_steps_staffed" if report.has_admin else "cli.init.next_steps")
     return 0
 
 

@@ -10,7 +10,7 @@ from enum import StrEnum
 import peewee
 from peewee import Database
 
-from crm import scheduling
+from crm import scheduling, users
 from crm.actors import Actor
 from crm.clock import as_datetime, utcnow
 from crm.config import Config
@@ -71,6 +71,7 @@ class InitReport:
     schema_version: int = 0
     backup_key_file: str | None = None  # made by this run (None: kept, or CRM_BACKUP_KEY)
     database_created: str | None = None  # the PostgreSQL database this run created
+    has_admin: bool = False  # an installation run again: the first admin is no next step
 
 
 def init_system(config: Config) -> InitReport:
@@ -98,6 +99,7 @@ def init_system(config: Config) -> InitReport:
         schema_version=latest_version(),
         backup_key_file=str(config.backup_key_file) if backup_key_created else None,
         database_created=created,
+        has_admin=users.active_admins() > 0,
     )
 
 

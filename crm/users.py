@@ -261,7 +261,7 @@ def deactivate_user(actor: Actor, telegram_id: int, *,
         current = get_user(actor, telegram_id)
         if not current.active:
             return current
-        if current.role is Role.ADMIN and _admins() <= 1:
+        if current.role is Role.ADMIN and active_admins() <= 1:
             raise Conflict("user.last_admin_deactivate")
         database.execute_sql(sql("update staff_user set deactivated_at = ? where id = ?"),
                              (now, current.id))
@@ -285,7 +285,7 @@ def change_role(actor: Actor, telegram_id: int, role: str, *,
     now = now or utcnow()
     with database.atomic():
         current = get_user(actor, telegram_id)
-        if current.role is Role.ADMIN and checked is not Role.ADMIN and _admins() <= 1:
+        if current.role is Role.ADMIN and checked is not Role.ADMIN and active_admins() <= 1:
             raise Conflict("user.last_admin")
         return _update_user(actor, telegram_id, "user.role", {"role": checked.value}, now)
 
@@ -296,7 +296,8 @@ def role_change_needs_confirming(current: Role | str, new: str) -> bool:
     return (Role(current) is Role.ADMIN) != (new == Role.ADMIN.value)
 
 
-def _admins() -> int:
+def active_admins() -> int:
+    """How many active admins the installation has."""
     return fetch_one("select count(*) from staff_user where role = ? and active = ?",
                      ("admin", True))[0]
 

@@ -54,6 +54,7 @@ def test_init_is_idempotent_and_never_replaces_the_key(capsys, tmp_path: Path) -
     run(capsys, "user", "add", "100", "--role", "admin", "--name", "Boss")
     code, out, _ = run(capsys, "init")
     assert code == 0 and "kept as it is" in out
+    assert "already has an admin" in out and "add the first admin" not in out
     assert (tmp_path / "data" / "crm.key").read_bytes() == key
     _, out, _ = run(capsys, "user", "list")
     assert "Boss" in out
