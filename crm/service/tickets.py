@@ -36,6 +36,7 @@ from storage.database import database, fetch_all, fetch_one, insert, sql
 
 SUBJECT_MAX = 200
 BODY_MAX = 4000
+REPLY_NOTICE_MAX = 300  # of a colleague's answer, in the assignee's notice
 NUMBER_PREFIX = "T"
 VIEWS = ("mine", "unassigned", "breaching", "open")
 # A ticket number as typed: T-, the year (or a demo's D), the count.
@@ -319,7 +320,21 @@ def reply_to_ticket(actor: Actor, ticket_id: int, body: str, *,
                 + (", assignee_id = ?" if take else "") + clock + moved,
                 (status, now, *((actor.user_id,) if take else ()), *clock_params,
                  *moved_params), now)
+        _tell_assignee_of_reply(actor, row, text or "📎", status, now)
     return get_ticket(actor, ticket_id)
+
+
+def _tell_assignee_of_reply(actor: Actor, row: tuple, text: str, status: str,
+                            now: dt.datetime) -> None:
+    """Whoever works the ticket hears when someone else answers its customer (a manager
+    stepping in): what was said, and that the ticket now waits for the customer, so they
+    neither answer twice nor wonder why it left their queue of things to answer."""
+    if row[9] is None or row[9] == actor.user_id:
+        return
+    notify(row[9], "ticket.replied_by_other",
+           {"number": row[1], "subject": row[4], "by": None if actor.is_system else actor.name,
+            "text": text[:REPLY_NOTICE_MAX], "status": {"code": f"ticket.status.{status}"},
+            "ticket_id": row[0]}, now, customer_id=row[2])
 
 
 def ticket_to_answer(actor: Actor, ticket_id: int) -> TicketView:

@@ -1370,3 +1370,32 @@ def test_a_ticket_the_customer_closed_by_rating_it_says_so(chat, staff) -> None:
     replies = chat.press(AGENT, card.button("💬"))
     assert f"已于 {moved_at(ticket_id)} 被 客户 关闭" in chat.alerts(replies)[0]
     assert "⭐⭐⭐⭐⭐" in shown(replies)[0].text
+
+
+@pytest.mark.parametrize(("language", "answered", "button"), [
+    ("zh-CN", "Wang Manager 回复了你的工单", "🎫 打开工单"),
+    ("en", "Wang Manager answered the customer on your ticket", "🎫 Open the ticket")])
+def test_the_assignee_is_told_when_someone_else_answers_their_ticket(
+        chat, staff, language, answered, button) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    chat.press(AGENT, f"kA:{ticket_id}:{staff['agent'].user_id}")
+    run(chat, deliver_notifications)  # the managers' news of the new ticket
+    told, manager_told = len(to(chat, AGENT)), len(to(chat, MANAGER))
+    chat.press(MANAGER, f"kr:{ticket_id}")
+    chat.send(MANAGER, "已经为您补寄了新的硒鼓")
+    [news] = news_to(chat, AGENT, told)  # once: the move to waiting is not a second notice
+    waiting = "⏳ 等待客户" if language == "zh-CN" else "⏳ Waiting for the customer"
+    assert answered in news.params["text"] and "打印机卡纸" in news.params["text"]
+    assert waiting in news.params["text"] and "已经为您补寄了新的硒鼓" in news.params["text"]
+    assert news.buttons() == [(button, f"k:{ticket_id}")]
+    assert len(to(chat, MANAGER)) == manager_told + 2  # the prompt and the card, no notice
+    # The assignee's own answer is news to nobody.
+    told = len(to(chat, AGENT))
+    chat.press(ALICE, f"qr:{ticket_id}")
+    chat.send(ALICE, "收到了，谢谢")
+    run(chat, deliver_notifications)
+    told, manager_told = len(to(chat, AGENT)), len(to(chat, MANAGER))
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "好的")
+    assert news_to(chat, AGENT, told + 2) == [] and news_to(chat, MANAGER, manager_told) == []
