@@ -156,6 +156,12 @@ _DEFAULTS: dict[str, str] = {
     "validation.agenda_hour": "the agenda hour is a whole hour from 0 to 23",
     "ticket.not_found": "ticket not found",
     "ticket.closed": "this ticket is closed; reopen it first",
+    "ticket.closed_by": "{number} was closed by {by} at {at}; reopen it first",
+    "ticket.changed_since": "{number} was moved to {status} by {by} at {at}; nothing changed",
+    "ticket.now_status": "{number} is {status} now; nothing changed",
+    "ticket.assigned_since": "{number} has been handed to {assignee} since; nothing changed",
+    "ticket.unassigned_since": "{number} has been put back among nobody's tickets since;"
+                               " nothing changed",
     "ticket.transition": "a ticket that is {current} cannot become {status}",
     "ticket.rating": "a rating is 1 to 5 stars",
     "ticket.not_resolved": "only a resolved ticket can be rated",

@@ -597,6 +597,11 @@ class Ticket(BaseModel):
     created_at = pw.DateTimeField()
     updated_at = pw.DateTimeField()
     merged_from_id = pw.IntegerField(null=True)  # the record it belonged to before a merge
+    # Who last moved the status (an older card's button is refused saying so): "staff" (the
+    # staff id beside it), "customer" or "system"; null before anyone moved it.
+    status_changed_at = pw.DateTimeField(null=True)
+    status_changed_by_id = pw.IntegerField(null=True)
+    status_changed_author = pw.CharField(max_length=8, null=True)
 
     class Meta:
         table_name = "ticket"

@@ -2,15 +2,20 @@
 with Reply, Note, Assign, Status and Priority, and a new ticket from the customer card.
 
 Callback data: k:<id> card · kv:<view>:<offset> lists · kr:<id> reply · kn:<id> note ·
-kc:<id> the customer to read · ka:<id> / kA:<id>:<staff or 0> assign · ks:<id> / kS:<id>:<status>
-· kp:<id> / kP:<id>:<prio> · kk:<id> back from those pickers to the card's buttons.
+kc:<id> the customer to read · ka:<id>:<seen> / kA:<id>:<staff or 0>:<seen> assign ·
+ks:<id>:<seen status> / kS:<id>:<status>:<seen status> · kp:<id>:<seen status> /
+kP:<id>:<prio>:<seen status> · kk:<id> back from those pickers to the card. <seen> is what the
+card showed: its status (and, for assigning, its assignee, 0 for nobody); a ticket moved on
+since is not changed, its card is redrawn. Buttons drawn before they carried it have none.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -26,8 +31,9 @@ from telegram.ext import (
 
 from bot import session, ticket_files
 from bot.handlers.log import conversation, crm_step
-from bot.i18n import t
-from bot.keyboards import Button, data, keyboard, parse
+from bot.handlers.sales.common import show
+from bot.i18n import describe_error, t
+from bot.keyboards import Button, data, int_part, keyboard, parse
 from bot.long_text import fits_one_message, reply_in_parts
 from bot.portal import file_of
 from bot.render import clip, customer_card, merged_from_lines, pager, span, when
@@ -36,6 +42,7 @@ from crm import customers, sales, service
 from crm.actors import Actor
 from crm.clock import utcnow
 from crm.customers.views import CustomerCard
+from crm.errors import ChangedSince
 from crm.permissions import Action, allows, require
 from crm.service.tickets import TRANSITIONS
 from crm.service.views import TicketMessageView, TicketView
@@ -48,6 +55,8 @@ PAGE = 8
 CARD_MESSAGES = 6  # the latest of the conversation on the card
 CUSTOMER_TICKETS = 10  # the latest; the rest are in /tickets and the timeline
 ID = r"\d{1,9}"
+SEEN = r"(:[a-z]{1,10})?"  # the status the card showed (absent on older buttons)
+SEEN_HANDS = rf"(:[a-z]{{1,10}}:{ID})?"  # the status and the assignee (0: nobody) it showed
 PRIVATE = filters.ChatType.PRIVATE
 INPUT = (filters.TEXT & ~filters.COMMAND | filters.PHOTO | filters.Document.ALL) & PRIVATE
 AUTHOR_ICONS = {"customer": "👤", "staff": "🧑‍💼", "system": "⚙️"}
@@ -133,11 +142,12 @@ def card_keyboard(locale: str, ticket: TicketView, actor: Actor,
     def b(key: str, *parts: object) -> Button:
         return t(locale, f"ticket.button.{key}", html_escape=False), data(*parts)
 
-    edits = allows(actor, Action.EDIT)
+    edits, seen = allows(actor, Action.EDIT), ticket.status
     return keyboard([*ticket_files.buttons(locale, ticket, _shown(ticket), "kf"),
                      [b("reply", "kr", ticket.id), b("note", "kn", ticket.id)] if edits else [],
-                     [b("assign", "ka", ticket.id), b("status", "ks", ticket.id),
-                      b("priority", "kp", ticket.id)] if edits else [],
+                     [b("assign", "ka", ticket.id, seen, ticket.assignee_id or 0),
+                      b("status", "ks", ticket.id, seen),
+                      b("priority", "kp", ticket.id, seen)] if edits else [],
                      [*_customer_button(b, ticket), b("remind", "rk", ticket.id),
                       b("list", "kv", *back_to)]])
 
@@ -241,32 +251,70 @@ async def send_file(update: Update, context: session.Context) -> None:
 
 
 # assign, status, priority ---------------------------------------------------------------------
+Press = Callable[[Update, session.Context], Awaitable[Any]]
+
+
+def seen_status(update: Update, index: int) -> str | None:
+    """The status the pressed card showed (None on a button drawn before cards carried it)."""
+    parts = parse(update.callback_query.data)
+    return parts[index] if len(parts) > index else None
+
+
+def seen_assignee(update: Update, index: int) -> int | None:
+    """The assignee the pressed card showed, 0 for nobody (None: not carried)."""
+    return int_part(parse(update.callback_query.data), index)
+
+
+def redrawn_when_changed(press: Press) -> Press:
+    """A button of a card drawn before the ticket moved on (closed by a colleague, taken by
+    someone else) changes nothing: the user is told what happened, and the card is drawn
+    again in place as the ticket now is."""
+    @functools.wraps(press)
+    async def checked(update: Update, context: session.Context) -> Any:
+        try:
+            return await press(update, context)
+        except ChangedSince as error:
+            await redraw(update, context, int(parse(update.callback_query.data)[1]), error)
+            return END
+    return checked
+
+
+async def redraw(update: Update, context: session.Context, ticket_id: int,
+                 error: ChangedSince | None = None) -> None:
+    """The pressed card replaced by the ticket as it now is; ``error`` pops up first."""
+    ticket = await session.db(context, service.get_ticket, session.actor(context), ticket_id)
+    locale = session.locale(context)
+    await show(update, card_text(locale, ticket, session.timezone(context)),
+               card_keyboard(locale, ticket, session.actor(context), _last_list(context)),
+               alert=describe_error(locale, error) if error else "")
+
+
 def back_button(locale: str, ticket_id: int) -> Button:
     """Out of a picker without choosing: a wrong tap must not force a change."""
     return t(locale, "ticket.button.back", html_escape=False), data("kk", ticket_id)
 
 
 async def picker_back(update: Update, context: session.Context) -> None:
-    """kk:<id>: the card's own buttons again, nothing changed."""
-    ticket = await session.db(context, service.get_ticket, session.actor(context),
-                              int(parse(update.callback_query.data)[1]))
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(
-        card_keyboard(session.locale(context), ticket, session.actor(context),
-                      _last_list(context)))
+    """kk:<id>: the card again, nothing changed (its text too: the ticket may have moved on
+    while the picker was open, and the buttons carry what the card shows)."""
+    await redraw(update, context, int(parse(update.callback_query.data)[1]))
 
 
+@redrawn_when_changed
 async def assign_menu(update: Update, context: session.Context) -> None:
-    """ka:<id>: me, nobody, and (for those who may hand work on) other staff."""
+    """ka:<id>:<seen status>:<seen assignee>: me, nobody, and (for those who may hand work on)
+    other staff."""
     actor, ticket_id = session.actor(context), int(parse(update.callback_query.data)[1])
-    await session.db(context, service.get_ticket, actor, ticket_id)
-    locale = session.locale(context)
+    ticket = await session.db(context, service.ticket_as_seen, actor, ticket_id,
+                              seen_status(update, 2), seen_assignee(update, 3))
+    locale, seen = session.locale(context), (ticket.status, ticket.assignee_id or 0)
     rows = [[(t(locale, "ticket.assign_me", html_escape=False), data("kA", ticket_id,
-                                                                     actor.user_id)),
-             (t(locale, "ticket.assign_nobody", html_escape=False), data("kA", ticket_id, 0))]]
+                                                                     actor.user_id, *seen)),
+             (t(locale, "ticket.assign_nobody", html_escape=False),
+              data("kA", ticket_id, 0, *seen))]]
     if allows(actor, Action.REASSIGN):  # everyone who can work it, namesakes told apart
         choices = await session.db(context, sales.owner_choices, actor)
-        others = [(clip(name, 30), data("kA", ticket_id, staff_id))
+        others = [(clip(name, 30), data("kA", ticket_id, staff_id, *seen))
                   for staff_id, name in choices if staff_id != actor.user_id]
         rows += [others[i:i + 2] for i in range(0, len(others), 2)]
     rows.append([back_button(locale, ticket_id)])
@@ -274,54 +322,64 @@ async def assign_menu(update: Update, context: session.Context) -> None:
     await update.callback_query.edit_message_reply_markup(keyboard(rows))
 
 
+@redrawn_when_changed
 async def assign(update: Update, context: session.Context) -> None:
-    """kA:<id>:<staff id or 0>."""
+    """kA:<id>:<staff id or 0>:<seen status>:<seen assignee>."""
     parts = parse(update.callback_query.data)
     assignee = int(parts[2]) or None
     ticket = await session.db(context, service.assign_ticket, session.actor(context),
-                              int(parts[1]), assignee)
+                              int(parts[1]), assignee, seen_status=seen_status(update, 3),
+                              seen_assignee=seen_assignee(update, 4))
     await update.callback_query.answer(session.text(context, "ticket.saved"))
     await show_card(update, context, ticket, edit=True)
 
 
+@redrawn_when_changed
 async def status_menu(update: Update, context: session.Context) -> None:
-    """ks:<id>: the statuses this ticket may move to."""
+    """ks:<id>:<seen status>: the statuses this ticket may move to."""
     ticket_id = int(parse(update.callback_query.data)[1])
-    ticket = await session.db(context, service.get_ticket, session.actor(context), ticket_id)
+    ticket = await session.db(context, service.ticket_as_seen, session.actor(context),
+                              ticket_id, seen_status(update, 2))
     locale = session.locale(context)
-    rows = [[(t(locale, f"ticket.status.{s}", html_escape=False), data("kS", ticket_id, s))]
+    rows = [[(t(locale, f"ticket.status.{s}", html_escape=False),
+              data("kS", ticket_id, s, ticket.status))]
             for s in service.STATUSES if s in TRANSITIONS.get(ticket.status, set())]
     rows.append([back_button(locale, ticket_id)])
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(keyboard(rows))
 
 
+@redrawn_when_changed
 async def set_status(update: Update, context: session.Context) -> None:
-    """kS:<id>:<status>; resolving asks the customer to rate."""
+    """kS:<id>:<status>:<seen status>; resolving asks the customer to rate."""
     parts = parse(update.callback_query.data)
     ticket = await session.db(context, service.set_ticket_status, session.actor(context),
-                              int(parts[1]), parts[2])
+                              int(parts[1]), parts[2], seen_status=seen_status(update, 3))
     await update.callback_query.answer(session.text(context, "ticket.saved"))
     await show_card(update, context, ticket, edit=True)
     await _pass_on(context)
 
 
+@redrawn_when_changed
 async def priority_menu(update: Update, context: session.Context) -> None:
-    """kp:<id>."""
+    """kp:<id>:<seen status>."""
     ticket_id = int(parse(update.callback_query.data)[1])
-    await session.db(context, service.get_ticket, session.actor(context), ticket_id)
+    ticket = await session.db(context, service.ticket_as_seen, session.actor(context),
+                              ticket_id, seen_status(update, 2))
     locale = session.locale(context)
-    rows = [[(t(locale, f"ticket.priority.{p}", html_escape=False), data("kP", ticket_id, p))
-             for p in service.PRIORITIES], [back_button(locale, ticket_id)]]
+    rows = [[(t(locale, f"ticket.priority.{p}", html_escape=False),
+              data("kP", ticket_id, p, ticket.status)) for p in service.PRIORITIES],
+            [back_button(locale, ticket_id)]]
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(keyboard(rows))
 
 
+@redrawn_when_changed
 async def set_priority(update: Update, context: session.Context) -> None:
-    """kP:<id>:<priority>: the service-level clocks follow."""
+    """kP:<id>:<priority>:<seen status>: the service-level clocks follow."""
     parts = parse(update.callback_query.data)
     ticket = await session.db(context, service.set_ticket_priority, session.actor(context),
-                              int(parts[1]), parts[2])
+                              int(parts[1]), parts[2], seen_status=seen_status(update, 3))
     await update.callback_query.answer(session.text(context, "ticket.saved"))
     await show_card(update, context, ticket, edit=True)
 
@@ -332,14 +390,15 @@ async def _pass_on(context: session.Context) -> None:
 
 
 # reply, note, new ---------------------------------------------------------------------------
+@redrawn_when_changed
 async def start_text(update: Update, context: session.Context) -> int:
     """kr:<id> or kn:<id>: the next message is the reply (to the customer) or a note."""
     parts = parse(update.callback_query.data)
     kind = "reply" if parts[0] == "kr" else "note"
-    # A closed ticket takes no reply: said now, not after the answer is typed.
-    ticket = await crm_step(update, context, END,
-                            service.ticket_to_answer if kind == "reply" else service.get_ticket,
-                            session.actor(context), int(parts[1]))
+    # A closed ticket takes no reply: said now, with the card redrawn as it is (closed by a
+    # colleague, perhaps, since it was shown), not after the answer is typed.
+    ticket = await session.db(context, service.ticket_to_answer if kind == "reply"
+                              else service.get_ticket, session.actor(context), int(parts[1]))
     context.user_data[PENDING] = (kind, ticket.id)
     # Promising "the customer gets it in the chat" to someone who never wrote to the bot
     # would leave them waiting for an answer that goes nowhere.
@@ -360,12 +419,28 @@ async def got_text(update: Update, context: session.Context) -> int:
     if pending[0] == "note":
         ticket = await crm_step(update, context, TEXT, service.add_note, actor, pending[1], body)
     else:
-        ticket = await crm_step(update, context, TEXT, service.reply_to_ticket, actor,
-                                pending[1], body, file=file_of(message))
+        ticket = await _replied(update, context, pending[1], body)
     context.user_data.pop(PENDING, None)
     await show_card(update, context, ticket)
     await _pass_on(context)
     raise ApplicationHandlerStop(END)
+
+
+async def _replied(update: Update, context: session.Context, ticket_id: int,
+                   body: str) -> TicketView:
+    """The ticket after the typed answer; closed meanwhile, the refusal (said by crm_step) is
+    followed by the card as the ticket now is, and the conversation ends."""
+    try:
+        return await crm_step(update, context, TEXT, service.reply_to_ticket,
+                              session.actor(context), ticket_id, body,
+                              file=file_of(update.effective_message))
+    except ApplicationHandlerStop as stop:
+        if isinstance(stop.__cause__, ChangedSince):
+            context.user_data.pop(PENDING, None)
+            ticket = await session.db(context, service.get_ticket, session.actor(context),
+                                      ticket_id)
+            await show_card(update, context, ticket)
+        raise
 
 
 async def start_new(update: Update, context: session.Context) -> int:
@@ -454,8 +529,8 @@ def register(application: Application) -> None:
             (open_card, rf"^k:{ID}$"), (send_file, rf"^kf:{ID}:{ID}$"),
             (customer_to_read, rf"^kc:{ID}$"),
             (list_view, r"^kv:(mine|unassigned|breaching|open):\d+$"),
-            (assign_menu, rf"^ka:{ID}$"), (assign, rf"^kA:{ID}:{ID}$"),
-            (status_menu, rf"^ks:{ID}$"), (set_status, rf"^kS:{ID}:[a-z]+$"),
-            (priority_menu, rf"^kp:{ID}$"), (set_priority, rf"^kP:{ID}:[a-z]+$"),
+            (assign_menu, rf"^ka:{ID}{SEEN_HANDS}$"), (assign, rf"^kA:{ID}:{ID}{SEEN_HANDS}$"),
+            (status_menu, rf"^ks:{ID}{SEEN}$"), (set_status, rf"^kS:{ID}:[a-z]+{SEEN}$"),
+            (priority_menu, rf"^kp:{ID}{SEEN}$"), (set_priority, rf"^kP:{ID}:[a-z]+{SEEN}$"),
             (picker_back, rf"^kk:{ID}$")):
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))

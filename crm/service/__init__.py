@@ -42,6 +42,7 @@ from crm.service.tickets import (
     reply_to_ticket,
     set_ticket_priority,
     set_ticket_status,
+    ticket_as_seen,
     ticket_customer,
     ticket_to_answer,
 )
@@ -69,7 +70,8 @@ __all__ = [
     "list_own_tickets", "list_tickets",
     "mark_relay_failed", "mark_relayed", "open_customer_ticket", "open_ticket", "rate_ticket",
     "reply_to_ticket", "reply_to_waiting", "search_articles", "set_ticket_priority",
-    "set_ticket_status", "take_back_reply", "ticket_customer", "ticket_to_answer",
+    "set_ticket_status", "take_back_reply", "ticket_as_seen", "ticket_customer",
+    "ticket_to_answer",
     "undo_unsubscribe", "unsubscribe", "waiting_tickets",
     "write_article",
 ]

@@ -13,6 +13,7 @@ from crm.clock import utcnow
 from crm.errors import Conflict, NotFound, ValidationError
 from crm.paging import Page
 from crm.sales.outbox import notify
+from crm.service import changed
 from crm.service.acknowledgements import is_acknowledgement
 from crm.service.sla import OPEN_STATUSES
 from crm.service.tickets import (
@@ -243,8 +244,10 @@ def _continue(row: tuple, text: str, message_id: int, now: dt.datetime) -> None:
     status = {"waiting": "open", "resolved": "reopened", "closed": "reopened"}.get(
         row[6], row[6])
     clock, clock_params = clock_moves(row, status, now)
-    database.execute_sql(sql(f"update ticket set status = ?, updated_at = ?{clock}"
-                             " where id = ?"), (status, now, *clock_params, row[0]))
+    moved, moved_params = changed.status_moved(None, now) if status != row[6] else ("", ())
+    database.execute_sql(sql(f"update ticket set status = ?, updated_at = ?{clock}{moved}"
+                             " where id = ?"),
+                         (status, now, *clock_params, *moved_params, row[0]))
     _notify_staff(row, CUSTOMER_REPLIED,
                   {"number": row[1], "subject": row[4], "text": text[:300] or "📎",
                    "ticket_id": row[0], "message_id": message_id}, now)
@@ -293,10 +296,12 @@ def rate_ticket(user: PortalUser, ticket_id: int, rating: int, *,
             raise ValidationError("ticket.not_resolved", field="rating")
         if row[15] is not None:  # the stars under the old message stay: the first word counts
             raise Conflict("ticket.already_rated", number=row[1], stars="⭐" * row[15])
+        moved, moved_params = changed.status_moved(None, now) if row[6] != "closed" \
+            else ("", ())
         database.execute_sql(sql(
             "update ticket set rating = ?, rated_at = ?, status = 'closed',"
-            " closed_at = coalesce(closed_at, ?), updated_at = ? where id = ?"),
-            (rating, now, now, now, ticket_id))
+            f" closed_at = coalesce(closed_at, ?), updated_at = ?{moved} where id = ?"),
+            (rating, now, now, now, *moved_params, ticket_id))
         # whoever worked it hears how it went (a 1-star rating was only seen on the card)
         _notify_staff(row, "ticket.rated", {"number": row[1], "subject": row[4],
                                             "rating": rating, "stars": "⭐" * rating,

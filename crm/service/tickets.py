@@ -15,12 +15,13 @@ from crm.customers import inputs
 from crm.customers.interactions import merged_from
 from crm.customers.load import load_card, require_visible
 from crm.customers.views import CustomerCard
-from crm.errors import Conflict, NotFound, ValidationError
+from crm.errors import NotFound, ValidationError
 from crm.localtime import installation_today, local_today
 from crm.numbering import next_number
 from crm.paging import Page
 from crm.permissions import Action, allows, denied, require
 from crm.sales.outbox import moment, notify
+from crm.service import changed
 from crm.service.sla import OPEN_STATUSES, PRIORITIES, STATUSES, due_times, resumed_due
 from crm.service.views import (
     CUSTOMER_CARD,
@@ -35,6 +36,7 @@ from storage.database import database, fetch_all, fetch_one, insert, sql
 
 SUBJECT_MAX = 200
 BODY_MAX = 4000
+REPLY_NOTICE_MAX = 300  # of a colleague's answer, in the assignee's notice
 NUMBER_PREFIX = "T"
 VIEWS = ("mine", "unassigned", "breaching", "open")
 # A ticket number as typed: T-, the year (or a demo's D), the count.
@@ -45,10 +47,12 @@ _TICKET_SQL = (
     " t.priority, t.channel, t.assignee_id, s.name, t.first_response_due_at,"
     " t.resolution_due_at, t.first_responded_at, t.resolved_at, t.rating, t.created_at,"
     " t.updated_at, c.owner_id, c.team_id, c.telegram_user_id, t.waiting_since,"
-    " t.resolution_paused_seconds, t.merged_from_id, m.name, m.erased_at, t.closed_at"
+    " t.resolution_paused_seconds, t.merged_from_id, m.name, m.erased_at, t.closed_at,"
+    " t.status_changed_at, t.status_changed_by_id, t.status_changed_author, b.name"
     " from ticket t join customer c on c.id = t.customer_id"
     " left join staff_user s on s.id = t.assignee_id"
-    " left join customer m on m.id = t.merged_from_id")
+    " left join customer m on m.id = t.merged_from_id"
+    " left join staff_user b on b.id = t.status_changed_by_id")
 _MESSAGES_SQL = (
     "select m.id, m.author, s.name, m.body, m.internal, m.file_id, m.file_kind, m.created_at,"
     " m.file_name from ticket_message m left join staff_user s on s.id = m.staff_id"
@@ -127,6 +131,16 @@ def get_ticket(actor: Actor, ticket_id: int) -> TicketView:
     row = _visible_row(actor, ticket_id)
     return replace(view_of(row, messages_of(ticket_id, internal=True)),
                    customer_access=_customer_access(actor, row))
+
+
+def ticket_as_seen(actor: Actor, ticket_id: int, seen_status: str | None,
+                   seen_assignee: int | None = None) -> TicketView:
+    """The ticket, for a menu opened from a card that showed it ``seen_status`` (and, for the
+    assignee menu, ``seen_assignee``; 0: nobody's): ChangedSince when it has moved on since, so
+    no menu is offered for a ticket that is no longer as the card says."""
+    row = _visible_row(actor, ticket_id)
+    changed.check_unchanged(actor, row, seen_status, seen_assignee)
+    return replace(view_of(row), customer_access=_customer_access(actor, row))
 
 
 def _customer_access(actor: Actor, row: tuple) -> str | None:
@@ -292,32 +306,50 @@ def reply_to_ticket(actor: Actor, ticket_id: int, body: str, *,
     text = checked_body(body, required=file is None)
     with database.atomic():
         row = _visible_row(actor, ticket_id)
-        _require_answerable(row)
+        _require_answerable(actor, row)
         add_message(ticket_id, "staff", text, now, staff_id=actor.user_id, file=file,
                     relay=row[20] is not None)
         status = "waiting" if row[6] in OPEN_STATUSES else row[6]
         take = row[9] is None and actor.user_id is not None
         clock, clock_params = clock_moves(row, status, now)
+        moved, moved_params = changed.status_moved(actor, now) if status != row[6] \
+            else ("", ())
         _change(actor, ticket_id, "ticket.reply",
                 {"reply": [None, text]} | ({"assignee": [None, actor.user_id]} if take else {}),
                 "status = ?, first_responded_at = coalesce(first_responded_at, ?)"
-                + (", assignee_id = ?" if take else "") + clock,
-                (status, now, *((actor.user_id,) if take else ()), *clock_params), now)
+                + (", assignee_id = ?" if take else "") + clock + moved,
+                (status, now, *((actor.user_id,) if take else ()), *clock_params,
+                 *moved_params), now)
+        _tell_assignee_of_reply(actor, row, text or "📎", status, now)
     return get_ticket(actor, ticket_id)
+
+
+def _tell_assignee_of_reply(actor: Actor, row: tuple, text: str, status: str,
+                            now: dt.datetime) -> None:
+    """Whoever works the ticket hears when someone else answers its customer (a manager
+    stepping in): what was said, and that the ticket now waits for the customer, so they
+    neither answer twice nor wonder why it left their queue of things to answer."""
+    if row[9] is None or row[9] == actor.user_id:
+        return
+    notify(row[9], "ticket.replied_by_other",
+           {"number": row[1], "subject": row[4], "by": None if actor.is_system else actor.name,
+            "text": text[:REPLY_NOTICE_MAX], "status": {"code": f"ticket.status.{status}"},
+            "ticket_id": row[0]}, now, customer_id=row[2])
 
 
 def ticket_to_answer(actor: Actor, ticket_id: int) -> TicketView:
     """The ticket a staff reply is about to be written for; a closed one takes none."""
     row = _visible_row(actor, ticket_id)
-    _require_answerable(row)
+    _require_answerable(actor, row)
     return view_of(row)
 
 
-def _require_answerable(row: tuple) -> None:
+def _require_answerable(actor: Actor, row: tuple) -> None:
     """A closed ticket must be reopened before it is answered: no retyping changes that, so
-    it is a Conflict (the reply step ends) rather than a value to correct."""
+    it is a Conflict (the reply step ends) rather than a value to correct; it says who closed
+    it and when (a colleague, perhaps, since the card was shown)."""
     if row[6] == "closed":
-        raise Conflict("ticket.closed", number=row[1])
+        raise changed.closed(actor, row)
 
 
 def add_note(actor: Actor, ticket_id: int, body: str, *,
@@ -335,14 +367,18 @@ def add_note(actor: Actor, ticket_id: int, body: str, *,
 
 
 def assign_ticket(actor: Actor, ticket_id: int, assignee_id: int | None, *,
+                  seen_status: str | None = None, seen_assignee: int | None = None,
                   now: dt.datetime | None = None) -> TicketView:
-    """Take a ticket (anyone who may work it), or hand it to someone else (REASSIGN)."""
+    """Take a ticket (anyone who may work it), or hand it to someone else (REASSIGN). With
+    ``seen_status`` and ``seen_assignee`` (0: nobody's), what the actor's card showed, a
+    ticket moved on or changed hands since is left alone: ChangedSince says what happened."""
     require(actor, Action.EDIT)
     now = now or utcnow()
     if assignee_id not in (None, actor.user_id) and not allows(actor, Action.REASSIGN):
         raise denied(Action.REASSIGN)
     with database.atomic():
         row = _visible_row(actor, ticket_id)
+        changed.check_unchanged(actor, row, seen_status, seen_assignee)
         if assignee_id is not None:
             check_can_own(assignee_id, field="assignee")
         _change(actor, ticket_id, "ticket.assign", {"assignee": [row[9], assignee_id]},
@@ -385,22 +421,27 @@ def _ticket_button(staff_id: int, ticket_id: int) -> dict[str, int]:
 
 
 def set_ticket_status(actor: Actor, ticket_id: int, status: str, *,
+                      seen_status: str | None = None,
                       now: dt.datetime | None = None) -> TicketView:
     """Move a ticket along; resolving asks the customer to rate it, closing one that was not
-    resolved tells them it is closed (and asks too)."""
+    resolved tells them it is closed (and asks too). With ``seen_status`` (the status the
+    actor's menu was drawn for), a ticket moved since is left alone: ChangedSince says by
+    whom and when."""
     require(actor, Action.EDIT)
     now = now or utcnow()
     status = inputs.choice(status, STATUSES, field="status")
     with database.atomic():
         row = _visible_row(actor, ticket_id)
+        changed.check_unchanged(actor, row, seen_status)
         if status not in TRANSITIONS.get(row[6], set()):
             raise ValidationError("ticket.transition", field="status", current=row[6],
                                   status=status)  # worded for the reader by bot.i18n
         stamps = {"resolved": ", resolved_at = ?", "closed": ", closed_at = ?"}.get(status, "")
         clock, clock_params = clock_moves(row, status, now)
+        moved, moved_params = changed.status_moved(actor, now)
         _change(actor, ticket_id, "ticket.status", {"status": [row[6], status]},
-                "status = ?" + stamps + clock,
-                ((status, now) if stamps else (status,)) + clock_params, now)
+                "status = ?" + stamps + clock + moved,
+                ((status, now) if stamps else (status,)) + clock_params + moved_params, now)
         if _customer_hears(row[6], status):
             add_message(ticket_id, "system", status, now, relay=row[20] is not None)
         _tell_assignee_of_status(actor, row, status, now)
@@ -427,15 +468,18 @@ def _customer_hears(current: str, status: str) -> bool:
 
 
 def set_ticket_priority(actor: Actor, ticket_id: int, priority: str, *,
+                        seen_status: str | None = None,
                         now: dt.datetime | None = None) -> TicketView:
     """A new priority resets the service-level clocks, counted from when the ticket opened
-    (the time it has waited for the customer still does not count)."""
+    (the time it has waited for the customer still does not count). With ``seen_status``, a
+    ticket moved on since the actor's card was drawn is left alone (ChangedSince)."""
     require(actor, Action.EDIT)
     now = now or utcnow()
     priority = checked_priority(priority)
     settings = runtime.config()
     with database.atomic():
         row = _visible_row(actor, ticket_id)
+        changed.check_unchanged(actor, row, seen_status)
         first_due, resolution_due = due_times(priority, as_datetime(row[16]),
                                               settings["service.first_response"],
                                               settings["service.resolution"],

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from crm import audit
 from crm.clock import utcnow
 from crm.errors import Conflict
+from crm.service import changed
 from crm.service.portal import (
     CUSTOMER_REPLIED,
     PortalUser,
@@ -90,8 +91,10 @@ def take_back_reply(user: PortalUser, ticket_id: int, message_id: int, text: str
                      customer_id=row[2], changes={"message_id": [message_id, None]}, now=now)
         # Waiting again from the moment it stopped: the wait until then already moved the
         # resolution due time, so the clock ends up as if the wait had never been broken.
+        moved, moved_params = changed.status_moved(None, now)
         database.execute_sql(sql("update ticket set status = 'waiting', waiting_since = ?,"
-                                 " updated_at = ? where id = ?"), (last[3], now, ticket_id))
+                                 f" updated_at = ?{moved} where id = ?"),
+                             (last[3], now, *moved_params, ticket_id))
         return _withdraw_notices(row[2], ticket_id, message_id, last[3])
 
 

@@ -17,6 +17,7 @@ from bot.render import when
 from crm import audit, consent, customers, runtime, service, users
 from crm.actors import Actor
 from crm.clock import as_datetime, utcnow
+from crm.localtime import local_naive
 from storage.database import database, fetch_all, fetch_one, sql
 
 AGENT, MANAGER = 8301, 8302
@@ -122,13 +123,13 @@ def test_a_ticket_picker_opened_by_mistake_goes_back_without_a_change(chat, staf
     ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
     before = fetch_one("select status, priority, assignee_id from ticket")
 
-    def markup(replies) -> list[tuple[str, str]]:
-        [edit] = [r for r in replies if r.method == "editMessageReplyMarkup"]
+    def markup(replies, method: str = "editMessageReplyMarkup") -> list[tuple[str, str]]:
+        [edit] = [r for r in replies if r.method == method]
         return edit.buttons
 
     menu = markup(chat.press(AGENT, f"{picker}:{ticket_id}"))
     [back] = [value for label, value in menu if "返回" in label]
-    card = markup(chat.press(AGENT, back))
+    card = markup(chat.press(AGENT, back), "editMessageText")  # the card drawn as it is
     assert [label for label, _ in card][:2] == ["💬 回复", "🔒 备注"]
     assert fetch_one("select status, priority, assignee_id from ticket") == before
 
@@ -792,27 +793,40 @@ def test_a_notice_that_cannot_be_edited_is_followed_up(chat, staff) -> None:
         in to(chat, AGENT)[-1]
 
 
-@pytest.mark.parametrize(("language", "closed"), [("zh-CN", "工单已关闭，请先重新打开"),
-                                                  ("en", "This ticket is closed; reopen it first")])
+def moved_at(ticket_id: int) -> str:
+    """When the ticket's status last moved, on the staff's clock (the installation's)."""
+    at = as_datetime(fetch_one("select status_changed_at from ticket where id = ?",
+                               (ticket_id,))[0])
+    return local_naive(at, runtime.config().timezone).strftime("%Y-%m-%d %H:%M")
+
+
+@pytest.mark.parametrize(("language", "closed_by", "closed_line"), [
+    ("zh-CN", "被 {by} 关闭，请先重新打开再回复", "🔒 已关闭"),
+    ("en", "was closed by {by} at {at}: reopen it first", "🔒 Closed")])
 def test_a_closed_ticket_refuses_a_reply_at_once_and_lets_the_next_message_go(
-        chat, staff, language, closed) -> None:
+        chat, staff, language, closed_by, closed_line) -> None:
     users.set_preferences(staff["agent"], locale=language)
+    me = "你" if language == "zh-CN" else "you"
     ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
     chat.press(AGENT, f"kS:{ticket_id}:closed")
-    # Pressed on the closed ticket: said before anything is typed.
-    [refused] = shown(chat.press(AGENT, f"kr:{ticket_id}"))
-    assert closed in refused.text
+    # Pressed on the closed ticket: said before anything is typed, the card redrawn.
+    replies = chat.press(AGENT, f"kr:{ticket_id}")
+    [refused] = chat.alerts(replies)
+    assert closed_by.format(by=me, at=moved_at(ticket_id)) in refused
+    [card] = shown(replies)
+    assert card.method == "editMessageText" and closed_line in card.text
     [searched] = chat.send(AGENT, "发票问题的客户")
-    assert closed not in searched.text
-    # Closed by a colleague while the answer was being typed: said once, and the next
-    # message is the agent's own again (a search), not refused over and over.
+    assert "关闭" not in searched.text and "closed" not in searched.text
+    # Closed by a colleague while the answer was being typed: said once, with the card as it
+    # is now, and the next message is the agent's own again (a search), not refused again.
     chat.press(AGENT, f"kS:{ticket_id}:reopened")
     chat.press(AGENT, f"kr:{ticket_id}")
     chat.press(MANAGER, f"kS:{ticket_id}:closed")
-    [kept_out] = chat.send(AGENT, "请重启打印机")
-    assert closed in kept_out.text
+    [kept_out, card] = chat.send(AGENT, "请重启打印机")
+    assert closed_by.format(by="Wang Manager", at=moved_at(ticket_id)) in kept_out.text
+    assert closed_line in card.text and f"ks:{ticket_id}:closed" in str(card.buttons)
     [searched] = chat.send(AGENT, "发票问题的客户")
-    assert closed not in searched.text
+    assert "关闭" not in searched.text and "closed" not in searched.text
     assert fetch_one("select count(*) from ticket_message where author = 'staff'")[0] == 0
 
 
@@ -1260,3 +1274,128 @@ def test_a_ticket_in_the_open_queue_shows_no_customer_button_to_staff_who_cannot
     [card] = shown(chat.press(AGENT, f"k:{ticket_id}"))
     [customer] = shown(chat.press(AGENT, card.button("👤")))
     assert "User8401" in customer.text
+
+
+def picker(replies) -> object:
+    """The card's buttons swapped for a picker's (status, priority, assignee)."""
+    [menu] = [r for r in replies if r.method == "editMessageReplyMarkup"]
+    return menu
+
+
+def _ticket_now(ticket_id: int) -> tuple:
+    return fetch_one("select status, priority, assignee_id from ticket where id = ?",
+                     (ticket_id,))
+
+
+@pytest.mark.parametrize(("language", "status_button", "resolved", "told", "closed_line",
+                          "reopen"), [
+    ("zh-CN", "📂 状态", "✅ 已解决", "已于 {at} 被 Wang Manager 改为 🔒 已关闭，未做任何更改",
+     "🔒 已关闭 · 普通", "🔄 重新打开"),
+    ("en", "📂 Status", "✅ Resolved",
+     "was moved to 🔒 Closed by Wang Manager at {at}; nothing changed", "🔒 Closed · Normal",
+     "🔄 Reopened")])
+def test_an_older_status_menu_of_a_ticket_closed_since_says_so_and_redraws_the_card(
+        chat, staff, language, status_button, resolved, told, closed_line, reopen) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    [card] = shown(chat.press(AGENT, f"k:{ticket_id}"))
+    menu = picker(chat.press(AGENT, card.button(status_button)))
+    service.set_ticket_status(staff["manager"], ticket_id, "closed")  # a colleague, meanwhile
+    said_to_alice = len(to(chat, ALICE))
+    replies = chat.press(AGENT, menu.button(resolved))
+    [alert] = chat.alerts(replies)
+    assert told.format(at=moved_at(ticket_id)) in alert and "T-" in alert
+    [redrawn] = shown(replies)
+    assert redrawn.method == "editMessageText" and closed_line in redrawn.text
+    assert _ticket_now(ticket_id)[0] == "closed" and len(to(chat, ALICE)) == said_to_alice
+    # The redrawn card offers what the ticket takes now, and its buttons work.
+    fresh = picker(chat.press(AGENT, redrawn.button(status_button)))
+    assert [label for label, _ in fresh.buttons][:-1] == [reopen]
+    chat.press(AGENT, fresh.button(reopen))
+    assert _ticket_now(ticket_id)[0] == "reopened"
+
+
+@pytest.mark.parametrize(("language", "buttons", "told", "closed_line"), [
+    ("zh-CN", ("🙋 指派", "🔥 优先级"), "已于 {at} 被 Wang Manager 改为 🔒 已关闭", "🔒 已关闭"),
+    ("en", ("🙋 Assign", "🔥 Priority"), "was moved to 🔒 Closed by Wang Manager at {at}",
+     "🔒 Closed")])
+def test_older_take_assign_and_priority_buttons_leave_a_ticket_closed_since_as_it_is(
+        chat, staff, language, buttons, told, closed_line) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    [card] = shown(chat.press(AGENT, f"k:{ticket_id}"))
+    pickers = [picker(chat.press(AGENT, card.button(label))) for label in buttons]
+    service.set_ticket_status(staff["manager"], ticket_id, "closed")
+    before = _ticket_now(ticket_id)
+    run(chat, deliver_notifications)
+    manager_told = len(to(chat, MANAGER))
+    # The card's own buttons, and the choices of pickers opened before the close.
+    for pressed in (*(card.button(label) for label in buttons),
+                    pickers[0].button("🙋"), pickers[1].button("🔥")):
+        replies = chat.press(AGENT, pressed)
+        assert told.format(at=moved_at(ticket_id)) in chat.alerts(replies)[0], pressed
+        [redrawn] = shown(replies)
+        assert redrawn.method == "editMessageText" and closed_line in redrawn.text
+        assert f"ks:{ticket_id}:closed" in str(redrawn.buttons)
+    assert _ticket_now(ticket_id) == before == ("closed", "normal", None)
+    assert len(to(chat, MANAGER)) == manager_told and run(chat, deliver_notifications) == 0
+
+
+@pytest.mark.parametrize(("language", "told"), [
+    ("zh-CN", "这张卡片显示之后，工单 T-"), ("en", "has been handed to Zhou Support since")])
+def test_taking_a_ticket_handed_to_someone_else_since_leaves_it_with_them(chat, staff, language,
+                                                                         told) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    zhou = users.add_user(Actor.system(), 8305, "agent", "Zhou Support").id
+    mine = customers.create_customer(staff["agent"], customers.CustomerDraft(name="王小明"))
+    ticket_id = service.open_ticket(staff["manager"], mine.id, "合同续签").id
+    [card] = shown(chat.press(AGENT, f"k:{ticket_id}"))
+    menu = picker(chat.press(AGENT, card.button("🙋")))
+    chat.press(MANAGER, f"kA:{ticket_id}:{zhou}")  # handed on, meanwhile
+    run(chat, deliver_notifications)
+    zhou_told = len(to(chat, 8305))
+    replies = chat.press(AGENT, menu.button("🙋"))
+    [alert] = chat.alerts(replies)
+    assert told in alert and "Zhou Support" in alert
+    assert "Zhou Support" in shown(replies)[0].text  # the card says whose it is now
+    assert _ticket_now(ticket_id)[2] == zhou
+    assert news_to(chat, 8305, zhou_told) == []  # nobody "took over" anything
+
+
+def test_a_ticket_the_customer_closed_by_rating_it_says_so(chat, staff) -> None:
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    chat.press(AGENT, f"kS:{ticket_id}:resolved")
+    [card] = shown(chat.press(AGENT, f"k:{ticket_id}"))
+    chat.press(ALICE, f"qs:{ticket_id}:5")
+    replies = chat.press(AGENT, card.button("💬"))
+    assert f"已于 {moved_at(ticket_id)} 被 客户 关闭" in chat.alerts(replies)[0]
+    assert "⭐⭐⭐⭐⭐" in shown(replies)[0].text
+
+
+@pytest.mark.parametrize(("language", "answered", "button"), [
+    ("zh-CN", "Wang Manager 回复了你的工单", "🎫 打开工单"),
+    ("en", "Wang Manager answered the customer on your ticket", "🎫 Open the ticket")])
+def test_the_assignee_is_told_when_someone_else_answers_their_ticket(
+        chat, staff, language, answered, button) -> None:
+    users.set_preferences(staff["agent"], locale=language)
+    ticket_id = open_ticket(chat, ALICE, "zh", "打印机卡纸")
+    chat.press(AGENT, f"kA:{ticket_id}:{staff['agent'].user_id}")
+    run(chat, deliver_notifications)  # the managers' news of the new ticket
+    told, manager_told = len(to(chat, AGENT)), len(to(chat, MANAGER))
+    chat.press(MANAGER, f"kr:{ticket_id}")
+    chat.send(MANAGER, "已经为您补寄了新的硒鼓")
+    [news] = news_to(chat, AGENT, told)  # once: the move to waiting is not a second notice
+    waiting = "⏳ 等待客户" if language == "zh-CN" else "⏳ Waiting for the customer"
+    assert answered in news.params["text"] and "打印机卡纸" in news.params["text"]
+    assert waiting in news.params["text"] and "已经为您补寄了新的硒鼓" in news.params["text"]
+    assert news.buttons() == [(button, f"k:{ticket_id}")]
+    assert len(to(chat, MANAGER)) == manager_told + 2  # the prompt and the card, no notice
+    # The assignee's own answer is news to nobody.
+    told = len(to(chat, AGENT))
+    chat.press(ALICE, f"qr:{ticket_id}")
+    chat.send(ALICE, "收到了，谢谢")
+    run(chat, deliver_notifications)
+    told, manager_told = len(to(chat, AGENT)), len(to(chat, MANAGER))
+    chat.press(AGENT, f"kr:{ticket_id}")
+    chat.send(AGENT, "好的")
+    assert news_to(chat, AGENT, told + 2) == [] and news_to(chat, MANAGER, manager_told) == []
