@@ -14,8 +14,8 @@ import peewee
 import pytest
 from openpyxl import load_workbook
 
-from crm import audit, customers, exports, imports, sales, users
-from crm.errors import PermissionDenied, ValidationError
+from crm import audit, customers, exports, imports, sales, service, users
+from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.exports.kinds import REGISTRY, ExportKind, Query, register
 from storage.database import fetch_all
 from tests.crm.cast import SYSTEM, customer, keep_files_in, make_cast
@@ -201,7 +201,8 @@ def test_interactions_deals_and_orders_export(cast, book) -> None:
     assert Decimal(str(row["amount"])) == Decimal("12500.50")
     [order] = export(cast.admin, "orders", "csv")[1:]
     assert order[3:10] == ["draft", "CNY", "199.80", "0.00", "199.80", "0.00", "199.80"]
-    assert export(cast.admin, "deals", status="won")[1:] == []
+    with pytest.raises(NotFound):  # none won: said so, rather than a file of headings
+        export(cast.admin, "deals", status="won")
     assert len(export(cast.admin, "interactions", tag="VIP")) == 2
 
 
@@ -313,6 +314,7 @@ def test_exports_are_audited_with_their_filters(cast, book) -> None:
     ("orders", "completed", "order_status"), ("tickets", "resolved", "ticket_status")])
 def test_an_exports_owner_and_status_filters_read_in_words(cast, book, kind, status,
                                                            value_kind) -> None:
+    _one_of(cast.agent, book["wang"].id, kind, status)  # an export of nothing is refused
     export(cast.admin, kind, owner_id=cast.agent.user_id, status=status)
     [entry] = [e for e in audit.list_audit(SYSTEM).items if e.action.startswith("export.")]
     # The reader's words for each kind of value (here: the kind, to see which was chosen).
@@ -320,6 +322,22 @@ def test_an_exports_owner_and_status_filters_read_in_words(cast, book, kind, sta
     shown = audit.shown_changes(entry, words)
     assert shown["owner_id"] == [None, f"{cast.agent.name} (#{cast.agent.user_id})"]
     assert shown["status"] == [None, f"{value_kind}:{status}"]
+
+
+def _one_of(agent, customer_id: int, kind: str, status: str) -> None:
+    """A record of the agent's that an export of ``kind`` narrowed to ``status`` holds."""
+    if kind == "deals":
+        deal = sales.create_deal(agent, customer_id, "年度采购", amount="100.00", now=T0)
+        won = next(s.id for s in sales.get_pipeline(agent).stages if s.kind == status)
+        sales.move_deal_to_stage(agent, deal.id, won, now=T0)
+    elif kind == "orders":
+        order = sales.create_order(agent, customer_id, [sales.OrderLineInput(
+            quantity=1, description="样品", unit_price="10.00")], now=T0)
+        for step in ("confirmed", status):
+            sales.change_order_status(agent, order.id, step, now=T0)
+    elif kind == "tickets":
+        ticket = service.open_ticket(agent, customer_id, "打印机坏了", now=T0)
+        service.set_ticket_status(agent, ticket.id, status, now=T0)
 
 
 def test_a_new_kind_registers_and_exports(cast, book) -> None:
