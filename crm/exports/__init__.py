@@ -155,7 +155,9 @@ def export_records(actor: Actor, kind: str, target: BinaryIO, *, fmt: str = "xls
         if fmt == "csv":
             count = write_csv(target, headers, rows, tick)
         else:
-            count = write_xlsx(target, (header or str)(chosen.name), headers, rows, tick)
+            money = [i for i, column in enumerate(chosen.columns) if column in chosen.money]
+            count = write_xlsx(target, (header or str)(chosen.name), headers, rows, tick,
+                               money)
     with database.atomic():
         audit.record(actor, audit.EXPORT_ACTION + chosen.name, "export", None, changes={
             "format": [None, fmt], "rows": [None, count],

@@ -206,6 +206,35 @@ def test_interactions_deals_and_orders_export(cast, book) -> None:
     assert len(export(cast.admin, "interactions", tag="VIP")) == 2
 
 
+def test_xlsx_exports_hold_money_and_dates_as_typed_cells_under_a_frozen_heading(cast,
+                                                                                  book) -> None:
+    wang = book["wang"].id
+    sales.create_deal(cast.agent, wang, "年度采购", amount="12500.50", expected_close="2026-04-30",
+                      now=T0)
+    sales.create_deal(cast.agent, wang, "日本样机", amount="980000", currency="JPY", now=T0)
+    sales.create_order(cast.agent, wang, [sales.OrderLineInput(
+        quantity=2, description="样品", unit_price="1999.90")], now=T0)
+    deals = _xlsx_rows(cast.admin, "deals")
+    assert [(r["amount"].value, r["amount"].number_format) for r in deals] == [
+        (12500.5, "#,##0.00"), (980000, "#,##0")]  # shown 12,500.50 and ¥980,000
+    assert deals[0]["expected_close"].value == dt.datetime(2026, 4, 30)
+    assert deals[0]["created_at"].is_date and deals[0]["expected_close"].is_date
+    [order] = _xlsx_rows(cast.admin, "orders")
+    for column in ("subtotal", "discount", "total", "paid", "outstanding"):
+        assert order[column].data_type == "n" and order[column].number_format == "#,##0.00"
+    assert order["total"].value == 3999.8 and order["ordered_on"].is_date
+
+
+def _xlsx_rows(actor, kind: str) -> list[dict]:
+    """The rows of an XLSX export as openpyxl cells by heading; its heading row is frozen."""
+    buffer = io.BytesIO()
+    exports.export_records(actor, kind, buffer, now=T0)
+    sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
+    assert sheet.freeze_panes == "A2"  # the headings stay in sight as the list scrolls
+    heading = [cell.value for cell in sheet[1]]
+    return [dict(zip(heading, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
+
+
 def records_by_id(rows: list[list]) -> list[dict]:
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
