@@ -124,7 +124,7 @@ def _write_summary(sheet: WriteOnlyWorksheet, reports: Sequence[Report],
         for key, value, unit in report.figures.summary:
             rows.append([labels(f"reports.figure.{key}"), NO_VALUE] if value is None else [
                 labels(f"reports.figure.{key}"),
-                _cell(sheet, value, Column(key, _summary_kind(value)), labels),
+                _cell(sheet, value, Column(key, _summary_kind(value, unit)), labels),
                 display(unit, labels)])
         rows.extend([] for _ in range(max(1, top + CHART_ROWS - len(rows) - 1)))
     for row in rows:
@@ -133,8 +133,14 @@ def _write_summary(sheet: WriteOnlyWorksheet, reports: Sequence[Report],
         _place(sheet, chart, sheets, labels, anchor)
 
 
-def _summary_kind(value: Cell) -> str:
-    return "count" if isinstance(value, int) else "money" if value is not None else "text"
+def _summary_kind(value: Cell, unit: str | Label) -> str:
+    """A headline figure's cell format, from its unit: a share (44.1 %) and days (12.5 days)
+    with one decimal as in the tables, an amount in a currency as money."""
+    if value is None or isinstance(value, int):
+        return "text" if value is None else "count"
+    if unit == "%":
+        return "percent"
+    return "decimal" if isinstance(unit, Label) else "money"
 
 
 def _place(sheet: WriteOnlyWorksheet, spec: Chart,

@@ -55,6 +55,19 @@ def test_the_weekly_workbook_has_a_summary_every_table_and_native_charts(book) -
     assert ("reports.figure.open_amount", 35000, "CNY") in values
 
 
+def test_headline_shares_and_days_read_with_one_decimal_and_amounts_as_money(book) -> None:
+    files = reports.build_all_files(book.admin, labels=labels, since="2026-01-01",
+                                    until="2026-03-31", now=NOW)
+    summary = load_workbook(io.BytesIO(files.xlsx))["reports.sheet.summary"]
+    shown = {row[0].value: (row[1].value, row[1].number_format, row[2].value)
+             for row in summary.iter_rows(min_row=4, max_col=3) if row[1].value is not None}
+    # 66.7 %, 12.5 days: not 66.70 % and 12.50 days, as money would show them
+    assert shown["reports.figure.win_rate"] == (66.7, "0.0", "%")
+    assert shown["reports.figure.days_to_win"] == (12.5, "0.0", "reports.value.days")
+    assert shown["reports.figure.open_amount"] == (35000, "#,##0.00", "CNY")
+    assert shown["reports.figure.deals_created"] == (7, "#,##0", None)
+
+
 def test_text_typed_by_users_never_becomes_a_formula(book) -> None:
     files = reports.build_report_files(book.admin, "new_customers", labels=labels,
                                        since="2026-01-01", until="2026-03-31", now=NOW)
