@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
+from openpyxl.chart.marker import Marker
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -157,11 +158,20 @@ def _place(sheet: WriteOnlyWorksheet, spec: Chart,
         chart.add_data(Reference(source, min_col=index + 1, min_row=1, max_row=last),
                        titles_from_data=True)
     chart.set_categories(Reference(source, min_col=1, min_row=2, max_row=last))
+    if isinstance(chart, LineChart):
+        _mark_points(chart)
     if not isinstance(chart, PieChart):  # x is the category axis, also across a bar chart
         chart.x_axis.title = header(table.columns[0], labels)
         chart.y_axis.title = labels(f"reports.axis.{spec.value_axis}", **dict(spec.params))
     chart.width, chart.height = 18, 9.5
     sheet.add_chart(chart, anchor)
+
+
+def _mark_points(chart: LineChart) -> None:
+    """A dot on every value, as the picture has: a period of one week is a line of one point,
+    which Excel otherwise draws as nothing at all."""
+    for series in chart.series:
+        series.marker = Marker(symbol="circle", size=6)
 
 
 def _new_chart(spec: Chart) -> BarChart | LineChart | PieChart:

@@ -68,6 +68,16 @@ def test_headline_shares_and_days_read_with_one_decimal_and_amounts_as_money(boo
     assert shown["reports.figure.deals_created"] == (7, "#,##0", None)
 
 
+def test_a_trend_of_one_week_still_shows_its_point_in_excel(book) -> None:
+    files = reports.build_report_files(book.admin, "activity", labels=labels,
+                                       since="2026-03-09", until="2026-03-15", now=NOW)
+    sheet = load_workbook(io.BytesIO(files.xlsx))["reports.sheet.activity_trend"]
+    [trend] = sheet._charts
+    assert trend.series[0].val.numRef.f == "'reports.sheet.activity_trend'!$B$2"  # one week
+    # one point makes no line: without a marker Excel shows an empty chart
+    assert {series.marker.symbol for series in trend.series} == {"circle"}
+
+
 def test_text_typed_by_users_never_becomes_a_formula(book) -> None:
     files = reports.build_report_files(book.admin, "new_customers", labels=labels,
                                        since="2026-01-01", until="2026-03-31", now=NOW)
