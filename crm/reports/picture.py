@@ -81,7 +81,7 @@ def chart_png(report: Report, chart: Chart, labels: Labels) -> bytes:
         series = [(header(table.columns[i], labels), [float(row[i] or 0) for row in table.rows])
                   for i in chart.series]
         axes.set_title(labels(f"reports.chart.{chart.key}", **dict(chart.params)))
-        if not categories or not any(v for _, values in series for v in values):
+        if not report.draws(chart):
             axes.text(0.5, 0.5, labels("reports.no_data"), ha="center", va="center",
                       transform=axes.transAxes)
             axes.set_axis_off()

@@ -78,6 +78,27 @@ def test_a_trend_of_one_week_still_shows_its_point_in_excel(book) -> None:
     assert {series.marker.symbol for series in trend.series} == {"circle"}
 
 
+def _summary_lines(files: reports.ReportFiles) -> list[object]:
+    summary = load_workbook(io.BytesIO(files.xlsx))["reports.sheet.summary"]
+    return [row[0] for row in summary.iter_rows(values_only=True)]
+
+
+def test_a_workbook_of_a_new_installation_says_each_report_has_no_data(db) -> None:
+    files = reports.build_all_files(Actor.system(Channel.CLI), labels=labels, now=NOW)
+    lines = _summary_lines(files)
+    # under each report's period, beside its empty chart (activity draws none: nobody yet)
+    assert lines.count("reports.no_data") == len(reports.KINDS)
+    for kind in reports.KINDS:
+        title = lines.index(f"reports.kind.{kind}")
+        assert lines[title + 2] == "reports.no_data", kind
+
+
+def test_a_workbook_with_data_has_no_such_line(book) -> None:
+    files = reports.build_all_files(book.admin, labels=labels, since="2026-01-01",
+                                    until="2026-03-31", now=NOW)
+    assert "reports.no_data" not in _summary_lines(files)
+
+
 def test_text_typed_by_users_never_becomes_a_formula(book) -> None:
     files = reports.build_report_files(book.admin, "new_customers", labels=labels,
                                        since="2026-01-01", until="2026-03-31", now=NOW)
