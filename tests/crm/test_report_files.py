@@ -182,6 +182,20 @@ def test_the_tallest_stacked_bar_has_room_above_it(book, monkeypatch) -> None:
         assert axes.get_ylim()[1] > tallest * 1.02, kind
 
 
+@pytest.mark.parametrize(("kind", "since", "until"), [
+    ("forecast", "2026-03-01", "2026-03-31"), ("tickets", "2026-03-09", "2026-03-15")])
+def test_a_period_of_one_month_or_week_draws_a_bar_not_a_wall(book, monkeypatch, kind, since,
+                                                              until) -> None:
+    files, [axes] = drawn(monkeypatch, book.admin, kind, labels=labels, since=since,
+                          until=until)
+    [category] = files.report.table(files.report.headline.table).rows  # one data point
+    assert any(category[i] for i in files.report.headline.series)
+    low, high = axes.get_xlim()
+    bars = [patch.get_width() for patch in axes.patches]
+    # the bars of the one month or week take a fraction of the chart, not all of its width
+    assert sum(bars) <= (high - low) / 3, (bars, low, high)
+
+
 def axis_title(axis) -> str | None:
     """The text of a native chart axis' title, as Excel shows it."""
     if axis.title is None:
