@@ -149,9 +149,12 @@ _STATUS_WORDS = {"order.transition": "order.status", "order.already": "order.sta
 
 def _shown_params(locale: str, code: str, params: dict[str, Any]) -> dict[str, Any]:
     """An error's params as shown: amounts of money (Decimal beside a currency) formatted,
-    statuses, roles and actions in the reader's words."""
+    statuses, roles, actions and export kinds in the reader's words."""
     if code == "permission.only":
         return {**params, **_who_may(locale, params)}
+    if code.startswith("export.") and "kind" in params:  # an export's kind in words
+        params = {**params, "kind": catalogue(locale).get(f"export.column.{params['kind']}",
+                                                          params["kind"])}
     group = _STATUS_WORDS.get(code)
     if group:
         words = catalogue(locale)

@@ -152,6 +152,8 @@ _DEFAULTS: dict[str, str] = {
     "import.expired": "this preview has expired; send the file again",
     "import.file_missing": "the file of this import is gone; send {name} again",
     "export.dates": "the period starts on {since}, after its end on {until}",
+    "export.no_match": "no {kind} match these filters: nothing was exported",
+    "export.none": "there are no {kind} to export yet",
     "assignment.rule_not_found": "assignment rule not found",
     "validation.agenda_hour": "the agenda hour is a whole hour from 0 to 23",
     "ticket.not_found": "ticket not found",

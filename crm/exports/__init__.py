@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from crm import audit, runtime
 from crm.actors import Actor
 from crm.clock import utcnow
-from crm.errors import ValidationError
+from crm.errors import NotFound, ValidationError
 from crm.exports.kinds import REGISTRY, ExportKind, Filters, Query, register
 from crm.exports.writers import FORMATS, safe_row, safe_xlsx_row, write_csv, write_xlsx
 from crm.permissions import Action, require
@@ -141,24 +141,35 @@ def export_records(actor: Actor, kind: str, target: BinaryIO, *, fmt: str = "xls
                    value: Value | None = None, progress: Progress | None = None,
                    now: dt.datetime | None = None) -> ExportResult:
     """Write every matching record the actor may see to ``target``; ``header`` and ``value``
-    put column names and coded values (statuses, kinds) in the reader's language."""
+    put column names and coded values (statuses, kinds) in the reader's language. NotFound,
+    with nothing written, when no record matches."""
     chosen, query, fmt = _prepared(actor, kind, filters, value, fmt)
     filters = query.filters
     headers = [(header or str)(column) for column in chosen.columns]
     rows = map(safe_row if fmt == "csv" else safe_xlsx_row, chosen.rows(query))
     with _lean_reads():
         total = chosen.count(query)
+        if total == 0:  # a file of headings alone reads as a broken export: say why instead
+            raise _nothing_found(chosen.name, filters)
         tick = (lambda done: progress(done, total)) if progress else None
         if fmt == "csv":
             count = write_csv(target, headers, rows, tick)
         else:
-            count = write_xlsx(target, (header or str)(chosen.name), headers, rows, tick)
+            money = [i for i, column in enumerate(chosen.columns) if column in chosen.money]
+            count = write_xlsx(target, (header or str)(chosen.name), headers, rows, tick,
+                               money)
     with database.atomic():
         audit.record(actor, audit.EXPORT_ACTION + chosen.name, "export", None, changes={
             "format": [None, fmt], "rows": [None, count],
             **{k: [None, logged_filter(v)] for k, v in vars(filters).items() if v is not None}},
             now=now or utcnow())
     return ExportResult(chosen.name, fmt, count)
+
+
+def _nothing_found(kind: str, filters: Filters) -> NotFound:
+    """Why no file was written: the filters match nothing, or there is nothing at all yet."""
+    narrowed = any(value is not None for value in vars(filters).values())
+    return NotFound("export.no_match" if narrowed else "export.none", kind=kind)
 
 
 def logged_filter(value: object) -> object:

@@ -105,6 +105,7 @@ class ExportKind:
     # What its statuses are in the audit log's terms (crm.audit.VALUE_KINDS), so the status
     # an export was narrowed to reads in words there.
     status_kind: str | None = None
+    money: tuple[str, ...] = ()  # columns of amounts (Decimal): an XLSX file shows them as money
 
     def count(self, query: Query) -> int:
         clause, params = self.where(query)
@@ -364,7 +365,8 @@ def _deals(query: Query, clause: str, params: tuple) -> Iterator[Sequence[object
                    query.local(r[14]), query.local(r[15]))
 
 
-register(ExportKind("deals", DEAL_COLUMNS, STAGE_KINDS, _deals_where, _deals, "stage_kind"))
+register(ExportKind("deals", DEAL_COLUMNS, STAGE_KINDS, _deals_where, _deals, "stage_kind",
+                    money=("amount",)))
 
 
 # Orders ------------------------------------------------------------------------------------
@@ -400,4 +402,5 @@ def _orders(query: Query, clause: str, params: tuple) -> Iterator[Sequence[objec
 
 
 register(ExportKind("orders", ORDER_COLUMNS, ORDER_STATUSES, _orders_where, _orders,
-                    "order_status"))
+                    "order_status",
+                    money=("subtotal", "discount", "total", "paid", "outstanding")))

@@ -89,6 +89,11 @@ class Report:
         """One of the report's tables by key."""
         return next(t for t in self.figures.tables if t.key == key)
 
+    def draws(self, chart: Chart) -> bool:
+        """Whether the chart has anything to show: a value other than zero in its series."""
+        rows = self.table(chart.table).rows
+        return any(row[index] for row in rows for index in chart.series)
+
 
 @dataclass(frozen=True)
 class ReportContext:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from crm.reports.base import Cell, Column, Label
+from crm.sales.money import MINOR_UNITS, round_money
 
 Labels = Callable[..., str]  # labels("reports.kind.funnel") → "Sales funnel"
 # A headline figure with nothing to count from (a rate of no tickets): a dash, not "0 %" or "%".
@@ -39,4 +40,6 @@ def figure_text(value: Cell, unit: str | Label, labels: Labels) -> str:
     no figure."""
     if value is None:
         return NO_VALUE
+    if isinstance(value, Decimal) and isinstance(unit, str) and unit in MINOR_UNITS:
+        value = round_money(value, unit)  # no deals yet: 0.00 CNY, as other amounts read
     return " ".join(filter(None, (display(value, labels), display(unit, labels))))

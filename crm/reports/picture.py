@@ -26,6 +26,7 @@ CJK_FILE_HINTS = ("notosanscjk", "notoserifcjk", "wqy", "sourcehan", "droidsansf
 SIZE = (10.0, 5.6)  # inches; at DPI this is a 1100 × 616 picture, clear on a phone
 DPI = 110
 MAX_LABELS = 26
+MIN_SLOTS = 4  # the category axis has room for at least this many bars (or points)
 # Room above the tallest bar, as a share of it: matplotlib's own margin goes when a stacked
 # bar's top segment is empty (its zero-height piece pins the axis to the stack's top).
 HEADROOM = 0.08
@@ -81,7 +82,7 @@ def chart_png(report: Report, chart: Chart, labels: Labels) -> bytes:
         series = [(header(table.columns[i], labels), [float(row[i] or 0) for row in table.rows])
                   for i in chart.series]
         axes.set_title(labels(f"reports.chart.{chart.key}", **dict(chart.params)))
-        if not categories or not any(v for _, values in series for v in values):
+        if not report.draws(chart):
             axes.text(0.5, 0.5, labels("reports.no_data"), ha="center", va="center",
                       transform=axes.transAxes)
             axes.set_axis_off()
@@ -106,6 +107,7 @@ def _draw(axes, chart: Chart, categories: list[str],
             axes.plot(positions, values, marker="o", label=name)
     else:
         _bars(axes, chart, positions, series)
+    _category_room(axes, chart, len(categories))
     # At most MAX_LABELS category labels: more cannot be read, and each costs drawing time.
     step = -(-len(categories) // MAX_LABELS)
     shown, names = positions[::step], categories[::step]
@@ -119,6 +121,19 @@ def _draw(axes, chart: Chart, categories: list[str],
     axes.grid(axis="x" if chart.kind == "bar" else "y", alpha=0.3)
     if len(series) > 1:
         axes.legend(fontsize="small")
+
+
+def _category_room(axes: Any, chart: Chart, count: int) -> None:
+    """Room for at least MIN_SLOTS categories: one month or one week alone would otherwise be
+    a bar across the whole chart (matplotlib fits the axis to what is drawn)."""
+    if count >= MIN_SLOTS:
+        return
+    spare = (MIN_SLOTS - count) / 2
+    limits = (-0.5 - spare, count - 0.5 + spare)
+    if chart.kind == "bar":
+        axes.set_ylim(*limits)
+    else:
+        axes.set_xlim(*limits)
 
 
 def _axis_titles(axes: Any, chart: Chart, categories: str, values: str) -> None:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
+from openpyxl.chart.marker import Marker
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -121,10 +122,12 @@ def _write_summary(sheet: WriteOnlyWorksheet, reports: Sequence[Report],
         rows.append([_bold(sheet, labels(f"reports.kind.{report.kind}"), 12)])
         rows.append([labels("reports.period", since=report.period.since.isoformat(),
                             until=report.period.last.isoformat())])
+        if not report.draws(report.headline):  # an empty chart (or none) says why
+            rows.append([_bold(sheet, labels("reports.no_data"))])
         for key, value, unit in report.figures.summary:
             rows.append([labels(f"reports.figure.{key}"), NO_VALUE] if value is None else [
                 labels(f"reports.figure.{key}"),
-                _cell(sheet, value, Column(key, _summary_kind(value)), labels),
+                _cell(sheet, value, Column(key, _summary_kind(value, unit)), labels),
                 display(unit, labels)])
         rows.extend([] for _ in range(max(1, top + CHART_ROWS - len(rows) - 1)))
     for row in rows:
@@ -133,8 +136,14 @@ def _write_summary(sheet: WriteOnlyWorksheet, reports: Sequence[Report],
         _place(sheet, chart, sheets, labels, anchor)
 
 
-def _summary_kind(value: Cell) -> str:
-    return "count" if isinstance(value, int) else "money" if value is not None else "text"
+def _summary_kind(value: Cell, unit: str | Label) -> str:
+    """A headline figure's cell format, from its unit: a share (44.1 %) and days (12.5 days)
+    with one decimal as in the tables, an amount in a currency as money."""
+    if value is None or isinstance(value, int):
+        return "text" if value is None else "count"
+    if unit == "%":
+        return "percent"
+    return "decimal" if isinstance(unit, Label) else "money"
 
 
 def _place(sheet: WriteOnlyWorksheet, spec: Chart,
@@ -151,11 +160,20 @@ def _place(sheet: WriteOnlyWorksheet, spec: Chart,
         chart.add_data(Reference(source, min_col=index + 1, min_row=1, max_row=last),
                        titles_from_data=True)
     chart.set_categories(Reference(source, min_col=1, min_row=2, max_row=last))
+    if isinstance(chart, LineChart):
+        _mark_points(chart)
     if not isinstance(chart, PieChart):  # x is the category axis, also across a bar chart
         chart.x_axis.title = header(table.columns[0], labels)
         chart.y_axis.title = labels(f"reports.axis.{spec.value_axis}", **dict(spec.params))
     chart.width, chart.height = 18, 9.5
     sheet.add_chart(chart, anchor)
+
+
+def _mark_points(chart: LineChart) -> None:
+    """A dot on every value, as the picture has: a period of one week is a line of one point,
+    which Excel otherwise draws as nothing at all."""
+    for series in chart.series:
+        series.marker = Marker(symbol="circle", size=6)
 
 
 def _new_chart(spec: Chart) -> BarChart | LineChart | PieChart:

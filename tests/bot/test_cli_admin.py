@@ -163,8 +163,13 @@ def test_the_audit_log_names_teams_and_staff_instead_of_their_ids(capsys, tmp_pa
 
 def test_an_export_reads_in_the_audit_log_with_its_status_and_owner_in_words(
         capsys, tmp_path, monkeypatch) -> None:
+    from crm import sales, users
+
     monkeypatch.setenv("CRM_LOCALE", "zh-CN")
-    _a_customer()
+    boss = users.identify(100).as_actor()
+    deal = sales.create_deal(boss, _a_customer(), "年度合同", amount="1000.00")
+    won = next(s.id for s in sales.get_pipeline(boss).stages if s.kind == "won")
+    sales.move_deal_to_stage(boss, deal.id, won)
     code, _, _ = run(capsys, "export", "deals", "-o", str(tmp_path / "d.csv"), "--status", "赢单",
                      "--owner", "Boss")
     assert code == 0

@@ -185,6 +185,18 @@ def test_export_writes_xlsx_and_csv_with_filters(capsys, tmp_path) -> None:
     assert not (tmp_path / "y").exists()
 
 
+def test_an_export_that_matches_nothing_writes_no_file_and_says_why(capsys, tmp_path) -> None:
+    source = tmp_path / "list.csv"
+    source.write_bytes(csv_file(ROWS))
+    run(capsys, "import", str(source), "--yes")
+    code, out, err = run(capsys, "export", "customers", "--tag", "nobody-has-it",
+                         "-o", str(tmp_path / "vip.xlsx"))
+    assert code == 1 and "No customers match these filters: nothing was exported." in err
+    assert "written" not in out and not (tmp_path / "vip.xlsx").exists()
+    code, out, err = run(capsys, "export", "deals", "-o", "-")
+    assert code == 1 and out == "" and "There are no deals you may see yet" in err
+
+
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
 def test_export_takes_kinds_and_statuses_as_the_files_write_them(capsys, tmp_path, monkeypatch,
                                                                  locale) -> None:

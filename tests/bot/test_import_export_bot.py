@@ -280,10 +280,28 @@ def test_export_with_typed_filters_as_csv(chat) -> None:
     assert chat.alerts(chat.press(AGENT, "exf:customers:xlsx")) == [only_they]
 
 
+@pytest.mark.parametrize(("locale", "typed", "said"), [
+    ("en", "/export deals status=won", "No deals match these filters: nothing was exported."),
+    ("zh-CN", "/export 客户 标签=不存在", "没有符合这些条件的客户，未导出文件。"),
+    ("en", "/export tickets csv", "There are no tickets you may see yet: nothing was exported."),
+])
+def test_an_export_that_matches_nothing_says_so_instead_of_sending_an_empty_file(
+        chat, locale, typed, said) -> None:
+    customer(users.identify(MANAGER).as_actor(), "王小明", phones=("13800138000",),
+             tags=("VIP",))
+    chat.send(MANAGER, "/start", language=locale)
+    replies = chat.send(MANAGER, typed, language=locale)
+    assert sent(replies, "sendDocument") == []
+    assert said in sent(replies)[-1].text
+    progress = [r.text for r in replies if r.method == "editMessageText"]
+    assert progress and progress[-1].startswith("❌"), progress
+
+
 @pytest.mark.parametrize(("locale", "finished"), [
     ("zh-CN", ["✅ 已导出客户", "✅ 已检查 名单.csv", "✅ 导入完成"]),
     ("en", ["✅ Exported customers", "✅ Checked 名单.csv", "✅ Imported"])])
 def test_finished_progress_says_the_work_is_done_not_under_way(chat, locale, finished) -> None:
+    customer(users.identify(MANAGER).as_actor(), "赵六", phones=("13600136000",))
     chat.send(MANAGER, "/start", language=locale)
     exported = chat.send(MANAGER, "/export customers csv", language=locale)
     checked = chat.send_document(MANAGER, "名单.csv", content=csv_file(ROWS, encoding="gbk"))

@@ -53,6 +53,15 @@ def test_as_a_staff_member_the_report_covers_what_they_would_get(capsys) -> None
     assert "4242" in capsys.readouterr().err
 
 
+def test_amounts_with_nothing_behind_them_read_as_money_like_the_others(capsys) -> None:
+    # Emily Chen (9003) has no open deal, and won hers in March: January holds none
+    assert cli.main(["report", "pipeline", "--from", "2026-01-01", "--to", "2026-01-31",
+                     "--as", "9003", "-o", "mine.xlsx"]) == 0
+    out = capsys.readouterr().out
+    assert "  Open pipeline: 0.00 CNY" in out and "  Won: 0.00 CNY" in out  # not "0 CNY"
+    assert "  Weighted forecast: 0.00 CNY" in out and "  Open deals: 0" in out
+
+
 def test_a_wrong_date_is_explained(capsys) -> None:
     assert cli.main(["report", "pipeline", "--from", "2026-13-01", "-o", "x.xlsx"]) == 1
     assert "2026-13-01 is not a date" in capsys.readouterr().err

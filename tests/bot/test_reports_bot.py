@@ -106,6 +106,18 @@ def test_new_customers_workbook_neutralises_a_formula_typed_as_source(book, chat
     assert sent_files(replies, "sendPhoto")
 
 
+@pytest.mark.parametrize(("language", "said"), [("en", "No data in this period"),
+                                                  ("zh-CN", "本期间没有数据")])
+def test_a_new_installations_report_says_it_has_no_data(db, chat, language, said) -> None:
+    users.add_user(SYSTEM, MANAGER, "manager", "王经理")
+    replies = chat.send(MANAGER, "/report activity", language=language)
+    [(_, content)] = sent_files(replies, "sendDocument")
+    summary = load_workbook(io.BytesIO(content)).worksheets[0]
+    lines = [row[0] for row in summary.iter_rows(values_only=True)]
+    assert said in lines  # nobody has logged anything yet: no chart, and it says why
+    assert sent_files(replies, "sendPhoto")
+
+
 def test_the_menu_offers_what_the_role_allows(book, chat) -> None:
     [agent_menu] = chat.send(AGENT, "/report")
     assert "rp:forecast::" not in [value for _, value in agent_menu.buttons]

@@ -14,8 +14,8 @@ import peewee
 import pytest
 from openpyxl import load_workbook
 
-from crm import audit, customers, exports, imports, sales, users
-from crm.errors import PermissionDenied, ValidationError
+from crm import audit, customers, exports, imports, sales, service, users
+from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.exports.kinds import REGISTRY, ExportKind, Query, register
 from storage.database import fetch_all
 from tests.crm.cast import SYSTEM, customer, keep_files_in, make_cast
@@ -210,8 +210,38 @@ def test_interactions_deals_and_orders_export(cast, book) -> None:
     assert Decimal(str(row["amount"])) == Decimal("12500.50")
     [order] = export(cast.admin, "orders", "csv")[1:]
     assert order[3:10] == ["draft", "CNY", "199.80", "0.00", "199.80", "0.00", "199.80"]
-    assert export(cast.admin, "deals", status="won")[1:] == []
+    with pytest.raises(NotFound):  # none won: said so, rather than a file of headings
+        export(cast.admin, "deals", status="won")
     assert len(export(cast.admin, "interactions", tag="VIP")) == 2
+
+
+def test_xlsx_exports_hold_money_and_dates_as_typed_cells_under_a_frozen_heading(cast,
+                                                                                  book) -> None:
+    wang = book["wang"].id
+    sales.create_deal(cast.agent, wang, "年度采购", amount="12500.50", expected_close="2026-04-30",
+                      now=T0)
+    sales.create_deal(cast.agent, wang, "日本样机", amount="980000", currency="JPY", now=T0)
+    sales.create_order(cast.agent, wang, [sales.OrderLineInput(
+        quantity=2, description="样品", unit_price="1999.90")], now=T0)
+    deals = _xlsx_rows(cast.admin, "deals")
+    assert [(r["amount"].value, r["amount"].number_format) for r in deals] == [
+        (12500.5, "#,##0.00"), (980000, "#,##0")]  # shown 12,500.50 and ¥980,000
+    assert deals[0]["expected_close"].value == dt.datetime(2026, 4, 30)
+    assert deals[0]["created_at"].is_date and deals[0]["expected_close"].is_date
+    [order] = _xlsx_rows(cast.admin, "orders")
+    for column in ("subtotal", "discount", "total", "paid", "outstanding"):
+        assert order[column].data_type == "n" and order[column].number_format == "#,##0.00"
+    assert order["total"].value == 3999.8 and order["ordered_on"].is_date
+
+
+def _xlsx_rows(actor, kind: str) -> list[dict]:
+    """The rows of an XLSX export as openpyxl cells by heading; its heading row is frozen."""
+    buffer = io.BytesIO()
+    exports.export_records(actor, kind, buffer, now=T0)
+    sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
+    assert sheet.freeze_panes == "A2"  # the headings stay in sight as the list scrolls
+    heading = [cell.value for cell in sheet[1]]
+    return [dict(zip(heading, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
 
 
 def records_by_id(rows: list[list]) -> list[dict]:
@@ -322,6 +352,7 @@ def test_exports_are_audited_with_their_filters(cast, book) -> None:
     ("orders", "completed", "order_status"), ("tickets", "resolved", "ticket_status")])
 def test_an_exports_owner_and_status_filters_read_in_words(cast, book, kind, status,
                                                            value_kind) -> None:
+    _one_of(cast.agent, book["wang"].id, kind, status)  # an export of nothing is refused
     export(cast.admin, kind, owner_id=cast.agent.user_id, status=status)
     [entry] = [e for e in audit.list_audit(SYSTEM).items if e.action.startswith("export.")]
     # The reader's words for each kind of value (here: the kind, to see which was chosen).
@@ -329,6 +360,22 @@ def test_an_exports_owner_and_status_filters_read_in_words(cast, book, kind, sta
     shown = audit.shown_changes(entry, words)
     assert shown["owner_id"] == [None, f"{cast.agent.name} (#{cast.agent.user_id})"]
     assert shown["status"] == [None, f"{value_kind}:{status}"]
+
+
+def _one_of(agent, customer_id: int, kind: str, status: str) -> None:
+    """A record of the agent's that an export of ``kind`` narrowed to ``status`` holds."""
+    if kind == "deals":
+        deal = sales.create_deal(agent, customer_id, "年度采购", amount="100.00", now=T0)
+        won = next(s.id for s in sales.get_pipeline(agent).stages if s.kind == status)
+        sales.move_deal_to_stage(agent, deal.id, won, now=T0)
+    elif kind == "orders":
+        order = sales.create_order(agent, customer_id, [sales.OrderLineInput(
+            quantity=1, description="样品", unit_price="10.00")], now=T0)
+        for step in ("confirmed", status):
+            sales.change_order_status(agent, order.id, step, now=T0)
+    elif kind == "tickets":
+        ticket = service.open_ticket(agent, customer_id, "打印机坏了", now=T0)
+        service.set_ticket_status(agent, ticket.id, status, now=T0)
 
 
 def test_a_new_kind_registers_and_exports(cast, book) -> None:

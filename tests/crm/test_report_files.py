@@ -55,6 +55,50 @@ def test_the_weekly_workbook_has_a_summary_every_table_and_native_charts(book) -
     assert ("reports.figure.open_amount", 35000, "CNY") in values
 
 
+def test_headline_shares_and_days_read_with_one_decimal_and_amounts_as_money(book) -> None:
+    files = reports.build_all_files(book.admin, labels=labels, since="2026-01-01",
+                                    until="2026-03-31", now=NOW)
+    summary = load_workbook(io.BytesIO(files.xlsx))["reports.sheet.summary"]
+    shown = {row[0].value: (row[1].value, row[1].number_format, row[2].value)
+             for row in summary.iter_rows(min_row=4, max_col=3) if row[1].value is not None}
+    # 66.7 %, 12.5 days: not 66.70 % and 12.50 days, as money would show them
+    assert shown["reports.figure.win_rate"] == (66.7, "0.0", "%")
+    assert shown["reports.figure.days_to_win"] == (12.5, "0.0", "reports.value.days")
+    assert shown["reports.figure.open_amount"] == (35000, "#,##0.00", "CNY")
+    assert shown["reports.figure.deals_created"] == (7, "#,##0", None)
+
+
+def test_a_trend_of_one_week_still_shows_its_point_in_excel(book) -> None:
+    files = reports.build_report_files(book.admin, "activity", labels=labels,
+                                       since="2026-03-09", until="2026-03-15", now=NOW)
+    sheet = load_workbook(io.BytesIO(files.xlsx))["reports.sheet.activity_trend"]
+    [trend] = sheet._charts
+    assert trend.series[0].val.numRef.f == "'reports.sheet.activity_trend'!$B$2"  # one week
+    # one point makes no line: without a marker Excel shows an empty chart
+    assert {series.marker.symbol for series in trend.series} == {"circle"}
+
+
+def _summary_lines(files: reports.ReportFiles) -> list[object]:
+    summary = load_workbook(io.BytesIO(files.xlsx))["reports.sheet.summary"]
+    return [row[0] for row in summary.iter_rows(values_only=True)]
+
+
+def test_a_workbook_of_a_new_installation_says_each_report_has_no_data(db) -> None:
+    files = reports.build_all_files(Actor.system(Channel.CLI), labels=labels, now=NOW)
+    lines = _summary_lines(files)
+    # under each report's period, beside its empty chart (activity draws none: nobody yet)
+    assert lines.count("reports.no_data") == len(reports.KINDS)
+    for kind in reports.KINDS:
+        title = lines.index(f"reports.kind.{kind}")
+        assert lines[title + 2] == "reports.no_data", kind
+
+
+def test_a_workbook_with_data_has_no_such_line(book) -> None:
+    files = reports.build_all_files(book.admin, labels=labels, since="2026-01-01",
+                                    until="2026-03-31", now=NOW)
+    assert "reports.no_data" not in _summary_lines(files)
+
+
 def test_text_typed_by_users_never_becomes_a_formula(book) -> None:
     files = reports.build_report_files(book.admin, "new_customers", labels=labels,
                                        since="2026-01-01", until="2026-03-31", now=NOW)
@@ -136,6 +180,20 @@ def test_the_tallest_stacked_bar_has_room_above_it(book, monkeypatch) -> None:
         tallest = max(float(sum(row[1:])) for row in files.report.table(table).rows)
         assert tallest > 0
         assert axes.get_ylim()[1] > tallest * 1.02, kind
+
+
+@pytest.mark.parametrize(("kind", "since", "until"), [
+    ("forecast", "2026-03-01", "2026-03-31"), ("tickets", "2026-03-09", "2026-03-15")])
+def test_a_period_of_one_month_or_week_draws_a_bar_not_a_wall(book, monkeypatch, kind, since,
+                                                              until) -> None:
+    files, [axes] = drawn(monkeypatch, book.admin, kind, labels=labels, since=since,
+                          until=until)
+    [category] = files.report.table(files.report.headline.table).rows  # one data point
+    assert any(category[i] for i in files.report.headline.series)
+    low, high = axes.get_xlim()
+    bars = [patch.get_width() for patch in axes.patches]
+    # the bars of the one month or week take a fraction of the chart, not all of its width
+    assert sum(bars) <= (high - low) / 3, (bars, low, high)
 
 
 def axis_title(axis) -> str | None:
