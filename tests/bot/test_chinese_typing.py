@@ -1,0 +1,50 @@
+"""A Chinese-speaking salesperson on a phone: a Chinese keyboard's full-width slash, Chinese
+typed straight after a command, voice input's spaces and full-width punctuation, through the
+real Application."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import peewee
+import pytest
+
+from crm import users
+from crm.actors import Actor
+from storage.database import fetch_one
+
+AGENT = 8301
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def agent(db: peewee.Database) -> Actor:
+    return users.add_user(Actor.system(), AGENT, "agent", "陈静", locale="zh-CN").as_actor()
+
+
+def texts(replies) -> list[str]:
+    return [r.text for r in replies if r.method == "sendMessage"]
+
+
+def tomorrow() -> dt.date:
+    return dt.datetime.now(SHANGHAI).date() + dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize("typed", ["／today", "／ｔｏｄａｙ", "/today看看"])
+def test_a_command_typed_on_a_chinese_keyboard_runs_the_command(chat, agent, typed) -> None:
+    [answer] = texts(chat.send(AGENT, typed))
+    assert "没有找到" not in answer and "这个命令" not in answer
+    assert answer == texts(chat.send(AGENT, "/today"))[0]
+
+
+def test_chinese_straight_after_remind_is_the_reminder(chat, agent) -> None:
+    [confirm] = texts(chat.send(AGENT, "/remind明天下午3点 给张伟打电话"))
+    assert f"{tomorrow():%Y-%m-%d} 15:00" in confirm and "给张伟打电话" in confirm
+
+
+def test_a_full_width_slash_cancels_a_conversation(chat, agent) -> None:
+    chat.send(AGENT, "/new")
+    [cancelled] = texts(chat.send(AGENT, "／cancel"))
+    assert "已取消" in cancelled
+    assert fetch_one("select count(*) from customer")[0] == 0
