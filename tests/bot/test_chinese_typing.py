@@ -48,3 +48,11 @@ def test_a_full_width_slash_cancels_a_conversation(chat, agent) -> None:
     [cancelled] = texts(chat.send(AGENT, "／cancel"))
     assert "已取消" in cancelled
     assert fetch_one("select count(*) from customer")[0] == 0
+
+
+def test_a_reminder_said_by_voice_is_read_at_the_hour_said(chat, agent) -> None:
+    [confirm] = texts(chat.send(AGENT, "/remind 明天 上午 10 点 给 张伟 打 电话"))
+    assert f"{tomorrow():%Y-%m-%d} 10:00" in confirm and "给张伟打电话" in confirm
+    chat.send(AGENT, "/cancel")
+    [confirm] = texts(chat.send(AGENT, "/remind 明天3点 回电"))  # not at three in the night
+    assert f"{tomorrow():%Y-%m-%d} 15:00" in confirm
