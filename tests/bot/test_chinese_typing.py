@@ -56,3 +56,18 @@ def test_a_reminder_said_by_voice_is_read_at_the_hour_said(chat, agent) -> None:
     chat.send(AGENT, "/cancel")
     [confirm] = texts(chat.send(AGENT, "/remind 明天3点 回电"))  # not at three in the night
     assert f"{tomorrow():%Y-%m-%d} 15:00" in confirm
+
+
+@pytest.mark.parametrize(("typed", "shown", "tags"), [
+    ("/new 吴十，13900139004，腾讯", ["<b>吴十</b> · 腾讯\n", "+86 139 0013 9004"], 0),
+    ("/new 华为 张伟 13800138000", ["<b>张伟</b> · 华为\n", "+86 138 0013 8000"], 0),
+    ("/new 周九 13900139003 zhoujiu＠qq．com", ["<b>周九</b>\n", "✉️ zhoujiu@qq.com"], 0),
+    ("/new 郑一 139 0013 9005 #潜在、华东", ["<b>郑一</b>\n", "🏷 华东 · 潜在"], 2),
+    ("/new 陈二 13900139006 腾讯 #重点客户，#华南", ["<b>陈二</b> · 腾讯", "🏷 华南 · 重点客户"], 2),
+])
+def test_a_new_customer_in_one_line_as_chinese_writes_it(chat, agent, typed, shown,
+                                                         tags) -> None:
+    [card] = texts(chat.send(AGENT, typed))
+    for part in shown:
+        assert part in card
+    assert fetch_one("select count(*) from customer_tag")[0] == tags
