@@ -31,7 +31,10 @@ SIGNS = {"US$": "USD", "HK$": "HKD", "S$": "SGD", "A$": "AUD", "C$": "CAD", "$":
 CURRENCY_NAMES = {"RMB": "CNY"}
 # The yuan said around an amount (人民币3万, 3万块, 5000元整): the default currency, dropped.
 _YUAN_BEFORE = re.compile(r"^(?:人民币|RMB)", re.IGNORECASE)
-_YUAN_AFTER = re.compile(r"(?:元整|块钱|块|元|圆|RMB)$", re.IGNORECASE)
+_YUAN_AFTER = re.compile(r"(?:元整|元|圆|RMB)$", re.IGNORECASE)
+# 块 after a figure alone or a unit (30000块, 3万块), not after a digit said past a unit:
+# 3万8块 may be 30,008 as well as 38,000.
+_KUAI_AFTER = re.compile(r"(?:^[\d.]+|[万千百亿十])块钱?$")
 _TEN_THOUSANDS = re.compile(r"(?<=\d)[wW]$")  # 3w, 1.5W: 万, as chat writes it
 
 
@@ -117,6 +120,8 @@ def _typed_number(typed: str) -> Decimal | None:
     for sign in sorted(SIGNS, key=len, reverse=True):
         text = text.removeprefix(sign).removeprefix(sign.lower())
     text = _YUAN_AFTER.sub("", _YUAN_BEFORE.sub("", text.lstrip("¥￥")))
+    if _KUAI_AFTER.search(text):
+        text = text[:text.rindex("块")]
     text = _TEN_THOUSANDS.sub("万", text)
     scale = THOUSANDS.get(text[-1:], 1)
     try:
