@@ -29,6 +29,7 @@ from telegram.request import BaseRequest, RequestData
 from bot import scheduler
 from bot.app import build_application
 from bot.i18n import spaced, t
+from bot.typed_commands import command_entity_length
 from crm import service, system, users
 from crm.actors import Actor, Channel, Role
 from crm.config import Config
@@ -372,9 +373,8 @@ class Console:
             return self._document(local_path(rest))
         if not line:
             return None
-        command = line.split(maxsplit=1)[0]  # a message of several lines: up to the first
-        entities = ([{"type": "bot_command", "offset": 0, "length": len(command)}]
-                    if line.startswith("/") else [])
+        length = command_entity_length(line)  # as Telegram marks it: not /remind明天
+        entities = [{"type": "bot_command", "offset": 0, "length": length}] if length else []
         return self._message(text=line, entities=entities)
 
 
