@@ -279,8 +279,9 @@ def test_chinese_messages_bracket_with_full_width_parentheses() -> None:
     assert half_width == {}
 
 
-# Words the message quotes rather than says: a sample typed in <code>, or someone else's words in
-# Chinese quotation marks. A 你 there (“你好，我想订货”) is theirs, not the bot addressing its reader.
+# Words the message quotes rather than says: a sample typed in <code>, or someone else's words
+# in Chinese quotation marks. A 你 there (“你好，我想订货”) is theirs, not the bot addressing
+# its reader.
 _QUOTED_IN_CHINESE = re.compile(r"<code>.*?</code>|“[^”]*”|「[^」]*」|『[^』]*』", re.DOTALL)
 
 
