@@ -62,6 +62,14 @@ def test_a_comma_after_find_and_new_is_not_part_of_the_words(chat, agent) -> Non
     assert fetch_one("select count(*) from customer where name = '吴十'")[0] == 1
 
 
+@pytest.mark.parametrize("typed", ["/remind 明天 8.30 给张伟打电话",
+                                   "/remind 明天8。30 给张伟打电话"])
+def test_a_time_typed_with_a_dot_is_the_reminders_time(chat, agent, typed) -> None:
+    [confirm] = texts(chat.send(AGENT, typed))
+    assert f"{tomorrow():%Y-%m-%d} 08:30" in confirm and "给张伟打电话" in confirm
+    assert "30 给" not in confirm and "30给" not in confirm  # the time left out of the text
+
+
 def test_a_full_width_slash_cancels_a_conversation(chat, agent) -> None:
     chat.send(AGENT, "/new")
     [cancelled] = texts(chat.send(AGENT, "／cancel"))
