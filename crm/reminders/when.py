@@ -63,6 +63,10 @@ _PERIOD = re.compile(r"^(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上
 # 3点, 3点半, 3点15, 15:30; voice input's spaces too (3 点 半, 10 点 15 分), where minutes
 # after a space must say 分, so "3点 5个样品" keeps its five samples.
 _CLOCK = re.compile(rf"^{_NUM}\s?(?:点|时|:|：)(?:\s?(半|一刻|三刻)|{_NUM}分?|\s{_NUM}\s?分)?")
+# 8.30 or 8。30, as phones type a time: read so only where a time is expected, after a day or
+# a part of the day (明天 8.30, 下午3.15), since 8.30 alone is the 30th of August and "1.50万"
+# an amount. The full stop 。 is neither, so 8。30 is a time anywhere. Never before a unit.
+_DOTTED_CLOCK = re.compile(r"^(\d{1,2})\s?([.。])(\d{2})(?![\d.。%‰万千百亿元块角wWkK])")
 # Hours said without a part of the day that mean the afternoon: nobody meets at 3 in the
 # night, so 明天3点 is 15:00 (凌晨3点 says the night).
 _AFTERNOON_HOURS = range(1, 7)
@@ -136,7 +140,7 @@ def _parse_chinese(text: str, now: dt.datetime) -> When | None:
             return When(_add(now, *offset), text[relative.end():].strip())
     day, rest = _chinese_day(text, now)
     period, rest = _chinese_period(rest.lstrip(), text[:len(text) - len(rest)])
-    clock, rest = _chinese_clock(rest.lstrip())
+    clock, rest = _chinese_clock(rest.lstrip(), after_day=day is not None or period is not None)
     if day is None and period is None and clock is None:
         return None
     hour, minute = clock if clock else (_PERIODS.get(period or "", DEFAULT_HOUR), 0)
@@ -245,15 +249,26 @@ def _chinese_period(text: str, consumed: str) -> tuple[str | None, str]:
     return None, text
 
 
-def _chinese_clock(text: str) -> tuple[tuple[int, int] | None, str]:
+def _chinese_clock(text: str, *, after_day: bool) -> tuple[tuple[int, int] | None, str]:
     match = _CLOCK.match(text)
     if not match:
-        return None, text
+        return _dotted_clock(text, after_day=after_day)
     hour = chinese_number(match.group(1))
     fraction, minutes = match.group(2), match.group(3) or match.group(4)
     minute = {"半": 30, "一刻": 15, "三刻": 45}.get(fraction or "", 0)
     if minutes:
         minute = chinese_number(minutes)
+    return (hour, minute), text[match.end():]
+
+
+def _dotted_clock(text: str, *, after_day: bool) -> tuple[tuple[int, int] | None, str]:
+    """8.30 after a day or a part of the day, or 8。30 anywhere: 8:30 (see ``_DOTTED_CLOCK``)."""
+    match = _DOTTED_CLOCK.match(text)
+    if not match or not (after_day or match.group(2) == "。"):
+        return None, text
+    hour, minute = int(match.group(1)), int(match.group(3))
+    if hour > 23 or minute > 59:  # 明天 8.75: a figure, not a time
+        return None, text
     return (hour, minute), text[match.end():]
 
 

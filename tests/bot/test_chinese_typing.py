@@ -13,6 +13,7 @@ import pytest
 from crm import users
 from crm.actors import Actor
 from storage.database import fetch_one
+from tests.crm.cast import customer
 
 AGENT = 8301
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -41,6 +42,32 @@ def test_a_command_typed_on_a_chinese_keyboard_runs_the_command(chat, agent, typ
 def test_chinese_straight_after_remind_is_the_reminder(chat, agent) -> None:
     [confirm] = texts(chat.send(AGENT, "/remind明天下午3点 给张伟打电话"))
     assert f"{tomorrow():%Y-%m-%d} 15:00" in confirm and "给张伟打电话" in confirm
+
+
+@pytest.mark.parametrize("typed", ["/remind，明天下午3点 给张伟打电话",
+                                   "/remind: 明天下午3点 给张伟打电话",
+                                   "／remind：明天下午3点 给张伟打电话"])
+def test_a_comma_after_remind_keeps_the_time(chat, agent, typed) -> None:
+    [confirm] = texts(chat.send(AGENT, typed))
+    assert f"{tomorrow():%Y-%m-%d} 15:00" in confirm and "给张伟打电话" in confirm
+    assert "，" not in confirm.split("给张伟打电话")[0]
+
+
+def test_a_comma_after_find_and_new_is_not_part_of_the_words(chat, agent) -> None:
+    customer(agent, "张伟", phones=("13800138000",))
+    [found] = texts(chat.send(AGENT, "/find，张伟"))
+    assert "<b>张伟</b>" in found and "+86 138 0013 8000" in found
+    [card] = texts(chat.send(AGENT, "/new：吴十，13900139004"))
+    assert "<b>吴十</b>" in card
+    assert fetch_one("select count(*) from customer where name = '吴十'")[0] == 1
+
+
+@pytest.mark.parametrize("typed", ["/remind 明天 8.30 给张伟打电话",
+                                   "/remind 明天8。30 给张伟打电话"])
+def test_a_time_typed_with_a_dot_is_the_reminders_time(chat, agent, typed) -> None:
+    [confirm] = texts(chat.send(AGENT, typed))
+    assert f"{tomorrow():%Y-%m-%d} 08:30" in confirm and "给张伟打电话" in confirm
+    assert "30 给" not in confirm and "30给" not in confirm  # the time left out of the text
 
 
 def test_a_full_width_slash_cancels_a_conversation(chat, agent) -> None:

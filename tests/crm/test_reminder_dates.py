@@ -106,6 +106,37 @@ def test_chinese_as_people_say_it_is_read(words, expected, rest) -> None:
     assert found.rest == rest
 
 
+@pytest.mark.parametrize(("words", "expected", "rest"), [
+    ("明天 8.30 给张伟打电话", (11, 27, 8, 30), "给张伟打电话"),
+    ("明天8.30给张伟打电话", (11, 27, 8, 30), "给张伟打电话"),
+    ("明天 8。30 开会", (11, 27, 8, 30), "开会"),
+    ("周五上午9.45 拜访", (11, 27, 9, 45), "拜访"),
+    ("明天 3.30 回电", (11, 27, 15, 30), "回电"),  # as 明天3点: the afternoon
+    ("8。30 开会", (11, 27, 8, 30), "开会"),  # a full stop is no date: the time, anywhere
+])
+def test_a_time_typed_with_a_dot_is_read_as_the_time(words, expected, rest) -> None:
+    found = parse_when(words, NOW)
+    assert found.moment == dt.datetime(2026, *expected, tzinfo=SHANGHAI)
+    assert found.rest == rest
+
+
+@pytest.mark.parametrize(("words", "rest"), [
+    ("明天 1.50万的单子", "1.50万的单子"),
+    ("明天 8.75 报价", "8.75报价"),
+    ("明天 2.5 版本上线", "2.5版本上线"),
+    ("明天 报价 12.30元", "报价 12.30元"),
+])
+def test_a_figure_after_a_day_is_no_time(words, rest) -> None:
+    found = parse_when(words, NOW)
+    assert found.moment == dt.datetime(2026, 11, 27, 9, 0, tzinfo=SHANGHAI)
+    assert found.rest == rest
+
+
+def test_a_dotted_figure_alone_stays_a_date() -> None:
+    found = parse_when("8.30 交货", NOW)  # the 30th of August, as 8.30 is written on orders
+    assert (found.moment.month, found.moment.day, found.moment.hour) == (8, 30, 9)
+
+
 def test_a_numbered_building_is_no_day() -> None:
     with pytest.raises(ValidationError) as caught:
         parse_when("3号楼 送货", NOW)
