@@ -331,6 +331,23 @@ def test_the_default_periods_end_today_in_local_time(book):
                                                                    dt.date(2026, 11, 1))
 
 
+def test_the_weekly_reports_periods_end_with_the_last_finished_day(book):
+    monday_morning = dt.datetime(2026, 11, 30, 0, 0)  # Monday 30 November, 08:00 in Shanghai
+    weekly = reports.run_report(book.admin, "activity", locale="en", now=monday_morning,
+                                through_yesterday=True)
+    # twelve whole weeks, the last one Monday 23 to Sunday 29 November
+    assert weekly.period == Period(dt.date(2026, 9, 7), dt.date(2026, 11, 30))
+    assert [row[0] for row in rows(weekly, "activity_trend")][-2:] == [
+        dt.date(2026, 11, 16), dt.date(2026, 11, 23)]
+    first_of_month = dt.datetime(2026, 11, 30, 16, 0)  # Tuesday 1 December, 00:00 local
+    monthly = reports.run_report(book.admin, "pipeline", locale="en", now=first_of_month,
+                                 through_yesterday=True)
+    assert monthly.period == Period(dt.date(2025, 12, 1), dt.date(2026, 12, 1))
+    # asked for on the spot, a report still runs up to now
+    asked = reports.run_report(book.admin, "activity", locale="en", now=monday_morning)
+    assert asked.period == Period(dt.date(2026, 9, 14), dt.date(2026, 12, 1))
+
+
 def test_local_days_follow_daylight_saving(db: peewee.Database) -> None:
     berlin = TimeBase("Europe/Berlin")  # UTC+1, UTC+2 from 29 March 2026 01:00 UTC
     period = Period(dt.date(2026, 3, 1), dt.date(2026, 5, 1))
