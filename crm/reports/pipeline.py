@@ -88,7 +88,7 @@ def _by_stage(ctx: ReportContext, stages: tuple[StageView, ...],
     for stage in stages:
         currencies = sorted({c for s, c in sums if s == stage.id}) or [code]
         for currency in currencies:
-            count, amount = sums.get((stage.id, currency), (0, Decimal(0)))
+            count, amount = sums.get((stage.id, currency), (0, money(0, currency)))
             rows.append((stage.name(ctx.locale), currency, count, amount,
                          round_money(weighted(amount, stage.probability), currency)))
     return Table("pipeline_stages", (Column("stage"), Column("currency"),
@@ -136,7 +136,7 @@ def _matrix(ctx: ReportContext, stages: tuple[StageView, ...],
         if currency == code:
             cells[(stage.id, owner if owner in drawn else -1)] += amount
     columns = (Column("stage"), *(Column("amount", "money", title=label) for _, label in owners))
-    rows = tuple((stage.name(ctx.locale), *(cells.get((stage.id, owner), Decimal(0))
+    rows = tuple((stage.name(ctx.locale), *(cells.get((stage.id, owner), money(0, code))
                                             for owner, _ in owners)) for stage in stages)
     return Table("pipeline_matrix", columns, rows)
 

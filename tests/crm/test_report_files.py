@@ -15,10 +15,10 @@ from matplotlib import font_manager
 from openpyxl import load_workbook
 from openpyxl.chart import BarChart, LineChart
 
-from crm import reports
+from crm import reports, sales
 from crm.actors import Actor, Channel
 from crm.reports import picture
-from tests.crm.cast import customer
+from tests.crm.cast import SYSTEM, customer, make_cast
 from tests.crm.report_book import FORMULA_SOURCE, NOW, build_book
 
 
@@ -66,6 +66,48 @@ def test_headline_shares_and_days_read_with_one_decimal_and_amounts_as_money(boo
     assert shown["reports.figure.days_to_win"] == (12.5, "0.0", "reports.value.days")
     assert shown["reports.figure.open_amount"] == (35000, "#,##0.00", "CNY")
     assert shown["reports.figure.deals_created"] == (7, "#,##0", None)
+
+
+def _money_formats(sheet, amounts: list[int]) -> dict[str, set[str]]:
+    """Currency (column B) → the number formats of the amount columns of its rows."""
+    found: dict[str, set[str]] = {}
+    for row in sheet.iter_rows(min_row=2):
+        found.setdefault(row[1].value, set()).update(row[i].number_format for i in amounts)
+    return found
+
+
+def test_amounts_show_the_decimals_of_their_currency_and_yen_has_none(db) -> None:
+    cast = make_cast()
+    buyer = customer(cast.agent, "山田商事").id
+    stages = {s.name_en: s.id for s in sales.get_pipeline(SYSTEM).stages}
+    created = NOW - dt.timedelta(days=10)
+    for title, amount, code, stage in (("JP1", "980000", "JPY", "Proposal"),
+                                       ("JP2", "20000", "JPY", "Won"),
+                                       ("CN1", "1200.50", "CNY", None)):
+        deal = sales.create_deal(cast.agent, buyer, title, amount=amount, currency=code,
+                                 expected_close="2026-04-20", now=created)
+        if stage:
+            sales.move_deal_to_stage(cast.agent, deal.id, stages[stage], now=created)
+    pipeline = load_workbook(io.BytesIO(reports.build_report_files(
+        cast.admin, "pipeline", labels=labels, now=NOW).xlsx))
+    # 980,000 yen, not 980,000.00; the yuan keep their fen, an empty stage of yen too
+    assert _money_formats(pipeline["reports.sheet.pipeline_stages"], [3, 4]) == {
+        "JPY": {"#,##0"}, "CNY": {"#,##0.00"}}
+    assert [row[3].value for row in pipeline["reports.sheet.pipeline_stages"].iter_rows()
+            if row[1].value == "JPY" and row[3].value] == [980000, 20000]
+    matrix = pipeline["reports.sheet.pipeline_matrix"]  # the chart draws the yen
+    assert {cell.number_format for row in matrix.iter_rows(min_row=2) for cell in row[1:]} == {
+        "#,##0"}
+    summary = {row[0].value: (row[1].value, row[1].number_format) for row in
+               pipeline["reports.sheet.summary"].iter_rows(min_row=4, max_col=3)
+               if row[2].value == "JPY"}
+    assert summary["reports.figure.open_amount"] == (980000, "#,##0")
+    assert summary["reports.figure.won_amount"] == (20000, "#,##0")
+    forecast = load_workbook(io.BytesIO(reports.build_report_files(
+        cast.admin, "forecast", labels=labels, now=NOW).xlsx))
+    # the months without yen read 0, a yuan month with nothing won 0.00
+    assert _money_formats(forecast["reports.sheet.forecast_months"], [3, 4, 6]) == {
+        "JPY": {"#,##0"}, "CNY": {"#,##0.00"}}
 
 
 def test_a_trend_of_one_week_still_shows_its_point_in_excel(book) -> None:
