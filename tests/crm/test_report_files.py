@@ -224,6 +224,23 @@ def test_the_tallest_stacked_bar_has_room_above_it(book, monkeypatch) -> None:
         assert axes.get_ylim()[1] > tallest * 1.02, kind
 
 
+def test_the_pipeline_chart_draws_the_open_stages_with_won_and_lost_as_figures(
+        book, monkeypatch) -> None:
+    # Q1 lost D6 (4,000) and won 40,000: as bars they would dwarf the open stages
+    files, [axes] = drawn(monkeypatch, book.admin, "pipeline", labels=labels, locale="en",
+                          since="2026-01-01", until="2026-03-31")
+    open_stages = ["Lead", "Contacted", "Qualified", "Proposal", "Negotiation"]
+    assert [label.get_text() for label in axes.get_xticklabels()] == open_stages
+    assert axes.get_ylim()[1] < 25000  # the tallest bar is Contacted's 20,000
+    workbook = load_workbook(io.BytesIO(files.xlsx))
+    [chart] = workbook["reports.sheet.summary"]._charts
+    assert chart.series[0].cat.numRef.f == "'reports.sheet.pipeline_matrix'!$A$2:$A$6"
+    shown = {row[0]: (row[1], row[2]) for row in
+             workbook["reports.sheet.summary"].iter_rows(values_only=True) if row[0]}
+    assert shown["reports.figure.won_amount"] == (40000, "CNY")
+    assert shown["reports.figure.lost_amount"] == (4000, "CNY")
+
+
 @pytest.mark.parametrize(("kind", "since", "until"), [
     ("forecast", "2026-03-01", "2026-03-31"), ("tickets", "2026-03-09", "2026-03-15")])
 def test_a_period_of_one_month_or_week_draws_a_bar_not_a_wall(book, monkeypatch, kind, since,
