@@ -49,7 +49,7 @@ class Chart:
     """A chart over a table: categories from column 0, one series per index in ``series``.
     Title ``reports.chart.<key>`` with ``params``; the category axis is titled by column 0's
     header, the value axis by ``reports.axis.<value_axis>`` with ``params`` (a count of what,
-    or an amount in which currency)."""
+    or an amount in which currency); with nothing to draw it says ``empty`` instead."""
 
     key: str
     table: str
@@ -58,6 +58,7 @@ class Chart:
     value_axis: str
     stacked: bool = False
     params: tuple[tuple[str, str], ...] = ()
+    empty: str = "reports.no_data"  # what an empty chart says instead
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ def chart_png(report: Report, chart: Chart, labels: Labels) -> bytes:
                   for i in chart.series]
         axes.set_title(labels(f"reports.chart.{chart.key}", **dict(chart.params)))
         if not report.draws(chart):
-            axes.text(0.5, 0.5, labels("reports.no_data"), ha="center", va="center",
+            axes.text(0.5, 0.5, labels(chart.empty), ha="center", va="center",
                       transform=axes.transAxes)
             axes.set_axis_off()
         else:

@@ -62,7 +62,10 @@ def compute(ctx: ReportContext) -> Figures:
                            _matrix(ctx, open_stages, groups, code)),
                    charts=(Chart("pipeline", "pipeline_matrix", "column",
                                  tuple(range(1, len(_matrix_owners(groups, code)) + 1)),
-                                 "amount", stacked=True, params=(("currency", code),)),))
+                                 "amount", stacked=True, params=(("currency", code),),
+                                 # won and lost stand beside it as figures: only the open
+                                 # pipeline can be missing
+                                 empty="reports.nothing_open"),))
 
 
 def _summary(groups: dict[Group, tuple[int, Decimal]], code: str) -> tuple:

@@ -127,7 +127,7 @@ def _write_summary(sheet: WriteOnlyWorksheet, reports: Sequence[Report],
         rows.append([labels("reports.period", since=report.period.since.isoformat(),
                             until=report.period.last.isoformat())])
         if not report.draws(report.headline):  # an empty chart (or none) says why
-            rows.append([_bold(sheet, labels("reports.no_data"))])
+            rows.append([_bold(sheet, labels(report.headline.empty))])
         for key, value, unit in report.figures.summary:
             rows.append([labels(f"reports.figure.{key}"), NO_VALUE] if value is None else [
                 labels(f"reports.figure.{key}"),

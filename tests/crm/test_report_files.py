@@ -129,10 +129,27 @@ def test_a_workbook_of_a_new_installation_says_each_report_has_no_data(db) -> No
     files = reports.build_all_files(Actor.system(Channel.CLI), labels=labels, now=NOW)
     lines = _summary_lines(files)
     # under each report's period, beside its empty chart (activity draws none: nobody yet)
-    assert lines.count("reports.no_data") == len(reports.KINDS)
     for kind in reports.KINDS:
         title = lines.index(f"reports.kind.{kind}")
-        assert lines[title + 2] == "reports.no_data", kind
+        said = "reports.nothing_open" if kind == "pipeline" else "reports.no_data"
+        assert lines[title + 2] == said, kind
+
+
+def test_a_pipeline_with_nothing_open_says_so_beside_its_won_figures(db) -> None:
+    """Won and lost deals stand as figures beside the chart of the open pipeline: with every
+    deal closed the chart is empty, and that is what it says (not 'no data')."""
+    cast = make_cast()
+    buyer = customer(cast.agent, "王小明", now=NOW - dt.timedelta(days=3))
+    won = {s.kind: s.id for s in sales.get_pipeline(SYSTEM).stages}["won"]
+    deal = sales.create_deal(cast.agent, buyer.id, "年度合同", amount="5000",
+                             now=NOW - dt.timedelta(days=2))
+    sales.move_deal_to_stage(cast.agent, deal.id, won, now=NOW - dt.timedelta(days=1))
+    files = reports.build_report_files(cast.admin, "pipeline", labels=labels, now=NOW)
+    lines = _summary_lines(files)
+    assert "reports.nothing_open" in lines and "reports.no_data" not in lines
+    summary = load_workbook(io.BytesIO(files.xlsx))["reports.sheet.summary"]
+    rows = summary.iter_rows(values_only=True)
+    assert next(row for row in rows if row[0] == "reports.figure.won_amount")[1] == 5000
 
 
 def test_a_workbook_with_data_has_no_such_line(book) -> None:
