@@ -29,6 +29,7 @@ from bot import portal, scheduler, session
 from bot.handlers import commands, register_all
 from bot.i18n import describe_error, plain, resolve_locale, t
 from bot.transport import RetryingRequest
+from bot.typed_commands import read_typed_command
 from crm import invites, updates
 from crm.config import Config
 from storage.errors import CodedError
@@ -99,6 +100,7 @@ def build_application(config: Config, executor: DatabaseExecutor, *,
     application = builder.build()
     application.bot_data[session.EXECUTOR] = executor
     application.bot_data[session.CONFIG] = config
+    application.add_handler(TypeHandler(Update, read_typed_command), group=-2)
     application.add_handler(TypeHandler(Update, admit), group=-1)
     register_all(application)
     application.add_error_handler(on_error)

@@ -24,6 +24,7 @@ from crm.permissions import Action, allows
 from crm.validation import format_phone
 
 SUMMARY_IN_LIST = 300  # a page of 8 entries stays well under Telegram's 4096 characters
+SUMMARY_INDENT = "    "  # a summary's lines stand under their entry's heading
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a map link must not unfold into a preview
 ICONS = {"call": "📞", "visit": "🚗", "meeting": "👥", "message": "💬", "email": "✉️",
          "note": "📝", "created": "✨", "merged": "🔗", "deleted": "🗑", "restored": "♻️"}
@@ -247,12 +248,20 @@ def timeline_text(locale: str, name: str, page: Page[TimelineEntry], timezone: s
         lines.append(t(locale, "timeline.empty"))
     for number, entry in enumerate(page.items, start=1):
         line = _entry_heading(locale, entry, timezone)
-        if entry.summary:
-            line += f"\n    {html.escape(clip(entry.summary, SUMMARY_IN_LIST))}"
+        summary = _indented(html.escape(clip(entry.summary or "", SUMMARY_IN_LIST)))
+        if summary:
+            line += "\n" + summary
             if is_cut(entry):
                 line += f" 📖{number}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def _indented(summary: str) -> str:
+    """Every line of a summary under its entry's heading, blank ones left out: a pasted chat
+    (张伟 10:01 / 你好 / 我 10:02 ...) reads as one entry, not as several."""
+    lines = (line.strip() for line in summary.splitlines())
+    return "\n".join(f"{SUMMARY_INDENT}{line}" for line in lines if line)
 
 
 def timeline_cut(page: Page[TimelineEntry]) -> list[int]:

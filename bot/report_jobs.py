@@ -24,12 +24,12 @@ from crm.users import StaffView
 log = logging.getLogger(__name__)
 
 
-async def send_weekly_reports(application: Application) -> str:
+async def send_weekly_reports(application: Application, now: dt.datetime | None = None) -> str:
     """Build and send this week's report to each active manager and admin (once each, claimed
     in the database), then tell of any that failed; returns a one-line outcome for the log."""
     executor = application.bot_data[session.EXECUTOR]
     config = application.bot_data[session.CONFIG]
-    now = utcnow()
+    now = now or utcnow()
     week = reports.report_week(now, config.timezone)
     recipients = await executor.run(reports.weekly_recipients, Actor.system(Channel.JOB))
     outcome = {"sent": 0, "already": 0, "blocked": 0, "failed": 0}
@@ -57,8 +57,11 @@ async def _send(application: Application, staff: StaffView,
     config = application.bot_data[session.CONFIG]
     locale = resolve_locale(staff.locale, config.locale)
     try:
+        # Finished days only: on a Monday morning the last week is the one that ended on
+        # Sunday, not the few hours of today (on the 1st, the month that just ended).
         files = await executor.run_long(reports.build_all_files, staff.as_actor(Channel.JOB),
-                                        labels=labels_for(locale), locale=locale, now=now)
+                                        labels=labels_for(locale), locale=locale, now=now,
+                                        through_yesterday=True)
     except Exception as error:  # one report that cannot be built must not stop the others
         return "failed", explain(error, doing=f"the weekly report of staff user {staff.id}")
     day = reports.report_week(now, staff.timezone or config.timezone).isoformat()

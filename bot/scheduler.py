@@ -78,7 +78,7 @@ async def _backup(application: Application, now: dt.datetime) -> str:
 
 
 async def _weekly_reports(application: Application, now: dt.datetime) -> str:
-    return await report_jobs.send_weekly_reports(application)
+    return await report_jobs.send_weekly_reports(application, now)
 
 
 GRACE = scheduling.GRACE  # how late each job may still start (crm shows the due time from it)

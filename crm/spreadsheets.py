@@ -77,6 +77,13 @@ def set_widths(sheet: Any, rows: Iterable[Sequence[Any]]) -> None:
             MAX_WIDTH, max(MIN_WIDTH, width + 2))
 
 
+def money_format(amount: Decimal) -> str:
+    """Excel's format for an amount: thousands separated and the decimals it carries, which
+    are its currency's minor units (12,500.50; a yen or won amount: 12,500)."""
+    places = max(0, -int(amount.as_tuple().exponent))
+    return "#,##0." + "0" * places if places else "#,##0"
+
+
 # An international phone as the product stores it (E.164: "+" and digits only). In an XLSX
 # file a text cell is never run, and typed again it would be at most a number, so it is
 # written as it is: an apostrophe in front would show in the cell ('+6586997611). A CSV cell

@@ -19,6 +19,7 @@ from bot.app import build_application
 from bot.console.api import FILES, SENT, LocalBotApi, reply_markup
 from bot.console.people import Person
 from bot.i18n import t
+from bot.typed_commands import command_entity_length
 from crm import users
 from crm.actors import Actor, Channel
 from crm.config import Config
@@ -228,9 +229,8 @@ class Console:
             return self._document(local_path(rest))
         if not line:
             return None
-        command = line.split(maxsplit=1)[0]  # a message of several lines: up to the first
-        entities = ([{"type": "bot_command", "offset": 0, "length": len(command)}]
-                    if line.startswith("/") else [])
+        length = command_entity_length(line)  # as Telegram marks it: not /remind明天
+        entities = [{"type": "bot_command", "offset": 0, "length": length}] if length else []
         return self._message(text=line, entities=entities)
 
 

@@ -6,7 +6,6 @@ The guided steps are wired into the one customer conversation built in ``bot.han
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -30,10 +29,10 @@ from bot.long_text import reply_in_parts
 from bot.render import phone_text
 from crm import customers
 from crm.customers.inputs import name_from_parts
+from crm.customers.one_line import read_one_line, split_tags
 from crm.customers.views import CustomerCard, DuplicateMatch
 from crm.errors import Duplicate, ValidationError
 from crm.permissions import Action, require
-from crm.validation import EXTENSION_WORD
 
 Callback = Callable[[Update, session.Context], Awaitable[Any]]
 END = ConversationHandler.END
@@ -48,14 +47,6 @@ EDIT_TARGET, EDIT_TAGS = "edit.target", "edit.tags"  # the edit flow's state (bo
 TEXT_INPUT = filters.TEXT & ~filters.COMMAND
 CANCEL_PATTERN = r"^(nw:x|ex:\d+)$"
 MAX_MATCHES = 5
-MIN_PHONE_DIGITS = 5  # fewer is a number in a company name (360, 3M)
-_TAG_SEPARATORS = re.compile(r"[,，、;；\s]+")
-_TAG_LIST_SEPARATORS = re.compile(r"\s*[,，、;；]+\s*")
-_TAG_MARK = re.compile(r"\s+(?=#)")
-_HAN = re.compile(r"[\u3400-\u9fff]")
-_PHONE_LIKE = re.compile(r"\+?[\d\-().]+")
-# A number and its extension in one word (010-12345678转123, 010-12345678x123).
-_PHONE_WITH_EXTENSION = re.compile(rf"\+?[\d\-().]+{EXTENSION_WORD.pattern}", re.I)
 
 
 # shared by the create and edit flows -------------------------------------------------------
@@ -89,20 +80,6 @@ async def say(update: Update, text: str, markup: InlineKeyboardMarkup | None = N
 async def reply_card(update: Update, context: session.Context, card: CustomerCard) -> None:
     """A saved customer's card, with its buttons, open deals and next reminder."""
     await send_card(update, context, card.id, saved=True)
-
-
-def split_tags(text: str) -> list[str]:
-    """Tags as typed, '#' optional: separated by commas when there are any, so "VIP, trade
-    show" keeps a tag of two English words (Chinese puts no space inside a term: "老客户 重要"
-    are two; a '#' after a space starts another too), else by spaces."""
-    if _TAG_LIST_SEPARATORS.search(text):
-        pieces = [part for piece in _TAG_LIST_SEPARATORS.split(text)
-                  for part in (_TAG_SEPARATORS.split(piece) if _HAN.search(piece)
-                               else _TAG_MARK.split(piece))]
-    else:
-        pieces = _TAG_SEPARATORS.split(text)
-    tags = (" ".join(piece.split()).lstrip("#").strip() for piece in pieces)
-    return [tag for tag in tags if tag]
 
 
 def stops_search(callback: Callback) -> Callback:
@@ -176,52 +153,6 @@ def to_draft(values: dict[str, Any]) -> customers.CustomerDraft:
                                    company=values.get("company") or None,
                                    tags=tuple(values.get("tags") or ()),
                                    channels=tuple(values.get("channels") or ()))
-
-
-def parse_one_line(text: str) -> dict[str, Any]:
-    """``张伟 13800138000 zw@qq.com 微信:zhangwei88 华为 #VIP``: a name, an optional phone,
-    e-mail and WeChat id (crm says which words are plainly those), the rest is the company."""
-    words = text.split()
-    tags = [w[1:] for w in words if w.startswith("#") and len(w) > 1]
-    words = [w for w in words if not w.startswith("#")]
-    channels, rest = customers.split_channels(words[1:])
-    words = words[:1] + rest
-    found = {"tags": tags, "channels": channels}
-    run = _phone_run(words)
-    if run is None:
-        return found | {"name": words[0] if words else "", "phone": None,
-                        "company": " ".join(words[1:]) or None}
-    start, end = run
-    number, end = "".join(words[start:end]), _extension_end(words, end)
-    phone = " ".join([number, *words[run[1]:end]])
-    return found | {"name": " ".join(words[:start]), "phone": phone,
-                    "company": " ".join(words[end:]) or None}
-
-
-def _phone_run(words: list[str]) -> tuple[int, int] | None:
-    """Where the phone is: consecutive number-like words after the name (138 0013 8000)."""
-    start = 1
-    while start < len(words):
-        end = start
-        while end < len(words) and _PHONE_LIKE.fullmatch(words[end]):
-            end += 1
-        if end < len(words) and _PHONE_WITH_EXTENSION.fullmatch(words[end]):
-            end += 1
-        if sum(c.isdigit() for word in words[start:end] for c in word) >= MIN_PHONE_DIGITS:
-            return start, end
-        start = max(end, start + 1)
-    return None
-
-
-def _extension_end(words: list[str], end: int) -> int:
-    """Past an extension written after the number (ext. 123, x123, 转 123): it goes with the
-    phone, which crm refuses saying a phone cannot keep one, rather than into the company."""
-    mark = EXTENSION_WORD.fullmatch(words[end]) if end < len(words) else None
-    if mark is None:
-        return end
-    if mark[1]:
-        return end + 1
-    return end + 2 if end + 1 < len(words) and words[end + 1].isdigit() else end
 
 
 def contact_name(contact: Contact) -> str:
@@ -326,7 +257,7 @@ async def start_new(update: Update, context: session.Context) -> object:
     forget(context)
     require(session.actor(context), Action.CREATE)
     if context.args:
-        context.user_data[DRAFT] = parse_one_line(" ".join(context.args))
+        context.user_data[DRAFT] = read_one_line(" ".join(context.args))
         return await save(update, context)
     return await ask(update, context, NAME)
 

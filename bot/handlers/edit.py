@@ -28,6 +28,7 @@ from bot.i18n import catalogue, describe_error
 from bot.keyboards import Button, data, int_part, keyboard, parse
 from bot.render import address_text, phone_text
 from crm import customers, sales
+from crm.customers.one_line import split_tags
 from crm.customers.views import GENDERS, STATUSES, CustomerCard
 from crm.errors import Duplicate, NotFound, PermissionDenied, ValidationError
 from crm.permissions import Action, allows, require
@@ -307,7 +308,7 @@ async def typed_tags(update: Update, context: session.Context) -> object:
     customer_id = (context.user_data.get(TAG_NAMES) or {}).get("id")
     try:
         card = await session.db(context, customers.add_tags, session.actor(context), customer_id,
-                                create.split_tags(update.effective_message.text))
+                                split_tags(update.effective_message.text))
     except ValidationError as error:
         await say(update, describe_error(session.locale(context), error))
         return None

@@ -234,6 +234,7 @@ def split_channels(words: list[str]) -> tuple[list[ChannelInput], list[str]]:
 
 
 def _channel_word(word: str) -> ChannelInput | None:
+    word = unicodedata.normalize("NFKC", word)  # zw＠qq．com, 微信：abc as typed in Chinese
     label = _WECHAT_LABEL.match(word)
     kind, value = (("wechat", word[label.end():]) if label
                    else ("wechat", word) if _WECHAT_GENERATED.fullmatch(word)

@@ -21,6 +21,7 @@ from crm.spreadsheets import (
     MAX_CELL,
     UNWRITABLE,
     WIDTH_SAMPLE,
+    money_format,
     safe_cell,
     safe_xlsx_cell,
     set_widths,
@@ -86,8 +87,7 @@ def write_xlsx(target: BinaryIO, title: str, headers: Sequence[str],
 def _money_cell(sheet: Any, amount: Decimal) -> WriteOnlyCell:
     """An amount as a number shown like money: 12,500.50 (a yen amount: 12,500)."""
     cell = WriteOnlyCell(sheet, value=amount)
-    places = max(0, -int(amount.as_tuple().exponent))
-    cell.number_format = "#,##0." + "0" * places if places else "#,##0"
+    cell.number_format = money_format(amount)
     return cell
 
 

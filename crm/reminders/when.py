@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from crm.errors import ValidationError
+from crm.search_terms import CJK_CHARS
 from crm.validation import CHINESE_DIGITS
 
 DEFAULT_HOUR = 9  # "tomorrow", "周五": in the morning, when people start their day
@@ -40,21 +41,45 @@ _DAY_WORDS = {"今天": 0, "今日": 0, "今晚": 0, "明天": 1, "明日": 1, "
               "后天": 2, "大后天": 3,
               # understood so the answer is "that has passed", not "no time found"
               "昨天": -1, "昨日": -1, "昨晚": -1, "前天": -2}
-_UNITS = {"分钟": "minutes", "分": "minutes", "小时": "hours", "钟头": "hours", "天": "days",
-          "日": "days", "周": "weeks", "星期": "weeks", "礼拜": "weeks", "个月": "months",
-          "月": "months"}
+_UNITS = {"分钟": "minutes", "分": "minutes", "刻钟": "quarters", "小时": "hours",
+          "钟头": "hours", "天": "days", "日": "days", "周": "weeks", "星期": "weeks",
+          "礼拜": "weeks", "月": "months", "年": "years"}
+_UNIT_WORDS = "分钟|刻钟|小时|钟头|天|日|周|星期|礼拜|月|年"
 
-_RELATIVE = re.compile(
-    rf"^(?:{_NUM}|半)个?(分钟|小时|钟头|天|日|周|星期|礼拜|个月|月)(?:以后|之后|后)")
+# 3天后, 两个小时后, 半小时后, 一个半小时后, 半个月后, 一刻钟后, 半年后
+_RELATIVE = re.compile(rf"^(?:{_NUM}|(半))个?(半)?({_UNIT_WORDS})(?:以后|之后|后)")
 _DAY = re.compile("^(" + "|".join(sorted(_DAY_WORDS, key=len, reverse=True)) + ")")  # 大后天 first
 _WEEKDAY = re.compile(r"^(下下|下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天1-7末])")
 # "下周", "下个月" alone: the start of that week (Monday) or month (the 1st)
 _NEXT_WEEK = re.compile(r"^下个?(?:周|星期|礼拜)(?![一二三四五六日天1-7末])")
-_NEXT_MONTH = re.compile(r"^下个?月(?![\d零〇一二两三四五六七八九十底末])")
-_DATE = re.compile(rf"^(?:(\d{{4}})年)?{_NUM}月{_NUM}[日号]?")
+_NEXT_MONTH = re.compile(r"^下个?月初?(?![\d零〇一二两三四五六七八九十底末])")
+_DATE = re.compile(rf"^(?:(\d{{4}}|今|明|后)年)?{_NUM}月{_NUM}[日号]?")
+# 5号, 15日, 下个月5号: a day of this month (or the next, once this one's has passed), not
+# a building, line or gate (3号楼, 2号线)
+_MONTH_DAY = re.compile(rf"^(下个?月|本月|这个?月)?{_NUM}[日号](?![楼线门栋室座库仓])")
+_YEARS_FROM_NOW = {"今": 0, "明": 1, "后": 2}
 _ISO_DATE = re.compile(r"^(?:(\d{4})[-/.])?(\d{1,2})[-/.](\d{1,2})(?!\d)")
 _PERIOD = re.compile(r"^(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上)")
-_CLOCK = re.compile(rf"^{_NUM}(?:点|时|:|：)(?:(半|一刻|三刻)|{_NUM}分?)?")
+# 3点, 3点半, 3点15, 15:30; voice input's spaces too (3 点 半, 10 点 15 分), where minutes
+# after a space must say 分, so "3点 5个样品" keeps its five samples.
+_CLOCK = re.compile(rf"^{_NUM}\s?(?:点|时|:|：)(?:\s?(半|一刻|三刻)|{_NUM}分?|\s{_NUM}\s?分)?")
+# 8.30 or 8。30, as phones type a time: read so only where a time is expected, after a day or
+# a part of the day (明天 8.30, 下午3.15), since 8.30 alone is the 30th of August and "1.50万"
+# an amount. The full stop 。 is neither, so 8。30 is a time anywhere. Never before a unit.
+_DOTTED_CLOCK = re.compile(r"^(\d{1,2})\s?([.。])(\d{2})(?![\d.。%‰万千百亿元块角wWkK])")
+# Hours said without a part of the day that mean the afternoon: nobody meets at 3 in the
+# night, so 明天3点 is 15:00 (凌晨3点 says the night).
+_AFTERNOON_HOURS = range(1, 7)
+# Spaces voice input puts between Chinese words and after numbers (明天 下午 3 点 给 张伟).
+# One before a number stays: "3点 5个样品" is three o'clock and five samples, not 3:05.
+_SPOKEN_GAP = re.compile(rf"(?<=[{CJK_CHARS}\d，。！？、：；]) +(?=[{CJK_CHARS}，。！？、：；])")
+
+
+def without_spoken_gaps(text: str) -> str:
+    """Text as a keyboard types it: the spaces voice input leaves between Chinese words and
+    after numbers (``3 点 给 张伟`` → ``3点 给张伟``; the parts of a time may stand apart)
+    taken out; spaces between Latin words, or before a number, stay."""
+    return _SPOKEN_GAP.sub("", text)
 
 
 def chinese_number(text: str) -> int:
@@ -72,8 +97,13 @@ def chinese_number(text: str) -> int:
 
 
 def _add(moment: _Moment, unit: str, amount: float) -> _Moment:
-    if unit == "months":
-        return _add_months(moment, int(amount))
+    if unit == "years":
+        unit, amount = "months", amount * 12
+    if unit == "months":  # 一个半月后: a month and a half, the half being 15 days
+        whole = int(amount)
+        return _add_months(moment, whole) + dt.timedelta(days=15 * (amount - whole) * 2)
+    if unit == "quarters":
+        unit, amount = "minutes", amount * 15
     return moment + dt.timedelta(**{unit: amount})
 
 
@@ -89,41 +119,40 @@ def _month_days(year: int, month: int) -> int:
     return (following - dt.timedelta(days=1)).day
 
 
-def _relative(match: re.Match[str]) -> tuple[str, float] | None:
-    """The unit and amount of "3天后", "半小时后"; None for a half month (no such thing)."""
-    amount = 0.5 if match.group(0).startswith("半") else chinese_number(match.group(1))
-    unit = _UNITS[match.group(2)]
-    if unit == "months" and amount != int(amount):
-        return None
-    return unit, amount
+def _relative(match: re.Match[str]) -> tuple[str, float]:
+    """The unit and amount of "3天后", "半小时后", "一个半小时后", "半个月后"."""
+    number, half_alone, and_a_half, unit = match.groups()
+    amount = 0.5 if half_alone else chinese_number(number) + (0.5 if and_a_half else 0)
+    return _UNITS[unit], amount
 
 
 def _is_day_offset(unit: str, amount: float) -> bool:
-    """"3天后", "两周后", "一个月后" name a day (its time of day said or the default one);
-    "2小时后", "半天后" name an exact moment from now."""
-    return unit in ("days", "weeks", "months") and amount == int(amount)
+    """"3天后", "两周后", "半个月后", "半年后" name a day (its time of day said or the default
+    one); "2小时后", "半天后" name an exact moment from now."""
+    return (unit in ("days", "weeks") and amount == int(amount)) or unit in ("months", "years")
 
 
 def _parse_chinese(text: str, now: dt.datetime) -> When | None:
     relative = _RELATIVE.match(text)
     if relative:
         offset = _relative(relative)
-        if offset is None:
-            return None
         if not _is_day_offset(*offset):
             return When(_add(now, *offset), text[relative.end():].strip())
     day, rest = _chinese_day(text, now)
     period, rest = _chinese_period(rest.lstrip(), text[:len(text) - len(rest)])
-    clock, rest = _chinese_clock(rest.lstrip())
+    clock, rest = _chinese_clock(rest.lstrip(), after_day=day is not None or period is not None)
     if day is None and period is None and clock is None:
         return None
     hour, minute = clock if clock else (_PERIODS.get(period or "", DEFAULT_HOUR), 0)
-    afternoon = (period in _AFTERNOON and hour < 12) or (period == "中午" and hour < 6)
+    afternoon = (period in _AFTERNOON and hour < 12) or (period == "中午" and hour < 6) or (
+        period is None and hour in _AFTERNOON_HOURS)
     if clock and afternoon:  # 下午3点 is 15:00, 中午1点 is 13:00
         hour += 12
+    midnight = bool(clock) and period in _AFTERNOON and hour == 12  # 晚上12点: the night's end
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
         return None
-    moment = (day or now.date())
+    moment = (day or now.date()) + dt.timedelta(days=1 if midnight else 0)
+    hour = 0 if midnight else hour
     found = now.replace(year=moment.year, month=moment.month, day=moment.day, hour=hour,
                         minute=minute, second=0, microsecond=0)
     if found <= now and day is None:  # "下午3点" said after three: tomorrow
@@ -153,12 +182,15 @@ def _chinese_day(text: str, now: dt.datetime) -> tuple[dt.date | None, str]:
     match = _NEXT_WEEK.match(text)
     if match:
         return _weekday(today, "下", 0), text[match.end():]
+    match = _MONTH_DAY.match(text)
+    if match:
+        return _month_day(today, match[1], chinese_number(match[2])), text[match.end():]
     match = _NEXT_MONTH.match(text)
     if match:
         return _add_months(today.replace(day=1), 1), text[match.end():]
     match = _DATE.match(text) or _ISO_DATE.match(text)
     if match:
-        year = int(match.group(1)) if match.group(1) else None
+        year = _year(match.group(1), today)
         try:
             found = _calendar_day(today, year, chinese_number(match.group(2)),
                                   chinese_number(match.group(3)))
@@ -166,6 +198,24 @@ def _chinese_day(text: str, now: dt.datetime) -> tuple[dt.date | None, str]:
             raise ValidationError("reminder.when_invalid", field="when") from None
         return found, text[match.end():]
     return None, text
+
+
+def _year(said: str | None, today: dt.date) -> int | None:
+    """2027年 → 2027, 明年 → next year, 今年 → this one; None when no year was said."""
+    if not said:
+        return None
+    return today.year + _YEARS_FROM_NOW[said] if said in _YEARS_FROM_NOW else int(said)
+
+
+def _month_day(today: dt.date, month: str | None, day: int) -> dt.date:
+    """5号: this month's 5th, or next month's once it has passed; 下个月5号: next month's."""
+    first = today.replace(day=1)
+    next_month = month.startswith("下") if month else day < today.day
+    if next_month:
+        first = _add_months(first, 1)
+    if not 1 <= day <= _month_days(first.year, first.month):
+        raise ValidationError("reminder.when_invalid", field="when")
+    return first.replace(day=day)
 
 
 def _weekday(today: dt.date, prefix: str, weekday: int) -> dt.date:
@@ -199,15 +249,26 @@ def _chinese_period(text: str, consumed: str) -> tuple[str | None, str]:
     return None, text
 
 
-def _chinese_clock(text: str) -> tuple[tuple[int, int] | None, str]:
+def _chinese_clock(text: str, *, after_day: bool) -> tuple[tuple[int, int] | None, str]:
     match = _CLOCK.match(text)
     if not match:
-        return None, text
+        return _dotted_clock(text, after_day=after_day)
     hour = chinese_number(match.group(1))
-    fraction, minutes = match.group(2), match.group(3)
+    fraction, minutes = match.group(2), match.group(3) or match.group(4)
     minute = {"半": 30, "一刻": 15, "三刻": 45}.get(fraction or "", 0)
     if minutes:
         minute = chinese_number(minutes)
+    return (hour, minute), text[match.end():]
+
+
+def _dotted_clock(text: str, *, after_day: bool) -> tuple[tuple[int, int] | None, str]:
+    """8.30 after a day or a part of the day, or 8。30 anywhere: 8:30 (see ``_DOTTED_CLOCK``)."""
+    match = _DOTTED_CLOCK.match(text)
+    if not match or not (after_day or match.group(2) == "。"):
+        return None, text
+    hour, minute = int(match.group(1)), int(match.group(3))
+    if hour > 23 or minute > 59:  # 明天 8.75: a figure, not a time
+        return None, text
     return (hour, minute), text[match.end():]
 
 
@@ -336,7 +397,7 @@ def _parse_repeating(text: str, now: dt.datetime) -> When | None:
 def parse_when(text: str, now: dt.datetime) -> When:
     """The moment at the start of ``text`` (``now`` is aware, in the user's time zone), and
     the repeat its words ask for."""
-    cleaned = " ".join((text or "").split())
+    cleaned = without_spoken_gaps(" ".join((text or "").split()))
     if not cleaned:
         raise ValidationError("validation.required", field="when")
     found = (_parse_repeating(cleaned, now) or _parse_chinese(cleaned, now)
@@ -354,7 +415,7 @@ def parse_when(text: str, now: dt.datetime) -> When:
 _NAMED_START = re.compile(
     "(?=" + "|".join(sorted(_DAY_WORDS, key=len, reverse=True))
     + r"|(?:下下|下个?|这个?|本)?(?:周|星期|礼拜)[一二三四五六日天1-7]"
-    + rf"|(?:{_NUM}|半)个?(?:分钟|小时|钟头|天|日|周|星期|礼拜|个月|月)(?:以后|之后|后)"
+    + rf"|(?:{_NUM}|半)个?半?(?:{_UNIT_WORDS})(?:以后|之后|后)"
     + rf"|{_NUM}月{_NUM}[日号])")
 
 
@@ -365,7 +426,7 @@ def find_when(text: str, now: dt.datetime) -> When | None:
     """The first future moment a note names anywhere in it ("客户说下周三再联系" → next
     Wednesday 9:00), with the words that named it as ``rest``; None when it names none.
     Chinese only: English dates are too easily read into ordinary words."""
-    cleaned = " ".join((text or "").split())
+    cleaned = without_spoken_gaps(" ".join((text or "").split()))
     for start in _NAMED_START.finditer(cleaned):
         tail = cleaned[start.start():]
         if tail.startswith("后天") and cleaned[start.start() - 1:start.start()] in _AFTER_WORDS:

@@ -6,7 +6,6 @@ their own rows, so the table adds up to the whole open pipeline."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from decimal import Decimal
 
 from crm.clock import as_date
@@ -41,9 +40,15 @@ class _Month:
     """Running totals of one bucket (a month, before or after the period, no date) in one
     currency."""
 
-    def __init__(self) -> None:
+    def __init__(self, code: str) -> None:
         self.open_deals, self.won_deals = 0, 0
-        self.amount, self.weighted, self.won = Decimal(0), Decimal(0), Decimal(0)
+        # Zeros with the currency's decimals: an empty month reads 0.00 like the others.
+        self.amount, self.weighted, self.won = money(0, code), money(0, code), money(0, code)
+
+
+def _month(months: dict[tuple[Bucket, str], _Month], bucket: Bucket, code: str) -> _Month:
+    """The running totals of a bucket in a currency, started at zero when new."""
+    return months.setdefault((bucket, code), _Month(code))
 
 
 def _bucket(day: dt.date | None, ctx: ReportContext) -> Bucket:
@@ -57,7 +62,7 @@ def _bucket(day: dt.date | None, ctx: ReportContext) -> Bucket:
 def _fill(ctx: ReportContext) -> dict[tuple[Bucket, str], _Month]:
     pipeline_id = load_pipeline(None).id
     clause, params = customer_filter(ctx.scope, "d.customer_id", "d.owner_id")
-    months: dict[tuple[Bucket, str], _Month] = defaultdict(_Month)
+    months: dict[tuple[Bucket, str], _Month] = {}
     # Every open deal counts somewhere: one expected before the period is still in the
     # pipeline (overdue, usually), and leaving it out would shrink the pipeline unsaid.
     for close, code, probability, count, minor in fetch_all(
@@ -65,7 +70,7 @@ def _fill(ctx: ReportContext) -> dict[tuple[Bucket, str], _Month]:
             f" sum(coalesce(d.amount_minor, 0)){_DEALS} and st.kind = 'open'"
             f"{clause} group by d.expected_close, d.currency, st.probability",
             (pipeline_id, *params)):
-        month = months[(_bucket(as_date(close), ctx), code)]
+        month = _month(months, _bucket(as_date(close), ctx), code)
         amount = money(minor, code)
         month.open_deals += count
         month.amount += amount
@@ -76,7 +81,7 @@ def _fill(ctx: ReportContext) -> dict[tuple[Bucket, str], _Month]:
             f"select {day_sql}, d.currency, count(*), sum(coalesce(d.amount_minor, 0)){_DEALS}"
             f" and st.kind = 'won' and d.closed_at >= ? and d.closed_at < ?{clause}"
             f" group by {day_sql}, d.currency", (pipeline_id, start, end, *params)):
-        month = months[(month_start(as_date(day)), code)]  # type: ignore[arg-type]
+        month = _month(months, month_start(as_date(day)), code)  # type: ignore[arg-type]
         month.won_deals += count
         month.won += money(minor, code)
     return months
@@ -100,7 +105,7 @@ def _rows(ctx: ReportContext, months: dict[tuple[Bucket, str], _Month], code: st
             found = months.get((bucket, currency))
             if found is None and not (isinstance(bucket, dt.date) and currency == code):
                 continue
-            found = found or _Month()
+            found = found or _Month(currency)
             rows.append((_label(bucket, ctx), currency, found.open_deals, found.amount,
                          round_money(found.weighted, currency), found.won_deals, found.won))
     return tuple(rows)
@@ -141,7 +146,7 @@ def compute(ctx: ReportContext) -> Figures:
 
 
 def _chart_values(month: _Month | None, code: str) -> tuple[Decimal, Decimal, Decimal]:
-    month = month or _Month()
+    month = month or _Month(code)
     return month.amount, round_money(month.weighted, code), month.won
 
 

@@ -40,6 +40,13 @@ def figure_text(value: Cell, unit: str | Label, labels: Labels) -> str:
     no figure."""
     if value is None:
         return NO_VALUE
+    return " ".join(filter(None, (display(in_currency(value, unit), labels),
+                                  display(unit, labels))))
+
+
+def in_currency(value: Cell, unit: str | Label) -> Cell:
+    """A headline amount with its currency's decimals (no deals yet: 0.00 CNY, 0 JPY, as
+    other amounts read); any other figure as it is."""
     if isinstance(value, Decimal) and isinstance(unit, str) and unit in MINOR_UNITS:
-        value = round_money(value, unit)  # no deals yet: 0.00 CNY, as other amounts read
-    return " ".join(filter(None, (display(value, labels), display(unit, labels))))
+        return round_money(value, unit)
+    return value

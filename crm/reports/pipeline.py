@@ -1,5 +1,7 @@
 """Pipeline by stage and owner: the open deals now, and the deals won or lost in the period,
-counted and summed per stage, owner and currency (default pipeline)."""
+counted and summed per stage, owner and currency (default pipeline). The headline chart is the
+open pipeline (stage × owner); what was won and lost stands beside it as figures, since a
+period's losses would otherwise be the tallest bar and dwarf the deals still to work on."""
 
 from __future__ import annotations
 
@@ -49,13 +51,15 @@ def _groups(ctx: ReportContext) -> dict[Group, tuple[int, Decimal]]:
 
 
 def compute(ctx: ReportContext) -> Figures:
-    """Per stage, per owner and stage, and the stage × owner matrix of the chart currency."""
+    """Per stage, per owner and stage, and the open stages × owner matrix of the chart
+    currency."""
     stages = load_pipeline(None).stages
     groups = _groups(ctx)
     code = main_currency((g[3], n) for g, (n, _) in groups.items())
+    open_stages = tuple(stage for stage in stages if stage.kind == "open")
     return Figures(summary=_summary(groups, code),
                    tables=(_by_stage(ctx, stages, groups, code), _by_owner(ctx, groups),
-                           _matrix(ctx, stages, groups, code)),
+                           _matrix(ctx, open_stages, groups, code)),
                    charts=(Chart("pipeline", "pipeline_matrix", "column",
                                  tuple(range(1, len(_matrix_owners(groups, code)) + 1)),
                                  "amount", stacked=True, params=(("currency", code),)),))
@@ -72,10 +76,10 @@ def _summary(groups: dict[Group, tuple[int, Decimal]], code: str) -> tuple:
     weighted_open = sum((weighted(a, g[2].probability) for g, (_, a) in groups.items()
                          if g[2].kind == "open" and g[3] == code), Decimal(0))
     open_deals, won, lost = count("open"), count("won"), count("lost")
-    open_amount, won_amount = amount("open"), amount("won")
-    return (("open_deals", open_deals, ""), ("open_amount", open_amount, code),
+    return (("open_deals", open_deals, ""), ("open_amount", amount("open"), code),
             ("weighted_amount", round_money(weighted_open, code), code),
-            ("deals_won", won, ""), ("won_amount", won_amount, code), ("deals_lost", lost, ""))
+            ("deals_won", won, ""), ("won_amount", amount("won"), code),
+            ("deals_lost", lost, ""), ("lost_amount", amount("lost"), code))
 
 
 def _by_stage(ctx: ReportContext, stages: tuple[StageView, ...],
@@ -88,7 +92,7 @@ def _by_stage(ctx: ReportContext, stages: tuple[StageView, ...],
     for stage in stages:
         currencies = sorted({c for s, c in sums if s == stage.id}) or [code]
         for currency in currencies:
-            count, amount = sums.get((stage.id, currency), (0, Decimal(0)))
+            count, amount = sums.get((stage.id, currency), (0, money(0, currency)))
             rows.append((stage.name(ctx.locale), currency, count, amount,
                          round_money(weighted(amount, stage.probability), currency)))
     return Table("pipeline_stages", (Column("stage"), Column("currency"),
@@ -113,10 +117,11 @@ def _by_owner(ctx: ReportContext, groups: dict[Group, tuple[int, Decimal]]) -> T
 
 def _matrix_owners(groups: dict[Group, tuple[int, Decimal]], code: str
                    ) -> list[tuple[int | None, str | Label]]:
-    """The owners drawn in the chart (largest amount first), then "others" if any are left."""
+    """The owners drawn in the chart (largest open amount first), then "others" if any are
+    left."""
     totals: dict[tuple[int | None, str | None], Decimal] = defaultdict(Decimal)
-    for (owner, name, _, currency), (_, amount) in groups.items():
-        if currency == code:
+    for (owner, name, stage, currency), (_, amount) in groups.items():
+        if currency == code and stage.kind == "open":
             totals[(owner, name)] += amount
     ranked = sorted(totals, key=lambda k: (-totals[k], k[1] is None, name_order(k[1] or ""),
                                            k[0] or 0))
@@ -136,7 +141,7 @@ def _matrix(ctx: ReportContext, stages: tuple[StageView, ...],
         if currency == code:
             cells[(stage.id, owner if owner in drawn else -1)] += amount
     columns = (Column("stage"), *(Column("amount", "money", title=label) for _, label in owners))
-    rows = tuple((stage.name(ctx.locale), *(cells.get((stage.id, owner), Decimal(0))
+    rows = tuple((stage.name(ctx.locale), *(cells.get((stage.id, owner), money(0, code))
                                             for owner, _ in owners)) for stage in stages)
     return Table("pipeline_matrix", columns, rows)
 

@@ -42,13 +42,15 @@ def time_base(actor: Actor) -> TimeBase:
 
 def run_report(actor: Actor, kind: str, *, since: dt.date | str | None = None,
                until: dt.date | str | None = None, locale: str | None = None,
-               now: dt.datetime | None = None) -> Report:
+               now: dt.datetime | None = None, through_yesterday: bool = False) -> Report:
     """One report over what the actor may see; ``since`` and ``until`` are the first and last
-    day (the kind's default period otherwise). The run is recorded in the audit log."""
+    day (the kind's default period otherwise, up to today, or with ``through_yesterday`` up
+    to the reader's last finished day). The run is recorded in the audit log."""
     report_kind = require_kind(actor, kind)
     now = now or utcnow()
     time = time_base(actor)
-    period = make_period(since, until, report_kind.default_period(time.today(now)))
+    last_day = time.today(now) - dt.timedelta(days=1 if through_yesterday else 0)
+    period = make_period(since, until, report_kind.default_period(last_day))
     with database.atomic():
         audit.record(actor, "report.run", "report", changes={
             "kind": [None, kind], "from": [None, period.since.isoformat()],
@@ -81,10 +83,12 @@ def build_report_files(actor: Actor, kind: str, *, labels: Labels,
 def build_all_files(actor: Actor, *, labels: Labels, since: dt.date | str | None = None,
                     until: dt.date | str | None = None, locale: str | None = None,
                     picture: bool = False, now: dt.datetime | None = None,
+                    through_yesterday: bool = False,
                     progress: Progress | None = None) -> ReportFiles:
     """Every kind the actor may run in one workbook (the weekly report), each over its default
-    period unless ``since``/``until`` say otherwise; the picture (``picture``) is the first
-    kind's headline chart."""
+    period (``through_yesterday``: ending with the reader's last finished day) unless
+    ``since``/``until`` say otherwise; the picture (``picture``) is the first kind's headline
+    chart."""
     from crm.reports.picture import chart_png
     from crm.reports.workbook import workbook_bytes
 
@@ -94,7 +98,7 @@ def build_all_files(actor: Actor, *, labels: Labels, since: dt.date | str | None
     reports = []
     for done, kind in enumerate(kinds, start=1):
         reports.append(run_report(actor, kind, since=since, until=until, locale=locale,
-                                  now=now))
+                                  now=now, through_yesterday=through_yesterday))
         tick(done, len(kinds) + 1)
     xlsx = workbook_bytes(reports, labels)
     png = chart_png(reports[0], reports[0].headline, labels) if picture else None

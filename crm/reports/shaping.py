@@ -13,8 +13,10 @@ ONE_DECIMAL = Decimal("0.1")
 
 
 def money(minor: int | None, code: str) -> Decimal:
-    """Whole minor units as the currency's Decimal amount (0 for none)."""
-    return from_minor(int(minor or 0), code) or Decimal(0)
+    """Whole minor units as the currency's Decimal amount (none: a zero with the currency's
+    decimals, 0.00 CNY, as the other amounts of a column show)."""
+    amount = from_minor(int(minor or 0), code)
+    return amount if amount is not None else Decimal(0)
 
 
 def main_currency(counts: Iterable[tuple[str, int]]) -> str:

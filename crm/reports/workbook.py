@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -22,11 +23,12 @@ from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from crm.reports.base import Cell, Chart, Column, Label, Report, Table
-from crm.reports.labels import NO_VALUE, Labels, display, header
-from crm.spreadsheets import safe_cell, set_widths
+from crm.reports.labels import NO_VALUE, Labels, display, header, in_currency
+from crm.spreadsheets import money_format, safe_cell, set_widths
 
-FORMATS = {"count": "#,##0", "decimal": "0.0", "money": "#,##0.00", "percent": "0.0",
-           "days": "0.0", "date": "yyyy-mm-dd", "week": "yyyy-mm-dd", "month": "yyyy-mm"}
+# Money has no fixed format: an amount shows its currency's decimals (money_format).
+FORMATS = {"count": "#,##0", "decimal": "0.0", "percent": "0.0", "days": "0.0",
+           "date": "yyyy-mm-dd", "week": "yyyy-mm-dd", "month": "yyyy-mm"}
 CHART_COLUMN = "F"  # charts sit to the right of the figures
 CHART_ROWS = 20  # rows one chart covers at its default size
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -88,7 +90,9 @@ def _cell(sheet: WriteOnlyWorksheet, value: Cell, column: Column, labels: Labels
     if isinstance(value, Label):
         return safe_cell(display(value, labels))
     cell = WriteOnlyCell(sheet, value=safe_cell(value))
-    if column.kind in FORMATS and value is not None:
+    if column.kind == "money" and isinstance(value, Decimal):
+        cell.number_format = money_format(value)
+    elif column.kind in FORMATS and value is not None:
         cell.number_format = FORMATS[column.kind]
     return cell
 
@@ -127,7 +131,8 @@ def _write_summary(sheet: WriteOnlyWorksheet, reports: Sequence[Report],
         for key, value, unit in report.figures.summary:
             rows.append([labels(f"reports.figure.{key}"), NO_VALUE] if value is None else [
                 labels(f"reports.figure.{key}"),
-                _cell(sheet, value, Column(key, _summary_kind(value, unit)), labels),
+                _cell(sheet, in_currency(value, unit), Column(key, _summary_kind(value, unit)),
+                      labels),
                 display(unit, labels)])
         rows.extend([] for _ in range(max(1, top + CHART_ROWS - len(rows) - 1)))
     for row in rows:

@@ -27,9 +27,21 @@ SIGNS = {"US$": "USD", "HK$": "HKD", "S$": "SGD", "A$": "AUD", "C$": "CAD", "$":
          "€": "EUR", "£": "GBP"}
 
 
+# What people call a currency instead of its ISO code.
+CURRENCY_NAMES = {"RMB": "CNY"}
+# The yuan said around an amount (人民币3万, 3万块, 5000元整): the default currency, dropped.
+_YUAN_BEFORE = re.compile(r"^(?:人民币|RMB)", re.IGNORECASE)
+_YUAN_AFTER = re.compile(r"(?:元整|元|圆|RMB)$", re.IGNORECASE)
+# 块 after a figure alone or a unit (30000块, 3万块), not after a digit said past a unit:
+# 3万8块 may be 30,008 as well as 38,000.
+_KUAI_AFTER = re.compile(r"(?:^[\d.]+|[万千百亿十])块钱?$")
+_TEN_THOUSANDS = re.compile(r"(?<=\d)[wW]$")  # 3w, 1.5W: 万, as chat writes it
+
+
 def currency(value: str | None) -> str:
-    """A supported ISO currency code, upper case; the default when empty."""
+    """A supported ISO currency code, upper case; the default when empty (RMB is CNY)."""
     code = (value or DEFAULT_CURRENCY).strip().upper()
+    code = CURRENCY_NAMES.get(code, code)
     if code not in MINOR_UNITS:
         raise ValidationError("validation.choice", field="currency", value=value,
                               allowed=tuple(MINOR_UNITS))
@@ -63,9 +75,13 @@ def typed_in(value: object, code: str, *, field: str = "amount") -> object:
     number, named = text, None
     for pattern, at_code, at_number in ((_CODE_BEFORE, 1, 2), (_CODE_AFTER, 2, 1)):
         match = pattern.fullmatch(text)
-        if match and match[at_code].upper() in MINOR_UNITS:
-            number, named = match[at_number].strip(), match[at_code].upper()
+        said = CURRENCY_NAMES.get(match[at_code].upper(), match[at_code].upper()) \
+            if match else ""
+        if said in MINOR_UNITS:
+            number, named = match[at_number].strip(), said
             break
+    if named is None and _YUAN_BEFORE.search(text):  # 人民币50 names the yuan
+        named = "CNY"
     bare_dollar = number.startswith("$") and code in DOLLARS
     meant = named or (None if bare_dollar else currency_of_sign(number))
     if meant is not None and meant != code:
@@ -98,11 +114,15 @@ def parse_decimal(value: object, *, field: str) -> Decimal:
 
 
 def _typed_number(typed: str) -> Decimal | None:
-    """120000, ¥1,200.50, 20k, or as people say it: 8万, 1.5亿, 3万8, 一万二, 十万, 两千五."""
+    """120000, ¥1,200.50, 20k, or as people say it: 8万, 1.5亿, 3万8, 一万二, 十万, 两千五,
+    3w, 3万块, 人民币3万."""
     text = "".join(typed.split()).replace(",", "").replace("，", "")
     for sign in sorted(SIGNS, key=len, reverse=True):
         text = text.removeprefix(sign).removeprefix(sign.lower())
-    text = text.lstrip("¥￥").removesuffix("元")
+    text = _YUAN_AFTER.sub("", _YUAN_BEFORE.sub("", text.lstrip("¥￥")))
+    if _KUAI_AFTER.search(text):
+        text = text[:text.rindex("块")]
+    text = _TEN_THOUSANDS.sub("万", text)
     scale = THOUSANDS.get(text[-1:], 1)
     try:
         return Decimal(text[:-1] if scale != 1 else text) * scale

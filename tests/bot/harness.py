@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from bot.app import build_application
+from bot.typed_commands import command_entity_length
 from crm.config import Config, load_config
 from storage.executor import DatabaseExecutor
 from tests.bot.telegram_stub import Call, TelegramStub
@@ -107,11 +108,12 @@ class ChatHarness:
                 "from": self._user(user_id, language)} | content
 
     def send(self, user_id: int, text: str, *, language: str | None = None) -> list[Reply]:
-        """A text message; a leading /command carries its bot_command entity."""
+        """A text message; a leading /command carries its bot_command entity where Telegram
+        gives one (not to /remind明天, nor to ／today)."""
         content: dict[str, Any] = {"text": text}
-        if text.startswith("/"):
-            content["entities"] = [{"type": "bot_command", "offset": 0,
-                                    "length": len(text.split()[0])}]
+        length = command_entity_length(text)
+        if length:
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return self.deliver({"message": self._message(user_id, language, **content)})
 
     def share_contact(self, user_id: int, phone: str, first_name: str,

@@ -279,6 +279,26 @@ def test_chinese_messages_bracket_with_full_width_parentheses() -> None:
     assert half_width == {}
 
 
+# Words the message quotes rather than says: a sample typed in <code>, or someone else's words
+# in Chinese quotation marks. A 你 there (“你好，我想订货”) is theirs, not the bot addressing
+# its reader.
+_QUOTED_IN_CHINESE = re.compile(r"<code>.*?</code>|“[^”]*”|「[^」]*」|『[^』]*』", re.DOTALL)
+
+
+def test_chinese_messages_address_the_reader_as_nin_never_ni() -> None:
+    """Staff and customers alike are addressed with the polite 您 in every message; a 你 the
+    bot says itself (在 9:00 提醒你, 交给了你) reads as a switch of tone mid-conversation."""
+    informal = {key: text for key, text in catalogue("zh-CN").items()
+                if "你" in _QUOTED_IN_CHINESE.sub("", text)}
+    assert informal == {}
+
+
+def test_quoted_words_may_say_ni_without_counting_as_address() -> None:
+    """The rule above exempts exactly what is quoted, so a sample greeting stays possible."""
+    assert "你" not in _QUOTED_IN_CHINESE.sub("", "例如 <code>你好</code> 或 “你们几点开门”。")
+    assert "你" in _QUOTED_IN_CHINESE.sub("", "“好的”，我会提醒你。")
+
+
 def test_lists_in_chinese_output_are_joined_with_the_enumeration_comma() -> None:
     """Choices a refusal offers, and names a staff member shares, are listed as Chinese lists
     them (甲、乙), with each name's id in full-width brackets; English keeps its commas."""

@@ -64,7 +64,7 @@ def test_one_line_reminder_is_repeated_back_then_saved_once(chat, staff) -> None
     [confirm] = chat.send(AGENT, "/remind 明天下午3点 给张伟打电话", language="zh")
     expected = moment_text("zh-CN", tomorrow_at(15).astimezone(dt.UTC).replace(tzinfo=None),
                            "Asia/Shanghai")
-    assert f"在 {expected} 提醒你" in confirm.text and "给张伟打电话" in confirm.text
+    assert f"在 {expected} 提醒您" in confirm.text and "给张伟打电话" in confirm.text
     assert fetch_one("select count(*) from reminder")[0] == 0  # not before confirming
     save = confirm.button("保存")
     replies = chat.press(AGENT, save)
@@ -143,7 +143,7 @@ def test_a_deal_reminder_shows_the_deal_as_a_deal_and_its_repetition(chat, staff
 def test_guided_reminder_asks_what_about_when_free_standing(chat, staff) -> None:
     [ask] = chat.send(AGENT, "/remind", language="zh")
     what = shown(chat.press(AGENT, ask.button("1小时后")))
-    assert "要提醒你什么" in what.text
+    assert "要提醒您什么" in what.text
     [confirm] = chat.send(AGENT, "交周报")
     saved = shown(chat.press(AGENT, confirm.button("保存")))
     assert "交周报" in saved.text
@@ -195,7 +195,7 @@ def test_snooze_brings_it_back_in_an_hour(chat, staff) -> None:
     reminder_id = due_reminder(staff)
     deliver(chat)
     snoozed = shown(chat.press(AGENT, f"rs:{reminder_id}:h"))
-    assert "再提醒你" in snoozed.text
+    assert "再提醒您" in snoozed.text
     [(due_at,)] = fetch_all("select due_at from reminder")
     due = due_at if isinstance(due_at, dt.datetime) else dt.datetime.fromisoformat(due_at)
     assert dt.timedelta(minutes=59) < due - utcnow() <= dt.timedelta(hours=1)
@@ -377,7 +377,7 @@ def test_a_logged_call_offers_a_follow_up_that_becomes_a_reminder(chat, staff) -
     set_ = shown(chat.press(AGENT, follow))
     again = shown(chat.press(AGENT, saved.button("一周后")))  # changes its mind: one reminder
     local = dt.datetime.now(SHANGHAI) + dt.timedelta(days=7)
-    assert "提醒你跟进" in set_.text and f"{local:%Y-%m-%d} 09:00" in again.text
+    assert "提醒您跟进" in set_.text and f"{local:%Y-%m-%d} 09:00" in again.text
     [view] = reminders.list_reminders(staff)
     assert (view.source, view.text, view.customer_id) == ("follow_up", "谈了价格，下周报价",
                                                          buyer.id)
@@ -515,7 +515,7 @@ def test_a_day_offset_takes_the_time_said_after_it_or_the_morning(chat, staff, w
                                                                   hour, text) -> None:
     [confirm] = chat.send(AGENT, f"/remind {words}", language="zh")
     expected = moment_text("zh-CN", in_days_at(days, hour), "Asia/Shanghai")
-    assert f"在 {expected} 提醒你" in confirm.text
+    assert f"在 {expected} 提醒您" in confirm.text
     assert text in confirm.text and "点 " + text not in confirm.text
     chat.press(AGENT, confirm.button("保存"))
     [view] = reminders.list_reminders(staff)
@@ -606,7 +606,7 @@ def test_a_month_end_is_understood_for_a_reminder(chat, staff) -> None:
     following = (today.replace(day=1) + dt.timedelta(days=62)).replace(day=1)
     last = following - dt.timedelta(days=1)
     expected = moment_text("zh-CN", dt.datetime.combine(last, dt.time(1)), "Asia/Shanghai")
-    assert f"在 {expected} 提醒你" in confirm.text and "催款" in confirm.text
+    assert f"在 {expected} 提醒您" in confirm.text and "催款" in confirm.text
 
 
 @pytest.mark.parametrize(("user", "language", "words", "repeat_label", "save"), [

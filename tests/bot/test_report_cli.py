@@ -77,9 +77,9 @@ def test_all_makes_the_weekly_workbook(tmp_path: Path, capsys) -> None:
 
 @pytest.mark.parametrize("language, lines", [
     ("en", ["  Open deals: 4\n", "  Deals won: 3\n", "  Deals lost: 1\n",
-            "  Open pipeline: 35,000.00 CNY\n"]),
+            "  Open pipeline: 35,000.00 CNY\n", "  Lost: 4,000.00 CNY\n"]),
     ("zh-CN", ["  进行中商机：4\n", "  赢单数：3\n", "  输单数：1\n",
-               "  进行中金额：35,000.00 CNY\n"])])
+               "  进行中金额：35,000.00 CNY\n", "  输单金额：4,000.00 CNY\n"])])
 def test_deal_counts_read_as_counts_and_amounts_as_money(monkeypatch, capsys, language,
                                                           lines) -> None:
     monkeypatch.setenv("CRM_LOCALE", language)

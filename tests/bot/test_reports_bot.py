@@ -5,6 +5,7 @@ worked out by hand in tests/crm/test_reports.py for the data set of tests/crm/re
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import io
 import struct
@@ -12,6 +13,7 @@ import struct
 import pytest
 from openpyxl import load_workbook
 
+from bot import scheduler
 from bot.jobs import deliver_notifications
 from bot.report_jobs import send_weekly_reports
 from crm import customers, reports, users
@@ -183,9 +185,11 @@ def test_a_bad_period_is_explained_and_nothing_runs(book, chat, language, expect
 
 
 def test_the_weekly_report_goes_once_to_each_manager_and_admin(book, chat) -> None:
-    # something that happens now, whatever the date: only the admin's reach covers C's call
+    # A call yesterday, whatever the date (the weekly report covers the days that have ended,
+    # so yesterday is its last day): only the admin's reach covers C's call.
+    yesterday = utcnow() - dt.timedelta(days=1)
     customers.log_interaction(book.other_agent, book.customers["c1"], "call", "weekly",
-                              occurred_at=utcnow())
+                              occurred_at=yesterday, now=yesterday)
     users.set_preferences(book.manager, locale="zh-CN")
     users.set_preferences(book.admin, locale="en")
     line = chat.loop.run_until_complete(send_weekly_reports(chat.app))
@@ -205,6 +209,32 @@ def test_the_weekly_report_goes_once_to_each_manager_and_admin(book, chat) -> No
     again = chat.loop.run_until_complete(send_weekly_reports(chat.app))
     assert again.endswith("0 sent, 2 already sent, 0 blocked the bot, 0 failed")
     assert len(chat.stub.sent("sendDocument")) == 2
+
+
+def test_the_weekly_report_on_monday_morning_ends_with_the_week_that_ended_on_sunday(
+        book, chat, monkeypatch) -> None:
+    monday_morning = dt.datetime(2026, 11, 30, 0, 0)  # Monday 30 November, 08:00 in Shanghai
+    for kind, local in (("call", dt.datetime(2026, 11, 29, 22)),  # Sunday night
+                        ("visit", dt.datetime(2026, 11, 30, 7))):  # Monday, before the job
+        when = local - dt.timedelta(hours=8)
+        customers.log_interaction(book.other_agent, book.customers["c1"], kind, kind,
+                                  occurred_at=when, now=when)
+    users.set_preferences(book.admin, locale="en")
+    users.deactivate_user(SYSTEM, MANAGER)
+    monkeypatch.setattr(scheduler, "utcnow", lambda: monday_morning)  # the job runs then
+    spec = next(job for job in scheduler.JOBS if job.name == "weekly_report")
+    chat.loop.run_until_complete(scheduler.run_job(chat.app, spec, None))
+    [document] = chat.stub.sent("sendDocument")
+    workbook = load_workbook(io.BytesIO(next(iter(document.params["_files"].values()))[1]))
+    trend = sheet_rows(workbook, "Activity trend")
+    assert trend[0][:3] == ("Week from", "Calls", "Visits")
+    # the last week is the whole one that ended on Sunday, with Sunday's call; Monday's
+    # visit waits for next week's report instead of making a week of a few hours
+    assert [(row[0].date(), row[1], row[2]) for row in trend[-2:]] == [
+        (dt.date(2026, 11, 16), 0, 0), (dt.date(2026, 11, 23), 1, 0)]
+    assert "Period: 2026-09-07 – 2026-11-29" in [row[0] for row in sheet_rows(
+        workbook, "Summary")]
+    assert document.params["caption"] == "📊 Your weekly report · 2026-11-30"
 
 
 def test_a_failed_weekly_send_is_tried_again_on_the_next_run(book, chat) -> None:

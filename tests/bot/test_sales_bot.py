@@ -366,7 +366,11 @@ def test_a_round_sum_and_a_month_end_are_typed_as_people_say_them(bot, agent) ->
                                                    made.expected_close.day) == (12, 31)
 
 
-@pytest.mark.parametrize(("typed", "shown_as"), [("3万8", "¥38,000.00"), ("五万", "¥50,000.00")])
+@pytest.mark.parametrize(("typed", "shown_as"), [
+    ("3万8", "¥38,000.00"), ("五万", "¥50,000.00"),
+    # as Chinese chat writes a sum: 块 for 元, w for 万, the currency as 人民币 or RMB
+    ("3万块", "¥30,000.00"), ("3w", "¥30,000.00"), ("1.5W", "¥15,000.00"),
+    ("人民币3万", "¥30,000.00"), ("3万 RMB", "¥30,000.00"), ("5000元整", "¥5,000.00")])
 def test_a_spoken_amount_is_taken_for_a_deal(bot, agent, typed, shown_as) -> None:
     buyer = customer(agent, "陈静")
     bot.press(AGENT, f"dl:{buyer.id}")
@@ -572,6 +576,11 @@ def test_a_bare_dollar_is_the_orders_own_dollar(bot, agent) -> None:
     bot.press(AGENT, "pm:cash")
     assert "US$100 是 USD，但这张订单的币种是 HKD" in shown(bot.send(AGENT, "US$100")).text
     shown(bot.send(AGENT, "$100"))
+    assert sales.get_order(agent, won.order_id).paid == Decimal("100.00")
+    bot.press(AGENT, f"pa:{won.order_id}")
+    bot.press(AGENT, "pm:cash")
+    for typed in ("人民币50", "50 RMB"):  # the yuan, by the names Chinese gives it
+        assert "是 CNY，但这张订单的币种是 HKD" in shown(bot.send(AGENT, typed)).text
     assert sales.get_order(agent, won.order_id).paid == Decimal("100.00")
 
 

@@ -67,6 +67,23 @@ def test_the_timeline_pages_with_arrows(chat, agent) -> None:
     assert "第0次通话" in older.text and "◀" in [label for label, _ in older.buttons]
 
 
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_a_pasted_chat_reads_as_one_entry_on_the_timeline(chat, agent, locale) -> None:
+    users.set_preferences(agent, locale=locale)
+    made = customer(agent, "陈静")
+    customers.log_interaction(agent, made.id, "call", "约好下周见面")
+    pasted = "张伟 10:01\n你好，报价 <含税> 收到了吗？\n\n  我 10:02\n收到 & 在看"
+    customers.log_interaction(agent, made.id, "message", pasted)
+    [timeline] = [r for r in chat.press(AGENT, f"tl:{made.id}:0") if r.method == "sendMessage"]
+    lines = timeline.text.split("\n")
+    assert lines[0] == {"zh-CN": "<b>陈静</b> — 时间线", "en": "<b>陈静</b> — timeline"}[locale]
+    start = next(i for i, line in enumerate(lines) if line.startswith("💬"))
+    assert lines[start + 1:start + 5] == ["    张伟 10:01",
+                                          "    你好，报价 &lt;含税&gt; 收到了吗？",
+                                          "    我 10:02", "    收到 &amp; 在看"]
+    assert lines[start + 5].startswith("📞") and lines[start + 6] == "    约好下周见面"
+
+
 def test_a_long_entry_is_cut_in_the_timeline_and_read_whole_from_its_button(chat,
                                                                            agent) -> None:
     made = customer(agent, "陈静")

@@ -806,7 +806,7 @@ def moved_at(ticket_id: int) -> str:
 def test_a_closed_ticket_refuses_a_reply_at_once_and_lets_the_next_message_go(
         chat, staff, language, closed_by, closed_line) -> None:
     users.set_preferences(staff["agent"], locale=language)
-    me = "你" if language == "zh-CN" else "you"
+    me = "您" if language == "zh-CN" else "you"
     ticket_id = open_ticket(chat, ALICE, "zh", "发票问题")
     chat.press(AGENT, f"kS:{ticket_id}:closed")
     # Pressed on the closed ticket: said before anything is typed, the card redrawn.
@@ -1178,7 +1178,7 @@ def test_the_assignee_is_told_when_someone_else_resolves_closes_or_reopens_their
 
 
 @pytest.mark.parametrize(("language", "handed", "taken_over", "unassigned", "button"), [
-    ("zh-CN", "Wang Manager 把你的工单", "Wang Manager 接手了你的工单", "退回到“未指派”队列",
+    ("zh-CN", "Wang Manager 把您的工单", "Wang Manager 接手了您的工单", "退回到“未指派”队列",
      "🎫 打开工单"),
     ("en", "Wang Manager handed your ticket", "Wang Manager took over your ticket",
      "it is nobody's now", "🎫 Open the ticket")])
@@ -1373,7 +1373,7 @@ def test_a_ticket_the_customer_closed_by_rating_it_says_so(chat, staff) -> None:
 
 
 @pytest.mark.parametrize(("language", "answered", "button"), [
-    ("zh-CN", "Wang Manager 回复了你的工单", "🎫 打开工单"),
+    ("zh-CN", "Wang Manager 回复了您的工单", "🎫 打开工单"),
     ("en", "Wang Manager answered the customer on your ticket", "🎫 Open the ticket")])
 def test_the_assignee_is_told_when_someone_else_answers_their_ticket(
         chat, staff, language, answered, button) -> None:

@@ -72,6 +72,82 @@ def test_natural_dates_are_read_in_the_users_zone(words, expected, rest) -> None
     assert found.rest == rest
 
 
+@pytest.mark.parametrize(("words", "expected", "rest"), [
+    # voice input's spaces between words and after numbers
+    ("明天上午 10 点 开会", (2026, 11, 27, 10, 0), "开会"),
+    ("明天 下午 3 点 半 给 张伟 打 电话", (2026, 11, 27, 15, 30), "给张伟打电话"),
+    ("明天 10 点 15 分 开会", (2026, 11, 27, 10, 15), "开会"),
+    ("3 天 后 回访", (2026, 11, 29, 9, 0), "回访"),
+    ("明天3点 5个样品", (2026, 11, 27, 15, 0), "5个样品"),  # not 3:05
+    # an hour said without a part of the day, that nobody means at night
+    ("3点 回电", (2026, 11, 26, 15, 0), "回电"),
+    ("明天3点15", (2026, 11, 27, 15, 15), ""),
+    ("明天三点 开会", (2026, 11, 27, 15, 0), "开会"),
+    ("凌晨3点 上线", (2026, 11, 27, 3, 0), "上线"),
+    ("8点", (2026, 11, 27, 8, 0), ""),
+    ("晚上12点 上线", (2026, 11, 27, 0, 0), "上线"),  # tonight's midnight, not noon
+    # a day of the month
+    ("5号 收款", (2026, 12, 5, 9, 0), "收款"),  # this month's 5th has passed
+    ("30号", (2026, 11, 30, 9, 0), ""),
+    ("下个月5号 续费", (2026, 12, 5, 9, 0), "续费"),
+    ("15日下午2点 开会", (2026, 12, 15, 14, 0), "开会"),
+    # halves, quarters and years
+    ("一个半小时后 回电", (2026, 11, 26, 11, 30), "回电"),
+    ("一刻钟后", (2026, 11, 26, 10, 15), ""),
+    ("半个月后 回访", (2026, 12, 11, 9, 0), "回访"),
+    ("半年后 续约", (2027, 5, 26, 9, 0), "续约"),
+    ("一年后", (2027, 11, 26, 9, 0), ""),
+    ("明年1月3日 开工", (2027, 1, 3, 9, 0), "开工"),
+    ("下个月初 对账", (2026, 12, 1, 9, 0), "对账"),
+])
+def test_chinese_as_people_say_it_is_read(words, expected, rest) -> None:
+    found = parse_when(words, NOW)
+    assert found.moment == dt.datetime(*expected, tzinfo=SHANGHAI)
+    assert found.rest == rest
+
+
+@pytest.mark.parametrize(("words", "expected", "rest"), [
+    ("明天 8.30 给张伟打电话", (11, 27, 8, 30), "给张伟打电话"),
+    ("明天8.30给张伟打电话", (11, 27, 8, 30), "给张伟打电话"),
+    ("明天 8。30 开会", (11, 27, 8, 30), "开会"),
+    ("周五上午9.45 拜访", (11, 27, 9, 45), "拜访"),
+    ("明天 3.30 回电", (11, 27, 15, 30), "回电"),  # as 明天3点: the afternoon
+    ("8。30 开会", (11, 27, 8, 30), "开会"),  # a full stop is no date: the time, anywhere
+])
+def test_a_time_typed_with_a_dot_is_read_as_the_time(words, expected, rest) -> None:
+    found = parse_when(words, NOW)
+    assert found.moment == dt.datetime(2026, *expected, tzinfo=SHANGHAI)
+    assert found.rest == rest
+
+
+@pytest.mark.parametrize(("words", "rest"), [
+    ("明天 1.50万的单子", "1.50万的单子"),
+    ("明天 8.75 报价", "8.75报价"),
+    ("明天 2.5 版本上线", "2.5版本上线"),
+    ("明天 报价 12.30元", "报价 12.30元"),
+])
+def test_a_figure_after_a_day_is_no_time(words, rest) -> None:
+    found = parse_when(words, NOW)
+    assert found.moment == dt.datetime(2026, 11, 27, 9, 0, tzinfo=SHANGHAI)
+    assert found.rest == rest
+
+
+def test_a_dotted_figure_alone_stays_a_date() -> None:
+    found = parse_when("8.30 交货", NOW)  # the 30th of August, as 8.30 is written on orders
+    assert (found.moment.month, found.moment.day, found.moment.hour) == (8, 30, 9)
+
+
+def test_a_numbered_building_is_no_day() -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_when("3号楼 送货", NOW)
+    assert caught.value.code == "reminder.when_unclear"
+
+
+def test_a_spoken_time_in_a_note_is_offered_as_said() -> None:
+    found = find_when("客户 说 3 天 后 给 答复", NOW)
+    assert found is not None and found.moment == dt.datetime(2026, 11, 29, 9, 0, tzinfo=SHANGHAI)
+
+
 def test_the_same_words_mean_a_different_instant_in_another_zone() -> None:
     berlin = NOW.astimezone(ZoneInfo("Europe/Berlin"))  # 03:00 there
     there = parse_when("明天下午3点", berlin).moment

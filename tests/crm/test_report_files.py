@@ -15,10 +15,10 @@ from matplotlib import font_manager
 from openpyxl import load_workbook
 from openpyxl.chart import BarChart, LineChart
 
-from crm import reports
+from crm import reports, sales
 from crm.actors import Actor, Channel
 from crm.reports import picture
-from tests.crm.cast import customer
+from tests.crm.cast import SYSTEM, customer, make_cast
 from tests.crm.report_book import FORMULA_SOURCE, NOW, build_book
 
 
@@ -66,6 +66,48 @@ def test_headline_shares_and_days_read_with_one_decimal_and_amounts_as_money(boo
     assert shown["reports.figure.days_to_win"] == (12.5, "0.0", "reports.value.days")
     assert shown["reports.figure.open_amount"] == (35000, "#,##0.00", "CNY")
     assert shown["reports.figure.deals_created"] == (7, "#,##0", None)
+
+
+def _money_formats(sheet, amounts: list[int]) -> dict[str, set[str]]:
+    """Currency (column B) → the number formats of the amount columns of its rows."""
+    found: dict[str, set[str]] = {}
+    for row in sheet.iter_rows(min_row=2):
+        found.setdefault(row[1].value, set()).update(row[i].number_format for i in amounts)
+    return found
+
+
+def test_amounts_show_the_decimals_of_their_currency_and_yen_has_none(db) -> None:
+    cast = make_cast()
+    buyer = customer(cast.agent, "山田商事").id
+    stages = {s.name_en: s.id for s in sales.get_pipeline(SYSTEM).stages}
+    created = NOW - dt.timedelta(days=10)
+    for title, amount, code, stage in (("JP1", "980000", "JPY", "Proposal"),
+                                       ("JP2", "20000", "JPY", "Won"),
+                                       ("CN1", "1200.50", "CNY", None)):
+        deal = sales.create_deal(cast.agent, buyer, title, amount=amount, currency=code,
+                                 expected_close="2026-04-20", now=created)
+        if stage:
+            sales.move_deal_to_stage(cast.agent, deal.id, stages[stage], now=created)
+    pipeline = load_workbook(io.BytesIO(reports.build_report_files(
+        cast.admin, "pipeline", labels=labels, now=NOW).xlsx))
+    # 980,000 yen, not 980,000.00; the yuan keep their fen, an empty stage of yen too
+    assert _money_formats(pipeline["reports.sheet.pipeline_stages"], [3, 4]) == {
+        "JPY": {"#,##0"}, "CNY": {"#,##0.00"}}
+    assert [row[3].value for row in pipeline["reports.sheet.pipeline_stages"].iter_rows()
+            if row[1].value == "JPY" and row[3].value] == [980000, 20000]
+    matrix = pipeline["reports.sheet.pipeline_matrix"]  # the chart draws the yen
+    assert {cell.number_format for row in matrix.iter_rows(min_row=2) for cell in row[1:]} == {
+        "#,##0"}
+    summary = {row[0].value: (row[1].value, row[1].number_format) for row in
+               pipeline["reports.sheet.summary"].iter_rows(min_row=4, max_col=3)
+               if row[2].value == "JPY"}
+    assert summary["reports.figure.open_amount"] == (980000, "#,##0")
+    assert summary["reports.figure.won_amount"] == (20000, "#,##0")
+    forecast = load_workbook(io.BytesIO(reports.build_report_files(
+        cast.admin, "forecast", labels=labels, now=NOW).xlsx))
+    # the months without yen read 0, a yuan month with nothing won 0.00
+    assert _money_formats(forecast["reports.sheet.forecast_months"], [3, 4, 6]) == {
+        "JPY": {"#,##0"}, "CNY": {"#,##0.00"}}
 
 
 def test_a_trend_of_one_week_still_shows_its_point_in_excel(book) -> None:
@@ -180,6 +222,23 @@ def test_the_tallest_stacked_bar_has_room_above_it(book, monkeypatch) -> None:
         tallest = max(float(sum(row[1:])) for row in files.report.table(table).rows)
         assert tallest > 0
         assert axes.get_ylim()[1] > tallest * 1.02, kind
+
+
+def test_the_pipeline_chart_draws_the_open_stages_with_won_and_lost_as_figures(
+        book, monkeypatch) -> None:
+    # Q1 lost D6 (4,000) and won 40,000: as bars they would dwarf the open stages
+    files, [axes] = drawn(monkeypatch, book.admin, "pipeline", labels=labels, locale="en",
+                          since="2026-01-01", until="2026-03-31")
+    open_stages = ["Lead", "Contacted", "Qualified", "Proposal", "Negotiation"]
+    assert [label.get_text() for label in axes.get_xticklabels()] == open_stages
+    assert axes.get_ylim()[1] < 25000  # the tallest bar is Contacted's 20,000
+    workbook = load_workbook(io.BytesIO(files.xlsx))
+    [chart] = workbook["reports.sheet.summary"]._charts
+    assert chart.series[0].cat.numRef.f == "'reports.sheet.pipeline_matrix'!$A$2:$A$6"
+    shown = {row[0]: (row[1], row[2]) for row in
+             workbook["reports.sheet.summary"].iter_rows(values_only=True) if row[0]}
+    assert shown["reports.figure.won_amount"] == (40000, "CNY")
+    assert shown["reports.figure.lost_amount"] == (4000, "CNY")
 
 
 @pytest.mark.parametrize(("kind", "since", "until"), [

@@ -83,12 +83,15 @@ def test_the_pipeline_sums_open_deals_and_the_periods_closes_by_stage_owner_and_
     # amounts only the chart currency
     assert summary(report) == {"open_deals": 4, "open_amount": D("35000.00"),
                                "weighted_amount": D("10500.00"), "deals_won": 3,
-                               "won_amount": D("40000.00"), "deals_lost": 1}
-    # CNY per owner: 李娜 20,000 + 10,000 + 2,000 + 4,000 = 36,000; Emily 30,000; 张伟 13,000
+                               "won_amount": D("40000.00"), "deals_lost": 1,
+                               "lost_amount": D("4000.00")}
+    # The chart is the open pipeline: CNY open per owner 李娜 20,000 + 10,000 = 30,000,
+    # 张伟 5,000; Emily Chen has nothing open (her D5 was won) and is not drawn.
     matrix = report.table("pipeline_matrix")
-    assert [c.title for c in matrix.columns[1:]] == ["李娜", "Emily Chen", "张伟"]
-    assert matrix.rows[0] == ("Lead", D(0), D(0), D("5000.00"))
-    assert matrix.rows[5] == ("Won", D("2000.00"), D("30000.00"), D("8000.00"))
+    assert [c.title for c in matrix.columns[1:]] == ["李娜", "张伟"]
+    assert matrix.rows == (("Lead", D(0), D("5000.00")), ("Contacted", D("20000.00"), D(0)),
+                           ("Qualified", D(0), D(0)), ("Proposal", D("10000.00"), D(0)),
+                           ("Negotiation", D(0), D(0)))
     assert ("张伟", "Proposal", "USD", 1, D("1000.00")) in rows(report, "pipeline_owners")
 
 
@@ -329,6 +332,23 @@ def test_the_default_periods_end_today_in_local_time(book):
                                                                    dt.date(2026, 4, 2))
     assert run(book.admin, "forecast", since=None).period == Period(dt.date(2025, 11, 1),
                                                                    dt.date(2026, 11, 1))
+
+
+def test_the_weekly_reports_periods_end_with_the_last_finished_day(book):
+    monday_morning = dt.datetime(2026, 11, 30, 0, 0)  # Monday 30 November, 08:00 in Shanghai
+    weekly = reports.run_report(book.admin, "activity", locale="en", now=monday_morning,
+                                through_yesterday=True)
+    # twelve whole weeks, the last one Monday 23 to Sunday 29 November
+    assert weekly.period == Period(dt.date(2026, 9, 7), dt.date(2026, 11, 30))
+    assert [row[0] for row in rows(weekly, "activity_trend")][-2:] == [
+        dt.date(2026, 11, 16), dt.date(2026, 11, 23)]
+    first_of_month = dt.datetime(2026, 11, 30, 16, 0)  # Tuesday 1 December, 00:00 local
+    monthly = reports.run_report(book.admin, "pipeline", locale="en", now=first_of_month,
+                                 through_yesterday=True)
+    assert monthly.period == Period(dt.date(2025, 12, 1), dt.date(2026, 12, 1))
+    # asked for on the spot, a report still runs up to now
+    asked = reports.run_report(book.admin, "activity", locale="en", now=monday_morning)
+    assert asked.period == Period(dt.date(2026, 9, 14), dt.date(2026, 12, 1))
 
 
 def test_local_days_follow_daylight_saving(db: peewee.Database) -> None:
