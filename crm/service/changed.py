@@ -1,6 +1,6 @@
 """A ticket's buttons are drawn for the ticket as it was: pressed after it moved on (closed by
 a colleague, taken by someone else), they change nothing and the refusal says what happened,
-so the interface can show the ticket again as it is. Rows are ``tickets._TICKET_SQL``'s."""
+so the interface can show the ticket again as it is. Rows are ``tickets.records._TICKET_SQL``'s."""
 
 from __future__ import annotations
 

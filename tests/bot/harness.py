@@ -170,7 +170,7 @@ class ChatHarness:
     def _check_buttons(self, replies: list[Reply]) -> None:
         """Every button the bot shows leads somewhere: its data matches a handler that does
         the work (not one that only says a button is stale). The customer side's buttons (q…)
-        are read by bot/portal.py itself."""
+        are read by bot.portal itself."""
         if self._patterns is None:
             self._patterns = _working_patterns(self.app)
         for reply in replies:

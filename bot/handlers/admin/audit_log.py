@@ -1,0 +1,117 @@
+"""/audit: pages of the audit log in the reader's words, and the whole log as a spreadsheet."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardMarkup, InputFile, Update
+
+from bot import session
+from bot.audit_text import field_words, wording
+from bot.data_text import header_of
+from bot.i18n import t
+from bot.keyboards import data, int_part, keyboard, parse
+from bot.progress import with_progress
+from bot.render import local_time, pager, when
+from crm import audit
+from crm.audit import AuditEntry
+from crm.paging import Page
+
+AUDIT_PAGE = 10
+VALUE_MAX = 40  # characters of one audited value shown in the compact log
+DETAILS_MAX = 160  # characters of one entry's changes: a page must fit in one message
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _value(value: object, timezone: str) -> str:
+    """One audited value; a stored (UTC) moment in the reader's time zone, like every time in
+    the chat."""
+    if value is None:
+        return "—"
+    moment = audit.stored_moment(value)
+    if moment is not None:
+        return local_time(moment, timezone).strftime("%Y-%m-%d %H:%M")
+    return _clip(str(value), VALUE_MAX)
+
+
+def changes_text(locale: str, entry: AuditEntry, timezone: str = "UTC") -> str:
+    """The changes of one audit entry in one compact line, fields by their labels and coded
+    values and amounts in the reader's words (escaped; stored moments in ``timezone``)."""
+    if entry.erased:
+        return "🔒 " + t(locale, "admin.audit_erased")
+    hidden = t(locale, "admin.audit_hidden", html_escape=False)
+    words = wording(locale, t(locale, "admin.audit_erased", html_escape=False))
+    parts = []
+    for field, pair in (audit.shown_changes(entry, words) or {}).items():
+        old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        label = field_words(locale, field, entry.entity)
+        if old == audit.CHANGED:
+            parts.append(f"{label}: {hidden}")
+        elif old != new:
+            parts.append(f"{label}: {_value(old, timezone)} → {_value(new, timezone)}")
+    return html.escape(_clip("; ".join(parts), DETAILS_MAX))
+
+
+def audit_text(locale: str, page: Page[AuditEntry], timezone: str) -> str:
+    """One page of the audit log in the reader's words, each action's code beside them."""
+    if not page.items:
+        return t(locale, "admin.audit_empty")
+    lines = [t(locale, "admin.audit_title", first=page.offset + 1)]
+    words = wording(locale, t(locale, "admin.audit_erased", html_escape=False))
+    for entry in page.items:
+        ref = f" #{entry.entity_id}" if entry.entity_id is not None else ""
+        lines.append(t(locale, "admin.audit_line", when=when(locale, entry.at, timezone),
+                       actor=_clip(words.actor(entry), 40), channel=words.channel(entry.channel),
+                       action=words.action(entry.action), code=entry.action,
+                       entity=words.entity(entry.entity) + ref))
+        details = changes_text(locale, entry, timezone)
+        if details:
+            lines.append(f"    {details}")
+    return "\n".join(lines)
+
+
+async def audit_command(update: Update, context: session.Context) -> None:
+    """/audit: the latest entries."""
+    page = await session.db(context, audit.list_audit, session.actor(context), limit=AUDIT_PAGE)
+    await update.effective_message.reply_text(
+        audit_text(session.locale(context), page, session.timezone(context)),
+        reply_markup=audit_keyboard(session.locale(context), page))
+
+
+def audit_keyboard(locale: str, page: Page[AuditEntry]) -> InlineKeyboardMarkup:
+    """◀ ▶ and the export button under a page of the log."""
+    return keyboard([pager(page, AUDIT_PAGE, "ag"),
+                     [(t(locale, "admin.audit_export"), data("ae"))]])
+
+
+async def export_audit(update: Update, context: session.Context) -> None:
+    """ae: the whole log as a spreadsheet, built off the event loop with progress shown."""
+    callback = update.callback_query
+    await session.db(context, audit.require_reader, session.actor(context))
+    await callback.answer()
+    content = await with_progress(update, context, session.text(context, "admin.audit_export"),
+                                  audit.export_audit_xlsx, session.actor(context),
+                                  header=header_of(session.locale(context)),
+                                  words=wording(session.locale(context), t(
+                                      session.locale(context), "admin.audit_erased",
+                                      html_escape=False)))
+    await callback.message.reply_document(InputFile(content, filename="audit.xlsx"),
+                                          caption=session.text(context, "admin.audit_file"))
+
+
+async def audit_page(update: Update, context: session.Context) -> None:
+    """ag:<offset>: older or newer entries, in place."""
+    callback = update.callback_query
+    offset = int_part(parse(callback.data), 1)
+    if offset is None:
+        await callback.answer()
+        return
+    page = await session.db(context, audit.list_audit, session.actor(context),
+                            offset=max(0, offset), limit=AUDIT_PAGE)
+    await callback.answer()
+    await callback.edit_message_text(audit_text(session.locale(context), page,
+                                                session.timezone(context)),
+                                     reply_markup=audit_keyboard(session.locale(context), page))
