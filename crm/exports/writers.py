@@ -1,5 +1,6 @@
-"""Streaming file writers: XLSX through openpyxl's write-only mode and CSV in UTF-8 with a BOM
-(so Excel shows Chinese correctly). Rows come neutralised against formula injection
+"""Streaming file writers: XLSX through openpyxl's write-only mode (``crm.spreadsheets``, where a
+helper process can reach it without the database: see ``crm.xlsx_helper``) and CSV in UTF-8 with
+a BOM (so Excel shows Chinese correctly). Rows come neutralised against formula injection
 (``safe_row``); headers are neutralised here."""
 
 from __future__ import annotations
@@ -9,26 +10,20 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from itertools import chain, islice
 from typing import Any, BinaryIO
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from crm.spreadsheets import (
     FORMULA_STARTS,
     MAX_CELL,
     UNWRITABLE,
-    WIDTH_SAMPLE,
-    money_format,
+    Tick,
     safe_cell,
     safe_xlsx_cell,
-    set_widths,
+    write_xlsx,
 )
 
 FORMATS = ("xlsx", "csv")
-Tick = Callable[[int], None]  # rows written so far
+__all__ = ["FORMATS", "Tick", "safe_row", "safe_xlsx_row", "write_csv", "write_xlsx"]
 _unwritable = UNWRITABLE.search
 _AS_IS = frozenset({type(None), int, float, bool, Decimal, dt.date, dt.datetime})
 
@@ -50,45 +45,6 @@ def _neutralised(row: Iterable[Any], safe: Callable[[Any], Any]) -> list[Any]:
         value.__class__ is str and not value.startswith(FORMULA_STARTS)
         and len(value) <= MAX_CELL and not _unwritable(value)) else safe(value)
         for value in row]
-
-
-def write_xlsx(target: BinaryIO, title: str, headers: Sequence[str],
-               rows: Iterable[list[Any]], tick: Tick | None = None,
-               money: Sequence[int] = ()) -> int:
-    """One sheet with a bold, frozen header row and columns as wide as their first rows need;
-    the cells of the ``money`` columns show thousands and the currency's decimals; rows
-    (neutralised: ``safe_row``) are streamed, memory stays bounded."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
-    sheet.freeze_panes = "A2"  # the headings stay in sight down a long list
-    rows = iter(rows)
-    first = list(islice(rows, WIDTH_SAMPLE))
-    set_widths(sheet, [headers, *first])
-    bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=safe_cell(header))
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    count = 0
-    for row in chain(first, rows):
-        for index in money:
-            if row[index] is not None:
-                row[index] = _money_cell(sheet, row[index])
-        sheet.append(row)
-        count += 1
-        if tick and count % 1000 == 0:
-            tick(count)
-    book.save(target)
-    return count
-
-
-def _money_cell(sheet: Any, amount: Decimal) -> WriteOnlyCell:
-    """An amount as a number shown like money: 12,500.50 (a yen amount: 12,500)."""
-    cell = WriteOnlyCell(sheet, value=amount)
-    cell.number_format = money_format(amount)
-    return cell
 
 
 def write_csv(target: BinaryIO, headers: Sequence[str], rows: Iterable[Sequence[Any]],

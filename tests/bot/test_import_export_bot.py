@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -260,6 +261,35 @@ def test_export_with_buttons_sends_a_spreadsheet(chat, locale) -> None:
     by_name = {row[1]: row for row in rows[1:]}
     assert set(by_name) == {"王小明", "'=cmd|' /C calc'!A0"}
     assert words["status_value"] in by_name["王小明"]
+
+
+def test_a_large_export_in_the_chat_is_written_on_the_second_core(chat, monkeypatch) -> None:
+    """From the bot's long-work thread a helper process writes the file; the user gets the
+    whole sheet, and the progress message ends as finished."""
+    from crm import xlsx_helper
+
+    started = []
+
+    class Recorded(subprocess.Popen):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(xlsx_helper.subprocess, "Popen", Recorded)
+    monkeypatch.setattr(xlsx_helper, "HELPER_ROWS", 3)
+    monkeypatch.setattr(xlsx_helper, "BATCH_ROWS", 2)
+    manager = users.identify(MANAGER).as_actor()
+    for index in range(5):
+        customer(manager, f"客户{index}", phones=(f"1380013800{index}",))
+    chat.send(MANAGER, "/start", language="zh-CN")
+    replies = chat.send(MANAGER, "/export 客户", language="zh-CN")
+    name, content = document(replies)
+    rows = read_sheet(content)
+    assert name.endswith(".xlsx") and rows[0][1] == "姓名"
+    assert [row[1] for row in rows[1:]] == [f"客户{index}" for index in range(5)]
+    assert len(started) == 1 and started[0].returncode == 0
+    progress = [r.text for r in replies if r.method == "editMessageText"]
+    assert progress and progress[-1].startswith("✅"), progress
 
 
 def test_export_with_typed_filters_as_csv(chat) -> None:

@@ -178,14 +178,15 @@ def test_a_crm_export_in_english_maps_names_phones_company_address_and_owner(cas
 
 
 def _with_saved_results(content: bytes, results: dict[str, str]) -> bytes:
-    """The workbook as Excel saves it: each formula cell keeps its result as text."""
+    """The workbook as Excel saves it: each formula cell keeps its result as text (an empty
+    result is written ``<v/>`` or ``<v></v>``, depending on openpyxl's XML library)."""
     source, target = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
     with zipfile.ZipFile(target, "w") as saved:
         for item in source.infolist():
             data = source.read(item)
             if item.filename.startswith("xl/worksheets/"):
                 for cell, value in results.items():
-                    data = re.sub(rf'<c r="{cell}"><f>(.*?)</f><v\s*/>'.encode(),
+                    data = re.sub(rf'<c r="{cell}"><f>(.*?)</f><v(?:\s*/>|></v>)'.encode(),
                                   rf'<c r="{cell}" t="str"><f>\1</f><v>{value}</v>'.encode(),
                                   data)
             saved.writestr(item, data)
