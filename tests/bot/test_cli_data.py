@@ -104,7 +104,15 @@ def _crm(*argv: str, stdin: int) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, (str(CHECKOUT), os.environ.get("PYTHONPATH"))))}
     return subprocess.Popen([sys.executable, "-m", "bot.cli", *argv], stdin=stdin, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_ctrl_c_as_at_a_terminal)
+
+
+def _ctrl_c_as_at_a_terminal() -> None:
+    """Ctrl-C reaches the command as it does at a terminal, even when these tests run in the
+    background: a shell starts a background job with Ctrl-C ignored, the command would inherit
+    that, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _until_asked(process: subprocess.Popen, question: bytes, timeout: float = 60) -> bytes:
