@@ -26,6 +26,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 import crm.sales  # noqa: F401 (registers the sales parts of merges, timelines, erasure)
 from bot import portal, scheduler, session
+from bot.chatbot import ChatBot
 from bot.handlers import commands, register_all
 from bot.i18n import describe_error, plain, resolve_locale, t
 from bot.transport import RetryingRequest
@@ -77,25 +78,24 @@ def build_application(config: Config, executor: DatabaseExecutor, *,
 
     ``rate_limit=False`` only for measuring: it drops the throttle that keeps the bot within
     Telegram's flood limits (about 30 messages a second)."""
-    builder = (ApplicationBuilder()
-               .token(config.telegram_token or "0:console")
-               .defaults(Defaults(parse_mode=ParseMode.HTML))
-               .concurrent_updates(PerUserUpdateProcessor(256)))
+    rate_limiter = None
     if rate_limit:
         # A bucket of BURST refilled at MESSAGES_PER_SECOND: any one second holds at most
         # BURST + MESSAGES_PER_SECOND = 30 messages, and a late wake-up is made up at once.
-        builder = builder.rate_limiter(AIORateLimiter(
-            overall_max_rate=BURST, overall_time_period=BURST / MESSAGES_PER_SECOND,
-            max_retries=3))
-    if config["telegram.base_url"]:
-        builder = builder.base_url(config["telegram.base_url"])
-    if config["telegram.base_file_url"]:
-        builder = builder.base_file_url(config["telegram.base_file_url"])
+        rate_limiter = AIORateLimiter(overall_max_rate=BURST,
+                                      overall_time_period=BURST / MESSAGES_PER_SECOND,
+                                      max_retries=3)
     if request is not None:
-        builder = builder.request(RetryingRequest(request)).get_updates_request(request)
+        sender, fetcher = RetryingRequest(request), request
     else:
-        builder = builder.request(RetryingRequest()).get_updates_request(RetryingRequest(
-            HTTPXRequest(connection_pool_size=1, read_timeout=30)))
+        sender, fetcher = RetryingRequest(), RetryingRequest(
+            HTTPXRequest(connection_pool_size=1, read_timeout=30))
+    urls = {key: config[f"telegram.{key}"] for key in ("base_url", "base_file_url")
+            if config[f"telegram.{key}"]}
+    bot = ChatBot(config.telegram_token or "0:console", request=sender,
+                  get_updates_request=fetcher, defaults=Defaults(parse_mode=ParseMode.HTML),
+                  rate_limiter=rate_limiter, **urls)
+    builder = ApplicationBuilder().bot(bot).concurrent_updates(PerUserUpdateProcessor(256))
     builder = builder.post_init(_on_start)
     application = builder.build()
     application.bot_data[session.EXECUTOR] = executor

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
+from bot.chatbot import ChatBot
 from bot.i18n import resolve_locale, t
 from crm.actors import Actor
 from crm.config import Config
@@ -63,3 +64,12 @@ def local_now(context: Context) -> dt.datetime:
 def text(context: Context, key: str, /, **params: Any) -> str:
     """A message in the user's language, parameters escaped."""
     return t(locale(context), key, **params)
+
+
+async def reply_unread(update: Update, context: Context, message: str,
+                       reply_markup: InlineKeyboardMarkup | None = None) -> None:
+    """Answer in the update's chat when nothing will refer to the sent message later (see
+    ``ChatBot.send_unread``)."""
+    bot = context.bot
+    assert isinstance(bot, ChatBot), "the Application is built by bot.app.build_application"
+    await bot.send_unread(update.effective_chat.id, message, reply_markup)

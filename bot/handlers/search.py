@@ -52,15 +52,16 @@ async def run_search(update: Update, context: session.Context, query: str) -> No
         return
     page = await session.db(context, customers.search_customers, session.actor(context),
                             query, limit=PAGE)
-    message = update.effective_message
     if not page.items:
-        await message.reply_text(session.text(context, "search.none", query=query))
+        await session.reply_unread(update, context,
+                                   session.text(context, "search.none", query=query))
     elif len(page.items) == 1 and not page.has_more:
         await send_card(update, context, page.items[0].id)
     else:
         key = remember_query(context, query)
-        await message.reply_text(session.text(context, "search.results", query=query),
-                                 reply_markup=results_keyboard(page, key, PAGE))
+        await session.reply_unread(update, context,
+                                   session.text(context, "search.results", query=query),
+                                   results_keyboard(page, key, PAGE))
 
 
 async def next_page(update: Update, context: session.Context) -> None:

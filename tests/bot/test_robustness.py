@@ -50,6 +50,25 @@ def test_flood_control_is_waited_out_and_the_reply_still_arrives(chat, staff) ->
     assert "Hello" in replies[-1].text and time.monotonic() - started >= 1
 
 
+def test_search_results_wait_out_flood_control_and_a_blocked_user_breaks_nothing(
+        chat, staff, caplog) -> None:
+    """Search replies are sent without being read back, through the same throttle."""
+    customer(staff, "张伟")
+    customer(staff, "张伟强")
+    chat.stub.fail_next("sendMessage", 429, "Too Many Requests: retry after 1",
+                        {"retry_after": 1})
+    started = time.monotonic()
+    replies = chat.send(AGENT, "张伟", language="zh-CN")
+    assert methods(replies) == ["sendMessage!failed", "sendMessage"]
+    assert time.monotonic() - started >= 1
+    assert "搜索结果" in replies[-1].text and replies[-1].button("张伟强").startswith("c:")
+    chat.stub.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    with caplog.at_level(logging.INFO):
+        assert methods(chat.send(AGENT, "无此人", language="zh-CN")) == ["sendMessage!failed"]
+    assert "blocked the bot" in caplog.text and "unexpected" not in caplog.text
+    assert "没有找到" in chat.send(AGENT, "无此人", language="zh-CN")[0].text
+
+
 def test_a_user_who_blocked_the_bot_breaks_nothing(chat, staff, caplog) -> None:
     chat.stub.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
     with caplog.at_level(logging.INFO):
