@@ -213,3 +213,16 @@ def test_a_record_number_after_a_hash_finds_that_one_namesake_if_visible(cast) -
     assert ids(cast.agent, f"#{mine.id}") == []  # a bare # marks a tag
     customers.delete_customer(cast.manager, mine.id)
     assert ids(cast.agent, f"张伟 #{mine.id}") == []
+
+
+def test_characters_read_as_their_most_common_pinyin_without_the_phrase_dictionary() -> None:
+    """Names are read a character at a time: the phrase dictionary pypinyin can load is left
+    out (memory), and the readings stay those of the characters alone."""
+    import pypinyin.constants
+
+    from crm.search_terms import name_pinyin, reading
+
+    assert pypinyin.constants.PHRASES_DICT == {}
+    assert [reading(c) for c in "长行重乐张伟"] == ["zhang", "xing", "zhong", "le", "zhang", "wei"]
+    assert name_pinyin("单田芳") == ["shan", "tian", "fang"]
+    assert name_pinyin("曾小明") == ["zeng", "xiao", "ming"]
