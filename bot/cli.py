@@ -225,6 +225,8 @@ def _run(argv: Sequence[str] | None) -> int:
         return args.handler(args, config)
     except CodedError as error:
         return Terminal(_terminal_locale(config)).fail(error)
+    except KeyboardInterrupt:  # a transaction under way was rolled back on its way out
+        return Terminal(_terminal_locale(config)).interrupted()
     except Exception as error:  # a full disk or a locked database is no bug: say which
         reason = recognise(error)
         if reason is None:

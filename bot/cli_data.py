@@ -28,6 +28,7 @@ from bot.terminal import (
 from crm import exports, imports, system
 from crm.actors import Actor, Channel
 from crm.config import Config
+from crm.errors import Conflict
 from crm.imports import ImportPreview
 
 SYSTEM = Actor.system(Channel.CLI)
@@ -135,16 +136,29 @@ def cmd_import(args: argparse.Namespace, config: Config) -> int:
     out, actor = Terminal(config.locale), cli_actor(args.as_user)
     preview = imports.preview_import(actor, args.file.name, args.file.read_bytes(),
                                      progress=_progress(out))
-    _show_preview(out, preview)
     rejects_path = args.rejects or args.file.with_name(f"{args.file.stem}.rejected.xlsx")
     if preview.token is None:
+        _show_preview(out, preview)
         out.say("cli.import.nothing")
         _write_rejects(out, rejects_path, preview.headers, preview.rejects)
         return 1
     try:
-        mode = _chosen_mode(args, out, preview)
+        return _confirm(args, out, actor, preview, rejects_path)
     except Unanswered as unanswered:  # no input, or Ctrl-C: a clean "no", not a traceback
         return _stop(out, actor, preview, rejects_path, unanswered.exit_code)
+    except KeyboardInterrupt:  # Ctrl-C while writing: its transaction was rolled back
+        print(file=sys.stderr)
+        try:
+            return _stop(out, actor, preview, rejects_path, 130)
+        except Conflict:  # it had ended (imported) just before the Ctrl-C
+            return out.interrupted()
+
+
+def _confirm(args: argparse.Namespace, out: Terminal, actor: Actor, preview: ImportPreview,
+             rejects_path: Path) -> int:
+    """Show the dry run, ask (unless told) and import."""
+    _show_preview(out, preview)
+    mode = _chosen_mode(args, out, preview)
     if mode is None:
         return _stop(out, actor, preview, rejects_path, 1)
     result = imports.confirm_import(actor, preview.token, mode, progress=_progress(out))

@@ -7,6 +7,7 @@ import argparse
 import io
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,7 +48,7 @@ class Terminal:
         their language by the message ``no_answer``: by default, nothing was changed) or on
         Ctrl-C, never a traceback."""
         try:
-            return input(spaced(self.text(key, **params)))
+            return read_answer(spaced(self.text(key, **params)))
         except EOFError:
             print()  # end the question's line before the explanation
             self.warn(no_answer)
@@ -55,6 +56,12 @@ class Terminal:
         except KeyboardInterrupt:
             print()
             raise Unanswered(130) from None
+
+    def interrupted(self) -> int:
+        """Ctrl-C during a command: said, with the exit code a shell expects (no traceback)."""
+        print(file=sys.stderr)  # after the ^C the terminal echoed
+        self.warn("cli.interrupted")
+        return 130
 
     def warn(self, key: str, /, **params: Any) -> None:
         """A problem the operator must act on, on standard error like a failure."""
@@ -77,6 +84,39 @@ class Terminal:
         print(self.text("cli.error", message=self.text(reason.code, **reason.params)),
               file=sys.stderr)
         return 1
+
+
+def read_answer(prompt: str) -> str:
+    """``input(prompt)``. From a pipe the line is read on a helper thread while this one waits
+    in short steps: a Ctrl-C that arrives as the question is shown, before a read has begun,
+    would otherwise go unnoticed until input came (Python only sees a signal between steps, and
+    a read that starts after it blocks). At a terminal, ``input`` with its line editing."""
+    if sys.stdin is None:
+        raise EOFError
+    if sys.stdin.isatty():
+        return input(prompt)
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    outcome: list[str | BaseException] = []
+    done = threading.Event()
+
+    def read() -> None:
+        try:
+            outcome.append(sys.stdin.readline())
+        except BaseException as error:  # handed to the asking thread
+            outcome.append(error)
+        finally:
+            done.set()
+
+    threading.Thread(target=read, name="crm-answer", daemon=True).start()
+    while not done.wait(0.1):  # a signal is seen at once, or within this step at the latest
+        pass
+    line = outcome[0]
+    if isinstance(line, BaseException):
+        raise line
+    if not line:
+        raise EOFError
+    return line[:-1] if line.endswith("\n") else line
 
 
 STAFF_METAVAR = "STAFF"

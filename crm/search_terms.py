@@ -24,7 +24,7 @@ from functools import lru_cache
 # character reads the same without it.
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 
-from pypinyin import Style, pinyin  # noqa: E402 (after the setting above)
+from pypinyin import Style, pinyin
 
 # Surnames whose reading differs from the character's most common one.
 SURNAME_READINGS = {

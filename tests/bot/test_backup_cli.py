@@ -122,7 +122,7 @@ def test_restore_asks_first_and_no_keeps_everything(capsys, monkeypatch) -> None
     path = make_backup(capsys)
     run(capsys, "user", "add", "200", "--role", "agent", "--name", "Newcomer")
     asked: list[str] = []
-    monkeypatch.setattr("builtins.input", lambda prompt="": asked.append(prompt) or "no")
+    monkeypatch.setattr("bot.terminal.read_answer", lambda prompt="": asked.append(prompt) or "no")
     code, out, _ = run(capsys, "restore", str(path))
     assert code == 1 and out.strip() == "nothing restored"
     assert "Stop the bot first" in asked[0] and path.name in asked[0]
@@ -132,14 +132,14 @@ def test_restore_asks_first_and_no_keeps_everything(capsys, monkeypatch) -> None
 def test_restore_with_yes_brings_the_backup_back(capsys, monkeypatch, tmp_path) -> None:
     path = make_backup(capsys)
     run(capsys, "user", "add", "200", "--role", "agent", "--name", "Newcomer")
-    monkeypatch.setattr("builtins.input", lambda prompt="": "yes")
+    monkeypatch.setattr("bot.terminal.read_answer", lambda prompt="": "yes")
     code, out, _ = run(capsys, "restore", str(path))
     assert code == 0 and f"restored {path.name}" in out, out
     assert "the database as it was is backed up in" in out
     names = staff_names(capsys)
     assert "Boss" in names and "Newcomer" not in names
     # the safety backup holds the newcomer, and --yes restores without asking
-    monkeypatch.setattr("builtins.input", lambda prompt="": pytest.fail("asked"))
+    monkeypatch.setattr("bot.terminal.read_answer", lambda prompt="": pytest.fail("asked"))
     [safety] = (tmp_path / "data" / "backups").glob("*-before-restore.crmbak")
     code, out, _ = run(capsys, "restore", str(safety), "--yes")
     assert code == 0 and "Newcomer" in staff_names(capsys)

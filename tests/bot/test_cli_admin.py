@@ -252,10 +252,10 @@ def test_privacy_export_and_confirmed_erase(capsys, tmp_path: Path, monkeypatch)
     # -o, as crm export and crm report take the file
     run(capsys, "privacy", "export", str(customer_id), "-o", str(tmp_path / "p.xlsx"))
     assert load_workbook(tmp_path / "p.xlsx").sheetnames[0] == "customer"
-    monkeypatch.setattr("builtins.input", lambda prompt="": "no")
+    monkeypatch.setattr("bot.terminal.read_answer", lambda prompt="": "no")
     code, out, _ = run(capsys, "privacy", "erase", str(customer_id))
     assert code == 1 and "nothing erased" in out
-    monkeypatch.setattr("builtins.input", lambda prompt="": str(customer_id))
+    monkeypatch.setattr("bot.terminal.read_answer", lambda prompt="": str(customer_id))
     code, out, _ = run(capsys, "privacy", "erase", str(customer_id))
     assert code == 0 and "erased" in out
     assert fetch_all("select name from customer where id = ?", (customer_id,))[0][0] == "[erased]"
@@ -335,7 +335,8 @@ def test_erase_names_the_person_and_an_unanswered_question_erases_nothing(
 
 def test_erase_of_an_unknown_or_erased_customer_asks_nothing(capsys, monkeypatch) -> None:
     customer_id = _a_customer()
-    monkeypatch.setattr("builtins.input", lambda prompt="": pytest.fail("asked: " + prompt))
+    monkeypatch.setattr("bot.terminal.read_answer",
+                        lambda prompt="": pytest.fail("asked: " + prompt))
     code, _, err = run(capsys, "privacy", "erase", "99999")
     assert code == 1 and "not found" in err
     assert run(capsys, "privacy", "erase", str(customer_id), "--yes")[0] == 0

@@ -50,11 +50,11 @@ def owners() -> dict[str, str]:
 
 def test_bulk_tag_asks_with_the_count_and_a_no_changes_nothing(capsys, monkeypatch) -> None:
     asked: list[str] = []
-    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or "n")
+    monkeypatch.setattr("bot.terminal.read_answer", lambda prompt: asked.append(prompt) or "n")
     code, out, _ = run(capsys, "customers", "bulk-tag", "--add", "华东", "--owner", "李娜")
     assert code == 1 and asked == ["给 2 位客户加标签「华东」？ 输入 y 确认："]
     assert "未确认，未做任何更改。" in out and tagged("华东") == []
-    monkeypatch.setattr("builtins.input", lambda prompt: "y")
+    monkeypatch.setattr("bot.terminal.read_answer", lambda prompt: "y")
     code, out, _ = run(capsys, "customers", "bulk-tag", "--add", "华东", "--owner", "李娜",
                        "--status", "线索")
     assert code == 0 and "✅ 已给 2 位客户加上标签「华东」。" in out
@@ -88,6 +88,6 @@ def test_nobody_to_answer_changes_nothing(capsys, monkeypatch) -> None:
     def closed(prompt: str) -> str:
         raise EOFError
 
-    monkeypatch.setattr("builtins.input", closed)
+    monkeypatch.setattr("bot.terminal.read_answer", closed)
     code, _, err = run(capsys, "customers", "bulk-tag", "--add", "华东")
     assert code == 1 and "--yes" in err and tagged("华东") == []
