@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from storage.database import database, is_sqlite
+from storage.database import NUL, database, is_sqlite
 
 _ONE_NAME = 0x63726D6E  # the advisory locks' first key ("crmn"); the second, the name's hash
 _WHOLE_GROUP = 0x63726D67  # ("crmg"); the second, the group's hash
@@ -43,7 +43,9 @@ def each_one_at_a_time(group: str, names: Collection[str]) -> None:
         return
     database.execute_sql("select pg_advisory_xact_lock_shared(%s, hashtext(%s))",
                          (_WHOLE_GROUP, group))
+    # A list's texts keep the NUL characters every text parameter loses (which PostgreSQL's
+    # text cannot hold): dropped here alike, so the names lock as they are written.
     database.execute_sql(
         "select count(pg_advisory_xact_lock(%s, key)) from (select distinct"
         " hashtext(%s || ':' || name) as key from unnest(%s::text[]) as name order by key)"
-        " as keys", (_ONE_NAME, group, list(names)))
+        " as keys", (_ONE_NAME, group, [name.replace(NUL, "") for name in names]))
