@@ -78,7 +78,7 @@ class BackupError(CodedError):
         "backup.move_too_long_more": (
             "the SQLite backup cannot move to PostgreSQL: in table {table}, the record with "
             "{key} {id} has a {column} of {length} characters, and PostgreSQL holds at most "
-            "{limit} there ({count} more values are too long: {others}); shorten them on the "
+            "{limit} there (and {count} more too long: {others}); shorten them on the "
             "SQLite installation (in the bot or with the crm command), back up again and "
             "restore that backup here; nothing was changed"
         ),
