@@ -208,15 +208,3 @@ def insert(table: str, values: dict[str, object]) -> int:
     cursor = database.execute_sql(
         f"insert into {table} ({columns}) values ({marks}) returning id", tuple(values.values()))
     return cursor.fetchone()[0]
-
-
-_ONE_AT_A_TIME = 0x63726D6E  # the advisory locks' first key ("crmn"); the second, the name's hash
-
-
-def one_at_a_time(name: str) -> None:
-    """Until this transaction ends, another transaction calling this with the same ``name``
-    waits: for a look-up-then-insert on a column that is not unique (a company's name), which
-    several PostgreSQL threads could otherwise both find missing. SQLite has one writer."""
-    if not is_sqlite(database):
-        database.execute_sql("select pg_advisory_xact_lock(%s, hashtext(%s))",
-                             (_ONE_AT_A_TIME, name))

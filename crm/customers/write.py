@@ -30,9 +30,9 @@ from storage.database import (
     fetch_all,
     fetch_one,
     insert,
-    one_at_a_time,
     sql,
 )
+from storage.locks import one_at_a_time
 from storage.models import (
     Address,
     ContactChannel,
@@ -165,12 +165,19 @@ def _company_id(name: str | None, now: dt.datetime) -> int | None:
     if not name:
         return None
     norm = normalise_text(name)
-    one_at_a_time(f"company:{norm}")  # two people of a new company added at once: one company
-    row = fetch_one("select id from company where name_norm = ? order by id limit 1", (norm,))
-    if row:
-        return row[0]
+    if row := _company_named(norm):  # on file: no lock to wait for (an import may hold many)
+        return row
+    one_at_a_time("company", norm)  # two people of a new company added at once: one company
+    if row := _company_named(norm):
+        return row
     return insert("company", {"name": name, "name_norm": norm, "created_at": now,
                               "updated_at": now})
+
+
+def _company_named(norm: str) -> int | None:
+    """The oldest company of this normalised name."""
+    row = fetch_one("select id from company where name_norm = ? order by id limit 1", (norm,))
+    return row[0] if row else None
 
 
 def _insert_channels(customer_id: int, channels: list[inputs.ChannelInput]) -> None:

@@ -28,6 +28,7 @@ from crm.imports import kept, store
 from crm.imports.apply import (
     assign_leads,
     create_new,
+    lock_new_companies,
     record_summary,
     update_existing,
 )
@@ -253,6 +254,8 @@ def apply_import(actor: Actor, loaded: LoadedImport, mode: str, *,
     with collector_paused(), database.atomic():
         store.claim(job.token, store.APPLIED, mode, {}, now)
         matched = match(actor, parsed)
+        lock_new_companies([*matched.new, *(row for row, _ in matched.existing
+                                             if mode == "update")])
         new_ids = create_new(actor, matched.new, parsed.prepared, now,
                              _share(progress, 0, 80 if mode == "update" else 95))
         updated = update_existing(actor, matched.existing, now) if mode == "update" else 0

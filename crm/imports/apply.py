@@ -17,7 +17,7 @@ from crm.customers.write import created_changes
 from crm.imports import updates
 from crm.imports.rows import ValidRow
 from crm.search_terms import build_document, normalise_text
-from storage import bulk, search
+from storage import bulk, locks, search
 from storage.database import fetch_all, fetch_one
 from storage.models import Tag
 
@@ -77,6 +77,17 @@ def _by_name(table: str, norms: Sequence[str]) -> dict[str, int]:
                          f" ({', '.join('?' * len(chunk))}) order by id desc", tuple(chunk))
         found |= dict(rows)
     return found
+
+
+def lock_new_companies(rows: Iterable[ValidRow]) -> None:
+    """Take the lock adding a customer takes for a company not on file yet
+    (crm.customers.write), for every one the rows name, at once and before anything is
+    written: one being added in the chat meanwhile is then made once, not once on each side."""
+    if not locks.in_use():
+        return
+    wanted = {normalise_text(name) for row in rows if (name := row.record["company"])}
+    found = _by_name("company", list(wanted))
+    locks.each_one_at_a_time("company", [norm for norm in wanted if norm not in found])
 
 
 def _companies(rows: Sequence[ValidRow], now: dt.datetime) -> dict[str, int]:

@@ -36,6 +36,7 @@ from storage.backup.container import (
     write_payload,
 )
 from storage.backup.errors import BackupError
+from storage.backup.from_sqlite import check_fits
 from storage.backup.from_sqlite import restore_sqlite as from_sqlite_file
 from storage.backup.keys import ensure_backup_key, load_backup_key
 from storage.database import is_sqlite
@@ -269,6 +270,8 @@ def restore(path: Path, key: bytes, db: Database, *, work_dir: Path,
         write_payload(path, key, scratch, progress, (0, 60))
         if from_sqlite:
             _compare(path, manifest.row_counts, sqlite.check(scratch))
+        if moving:
+            check_fits(postgres.Server.of(db), scratch)
         if before_swap is not None:
             reader = sqlite.meta_value if from_sqlite else postgres.meta_value
             before_swap(lambda key: reader(scratch, key))

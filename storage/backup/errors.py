@@ -69,6 +69,19 @@ class BackupError(CodedError):
         "backup.move_schema": (
             "table {table} of this PostgreSQL database is missing from the SQLite backup"
         ),
+        "backup.move_too_long": (
+            "the SQLite backup cannot move to PostgreSQL: in table {table}, the record with "
+            "{key} {id} has a {column} of {length} characters, and PostgreSQL holds at most "
+            "{limit} there; shorten it on the SQLite installation (in the bot or with the crm "
+            "command), back up again and restore that backup here; nothing was changed"
+        ),
+        "backup.move_too_long_more": (
+            "the SQLite backup cannot move to PostgreSQL: in table {table}, the record with "
+            "{key} {id} has a {column} of {length} characters, and PostgreSQL holds at most "
+            "{limit} there (and {count} more too long: {others}); shorten them on the "
+            "SQLite installation (in the bot or with the crm command), back up again and "
+            "restore that backup here; nothing was changed"
+        ),
         "backup.busy": "another backup or restore is running; try again when it has finished",
         "backup.not_found": "no backup file {path}",
     }

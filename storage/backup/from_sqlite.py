@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
@@ -21,6 +22,7 @@ from storage.bulk import copy_text
 from storage.database import NUL
 
 _CHUNK = 5_000
+_NAMED = 10  # the values too long a refusal names beside the first
 
 
 def restore_sqlite(server: Server, source: Path, expected: dict[str, int]) -> None:
@@ -52,6 +54,90 @@ def restore_sqlite(server: Server, source: Path, expected: dict[str, int]) -> No
     finally:
         lite.close()
         conn.close()
+
+
+@dataclass(frozen=True)
+class TooLong:
+    """A SQLite value longer than its PostgreSQL column holds (SQLite ignores the length a
+    column declares: a value written around the services, or by an older version)."""
+
+    table: str
+    column: str
+    key: str  # the record's primary key column (``id`` but for a few tables) and value
+    id: object
+    length: int
+    limit: int
+
+
+def check_fits(server: Server, source: Path) -> None:
+    """Refuse the move, before anything is written, when a text of the SQLite file ``source``
+    is longer than its PostgreSQL column allows: PostgreSQL would stop the copy half way, with
+    its own words and no record named."""
+    found = too_long(server, source)
+    if not found:
+        return
+    first = found[0]
+    params = {"table": first.table, "column": first.column, "key": first.key,
+              "id": str(first.id), "length": first.length, "limit": first.limit}
+    if len(found) == 1:
+        raise BackupError("backup.move_too_long", **params)
+    others = ", ".join(f"{o.table}.{o.column} {o.key} {o.id}" for o in found[1:_NAMED])
+    raise BackupError("backup.move_too_long_more", **params, count=len(found) - 1,
+                      others=others + (", …" if len(found) > _NAMED else ""))
+
+
+def too_long(server: Server, source: Path) -> list[TooLong]:
+    """Every value of ``source`` too long for its PostgreSQL column, table by table."""
+    conn = server.connect()
+    try:
+        with conn.cursor() as cursor:
+            limits = _limits(cursor)
+    finally:
+        conn.close()
+    lite = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        return [found for table, (key, columns) in limits.items()
+                for found in _too_long_in(lite, table, key, columns)]
+    finally:
+        lite.close()
+
+
+def _limits(cursor) -> dict[str, tuple[str, dict[str, int]]]:
+    """Each table's primary key column and the length limit of each of its limited columns
+    (every table with one has a primary key of one column)."""
+    cursor.execute(
+        "select c.table_name, c.column_name, c.character_maximum_length, k.column_name"
+        " from information_schema.columns c join information_schema.table_constraints t"
+        " on t.table_schema = c.table_schema and t.table_name = c.table_name"
+        " and t.constraint_type = 'PRIMARY KEY' join information_schema.key_column_usage k"
+        " on k.constraint_schema = t.constraint_schema and k.constraint_name = t.constraint_name"
+        " where c.table_schema = 'public' and c.character_maximum_length is not null"
+        " and c.is_generated = 'NEVER' order by c.table_name, c.ordinal_position")
+    limits: dict[str, tuple[str, dict[str, int]]] = {}
+    for table, column, limit, key in cursor.fetchall():
+        limits.setdefault(table, (key, {}))[1][column] = limit
+    return limits
+
+
+def _too_long_in(lite: sqlite3.Connection, table: str, key: str,
+                 limits: dict[str, int]) -> list[TooLong]:
+    """The values of one table over their limits. Only a text of more bytes than the limit
+    can be over it (a character takes at least one), so SQLite picks the few candidates and
+    their characters are counted here, without the NUL characters the copy drops."""
+    present = {row[1] for row in lite.execute(f'pragma table_info("{table}")')}
+    columns = [column for column in limits if column in present]
+    if not columns or key not in present:
+        return []
+    wider = " or ".join(f'length(cast("{c}" as blob)) > {limits[c]}' for c in columns)
+    listed = ", ".join(f'"{c}"' for c in columns)
+    found = []
+    for key_value, *values in lite.execute(f'select "{key}", {listed} from "{table}"'
+                                           f' where {wider} order by "{key}"'):
+        for column, value in zip(columns, values, strict=True):
+            length = len(str(value).replace(NUL, "")) if value is not None else 0
+            if length > limits[column]:
+                found.append(TooLong(table, column, key, key_value, length, limits[column]))
+    return found
 
 
 def _drop_foreign_keys(cursor) -> list[tuple[str, str, str]]:

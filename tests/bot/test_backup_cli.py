@@ -206,6 +206,38 @@ def test_a_backup_the_configured_key_cannot_open_is_refused_before_anything_is_d
     assert "Newcomer" in staff_names(capsys)
 
 
+@pytest.mark.parametrize(("locale", "said"), [
+    ("en", "error: the SQLite backup cannot move to PostgreSQL: in table staff_user, the record"
+           " with id 1 has a name of 101 characters, and PostgreSQL holds at most 100 there;"
+           " shorten it on the SQLite installation (in the bot or with the crm command), back"
+           " up again and restore that backup here; nothing was changed\n"),
+    ("zh-CN", "错误：SQLite 备份无法迁移到 PostgreSQL：数据表 staff_user 中 id 为 1 的记录，"
+              "其 name 有 101 个字符，而 PostgreSQL 此处最多容纳 100 个；请您在原 SQLite 安装中"
+              "（通过机器人或 crm 命令）将其缩短，重新备份，再在这里恢复新的备份；未做任何更改\n")])
+def test_a_move_to_postgresql_names_a_value_too_long_for_it_and_changes_nothing(
+        capsys, monkeypatch, installation, tmp_path, locale: str, said: str) -> None:
+    if installation != "sqlite":
+        pytest.skip("a move from SQLite")
+    if not POSTGRES_URL:
+        pytest.skip(POSTGRES_SKIP)
+    lite = open_database(f"sqlite:///{tmp_path / 'data' / 'crm.db'}")
+    lite.execute_sql("update staff_user set name = ? where telegram_id = 100", ("B" * 101,))
+    lite.close()  # SQLite keeps it, whatever length the column declares
+    path = make_backup(capsys)
+    url = create_postgres_database("crm_cli_move")
+    try:
+        monkeypatch.setenv("CRM_DATABASE_URL", url)
+        assert main(["init"]) == 0
+        run(capsys, "user", "add", "101", "--role", "agent", "--name", "Newcomer")
+        monkeypatch.setenv("CRM_LOCALE", locale)
+        code, _, err = run(capsys, "restore", str(path), "--yes")
+        assert code == 1 and err == said
+        assert "Newcomer" in staff_names(capsys)
+        assert not list((tmp_path / "data" / "backups").glob("*-before-restore.crmbak"))
+    finally:
+        drop_postgres_database(url)
+
+
 # A backup made by hand counts as the last backup. ------------------------------------------
 
 

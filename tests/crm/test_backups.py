@@ -355,11 +355,12 @@ def test_an_older_sqlite_backup_is_not_moved_and_changes_nothing(settings, db,
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_a_row_postgresql_refuses_stops_the_move_and_changes_nothing(
+def test_a_value_too_long_for_postgresql_is_named_before_the_move_changes_anything(
         settings, db, sqlite_installation) -> None:
+    """SQLite keeps a text longer than its column's declared length; PostgreSQL stopped the
+    move half way with its own English words and no record named."""
     cast = make_cast()
     made_customer = customer(cast.manager, "张三")
-    # SQLite keeps text longer than its column's declared length; PostgreSQL refuses it
     sqlite_installation.execute_sql("update customer set name = ? where id = ?",
                                     ("张" * 101, made_customer.id))
     made = backups.create_backup(SYSTEM, now=T0)
@@ -367,8 +368,33 @@ def test_a_row_postgresql_refuses_stops_the_move_and_changes_nothing(
     users.add_user(SYSTEM, 777, "admin", "Still here")
     with pytest.raises(store.BackupError) as caught:
         backups.restore_backup(SYSTEM, made.backup.path)
-    assert caught.value.code == "backup.tool_failed" and "too long" in caught.value.params["reason"]
+    assert caught.value.code == "backup.move_too_long"
+    assert caught.value.params == {"table": "customer", "column": "name", "key": "id",
+                                   "id": str(made_customer.id), "length": 101, "limit": 100}
     assert users.identify(777).name == "Still here"
+    assert not list(Path(made.backup.path).parent.glob("*-before-restore.crmbak"))
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_every_value_too_long_for_postgresql_is_counted_and_the_first_few_named(
+        settings, db, sqlite_installation) -> None:
+    cast = make_cast()
+    first, second = customer(cast.manager, "张三"), customer(cast.manager, "李四")
+    sqlite_installation.execute_sql("update customer set name = ? where id = ?",
+                                    ("李" * 120, second.id))
+    sqlite_installation.execute_sql("update staff_user set timezone = ? where id = ?",
+                                    ("Asia/" + "x" * 60, cast.agent.user_id))
+    sqlite_installation.connection().execute(  # a NUL the move drops does not count
+        "update customer set name = ? where id = ?", ("张" * 100 + "\x00", first.id))
+    made = backups.create_backup(SYSTEM, now=T0)
+    bind(db)
+    with pytest.raises(store.BackupError) as caught:
+        backups.restore_backup(SYSTEM, made.backup.path)
+    assert caught.value.code == "backup.move_too_long_more"
+    assert caught.value.params == {
+        "table": "customer", "column": "name", "key": "id", "id": str(second.id),
+        "length": 120, "limit": 100, "count": 1,
+        "others": f"staff_user.timezone id {cast.agent.user_id}"}
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
