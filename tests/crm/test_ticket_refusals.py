@@ -109,13 +109,16 @@ def test_the_customers_refusals_read_as_sentences(cast) -> None:
     placed = service.reply_to_waiting(ALICE, "号码是 123", now=minutes(6))
     service.reply_to_ticket(cast.admin, waiting.id, "收到", now=minutes(7))
     kept = refusal(Conflict, lambda: service.take_back_reply(
-        ALICE, waiting.id, placed.message_id, "号码是 123", now=minutes(8)))
+        ALICE, waiting.id, placed.message_id, "号码是 123", written_at=placed.written_at,
+        now=minutes(8)))
     assert kept == f"{waiting.number} has moved on since these words were added to it," \
         " so they stay there"
     again = service.reply_to_waiting(ALICE, "另外想问保修", now=minutes(9))
-    service.take_back_reply(ALICE, waiting.id, again.message_id, "另外想问保修", now=minutes(10))
+    service.take_back_reply(ALICE, waiting.id, again.message_id, "另外想问保修",
+                            written_at=again.written_at, now=minutes(10))
     twice = refusal(Conflict, lambda: service.take_back_reply(
-        ALICE, waiting.id, again.message_id, "另外想问保修", now=minutes(11)))
+        ALICE, waiting.id, again.message_id, "另外想问保修", written_at=again.written_at,
+        now=minutes(11)))
     assert twice == f"these words were already taken off {waiting.number}; nothing changed"
 
     consent.record_customer_choice(Actor.system(), ticket.customer_id, ("telegram",), True,
