@@ -19,6 +19,7 @@ _DEFAULTS: dict[str, str] = {
     "user.not_found": "no staff user with Telegram id {telegram_id}",
     "user.not_named": "no staff member is called {name}",
     "user.ambiguous": "{name} could be any of {names}; give their Telegram id",
+    "user.with_id": "{name} ({telegram_id})",
     "user.last_admin": "the last active admin cannot lose the admin role",
     "user.last_admin_deactivate": "the last active admin cannot be deactivated; make someone"
                                   " else admin first",
@@ -167,6 +168,22 @@ _DEFAULTS: dict[str, str] = {
     "ticket.transition": "a ticket that is {current} cannot become {status}",
     "ticket.rating": "a rating is 1 to 5 stars",
     "ticket.not_resolved": "only a resolved ticket can be rated",
+    "ticket.already_rated": "{number} was already rated {stars}; nothing changed",
+    "ticket.reply_kept": "{number} has moved on since these words were added to it, so they"
+                         " stay there",
+    "ticket.reply_already_taken_back": "these words were already taken off {number};"
+                                       " nothing changed",
+    "portal.already_undone": "that was already undone; the marketing choices stay as they are",
+    # Parts of the refusals above: a status, who moved the ticket.
+    "ticket.status.new": "new",
+    "ticket.status.open": "open",
+    "ticket.status.waiting": "waiting for the customer",
+    "ticket.status.resolved": "resolved",
+    "ticket.status.closed": "closed",
+    "ticket.status.reopened": "reopened",
+    "ticket.by_you": "you",
+    "ticket.by_customer": "the customer",
+    "ticket.by_system": "the system",
     "service.too_many": "too many messages; please wait a minute (at most {limit} a minute)",
     "kb.not_found": "article not found",
     "reminder.when_unclear": "no time found in \"{text}\"; try e.g. tomorrow 15:00, in 2 hours",

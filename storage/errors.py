@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 
@@ -13,12 +14,7 @@ class CodedError(Exception):
     def __init__(self, code: str, **params: Any) -> None:
         self.code = code
         self.params = params
-        template = self.defaults.get(code, code)
-        try:
-            message = template.format(**{key: _listed(value) for key, value in params.items()})
-        except (KeyError, IndexError):
-            message = template
-        super().__init__(message)
+        super().__init__(_english(self.defaults, code, params))
 
     def kept(self) -> CodedError:
         """This error ready to be stored as an outcome: without the frames it was raised
@@ -30,12 +26,31 @@ class CodedError(Exception):
         return self
 
 
-def _listed(value: Any) -> Any:
-    """A tuple of names (the choices a refusal offers) as English lists them; interfaces list
-    them as the reader's language does (张伟、李娜)."""
-    if isinstance(value, tuple) and all(isinstance(item, str) for item in value):
-        return ", ".join(value)
+def _english(defaults: Mapping[str, str], code: str, params: Mapping[str, Any]) -> str:
+    """The English default of ``code`` with ``params`` inserted; the code itself when it has
+    none."""
+    template = defaults.get(code, code)
+    try:
+        return template.format(**{key: _listed(defaults, value) for key, value in params.items()})
+    except (KeyError, IndexError):
+        return template
+
+
+def _listed(defaults: Mapping[str, str], value: Any) -> Any:
+    """A parameter as English reads it: one that is itself a message (``{"code": ...,
+    "params": ...}``: a status, who acted) in its English words, a tuple of names or such
+    messages (the choices a refusal offers) listed; interfaces say them as the reader's
+    language does (张伟、李娜)."""
+    if _is_message(value):
+        return _english(defaults, value["code"], value.get("params") or {})
+    if isinstance(value, tuple) and all(isinstance(item, str) or _is_message(item)
+                                        for item in value):
+        return ", ".join(str(_listed(defaults, item)) for item in value)
     return value
+
+
+def _is_message(value: Any) -> bool:
+    return isinstance(value, Mapping) and isinstance(value.get("code"), str)
 
 
 class StorageError(CodedError):

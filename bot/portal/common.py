@@ -20,7 +20,8 @@ STEP_LIFETIME = dt.timedelta(hours=1)
 QUESTION = "portal_question"  # the words last searched for, to open a ticket with them
 UNPLACED = "portal_unplaced"  # words typed while several tickets wait: which one they answer
 FILE = "portal_file"  # (file, caption): a photo or file sent outside any ticket, to place
-ADDED = "portal_added"  # (ticket id, message id) → words added to a waiting ticket, to take back
+# (ticket id, message id, its stamp) → words added to a waiting ticket, to take back
+ADDED = "portal_added"
 # (words, ticket number, staff notices): words taken back off a ticket, whose staff notices
 # say which ticket they became once the customer opens one with them
 TAKEN = "portal_taken"

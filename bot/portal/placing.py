@@ -4,6 +4,8 @@ a thank-you after a resolution, a photo or file sent outside any ticket."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from telegram import Update
 
 from bot import session
@@ -27,6 +29,7 @@ from bot.portal.views import _sent_text, _ticket_buttons
 from bot.render import clip
 from crm import service
 
+_EPOCH = dt.datetime(1970, 1, 1)
 PLACES = 5  # open tickets offered for a photo or file sent outside any ticket
 
 
@@ -82,14 +85,15 @@ async def _to_waiting(update: Update, context: session.Context, text: str) -> bo
     locale = session.locale(context)
     placed = await session.db(context, service.reply_to_waiting, portal_user(update, context),
                               text)
-    if placed.ticket is not None and placed.message_id is not None:
-        ticket = placed.ticket
-        context.user_data[ADDED] = {(ticket.id, placed.message_id): text}  # the latest only
+    if placed.ticket is not None and placed.message_id is not None \
+            and placed.written_at is not None:
+        ticket, stamp = placed.ticket, _stamp(placed.written_at)
+        context.user_data[ADDED] = {(ticket.id, placed.message_id, stamp): text}  # the latest
         await update.effective_message.reply_text(
             t(locale, "portal.added_to_waiting", number=ticket.number, subject=ticket.subject),
             reply_markup=keyboard([
                 [(t(locale, "portal.button_new_question"), data("qm", ticket.id,
-                                                                placed.message_id))],
+                                                                placed.message_id, stamp))],
                 [(t(locale, "portal.button_view"), data("qt", ticket.id))]]))
         return True
     if not placed.waiting:
@@ -118,17 +122,17 @@ async def _placed(update: Update, context: session.Context, ticket_id: int) -> N
 
 
 async def _new_question(update: Update, context: session.Context, parts: list[str]) -> None:
-    """qm:<ticket>:<message> takes the words back off the ticket they were added to, qo
-    leaves them unplaced; either way they are a question, searched as one."""
+    """qm:<ticket>:<message>:<stamp> takes the words back off the ticket they were added
+    to, qo leaves them unplaced; either way they are a question, searched as one."""
     locale = session.locale(context)
-    ticket_id, message_id = _int(parts, 1), _int(parts, 2)
+    ticket_id, message_id, stamp = _int(parts, 1), _int(parts, 2), _int(parts, 3)
     if ticket_id is not None and message_id is not None:
         user = portal_user(update, context)
         ticket = await session.db(context, service.get_own_ticket, user, ticket_id)
         # Words from before a restart are gone: the ticket keeps them (crm says so).
-        text = context.user_data.get(ADDED, {}).get((ticket_id, message_id), "")
+        text = context.user_data.get(ADDED, {}).get((ticket_id, message_id, stamp), "")
         notices = await session.db(context, service.take_back_reply, user, ticket_id,
-                                   message_id, text)
+                                   message_id, text, written_at=_written_at(stamp))
         context.user_data.pop(ADDED, None)
         await _say(update, t(locale, "portal.taken_back", number=ticket.number))
         await correct_taken_back(context.application, notices, ticket.number)
@@ -140,6 +144,18 @@ async def _new_question(update: Update, context: session.Context, parts: list[st
         await _search(update, context, text)
     else:
         await _ask_for_words(update, context, None)
+
+
+def _stamp(at: dt.datetime) -> int:
+    """When a message was stored, in whole microseconds (a button's part): with its id, it
+    tells the message from a later one given the same id."""
+    return (at - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def _written_at(stamp: int | None) -> dt.datetime:
+    """The time a button's stamp stands for; a button without one (drawn before buttons
+    carried it) stands for no message now stored."""
+    return _EPOCH + dt.timedelta(microseconds=stamp or 0)
 
 
 async def _acknowledged(update: Update, context: session.Context, text: str) -> bool:

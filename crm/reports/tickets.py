@@ -4,7 +4,8 @@ service levels of their priority (crm.service.sla), with the average times. Reso
 times leave out the time a ticket waited for the customer, as the service-level clock does.
 
 A clock is "met" when the answer or resolution came by its due time, "breached" when it came
-later or is still missing after the due time; tickets still within their time count neither.
+later or is still missing after the due time (as of the period's end, or now while it lasts);
+tickets still within their time count neither.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ def _clocks(ctx: ReportContext) -> dict[str, tuple]:
     """Per priority, of the tickets opened in the period: count, first answers met, breached,
     their seconds and count, resolutions met, breached, their seconds and count."""
     start, end = ctx.time.bounds(ctx.period)
+    # Still missing past its due time is judged when the period ends (or now, while it
+    # lasts), so a period's figures do not change with the hour they are made.
+    as_of = min(ctx.now, end)
     clause, params = customer_filter(ctx.scope, "t.customer_id", "t.assignee_id")
     answered = seconds_between_sql("t.created_at", "t.first_responded_at")
     # The team's time only: waits for the customer paused the clock (crm.service.sla).
@@ -71,7 +75,7 @@ def _clocks(ctx: ReportContext) -> dict[str, tuple]:
         f" sum(case when {_DONE} then {resolved} end),"
         f" sum(case when {_DONE} then 1 else 0 end)"
         f" from ticket t where t.created_at >= ? and t.created_at < ?{clause}"
-        " group by t.priority", (ctx.now, ctx.now, start, end, *params))
+        " group by t.priority", (as_of, as_of, start, end, *params))
     return {row[0]: tuple(row[1:]) for row in rows}
 
 

@@ -25,6 +25,7 @@ from crm.service.tickets import (
     insert_ticket,
     load_row,
     messages_of,
+    status_stamps,
     view_of,
 )
 from crm.service.views import TicketSummary, TicketView
@@ -243,11 +244,12 @@ def _continue(row: tuple, text: str, message_id: int, now: dt.datetime) -> None:
     (again) and staff are told."""
     status = {"waiting": "open", "resolved": "reopened", "closed": "reopened"}.get(
         row[6], row[6])
+    stamps, stamp_params = status_stamps(status, now) if status != row[6] else ("", ())
     clock, clock_params = clock_moves(row, status, now)
     moved, moved_params = changed.status_moved(None, now) if status != row[6] else ("", ())
-    database.execute_sql(sql(f"update ticket set status = ?, updated_at = ?{clock}{moved}"
-                             " where id = ?"),
-                         (status, now, *clock_params, *moved_params, row[0]))
+    database.execute_sql(sql(f"update ticket set status = ?, updated_at = ?{stamps}{clock}"
+                             f"{moved} where id = ?"),
+                         (status, now, *stamp_params, *clock_params, *moved_params, row[0]))
     _notify_staff(row, CUSTOMER_REPLIED,
                   {"number": row[1], "subject": row[4], "text": text[:300] or "📎",
                    "ticket_id": row[0], "message_id": message_id}, now)
@@ -298,10 +300,12 @@ def rate_ticket(user: PortalUser, ticket_id: int, rating: int, *,
             raise Conflict("ticket.already_rated", number=row[1], stars="⭐" * row[15])
         moved, moved_params = changed.status_moved(None, now) if row[6] != "closed" \
             else ("", ())
+        # The rating closes a resolved ticket now; one closed already keeps when it was.
         database.execute_sql(sql(
-            "update ticket set rating = ?, rated_at = ?, status = 'closed',"
-            f" closed_at = coalesce(closed_at, ?), updated_at = ?{moved} where id = ?"),
-            (rating, now, now, now, *moved_params, ticket_id))
+            "update ticket set rating = ?, rated_at = ?, closed_at = case when status ="
+            " 'closed' then coalesce(closed_at, ?) else ? end, status = 'closed',"
+            f" updated_at = ?{moved} where id = ?"),
+            (rating, now, now, now, now, *moved_params, ticket_id))
         # whoever worked it hears how it went (a 1-star rating was only seen on the card)
         _notify_staff(row, "ticket.rated", {"number": row[1], "subject": row[4],
                                             "rating": rating, "stars": "⭐" * rating,

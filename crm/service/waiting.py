@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 
 from crm import audit
-from crm.clock import utcnow
+from crm.clock import as_datetime, utcnow
 from crm.errors import Conflict
 from crm.service import changed
 from crm.service.portal import (
@@ -32,12 +32,14 @@ TAKEN_BACK = "ticket.reply_taken_back"
 @dataclass(frozen=True)
 class FreeText:
     """Where words typed outside any ticket went: to the one ticket waiting for them (with
-    the message's id, to take it back), or nowhere yet when several wait (``waiting``: the
-    customer picks one); neither: no ticket waits, the words are a question as before."""
+    the message's id and when it was stored, to take it back), or nowhere yet when several
+    wait (``waiting``: the customer picks one); neither: no ticket waits, the words are a
+    question as before."""
 
     ticket: TicketView | None = None
     message_id: int | None = None
     waiting: tuple[TicketSummary, ...] = ()
+    written_at: dt.datetime | None = None
 
 
 def reply_to_waiting(user: PortalUser, text: str, *,
@@ -51,8 +53,8 @@ def reply_to_waiting(user: PortalUser, text: str, *,
             return FreeText(waiting=waiting if len(waiting) > 1 else ())
         ticket = customer_reply(user, waiting[0].id, text, now=now)
     # the reply just added: the customer's newest message on the ticket it returns
-    added = max(m.id for m in ticket.messages if m.author == "customer")
-    return FreeText(ticket=ticket, message_id=added)
+    added = max((m for m in ticket.messages if m.author == "customer"), key=lambda m: m.id)
+    return FreeText(ticket=ticket, message_id=added.id, written_at=added.created_at)
 
 
 def waiting_tickets(user: PortalUser) -> tuple[TicketSummary, ...]:
@@ -67,22 +69,24 @@ def waiting_tickets(user: PortalUser) -> tuple[TicketSummary, ...]:
 
 
 def take_back_reply(user: PortalUser, ticket_id: int, message_id: int, text: str, *,
-                    now: dt.datetime | None = None) -> tuple[SentNotice, ...]:
-    """The customer says ``text``, added to a waiting ticket as message ``message_id``, was a
-    new question: it leaves the ticket, which waits again as if it had never been written
-    (its resolution clock paused from then on). Only while nothing happened on the ticket
-    since; else it stays (Conflict), or was taken back already (a second press: Conflict,
-    saying so). The words are compared too: a message id can be given again once its
-    message is gone. Staff notices of the words not sent yet are withdrawn; the ones sent
-    are returned, for the bot to correct."""
+                    written_at: dt.datetime, now: dt.datetime | None = None
+                    ) -> tuple[SentNotice, ...]:
+    """The customer says ``text``, added to a waiting ticket as message ``message_id`` at
+    ``written_at`` (FreeText's), was a new question: it leaves the ticket, which waits again
+    as if it had never been written (its resolution clock paused from then on). Only while
+    nothing happened on the ticket since; else it stays (Conflict), or was taken back already
+    (a second press: Conflict, saying so). The words and the time are compared too: SQLite
+    gives a message id again once its message is gone, to a later message that may well say
+    the same. Staff notices of the words not sent yet are withdrawn; the ones sent are
+    returned, for the bot to correct."""
     now = now or utcnow()
     with database.atomic():
         row = _own_row(user, ticket_id)
         last = fetch_one("select id, author, body, created_at from ticket_message"
                          " where ticket_id = ? order by created_at desc, id desc limit 1",
                          (ticket_id,))
-        if last is None or (last[0], last[1], last[2]) != (message_id, "customer", text) \
-                or row[6] != "open":
+        if last is None or row[6] != "open" or (last[0], last[1], last[2], as_datetime(
+                last[3])) != (message_id, "customer", text, written_at):
             if _taken_back_before(row[2], ticket_id, message_id):
                 raise Conflict("ticket.reply_already_taken_back", number=row[1])
             raise Conflict("ticket.reply_kept", number=row[1])

@@ -12,7 +12,7 @@ from crm import customers, reminders, service
 from crm.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from crm.sales.outbox import pending_for
 from crm.service import PortalUser
-from storage.database import fetch_all, fetch_one
+from storage.database import fetch_all, fetch_one, is_sqlite
 from tests.crm.cast import customer, make_cast
 
 NOW = dt.datetime(2026, 12, 7, 2, 0)
@@ -328,9 +328,10 @@ def test_words_taken_back_as_a_new_question_leave_the_clock_as_if_never_written(
     service.reply_to_ticket(cast.admin, ticket.id, "请提供发票号", now=minutes(10))
     placed = service.reply_to_waiting(ALICE, "另外想问一下保修", now=minutes(70))
     with pytest.raises(Conflict):  # other words than those added: nothing to take back
-        service.take_back_reply(ALICE, ticket.id, placed.message_id, "号码", now=minutes(71))
+        service.take_back_reply(ALICE, ticket.id, placed.message_id, "号码",
+                                written_at=minutes(70), now=minutes(71))
     service.take_back_reply(ALICE, ticket.id, placed.message_id, "另外想问一下保修",
-                            now=minutes(71))
+                            written_at=placed.written_at, now=minutes(71))
     back = service.get_ticket(cast.admin, ticket.id)
     assert back.status == "waiting" and [m.body for m in back.messages] == ["请提供发票号"]
     service.customer_reply(ALICE, ticket.id, "号码是 123", now=minutes(130))
@@ -339,7 +340,30 @@ def test_words_taken_back_as_a_new_question_leave_the_clock_as_if_never_written(
         minutes(3 * 1440 + 120)
     with pytest.raises(NotFound):  # someone else's ticket
         service.take_back_reply(BOB, ticket.id, placed.message_id, "号码是 123",
-                                now=minutes(131))
+                                written_at=minutes(130), now=minutes(131))
     with pytest.raises(Conflict):  # a later reply, even one given the same id, stays
         service.take_back_reply(ALICE, ticket.id, placed.message_id, "另外想问一下保修",
-                                now=minutes(131))
+                                written_at=placed.written_at, now=minutes(131))
+
+
+def test_a_take_back_of_words_whose_id_a_later_message_got_refuses_as_already_gone(
+        cast, db: peewee.Database) -> None:
+    ticket = service.open_customer_ticket(ALICE, "发票", now=NOW)
+    service.reply_to_ticket(cast.admin, ticket.id, "请提供发票号", now=minutes(10))
+    first = service.reply_to_waiting(ALICE, "好的，明天下午可以", now=minutes(20))
+    service.take_back_reply(ALICE, ticket.id, first.message_id, "好的，明天下午可以",
+                            written_at=first.written_at, now=minutes(21))
+    # She writes the same again: SQLite gives the new message the id the old one had.
+    second = service.reply_to_waiting(ALICE, "好的，明天下午可以", now=minutes(30))
+    if is_sqlite(db):
+        assert second.message_id == first.message_id
+    with pytest.raises(Conflict) as caught:  # the first words' button, pressed again
+        service.take_back_reply(ALICE, ticket.id, first.message_id, "好的，明天下午可以",
+                                written_at=first.written_at, now=minutes(31))
+    assert caught.value.code == "ticket.reply_already_taken_back"
+    after = service.get_ticket(cast.admin, ticket.id)
+    assert after.status == "open" and after.messages[-1].created_at == minutes(30)
+    # The second words' own button still takes them back.
+    service.take_back_reply(ALICE, ticket.id, second.message_id, "好的，明天下午可以",
+                            written_at=second.written_at, now=minutes(32))
+    assert service.get_ticket(cast.admin, ticket.id).status == "waiting"

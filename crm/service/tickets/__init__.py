@@ -46,6 +46,7 @@ from crm.service.tickets.records import (
     insert_ticket,
     load_row,
     messages_of,
+    status_stamps,
     view_of,
 )
 
@@ -55,6 +56,6 @@ __all__ = [
     "checked_priority", "checked_subject", "clock_moves", "customer_tickets", "find_ticket",
     "get_ticket", "insert_ticket", "is_ticket_number", "list_tickets", "load_row",
     "messages_of", "open_ticket", "reply_to_ticket", "set_ticket_priority",
-    "set_ticket_status", "ticket_as_seen", "ticket_customer", "ticket_to_answer", "view_of",
-    "visible_tickets_clause",
+    "set_ticket_status", "status_stamps", "ticket_as_seen", "ticket_customer",
+    "ticket_to_answer", "view_of", "visible_tickets_clause",
 ]

@@ -29,6 +29,7 @@ from crm.service.tickets.records import (
     checked_subject,
     clock_moves,
     insert_ticket,
+    status_stamps,
     view_of,
 )
 from crm.service.views import TicketView
@@ -137,12 +138,12 @@ def set_ticket_status(actor: Actor, ticket_id: int, status: str, *,
         if status not in TRANSITIONS.get(row[6], set()):
             raise ValidationError("ticket.transition", field="status", current=row[6],
                                   status=status)  # worded for the reader by bot.i18n
-        stamps = {"resolved": ", resolved_at = ?", "closed": ", closed_at = ?"}.get(status, "")
+        stamps, stamp_params = status_stamps(status, now)
         clock, clock_params = clock_moves(row, status, now)
         moved, moved_params = changed.status_moved(actor, now)
         _change(actor, ticket_id, "ticket.status", {"status": [row[6], status]},
                 "status = ?" + stamps + clock + moved,
-                ((status, now) if stamps else (status,)) + clock_params + moved_params, now)
+                (status, *stamp_params, *clock_params, *moved_params), now)
         if _customer_hears(row[6], status):
             add_message(ticket_id, "system", status, now, relay=row[20] is not None)
         _tell_assignee_of_status(actor, row, status, now)

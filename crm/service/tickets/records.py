@@ -67,6 +67,19 @@ def clock_moves(row: tuple, status: str, now: dt.datetime) -> tuple[str, tuple]:
     return "", ()
 
 
+def status_stamps(status: str, now: dt.datetime) -> tuple[str, tuple]:
+    """The SQL assignments (", col = ?", params) that stamp when a ticket was resolved or
+    closed, each such move at its own time; a reopened ticket is neither any more, so its
+    earlier stamps go (a later close or rating stamps its own)."""
+    if status == "resolved":
+        return ", resolved_at = ?", (now,)
+    if status == "closed":
+        return ", closed_at = ?", (now,)
+    if status == "reopened":
+        return ", resolved_at = null, closed_at = null", ()
+    return "", ()
+
+
 def messages_of(ticket_id: int, *, internal: bool) -> tuple[TicketMessageView, ...]:
     """A ticket's messages, oldest first; internal notes only when asked."""
     return tuple(TicketMessageView(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6],
