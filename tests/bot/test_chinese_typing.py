@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import peewee
 import pytest
 
-from crm import users
+from crm import customers, users
 from crm.actors import Actor
 from storage.database import fetch_one
 from tests.crm.cast import customer
@@ -98,3 +98,27 @@ def test_a_new_customer_in_one_line_as_chinese_writes_it(chat, agent, typed, sho
     for part in shown:
         assert part in card
     assert fetch_one("select count(*) from customer_tag")[0] == tags
+
+
+@pytest.mark.parametrize(("typed", "born"), [("90年3月5号", "1990-03-05"),
+                                             ("90年3月5日", "1990-03-05"),
+                                             ("1990年3月5号", "1990-03-05"),
+                                             ("05年3月5号", "2005-03-05")])
+def test_a_birthday_typed_with_a_short_year_is_saved(chat, agent, typed, born) -> None:
+    made = customer(agent, "王小明")
+    chat.press(AGENT, f"ed:{made.id}")
+    chat.press(AGENT, f"ef:{made.id}:birthday")
+    [saved] = texts(chat.send(AGENT, typed))
+    assert "已保存" in saved
+    assert customers.get_customer(agent, made.id).birthday.isoformat() == born
+
+
+def test_a_birthday_whose_year_cannot_be_told_is_refused_saying_why(chat, agent) -> None:
+    made = customer(agent, "王小明")
+    chat.press(AGENT, f"ed:{made.id}")
+    chat.press(AGENT, f"ef:{made.id}:birthday")
+    [refused] = texts(chat.send(AGENT, "5/3/90"))
+    assert refused.startswith("生日：") and "5/3/90 的年份只有两位" in refused
+    [saved] = texts(chat.send(AGENT, "90年3月5号"))  # the question stayed: answered again
+    assert "已保存" in saved
+    assert customers.get_customer(agent, made.id).birthday.isoformat() == "1990-03-05"
