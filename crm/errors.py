@@ -56,7 +56,7 @@ _DEFAULTS: dict[str, str] = {
     "validation.email": "{value} is not a valid e-mail address",
     "validation.date": "{value} is not a date; write it like 1990-03-07",
     "validation.date_short_year": "in {value} the year has two digits, so which number is the"
-                                  " year is not clear; write it like 1990-03-05 or 90年3月5日",
+                                  " year is not clear; write the year in full, e.g. 1990-03-05",
     "validation.birthday_future": "{value} is in the future",
     "validation.birthday_too_old": "{value} is before 1900",
     "validation.birthday_age": "{value} looks like an age, not a birthday",
