@@ -173,6 +173,7 @@ _DEFAULTS: dict[str, str] = {
     "kb.not_found": "article not found",
     "reminder.when_unclear": "no time found in \"{text}\"; try e.g. tomorrow 15:00, in 2 hours",
     "reminder.when_invalid": "that date does not exist",
+    "reminder.when_dotted_invalid": "{text} where the time goes is no time of day",
     "reminder.when_past": "that time has already passed",
     "reminder.when_too_far": "that is more than five years ahead",
     "reminder.text_required": "say what to be reminded of",

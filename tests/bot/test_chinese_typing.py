@@ -12,7 +12,7 @@ import pytest
 
 from crm import customers, users
 from crm.actors import Actor
-from storage.database import fetch_one
+from storage.database import fetch_all, fetch_one
 from tests.crm.cast import customer
 
 AGENT = 8301
@@ -70,6 +70,23 @@ def test_a_time_typed_with_a_dot_is_the_reminders_time(chat, agent, typed) -> No
     assert "30 给" not in confirm and "30给" not in confirm  # the time left out of the text
 
 
+def test_a_reminder_at_a_dotted_time_keeps_its_words_as_typed(chat, agent) -> None:
+    [confirm] = chat.send(AGENT, "/remind 明天 8.30 报价 两份 给 王总")
+    assert "\n报价 两份 给 王总\n" in confirm.text
+    chat.press(AGENT, confirm.button("保存"))
+    [(text, due_at)] = fetch_all("select text, due_at from reminder")
+    due = dt.datetime.combine(tomorrow(), dt.time(8, 30), SHANGHAI).astimezone(dt.UTC)
+    assert text == "报价 两份 给 王总" and str(due_at).startswith(f"{due:%Y-%m-%d %H:%M}")
+
+
+def test_a_figure_where_the_time_goes_that_is_no_time_is_refused(chat, agent) -> None:
+    [refused] = texts(chat.send(AGENT, "/remind 明天 8.75 报价"))
+    assert "“8.75”不是有效的时刻" in refused and "8点45" in refused
+    [confirm] = texts(chat.send(AGENT, "/remind 明天 8.45 报价"))
+    assert f"{tomorrow():%Y-%m-%d} 08:45" in confirm and "\n报价\n" in confirm
+    assert fetch_one("select count(*) from reminder")[0] == 0  # not until saved
+
+
 def test_a_full_width_slash_cancels_a_conversation(chat, agent) -> None:
     chat.send(AGENT, "/new")
     [cancelled] = texts(chat.send(AGENT, "／cancel"))
@@ -79,7 +96,7 @@ def test_a_full_width_slash_cancels_a_conversation(chat, agent) -> None:
 
 def test_a_reminder_said_by_voice_is_read_at_the_hour_said(chat, agent) -> None:
     [confirm] = texts(chat.send(AGENT, "/remind 明天 上午 10 点 给 张伟 打 电话"))
-    assert f"{tomorrow():%Y-%m-%d} 10:00" in confirm and "给张伟打电话" in confirm
+    assert f"{tomorrow():%Y-%m-%d} 10:00" in confirm and "\n给 张伟 打 电话\n" in confirm
     chat.send(AGENT, "/cancel")
     [confirm] = texts(chat.send(AGENT, "/remind 明天3点 回电"))  # not at three in the night
     assert f"{tomorrow():%Y-%m-%d} 15:00" in confirm

@@ -75,7 +75,7 @@ def test_natural_dates_are_read_in_the_users_zone(words, expected, rest) -> None
 @pytest.mark.parametrize(("words", "expected", "rest"), [
     # voice input's spaces between words and after numbers
     ("明天上午 10 点 开会", (2026, 11, 27, 10, 0), "开会"),
-    ("明天 下午 3 点 半 给 张伟 打 电话", (2026, 11, 27, 15, 30), "给张伟打电话"),
+    ("明天 下午 3 点 半 给 张伟 打 电话", (2026, 11, 27, 15, 30), "给 张伟 打 电话"),
     ("明天 10 点 15 分 开会", (2026, 11, 27, 10, 15), "开会"),
     ("3 天 后 回访", (2026, 11, 29, 9, 0), "回访"),
     ("明天3点 5个样品", (2026, 11, 27, 15, 0), "5个样品"),  # not 3:05
@@ -110,6 +110,8 @@ def test_chinese_as_people_say_it_is_read(words, expected, rest) -> None:
     ("明天 8.30 给张伟打电话", (11, 27, 8, 30), "给张伟打电话"),
     ("明天8.30给张伟打电话", (11, 27, 8, 30), "给张伟打电话"),
     ("明天 8。30 开会", (11, 27, 8, 30), "开会"),
+    ("明天 8.30 报价", (11, 27, 8, 30), "报价"),
+    ("明天 8.30 报价 A 款 两份", (11, 27, 8, 30), "报价 A 款 两份"),  # the words as typed
     ("周五上午9.45 拜访", (11, 27, 9, 45), "拜访"),
     ("明天 3.30 回电", (11, 27, 15, 30), "回电"),  # as 明天3点: the afternoon
     ("8。30 开会", (11, 27, 8, 30), "开会"),  # a full stop is no date: the time, anywhere
@@ -122,14 +124,31 @@ def test_a_time_typed_with_a_dot_is_read_as_the_time(words, expected, rest) -> N
 
 @pytest.mark.parametrize(("words", "rest"), [
     ("明天 1.50万的单子", "1.50万的单子"),
-    ("明天 8.75 报价", "8.75报价"),
-    ("明天 2.5 版本上线", "2.5版本上线"),
+    ("明天 2.5 版本上线", "2.5 版本上线"),  # its space kept: the words are the user's
+    ("明天 1.50万 报价", "1.50万 报价"),
     ("明天 报价 12.30元", "报价 12.30元"),
 ])
 def test_a_figure_after_a_day_is_no_time(words, rest) -> None:
     found = parse_when(words, NOW)
     assert found.moment == dt.datetime(2026, 11, 27, 9, 0, tzinfo=SHANGHAI)
     assert found.rest == rest
+
+
+@pytest.mark.parametrize(("words", "figure"), [
+    ("明天 8.75 报价", "8.75"), ("明天8.75报价", "8.75"), ("下午3.75 开会", "3.75"),
+    ("明天 25.30 报价", "25.30"),
+])
+def test_a_dotted_figure_where_the_time_goes_that_is_no_time_is_refused(words, figure) -> None:
+    with pytest.raises(ValidationError) as caught:  # a slip for 8:45? not 9:00 with 8.75 kept
+        parse_when(words, NOW)
+    assert (caught.value.code, caught.value.params["text"]) == (
+        "reminder.when_dotted_invalid", figure)
+
+
+def test_a_note_naming_a_day_before_such_a_figure_still_offers_that_day() -> None:
+    found = find_when("客户说明天 8.75 报价", NOW)
+    assert found is not None and found.moment == dt.datetime(2026, 11, 27, 9, 0,
+                                                             tzinfo=SHANGHAI)
 
 
 def test_a_dotted_figure_alone_stays_a_date() -> None:
