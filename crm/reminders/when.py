@@ -58,7 +58,8 @@ _DATE = re.compile(rf"^(?:(\d{{4}}|今|明|后)年)?{_NUM}月{_NUM}[日号]?")
 # a building, line or gate (3号楼, 2号线)
 _MONTH_DAY = re.compile(rf"^(下个?月|本月|这个?月)?{_NUM}[日号](?![楼线门栋室座库仓])")
 _YEARS_FROM_NOW = {"今": 0, "明": 1, "后": 2}
-_ISO_DATE = re.compile(r"^(?:(\d{4})[-/.])?(\d{1,2})[-/.](\d{1,2})(?!\d)")
+# 1.5 is the 5th of January, but 1.5万 an amount (see _DOTTED_CLOCK)
+_ISO_DATE = re.compile(r"^(?:(\d{4})[-/.])?(\d{1,2})[-/.](\d{1,2})(?![\d%‰万千百亿元块角wWkK])")
 _PERIOD = re.compile(r"^(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上)")
 # 3点, 3点半, 3点15, 15:30; voice input's spaces too (3 点 半, 10 点 15 分), where minutes
 # after a space must say 分, so "3点 5个样品" keeps its five samples.
@@ -132,18 +133,20 @@ def _is_day_offset(unit: str, amount: float) -> bool:
     return (unit in ("days", "weeks") and amount == int(amount)) or unit in ("months", "years")
 
 
-def _parse_chinese(text: str, now: dt.datetime, *, strict: bool = False) -> When | None:
+def _parse_chinese(text: str, now: dt.datetime, *, strict: bool = False,
+                   daily: bool = False) -> When | None:
     """The moment Chinese words at the start of ``text`` name; ``strict`` (a time being set,
-    not a note searched) refuses a dotted figure where the time goes that is no time."""
+    not a note searched) refuses a dotted figure where the time goes that is no time, and
+    ``daily`` (after 每天, which said the day) reads 8.30 as the time, not the 30th of August."""
     relative = _RELATIVE.match(text)
     if relative:
         offset = _relative(relative)
         if not _is_day_offset(*offset):
             return When(_add(now, *offset), text[relative.end():].strip())
-    day, rest = _chinese_day(text, now)
+    day, rest = (None, text) if daily and _DOTTED_CLOCK.match(text) else _chinese_day(text, now)
     period, rest = _chinese_period(rest.lstrip(), text[:len(text) - len(rest)])
-    clock, rest = _chinese_clock(rest.lstrip(), after_day=day is not None or period is not None,
-                                 strict=strict)
+    clock, rest = _chinese_clock(rest.lstrip(), after_day=daily or day is not None
+                                 or period is not None, strict=strict)
     if day is None and period is None and clock is None:
         return None
     hour, minute = clock if clock else (_PERIODS.get(period or "", DEFAULT_HOUR), 0)
@@ -397,8 +400,8 @@ def _parse_repeating(text: str, now: dt.datetime) -> When | None:
         if not match:
             continue
         rest = text[match.end():].strip()
-        found = (_parse_chinese(rest, now, strict=True) or _parse_english(rest, now)
-                 if rest else None)
+        found = (_parse_chinese(rest, now, strict=True, daily=repeat == "daily")
+                 or _parse_english(rest, now) if rest else None)
         if found is None:  # "每天 打卡": at the default hour, from the next one to come
             found = When(follow_up_moment(0 if now.hour < DEFAULT_HOUR else 1, now), rest)
         return When(found.moment, found.rest, repeat)

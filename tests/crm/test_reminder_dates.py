@@ -136,7 +136,7 @@ def test_a_figure_after_a_day_is_no_time(words, rest) -> None:
 
 @pytest.mark.parametrize(("words", "figure"), [
     ("明天 8.75 报价", "8.75"), ("明天8.75报价", "8.75"), ("下午3.75 开会", "3.75"),
-    ("明天 25.30 报价", "25.30"),
+    ("明天 25.30 报价", "25.30"), ("每天 8.75 打卡", "8.75"),
 ])
 def test_a_dotted_figure_where_the_time_goes_that_is_no_time_is_refused(words, figure) -> None:
     with pytest.raises(ValidationError) as caught:  # a slip for 8:45? not 9:00 with 8.75 kept
@@ -154,6 +154,12 @@ def test_a_note_naming_a_day_before_such_a_figure_still_offers_that_day() -> Non
 def test_a_dotted_figure_alone_stays_a_date() -> None:
     found = parse_when("8.30 交货", NOW)  # the 30th of August, as 8.30 is written on orders
     assert (found.moment.month, found.moment.day, found.moment.hour) == (8, 30, 9)
+
+
+def test_an_amount_alone_is_no_date() -> None:
+    with pytest.raises(ValidationError) as caught:  # was the 5th of January
+        parse_when("1.5万 的单子", NOW)
+    assert caught.value.code == "reminder.when_unclear"
 
 
 def test_a_numbered_building_is_no_day() -> None:
@@ -342,6 +348,9 @@ def test_a_period_named_in_chinese_is_its_first_or_last_day(words, expected, res
     ("每个星期五 交周报", (11, 27, 9, 0), "交周报", "weekly"),
     ("每天下午5点 写日报", (11, 26, 17, 0), "写日报", "daily"),
     ("每天 打卡", (11, 27, 9, 0), "打卡", "daily"),  # 9:00 has passed today
+    ("每天 8.30 打卡", (11, 27, 8, 30), "打卡", "daily"),  # 每天 said the day: not 30 August
+    ("每天 18.30 写 日报", (11, 26, 18, 30), "写 日报", "daily"),
+    ("每天 1.5万 目标", (11, 27, 9, 0), "1.5万 目标", "daily"),  # an amount, not 5 January
     ("every monday 9am team call", (11, 30, 9, 0), "team call", "weekly"),
     ("every day 6pm daily report", (11, 26, 18, 0), "daily report", "daily"),
 ])
