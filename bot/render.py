@@ -275,10 +275,10 @@ def is_cut(entry: TimelineEntry) -> bool:
 
 
 def timeline_entry_text(locale: str, name: str, entry: TimelineEntry, timezone: str) -> str:
-    """One timeline entry, its summary whole."""
-    return "\n".join([t(locale, "timeline.title", name=name),
-                      _entry_heading(locale, entry, timezone),
-                      html.escape(entry.summary or "")])
+    """One timeline entry, its summary whole, indented line by line as the timeline shows it."""
+    lines = [t(locale, "timeline.title", name=name), _entry_heading(locale, entry, timezone)]
+    summary = _indented(html.escape(entry.summary or ""))
+    return "\n".join([*lines, summary] if summary else lines)
 
 
 def _entry_heading(locale: str, entry: TimelineEntry, timezone: str) -> str:

@@ -56,6 +56,8 @@ _DEFAULTS: dict[str, str] = {
     "validation.phone_extension": "{value} has an extension, which a phone number cannot keep",
     "validation.email": "{value} is not a valid e-mail address",
     "validation.date": "{value} is not a date; write it like 1990-03-07",
+    "validation.date_short_year": "in {value} the year has two digits, so which number is the"
+                                  " year is not clear; write the year in full, e.g. 1990-03-05",
     "validation.birthday_future": "{value} is in the future",
     "validation.birthday_too_old": "{value} is before 1900",
     "validation.birthday_age": "{value} looks like an age, not a birthday",
@@ -188,6 +190,7 @@ _DEFAULTS: dict[str, str] = {
     "kb.not_found": "article not found",
     "reminder.when_unclear": "no time found in \"{text}\"; try e.g. tomorrow 15:00, in 2 hours",
     "reminder.when_invalid": "that date does not exist",
+    "reminder.when_dotted_invalid": "{text} where the time goes is no time of day",
     "reminder.when_past": "that time has already passed",
     "reminder.when_too_far": "that is more than five years ahead",
     "reminder.text_required": "say what to be reminded of",

@@ -38,6 +38,10 @@ _DATE_PATTERNS = (
     re.compile(r"(\d{4})()(\d{2})(\d{2})"),
     re.compile(r"(\d{4})年()(\d{1,2})月(\d{1,2})[日号]?"),
 )
+# A birth date with the year in two digits before 年, as people write their own: 90年3月5日.
+_SHORT_YEAR_DATE = re.compile(r"(\d{2})年(\d{1,2})月(\d{1,2})[日号]?")
+# 90-3-5, 5/3/90, 05.03.05: a two-digit year without 年, so any of the numbers could be it.
+_SHORT_YEAR_NUMBERS = re.compile(r"\d{1,2}([-/.])\d{1,2}\1\d{1,2}")
 # English dates with the month's name: 7 March 1990, March 7, 1990, 7-Mar-1990, Mar 7th 1990.
 _MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august",
                 "september", "october", "november", "december")
@@ -198,6 +202,35 @@ def parse_date(text: str, *, field: str) -> dt.date:
         if found is not None:
             return found
     # said back as it was typed: "April 31 1983", not "April311983"
+    raise ValidationError("validation.date", field=field, value=typed)
+
+
+def parse_birthday(text: str, today: dt.date, *, field: str = "birthday") -> dt.date:
+    """A birth date as ``parse_date`` reads it, or with its year in two digits before 年
+    (90年3月5号): the latest such year that makes it a day already come (1990; 05年 2005)."""
+    typed = " ".join(_clean(text).split())
+    cleaned = typed.replace(" ", "")
+    match = _SHORT_YEAR_DATE.fullmatch(cleaned)
+    if match:
+        return _latest_past_day(int(match[1]), int(match[2]), int(match[3]), today,
+                                field=field, typed=typed)
+    if _SHORT_YEAR_NUMBERS.fullmatch(cleaned):
+        raise ValidationError("validation.date_short_year", field=field, value=typed)
+    return parse_date(text, field=field)
+
+
+def _latest_past_day(year: int, month: int, day: int, today: dt.date, *, field: str,
+                     typed: str) -> dt.date:
+    """The latest day ``month``/``day`` of a year ending in ``year`` (two digits) that is not
+    after ``today``: a date of birth is never to come."""
+    latest = today.year - (today.year - year) % 100
+    for candidate in (latest, latest - 100):
+        try:
+            found = dt.date(candidate, month, day)
+        except ValueError:
+            break
+        if found <= today:
+            return found
     raise ValidationError("validation.date", field=field, value=typed)
 
 

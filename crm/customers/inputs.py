@@ -111,13 +111,13 @@ def optional_text(value: str | None, *, field: str, max_length: int = TEXT_MAX) 
 def birthday(value: str | dt.date | None, today: dt.date) -> dt.date | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    parsed = value if isinstance(value, dt.date) else _birth_date(value)
+    parsed = value if isinstance(value, dt.date) else _birth_date(value, today)
     return validation.check_birthday(parsed, today)
 
 
-def _birth_date(text: str) -> dt.date:
+def _birth_date(text: str, today: dt.date) -> dt.date:
     try:
-        return validation.parse_date(text, field="birthday")
+        return validation.parse_birthday(text, today)
     except ValidationError:
         if validation.is_age(text):  # 35 or 35岁 where the date of birth goes
             raise ValidationError("validation.birthday_age", field="birthday",

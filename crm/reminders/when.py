@@ -58,7 +58,8 @@ _DATE = re.compile(rf"^(?:(\d{{4}}|今|明|后)年)?{_NUM}月{_NUM}[日号]?")
 # a building, line or gate (3号楼, 2号线)
 _MONTH_DAY = re.compile(rf"^(下个?月|本月|这个?月)?{_NUM}[日号](?![楼线门栋室座库仓])")
 _YEARS_FROM_NOW = {"今": 0, "明": 1, "后": 2}
-_ISO_DATE = re.compile(r"^(?:(\d{4})[-/.])?(\d{1,2})[-/.](\d{1,2})(?!\d)")
+# 1.5 is the 5th of January, but 1.5万 an amount (see _DOTTED_CLOCK)
+_ISO_DATE = re.compile(r"^(?:(\d{4})[-/.])?(\d{1,2})[-/.](\d{1,2})(?![\d%‰万千百亿元块角wWkK])")
 _PERIOD = re.compile(r"^(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上)")
 # 3点, 3点半, 3点15, 15:30; voice input's spaces too (3 点 半, 10 点 15 分), where minutes
 # after a space must say 分, so "3点 5个样品" keeps its five samples.
@@ -132,15 +133,20 @@ def _is_day_offset(unit: str, amount: float) -> bool:
     return (unit in ("days", "weeks") and amount == int(amount)) or unit in ("months", "years")
 
 
-def _parse_chinese(text: str, now: dt.datetime) -> When | None:
+def _parse_chinese(text: str, now: dt.datetime, *, strict: bool = False,
+                   daily: bool = False) -> When | None:
+    """The moment Chinese words at the start of ``text`` name; ``strict`` (a time being set,
+    not a note searched) refuses a dotted figure where the time goes that is no time, and
+    ``daily`` (after 每天, which said the day) reads 8.30 as the time, not the 30th of August."""
     relative = _RELATIVE.match(text)
     if relative:
         offset = _relative(relative)
         if not _is_day_offset(*offset):
             return When(_add(now, *offset), text[relative.end():].strip())
-    day, rest = _chinese_day(text, now)
+    day, rest = (None, text) if daily and _DOTTED_CLOCK.match(text) else _chinese_day(text, now)
     period, rest = _chinese_period(rest.lstrip(), text[:len(text) - len(rest)])
-    clock, rest = _chinese_clock(rest.lstrip(), after_day=day is not None or period is not None)
+    clock, rest = _chinese_clock(rest.lstrip(), after_day=daily or day is not None
+                                 or period is not None, strict=strict)
     if day is None and period is None and clock is None:
         return None
     hour, minute = clock if clock else (_PERIODS.get(period or "", DEFAULT_HOUR), 0)
@@ -249,10 +255,11 @@ def _chinese_period(text: str, consumed: str) -> tuple[str | None, str]:
     return None, text
 
 
-def _chinese_clock(text: str, *, after_day: bool) -> tuple[tuple[int, int] | None, str]:
+def _chinese_clock(text: str, *, after_day: bool,
+                   strict: bool = False) -> tuple[tuple[int, int] | None, str]:
     match = _CLOCK.match(text)
     if not match:
-        return _dotted_clock(text, after_day=after_day)
+        return _dotted_clock(text, after_day=after_day, strict=strict)
     hour = chinese_number(match.group(1))
     fraction, minutes = match.group(2), match.group(3) or match.group(4)
     minute = {"半": 30, "一刻": 15, "三刻": 45}.get(fraction or "", 0)
@@ -261,13 +268,19 @@ def _chinese_clock(text: str, *, after_day: bool) -> tuple[tuple[int, int] | Non
     return (hour, minute), text[match.end():]
 
 
-def _dotted_clock(text: str, *, after_day: bool) -> tuple[tuple[int, int] | None, str]:
-    """8.30 after a day or a part of the day, or 8。30 anywhere: 8:30 (see ``_DOTTED_CLOCK``)."""
+def _dotted_clock(text: str, *, after_day: bool,
+                  strict: bool = False) -> tuple[tuple[int, int] | None, str]:
+    """8.30 after a day or a part of the day, or 8。30 anywhere: 8:30 (see ``_DOTTED_CLOCK``).
+    明天 8.75 is no time: ``strict`` refuses it, as a slip for 8:45 or 8:57 would otherwise be
+    kept at 9:00 with the figure in the text; a note searched for a time passes it by."""
     match = _DOTTED_CLOCK.match(text)
     if not match or not (after_day or match.group(2) == "。"):
         return None, text
     hour, minute = int(match.group(1)), int(match.group(3))
-    if hour > 23 or minute > 59:  # 明天 8.75: a figure, not a time
+    if hour > 23 or minute > 59:
+        if strict:
+            raise ValidationError("reminder.when_dotted_invalid", field="when",
+                                  text=match.group(0).replace(" ", ""))
         return None, text
     return (hour, minute), text[match.end():]
 
@@ -387,7 +400,8 @@ def _parse_repeating(text: str, now: dt.datetime) -> When | None:
         if not match:
             continue
         rest = text[match.end():].strip()
-        found = _parse_chinese(rest, now) or _parse_english(rest, now) if rest else None
+        found = (_parse_chinese(rest, now, strict=True, daily=repeat == "daily")
+                 or _parse_english(rest, now) if rest else None)
         if found is None:  # "每天 打卡": at the default hour, from the next one to come
             found = When(follow_up_moment(0 if now.hour < DEFAULT_HOUR else 1, now), rest)
         return When(found.moment, found.rest, repeat)
@@ -397,16 +411,31 @@ def _parse_repeating(text: str, now: dt.datetime) -> When | None:
 def parse_when(text: str, now: dt.datetime) -> When:
     """The moment at the start of ``text`` (``now`` is aware, in the user's time zone), and
     the repeat its words ask for."""
-    cleaned = without_spoken_gaps(" ".join((text or "").split()))
+    typed = " ".join((text or "").split())
+    cleaned = without_spoken_gaps(typed)  # for reading the time; the words stay as typed
     if not cleaned:
         raise ValidationError("validation.required", field="when")
-    found = (_parse_repeating(cleaned, now) or _parse_chinese(cleaned, now)
+    found = (_parse_repeating(cleaned, now) or _parse_chinese(cleaned, now, strict=True)
              or _parse_english(cleaned, now))
     if found is None:
-        raise ValidationError("reminder.when_unclear", field="when", text=cleaned[:40])
+        raise ValidationError("reminder.when_unclear", field="when", text=typed[:40])
     if found.moment <= now:
         raise ValidationError("reminder.when_past", field="when")
-    return found
+    return When(found.moment, _as_typed(found.rest, typed), found.repeat)
+
+
+def _as_typed(rest: str, typed: str) -> str:
+    """``rest``, the end of the text as read without voice input's gaps, with the spaces it
+    was typed with ("明天 8.30 报价 两份" → "报价 两份"): the gaps matter to reading the time,
+    not to the words after it, which are the user's. Only spaces were taken out, so the rest
+    is the same number of other characters at the end of ``typed``."""
+    left = len(rest.replace(" ", ""))
+    for index in range(len(typed) - 1, -1, -1):
+        if typed[index] != " ":
+            left -= 1
+            if left == 0:
+                return typed[index:].strip()
+    return rest
 
 
 # A time named inside a note ---------------------------------------------------------------

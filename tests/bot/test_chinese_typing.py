@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import peewee
 import pytest
 
-from crm import users
+from crm import customers, users
 from crm.actors import Actor
-from storage.database import fetch_one
+from storage.database import fetch_all, fetch_one
 from tests.crm.cast import customer
 
 AGENT = 8301
@@ -70,6 +70,23 @@ def test_a_time_typed_with_a_dot_is_the_reminders_time(chat, agent, typed) -> No
     assert "30 给" not in confirm and "30给" not in confirm  # the time left out of the text
 
 
+def test_a_reminder_at_a_dotted_time_keeps_its_words_as_typed(chat, agent) -> None:
+    [confirm] = chat.send(AGENT, "/remind 明天 8.30 报价 两份 给 王总")
+    assert "\n报价 两份 给 王总\n" in confirm.text
+    chat.press(AGENT, confirm.button("保存"))
+    [(text, due_at)] = fetch_all("select text, due_at from reminder")
+    due = dt.datetime.combine(tomorrow(), dt.time(8, 30), SHANGHAI).astimezone(dt.UTC)
+    assert text == "报价 两份 给 王总" and str(due_at).startswith(f"{due:%Y-%m-%d %H:%M}")
+
+
+def test_a_figure_where_the_time_goes_that_is_no_time_is_refused(chat, agent) -> None:
+    [refused] = texts(chat.send(AGENT, "/remind 明天 8.75 报价"))
+    assert "“8.75”不是有效的时刻" in refused and "8点45" in refused
+    [confirm] = texts(chat.send(AGENT, "/remind 明天 8.45 报价"))
+    assert f"{tomorrow():%Y-%m-%d} 08:45" in confirm and "\n报价\n" in confirm
+    assert fetch_one("select count(*) from reminder")[0] == 0  # not until saved
+
+
 def test_a_full_width_slash_cancels_a_conversation(chat, agent) -> None:
     chat.send(AGENT, "/new")
     [cancelled] = texts(chat.send(AGENT, "／cancel"))
@@ -79,7 +96,7 @@ def test_a_full_width_slash_cancels_a_conversation(chat, agent) -> None:
 
 def test_a_reminder_said_by_voice_is_read_at_the_hour_said(chat, agent) -> None:
     [confirm] = texts(chat.send(AGENT, "/remind 明天 上午 10 点 给 张伟 打 电话"))
-    assert f"{tomorrow():%Y-%m-%d} 10:00" in confirm and "给张伟打电话" in confirm
+    assert f"{tomorrow():%Y-%m-%d} 10:00" in confirm and "\n给 张伟 打 电话\n" in confirm
     chat.send(AGENT, "/cancel")
     [confirm] = texts(chat.send(AGENT, "/remind 明天3点 回电"))  # not at three in the night
     assert f"{tomorrow():%Y-%m-%d} 15:00" in confirm
@@ -98,3 +115,27 @@ def test_a_new_customer_in_one_line_as_chinese_writes_it(chat, agent, typed, sho
     for part in shown:
         assert part in card
     assert fetch_one("select count(*) from customer_tag")[0] == tags
+
+
+@pytest.mark.parametrize(("typed", "born"), [("90年3月5号", "1990-03-05"),
+                                             ("90年3月5日", "1990-03-05"),
+                                             ("1990年3月5号", "1990-03-05"),
+                                             ("05年3月5号", "2005-03-05")])
+def test_a_birthday_typed_with_a_short_year_is_saved(chat, agent, typed, born) -> None:
+    made = customer(agent, "王小明")
+    chat.press(AGENT, f"ed:{made.id}")
+    chat.press(AGENT, f"ef:{made.id}:birthday")
+    [saved] = texts(chat.send(AGENT, typed))
+    assert "已保存" in saved
+    assert customers.get_customer(agent, made.id).birthday.isoformat() == born
+
+
+def test_a_birthday_whose_year_cannot_be_told_is_refused_saying_why(chat, agent) -> None:
+    made = customer(agent, "王小明")
+    chat.press(AGENT, f"ed:{made.id}")
+    chat.press(AGENT, f"ef:{made.id}:birthday")
+    [refused] = texts(chat.send(AGENT, "5/3/90"))
+    assert refused.startswith("生日：") and "5/3/90 的年份只有两位" in refused
+    [saved] = texts(chat.send(AGENT, "90年3月5号"))  # the question stayed: answered again
+    assert "已保存" in saved
+    assert customers.get_customer(agent, made.id).birthday.isoformat() == "1990-03-05"

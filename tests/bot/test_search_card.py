@@ -188,3 +188,21 @@ def test_a_viewer_is_shown_only_the_card_buttons_they_may_use(chat, agent, local
         assert chat.alerts(replies) and not [r for r in replies if r.method == "sendMessage"]
     [own] = [r for r in chat.press(AGENT, f"c:{made.id}") if r.method == "sendMessage"]
     assert len(own.buttons) == 10  # the agent still has every button
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_a_long_pasted_chat_read_whole_is_indented_as_on_the_timeline(chat, agent,
+                                                                     locale) -> None:
+    users.set_preferences(agent, locale=locale)
+    made = customer(agent, "陈静")
+    said = "报价 <含税> 收到了吗？" + "我们再核对一下明细。" * 30
+    pasted = f"张伟 10:01\n{said}\n\n  我 10:02\n收到 & 在看"
+    customers.log_interaction(agent, made.id, "message", pasted)
+    [timeline] = [r for r in chat.press(AGENT, f"tl:{made.id}:0") if r.method == "sendMessage"]
+    [whole] = [r.text for r in chat.press(AGENT, timeline.button("📖 1"))
+               if r.method == "sendMessage"]
+    lines = whole.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("💬"))
+    assert lines[start + 1:] == ["    张伟 10:01", "    " + said.replace("<", "&lt;")
+                                 .replace(">", "&gt;"), "    我 10:02", "    收到 &amp; 在看"]
+    assert timeline.text.split("\n")[start + 1] == "    张伟 10:01"  # as the list shows it

@@ -79,6 +79,20 @@ def test_numbers_kept_as_text_behind_an_apostrophe_are_read_as_typed(cast) -> No
     assert card_by_phone("+8613800138031").birthday == dt.date(1990, 3, 5)
 
 
+def test_a_birthday_with_a_two_digit_year_imports_as_the_year_gone_by(cast) -> None:
+    content = csv_file([["姓名", "手机", "生日"],
+                        ["甲一", "13800138051", "90年3月5号"],
+                        ["乙二", "13800138052", "05年3月5日"],
+                        ["丙三", "13800138053", "1990年3月5号"],
+                        ["丁四", "13800138054", "5/3/90"]])
+    preview = imports.preview_import(cast.manager, "名单.csv", content, now=T0)
+    assert (preview.new, preview.invalid) == (3, 1)
+    assert [(p.row, p.column, p.code) for p in preview.problems] == [
+        (5, "生日", "validation.date_short_year")]
+    imports.confirm_import(cast.manager, preview.token, "skip", now=T0)
+    assert [card_by_phone(f"+86138001380{n}").birthday for n in (51, 52, 53)] == [
+        dt.date(1990, 3, 5), dt.date(2005, 3, 5), dt.date(1990, 3, 5)]
+
 def test_an_age_in_the_birthday_column_is_refused_as_an_age_not_read_as_1900(cast) -> None:
     content = xlsx_file([["姓名", "手机", "生日"], ["年龄一", "13800138051", 35],
                          ["年龄二", "13800138052", "42岁"],

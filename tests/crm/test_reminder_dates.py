@@ -75,7 +75,7 @@ def test_natural_dates_are_read_in_the_users_zone(words, expected, rest) -> None
 @pytest.mark.parametrize(("words", "expected", "rest"), [
     # voice input's spaces between words and after numbers
     ("明天上午 10 点 开会", (2026, 11, 27, 10, 0), "开会"),
-    ("明天 下午 3 点 半 给 张伟 打 电话", (2026, 11, 27, 15, 30), "给张伟打电话"),
+    ("明天 下午 3 点 半 给 张伟 打 电话", (2026, 11, 27, 15, 30), "给 张伟 打 电话"),
     ("明天 10 点 15 分 开会", (2026, 11, 27, 10, 15), "开会"),
     ("3 天 后 回访", (2026, 11, 29, 9, 0), "回访"),
     ("明天3点 5个样品", (2026, 11, 27, 15, 0), "5个样品"),  # not 3:05
@@ -110,6 +110,8 @@ def test_chinese_as_people_say_it_is_read(words, expected, rest) -> None:
     ("明天 8.30 给张伟打电话", (11, 27, 8, 30), "给张伟打电话"),
     ("明天8.30给张伟打电话", (11, 27, 8, 30), "给张伟打电话"),
     ("明天 8。30 开会", (11, 27, 8, 30), "开会"),
+    ("明天 8.30 报价", (11, 27, 8, 30), "报价"),
+    ("明天 8.30 报价 A 款 两份", (11, 27, 8, 30), "报价 A 款 两份"),  # the words as typed
     ("周五上午9.45 拜访", (11, 27, 9, 45), "拜访"),
     ("明天 3.30 回电", (11, 27, 15, 30), "回电"),  # as 明天3点: the afternoon
     ("8。30 开会", (11, 27, 8, 30), "开会"),  # a full stop is no date: the time, anywhere
@@ -122,8 +124,8 @@ def test_a_time_typed_with_a_dot_is_read_as_the_time(words, expected, rest) -> N
 
 @pytest.mark.parametrize(("words", "rest"), [
     ("明天 1.50万的单子", "1.50万的单子"),
-    ("明天 8.75 报价", "8.75报价"),
-    ("明天 2.5 版本上线", "2.5版本上线"),
+    ("明天 2.5 版本上线", "2.5 版本上线"),  # its space kept: the words are the user's
+    ("明天 1.50万 报价", "1.50万 报价"),
     ("明天 报价 12.30元", "报价 12.30元"),
 ])
 def test_a_figure_after_a_day_is_no_time(words, rest) -> None:
@@ -132,9 +134,32 @@ def test_a_figure_after_a_day_is_no_time(words, rest) -> None:
     assert found.rest == rest
 
 
+@pytest.mark.parametrize(("words", "figure"), [
+    ("明天 8.75 报价", "8.75"), ("明天8.75报价", "8.75"), ("下午3.75 开会", "3.75"),
+    ("明天 25.30 报价", "25.30"), ("每天 8.75 打卡", "8.75"),
+])
+def test_a_dotted_figure_where_the_time_goes_that_is_no_time_is_refused(words, figure) -> None:
+    with pytest.raises(ValidationError) as caught:  # a slip for 8:45? not 9:00 with 8.75 kept
+        parse_when(words, NOW)
+    assert (caught.value.code, caught.value.params["text"]) == (
+        "reminder.when_dotted_invalid", figure)
+
+
+def test_a_note_naming_a_day_before_such_a_figure_still_offers_that_day() -> None:
+    found = find_when("客户说明天 8.75 报价", NOW)
+    assert found is not None and found.moment == dt.datetime(2026, 11, 27, 9, 0,
+                                                             tzinfo=SHANGHAI)
+
+
 def test_a_dotted_figure_alone_stays_a_date() -> None:
     found = parse_when("8.30 交货", NOW)  # the 30th of August, as 8.30 is written on orders
     assert (found.moment.month, found.moment.day, found.moment.hour) == (8, 30, 9)
+
+
+def test_an_amount_alone_is_no_date() -> None:
+    with pytest.raises(ValidationError) as caught:  # was the 5th of January
+        parse_when("1.5万 的单子", NOW)
+    assert caught.value.code == "reminder.when_unclear"
 
 
 def test_a_numbered_building_is_no_day() -> None:
@@ -323,6 +348,9 @@ def test_a_period_named_in_chinese_is_its_first_or_last_day(words, expected, res
     ("每个星期五 交周报", (11, 27, 9, 0), "交周报", "weekly"),
     ("每天下午5点 写日报", (11, 26, 17, 0), "写日报", "daily"),
     ("每天 打卡", (11, 27, 9, 0), "打卡", "daily"),  # 9:00 has passed today
+    ("每天 8.30 打卡", (11, 27, 8, 30), "打卡", "daily"),  # 每天 said the day: not 30 August
+    ("每天 18.30 写 日报", (11, 26, 18, 30), "写 日报", "daily"),
+    ("每天 1.5万 目标", (11, 27, 9, 0), "1.5万 目标", "daily"),  # an amount, not 5 January
     ("every monday 9am team call", (11, 30, 9, 0), "team call", "weekly"),
     ("every day 6pm daily report", (11, 26, 18, 0), "daily report", "daily"),
 ])

@@ -156,6 +156,26 @@ def test_unreadable_or_impossible_dates_are_refused(typed: str) -> None:
     assert error.params["value"] == " ".join(typed.split())  # said back as typed
 
 
+@pytest.mark.parametrize(("typed", "born"), [
+    ("90年3月5号", dt.date(1990, 3, 5)), ("90年3月5日", dt.date(1990, 3, 5)),
+    ("９０年３月５号", dt.date(1990, 3, 5)), ("90 年 3 月 5 号", dt.date(1990, 3, 5)),
+    ("05年3月5号", dt.date(2005, 3, 5)), ("1990年3月5号", dt.date(1990, 3, 5)),
+    ("24年3月5日", dt.date(2024, 3, 5)), ("00年2月29日", dt.date(2000, 2, 29)),
+    ("24年12月5日", dt.date(1924, 12, 5)),  # this year's is still to come: never born yet
+])
+def test_a_birthday_with_a_two_digit_year_is_the_latest_such_day_gone_by(typed, born) -> None:
+    assert v.parse_birthday(typed, TODAY) == born
+
+
+@pytest.mark.parametrize(("typed", "code"), [
+    ("90.3.5", "validation.date_short_year"), ("5/3/90", "validation.date_short_year"),
+    ("05-03-05", "validation.date_short_year"), ("90年2月30日", "validation.date"),
+    ("90年13月5号", "validation.date"),
+])
+def test_a_birthday_whose_short_year_cannot_be_told_is_refused(typed, code) -> None:
+    assert raises(code, v.parse_birthday, typed, TODAY).params["value"] == typed
+
+
 @pytest.mark.parametrize(("typed", "read"), [
     ("1975年3月", (1975, 3)), ("1975年03月", (1975, 3)), ("1975-03", (1975, 3)),
     ("1975/3", (1975, 3)), ("1975.3", (1975, 3)), ("１９７５年１１月", (1975, 11)),
