@@ -426,16 +426,22 @@ def parse_when(text: str, now: dt.datetime) -> When:
 
 def _as_typed(rest: str, typed: str) -> str:
     """``rest``, the end of the text as read without voice input's gaps, with the spaces it
-    was typed with ("明天 8.30 报价 两份" → "报价 两份"): the gaps matter to reading the time,
-    not to the words after it, which are the user's. Only spaces were taken out, so the rest
-    is the same number of other characters at the end of ``typed``."""
+    was typed with where they separate something ("明天 8.30 报价 iPhone 15" → "报价 iPhone 15"):
+    the gaps matter to reading the time, not to the words after it, which are the user's. A gap
+    between two Chinese characters is voice input's, not the user's, and stays out ("给 张伟
+    打 电话" → "给张伟打电话"). Only spaces were taken out, so the rest is the same number of
+    other characters at the end of ``typed``."""
     left = len(rest.replace(" ", ""))
     for index in range(len(typed) - 1, -1, -1):
         if typed[index] != " ":
             left -= 1
             if left == 0:
-                return typed[index:].strip()
+                return _VOICE_GAP.sub("", typed[index:].strip())
     return rest
+
+
+# A space (or several) with a Chinese character on each side.
+_VOICE_GAP = re.compile(f"(?<=[{CJK_CHARS}]) +(?=[{CJK_CHARS}])")
 
 
 # A time named inside a note ---------------------------------------------------------------
