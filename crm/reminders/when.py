@@ -10,27 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TypeVar
 
 from crm.errors import ValidationError
+from crm.reminders.moments import DEFAULT_HOUR, Moment, When, add_months, month_days
+from crm.reminders.when_english import parse_english
 from crm.search_terms import CJK_CHARS
 from crm.validation import CHINESE_DIGITS
 
-DEFAULT_HOUR = 9  # "tomorrow", "周五": in the morning, when people start their day
-ENGLISH_MAX_WORDS = 6
-
-
-@dataclass(frozen=True)
-class When:
-    """The understood moment (aware, in the user's zone) and the words that followed it."""
-
-    moment: dt.datetime
-    rest: str
-    repeat: str = ""  # "daily", "weekly" when the words said so ("每周一", "every Monday")
-
-
 # Chinese ---------------------------------------------------------------------------------
-_Moment = TypeVar("_Moment", dt.date, dt.datetime)
 _NUM = r"(\d{1,4}|[零〇一二两三四五六七八九十]{1,3})"
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "1": 0,
              "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6, "末": 5}  # 周末: its Saturday
@@ -97,27 +84,16 @@ def chinese_number(text: str) -> int:
     return value
 
 
-def _add(moment: _Moment, unit: str, amount: float) -> _Moment:
+def _add(moment: Moment, unit: str, amount: float) -> Moment:
     if unit == "years":
         unit, amount = "months", amount * 12
     if unit == "months":  # 一个半月后: a month and a half, the half being 15 days
         whole = int(amount)
-        return _add_months(moment, whole) + dt.timedelta(days=15 * (amount - whole) * 2)
+        return add_months(moment, whole) + dt.timedelta(days=15 * (amount - whole) * 2)
     if unit == "quarters":
         unit, amount = "minutes", amount * 15
     return moment + dt.timedelta(**{unit: amount})
 
-
-def _add_months(moment: _Moment, months: int) -> _Moment:
-    """The same day ``months`` later, clamped to the month's end (31 Jan + 1 → 28/29 Feb)."""
-    index = moment.month - 1 + months
-    year, month = moment.year + index // 12, index % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, _month_days(year, month)))
-
-
-def _month_days(year: int, month: int) -> int:
-    following = dt.date(year + month // 12, month % 12 + 1, 1)
-    return (following - dt.timedelta(days=1)).day
 
 
 def _relative(match: re.Match[str]) -> tuple[str, float]:
@@ -193,7 +169,7 @@ def _chinese_day(text: str, now: dt.datetime) -> tuple[dt.date | None, str]:
         return _month_day(today, match[1], chinese_number(match[2])), text[match.end():]
     match = _NEXT_MONTH.match(text)
     if match:
-        return _add_months(today.replace(day=1), 1), text[match.end():]
+        return add_months(today.replace(day=1), 1), text[match.end():]
     match = _DATE.match(text) or _ISO_DATE.match(text)
     if match:
         year = _year(match.group(1), today)
@@ -218,8 +194,8 @@ def _month_day(today: dt.date, month: str | None, day: int) -> dt.date:
     first = today.replace(day=1)
     next_month = month.startswith("下") if month else day < today.day
     if next_month:
-        first = _add_months(first, 1)
-    if not 1 <= day <= _month_days(first.year, first.month):
+        first = add_months(first, 1)
+    if not 1 <= day <= month_days(first.year, first.month):
         raise ValidationError("reminder.when_invalid", field="when")
     return first.replace(day=day)
 
@@ -285,102 +261,6 @@ def _dotted_clock(text: str, *, after_day: bool,
     return (hour, minute), text[match.end():]
 
 
-# English ---------------------------------------------------------------------------------
-_HAS_TIME = re.compile(r"\d{1,2}(:\d{2}|\s*[ap]\.?m\b)|\b(noon|midnight|hours?|hrs?|minutes?|"
-                       r"mins?|seconds?|tonight|morning|afternoon|evening|night)\b",
-                       re.IGNORECASE)  # "tonight", "this afternoon" name their hour too
-_SHORT_FORMS = {"tmr": "tomorrow", "tmrw": "tomorrow", "tmw": "tomorrow", "tdy": "today"}
-_WORDY = re.compile(r"[A-Za-z]{2,}|\d{1,2}:\d{2}")
-_EN_WEEKDAY = re.compile(r"^(?:on\s+)?(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|r|rs|rsday|"
-                         r"urday)?\b", re.IGNORECASE)
-_EN_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_EN_DAY_NAME = r"(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|r|rs|rsday|urday)?\b"
-# "next week" (not "next week Friday", dateparser's), "next Friday", "this Friday"
-_EN_NAMED_DAY = re.compile(rf"^(?:on\s+)?(?:next\s+week\b(?!\s+{_EN_DAY_NAME})|"
-                           rf"(?P<which>next|this)\s+(?P<day>{_EN_DAY_NAME}))", re.IGNORECASE)
-_EN_CLOCK_WORDS = re.compile(r"(?<![A-Za-z])(?:at|[ap]\.?m\.?|noon|midnight)(?![A-Za-z])",
-                             re.IGNORECASE)
-
-
-# A period named by its first or last day, as the Chinese words are: "next month" the 1st
-# (下个月), "end of the month" its last day (月底), "this weekend" Saturday (周末).
-_EN_PERIOD = re.compile(r"^(?:by\s+)?(?:(?P<end>(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?"
-                        r"(?P<end_next>next\s+)?(?P<end_of>month|year))|(?P<month>next\s+month)|"
-                        r"(?P<weekend>(?:this\s+|the\s+)?(?P<weekend_next>next\s+)?weekend))\b",
-                        re.IGNORECASE)
-
-
-def _english_period(match: re.Match[str], today: dt.date) -> dt.date:
-    """The day an English period names (see ``_EN_PERIOD``)."""
-    if match.group("month"):
-        return _add_months(today.replace(day=1), 1)
-    if match.group("weekend"):
-        if match.group("weekend_next"):
-            return today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=1, days=5)
-        return today + dt.timedelta(days=(5 - today.weekday()) % 7)
-    if match.group("end_of").lower() == "year":
-        return dt.date(today.year + (1 if match.group("end_next") else 0), 12, 31)
-    first = _add_months(today.replace(day=1), 1 if match.group("end_next") else 0)
-    return first.replace(day=_month_days(first.year, first.month))
-
-
-def _parse_english(text: str, now: dt.datetime) -> When | None:
-    import dateparser  # loading its language data takes a moment: only when needed
-
-    words = text.split()
-    named = _EN_NAMED_DAY.match(text)
-    period = None if named else _EN_PERIOD.match(text)
-    if named:  # the day as a date, so dateparser reads only the time said after it
-        words = [_named_day(named, now.date()).isoformat(), *text[named.end():].split()]
-    elif period:
-        words = [_english_period(period, now.date()).isoformat(), *text[period.end():].split()]
-    read = [_SHORT_FORMS.get(word.lower(), word) for word in words]  # as dateparser knows them
-    settings = {"PREFER_DATES_FROM": "future", "RELATIVE_BASE": now.replace(tzinfo=None),
-                "RETURN_AS_TIMEZONE_AWARE": False}
-    for count in range(min(len(words), ENGLISH_MAX_WORDS), 0, -1):
-        phrase = " ".join(read[:count])
-        if not (named or period or _WORDY.search(phrase)):
-            continue
-        found = dateparser.parse(phrase, languages=["en"], settings=settings)
-        if found is None:
-            continue
-        if not _HAS_TIME.search(phrase):
-            found = found.replace(hour=DEFAULT_HOUR, minute=0, second=0, microsecond=0)
-        # A time said keeps no seconds of its own; a time from now ("in 1 minute") keeps
-        # them, as 1分钟后 does: cut to the minute it could be past before it is saved.
-        moment = found.replace(tzinfo=now.tzinfo)
-        if named and (named.group("which") or "").lower() == "this" and moment <= now:
-            moment += dt.timedelta(weeks=1)  # "this Friday" said on Friday after that time
-        elif not (named or period):
-            moment = _bare_weekday(phrase, moment, now)
-        return When(moment, " ".join(words[count:]))
-    return None
-
-
-def _named_day(match: re.Match[str], today: dt.date) -> dt.date:
-    """As the Chinese words read: "next week" is next Monday (下周), "next Friday" the Friday of
-    next week (下周五, even said on Monday), "this Friday" the coming one (today included)."""
-    monday = today - dt.timedelta(days=today.weekday())
-    which, day = (match.group("which") or "").lower(), match.group("day")
-    if day is None:
-        return monday + dt.timedelta(weeks=1)
-    weekday = _EN_DAYS.index(day[:3].lower())
-    if which == "next":
-        return monday + dt.timedelta(weeks=1, days=weekday)
-    return today + dt.timedelta(days=(weekday - today.weekday()) % 7)
-
-
-def _bare_weekday(phrase: str, moment: dt.datetime, now: dt.datetime) -> dt.datetime:
-    """"Friday 10am" as "周五上午10点" reads: the next Friday still ahead, today included when
-    that time is still to come (dateparser would skip today)."""
-    match = _EN_WEEKDAY.match(phrase)
-    if not match or re.search("[A-Za-z]", _EN_CLOCK_WORDS.sub("", phrase[match.end():])):
-        return moment  # "Monday next week", "Friday after next": dateparser's reading
-    weekday = _EN_DAYS.index(match.group(1).lower())
-    day = now.date() + dt.timedelta(days=(weekday - now.weekday()) % 7)
-    found = moment.replace(year=day.year, month=day.month, day=day.day)
-    return found if found > now else found + dt.timedelta(weeks=1)
-
 
 # "每天", "每周一", "every day", "every Monday": the first time, and how it repeats. The
 # lookahead keeps the weekday for the ordinary reading.
@@ -401,7 +281,7 @@ def _parse_repeating(text: str, now: dt.datetime) -> When | None:
             continue
         rest = text[match.end():].strip()
         found = (_parse_chinese(rest, now, strict=True, daily=repeat == "daily")
-                 or _parse_english(rest, now) if rest else None)
+                 or parse_english(rest, now) if rest else None)
         if found is None:  # "每天 打卡": at the default hour, from the next one to come
             found = When(follow_up_moment(0 if now.hour < DEFAULT_HOUR else 1, now), rest)
         return When(found.moment, found.rest, repeat)
@@ -416,7 +296,7 @@ def parse_when(text: str, now: dt.datetime) -> When:
     if not cleaned:
         raise ValidationError("validation.required", field="when")
     found = (_parse_repeating(cleaned, now) or _parse_chinese(cleaned, now, strict=True)
-             or _parse_english(cleaned, now))
+             or parse_english(cleaned, now))
     if found is None:
         raise ValidationError("reminder.when_unclear", field="when", text=typed[:40])
     if found.moment <= now:
@@ -518,7 +398,7 @@ def parse_day(text: str, today: dt.date) -> dt.date | None:
     if match:
         return _period_end(match, today)
     now = dt.datetime.combine(today, dt.time(12))
-    found = _parse_chinese(cleaned, now) or _parse_english(" ".join(text.split()), now)
+    found = _parse_chinese(cleaned, now) or parse_english(" ".join(text.split()), now)
     return found.moment.date() if found is not None and not found.rest else None
 
 
@@ -529,7 +409,7 @@ def _period_end(match: re.Match[str], today: dt.date) -> dt.date:
         first_month = (today.month - 1) // 3 * 3 + 1 + (3 if (quarter or "").startswith("下")
                                                         else 0)
         year, last_month = year + (first_month - 1) // 12, (first_month - 1) % 12 + 3
-        return dt.date(year, last_month, _month_days(year, last_month))
+        return dt.date(year, last_month, month_days(year, last_month))
     if "年" in match.group(0) and month is None:
         return dt.date(year + (1 if this_year == "明" else 0), 12, 31)
     if month is not None:
@@ -538,10 +418,10 @@ def _period_end(match: re.Match[str], today: dt.date) -> dt.date:
             raise ValidationError("reminder.when_invalid", field="when")
         if not year_given and number < today.month:
             year += 1  # 3月底 said in November: next March
-        return dt.date(year, number, _month_days(year, number))
+        return dt.date(year, number, month_days(year, number))
     month_index = today.month + (1 if (this_month or "").startswith("下") else 0)
     year, number = year + (month_index - 1) // 12, (month_index - 1) % 12 + 1
-    return dt.date(year, number, _month_days(year, number))
+    return dt.date(year, number, month_days(year, number))
 
 
 # Repeats ---------------------------------------------------------------------------------
@@ -553,10 +433,10 @@ def next_occurrence(first: dt.datetime, repeat: str, after: dt.datetime) -> dt.d
     counted from the first one, so a monthly reminder on the 31st comes back on the 31st."""
     if repeat == "monthly":
         months = (after.year - first.year) * 12 + after.month - first.month
-        candidate = _add_months(first, max(months, 0))
+        candidate = add_months(first, max(months, 0))
         while candidate <= after:
             months += 1
-            candidate = _add_months(first, months)
+            candidate = add_months(first, months)
         return candidate
     step = dt.timedelta(days=1 if repeat == "daily" else 7)
     if after < first:
