@@ -12,72 +12,60 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import itertools
 import math
 import random
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
+from crm.demo_people.companies import DemoCompany, generate_companies
 from crm.demo_people.data import (
-    _EN_BRAND_FIRST,
-    _EN_BRAND_SECOND,
-    _EN_BRAND_SINGLE,
-    _EN_SUFFIXES,
-    _EN_TRADES,
-    _FEMALE_CHARS,
-    _MALE_CHARS,
-    _NEUTRAL_CHARS,
-    _ZH_BRAND_CHARS,
-    _ZH_TRADES,
-    ABROAD,
-    CANTONESE_SURNAMES,
-    CN_CITIES,
     FALLBACK_MAIL,
-    FREE_MAIL_EN,
-    FREE_MAIL_ZH,
-    HOKKIEN_SURNAMES,
     INDUSTRIES_EN,
     INDUSTRIES_ZH,
-    MANDARIN_SURNAMES,
     NOTES_EN,
     NOTES_ZH,
     OCCUPATIONS_EN,
     OCCUPATIONS_ZH,
     PHONE_PLANS,
-    PROVINCES,
-    SURNAMES,
     TABLE_BITS,
-    TABLE_SIZE,
-    TAGS_EN,
-    TAGS_ZH,
-    WESTERN_FEMALE,
-    WESTERN_MALE,
-    WESTERN_SURNAMES,
+)
+from crm.demo_people.tables import (
+    _CANTONESE_LAST,
+    _GIVEN,
+    _HOKKIEN_LAST,
+    _LATIN_FIRST,
+    _LOCATION_INDEX,
+    _MAIL_EN,
+    _MAIL_ZH,
+    _MANDARIN_LAST,
+    _SOURCE_EN,
+    _SOURCE_ZH,
+    _STATUS_TABLE,
+    _STYLE_EN,
+    _STYLE_ZH,
+    _SURNAME_TABLE,
+    _TAG_COUNT,
+    _TAGS_EN,
+    _TAGS_ZH,
+    _WESTERN_LAST,
+    LOCATIONS,
+    PLACES_CANTONESE,
+    PLACES_HOKKIEN,
+    PLACES_MANDARIN,
+    PLACES_PINYIN,
+    PLACES_WESTERN,
+    PLACES_ZH,
+    SIZES,
+    SOURCE_WORDS,
+    SOURCES,
+    STATUSES,
+    _pick,
+    _romanized,
 )
 
-__all__ = ["DemoCompany", "DemoCustomer", "generate_companies", "generate_customers"]
-
-T = TypeVar("T")
-
-SIZES = ("1-10", "11-50", "51-200", "201-1000", "1000+")
-STATUSES = ("lead", "prospect", "customer", "inactive")
-# Where a customer came from, as a salesperson types it (source is free text): in Chinese for
-# a Chinese name, in English otherwise.
-SOURCE_WORDS = {"referral": ("转介绍", "Referral"), "website": ("官网", "Website"),
-                "exhibition": ("展会", "Trade show"), "cold_call": ("电话开发", "Cold call"),
-                "wechat": ("微信", "WeChat"), "advertising": ("广告", "Advertising")}
-SOURCES = tuple(word for words in SOURCE_WORDS.values() for word in words)
-
-
-@dataclass(frozen=True, slots=True)
-class DemoCompany:
-    name: str
-    industry: str
-    size: str
-    city: str
-    website: str | None
+__all__ = ["INDUSTRIES_EN", "INDUSTRIES_ZH", "LOCATIONS", "MAX_CUSTOMERS", "PHONE_PLANS", "SIZES",
+           "SOURCES", "SOURCE_WORDS", "STATUSES", "DemoCompany", "DemoCustomer",
+           "generate_companies", "generate_customers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,125 +86,6 @@ class DemoCustomer:
     notes: str | None
 
 
-
-# --------------------------------------------------------------------------------------------
-# Table building (import time, a few milliseconds)
-# --------------------------------------------------------------------------------------------
-
-
-def _table(weighted: Sequence[tuple[T, float]]) -> list[T]:
-    """Expand weighted items into a TABLE_SIZE list, so a pick is one getrandbits look-up."""
-    total = sum(w for _, w in weighted)
-    exact = [w * TABLE_SIZE / total for _, w in weighted]
-    counts = [int(x) for x in exact]
-    by_remainder = sorted(range(len(exact)), key=lambda i: counts[i] - exact[i])
-    for i in by_remainder[: TABLE_SIZE - sum(counts)]:
-        counts[i] += 1
-    return [item for (item, _), n in zip(weighted, counts, strict=True) for _ in range(n)]
-
-
-def _pick(pool: Sequence[T], rand: Callable[[], float]) -> T:
-    """A uniform pick from a pool."""
-    return pool[int(rand() * len(pool))]
-
-
-def _pairs(text: str) -> list[tuple[str, str]]:
-    """Parse "char pinyin" pairs, keeping the first occurrence of each character."""
-    words = text.split()
-    seen: dict[str, str] = {}
-    for char, pinyin in zip(words[::2], words[1::2], strict=True):
-        seen.setdefault(char, pinyin)
-    return list(seen.items())
-
-
-def _ascii(name: str) -> str:
-    """Lower-case ASCII form of a Latin name for e-mail and WeChat ids ("O'Brien" -> "obrien")."""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return "".join(c for c in plain.lower() if c.isalpha())
-
-
-def _romanized(pinyin: str) -> str:
-    """Pinyin as written in a Latin-script name: capitalised, ü spelt "yu" as on passports."""
-    return pinyin.replace("v", "yu").capitalize()
-
-
-def _given_table(own: str, common_weight: int = 3) -> list[tuple[str, str]]:
-    """Given-name characters for one gender plus the neutral ones; common ones weigh more."""
-    chars = _pairs(own)
-    own_chars = {c for c, _ in chars}
-    neutral = [p for p in _pairs(_NEUTRAL_CHARS) if p[0] not in own_chars]
-    weighted = [(p, common_weight if i < 20 else 1) for i, p in enumerate(chars)]
-    return _table(weighted + [(p, 1) for p in neutral])
-
-
-def _latin_people() -> tuple[list[tuple[str, str, str | None]], ...]:
-    """First names (display, ascii, gender) and the surname groups as (display, ascii) pairs."""
-    firsts = [(n, _ascii(n), "male") for n in WESTERN_MALE]
-    firsts += [(n, _ascii(n), "female") for n in WESTERN_FEMALE]
-    groups = (WESTERN_SURNAMES, CANTONESE_SURNAMES, HOKKIEN_SURNAMES, MANDARIN_SURNAMES)
-    return (firsts, *([(n, _ascii(n), None) for n in group] for group in groups))
-
-
-_SURNAME_TABLE = _table([((s, p), w) for s, p, w in SURNAMES])
-_GIVEN = {"male": _given_table(_MALE_CHARS), "female": _given_table(_FEMALE_CHARS)}
-_LATIN_FIRST, _WESTERN_LAST, _CANTONESE_LAST, _HOKKIEN_LAST, _MANDARIN_LAST = _latin_people()
-
-# Locations: (Chinese city, Chinese province, English city, English province, plan, region tag).
-Location = tuple[str, str, str, str, str, str]
-LOCATIONS: list[Location] = [(zh, prov, en, PROVINCES[prov][0], "CN", PROVINCES[prov][1])
-                             for zh, en, prov, _ in CN_CITIES]
-LOCATIONS += [(zh, "", en, "", plan, "") for zh, en, plan in ABROAD]
-_LOCATION_INDEX = {name: i for i, loc in enumerate(LOCATIONS) for name in (loc[0], loc[2])}
-
-
-def _places(cn_share: float, abroad: dict[str, float]) -> list[int]:
-    """A location table: mainland cities by weight for cn_share, then named places abroad."""
-    total = sum(w for *_, w in CN_CITIES)
-    weighted = [(i, cn_share * w / total) for i, (*_, w) in enumerate(CN_CITIES)]
-    weighted += [(_LOCATION_INDEX[name], share) for name, share in abroad.items()]
-    return _table(weighted)
-
-
-_US_SPREAD = {"New York": 0.4, "San Francisco": 0.2, "Los Angeles": 0.2, "Seattle": 0.07,
-              "Boston": 0.07, "Chicago": 0.06}
-
-
-def _us(share: float) -> dict[str, float]:
-    """Split a share of people across the American cities."""
-    return {city: share * part for city, part in _US_SPREAD.items()}
-
-
-PLACES_ZH = _places(0.94, {"香港": 0.03, "新加坡": 0.015, "伦敦": 0.005, **_us(0.01)})
-PLACES_WESTERN = _places(0.10, {"Hong Kong": 0.10, "Singapore": 0.15, "London": 0.20, **_us(0.45)})
-PLACES_CANTONESE = _places(0.10, {"Hong Kong": 0.70, "London": 0.05, **_us(0.15)})
-PLACES_HOKKIEN = _places(0.10, {"Singapore": 0.75, "Hong Kong": 0.05, **_us(0.10)})
-PLACES_MANDARIN = _places(0.50, {"Singapore": 0.10, "Hong Kong": 0.05, "London": 0.05, **_us(0.30)})
-PLACES_PINYIN = _places(0.80, {"Singapore": 0.05, "London": 0.05, **_us(0.10)})
-PLACES_ZH_COMPANY = _places(0.94, {"香港": 0.05, "新加坡": 0.01})
-PLACES_EN_COMPANY = _places(0.20, {"Hong Kong": 0.25, "Singapore": 0.20, "London": 0.10,
-                                   **_us(0.25)})
-
-_STATUS_TABLE = _table([("lead", 30), ("prospect", 20), ("customer", 45), ("inactive", 5)])
-_SOURCE_ZH = _table([("referral", 25), ("wechat", 25), ("website", 15), ("exhibition", 15),
-                     ("cold_call", 10), ("advertising", 10)])
-_SOURCE_EN = _table([("referral", 25), ("website", 30), ("exhibition", 20), ("cold_call", 10),
-                     ("advertising", 10), ("wechat", 5)])
-_SIZE_TABLE = _table(list(zip(SIZES, (35, 30, 20, 10, 5), strict=True)))
-_TAG_COUNT = _table([(0, 40), (1, 35), (2, 17), (3, 8)])
-_MAIL_ZH = _table(FREE_MAIL_ZH)
-_MAIL_EN = _table(FREE_MAIL_EN)
-# E-mail local-part styles: 0 zhangwei, 1 weizhang, 2 wei.zhang, 3 wzhang, 4 wei_zhang, 5 zhangw.
-_STYLE_ZH = _table([(0, 45), (1, 10), (2, 10), (3, 10), (4, 10), (5, 15)])
-_STYLE_EN = _table([(2, 40), (1, 20), (3, 20), (4, 10), (0, 5), (5, 5)])
-
-
-def _tag_sets(pool: Sequence[str]) -> list[list[tuple[str, ...]]]:
-    """Every combination of 0..3 tags from the pool, grouped by size."""
-    return [list(itertools.combinations(pool, k)) for k in range(4)]
-
-
-_TAGS_ZH = _tag_sets(TAGS_ZH)
-_TAGS_EN = _tag_sets(TAGS_EN)
 
 # --------------------------------------------------------------------------------------------
 # Unique number walks
@@ -250,105 +119,6 @@ def _phone_walks(rnd: random.Random) -> dict[str, Iterator[str]]:
 
 
 MAX_CUSTOMERS = min(len(heads) * 10 ** digits for _, heads, digits in PHONE_PLANS.values())
-
-# --------------------------------------------------------------------------------------------
-# Companies
-# --------------------------------------------------------------------------------------------
-
-_BRAND_ZH = _pairs(_ZH_BRAND_CHARS)
-
-
-def _zh_company(rand: Callable[[], float], bits: Callable[[int], int]) -> tuple[str, str, str, str]:
-    """A Chinese company: name, industry, city and a domain stem (pinyin)."""
-    loc = LOCATIONS[PLACES_ZH_COMPANY[bits(TABLE_BITS)]]
-    first = int(rand() * len(_BRAND_ZH))
-    (c1, p1), (c2, p2) = _BRAND_ZH[first], _BRAND_ZH[first - 1 - int(rand() * (len(_BRAND_ZH) - 1))]
-    trade, slug, industry = _pick(_ZH_TRADES, rand)
-    brand, city = c1 + c2, loc[0]
-    form = rand()
-    if loc[4] != "CN" or form < 0.5:
-        name = f"{city}{brand}{trade}有限公司"
-    elif form < 0.7:
-        name = f"{brand}{trade}有限公司"
-    elif form < 0.8:
-        name = f"{brand}{trade}股份有限公司"
-    elif form < 0.9:
-        name = f"{brand}（{city}）{trade}有限公司"
-    else:
-        name = f"{city}{brand}{trade}有限责任公司"
-    return name, INDUSTRIES_ZH[industry], city, f"{p1}{p2}{slug if rand() < 0.5 else ''}"
-
-
-def _en_company(rand: Callable[[], float], bits: Callable[[int], int]) -> tuple[str, str, str, str]:
-    """An English-named company: name, industry, city and a domain stem."""
-    loc = LOCATIONS[PLACES_EN_COMPANY[bits(TABLE_BITS)]]
-    form = rand()
-    if form < 0.35:
-        brand = _pick(_EN_BRAND_SINGLE, rand)
-    elif form < 0.75:
-        brand = f"{_pick(_EN_BRAND_FIRST, rand)} {_pick(_EN_BRAND_SECOND, rand)}"
-    else:
-        brand = _pick(_EN_BRAND_FIRST, rand) + _pick(_EN_BRAND_SECOND, rand).lower()
-    trade, industry = _pick(_EN_TRADES, rand)
-    suffixes, _ = _EN_SUFFIXES[loc[4][:2]]
-    prefix = f"{loc[2]} " if loc[4] == "CN" else ""
-    name = f"{prefix}{brand} {trade} {_pick(suffixes, rand)}"
-    stem = brand.replace(" ", "").lower() + (trade.lower() if rand() < 0.4 else "")
-    return name, INDUSTRIES_EN[industry], loc[2], stem
-
-
-def _website(stem: str, city: str, size: str, taken: set[str], rand: Callable[[], float]
-             ) -> str | None:
-    """A unique https://www. address for most companies; the smallest often have none."""
-    if rand() < (0.45 if size == "1-10" else 0.12):
-        return None
-    loc = LOCATIONS[_LOCATION_INDEX[city]]
-    tld = _EN_SUFFIXES[loc[4][:2]][1]
-    if loc[4] == "CN":
-        tld = _pick((".com", ".cn", ".com.cn"), rand)
-    domain = stem + tld
-    if domain in taken:
-        domain = f"{stem}-{_ascii(loc[2])}{tld}"
-    n = 1
-    while domain in taken:
-        n += 1
-        domain = f"{stem}{n}{tld}"
-    taken.add(domain)
-    return f"https://www.{domain}"
-
-
-def _unique_name(name: str, city: str, zh: bool, taken: set[str]) -> str:
-    """The name itself, or a branch of it ("…北京分公司", "… (London Branch)") when taken."""
-    branch = f"{name}{city}分公司" if zh else f"{name} ({city} Branch)"
-    candidate, n = (name if name not in taken else branch), 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{name}第{n}分公司" if zh else f"{name} (Branch {n})"
-    return candidate
-
-
-def generate_companies(count: int, seed: int = 42) -> list[DemoCompany]:
-    """``count`` companies with unique names, about 70% Chinese; the same seed gives the same."""
-    if count < 0:
-        raise ValueError("count must not be negative")
-    rnd = random.Random(f"companies:{seed}")
-    rand, bits = rnd.random, rnd.getrandbits
-    names: set[str] = set()
-    domains: set[str] = set()
-    companies = []
-    for _ in range(count):
-        make = _zh_company if rand() < 0.7 else _en_company
-        for _attempt in range(8):
-            name, industry, city, stem = make(rand, bits)
-            if name not in names:
-                break
-        name = _unique_name(name, city, make is _zh_company, names)
-        names.add(name)
-        size = _SIZE_TABLE[bits(TABLE_BITS)]
-        companies.append(DemoCompany(name, industry, size, city,
-                                     _website(stem, city, size, domains, rand)))
-    return companies
-
 
 # --------------------------------------------------------------------------------------------
 # Customers

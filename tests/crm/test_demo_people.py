@@ -240,10 +240,10 @@ def test_enough_companies_get_unique_names_even_when_names_run_short() -> None:
 
 
 def test_pinyin_matches_the_characters() -> None:
-    pairs = [(s, p) for s, p, _ in demo_people.SURNAMES]
-    for text in (demo_people._MALE_CHARS, demo_people._FEMALE_CHARS,
-                 demo_people._NEUTRAL_CHARS, demo_people._ZH_BRAND_CHARS):
-        pairs += demo_people._pairs(text)
+    pairs = [(s, p) for s, p, _ in demo_people.data.SURNAMES]
+    for text in (demo_people.data._MALE_CHARS, demo_people.data._FEMALE_CHARS,
+                 demo_people.data._NEUTRAL_CHARS, demo_people.data._ZH_BRAND_CHARS):
+        pairs += demo_people.tables._pairs(text)
     for char, spelled in pairs:
         readings = pinyin(char, style=Style.NORMAL, heteronym=True, v_to_u=False)[0]
         assert spelled in readings, (char, spelled, readings)
