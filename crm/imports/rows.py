@@ -20,6 +20,7 @@ from crm.imports import cells
 from crm.imports import phones as phones_module
 from crm.imports.headers import ColumnMap
 from crm.imports.reading import Cell
+from crm.imports.region import split_region
 from crm.search_terms import CJK_CHARS, normalise_text
 from crm.users import StaffNames
 
@@ -103,11 +104,28 @@ def collect(row: Sequence[Cell], columns: ColumnMap, today: dt.date) -> dict[str
         if index < len(row) and not cells.is_empty(row[index]):
             found.setdefault(EXTRA, []).append(f"{columns.labels[index]}: "
                                                f"{cells.text(row[index])}")
+    if "region" in found:
+        _region_parts(found, columns)
     if "family_name" in found or "given_name" in found:
         family, given = found.pop("family_name", None), found.pop("given_name", None)
         found["name"] = [inputs.name_from_parts(cells.text(family[0]) if family else "",
                                      cells.text(given[0]) if given else "")]
     return found
+
+
+def _region_parts(found: dict[str, list[Cell]], columns: ColumnMap) -> None:
+    """The region cell as the address parts the row's own columns leave empty; a region that
+    names no province (华东) is kept in the notes as written."""
+    text = cells.text(found.pop("region")[0])
+    parts = split_region(text)
+    if parts is None:
+        found.setdefault(EXTRA, []).append(f"{columns.label_of('region')}: {text}")
+        return
+    for name, value in parts._asdict().items():
+        if value and name not in found:
+            found[name] = [value]
+        elif value and name == "street":  # 杭州西湖区 before the row's own 文三路100号
+            found[name] = [value + cells.text(found[name][0])]
 
 
 def _is_birth_month(cell: Cell, today: dt.date) -> bool:
