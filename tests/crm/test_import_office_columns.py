@@ -115,3 +115,26 @@ def test_what_a_region_cannot_place_goes_before_the_rows_own_street(cast) -> Non
                         ["甲", "13800138021", "浙江杭州西湖区", "文三路100号"]])
     imported(cast, content)
     assert address_of("+8613800138021") == ("浙江", None, None, "杭州西湖区文三路100号")
+
+
+def test_a_phone_with_a_note_in_brackets_is_the_number_and_the_note_is_kept(cast) -> None:
+    content = csv_file([["姓名", "手机", "微信"],
+                        ["甲", "138 0013 8016（微信同号）", ""],
+                        ["乙", "13800138017(张总秘书)", "wang_li_88"]], encoding="gbk")
+    preview = imported(cast, content)
+    assert (preview.new, preview.invalid) == (2, 0)
+    first = card_by_phone("+8613800138016")
+    assert first.primary("wechat") == "13800138016" and first.notes is None
+    second = card_by_phone("+8613800138017")
+    assert second.primary("wechat") == "wang_li_88"
+    assert second.notes == "手机: 13800138017(张总秘书)"
+
+
+def test_a_wechat_cell_wins_over_a_phone_noted_as_the_same_wechat(cast) -> None:
+    content = csv_file([["姓名", "手机", "微信"],
+                        ["甲", "13800138018 / 13900139018（微信同号）", "zhang_wei_1"]])
+    imported(cast, content)
+    card = card_by_phone("+8613900139018")
+    assert card.primary("wechat") == "zhang_wei_1"
+    assert [c.value for c in card.channels if c.kind == "phone"] == [
+        "+8613800138018", "+8613900139018"]
