@@ -47,7 +47,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "occupation": ("职位", "职务", "职业", "职称", "title", "jobtitle", "position", "occupation"),
     # HubSpot and Salesforce exports write Country/Region, State/Region, Mailing City...
     "country": ("国家", "国家地区", "country", "countryregion", "mailingcountry"),
-    "province": ("省", "省份", "所在省", "省市", "province", "state", "stateregion",
+    # A region in one cell (浙江杭州, 广东省广州市天河区): split into the parts below.
+    "region": ("所在地区", "地区", "所属地区", "区域", "所属区域", "所在区域", "所在地", "省市",
+               "省市区", "所在省市", "region"),
+    "province": ("省", "省份", "所在省", "province", "state", "stateregion",
                  "stateprovince", "mailingstate", "mailingstateprovince"),
     "city": ("市", "城市", "所在城市", "city", "mailingcity"),
     "district": ("区", "区县", "县区", "县", "district", "county"),
@@ -81,6 +84,10 @@ REASON_HEADERS = frozenset({"原因", "reason", "reasons"})
 # no number from elsewhere to keep in a new customer's notes either.
 EXPORT_BOOKKEEPING_HEADERS = frozenset({"创建时间", "最近联系", "created", "createdat",
                                         "lastcontact", "lastcontactat"})
+# A list of accounts names the customer (客户名称) and, beside it, the person to speak to
+# (联系人): the customer is then that person, at a company of the account's name.
+ACCOUNT_NAME_HEADERS = frozenset({"客户名称", "客户名", "名称", "客户", "customer",
+                                  "customername"})
 NAME_PARTS = ("family_name", "given_name")
 _NAME_FIELDS = frozenset({"name", *NAME_PARTS})
 _BY_ALIAS = {alias: field for field, names in ALIASES.items() for alias in names}
@@ -207,6 +214,7 @@ def map_columns(rows: Sequence[Sequence[Cell]]) -> ColumnMap:
     elif not _NAME_FIELDS & set(fields):
         raise ValidationError("import.no_name_column", field="file",
                               expected=tuple(ALIASES["name"][:4]))
+    fields = _one_column_each(rows, last + 1, _account_as_company(labels, fields))
     # The id column is kept in new customers' notes too: a number from another system is
     # worth keeping when it matches nobody here (but not an export's own number).
     exported = {c for c in range(width) if header_key(labels[c]) in EXPORT_BOOKKEEPING_HEADERS}
@@ -230,6 +238,32 @@ def _name_source(rows: Sequence[Sequence[Cell]], first: int,
             or not any(_has_data(rows, first, c) for c in parts):
         return fields
     return [None if field == "name" else field for field in fields]
+
+
+def _account_as_company(labels: Sequence[str], fields: list[str | None]) -> list[str | None]:
+    """The fields with an account's name (客户名称) feeding the company when another column
+    names the person (联系人) and no column is the company's."""
+    names = [c for c, name in enumerate(fields) if name == "name"]
+    accounts = [c for c in names if header_key(labels[c]) in ACCOUNT_NAME_HEADERS]
+    if "company" in fields or not accounts or len(accounts) == len(names):
+        return fields
+    return ["company" if c == accounts[0] else name for c, name in enumerate(fields)]
+
+
+def _one_column_each(rows: Sequence[Sequence[Cell]], first: int,
+                     fields: list[str | None]) -> list[str | None]:
+    """The fields with one column each where a row has one value (name, notes, company...):
+    the first column holding data feeds it, and the others are kept in the notes like an
+    unknown column rather than dropped (备注 beside 说明, a second 联系人)."""
+    chosen: dict[str, int] = {}
+    for column, name in enumerate(fields):
+        if name is None or name in NUMBERED_FIELDS:
+            continue
+        if name not in chosen or (not _has_data(rows, first, chosen[name])
+                                  and _has_data(rows, first, column)):
+            chosen[name] = column
+    return [name if name is None or name in NUMBERED_FIELDS or chosen[name] == column
+            else None for column, name in enumerate(fields)]
 
 
 def _splits_name(header: dict[int, str], below: dict[int, str]) -> bool:

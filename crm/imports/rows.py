@@ -20,6 +20,7 @@ from crm.imports import cells
 from crm.imports import phones as phones_module
 from crm.imports.headers import ColumnMap
 from crm.imports.reading import Cell
+from crm.imports.region import split_region
 from crm.search_terms import CJK_CHARS, normalise_text
 from crm.users import StaffNames
 
@@ -43,6 +44,10 @@ _FOOTER = re.compile(r"(合计|总计|小计|共计|汇总|备注|注|说明|tot
 _NAME_PADDING = re.compile(rf"(?<=[{CJK_CHARS}])\s+(?=[{CJK_CHARS}])")  # \s takes 　 too
 _DIGIT = re.compile(r"\d")
 _FEWEST_PHONE_DIGITS = 7  # a local number without its area code; a count of rows has fewer
+# A phone cell with words in brackets after the number: 138 0013 8016（微信同号）, (张总秘书).
+_PHONE_NOTE = re.compile(r"(.*?\d)\s*[(（]([^()（）\d]+)[)）]")
+SAME_WECHAT = "same_wechat"  # the number of a phone cell noted 微信同号, the WeChat unless named
+_SAME_WECHAT = re.compile(r"微信同号|同微信|微信同|wechat", re.IGNORECASE)
 ADDRESS_FIELDS = ("country", "province", "city", "district", "street", "postal_code")
 EXTRA = "extra"  # cells of columns no field takes, as "header: value" lines
 # A birthday cell with a year and month but no day (出生年月: 1975年3月). The day is unknown and
@@ -98,16 +103,52 @@ def collect(row: Sequence[Cell], columns: ColumnMap, today: dt.date) -> dict[str
                     order = columns.date_orders.get(index)
                     if order is not None:  # 03/04/1990: read in the column's order
                         cell = order.read(cell)
+                elif name == "phone" and isinstance(cell, str):
+                    cell = _phone_and_note(cell, columns.labels[index], found)
                 found.setdefault(name, []).append(cell)
     for index in columns.kept:
         if index < len(row) and not cells.is_empty(row[index]):
             found.setdefault(EXTRA, []).append(f"{columns.labels[index]}: "
                                                f"{cells.text(row[index])}")
+    if "region" in found:
+        _region_parts(found, columns)
+    same_wechat = found.pop(SAME_WECHAT, None)
+    if same_wechat and "wechat" not in found:
+        found["wechat"] = same_wechat[:1]
     if "family_name" in found or "given_name" in found:
         family, given = found.pop("family_name", None), found.pop("given_name", None)
         found["name"] = [inputs.name_from_parts(cells.text(family[0]) if family else "",
                                      cells.text(given[0]) if given else "")]
     return found
+
+
+def _phone_and_note(cell: str, label: str, found: dict[str, list[Cell]]) -> str:
+    """A phone cell without the words in brackets after it (138 0013 8016（微信同号）): 微信同号
+    makes the number the WeChat too (when the row names none), other words are kept in the
+    notes with the cell as written. Digits in the brackets (分机 8008) are left to the checks."""
+    match = _PHONE_NOTE.fullmatch(cell.strip())
+    if not match or len(_DIGIT.findall(match[1])) < _FEWEST_PHONE_DIGITS:
+        return cell
+    if _SAME_WECHAT.search(match[2]):  # the row's own WeChat cell, if any, wins (collect)
+        found.setdefault(SAME_WECHAT, []).append(re.sub(r"\D", "", cells.split_list(match[1])[0]))
+    else:
+        found.setdefault(EXTRA, []).append(f"{label}: {cell.strip()}")
+    return match[1]
+
+
+def _region_parts(found: dict[str, list[Cell]], columns: ColumnMap) -> None:
+    """The region cell as the address parts the row's own columns leave empty; a region that
+    names no province (华东) is kept in the notes as written."""
+    text = cells.text(found.pop("region")[0])
+    parts = split_region(text)
+    if parts is None:
+        found.setdefault(EXTRA, []).append(f"{columns.label_of('region')}: {text}")
+        return
+    for name, value in parts._asdict().items():
+        if value and name not in found:
+            found[name] = [value]
+        elif value and name == "street":  # 杭州西湖区 before the row's own 文三路100号
+            found[name] = [value + cells.text(found[name][0])]
 
 
 def _is_birth_month(cell: Cell, today: dt.date) -> bool:

@@ -112,7 +112,9 @@ class _Plan:
     def scalars(self, customer_id: int, current: _Current, row: ValidRow,
                 company_ids: dict[str, int]) -> None:
         """update_customer's changes: each field on its own, then company and owner."""
-        record, values = row.record, current.values
+        # The notes as a new customer gets them (the notes cell, then the lines of the
+        # columns no field takes), so the same file imported again changes nothing.
+        record, values = {**row.record, "notes": row.new_notes}, current.values
         for name in SCALAR_FIELDS:
             new = record[name]
             if name in row.given and new is not None and new != values[name]:
