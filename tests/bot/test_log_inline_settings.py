@@ -387,7 +387,7 @@ def test_details_show_every_field_escaped_in_both_languages(bot, agent, manager)
     assert details.button("名片") == f"c:{made.id}"
     [english] = sent(bot.press(MANAGER, f"mo:{made.id}:dt"))
     assert "📱 Phone: +86 138 0013 8000 (primary)" in english.text
-    assert "Gender: male" in english.text and "📍 东莞 (home)" in english.text
+    assert "Gender: Male" in english.text and "📍 东莞 (home)" in english.text
 
 
 def test_details_with_long_notes_come_whole_in_several_messages(bot, agent) -> None:
