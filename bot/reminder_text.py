@@ -23,7 +23,17 @@ def subject(locale: str, reminder: ReminderView) -> str:
                  name=reminder.customer_name or "—", title=reminder.deal_title or reminder.text)
     if reminder.source == "follow_up":
         return t(locale, "reminder.follow_up", html_escape=False, text=reminder.text or "—")
+    if not reminder.text and (reminder.deal_title or reminder.customer_name):
+        # set from a card with a time alone: it is about that deal or customer
+        key = "reminder.about_deal" if reminder.deal_title else "reminder.about"
+        return t(locale, key, html_escape=False, name=reminder.customer_name,
+                 title=reminder.deal_title)
     return t(locale, "reminder.text", html_escape=False, text=reminder.text or "—")
+
+
+def _names_its_customer(reminder: ReminderView) -> bool:
+    """Whether the subject already says whom it is about (a list adds the name otherwise)."""
+    return not reminder.text and reminder.source == "manual" and not reminder.deal_title
 
 
 def reminder_message(locale: str, reminder: ReminderView, timezone: str) -> str:
@@ -90,7 +100,8 @@ def reminder_line(locale: str, reminder: ReminderView, timezone: str) -> str:
     """One reminder in a list."""
     line = f"• {moment_text(locale, reminder.due_at, timezone)} " + \
         html.escape(clip(subject(locale, reminder), TEXT_IN_LIST))
-    if reminder.customer_name and reminder.source in ("manual", "follow_up"):
+    if reminder.customer_name and reminder.source in ("manual", "follow_up") \
+            and not _names_its_customer(reminder):
         line += " · " + t(locale, "reminder.customer_short", name=reminder.customer_name)
     if reminder.repeat:
         line += " · " + t(locale, f"reminder.repeat.{reminder.repeat}")

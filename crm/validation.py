@@ -49,6 +49,9 @@ _MONTHS = {word: number for number, name in enumerate(_MONTH_NAMES, 1)
            for word in (name, name[:3], "sept" if name == "september" else name)}
 _MONTH_NAME = r"([A-Za-z]{3,9})\.?"
 _DAY_OF = r"(\d{1,2})(?:st|nd|rd|th)?"
+# Day and month before a four-digit year, as English speakers write them: month first in the US
+# (12/31/1985), day first elsewhere (31/12/1985). Read only when one of the two is above 12.
+_SLASHED_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _NAMED_MONTH_DATES = (
     (re.compile(rf"{_DAY_OF}[\s-]+(?:of\s+)?{_MONTH_NAME}[\s,-]+(\d{{4}})", re.IGNORECASE),
      (3, 2, 1)),
@@ -198,7 +201,7 @@ def parse_date(text: str, *, field: str) -> dt.date:
             except ValueError:
                 break
     else:
-        found = _named_month_date(typed)
+        found = _named_month_date(typed) or _slashed_date(cleaned)
         if found is not None:
             return found
     # said back as it was typed: "April 31 1983", not "April311983"
@@ -232,6 +235,22 @@ def _latest_past_day(year: int, month: int, day: int, today: dt.date, *, field: 
         if found <= today:
             return found
     raise ValidationError("validation.date", field=field, value=typed)
+
+
+def _slashed_date(cleaned: str) -> dt.date | None:
+    """12/31/1985 or 31/12/1985: the day a slashed date can only be; None when it could be
+    two (3/5/1985) or none."""
+    match = _SLASHED_DATE.fullmatch(cleaned)
+    if match is None:
+        return None
+    first, second, year = int(match[1]), int(match[2]), int(match[3])
+    if (first > 12) == (second > 12):
+        return None
+    month, day = (second, first) if first > 12 else (first, second)
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _named_month_date(typed: str) -> dt.date | None:

@@ -51,6 +51,7 @@ END = ConversationHandler.END
 DRAFT = "log_draft"
 TIMEOUT = 15 * 60  # seconds without an answer before a half-written entry is dropped
 MAX_ATTACHMENTS = 10
+SPLIT_HINT = 3500  # characters: Telegram apps cut a longer paste into messages of up to 4096
 PICK_LIMIT = 8
 PRIVATE = filters.ChatType.PRIVATE
 FILES = (filters.PHOTO | filters.Document.ALL) & PRIVATE
@@ -222,8 +223,28 @@ async def got_file(update: Update, context: session.Context) -> int:
 
 
 async def save(update: Update, context: session.Context) -> int:
-    """The summary ends the entry."""
-    await _finish(update, context, update.effective_message.text)
+    """The summary ends the entry. A text near Telegram's limit of one message may be the
+    first of the parts a longer paste was sent in: it is kept, and the next text joins it."""
+    draft, text = _draft(context), update.effective_message.text
+    summary = f"{draft.summary}\n{text}" if draft.summary else text
+    if len(text) < SPLIT_HINT:
+        await _finish(update, context, summary)
+    draft.summary = summary
+    locale = session.locale(context)
+    await update.effective_message.reply_text(
+        t(locale, "log.long_held", count=f"{len(summary):,}"),
+        reply_markup=keyboard([[(t(locale, "log.save"), data("lg", draft.customer_id, "save"))]]))
+    raise ApplicationHandlerStop(SUMMARY)
+
+
+async def save_held(update: Update, context: session.Context) -> int:
+    """✅ Save under a long text: it was all there is."""
+    draft = context.user_data.get(DRAFT)
+    await update.callback_query.answer()
+    if draft is None or draft.summary is None:
+        raise ApplicationHandlerStop(END)
+    await update.callback_query.edit_message_reply_markup(None)
+    await _finish(update, context, draft.summary)
 
 
 async def _finish(update: Update, context: session.Context, summary: str, *,
@@ -263,6 +284,7 @@ async def _log(update: Update, context: session.Context, draft: Draft, summary: 
         retry = isinstance(error, ValidationError)
         text = describe_error(locale, error)
         if retry:
+            draft.summary = None  # sent again, it replaces what was refused
             text += "\n" + send_again(locale, draft)
         else:
             context.user_data.pop(DRAFT, None)
@@ -380,7 +402,8 @@ def register(application: Application) -> None:
         entry_points=[CallbackQueryHandler(start_log, pattern=r"^lg:\d{1,9}:(call|visit|note)$")],
         states={LOCATION: _location_step(),
                 SUMMARY: [MessageHandler(FILES, got_file),
-                          MessageHandler(filters.TEXT & ~filters.COMMAND & PRIVATE, save)],
+                          MessageHandler(filters.TEXT & ~filters.COMMAND & PRIVATE, save),
+                          CallbackQueryHandler(save_held, pattern=r"^lg:\d{1,9}:save$")],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)]},
         fallbacks=[CommandHandler("cancel", cancel)], name="log", unsaved=unsaved,
         drafts=(DRAFT,), keyboard_states=(LOCATION,), named=named))

@@ -25,7 +25,7 @@ TEXT_MAX = 100
 NOTES_MAX = 4000
 TAG_MAX = 50
 COMPANY_MAX = 200
-SUMMARY_MAX = 4000
+SUMMARY_MAX = 16000  # a text pasted into Telegram, which sends it in up to four messages
 # A WeChat id only counts when it says so: 微信:abc123, wx：abc123, WeChat: abc123, or WeChat's
 # own generated wxid_… ids; a bare abc123 could as well be a word of a company's name.
 _WECHAT_LABEL = re.compile(r"(?i)(?:微信号?|wechat|weixin|wx|vx)[:：]")

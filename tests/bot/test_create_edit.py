@@ -295,7 +295,8 @@ def test_edit_in_english_with_buttons_and_clear(bot, english) -> None:
     bot.press(ENGLISH_AGENT, status.button("Customer"))
     bot.press(ENGLISH_AGENT, f"ed:{made.id}")
     gender = last(bot.press(ENGLISH_AGENT, f"ef:{made.id}:gender"))
-    bot.press(ENGLISH_AGENT, gender.button("female"))
+    assert [label for label, _ in gender.buttons][:3] == ["Male", "Female", "Other"]  # as Lead
+    bot.press(ENGLISH_AGENT, gender.button("Female"))
     bot.press(ENGLISH_AGENT, f"ed:{made.id}")
     occupation = last(bot.press(ENGLISH_AGENT, f"ef:{made.id}:occupation"))
     assert "Now: Chef" in occupation.text
