@@ -153,3 +153,19 @@ def test_a_long_timeline_fits_in_one_message(chat) -> None:
         crm_customers.log_interaction(agent, made.id, "note", "很长的备注" * 700)
     [timeline] = [r for r in chat.press(6102, f"tl:{made.id}:0") if r.method == "sendMessage"]
     assert len(timeline.text) <= 4096 and "…" in timeline.text
+
+
+def test_a_screen_pressed_again_or_deleted_is_no_error(chat, staff, caplog) -> None:
+    """Telegram refuses an edit that changes nothing (a button pressed twice) and one of a
+    message the user deleted: the first is already done, the second comes as a new message."""
+    chat.stub.fail_next("editMessageText", 400, "Bad Request: message is not modified: "
+                        "specified new message content and reply markup are exactly the same")
+    with caplog.at_level(logging.ERROR):
+        replies = chat.press(ADMIN, "aup:0")
+    assert methods(replies) == ["answerCallbackQuery", "editMessageText!failed"]
+    chat.stub.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
+    with caplog.at_level(logging.ERROR):
+        replies = chat.press(ADMIN, "aup:0")
+    assert methods(replies) == ["answerCallbackQuery", "editMessageText!failed", "sendMessage"]
+    assert "Staff" in replies[-1].text and replies[-1].button("Agent")
+    assert "unexpected" not in caplog.text and not chat.alerts(replies)
