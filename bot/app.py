@@ -224,9 +224,12 @@ def _error_locale(update: Update, context: session.Context) -> str:
 
 async def _tell(update: Update, message: str) -> None:
     try:
-        if update.callback_query:
-            await update.callback_query.answer(plain(message)[:200], show_alert=True)
-        elif update.effective_message:
+        # A press already answered (the handler stopped the spinner before failing) takes no
+        # alert: the message is then said in the chat.
+        if update.callback_query and await update.callback_query.answer(
+                plain(message)[:200], show_alert=True):
+            return
+        if update.effective_message:
             await update.effective_message.reply_text(message)
     except TelegramError:
         log.warning("could not tell the user about an error", exc_info=True)

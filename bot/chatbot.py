@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 # message the user deleted or one too old to edit.
 UNCHANGED = "message is not modified"
 GONE = ("message to edit not found", "message can't be edited")
+# A button press answered already, or one that waited too long (behind a long write): the
+# spinner has stopped by itself and no alert can be shown on it any more.
+SPENT_QUERY = "query is too old"
 
 
 def _says(error: BadRequest, *phrases: str) -> bool:
@@ -62,6 +65,16 @@ class ChatBot(ExtBot):
             # edit: the answer comes as a new message rather than not at all.
             log.info("message in chat %s gone, sent anew: %s", chat_id, error)
         return await self.send_message(chat_id, text, reply_markup=kwargs.get("reply_markup"))
+
+    async def answer_callback_query(self, *args: Any, **kwargs: Any) -> bool:
+        """False when the press can no longer be answered (see ``SPENT_QUERY``)."""
+        try:
+            return await super().answer_callback_query(*args, **kwargs)
+        except BadRequest as error:
+            if not _says(error, SPENT_QUERY):
+                raise
+            log.info("button press not answered: %s", error)
+            return False
 
     async def edit_message_reply_markup(self, *args: Any, **kwargs: Any) -> Message | bool:
         try:

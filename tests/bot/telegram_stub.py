@@ -63,6 +63,7 @@ class TelegramStub(LocalBotApi):
         self.calls: list[Call] = []
         self.script: deque = deque()
         self.documents: dict[str, bytes] = {}  # what users sent, by file id, to download
+        self.answered: set[str] = set()  # callback queries: Telegram takes one answer each
 
     def answer(self, api_method: str, params: dict[str, Any]) -> Any:
         if api_method == "getFile" and params.get("file_id") in self.documents:
@@ -103,13 +104,22 @@ class TelegramStub(LocalBotApi):
             if parameters:
                 body["parameters"] = parameters
             return status, json.dumps(body).encode()
-        refusal = _refusal(api_method, params)
+        refusal = _refusal(api_method, params) or self._answered_before(api_method, params)
         if refusal is not None:  # as Telegram refuses it: nothing is sent
             self.calls.append(Call(api_method + "!failed", dict(params)))
             return 400, json.dumps({"ok": False, "error_code": 400,
                                     "description": refusal}).encode()
         self.calls.append(Call(api_method, dict(params)))
         return 200, json.dumps({"ok": True, "result": self.answer(api_method, params)}).encode()
+
+    def _answered_before(self, method: str, params: dict[str, Any]) -> str | None:
+        if method != "answerCallbackQuery":
+            return None
+        if params.get("callback_query_id") in self.answered:
+            return ("Bad Request: query is too old and response timeout expired or "
+                    "query ID is invalid")
+        self.answered.add(str(params.get("callback_query_id")))
+        return None
 
     def sent(self, method: str = "sendMessage") -> list[Call]:
         return [c for c in self.calls if c.method == method]

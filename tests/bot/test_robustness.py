@@ -169,3 +169,14 @@ def test_a_screen_pressed_again_or_deleted_is_no_error(chat, staff, caplog) -> N
     assert methods(replies) == ["answerCallbackQuery", "editMessageText!failed", "sendMessage"]
     assert "Staff" in replies[-1].text and replies[-1].button("Agent")
     assert "unexpected" not in caplog.text and not chat.alerts(replies)
+
+
+def test_a_press_answered_too_late_still_shows_its_screen(chat, staff, caplog) -> None:
+    """A press that waited (behind a long write) past Telegram's time to answer it: the spinner
+    has stopped by itself; the screen is still shown, with no apology."""
+    chat.stub.fail_next("answerCallbackQuery", 400, "Bad Request: query is too old and "
+                        "response timeout expired or query ID is invalid")
+    with caplog.at_level(logging.ERROR):
+        replies = chat.press(ADMIN, "aup:0")
+    assert methods(replies) == ["answerCallbackQuery!failed", "editMessageText"]
+    assert "Staff" in replies[-1].text and "unexpected" not in caplog.text
