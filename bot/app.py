@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -202,6 +202,12 @@ async def on_error(update: object, context: session.Context) -> None:
         message = describe_error(language, error)
     elif isinstance(error, Forbidden):
         log.info("user %s blocked the bot", update.effective_user and update.effective_user.id)
+        raise ApplicationHandlerStop
+    elif isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        # A reply that timed out may well have arrived, and one that could not reach Telegram
+        # after the retries leaves no way to apologise: "please try again" would only invite
+        # the user to save the same thing twice.
+        log.warning("reply to update %s may be lost: %s", update.update_id, error)
         raise ApplicationHandlerStop
     else:
         error_id = secrets.token_hex(4)

@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from telegram.error import NetworkError
+from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 
 from bot.console import FILES, LocalBotApi, uploaded_files
@@ -77,6 +77,11 @@ class TelegramStub(LocalBotApi):
         for _ in range(times):
             self.script.append((method, None, "connection refused", None))
 
+    def time_out_next(self, method: str) -> None:
+        """Make the next call of ``method`` time out waiting for Telegram's answer (it may have
+        arrived)."""
+        self.script.append((method, None, "timed out", None))
+
     def fail_next(self, method: str, status: int, description: str,
                   parameters: dict | None = None, times: int = 1) -> None:
         """Make the next ``times`` calls of ``method`` fail as Telegram would."""
@@ -99,7 +104,8 @@ class TelegramStub(LocalBotApi):
             _, status, description, parameters = self.script.popleft()
             self.calls.append(Call(api_method + "!failed", dict(params)))
             if status is None:
-                raise NetworkError(description)
+                raise TimedOut(description) if description == "timed out" \
+                    else NetworkError(description)
             body = {"ok": False, "error_code": status, "description": description}
             if parameters:
                 body["parameters"] = parameters

@@ -180,3 +180,17 @@ def test_a_press_answered_too_late_still_shows_its_screen(chat, staff, caplog) -
         replies = chat.press(ADMIN, "aup:0")
     assert methods(replies) == ["answerCallbackQuery!failed", "editMessageText"]
     assert "Staff" in replies[-1].text and "unexpected" not in caplog.text
+
+
+def test_a_reply_that_timed_out_is_not_followed_by_an_invitation_to_try_again(
+        chat, staff, caplog) -> None:
+    """A reply whose answer never came back may have arrived: no "please try again" that would
+    have the user save the same customer twice; the step waits for the answer again."""
+    chat.send(AGENT, "/new")
+    chat.send(AGENT, "李雷")
+    chat.stub.time_out_next("sendMessage")
+    with caplog.at_level(logging.WARNING):
+        replies = chat.send(AGENT, "13800138000")
+    assert methods(replies) == ["sendMessage!failed"]
+    assert "may be lost" in caplog.text and "unexpected" not in caplog.text
+    assert "Company" in chat.send(AGENT, "13800138000")[-1].text
