@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -203,6 +203,12 @@ async def on_error(update: object, context: session.Context) -> None:
     elif isinstance(error, Forbidden):
         log.info("user %s blocked the bot", update.effective_user and update.effective_user.id)
         raise ApplicationHandlerStop
+    elif isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        # A reply that timed out may well have arrived, and one that could not reach Telegram
+        # after the retries leaves no way to apologise: "please try again" would only invite
+        # the user to save the same thing twice.
+        log.warning("reply to update %s may be lost: %s", update.update_id, error)
+        raise ApplicationHandlerStop
     else:
         error_id = secrets.token_hex(4)
         log.error("unexpected error %s handling update %s", error_id, update.update_id,
@@ -224,9 +230,12 @@ def _error_locale(update: Update, context: session.Context) -> str:
 
 async def _tell(update: Update, message: str) -> None:
     try:
-        if update.callback_query:
-            await update.callback_query.answer(plain(message)[:200], show_alert=True)
-        elif update.effective_message:
+        # A press already answered (the handler stopped the spinner before failing) takes no
+        # alert: the message is then said in the chat.
+        if update.callback_query and await update.callback_query.answer(
+                plain(message)[:200], show_alert=True):
+            return
+        if update.effective_message:
             await update.effective_message.reply_text(message)
     except TelegramError:
         log.warning("could not tell the user about an error", exc_info=True)

@@ -85,9 +85,8 @@ async def correct_taken_back(application: Application, notices: Sequence[SentNot
 async def _edited(application: Application, notice: SentNotice, text: str,
                   markup: InlineKeyboardMarkup) -> bool:
     try:
-        await application.bot.edit_message_text(text, chat_id=notice.telegram_id,
-                                                message_id=notice.message_id,
-                                                reply_markup=markup)
+        await application.bot.edit_in_place(text, chat_id=notice.telegram_id,
+                                            message_id=notice.message_id, reply_markup=markup)
     except Forbidden:
         return True  # they blocked the bot: a follow-up would not reach them either
     except TelegramError as error:  # deleted, or too old to edit

@@ -47,7 +47,9 @@ class ProgressMessage:
 
     async def _edit(self, text: str) -> None:
         with contextlib.suppress(TelegramError):  # a skipped progress step is harmless
-            await self.message.edit_text(text)
+            # In place only: a progress line the user deleted is not sent again at each step.
+            await self.message.get_bot().edit_in_place(
+                text, chat_id=self.message.chat_id, message_id=self.message.message_id)
 
     async def finish(self, text: str) -> None:
         self.finished = True

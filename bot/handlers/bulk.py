@@ -20,7 +20,9 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
+    ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -235,6 +237,15 @@ async def cancel(update: Update, context: session.Context) -> object:
     return END
 
 
+async def timed_out(update: Update, context: session.Context) -> None:
+    """No answer for a while: drop the draft and say so, so a tag typed later is not taken for
+    a search without a word."""
+    draft = context.user_data.pop(DRAFT, None) if context.user_data is not None else None
+    if draft is not None and update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id,
+                                       session.text(context, "bulk.timed_out"))
+
+
 def _conversation() -> Any:
     text = filters.TEXT & ~filters.COMMAND
     return conversation(
@@ -246,6 +257,7 @@ def _conversation() -> Any:
             TAG: [MessageHandler(text, stops_search(typed_tag))],
             CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^bk:y:\w{1,16}$"),
                       MessageHandler(text, stops_search(typed_at_confirmation))],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
         },
         fallbacks=[CommandHandler("cancel", cancel),
                    CallbackQueryHandler(cancel, pattern=r"^bk:x$")],

@@ -9,7 +9,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from telegram.error import NetworkError
+from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 
 from bot.console import FILES, LocalBotApi, uploaded_files
@@ -63,6 +63,7 @@ class TelegramStub(LocalBotApi):
         self.calls: list[Call] = []
         self.script: deque = deque()
         self.documents: dict[str, bytes] = {}  # what users sent, by file id, to download
+        self.answered: set[str] = set()  # callback queries: Telegram takes one answer each
 
     def answer(self, api_method: str, params: dict[str, Any]) -> Any:
         if api_method == "getFile" and params.get("file_id") in self.documents:
@@ -75,6 +76,11 @@ class TelegramStub(LocalBotApi):
         """Make the next ``times`` calls of ``method`` fail to connect at all."""
         for _ in range(times):
             self.script.append((method, None, "connection refused", None))
+
+    def time_out_next(self, method: str) -> None:
+        """Make the next call of ``method`` time out waiting for Telegram's answer (it may have
+        arrived)."""
+        self.script.append((method, None, "timed out", None))
 
     def fail_next(self, method: str, status: int, description: str,
                   parameters: dict | None = None, times: int = 1) -> None:
@@ -98,18 +104,28 @@ class TelegramStub(LocalBotApi):
             _, status, description, parameters = self.script.popleft()
             self.calls.append(Call(api_method + "!failed", dict(params)))
             if status is None:
-                raise NetworkError(description)
+                raise TimedOut(description) if description == "timed out" \
+                    else NetworkError(description)
             body = {"ok": False, "error_code": status, "description": description}
             if parameters:
                 body["parameters"] = parameters
             return status, json.dumps(body).encode()
-        refusal = _refusal(api_method, params)
+        refusal = _refusal(api_method, params) or self._answered_before(api_method, params)
         if refusal is not None:  # as Telegram refuses it: nothing is sent
             self.calls.append(Call(api_method + "!failed", dict(params)))
             return 400, json.dumps({"ok": False, "error_code": 400,
                                     "description": refusal}).encode()
         self.calls.append(Call(api_method, dict(params)))
         return 200, json.dumps({"ok": True, "result": self.answer(api_method, params)}).encode()
+
+    def _answered_before(self, method: str, params: dict[str, Any]) -> str | None:
+        if method != "answerCallbackQuery":
+            return None
+        if params.get("callback_query_id") in self.answered:
+            return ("Bad Request: query is too old and response timeout expired or "
+                    "query ID is invalid")
+        self.answered.add(str(params.get("callback_query_id")))
+        return None
 
     def sent(self, method: str = "sendMessage") -> list[Call]:
         return [c for c in self.calls if c.method == method]

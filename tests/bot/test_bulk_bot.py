@@ -4,11 +4,15 @@ does not), once; in Chinese and English; agents on their own customers, viewers 
 
 from __future__ import annotations
 
+import asyncio
+
 import peewee
 import pytest
 
+from bot.handlers import log as log_handlers
 from crm import users
 from storage.database import fetch_all, fetch_one
+from tests.bot.harness import ChatHarness
 from tests.crm.cast import SYSTEM, customer
 
 MANAGER, AGENT, TEAMMATE, VIEWER = 7401, 7402, 7403, 7404
@@ -108,3 +112,19 @@ def test_wrong_filters_are_explained_and_change_nothing(chat, people) -> None:
     [none] = chat.send(MANAGER, "/bulk 标签=不存在的标签")
     assert none.text == "没有符合条件的客户，未做任何更改。"
     assert tags_of(leads[0]) == {"潜在"}
+
+
+def test_a_bulk_change_left_idle_is_dropped_with_a_message(db, people, monkeypatch) -> None:
+    """Past the conversations' quiet time the draft goes, and the user is told: a tag typed
+    afterwards is not silently taken for a search."""
+    monkeypatch.setattr(log_handlers, "TIMEOUT", 0.2)  # the quiet time, shortened
+    chat = ChatHarness(db)
+    try:
+        [matched] = chat.send(MANAGER, "/bulk 标签=潜在", language="zh")
+        chat.press(MANAGER, matched.button("加标签"))
+        before = len(chat.stub.calls)
+        chat.loop.run_until_complete(asyncio.sleep(1))
+        [told] = [c for c in chat.stub.calls[before:] if c.method == "sendMessage"]
+        assert "批量修改已放弃，未做任何更改" in told.params["text"]
+    finally:
+        chat.close()

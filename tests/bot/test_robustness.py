@@ -153,3 +153,44 @@ def test_a_long_timeline_fits_in_one_message(chat) -> None:
         crm_customers.log_interaction(agent, made.id, "note", "很长的备注" * 700)
     [timeline] = [r for r in chat.press(6102, f"tl:{made.id}:0") if r.method == "sendMessage"]
     assert len(timeline.text) <= 4096 and "…" in timeline.text
+
+
+def test_a_screen_pressed_again_or_deleted_is_no_error(chat, staff, caplog) -> None:
+    """Telegram refuses an edit that changes nothing (a button pressed twice) and one of a
+    message the user deleted: the first is already done, the second comes as a new message."""
+    chat.stub.fail_next("editMessageText", 400, "Bad Request: message is not modified: "
+                        "specified new message content and reply markup are exactly the same")
+    with caplog.at_level(logging.ERROR):
+        replies = chat.press(ADMIN, "aup:0")
+    assert methods(replies) == ["answerCallbackQuery", "editMessageText!failed"]
+    chat.stub.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
+    with caplog.at_level(logging.ERROR):
+        replies = chat.press(ADMIN, "aup:0")
+    assert methods(replies) == ["answerCallbackQuery", "editMessageText!failed", "sendMessage"]
+    assert "Staff" in replies[-1].text and replies[-1].button("Agent")
+    assert "unexpected" not in caplog.text and not chat.alerts(replies)
+
+
+def test_a_press_answered_too_late_still_shows_its_screen(chat, staff, caplog) -> None:
+    """A press that waited (behind a long write) past Telegram's time to answer it: the spinner
+    has stopped by itself; the screen is still shown, with no apology."""
+    chat.stub.fail_next("answerCallbackQuery", 400, "Bad Request: query is too old and "
+                        "response timeout expired or query ID is invalid")
+    with caplog.at_level(logging.ERROR):
+        replies = chat.press(ADMIN, "aup:0")
+    assert methods(replies) == ["answerCallbackQuery!failed", "editMessageText"]
+    assert "Staff" in replies[-1].text and "unexpected" not in caplog.text
+
+
+def test_a_reply_that_timed_out_is_not_followed_by_an_invitation_to_try_again(
+        chat, staff, caplog) -> None:
+    """A reply whose answer never came back may have arrived: no "please try again" that would
+    have the user save the same customer twice; the step waits for the answer again."""
+    chat.send(AGENT, "/new")
+    chat.send(AGENT, "李雷")
+    chat.stub.time_out_next("sendMessage")
+    with caplog.at_level(logging.WARNING):
+        replies = chat.send(AGENT, "13800138000")
+    assert methods(replies) == ["sendMessage!failed"]
+    assert "may be lost" in caplog.text and "unexpected" not in caplog.text
+    assert "Company" in chat.send(AGENT, "13800138000")[-1].text
