@@ -18,7 +18,7 @@ from crm.actors import Actor
 from crm.clock import utcnow
 from crm.errors import NotFound, ValidationError
 from crm.exports.kinds import REGISTRY, ExportKind, Filters, Query, register
-from crm.exports.writers import FORMATS, safe_row, safe_xlsx_row, write_csv, write_xlsx
+from crm.exports.writers import FORMATS, safe_csv_row, safe_xlsx_row, write_csv, write_xlsx
 from crm.permissions import Action, require
 from crm.users import StaffNames
 from crm.validation import parse_date
@@ -148,7 +148,10 @@ def export_records(actor: Actor, kind: str, target: BinaryIO, *, fmt: str = "xls
     headers = [(header or str)(column) for column in chosen.columns]
 
     def rows() -> Iterator[list[object]]:
-        return map(safe_row if fmt == "csv" else safe_xlsx_row, chosen.rows(query))
+        if fmt == "csv":
+            kept = [i for i, column in enumerate(chosen.columns) if column in chosen.identifiers]
+            return (safe_csv_row(row, kept) for row in chosen.rows(query))
+        return map(safe_xlsx_row, chosen.rows(query))
 
     with _lean_reads():
         total = chosen.count(query)
