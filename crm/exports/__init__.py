@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,8 @@ class ExportResult:
     kind: str
     format: str
     rows: int
+    filters: Filters = field(default_factory=Filters)
+    owner_name: str | None = None  # the owner filter's staff member, to name the filters
 
 
 def export_kinds() -> tuple[str, ...]:
@@ -173,7 +175,9 @@ def export_records(actor: Actor, kind: str, target: BinaryIO, *, fmt: str = "xls
             "format": [None, fmt], "rows": [None, count],
             **{k: [None, logged_filter(v)] for k, v in vars(filters).items() if v is not None}},
             now=now or utcnow())
-    return ExportResult(chosen.name, fmt, count)
+    owner = fetch_one("select name from staff_user where id = ?", (filters.owner_id,)) \
+        if filters.owner_id is not None else None
+    return ExportResult(chosen.name, fmt, count, filters, owner[0] if owner else None)
 
 
 def _nothing_found(kind: str, filters: Filters) -> NotFound:
