@@ -4,7 +4,6 @@ imported, the report of those rows, column headings and coded values in files.""
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from crm import exports, imports
 from crm.config import LOCALES
 from crm.imports import Problem, RejectedRow
 from crm.privacy_sheets import SheetWords
+from crm.spreadsheets import file_name_part
 
 # Where each export kind's statuses are worded (a kind without one has no status filter).
 STATUS_GROUPS = {"customers": "export.value.status", "deals": "export.value.deal_status",
@@ -21,8 +21,6 @@ STATUS_GROUPS = {"customers": "export.value.status", "deals": "export.value.deal
 KIND_GROUP = "export.column"
 # Coded values of the privacy export already worded elsewhere; the others are under
 # export.value.<group>.
-# What no file name may hold on some system (Windows' reserved characters, controls).
-_NOT_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 FILE_FILTERS_MAX = 60  # characters of the filters in a file's name
 _PRIVACY_VALUES = {"payment_method": "payment.method", "assignment_reason": "timeline.assignment",
                    "consent_channel": "more.channel", "address": "details.address"}
@@ -148,8 +146,8 @@ def export_file_name(locale: str, kind: str, result: exports.ExportResult, day: 
     parts = export_filters(locale, result)
     filters = ""
     if parts:
-        words = _NOT_IN_FILE_NAMES.sub("_", listed(locale, parts))
+        words = file_name_part(listed(locale, parts))
         if len(words) > FILE_FILTERS_MAX:
             words = words[:FILE_FILTERS_MAX - 1].rstrip() + "…"
         filters = t(locale, "exports.file_filters", html_escape=False, filters=words)
-    return f"{_NOT_IN_FILE_NAMES.sub('_', kind)}{filters}-{day}.{result.format}"
+    return f"{file_name_part(kind)}{filters}-{day}.{result.format}"

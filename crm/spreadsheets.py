@@ -23,6 +23,13 @@ MAX_CELL = 32_767  # Excel's limit for one cell
 # the whole file for one of them, and in a CSV they only confuse the reader.
 UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 Tick = Callable[[int], None]  # rows written so far
+# What no file name may hold on some system (Windows' reserved characters, controls).
+_NOT_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+
+
+def file_name_part(text: str) -> str:
+    """``text`` as a part of a file's name every system takes: refused characters become _."""
+    return _NOT_IN_FILE_NAMES.sub("_", text).strip()
 
 
 def safe_cell(value: Any) -> Any:
