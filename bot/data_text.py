@@ -13,6 +13,7 @@ from crm import exports, imports
 from crm.config import LOCALES
 from crm.imports import Problem, RejectedRow
 from crm.privacy_sheets import SheetWords
+from crm.spreadsheets import file_name_part
 
 # Where each export kind's statuses are worded (a kind without one has no status filter).
 STATUS_GROUPS = {"customers": "export.value.status", "deals": "export.value.deal_status",
@@ -20,6 +21,7 @@ STATUS_GROUPS = {"customers": "export.value.status", "deals": "export.value.deal
 KIND_GROUP = "export.column"
 # Coded values of the privacy export already worded elsewhere; the others are under
 # export.value.<group>.
+FILE_FILTERS_MAX = 60  # characters of the filters in a file's name
 _PRIVACY_VALUES = {"payment_method": "payment.method", "assignment_reason": "timeline.assignment",
                    "consent_channel": "more.channel", "address": "details.address"}
 
@@ -117,3 +119,35 @@ def unclear_text(locale: str, unclear: Unclear, *, html_escape: bool = True) -> 
     kind = t(locale, f"{KIND_GROUP}.{unclear.kind}", html_escape=False) if unclear.kind else ""
     return t(locale, unclear.key, html_escape=html_escape, word=unclear.word, names=names,
              kind=kind)
+
+
+def export_filters(locale: str, result: exports.ExportResult) -> list[str]:
+    """The filters an export was narrowed to, each in words (标签 VIP, 状态 线索)."""
+    chosen = result.filters
+    status = t(locale, f"{STATUS_GROUPS[result.kind]}.{chosen.status}", html_escape=False) \
+        if chosen.status and result.kind in STATUS_GROUPS else chosen.status
+    shown = {"tag": chosen.tag, "owner": result.owner_name, "status": status,
+             "since": chosen.since, "until": chosen.until}
+    return [t(locale, f"exports.filter.{key}", html_escape=False, value=value)
+            for key, value in shown.items() if value]
+
+
+def export_caption(locale: str, kind: str, result: exports.ExportResult) -> str:
+    """The message sent with an export: its kind, rows and filters (HTML, values escaped)."""
+    parts = export_filters(locale, result)
+    filters = t(locale, "exports.filters", html_escape=False,
+                filters=listed(locale, parts)) if parts else ""
+    return t(locale, "exports.caption", kind=kind, count=result.rows, filters=filters)
+
+
+def export_file_name(locale: str, kind: str, result: exports.ExportResult, day: str) -> str:
+    """An export's file name in ``locale``, telling files of other filters apart:
+    客户（标签 VIP、状态 线索）-2026-11-27.csv; safe on every system."""
+    parts = export_filters(locale, result)
+    filters = ""
+    if parts:
+        words = file_name_part(listed(locale, parts))
+        if len(words) > FILE_FILTERS_MAX:
+            words = words[:FILE_FILTERS_MAX - 1].rstrip() + "…"
+        filters = t(locale, "exports.file_filters", html_escape=False, filters=words)
+    return f"{file_name_part(kind)}{filters}-{day}.{result.format}"

@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -22,6 +23,13 @@ MAX_CELL = 32_767  # Excel's limit for one cell
 # the whole file for one of them, and in a CSV they only confuse the reader.
 UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 Tick = Callable[[int], None]  # rows written so far
+# What no file name may hold on some system (Windows' reserved characters, controls).
+_NOT_IN_FILE_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+
+
+def file_name_part(text: str) -> str:
+    """``text`` as a part of a file's name every system takes: refused characters become _."""
+    return _NOT_IN_FILE_NAMES.sub("_", text).strip()
 
 
 def safe_cell(value: Any) -> Any:
@@ -32,11 +40,29 @@ def safe_cell(value: Any) -> Any:
         return value
     else:
         text = str(value)
-    if UNWRITABLE.search(text):
-        text = UNWRITABLE.sub("", text)
+    text = writable(text)
     if text.startswith(FORMULA_STARTS):
         text = "'" + text
     return text[:MAX_CELL]
+
+
+def writable(text: str) -> str:
+    """``text`` without the control characters no file can hold, cut to a cell's limit."""
+    if UNWRITABLE.search(text):
+        text = UNWRITABLE.sub("", text)
+    return text[:MAX_CELL]
+
+
+def quoted_text(sheet: Any, value: Any) -> Any:
+    """A value for a cell of an XLSX file: text that would start a formula is written as text
+    marked the way Excel marks a typed ``'=...`` (its quote prefix): it shows as it was
+    (``+86 (138) 0013-8012``, no apostrophe to see) and stays text when edited."""
+    if type(value) is not str or not value.startswith(FORMULA_STARTS):
+        return safe_cell(value)
+    cell = WriteOnlyCell(sheet, value=writable(value))
+    cell.data_type = "s"  # openpyxl would make a formula of a leading =
+    cell.quotePrefix = True
+    return cell
 
 
 # A column is as wide as its widest value (Chinese characters count two), within these bounds:
@@ -120,6 +146,10 @@ def _whole_digits(sheet: Any, number: int | float) -> WriteOnlyCell:
 
 def _cell(sheet: Any, value: Any) -> Any:
     """A value as written: as it is, or a cell formatted so that Excel shows it whole."""
+    if isinstance(value, Cell):
+        if isinstance(value.value, str) and "\n" in value.value:
+            value.alignment = Alignment(wrap_text=True, vertical="top")
+        return value
     if isinstance(value, str) and "\n" in value:
         return _wrapped(sheet, value)
     if type(value) in (int, float) and abs(value) >= LONG_NUMBER and value == int(value):
@@ -128,21 +158,24 @@ def _cell(sheet: Any, value: Any) -> Any:
 
 
 def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
-    """An XLSX file with one sheet per (title, headers, rows), written in streaming mode."""
+    """An XLSX file with one sheet per (title, headers, rows), written in streaming mode, each
+    under a bold, frozen heading row; text that would start a formula is ``quoted_text``."""
     book = Workbook(write_only=True)
     for title, headers, rows in sheets:
         sheet = book.create_sheet(title=title[:31])
+        sheet.freeze_panes = "A2"  # the headings stay in sight down a long list
         rows = iter(rows)
         first = list(islice(rows, WIDTH_SAMPLE))
         set_widths(sheet, [headers, *first])
         bold = []
         for header in headers:
-            cell = WriteOnlyCell(sheet, value=safe_cell(header))
+            cell = quoted_text(sheet, header)
+            cell = cell if isinstance(cell, Cell) else WriteOnlyCell(sheet, value=cell)
             cell.font = Font(bold=True)
             bold.append(cell)
         sheet.append(bold)
         for row in chain(first, rows):
-            sheet.append([_cell(sheet, value) for value in map(safe_xlsx_cell, row)])
+            sheet.append([_cell(sheet, quoted_text(sheet, value)) for value in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

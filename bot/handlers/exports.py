@@ -20,7 +20,15 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import session
-from bot.data_text import Unclear, export_named, header_of, unclear_text, value_of
+from bot.data_text import (
+    Unclear,
+    export_caption,
+    export_file_name,
+    export_named,
+    header_of,
+    unclear_text,
+    value_of,
+)
 from bot.i18n import t
 from bot.keyboards import data, keyboard, parse
 from bot.progress import with_progress
@@ -148,8 +156,8 @@ async def _export(update: Update, context: session.Context, kind: str, typed: di
         day = local_now(context).date().isoformat()
         with path.open("rb") as handle:
             await update.effective_message.reply_document(
-                handle, filename=f"{label}-{day}.{fmt}",
-                caption=session.text(context, "exports.caption", kind=label, count=result.rows))
+                handle, filename=export_file_name(locale, label, result, day),
+                caption=export_caption(locale, label, result))
     finally:
         with contextlib.suppress(OSError):
             path.unlink()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from crm.actors import Actor
 from crm.clock import utcnow
 from crm.errors import NotFound, ValidationError
 from crm.exports.kinds import REGISTRY, ExportKind, Filters, Query, register
-from crm.exports.writers import FORMATS, safe_row, safe_xlsx_row, write_csv, write_xlsx
+from crm.exports.writers import FORMATS, safe_csv_row, safe_xlsx_row, write_csv, write_xlsx
 from crm.permissions import Action, require
 from crm.users import StaffNames
 from crm.validation import parse_date
@@ -40,6 +40,8 @@ class ExportResult:
     kind: str
     format: str
     rows: int
+    filters: Filters = field(default_factory=Filters)
+    owner_name: str | None = None  # the owner filter's staff member, to name the filters
 
 
 def export_kinds() -> tuple[str, ...]:
@@ -148,7 +150,10 @@ def export_records(actor: Actor, kind: str, target: BinaryIO, *, fmt: str = "xls
     headers = [(header or str)(column) for column in chosen.columns]
 
     def rows() -> Iterator[list[object]]:
-        return map(safe_row if fmt == "csv" else safe_xlsx_row, chosen.rows(query))
+        if fmt == "csv":
+            kept = [i for i, column in enumerate(chosen.columns) if column in chosen.identifiers]
+            return (safe_csv_row(row, kept) for row in chosen.rows(query))
+        return map(safe_xlsx_row, chosen.rows(query))
 
     with _lean_reads():
         total = chosen.count(query)
@@ -170,7 +175,9 @@ def export_records(actor: Actor, kind: str, target: BinaryIO, *, fmt: str = "xls
             "format": [None, fmt], "rows": [None, count],
             **{k: [None, logged_filter(v)] for k, v in vars(filters).items() if v is not None}},
             now=now or utcnow())
-    return ExportResult(chosen.name, fmt, count)
+    owner = fetch_one("select name from staff_user where id = ?", (filters.owner_id,)) \
+        if filters.owner_id is not None else None
+    return ExportResult(chosen.name, fmt, count, filters, owner[0] if owner else None)
 
 
 def _nothing_found(kind: str, filters: Filters) -> NotFound:

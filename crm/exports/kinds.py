@@ -106,6 +106,9 @@ class ExportKind:
     # an export was narrowed to reads in words there.
     status_kind: str | None = None
     money: tuple[str, ...] = ()  # columns of amounts (Decimal): an XLSX file shows them as money
+    # Columns of identifiers (phones, WeChat ids): text even when made only of digits, which
+    # a CSV cell must say to Excel (crm.exports.writers.safe_csv_row).
+    identifiers: tuple[str, ...] = ()
 
     def count(self, query: Query) -> int:
         clause, params = self.where(query)
@@ -299,7 +302,7 @@ def _tag_names(ids: list[int]) -> dict[int, str]:
 
 
 register(ExportKind("customers", CUSTOMER_COLUMNS, STATUSES, _customers_where, _customers,
-                    "customer_status"))
+                    "customer_status", identifiers=("phone", "email", "wechat")))
 
 
 # Interactions ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, BinaryIO
@@ -23,7 +24,8 @@ from crm.spreadsheets import (
 )
 
 FORMATS = ("xlsx", "csv")
-__all__ = ["FORMATS", "Tick", "safe_row", "safe_xlsx_row", "write_csv", "write_xlsx"]
+__all__ = ["FORMATS", "Tick", "safe_csv_row", "safe_row", "safe_xlsx_row", "write_csv",
+           "write_xlsx"]
 _unwritable = UNWRITABLE.search
 _AS_IS = frozenset({type(None), int, float, bool, Decimal, dt.date, dt.datetime})
 
@@ -38,6 +40,27 @@ def safe_xlsx_row(row: Iterable[Any]) -> list[Any]:
     """``safe_row`` for an XLSX file, where international phones need no apostrophe
     (``safe_xlsx_cell``)."""
     return _neutralised(row, safe_xlsx_cell)
+
+
+# An identifier Excel would read from a CSV as a number or a date: digits (an international
+# phone's + in front), maybe parted like a number or a date (1.5, 2026-03-07, 12:30, 1E5).
+# Excel would show 18500001234 as 1.85E+10, drop a postal code's leading 0, and save what it
+# shows. A tab in front keeps the cell text in Excel and WPS, shows nothing, and is no formula:
+# what follows it is digits. Python's csv module reads it back; the import trims it. (The
+# apostrophe that neutralises formulas would show in the cell; ="…" would be a formula.)
+_NUMBER_LIKE = re.compile(r"\+?\d+(?:[-./:,eE]\d+)*")
+TEXT_MARK = "\t"
+
+
+def safe_csv_row(row: Sequence[Any], identifiers: Sequence[int] = ()) -> list[Any]:
+    """``safe_row`` for a CSV file, where the ``identifiers`` columns that Excel would read as
+    numbers or dates are marked as text (``TEXT_MARK``)."""
+    kept = [(i, TEXT_MARK + row[i]) for i in identifiers
+            if row[i].__class__ is str and _NUMBER_LIKE.fullmatch(row[i])]
+    cells = _neutralised(row, safe_cell)
+    for index, value in kept:
+        cells[index] = value
+    return cells
 
 
 def _neutralised(row: Iterable[Any], safe: Callable[[Any], Any]) -> list[Any]:

@@ -15,6 +15,7 @@ from crm.reports.access import reach, report_kinds, report_scope, require_kind
 from crm.reports.base import Report, ReportContext
 from crm.reports.labels import Labels
 from crm.reports.timebase import TimeBase, make_period
+from crm.spreadsheets import file_name_part
 from storage.database import database
 
 Progress = Callable[[int, int], None]
@@ -27,7 +28,7 @@ class ReportFiles:
     reports: tuple[Report, ...]
     xlsx: bytes
     png: bytes | None
-    file_name: str  # without extension
+    file_name: str  # without extension, in the reader's language like the exports' names
 
     @property
     def report(self) -> Report:
@@ -76,8 +77,9 @@ def build_report_files(actor: Actor, kind: str, *, labels: Labels,
     tick(2, 3)
     png = chart_png(report, report.headline, labels) if picture else None
     tick(3, 3)
-    name = f"report-{kind}-{report.period.since:%Y%m%d}-{report.period.last:%Y%m%d}"
-    return ReportFiles((report,), xlsx, png, name)
+    name = labels("reports.file_name", kind=labels(f"reports.kind.{kind}"),
+                  since=report.period.since.isoformat(), until=report.period.last.isoformat())
+    return ReportFiles((report,), xlsx, png, file_name_part(name))
 
 
 def build_all_files(actor: Actor, *, labels: Labels, since: dt.date | str | None = None,
@@ -104,5 +106,5 @@ def build_all_files(actor: Actor, *, labels: Labels, since: dt.date | str | None
     png = chart_png(reports[0], reports[0].headline, labels) if picture else None
     tick(len(kinds) + 1, len(kinds) + 1)
     moment = now or utcnow()
-    return ReportFiles(tuple(reports), xlsx, png,
-                       f"report-weekly-{time_base(actor).today(moment):%Y%m%d}")
+    name = labels("reports.file_weekly", day=time_base(actor).today(moment).isoformat())
+    return ReportFiles(tuple(reports), xlsx, png, file_name_part(name))

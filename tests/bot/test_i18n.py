@@ -103,12 +103,15 @@ def test_every_coded_value_an_export_writes_has_words_in_every_language() -> Non
 
 
 def test_english_counts_agree_with_their_nouns_and_chinese_needs_none() -> None:
-    assert t("en", "exports.caption", kind="customers", count=1) == "📤 customers: 1 row"
-    assert t("en", "exports.caption", kind="customers", count=2) == "📤 customers: 2 rows"
-    assert t("en", "exports.caption", kind="customers", count=0) == "📤 customers: 0 rows"
+    assert t("en", "exports.caption", kind="customers", count=1,
+             filters="") == "📤 customers: 1 row"
+    assert t("en", "exports.caption", kind="customers", count=2,
+             filters="") == "📤 customers: 2 rows"
+    assert t("en", "exports.caption", kind="customers", count=0,
+             filters="") == "📤 customers: 0 rows"
     assert t("en", "imports.import_button", count=1) == "✅ Import 1 customer"
     assert t("en", "imports.import_button", count="12,000") == "✅ Import 12,000 customers"
-    assert t("zh-CN", "exports.caption", kind="客户", count=1) == "📤 客户：1 行"
+    assert t("zh-CN", "exports.caption", kind="客户", count=1, filters="") == "📤 客户：1 行"
     status = t("en", "admin.status_staff", active=3, admin=1, manager=2, agent=5, viewer=0,
                inactive=1)
     assert "(1 admin, 2 managers, 5 agents, 0 viewers)" in status

@@ -315,6 +315,41 @@ def test_export_with_typed_filters_as_csv(chat) -> None:
     assert sent(chat.press(AGENT, "exf:customers:xlsx"))[-1].text == only_they
 
 
+@pytest.mark.parametrize(("locale", "typed", "caption", "named"), [
+    ("zh-CN", "/export 客户 csv 标签=VIP 状态=线索 负责人=王经理 从=2026-01-01",
+     "📤 客户：1 行（标签 VIP、负责人 王经理、状态 线索、从 2026-01-01）",
+     "客户（标签 VIP、负责人 王经理、状态 线索、从 2026-01-01）-"),
+    ("en", "/export customers csv tag=VIP status=lead until=2099-12-31",
+     "📤 customers: 1 row (tag VIP, status lead, until 2099-12-31)",
+     "customers (tag VIP, status lead, until 2099-12-31)-"),
+])
+def test_an_exports_message_and_file_name_say_its_filters(chat, locale, typed, caption,
+                                                           named) -> None:
+    """Two exports with other filters are two files told apart by name, and the message
+    says which customers the file holds."""
+    manager = users.identify(MANAGER).as_actor()
+    customer(manager, "王小明", phones=("13800138000",), tags=("VIP",), status="lead")
+    customer(manager, "李娜", phones=("13900139000",))
+    chat.send(MANAGER, "/start", language=locale)
+    [everyone] = sent(chat.send(MANAGER, typed.split(" 标签")[0].split(" tag")[0],
+                           language=locale), "sendDocument")
+    replies = chat.send(MANAGER, typed, language=locale)
+    [reply] = sent(replies, "sendDocument")
+    name, _ = document(replies)
+    assert reply.params["caption"] == caption
+    assert name.startswith(named) and name.endswith(".csv")
+    [(unfiltered, _, _)] = everyone.params["_files"].values()
+    assert unfiltered != name and "（" not in unfiltered and "(" not in unfiltered
+
+
+def test_a_file_name_holds_no_character_some_system_refuses(chat) -> None:
+    manager = users.identify(MANAGER).as_actor()
+    customer(manager, "王小明", phones=("13800138000",), tags=("A/B",))
+    chat.send(MANAGER, "/start", language="zh-CN")
+    name, _ = document(chat.send(MANAGER, "/export 客户 标签=A/B", language="zh-CN"))
+    assert name.startswith("客户（标签 A_B）-") and name.endswith(".xlsx")
+
+
 @pytest.mark.parametrize(("locale", "typed", "said"), [
     ("en", "/export deals status=won", "No deals match these filters: nothing was exported."),
     ("zh-CN", "/export 客户 标签=不存在", "没有符合这些条件的客户，未导出文件。"),

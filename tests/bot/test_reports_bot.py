@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot import scheduler
+from bot.i18n import t
 from bot.jobs import deliver_notifications
 from bot.report_jobs import send_weekly_reports
 from crm import customers, reports, users
@@ -25,10 +26,12 @@ AGENT, MANAGER, ADMIN, VIEWER = 9001, 9004, 9005, 9006
 Q1 = "/report 2026-01-01 2026-03-31"
 WORDING = {  # the user's language → what the files say
     "en": {"summary": "Summary", "funnel": "Funnel", "created": "Deals created",
+           "file": "Sales funnel-2026-01-01 to 2026-03-31.xlsx",
            "sources": "New customers by source", "kind": "Sales funnel",
            "no_source": "(no source)",
            "stages": ["Lead", "Contacted", "Qualified", "Proposal", "Negotiation", "Won"]},
     "zh-CN": {"summary": "摘要", "funnel": "漏斗", "created": "新建商机",
+              "file": "销售漏斗-2026-01-01至2026-03-31.xlsx",
               "sources": "按来源的新客户", "kind": "销售漏斗", "no_source": "（无来源）",
               "stages": ["线索", "已联系", "需求确认", "报价", "谈判", "赢单"]},
 }
@@ -59,6 +62,12 @@ def png_size(content: bytes) -> tuple[int, int]:
     return struct.unpack(">II", content[16:24])
 
 
+def period_file(language: str, kind: str) -> str:
+    """The name of a report file over Q1 2026 in ``language``."""
+    named = t(language, f"reports.kind.{kind}", html_escape=False)
+    return f"{named}-2026-01-01{'至' if language == 'zh-CN' else ' to '}2026-03-31.xlsx"
+
+
 def sheet_rows(book, title: str) -> list[tuple]:
     return [tuple(row) for row in book[title].iter_rows(values_only=True)]
 
@@ -74,7 +83,7 @@ def test_report_sends_the_workbook_and_the_headline_chart(book, chat, language) 
     assert any(r.method == "editMessageText" and r.text == f"✅ {words['kind']}"
                for r in replies)
     [(name, content)] = sent_files(replies, "sendDocument")
-    assert name == "report-funnel-20260101-20260331.xlsx"
+    assert name == words["file"]  # in the reader's language, as exports are named
     workbook = load_workbook(io.BytesIO(content))
     assert workbook.sheetnames == [words["summary"], words["funnel"]]
     # reached / went on to the next / of all created, as worked out in tests/crm/test_reports.py
@@ -137,7 +146,7 @@ def test_the_menu_offers_what_the_role_allows(book, chat) -> None:
 def test_a_report_named_in_the_command_runs_at_once(book, chat) -> None:
     replies = chat.send(ADMIN, Q1.replace("/report", "/report funnel"))
     [(name, _)] = sent_files(replies, "sendDocument")
-    assert name == "report-funnel-20260101-20260331.xlsx" and sent_files(replies, "sendPhoto")
+    assert name == WORDING["en"]["file"] and sent_files(replies, "sendPhoto")
     [reply] = chat.send(ADMIN, "/report weather")
     assert "weather" in reply.text and "Sales funnel" in reply.text
     assert [value for _, value in reply.buttons] == [f"rp:{kind}::" for kind in reports.KINDS]
@@ -153,7 +162,7 @@ def test_a_report_named_in_the_users_own_words_runs_at_once(book, chat, language
                                                             kind) -> None:
     replies = chat.send(ADMIN, f"/report {named} 2026-01-01 2026-03-31", language=language)
     [(name, _)] = sent_files(replies, "sendDocument")
-    assert name == f"report-{kind}-20260101-20260331.xlsx"
+    assert name == period_file(language, kind)
 
 
 @pytest.mark.parametrize(("language", "typed", "expected", "offered"), [
@@ -172,7 +181,7 @@ def test_a_report_name_that_is_unknown_or_ambiguous_lists_the_names_in_the_users
                                                      for kind in offered]
     replies = chat.press(MANAGER, reply.buttons[-1][1])
     [(name, _)] = sent_files(replies, "sendDocument")
-    assert name == f"report-{offered[-1]}-20260101-20260331.xlsx"
+    assert name == period_file(language, offered[-1])
 
 
 @pytest.mark.parametrize(("language", "expected"), [
@@ -200,6 +209,10 @@ def test_the_weekly_report_goes_once_to_each_manager_and_admin(book, chat) -> No
         next(iter(c.params["_files"].values()))[1])) for c in documents}
     manager, admin = files[MANAGER], files[ADMIN]
     assert manager.sheetnames[0] == "摘要" and admin.sheetnames[0] == "Summary"
+    names = {int(c.params["chat_id"]): next(iter(c.params["_files"].values()))[0]
+             for c in documents}
+    assert names[MANAGER].startswith("每周报表-") and names[ADMIN].startswith("Weekly report-")
+    assert names[MANAGER].endswith(".xlsx") and names[ADMIN].endswith(".xlsx")
     tables = sum(len(kind_tables) for kind_tables in TABLES.values())
     assert len(manager.sheetnames) == 1 + tables
     assert len(manager["摘要"]._charts) == len(reports.KINDS)

@@ -174,12 +174,36 @@ def test_control_characters_in_stored_text_do_not_break_either_format(cast) -> N
 
 def test_an_international_phone_shows_without_an_apostrophe_in_xlsx(cast) -> None:
     """A Singapore number in an XLSX cell is text Excel never runs: it reads +6586997611, not
-    '+6586997611. CSV, which Excel takes as typed input, keeps the apostrophe; a formula that
-    starts like a phone is still neutralised in both."""
+    '+6586997611. In a CSV, which Excel takes as typed input, a tab in front keeps it text
+    (no apostrophe to see either); a formula that starts like a phone is still neutralised
+    in both."""
     customer(cast.agent, "Tan Wei", phones=("+6586997611",), company="+65 1|cmd", now=T0)
-    for fmt, phone in (("xlsx", "+6586997611"), ("csv", "'+6586997611")):
+    for fmt, phone in (("xlsx", "+6586997611"), ("csv", "\t+6586997611")):
         [row] = records_by_id(export(cast.admin, "customers", fmt))
         assert (row["phone"], row["company"]) == (phone, "'+65 1|cmd")
+
+
+def test_a_csv_keeps_identifiers_of_digits_text_for_excel_and_imports_them_back(cast) -> None:
+    """A WeChat id of digits would open in Excel as 1.85E+10 and be saved so: a tab in front
+    keeps it text. Only identifier columns get it (not names, notes or amounts), and the
+    file imported again gives the same values."""
+    made = customer(cast.agent, "张伟", phones=("+6586997611",), notes="18500001234",
+                    channels=(customers.ChannelInput("wechat", "18500001234"),), now=T0)
+    buffer = io.BytesIO()
+    exports.export_records(cast.admin, "customers", buffer, fmt="csv", now=T0)
+    content = buffer.getvalue()
+    assert content.startswith(b"\xef\xbb\xbf")
+    header, row = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    values = dict(zip(header, row, strict=True))
+    assert (values["wechat"], values["phone"]) == ("\t18500001234", "\t+6586997611")
+    assert (values["notes"], values["id"]) == ("18500001234", str(made.id))
+    preview = imports.preview_import(cast.admin, "back.csv", content, now=T0)
+    assert (preview.new, preview.existing, preview.invalid) == (0, 1, 0)
+    result = imports.confirm_import(cast.admin, preview.token, "update", now=T0)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 1)
+    card = customers.get_customer(cast.admin, made.id)
+    assert {(c.kind, c.value) for c in card.channels} == {
+        ("phone", "+6586997611"), ("wechat", "18500001234")}
 
 
 def test_xlsx_columns_are_wide_enough_for_their_dates_and_chinese_headings(cast, book) -> None:

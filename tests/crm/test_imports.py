@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import re
 import time
+import zipfile
 from pathlib import Path
 
 import peewee
@@ -254,6 +255,25 @@ def test_long_numbers_in_the_rejects_file_show_whole_in_excel(cast) -> None:
     assert [sheet.cell(row, 2).value for row in (2, 3)] == [139444455040, 13800138000]
     assert sheet.cell(2, 2).number_format == "0"
     assert sheet.cell(3, 2).number_format == "General"  # 11 digits show whole anyway
+
+
+def test_the_rejects_file_shows_cells_as_typed_under_a_frozen_heading_and_runs_nothing(
+        cast) -> None:
+    """A copied +86 phone shows without an apostrophe in front; a formula typed in a cell
+    comes back as its text, marked as text the way Excel marks a typed '=..., never run."""
+    formula = '=HYPERLINK("http://x","点我")'
+    content = csv_file([["姓名", "手机", "生日"], ["王芳", "+86 (138) 0013-8012", "1990-13-45"],
+                        [formula, "12345", ""]])
+    preview = imports.preview_import(cast.manager, "bad.csv", content, now=T0)
+    assert preview.invalid == 2
+    report = imports.rejects_workbook(preview.headers, preview.rejects, lambda p: p.code)
+    sheet = load_workbook(io.BytesIO(report)).active
+    assert sheet.freeze_panes == "A2"
+    phone, name = sheet.cell(2, 2), sheet.cell(3, 1)
+    assert (phone.value, phone.data_type, phone.quotePrefix) == ("+86 (138) 0013-8012", "s", True)
+    assert (name.value, name.data_type, name.quotePrefix) == (formula, "s", True)
+    with zipfile.ZipFile(io.BytesIO(report)) as book:
+        assert b"<f>" not in book.read("xl/worksheets/sheet1.xml")
 
 
 def as_excel_writes_controls(rows: list[list[str]]) -> bytes:
