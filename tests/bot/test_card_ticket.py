@@ -119,3 +119,13 @@ def test_a_ticket_question_left_unanswered_says_it_stopped_waiting(db, monkeypat
         assert notice.params["text"].startswith("The new ticket for <b>Bob Lee</b> was not opened")
     finally:
         harness.close()
+
+
+def test_a_held_title_dropped_for_another_flow_is_said_to_be_dropped(chat, db) -> None:
+    customer_id = buyer("en")
+    chat.press(AGENT, f"tk:{customer_id}")
+    chat.send(AGENT, "Printer <jams>")
+    dropped, question = said(chat.press(AGENT, f"lg:{customer_id}:note"))
+    assert dropped.text == ("New ticket “Printer &lt;jams&gt;” was not saved and has been"
+                            " dropped.")
+    assert "Note on <b>Bob Lee</b>" in question.text and tickets() == []
