@@ -17,6 +17,9 @@ from telegram import (
 
 MAX_MESSAGE = 4096
 MAX_CAPTION = 1024
+# A text this long may be the first of the parts a Telegram app cut a longer paste into
+# (messages of up to 4096 characters): a step taking it waits for the rest, or a ✅ press.
+SPLIT_HINT = 3500
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)([^>]*)>")
 _ROOM_FOR_TAGS = 200  # closing and reopening the tags open at a cut

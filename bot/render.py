@@ -28,6 +28,7 @@ SUMMARY_INDENT = "    "  # a summary's lines stand under their entry's heading
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a map link must not unfold into a preview
 ICONS = {"call": "📞", "visit": "🚗", "meeting": "👥", "message": "💬", "email": "✉️",
          "note": "📝", "created": "✨", "merged": "🔗", "deleted": "🗑", "restored": "♻️"}
+KIND_ICONS = {"ticket": "🎫"}  # an entry whose kind, not its subkind, has the icon
 
 
 def local_time(moment: dt.datetime, timezone: str) -> dt.datetime:
@@ -282,7 +283,7 @@ def timeline_entry_text(locale: str, name: str, entry: TimelineEntry, timezone: 
 
 
 def _entry_heading(locale: str, entry: TimelineEntry, timezone: str) -> str:
-    icon = ICONS.get(entry.subkind, "•")
+    icon = ICONS.get(entry.subkind) or KIND_ICONS.get(entry.kind, "•")
     if entry.kind == "deal_stage":
         what = _stage_move(locale, entry)
     elif entry.kind == "reminder":
@@ -292,6 +293,8 @@ def _entry_heading(locale: str, entry: TimelineEntry, timezone: str) -> str:
     line = f"{icon} {when(locale, entry.at, timezone)} {what}"
     if entry.staff_name:
         line += f" · {html.escape(entry.staff_name)}"
+    elif entry.data.get("by_customer"):  # a ticket the customer opened in the chat
+        line += " · " + t(locale, "timeline.by_customer")
     latitude, longitude = entry.data.get("latitude"), entry.data.get("longitude")
     if latitude is not None and longitude is not None:
         line += f" · {map_link(locale, latitude, longitude)}"

@@ -33,6 +33,7 @@ EXTENSION_WORD = re.compile(r"(?:ext(?:ension)?\.?|x|转|轉|分机|分機|内�
 HANDLE_MAX = 64
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+_EMAIL_LIKE = re.compile(r"[^@\s]@+[^@\s]")
 _DATE_PATTERNS = (
     re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})"),
     re.compile(r"(\d{4})()(\d{2})(\d{2})"),
@@ -178,6 +179,12 @@ def _mobile_layout(prefix: str, region: str) -> tuple[tuple[str, int, int], ...]
 
 def _regroup(national: str, layout: tuple[tuple[str, int, int], ...]) -> str:
     return "".join(text + national[start:end] for text, start, end in layout)
+
+
+def looks_like_email(text: str) -> bool:
+    """Whether a word of ``text`` has an @ between other characters (bob@acme.com, zw＠qq,
+    even a mistyped bob@@acme): typed where a company or a tag goes, it is an address."""
+    return _EMAIL_LIKE.search(_clean(text)) is not None
 
 
 def normalise_email(text: str, *, field: str = "email") -> str:

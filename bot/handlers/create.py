@@ -36,10 +36,10 @@ from crm.permissions import Action, require
 
 Callback = Callable[[Update, session.Context], Awaitable[Any]]
 END = ConversationHandler.END
-NAME, PHONE, COMPANY, TAGS, CONFIRM = ("new.name", "new.phone", "new.company", "new.tags",
-                                       "new.confirm")
-STEPS = (NAME, PHONE, COMPANY, TAGS)
-FIELD_OF = {NAME: "name", PHONE: "phone", COMPANY: "company", TAGS: "tags"}
+NAME, PHONE, EMAIL, COMPANY, TAGS, CONFIRM = ("new.name", "new.phone", "new.email",
+                                              "new.company", "new.tags", "new.confirm")
+STEPS = (NAME, PHONE, EMAIL, COMPANY, TAGS)
+FIELD_OF = {NAME: "name", PHONE: "phone", EMAIL: "email", COMPANY: "company", TAGS: "tags"}
 STEP_OF = {field: step for step, field in FIELD_OF.items()}
 DRAFT = "new.draft"  # the customer being added, in user_data
 PENDING = "new.pending"  # a draft held back by a duplicate, until "create anyway"
@@ -147,9 +147,10 @@ async def timed_out(update: Update, context: session.Context) -> None:
 # the draft ---------------------------------------------------------------------------------
 def to_draft(values: dict[str, Any]) -> customers.CustomerDraft:
     """The crm draft from what the user gave."""
-    phone = values.get("phone")
+    phone, email = values.get("phone"), values.get("email")
     return customers.CustomerDraft(name=values.get("name") or "",
                                    phones=(phone,) if phone else (),
+                                   emails=(email,) if email else (),
                                    company=values.get("company") or None,
                                    tags=tuple(values.get("tags") or ()),
                                    channels=tuple(values.get("channels") or ()))

@@ -89,7 +89,7 @@ def _current(context: session.Context, card: CustomerCard, field: str) -> str:
     return str(value) if value else "—"
 
 
-def _value_keyboard(context: session.Context, customer_id: int,
+def _value_keyboard(context: session.Context, customer_id: int | None,
                     field: str) -> InlineKeyboardMarkup:
     rows: list[list[Button]] = []
     if field in CHOICES:
@@ -161,8 +161,9 @@ async def apply(update: Update, context: session.Context, customer_id: int | Non
     """One crm call; a rejected value is explained and the step stays open."""
     try:
         card = await _save_change(context, customer_id, field, value, allow_duplicate)
-    except ValidationError as error:
-        await say(update, describe_error(session.locale(context), error))
+    except ValidationError as error:  # the step's buttons stay: one tap leaves it
+        await say(update, describe_error(session.locale(context), error),
+                  _value_keyboard(context, customer_id, field))
         return None
     except Duplicate as error:
         context.user_data[TARGET] = {"id": customer_id, "field": field, "pending": value}

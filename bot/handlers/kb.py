@@ -2,14 +2,18 @@
 admins write one as a single message — the first line is the title, the rest the text,
 ``#words`` are tags — and edit it by sending a new version, publish, unpublish or delete it.
 
+An article as long as Telegram cuts a paste at (4096 characters a message) is held until the
+rest comes or ✅ Save is pressed, and saved whole.
+
 Callback data: ba:<id> open · bn new · be:<id> edit · bp:<id>:<draft|published> · bd:<id> /
-bD:<id> delete (asks first).
+bD:<id> delete (asks first) · bs save a held article.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from typing import NoReturn
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -27,7 +31,7 @@ from bot import session
 from bot.handlers.log import conversation, crm_step
 from bot.i18n import t
 from bot.keyboards import Button, data, keyboard, parse
-from bot.long_text import fits_one_message, reply_in_parts
+from bot.long_text import SPLIT_HINT, fits_one_message, reply_in_parts
 from bot.render import clip
 from crm import service
 from crm.permissions import Action, allows, require
@@ -36,6 +40,7 @@ from crm.service.views import ArticleView
 WRITING = 0
 END = ConversationHandler.END
 EDITING = "kb_editing"  # None for a new article, else the article's id
+HELD = "kb_held"  # the parts of a long article received so far
 ID = r"\d{1,9}"
 TAG = re.compile(r"#(\S+)")
 
@@ -103,16 +108,42 @@ async def start_writing(update: Update, context: session.Context) -> int:
                                  session.actor(context), int(parts[1]))
         prompt = session.text(context, f"kb.ask_version_{article.status}", title=article.title)
     context.user_data[EDITING] = int(parts[1]) if parts[0] == "be" else None
+    context.user_data.pop(HELD, None)
     await update.callback_query.answer()
     await update.callback_query.message.reply_text(prompt)
     return WRITING
 
 
-async def got_article(update: Update, context: session.Context) -> int:
-    """The article in one message; it stays a draft until published."""
+async def got_article(update: Update, context: session.Context) -> NoReturn:
+    """The article in one message (or in the parts Telegram cut a long paste into); it stays
+    a draft until published."""
     if EDITING not in context.user_data:
         raise ApplicationHandlerStop(END)
-    title, body, tags = split_article(update.effective_message.text)
+    typed, held = update.effective_message.text, context.user_data.pop(HELD, None)
+    text = f"{held}\n{typed}" if held else typed
+    if len(typed) >= SPLIT_HINT:
+        context.user_data[HELD] = text
+        locale = session.locale(context)
+        await update.effective_message.reply_text(
+            t(locale, "kb.long_held", count=f"{len(text):,}"),
+            reply_markup=keyboard([[(t(locale, "kb.button_save"), data("bs"))]]))
+        raise ApplicationHandlerStop(WRITING)
+    await _save(update, context, text)
+
+
+async def save_held(update: Update, context: session.Context) -> NoReturn:
+    """bs: ✅ under a long article: it was all there is."""
+    await update.callback_query.answer()
+    text = context.user_data.pop(HELD, None)
+    if text is None or EDITING not in context.user_data:
+        raise ApplicationHandlerStop(END)
+    await update.callback_query.edit_message_reply_markup(None)
+    await _save(update, context, text)
+
+
+async def _save(update: Update, context: session.Context, text: str) -> NoReturn:
+    """One crm call; a refused article (crm_step says why) is sent again whole."""
+    title, body, tags = split_article(text)
     editing, actor = context.user_data[EDITING], session.actor(context)
     if editing is None:
         article = await crm_step(update, context, WRITING, service.write_article, actor, title,
@@ -163,24 +194,33 @@ async def delete(update: Update, context: session.Context) -> None:
 
 async def cancel(update: Update, context: session.Context) -> int:
     context.user_data.pop(EDITING, None)
+    context.user_data.pop(HELD, None)
     await update.effective_message.reply_text(session.text(context, "kb.cancelled"))
     return END
+
+
+async def stale_save(update: Update, context: session.Context) -> None:
+    """bs pressed after the article was saved, cancelled or timed out."""
+    await update.callback_query.answer(session.text(context, "create.expired"), show_alert=True)
 
 
 async def timed_out(update: Update, context: session.Context) -> None:
     if context.user_data is not None:
         context.user_data.pop(EDITING, None)
+        context.user_data.pop(HELD, None)
 
 
 def register(application: Application) -> None:
     application.add_handler(conversation(
         entry_points=[CallbackQueryHandler(start_writing, pattern=rf"^(bn|be:{ID})$")],
         states={WRITING: [MessageHandler(filters.TEXT & ~filters.COMMAND
-                                         & filters.ChatType.PRIVATE, got_article)],
+                                         & filters.ChatType.PRIVATE, got_article),
+                          CallbackQueryHandler(save_held, pattern=r"^bs$")],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)]},
         fallbacks=[CommandHandler("cancel", cancel)], name="kb"))
     application.add_handler(CommandHandler("kb", kb_command))
     for callback, pattern in ((open_article, rf"^ba:{ID}$"),
                               (set_status, rf"^bp:{ID}:(draft|published)$"),
-                              (ask_delete, rf"^bd:{ID}$"), (delete, rf"^bD:{ID}$")):
+                              (ask_delete, rf"^bd:{ID}$"), (delete, rf"^bD:{ID}$"),
+                              (stale_save, r"^bs$")):
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))

@@ -36,6 +36,7 @@ from bot import session
 from bot.flows import OneFlowPerUser
 from bot.i18n import catalogue, describe_error, t
 from bot.keyboards import Button, data, keyboard, parse
+from bot.long_text import SPLIT_HINT
 from bot.render import NO_PREVIEW, clip, map_link, summary_label
 from crm import customers, reminders
 from crm.config import LOCALES
@@ -51,7 +52,6 @@ END = ConversationHandler.END
 DRAFT = "log_draft"
 TIMEOUT = 15 * 60  # seconds without an answer before a half-written entry is dropped
 MAX_ATTACHMENTS = 10
-SPLIT_HINT = 3500  # characters: Telegram apps cut a longer paste into messages of up to 4096
 PICK_LIMIT = 8
 PRIVATE = filters.ChatType.PRIVATE
 FILES = (filters.PHOTO | filters.Document.ALL) & PRIVATE

@@ -248,14 +248,17 @@ def _channel_word(word: str) -> ChannelInput | None:
 
 
 def draft_field(field: str, value: str | list[str]) -> object:
-    """One field of a new customer as a guided form gathers it (name, phone, company, tags),
-    checked the way create_customer will: a bad value is caught at its own step."""
-    if field == "name":
-        return name(str(value))
-    if field == "phone":
-        return channel_value("phone", str(value))
+    """One field of a new customer as a guided form gathers it (name, phone, e-mail, company,
+    tags), checked the way create_customer will: a bad value is caught at its own step. An
+    e-mail address typed as the company or a tag is refused: it has a step of its own."""
+    if field in ("name", "phone", "email"):
+        return name(str(value)) if field == "name" else channel_value(field, str(value))
+    values = value if isinstance(value, list) else [str(value)]
+    for item in values:
+        if validation.looks_like_email(item):
+            raise ValidationError("validation.email_elsewhere", field=field, value=item)
     if field == "company":
         return optional_text(str(value), field="company", max_length=COMPANY_MAX)
     if field == "tags":
-        return tags(value if isinstance(value, list) else [str(value)])
+        return tags(values)
     raise ValueError(f"no guided step for {field}")

@@ -12,15 +12,19 @@ from storage.database import database, fetch_all, sql
 
 
 def ticket_timeline(customer_id: int, count: int) -> list[TimelineEntry]:
-    """Each ticket when it was opened, with its number, subject and status now (and the
-    merged record it came with)."""
+    """Each ticket when it was opened, with its number, subject and status now, who opened
+    it (a staff member, else the customer from the chat) and the merged record it came with."""
     rows = fetch_all(
         "select t.id, t.number, t.subject, t.status, t.created_at, t.priority, t.merged_from_id,"
-        " m.name, m.erased_at from ticket t left join customer m on m.id = t.merged_from_id"
+        " m.name, m.erased_at, s.name, t.created_by_id from ticket t"
+        " left join customer m on m.id = t.merged_from_id"
+        " left join staff_user s on s.id = t.created_by_id"
         " where t.customer_id = ? order by t.created_at desc, t.id desc limit ?",
         (customer_id, count))
-    return [TimelineEntry(as_datetime(r[4]), "ticket", "opened", f"{r[1]} {r[2]}", None, r[0],
-                          {"status": r[3], "priority": r[5]}, merged_from(*r[6:9]))
+    return [TimelineEntry(as_datetime(r[4]), "ticket", "opened", f"{r[1]} {r[2]}", r[9], r[0],
+                          {"status": r[3], "priority": r[5]}
+                          | ({"by_customer": True} if r[10] is None else {}),
+                          merged_from(*r[6:9]))
             for r in rows]
 
 

@@ -18,7 +18,7 @@ from storage.database import database, fetch_all, fetch_one, insert, sql
 from storage.kb_index import index_article, match_articles, remove_article
 
 TITLE_MAX = 200
-BODY_MAX = 4000
+BODY_MAX = 16000  # an article pasted into Telegram, which sends it in up to four messages
 STATUSES = ("draft", "published")
 _COLUMNS = "id, title, body, tags, status, updated_at"
 _ENCODED = re.compile(r"^(u[0-9a-f]{4,}|p\d{4})$")  # Chinese and phone tokens, not words

@@ -193,4 +193,4 @@ def test_a_reply_that_timed_out_is_not_followed_by_an_invitation_to_try_again(
         replies = chat.send(AGENT, "13800138000")
     assert methods(replies) == ["sendMessage!failed"]
     assert "may be lost" in caplog.text and "unexpected" not in caplog.text
-    assert "Company" in chat.send(AGENT, "13800138000")[-1].text
+    assert "E-mail" in chat.send(AGENT, "13800138000")[-1].text

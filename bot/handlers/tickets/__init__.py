@@ -2,6 +2,7 @@
 with Reply, Note, Assign, Status and Priority, and a new ticket from the customer card.
 
 Callback data: k:<id> card · kv:<view>:<offset> lists · kr:<id> reply · kn:<id> note ·
+ko open the new ticket held · kx cancel the question ·
 kc:<id> the customer to read · ka:<id>:<seen> / kA:<id>:<staff or 0>:<seen> assign ·
 ks:<id>:<seen status> / kS:<id>:<status>:<seen status> · kp:<id>:<seen status> /
 kP:<id>:<prio>:<seen status> · kk:<id> back from those pickers to the card. <seen> is what the
@@ -12,7 +13,8 @@ What is where:
   card      the card's text and buttons, and showing it
   lists     /tickets, its lists, and what opens from them
   changes   assign, status and priority pickers; cards redrawn when the ticket moved on
-  writing   the reply / note / new ticket conversation
+  opening   a new ticket from the customer card, the text held while more may follow
+  writing   the reply / note, and how the conversation ends
 """
 
 from __future__ import annotations
@@ -46,13 +48,13 @@ from bot.handlers.tickets.lists import (
     send_file,
     tickets_command,
 )
+from bot.handlers.tickets.opening import NEW, SUBJECT, got_subject, open_held, start_new, unsaved
 from bot.handlers.tickets.writing import (
-    SUBJECT,
+    PENDING,
     TEXT,
     cancel,
-    got_subject,
     got_text,
-    start_new,
+    stale_cancel,
     start_text,
     timed_out,
 )
@@ -73,9 +75,11 @@ def register(application: Application) -> None:
                       CallbackQueryHandler(start_new, pattern=rf"^t[kn]:{ID}$")],
         states={TEXT: [MessageHandler(INPUT, got_text)],
                 SUBJECT: [MessageHandler(filters.TEXT & ~filters.COMMAND & PRIVATE,
-                                         got_subject)],
+                                         got_subject),
+                          CallbackQueryHandler(open_held, pattern=r"^ko$")],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)]},
-        fallbacks=[CommandHandler("cancel", cancel)], name="tickets"))
+        fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^kx$")],
+        name="tickets", unsaved=unsaved, drafts=(PENDING, NEW)))
     application.add_handler(CommandHandler("tickets", tickets_command))
     for callback, pattern in (
             (open_card, rf"^k:{ID}$"), (send_file, rf"^kf:{ID}:{ID}$"),
@@ -84,5 +88,5 @@ def register(application: Application) -> None:
             (assign_menu, rf"^ka:{ID}{SEEN_HANDS}$"), (assign, rf"^kA:{ID}:{ID}{SEEN_HANDS}$"),
             (status_menu, rf"^ks:{ID}{SEEN}$"), (set_status, rf"^kS:{ID}:[a-z]+{SEEN}$"),
             (priority_menu, rf"^kp:{ID}{SEEN}$"), (set_priority, rf"^kP:{ID}:[a-z]+{SEEN}$"),
-            (picker_back, rf"^kk:{ID}$")):
+            (picker_back, rf"^kk:{ID}$"), (stale_cancel, r"^k[ox]$")):
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))

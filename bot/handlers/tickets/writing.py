@@ -1,5 +1,6 @@
-"""What staff type: a reply (relayed to the customer), an internal note, and a new ticket
-from the customer card (with the customer's tickets first, when there are any)."""
+"""What staff type on a ticket: a reply (relayed to the customer) or an internal note; and how
+the ticket conversation ends (✖ / /cancel, or 15 quiet minutes, said in the chat so a line
+typed later is not thought to go to the ticket)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,16 @@ from bot import session
 from bot.handlers.log import crm_step
 from bot.handlers.tickets.card import show_card
 from bot.handlers.tickets.changes import END, _pass_on, redrawn_when_changed
+from bot.handlers.tickets.opening import NEW, cancel_button
 from bot.i18n import t
-from bot.keyboards import Button, data, keyboard, parse
-from bot.long_text import reply_in_parts
+from bot.keyboards import keyboard, parse
 from bot.portal import file_of
-from bot.render import clip
-from crm import customers, service
-from crm.customers.views import CustomerCard
+from crm import service
 from crm.errors import ChangedSince
-from crm.permissions import Action, allows, require
 from crm.service.views import TicketView
 
-TEXT, SUBJECT = range(2)
-PENDING = "ticket_pending"  # ("reply" | "note", ticket id) or ("new", customer id)
-CUSTOMER_TICKETS = 10  # the latest; the rest are in /tickets and the timeline
+TEXT = 0
+PENDING = "ticket_pending"  # ("reply" | "note", ticket id, ticket number)
 
 
 @redrawn_when_changed
@@ -35,14 +32,16 @@ async def start_text(update: Update, context: session.Context) -> int:
     # colleague, perhaps, since it was shown), not after the answer is typed.
     ticket = await session.db(context, service.ticket_to_answer if kind == "reply"
                               else service.get_ticket, session.actor(context), int(parts[1]))
-    context.user_data[PENDING] = (kind, ticket.id)
+    context.user_data[PENDING] = (kind, ticket.id, ticket.number)
     # Promising "the customer gets it in the chat" to someone who never wrote to the bot
     # would leave them waiting for an answer that goes nowhere.
     offline = kind == "reply" and not ticket.customer_on_telegram
+    locale = session.locale(context)
     await update.callback_query.answer()
     await update.callback_query.message.reply_text(
-        session.text(context, f"ticket.ask_{kind}" + ("_offline" if offline else ""),
-                     number=ticket.number, customer=ticket.customer_name))
+        t(locale, f"ticket.ask_{kind}" + ("_offline" if offline else ""),
+          number=ticket.number, customer=ticket.customer_name),
+        reply_markup=keyboard([[cancel_button(locale)]]))
     return TEXT
 
 
@@ -79,72 +78,30 @@ async def _replied(update: Update, context: session.Context, ticket_id: int,
         raise
 
 
-async def start_new(update: Update, context: session.Context) -> int:
-    """🎫 on the customer card (tk:<customer id>): their tickets when there are any, with ➕;
-    otherwise, and from ➕ (tn:<customer id>), a new ticket for this customer. A role that may
-    not open tickets (a viewer) reads the list, without ➕, and is refused ➕ at once."""
-    parts, actor = parse(update.callback_query.data), session.actor(context)
-    may_open = allows(actor, Action.EDIT)
-    if parts[0] == "tn":
-        require(actor, Action.EDIT)
-    card = await crm_step(update, context, END, customers.get_customer, actor, int(parts[1]))
-    if parts[0] == "tk" and await _customer_tickets(update, context, card, may_open):
-        return END
-    context.user_data[PENDING] = ("new", card.id)
-    await update.callback_query.answer()
-    await update.callback_query.message.reply_text(
-        session.text(context, "ticket.ask_subject", name=card.name))
-    return SUBJECT
-
-
-async def _customer_tickets(update: Update, context: session.Context,
-                            card: CustomerCard, may_open: bool) -> bool:
-    """The customer's latest tickets with ➕ New ticket (``may_open``); False when they have
-    none and a new one may be opened."""
-    customer_id = card.id
-    found = await session.db(context, service.customer_tickets, session.actor(context),
-                             customer_id, limit=CUSTOMER_TICKETS)
-    locale = session.locale(context)
-    back = (t(locale, "button.back_to_card", html_escape=False), data("c", customer_id))
-    if not found and may_open:
-        return False
-    if not found:
-        await update.callback_query.answer()
-        await update.callback_query.message.reply_text(
-            t(locale, "ticket.customer_none", name=card.name), reply_markup=keyboard([[back]]))
-        return True
-    lines = [session.text(context, "ticket.customer_title", name=card.name)]
-    lines += [t(locale, "ticket.customer_line", number=item.number, subject=item.subject,
-                status=t(locale, f"ticket.status.{item.status}", html_escape=False))
-              for item in found]
-    rows: list[list[Button]] = [[(("⚠️ " if item.breaching else "") + f"{item.number} · "
-                                  + clip(item.subject, 30), data("k", item.id))]
-                                for item in found]
-    new = [(t(locale, "ticket.customer_new", html_escape=False), data("tn", customer_id))]
-    rows.append([*(new if may_open else []), back])
-    await update.callback_query.answer()
-    await reply_in_parts(update.callback_query.message, "\n".join(lines), keyboard(rows))
-    return True
-
-
-async def got_subject(update: Update, context: session.Context) -> int:
-    pending = context.user_data.get(PENDING)
-    if pending is None:
-        raise ApplicationHandlerStop(END)
-    text = update.effective_message.text.strip()
-    ticket = await crm_step(update, context, SUBJECT, service.open_ticket,
-                            session.actor(context), pending[1], text.splitlines()[0][:200], text)
-    context.user_data.pop(PENDING, None)
-    await show_card(update, context, ticket)
-    raise ApplicationHandlerStop(END)
-
-
 async def cancel(update: Update, context: session.Context) -> int:
-    context.user_data.pop(PENDING, None)
+    """/cancel or ✖ (kx): nothing is saved."""
+    for key in (PENDING, NEW):
+        context.user_data.pop(key, None)
+    if update.callback_query:
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_reply_markup(None)
     await update.effective_message.reply_text(session.text(context, "ticket.cancelled"))
     return END
 
 
+async def stale_cancel(update: Update, context: session.Context) -> None:
+    """kx or ko pressed after the question was answered, cancelled or timed out."""
+    await update.callback_query.answer(session.text(context, "create.expired"),
+                                       show_alert=True)
+
+
 async def timed_out(update: Update, context: session.Context) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(PENDING, None)
+    """15 quiet minutes: the question is closed, and the chat says so."""
+    if context.user_data is None:
+        return
+    pending, new = context.user_data.pop(PENDING, None), context.user_data.pop(NEW, None)
+    if update.effective_chat is None or (pending is None and new is None):
+        return
+    text = (session.text(context, "ticket.new_timed_out", name=new["name"]) if new
+            else session.text(context, "ticket.text_timed_out", number=pending[2]))
+    await context.bot.send_message(update.effective_chat.id, text)

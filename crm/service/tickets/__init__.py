@@ -36,6 +36,7 @@ from crm.service.tickets.reading import (
 from crm.service.tickets.records import (
     _TICKET_SQL,
     BODY_MAX,
+    DESCRIPTION_MAX,
     NUMBER_PREFIX,
     SUBJECT_MAX,
     add_message,
@@ -51,7 +52,8 @@ from crm.service.tickets.records import (
 )
 
 __all__ = [
-    "BODY_MAX", "NUMBER_PREFIX", "REPLY_NOTICE_MAX", "SUBJECT_MAX", "TRANSITIONS", "VIEWS",
+    "BODY_MAX", "DESCRIPTION_MAX", "NUMBER_PREFIX", "REPLY_NOTICE_MAX", "SUBJECT_MAX",
+    "TRANSITIONS", "VIEWS",
     "_TICKET_SQL", "add_message", "add_note", "assign_ticket", "checked_body",
     "checked_priority", "checked_subject", "clock_moves", "customer_tickets", "find_ticket",
     "get_ticket", "insert_ticket", "is_ticket_number", "list_tickets", "load_row",

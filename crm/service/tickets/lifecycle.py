@@ -25,6 +25,7 @@ from crm.service.tickets.records import (
     _change,
     add_message,
     checked_body,
+    checked_description,
     checked_priority,
     checked_subject,
     clock_moves,
@@ -51,7 +52,7 @@ def open_ticket(actor: Actor, customer_id: int, subject: str, description: str =
     """A ticket opened by staff for a customer they see; it is theirs to work."""
     require(actor, Action.EDIT)
     now = now or utcnow()
-    checked = (checked_subject(subject), checked_body(description, required=False),
+    checked = (checked_subject(subject), checked_description(description),
                checked_priority(priority))
     with database.atomic():
         require_visible(actor, customer_id)

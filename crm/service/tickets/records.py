@@ -18,7 +18,8 @@ from crm.service.views import TicketMessageView, TicketView
 from storage.database import database, fetch_all, fetch_one, insert, sql
 
 SUBJECT_MAX = 200
-BODY_MAX = 4000
+BODY_MAX = 4000  # one message of the conversation: a reply reaches the customer as one
+DESCRIPTION_MAX = 16000  # a problem pasted into Telegram, which sends it in up to four messages
 NUMBER_PREFIX = "T"
 
 _TICKET_SQL = (
@@ -103,6 +104,12 @@ def checked_body(body: str | None, *, required: bool = True) -> str:
     if not checked and required:
         raise ValidationError("validation.required", field="message")
     return checked or ""
+
+
+def checked_description(description: str | None) -> str:
+    """What a ticket is about, beyond its title (optional)."""
+    return inputs.optional_text(description, field="message",
+                                max_length=DESCRIPTION_MAX) or ""
 
 
 def checked_priority(priority: str) -> str:
