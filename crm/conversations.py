@@ -62,6 +62,11 @@ def drop_conversation_state(telegram_id: int | None) -> None:
                              (telegram_id,))
 
 
+def forget_all_conversation_states() -> None:
+    """Drop every stored conversation (a restored backup's are of another time)."""
+    database.execute_sql("delete from conversation_state")
+
+
 def _active_staff(telegram_ids: list[int]) -> set[int]:
     if not telegram_ids:
         return set()
