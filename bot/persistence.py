@@ -4,8 +4,9 @@ database (sealed, see crm.conversations) rather than in a pickle file beside it.
 Only what a flow needs is kept, and only while one runs: a user's flow states and their
 user_data (where the flows keep their drafts), one row per user, deleted once their last flow
 ends or expires. The acting staff member is left out: the identity pre-handler sets it afresh
-on every update. PTB writes every ``update_interval`` seconds and at a clean shutdown, so the
-hot path never waits for the database; a crash loses at most the answers of that last interval.
+on every update (the language stays: a flow that expires across a restart is told in it).
+PTB writes every ``update_interval`` seconds and at a clean shutdown, so the hot path never
+waits for the database; a crash loses at most the answers of that last interval.
 """
 
 from __future__ import annotations
@@ -50,13 +51,14 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         self._executor = executor
         self._entries: dict[int, _Entry] | None = None
         self._dirty: set[int] = set()
+        self._stored: set[int] = set()  # users with a row, as far as this process knows
         self._writing = asyncio.Lock()
 
     # loading ---------------------------------------------------------------------------------
     async def _loaded(self) -> dict[int, _Entry]:
         if self._entries is None:
             stored = await self._executor.run(conversations.load_conversation_states)
-            self._entries = {}
+            self._entries, self._stored = {}, set(stored)
             for user_id, payload in stored.items():
                 entry = _unpickled(payload)
                 self._entries[user_id] = entry or _Entry()
@@ -117,15 +119,25 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
                 return
             entries = await self._loaded()
             changed, self._dirty = self._dirty, set()
-            states = {uid: _pickled(uid, entries.get(uid)) for uid in changed}
+            states = self._states(entries, changed)
             try:
-                await self._executor.run(conversations.save_conversation_states, states)
+                if states:
+                    await self._executor.run(conversations.save_conversation_states, states)
             except Exception:
                 self._dirty |= changed  # tried again at the next write
                 raise
+            self._stored.update(uid for uid, state in states.items() if state is not None)
+            self._stored.difference_update(uid for uid, state in states.items() if state is None)
             for uid in changed:  # only users in a flow are mirrored
                 if uid in entries and not entries[uid].running():
                     del entries[uid]
+
+    def _states(self, entries: dict[int, _Entry], changed: set[int]) -> dict[int, bytes | None]:
+        """What to store (None: delete) for the changed users; one who was in no flow and
+        still is needs no write (most updates)."""
+        states = {uid: _pickled(uid, entries.get(uid)) for uid in changed}
+        return {uid: state for uid, state in states.items()
+                if state is not None or uid in self._stored}
 
     # unused: nothing per chat or bot-wide is kept ---------------------------------------------
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:

@@ -176,3 +176,23 @@ def test_deactivation_drops_the_stored_flow_for_good(db, agent, admin, harnesses
     users.reactivate_user(admin, AGENT)
     bot = start(db, harnesses)
     assert "Nobody found" in last(bot.send(AGENT, PHONE)).text
+
+
+def test_a_reminder_awaiting_its_save_is_saved_after_a_restart(db, agent, harnesses) -> None:
+    bot = start(db, harnesses)
+    confirm = last(bot.send(AGENT, "/remind 明天下午3点 给张伟打电话"))
+    bot = restart(db, harnesses)
+    bot.press(AGENT, confirm.button("Save"))
+    assert [row[0] for row in db.execute_sql("select text from reminder").fetchall()] == [
+        "给张伟打电话"]
+
+
+def test_a_note_being_written_is_logged_after_a_restart(db, agent, harnesses) -> None:
+    made = customer(agent, "Bob")
+    bot = start(db, harnesses)
+    bot.press(AGENT, f"lg:{made.id}:note")
+    bot = restart(db, harnesses)
+    bot.send(AGENT, "Wants the blue model")
+    summaries = db.execute_sql("select summary from interaction where customer_id = %s"
+                               .replace("%s", db.param), (made.id,)).fetchall()
+    assert [row[0] for row in summaries] == ["Wants the blue model"]
