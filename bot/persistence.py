@@ -52,6 +52,7 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         self._entries: dict[int, _Entry] | None = None
         self._dirty: set[int] = set()
         self._stored: set[int] = set()  # users with a row, as far as this process knows
+        self._names: set[str] = set()  # the flows this program has (PTB asks for each)
         self._writing = asyncio.Lock()
 
     # loading ---------------------------------------------------------------------------------
@@ -60,10 +61,10 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
             stored = await self._executor.run(conversations.load_conversation_states)
             self._entries, self._stored = {}, set(stored)
             for user_id, payload in stored.items():
-                entry = _unpickled(payload)
-                self._entries[user_id] = entry or _Entry()
-                if entry is None:  # written by an older program: dropped at the next write
-                    self._dirty.add(user_id)
+                # None: written by an older program, dropped at the first write
+                self._entries[user_id] = _unpickled(payload) or _Entry()
+            # The first write drops them too if they hold only flows this program lacks.
+            self._dirty.update(stored)
         return self._entries
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
@@ -71,6 +72,7 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
                 for user_id, entry in (await self._loaded()).items() if entry.running()}
 
     async def get_conversations(self, name: str) -> ConversationDict:
+        self._names.add(name)
         found: ConversationDict = {}
         for entry in (await self._loaded()).values():
             found.update(entry.flows.get(name, {}))
@@ -135,6 +137,9 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
     def _states(self, entries: dict[int, _Entry], changed: set[int]) -> dict[int, bytes | None]:
         """What to store (None: delete) for the changed users; one who was in no flow and
         still is needs no write (most updates)."""
+        for uid in changed & entries.keys():
+            entries[uid].flows = {name: states for name, states in entries[uid].flows.items()
+                                  if name in self._names}
         states = {uid: _pickled(uid, entries.get(uid)) for uid in changed}
         return {uid: state for uid, state in states.items()
                 if state is not None or uid in self._stored}

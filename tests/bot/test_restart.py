@@ -196,3 +196,16 @@ def test_a_note_being_written_is_logged_after_a_restart(db, agent, harnesses) ->
     summaries = db.execute_sql("select summary from interaction where customer_id = %s"
                                .replace("%s", db.param), (made.id,)).fetchall()
     assert [row[0] for row in summaries] == ["Wants the blue model"]
+
+
+@pytest.mark.parametrize("payload", [
+    pickle.dumps({"user_data": {}, "flows": {"a flow since removed": {(AGENT,): 1}}}),
+    b"not a pickle: written by another program",
+])
+def test_a_stored_flow_this_program_cannot_continue_is_dropped(db, agent, harnesses,
+                                                               payload) -> None:
+    conversations.save_conversation_states({AGENT: payload})
+    bot = start(db, harnesses)
+    assert "Nobody found" in last(bot.send(AGENT, PHONE)).text
+    bot.loop.run_until_complete(bot.app.update_persistence())
+    assert stored(db) == []
