@@ -29,6 +29,7 @@ from bot import portal, scheduler, session
 from bot.chatbot import ChatBot
 from bot.handlers import commands, register_all
 from bot.i18n import describe_error, plain, resolve_locale, t
+from bot.persistence import DatabasePersistence
 from bot.transport import RetryingRequest
 from bot.typed_commands import read_typed_command
 from crm import invites, updates
@@ -96,7 +97,7 @@ def build_application(config: Config, executor: DatabaseExecutor, *,
                   get_updates_request=fetcher, defaults=Defaults(parse_mode=ParseMode.HTML),
                   rate_limiter=rate_limiter, **urls)
     builder = ApplicationBuilder().bot(bot).concurrent_updates(PerUserUpdateProcessor(256))
-    builder = builder.post_init(_on_start)
+    builder = builder.post_init(_on_start).persistence(DatabasePersistence(executor))
     application = builder.build()
     application.bot_data[session.EXECUTOR] = executor
     application.bot_data[session.CONFIG] = config

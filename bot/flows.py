@@ -9,11 +9,16 @@ share-location button): only a message can take that off the screen, so it says 
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Callable, Collection
 from typing import Any
 
 from telegram import ReplyKeyboardRemove, Update
-from telegram.ext import ConversationHandler
+from telegram.ext import CallbackContext, ConversationHandler
+
+# PTB keeps no timeout across a restart; its own record of one is rebuilt from what was stored.
+from telegram.ext._handlers.conversationhandler import _ConversationTimeoutContext
 
 from bot import session
 from bot.i18n import t
@@ -21,6 +26,9 @@ from bot.i18n import t
 # What the user typed into the flow and would lose, named in their language as plain text
 # (None: nothing typed yet, or all of it saved).
 Unsaved = Callable[[str, dict[Any, Any]], str | None]
+# user_data: flow name → (epoch seconds, the update) of the user's last step, so that a flow
+# restored after a restart still ends when its time is up, with its message.
+LAST_STEP = "flow_last_step"
 
 
 def _flows_of(application: Any) -> list[OneFlowPerUser]:
@@ -40,7 +48,7 @@ class OneFlowPerUser(ConversationHandler):
     def __init__(self, *args: Any, unsaved: Unsaved | None = None,
                  drafts: Collection[str] = (), keyboard_states: Collection[object] = (),
                  named: Unsaved | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, persistent=True, **kwargs)
         self.unsaved = unsaved
         self.drafts = tuple(drafts)
         self.keyboard_states = frozenset(keyboard_states)
@@ -64,7 +72,45 @@ class OneFlowPerUser(ConversationHandler):
             for other in _flows_of(application):
                 if other is not self:
                     await other.abandon(update, context)
-        return await super().handle_update(update, application, check_result, context)
+        try:
+            return await super().handle_update(update, application, check_result, context)
+        finally:
+            self._note_step(update, context)
+
+    def _note_step(self, update: Update, context: Any) -> None:
+        """Remember the user's last step while the flow runs (its timeout's start)."""
+        if context.user_data is None:
+            return
+        if self._active(update):  # one flow at a time: the others' steps are history
+            context.user_data[LAST_STEP] = {self.name: (time.time(), update.to_dict())}
+        else:
+            context.user_data.get(LAST_STEP, {}).pop(self.name, None)
+
+    async def _initialize_persistence(self, application: Any) -> Any:
+        """The stored flows back after a restart, each with the rest of its time to answer."""
+        found = await super()._initialize_persistence(application)
+        if self.conversation_timeout and application.job_queue is not None:
+            for key in list(self._conversations):
+                self._restore_timeout(key, application)
+        return found
+
+    def _restore_timeout(self, key: tuple[Any, ...], application: Any) -> None:
+        user_data = application.user_data.get(key[-1], {})
+        last = user_data.get(LAST_STEP, {}).get(self.name)
+        if last is None:  # nothing to end it with: it just ends
+            self._update_state(self.END, key)
+            return
+        at, update_data = last
+        update = Update.de_json(update_data, application.bot)
+        context = CallbackContext.from_update(update, application)
+        timeout = self.conversation_timeout
+        if isinstance(timeout, dt.timedelta):
+            timeout = timeout.total_seconds()
+        delay = max(0.0, at + timeout - time.time())
+        self.timeout_jobs[key] = application.job_queue.run_once(
+            self._trigger_timeout, delay,
+            data=_ConversationTimeoutContext(key, update, application, context),
+            job_kwargs={"misfire_grace_time": None})  # a late start still ends it
 
     async def abandon(self, update: Update, context: Any) -> None:
         """End this flow for the update's user because another began; say what was lost."""

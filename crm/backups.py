@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crm import __version__, audit, runtime, system
+from crm import __version__, audit, conversations, runtime, system
 from crm.actors import Actor, Channel
 from crm.backup_retention import select_retained
 from crm.clock import utcnow
@@ -319,6 +319,8 @@ def restore_backup(actor: Actor, path: str | Path, *, now: dt.datetime | None = 
                                  progress=progress, before_swap=back_up_current)
     applied = migrate(database.obj)
     with database.atomic():
+        # Drafts half-typed when the backup was made are not anyone's conversation today.
+        conversations.forget_all_conversation_states()
         audit.record(actor, "backup.restored", "backup", changes={
             "file": [None, found.name], "created_at": [None, manifest.created_at],
             "safety_backup": [None, safety.name if safety else None],

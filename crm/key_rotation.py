@@ -64,6 +64,7 @@ class SealedColumn:
 SEALED: tuple[SealedColumn, ...] = (
     SealedColumn("customer_secret", "id", "value_enc"),
     SealedColumn("customer_key", "customer_id", "key_enc"),
+    SealedColumn("conversation_state", "telegram_id", "payload"),
 )
 
 

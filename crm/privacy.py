@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from crm import audit, runtime
+from crm import audit, conversations, runtime
 from crm.actors import Actor
 from crm.audit import forget_customer_key, iter_audit, local_changes
 from crm.clock import as_datetime, utcnow
@@ -214,6 +214,8 @@ def _forget_merge_snapshots(customer_id: int) -> None:
 
 def _erase_one(customer_id: int, now: dt.datetime) -> None:
     execute = database.execute_sql
+    linked = fetch_one("select telegram_user_id from customer where id = ?", (customer_id,))
+    conversations.drop_conversation_state(linked[0] if linked else None)
     execute(sql("update customer set name = ?, name_norm = ?, gender = null, birthday = null,"
                 " occupation = null, notes = null, source = null, erased_at = ?,"
                 " deleted_at = coalesce(deleted_at, ?), updated_at = ? where id = ?"),

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from crm import audit
+from crm import audit, conversations
 from crm.actors import Actor, Channel, Role
 from crm.clock import as_datetime, utcnow
 from crm.config import LOCALES
@@ -265,6 +265,8 @@ def deactivate_user(actor: Actor, telegram_id: int, *,
             raise Conflict("user.last_admin_deactivate")
         database.execute_sql(sql("update staff_user set deactivated_at = ? where id = ?"),
                              (now, current.id))
+        # What they had half-typed in a chat flow goes with their access.
+        conversations.drop_conversation_state(telegram_id)
         return _update_user(actor, telegram_id, "user.deactivate", {"active": False}, now)
 
 

@@ -32,7 +32,14 @@ from storage.models.sales import (
     SalesOrder,
 )
 from storage.models.service import KbArticle, KbSearch, Ticket, TicketMessage
-from storage.models.staff import AppMeta, Invite, ProcessedUpdate, StaffUser, Team
+from storage.models.staff import (
+    AppMeta,
+    ConversationState,
+    Invite,
+    ProcessedUpdate,
+    StaffUser,
+    Team,
+)
 from storage.models.work import ImportJob, JobRun, Notification, Reminder
 
 __all__ = [
@@ -42,6 +49,7 @@ __all__ = [
     "Company",
     "Consent",
     "ContactChannel",
+    "ConversationState",
     "Customer",
     "CustomerEvent",
     "CustomerKey",

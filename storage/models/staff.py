@@ -63,3 +63,14 @@ class ProcessedUpdate(BaseModel):
 
     class Meta:
         table_name = "processed_update"
+
+
+class ConversationState(BaseModel):
+    """A staff member's unfinished chat conversation, sealed (see crm.conversations)."""
+
+    telegram_id = pw.BigIntegerField(primary_key=True)
+    payload = pw.BlobField()
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "conversation_state"

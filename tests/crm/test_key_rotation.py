@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crm import audit, customers, runtime
+from crm import audit, conversations, customers, runtime
 from crm.config import load_config
 from crm.errors import PermissionDenied
 from crm.key_rotation import KeyRotationError, rotate_keys
@@ -78,6 +78,7 @@ def sealing_keys() -> list[str]:
     """The key id of every sealed value, straight from the database."""
     blobs = [bytes(row[0]) for row in fetch_all("select value_enc from customer_secret")]
     blobs += [bytes(row[0]) for row in fetch_all("select key_enc from customer_key")]
+    blobs += [bytes(row[0]) for row in fetch_all("select payload from conversation_state")]
     check = fetch_one("select value from app_meta where key = ?", ("key_check",))
     if check:
         blobs.append(base64.b64decode(check[0]))
@@ -96,7 +97,8 @@ def test_after_rotation_identity_numbers_reveal_and_are_sealed_under_the_new_key
     wrapped_keys = len(fetch_all("select 1 from customer_key"))
     report = rotate_keys(cast.admin, batch_size=2)
     assert report.key_id != old and report.key_added
-    assert report.counts == {"customer_secret": 3, "customer_key": wrapped_keys, "app_meta": 1}
+    assert report.counts == {"customer_secret": 3, "customer_key": wrapped_keys,
+                             "conversation_state": 0, "app_meta": 1}
     assert set(sealing_keys()) == {report.key_id}
     assert_all_reveal(cast, cards)
     assert customers.find_by_secret(cast.admin, "id_card", id_card(2)) == [
@@ -104,6 +106,14 @@ def test_after_rotation_identity_numbers_reveal_and_are_sealed_under_the_new_key
     on_disk = load_keyring(key_file)
     assert on_disk.active == report.key_id and set(on_disk.keys) == {old, report.key_id}
     assert report.retired_kept == (old,) and report.retired_dropped == ()
+
+
+def test_a_conversation_left_half_way_is_rotated_too(cast: Cast, key_file: Path) -> None:
+    conversations.save_conversation_states({cast.agent.telegram_id: b"draft"})
+    report = rotate_keys(SYSTEM)
+    assert report.counts["conversation_state"] == 1
+    assert set(sealing_keys()) == {report.key_id}
+    assert conversations.load_conversation_states() == {cast.agent.telegram_id: b"draft"}
 
 
 def test_per_customer_keys_are_rotated_too(cast: Cast, key_file: Path) -> None:
