@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from crm.errors import ValidationError
 from crm.reminders.moments import DEFAULT_HOUR, Moment, When, add_months, month_days
-from crm.reminders.when_english import parse_english
+from crm.reminders.when_english import find_english, parse_english
 from crm.search_terms import CJK_CHARS
 from crm.validation import CHINESE_DIGITS
 
@@ -339,8 +339,13 @@ _AFTER_WORDS = set("之以然最今随过背前落往")  # X后 words ("之后",
 
 def find_when(text: str, now: dt.datetime) -> When | None:
     """The first future moment a note names anywhere in it ("客户说下周三再联系" → next
-    Wednesday 9:00), with the words that named it as ``rest``; None when it names none.
-    Chinese only: English dates are too easily read into ordinary words."""
+    Wednesday 9:00, "call me next Tuesday at 3pm"), with the words that named it as ``rest``;
+    None when it names none. English only from a day word (see ``find_english``): dates in
+    English are too easily read into ordinary words."""
+    return _find_chinese(text, now) or find_english(text or "", now)
+
+
+def _find_chinese(text: str, now: dt.datetime) -> When | None:
     cleaned = without_spoken_gaps(" ".join((text or "").split()))
     for start in _NAMED_START.finditer(cleaned):
         tail = cleaned[start.start():]

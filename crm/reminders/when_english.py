@@ -106,3 +106,24 @@ def _bare_weekday(phrase: str, moment: dt.datetime, now: dt.datetime) -> dt.date
     found = moment.replace(year=day.year, month=day.month, day=day.day)
     return found if found > now else found + dt.timedelta(weeks=1)
 
+
+# Where a day said inside an English note may begin: "tomorrow", "next Tuesday", "on Friday",
+# "this weekend", "in 3 days", a weekday. Month names are not among them ("may", "march" are
+# ordinary words too often), nor are dates in figures.
+_EN_NAMED_START = re.compile(
+    r"(?<![A-Za-z0-9])(?=(?:tomorrow|tmrw?|tmw|next\s+(?:week|month)|(?:next|this|on)\s+"
+    rf"{_EN_DAY_NAME}|(?:this|next)\s+weekend|in\s+\d{{1,2}}\s+(?:days?|weeks?)\b|"
+    rf"{_EN_DAY_NAME}))", re.IGNORECASE)
+
+
+def find_english(text: str, now: dt.datetime) -> When | None:
+    """The first future day an English note names by a day word ("call me next Tuesday at
+    3pm" → next week's Tuesday 15:00), with the words that named it as ``rest``."""
+    text = " ".join(text.split())
+    for start in _EN_NAMED_START.finditer(text):
+        tail = text[start.start():]
+        found = parse_english(tail, now)
+        if found is not None and found.moment > now:
+            named = tail[:len(tail) - len(found.rest)].strip() if found.rest else tail
+            return When(found.moment, named)
+    return None

@@ -399,6 +399,21 @@ def test_a_time_named_in_the_call_note_is_offered_as_the_follow_up(chat, staff) 
     assert [label for label, _ in plain.buttons if "：" in label] == []
 
 
+def test_a_day_named_in_an_english_call_note_is_offered_as_the_follow_up(chat, staff) -> None:
+    buyer = customers.create_customer(staff, customers.CustomerDraft(name="Bob Lee"))
+    chat.send(AGENT, "/start", language="en")
+    chat.press(AGENT, f"lg:{buyer.id}:call")
+    [saved] = chat.send(AGENT, "Asked me to call back next Tuesday at 3pm", language="en")
+    today = dt.datetime.now(SHANGHAI).date()
+    tuesday = today + dt.timedelta(days=7 - today.weekday() + 1)
+    [label] = [label for label, _ in saved.buttons if label.startswith("⏰ next Tuesday")]
+    assert f"{tuesday:%m-%d} 15:00" in label
+    set_ = shown(chat.press(AGENT, saved.button("next Tuesday")))
+    assert f"{tuesday:%Y-%m-%d} 15:00" in set_.text
+    [view] = reminders.list_reminders(staff)
+    assert (view.source, view.customer_id) == ("follow_up", buyer.id)
+
+
 def test_the_card_shows_open_deals_and_my_next_reminder(chat, staff) -> None:
     from crm import sales
 

@@ -275,10 +275,24 @@ def test_a_time_named_inside_a_note_is_found(note: str, expected, words: str) ->
         expected
 
 
+@pytest.mark.parametrize(("note", "expected", "words"), [
+    ("Customer asked me to call back next Tuesday at 3pm", (12, 1, 15, 0), "next Tuesday at 3pm"),
+    ("Will visit tomorrow at 10am with samples", (11, 27, 10, 0), "tomorrow at 10am"),
+    ("Send the catalogue in 3 days", (11, 29, 9, 0), "in 3 days"),
+    ("She wants a demo on Friday", (11, 27, 9, 0), "on Friday"),
+])
+def test_a_day_word_inside_an_english_note_is_found(note: str, expected, words: str) -> None:
+    found = find_when(note, NOW)
+    assert found is not None and found.rest == words
+    assert (found.moment.month, found.moment.day, found.moment.hour, found.moment.minute) == \
+        expected
+
+
 @pytest.mark.parametrize("note", ["报价1.5万，型号 HP M428", "昨天已经发了报价", "2月30日再说",
-                                  "没有时间", "call me next Monday", "", "开完会之后天气好再去",
-                                  "以后天天联系"])
-def test_a_note_without_a_future_chinese_time_names_none(note: str) -> None:
+                                  "没有时间", "", "开完会之后天气好再去", "以后天天联系",
+                                  "Talked about the May order and March prices",
+                                  "Sent 3 samples, 12/05 invoice", "Visited yesterday"])
+def test_a_note_without_a_future_time_names_none(note: str) -> None:
     assert find_when(note, NOW) is None
 
 
