@@ -192,3 +192,8 @@ class ChatHarness:
     def alerts(replies: list[Reply]) -> list[str]:
         return [r.params.get("text", "") for r in replies if r.method == "answerCallbackQuery"
                 and r.params.get("text")]
+
+
+def said(replies: list[Reply]) -> list[Reply]:
+    """The messages sent, without edits, pop-ups and the rest."""
+    return [r for r in replies if r.method == "sendMessage"]

@@ -7,29 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
-import peewee
 import pytest
 
 from bot.handlers import log
 from crm import customers, users
 from crm.actors import Actor
 from storage.database import fetch_all
-from tests.bot.harness import ChatHarness, Reply
+from tests.bot.harness import ChatHarness, said
 
 AGENT = 6701
-
-
-@pytest.fixture
-def chat(db: peewee.Database) -> Iterator[ChatHarness]:
-    harness = ChatHarness(db)
-    yield harness
-    harness.close()
-
-
-def said(replies: list[Reply]) -> list[Reply]:
-    return [r for r in replies if r.method == "sendMessage"]
 
 
 def buyer(locale: str) -> int:

@@ -3,28 +3,14 @@ user leaves the step with one tap instead of scrolling up to the question."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import peewee
 import pytest
 
 from crm import customers, users
 from crm.actors import Actor
-from tests.bot.harness import ChatHarness, Reply
+from tests.bot.harness import said
 from tests.crm.cast import customer
 
 AGENT = 6401
-
-
-@pytest.fixture
-def chat(db: peewee.Database) -> Iterator[ChatHarness]:
-    harness = ChatHarness(db)
-    yield harness
-    harness.close()
-
-
-def said(replies: list[Reply]) -> list[Reply]:
-    return [r for r in replies if r.method == "sendMessage"]
 
 
 @pytest.mark.parametrize(("locale", "field", "typed", "refusal", "back", "cancel", "cancelled"), [

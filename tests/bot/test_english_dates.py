@@ -4,7 +4,6 @@ first) is one day either way; 3/5/1985 could be two, and is asked for in words."
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import peewee
 import pytest
@@ -15,13 +14,6 @@ from tests.bot.harness import ChatHarness, Reply
 from tests.crm.cast import customer
 
 AGENT = 8401
-
-
-@pytest.fixture
-def chat(db: peewee.Database) -> Iterator[ChatHarness]:
-    harness = ChatHarness(db)
-    yield harness
-    harness.close()
 
 
 @pytest.fixture

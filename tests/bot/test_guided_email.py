@@ -3,28 +3,14 @@ typed where the company or a tag goes is refused there, saying where it belongs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import peewee
 import pytest
 
 from crm import customers, users
 from crm.actors import Actor
-from tests.bot.harness import ChatHarness, Reply
+from tests.bot.harness import said
 
 AGENT = 6601
 ZH_ELSEWHERE = "bob@acme.com 看起来是邮箱地址，请在“邮箱”那一步填写（点 ◀ 上一步），不要填在这里"
-
-
-@pytest.fixture
-def chat(db: peewee.Database) -> Iterator[ChatHarness]:
-    harness = ChatHarness(db)
-    yield harness
-    harness.close()
-
-
-def said(replies: list[Reply]) -> list[Reply]:
-    return [r for r in replies if r.method == "sendMessage"]
 
 
 def agent_speaking(locale: str) -> Actor:

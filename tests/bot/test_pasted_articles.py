@@ -5,27 +5,14 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 
-import peewee
 import pytest
 
 from crm import service, users
 from crm.actors import Actor
-from tests.bot.harness import ChatHarness, Reply
+from tests.bot.harness import Reply, said
 
 MANAGER = 6801
-
-
-@pytest.fixture
-def chat(db: peewee.Database) -> Iterator[ChatHarness]:
-    harness = ChatHarness(db)
-    yield harness
-    harness.close()
-
-
-def said(replies: list[Reply]) -> list[Reply]:
-    return [r for r in replies if r.method == "sendMessage"]
 
 
 def manager(locale: str) -> Actor:

@@ -5,24 +5,16 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 
 import peewee
 import pytest
 
 from crm import customers, users
 from crm.actors import Actor
-from tests.bot.harness import ChatHarness, Reply
+from tests.bot.harness import Reply
 from tests.crm.cast import customer
 
 AGENT = 6301
-
-
-@pytest.fixture
-def chat(db: peewee.Database) -> Iterator[ChatHarness]:
-    harness = ChatHarness(db)
-    yield harness
-    harness.close()
 
 
 @pytest.fixture

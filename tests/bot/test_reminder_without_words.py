@@ -3,11 +3,6 @@ as what it is about, not as a dash."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import peewee
-import pytest
-
 from bot import reminder_jobs
 from crm import customers, sales, users
 from crm.actors import Actor
@@ -16,13 +11,6 @@ from crm.reminders.service import add_reminder
 from tests.bot.harness import ChatHarness, Reply
 
 AGENT = 8301
-
-
-@pytest.fixture
-def chat(db: peewee.Database) -> Iterator[ChatHarness]:
-    harness = ChatHarness(db)
-    yield harness
-    harness.close()
 
 
 def shown(replies: list[Reply]) -> Reply:

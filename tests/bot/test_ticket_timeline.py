@@ -3,28 +3,14 @@ when, what and who opened it (a colleague, or the customer from the chat)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import peewee
 import pytest
 
 from crm import service, users
 from crm.actors import Actor
 from storage.database import fetch_one
-from tests.bot.harness import ChatHarness, Reply
+from tests.bot.harness import said
 
 MANAGER, ALICE = 6501, 6502  # staff; a customer writing to the bot
-
-
-@pytest.fixture
-def chat(db: peewee.Database) -> Iterator[ChatHarness]:
-    harness = ChatHarness(db)
-    yield harness
-    harness.close()
-
-
-def said(replies: list[Reply]) -> list[Reply]:
-    return [r for r in replies if r.method == "sendMessage"]
 
 
 def entry_lines(text: str) -> list[str]:
