@@ -28,7 +28,10 @@ SUMMARY_INDENT = "    "  # a summary's lines stand under their entry's heading
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a map link must not unfold into a preview
 ICONS = {"call": "📞", "visit": "🚗", "meeting": "👥", "message": "💬", "email": "✉️",
          "note": "📝", "created": "✨", "merged": "🔗", "deleted": "🗑", "restored": "♻️"}
-KIND_ICONS = {"ticket": "🎫"}  # an entry whose kind, not its subkind, has the icon
+# An entry whose kind, not its subkind, has the icon: the icons of the deal, order, payment,
+# owner and reminder buttons and cards, so a line reads as what it is at a glance.
+KIND_ICONS = {"ticket": "🎫", "deal_stage": "💼", "order": "🧾", "payment": "💰",
+              "assignment": "👤", "reminder": "⏰"}
 
 
 def local_time(moment: dt.datetime, timezone: str) -> dt.datetime:

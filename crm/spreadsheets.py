@@ -34,16 +34,29 @@ def file_name_part(text: str) -> str:
 
 def safe_cell(value: Any) -> Any:
     """A value ready for a cell: text that a spreadsheet would run as a formula is quoted."""
-    if type(value) is str:  # most cells, so tested first
-        text = value
-    elif value is None or isinstance(value, bool | int | float | Decimal | dt.date | dt.datetime):
+    text = _text(value)
+    if text is None:
         return value
-    else:
-        text = str(value)
-    text = writable(text)
     if text.startswith(FORMULA_STARTS):
         text = "'" + text
     return text[:MAX_CELL]
+
+
+def _text(value: Any) -> str | None:
+    """``value`` as writable text, or None for what goes in as it is (numbers, dates, None)."""
+    if type(value) is str:  # most cells, so tested first
+        return writable(value)
+    if value is None or isinstance(value, bool | int | float | Decimal | dt.date | dt.datetime):
+        return None
+    return writable(str(value))
+
+
+class FormulaText(str):
+    """Text that starts like a formula (= + - @), bound for an XLSX file: written as text with
+    Excel's quote prefix (``quoted_text``), it shows as typed and never runs. A plain string
+    otherwise, so it crosses the XLSX helper's pipe (``crm.xlsx_helper``)."""
+
+    __slots__ = ()
 
 
 def writable(text: str) -> str:
@@ -57,7 +70,7 @@ def quoted_text(sheet: Any, value: Any) -> Any:
     """A value for a cell of an XLSX file: text that would start a formula is written as text
     marked the way Excel marks a typed ``'=...`` (its quote prefix): it shows as it was
     (``+86 (138) 0013-8012``, no apostrophe to see) and stays text when edited."""
-    if type(value) is not str or not value.startswith(FORMULA_STARTS):
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
         return safe_cell(value)
     cell = WriteOnlyCell(sheet, value=writable(value))
     cell.data_type = "s"  # openpyxl would make a formula of a leading =
@@ -119,10 +132,15 @@ _INTERNATIONAL_PHONE = re.compile(r"\+[1-9]\d{6,14}")
 
 
 def safe_xlsx_cell(value: Any) -> Any:
-    """``safe_cell`` for a cell of an XLSX file: international phones stay as they are."""
+    """``safe_cell`` for a cell of an XLSX file: text that would start a formula is kept as
+    typed, as ``FormulaText`` (``write_xlsx`` gives it the quote prefix); international phones,
+    text Excel never runs, stay plain (no style to write on every phone of a long list)."""
     if type(value) is str and _INTERNATIONAL_PHONE.fullmatch(value):
         return value
-    return safe_cell(value)
+    text = _text(value)
+    if text is None:
+        return value
+    return FormulaText(text) if text.startswith(FORMULA_STARTS) else text
 
 
 def _wrapped(sheet: Any, text: str) -> WriteOnlyCell:
@@ -186,7 +204,8 @@ def write_xlsx(target: BinaryIO, title: str, headers: Sequence[str],
                money: Sequence[int] = ()) -> int:
     """One sheet with a bold, frozen header row and columns as wide as their first rows need;
     the cells of the ``money`` columns show thousands and the currency's decimals; rows
-    (neutralised: ``safe_row``) are streamed, memory stays bounded."""
+    (neutralised: ``safe_xlsx_row``) are streamed, memory stays bounded; their ``FormulaText``
+    is written with the quote prefix."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
     sheet.freeze_panes = "A2"  # the headings stay in sight down a long list
@@ -196,7 +215,8 @@ def write_xlsx(target: BinaryIO, title: str, headers: Sequence[str],
     bold = Font(bold=True)
     header_cells = []
     for header in headers:
-        cell = WriteOnlyCell(sheet, value=safe_cell(header))
+        cell = quoted_text(sheet, header)
+        cell = cell if isinstance(cell, Cell) else WriteOnlyCell(sheet, value=cell)
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
@@ -205,6 +225,8 @@ def write_xlsx(target: BinaryIO, title: str, headers: Sequence[str],
         for index in money:
             if row[index] is not None:
                 row[index] = _money_cell(sheet, row[index])
+        if FormulaText in map(type, row):  # rare: ~1 µs a row to look, ~100 to write one
+            row = [quoted_text(sheet, v) if type(v) is FormulaText else v for v in row]
         sheet.append(row)
         count += 1
         if tick and count % 1000 == 0:

@@ -13,6 +13,7 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -136,6 +137,14 @@ async def cancel(update: Update, context: session.Context) -> int:
     return END
 
 
+async def timed_out(update: Update, context: session.Context) -> None:
+    """No zone typed for a while: say the question is over, so a word typed later is not
+    taken for a zone nor silently searched for."""
+    if update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id,
+                                       session.text(context, "settings.timed_out"))
+
+
 async def ignore(update: Update, context: session.Context) -> None:
     """Forged st: data does nothing."""
     await update.callback_query.answer()
@@ -150,7 +159,8 @@ def register(application: Application) -> None:
         entry_points=[CallbackQueryHandler(ask_zone, pattern=r"^st:zo$")],
         states={TYPING: [MessageHandler(filters.TEXT & ~filters.COMMAND
                                         & filters.ChatType.PRIVATE, typed_zone),
-                         CallbackQueryHandler(choose, pattern=CHOOSE)]},
+                         CallbackQueryHandler(choose, pattern=CHOOSE)],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)]},
         fallbacks=[CommandHandler("cancel", cancel), CommandHandler("settings", show_settings)],
         name="settings"))
     application.add_handler(CommandHandler("settings", show_settings))

@@ -37,8 +37,8 @@ def safe_row(row: Iterable[Any]) -> list[Any]:
 
 
 def safe_xlsx_row(row: Iterable[Any]) -> list[Any]:
-    """``safe_row`` for an XLSX file, where international phones need no apostrophe
-    (``safe_xlsx_cell``)."""
+    """``safe_row`` for an XLSX file: no apostrophe, text that would start a formula goes
+    with Excel's hidden quote prefix instead (``safe_xlsx_cell``)."""
     return _neutralised(row, safe_xlsx_cell)
 
 

@@ -263,7 +263,7 @@ def test_export_with_buttons_sends_a_spreadsheet(chat, locale) -> None:
     rows = read_sheet(content)
     assert rows[0][1] == words["name"]
     by_name = {row[1]: row for row in rows[1:]}
-    assert set(by_name) == {"王小明", "'=cmd|' /C calc'!A0"}
+    assert set(by_name) == {"王小明", "=cmd|' /C calc'!A0"}  # as typed, never run
     assert words["status_value"] in by_name["王小明"]
 
 

@@ -351,6 +351,31 @@ def test_settings_time_zone_by_button_or_typed(bot, manager) -> None:
     assert "Nobody found" in search.text
 
 
+@pytest.mark.parametrize(("locale", "told"), [
+    ("zh-CN", "15分钟没有回复，已不再等待您输入时区，设置未更改。"),
+    ("en", "The time zone question was dropped after 15 quiet minutes; your settings are "
+           "unchanged.")],
+    ids=["zh-CN", "en"])
+def test_a_time_zone_question_left_idle_ends_with_a_message(db, monkeypatch, locale,
+                                                            told) -> None:
+    """Past the quiet time the question ends and says so, in the user's language: a zone
+    typed afterwards is a search, as the user was told, not a silent surprise."""
+    monkeypatch.setattr(log, "TIMEOUT", 0.2)  # the quiet time, shortened
+    staff(MANAGER, "manager", "王经理", locale=locale)
+    chat = running(db, monkeypatch)
+    try:
+        [menu] = chat.send(MANAGER, "/settings")
+        chat.press(MANAGER, menu.button("✏️"))
+        before = len(chat.stub.calls)
+        chat.loop.run_until_complete(asyncio.sleep(1))
+        [notice] = [c for c in chat.stub.calls[before:] if c.method == "sendMessage"]
+        assert notice.params["text"].startswith(told) and "/settings" in notice.params["text"]
+        chat.send(MANAGER, "Asia/Tokyo")
+        assert users.identify(MANAGER).timezone is None
+    finally:
+        stop(chat)
+
+
 # the More menu --------------------------------------------------------------------------------
 def test_reveal_is_offered_to_a_manager_and_refused_to_an_agent(bot, agent, manager) -> None:
     made = customer(agent, "王小明", secrets={"id_card": ID_CARD})

@@ -151,16 +151,30 @@ def test_each_customer_gets_their_own_channels_in_dense_and_sparse_batches(
                 f"138 0013 {index:04d}", f"T{index}", f"城{index}")
 
 
-def test_formulas_are_neutralised_in_both_formats(cast) -> None:
-    customer(cast.agent, "=HYPERLINK(\"http://x\")", notes="@SUM(A1)", company="+cmd|' /C calc'!A0",
-             emails=("a@example.com",), now=T0)
-    for fmt in ("xlsx", "csv"):
-        [row] = export(cast.admin, "customers", fmt)[1:]
-        header = export(cast.admin, "customers", fmt)[0]
-        values = dict(zip(header, row, strict=True))
-        assert values["name"] == "'=HYPERLINK(\"http://x\")"
-        assert values["notes"] == "'@SUM(A1)"
-        assert values["company"].startswith("'+cmd")
+TYPED = {"name": "=HYPERLINK(\"http://x\")", "notes": "@SUM(A1)", "company": "+cmd|' /C calc'!A0",
+         "source": "-2+3"}
+
+
+def test_formulas_stay_text_in_a_csv_behind_an_apostrophe(cast) -> None:
+    customer(cast.agent, TYPED["name"], notes=TYPED["notes"], company=TYPED["company"],
+             source=TYPED["source"], emails=("a@example.com",), now=T0)
+    [values] = records_by_id(export(cast.admin, "customers", "csv"))
+    assert {column: values[column] for column in TYPED} == {
+        column: "'" + typed for column, typed in TYPED.items()}
+
+
+def test_formulas_show_as_typed_in_an_xlsx_and_never_run(cast) -> None:
+    """Excel's hidden quote prefix, as on a typed '=...: the cell reads what the user typed,
+    with no apostrophe to see, and stays text (no formula in the file)."""
+    customer(cast.agent, TYPED["name"], notes=TYPED["notes"], company=TYPED["company"],
+             source=TYPED["source"], emails=("a@example.com",), now=T0)
+    buffer = io.BytesIO()
+    exports.export_records(cast.admin, "customers", buffer, fmt="xlsx", now=T0)
+    header, row = load_workbook(io.BytesIO(buffer.getvalue())).active.iter_rows()
+    cells = {heading.value: cell for heading, cell in zip(header, row, strict=True)}
+    assert {column: (cells[column].value, cells[column].data_type, cells[column].quotePrefix)
+            for column in TYPED} == {column: (typed, "s", True) for column, typed in TYPED.items()}
+    assert not cells["email"].quotePrefix  # the style goes to those cells only
 
 
 def test_control_characters_in_stored_text_do_not_break_either_format(cast) -> None:
@@ -178,9 +192,10 @@ def test_an_international_phone_shows_without_an_apostrophe_in_xlsx(cast) -> Non
     (no apostrophe to see either); a formula that starts like a phone is still neutralised
     in both."""
     customer(cast.agent, "Tan Wei", phones=("+6586997611",), company="+65 1|cmd", now=T0)
-    for fmt, phone in (("xlsx", "+6586997611"), ("csv", "\t+6586997611")):
+    for fmt, phone, company in (("xlsx", "+6586997611", "+65 1|cmd"),
+                                ("csv", "\t+6586997611", "'+65 1|cmd")):
         [row] = records_by_id(export(cast.admin, "customers", fmt))
-        assert (row["phone"], row["company"]) == (phone, "'+65 1|cmd")
+        assert (row["phone"], row["company"]) == (phone, company)
 
 
 def test_a_csv_keeps_identifiers_of_digits_text_for_excel_and_imports_them_back(cast) -> None:

@@ -85,6 +85,23 @@ def test_a_region_column_fills_the_province_city_and_district(cast) -> None:
     assert (other.addresses, other.notes) == ((), "所在地区: 华东")
 
 
+def test_a_region_naming_only_a_city_gets_the_citys_province(cast) -> None:
+    content = csv_file([["客户名称", "联系电话", "所在地区"],
+                        ["甲", "13800138031", "杭州"],
+                        ["乙", "13800138032", "深圳市"],
+                        ["丙", "13800138033", "深圳市南山区"],
+                        ["丁", "13800138034", "延边朝鲜族自治州"],
+                        ["戊", "13800138035", "朝阳"]], encoding="gbk")
+    imported(cast, content)
+    assert address_of("+8613800138031") == ("浙江", "杭州", None, None)
+    assert address_of("+8613800138032") == ("广东", "深圳", None, None)
+    assert address_of("+8613800138033") == ("广东", "深圳", "南山区", None)
+    assert address_of("+8613800138034") == ("吉林", "延边", None, None)
+    # 辽宁's city or Beijing's district: a name two provinces share stays in the notes.
+    shared = card_by_phone("+8613800138035")
+    assert (shared.addresses, shared.notes) == ((), "所在地区: 朝阳")
+
+
 def test_a_region_gives_way_to_the_rows_own_province_and_city_columns(cast) -> None:
     content = csv_file([["姓名", "手机", "地区", "省份", "城市", "详细地址"],
                         ["甲", "13800138011", "江苏南京", "江苏", "苏州", "工业园区星湖街328号"]])

@@ -62,12 +62,13 @@ def _export(monkeypatch, actor, kind: str, *, helper_from: int, progress=None) -
 
 def _as_seen(content: bytes) -> tuple:
     """Everything a reader sees of the sheet: its name, frozen pane, column widths, and each
-    cell's value, type, number format, boldness and wrapping."""
+    cell's value, type, number format, boldness, wrapping and quote prefix."""
     sheet = load_workbook(io.BytesIO(content)).active
     widths = {letter: sheet.column_dimensions[letter].width
               for letter in sorted(sheet.column_dimensions)}
     cells = [[(cell.value, cell.data_type, cell.number_format, cell.font.b,
-               cell.alignment.wrap_text) for cell in row] for row in sheet.iter_rows()]
+               cell.alignment.wrap_text, cell.quotePrefix) for cell in row]
+             for row in sheet.iter_rows()]
     return sheet.title, sheet.freeze_panes, widths, cells
 
 
@@ -91,7 +92,10 @@ def test_a_large_export_written_by_the_helper_is_the_same_file_cell_by_cell(
     assert (title, frozen, result.rows, len(cells)) == (kind, "A2", ORDERS, ORDERS + 1)
     if kind == "orders":  # amounts are numbers shown as money with their currency's decimals
         formats = {cells[0][i]: {row[i][2] for row in cells[1:]} for i in range(len(cells[0]))}
-        assert formats[("total", "s", "General", True, None)] == {"#,##0.00", "#,##0"}
+        assert formats[("total", "s", "General", True, None, False)] == {"#,##0.00", "#,##0"}
+    else:  # a company typed like a formula shows as typed, quote-prefixed, from both sides
+        typed = {cell for row in cells[1:] for cell in row if cell[0] == "=HYPERLINK(\"http://x\")"}
+        assert typed == {("=HYPERLINK(\"http://x\")", "s", "General", False, None, True)}
     assert ticks == [(done, ORDERS) for done in (4, 8, 12, 16, 20, 23)]  # rows handed over
 
 
