@@ -7,10 +7,12 @@ import asyncio
 import itertools
 import json
 import re
+import tempfile
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from peewee import SqliteDatabase
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
@@ -73,11 +75,26 @@ def _reply(call: Call) -> Reply:
     return Reply(call.method, str(text), call.buttons(), call.params)
 
 
+def database_url(db: Any) -> str:
+    """The URL of the test's database, as the settings name one."""
+    if isinstance(db, SqliteDatabase):
+        return f"sqlite:///{db.database}"
+    params = db.connect_params
+    secret = f":{params['password']}" if params.get("password") else ""
+    return (f"postgresql://{params.get('user') or ''}{secret}@{params.get('host') or 'localhost'}"
+            f":{params.get('port') or 5432}/{db.database}")
+
+
 class ChatHarness:
     """The real Application over the stubbed network, on the test's database."""
 
     def __init__(self, db: Any, environ: dict[str, str] | None = None) -> None:
-        env = {"CRM_SECURITY_KEY": TEST_SECRET} | (environ or {})
+        # Files the bot keeps (uploads, backups, the console's) go to a folder of the test's
+        # own, never to ./data of wherever the tests run, and what looks at the database
+        # (/status, /backup) looks at the test's, unless the test says otherwise.
+        self._data_dir = tempfile.TemporaryDirectory(prefix="crm-chat-")
+        env = {"CRM_SECURITY_KEY": TEST_SECRET, "CRM_DATA_DIR": self._data_dir.name,
+               "CRM_DATABASE_URL": database_url(db)} | (environ or {})
         self.config: Config = load_config(environ=env, look_in_cwd=False)
         self.stub = TelegramStub()
         self.executor = DatabaseExecutor(db)
@@ -94,6 +111,7 @@ class ChatHarness:
         self.loop.run_until_complete(self.app.shutdown())
         self.loop.close()
         self.executor.shutdown()
+        self._data_dir.cleanup()
 
     # what a person does -------------------------------------------------------------
     def _user(self, user_id: int, language: str | None) -> dict[str, Any]:
