@@ -390,7 +390,7 @@ def find_team(actor: Actor, name: str) -> TeamView:
     for team in list_teams(actor):
         if normalise_text(team.name) == normalise_text(name):
             return team
-    raise NotFound("team.not_found")
+    raise NotFound("team.not_named", name=name)  # the name typed: a typo shows
 
 
 @dataclass(frozen=True)

@@ -415,3 +415,13 @@ def test_a_change_to_what_a_member_already_is_says_so_and_is_not_audited(capsys)
         "select action from audit_log where entity = 'staff_user' order by id")]
     # one entry per real change: no "reactivated" or "role changed" for what already was
     assert actions == ["user.add", "user.add", "user.deactivate"]
+
+
+def test_a_team_nobody_has_is_named_in_the_refusal(capsys, monkeypatch) -> None:
+    run(capsys, "team", "add", "华南组")
+    run(capsys, "user", "add", "302", "--role", "agent", "--name", "Li Lei")
+    code, _, err = run(capsys, "user", "team", "302", "华东组")  # a typo for 华南组
+    assert code == 1 and "No team is called “华东组”." in err
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, _, err = run(capsys, "user", "invite", "--role", "agent", "--team", "华东组")
+    assert code == 1 and "没有名为“华东组”的团队。" in err
