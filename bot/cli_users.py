@@ -144,24 +144,29 @@ def cmd_user_list(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_user_deactivate(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
-    user = users.deactivate_user(SYSTEM, staff_member(args.staff).telegram_id)
-    Terminal(config.locale).say("cli.user.deactivated", name=user.name, id=user.telegram_id)
+    member = staff_member(args.staff)
+    user = users.deactivate_user(SYSTEM, member.telegram_id)
+    said = "cli.user.deactivated" if member.active else "cli.user.already_deactivated"
+    Terminal(config.locale).say(said, name=user.name, id=user.telegram_id)
     return 0
 
 
 def cmd_user_reactivate(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
-    user = users.reactivate_user(SYSTEM, staff_member(args.staff).telegram_id)
-    Terminal(config.locale).say("cli.user.reactivated", name=user.name, id=user.telegram_id)
+    member = staff_member(args.staff)
+    user = users.reactivate_user(SYSTEM, member.telegram_id)
+    said = "cli.user.already_active" if member.active else "cli.user.reactivated"
+    Terminal(config.locale).say(said, name=user.name, id=user.telegram_id)
     return 0
 
 
 def cmd_user_role(args: argparse.Namespace, config: Config) -> int:
     system.open_database(config)
-    user = users.change_role(SYSTEM, staff_member(args.staff).telegram_id,
-                             _role_named(config, args.role))
+    member = staff_member(args.staff)
+    user = users.change_role(SYSTEM, member.telegram_id, _role_named(config, args.role))
     out = Terminal(config.locale)
-    out.say("cli.user.role", name=user.name, role=_role(out, user.role))
+    said = "cli.user.role" if user.role != member.role else "cli.user.role_same"
+    out.say(said, name=user.name, role=_role(out, user.role))
     return 0
 
 

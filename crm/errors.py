@@ -25,6 +25,7 @@ _DEFAULTS: dict[str, str] = {
                                   " else admin first",
     "team.exists": "a team named {name} already exists",
     "team.not_found": "no such team",
+    "team.not_named": "no team is called {name}",
     "invite.invalid": "this invite code is not valid",
     "invite.used": "this invite has already been used",
     "invite.expired": "this invite has expired; ask for a new one",

@@ -240,9 +240,12 @@ def list_users(actor: Actor, *, include_inactive: bool = True) -> list[StaffView
 
 def _update_user(actor: Actor, telegram_id: int, action: str, changes: dict[str, object],
                  now: dt.datetime) -> StaffView:
-    """Apply ``changes`` to a staff user and audit the difference."""
+    """Apply ``changes`` to a staff user and audit the difference; a change to what they
+    already are writes nothing (an audit entry would claim something happened)."""
     current = get_user(actor, telegram_id)
     before = {k: getattr(current, k) for k in changes}
+    if all(str(before[k]) == str(v) for k, v in changes.items()):
+        return current
     assignments = ", ".join(f"{k} = ?" for k in changes)
     database.execute_sql(sql(f"update staff_user set {assignments}, updated_at = ?"
                              " where id = ?"), (*changes.values(), now, current.id))
@@ -387,7 +390,7 @@ def find_team(actor: Actor, name: str) -> TeamView:
     for team in list_teams(actor):
         if normalise_text(team.name) == normalise_text(name):
             return team
-    raise NotFound("team.not_found")
+    raise NotFound("team.not_named", name=name)  # the name typed: a typo shows
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,13 @@ def duplicate_text(context: session.Context, error: Duplicate) -> str:
     return "\n".join(lines)
 
 
+def duplicate_question(context: session.Context, error: Duplicate, key: str) -> str:
+    """What to do next: "open the existing record" only when there is one the user may open
+    (a colleague's record they may not see gets no open button)."""
+    openable = any(m.customer_id is not None for m in error.matches[:MAX_MATCHES])
+    return session.text(context, key if openable else f"{key}_hidden")
+
+
 def _match_line(locale: str, match: DuplicateMatch) -> str:
     if match.customer_id is None:
         return t(locale, "dup.hidden")
@@ -294,7 +301,8 @@ async def offer_existing(update: Update, context: session.Context, error: Duplic
     rows = open_buttons(context, error)
     rows.append([button(context, "dup.create_anyway", "nw", "force"),
                  button(context, "create.cancel", "nw", "drop")])
-    text = duplicate_text(context, error) + "\n\n" + session.text(context, "dup.question")
+    text = duplicate_text(context, error) + "\n\n" + duplicate_question(context, error,
+                                                                         "dup.question")
     await say(update, text, keyboard(rows))
 
 

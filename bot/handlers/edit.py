@@ -196,7 +196,8 @@ async def _offer_add_anyway(update: Update, context: session.Context, error: Dup
     rows = create.open_buttons(context, error)
     rows.append([button(context, "dup.add_anyway", "ea", customer_id),
                  button(context, "create.cancel", "ex", customer_id)])
-    text = create.duplicate_text(context, error) + "\n\n" + session.text(context, "dup.retry")
+    text = (create.duplicate_text(context, error) + "\n\n"
+            + create.duplicate_question(context, error, "dup.retry"))
     await say(update, text, keyboard(rows))
 
 

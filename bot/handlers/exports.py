@@ -197,9 +197,11 @@ def _kind_buttons(locale: str, kinds: Sequence[str]) -> InlineKeyboardMarkup:
 
 
 async def kind_button(update: Update, context: session.Context) -> None:
-    """exk:<kind>: which format."""
+    """exk:<kind>: which format; a role that may not export is refused at this press (an old
+    menu is not a grant), not after the format is chosen."""
     callback = update.callback_query
     parts = parse(callback.data)
+    await session.db(context, exports.require_exporter, session.actor(context))
     await callback.answer()
     if len(parts) != 2:
         return
@@ -212,9 +214,11 @@ async def kind_button(update: Update, context: session.Context) -> None:
 
 
 async def format_button(update: Update, context: session.Context) -> None:
-    """exf:<kind>:<format>: build and send the file (crm checks the permission again)."""
+    """exf:<kind>:<format>: build and send the file (crm checks the permission again; refused,
+    it is said on the button, as at every press)."""
     callback = update.callback_query
     parts = parse(callback.data)
+    await session.db(context, exports.require_exporter, session.actor(context))
     await callback.answer()
     if len(parts) != 3:
         return

@@ -70,8 +70,11 @@ def _filters(actor: Actor, user_id: int | None, customer_id: int | None,
              since: dt.date | None, until: dt.date | None) -> tuple[str, tuple]:
     zone = zone_of(actor)
     parts, params = [], []
+    if user_id is not None:  # what they did, and what was done to them (role, access, team)
+        parts.append("(actor_id = ? or (entity = 'staff_user' and entity_id = ?))")
+        params += [user_id, user_id]
     for column, operator, value in (
-            ("actor_id", "=", user_id), ("customer_id", "=", customer_id),
+            ("customer_id", "=", customer_id),
             ("at", ">=", since and day_start_utc(since, zone)),
             ("at", "<", until and day_start_utc(until, zone))):
         if value is not None:

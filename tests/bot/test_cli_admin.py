@@ -395,8 +395,33 @@ def test_a_mistyped_telegram_id_is_refused_in_the_installations_language(capsys,
 
 
 def test_audit_filters_that_match_nothing_say_so(capsys, monkeypatch) -> None:
-    code, out, _ = run(capsys, "audit", "--user", "100")  # the boss has not acted yet
+    code, out, _ = run(capsys, "audit", "--user", "100", "--since", "2999-01-01")
     assert code == 0 and out == "no audit entries match these filters\n"
     monkeypatch.setenv("CRM_LOCALE", "zh-CN")
     code, out, _ = run(capsys, "audit", "--since", "2999-01-01")
     assert code == 0 and out == "没有符合这些条件的审计记录\n"
+
+
+def test_a_change_to_what_a_member_already_is_says_so_and_is_not_audited(capsys) -> None:
+    run(capsys, "user", "add", "301", "--role", "agent", "--name", "Zhao Min")
+    code, out, _ = run(capsys, "user", "reactivate", "301")
+    assert code == 0 and out.strip() == "Zhao Min (301) is already active: nothing changed"
+    code, out, _ = run(capsys, "user", "role", "301", "agent")
+    assert code == 0 and out.strip() == "Zhao Min is already agent: nothing changed"
+    run(capsys, "user", "deactivate", "301")
+    code, out, _ = run(capsys, "user", "deactivate", "301")
+    assert code == 0 and out.strip() == "Zhao Min (301) was already deactivated: nothing changed"
+    actions = [row[0] for row in fetch_all(
+        "select action from audit_log where entity = 'staff_user' order by id")]
+    # one entry per real change: no "reactivated" or "role changed" for what already was
+    assert actions == ["user.add", "user.add", "user.deactivate"]
+
+
+def test_a_team_nobody_has_is_named_in_the_refusal(capsys, monkeypatch) -> None:
+    run(capsys, "team", "add", "华南组")
+    run(capsys, "user", "add", "302", "--role", "agent", "--name", "Li Lei")
+    code, _, err = run(capsys, "user", "team", "302", "华东组")  # a typo for 华南组
+    assert code == 1 and "No team is called “华东组”." in err
+    monkeypatch.setenv("CRM_LOCALE", "zh-CN")
+    code, _, err = run(capsys, "user", "invite", "--role", "agent", "--team", "华东组")
+    assert code == 1 and "没有名为“华东组”的团队。" in err

@@ -234,6 +234,7 @@ def test_a_duplicate_phone_is_shown_as_the_card_shows_it(bot, agent) -> None:
     made = customer(agent, "刘洋", phones=("13911112222",))
     offer = last(bot.send(AGENT, "/new 刘洋 13911112222"))
     assert "• <b>刘洋</b>（电话：+86 139 1111 2222）" in offer.text
+    assert offer.text.endswith("打开已有记录，还是仍然新建？")  # it has an open button
     card = last(bot.press(AGENT, offer.button("打开")))
     assert card.text.startswith("<b>刘洋</b>") and "+86 139 1111 2222" in card.text
     assert names_of(agent, "刘洋") == [made.name]
@@ -244,6 +245,8 @@ def test_a_colleagues_duplicate_is_not_described(bot, english, other) -> None:
     offer = last(bot.send(ENGLISH_AGENT, "/new Bob 13800138000"))
     assert "Already on file with a colleague" in offer.text
     assert "Secret" not in offer.text and not any(v.startswith("c:") for _, v in offer.buttons)
+    # nothing to open, so the question does not offer to open it
+    assert offer.text.endswith("\n\nCreate a new one anyway, or cancel?")
     created = last(bot.press(ENGLISH_AGENT, offer.button("Create anyway")))
     assert "<b>Bob</b>" in created.text
 
@@ -336,8 +339,19 @@ def test_adding_a_phone_on_file_elsewhere_can_be_done_anyway(bot, agent) -> None
     bot.press(AGENT, f"ef:{made.id}:phone")
     offer = last(bot.send(AGENT, "13800138000"))
     assert "王小明" in offer.text and offer.button("打开").startswith("c:")
+    assert offer.text.endswith("打开已有记录、仍然添加，或者发送另一个值。")
     card = last(bot.press(AGENT, offer.button("仍然添加")))
     assert "陈静" in card.text and "138 0013 8000" in card.text
+
+
+def test_adding_a_colleagues_phone_offers_no_record_to_open(bot, english, other) -> None:
+    customer(other, "Secret Person", phones=("13800138000",))
+    made = customer(english, "Bob")
+    bot.press(ENGLISH_AGENT, f"ed:{made.id}")
+    bot.press(ENGLISH_AGENT, f"ef:{made.id}:phone")
+    offer = last(bot.send(ENGLISH_AGENT, "13800138000"))
+    assert offer.text.endswith("with a colleague\n\nAdd it anyway, or send another value.")
+    assert not any(value.startswith("c:") for _, value in offer.buttons)
 
 
 def test_a_wechat_id_and_an_address_are_added_shown_and_removed(bot, english) -> None:

@@ -81,8 +81,12 @@ def test_the_log_filters_by_user_customer_and_date(cast) -> None:
     one = customers.create_customer(cast.agent, customers.CustomerDraft(name="一"), now=early)
     customers.create_customer(cast.teammate, customers.CustomerDraft(name="二"), now=late)
     assert {e.entity_id for e in entries(cast.admin, customer_id=one.id)} == {one.id}
-    assert {e.actor_id for e in entries(cast.admin, user_id=cast.teammate.user_id)} == {
-        cast.teammate.user_id}
+    # a staff member's entries: what they did, and what was done to them (being added)
+    theirs = entries(cast.admin, user_id=cast.teammate.user_id)
+    assert {(e.action, e.actor_id) for e in theirs} == {
+        ("customer.create", cast.teammate.user_id), ("user.add", None)}
+    assert all(e.actor_id == cast.teammate.user_id or e.entity_id == cast.teammate.user_id
+               for e in theirs)
     window = entries(cast.admin, since=dt.date(2026, 2, 1), until=dt.date(2026, 4, 1))
     assert [e.action for e in window] == ["customer.create"]
 

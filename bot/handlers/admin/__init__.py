@@ -7,8 +7,8 @@ Every button is re-checked by crm when pressed (a button is not a grant). Callba
 ``at:<tg>:<team id or 0>`` team, ``ad:<tg>`` ask to deactivate, ``ax:<tg>`` deactivate (the
 confirmation), ``aa:<tg>`` reactivate, ``ai:<menu>:<role>`` choose the invite's team,
 ``ai:<menu>:<role>:<team id or 0>`` make the invite (``<menu>``: the /invite it came from,
-whose buttons make one invite), ``ag:<offset>`` audit page,
-``ae`` audit export, ``ah:<tg>`` hand a member's customers over (choose who),
+whose buttons make one invite), ``ag:[<tg>:]<offset>`` audit page (of one member),
+``ae[:<tg>]`` audit export, ``ah:<tg>`` hand a member's customers over (choose who),
 ``ah:<tg>:<to tg>`` ask, ``ah:<tg>:<to tg>:y`` do it.
 
 What is where:
@@ -71,6 +71,6 @@ def register(application: Application) -> None:
     for pattern, handler in ((r"^aup:", users_page), (r"^(au|at|ax|aa):", member_button),
                              (r"^ar:", role_button),
                              (r"^ad:", ask_deactivate), (r"^ai:", make_invite),
-                             (r"^ag:", audit_page), (r"^ae$", export_audit),
+                             (r"^ag:", audit_page), (r"^ae(:\d+)?$", export_audit),
                              (r"^ah:", handover)):
         application.add_handler(CallbackQueryHandler(handler, pattern=pattern))
