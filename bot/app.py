@@ -32,7 +32,7 @@ from bot.i18n import describe_error, plain, resolve_locale, t
 from bot.persistence import DatabasePersistence
 from bot.transport import RetryingRequest
 from bot.typed_commands import read_typed_command
-from crm import invites, updates
+from crm import updates
 from crm.config import Config
 from storage.errors import CodedError
 from storage.executor import DatabaseExecutor
@@ -171,11 +171,12 @@ async def _tell_if_waiting(update: Update, context: session.Context) -> None:
 
 
 def _invite(update: Update) -> bool:
-    """/start with an invite code: a newcomer joining the staff."""
+    """/start with a code: a newcomer joining the staff (the bot's links carry no other code,
+    so one that is not an invite's is told so, not greeted as a customer)."""
     message = update.message
     words = message.text.split() if message and message.text else []
     return bool(message and message.chat.type == "private" and len(words) == 2
-                and words[0].split("@")[0] == "/start" and invites.is_invite_code(words[1]))
+                and words[0].split("@")[0] == "/start")
 
 
 async def _refuse_stranger(update: Update, context: session.Context) -> None:

@@ -9,7 +9,17 @@ from functools import cache
 from typing import Any
 
 from bot.i18n import catalogue, money, t
-from crm.audit import EXPORT_ACTION, FAILURE, MONEY, Wording
+from crm.audit import (
+    CHANGED,
+    EXPORT_ACTION,
+    FAILURE,
+    MONEY,
+    AuditEntry,
+    Wording,
+    shown_changes,
+    stored_moment,
+)
+from crm.localtime import local_now
 
 # Field names that only differ from a labelled one by how they are stored: owner_id is the
 # owner, total_minor the total (in minor units).
@@ -137,4 +147,42 @@ def wording(locale: str, erased: str) -> Wording:
                                                                    currency),
                    system=t(locale, "notify.by_system", html_escape=False), erased=erased,
                    erased_customer=t(locale, "audit.erased_customer", html_escape=False),
-                   locale=locale)
+                   locale=locale,
+                   reference=lambda kind, name: t(locale, f"audit.reference.{kind}",
+                                                  html_escape=False, name=name))
+
+
+def _clip(text: str, limit: int | None) -> str:
+    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _value(value: object, timezone: str, limit: int | None) -> str:
+    """One audited value: none as —, a stored (UTC) moment in the reader's time zone, like
+    every time shown to them."""
+    if value is None:
+        return "—"
+    moment = stored_moment(value)
+    if moment is not None:
+        return local_now(timezone, moment).strftime("%Y-%m-%d %H:%M")
+    return _clip(str(value), limit)
+
+
+def changes_line(locale: str, entry: AuditEntry, words: Wording, timezone: str = "UTC", *,
+                 value_max: int | None = None) -> str:
+    """An entry's changes in one line of plain text, as admins read them in the chat and at
+    the terminal alike: "角色: 业务员 → 只读用户; 团队: — → 华东组 (#1)", fields by their labels,
+    values in the reader's words (each cut to ``value_max`` characters when given), a sealed
+    field's value hidden; details erased with their customer say so."""
+    if entry.erased:
+        return words.erased
+    hidden = t(locale, "admin.audit_hidden", html_escape=False)
+    parts = []
+    for field, pair in (shown_changes(entry, words) or {}).items():
+        old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        label = field_words(locale, field, entry.entity)
+        if old == CHANGED:
+            parts.append(f"{label}: {hidden}")
+        elif old != new:
+            parts.append(f"{label}: {_value(old, timezone, value_max)} → "
+                         f"{_value(new, timezone, value_max)}")
+    return "; ".join(parts)

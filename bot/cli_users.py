@@ -11,7 +11,7 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.audit_text import action_with_code, wording
+from bot.audit_text import action_with_code, changes_line, wording
 from bot.cli_args import CommandParser, positive, type_error
 from bot.data_text import header_of, privacy_words
 from bot.render import local_time
@@ -279,8 +279,8 @@ def cmd_audit(args: argparse.Namespace, config: Config) -> int:
                     "%Y-%m-%d %H:%M:%S"),
                 user=words.actor(entry), via=words.channel(entry.channel),
                 action=action_with_code(config.locale, entry.action),
-                record=f"{words.entity(entry.entity)}#{entry.entity_id or '-'}",
-                changes=audit.changes_json(entry, config.timezone, words))
+                record=audit.record_words(entry, words),
+                changes=changes_line(config.locale, entry, words, config.timezone))
     return 0
 
 

@@ -75,6 +75,8 @@ def accept_invite(code: str, *, telegram_id: int, name: str, username: str | Non
                   locale: str | None = None, now: dt.datetime | None = None) -> StaffView:
     """Join as staff with an invite code: used once, before it expires."""
     now = now or utcnow()
+    if not is_invite_code(code.strip()):
+        raise NotFound("invite.invalid")
     with database.atomic():
         row = fetch_one("select id, role, team_id, expires_at, used_at, created_by_id"
                         " from invite where code_hash = ?", (_digest(code.strip()),))

@@ -466,3 +466,10 @@ def identify(telegram_id: int) -> StaffView | None:
     """The active staff user behind a Telegram id, or None for everyone else (every update)."""
     row = fetch_one(_IDENTIFY_SQL, (telegram_id, True))
     return _view(row) if row else None
+
+
+def former_staff(telegram_id: int) -> StaffView | None:
+    """The deactivated staff member behind a Telegram id, or None (active staff, or never
+    staff): they are told their access was removed, not greeted as a customer."""
+    row = fetch_one(_IDENTIFY_SQL, (telegram_id, False))
+    return _view(row) if row else None

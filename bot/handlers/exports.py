@@ -157,7 +157,8 @@ async def _export(update: Update, context: session.Context, kind: str, typed: di
         with path.open("rb") as handle:
             await update.effective_message.reply_document(
                 handle, filename=export_file_name(locale, label, result, day),
-                caption=export_caption(locale, label, result))
+                caption=export_caption(locale, t(locale, f"exports.kind.{kind}",
+                                                  html_escape=False), result))
     finally:
         with contextlib.suppress(OSError):
             path.unlink()
@@ -191,7 +192,7 @@ async def export_command(update: Update, context: session.Context) -> None:
 
 def _kind_buttons(locale: str, kinds: Sequence[str]) -> InlineKeyboardMarkup:
     """A button per export kind, two to a row."""
-    buttons = [(t(locale, f"export.column.{name}", html_escape=False), data("exk", name))
+    buttons = [(t(locale, f"exports.kind.{name}", html_escape=False), data("exk", name))
                for name in kinds]
     return keyboard([buttons[i:i + 2] for i in range(0, len(buttons), 2)])
 
@@ -208,7 +209,7 @@ async def kind_button(update: Update, context: session.Context) -> None:
     buttons = [(fmt.upper(), data("exf", parts[1], fmt)) for fmt in exports.FORMATS]
     await callback.edit_message_text(
         session.text(context, "exports.choose_format",
-                     kind=t(session.locale(context), f"export.column.{parts[1]}",
+                     kind=t(session.locale(context), f"exports.kind.{parts[1]}",
                             html_escape=False)),
         reply_markup=keyboard([buttons]))
 

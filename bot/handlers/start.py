@@ -14,7 +14,7 @@ async def start(update: Update, context: session.Context) -> None:
     """Welcome staff; with an invite code, a newcomer joins; anyone else learns their id."""
     user, message = update.effective_user, update.effective_message
     code = context.args[0] if context.args else ""
-    if invites.is_invite_code(code):
+    if code:  # the bot's links carry only invite codes: anything else is an invalid one
         staff = await session.db(context, invites.accept_invite, code, telegram_id=user.id,
                                  name=user.full_name, username=user.username,
                                  locale=session.locale(context, update))

@@ -6,17 +6,17 @@ from __future__ import annotations
 from telegram import Message, ReplyKeyboardRemove, Update
 
 from bot import session
-from bot.i18n import t
+from bot.i18n import resolve_locale, t
 from bot.keyboards import data, keyboard
 from bot.portal.asking import _search
 from bot.portal.common import STEP, _asked_step, file_of, portal_user
 from bot.portal.placing import _acknowledged, _place_file, _step, _to_waiting
 from bot.portal.views import menu
-from crm import service
+from crm import service, users
 
 
 async def _received(update: Update, context: session.Context) -> None:
-    message, locale = update.effective_message, session.locale(context)
+    message = update.effective_message
     text = (message.text or message.caption or "").strip()
     if message.text and service.is_unsubscribe(text):  # never a question, whatever the step
         context.user_data.pop(STEP, None)
@@ -24,8 +24,7 @@ async def _received(update: Update, context: session.Context) -> None:
         return
     if message.text and text.split()[0].split("@")[0] in ("/start", "/help", "/cancel"):
         context.user_data.pop(STEP, None)
-        await message.reply_text(t(locale, "portal.welcome", id=update.effective_user.id),
-                                 reply_markup=menu(locale))
+        await _welcome(update, context)
         return
     if message.contact:
         await _contact(update, context, message)
@@ -43,8 +42,22 @@ async def _received(update: Update, context: session.Context) -> None:
                                   or await _acknowledged(update, context, text))):
             await _search(update, context, text)
         return
-    await message.reply_text(t(locale, "portal.welcome", id=update.effective_user.id),
-                             reply_markup=menu(locale))
+    await _welcome(update, context)
+
+
+async def _welcome(update: Update, context: session.Context) -> None:
+    """The customer's greeting; a deactivated staff member is told instead, in their language,
+    that their access was removed and who can give it back."""
+    user = update.effective_user
+    former = await session.db(context, users.former_staff, user.id)
+    if former is not None:
+        locale = resolve_locale(former.locale, user.language_code, session.config(context).locale)
+        await update.effective_message.reply_text(
+            t(locale, "access.deactivated", name=former.name, id=user.id))
+        return
+    locale = session.locale(context)
+    await update.effective_message.reply_text(t(locale, "portal.welcome", id=user.id),
+                                              reply_markup=menu(locale))
 
 
 async def _contact(update: Update, context: session.Context, message: Message) -> None:

@@ -46,6 +46,7 @@ from crm.audit.wording import (
     Wording,
     changes_json,
     local_changes,
+    record_words,
     shown_changes,
     stored_moment,
 )
@@ -58,6 +59,6 @@ __all__ = [
     "UnknownAction", "Wording", "_unseal", "changes_json", "changes_of", "database", "diff",
     "export_audit", "export_audit_xlsx", "export_rows", "forget_customer_key",
     "is_erased_snapshot", "iter_audit", "list_audit", "local_changes", "record",
-    "record_for_customers", "record_new_customers", "register_value_kind", "require_reader",
-    "seal_new_customers", "shown_changes", "stored_moment", "value_kind",
+    "record_for_customers", "record_new_customers", "record_words", "register_value_kind",
+    "require_reader", "seal_new_customers", "shown_changes", "stored_moment", "value_kind",
 ]

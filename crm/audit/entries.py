@@ -14,7 +14,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 
 from crm.audit.actions import EXPORT_ACTION
-from crm.audit.kinds import _CURRENCY_TABLES, REFERENCES, Name, value_kind
+from crm.audit.kinds import _CURRENCY_TABLES, ENTITY_REFERENCES, REFERENCES, Name, value_kind
 from crm.audit.sealing import _customer_key, _unseal
 from crm.clock import as_datetime
 from storage.database import fetch_all
@@ -119,7 +119,7 @@ def _with_names(entries: list[AuditEntry]) -> list[AuditEntry]:
         if kind == "stage":
             found |= _stages_by_english_name(sorted(k for k in keys if isinstance(k, str)))
     return [replace(e, names={ref: found[ref] for ref in _referred(e) if ref in found})
-            if e.changes else e for e in entries]
+            for e in entries]
 
 
 def is_erased_snapshot(field: str, value: Any) -> bool:
@@ -171,11 +171,13 @@ def _stages_by_english_name(names: list[str]) -> dict[tuple[str, int | str], Nam
 
 
 def _referred(entry: AuditEntry) -> set[tuple[str, int | str]]:
-    """(kind, id) of every record the entry's changes refer to by id (a stage's English name
-    in older entries)."""
+    """(kind, id) of the record the entry is about and of every record its changes refer to
+    by id (a stage's English name in older entries)."""
+    found: set[tuple[str, int | str]] = set()
+    if entry.entity in ENTITY_REFERENCES and _is_id(entry.entity_id):  # the record itself
+        found.add((ENTITY_REFERENCES[entry.entity], entry.entity_id))
     if not isinstance(entry.changes, dict):
-        return set()
-    found = set()
+        return found
     for name, value in entry.changes.items():
         kind = value_kind(entry.entity, name, entry.action)
         if kind in REFERENCES:

@@ -46,6 +46,7 @@ VALUE_KINDS: dict[tuple[str | None, str], str] = {
     # a deal's stage: its id since stages have names in both languages; older entries hold
     # its English name
     ("deal", "stage_id"): "stage", ("deal", "stage"): "stage",
+    (None, "invite"): "invite",  # a join: the invite used
 }
 # Kinds of value that are another record's id, shown by that record's name with the id
 # (张伟 (#3)): the table and the column holding the name (a stage's: one per language).
@@ -53,7 +54,13 @@ REFERENCES: dict[str, tuple[str, str]] = {
     "staff": ("staff_user", "name"), "team": ("team", "name"),
     "customer": ("customer", "name"), "deal": ("deal", "title"),
     "company": ("company", "name"), "stage": ("pipeline_stage", "name_zh, name_en"),
+    # an invite has no name: it is known by who made it (the system's made at the terminal)
+    "invite": ("invite", "coalesce((select name from staff_user where staff_user.id ="
+                         " invite.created_by_id), 'system')"),
 }
+# The kind of reference each kind of record an entry is about is, to name it (员工 李娜 (#2)).
+ENTITY_REFERENCES = {"staff_user": "staff", "team": "team", "customer": "customer",
+                     "deal": "deal", "company": "company", "invite": "invite"}
 # A looked-up name: text, a stage's (Chinese, English) names, or None for an erased customer.
 Name = str | tuple[str, str] | None
 # Records whose amounts are in their own currency (the table holds it).

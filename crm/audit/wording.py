@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crm.audit.entries import AuditEntry, _is_id, is_erased_snapshot
-from crm.audit.kinds import MONEY, MONEY_MINOR, REFERENCES, Name, value_kind
+from crm.audit.kinds import ENTITY_REFERENCES, MONEY, MONEY_MINOR, REFERENCES, Name, value_kind
 from crm.audit.recording import CHANGED, SYSTEM_NAME
 from crm.localtime import local_now
 
@@ -41,6 +41,9 @@ class Wording:
     erased: str = "(erased)"
     erased_customer: str = "(erased customer)"  # stands for the name of an erased customer
     locale: str = "en"  # the reader's language, for names kept in both (a stage's)
+    # A record of a kind without a name of its own, by what it is known by: (kind, that
+    # name) → words (an invite by who made it: "invite from 李娜"); others by their name.
+    reference: Callable[[str, str], str] = lambda kind, name: name
 
     def name(self, name: Name) -> str:
         """A looked-up record's name for this reader."""
@@ -49,6 +52,13 @@ class Wording:
         if isinstance(name, tuple):
             return name[1] if self.locale.startswith("en") else name[0]
         return name
+
+    def named(self, kind: str, name: Name) -> str:
+        """A looked-up record as this reader knows it: by name, or by what stands for one."""
+        shown = self.name(name)
+        if kind == "invite":  # known by its maker, who may be the system
+            return self.reference(kind, self.system if shown == SYSTEM_NAME else shown)
+        return shown
 
     def actor(self, entry: AuditEntry) -> str:
         """Who acted: a staff member's name, or the system in the reader's words."""
@@ -177,7 +187,30 @@ def _references(entry: AuditEntry, words: Wording, kind: str, value: Any) -> Any
         return value
     if (kind, value) not in entry.names:  # a record gone for good: its id is all there is
         return f"#{value}"
-    return f"{words.name(entry.names[(kind, value)])} (#{value})"
+    return f"{words.named(kind, entry.names[(kind, value)])} (#{value})"
+
+
+# Fields of a backup's entries naming its file (a prune: the files removed).
+BACKUP_FILES = ("file", "files")
+
+
+def record_words(entry: AuditEntry, words: Wording = CODES) -> str:
+    """The record an entry is about as a person knows it: its kind and name with the id
+    (员工 李娜 (#2)), an erased customer as erased, an invite by who made it, a backup by its
+    file; else its kind and id."""
+    label = words.entity(entry.entity)
+    kind = ENTITY_REFERENCES.get(entry.entity)
+    if entry.entity_id is None:
+        files = [pair[-1] for name in BACKUP_FILES
+                 if isinstance(pair := (entry.changes or {}).get(name), list) and pair
+                 and pair[-1]] if entry.entity == "backup" else []
+        return f"{label} {files[0]}" if files else label
+    if kind is None or (kind, entry.entity_id) not in entry.names:
+        return f"{label} #{entry.entity_id}"
+    name = entry.names[(kind, entry.entity_id)]
+    if name is None or kind == "invite":  # the words say what it is
+        return f"{words.named(kind, name)} (#{entry.entity_id})"
+    return f"{label} {words.named(kind, name)} (#{entry.entity_id})"
 
 
 def _currencies(entry: AuditEntry) -> tuple[str | None, str | None]:

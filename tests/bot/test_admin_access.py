@@ -294,7 +294,7 @@ def test_a_chinese_admin_reads_the_audit_log_in_chinese(chat, staff) -> None:
     users.change_role(Actor.system(), AGENT, "viewer")
     [page] = chat.send(ADMIN, "/audit")
     # the action in words with its code beside them, the system, the channel, the record kind
-    assert "系统（命令行）· 修改角色 <code>user.role</code> · 员工 #" in page.text
+    assert "系统（命令行）· 修改角色 <code>user.role</code> · 员工 Staff agent (#" in page.text
     assert "角色: 业务员 → 只读用户" in page.text
     assert "role:" not in page.text and "staff_user" not in page.text and "→ agent" not in page.text
 

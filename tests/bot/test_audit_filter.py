@@ -1,5 +1,6 @@
 """/audit NAME: one staff member's entries (what they did and what was done to them), paged
-and exported with the same filter; a name nobody has is said so, not ignored."""
+and exported with the same filter; a name nobody has is said so, not ignored. Each entry names
+its record as people know it, not by a bare number."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main
-from crm import users
+from crm import invites, privacy, users
 from crm.actors import Actor
 from tests.bot.harness import ChatHarness
 from tests.conftest import without_outside_settings
@@ -93,3 +94,22 @@ def test_crm_audit_user_shows_what_was_done_to_them_too(tmp_path, monkeypatch, c
     assert main(["audit", "--user", "Zhao Min"]) == 0
     out = capsys.readouterr().out
     assert "[user.deactivate]" in out and "[user.add]" in out
+
+
+def test_audit_entries_name_staff_invites_and_erased_customers_as_people_know_them(
+        chat, staff) -> None:
+    admin = users.identify(ADMIN).as_actor()
+    invite = invites.create_invite(admin, "agent")
+    chat.send(6204, f"/start {invite.code}")
+    gone = customer(admin, "Gone Person")
+    privacy.erase_customer(admin, gone.id)
+    [page] = chat.send(ADMIN, "/audit")
+    joined = f"User6204 (Telegram) · Joined with an invite <code>user.join_by_invite</code> · " \
+             f"staff member User6204 (#{users.identify(6204).id})"
+    assert joined in page.text
+    assert "Invite: — → invite from Ada Admin (#1)" in page.text
+    assert "<code>invite.create</code> · invite from Ada Admin (#1)" in page.text
+    assert f"<code>customer.create</code> · erased customer (#{gone.id})" in page.text
+    assert "Gone Person" not in page.text
+    [mine] = chat.send(ADMIN, "/audit Li Na")
+    assert "<code>user.role</code> · staff member Li Na (#2)" in mine.text

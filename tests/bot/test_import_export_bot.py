@@ -41,14 +41,16 @@ WORDS = {  # what each language shows, so both are checked the same way
            "done": "imported", "reason": "Reason", "cancel": "Cancel",
            "cancelled": "Import cancelled", "not_allowed": "Only managers and admins can import.",
            "too_large": "files up to 20 MB", "not_sheet": "is not a spreadsheet",
-           "customers": "customers", "name": "name", "status_value": "lead",
+           "customers": "customers", "customers_label": "Customers", "name": "name",
+           "status_value": "lead",
            "confirm": "Import, or cancel", "choose": "existing customers are updated",
            "finished": "already confirmed or cancelled"},
     "zh-CN": {"new": "新客户：2", "invalid": "无法导入：1", "unknown": "客户等级",
               "problem": "第 3 行：出生日期：1990-13-45", "skip": "导入 2 位客户",
               "done": "已导入", "reason": "原因", "cancel": "取消", "cancelled": "已取消导入",
               "not_allowed": "只有经理和管理员可以导入数据。", "too_large": "最大可导入 20 MB",
-              "not_sheet": "不是表格文件", "customers": "客户", "name": "姓名",
+              "not_sheet": "不是表格文件", "customers": "客户", "customers_label": "客户",
+              "name": "姓名",
               "status_value": "线索", "confirm": "请确认导入", "choose": "用文件更新已有客户",
               "finished": "已经确认或取消过了"},
 }
@@ -255,16 +257,29 @@ def test_export_with_buttons_sends_a_spreadsheet(chat, locale) -> None:
     customer(manager, "=cmd|' /C calc'!A0", phones=("13900139000",))
     words = WORDS[locale]
     choose = sent(chat.send(MANAGER, "/export", language=locale))[-1]
-    kinds = chat.press(MANAGER, choose.button(words["customers"]))
+    kinds = chat.press(MANAGER, choose.button(words["customers_label"]))
     [formats] = [r for r in kinds if r.method == "editMessageText"]
     replies = chat.press(MANAGER, formats.button("XLSX"))
     name, content = document(replies)
+    assert sent(replies, "sendDocument")[0].params["caption"].startswith(
+        f"📤 {words['customers_label']}")
     assert name.startswith(words["customers"]) and name.endswith(".xlsx")
     rows = read_sheet(content)
     assert rows[0][1] == words["name"]
     by_name = {row[1]: row for row in rows[1:]}
     assert set(by_name) == {"王小明", "=cmd|' /C calc'!A0"}  # as typed, never run
     assert words["status_value"] in by_name["王小明"]
+
+
+@pytest.mark.parametrize(("locale", "labels", "question"), [
+    ("en", ["Customers", "Interactions", "Deals", "Orders", "Tickets"], "Deals: which format?"),
+    ("zh-CN", ["客户", "跟进记录", "商机", "订单", "工单"], "商机：选择格式。")])
+def test_the_export_menu_names_each_kind_as_a_label(chat, locale, labels, question) -> None:
+    choose = sent(chat.send(MANAGER, "/export", language=locale))[-1]
+    assert [label for label, _ in choose.buttons] == labels
+    [formats] = [r for r in chat.press(MANAGER, choose.button(labels[2]))
+                 if r.method == "editMessageText"]
+    assert formats.text.startswith(question)
 
 
 def test_a_large_export_in_the_chat_is_written_on_the_second_core(chat, monkeypatch) -> None:
@@ -320,7 +335,7 @@ def test_export_with_typed_filters_as_csv(chat) -> None:
      "📤 客户：1 行（标签 VIP、负责人 王经理、状态 线索、从 2026-01-01）",
      "客户（标签 VIP、负责人 王经理、状态 线索、从 2026-01-01）-"),
     ("en", "/export customers csv tag=VIP status=lead until=2099-12-31",
-     "📤 customers: 1 row (tag VIP, status lead, until 2099-12-31)",
+     "📤 Customers: 1 row (tag VIP, status lead, until 2099-12-31)",
      "customers (tag VIP, status lead, until 2099-12-31)-"),
 ])
 def test_an_exports_message_and_file_name_say_its_filters(chat, locale, typed, caption,

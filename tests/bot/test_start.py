@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from crm import users
+from crm import invites, users
 from crm.actors import Actor
+from crm.clock import utcnow
+from tests.bot.harness import said
 
 
 @pytest.mark.parametrize(("language", "expected"), [("en", "Hello"), ("zh-hans", "您好")])
@@ -23,12 +27,46 @@ def test_a_stranger_learns_nothing_but_their_own_id(chat) -> None:
     assert "4999" in reply.text and "Secret Admin" not in reply.text
 
 
-def test_a_deactivated_user_is_a_stranger_at_once(chat) -> None:
-    users.add_user(Actor.system(), 4003, "agent", "Former")
-    assert "Hello" in chat.send(4003, "/start")[0].text
+def test_a_deactivated_member_is_told_their_access_was_removed_and_whom_to_ask(chat) -> None:
+    users.add_user(Actor.system(), 4003, "agent", "Former <i>", locale="zh-CN")
+    assert "您好" in chat.send(4003, "/start")[0].text
     users.deactivate_user(Actor.system(), 4003)
-    [reply] = chat.send(4003, "/start", language="zh-CN")
-    assert "Former" not in reply.text and "提交工单" in str(reply.buttons)  # a customer now
+    for typed in ("/start", "/help", "/today"):  # in their own language, not Telegram's
+        [reply] = chat.send(4003, typed, language="en")
+        assert "员工权限已被停用" in reply.text and "管理员" in reply.text
+        assert "Former &lt;i&gt;" in reply.text and "4003" in reply.text
+        assert "本公司员工" not in reply.text and not reply.buttons  # no customer greeting
+    [refused] = chat.press(4003, "cust:1")  # an old staff button opens nothing
+    assert refused.method == "answerCallbackQuery"
+
+
+def test_a_deactivated_member_without_a_language_is_told_in_telegrams(chat) -> None:
+    users.add_user(Actor.system(), 4009, "agent", "Former")
+    users.deactivate_user(Actor.system(), 4009)
+    [reply] = chat.send(4009, "/start", language="en")
+    assert "Your staff access to this bot has been removed" in reply.text
+    assert "ask an administrator" in reply.text and "Staff of this company" not in reply.text
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "This invite code is not valid."), ("zh-CN", "邀请码无效")])
+@pytest.mark.parametrize("code", ["hello", "inv_nosuchcode", "<b>x</b>"])
+def test_start_with_a_code_that_is_no_invite_says_so(chat, language: str, expected: str,
+                                                     code: str) -> None:
+    [reply] = chat.send(4010, f"/start {code}", language=language)
+    assert expected in reply.text and "4010" not in reply.text and not reply.buttons
+    assert users.identify(4010) is None
+
+
+def test_start_with_an_expired_or_used_invite_keeps_its_own_message(chat) -> None:
+    admin = users.add_user(Actor.system(), 4011, "admin", "Admin").as_actor()
+    old = utcnow() - dt.timedelta(days=2)
+    expired = invites.create_invite(admin, "agent", now=old)
+    assert "expired" in chat.send(4012, f"/start {expired.code}")[0].text
+    used = invites.create_invite(admin, "agent")
+    [joined] = said(chat.send(4013, f"/start {used.code}"))
+    assert "Welcome" in joined.text
+    assert "already been used" in chat.send(4014, f"/start {used.code}")[0].text
 
 
 def test_help_differs_for_staff_and_strangers(chat) -> None:

@@ -7,12 +7,12 @@ import html
 from telegram import InlineKeyboardMarkup, InputFile, Update
 
 from bot import session
-from bot.audit_text import field_words, wording
+from bot.audit_text import changes_line, wording
 from bot.data_text import header_of
 from bot.i18n import t
 from bot.keyboards import data, int_part, keyboard, parse
 from bot.progress import with_progress
-from bot.render import local_time, pager, when
+from bot.render import pager, when
 from crm import audit, users
 from crm.actors import Actor
 from crm.audit import AuditEntry
@@ -28,33 +28,14 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _value(value: object, timezone: str) -> str:
-    """One audited value; a stored (UTC) moment in the reader's time zone, like every time in
-    the chat."""
-    if value is None:
-        return "—"
-    moment = audit.stored_moment(value)
-    if moment is not None:
-        return local_time(moment, timezone).strftime("%Y-%m-%d %H:%M")
-    return _clip(str(value), VALUE_MAX)
-
-
 def changes_text(locale: str, entry: AuditEntry, timezone: str = "UTC") -> str:
     """The changes of one audit entry in one compact line, fields by their labels and coded
     values and amounts in the reader's words (escaped; stored moments in ``timezone``)."""
     if entry.erased:
         return "🔒 " + t(locale, "admin.audit_erased")
-    hidden = t(locale, "admin.audit_hidden", html_escape=False)
     words = wording(locale, t(locale, "admin.audit_erased", html_escape=False))
-    parts = []
-    for field, pair in (audit.shown_changes(entry, words) or {}).items():
-        old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
-        label = field_words(locale, field, entry.entity)
-        if old == audit.CHANGED:
-            parts.append(f"{label}: {hidden}")
-        elif old != new:
-            parts.append(f"{label}: {_value(old, timezone)} → {_value(new, timezone)}")
-    return html.escape(_clip("; ".join(parts), DETAILS_MAX))
+    return html.escape(_clip(changes_line(locale, entry, words, timezone,
+                                          value_max=VALUE_MAX), DETAILS_MAX))
 
 
 def audit_text(locale: str, page: Page[AuditEntry], timezone: str,
@@ -68,11 +49,10 @@ def audit_text(locale: str, page: Page[AuditEntry], timezone: str,
              if member else t(locale, "admin.audit_title", first=page.offset + 1)]
     words = wording(locale, t(locale, "admin.audit_erased", html_escape=False))
     for entry in page.items:
-        ref = f" #{entry.entity_id}" if entry.entity_id is not None else ""
         lines.append(t(locale, "admin.audit_line", when=when(locale, entry.at, timezone),
                        actor=_clip(words.actor(entry), 40), channel=words.channel(entry.channel),
                        action=words.action(entry.action), code=entry.action,
-                       entity=words.entity(entry.entity) + ref))
+                       entity=_clip(audit.record_words(entry, words), 60)))
         details = changes_text(locale, entry, timezone)
         if details:
             lines.append(f"    {details}")
