@@ -28,6 +28,7 @@ import crm.sales  # noqa: F401 (registers the sales parts of merges, timelines, 
 from bot import portal, scheduler, session
 from bot.chatbot import ChatBot
 from bot.handlers import commands, register_all
+from bot.handlers.inline import START_PARAMETER
 from bot.i18n import describe_error, plain, resolve_locale, t
 from bot.persistence import DatabasePersistence
 from bot.transport import RetryingRequest
@@ -171,12 +172,13 @@ async def _tell_if_waiting(update: Update, context: session.Context) -> None:
 
 
 def _invite(update: Update) -> bool:
-    """/start with a code: a newcomer joining the staff (the bot's links carry no other code,
-    so one that is not an invite's is told so, not greeted as a customer)."""
+    """/start with a code: a newcomer joining the staff (besides the inline panel's hint, the
+    bot's links carry no other code, so one that is not an invite's is told so, not greeted as
+    a customer)."""
     message = update.message
     words = message.text.split() if message and message.text else []
     return bool(message and message.chat.type == "private" and len(words) == 2
-                and words[0].split("@")[0] == "/start")
+                and words[0].split("@")[0] == "/start" and words[1] != START_PARAMETER)
 
 
 async def _refuse_stranger(update: Update, context: session.Context) -> None:

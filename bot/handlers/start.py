@@ -7,6 +7,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot import session
 from bot.handlers.commands import menu_commands, publish_user_menu
+from bot.handlers.inline import START_PARAMETER
 from crm import invites
 
 
@@ -14,7 +15,9 @@ async def start(update: Update, context: session.Context) -> None:
     """Welcome staff; with an invite code, a newcomer joins; anyone else learns their id."""
     user, message = update.effective_user, update.effective_message
     code = context.args[0] if context.args else ""
-    if code:  # the bot's links carry only invite codes: anything else is an invalid one
+    if code == START_PARAMETER:  # the inline panel's hint: a plain /start
+        code = ""
+    if code:  # the bot's other links carry only invite codes: anything else is an invalid one
         staff = await session.db(context, invites.accept_invite, code, telegram_id=user.id,
                                  name=user.full_name, username=user.username,
                                  locale=session.locale(context, update))
