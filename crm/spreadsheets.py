@@ -175,6 +175,18 @@ def _cell(sheet: Any, value: Any) -> Any:
     return value
 
 
+def _heading_cells(sheet: Any, headers: Sequence[str]) -> list[Cell]:
+    """The heading row: bold, each heading as typed (``quoted_text``)."""
+    bold = Font(bold=True)
+    cells = []
+    for header in headers:
+        cell = quoted_text(sheet, header)
+        cell = cell if isinstance(cell, Cell) else WriteOnlyCell(sheet, value=cell)
+        cell.font = bold
+        cells.append(cell)
+    return cells
+
+
 def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
     """An XLSX file with one sheet per (title, headers, rows), written in streaming mode, each
     under a bold, frozen heading row; text that would start a formula is ``quoted_text``."""
@@ -185,13 +197,7 @@ def workbook_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[
         rows = iter(rows)
         first = list(islice(rows, WIDTH_SAMPLE))
         set_widths(sheet, [headers, *first])
-        bold = []
-        for header in headers:
-            cell = quoted_text(sheet, header)
-            cell = cell if isinstance(cell, Cell) else WriteOnlyCell(sheet, value=cell)
-            cell.font = Font(bold=True)
-            bold.append(cell)
-        sheet.append(bold)
+        sheet.append(_heading_cells(sheet, headers))
         for row in chain(first, rows):
             sheet.append([_cell(sheet, quoted_text(sheet, value)) for value in row])
     buffer = io.BytesIO()
@@ -212,14 +218,7 @@ def write_xlsx(target: BinaryIO, title: str, headers: Sequence[str],
     rows = iter(rows)
     first = list(islice(rows, WIDTH_SAMPLE))
     set_widths(sheet, [headers, *first])
-    bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = quoted_text(sheet, header)
-        cell = cell if isinstance(cell, Cell) else WriteOnlyCell(sheet, value=cell)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    sheet.append(_heading_cells(sheet, headers))
     count = 0
     for row in chain(first, rows):
         for index in money:
