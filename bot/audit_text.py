@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from bot.i18n import catalogue, money, t
+from bot.render import clip
 from crm.audit import (
     CHANGED,
     EXPORT_ACTION,
@@ -152,10 +153,6 @@ def wording(locale: str, erased: str) -> Wording:
                                                   html_escape=False, name=name))
 
 
-def _clip(text: str, limit: int | None) -> str:
-    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
-
-
 def _value(value: object, timezone: str, limit: int | None) -> str:
     """One audited value: none as —, a stored (UTC) moment in the reader's time zone, like
     every time shown to them."""
@@ -164,7 +161,7 @@ def _value(value: object, timezone: str, limit: int | None) -> str:
     moment = stored_moment(value)
     if moment is not None:
         return local_now(timezone, moment).strftime("%Y-%m-%d %H:%M")
-    return _clip(str(value), limit)
+    return str(value) if limit is None else clip(str(value), limit)
 
 
 def changes_line(locale: str, entry: AuditEntry, words: Wording, timezone: str = "UTC", *,

@@ -12,7 +12,7 @@ from bot.data_text import header_of
 from bot.i18n import t
 from bot.keyboards import data, int_part, keyboard, parse
 from bot.progress import with_progress
-from bot.render import pager, when
+from bot.render import clip, pager, when
 from crm import audit, users
 from crm.actors import Actor
 from crm.audit import AuditEntry
@@ -24,17 +24,13 @@ VALUE_MAX = 40  # characters of one audited value shown in the compact log
 DETAILS_MAX = 160  # characters of one entry's changes: a page must fit in one message
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 def changes_text(locale: str, entry: AuditEntry, timezone: str = "UTC") -> str:
     """The changes of one audit entry in one compact line, fields by their labels and coded
     values and amounts in the reader's words (escaped; stored moments in ``timezone``)."""
     if entry.erased:
         return "🔒 " + t(locale, "admin.audit_erased")
     words = wording(locale, t(locale, "admin.audit_erased", html_escape=False))
-    return html.escape(_clip(changes_line(locale, entry, words, timezone,
+    return html.escape(clip(changes_line(locale, entry, words, timezone,
                                           value_max=VALUE_MAX), DETAILS_MAX))
 
 
@@ -50,9 +46,9 @@ def audit_text(locale: str, page: Page[AuditEntry], timezone: str,
     words = wording(locale, t(locale, "admin.audit_erased", html_escape=False))
     for entry in page.items:
         lines.append(t(locale, "admin.audit_line", when=when(locale, entry.at, timezone),
-                       actor=_clip(words.actor(entry), 40), channel=words.channel(entry.channel),
+                       actor=clip(words.actor(entry), 40), channel=words.channel(entry.channel),
                        action=words.action(entry.action), code=entry.action,
-                       entity=_clip(audit.record_words(entry, words), 60)))
+                       entity=clip(audit.record_words(entry, words), 60)))
         details = changes_text(locale, entry, timezone)
         if details:
             lines.append(f"    {details}")
